@@ -1,0 +1,70 @@
+"""The application factory."""
+
+import os
+import sqlite3
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import domain  # noqa: F401  (imports every model before migrations and the app use them)
+from config import DEFAULT_SECRET_KEY, config_from_env
+from extensions import babel, csrf, db, limiter, login_manager, migrate
+from web import errors, filters
+from web.htmx import htmx
+from web.i18n import remember_lang_param, select_locale
+from web.security import set_security_headers
+
+
+class InsecureConfiguration(RuntimeError):
+    """Raised at start-up when production settings are unsafe."""
+
+
+def create_app(config_class=None):
+    """Create and configure the app; `config_class` defaults to the one APP_ENV names."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_class or config_from_env())
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "property.sqlite3")
+    if app.config["PRODUCTION"] and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
+        raise InsecureConfiguration("Set SECRET_KEY to a long random value before running in production.")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    htmx.init_app(app)
+    filters.register(app)
+    errors.register(app)
+    app.before_request(remember_lang_param)
+    app.after_request(set_security_headers)
+
+    from kiosk import bp as kiosk_bp
+    from portal import bp as portal_bp
+    from staff import bp as staff_bp
+    from web.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(portal_bp, url_prefix="/portal")
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(kiosk_bp, url_prefix="/kiosk")
+
+    from cli import register as register_cli
+
+    register_cli(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys, WAL for concurrent readers, and wait on locks instead of failing."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,75 @@
+"""Configuration classes; the environment is read once, here."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+#: The development default; ProdConfig refuses to run with it.
+DEFAULT_SECRET_KEY = "dev-only-change-me"
+
+
+def _env_bool(name, default=False):
+    """Read a yes/no environment variable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every mode; each reads the environment with a safe default."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in instance/
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    PROPERTY_TIMEZONE = os.environ.get("PROPERTY_TIMEZONE", "Asia/Shanghai")
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = PROPERTY_TIMEZONE
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    LANGUAGES = ("zh_CN", "en")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    #: Attempts per client address on each login form.
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    PASSWORD_HASH_METHOD = "scrypt"
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo1234")
+    PAGE_SIZE = 50
+    PRODUCTION = False
+
+
+class DevConfig(Config):
+    """Local development: `make run`."""
+
+
+class TestConfig(Config):
+    """The test suite: a throwaway database, fast password hashing, no CSRF unless a test asks."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    RATELIMIT_ENABLED = True
+    DEMO_PASSWORD = "demo1234"
+
+
+class ProdConfig(Config):
+    """Production: gunicorn with several workers and PostgreSQL through DATABASE_URL."""
+
+    PRODUCTION = True
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+def config_from_env():
+    """Pick the config class named by APP_ENV (development, production)."""
+    name = os.environ.get("APP_ENV", "development").lower()
+    return {"production": ProdConfig, "prod": ProdConfig}.get(name, DevConfig)

@@ -1,0 +1,10 @@
+"""The business of the property office, shared by the portal, the staff console and the kiosk.
+
+Importing this package imports every model, so that Alembic's autogenerate and the tests see the
+whole schema.
+"""
+
+from domain.accounts import models as _accounts  # noqa: F401
+from domain.announcements import models as _announcements  # noqa: F401
+from domain.audit import models as _audit  # noqa: F401
+from domain.property import models as _property  # noqa: F401

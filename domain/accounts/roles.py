@@ -1,0 +1,81 @@
+"""Staff roles from the source's job descriptions, and what each may do.
+
+The permission table is data: routes ask `can(role, permission)`, and the tests read the same table.
+"""
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Role(str, enum.Enum):
+    """A staff member's role (岗位)."""
+
+    MANAGER = "manager"  # 客服部经理
+    ASSISTANT = "assistant"  # 物业助理
+    FRONTDESK = "frontdesk"  # 前台接待
+    ENGINEERING = "engineering"  # 工程部
+    SECURITY = "security"  # 安管部
+    FINANCE = "finance"  # 财务部
+    CLEANING = "cleaning"  # 保洁
+
+    @property
+    def label(self):
+        """The role's name in the user's language."""
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.MANAGER: _l("Customer-service manager"),
+    Role.ASSISTANT: _l("Property assistant"),
+    Role.FRONTDESK: _l("Front desk"),
+    Role.ENGINEERING: _l("Engineering"),
+    Role.SECURITY: _l("Security"),
+    Role.FINANCE: _l("Finance"),
+    Role.CLEANING: _l("Cleaning"),
+}
+
+
+class Permission(str, enum.Enum):
+    """Something a staff member may do in the console."""
+
+    MANAGE_STAFF = "manage_staff"
+    VIEW_UNITS = "view_units"
+    EDIT_REGISTER = "edit_register"
+    VIEW_RESIDENTS = "view_residents"
+    IMPORT_REGISTER = "import_register"
+    PUBLISH_ANNOUNCEMENTS = "publish_announcements"
+    VIEW_AUDIT = "view_audit"
+
+
+_ALL = frozenset(Role)
+_REGISTER_KEEPERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})
+
+#: Who may do what. Residents' personal data is confidential (SOP 3): only the desk, the
+#: assistants, the manager and finance see residents; the departments see units only.
+PERMISSIONS = {
+    Permission.MANAGE_STAFF: frozenset({Role.MANAGER}),
+    Permission.VIEW_UNITS: _ALL - {Role.CLEANING},
+    Permission.EDIT_REGISTER: _REGISTER_KEEPERS,
+    Permission.VIEW_RESIDENTS: _REGISTER_KEEPERS | {Role.FINANCE},
+    Permission.IMPORT_REGISTER: _REGISTER_KEEPERS,
+    Permission.PUBLISH_ANNOUNCEMENTS: _REGISTER_KEEPERS,
+    Permission.VIEW_AUDIT: frozenset({Role.MANAGER}),
+}
+
+
+def can(role, permission):
+    """Whether a staff member with `role` has `permission`."""
+    if role is None:
+        return False
+    return Role(role) in PERMISSIONS[permission]
+
+
+def require(actor, permission):
+    """Raise NotAllowed unless `actor` has `permission`; the system actor (CLI) always has."""
+    from domain.errors import NotAllowed
+
+    if actor.user_id is None and actor.kind is None:
+        return
+    if not can(actor.role, permission):
+        raise NotAllowed()

@@ -1,0 +1,50 @@
+"""Writing and reading the audit log."""
+
+from sqlalchemy import select
+
+from domain.audit.models import AuditEntry
+from extensions import db
+
+
+def record(actor, action, obj=None, *, summary="", changes=None, object_type=None, object_id=None):
+    """Add one audit entry for `actor` (an Actor) to the session; the caller commits."""
+    entry = AuditEntry(
+        actor_id=actor.user_id,
+        actor_name=actor.name,
+        action=action,
+        object_type=object_type or (obj.__tablename__ if obj is not None else ""),
+        object_id=object_id if object_id is not None else getattr(obj, "id", None),
+        summary=summary,
+        changes=changes or None,
+        source=actor.source,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def diff(obj, values):
+    """Apply `values` to `obj` and return {"field": [old, new]} for the fields that changed."""
+    changes = {}
+    for field, new in values.items():
+        old = getattr(obj, field)
+        if old != new:
+            changes[field] = [_plain(old), _plain(new)]
+            setattr(obj, field, new)
+    return changes
+
+
+def _plain(value):
+    """Make a value JSON-friendly for the log."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def list_entries(*, before_id=None, action_prefix=None, limit=50):
+    """Return the newest entries (older than `before_id` when paging by key)."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if before_id:
+        query = query.where(AuditEntry.id < before_id)
+    if action_prefix:
+        query = query.where(AuditEntry.action.startswith(action_prefix))
+    return db.session.scalars(query).all()

@@ -1,0 +1,165 @@
+"""The demo property 亿丰时代广场: register, staff per role and residents, loaded idempotently."""
+
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import insert, select
+
+from domain.accounts.models import AccountKind, User
+from domain.accounts.roles import Role
+from domain.accounts.services import hash_password
+from domain.announcements.models import Announcement
+from domain.audit.services import record
+from domain.clock import utcnow
+from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
+from domain.property.validation import mask_id_number
+from extensions import db
+
+PROPERTY_NAME = "亿丰时代广场"
+
+#: (username, display name, role) of the demo staff, one per role.
+DEMO_STAFF = [
+    ("manager", "王经理", Role.MANAGER),
+    ("assistant", "李助理", Role.ASSISTANT),
+    ("frontdesk", "张前台", Role.FRONTDESK),
+    ("engineer", "赵工程", Role.ENGINEERING),
+    ("security", "孙安管", Role.SECURITY),
+    ("finance", "钱财务", Role.FINANCE),
+    ("cleaner", "周保洁", Role.CLEANING),
+]
+#: (username, name, phone, unit label) of the demo residents who have portal accounts.
+DEMO_RESIDENTS = [
+    ("resident1", "陈业主", "13800000001", "1-1201"),
+    ("resident2", "刘业主", "13800000002", "2-0803"),
+]
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志宇浩然欣怡子涵雨轩梓晨思远"
+_AREAS = (6850, 8920, 10560, 12830, 14375)
+
+
+def _valid_id_number(rng):
+    """A made-up 18-character ID card number with a correct check character."""
+    born = date(1950, 1, 1) + timedelta(days=rng.randrange(0, 365 * 50))
+    body = f"210102{born:%Y%m%d}{rng.randrange(0, 1000):03d}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
+    return body + check
+
+
+def _name(rng):
+    """A plausible Chinese name."""
+    return rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def generate_register(prop, *, buildings, floors, per_floor, residents_target, rng, vacant_share=0.12):
+    """Bulk-insert buildings, units, residents and occupancies (a few statements per thousand rows).
+
+    Returns {unit label: unit id}. Used by the demo and by the benchmarks' large property.
+    """
+    today = date.today()
+    building_rows = [
+        {"property_id": prop.id, "code": str(b), "name": f"{b}号楼", "floors": floors} for b in range(1, buildings + 1)
+    ]
+    db.session.execute(insert(Building), building_rows)
+    building_ids = dict(db.session.execute(select(Building.code, Building.id).where(Building.property_id == prop.id)).all())
+    unit_rows = []
+    for code, building_id in sorted(building_ids.items()):
+        for floor in range(1, floors + 1):
+            for n in range(1, per_floor + 1):
+                vacant = rng.random() < vacant_share
+                unit_rows.append({
+                    "building_id": building_id, "number": f"{floor:02d}{n:02d}", "floor": floor,
+                    "area_x100": rng.choice(_AREAS),
+                    "status": (UnitStatus.VACANT if vacant else UnitStatus.OCCUPIED).value, "note": "",
+                })
+    for start in range(0, len(unit_rows), 1000):
+        db.session.execute(insert(Unit), unit_rows[start:start + 1000])
+    units = db.session.execute(
+        select(Unit.id, Building.code, Unit.number, Unit.status).join(Unit.building).where(Building.property_id == prop.id)
+    ).all()
+    occupied = [u for u in units if u.status == UnitStatus.OCCUPIED]
+    now = utcnow()
+    resident_rows, plan = [], []
+    per_unit = max(1, residents_target // max(len(occupied), 1))
+    extra = residents_target - per_unit * len(occupied)
+    for i, unit in enumerate(occupied):
+        count = per_unit + (1 if i < extra else 0)
+        tenant = rng.random() < 0.15
+        moved_in = today - timedelta(days=rng.randrange(30, 3000))
+        for j in range(count):
+            relation = (Relation.TENANT if tenant else Relation.OWNER) if j == 0 else Relation.FAMILY
+            phone = f"139{len(resident_rows):08d}"
+            resident_rows.append({
+                "property_id": prop.id, "name": _name(rng), "phone": phone, "email": None,
+                "id_number_masked": mask_id_number(_valid_id_number(rng)) if j == 0 else "",
+                "note": "", "created_at": now,
+            })
+            plan.append((unit.id, relation, moved_in))
+    for start in range(0, len(resident_rows), 1000):
+        db.session.execute(insert(Resident), resident_rows[start:start + 1000])
+    resident_ids = db.session.scalars(select(Resident.id).where(Resident.property_id == prop.id).order_by(Resident.id)).all()
+    occupancy_rows = [
+        {"unit_id": unit_id, "resident_id": rid, "relation": relation.value, "start_date": moved_in, "end_date": None}
+        for rid, (unit_id, relation, moved_in) in zip(resident_ids[-len(plan):], plan)
+    ]
+    for start in range(0, len(occupancy_rows), 1000):
+        db.session.execute(insert(Occupancy), occupancy_rows[start:start + 1000])
+    return {f"{u.code}-{u.number}": u.id for u in units}
+
+
+def ensure_staff(password, actor):
+    """Create any missing demo staff account; returns the usernames created."""
+    created = []
+    for username, display_name, role in DEMO_STAFF:
+        if db.session.scalar(select(User.id).where(User.username == username)) is None:
+            user = User(username=username, display_name=display_name, role=role, kind=AccountKind.STAFF,
+                        password_hash=hash_password(password))
+            db.session.add(user)
+            db.session.flush()
+            record(actor, "staff.create", user, summary=f"demo {username}")
+            created.append(username)
+    return created
+
+
+def load_demo(password, actor, *, seed=2012):
+    """Load the demo property if it is not there yet; always make sure the demo accounts exist.
+
+    Idempotent: a second call changes nothing. Returns a short report of what it did.
+    """
+    rng = random.Random(seed)
+    report = {"property": False, "staff": [], "residents": []}
+    prop = db.session.scalar(select(Property).where(Property.name == PROPERTY_NAME))
+    if prop is None:
+        prop = Property(name=PROPERTY_NAME, address="沈阳市和平区", service_phone="024-2345 6789", desk_hours="08:00-20:00")
+        db.session.add(prop)
+        db.session.flush()
+        units = generate_register(prop, buildings=3, floors=18, per_floor=4, residents_target=480, rng=rng)
+        now = utcnow()
+        db.session.add(Announcement(
+            property_id=prop.id,
+            title="关于小区二次供水水箱清洗的通知",
+            body="尊敬的业主：本周六 9:00-15:00 将对二次供水水箱进行清洗消毒，届时高区可能短暂停水，请提前储水。"
+                 "如有疑问请致电客服中心。",
+            valid_from=now - timedelta(days=1), valid_until=now + timedelta(days=30),
+        ))
+        record(actor, "demo.load", prop, summary=f"{len(units)} units")
+        report["property"] = True
+    else:
+        units = dict(((f"{c}-{n}"), i) for i, c, n in db.session.execute(
+            select(Unit.id, Building.code, Unit.number).join(Unit.building).where(Building.property_id == prop.id)))
+    report["staff"] = ensure_staff(password, actor)
+    for username, name, phone, label in DEMO_RESIDENTS:
+        if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+            continue
+        user = User(username=username, display_name=name, kind=AccountKind.RESIDENT, password_hash=hash_password(password))
+        resident = Resident(property_id=prop.id, name=name, phone=phone, user=user,
+                            id_number_masked=mask_id_number(_valid_id_number(rng)))
+        unit = db.session.get(Unit, units[label])
+        unit.status = UnitStatus.OCCUPIED
+        db.session.add_all([user, resident, Occupancy(unit=unit, resident=resident, relation=Relation.OWNER,
+                                                      start_date=date(2019, 5, 1))])
+        db.session.flush()
+        record(actor, "resident.account_create", resident, summary=f"demo {username}")
+        report["residents"].append(username)
+    return report

@@ -1,0 +1,140 @@
+"""The property register: the property, its buildings and units, residents and who lives where."""
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from domain.clock import utcnow
+from domain.types import UTCDateTime
+from extensions import db
+
+
+def _enum(cls):
+    """A portable enum column stored as its value (no native PostgreSQL enum to migrate)."""
+    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+class Property(db.Model):
+    """The property the office manages (one per installation today, modelled for more)."""
+
+    __tablename__ = "properties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(255), default="")
+    #: The service desk's phone, shown on the kiosk and the portal.
+    service_phone: Mapped[str] = mapped_column(String(40), default="")
+    #: Opening hours of the service desk, free text ("8:00-20:00").
+    desk_hours: Mapped[str] = mapped_column(String(120), default="")
+
+    buildings: Mapped[list["Building"]] = relationship(back_populates="property", order_by="Building.code")
+
+
+class Building(db.Model):
+    """A building (楼栋) of the property."""
+
+    __tablename__ = "buildings"
+    __table_args__ = (UniqueConstraint("property_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
+    #: Short code used in unit labels and CSV files ("1", "A").
+    code: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(60))
+    floors: Mapped[int] = mapped_column(default=1)
+
+    property: Mapped[Property] = relationship(back_populates="buildings")
+
+
+class UnitStatus(str, enum.Enum):
+    """Whether a unit is lived in, empty (SOP 17) or being renovated (SOP 12)."""
+
+    OCCUPIED = "occupied"
+    VACANT = "vacant"
+    RENOVATING = "renovating"
+
+
+class Unit(db.Model):
+    """A unit (房屋单元) in a building."""
+
+    __tablename__ = "units"
+    __table_args__ = (
+        UniqueConstraint("building_id", "number"),
+        CheckConstraint("area_x100 > 0", name="area_positive"),
+        Index("ix_units_order", "building_id", "floor", "number", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"))
+    #: The number on the door, unique within the building ("1203").
+    number: Mapped[str] = mapped_column(String(16))
+    floor: Mapped[int]
+    #: Floor area in m² x 100 (an integer, so fees per m² never go through floats).
+    area_x100: Mapped[int]
+    status: Mapped[UnitStatus] = mapped_column(_enum(UnitStatus), default=UnitStatus.VACANT, index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    building: Mapped[Building] = relationship()
+    occupancies: Mapped[list["Occupancy"]] = relationship(back_populates="unit", order_by="Occupancy.start_date")
+
+    @property
+    def label(self):
+        """The unit as people say it: building code and number ("1-1203")."""
+        return f"{self.building.code}-{self.number}"
+
+
+class Resident(db.Model):
+    """A person in the register: owner, tenant or household member (业主登记表)."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
+    name: Mapped[str] = mapped_column(String(80), index=True)
+    #: Mainland mobile number, digits only; also a sign-in name for the portal.
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    #: Only the masked form is kept ("2*************1234"); the full number never is.
+    id_number_masked: Mapped[str] = mapped_column(String(32), default="")
+    #: The resident's portal account, if they have one.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    occupancies: Mapped[list["Occupancy"]] = relationship(back_populates="resident")
+    user = relationship("User")
+
+
+class Relation(str, enum.Enum):
+    """How a resident is tied to a unit."""
+
+    OWNER = "owner"
+    TENANT = "tenant"
+    FAMILY = "family"
+
+
+class Occupancy(db.Model):
+    """Who lives in which unit, from when to when (end open while they still do)."""
+
+    __tablename__ = "occupancies"
+    __table_args__ = (
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ends_after_start"),
+        Index("ix_occupancies_unit_current", "unit_id", "end_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    relation: Mapped[Relation] = mapped_column(_enum(Relation))
+    start_date: Mapped[date] = mapped_column(Date)
+    #: The last day; None while the resident still lives there.
+    end_date: Mapped[date | None] = mapped_column(Date)
+
+    unit: Mapped[Unit] = relationship(back_populates="occupancies")
+    resident: Mapped[Resident] = relationship(back_populates="occupancies")
+
+    def is_current(self, today):
+        """Whether the occupancy covers `today`."""
+        return self.start_date <= today and (self.end_date is None or self.end_date >= today)

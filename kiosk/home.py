@@ -1,0 +1,23 @@
+"""The kiosk's start screen: the property's name, the time and current announcements."""
+
+from flask import render_template
+
+from domain.announcements.services import current_announcements
+from domain.clock import local_now
+from domain.property.services import get_property
+from kiosk import bp
+
+
+@bp.after_request
+def no_store(response):
+    """Nothing a kiosk shows may be kept by the browser for the next person."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+def index():
+    """The start screen; public data only."""
+    return render_template(
+        "kiosk/index.html", property=get_property(), announcements=current_announcements(limit=6), now=local_now()
+    )

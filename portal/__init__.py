@@ -1,0 +1,22 @@
+"""The resident portal: mobile-first pages for residents."""
+
+from flask import Blueprint, request
+
+from domain.accounts.models import AccountKind
+from web.auth import require_area
+
+bp = Blueprint("portal", __name__)
+
+#: Endpoints reachable without signing in.
+PUBLIC_ENDPOINTS = {"portal.login"}
+
+
+@bp.before_request
+def residents_only():
+    """Every portal page needs a signed-in resident; staff get 403."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    return require_area(AccountKind.RESIDENT)
+
+
+from portal import account, home  # noqa: E402,F401  (routes register on import)

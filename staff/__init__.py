@@ -1,0 +1,22 @@
+"""The staff console: desktop pages whose menu and actions depend on the role."""
+
+from flask import Blueprint, request
+
+from domain.accounts.models import AccountKind
+from web.auth import require_area
+
+bp = Blueprint("staff", __name__)
+
+#: Endpoints reachable without signing in.
+PUBLIC_ENDPOINTS = {"staff.login"}
+
+
+@bp.before_request
+def staff_only():
+    """Every console page needs a signed-in staff member; residents get 403."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    return require_area(AccountKind.STAFF)
+
+
+from staff import account, accounts, announcements, audit, buildings, imports, residents, units  # noqa: E402,F401

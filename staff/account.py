@@ -1,0 +1,35 @@
+"""Signing in and out, the console home and one's own password."""
+
+from flask import current_app, render_template
+
+from domain.accounts.models import AccountKind
+from domain.clock import today
+from domain.property.services import register_counts
+from extensions import limiter
+from staff import bp
+from web.auth import handle_change_password, handle_login, handle_logout
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    """Staff sign in with their username."""
+    return handle_login(AccountKind.STAFF, "staff/account/login.html", "staff.home")
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out."""
+    return handle_logout("staff.login")
+
+
+@bp.get("/")
+def home():
+    """The console home: the role's menu and the register's counts."""
+    return render_template("staff/home/index.html", counts=register_counts(today()))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def change_password():
+    """A staff member changes their own password."""
+    return handle_change_password("staff/account/password.html", "staff.home")

@@ -1,0 +1,94 @@
+"""The manager's staff accounts and roles."""
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from domain.accounts.roles import Permission
+from domain.accounts.services import create_staff, get_user, list_staff, reset_password, update_staff
+from domain.errors import DomainError, NotFound
+from extensions import db
+from staff import bp
+from staff.forms import ResetPasswordForm, StaffAccountEditForm, StaffAccountForm
+from web.auth import current_actor, staff_permission
+from web.forms import show_domain_error
+
+
+@bp.get("/accounts/")
+@staff_permission(Permission.MANAGE_STAFF)
+def list_accounts():
+    """Every staff account with its role."""
+    return render_template("staff/accounts/index.html", users=list_staff())
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+@staff_permission(Permission.MANAGE_STAFF)
+def create_account():
+    """Create a staff account."""
+    form = StaffAccountForm()
+    if form.validate_on_submit():
+        try:
+            user = create_staff(
+                current_actor(),
+                username=form.username.data,
+                display_name=form.display_name.data,
+                role=form.role.data,
+                password=form.password.data,
+                email=form.email.data,
+            )
+            db.session.commit()
+            flash(_("Account %(name)s created.", name=user.username), "success")
+            return redirect(url_for("staff.list_accounts"), code=303)
+        except DomainError as error:
+            show_domain_error(form, error)
+    return render_template("staff/accounts/new.html", form=form)
+
+
+def _staff_user(user_id):
+    """A staff account by id, or 404 (residents are not managed here)."""
+    user = get_user(user_id)
+    if not user.is_staff:
+        raise NotFound()
+    return user
+
+
+@bp.route("/accounts/<int:user_id>/edit", methods=["GET", "POST"])
+@staff_permission(Permission.MANAGE_STAFF)
+def edit_account(user_id):
+    """Change a staff member's name, role, e-mail or active flag."""
+    user = _staff_user(user_id)
+    form = StaffAccountEditForm(obj=user, role=user.role.value)
+    password_form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            update_staff(
+                current_actor(),
+                user,
+                display_name=form.display_name.data,
+                role=form.role.data,
+                email=form.email.data,
+                is_active=form.is_active.data,
+            )
+            db.session.commit()
+            flash(_("Account %(name)s saved.", name=user.username), "success")
+            return redirect(url_for("staff.list_accounts"), code=303)
+        except DomainError as error:
+            show_domain_error(form, error)
+    return render_template("staff/accounts/edit.html", form=form, password_form=password_form, user=user)
+
+
+@bp.post("/accounts/<int:user_id>/password")
+@staff_permission(Permission.MANAGE_STAFF)
+def reset_account_password(user_id):
+    """Set a new password for a staff member (they are signed out everywhere)."""
+    user = _staff_user(user_id)
+    password_form = ResetPasswordForm()
+    if password_form.validate_on_submit():
+        try:
+            reset_password(current_actor(), user, password_form.password.data)
+            db.session.commit()
+            flash(_("A new password was set for %(name)s.", name=user.username), "success")
+            return redirect(url_for("staff.edit_account", user_id=user.id), code=303)
+        except DomainError as error:
+            show_domain_error(password_form, error)
+    form = StaffAccountEditForm(obj=user, role=user.role.value)
+    return render_template("staff/accounts/edit.html", form=form, password_form=password_form, user=user)

@@ -1,0 +1,172 @@
+"""Residents: search, register, edit, where they live, and their portal account."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from domain.accounts.roles import Permission
+from domain.clock import today
+from domain.errors import DomainError, NotFound
+from domain.property import services as register
+from domain.property.models import Occupancy
+from extensions import db
+from staff import bp
+from staff.forms import EndOccupancyForm, OccupancyForm, ResidentAccountForm, ResidentForm
+from web.auth import current_actor, staff_permission
+from web.forms import show_domain_error
+from web.htmx import render_page
+
+
+@bp.get("/residents/")
+@staff_permission(Permission.VIEW_RESIDENTS)
+def list_residents():
+    """Resident search by name or phone; htmx requests get only the rows."""
+    q = request.args.get("q", "")[:40]
+    after = request.args.get("after", "")
+    page = register.search_residents(q=q, after=int(after) if after.isdigit() else None)
+    return render_page("staff/residents/index.html", "staff/residents/_results.html", page=page, q=q)
+
+
+@bp.route("/residents/new", methods=["GET", "POST"])
+@staff_permission(Permission.EDIT_REGISTER)
+def create_resident():
+    """Register a person (业主登记表), optionally straight into a unit."""
+    form = ResidentForm()
+    occupancy_form = OccupancyForm(prefix="occ", start_date=today())
+    wants_unit = bool(occupancy_form.unit_label.data)
+    valid = form.validate_on_submit()
+    if wants_unit and form.is_submitted():
+        valid = occupancy_form.validate() and valid
+    if valid:
+        try:
+            resident = register.create_resident(
+                current_actor(),
+                name=form.name.data,
+                phone=form.phone.normalised,
+                email=form.email.data,
+                id_number_masked=getattr(form.id_number, "normalised", ""),
+                note=form.note.data or "",
+            )
+            if wants_unit:
+                _add_occupancy(resident, occupancy_form)
+            db.session.commit()
+            flash(_("%(name)s was registered.", name=resident.name), "success")
+            return redirect(url_for("staff.show_resident", resident_id=resident.id), code=303)
+        except DomainError as error:
+            show_domain_error(occupancy_form if error.field == "unit_label" else form, error)
+    return render_template("staff/residents/new.html", form=form, occupancy_form=occupancy_form)
+
+
+def _add_occupancy(resident, occupancy_form):
+    """Look the typed unit label up and record the occupancy."""
+    unit = register.find_unit_by_label(occupancy_form.unit_label.data)
+    register.add_occupancy(
+        current_actor(),
+        unit=unit,
+        resident=resident,
+        relation=occupancy_form.relation.data,
+        start_date=occupancy_form.start_date.data,
+    )
+
+
+def _resident_page(resident, form=None, occupancy_form=None, account_form=None):
+    """Render a resident's page with whichever of its forms is being redisplayed."""
+    return render_template(
+        "staff/residents/show.html",
+        resident=resident,
+        today=today(),
+        form=form or ResidentForm(obj=resident, id_number=""),
+        occupancy_form=occupancy_form or OccupancyForm(prefix="occ", start_date=today()),
+        account_form=account_form or ResidentAccountForm(prefix="acct"),
+        end_form=EndOccupancyForm(end_date=today()),
+    )
+
+
+@bp.get("/residents/<int:resident_id>")
+@staff_permission(Permission.VIEW_RESIDENTS)
+def show_resident(resident_id):
+    """A resident's details, units and account."""
+    return _resident_page(register.get_resident(resident_id))
+
+
+@bp.post("/residents/<int:resident_id>")
+@staff_permission(Permission.EDIT_REGISTER)
+def edit_resident(resident_id):
+    """Save changes to a resident's details."""
+    resident = register.get_resident(resident_id)
+    form = ResidentForm()
+    if form.validate_on_submit():
+        try:
+            register.update_resident(
+                current_actor(),
+                resident,
+                name=form.name.data,
+                phone=form.phone.normalised,
+                email=form.email.data,
+                id_number_masked=getattr(form.id_number, "normalised", None),
+                note=form.note.data or "",
+            )
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("staff.show_resident", resident_id=resident.id), code=303)
+        except DomainError as error:
+            show_domain_error(form, error)
+    return _resident_page(resident, form=form)
+
+
+@bp.post("/residents/<int:resident_id>/occupancies")
+@staff_permission(Permission.EDIT_REGISTER)
+def add_occupancy(resident_id):
+    """Record that the resident lives in a unit."""
+    resident = register.get_resident(resident_id)
+    occupancy_form = OccupancyForm(prefix="occ")
+    if occupancy_form.validate_on_submit():
+        try:
+            _add_occupancy(resident, occupancy_form)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("staff.show_resident", resident_id=resident.id), code=303)
+        except DomainError as error:
+            show_domain_error(occupancy_form, error)
+    return _resident_page(resident, occupancy_form=occupancy_form)
+
+
+@bp.post("/occupancies/<int:occupancy_id>/end")
+@staff_permission(Permission.EDIT_REGISTER)
+def end_occupancy(occupancy_id):
+    """Record a move-out; back to the page the button was on."""
+    occupancy = db.session.get(Occupancy, occupancy_id)
+    if occupancy is None:
+        raise NotFound()
+    form = EndOccupancyForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the last day as a date."), "error")
+    else:
+        try:
+            register.end_occupancy(current_actor(), occupancy, end_date=form.end_date.data, today=today())
+            db.session.commit()
+            flash(_("Move-out recorded."), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+    if request.form.get("back") == "unit":
+        return redirect(url_for("staff.show_unit", unit_id=occupancy.unit_id), code=303)
+    return redirect(url_for("staff.show_resident", resident_id=occupancy.resident_id), code=303)
+
+
+@bp.post("/residents/<int:resident_id>/account")
+@staff_permission(Permission.EDIT_REGISTER)
+def create_resident_account(resident_id):
+    """Give the resident a portal account with an initial password."""
+    resident = register.get_resident(resident_id)
+    account_form = ResidentAccountForm(prefix="acct")
+    if account_form.validate_on_submit():
+        try:
+            register.create_resident_account(
+                current_actor(), resident, username=account_form.username.data, password=account_form.password.data
+            )
+            db.session.commit()
+            flash(_("Portal account created."), "success")
+            return redirect(url_for("staff.show_resident", resident_id=resident.id), code=303)
+        except DomainError as error:
+            show_domain_error(account_form, error)
+    return _resident_page(resident, account_form=account_form)

@@ -1,0 +1,104 @@
+"""Units: search as you type, details with who lives there, add and edit."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from domain.accounts.roles import Permission
+from domain.clock import today
+from domain.errors import DomainError
+from domain.property import services as register
+from domain.property.validation import area_as_text
+from extensions import db
+from staff import bp
+from staff.forms import EndOccupancyForm, UnitForm
+from web.auth import current_actor, staff_permission, user_can
+from web.forms import show_domain_error
+from web.htmx import render_page
+
+
+def _int_arg(name):
+    """A positive integer query argument, or None for anything else."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+@bp.get("/units/")
+@staff_permission(Permission.VIEW_UNITS)
+def list_units():
+    """Unit search; htmx requests (typing in the search box) get only the result rows."""
+    status = request.args.get("status") if request.args.get("status") in {"occupied", "vacant", "renovating"} else None
+    filters = {"q": request.args.get("q", "")[:40], "building_id": _int_arg("building"), "status": status}
+    page = register.search_units(
+        today=today(), after=_int_arg("after"), with_occupants=user_can(Permission.VIEW_RESIDENTS), **filters
+    )
+    return render_page(
+        "staff/units/index.html",
+        "staff/units/_results.html",
+        page=page,
+        filters=filters,
+        buildings=register.list_buildings(),
+    )
+
+
+def _building_choices(form):
+    """Fill the building select."""
+    form.building_id.choices = [(b.id, f"{b.code} · {b.name}") for b in register.list_buildings()]
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@staff_permission(Permission.EDIT_REGISTER)
+def create_unit():
+    """Add a unit."""
+    form = UnitForm()
+    _building_choices(form)
+    if form.validate_on_submit():
+        try:
+            unit = register.create_unit(
+                current_actor(),
+                building_id=form.building_id.data,
+                number=form.number.normalised,
+                floor=form.floor.data,
+                area_x100=form.area.normalised,
+                status=form.status.data,
+                note=form.note.data or "",
+            )
+            db.session.commit()
+            flash(_("Unit %(label)s saved.", label=unit.label), "success")
+            return redirect(url_for("staff.show_unit", unit_id=unit.id), code=303)
+        except DomainError as error:
+            show_domain_error(form, error)
+    return render_template("staff/units/form.html", form=form, unit=None)
+
+
+@bp.get("/units/<int:unit_id>")
+@staff_permission(Permission.VIEW_UNITS)
+def show_unit(unit_id):
+    """A unit with its occupancy history (names only for roles that may see residents)."""
+    unit = register.get_unit(unit_id)
+    return render_template("staff/units/show.html", unit=unit, today=today(), end_form=EndOccupancyForm(end_date=today()))
+
+
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@staff_permission(Permission.EDIT_REGISTER)
+def edit_unit(unit_id):
+    """Change a unit."""
+    unit = register.get_unit(unit_id)
+    form = UnitForm(obj=unit, area=area_as_text(unit.area_x100), status=unit.status.value)
+    del form.building_id  # a unit does not move between buildings
+    if form.validate_on_submit():
+        try:
+            register.update_unit(
+                current_actor(),
+                unit,
+                number=form.number.normalised,
+                floor=form.floor.data,
+                area_x100=form.area.normalised,
+                status=form.status.data,
+                note=form.note.data or "",
+            )
+            db.session.commit()
+            flash(_("Unit %(label)s saved.", label=unit.label), "success")
+            return redirect(url_for("staff.show_unit", unit_id=unit.id), code=303)
+        except DomainError as error:
+            show_domain_error(form, error)
+    return render_template("staff/units/form.html", form=form, unit=unit)

@@ -1,0 +1,60 @@
+"""Jinja filters: money, areas, dates and times in the property's zone and the user's language."""
+
+from flask import current_app, request
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+
+from domain.money import fen_to_decimal
+
+
+def fen(value):
+    """Format integer fen as CNY for the user's locale ("¥1,234.50")."""
+    if value is None:
+        return ""
+    return format_currency(fen_to_decimal(value), "CNY")
+
+
+def area(value_x100):
+    """Format an area stored as m² x 100 ("89.20 m²")."""
+    if value_x100 is None:
+        return ""
+    return f"{format_decimal(fen_to_decimal(value_x100), format='#,##0.00')} m²"
+
+
+def datetime_local(value, fmt="medium"):
+    """Format an aware UTC datetime in the property's time zone."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def date_local(value, fmt="medium"):
+    """Format a date for the user's language."""
+    if value is None:
+        return ""
+    return format_date(value, fmt)
+
+
+def html_lang():
+    """The lang attribute of <html> for the current locale."""
+    return "zh-CN" if str(get_locale()).startswith("zh") else "en"
+
+
+def view_section():
+    """The module of the current view ("units", "residents"), for highlighting the menu."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return view.__module__.rsplit(".", 1)[-1] if view else ""
+
+
+def register(app):
+    """Install the filters and globals on `app`."""
+    from domain.accounts.roles import Permission
+    from web.auth import user_can
+
+    app.add_template_global(view_section)
+    app.add_template_global(user_can)
+    app.add_template_global(Permission, "permissions")
+    app.add_template_filter(fen)
+    app.add_template_filter(area)
+    app.add_template_filter(datetime_local, "datetime")
+    app.add_template_filter(date_local, "date")
+    app.add_template_global(html_lang)

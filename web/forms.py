@@ -1,0 +1,64 @@
+"""Forms used by more than one blueprint: signing in and changing one's password."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from domain.property.validation import Invalid
+
+
+class LoginForm(FlaskForm):
+    """Username (or a resident's phone number) and password."""
+
+    login = StringField(
+        _l("Username or phone number"), validators=[DataRequired(), Length(max=64)], render_kw={"autocomplete": "username"}
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=128)], render_kw={"autocomplete": "current-password"}
+    )
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    """The current password and the new one twice."""
+
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=8, max=128)], render_kw={"autocomplete": "new-password"}
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class RegisterCheck:
+    """Run one of the domain's register checks as a form validator, keeping its normal form."""
+
+    def __init__(self, check):
+        self.check = check
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        try:
+            field.normalised = self.check(field.data)
+        except Invalid as exc:
+            raise ValidationError(str(exc.message)) from None
+
+
+def show_domain_error(form, error):
+    """Put a DomainError's message next to its field (or above the form) and undo any change."""
+    from extensions import db
+
+    db.session.rollback()
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        form.form_errors.append(str(error.message))

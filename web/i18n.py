@@ -1,0 +1,30 @@
+"""Choosing the user's language: ?lang=, the switch, the account, the browser, then Chinese."""
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+#: What people may type in ?lang= or send in Accept-Language, mapped to our catalogues.
+ALIASES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "zh_hans": "zh_CN", "en": "en", "en_us": "en", "en-us": "en"}
+
+
+def normalise_locale(value):
+    """Map a language tag to one of our locales, or None."""
+    return ALIASES.get((value or "").strip().lower())
+
+
+def remember_lang_param():
+    """A before_request hook: `?lang=en` on any page switches the language for the session."""
+    chosen = normalise_locale(request.args.get("lang"))
+    if chosen and session.get("lang") != chosen:
+        session["lang"] = chosen
+
+
+def select_locale():
+    """Flask-Babel's locale selector."""
+    chosen = normalise_locale(request.args.get("lang")) or session.get("lang")
+    if chosen:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
+    return normalise_locale(best) or current_app.config["BABEL_DEFAULT_LOCALE"]

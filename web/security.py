@@ -1,0 +1,17 @@
+"""Response headers that keep pages from being framed, sniffed or running foreign scripts."""
+
+#: Scripts, styles and everything else only from our own origin; no inline script at all.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def set_security_headers(response):
+    """An after_request hook adding CSP and the usual hardening headers."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    return response
