@@ -1,6 +1,6 @@
 """Choosing the user's language: ?lang=, the switch, the account, the browser, then Chinese."""
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 #: What people may type in ?lang= or send in Accept-Language, mapped to our catalogues.
@@ -20,7 +20,9 @@ def remember_lang_param():
 
 
 def select_locale():
-    """Flask-Babel's locale selector."""
+    """Flask-Babel's locale selector (the default language outside a request, e.g. in the CLI)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = normalise_locale(request.args.get("lang")) or session.get("lang")
     if chosen:
         return chosen

@@ -1,0 +1,68 @@
+"""Builders for test data: small functions that create one thing with sensible defaults."""
+
+import itertools
+from datetime import date
+
+from domain.accounts.models import AccountKind, User
+from domain.accounts.roles import Role
+from domain.accounts.services import hash_password
+from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
+from extensions import db
+
+PASSWORD = "secret-pass-1"
+_seq = itertools.count(1)
+
+
+def create_property(name="测试小区"):
+    """A property with one building (code "1")."""
+    prop = Property(name=name, address="测试路1号", service_phone="024-1234 5678", desk_hours="08:00-20:00")
+    db.session.add(prop)
+    db.session.flush()
+    create_building(prop, code="1", name="1号楼")
+    db.session.commit()
+    return prop
+
+
+def create_building(prop, code=None, name=None, floors=20):
+    """A building of `prop`."""
+    code = code or f"B{next(_seq)}"
+    building = Building(property_id=prop.id, code=code, name=name or f"{code}号楼", floors=floors)
+    db.session.add(building)
+    db.session.commit()
+    return building
+
+
+def create_unit(building=None, number=None, floor=12, area_x100=8950, status=UnitStatus.OCCUPIED):
+    """A unit in `building` (the first building by default)."""
+    building = building or db.session.query(Building).order_by(Building.id).first()
+    unit = Unit(building=building, number=number or f"{floor:02d}{next(_seq):02d}", floor=floor, area_x100=area_x100, status=status)
+    db.session.add(unit)
+    db.session.commit()
+    return unit
+
+
+def create_staff(role=Role.FRONTDESK, username=None, password=PASSWORD):
+    """A staff account with `role`."""
+    user = User(
+        username=username or f"{Role(role).value}{next(_seq)}",
+        display_name=f"员工{next(_seq)}",
+        kind=AccountKind.STAFF,
+        role=Role(role),
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def create_resident(prop, unit=None, name=None, phone=None, relation=Relation.OWNER, account=True, password=PASSWORD):
+    """A resident living in `unit` since 2020, with a portal account unless account=False."""
+    n = next(_seq)
+    resident = Resident(property_id=prop.id, name=name or f"住户{n}", phone=phone or f"137{n:08d}", id_number_masked="2*************1234")
+    if account:
+        resident.user = User(username=f"res{n}", display_name=resident.name, kind=AccountKind.RESIDENT, password_hash=hash_password(password))
+    db.session.add(resident)
+    if unit is not None:
+        db.session.add(Occupancy(unit=unit, resident=resident, relation=relation, start_date=date(2020, 1, 1)))
+    db.session.commit()
+    return resident

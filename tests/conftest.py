@@ -1,0 +1,153 @@
+"""Fixtures: one migrated database per run (SQLite, or PostgreSQL from TEST_DATABASE_URL), emptied after each test."""
+
+import os
+import smtplib
+import tempfile
+
+import pytest
+from sqlalchemy import event, text
+
+from app import create_app
+from config import TestConfig
+from extensions import db, limiter
+from tests import builders
+
+_TMP = tempfile.mkdtemp(prefix="property-tests-")
+
+
+class SuiteConfig(TestConfig):
+    """TestConfig with the database this run uses."""
+
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + os.path.join(_TMP, "test.sqlite3")
+
+
+def _reset_schema(app):
+    """Drop everything and build the schema with the migrations, as production does."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        else:
+            db.drop_all()
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def app():
+    """The application, on a freshly migrated database."""
+    app = create_app(SuiteConfig)
+    _reset_schema(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    """Run each test in an app context; afterwards empty every table and reset the throttles."""
+    ctx = app.app_context()
+    ctx.push()
+    yield
+    db.session.remove()
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in db.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+    limiter.reset()
+    ctx.pop()
+
+
+@pytest.fixture(autouse=True)
+def _no_real_smtp(monkeypatch):
+    """Fail any attempt to reach a real mail server."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a test tried to open a real SMTP connection")
+
+    monkeypatch.setattr(smtplib, "SMTP", refuse)
+    monkeypatch.setattr(smtplib, "SMTP_SSL", refuse)
+
+
+@pytest.fixture
+def client(app):
+    """A test client (CSRF off, as in TestConfig)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def prop():
+    """The property, with one building."""
+    return builders.create_property()
+
+
+class AuthActions:
+    """Sign in through the real login forms."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login_staff(self, user, password=builders.PASSWORD):
+        """Sign `user` in to the console."""
+        response = self._client.post("/staff/login", data={"login": user.username, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        return response
+
+    def login_resident(self, user, password=builders.PASSWORD):
+        """Sign `user` in to the portal."""
+        response = self._client.post("/portal/login", data={"login": user.username, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        return response
+
+    def logout(self, area="portal"):
+        """Sign out."""
+        return self._client.post(f"/{area}/logout")
+
+
+@pytest.fixture
+def auth(client):
+    """Sign-in helpers bound to `client`."""
+    return AuthActions(client)
+
+
+class QueryCounter:
+    """Counts SQL statements sent while active."""
+
+    def __init__(self):
+        self.statements = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    @property
+    def count(self):
+        """How many statements were sent."""
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """Use as `with count_queries() as counter:`; counter.count is the number of statements."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting
