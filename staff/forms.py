@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms.fields.choices import SelectChoice
 from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -13,11 +14,11 @@ from web.forms import RegisterCheck
 
 def _role_choices():
     """Role choices in the user's language."""
-    return [(role.value, ROLE_LABELS[role]) for role in Role]
+    return [SelectChoice(role.value, ROLE_LABELS[role]) for role in Role]
 
 
-STATUS_CHOICES = [("occupied", _l("Occupied")), ("vacant", _l("Vacant")), ("renovating", _l("Renovating"))]
-RELATION_CHOICES = [("owner", _l("Owner")), ("tenant", _l("Tenant")), ("family", _l("Family member"))]
+STATUS_CHOICES = [SelectChoice("occupied", _l("Occupied")), SelectChoice("vacant", _l("Vacant")), SelectChoice("renovating", _l("Renovating"))]
+RELATION_CHOICES = [SelectChoice("owner", _l("Owner")), SelectChoice("tenant", _l("Tenant")), SelectChoice("family", _l("Family member"))]
 
 
 class StaffAccountForm(FlaskForm):
@@ -102,7 +103,7 @@ class ResidentAccountForm(FlaskForm):
 class ImportForm(FlaskForm):
     """A CSV file of units or of residents."""
 
-    kind = SelectField(_l("What the file holds"), choices=[("units", _l("Units")), ("residents", _l("Residents"))])
+    kind = SelectField(_l("What the file holds"), choices=[SelectChoice("units", _l("Units")), SelectChoice("residents", _l("Residents"))])
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a file.")), FileAllowed(["csv", "txt"], _l("Only .csv files."))])
 
 

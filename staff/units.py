@@ -2,6 +2,7 @@
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from domain.accounts.roles import Permission
 from domain.clock import today
@@ -42,7 +43,7 @@ def list_units():
 
 def _building_choices(form):
     """Fill the building select."""
-    form.building_id.choices = [(b.id, f"{b.code} · {b.name}") for b in register.list_buildings()]
+    form.building_id.choices = [SelectChoice(b.id, f"{b.code} · {b.name}") for b in register.list_buildings()]
 
 
 @bp.route("/units/new", methods=["GET", "POST"])

@@ -1,11 +1,14 @@
 """Fixtures: one migrated database per run (SQLite, or PostgreSQL from TEST_DATABASE_URL), emptied after each test."""
 
+import contextvars
 import os
 import smtplib
 import tempfile
 
 import pytest
 from sqlalchemy import event, text
+
+from flask.testing import FlaskClient
 
 from app import create_app
 from config import TestConfig
@@ -37,10 +40,19 @@ def _reset_schema(app):
         upgrade()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, as in production: nothing in `g` or the
+    database session is shared with the test or with another client."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app():
     """The application, on a freshly migrated database."""
     app = create_app(SuiteConfig)
+    app.test_client_class = IsolatedClient
     _reset_schema(app)
     return app
 

@@ -1,0 +1,118 @@
+"""Every console route against every role, and the areas against each other.
+
+The table below is written out by hand on purpose: it is the specification, and a new route
+must be added to it (test_every_console_route_is_in_the_table) before the suite passes.
+"""
+
+from datetime import timedelta
+
+import pytest
+
+from domain.accounts.roles import Role
+from domain.announcements.models import Announcement
+from domain.clock import utcnow
+from domain.property.models import Occupancy
+from extensions import db
+from tests import builders
+
+ALL = frozenset(Role)
+KEEPERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})
+NOT_CLEANING = ALL - {Role.CLEANING}
+MANAGER = frozenset({Role.MANAGER})
+
+#: endpoint -> (method, URL template, roles that may use it)
+TABLE = {
+    "staff.home": ("GET", "/staff/", ALL),
+    "staff.change_password": ("GET", "/staff/password", ALL),
+    "staff.list_units": ("GET", "/staff/units/", NOT_CLEANING),
+    "staff.show_unit": ("GET", "/staff/units/{unit}", NOT_CLEANING),
+    "staff.create_unit": ("GET", "/staff/units/new", KEEPERS),
+    "staff.edit_unit": ("GET", "/staff/units/{unit}/edit", KEEPERS),
+    "staff.list_buildings": ("GET", "/staff/buildings/", NOT_CLEANING),
+    "staff.create_building": ("GET", "/staff/buildings/new", KEEPERS),
+    "staff.edit_building": ("GET", "/staff/buildings/{building}/edit", KEEPERS),
+    "staff.list_residents": ("GET", "/staff/residents/", KEEPERS | {Role.FINANCE}),
+    "staff.show_resident": ("GET", "/staff/residents/{resident}", KEEPERS | {Role.FINANCE}),
+    "staff.create_resident": ("GET", "/staff/residents/new", KEEPERS),
+    "staff.edit_resident": ("POST", "/staff/residents/{resident}", KEEPERS),
+    "staff.add_occupancy": ("POST", "/staff/residents/{resident}/occupancies", KEEPERS),
+    "staff.end_occupancy": ("POST", "/staff/occupancies/{occupancy}/end", KEEPERS),
+    "staff.create_resident_account": ("POST", "/staff/residents/{resident}/account", KEEPERS),
+    "staff.import_register": ("GET", "/staff/import", KEEPERS),
+    "staff.list_announcements": ("GET", "/staff/announcements/", KEEPERS),
+    "staff.create_announcement": ("GET", "/staff/announcements/new", KEEPERS),
+    "staff.edit_announcement": ("GET", "/staff/announcements/{announcement}/edit", KEEPERS),
+    "staff.withdraw_announcement": ("POST", "/staff/announcements/{announcement}/withdraw", KEEPERS),
+    "staff.list_accounts": ("GET", "/staff/accounts/", MANAGER),
+    "staff.create_account": ("GET", "/staff/accounts/new", MANAGER),
+    "staff.edit_account": ("GET", "/staff/accounts/{staff}/edit", MANAGER),
+    "staff.reset_account_password": ("POST", "/staff/accounts/{staff}/password", MANAGER),
+    "staff.list_audit": ("GET", "/staff/audit", MANAGER),
+}
+SIGN_IN_ROUTES = {"staff.login", "staff.logout"}
+PORTAL_ROUTES = ["/portal/", "/portal/profile", "/portal/password"]
+
+
+@pytest.fixture
+def ids(prop):
+    """One of each record the URLs need."""
+    unit = builders.create_unit()
+    resident = builders.create_resident(prop, unit=unit)
+    now = utcnow()
+    announcement = Announcement(property_id=prop.id, title="t", body="b", valid_from=now, valid_until=now + timedelta(days=1))
+    db.session.add(announcement)
+    other_staff = builders.create_staff(Role.CLEANING)
+    db.session.commit()
+    occupancy = db.session.query(Occupancy).filter_by(resident_id=resident.id).one()
+    return {
+        "unit": unit.id, "building": unit.building_id, "resident": resident.id, "occupancy": occupancy.id,
+        "announcement": announcement.id, "staff": other_staff.id,
+    }
+
+
+def test_every_console_route_is_in_the_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("staff.")}
+    assert endpoints - SIGN_IN_ROUTES == set(TABLE)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_its_routes(client, auth, ids, role):
+    auth.login_staff(builders.create_staff(role))
+    for endpoint, (method, template, allowed) in TABLE.items():
+        url = template.format(**ids)
+        response = client.open(url, method=method, data={})
+        if role in allowed:
+            assert response.status_code != 403, f"{role.value} refused {endpoint}"
+            assert response.status_code < 500, f"{endpoint} failed for {role.value}"
+        else:
+            assert response.status_code == 403, f"{role.value} reached {endpoint} ({response.status_code})"
+
+
+def test_residents_never_reach_the_console(client, auth, ids, prop):
+    resident = builders.create_resident(prop)
+    auth.login_resident(resident.user)
+    for method, template, _ in TABLE.values():
+        assert client.open(template.format(**ids), method=method, data={}).status_code == 403
+
+
+def test_signed_out_visitors_are_sent_to_the_right_login(client, ids):
+    for method, template, _ in TABLE.values():
+        response = client.open(template.format(**ids), method=method, data={})
+        assert response.status_code in (302, 303) and "/staff/login" in response.headers["Location"]
+    for url in PORTAL_ROUTES:
+        response = client.get(url)
+        assert response.status_code in (302, 303) and "/portal/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.FRONTDESK], ids=lambda r: r.value)
+def test_staff_do_not_use_the_resident_portal(client, auth, role):
+    auth.login_staff(builders.create_staff(role))
+    for url in PORTAL_ROUTES:
+        assert client.get(url).status_code == 403
+
+
+def test_a_refused_staff_action_changes_nothing(client, auth, ids):
+    auth.login_staff(builders.create_staff(Role.ENGINEERING))
+    response = client.post(f"/staff/residents/{ids['resident']}", data={"name": "改名", "phone": "13800138000"})
+    assert response.status_code == 403
+    assert "改名" not in client.get(f"/staff/units/{ids['unit']}").get_data(as_text=True)
