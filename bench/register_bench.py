@@ -68,6 +68,8 @@ STATEMENT_BUDGET = 6
 #: Minimum requests/s of a page as a share of /healthz's.
 RATIO_TARGETS = {"/portal/": 0.30, "/staff/units/": 0.20}
 WRK_THREADS, WRK_CONNECTIONS = 1, 8
+#: Pause between wrk runs so that requests still queued in gunicorn do not spill into the next run.
+SETTLE_SECONDS = 2
 
 
 class BenchError(RuntimeError):
@@ -337,11 +339,13 @@ def check_authenticated(base, path, cookie):
     request = urllib.request.Request(base + path, headers={"Cookie": f"session={cookie}", "User-Agent": USER_AGENT})
     try:
         with opener.open(request, timeout=30) as response:
-            status, location = response.status, ""
+            status, location, set_cookie = response.status, "", response.headers.get("Set-Cookie")
     except urllib.error.HTTPError as error:
-        status, location = error.code, error.headers.get("Location", "")
+        status, location, set_cookie = error.code, error.headers.get("Location", ""), None
     if status != 200:
         raise BenchError(f"GET {path} with the session cookie answered HTTP {status} {location}, not 200")
+    if set_cookie:
+        print(f"  note: GET {path} sends Set-Cookie {set_cookie.split('=')[0]} again on a plain page view")
 
 
 # 4. wrk ------------------------------------------------------------------------------------------
@@ -475,7 +479,11 @@ def measure_load(url, workdir, password, seconds, wrk):
         check_authenticated(base, "/staff/units/", staff_cookie)
         print("Signed in as the resident and as frontdesk; both pages answer 200 with the cookie.")
         plan = [("/healthz", None), ("/portal/", resident_cookie), ("/staff/units/", staff_cookie), ("/healthz", None)]
-        return [run_wrk(wrk, base, path, seconds, cookie) for path, cookie in plan]
+        runs = []
+        for path, cookie in plan:
+            time.sleep(SETTLE_SECONDS)
+            runs.append(run_wrk(wrk, base, path, seconds, cookie))
+        return runs
     finally:
         stop_gunicorn(process)
 

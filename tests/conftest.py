@@ -8,6 +8,7 @@ import tempfile
 import pytest
 from sqlalchemy import event, text
 
+from flask import has_app_context
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -45,7 +46,10 @@ class IsolatedClient(FlaskClient):
     database session is shared with the test or with another client."""
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()  # the test's own session then reads what the request wrote
+        return response
 
 
 @pytest.fixture(scope="session")

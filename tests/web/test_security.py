@@ -1,0 +1,104 @@
+"""Headers, cookies, production settings, error pages and CSRF."""
+
+import pytest
+
+from app import InsecureConfiguration, create_app
+from config import ProdConfig, TestConfig
+from domain.accounts.roles import Role
+from tests import builders
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    response = client.get("/portal/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    html = response.get_data(as_text=True)
+    assert "<script>" not in html and "https://" not in html  # no inline script, no CDN
+    assert '/static/vendor/htmx.min.js' in html
+
+
+def test_session_cookie_is_httponly_and_samesite(client):
+    builders.create_staff(Role.FRONTDESK, username="desk")
+    response = client.post("/staff/login", data={"login": "desk", "password": builders.PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_production_refuses_the_default_secret_key(monkeypatch):
+    class Prod(ProdConfig):
+        SECRET_KEY = "dev-only-change-me"
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    with pytest.raises(InsecureConfiguration):
+        create_app(Prod)
+
+    class ProdOk(Prod):
+        SECRET_KEY = "a-long-random-value-from-the-environment"
+
+    app = create_app(ProdOk)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("url, code", [("/no/such/page", 404), ("/staff/units/999999", 404)])
+def test_error_pages_are_translated_and_leak_nothing(client, auth, url, code):
+    auth.login_staff(builders.create_staff(Role.MANAGER))
+    response = client.get(url)
+    html = response.get_data(as_text=True)
+    assert response.status_code == code and "Traceback" not in html and "页面" in html or "不存在" in html
+    assert "Not Found" not in html
+
+
+def test_method_not_allowed_page(client):
+    assert client.put("/portal/login").status_code == 405
+
+
+def test_server_errors_show_a_friendly_page_without_details(app):
+    class Quiet(TestConfig):
+        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+        TESTING = False
+
+    broken = create_app(Quiet)
+    broken.logger.disabled = True
+
+    @broken.get("/__boom")
+    def boom():
+        raise RuntimeError("secret internal detail")
+
+    response = broken.test_client().get("/__boom")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "secret internal detail" not in html and "出错" in html
+
+
+def test_upload_over_the_limit_is_refused_with_413(client, auth):
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))
+    big = b"x" * (17 * 1024 * 1024)
+    response = client.post("/staff/import", data=big, content_type="text/csv")
+    assert response.status_code == 413
+
+
+def test_missing_csrf_token_is_refused_with_a_visible_message(app):
+    class CsrfOn(TestConfig):
+        WTF_CSRF_ENABLED = True
+        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+
+    csrf_app = create_app(CsrfOn)
+    client = csrf_app.test_client()
+    response = client.post("/staff/login", data={"login": "x", "password": "y"})
+    assert response.status_code == 400 and "刷新" in response.get_data(as_text=True)
+
+
+def test_csrf_token_in_the_htmx_header_is_accepted(app):
+    import re
+
+    class CsrfOn(TestConfig):
+        WTF_CSRF_ENABLED = True
+        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+
+    csrf_app = create_app(CsrfOn)
+    client = csrf_app.test_client()
+    html = client.get("/staff/login").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+    response = client.post("/lang", data={"lang": "en", "next": "/"}, headers={"X-CSRFToken": token})
+    assert response.status_code == 303

@@ -1,0 +1,78 @@
+"""The manager's staff accounts, and announcements in the console."""
+
+import pytest
+
+from domain.accounts.models import User
+from domain.accounts.roles import Role
+from domain.announcements.models import Announcement
+from extensions import db
+from tests import builders
+
+
+@pytest.fixture
+def manager(client, auth):
+    user = builders.create_staff(Role.MANAGER, username="boss")
+    auth.login_staff(user)
+    return user
+
+
+def test_manager_creates_a_staff_account_that_can_sign_in(app, client, manager):
+    response = client.post("/staff/accounts/new", data={"username": "Xiao.Li", "display_name": "小李", "role": "engineering", "password": "eng-pass-123"})
+    assert response.status_code == 303
+    other = app.test_client()
+    assert other.post("/staff/login", data={"login": "xiao.li", "password": "eng-pass-123"}).status_code == 303
+    assert "小李" in client.get("/staff/accounts/").get_data(as_text=True)
+
+
+def test_new_account_form_bad_input(client, manager):
+    html = client.post("/staff/accounts/new", data={"username": "boss", "display_name": "重名", "role": "nope", "email": "x@", "password": "123"}).get_data(as_text=True)
+    assert html.count('class="error"') == 3  # role, e-mail, password (the taken username is checked once these pass)
+    assert 'value="重名"' in html
+    assert db.session.query(User).count() == 1
+
+
+def test_taken_username_is_reported_on_its_field(client, manager):
+    html = client.post("/staff/accounts/new", data={"username": "boss", "display_name": "重名", "role": "frontdesk", "password": "long-enough-1"}).get_data(as_text=True)
+    assert html.count('class="error"') == 1 and "已被" in html
+    assert db.session.query(User).count() == 1
+
+
+def test_manager_changes_a_role_and_the_last_manager_is_protected(client, manager):
+    desk = builders.create_staff(Role.FRONTDESK)
+    response = client.post(f"/staff/accounts/{desk.id}/edit", data={"display_name": desk.display_name, "role": "assistant", "is_active": "y"})
+    assert response.status_code == 303 and db.session.get(User, desk.id).role == Role.ASSISTANT
+    html = client.post(f"/staff/accounts/{manager.id}/edit", data={"display_name": "x", "role": "frontdesk", "is_active": "y"}).get_data(as_text=True)
+    assert 'class="error"' in html and db.session.get(User, manager.id).role == Role.MANAGER
+
+
+def test_manager_resets_a_password(app, client, manager):
+    desk = builders.create_staff(Role.FRONTDESK, username="desk")
+    bad = client.post(f"/staff/accounts/{desk.id}/password", data={"password": "short"})
+    assert bad.status_code == 200 and 'class="error"' in bad.get_data(as_text=True)
+    assert client.post(f"/staff/accounts/{desk.id}/password", data={"password": "fresh-pass-77"}).status_code == 303
+    assert app.test_client().post("/staff/login", data={"login": "desk", "password": "fresh-pass-77"}).status_code == 303
+
+
+def test_residents_are_not_managed_as_staff(client, manager, prop):
+    resident = builders.create_resident(prop)
+    assert client.get(f"/staff/accounts/{resident.user_id}/edit").status_code == 404
+
+
+def test_publish_edit_and_withdraw_an_announcement(client, manager, prop):
+    data = {"title": "消防演练", "body": "周五下午", "valid_from": "2026-11-01T09:00", "valid_until": "2027-01-01T09:00"}
+    assert client.post("/staff/announcements/new", data=data).status_code == 303
+    item = db.session.query(Announcement).one()
+    # Typed in property time (UTC+8), stored in UTC.
+    assert item.valid_from.hour == 1
+    assert "消防演练" in client.get("/kiosk/").get_data(as_text=True)
+    assert client.post(f"/staff/announcements/{item.id}/edit", data={**data, "title": "消防演练（改）"}).status_code == 303
+    assert client.post(f"/staff/announcements/{item.id}/withdraw").status_code == 303
+    assert "消防演练" not in client.get("/kiosk/").get_data(as_text=True)
+    assert client.post(f"/staff/announcements/{item.id}/withdraw").status_code == 409
+
+
+def test_announcement_form_bad_input(client, manager, prop):
+    data = {"title": "", "body": "正文保留", "valid_from": "2026-11-02T09:00", "valid_until": "2026-11-01T09:00"}
+    html = client.post("/staff/announcements/new", data=data).get_data(as_text=True)
+    assert html.count('class="error"') == 2 and "正文保留" in html
+    assert db.session.query(Announcement).count() == 0
