@@ -10,8 +10,12 @@ export FLASK_APP := app:create_app
 run: setup migrate demo  ## Set up, migrate, load the demo if empty, serve on 127.0.0.1:$(PORT)
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: test-deps assets translations  ## Set up and run the whole suite (SQLite, plus PostgreSQL when TEST_DATABASE_URL is set)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: test-deps assets translations  ## Set up and run the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== the same suite on PostgreSQL =="; \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	fi
 
 setup: deps assets translations
 

@@ -140,7 +140,8 @@ def load_large_property(password):
     """Load a 5,000-unit property, the demo staff and one resident account; return the row counts."""
     rng = random.Random(1)
     actor = Actor.system("bench")
-    prop = Property(name="基准测试花园", address="沈阳市和平区", service_phone="024-0000 0000", desk_hours="08:00-20:00")
+    prop = Property(name="基准测试花园", address="沈阳市和平区", service_phone="024-0000 0000",
+                    desk_hours="08:00-20:00")
     db.session.add(prop)
     db.session.flush()
     units = generate_register(prop, residents_target=RESIDENTS_TARGET, rng=rng, **LAYOUT)
@@ -154,7 +155,8 @@ def load_large_property(password):
     db.session.add_all([user, resident, Occupancy(unit=unit, resident=resident, relation=Relation.OWNER,
                                                   start_date=date(2019, 5, 1))])
     now = utcnow()
-    db.session.add(Announcement(property_id=prop.id, title="关于二次供水水箱清洗的通知", body="本周六 9:00-15:00 高区可能短暂停水。",
+    db.session.add(Announcement(property_id=prop.id, title="关于二次供水水箱清洗的通知",
+                                body="本周六 9:00-15:00 高区可能短暂停水，请提前储水。",
                                 valid_from=now - timedelta(days=1), valid_until=now + timedelta(days=30)))
     db.session.flush()
     record(actor, "resident.account_create", resident, summary=f"bench {username}")
@@ -175,6 +177,7 @@ class _LinkParser(html.parser.HTMLParser):
     """Collect the href of every <a> and the value of every named <input> of a page."""
 
     def __init__(self):
+        """Start with no links and no inputs."""
         super().__init__()
         self.links, self.inputs = [], {}
 
@@ -206,6 +209,7 @@ def count_request(app, client, label, path):
     page = PageCount(label, path, 0, 0.0)
 
     def on_execute(conn, cursor, statement, parameters, context, executemany):
+        """SQLAlchemy's before_cursor_execute hook: keep the statement, whitespace squeezed."""
         page.statements.append(" ".join(statement.split()))
 
     with app.app_context():
@@ -384,7 +388,8 @@ def parse_wrk(path, output):
 
 def run_wrk(wrk, base, path, seconds, cookie=None):
     """Load one URL of 127.0.0.1 for `seconds` with wrk and return its figures."""
-    command = [wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency", "-H", f"User-Agent: {USER_AGENT}"]
+    command = [wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency",
+               "-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         command += ["-H", f"Cookie: session={cookie}"]
     command.append(base + path)

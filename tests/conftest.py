@@ -58,7 +58,9 @@ def app():
     app = create_app(SuiteConfig)
     app.test_client_class = IsolatedClient
     _reset_schema(app)
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections before the interpreter does
 
 
 @pytest.fixture(autouse=True)
