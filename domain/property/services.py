@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import case, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from domain.accounts.models import AccountKind, User
@@ -80,6 +80,10 @@ class UnitPage:
     next_after: int | None
 
 
+#: Owners first, then tenants, then family members, wherever occupants are listed.
+_RELATION_ORDER = case({Relation.OWNER.value: 0, Relation.TENANT.value: 1}, value=Occupancy.relation, else_=2)
+
+
 def _current(today):
     """SQL condition: an occupancy that covers `today`."""
     return (Occupancy.start_date <= today) & or_(Occupancy.end_date.is_(None), Occupancy.end_date >= today)
@@ -130,7 +134,7 @@ def search_units(*, today, q="", building_id=None, status=None, after=None, limi
             select(Occupancy)
             .where(Occupancy.unit_id.in_([u.id for u in units]), _current(today))
             .options(joinedload(Occupancy.resident))
-            .order_by(Occupancy.relation, Occupancy.id)
+            .order_by(_RELATION_ORDER, Occupancy.id)
         ).all()
         for occ in rows:
             occupants.setdefault(occ.unit_id, []).append(occ)
@@ -363,7 +367,7 @@ def households_for(resident, today):
         select(Occupancy)
         .where(Occupancy.unit_id.in_(unit_ids), _current(today))
         .options(joinedload(Occupancy.resident))
-        .order_by(Occupancy.relation, Occupancy.id)
+        .order_by(_RELATION_ORDER, Occupancy.id)
     ).all()
     by_unit = {}
     for occ in members:

@@ -1,0 +1,86 @@
+"""Resident and staff journeys in a real browser: sign in, switch language, search with htmx."""
+
+import pytest
+from playwright.sync_api import expect
+
+from domain.accounts.roles import Role
+from domain.property.models import Relation
+from tests import builders
+from tests.e2e.conftest import shot
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def register(prop):
+    """A small register: a few units, a resident with household, and front desk."""
+    home = builders.create_unit(number="1203", floor=12)
+    for floor in range(1, 13):
+        builders.create_unit(number=f"{floor:02d}05", floor=floor)
+    me = builders.create_resident(prop, unit=home, name="陈业主", phone="13800000001")
+    builders.create_resident(prop, unit=home, name="陈小明", relation=Relation.FAMILY, account=False)
+    desk = builders.create_staff(Role.FRONTDESK, username="frontdesk")
+    return {"resident": me, "desk": desk}
+
+
+def test_resident_signs_in_sees_household_and_switches_to_english(live_server, page_factory, register):
+    page = page_factory(390, 844, mobile=True)
+    page.goto(f"{live_server}/portal/")
+    assert "/portal/login" in page.url
+    page.fill("#login", "13800000001")
+    page.fill("#password", builders.PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server}/portal/")
+    assert page.locator("h1").inner_text() == "陈业主，您好"
+    assert page.get_by_text("陈小明").is_visible()
+    shot(page, "portal-home-zh")
+    page.click(".lang-switch button")
+    page.wait_for_load_state()
+    assert "Hello" in page.locator("h1").inner_text()
+    assert page.locator("html").get_attribute("lang") == "en"
+    shot(page, "portal-home-en")
+    assert page.console_errors == []
+
+
+def test_bad_sign_in_keeps_the_username_and_explains(live_server, page_factory, register):
+    page = page_factory(390, 844, mobile=True)
+    page.goto(f"{live_server}/portal/login")
+    page.fill("#login", "13800000001")
+    page.fill("#password", "wrong-password")
+    page.click("button[type=submit].primary")
+    assert page.locator(".error").inner_text() == "用户名或密码错误。"
+    assert page.input_value("#login") == "13800000001"
+    shot(page, "portal-login-error")
+
+
+def test_front_desk_searches_units_as_they_type(live_server, page_factory, register):
+    page = page_factory()
+    page.goto(f"{live_server}/staff/login")
+    page.fill("#login", "frontdesk")
+    page.fill("#password", builders.PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server}/staff/")
+    shot(page, "staff-home")
+    page.click("nav >> text=房屋")
+    page.wait_for_url(f"{live_server}/staff/units/")
+    assert page.locator("#unit-results tbody tr").count() == 13
+    # htmx swaps only the rows (CSRF header, same-origin script, no reload) and pushes the URL.
+    page.fill("input[name=q]", "1-1203")
+    expect(page.locator("#unit-results tbody tr")).to_have_count(1)
+    assert "q=1-1203" in page.url
+    assert page.locator("#unit-results").inner_text().count("陈业主") == 1
+    shot(page, "staff-units-search")
+    page.click("#unit-results a")
+    page.wait_for_url("**/staff/units/*")
+    assert page.get_by_text("陈小明").is_visible()
+    shot(page, "staff-unit")
+    assert page.console_errors == []
+
+
+def test_kiosk_start_screen_in_portrait(live_server, page_factory, register):
+    page = page_factory(1080, 1920)
+    page.goto(f"{live_server}/kiosk/")
+    assert page.locator("h1").inner_text() == "测试小区"
+    assert "陈业主" not in page.content()
+    shot(page, "kiosk-portrait")
+    assert page.console_errors == []
