@@ -36,7 +36,7 @@ static/vendor/htmx.min.js: package.json package-lock.json
 	@test -f $@ && touch $@
 
 translations:
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+	$(BIN)/pybabel compile -d translations >/dev/null
 
 migrate:
 	$(BIN)/flask db upgrade

@@ -33,7 +33,16 @@ def load_user(session_key):
 def unauthorized():
     """Send a signed-out visitor to the login page of the area they tried to reach."""
     endpoint = "staff.login" if request.blueprint == "staff" else "portal.login"
-    return client_redirect(url_for(endpoint, next=safe_next(request.full_path)))
+    return client_redirect(url_for(endpoint, next=_page_to_return_to()))
+
+
+def _page_to_return_to():
+    """The page to come back to after signing in: the one shown (htmx), or a GET; never a POST."""
+    current = request.headers.get("HX-Current-URL")
+    if current:
+        parts = urlsplit(current)
+        return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return safe_next(request.full_path) if request.method == "GET" else None
 
 
 def safe_next(target):

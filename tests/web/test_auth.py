@@ -97,3 +97,8 @@ def test_disabled_staff_is_signed_out_at_the_next_request(client, auth):
     user.is_active = False
     db.session.commit()
     assert client.get("/staff/").status_code in (302, 303)
+
+
+def test_signed_out_get_comes_back_after_sign_in_but_a_post_does_not(client):
+    assert client.get("/staff/units/?q=12").headers["Location"] == "/staff/login?next=/staff/units/?q%3D12"
+    assert client.post("/staff/units/new").headers["Location"] == "/staff/login"

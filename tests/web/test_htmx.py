@@ -37,9 +37,9 @@ def test_unit_search_fragment_finds_by_label(client, desk):
 
 
 def test_expired_session_during_htmx_redirects_the_whole_page(client):
-    response = client.get("/staff/units/?q=1", headers=HX)
+    response = client.get("/staff/units/?q=1", headers={**HX, "HX-Current-URL": "http://127.0.0.1/staff/units/?q=1"})
     assert response.status_code == 200
-    assert response.headers["HX-Redirect"].startswith("/staff/login")
+    assert response.headers["HX-Redirect"] == "/staff/login?next=/staff/units/?q%3D1"
     assert response.get_data(as_text=True) == ""
 
 
