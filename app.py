@@ -27,6 +27,9 @@ def create_app(config_class=None):
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "property.sqlite3")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A server may drop idle connections; SQLite files cannot, so only PostgreSQL pays for the ping.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     if app.config["PRODUCTION"] and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
         raise InsecureConfiguration("Set SECRET_KEY to a long random value before running in production.")
 

@@ -22,9 +22,9 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in instance/
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     PROPERTY_TIMEZONE = os.environ.get("PROPERTY_TIMEZONE", "Asia/Shanghai")
-    BABEL_DEFAULT_LOCALE = "zh_CN"
+    #: Babel's canonical name for zh_CN (see web/i18n.py).
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = PROPERTY_TIMEZONE
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     LANGUAGES = ("zh_CN", "en")

@@ -1,9 +1,11 @@
 """Jinja filters: money, areas, dates and times in the property's zone and the user's language."""
 
 from flask import current_app, request
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
 
 from domain.money import fen_to_decimal
+from domain.property.validation import area_as_text
 
 
 def fen(value):
@@ -14,10 +16,24 @@ def fen(value):
 
 
 def area(value_x100):
-    """Format an area stored as m² x 100 ("89.20 m²")."""
+    """Format an area stored as m² x 100 ("89.20 m²"; the same in both languages)."""
     if value_x100 is None:
         return ""
-    return f"{format_decimal(fen_to_decimal(value_x100), format='#,##0.00')} m²"
+    return f"{area_as_text(value_x100)} m²"
+
+
+STATUS_LABELS = {"occupied": _l("Occupied"), "vacant": _l("Vacant"), "renovating": _l("Renovating")}
+RELATION_LABELS = {"owner": _l("Owner"), "tenant": _l("Tenant"), "family": _l("Family member")}
+
+
+def status_labels():
+    """Unit status -> label in the user's language; call once per page, not once per row."""
+    return {key: str(label) for key, label in STATUS_LABELS.items()}
+
+
+def relation_labels():
+    """Relation to a unit -> label in the user's language; call once per page."""
+    return {key: str(label) for key, label in RELATION_LABELS.items()}
 
 
 def datetime_local(value, fmt="medium"):
@@ -51,6 +67,8 @@ def register(app):
     from web.auth import user_can
 
     app.add_template_global(view_section)
+    app.add_template_global(status_labels)
+    app.add_template_global(relation_labels)
     app.add_template_global(user_can)
     app.add_template_global(Permission, "permissions")
     app.add_template_filter(fen)

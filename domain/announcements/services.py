@@ -1,7 +1,7 @@
 """Publishing and reading announcements."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from domain.accounts.roles import Permission, require
 from domain.announcements.models import Announcement
@@ -66,15 +66,22 @@ def get_announcement(announcement_id):
     return announcement
 
 
+#: Built once: the portal home and the kiosk run it on every request.
+_CURRENT = (
+    select(Announcement.id, Announcement.title, Announcement.body, Announcement.valid_from)
+    .where(
+        Announcement.withdrawn_at.is_(None),
+        Announcement.valid_from <= bindparam("now"),
+        Announcement.valid_until > bindparam("now"),
+    )
+    .order_by(Announcement.valid_from.desc(), Announcement.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 def current_announcements(now=None, limit=5):
-    """The announcements showing now, newest first."""
-    now = now or utcnow()
-    return db.session.scalars(
-        select(Announcement)
-        .where(Announcement.withdrawn_at.is_(None), Announcement.valid_from <= now, Announcement.valid_until > now)
-        .order_by(Announcement.valid_from.desc(), Announcement.id.desc())
-        .limit(limit)
-    ).all()
+    """The announcements showing now, newest first, as rows (id, title, body, valid_from)."""
+    return db.session.execute(_CURRENT, {"now": now or utcnow(), "limit": limit}).all()
 
 
 def list_announcements(limit=100):

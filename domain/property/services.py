@@ -1,9 +1,10 @@
 """The property register: buildings, units, residents and occupancies."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select, tuple_
+from sqlalchemy import bindparam, case, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from domain.accounts.models import AccountKind, User
@@ -71,76 +72,114 @@ def get_building(building_id):
 # Units -------------------------------------------------------------------------------------------
 
 
-@dataclass
-class UnitPage:
-    """One page of a unit search: the rows, the total count, and the key of the next page."""
-
-    units: list
-    total: int
-    next_after: int | None
-
-
 #: Owners first, then tenants, then family members, wherever occupants are listed.
 _RELATION_ORDER = case({Relation.OWNER.value: 0, Relation.TENANT.value: 1}, value=Occupancy.relation, else_=2)
 
 
+@dataclass
+class UnitPage:
+    """One page of a unit search: rows, the total count, the next page's key, and who lives where.
+
+    Rows are plain column tuples (id, number, floor, area_x100, status, building_code,
+    building_name), not ORM objects: a list page needs no identity map or lazy loading.
+    """
+
+    units: list
+    total: int
+    next_after: int | None
+    #: unit id -> names of its current occupants, owners first (only when asked for).
+    occupants: dict
+
+
 def _current(today):
-    """SQL condition: an occupancy that covers `today`."""
+    """SQL condition: an occupancy that covers `today` (a date or a bindparam)."""
     return (Occupancy.start_date <= today) & or_(Occupancy.end_date.is_(None), Occupancy.end_date >= today)
 
 
-def search_units(*, today, q="", building_id=None, status=None, after=None, limit=50, with_occupants=False):
-    """Search units by number, building, status, or (with_occupants) a resident's name or phone.
+# Hot pages run statements built once and reused with new values: building a select() with its
+# joins and computing its cache key costs about 0.5 ms of Python per statement, more than the
+# query itself takes in the database.
 
-    Pages by key: pass the last unit id of a page as `after`. Statements per call are fixed
-    (count, page, and one for the occupants when asked), whatever the size of the register.
-    """
+
+def _search_kind(q, with_occupants):
+    """How a typed search is matched: (is a "building-number" label, which resident field or None)."""
+    code, _, number = q.partition("-")
+    is_label = bool(code and number)
+    people = None
+    if with_occupants:
+        # One to three digits are a unit number; a name or 4+ digits of a phone find residents.
+        people = "name" if not q.isdigit() else ("phone" if len(q) >= 4 else None)
+    return is_label, people
+
+
+@lru_cache(maxsize=64)
+def _unit_search_statements(by_building, by_status, kind, paged):
+    """The (page, count, anchor) statements of one shape of unit search, with bind parameters."""
     conditions = []
-    q = (q or "").strip()
-    if building_id:
-        conditions.append(Unit.building_id == building_id)
-    if status:
-        conditions.append(Unit.status == UnitStatus(status))
-    if q:
-        label_parts = q.split("-", 1)
-        match_number = Unit.number.startswith(q)
-        if len(label_parts) == 2 and all(label_parts):
-            building_code, number = label_parts
-            match_number = or_(
-                match_number,
-                Unit.building.has(Building.code == building_code) & Unit.number.startswith(number),
-            )
-        if with_occupants:
-            occupant_match = (
-                select(Occupancy.unit_id)
-                .join(Resident)
-                .where(_current(today), or_(Resident.name.contains(q), Resident.phone.startswith(q)))
-            )
-            match_number = or_(match_number, Unit.id.in_(occupant_match))
-        conditions.append(match_number)
+    if by_building:
+        conditions.append(Unit.building_id == bindparam("building_id"))
+    if by_status:
+        conditions.append(Unit.status == bindparam("status"))
+    if kind is not None:
+        is_label, people = kind
+        match = Unit.number.startswith(bindparam("q"))
+        if is_label:
+            match = or_(match, Unit.building.has(Building.code == bindparam("code")) & Unit.number.startswith(bindparam("number")))
+        if people:
+            field = Resident.name.contains(bindparam("q")) if people == "name" else Resident.phone.startswith(bindparam("q"))
+            match = or_(match, Unit.id.in_(select(Occupancy.unit_id).join(Resident).where(_current(bindparam("today")), field)))
+        conditions.append(match)
     order = (Unit.building_id, Unit.floor, Unit.number, Unit.id)
-    query = select(Unit).where(*conditions).options(joinedload(Unit.building)).order_by(*order).limit(limit + 1)
+    page = (
+        select(Unit.id, Unit.number, Unit.floor, Unit.area_x100, Unit.status, Building.code.label("building_code"),
+               Building.name.label("building_name"))
+        .join(Unit.building)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(bindparam("limit"))
+    )
+    if paged:
+        page = page.where(tuple_(*order) > tuple_(*(bindparam(f"after_{i}") for i in range(4))))
+    count = select(func.count(Unit.id)).where(*conditions)
+    anchor = select(*order).where(Unit.id == bindparam("after"))
+    return page, count, anchor
+
+
+_UNIT_OCCUPANTS = (
+    select(Occupancy.unit_id, Resident.name)
+    .join(Occupancy.resident)
+    .where(Occupancy.unit_id.in_(bindparam("unit_ids", expanding=True)), _current(bindparam("today")))
+    .order_by(_RELATION_ORDER, Occupancy.id)
+)
+
+
+def search_units(*, today, q="", building_id=None, status=None, after=None, limit=50, with_occupants=False):
+    """Search units by number, label ("1-1203"), building, status, or (with_occupants) a resident's name or phone.
+
+    Pages by key: pass the last unit id of a page as `after`. At most four statements whatever
+    the size of the register (anchor, page, count, and the occupants when asked for).
+    """
+    q = (q or "").strip()
+    kind = _search_kind(q, with_occupants) if q else None
+    code, _, number = q.partition("-")
+    params = {"building_id": building_id, "status": UnitStatus(status) if status else None, "q": q, "code": code,
+              "number": number, "today": today, "limit": limit + 1}
+    anchor_row = None
+    page_stmt, count_stmt, anchor_stmt = _unit_search_statements(bool(building_id), bool(status), kind, False)
     if after:
-        anchor = db.session.get(Unit, after)
-        if anchor is not None:
-            query = query.where(tuple_(*order) > tuple_(anchor.building_id, anchor.floor, anchor.number, anchor.id))
-    units = db.session.scalars(query).unique().all()
+        anchor_row = db.session.execute(anchor_stmt, {"after": after}).first()
+    if anchor_row is not None:
+        page_stmt = _unit_search_statements(bool(building_id), bool(status), kind, True)[0]
+        params.update({f"after_{i}": value for i, value in enumerate(anchor_row)})
+    units = db.session.execute(page_stmt, params).all()
     next_after = units[limit - 1].id if len(units) > limit else None
     units = units[:limit]
-    total = db.session.scalar(select(func.count(Unit.id)).where(*conditions))
+    total = db.session.execute(count_stmt, params).scalar()
     occupants = {}
     if with_occupants and units:
-        rows = db.session.scalars(
-            select(Occupancy)
-            .where(Occupancy.unit_id.in_([u.id for u in units]), _current(today))
-            .options(joinedload(Occupancy.resident))
-            .order_by(_RELATION_ORDER, Occupancy.id)
-        ).all()
-        for occ in rows:
-            occupants.setdefault(occ.unit_id, []).append(occ)
-    for unit in units:
-        unit.current_occupancies = occupants.get(unit.id, [])
-    return UnitPage(units, total, next_after)
+        for unit_id, name in db.session.execute(_UNIT_OCCUPANTS, {"unit_ids": [u.id for u in units], "today": today}):
+            occupants.setdefault(unit_id, []).append(name)
+    return UnitPage(units, total, next_after, occupants)
 
 
 def get_unit(unit_id):
@@ -191,23 +230,49 @@ def update_unit(actor, unit, *, number, floor, area_x100, status, note=""):
 
 @dataclass
 class ResidentPage:
-    """One page of a resident search."""
+    """One page of a resident search: rows (id, name, phone, user_id), the next key, and their units."""
 
     residents: list
     next_after: int | None
+    #: resident id -> [(unit label, relation value)] of the units they live in now.
+    units: dict
+
+
+@lru_cache(maxsize=8)
+def _resident_search_statement(field, paged):
+    """The resident search of one shape (by "name", "phone" or None; paged or not), with bind parameters."""
+    query = select(Resident.id, Resident.name, Resident.phone, Resident.user_id).order_by(Resident.id).limit(bindparam("limit"))
+    if field == "phone":
+        query = query.where(Resident.phone.startswith(bindparam("q")))
+    elif field == "name":
+        query = query.where(Resident.name.contains(bindparam("q")))
+    if paged:
+        query = query.where(Resident.id > bindparam("after"))
+    return query
+
+
+_RESIDENT_UNITS = (
+    select(Occupancy.resident_id, Building.code, Unit.number, Occupancy.relation)
+    .join(Occupancy.unit)
+    .join(Unit.building)
+    .where(Occupancy.resident_id.in_(bindparam("resident_ids", expanding=True)), Occupancy.end_date.is_(None))
+    .order_by(Occupancy.id)
+)
 
 
 def search_residents(*, q="", after=None, limit=50):
-    """Search residents by name, phone or unit label, newest key last; pages by id."""
-    query = select(Resident).order_by(Resident.id).limit(limit + 1)
+    """Search residents by name or phone; pages by id. Two statements whatever the register's size."""
     q = (q or "").strip()
-    if q:
-        query = query.where(or_(Resident.name.contains(q), Resident.phone.startswith(q)))
-    if after:
-        query = query.where(Resident.id > after)
-    rows = db.session.scalars(query.options(selectinload(Resident.occupancies).joinedload(Occupancy.unit).joinedload(Unit.building))).all()
+    field = ("phone" if q.isdigit() else "name") if q else None
+    statement = _resident_search_statement(field, bool(after))
+    rows = db.session.execute(statement, {"q": q, "after": after, "limit": limit + 1}).all()
     next_after = rows[limit - 1].id if len(rows) > limit else None
-    return ResidentPage(rows[:limit], next_after)
+    rows = rows[:limit]
+    units = {}
+    if rows:
+        for resident_id, code, number, relation in db.session.execute(_RESIDENT_UNITS, {"resident_ids": [r.id for r in rows]}):
+            units.setdefault(resident_id, []).append((f"{code}-{number}", relation.value))
+    return ResidentPage(rows, next_after, units)
 
 
 def get_resident(resident_id):
@@ -345,34 +410,79 @@ def end_occupancy(actor, occupancy, *, end_date, today):
 
 @dataclass
 class Household:
-    """A unit a resident lives in, with everybody who currently lives there."""
+    """A unit a resident lives in, with everybody who currently lives there.
 
-    unit: Unit
+    `unit` is a row (id, number, floor, area_x100, building_name); `members` are rows
+    (resident_id, name, relation), owners first.
+    """
+
+    unit: object
     relation: Relation
     members: list
 
 
-def households_for(resident, today):
-    """The resident's current units, each with its current occupants (two statements)."""
-    own = db.session.scalars(
-        select(Occupancy)
-        .where(Occupancy.resident_id == resident.id, _current(today))
-        .options(joinedload(Occupancy.unit).joinedload(Unit.building))
-        .order_by(Occupancy.id)
-    ).all()
-    if not own:
-        return []
-    unit_ids = [o.unit_id for o in own]
-    members = db.session.scalars(
-        select(Occupancy)
-        .where(Occupancy.unit_id.in_(unit_ids), _current(today))
-        .options(joinedload(Occupancy.resident))
-        .order_by(_RELATION_ORDER, Occupancy.id)
-    ).all()
-    by_unit = {}
-    for occ in members:
-        by_unit.setdefault(occ.unit_id, []).append(occ)
-    return [Household(o.unit, o.relation, by_unit.get(o.unit_id, [])) for o in own]
+@dataclass
+class ResidentHome:
+    """What the resident's home page shows about them: who, which property, which households."""
+
+    resident: object
+    property: object
+    households: list
+
+
+_RESIDENT_HOME = (
+    select(Resident.id, Resident.name, Property.name.label("property_name"), Property.service_phone, Property.desk_hours)
+    .join(Property, Property.id == Resident.property_id)
+    .where(Resident.user_id == bindparam("user_id"))
+)
+_MY_UNITS = select(Occupancy.unit_id).where(Occupancy.resident_id == bindparam("resident_id"), _current(bindparam("today")))
+_HOUSEHOLDS = (
+    select(
+        Occupancy.unit_id, Occupancy.resident_id, Occupancy.relation, Resident.name,
+        Unit.number, Unit.floor, Unit.area_x100, Building.name.label("building_name"),
+    )
+    .join(Occupancy.resident)
+    .join(Occupancy.unit)
+    .join(Unit.building)
+    .where(Occupancy.unit_id.in_(_MY_UNITS), _current(bindparam("today")))
+    .order_by(Occupancy.unit_id, _RELATION_ORDER, Occupancy.id)
+)
+
+
+def resident_home(user, today):
+    """The resident behind `user` with their property and households, in two statements.
+
+    Raises NotFound when the account is not linked to a register record.
+    """
+    row = db.session.execute(_RESIDENT_HOME, {"user_id": user.id}).first()
+    if row is None:
+        raise NotFound(_l("Your account is not linked to a resident record. Please contact the service desk."))
+    return ResidentHome(resident=row, property=row, households=households_for(row.id, today))
+
+
+def households_for(resident_id, today):
+    """The resident's current units, each with its current occupants (one statement)."""
+    households = {}
+    for row in db.session.execute(_HOUSEHOLDS, {"resident_id": resident_id, "today": today}):
+        household = households.get(row.unit_id)
+        if household is None:
+            unit = UnitSummary(row.unit_id, row.number, row.floor, row.area_x100, row.building_name)
+            household = households[row.unit_id] = Household(unit, None, [])
+        household.members.append(row)
+        if row.resident_id == resident_id:
+            household.relation = row.relation
+    return list(households.values())
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    """The few facts about a unit that a list or a card shows."""
+
+    id: int
+    number: str
+    floor: int
+    area_x100: int
+    building_name: str
 
 
 def register_counts(today):

@@ -115,9 +115,10 @@ def test_household_lists_current_members_only(prop):
     former = builders.create_resident(prop, unit=unit, name="前租户", relation=Relation.TENANT, account=False)
     register.end_occupancy(actor, former.occupancies[0], end_date=date(2021, 1, 1), today=TODAY)
     db.session.commit()
-    households = register.households_for(owner, TODAY)
+    households = register.households_for(owner.id, TODAY)
     assert [h.unit.id for h in households] == [unit.id]
-    assert [m.resident.name for m in households[0].members] == ["户主", spouse.name]  # owner first
+    assert households[0].relation == Relation.OWNER
+    assert [m.name for m in households[0].members] == ["户主", spouse.name]  # owner first
 
 
 def test_resident_account_creation_is_once_only(prop):
