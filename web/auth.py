@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import bindparam, select
 
 from domain.accounts.models import AccountKind, Actor, User
 from domain.accounts.roles import can
@@ -16,6 +17,10 @@ from web.forms import ChangePasswordForm, LoginForm, show_domain_error
 from web.htmx import client_redirect
 
 
+#: Built once: it runs on every signed-in request.
+_LOAD_USER = select(User).where(User.id == bindparam("id"))
+
+
 @login_manager.user_loader
 def load_user(session_key):
     """Load the user behind a session; a stale session version (password changed) signs out."""
@@ -23,7 +28,7 @@ def load_user(session_key):
         user_id, version = (int(part) for part in session_key.split(":"))
     except ValueError:
         return None
-    user = db.session.get(User, user_id)
+    user = db.session.execute(_LOAD_USER, {"id": user_id}).scalar()
     if user is None or not user.is_active or user.session_version != version:
         return None
     return user

@@ -27,9 +27,12 @@ def get_property():
 # Buildings ---------------------------------------------------------------------------------------
 
 
+_BUILDINGS = select(Building.id, Building.code, Building.name, Building.floors).order_by(Building.code)
+
+
 def list_buildings():
-    """All buildings, by code."""
-    return db.session.scalars(select(Building).order_by(Building.code)).all()
+    """All buildings by code, as rows (id, code, name, floors); the unit search shows them on every page."""
+    return db.session.execute(_BUILDINGS).all()
 
 
 def create_building(actor, *, code, name, floors):

@@ -1,0 +1,44 @@
+"""The console's menu: what each role sees, built in Python once per request (not by template macros)."""
+
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from domain.accounts.roles import Permission, can
+from staff import bp
+from web.filters import view_section
+
+#: (endpoint, label, the view module that makes it current, permission needed or None).
+MENU = (
+    ("staff.home", _l("Overview"), "account", None),
+    ("staff.list_units", _l("Units"), "units", Permission.VIEW_UNITS),
+    ("staff.list_residents", _l("Residents"), "residents", Permission.VIEW_RESIDENTS),
+    ("staff.list_buildings", _l("Buildings"), "buildings", Permission.VIEW_UNITS),
+    ("staff.import_register", _l("Import"), "imports", Permission.IMPORT_REGISTER),
+    ("staff.list_announcements", _l("Announcements"), "announcements", Permission.PUBLISH_ANNOUNCEMENTS),
+    ("staff.list_accounts", _l("Staff accounts"), "accounts", Permission.MANAGE_STAFF),
+    ("staff.list_audit", _l("Audit log"), "audit", Permission.VIEW_AUDIT),
+)
+#: (locale, role) -> [(url, label, section)]; menus never change while the process runs.
+_cache = {}
+
+
+def console_menu():
+    """The signed-in staff member's menu as [(url, label, is_current)]."""
+    key = (str(get_locale()), current_user.role)
+    items = _cache.get(key)
+    if items is None:
+        items = _cache[key] = [
+            (url_for(endpoint), str(label), section)
+            for endpoint, label, section, permission in MENU
+            if permission is None or can(current_user.role, permission)
+        ]
+    current = view_section()
+    return [(url, label, section == current) for url, label, section in items]
+
+
+@bp.context_processor
+def inject_menu():
+    """Give console templates their menu."""
+    return {"console_menu": console_menu}
