@@ -12,7 +12,7 @@ from config import DEFAULT_SECRET_KEY, config_from_env
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 from web import errors, filters
 from web.htmx import htmx
-from web.i18n import remember_lang_param, select_locale
+from web.i18n import install_template_gettext, remember_lang_param, select_locale
 from web.security import set_security_headers
 
 
@@ -38,6 +38,7 @@ def create_app(config_class=None):
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     limiter.init_app(app)
     htmx.init_app(app)
     filters.register(app)

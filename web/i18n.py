@@ -1,6 +1,7 @@
 """Choosing the user's language: ?lang=, the switch, the account, the browser, then Chinese."""
 
-from flask import has_request_context, request, session
+from flask import g, has_request_context, request, session
+from flask_babel import get_translations
 from flask_login import current_user
 
 #: What people may type in ?lang= or send in Accept-Language, mapped to our catalogues.
@@ -41,3 +42,26 @@ def _chosen_locale():
         return current_user.locale
     best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
     return normalise_locale(best) or default
+
+
+def _request_translations():
+    """The current request's catalogue, looked up once per request rather than once per string."""
+    translations = g.get("_template_translations")
+    if translations is None:
+        translations = g._template_translations = get_translations()
+    return translations
+
+
+def template_gettext(string):
+    """gettext for templates (Jinja formats %(name)s placeholders itself)."""
+    return _request_translations().ugettext(string)
+
+
+def template_ngettext(singular, plural, n):
+    """ngettext for templates."""
+    return _request_translations().ungettext(singular, plural, n)
+
+
+def install_template_gettext(app):
+    """Make `_()` in templates cost a dictionary lookup: a page has dozens of strings."""
+    app.jinja_env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)
