@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import bindparam, select
 
-from domain.accounts.models import AccountKind, Actor, User
+from domain.accounts.models import AccountKind, Actor, SignedInUser, User
 from domain.accounts.roles import can
-from domain.accounts.services import authenticate, change_own_password
+from domain.accounts.services import authenticate, change_own_password, get_user
 from domain.errors import DomainError
 from extensions import db, login_manager
 from web.forms import ChangePasswordForm, LoginForm, show_domain_error
@@ -18,20 +18,22 @@ from web.htmx import client_redirect
 
 
 #: Built once: it runs on every signed-in request.
-_LOAD_USER = select(User).where(User.id == bindparam("id"))
+_LOAD_USER = select(
+    User.id, User.username, User.display_name, User.kind, User.role, User.locale, User.session_version, User.is_active
+).where(User.id == bindparam("id"))
 
 
 @login_manager.user_loader
 def load_user(session_key):
-    """Load the user behind a session; a stale session version (password changed) signs out."""
+    """Load who is signed in; a stale session version (password or role changed) signs out."""
     try:
         user_id, version = (int(part) for part in session_key.split(":"))
     except ValueError:
         return None
-    user = db.session.execute(_LOAD_USER, {"id": user_id}).scalar()
-    if user is None or not user.is_active or user.session_version != version:
+    row = db.session.execute(_LOAD_USER, {"id": user_id}).first()
+    if row is None or not row.is_active or row.session_version != version:
         return None
-    return user
+    return SignedInUser(**row._mapping)
 
 
 @login_manager.unauthorized_handler
@@ -127,9 +129,10 @@ def handle_change_password(template, done_endpoint):
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            change_own_password(current_actor(), current_user, form.current_password.data, form.password.data)
+            user = get_user(current_user.id)
+            change_own_password(current_actor(), user, form.current_password.data, form.password.data)
             db.session.commit()
-            login_user(current_user._get_current_object())
+            login_user(user)  # this device stays signed in under the new session version
             flash(_("Your password was changed. Other devices have been signed out."), "success")
             return redirect(url_for(done_endpoint), code=303)
         except DomainError as error:

@@ -31,6 +31,6 @@ def switch_language():
     if locale:
         session["lang"] = locale
         if current_user.is_authenticated:
-            set_locale(current_user, locale)
+            set_locale(current_user.id, locale)
             db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("public.index"), code=303)

@@ -167,6 +167,6 @@ def change_own_password(actor, user, current_password, new_password):
     record(actor, "account.password_change", user, summary=user.username)
 
 
-def set_locale(user, locale):
-    """Remember a user's language choice."""
-    user.locale = locale
+def set_locale(user_id, locale):
+    """Remember a user's language choice for their next sessions."""
+    get_user(user_id).locale = locale
