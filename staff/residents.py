@@ -38,14 +38,7 @@ def create_resident():
         valid = occupancy_form.validate() and valid
     if valid:
         try:
-            resident = register.create_resident(
-                current_actor(),
-                name=form.name.data,
-                phone=form.phone.normalised,
-                email=form.email.data,
-                id_number_masked=getattr(form.id_number, "normalised", ""),
-                note=form.note.data or "",
-            )
+            resident = register.create_resident(current_actor(), **_resident_values(form))
             if wants_unit:
                 _add_occupancy(resident, occupancy_form)
             db.session.commit()
@@ -54,6 +47,17 @@ def create_resident():
         except DomainError as error:
             show_domain_error(occupancy_form if error.field == "unit_label" else form, error)
     return render_template("staff/residents/new.html", form=form, occupancy_form=occupancy_form)
+
+
+def _resident_values(form):
+    """The resident's fields from a validated ResidentForm; the ID number only in masked form, if typed."""
+    return {
+        "name": form.name.data,
+        "phone": form.phone.normalised,
+        "email": form.email.data,
+        "id_number_masked": getattr(form.id_number, "normalised", None),
+        "note": form.note.data or "",
+    }
 
 
 def _add_occupancy(resident, occupancy_form):
@@ -96,15 +100,7 @@ def edit_resident(resident_id):
     form = ResidentForm()
     if form.validate_on_submit():
         try:
-            register.update_resident(
-                current_actor(),
-                resident,
-                name=form.name.data,
-                phone=form.phone.normalised,
-                email=form.email.data,
-                id_number_masked=getattr(form.id_number, "normalised", None),
-                note=form.note.data or "",
-            )
+            register.update_resident(current_actor(), resident, **_resident_values(form))
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("staff.show_resident", resident_id=resident.id), code=303)
@@ -148,7 +144,7 @@ def end_occupancy(occupancy_id):
         except DomainError as error:
             db.session.rollback()
             flash(str(error.message), "error")
-    if request.form.get("back") == "unit":
+    if request.form.get("back") == "unit":  # the form on the unit's page; else the resident's
         return redirect(url_for("staff.show_unit", unit_id=occupancy.unit_id), code=303)
     return redirect(url_for("staff.show_resident", resident_id=occupancy.resident_id), code=303)
 

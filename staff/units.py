@@ -41,6 +41,17 @@ def list_units():
     )
 
 
+def _unit_values(form):
+    """The unit's fields from a validated UnitForm, in the domain's units (area in m² x 100)."""
+    return {
+        "number": form.number.normalised,
+        "floor": form.floor.data,
+        "area_x100": form.area.normalised,
+        "status": form.status.data,
+        "note": form.note.data or "",
+    }
+
+
 def _building_choices(form):
     """Fill the building select."""
     form.building_id.choices = [SelectChoice(b.id, f"{b.code} · {b.name}") for b in register.list_buildings()]
@@ -54,15 +65,7 @@ def create_unit():
     _building_choices(form)
     if form.validate_on_submit():
         try:
-            unit = register.create_unit(
-                current_actor(),
-                building_id=form.building_id.data,
-                number=form.number.normalised,
-                floor=form.floor.data,
-                area_x100=form.area.normalised,
-                status=form.status.data,
-                note=form.note.data or "",
-            )
+            unit = register.create_unit(current_actor(), building_id=form.building_id.data, **_unit_values(form))
             db.session.commit()
             flash(_("Unit %(label)s saved.", label=unit.label), "success")
             return redirect(url_for("staff.show_unit", unit_id=unit.id), code=303)
@@ -88,15 +91,7 @@ def edit_unit(unit_id):
     del form.building_id  # a unit does not move between buildings
     if form.validate_on_submit():
         try:
-            register.update_unit(
-                current_actor(),
-                unit,
-                number=form.number.normalised,
-                floor=form.floor.data,
-                area_x100=form.area.normalised,
-                status=form.status.data,
-                note=form.note.data or "",
-            )
+            register.update_unit(current_actor(), unit, **_unit_values(form))
             db.session.commit()
             flash(_("Unit %(label)s saved.", label=unit.label), "success")
             return redirect(url_for("staff.show_unit", unit_id=unit.id), code=303)

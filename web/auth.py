@@ -105,6 +105,8 @@ def handle_login(kind, template, home_endpoint):
     One message for every failure, so nobody can learn which usernames exist.
     """
     form = LoginForm(next=request.args.get("next", ""))
+    if kind == AccountKind.STAFF:
+        form.login.label.text = _("Username")  # staff have no phone sign-in
     if current_user.is_authenticated and current_user.kind == kind:
         return redirect(url_for(home_endpoint))
     if form.validate_on_submit():

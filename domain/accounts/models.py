@@ -21,7 +21,21 @@ class AccountKind(str, enum.Enum):
     RESIDENT = "resident"
 
 
-class User(UserMixin, db.Model):
+class KindMixin:
+    """is_staff / is_resident for anything with a `kind`."""
+
+    @property
+    def is_staff(self):
+        """Whether this account belongs to the staff console."""
+        return self.kind == AccountKind.STAFF
+
+    @property
+    def is_resident(self):
+        """Whether this account belongs to the resident portal."""
+        return self.kind == AccountKind.RESIDENT
+
+
+class User(KindMixin, UserMixin, db.Model):
     """A person who signs in. Residents' personal details live on their Resident record."""
 
     __tablename__ = "users"
@@ -55,22 +69,12 @@ class User(UserMixin, db.Model):
         """Flask-Login's session key: the id and the session version together."""
         return f"{self.id}:{self.session_version}"
 
-    @property
-    def is_staff(self):
-        """Whether this account belongs to the staff console."""
-        return self.kind == AccountKind.STAFF
-
-    @property
-    def is_resident(self):
-        """Whether this account belongs to the resident portal."""
-        return self.kind == AccountKind.RESIDENT
-
     def __repr__(self):
         return f"<User {self.username} {self.kind.value}>"
 
 
 @dataclass(frozen=True)
-class SignedInUser:
+class SignedInUser(KindMixin):
     """Who is signed in, as loaded for each request: a light value, not the ORM row.
 
     Loading a few columns costs a fifth of loading the entity, on every request. Code that
@@ -91,16 +95,6 @@ class SignedInUser:
     def get_id(self):
         """Flask-Login's session key: the id and the session version together."""
         return f"{self.id}:{self.session_version}"
-
-    @property
-    def is_staff(self):
-        """Whether this account belongs to the staff console."""
-        return self.kind == AccountKind.STAFF
-
-    @property
-    def is_resident(self):
-        """Whether this account belongs to the resident portal."""
-        return self.kind == AccountKind.RESIDENT
 
 
 @dataclass(frozen=True)

@@ -293,7 +293,7 @@ def get_resident(resident_id):
     return resident
 
 
-def create_resident(actor, *, name, phone, email=None, id_number_masked="", note=""):
+def create_resident(actor, *, name, phone, email=None, id_number_masked=None, note=""):
     """Register a person (业主登记表); the ID number arrives already masked."""
     require(actor, Permission.EDIT_REGISTER)
     resident = Resident(
@@ -301,7 +301,7 @@ def create_resident(actor, *, name, phone, email=None, id_number_masked="", note
         name=name.strip(),
         phone=phone,
         email=email or None,
-        id_number_masked=id_number_masked,
+        id_number_masked=id_number_masked or "",
         note=note,
     )
     db.session.add(resident)
