@@ -12,6 +12,7 @@ from domain.accounts.models import AccountKind, Actor, SignedInUser, User
 from domain.accounts.roles import can
 from domain.accounts.services import authenticate, change_own_password, get_user
 from domain.errors import DomainError
+from domain.queries import read
 from extensions import db, login_manager
 from web.forms import ChangePasswordForm, LoginForm, show_domain_error
 from web.htmx import client_redirect
@@ -30,7 +31,7 @@ def load_user(session_key):
         user_id, version = (int(part) for part in session_key.split(":"))
     except ValueError:
         return None
-    row = db.session.execute(_LOAD_USER, {"id": user_id}).first()
+    row = read(_LOAD_USER, {"id": user_id}).first()
     if row is None or not row.is_active or row.session_version != version:
         return None
     return SignedInUser(**row._mapping)

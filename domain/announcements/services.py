@@ -9,6 +9,7 @@ from domain.audit.services import diff, record
 from domain.clock import utcnow
 from domain.errors import DomainError, InvalidTransition, NotFound
 from domain.property.services import get_property
+from domain.queries import read
 from extensions import db
 
 
@@ -81,7 +82,7 @@ _CURRENT = (
 
 def current_announcements(now=None, limit=5):
     """The announcements showing now, newest first, as rows (id, title, body, valid_from)."""
-    return db.session.execute(_CURRENT, {"now": now or utcnow(), "limit": limit}).all()
+    return read(_CURRENT, {"now": now or utcnow(), "limit": limit}).all()
 
 
 def list_announcements(limit=100):

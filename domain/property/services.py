@@ -12,6 +12,7 @@ from domain.accounts.roles import Permission, require
 from domain.accounts.services import _check_username_free, check_password_rules, hash_password, normalise_username
 from domain.audit.services import diff, record
 from domain.errors import Conflict, DomainError, NotFound
+from domain.queries import read
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
 from extensions import db
 
@@ -32,7 +33,7 @@ _BUILDINGS = select(Building.id, Building.code, Building.name, Building.floors).
 
 def list_buildings():
     """All buildings by code, as rows (id, code, name, floors); the unit search shows them on every page."""
-    return db.session.execute(_BUILDINGS).all()
+    return read(_BUILDINGS).all()
 
 
 def create_building(actor, *, code, name, floors):
@@ -170,17 +171,17 @@ def search_units(*, today, q="", building_id=None, status=None, after=None, limi
     anchor_row = None
     page_stmt, count_stmt, anchor_stmt = _unit_search_statements(bool(building_id), bool(status), kind, False)
     if after:
-        anchor_row = db.session.execute(anchor_stmt, {"after": after}).first()
+        anchor_row = read(anchor_stmt, {"after": after}).first()
     if anchor_row is not None:
         page_stmt = _unit_search_statements(bool(building_id), bool(status), kind, True)[0]
         params.update({f"after_{i}": value for i, value in enumerate(anchor_row)})
-    units = db.session.execute(page_stmt, params).all()
+    units = read(page_stmt, params).all()
     next_after = units[limit - 1].id if len(units) > limit else None
     units = units[:limit]
-    total = db.session.execute(count_stmt, params).scalar()
+    total = read(count_stmt, params).scalar()
     occupants = {}
     if with_occupants and units:
-        for unit_id, name in db.session.execute(_UNIT_OCCUPANTS, {"unit_ids": [u.id for u in units], "today": today}):
+        for unit_id, name in read(_UNIT_OCCUPANTS, {"unit_ids": [u.id for u in units], "today": today}):
             occupants.setdefault(unit_id, []).append(name)
     return UnitPage(units, total, next_after, occupants)
 
@@ -268,12 +269,12 @@ def search_residents(*, q="", after=None, limit=50):
     q = (q or "").strip()
     field = ("phone" if q.isdigit() else "name") if q else None
     statement = _resident_search_statement(field, bool(after))
-    rows = db.session.execute(statement, {"q": q, "after": after, "limit": limit + 1}).all()
+    rows = read(statement, {"q": q, "after": after, "limit": limit + 1}).all()
     next_after = rows[limit - 1].id if len(rows) > limit else None
     rows = rows[:limit]
     units = {}
     if rows:
-        for resident_id, code, number, relation in db.session.execute(_RESIDENT_UNITS, {"resident_ids": [r.id for r in rows]}):
+        for resident_id, code, number, relation in read(_RESIDENT_UNITS, {"resident_ids": [r.id for r in rows]}):
             units.setdefault(resident_id, []).append((f"{code}-{number}", relation.value))
     return ResidentPage(rows, next_after, units)
 
@@ -457,7 +458,7 @@ def resident_home(user, today):
 
     Raises NotFound when the account is not linked to a register record.
     """
-    row = db.session.execute(_RESIDENT_HOME, {"user_id": user.id}).first()
+    row = read(_RESIDENT_HOME, {"user_id": user.id}).first()
     if row is None:
         raise NotFound(_l("Your account is not linked to a resident record. Please contact the service desk."))
     return ResidentHome(resident=row, property=row, households=households_for(row.id, today))
@@ -466,7 +467,7 @@ def resident_home(user, today):
 def households_for(resident_id, today):
     """The resident's current units, each with its current occupants (one statement)."""
     households = {}
-    for row in db.session.execute(_HOUSEHOLDS, {"resident_id": resident_id, "today": today}):
+    for row in read(_HOUSEHOLDS, {"resident_id": resident_id, "today": today}):
         household = households.get(row.unit_id)
         if household is None:
             unit = UnitSummary(row.unit_id, row.number, row.floor, row.area_x100, row.building_name)
