@@ -80,13 +80,22 @@ def get_building(building_id):
 _RELATION_ORDER = case({Relation.OWNER.value: 0, Relation.TENANT.value: 1}, value=Occupancy.relation, else_=2)
 
 
+@dataclass(slots=True, frozen=True)
+class UnitRow:
+    """A unit as a list shows it: plain values, no ORM identity map or lazy loading behind it."""
+
+    id: int
+    number: str
+    floor: int
+    area_x100: int
+    status: UnitStatus
+    building_code: str
+    building_name: str
+
+
 @dataclass
 class UnitPage:
-    """One page of a unit search: rows, the total count, the next page's key, and who lives where.
-
-    Rows are plain column tuples (id, number, floor, area_x100, status, building_code,
-    building_name), not ORM objects: a list page needs no identity map or lazy loading.
-    """
+    """One page of a unit search: UnitRows, the total count, the next page's key, and who lives where."""
 
     units: list
     total: int
@@ -175,7 +184,7 @@ def search_units(*, today, q="", building_id=None, status=None, after=None, limi
     if anchor_row is not None:
         page_stmt = _unit_search_statements(bool(building_id), bool(status), kind, True)[0]
         params.update({f"after_{i}": value for i, value in enumerate(anchor_row)})
-    units = read(page_stmt, params).all()
+    units = [UnitRow(*row) for row in read(page_stmt, params)]
     next_after = units[limit - 1].id if len(units) > limit else None
     units = units[:limit]
     total = read(count_stmt, params).scalar()
