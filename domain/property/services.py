@@ -153,7 +153,7 @@ def _unit_search_statements(by_building, by_status, kind, paged):
     )
     if paged:
         page = page.where(tuple_(*order) > tuple_(*(bindparam(f"after_{i}") for i in range(4))))
-    count = select(func.count(Unit.id)).where(*conditions)
+    count = select(func.count()).select_from(Unit).where(*conditions)  # count(*): SQLite counts from an index
     anchor = select(*order).where(Unit.id == bindparam("after"))
     return page, count, anchor
 
@@ -501,9 +501,9 @@ class UnitSummary:
 def register_counts(today):
     """Counts for the console home: units by status and residents."""
     by_status = {status.value: 0 for status in UnitStatus}
-    for status, count in db.session.execute(select(Unit.status, func.count(Unit.id)).group_by(Unit.status)):
+    for status, count in db.session.execute(select(Unit.status, func.count()).group_by(Unit.status)):
         by_status[status.value] = count
-    residents = db.session.scalar(select(func.count(Resident.id)))
+    residents = db.session.scalar(select(func.count()).select_from(Resident))
     return {"units": sum(by_status.values()), "residents": residents, **by_status}
 
 
