@@ -10,6 +10,7 @@ from domain.accounts.roles import Role
 from domain.accounts.services import hash_password
 from domain.announcements.models import Announcement
 from domain.audit.services import record
+from domain.clock import today as local_today
 from domain.clock import utcnow
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
 from domain.property.validation import mask_id_number
@@ -57,14 +58,14 @@ def generate_register(prop, *, buildings, floors, per_floor, residents_target, r
 
     Returns {unit label: unit id}. Used by the demo and by the benchmarks' large property.
     """
-    today = date.today()
+    today = local_today()
     building_rows = [
         {"property_id": prop.id, "code": str(b), "name": f"{b}号楼", "floors": floors} for b in range(1, buildings + 1)
     ]
     db.session.execute(insert(Building), building_rows)
     building_ids = dict(db.session.execute(select(Building.code, Building.id).where(Building.property_id == prop.id)).all())
     unit_rows = []
-    for code, building_id in sorted(building_ids.items()):
+    for _code, building_id in sorted(building_ids.items()):
         for floor in range(1, floors + 1):
             for n in range(1, per_floor + 1):
                 vacant = rng.random() < vacant_share

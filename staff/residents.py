@@ -5,9 +5,8 @@ from flask_babel import gettext as _
 
 from domain.accounts.roles import Permission
 from domain.clock import today
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError
 from domain.property import services as register
-from domain.property.models import Occupancy
 from extensions import db
 from staff import bp
 from staff.forms import EndOccupancyForm, OccupancyForm, ResidentAccountForm, ResidentForm
@@ -130,9 +129,7 @@ def add_occupancy(resident_id):
 @staff_permission(Permission.EDIT_REGISTER)
 def end_occupancy(occupancy_id):
     """Record a move-out; back to the page the button was on."""
-    occupancy = db.session.get(Occupancy, occupancy_id)
-    if occupancy is None:
-        raise NotFound()
+    occupancy = register.get_occupancy(occupancy_id)
     form = EndOccupancyForm()
     if not form.validate_on_submit():
         flash(_("Enter the last day as a date."), "error")

@@ -402,6 +402,14 @@ def add_occupancy(actor, *, unit, resident, relation, start_date, end_date=None)
     return occupancy
 
 
+def get_occupancy(occupancy_id):
+    """Return an occupancy or raise NotFound."""
+    occupancy = db.session.get(Occupancy, occupancy_id)
+    if occupancy is None:
+        raise NotFound()
+    return occupancy
+
+
 def end_occupancy(actor, occupancy, *, end_date, today):
     """Record the last day of an occupancy; a unit nobody lives in any more becomes vacant."""
     require(actor, Permission.EDIT_REGISTER)

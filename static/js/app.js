@@ -9,12 +9,20 @@
     window.clearTimeout(box._timer);
     box._timer = window.setTimeout(function () { box.hidden = true; }, 6000);
   };
+  // Messages of our own come translated from data attributes on #toast (see layouts/base.html).
+  var plainAlert = function (key) {
+    var box = document.getElementById("toast");
+    var div = document.createElement("div");
+    div.className = "alert alert-error";
+    div.textContent = box ? box.dataset[key] : "";
+    return div.outerHTML;
+  };
   document.addEventListener("htmx:responseError", function (event) {
     var text = event.detail.xhr.responseText || "";
-    toast(text.indexOf('class="alert') !== -1 ? text : '<div class="alert alert-error">' + event.detail.xhr.status + "</div>");
+    toast(text.indexOf('class="alert') !== -1 ? text : plainAlert("failed"));
   });
   document.addEventListener("htmx:sendError", function () {
-    toast('<div class="alert alert-error">' + (document.documentElement.lang === "en" ? "The server cannot be reached. Check the connection and try again." : "无法连接服务器，请检查网络后重试。") + "</div>");
+    toast(plainAlert("offline"));
   });
   // The kiosk clock ticks without reloading the page.
   var clock = document.getElementById("kiosk-time");

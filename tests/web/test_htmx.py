@@ -20,7 +20,9 @@ def test_htmx_gets_only_the_rows_and_a_normal_get_the_whole_page(client, desk, u
     full = client.get(url)
     fragment = client.get(url, headers=HX)
     assert "<html" in full.get_data(as_text=True)
-    assert "<html" not in fragment.get_data(as_text=True) and "<table" in fragment.get_data(as_text=True) or 'class="empty"' in fragment.get_data(as_text=True)
+    rows = fragment.get_data(as_text=True)
+    assert "<html" not in rows
+    assert "<table" in rows or 'class="empty"' in rows
     assert "HX-Request" in full.headers["Vary"] and "HX-Request" in fragment.headers["Vary"]
 
 
@@ -48,3 +50,9 @@ def test_htmx_error_comes_back_as_a_message_fragment(client, auth):
     response = client.get("/staff/units/?q=1", headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 403 and "<html" not in html and 'class="alert alert-error"' in html
+
+
+def test_the_toast_carries_its_fallback_messages_in_the_users_language(client):
+    html = client.get("/portal/login").get_data(as_text=True)
+    assert 'data-offline="无法连接服务器，请检查网络后重试。"' in html
+    assert 'data-failed="The request failed. Please try again."' in client.get("/portal/login?lang=en").get_data(as_text=True)

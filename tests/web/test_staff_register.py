@@ -144,7 +144,7 @@ def test_create_portal_account_for_a_resident(client, desk, prop):
 def test_import_form_lists_bad_lines_and_imports_nothing(client, desk):
     data = {"kind": "units", "file": (io.BytesIO(b"building,number,floor,area_m2\n1,0101,1,80\n1,0102,one,80\n"), "units.csv")}
     html = client.post("/staff/import", data=data, content_type="multipart/form-data").get_data(as_text=True)
-    assert "第 3 行" in html or "Line 3" in html
+    assert "第 3 行" in html
     assert db.session.query(Unit).count() == 0
     data = {"kind": "units", "file": (io.BytesIO(b"building,number,floor,area_m2\n1,0101,1,80\n1,0102,1,80\n"), "units.csv")}
     assert client.post("/staff/import", data=data, content_type="multipart/form-data").status_code == 303
