@@ -55,6 +55,11 @@ def html_lang():
     return "zh-CN" if str(get_locale()).startswith("zh") else "en"
 
 
+def static_url(filename):
+    """url_for("static", filename=...) without the URL map: four of these are on every page."""
+    return f"{request.script_root}{current_app.static_url_path}/{filename}"
+
+
 def view_section():
     """The module of the current view ("units", "residents"), for highlighting the menu."""
     view = current_app.view_functions.get(request.endpoint or "")
@@ -67,6 +72,7 @@ def register(app):
     from web.auth import user_can
 
     app.add_template_global(view_section)
+    app.add_template_global(static_url)
     app.add_template_global(status_labels)
     app.add_template_global(relation_labels)
     app.add_template_global(user_can)
