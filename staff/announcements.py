@@ -61,8 +61,10 @@ def create_announcement():
 def edit_announcement(announcement_id):
     """Correct an announcement."""
     announcement = announcements.get_announcement(announcement_id)
+    # Keyword values, not obj=: WTForms prefers obj's attributes, which would show the stored UTC times.
     form = AnnouncementForm(
-        obj=announcement,
+        title=announcement.title,
+        body=announcement.body,
         valid_from=_to_local_naive(announcement.valid_from),
         valid_until=_to_local_naive(announcement.valid_until),
     )

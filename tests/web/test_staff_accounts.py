@@ -65,6 +65,8 @@ def test_publish_edit_and_withdraw_an_announcement(client, manager, prop):
     # Typed in property time (UTC+8), stored in UTC.
     assert item.valid_from.hour == 1
     assert "消防演练" in client.get("/kiosk/").get_data(as_text=True)
+    # The edit form shows the times as they were typed, in property time.
+    assert 'value="2026-11-01T09:00"' in client.get(f"/staff/announcements/{item.id}/edit").get_data(as_text=True)
     assert client.post(f"/staff/announcements/{item.id}/edit", data={**data, "title": "消防演练（改）"}).status_code == 303
     assert client.post(f"/staff/announcements/{item.id}/withdraw").status_code == 303
     assert "消防演练" not in client.get("/kiosk/").get_data(as_text=True)
