@@ -50,16 +50,40 @@ def create_app(config_class=None):
     from portal import bp as portal_bp
     from staff import bp as staff_bp
     from web.public import bp as public_bp
+    from web.webhooks import bp as payments_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(portal_bp, url_prefix="/portal")
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(kiosk_bp, url_prefix="/kiosk")
+    app.register_blueprint(payments_bp, url_prefix="/payments")
+    _mount_payment_sandbox(app)
 
     from cli import register as register_cli
 
     register_cli(app)
     return app
+
+
+def _mount_payment_sandbox(app):
+    """Outside production and without Stripe keys, serve the local Stripe sandbox at /sandbox/stripe.
+
+    The demo then takes payments end to end on a closed network: the app's Stripe SDK calls go to
+    the sandbox, whose hosted page "pays" and sends a signed webhook back. Never in production.
+    """
+    if app.config["PRODUCTION"] or app.config.get("STRIPE_SECRET_KEY") or not app.config.get("STRIPE_SANDBOX_URL"):
+        return
+    from urllib.parse import urlsplit
+
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from sandbox.stripe_app import create_sandbox_app
+
+    prefix = urlsplit(app.config["STRIPE_SANDBOX_URL"]).path.rstrip("/") or "/sandbox/stripe"
+    base = app.config["STRIPE_SANDBOX_URL"][: -len(prefix)] if app.config["STRIPE_SANDBOX_URL"].endswith(prefix) else ""
+    sandbox = create_sandbox_app(webhook_url=base + "/payments/stripe/webhook",
+                                 webhook_secret=app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {prefix: sandbox})
 
 
 @event.listens_for(Engine, "connect")

@@ -27,7 +27,7 @@ def demo_load(if_empty):
     if if_empty and db.session.scalar(select(Property.id).limit(1)) is not None:
         click.echo("The database already has a property; demo data not loaded.")
     else:
-        report = load_demo(current_app.config["DEMO_PASSWORD"], Actor.system("cli"))
+        report = load_demo(current_app.config["DEMO_PASSWORD"], Actor.system("cli"), after_batch=db.session.commit)
         db.session.commit()
         click.echo("Demo property loaded." if report["property"] else "Demo property already present.")
     print_logins()

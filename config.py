@@ -43,6 +43,21 @@ class Config:
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo1234")
     PAGE_SIZE = 50
     PRODUCTION = False
+    #: Stripe: both set means real Checkout; neither, outside production, means the local sandbox.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    #: The demo's payment sandbox, served inside the app at /sandbox/stripe (never in production).
+    STRIPE_SANDBOX_URL = os.environ.get("STRIPE_SANDBOX_URL", "http://127.0.0.1:5000/sandbox/stripe")
+    STRIPE_SANDBOX_WEBHOOK_SECRET = os.environ.get("STRIPE_SANDBOX_WEBHOOK_SECRET", "whsec_sandbox_demo")
+    #: Outgoing e-mail (payment reminders); without MAIL_SERVER reminders are in-app only.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@localhost")
+    #: Days after the billed month's first day that a bill falls due.
+    BILL_DUE_DAYS = 30
 
 
 class DevConfig(Config):
@@ -59,6 +74,11 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     RATELIMIT_ENABLED = True
     DEMO_PASSWORD = "demo1234"
+    STRIPE_SECRET_KEY = None
+    STRIPE_WEBHOOK_SECRET = None
+    STRIPE_SANDBOX_URL = None  # the tests start their own sandbox where they need one
+    STRIPE_SANDBOX_WEBHOOK_SECRET = "whsec_test_suite"
+    MAIL_SERVER = None
 
 
 class ProdConfig(Config):

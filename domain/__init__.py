@@ -8,3 +8,5 @@ from domain.accounts import models as _accounts  # noqa: F401
 from domain.announcements import models as _announcements  # noqa: F401
 from domain.audit import models as _audit  # noqa: F401
 from domain.property import models as _property  # noqa: F401
+from domain.billing import models as _billing  # noqa: F401
+from domain.payments import models as _payments  # noqa: F401

@@ -123,8 +123,10 @@ def ensure_staff(password, actor):
     return created
 
 
-def load_demo(password, actor, *, seed=2012):
+def load_demo(password, actor, *, seed=2012, after_batch=None):
     """Load the demo property if it is not there yet; always make sure the demo accounts exist.
+
+    `after_batch()` is called between batches of the billing history (the CLI commits there).
 
     Idempotent: a second call changes nothing. Returns a short report of what it did.
     """
@@ -163,4 +165,8 @@ def load_demo(password, actor, *, seed=2012):
         db.session.flush()
         record(actor, "resident.account_create", resident, summary=f"demo {username}")
         report["residents"].append(username)
+    if report["property"]:
+        from domain.billing.demo import load_billing_demo
+
+        report["bills"] = load_billing_demo(prop, actor, today=local_today(), rng=rng, after_batch=after_batch)
     return report

@@ -107,15 +107,64 @@ class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a file.")), FileAllowed(["csv", "txt"], _l("Only .csv files."))])
 
 
+LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
 class AnnouncementForm(FlaskForm):
     """An announcement and its validity period (property time)."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=5000)])
-    valid_from = DateTimeLocalField(_l("Shown from"), validators=[InputRequired(message=_l("Enter a date and time."))])
-    valid_until = DateTimeLocalField(_l("Shown until"), validators=[InputRequired(message=_l("Enter a date and time."))])
+    # The first format is how the value is written back: the one <input type="datetime-local"> reads.
+    valid_from = DateTimeLocalField(_l("Shown from"), format=LOCAL_INPUT_FORMATS,
+                                    validators=[InputRequired(message=_l("Enter a date and time."))])
+    valid_until = DateTimeLocalField(_l("Shown until"), format=LOCAL_INPUT_FORMATS,
+                                     validators=[InputRequired(message=_l("Enter a date and time."))])
 
     def validate_valid_until(self, field):
         """The period must end after it starts."""
         if self.valid_from.data and field.data and field.data <= self.valid_from.data:
             raise ValidationError(_l("The end must be after the start."))
+
+
+class Yuan:
+    """An amount typed in yuan ("120.50"), kept as integer fen in `field.normalised`; blank is left to Optional."""
+
+    def __call__(self, form, field):
+        if not field.data:
+            field.normalised = None
+            return
+        from domain.money import yuan_to_fen
+
+        try:
+            field.normalised = yuan_to_fen(field.data)
+        except ValueError:
+            raise ValidationError(_l("Enter an amount in yuan, e.g. 120.50.")) from None
+        if field.normalised == 0:
+            raise ValidationError(_l("The amount must be more than zero."))
+
+
+DESK_METHOD_CHOICES = [SelectChoice("cash", _l("Cash")), SelectChoice("pos", _l("Card terminal")),
+                       SelectChoice("bank_transfer", _l("Bank transfer"))]
+
+
+class DeskPaymentForm(FlaskForm):
+    """Money taken at the desk for the ticked bills; the amount defaults to what they owe."""
+
+    method = SelectField(_l("Paid by"), choices=DESK_METHOD_CHOICES, validators=[DataRequired()])
+    amount = StringField(_l("Amount received (yuan)"), validators=[Optional(), Yuan()],
+                         description=_l("Leave empty to pay the ticked bills in full."))
+    reference = StringField(_l("Slip or transfer reference"), validators=[Optional(), Length(max=80)])
+
+
+class VoidPaymentForm(FlaskForm):
+    """Why a desk payment is cancelled."""
+
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])
+
+
+class RefundForm(FlaskForm):
+    """How much to give back, and why."""
+
+    amount = StringField(_l("Amount to refund (yuan)"), validators=[DataRequired(), Yuan()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])

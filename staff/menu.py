@@ -16,6 +16,10 @@ MENU = (
     ("staff.list_residents", _l("Residents"), "residents", Permission.VIEW_RESIDENTS),
     ("staff.list_buildings", _l("Buildings"), "buildings", Permission.VIEW_UNITS),
     ("staff.import_register", _l("Import"), "imports", Permission.IMPORT_REGISTER),
+    ("staff.billing_home", _l("Billing"), "billing", Permission.VIEW_BILLING),
+    ("staff.list_charges", _l("Fee schedule"), "fees", Permission.MANAGE_FEES),
+    # Engineering reads the meters without seeing the fee schedule; for finance the fee pages' tabs lead here.
+    ("staff.list_readings", _l("Meter readings"), "readings", Permission.ENTER_READINGS),
     ("staff.list_announcements", _l("Announcements"), "announcements", Permission.PUBLISH_ANNOUNCEMENTS),
     ("staff.list_accounts", _l("Staff accounts"), "accounts", Permission.MANAGE_STAFF),
     ("staff.list_audit", _l("Audit log"), "audit", Permission.VIEW_AUDIT),

@@ -66,3 +66,30 @@ def create_resident(prop, unit=None, name=None, phone=None, relation=Relation.OW
         db.session.add(Occupancy(unit=unit, resident=resident, relation=relation, start_date=date(2020, 1, 1)))
     db.session.commit()
     return resident
+
+
+def create_charge(prop, code="PM", name="物业管理费", basis="per_area", rate_fen=250, effective_from=date(2020, 1, 1),
+                  scope="all", building=None, units=(), meter_unit=""):
+    """A charge type of the fee schedule with one rate (物业管理费 ¥2.50 per m² by default)."""
+    from domain.billing.models import ChargeBasis, ChargeRate, ChargeType, ChargeUnit, Scope
+
+    charge = ChargeType(property_id=prop.id, code=code, name=name, basis=ChargeBasis(basis), scope=Scope(scope),
+                        building_id=building.id if building else None, meter_unit=meter_unit)
+    charge.rates.append(ChargeRate(rate_fen=rate_fen, effective_from=effective_from))
+    charge.units = [ChargeUnit(unit_id=u.id) for u in units]
+    db.session.add(charge)
+    db.session.commit()
+    return charge
+
+
+def create_bill(unit, total_fen=22375, period=date(2026, 10, 1), due_date=date(2026, 10, 31), paid_fen=0,
+                description="物业管理费"):
+    """A bill of one line for `unit`."""
+    from domain.billing.models import Bill, BillLine
+
+    bill = Bill(property_id=unit.building.property_id, unit_id=unit.id, period=period, issued_on=period,
+                due_date=due_date, total_fen=total_fen, paid_fen=paid_fen)
+    bill.lines.append(BillLine(description=description, amount_fen=total_fen))
+    db.session.add(bill)
+    db.session.commit()
+    return bill

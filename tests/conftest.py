@@ -169,3 +169,18 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", counter)
 
     return counting
+
+
+@pytest.fixture
+def stripe_sandbox(app):
+    """The local Stripe sandbox on a random port, as the app's payment provider; events wait to be delivered."""
+    from domain.payments.providers import StripeProvider
+    from sandbox.stripe_app import SandboxHTTPClient, start_sandbox
+
+    secret = app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"]
+    server = start_sandbox(webhook_secret=secret, delivery="manual")
+    app.extensions["payment_provider"] = StripeProvider(api_key="sk_test_suite", webhook_secret=secret, name="sandbox",
+                                                        api_base=server.url, http_client=SandboxHTTPClient())
+    yield server
+    app.extensions.pop("payment_provider", None)
+    server.shutdown()

@@ -15,6 +15,7 @@ TITLES = {
     409: lambda: _("Conflict"),
     413: lambda: _("File too large"),
     429: lambda: _("Too many attempts"),
+    503: lambda: _("Not available right now"),
     500: lambda: _("Something went wrong"),
 }
 MESSAGES = {

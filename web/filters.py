@@ -26,6 +26,17 @@ STATUS_LABELS = {"occupied": _l("Occupied"), "vacant": _l("Vacant"), "renovating
 RELATION_LABELS = {"owner": _l("Owner"), "tenant": _l("Tenant"), "family": _l("Family member")}
 
 
+METHOD_LABELS = {
+    "card": _l("Bank card"), "alipay": _l("Alipay"), "wechat_pay": _l("WeChat Pay"), "online": _l("Online"),
+    "cash": _l("Cash"), "pos": _l("Card terminal"), "bank_transfer": _l("Bank transfer"),
+}
+
+
+def method_labels():
+    """Payment method -> label in the user's language; call once per page."""
+    return {key: str(label) for key, label in METHOD_LABELS.items()}
+
+
 def status_labels():
     """Unit status -> label in the user's language; call once per page, not once per row."""
     return {key: str(label) for key, label in STATUS_LABELS.items()}
@@ -34,6 +45,16 @@ def status_labels():
 def relation_labels():
     """Relation to a unit -> label in the user's language; call once per page."""
     return {key: str(label) for key, label in RELATION_LABELS.items()}
+
+
+def month(period):
+    """date(2026, 11, 1) -> "2026-11"; "" for None (one-off bills have no month)."""
+    return f"{period.year:04d}-{period.month:02d}" if period else ""
+
+
+def meter(value_x100):
+    """A meter value stored x 100 with two decimals ("1234.50")."""
+    return "" if value_x100 is None else str(fen_to_decimal(value_x100))
 
 
 def datetime_local(value, fmt="medium"):
@@ -75,10 +96,13 @@ def register(app):
     app.add_template_global(static_url)
     app.add_template_global(status_labels)
     app.add_template_global(relation_labels)
+    app.add_template_global(method_labels)
     app.add_template_global(user_can)
     app.add_template_global(Permission, "permissions")
     app.add_template_filter(fen)
     app.add_template_filter(area)
+    app.add_template_filter(month)
+    app.add_template_filter(meter)
     app.add_template_filter(datetime_local, "datetime")
     app.add_template_filter(date_local, "date")
     app.add_template_global(html_lang)

@@ -46,6 +46,14 @@ class Permission(str, enum.Enum):
     IMPORT_REGISTER = "import_register"
     PUBLISH_ANNOUNCEMENTS = "publish_announcements"
     VIEW_AUDIT = "view_audit"
+    VIEW_BILLING = "view_billing"
+    MANAGE_FEES = "manage_fees"
+    RUN_BILLING = "run_billing"
+    ENTER_READINGS = "enter_readings"
+    RECORD_PAYMENTS = "record_payments"
+    REFUND_PAYMENTS = "refund_payments"
+    VIEW_COLLECTION = "view_collection"
+    SEND_REMINDERS = "send_reminders"
 
 
 _ALL = frozenset(Role)
@@ -61,6 +69,16 @@ PERMISSIONS = {
     Permission.IMPORT_REGISTER: _REGISTER_KEEPERS,
     Permission.PUBLISH_ANNOUNCEMENTS: _REGISTER_KEEPERS,
     Permission.VIEW_AUDIT: frozenset({Role.MANAGER}),
+    # SOP 4: finance keeps the schedule and the books; the desk takes money; the assistant owns the
+    # 90 % collection rate (1.2.12) and chases arrears with the manager (1.1.12).
+    Permission.VIEW_BILLING: _REGISTER_KEEPERS | {Role.FINANCE},
+    Permission.MANAGE_FEES: frozenset({Role.MANAGER, Role.FINANCE}),
+    Permission.RUN_BILLING: frozenset({Role.MANAGER, Role.FINANCE}),
+    Permission.ENTER_READINGS: frozenset({Role.MANAGER, Role.FINANCE, Role.ENGINEERING}),
+    Permission.RECORD_PAYMENTS: frozenset({Role.FRONTDESK, Role.FINANCE}),
+    Permission.REFUND_PAYMENTS: frozenset({Role.MANAGER, Role.FINANCE}),
+    Permission.VIEW_COLLECTION: frozenset({Role.MANAGER, Role.ASSISTANT, Role.FINANCE}),
+    Permission.SEND_REMINDERS: frozenset({Role.MANAGER, Role.ASSISTANT, Role.FINANCE}),
 }
 
 

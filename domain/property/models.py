@@ -3,17 +3,13 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
 from domain.types import UTCDateTime
+from domain.types import value_enum as _enum
 from extensions import db
-
-
-def _enum(cls):
-    """A portable enum column stored as its value (no native PostgreSQL enum to migrate)."""
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
 class Property(db.Model):

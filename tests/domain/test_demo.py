@@ -1,6 +1,15 @@
 """The demo loader: the property, accounts per role, idempotent, refused in production."""
 
+from sqlalchemy import select
+
 from domain.accounts.models import Actor, User
+from domain.billing.collection import AGE_BUCKETS, arrears_totals, collection_for
+from domain.billing.models import Bill
+from domain.billing.schedule import month_before
+from domain.billing.services import bills_for_resident
+from domain.clock import today
+from domain.payments.models import Method, Payment, Receipt
+from domain.property.services import get_property
 from domain.demo import DEMO_STAFF, load_demo
 from domain.property.models import Building, Resident, Unit, UnitStatus
 from extensions import db
@@ -15,6 +24,7 @@ def test_demo_loads_the_property_with_staff_per_role_and_is_idempotent():
     assert db.session.query(Building).count() >= 2 and units >= 200
     assert db.session.query(Unit).filter_by(status=UnitStatus.VACANT).count() > 0
     assert residents > units / 2
+    _assert_billing_history()
     second = load_demo("demo1234", Actor.system())
     db.session.commit()
     assert second == {"property": False, "staff": [], "residents": []}
@@ -32,7 +42,27 @@ def test_demo_is_refused_in_production(app, runner):
     assert db.session.query(Unit).count() == 0
 
 
-def test_demo_cli_prints_the_logins(runner):
+def _assert_billing_history():
+    """Twelve months of bills, every payment method, collection near the 90 % target, arrears of every age."""
+    prop = get_property()
+    months = db.session.scalars(select(Bill.period).distinct()).all()
+    assert len(months) == 12
+    assert set(db.session.scalars(select(Payment.method).distinct())) == set(Method) - {Method.ONLINE}
+    past = collection_for(prop.id, month_before(month_before(today().replace(day=1))))
+    assert 8000 <= past.rate_x100 <= 9800
+    arrears = arrears_totals(prop.id, today())
+    assert all(arrears[key] > 0 for key, _first, _last in AGE_BUCKETS)
+    # Receipts are numbered without gaps, in the order of the payments' dates.
+    receipts = db.session.execute(select(Receipt.year, Receipt.sequence).join(Payment).order_by(Payment.paid_at)).all()
+    for year in {y for y, _ in receipts}:
+        assert [s for y, s in receipts if y == year] == list(range(1, 1 + sum(1 for y2, _ in receipts if y2 == year)))
+    resident = db.session.scalar(select(Resident).join(Resident.user).where(User.username == "resident1"))
+    assert any(view.bill.outstanding_fen for view in bills_for_resident(resident.id, today()))
+
+
+def test_demo_cli_prints_the_logins(runner, prop):
+    # With a property already there, --if-empty skips loading (loading itself is tested above).
     result = runner.invoke(args=["demo", "load", "--if-empty"])
     assert result.exit_code == 0, result.output
+    assert "not loaded" in result.output
     assert "resident1" in result.output and "manager" in result.output and "demo1234" in result.output

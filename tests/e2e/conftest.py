@@ -19,6 +19,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+class LiveURL(str):
+    """The live server's base URL, with the app behind it (`.app`) for fixtures that configure it."""
+
+    app = None
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     """Serve a production-like app (CSRF on) on a random loopback port, over the suite's database."""
@@ -31,7 +37,9 @@ def live_server(app):
     server = make_server("127.0.0.1", 0, live, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    url = LiveURL(f"http://127.0.0.1:{server.server_port}")
+    url.app = live
+    yield url
     server.shutdown()
     thread.join(5)
     with live.app_context():

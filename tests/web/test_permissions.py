@@ -4,11 +4,14 @@ The table below is written out by hand on purpose: it is the specification, and 
 must be added to it (test_every_console_route_is_in_the_table) before the suite passes.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
+from domain.accounts.models import Actor
 from domain.accounts.roles import Role
+from domain.billing.models import BillingRun, RunStatus
+from domain.payments.services import record_desk_payment
 from domain.announcements.models import Announcement
 from domain.clock import utcnow
 from domain.property.models import Occupancy
@@ -19,6 +22,11 @@ ALL = frozenset(Role)
 KEEPERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})
 NOT_CLEANING = ALL - {Role.CLEANING}
 MANAGER = frozenset({Role.MANAGER})
+BILLING = KEEPERS | {Role.FINANCE}
+COLLECTORS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FINANCE})
+DESK = frozenset({Role.FRONTDESK, Role.FINANCE})
+FINANCE = frozenset({Role.MANAGER, Role.FINANCE})
+READERS = FINANCE | {Role.ENGINEERING}
 
 #: endpoint -> (method, URL template, roles that may use it)
 TABLE = {
@@ -48,6 +56,29 @@ TABLE = {
     "staff.edit_account": ("GET", "/staff/accounts/{staff}/edit", MANAGER),
     "staff.reset_account_password": ("POST", "/staff/accounts/{staff}/password", MANAGER),
     "staff.list_audit": ("GET", "/staff/audit", MANAGER),
+    "staff.billing_home": ("GET", "/staff/billing/", BILLING),
+    "staff.find_unit_bills": ("GET", "/staff/billing/find?unit=1-0000", BILLING),
+    "staff.list_arrears": ("GET", "/staff/billing/arrears", COLLECTORS),
+    "staff.send_reminders": ("POST", "/staff/billing/arrears/remind", COLLECTORS),
+    "staff.unit_bills": ("GET", "/staff/billing/units/{unit}", BILLING),
+    "staff.record_payment": ("POST", "/staff/billing/units/{unit}/payments", DESK),
+    "staff.show_payment": ("GET", "/staff/billing/payments/{payment}", BILLING),
+    "staff.void_payment": ("POST", "/staff/billing/payments/{payment}/void", FINANCE),
+    "staff.refund_payment": ("POST", "/staff/billing/payments/{payment}/refund", FINANCE),
+    "staff.payment_receipt": ("GET", "/staff/billing/payments/{payment}/receipt.pdf", BILLING),
+    "staff.list_charges": ("GET", "/staff/fees/", FINANCE),
+    "staff.create_charge": ("GET", "/staff/fees/new", FINANCE),
+    "staff.edit_charge": ("GET", "/staff/fees/{charge}/edit", FINANCE),
+    "staff.add_charge_rate": ("POST", "/staff/fees/{charge}/rates", FINANCE),
+    "staff.charge_one_off": ("POST", "/staff/fees/one-off", FINANCE),
+    "staff.list_readings": ("GET", "/staff/fees/readings", READERS),
+    "staff.import_readings": ("POST", "/staff/fees/readings/import", READERS),
+    "staff.list_runs": ("GET", "/staff/fees/runs", FINANCE),
+    "staff.preview_run": ("POST", "/staff/fees/runs/preview", FINANCE),
+    "staff.start_run": ("POST", "/staff/fees/runs", FINANCE),
+    "staff.reverse_run": ("POST", "/staff/fees/runs/{run}/reverse", FINANCE),
+    "staff.late_fees": ("GET", "/staff/fees/late-fees", FINANCE),
+    "staff.post_late_fees": ("POST", "/staff/fees/late-fees/post", FINANCE),
 }
 SIGN_IN_ROUTES = {"staff.login", "staff.logout"}
 PORTAL_ROUTES = ["/portal/", "/portal/profile", "/portal/password"]
@@ -64,7 +95,14 @@ def ids(prop):
     other_staff = builders.create_staff(Role.CLEANING)
     db.session.commit()
     occupancy = db.session.query(Occupancy).filter_by(resident_id=resident.id).one()
+    bill = builders.create_bill(unit)
+    payment = record_desk_payment(Actor.system("test"), unit_id=unit.id, bill_ids=[bill.id], method="cash")
+    charge = builders.create_charge(prop)
+    run = BillingRun(property_id=prop.id, period=date(2026, 1, 1), due_date=date(2026, 1, 31), status=RunStatus.DONE)
+    db.session.add(run)
+    db.session.commit()
     return {
+        "payment": payment.id, "charge": charge.id, "run": run.id,
         "unit": unit.id, "building": unit.building_id, "resident": resident.id, "occupancy": occupancy.id,
         "announcement": announcement.id, "staff": other_staff.id,
     }

@@ -1,0 +1,1 @@
+"""Fees and bills: the fee schedule, billing runs, collection and arrears (SOP 4)."""

@@ -1,0 +1,315 @@
+"""Getting the money in: the collection rate (收费率) against the 90 % target, arrears by age,
+payment reminders (催缴) and late fees (滞纳金)."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, select
+
+from domain.accounts.roles import Permission, require
+from domain.audit.services import record
+from domain.billing.models import Bill, BillLine, LateFeePolicy, LineKind, Reminder
+from domain.billing.schedule import period_label
+from domain.clock import utcnow
+from domain.errors import DomainError
+from domain.money import fen_to_decimal
+from domain.notify.mail import queue_mail
+from domain.payments.models import Allocation, Payment, PaymentStatus
+from domain.property.models import Building, Occupancy, Relation, Resident, Unit
+from extensions import db
+
+#: The seed's target (物业助理 1.2.12: 完成总体收费率90%), in percent.
+TARGET_PERCENT = 90
+#: Bill lines are stored as printed on the Chinese receipt; pages show the kind in the reader's language.
+LATE_FEE_NAME = "滞纳金"
+#: Arrears age buckets in days past the due date: (key, first day, last day or None).
+AGE_BUCKETS = (("d0_30", 0, 30), ("d31_90", 31, 90), ("d91_180", 91, 180), ("d180_plus", 181, None))
+
+
+@dataclass
+class Collection:
+    """Billed and collected fen for a period, overall and by building."""
+
+    period: object
+    billed_fen: int = 0
+    collected_fen: int = 0
+    #: [(building name, billed, collected)], by building code
+    buildings: list = field(default_factory=list)
+
+    @property
+    def rate_x100(self):
+        """The collection rate in hundredths of a percent (9000 = 90.00 %), or None when nothing was billed."""
+        return None if not self.billed_fen else self.collected_fen * 10000 // self.billed_fen
+
+    @property
+    def meets_target(self):
+        """Whether the rate reaches the 90 % target."""
+        return self.rate_x100 is not None and self.rate_x100 >= TARGET_PERCENT * 100
+
+    @property
+    def shortfall_fen(self):
+        """How much more must come in to reach the target."""
+        return max(0, (self.billed_fen * TARGET_PERCENT + 99) // 100 - self.collected_fen)
+
+
+def collection_for(property_id, period):
+    """The collection rate of the bills of one month, by building (one statement)."""
+    rows = db.session.execute(
+        select(Building.code, Building.name, func.sum(Bill.total_fen), func.sum(Bill.paid_fen))
+        .select_from(Bill).join(Unit, Bill.unit_id == Unit.id).join(Unit.building)
+        .where(Bill.property_id == property_id, Bill.period == period)
+        .group_by(Building.code, Building.name).order_by(Building.code)
+    ).all()
+    result = Collection(period)
+    for _code, name, billed, paid in rows:
+        result.buildings.append((name, int(billed or 0), int(paid or 0)))
+        result.billed_fen += int(billed or 0)
+        result.collected_fen += int(paid or 0)
+    return result
+
+
+def collection_trend(property_id, periods):
+    """{period: (billed, collected)} for several months (one statement), for the trend line."""
+    rows = db.session.execute(
+        select(Bill.period, func.sum(Bill.total_fen), func.sum(Bill.paid_fen))
+        .where(Bill.property_id == property_id, Bill.period.in_(periods)).group_by(Bill.period)
+    ).all()
+    return {period: (int(billed or 0), int(paid or 0)) for period, billed, paid in rows}
+
+
+@dataclass
+class ArrearsRow:
+    """One unit in arrears: what it owes by age, and who to remind."""
+
+    unit_id: int
+    unit_label: str
+    bills: int
+    total_fen: int
+    buckets: dict
+    oldest_due: object
+    payers: list = field(default_factory=list)
+    last_reminded: object = None
+
+
+def _bucket_sums(today):
+    """SUM(CASE ...) columns of the outstanding amount per age bucket."""
+    owed = Bill.total_fen - Bill.paid_fen
+    columns = []
+    for key, first, last in AGE_BUCKETS:
+        newest_due = today - timedelta(days=first)
+        condition = Bill.due_date <= newest_due
+        if last is not None:
+            condition = and_(condition, Bill.due_date >= today - timedelta(days=last))
+        columns.append(func.sum(case((condition, owed), else_=0)).label(key))
+    return columns
+
+
+def _in_arrears(property_id, today):
+    """SQL condition: a bill of the property that is past due and still owes money."""
+    return and_(Bill.property_id == property_id, Bill.total_fen > Bill.paid_fen, Bill.due_date < today)
+
+
+def arrears_totals(property_id, today):
+    """Total arrears and the split by age (one statement)."""
+    row = db.session.execute(
+        select(func.count(func.distinct(Bill.unit_id)), func.sum(Bill.total_fen - Bill.paid_fen), *_bucket_sums(today))
+        .where(_in_arrears(property_id, today))
+    ).one()
+    return {"units": row[0] or 0, "total_fen": int(row[1] or 0),
+            **{key: int(row[i + 2] or 0) for i, (key, _f, _l) in enumerate(AGE_BUCKETS)}}
+
+
+def arrears_page(property_id, today, *, page=1, per_page=50, building_id=None):
+    """Units in arrears, most owed first, with their payers and last reminder: three statements per page."""
+    owed = func.sum(Bill.total_fen - Bill.paid_fen)
+    query = (
+        select(Bill.unit_id, Building.code, Unit.number, func.count(Bill.id), owed, func.min(Bill.due_date), *_bucket_sums(today))
+        .join(Unit, Bill.unit_id == Unit.id).join(Unit.building)
+        .where(_in_arrears(property_id, today))
+        .group_by(Bill.unit_id, Building.code, Unit.number)
+        .order_by(owed.desc(), Bill.unit_id)
+        .limit(per_page + 1).offset((page - 1) * per_page)
+    )
+    if building_id:
+        query = query.where(Unit.building_id == building_id)
+    rows = db.session.execute(query).all()
+    has_next = len(rows) > per_page
+    result = [ArrearsRow(r[0], f"{r[1]}-{r[2]}", r[3], int(r[4]), {key: int(r[6 + i] or 0) for i, (key, _f, _l) in
+                                                                     enumerate(AGE_BUCKETS)}, r[5]) for r in rows[:per_page]]
+    by_unit = {row.unit_id: row for row in result}
+    if by_unit:
+        for unit_id, name, phone, relation in db.session.execute(_payers_query(list(by_unit), today)):
+            by_unit[unit_id].payers.append((name, phone, relation))
+        for unit_id, last in db.session.execute(
+                select(Reminder.unit_id, func.max(Reminder.created_at)).where(Reminder.unit_id.in_(list(by_unit)))
+                .group_by(Reminder.unit_id)):
+            by_unit[unit_id].last_reminded = last
+    return result, has_next
+
+
+def _payers_query(unit_ids, today):
+    """Current owners and tenants of some units (family members are not chased for money)."""
+    return (
+        select(Occupancy.unit_id, Resident.name, Resident.phone, Occupancy.relation)
+        .join(Occupancy.resident)
+        .where(Occupancy.unit_id.in_(unit_ids), Occupancy.relation.in_([Relation.OWNER, Relation.TENANT]),
+               Occupancy.start_date <= today, (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today))
+        .order_by(Occupancy.unit_id, case((Occupancy.relation == Relation.OWNER, 0), else_=1), Occupancy.id)
+    )
+
+
+def send_reminders(actor, *, property_id, today, unit_ids=None, property_name=""):
+    """Remind the owners and tenants of units in arrears (all, or `unit_ids`): in the portal, and by e-mail
+    when SMTP is configured and they have an address. Returns the number of reminders written.
+
+    A unit already reminded today is skipped, so a double click does not nag twice.
+    """
+    require(actor, Permission.SEND_REMINDERS)
+    query = (select(Bill.unit_id, func.sum(Bill.total_fen - Bill.paid_fen), func.min(Bill.due_date))
+             .where(_in_arrears(property_id, today)).group_by(Bill.unit_id))
+    if unit_ids is not None:
+        if not unit_ids:
+            raise DomainError(_l("Choose at least one unit."))
+        query = query.where(Bill.unit_id.in_(unit_ids))
+    owing = {unit_id: (int(total), due) for unit_id, total, due in db.session.execute(query)}
+    if not owing:
+        return 0
+    start_of_day = utcnow() - timedelta(hours=24)
+    reminded = set(db.session.scalars(select(Reminder.unit_id).where(Reminder.unit_id.in_(list(owing)),
+                                                                      Reminder.created_at >= start_of_day)))
+    from domain.billing.services import unit_labels
+
+    labels = unit_labels(list(owing))
+    people = db.session.execute(
+        select(Occupancy.unit_id, Resident.id, Resident.email)
+        .join(Occupancy.resident)
+        .where(Occupancy.unit_id.in_([u for u in owing if u not in reminded]),
+               Occupancy.relation.in_([Relation.OWNER, Relation.TENANT]), Occupancy.start_date <= today,
+               (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today))
+    ).all()
+    count = 0
+    for unit_id, resident_id, email in people:
+        total, oldest = owing[unit_id]
+        message = str(_l("Unit %(unit)s owes ¥%(amount)s in property fees, due since %(due)s. Please pay in the resident "
+                         "portal or at the service desk. Thank you. — %(property)s",
+                         unit=labels[unit_id], amount=fen_to_decimal(total), due=oldest.isoformat(), property=property_name))
+        mailed = queue_mail(email, str(_l("Payment reminder for %(unit)s", unit=labels[unit_id])), message)
+        db.session.add(Reminder(property_id=property_id, resident_id=resident_id, unit_id=unit_id, outstanding_fen=total,
+                                message=message, emailed_to=email if mailed else "", sent_by_id=actor.user_id))
+        count += 1
+    db.session.flush()
+    record(actor, "billing.reminders", object_type="reminders", object_id=None, summary=f"{count} reminders")
+    return count
+
+
+def reminders_for_resident(resident_id, *, limit=5):
+    """The resident's latest payment reminders, newest first."""
+    return db.session.scalars(
+        select(Reminder).where(Reminder.resident_id == resident_id).order_by(Reminder.created_at.desc()).limit(limit)
+    ).all()
+
+
+# Late fees ---------------------------------------------------------------------------------------
+
+
+def get_late_fee_policy(property_id):
+    """The property's late-fee policy; an unsaved, switched-off default until someone sets one (reading writes nothing)."""
+    policy = db.session.scalar(select(LateFeePolicy).where(LateFeePolicy.property_id == property_id))
+    if policy is None:
+        policy = LateFeePolicy(property_id=property_id, enabled=False, daily_rate_per_10000=5, grace_days=15, cap_percent=10)
+    return policy
+
+
+def update_late_fee_policy(actor, policy, *, enabled, daily_rate_per_10000, grace_days, cap_percent):
+    """Change the late-fee policy (audited)."""
+    require(actor, Permission.MANAGE_FEES)
+    if policy.id is None:
+        db.session.add(policy)
+    changes = {}
+    for name, value in {"enabled": enabled, "daily_rate_per_10000": daily_rate_per_10000, "grace_days": grace_days,
+                        "cap_percent": cap_percent}.items():
+        if getattr(policy, name) != value:
+            changes[name] = [getattr(policy, name), value]
+            setattr(policy, name, value)
+    policy.updated_at = utcnow()
+    if changes:
+        record(actor, "billing.late_fee_policy", policy, changes=changes)
+    return policy
+
+
+@dataclass(frozen=True)
+class LateFee:
+    """The late fee a bill should carry today, and what it carries now."""
+
+    bill_id: int
+    unit_label: str
+    period: object
+    overdue_fen: int
+    days: int
+    fee_fen: int
+    posted_fen: int
+
+
+def late_fees_due(property_id, today, *, limit=None):
+    """Work out the late fee of every overdue bill under the policy (nothing is written).
+
+    Bills with a payment still open or settling are left out: a fee must never land on a bill
+    that is in fact being paid.
+    """
+    policy = get_late_fee_policy(property_id)
+    if not policy.enabled or policy.daily_rate_per_10000 == 0:
+        return []
+    latest_due = today - timedelta(days=policy.grace_days + 1)
+    posted = func.coalesce(select(func.sum(BillLine.amount_fen)).where(BillLine.bill_id == Bill.id,
+                                                                       BillLine.kind == LineKind.LATE_FEE)
+                           .correlate(Bill).scalar_subquery(), 0)
+    settling = select(Allocation.id).join(Payment).where(Allocation.bill_id == Bill.id,
+                                                         Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING]))
+    query = (
+        select(Bill.id, Building.code, Unit.number, Bill.period, Bill.due_date, Bill.total_fen, Bill.paid_fen, posted)
+        .join(Unit, Bill.unit_id == Unit.id).join(Unit.building)
+        .where(_in_arrears(property_id, today), Bill.due_date <= latest_due, ~settling.exists())
+        .order_by(Bill.due_date, Bill.id)
+    )
+    if limit:
+        query = query.limit(limit)
+    fees = []
+    for bill_id, code, number, period, due, total, paid, already in db.session.execute(query):
+        principal = min(total - already, total - paid)  # the overdue charges, not the fee itself
+        if principal <= 0:
+            continue
+        days = (today - due).days - policy.grace_days
+        fee = (principal * policy.daily_rate_per_10000 * days + 5000) // 10000
+        fee = min(fee, principal * policy.cap_percent // 100)
+        if fee > already:
+            fees.append(LateFee(bill_id, f"{code}-{number}", period, principal, days, fee, int(already)))
+    return fees
+
+
+def post_late_fees(actor, *, property_id, today):
+    """Post (or raise) the late-fee line of each overdue bill as previewed; returns (bills, fen added)."""
+    require(actor, Permission.RUN_BILLING)
+    fees = late_fees_due(property_id, today)
+    if not fees:
+        return 0, 0
+    lines = {line.bill_id: line for line in db.session.scalars(
+        select(BillLine).where(BillLine.bill_id.in_([f.bill_id for f in fees]), BillLine.kind == LineKind.LATE_FEE))}
+    bills = {b.id: b for b in db.session.scalars(select(Bill).where(Bill.id.in_([f.bill_id for f in fees])))}
+    added = 0
+    rate = get_late_fee_policy(property_id).daily_rate_per_10000
+    for fee in fees:
+        bill, line = bills[fee.bill_id], lines.get(fee.bill_id)
+        detail = f"¥{fen_to_decimal(fee.overdue_fen)} × {fee.days} × {rate}/10000"
+        if line is None:
+            line = BillLine(bill_id=bill.id, kind=LineKind.LATE_FEE, description=LATE_FEE_NAME, amount_fen=0)
+            db.session.add(line)
+        increase = fee.fee_fen - line.amount_fen
+        line.amount_fen, line.detail = fee.fee_fen, detail[:120]
+        bill.total_fen += increase
+        bill.settled_at = None
+        added += increase
+    db.session.flush()
+    record(actor, "billing.late_fees", object_type="bills", object_id=None,
+           summary=f"{len(fees)} bills, ¥{fen_to_decimal(added)} ({period_label(today.replace(day=1))})")
+    return len(fees), added

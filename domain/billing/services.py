@@ -1,0 +1,146 @@
+"""Bills as residents and staff see them: a fixed number of statements whatever the number of bills."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, select
+from sqlalchemy.orm import selectinload
+
+from domain.accounts.roles import Permission, require
+from domain.audit.services import record
+from domain.billing.models import Bill, BillLine, ChargeBasis, ChargeType, LineKind
+from domain.clock import utcnow
+from domain.errors import DomainError, NotFound
+from domain.money import fen_to_decimal
+from domain.payments.models import Allocation, Payment, PaymentStatus
+from domain.property.models import Building, Occupancy, Unit
+from extensions import db
+
+
+def resident_unit_ids(resident_id, today):
+    """The units the resident lives in now (owner, tenant or family): the bills they may see and pay."""
+    return set(db.session.scalars(
+        select(Occupancy.unit_id).where(Occupancy.resident_id == resident_id, Occupancy.start_date <= today,
+                                        (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today))
+    ))
+
+
+@dataclass
+class BillView:
+    """A bill with its unit label and lines, and whether a payment of it is under way."""
+
+    bill: Bill
+    unit_label: str
+    lines: list
+    #: "pending" (a checkout is open) or "processing" (settling), else None.
+    payment_under_way: str | None
+
+    @property
+    def status(self):
+        """"paid", "partly_paid", "overdue" or "unpaid" (overdue is judged against today by the caller)."""
+        bill = self.bill
+        if bill.outstanding_fen == 0:
+            return "paid"
+        return "partly_paid" if bill.paid_fen else "unpaid"
+
+
+def _bill_views(bills):
+    """Wrap bills with their unit labels, lines and open payments: two statements for any number of bills."""
+    if not bills:
+        return []
+    ids = [b.id for b in bills]
+    lines = {}
+    for line in db.session.scalars(select(BillLine).where(BillLine.bill_id.in_(ids)).order_by(BillLine.id)):
+        lines.setdefault(line.bill_id, []).append(line)
+    under_way = dict(db.session.execute(
+        select(Allocation.bill_id, Payment.status).join(Payment)
+        .where(Allocation.bill_id.in_(ids), Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING]))
+    ).all())
+    return [BillView(b, f"{b.unit.building.code}-{b.unit.number}", lines.get(b.id, []),
+                     under_way[b.id].value if b.id in under_way else None) for b in bills]
+
+
+def bills_for_resident(resident_id, today, *, limit=36):
+    """The resident's bills for the units they live in: unpaid first (oldest due first), then the paid ones."""
+    units = resident_unit_ids(resident_id, today)
+    if not units:
+        return []
+    unpaid_first = case((Bill.total_fen > Bill.paid_fen, 0), else_=1)
+    bills = db.session.scalars(
+        select(Bill).where(Bill.unit_id.in_(units))
+        .options(selectinload(Bill.unit).joinedload(Unit.building))
+        .order_by(unpaid_first, case((Bill.total_fen > Bill.paid_fen, Bill.due_date)).asc(), Bill.due_date.desc(), Bill.id.desc())
+        .limit(limit)
+    ).all()
+    return _bill_views(bills)
+
+
+def get_resident_bill(resident_id, bill_id, today):
+    """One of the resident's bills with its lines, or NotFound (also for a neighbour's bill)."""
+    bill = db.session.get(Bill, bill_id, options=[selectinload(Bill.unit).joinedload(Unit.building)])
+    if bill is None or bill.unit_id not in resident_unit_ids(resident_id, today):
+        raise NotFound()
+    return _bill_views([bill])[0]
+
+
+def bills_for_unit(unit_id, *, limit=60):
+    """A unit's bills for the desk: unpaid first, then the latest."""
+    unpaid_first = case((Bill.total_fen > Bill.paid_fen, 0), else_=1)
+    bills = db.session.scalars(
+        select(Bill).where(Bill.unit_id == unit_id).options(selectinload(Bill.unit).joinedload(Unit.building))
+        .order_by(unpaid_first, Bill.due_date, Bill.id.desc()).limit(limit)
+    ).all()
+    return _bill_views(bills)
+
+
+def get_bill(bill_id):
+    """A bill with its lines for staff, or NotFound."""
+    bill = db.session.get(Bill, bill_id, options=[selectinload(Bill.unit).joinedload(Unit.building)])
+    if bill is None:
+        raise NotFound()
+    return _bill_views([bill])[0]
+
+
+def payments_for_units(unit_ids, *, limit=50):
+    """Payments of some units, newest first, with their receipts (payment history)."""
+    if not unit_ids:
+        return []
+    return db.session.scalars(
+        select(Payment).where(Payment.unit_id.in_(unit_ids),
+                              Payment.status.in_([PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING, PaymentStatus.VOIDED]))
+        .options(selectinload(Payment.receipt), selectinload(Payment.unit).joinedload(Unit.building))
+        .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit)
+    ).all()
+
+
+def charge_one_off(actor, *, unit, charge_type_id, due_date, today, note=""):
+    """Bill a one-off charge (a renovation deposit, say) to one unit as its own bill."""
+    require(actor, Permission.RUN_BILLING)
+    charge = db.session.get(ChargeType, charge_type_id)
+    if charge is None or charge.basis != ChargeBasis.ONE_OFF or not charge.is_active:
+        raise DomainError(_l("Choose an active one-off charge."), field="charge_type_id")
+    rate = charge.rate_on(today)
+    if rate is None:
+        raise DomainError(_l("This charge has no amount in force yet."), field="charge_type_id")
+    bill = Bill(property_id=charge.property_id, unit_id=unit.id, period=None, title=charge.name, issued_on=today,
+                due_date=due_date, total_fen=rate.rate_fen, created_at=utcnow())
+    bill.lines.append(BillLine(charge_type_id=charge.id, kind=LineKind.CHARGE, description=charge.name,
+                               detail=note.strip()[:120], amount_fen=rate.rate_fen))
+    db.session.add(bill)
+    db.session.flush()
+    record(actor, "bill.one_off", bill, summary=f"{unit.label} {charge.name} ¥{fen_to_decimal(rate.rate_fen)}")
+    return bill
+
+
+def unit_labels(unit_ids):
+    """{unit id: "1-1203"} for some units, in one statement."""
+    if not unit_ids:
+        return {}
+    return {uid: f"{code}-{number}" for uid, code, number in db.session.execute(
+        select(Unit.id, Building.code, Unit.number).join(Unit.building).where(Unit.id.in_(unit_ids)))}
+
+
+def is_overdue(bill, today: date):
+    """Whether a bill still owes money after its due date."""
+    return bill.outstanding_fen > 0 and bill.due_date < today

@@ -1,0 +1,1 @@
+"""Payments: Stripe Checkout and desk payments, receipts, refunds, webhook fulfilment."""

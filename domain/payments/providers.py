@@ -1,0 +1,138 @@
+"""The one small interface to a payment provider: Stripe, or the local Stripe sandbox.
+
+Both are the same class: the real Stripe SDK, pointed at api.stripe.com or at the sandbox. A direct
+WeChat Pay / Alipay integration would be another class with these five methods.
+"""
+
+from dataclasses import dataclass
+
+import stripe
+from flask import current_app
+
+
+class ProviderUnavailable(Exception):
+    """The provider could not be reached or refused the call; nothing was charged."""
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    """What we keep of a provider's checkout session."""
+
+    id: str
+    url: str
+    status: str
+    payment_status: str
+    amount_total: int
+    currency: str
+    payment_intent: str | None
+
+
+class StripeProvider:
+    """Stripe Checkout through the official SDK; `api_base` points it at the sandbox instead."""
+
+    def __init__(self, *, api_key, webhook_secret, name="stripe", api_base=None, http_client=None):
+        """Keep a client with our key; no network traffic happens here."""
+        options = {"max_network_retries": 1}
+        if api_base:
+            options["base_addresses"] = {"api": api_base}
+        if http_client is not None:
+            options["http_client"] = http_client
+        self.client = stripe.StripeClient(api_key, **options)
+        self.webhook_secret = webhook_secret
+        self.name = name
+        #: Where the hosted payment page lives: the pay forms must be allowed to lead there (CSP form-action).
+        self.checkout_origin = _origin(api_base) if name == "sandbox" and api_base else "https://checkout.stripe.com"
+
+    @property
+    def is_sandbox(self):
+        """Whether payments go to the local test sandbox (no real money)."""
+        return self.name == "sandbox"
+
+    def _call(self, fn, *args, **kwargs):
+        """Run an SDK call, turning any Stripe or network error into ProviderUnavailable."""
+        try:
+            return fn(*args, **kwargs)
+        except stripe.StripeError as exc:
+            current_app.logger.warning("payment provider call failed: %s", exc)
+            raise ProviderUnavailable(str(exc)) from exc
+
+    def create_checkout(self, *, line_items, currency, metadata, client_reference_id, success_url, cancel_url,
+                        idempotency_key, customer_email=None, locale="auto"):
+        """Open a hosted Checkout Session (card, Alipay, WeChat Pay); amounts are integer fen."""
+        params = {
+            "mode": "payment",
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "client_reference_id": client_reference_id,
+            "metadata": metadata,
+            "payment_method_types": ["card", "alipay", "wechat_pay"],
+            "payment_method_options": {"wechat_pay": {"client": "web"}},
+            "locale": locale,
+            "line_items": [
+                {"quantity": 1, "price_data": {"currency": currency, "unit_amount": amount, "product_data": {"name": name}}}
+                for name, amount in line_items
+            ],
+        }
+        if customer_email:
+            params["customer_email"] = customer_email
+        session = self._call(self.client.v1.checkout.sessions.create, params=params,
+                             options={"idempotency_key": idempotency_key})
+        return _session(session)
+
+    def retrieve_checkout(self, session_id):
+        """The session as the provider sees it now."""
+        return _session(self._call(self.client.v1.checkout.sessions.retrieve, session_id))
+
+    def expire_checkout(self, session_id):
+        """Close an open session so it can no longer be paid."""
+        return _session(self._call(self.client.v1.checkout.sessions.expire, session_id))
+
+    def refund(self, *, payment_intent, amount_fen, idempotency_key, metadata):
+        """Refund part or all of a payment; returns (refund id, status)."""
+        refund = self._call(self.client.v1.refunds.create,
+                            params={"payment_intent": payment_intent, "amount": amount_fen, "metadata": metadata},
+                            options={"idempotency_key": idempotency_key})
+        return refund.id, refund.status
+
+    def parse_event(self, payload, signature):
+        """Verify a webhook's signature on the raw body (tolerance 300 s) and return the event as a dict.
+
+        Raises ValueError for a body that is not JSON and stripe.SignatureVerificationError for a
+        missing, wrong or stale signature.
+        """
+        event = stripe.Webhook.construct_event(payload, signature or "", self.webhook_secret, tolerance=300)
+        return event.to_dict()
+
+
+def _origin(url):
+    """scheme://host:port of a URL."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _session(session):
+    """Our copy of an SDK Checkout Session object."""
+    return CheckoutSession(session.id, session.url, session.status, session.payment_status,
+                           session.amount_total, session.currency, session.payment_intent)
+
+
+def get_provider():
+    """The configured provider, or None when online payment is switched off.
+
+    Stripe when STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set; otherwise, outside production,
+    the local sandbox at STRIPE_SANDBOX_URL. Built once per app.
+    """
+    app = current_app._get_current_object()
+    if "payment_provider" not in app.extensions:
+        config = app.config
+        provider = None
+        if config.get("STRIPE_SECRET_KEY") and config.get("STRIPE_WEBHOOK_SECRET"):
+            provider = StripeProvider(api_key=config["STRIPE_SECRET_KEY"], webhook_secret=config["STRIPE_WEBHOOK_SECRET"],
+                                      api_base=config.get("STRIPE_API_BASE"))
+        elif not config["PRODUCTION"] and config.get("STRIPE_SANDBOX_URL"):
+            provider = StripeProvider(api_key="sk_test_sandbox", webhook_secret=config["STRIPE_SANDBOX_WEBHOOK_SECRET"],
+                                      name="sandbox", api_base=config["STRIPE_SANDBOX_URL"])
+        app.extensions["payment_provider"] = provider
+    return app.extensions["payment_provider"]

@@ -1,0 +1,496 @@
+"""Paying bills: Checkout for residents, fulfilment from the webhook only, desk payments, voids,
+refunds and gapless receipts.
+
+Money moves onto bills in exactly one place, `_apply`, called once per payment when it succeeds;
+refunds come off in `_unapply`. Every amount is worked out here from the bills, never taken from
+a form or a URL.
+"""
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from domain.accounts.roles import Permission, require
+from domain.audit.services import record
+from domain.billing.models import Bill
+from domain.clock import property_zone, utcnow
+from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
+from domain.money import fen_to_decimal
+from domain.payments.models import (DESK_METHODS, Allocation, Method, Payment, PaymentStatus, Receipt, ReceiptCounter,
+                                    Refund, RefundStatus, WebhookEvent)
+from domain.payments.providers import ProviderUnavailable
+from domain.payments.workflow import can_move, move
+from extensions import db
+
+OPEN_STATUSES = (PaymentStatus.PENDING, PaymentStatus.PROCESSING)
+
+
+class PaymentsUnavailable(DomainError):
+    """Online payment is switched off or the provider cannot be reached; nothing was charged."""
+
+    status_code = 503
+    default_message = _l("Online payment is not available right now. Your bill is unchanged; please try again later "
+                         "or pay at the service desk.")
+
+
+def _locked(query):
+    """Lock the selected rows until commit where the database can (PostgreSQL); SQLite has one writer anyway."""
+    return query.with_for_update() if db.engine.dialect.name == "postgresql" else query
+
+
+def _dialect_insert(model):
+    """INSERT ... ON CONFLICT for the database in use."""
+    return (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(model)
+
+
+# Receipts ----------------------------------------------------------------------------------------
+
+
+def _issue_receipt(payment):
+    """Give a succeeded payment the next receipt number of its property and year, in the same transaction.
+
+    The counter row is created if missing and incremented with one UPDATE ... RETURNING, which holds
+    its row lock until commit: concurrent payments queue on it, and a rollback gives the number back.
+    """
+    year = (payment.paid_at or utcnow()).astimezone(property_zone()).year
+    db.session.execute(_dialect_insert(ReceiptCounter).values(property_id=payment.property_id, year=year, last_number=0)
+                       .on_conflict_do_nothing(index_elements=["property_id", "year"]))
+    sequence = db.session.execute(
+        update(ReceiptCounter)
+        .where(ReceiptCounter.property_id == payment.property_id, ReceiptCounter.year == year)
+        .values(last_number=ReceiptCounter.last_number + 1)
+        .returning(ReceiptCounter.last_number)
+    ).scalar_one()
+    # By id, not through the relationship: assigning payment.receipt would first load the (absent) old one.
+    receipt = Receipt(property_id=payment.property_id, payment_id=payment.id, year=year, sequence=sequence,
+                      issued_at=payment.paid_at or utcnow())
+    db.session.add(receipt)
+    return receipt
+
+
+# Applying money to bills -------------------------------------------------------------------------
+
+
+def _apply(payment, bills=None):
+    """Put a succeeded payment's money on its bills, oldest due first; what no longer fits stays unapplied.
+
+    `bills` may be passed when the caller already holds them locked.
+    """
+    if bills is None:
+        bills = db.session.scalars(_locked(select(Bill).where(Bill.id.in_([a.bill_id for a in payment.allocations]))))
+    bills = {b.id: b for b in bills}
+    applied_total = 0
+    now = payment.paid_at or utcnow()
+    for allocation in sorted(payment.allocations, key=lambda a: (bills[a.bill_id].due_date, a.bill_id)):
+        bill = bills[allocation.bill_id]
+        applied = min(allocation.amount_fen, bill.total_fen - bill.paid_fen)
+        allocation.applied_fen = applied
+        bill.paid_fen += applied
+        if bill.paid_fen == bill.total_fen:
+            bill.settled_at = now
+        applied_total += applied
+    payment.unapplied_fen = payment.amount_fen - applied_total
+
+
+def _unapply(payment, amount_fen):
+    """Take `amount_fen` back off the bills a payment paid (unapplied money first, then the newest bills)."""
+    from_unapplied = min(payment.unapplied_fen, amount_fen)
+    payment.unapplied_fen -= from_unapplied
+    left = amount_fen - from_unapplied
+    bills = {b.id: b for b in db.session.scalars(
+        _locked(select(Bill).where(Bill.id.in_([a.bill_id for a in payment.allocations]))))}
+    for allocation in sorted(payment.allocations, key=lambda a: (bills[a.bill_id].due_date, a.bill_id), reverse=True):
+        if left == 0:
+            break
+        take = min(left, allocation.applied_fen - allocation.refunded_fen)
+        if take <= 0:
+            continue
+        allocation.refunded_fen += take
+        bill = bills[allocation.bill_id]
+        bill.paid_fen -= take
+        bill.settled_at = None
+        left -= take
+
+
+def _succeed(payment, *, actor_name="Stripe", method=None, payment_intent=None, paid_at=None, bills=None):
+    """Mark a payment succeeded, apply it to its bills and issue its receipt (once: the state machine refuses twice)."""
+    move(payment, PaymentStatus.SUCCEEDED)
+    payment.paid_at = paid_at or utcnow()
+    if method is not None:
+        payment.method = method
+    if payment_intent:
+        payment.provider_payment_intent = payment_intent
+    _apply(payment, bills)
+    receipt = _issue_receipt(payment)
+    db.session.flush()
+    from domain.accounts.models import Actor
+
+    if payment.is_online and payment.provider_session_id:
+        record(Actor.system(actor_name), "payment.succeeded", payment,
+               summary=f"¥{fen_to_decimal(payment.amount_fen)} {payment.method.value} {receipt.number}")
+    if payment.unapplied_fen:
+        record(Actor.system(actor_name), "payment.unapplied", payment,
+               summary=f"¥{fen_to_decimal(payment.unapplied_fen)} arrived after the bills were paid: refund it")
+    return receipt
+
+
+# Residents paying online ------------------------------------------------------------------------
+
+
+def _resident_bills(resident_id, bill_ids, today):
+    """The resident's own bills among `bill_ids` (current occupants of the bills' units), locked for the change."""
+    from domain.billing.services import resident_unit_ids
+
+    units = resident_unit_ids(resident_id, today)
+    bills = db.session.scalars(_locked(select(Bill).where(Bill.id.in_(bill_ids)).order_by(Bill.due_date, Bill.id))).all()
+    if not bill_ids or len(bills) != len(set(bill_ids)) or any(b.unit_id not in units for b in bills):
+        raise NotFound()
+    return bills
+
+
+@dataclass(frozen=True)
+class CheckoutStart:
+    """Where to send the resident: the provider's hosted page for this payment."""
+
+    payment_id: int
+    url: str
+    reused: bool
+
+
+def _attempt_key(unit_id, bill_ids, attempt):
+    """Our idempotency key: the same bills and attempt give the same key, so a double click opens one session."""
+    return f"checkout-u{unit_id}-b{'.'.join(str(i) for i in sorted(bill_ids))}-a{attempt}"
+
+
+def start_checkout(actor, *, resident_id, bill_ids, today, provider, success_url, cancel_url, customer_email=None,
+                   describe=None):
+    """Open (or reopen) a Checkout Session for some of a resident's unpaid bills of one unit.
+
+    The amount is what the bills still owe, worked out here. A second request for the same bills while
+    the first is open returns the same session; bills with a payment still settling are refused.
+    `success_url` may contain {PAYMENT_ID}; `describe(bill)` names a bill on the hosted page.
+    """
+    if provider is None:
+        raise PaymentsUnavailable()
+    bill_ids = sorted({int(i) for i in bill_ids})
+    bills = _resident_bills(resident_id, bill_ids, today)
+    if len({b.unit_id for b in bills}) != 1:
+        raise DomainError(_l("Pay the bills of one unit at a time."))
+    unpaid = [b for b in bills if b.outstanding_fen > 0]
+    if len(unpaid) != len(bills):
+        raise Conflict(_l("One of these bills has already been paid. The list has been refreshed."))
+    open_payments = db.session.scalars(
+        select(Payment).join(Allocation).where(Allocation.bill_id.in_(bill_ids), Payment.status.in_(OPEN_STATUSES))
+        .options(selectinload(Payment.allocations))
+    ).unique().all()
+    for payment in open_payments:
+        if payment.status == PaymentStatus.PROCESSING:
+            raise Conflict(_l("A payment for this bill is being settled by the bank. Please wait for it before paying again."))
+        if sorted(a.bill_id for a in payment.allocations) == bill_ids and payment.amount_fen == sum(b.outstanding_fen for b in bills):
+            return CheckoutStart(payment.id, payment.checkout_url, True)
+        _close_session(provider, payment)  # an older attempt for other bills: close it so nothing is paid twice
+    unit_id = bills[0].unit_id
+    attempts = db.session.scalar(
+        select(func.count(func.distinct(Payment.id))).join(Allocation).where(Allocation.bill_id.in_(bill_ids),
+                                                                          Payment.provider != "desk"))
+    payment = Payment(property_id=bills[0].property_id, unit_id=unit_id, method=Method.ONLINE, status=PaymentStatus.PENDING,
+                      amount_fen=sum(b.outstanding_fen for b in bills), provider=provider.name, resident_id=resident_id,
+                      idempotency_key=_attempt_key(unit_id, bill_ids, attempts + 1))
+    payment.allocations = [Allocation(bill_id=b.id, amount_fen=b.outstanding_fen) for b in bills]
+    db.session.add(payment)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another request (a double click) created this attempt a moment ago: send the resident to it.
+        db.session.rollback()
+        existing = db.session.scalar(select(Payment).where(Payment.idempotency_key == _attempt_key(unit_id, bill_ids, attempts + 1)))
+        if existing is None or not existing.checkout_url:
+            raise Conflict(_l("This payment is already being opened. Please wait a moment and refresh.")) from None
+        return CheckoutStart(existing.id, existing.checkout_url, True)
+    describe = describe or (lambda bill: bill.title or f"#{bill.id}")
+    try:
+        session = provider.create_checkout(
+            line_items=[(describe(b), b.outstanding_fen) for b in bills],
+            currency="cny",
+            metadata={"payment_id": str(payment.id), "bill_ids": ",".join(str(i) for i in bill_ids), "unit_id": str(unit_id)},
+            client_reference_id=str(payment.id),
+            success_url=success_url.replace("{PAYMENT_ID}", str(payment.id)),
+            cancel_url=cancel_url,
+            idempotency_key=payment.idempotency_key,
+            customer_email=customer_email,
+        )
+    except ProviderUnavailable as exc:
+        raise PaymentsUnavailable() from exc
+    if session.amount_total != payment.amount_fen or session.currency != "cny":
+        raise PaymentsUnavailable()
+    payment.provider_session_id, payment.checkout_url = session.id, session.url
+    record(actor, "payment.checkout", payment, summary=f"¥{fen_to_decimal(payment.amount_fen)} bills {bill_ids}")
+    db.session.flush()
+    return CheckoutStart(payment.id, session.url, False)
+
+
+def _close_session(provider, payment):
+    """Expire an open Checkout Session; if it turns out to be paid already, refuse to open another."""
+    try:
+        session = provider.expire_checkout(payment.provider_session_id)
+    except ProviderUnavailable:
+        session = provider.retrieve_checkout(payment.provider_session_id) if payment.provider_session_id else None
+    if session is not None and session.status == "complete":
+        raise Conflict(_l("A payment for this bill is being settled. Please wait a moment before paying again."))
+    move(payment, PaymentStatus.EXPIRED)
+
+
+def get_resident_payment(resident_id, payment_id, today):
+    """A payment the resident may see: one for a unit they live in now."""
+    from domain.billing.services import resident_unit_ids
+
+    payment = db.session.get(Payment, payment_id, options=[selectinload(Payment.allocations), selectinload(Payment.receipt)])
+    if payment is None or payment.unit_id not in resident_unit_ids(resident_id, today):
+        raise NotFound()
+    return payment
+
+
+# The webhook ------------------------------------------------------------------------------------
+
+
+def _payment_for_session(session):
+    """The payment a Checkout Session belongs to (by session id), locked for the change."""
+    return db.session.scalar(
+        _locked(select(Payment).where(Payment.provider_session_id == session.get("id")))
+        .options(selectinload(Payment.allocations))
+    )
+
+
+def _matches(payment, session):
+    """Whether the provider's amount and currency are what we asked for."""
+    return session.get("amount_total") == payment.amount_fen and (session.get("currency") or "").lower() == payment.currency
+
+
+def _method_of(session):
+    """Which method paid, when the provider says (the sandbox and single-method sessions do)."""
+    types = session.get("payment_method_types") or []
+    paid_with = session.get("payment_method_type") or (types[0] if len(types) == 1 else None)
+    try:
+        return Method(paid_with) if paid_with in {"card", "alipay", "wechat_pay"} else None
+    except ValueError:
+        return None
+
+
+def _on_session_event(event_type, session):
+    """Apply one Checkout Session event; returns the outcome text for the event log."""
+    payment = _payment_for_session(session)
+    if payment is None:
+        return "ignored: unknown session"
+    if not _matches(payment, session):
+        from domain.accounts.models import Actor
+
+        record(Actor.system("Stripe"), "payment.mismatch", payment,
+               summary=f"{session.get('amount_total')} {session.get('currency')} != {payment.amount_fen} {payment.currency}")
+        return "rejected: amount or currency mismatch"
+    paid = session.get("payment_status") == "paid"
+    if event_type in ("checkout.session.completed", "checkout.session.async_payment_succeeded") and paid:
+        if not can_move(payment, PaymentStatus.SUCCEEDED):
+            return f"ignored: already {payment.status.value}"
+        _succeed(payment, method=_method_of(session), payment_intent=session.get("payment_intent"))
+        return "applied"
+    if event_type == "checkout.session.completed":
+        if can_move(payment, PaymentStatus.PROCESSING):
+            move(payment, PaymentStatus.PROCESSING)
+            payment.provider_payment_intent = session.get("payment_intent")
+            return "processing"
+        return f"ignored: already {payment.status.value}"
+    target = {"checkout.session.async_payment_failed": PaymentStatus.FAILED,
+              "checkout.session.expired": PaymentStatus.EXPIRED}.get(event_type)
+    if target is not None and can_move(payment, target):
+        move(payment, target)
+        return target.value
+    return f"ignored: already {payment.status.value}"
+
+
+def _on_charge_refunded(charge):
+    """Record the refunds of a charge that are new to us and apply the ones we had asked for."""
+    payment = db.session.scalar(_locked(select(Payment).where(Payment.provider_payment_intent == charge.get("payment_intent")))
+                                .options(selectinload(Payment.allocations), selectinload(Payment.refunds)))
+    if payment is None:
+        return "ignored: unknown payment"
+    known = {r.provider_refund_id: r for r in payment.refunds}
+    changed = 0
+    for data in (charge.get("refunds") or {}).get("data") or []:
+        refund = known.get(data.get("id"))
+        if refund is None:
+            # Refunded in Stripe's dashboard: record it so the bill and the books agree.
+            refund = Refund(payment=payment, amount_fen=data.get("amount") or 0, reason="Stripe", status=RefundStatus.PENDING,
+                            provider_refund_id=data.get("id"))
+            db.session.add(refund)
+        if data.get("status") == "succeeded" and refund.status == RefundStatus.PENDING:
+            _settle_refund(payment, refund)
+            changed += 1
+    return f"refunds applied: {changed}"
+
+
+def handle_event(event):
+    """Apply one verified provider event; idempotent per event id (a repeat returns "duplicate").
+
+    Must be the first thing in the caller's transaction (a repeat rolls it back): the event id, the
+    payment's new state, the bills and the receipt are committed together or not at all.
+    """
+    event_id, event_type = event.get("id"), event.get("type") or ""
+    if not event_id:
+        return "ignored: no id"
+    # The event's row goes in first: a concurrent delivery of the same event waits on it and then
+    # fails here, before it has read or changed anything.
+    db.session.add(WebhookEvent(id=event_id, type=event_type[:80]))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return "duplicate"
+    obj = (event.get("data") or {}).get("object") or {}
+    if event_type.startswith("checkout.session."):
+        outcome = _on_session_event(event_type, obj)
+    elif event_type == "charge.refunded":
+        outcome = _on_charge_refunded(obj)
+    else:
+        outcome = "ignored: not handled"
+    stored = db.session.get(WebhookEvent, event_id)
+    stored.outcome, stored.payload = outcome[:255], {"object_id": obj.get("id")}
+    db.session.flush()
+    return outcome
+
+
+# Desk payments, voids, refunds -------------------------------------------------------------------
+
+
+def record_desk_payment(actor, *, unit_id, bill_ids, method, amount_fen=None, reference=""):
+    """Take money at the desk for some of a unit's bills (oldest due first); issues the receipt at once.
+
+    `amount_fen` defaults to everything the bills owe; a smaller amount pays them in part.
+    """
+    require(actor, Permission.RECORD_PAYMENTS)
+    method = Method(method)
+    if method not in DESK_METHODS:
+        raise DomainError(_l("Choose cash, card terminal or bank transfer."), field="method")
+    payment = _record_settled(actor, unit_id=unit_id, bill_ids=bill_ids, method=method, amount_fen=amount_fen,
+                              reference=reference, provider="desk", paid_at=utcnow())
+    return payment
+
+
+def record_historical_payment(actor, *, unit_id, bill_ids, method, paid_at, provider="desk", amount_fen=None, reference=""):
+    """Enter a payment made before the office used this system (a ledger migration, the demo), at its own date.
+
+    Same rules as a desk payment; its receipt is numbered in the year it was paid. Enter history
+    oldest first so that receipt numbers follow the dates.
+    """
+    require(actor, Permission.REFUND_PAYMENTS)
+    return _record_settled(actor, unit_id=unit_id, bill_ids=bill_ids, method=Method(method), amount_fen=amount_fen,
+                           reference=reference, provider=provider, paid_at=paid_at)
+
+
+def _record_settled(actor, *, unit_id, bill_ids, method, amount_fen, reference, provider, paid_at):
+    """A payment whose money is already in hand, spread over the bills oldest due first, applied and receipted."""
+    bill_ids = sorted({int(i) for i in bill_ids})
+    bills = db.session.scalars(_locked(select(Bill).where(Bill.id.in_(bill_ids), Bill.unit_id == unit_id))
+                               .order_by(Bill.due_date, Bill.id)).all()
+    if not bill_ids or len(bills) != len(bill_ids):
+        raise DomainError(_l("Choose at least one bill of this unit."), field="bill_ids")
+    owed = sum(b.outstanding_fen for b in bills)
+    if owed <= 0:
+        raise Conflict(_l("These bills are already paid."), field="bill_ids")
+    settling = db.session.scalar(select(func.count()).select_from(Allocation).join(Payment)
+                                 .where(Allocation.bill_id.in_(bill_ids), Payment.status == PaymentStatus.PROCESSING))
+    if settling:
+        raise Conflict(_l("An online payment for one of these bills is still being settled; wait for it first."),
+                       field="bill_ids")
+    amount = owed if amount_fen is None else amount_fen
+    if amount <= 0 or amount > owed:
+        raise DomainError(_l("Enter an amount between ¥0.01 and ¥%(owed)s.", owed=fen_to_decimal(owed)), field="amount")
+    payment = Payment(property_id=bills[0].property_id, unit_id=unit_id, method=method, status=PaymentStatus.PENDING,
+                      amount_fen=amount, provider=provider, recorded_by_id=actor.user_id, reference=(reference or "").strip(),
+                      created_at=paid_at)
+    left = amount
+    for bill in bills:
+        part = min(left, bill.outstanding_fen)
+        if part > 0:
+            payment.allocations.append(Allocation(bill_id=bill.id, amount_fen=part))
+            left -= part
+    db.session.add(payment)
+    db.session.flush()
+    receipt = _succeed(payment, actor_name=actor.name, paid_at=paid_at, bills=bills)
+    record(actor, "payment.desk" if provider == "desk" else "payment.historical", payment,
+           summary=f"¥{fen_to_decimal(amount)} {method.value} {receipt.number}")
+    return payment
+
+
+def void_desk_payment(actor, payment, *, reason):
+    """Cancel a desk payment taken in error: its money comes off the bills and its receipt prints as void."""
+    require(actor, Permission.REFUND_PAYMENTS)
+    if payment.provider != "desk":
+        raise InvalidTransition(_l("Online payments are refunded, not voided."))
+    if payment.refunded_fen:
+        raise InvalidTransition(_l("This payment has refunds; it can no longer be voided."))
+    if not (reason or "").strip():
+        raise DomainError(_l("Give the reason for voiding."), field="reason")
+    move(payment, PaymentStatus.VOIDED)
+    _unapply(payment, payment.amount_fen)
+    payment.void_reason = reason.strip()[:255]
+    record(actor, "payment.void", payment, summary=f"¥{fen_to_decimal(payment.amount_fen)}: {payment.void_reason}")
+    db.session.flush()
+    return payment
+
+
+def _settle_refund(payment, refund):
+    """A refund has gone through: it comes off the payment and the bills (once per refund)."""
+    refund.status = RefundStatus.SUCCEEDED
+    payment.refunded_fen += refund.amount_fen
+    _unapply(payment, refund.amount_fen)
+
+
+def refund_payment(actor, payment, *, amount_fen, reason, provider=None):
+    """Refund all or part of a succeeded payment: through the provider for online payments, recorded for desk ones."""
+    require(actor, Permission.REFUND_PAYMENTS)
+    if payment.status != PaymentStatus.SUCCEEDED:
+        raise InvalidTransition(_l("Only a completed payment can be refunded."))
+    pending = sum(r.amount_fen for r in payment.refunds if r.status == RefundStatus.PENDING)
+    refundable = payment.refundable_fen - pending
+    if amount_fen is None or amount_fen <= 0 or amount_fen > refundable:
+        raise DomainError(_l("Enter an amount between ¥0.01 and ¥%(most)s.", most=fen_to_decimal(max(refundable, 0))),
+                          field="amount")
+    if not (reason or "").strip():
+        raise DomainError(_l("Give the reason for the refund."), field="reason")
+    refund = Refund(payment=payment, amount_fen=amount_fen, reason=reason.strip()[:255], status=RefundStatus.PENDING,
+                    created_by_id=actor.user_id)
+    db.session.add(refund)
+    db.session.flush()
+    if payment.is_online:
+        if provider is None or provider.name != payment.provider:
+            raise PaymentsUnavailable(_l("The payment provider of this payment is not configured; nothing was refunded."))
+        try:
+            refund.provider_refund_id, status = provider.refund(
+                payment_intent=payment.provider_payment_intent, amount_fen=amount_fen,
+                idempotency_key=f"refund-p{payment.id}-r{refund.id}", metadata={"payment_id": str(payment.id),
+                                                                                "refund_id": str(refund.id)})
+        except ProviderUnavailable as exc:
+            raise PaymentsUnavailable(_l("The payment provider refused or could not be reached; nothing was refunded.")) from exc
+        if status == "succeeded":
+            _settle_refund(payment, refund)
+        elif status in ("failed", "canceled"):
+            refund.status = RefundStatus.FAILED
+    else:
+        _settle_refund(payment, refund)
+    record(actor, "payment.refund", payment, summary=f"¥{fen_to_decimal(amount_fen)} ({refund.status.value}): {refund.reason}")
+    db.session.flush()
+    return refund
+
+
+def get_payment(payment_id):
+    """A payment with its allocations, refunds and receipt (staff), or NotFound."""
+    payment = db.session.get(Payment, payment_id, options=[selectinload(Payment.allocations).joinedload(Allocation.bill),
+                                                           selectinload(Payment.refunds), selectinload(Payment.receipt)])
+    if payment is None:
+        raise NotFound()
+    return payment

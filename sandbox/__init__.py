@@ -1,0 +1,1 @@
+"""A local stand-in for Stripe, used by the tests and the demo."""

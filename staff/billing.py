@@ -1,0 +1,190 @@
+"""Collection, arrears and reminders, desk payments, voids and refunds (finance, desk, manager)."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from domain.accounts.roles import Permission
+from domain.billing import collection
+from domain.billing import services as billing
+from domain.billing.schedule import month_before, parse_period
+from domain.clock import today
+from domain.errors import DomainError
+from domain.payments import services as payments
+from domain.payments.providers import get_provider
+from domain.property import services as register
+from extensions import db
+from staff import bp
+from staff.forms import DeskPaymentForm, RefundForm, VoidPaymentForm
+from web.auth import current_actor, staff_permission, user_can
+from web.forms import show_domain_error
+from web.receipts import receipt_response
+
+
+def _period_arg():
+    """The month asked for (?period=2026-11), or this month."""
+    try:
+        return parse_period(request.args.get("period")) if request.args.get("period") else today().replace(day=1)
+    except DomainError:
+        return today().replace(day=1)
+
+
+@bp.get("/billing/")
+@staff_permission(Permission.VIEW_BILLING)
+def billing_home():
+    """This month's collection rate against the 90 % target, by building, the trend and the arrears; the desk's unit lookup."""
+    prop = register.get_property()
+    period = _period_arg()
+    context = {"period": period, "target": collection.TARGET_PERCENT}
+    if user_can(Permission.VIEW_COLLECTION):
+        months = [period]
+        for _i in range(5):
+            months.append(month_before(months[-1]))
+        context.update(
+            figures=collection.collection_for(prop.id, period),
+            trend=[(m, *collection.collection_trend(prop.id, months).get(m, (0, 0))) for m in reversed(months)],
+            arrears=collection.arrears_totals(prop.id, today()),
+            previous=month_before(period),
+        )
+    return render_template("staff/billing/index.html", **context)
+
+
+@bp.get("/billing/find")
+@staff_permission(Permission.VIEW_BILLING)
+def find_unit_bills():
+    """Go to a unit's bills by its label ("1-1203")."""
+    try:
+        unit = register.find_unit_by_label(request.args.get("unit", ""))
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("staff.billing_home"), code=303)
+    return redirect(url_for("staff.unit_bills", unit_id=unit.id), code=303)
+
+
+@bp.get("/billing/arrears")
+@staff_permission(Permission.VIEW_COLLECTION)
+def list_arrears():
+    """Units in arrears, most owed first, aged 0-30 / 31-90 / 91-180 / 180+ days."""
+    prop = register.get_property()
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    building = request.args.get("building", "")
+    building_id = int(building) if building.isdigit() else None
+    rows, has_next = collection.arrears_page(prop.id, today(), page=page, building_id=building_id)
+    return render_template("staff/billing/arrears.html", rows=rows, has_next=has_next, page=page, building_id=building_id,
+                           totals=collection.arrears_totals(prop.id, today()), buildings=register.list_buildings(),
+                           buckets=collection.AGE_BUCKETS)
+
+
+@bp.post("/billing/arrears/remind")
+@staff_permission(Permission.SEND_REMINDERS)
+def send_reminders():
+    """Remind the payers of the ticked units (or of every unit in arrears)."""
+    prop = register.get_property()
+    unit_ids = None if request.form.get("scope") == "all" else [int(v) for v in request.form.getlist("unit_ids") if v.isdigit()]
+    try:
+        count = collection.send_reminders(current_actor(), property_id=prop.id, today=today(), unit_ids=unit_ids,
+                                          property_name=prop.name)
+        db.session.commit()
+        flash(_("%(count)s reminders sent.", count=count) if count else _("Nobody to remind: these units were reminded in "
+                                                                          "the last 24 hours or owe nothing."),
+              "success" if count else "info")
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/staff/")
+                    else url_for("staff.list_arrears"), code=303)
+
+
+def _unit_page(unit, form, status=200):
+    """The desk's page of one unit: its bills, payments and the payment form."""
+    views = billing.bills_for_unit(unit.id)
+    return render_template("staff/billing/unit.html", unit=unit, bills=views, form=form, today=today(),
+                           history=billing.payments_for_units([unit.id], limit=30),
+                           occupants=[o for o in unit.occupancies if o.is_current(today())]), status
+
+
+@bp.get("/billing/units/<int:unit_id>")
+@staff_permission(Permission.VIEW_BILLING)
+def unit_bills(unit_id):
+    """A unit's bills and payments; the desk takes payments here."""
+    return _unit_page(register.get_unit(unit_id), DeskPaymentForm())
+
+
+@bp.post("/billing/units/<int:unit_id>/payments")
+@staff_permission(Permission.RECORD_PAYMENTS)
+def record_payment(unit_id):
+    """Record cash, card-terminal or bank-transfer money for the ticked bills and issue the receipt."""
+    unit = register.get_unit(unit_id)
+    form = DeskPaymentForm()
+    bill_ids = [int(v) for v in request.form.getlist("bill_ids") if v.isdigit()]
+    if form.validate_on_submit():
+        try:
+            payment = payments.record_desk_payment(current_actor(), unit_id=unit.id, bill_ids=bill_ids, method=form.method.data,
+                                                   amount_fen=getattr(form.amount, "normalised", None), reference=form.reference.data or "")
+            db.session.commit()
+            flash(_("Payment recorded. Receipt %(number)s.", number=payment.receipt.number), "success")
+            return redirect(url_for("staff.show_payment", payment_id=payment.id), code=303)
+        except DomainError as error:
+            show_domain_error(form, error)
+            if error.field == "bill_ids":
+                form.form_errors.append(str(error.message))
+    return _unit_page(unit, form, 422)
+
+
+@bp.get("/billing/payments/<int:payment_id>")
+@staff_permission(Permission.VIEW_BILLING)
+def show_payment(payment_id):
+    """A payment: what it paid, its receipt, refunds, and the void/refund forms for finance."""
+    payment = payments.get_payment(payment_id)
+    return render_template("staff/billing/payment.html", payment=payment, void_form=VoidPaymentForm(prefix="void"),
+                           refund_form=RefundForm(prefix="refund"), provider=get_provider())
+
+
+@bp.post("/billing/payments/<int:payment_id>/void")
+@staff_permission(Permission.REFUND_PAYMENTS)
+def void_payment(payment_id):
+    """Void a desk payment taken in error (its receipt stays, marked void)."""
+    payment = payments.get_payment(payment_id)
+    form = VoidPaymentForm(prefix="void")
+    if form.validate_on_submit():
+        try:
+            payments.void_desk_payment(current_actor(), payment, reason=form.reason.data)
+            db.session.commit()
+            flash(_("Payment voided."), "success")
+            return redirect(url_for("staff.show_payment", payment_id=payment.id), code=303)
+        except DomainError as error:
+            show_domain_error(form, error)
+            payment = payments.get_payment(payment_id)
+    return render_template("staff/billing/payment.html", payment=payment, void_form=form, refund_form=RefundForm(prefix="refund"),
+                           provider=get_provider()), 422
+
+
+@bp.post("/billing/payments/<int:payment_id>/refund")
+@staff_permission(Permission.REFUND_PAYMENTS)
+def refund_payment(payment_id):
+    """Refund all or part of a payment: through Stripe for online payments, recorded for desk ones."""
+    payment = payments.get_payment(payment_id)
+    form = RefundForm(prefix="refund")
+    if form.validate_on_submit():
+        try:
+            refund = payments.refund_payment(current_actor(), payment, amount_fen=form.amount.normalised,
+                                             reason=form.reason.data, provider=get_provider())
+            db.session.commit()
+            flash(_("Refund recorded.") if refund.status.value == "succeeded"
+                  else _("Refund requested; it is applied when the provider confirms it."), "success")
+            return redirect(url_for("staff.show_payment", payment_id=payment.id), code=303)
+        except DomainError as error:
+            show_domain_error(form, error)
+            payment = payments.get_payment(payment_id)
+    return render_template("staff/billing/payment.html", payment=payment, void_form=VoidPaymentForm(prefix="void"),
+                           refund_form=form, provider=get_provider()), 422
+
+
+@bp.get("/billing/payments/<int:payment_id>/receipt.pdf")
+@staff_permission(Permission.VIEW_BILLING)
+def payment_receipt(payment_id):
+    """A payment's receipt as a PDF (void receipts print with the void stamp)."""
+    payment = payments.get_payment(payment_id)
+    if payment.receipt is None:
+        abort(404)
+    return receipt_response(payment)

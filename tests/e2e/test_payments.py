@@ -1,0 +1,75 @@
+"""A resident pays a bill in Chromium through the sandbox's hosted page and downloads the receipt."""
+
+import shutil
+import subprocess
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from domain.payments.providers import StripeProvider
+from sandbox.stripe_app import SandboxHTTPClient, start_sandbox
+from tests import builders
+from tests.e2e.conftest import SCREENSHOTS, shot
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def payments_live(live_server):
+    """The live app paying through a sandbox that delivers its signed webhooks to the live app at once."""
+    secret = "whsec_e2e"
+    server = start_sandbox(webhook_url=f"{live_server}/payments/stripe/webhook", webhook_secret=secret, delivery="sync")
+    live_server.app.extensions["payment_provider"] = StripeProvider(
+        api_key="sk_test_e2e", webhook_secret=secret, name="sandbox", api_base=server.url, http_client=SandboxHTTPClient())
+    yield server
+    live_server.app.extensions.pop("payment_provider", None)
+    server.shutdown()
+
+
+@pytest.fixture
+def household(prop):
+    """陈业主 of unit 1-1201 with two unpaid bills and one paid."""
+    unit = builders.create_unit(number="1201", floor=12)
+    me = builders.create_resident(prop, unit=unit, name="陈业主", phone="13800000001")
+    builders.create_bill(unit, total_fen=22375, period=date(2026, 10, 1), due_date=date(2026, 10, 31))
+    builders.create_bill(unit, total_fen=26812, period=date(2026, 11, 1), due_date=date(2026, 12, 1))
+    builders.create_bill(unit, total_fen=22375, period=date(2026, 9, 1), due_date=date(2026, 9, 30), paid_fen=22375)
+    return me
+
+
+def test_resident_pays_through_the_hosted_page_and_downloads_the_receipt(live_server, page_factory, payments_live,
+                                                                         household, tmp_path):
+    page = page_factory(390, 844, mobile=True)
+    page.goto(f"{live_server}/portal/login")
+    page.fill("#login", "13800000001")
+    page.fill("#password", builders.PASSWORD)
+    page.click("button[type=submit].primary")
+    page.goto(f"{live_server}/portal/bills")
+    expect(page.locator(".bill-card input[type=checkbox]")).to_have_count(2)
+    expect(page.locator(".sandbox-note")).to_be_visible()
+    shot(page, "portal-bills")
+
+    page.click(".pay-form button[type=submit]")
+    page.wait_for_url(f"{payments_live.url}/pay/**")
+    expect(page.get_by_text("¥491.87")).to_be_visible()
+    shot(page, "sandbox-checkout")
+    page.locator("input[value=wechat_pay]").check()
+    page.locator("button[value=pay]").click()
+
+    page.wait_for_url(f"{live_server}/portal/payments/**")
+    expect(page.locator(".status-ok")).to_be_visible()
+    shot(page, "portal-payment-received")
+    with page.expect_download() as download_info:
+        page.locator("a[href$='receipt.pdf']").click()
+    pdf = tmp_path / "receipt.pdf"
+    download_info.value.save_as(pdf)
+    text = PdfReader(pdf).pages[0].extract_text()
+    assert "收款收据" in text and "1-1201" in text and "491.87" in text and "在线支付" in text
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "110", "-singlefile", str(pdf), str(SCREENSHOTS / "receipt")], check=True)
+
+    page.goto(f"{live_server}/portal/bills")
+    expect(page.locator(".bill-card input[type=checkbox]")).to_have_count(0)
+    assert page.console_errors == []

@@ -1,0 +1,1 @@
+"""Tests of the local Stripe sandbox, driven through the real Stripe SDK."""

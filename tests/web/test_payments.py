@@ -1,0 +1,255 @@
+"""Paying bills online: Checkout through the local Stripe sandbox, fulfilment by the signed webhook only."""
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from domain.billing.models import Bill
+from domain.payments.models import Payment, PaymentStatus, Receipt, WebhookEvent
+from extensions import db
+from sandbox.stripe_app import build_event, pay, pending_events, sandbox_state, settle, signed
+from tests import builders
+
+WEBHOOK = "/payments/stripe/webhook"
+
+
+@pytest.fixture
+def household(prop):
+    """A resident of unit 1-xxxx with two unpaid bills, signed in to the portal."""
+    unit = builders.create_unit()
+    resident = builders.create_resident(prop, unit=unit)
+    first = builders.create_bill(unit, total_fen=22375, period=date(2026, 9, 1), due_date=date(2026, 9, 30))
+    second = builders.create_bill(unit, total_fen=30050, period=date(2026, 10, 1), due_date=date(2026, 10, 31))
+    return unit, resident, [first, second]
+
+
+@pytest.fixture
+def signed_in(client, auth, household):
+    """The household's resident, signed in."""
+    auth.login_resident(household[1].user)
+    return client
+
+
+def start_paying(client, bills):
+    """Tick `bills` and press pay; returns the Payment and the sandbox session id."""
+    response = client.post("/portal/bills/pay", data={"bill_ids": [b.id for b in bills]})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    payment = db.session.scalars(select(Payment).order_by(Payment.id.desc())).first()
+    assert response.headers["Location"] == payment.checkout_url
+    return payment, payment.provider_session_id
+
+
+def post_event(client, event, secret, timestamp=None):
+    """Deliver an event to the webhook, signed like Stripe (or with a stale timestamp)."""
+    body = json.dumps(event).encode()
+    return client.post(WEBHOOK, data=body, content_type="application/json",
+                       headers={"Stripe-Signature": signed(body, secret, timestamp=timestamp)})
+
+
+def completed_event(server, session_id):
+    """Pay in the sandbox and return the checkout.session.completed event it would send."""
+    pay(server.app, session_id)
+    return pending_events(server.app)[-1]
+
+
+def counts():
+    """(succeeded payments, receipts)."""
+    return (db.session.scalar(select(func.count()).select_from(Payment).where(Payment.status == PaymentStatus.SUCCEEDED)),
+            db.session.scalar(select(func.count()).select_from(Receipt)))
+
+
+def test_pay_opens_checkout_for_what_the_bills_owe(signed_in, household, stripe_sandbox):
+    payment, session_id = start_paying(signed_in, household[2])
+    assert payment.amount_fen == 22375 + 30050 and payment.status == PaymentStatus.PENDING
+    sent = [r for r in sandbox_state(stripe_sandbox.app).requests if r["path"] == "/v1/checkout/sessions"][-1]
+    params = sent["params"]
+    assert sent["idempotency_key"] == payment.idempotency_key
+    assert sorted(int(item["price_data"]["unit_amount"]) for item in params["line_items"]) == [22375, 30050]
+    assert {item["price_data"]["currency"] for item in params["line_items"]} == {"cny"}
+    assert params["payment_method_types"] == ["card", "alipay", "wechat_pay"]
+    assert params["payment_method_options"]["wechat_pay"]["client"] == "web"
+    assert params["client_reference_id"] == str(payment.id)
+    assert db.session.get(Bill, household[2][0].id).paid_fen == 0  # nothing is paid before the webhook
+
+
+def test_amount_in_the_form_is_ignored(signed_in, household, stripe_sandbox):
+    signed_in.post("/portal/bills/pay", data={"bill_ids": [household[2][0].id], "amount": "1", "amount_fen": "1"})
+    assert db.session.scalar(select(Payment.amount_fen)) == 22375
+
+
+def test_double_click_opens_one_session(signed_in, household, stripe_sandbox):
+    first, session_id = start_paying(signed_in, household[2])
+    second = signed_in.post("/portal/bills/pay", data={"bill_ids": [b.id for b in household[2]]})
+    assert second.headers["Location"] == first.checkout_url
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 1
+    assert len(sandbox_state(stripe_sandbox.app).sessions) == 1
+
+
+def test_same_completed_event_ten_times_pays_once(signed_in, client, household, stripe_sandbox, app):
+    payment, session_id = start_paying(signed_in, household[2])
+    event = completed_event(stripe_sandbox, session_id)
+    outcomes = [post_event(client, event, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"]) for _ in range(10)]
+    assert {r.status_code for r in outcomes} == {200}
+    assert [r.get_json()["outcome"] for r in outcomes].count("applied") == 1
+    assert counts() == (1, 1)
+    assert [db.session.get(Bill, b.id).outstanding_fen for b in household[2]] == [0, 0]
+
+
+def test_same_completed_event_twenty_times_concurrently_pays_once(signed_in, household, stripe_sandbox, app):
+    payment, session_id = start_paying(signed_in, household[2])
+    event = completed_event(stripe_sandbox, session_id)
+    body = json.dumps(event).encode()
+    header = signed(body, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])
+
+    def deliver(_):
+        return app.test_client().post(WEBHOOK, data=body, content_type="application/json",
+                                      headers={"Stripe-Signature": header}).status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(deliver, range(20)))
+    assert statuses == [200] * 20
+    db.session.expire_all()
+    assert counts() == (1, 1)
+    assert db.session.scalar(select(func.sum(Bill.paid_fen))) == 22375 + 30050
+    assert db.session.scalar(select(func.count()).select_from(WebhookEvent)) == 1
+
+
+def test_success_page_before_the_webhook_shows_pending_then_updates(signed_in, client, household, stripe_sandbox, app):
+    payment, session_id = start_paying(signed_in, household[2])
+    event = completed_event(stripe_sandbox, session_id)
+    # The browser comes back before the webhook: the page shows the truth (not yet paid) and polls.
+    page = signed_in.get(f"/portal/payments/{payment.id}?session_id={session_id}").get_data(as_text=True)
+    assert 'hx-trigger="every 2s"' in page
+    assert db.session.get(Payment, payment.id).status == PaymentStatus.PENDING
+    post_event(client, event, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])
+    fragment = signed_in.get(f"/portal/payments/{payment.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and "every 2s" not in fragment
+    assert db.session.scalars(select(Receipt)).one().number in fragment
+
+
+def test_forged_success_url_changes_nothing(signed_in, household, stripe_sandbox):
+    payment, session_id = start_paying(signed_in, household[2])
+    response = signed_in.get(f"/portal/payments/{payment.id}?session_id={session_id}&status=paid&payment_status=paid")
+    assert response.status_code == 200
+    assert db.session.get(Payment, payment.id).status == PaymentStatus.PENDING
+    assert counts() == (0, 0) and db.session.scalar(select(func.sum(Bill.paid_fen))) == 0
+
+
+@pytest.mark.parametrize("field, value", [("amount_total", 100), ("currency", "usd")])
+def test_wrong_amount_or_currency_is_not_applied(signed_in, client, household, stripe_sandbox, app, field, value):
+    payment, session_id = start_paying(signed_in, household[2])
+    event = completed_event(stripe_sandbox, session_id)
+    event["data"]["object"][field] = value
+    response = post_event(client, event, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])
+    assert response.status_code == 200 and response.get_json()["outcome"].startswith("rejected")
+    assert db.session.get(Payment, payment.id).status == PaymentStatus.PENDING and counts() == (0, 0)
+
+
+def test_unsigned_wrongly_signed_or_stale_webhooks_change_nothing(signed_in, client, household, stripe_sandbox, app):
+    payment, session_id = start_paying(signed_in, household[2])
+    event = completed_event(stripe_sandbox, session_id)
+    body = json.dumps(event).encode()
+    secret = app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"]
+    unsigned = client.post(WEBHOOK, data=body, content_type="application/json")
+    wrong = client.post(WEBHOOK, data=body, content_type="application/json",
+                        headers={"Stripe-Signature": signed(body, "whsec_someone_else")})
+    stale = post_event(client, event, secret, timestamp=int(time.time()) - 400)
+    altered = client.post(WEBHOOK, data=body.replace(b'"paid"', b'"paid" '), content_type="application/json",
+                          headers={"Stripe-Signature": signed(body, secret)})
+    assert [r.status_code for r in (unsigned, wrong, stale, altered)] == [400, 400, 400, 400]
+    assert counts() == (0, 0) and db.session.scalar(select(func.count()).select_from(WebhookEvent)) == 0
+
+
+def test_async_payment_settles_later(signed_in, client, household, stripe_sandbox, app):
+    secret = app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"]
+    payment, session_id = start_paying(signed_in, household[2])
+    pay(stripe_sandbox.app, session_id, "alipay", later=True)
+    settle(stripe_sandbox.app, session_id, succeeded=True)
+    completed, succeeded = pending_events(stripe_sandbox.app)[-2:]
+    # Out of order: the settlement arrives before the completion.
+    assert post_event(client, succeeded, secret).get_json()["outcome"] == "applied"
+    assert post_event(client, completed, secret).get_json()["outcome"].startswith("ignored")
+    payment = db.session.get(Payment, payment.id)
+    assert payment.status == PaymentStatus.SUCCEEDED and counts() == (1, 1)
+
+
+def test_async_payment_failure_leaves_the_bill_unpaid(signed_in, client, household, stripe_sandbox, app):
+    secret = app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"]
+    payment, session_id = start_paying(signed_in, household[2])
+    pay(stripe_sandbox.app, session_id, "wechat_pay", later=True)
+    settle(stripe_sandbox.app, session_id, succeeded=False)
+    for event in pending_events(stripe_sandbox.app):
+        post_event(client, event, secret)
+    assert db.session.get(Payment, payment.id).status == PaymentStatus.FAILED
+    assert db.session.scalar(select(func.sum(Bill.paid_fen))) == 0
+    # The resident can try again: a new attempt, a new session.
+    again, _ = start_paying(signed_in, household[2])
+    assert again.id != payment.id and again.idempotency_key != payment.idempotency_key
+
+
+def test_expired_session_marks_the_attempt_expired(signed_in, client, household, stripe_sandbox, app):
+    payment, session_id = start_paying(signed_in, household[2])
+    expired = build_event(stripe_sandbox.app, "checkout.session.expired",
+                          {**sandbox_state(stripe_sandbox.app).sessions[session_id], "status": "expired"})
+    post_event(client, expired, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])
+    assert db.session.get(Payment, payment.id).status == PaymentStatus.EXPIRED
+
+
+def test_neighbour_cannot_see_or_pay_anothers_bills(client, auth, prop, household, stripe_sandbox):
+    neighbour = builders.create_resident(prop, unit=builders.create_unit())
+    auth.login_resident(neighbour.user)
+    assert client.get(f"/portal/bills/{household[2][0].id}").status_code == 404
+    response = client.post("/portal/bills/pay", data={"bill_ids": [household[2][0].id]})
+    assert response.status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 0
+    assert "223.75" not in client.get("/portal/bills").get_data(as_text=True)
+
+
+def test_neighbour_cannot_see_anothers_payment_or_receipt(client, auth, prop, household, stripe_sandbox, app):
+    owner = app.test_client()
+    auth_owner = type(auth)(owner)
+    auth_owner.login_resident(household[1].user)
+    payment, session_id = start_paying(owner, household[2])
+    post_event(owner, completed_event(stripe_sandbox, session_id), app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])
+    assert owner.get(f"/portal/payments/{payment.id}/receipt.pdf").status_code == 200
+    neighbour = builders.create_resident(prop, unit=builders.create_unit())
+    auth.login_resident(neighbour.user)
+    assert client.get(f"/portal/payments/{payment.id}").status_code == 404
+    assert client.get(f"/portal/payments/{payment.id}/receipt.pdf").status_code == 404
+
+
+def test_receipt_pdf_names_the_receipt(signed_in, client, household, stripe_sandbox, app):
+    payment, session_id = start_paying(signed_in, household[2])
+    post_event(client, completed_event(stripe_sandbox, session_id), app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])
+    response = signed_in.get(f"/portal/payments/{payment.id}/receipt.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    number = db.session.scalars(select(Receipt)).one().number
+    assert number in response.headers["Content-Disposition"] and response.data.startswith(b"%PDF")
+
+
+def test_provider_unreachable_leaves_the_bill_unchanged(signed_in, household, app):
+    from domain.payments.providers import StripeProvider
+    from sandbox.stripe_app import SandboxHTTPClient
+
+    app.extensions["payment_provider"] = StripeProvider(api_key="sk_test_x", webhook_secret="whsec_x", name="sandbox",
+                                                        api_base="http://127.0.0.1:9", http_client=SandboxHTTPClient(timeout=2))
+    try:
+        response = signed_in.post("/portal/bills/pay", data={"bill_ids": [b.id for b in household[2]]}, follow_redirects=True)
+    finally:
+        app.extensions.pop("payment_provider", None)
+    assert response.status_code == 200
+    assert "账单未变" in response.get_data(as_text=True) or "unchanged" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 0
+    assert signed_in.get("/portal/").status_code == 200
+
+
+def test_bills_page_lists_unpaid_first_with_due_dates(signed_in, household, stripe_sandbox):
+    paid = builders.create_bill(household[0], total_fen=10000, period=date(2026, 8, 1), due_date=date(2026, 8, 31), paid_fen=10000)
+    html = signed_in.get("/portal/bills").get_data(as_text=True)
+    assert html.index("2026-09") < html.index("2026-10") < html.index("2026-08")
+    assert 'value="%d"' % paid.id not in html  # a paid bill has no pay checkbox
+    assert "沙盒" in html  # the sandbox is labelled

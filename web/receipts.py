@@ -1,0 +1,73 @@
+"""Receipts as PDF downloads, and how bills are named on the hosted payment page and receipts.
+
+Receipts are printed in Chinese whatever the reader's language: they are the office's accounting record.
+"""
+
+from flask import send_file
+from io import BytesIO
+
+from domain.billing.schedule import period_label
+from domain.payments.models import Method, PaymentStatus
+from domain.property.services import get_property
+from web.receipt_pdf import ReceiptLine, ReceiptView, render_receipt_pdf
+
+METHOD_NAMES_ZH = {
+    Method.CARD: "银行卡",
+    Method.ALIPAY: "支付宝",
+    Method.WECHAT_PAY: "微信支付",
+    Method.ONLINE: "在线支付",
+    Method.CASH: "现金",
+    Method.POS: "POS刷卡",
+    Method.BANK_TRANSFER: "银行转账",
+}
+
+
+def bill_name(bill):
+    """A bill as printed: "1-1201 2026-11 物业费用", or a one-off bill's title."""
+    unit = f"{bill.unit.building.code}-{bill.unit.number}" if bill.unit else ""
+    what = f"{period_label(bill.period)} 物业费用" if bill.period else (bill.title or "费用")
+    return f"{unit} {what}".strip()
+
+
+def receipt_view(payment):
+    """The printable facts of a payment's receipt."""
+    prop = get_property()
+    lines = []
+    for allocation in sorted(payment.allocations, key=lambda a: a.bill_id):
+        if allocation.applied_fen:
+            bill = allocation.bill
+            what = "物业费用" if bill.period else (bill.title or "费用")
+            lines.append(ReceiptLine(what, period_label(bill.period), allocation.applied_fen))
+    if payment.unapplied_fen:
+        lines.append(ReceiptLine("预收款（账单已结清，待退还）", "", payment.unapplied_fen))
+    payer = ""
+    if payment.resident_id:
+        from domain.property.models import Resident
+        from extensions import db
+
+        resident = db.session.get(Resident, payment.resident_id)
+        payer = resident.name if resident else ""
+    return ReceiptView(
+        number=payment.receipt.number,
+        property_name=prop.name,
+        property_address=prop.address,
+        service_phone=prop.service_phone,
+        unit_label=f"{payment.unit.building.code}-{payment.unit.number}",
+        payer_name=payer,
+        lines=tuple(lines),
+        total_fen=payment.amount_fen,
+        method_label=METHOD_NAMES_ZH[payment.method],
+        reference=payment.provider_payment_intent or payment.reference or "",
+        paid_at=payment.paid_at,
+        cashier=payment.recorded_by.display_name if payment.recorded_by else "在线支付",
+        voided=payment.status == PaymentStatus.VOIDED,
+        refunded_fen=payment.refunded_fen,
+        sandbox=payment.provider == "sandbox",
+    )
+
+
+def receipt_response(payment):
+    """The receipt PDF as a download named after its number."""
+    view = receipt_view(payment)
+    return send_file(BytesIO(render_receipt_pdf(view)), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{view.number}.pdf", max_age=0)

@@ -1,0 +1,35 @@
+"""Payment provider webhooks: the only place where a payment is fulfilled."""
+
+import stripe
+from flask import Blueprint, current_app, jsonify, request
+
+from domain.payments.providers import get_provider
+from domain.payments.services import handle_event
+from extensions import csrf, db, limiter
+
+bp = Blueprint("payments", __name__)
+
+
+@bp.post("/stripe/webhook")
+@csrf.exempt
+@limiter.exempt
+def stripe_webhook():
+    """Verify Stripe's signature on the raw body, apply the event once, and answer 2xx fast.
+
+    400 for a body that is not a signed, fresh (300 s) event of ours; 503 when payments are off.
+    A repeat of an event already handled answers 200 without doing anything.
+    """
+    provider = get_provider()
+    if provider is None:
+        return jsonify(error="payments are not configured"), 503
+    payload = request.get_data(cache=False)
+    try:
+        event = provider.parse_event(payload, request.headers.get("Stripe-Signature"))
+    except ValueError:
+        return jsonify(error="invalid payload"), 400
+    except stripe.SignatureVerificationError:
+        current_app.logger.warning("webhook with a bad signature from %s", request.remote_addr)
+        return jsonify(error="invalid signature"), 400
+    outcome = handle_event(event)
+    db.session.commit()
+    return jsonify(received=True, outcome=outcome)
