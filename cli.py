@@ -1,4 +1,4 @@
-"""Command-line tools: `flask demo load`, `flask create-staff`."""
+"""Command-line tools: `flask demo load`, `flask create-staff`, `flask billing run | late-fees | remind`."""
 
 import click
 from flask import current_app
@@ -58,7 +58,88 @@ def create_staff_command(username, name, role, password):
     click.echo(f"Created {username} ({role}).")
 
 
+billing_cli = AppGroup("billing", help="Monthly billing, late fees and payment reminders (for cron).")
+
+
+def _period(value):
+    """Parse --period (YYYY-MM) or stop with a message."""
+    from domain.billing.schedule import parse_period
+
+    try:
+        return parse_period(value)
+    except DomainError as error:
+        raise click.BadParameter(str(error.message)) from None
+
+
+@billing_cli.command("run")
+@click.option("--period", required=True, help="The month to bill, YYYY-MM.")
+@click.option("--due", type=click.DateTime(formats=["%Y-%m-%d"]), help="Due date (default: BILL_DUE_DAYS after the 1st).")
+@click.option("--preview", is_flag=True, help="Only show what would be billed.")
+def billing_run(period, due, preview):
+    """Bill every unit for a month (idempotent: a rerun only bills units without a bill; each batch is committed)."""
+    from datetime import timedelta
+
+    from domain.billing import runs
+    from domain.clock import today
+    from domain.money import fen_to_decimal
+    from domain.property.services import get_property
+
+    month = _period(period)
+    prop = get_property()
+    if preview:
+        result = runs.preview_run(prop.id, month)
+        click.echo(f"{month:%Y-%m}: {result.bills} bills, ¥{fen_to_decimal(result.total_fen)}; "
+                   f"{result.already_billed} units already billed; {result.missing_readings} units without a meter reading.")
+        return
+    due_date = due.date() if due else month + timedelta(days=current_app.config["BILL_DUE_DAYS"])
+    try:
+        run = runs.run_billing(Actor.system("cli"), property_id=prop.id, period=month, due_date=due_date, today=today(),
+                               after_batch=db.session.commit)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"{month:%Y-%m}: {run.bill_count} bills, ¥{fen_to_decimal(run.total_fen)}, due {run.due_date}.")
+
+
+@billing_cli.command("late-fees")
+@click.option("--post", is_flag=True, help="Post the fees (without it, only list them).")
+def billing_late_fees(post):
+    """List, or post, today's late fees under the policy (bills with a payment under way are skipped)."""
+    from domain.billing import collection
+    from domain.clock import today
+    from domain.money import fen_to_decimal
+    from domain.property.services import get_property
+
+    prop = get_property()
+    if not post:
+        fees = collection.late_fees_due(prop.id, today())
+        click.echo(f"{len(fees)} bills, ¥{fen_to_decimal(sum(f.fee_fen - f.posted_fen for f in fees))} to add.")
+        return
+    count, added = collection.post_late_fees(Actor.system("cli"), property_id=prop.id, today=today())
+    db.session.commit()
+    click.echo(f"Late fees posted on {count} bills, ¥{fen_to_decimal(added)} added.")
+
+
+@billing_cli.command("remind")
+@click.option("--due-soon", is_flag=True, help="Remind of bills falling due in the next 3 days instead of arrears.")
+def billing_remind(due_soon):
+    """Remind the payers of every unit in arrears, or with --due-soon of bills due within 3 days (daily cron).
+
+    Units reminded in the last 24 hours are skipped.
+    """
+    from domain.billing import collection
+    from domain.clock import today
+    from domain.property.services import get_property
+
+    prop = get_property()
+    count = collection.send_reminders(Actor.system("cli"), property_id=prop.id, today=today(), property_name=prop.name,
+                                      due_within_days=3 if due_soon else None)
+    db.session.commit()
+    click.echo(f"{count} reminders sent.")
+
+
 def register(app):
     """Add the commands to `app`'s CLI."""
     app.cli.add_command(demo_cli)
+    app.cli.add_command(billing_cli)
     app.cli.add_command(create_staff_command)

@@ -25,17 +25,16 @@ def list_bills():
     """The resident's bills (unpaid first), reminders and payment history."""
     resident = resident_for_user(current_user)
     day = today()
-    bills = billing.bills_for_resident(resident.id, day)
-    units = sorted({view.bill.unit_id for view in bills})
+    units = billing.resident_unit_ids(resident.id, day)
+    bills = billing.bills_for_resident(resident.id, day, units=units)
     provider = get_provider()
     page = render_template(
         "portal/bills/index.html",
         bills=bills,
         today=day,
-        history=billing.payments_for_units(billing.resident_unit_ids(resident.id, day), limit=20),
+        history=billing.payments_for_units(units, limit=20),
         reminders=reminders_for_resident(resident.id),
         provider=provider,
-        unit_count=len(units),
     )
     return allow_form_posts_to(make_response(page), provider.checkout_origin if provider else None)
 

@@ -4,10 +4,12 @@ payment reminders (催缴) and late fees (滞纳金)."""
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
 from domain.accounts.roles import Permission, require
+from domain.accounts.models import User
 from domain.audit.services import record
 from domain.billing.models import Bill, BillLine, LateFeePolicy, LineKind, Reminder
 from domain.billing.schedule import period_label
@@ -159,15 +161,25 @@ def _payers_query(unit_ids, today):
     )
 
 
-def send_reminders(actor, *, property_id, today, unit_ids=None, property_name=""):
+def send_reminders(actor, *, property_id, today, unit_ids=None, property_name="", due_within_days=None):
     """Remind the owners and tenants of units in arrears (all, or `unit_ids`): in the portal, and by e-mail
     when SMTP is configured and they have an address. Returns the number of reminders written.
 
-    A unit already reminded today is skipped, so a double click does not nag twice.
+    With `due_within_days` (3 in the cron job), remind instead of bills falling due in that many days.
+    A unit already reminded in the last 24 hours is skipped, so a double click does not nag twice.
     """
     require(actor, Permission.SEND_REMINDERS)
+    if due_within_days is None:
+        condition = _in_arrears(property_id, today)
+        template = _l("Unit %(unit)s owes ¥%(amount)s in property fees, due since %(due)s. Please pay in the resident "
+                      "portal or at the service desk. Thank you. — %(property)s")
+    else:
+        condition = and_(Bill.property_id == property_id, Bill.total_fen > Bill.paid_fen, Bill.due_date >= today,
+                         Bill.due_date <= today + timedelta(days=due_within_days))
+        template = _l("Unit %(unit)s has ¥%(amount)s of property fees due on %(due)s. You can pay in the resident "
+                      "portal or at the service desk. Thank you. — %(property)s")
     query = (select(Bill.unit_id, func.sum(Bill.total_fen - Bill.paid_fen), func.min(Bill.due_date))
-             .where(_in_arrears(property_id, today)).group_by(Bill.unit_id))
+             .where(condition).group_by(Bill.unit_id))
     if unit_ids is not None:
         if not unit_ids:
             raise DomainError(_l("Choose at least one unit."))
@@ -182,19 +194,22 @@ def send_reminders(actor, *, property_id, today, unit_ids=None, property_name=""
 
     labels = unit_labels(list(owing))
     people = db.session.execute(
-        select(Occupancy.unit_id, Resident.id, Resident.email)
+        select(Occupancy.unit_id, Resident.id, Resident.email, User.locale)
         .join(Occupancy.resident)
+        .outerjoin(User, Resident.user_id == User.id)
         .where(Occupancy.unit_id.in_([u for u in owing if u not in reminded]),
                Occupancy.relation.in_([Relation.OWNER, Relation.TENANT]), Occupancy.start_date <= today,
                (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today))
     ).all()
     count = 0
-    for unit_id, resident_id, email in people:
+    for unit_id, resident_id, email, locale in people:
         total, oldest = owing[unit_id]
-        message = str(_l("Unit %(unit)s owes ¥%(amount)s in property fees, due since %(due)s. Please pay in the resident "
-                         "portal or at the service desk. Thank you. — %(property)s",
-                         unit=labels[unit_id], amount=fen_to_decimal(total), due=oldest.isoformat(), property=property_name))
-        mailed = queue_mail(email, str(_l("Payment reminder for %(unit)s", unit=labels[unit_id])), message)
+        # In the resident's language (Chinese unless they chose English), not the sender's.
+        with force_locale(locale or "zh_Hans_CN"):
+            message = str(template) % {"unit": labels[unit_id], "amount": fen_to_decimal(total), "due": oldest.isoformat(),
+                                       "property": property_name}
+            subject = str(_l("Payment reminder for %(unit)s", unit=labels[unit_id]))
+        mailed = queue_mail(email, subject, message)
         db.session.add(Reminder(property_id=property_id, resident_id=resident_id, unit_id=unit_id, outstanding_fen=total,
                                 message=message, emailed_to=email if mailed else "", sent_by_id=actor.user_id))
         count += 1

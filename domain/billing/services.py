@@ -5,7 +5,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
@@ -61,15 +61,18 @@ def _bill_views(bills):
                      under_way[b.id].value if b.id in under_way else None) for b in bills]
 
 
-def bills_for_resident(resident_id, today, *, limit=36):
-    """The resident's bills for the units they live in: unpaid first (oldest due first), then the paid ones."""
-    units = resident_unit_ids(resident_id, today)
+def bills_for_resident(resident_id, today, *, limit=36, units=None):
+    """The resident's bills for the units they live in: unpaid first (oldest due first), then the paid ones.
+
+    Pass `units` (resident_unit_ids) when the caller already has them.
+    """
+    units = resident_unit_ids(resident_id, today) if units is None else units
     if not units:
         return []
     unpaid_first = case((Bill.total_fen > Bill.paid_fen, 0), else_=1)
     bills = db.session.scalars(
         select(Bill).where(Bill.unit_id.in_(units))
-        .options(selectinload(Bill.unit).joinedload(Unit.building))
+        .options(joinedload(Bill.unit).joinedload(Unit.building))
         .order_by(unpaid_first, case((Bill.total_fen > Bill.paid_fen, Bill.due_date)).asc(), Bill.due_date.desc(), Bill.id.desc())
         .limit(limit)
     ).all()
@@ -109,7 +112,7 @@ def payments_for_units(unit_ids, *, limit=50):
     return db.session.scalars(
         select(Payment).where(Payment.unit_id.in_(unit_ids),
                               Payment.status.in_([PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING, PaymentStatus.VOIDED]))
-        .options(selectinload(Payment.receipt), selectinload(Payment.unit).joinedload(Unit.building))
+        .options(joinedload(Payment.receipt), joinedload(Payment.unit).joinedload(Unit.building))
         .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit)
     ).all()
 

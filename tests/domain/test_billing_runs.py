@@ -121,3 +121,16 @@ def test_front_desk_may_not_run_billing(prop, schedule):
     with pytest.raises(NotAllowed):
         runs.run_billing(Actor.for_user(user, "127.0.0.1"), property_id=prop.id, period=PERIOD,
                          due_date=DUE, today=TODAY)
+
+
+def test_cli_runs_a_month_and_a_rerun_adds_nothing(runner, prop, schedule):
+    result = runner.invoke(args=["billing", "run", "--period", "2026-11"])
+    assert result.exit_code == 0, result.output
+    assert "3 bills" in result.output
+    again = runner.invoke(args=["billing", "run", "--period", "2026-11"])
+    assert again.exit_code == 0 and bill_count() == 3
+
+
+def test_cli_refuses_a_bad_month(runner, prop, schedule):
+    result = runner.invoke(args=["billing", "run", "--period", "11/2026"])
+    assert result.exit_code != 0 and bill_count() == 0

@@ -56,3 +56,54 @@ def test_resident_home_stays_within_budget(client, auth, count_queries):
     grow_register(10)
     large = statements(client, count_queries, "/portal/")
     assert large == small <= BUDGET, (small, large)
+
+
+BILLING_BUDGET = 10
+
+
+def bill_history(unit, months, paid_every=2):
+    """`months` monthly bills for `unit`, every other one paid at the desk."""
+    from datetime import date, timedelta
+
+    from domain.accounts.models import Actor
+    from domain.payments.services import record_desk_payment
+
+    for i in range(months):
+        period = date(2020 + i // 12, i % 12 + 1, 1)
+        bill = builders.create_bill(unit, total_fen=20000 + i, period=period, due_date=period + timedelta(days=30))
+        if i % paid_every == 0:
+            record_desk_payment(Actor.system("test"), unit_id=unit.id, bill_ids=[bill.id], method="cash")
+    db.session.commit()
+
+
+def test_resident_bill_list_stays_within_budget_as_bills_pile_up(client, auth, count_queries, prop, app):
+    new_unit, old_unit = builders.create_unit(), builders.create_unit()
+    newcomer, old_timer = builders.create_resident(prop, unit=new_unit), builders.create_resident(prop, unit=old_unit)
+    bill_history(new_unit, 3)
+    bill_history(old_unit, 36)
+    auth.login_resident(newcomer.user)
+    few = statements(client, count_queries, "/portal/bills")
+    other = app.test_client()
+    type(auth)(other).login_resident(old_timer.user)
+    many = statements(other, count_queries, "/portal/bills")
+    assert many == few <= BILLING_BUDGET, (few, many)
+
+
+def test_arrears_page_stays_within_budget_as_arrears_grow(client, auth, count_queries, prop):
+    from datetime import date
+
+    auth.login_staff(builders.create_staff(Role.FINANCE))
+    for _ in range(3):
+        builders.create_bill(builders.create_unit(), due_date=date(2025, 1, 31))
+    few = statements(client, count_queries, "/staff/billing/arrears")
+    big = grow_register(5)
+    for unit in db.session.query(Unit).filter(Unit.building.has(property_id=big.id)).all():
+        builders.create_bill(unit, due_date=date(2025, 1, 31))
+    many = statements(client, count_queries, "/staff/billing/arrears")
+    assert many == few <= BILLING_BUDGET, (few, many)
+
+
+def test_billing_home_stays_within_budget(client, auth, count_queries, prop):
+    auth.login_staff(builders.create_staff(Role.MANAGER))
+    builders.create_bill(builders.create_unit())
+    assert statements(client, count_queries, "/staff/billing/") <= BILLING_BUDGET

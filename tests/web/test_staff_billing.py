@@ -194,3 +194,15 @@ def test_reminder_is_mailed_after_commit_when_smtp_is_configured(client, auth, a
     client.post("/staff/billing/arrears/remind", data={"scope": "all"})
     assert ("to", "owner@example.com") in sent
     assert db.session.scalars(select(Reminder)).one().emailed_to == "owner@example.com"
+
+
+def test_cron_reminds_of_bills_due_within_three_days(runner, prop):
+    unit = builders.create_unit()
+    owner = builders.create_resident(prop, unit=unit)
+    builders.create_bill(unit, total_fen=12300, period=date(2026, 12, 1), due_date=today() + timedelta(days=2))
+    builders.create_bill(builders.create_unit(), total_fen=4500, period=date(2026, 12, 1), due_date=today() + timedelta(days=9))
+    result = runner.invoke(args=["billing", "remind", "--due-soon"])
+    assert result.exit_code == 0 and "1 reminders" in result.output
+    reminder = db.session.scalars(select(Reminder)).one()
+    assert reminder.resident_id == owner.id and "123.00" in reminder.message
+    assert runner.invoke(args=["billing", "remind"]).output.startswith("0 reminders")

@@ -327,7 +327,7 @@ def test_start_creates_the_bills_and_a_second_start_no_duplicates(client, financ
     run = db.session.scalars(select(BillingRun)).one()
     assert (run.status, run.bill_count, run.total_fen, run.due_date) == (RunStatus.DONE, 3, 71771, date(2026, 11, 30))
     html = client.get("/staff/fees/runs").get_data(as_text=True)
-    assert "3 bills created for 2026-11" in html and "¥717.71" in html
+    assert "账单 3 笔" in html and "¥717.71" in html
     client.post("/staff/fees/runs", data={"period": PERIOD, "due_date": DUE})
     assert count(Bill) == 3 and count(BillingRun) == 1
 
