@@ -91,8 +91,9 @@ def bills_for_unit(unit_id, *, limit=60):
     """A unit's bills for the desk: unpaid first, then the latest."""
     unpaid_first = case((Bill.total_fen > Bill.paid_fen, 0), else_=1)
     bills = db.session.scalars(
-        select(Bill).where(Bill.unit_id == unit_id).options(selectinload(Bill.unit).joinedload(Unit.building))
-        .order_by(unpaid_first, Bill.due_date, Bill.id.desc()).limit(limit)
+        select(Bill).where(Bill.unit_id == unit_id).options(joinedload(Bill.unit).joinedload(Unit.building))
+        .order_by(unpaid_first, case((Bill.total_fen > Bill.paid_fen, Bill.due_date)).asc(), Bill.due_date.desc(),
+                  Bill.id.desc()).limit(limit)
     ).all()
     return _bill_views(bills)
 

@@ -253,3 +253,41 @@ def test_bills_page_lists_unpaid_first_with_due_dates(signed_in, household, stri
     assert html.index("2026-09") < html.index("2026-10") < html.index("2026-08")
     assert 'value="%d"' % paid.id not in html  # a paid bill has no pay checkbox
     assert "沙盒" in html  # the sandbox is labelled
+
+
+def test_webhook_without_a_configured_provider_answers_503(client):
+    response = client.post(WEBHOOK, data=b"{}", content_type="application/json", headers={"Stripe-Signature": "t=1,v1=x"})
+    assert response.status_code == 503
+
+
+def test_without_a_provider_residents_are_sent_to_the_desk(signed_in, household):
+    html = signed_in.get("/portal/bills").get_data(as_text=True)
+    assert 'name="bill_ids"' not in html and "pay-bar" not in html
+    assert "暂不支持在线支付" in html
+    response = signed_in.post("/portal/bills/pay", data={"bill_ids": [household[2][0].id]}, follow_redirects=True)
+    assert response.status_code == 200 and db.session.scalar(select(func.count()).select_from(Payment)) == 0
+
+
+def test_sandbox_is_mounted_for_the_demo_but_never_in_production(tmp_path):
+    from app import create_app
+    from config import DevConfig, ProdConfig
+
+    class Demo(DevConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path}/demo.sqlite3"
+        STRIPE_SANDBOX_URL = "http://127.0.0.1:5000/sandbox/stripe"
+        STRIPE_SECRET_KEY = None
+
+    class Production(ProdConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path}/prod.sqlite3"
+        SECRET_KEY = "a-long-random-production-secret-for-this-test"
+        STRIPE_SANDBOX_URL = "http://127.0.0.1:5000/sandbox/stripe"
+        STRIPE_SECRET_KEY = None
+
+    demo = create_app(Demo).test_client().get("/sandbox/stripe/pay/cs_test_unknown")
+    assert demo.status_code == 404 and "沙盒" in demo.get_data(as_text=True)
+    production = create_app(Production)
+    assert production.test_client().get("/sandbox/stripe/pay/cs_test_unknown").status_code == 404
+    with production.app_context():
+        from domain.payments.providers import get_provider
+
+        assert get_provider() is None
