@@ -33,7 +33,8 @@ class Config:
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    #: Six photos of up to 10 MB each, plus the form.
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
@@ -58,6 +59,10 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@localhost")
     #: Days after the billed month's first day that a bill falls due.
     BILL_DUE_DAYS = 30
+    #: Ticket photos live here, outside static/, under random names (default: instance/uploads).
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")
+    MAX_PHOTO_BYTES = 10 * 1024 * 1024
+    MAX_PHOTOS_PER_TICKET = 6
 
 
 class DevConfig(Config):

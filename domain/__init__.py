@@ -10,3 +10,4 @@ from domain.audit import models as _audit  # noqa: F401
 from domain.property import models as _property  # noqa: F401
 from domain.billing import models as _billing  # noqa: F401
 from domain.payments import models as _payments  # noqa: F401
+from domain.tickets import models as _tickets  # noqa: F401

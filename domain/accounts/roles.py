@@ -54,6 +54,12 @@ class Permission(str, enum.Enum):
     REFUND_PAYMENTS = "refund_payments"
     VIEW_COLLECTION = "view_collection"
     SEND_REMINDERS = "send_reminders"
+    VIEW_TICKETS = "view_tickets"
+    RECORD_TICKETS = "record_tickets"
+    CALL_BACK = "call_back"
+    HAND_OVER = "hand_over"
+    VIEW_BOARD = "view_board"
+    MANAGE_SERVICE = "manage_service"
 
 
 _ALL = frozenset(Role)
@@ -79,6 +85,14 @@ PERMISSIONS = {
     Permission.REFUND_PAYMENTS: frozenset({Role.MANAGER, Role.FINANCE}),
     Permission.VIEW_COLLECTION: frozenset({Role.MANAGER, Role.ASSISTANT, Role.FINANCE}),
     Permission.SEND_REMINDERS: frozenset({Role.MANAGER, Role.ASSISTANT, Role.FINANCE}),
+    # SOPs 5-7, 9, 10, 13: every department works its own queue; the desk records, forwards, calls
+    # back and hands over; the manager watches the board and sets the service levels and catalogue.
+    Permission.VIEW_TICKETS: _ALL,
+    Permission.RECORD_TICKETS: _REGISTER_KEEPERS | {Role.SECURITY, Role.ENGINEERING, Role.CLEANING},
+    Permission.CALL_BACK: _REGISTER_KEEPERS,
+    Permission.HAND_OVER: _REGISTER_KEEPERS,
+    Permission.VIEW_BOARD: frozenset({Role.MANAGER, Role.ASSISTANT}),
+    Permission.MANAGE_SERVICE: frozenset({Role.MANAGER}),
 }
 
 

@@ -74,7 +74,7 @@ def test_server_errors_show_a_friendly_page_without_details(app):
 
 def test_upload_over_the_limit_is_refused_with_413(client, auth):
     auth.login_staff(builders.create_staff(Role.FRONTDESK))
-    big = b"x" * (17 * 1024 * 1024)
+    big = b"x" * (65 * 1024 * 1024)
     response = client.post("/staff/import", data=big, content_type="text/csv")
     assert response.status_code == 413
 

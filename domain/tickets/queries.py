@@ -1,0 +1,173 @@
+"""What the queues, the resident's list and the manager's board show: column selects paged by key,
+a fixed number of statements whatever the number of tickets."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, or_, select
+
+from domain.clock import utcnow
+from domain.property.models import Building, Unit
+from domain.tickets.models import Callback, CallbackStatus, Department, Status, Ticket, TicketKind
+from domain.tickets.workflow import OPEN
+from extensions import db
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One service-level clock of a ticket: when it is due, when it was met (or None), and whether it is late."""
+
+    due: datetime
+    met: datetime | None
+    late: bool
+
+    @property
+    def running(self):
+        """Still ticking (not met yet)."""
+        return self.met is None
+
+
+def clocks(ticket, now=None):
+    """The dispatch, first-response and completion clocks of a ticket (a row or a Ticket), computed from timestamps."""
+    now = now or utcnow()
+    paused = ticket.waiting_since is not None  # a waiting ticket's clocks stand still
+
+    def clock(due, met):
+        return Clock(due, met, (met or now) > due if not (paused and met is None) else False)
+
+    return {
+        "dispatch": clock(ticket.dispatch_due_at, ticket.dispatched_at),
+        "response": clock(ticket.response_due_at, ticket.claimed_at),
+        "resolve": clock(ticket.resolve_due_at, ticket.done_at),
+    }
+
+
+_QUEUE_COLUMNS = (
+    Ticket.id, Ticket.kind, Ticket.channel, Ticket.category, Ticket.description, Ticket.status, Ticket.priority,
+    Ticket.severity, Ticket.department, Ticket.assignee_id, Ticket.created_at, Ticket.dispatch_due_at,
+    Ticket.response_due_at, Ticket.resolve_due_at, Ticket.dispatched_at, Ticket.claimed_at, Ticket.done_at,
+    Ticket.waiting_since, Ticket.scheduled_for, Ticket.location, Ticket.contact_name, Ticket.escalated_at,
+    Building.code.label("building_code"), Unit.number.label("unit_number"),
+)
+
+
+def queue(property_id, *, department=None, statuses=None, assignee_id=None, kind=None, after=None, limit=50):
+    """One page of a queue, newest first, paged by key (`after` = the last id of the previous page).
+
+    Returns (rows, next_after). Two statements at most whatever the number of tickets.
+    """
+    query = (
+        select(*_QUEUE_COLUMNS)
+        .outerjoin(Unit, Ticket.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
+        .where(Ticket.property_id == property_id)
+        .order_by(Ticket.id.desc()).limit(limit + 1)
+    )
+    if department is not None:
+        query = query.where(Ticket.department == Department(department))
+    if statuses:
+        query = query.where(Ticket.status.in_([Status(s) for s in statuses]))
+    if assignee_id is not None:
+        query = query.where(Ticket.assignee_id == assignee_id)
+    if kind is not None:
+        query = query.where(Ticket.kind == TicketKind(kind))
+    if after:
+        query = query.where(Ticket.id < after)
+    rows = db.session.execute(query).all()
+    next_after = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_after
+
+
+def assignee_names(rows):
+    """{user id: display name} of the people a page of tickets is assigned to (one statement)."""
+    from domain.accounts.models import User
+
+    ids = {r.assignee_id for r in rows if r.assignee_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
+def resident_tickets(resident_id, *, after=None, limit=30):
+    """The resident's own tickets, newest first, paged by key."""
+    query = (select(*_QUEUE_COLUMNS, Ticket.rating)
+             .outerjoin(Unit, Ticket.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
+             .where(Ticket.resident_id == resident_id).order_by(Ticket.id.desc()).limit(limit + 1))
+    if after:
+        query = query.where(Ticket.id < after)
+    rows = db.session.execute(query).all()
+    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+
+
+def undispatched(property_id, now=None):
+    """New tickets waiting to be forwarded, oldest first, with how long each has left (the 3-minute alarm)."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(*_QUEUE_COLUMNS).outerjoin(Unit, Ticket.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
+        .where(Ticket.property_id == property_id, Ticket.status == Status.NEW).order_by(Ticket.id).limit(100)
+    ).all()
+    return [(row, (row.dispatch_due_at - now).total_seconds()) for row in rows]
+
+
+@dataclass
+class Board:
+    """The manager's board: counts per queue and status, what is late, satisfaction and load."""
+
+    counts: dict  # (department value, status value) -> n
+    late: dict  # "dispatch" / "response" / "resolve" / "callback" -> n
+    late_tickets: list  # rows of the latest late open tickets
+    escalated: list  # rows of open major complaints
+    satisfaction: tuple  # (average x 100 or None, number of ratings and callbacks)
+    load: list  # [(user id, name, open tickets)]
+
+
+def board(property_id, now=None):
+    """Everything the manager's board shows, in six statements whatever the number of tickets."""
+    from domain.accounts.models import User
+
+    now = now or utcnow()
+    open_ = Ticket.status.in_(list(OPEN))
+    counts = {(d.value if d else "", s.value): n for d, s, n in db.session.execute(
+        select(Ticket.department, Ticket.status, func.count()).where(Ticket.property_id == property_id, open_)
+        .group_by(Ticket.department, Ticket.status))}
+    not_paused = Ticket.waiting_since.is_(None)
+    late_conditions = {
+        "dispatch": and_(Ticket.status == Status.NEW, Ticket.dispatch_due_at < now),
+        "response": and_(Ticket.status.in_([Status.NEW, Status.DISPATCHED]), Ticket.response_due_at < now),
+        "resolve": and_(open_, not_paused, Ticket.resolve_due_at < now),
+    }
+    row = db.session.execute(
+        select(*(func.sum(case((cond, 1), else_=0)) for cond in late_conditions.values()))
+        .where(Ticket.property_id == property_id, open_)
+    ).one()
+    late = {key: int(value or 0) for key, value in zip(late_conditions, row)}
+    late["callback"] = db.session.scalar(
+        select(func.count()).select_from(Callback).join(Ticket)
+        .where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN, Callback.due_at < now)) or 0
+    late_tickets = db.session.execute(
+        select(*_QUEUE_COLUMNS).outerjoin(Unit, Ticket.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
+        .where(Ticket.property_id == property_id, or_(*late_conditions.values()) | Ticket.escalated_at.is_not(None), open_)
+        .order_by(Ticket.escalated_at.is_(None), Ticket.resolve_due_at).limit(20)
+    ).all()
+    escalated = [r for r in late_tickets if r.escalated_at is not None]
+    ratings = db.session.execute(
+        select(func.avg(Ticket.rating * 100), func.count(Ticket.rating)).where(Ticket.property_id == property_id,
+                                                                            Ticket.rating.is_not(None))).one()
+    load = db.session.execute(
+        select(User.id, User.display_name, func.count(Ticket.id)).join(Ticket, Ticket.assignee_id == User.id)
+        .where(Ticket.property_id == property_id, open_).group_by(User.id, User.display_name)
+        .order_by(func.count(Ticket.id).desc())
+    ).all()
+    average = int(ratings[0]) if ratings[0] is not None else None
+    return Board(counts, late, late_tickets, escalated, (average, ratings[1]), load)
+
+
+def open_callbacks(property_id, *, limit=50):
+    """Callbacks still to make, the most overdue first, with their tickets."""
+    from sqlalchemy.orm import contains_eager
+
+    return db.session.scalars(
+        select(Callback).join(Callback.ticket).options(contains_eager(Callback.ticket))
+        .where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN)
+        .order_by(Callback.due_at).limit(limit)
+    ).all()
+
