@@ -47,6 +47,8 @@ class Config:
     #: Stripe: both set means real Checkout; neither, outside production, means the local sandbox.
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    #: Another API address for the SDK (a Stripe mock, the sandbox in benchmarks); unset means api.stripe.com.
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
     #: The demo's payment sandbox, served inside the app at /sandbox/stripe (never in production).
     STRIPE_SANDBOX_URL = os.environ.get("STRIPE_SANDBOX_URL", "http://127.0.0.1:5000/sandbox/stripe")
     STRIPE_SANDBOX_WEBHOOK_SECRET = os.environ.get("STRIPE_SANDBOX_WEBHOOK_SECRET", "whsec_sandbox_demo")
