@@ -8,7 +8,7 @@ export FLASK_APP := app:create_app
 .PHONY: run test setup deps test-deps assets translations migrate demo bench messages clean
 
 run: setup migrate demo  ## Set up, migrate, load the demo if empty, serve on 127.0.0.1:$(PORT)
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	STRIPE_SANDBOX_URL=$${STRIPE_SANDBOX_URL:-http://127.0.0.1:$(PORT)/sandbox/stripe} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: test-deps assets translations  ## Set up and run the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -205,6 +205,8 @@ def run_billing(actor, *, property_id, period, due_date, today, batch_size=BATCH
     plans = charge_plans(property_id, period)
     if not plans:
         raise DomainError(_l("No charge is in force for this month: set up the fee schedule first."))
+    # Plain values: after_batch() commits, which expires `run`; reading it again would cost a query a batch.
+    run_id, due = run.id, run.due_date
     after = 0
     while batch := _unbilled_units(property_id, period, after, batch_size):
         after = batch[-1].id
@@ -216,8 +218,8 @@ def run_billing(actor, *, property_id, period, due_date, today, batch_size=BATCH
                 pending[unit_id] = lines
         if not pending:
             continue
-        bill_rows = [{"property_id": property_id, "unit_id": unit_id, "run_id": run.id, "period": period, "title": "",
-                      "issued_on": today, "due_date": run.due_date, "paid_fen": 0, "created_at": utcnow(),
+        bill_rows = [{"property_id": property_id, "unit_id": unit_id, "run_id": run_id, "period": period, "title": "",
+                      "issued_on": today, "due_date": due, "paid_fen": 0, "created_at": utcnow(),
                       "total_fen": sum(line[3] for line in lines)} for unit_id, lines in pending.items()]
         created = _insert_ignoring_duplicates(bill_rows)
         line_rows = [{"bill_id": bill_id, "charge_type_id": charge_id, "kind": LineKind.CHARGE.value, "description": name,
@@ -226,7 +228,7 @@ def run_billing(actor, *, property_id, period, due_date, today, batch_size=BATCH
         if line_rows:
             db.session.execute(BillLine.__table__.insert(), line_rows)
         added_total = sum(sum(line[3] for line in pending[unit_id]) for _bill_id, unit_id in created)
-        db.session.execute(update(BillingRun).where(BillingRun.id == run.id).values(
+        db.session.execute(update(BillingRun).where(BillingRun.id == run_id).values(
             bill_count=BillingRun.bill_count + len(created), total_fen=BillingRun.total_fen + added_total))
         if after_batch is not None:
             after_batch()
