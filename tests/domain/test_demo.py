@@ -66,3 +66,14 @@ def test_demo_cli_prints_the_logins(runner, prop):
     assert result.exit_code == 0, result.output
     assert "not loaded" in result.output
     assert "resident1" in result.output and "manager" in result.output and "demo1234" in result.output
+
+
+def test_demo_has_tickets_of_every_kind_in_many_states():
+    from domain.tickets.models import Status, Ticket, TicketKind
+
+    load_demo("demo1234", Actor.system())
+    db.session.commit()
+    tickets = db.session.query(Ticket).all()
+    assert {t.kind for t in tickets} == set(TicketKind)
+    assert {Status.NEW, Status.DISPATCHED, Status.CLAIMED, Status.SCHEDULED, Status.DONE, Status.CLOSED} <= {t.status for t in tickets}
+    assert any(t.escalated_at for t in tickets)
