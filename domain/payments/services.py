@@ -54,18 +54,19 @@ def _dialect_insert(model):
 def _issue_receipt(payment):
     """Give a succeeded payment the next receipt number of its property and year, in the same transaction.
 
-    The counter row is created if missing and incremented with one UPDATE ... RETURNING, which holds
-    its row lock until commit: concurrent payments queue on it, and a rollback gives the number back.
+    The counter is incremented with one UPDATE ... RETURNING (created first if the year has none), which
+    holds its row lock until commit: concurrent payments queue on it, and a rollback gives the number back.
     """
     year = (payment.paid_at or utcnow()).astimezone(property_zone()).year
-    db.session.execute(_dialect_insert(ReceiptCounter).values(property_id=payment.property_id, year=year, last_number=0)
-                       .on_conflict_do_nothing(index_elements=["property_id", "year"]))
-    sequence = db.session.execute(
-        update(ReceiptCounter)
-        .where(ReceiptCounter.property_id == payment.property_id, ReceiptCounter.year == year)
-        .values(last_number=ReceiptCounter.last_number + 1)
-        .returning(ReceiptCounter.last_number)
-    ).scalar_one()
+    take_next = (update(ReceiptCounter)
+                 .where(ReceiptCounter.property_id == payment.property_id, ReceiptCounter.year == year)
+                 .values(last_number=ReceiptCounter.last_number + 1)
+                 .returning(ReceiptCounter.last_number))
+    sequence = db.session.execute(take_next).scalar_one_or_none()
+    if sequence is None:  # the year's first receipt: create its counter (once, whoever races), then take the number
+        db.session.execute(_dialect_insert(ReceiptCounter).values(property_id=payment.property_id, year=year, last_number=0)
+                           .on_conflict_do_nothing(index_elements=["property_id", "year"]))
+        sequence = db.session.execute(take_next).scalar_one()
     # By id, not through the relationship: assigning payment.receipt would first load the (absent) old one.
     receipt = Receipt(property_id=payment.property_id, payment_id=payment.id, year=year, sequence=sequence,
                       issued_at=payment.paid_at or utcnow())
