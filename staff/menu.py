@@ -1,6 +1,6 @@
 """The console's menu: what each role sees, built in Python once per request (not by template macros)."""
 
-from flask import url_for
+from flask import request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,10 +16,17 @@ MENU = (
     ("staff.list_residents", _l("Residents"), "residents", Permission.VIEW_RESIDENTS),
     ("staff.list_buildings", _l("Buildings"), "buildings", Permission.VIEW_UNITS),
     ("staff.import_register", _l("Import"), "imports", Permission.IMPORT_REGISTER),
+    ("staff.list_tickets", _l("Tickets"), "tickets", Permission.VIEW_TICKETS),
+    ("staff.list_contacts", _l("Calls and visits"), "tickets", Permission.RECORD_TICKETS),
+    ("staff.list_callbacks", _l("Callbacks"), "tickets", Permission.CALL_BACK),
+    ("staff.list_visits", _l("Resident visits"), "tickets", Permission.CALL_BACK),
+    ("staff.handover", _l("Shift handover"), "board", Permission.HAND_OVER),
+    ("staff.show_board", _l("Manager's board"), "board", Permission.VIEW_BOARD),
+    ("staff.service_levels", _l("Service levels"), "board", Permission.MANAGE_SERVICE),
     ("staff.billing_home", _l("Billing"), "billing", Permission.VIEW_BILLING),
     ("staff.list_charges", _l("Fee schedule"), "fees", Permission.MANAGE_FEES),
     # Engineering reads the meters without seeing the fee schedule; for finance the fee pages' tabs lead here.
-    ("staff.list_readings", _l("Meter readings"), "readings", Permission.ENTER_READINGS),
+    ("staff.list_readings", _l("Meter readings"), "fees", Permission.ENTER_READINGS),
     ("staff.list_announcements", _l("Announcements"), "announcements", Permission.PUBLISH_ANNOUNCEMENTS),
     ("staff.list_accounts", _l("Staff accounts"), "accounts", Permission.MANAGE_STAFF),
     ("staff.list_audit", _l("Audit log"), "audit", Permission.VIEW_AUDIT),
@@ -34,12 +41,16 @@ def console_menu():
     items = _cache.get(key)
     if items is None:
         items = _cache[key] = [
-            (url_for(endpoint), str(label), section)
+            (url_for(endpoint), str(label), section, endpoint)
             for endpoint, label, section, permission in MENU
             if permission is None or can(current_user.role, permission)
         ]
-    current = view_section()
-    return [(url, label, section == current) for url, label, section in items]
+    # The entry of this very page if there is one; else the first entry of the page's module.
+    exact = next((endpoint for _u, _l, _s, endpoint in items if endpoint == request.endpoint), None)
+    if exact is None:
+        section = view_section()
+        exact = next((endpoint for _u, _l, s, endpoint in items if s == section), None)
+    return [(url, label, endpoint == exact) for url, label, _section, endpoint in items]
 
 
 @bp.context_processor

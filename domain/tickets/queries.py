@@ -30,10 +30,11 @@ class Clock:
 def clocks(ticket, now=None):
     """The dispatch, first-response and completion clocks of a ticket (a row or a Ticket), computed from timestamps."""
     now = now or utcnow()
-    paused = ticket.waiting_since is not None  # a waiting ticket's clocks stand still
+    # A waiting ticket's clocks stand still; a finished or cancelled one's unmet clocks have stopped.
+    stopped = ticket.waiting_since is not None or ticket.status in (Status.DONE, Status.CLOSED, Status.CANCELLED)
 
     def clock(due, met):
-        return Clock(due, met, (met or now) > due if not (paused and met is None) else False)
+        return Clock(due, met, (met or now) > due if not (stopped and met is None) else False)
 
     return {
         "dispatch": clock(ticket.dispatch_due_at, ticket.dispatched_at),
@@ -47,6 +48,7 @@ _QUEUE_COLUMNS = (
     Ticket.severity, Ticket.department, Ticket.assignee_id, Ticket.created_at, Ticket.dispatch_due_at,
     Ticket.response_due_at, Ticket.resolve_due_at, Ticket.dispatched_at, Ticket.claimed_at, Ticket.done_at,
     Ticket.waiting_since, Ticket.scheduled_for, Ticket.location, Ticket.contact_name, Ticket.escalated_at,
+    Ticket.late_notice_at,
     Building.code.label("building_code"), Unit.number.label("unit_number"),
 )
 
@@ -145,7 +147,8 @@ def board(property_id, now=None):
         .where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN, Callback.due_at < now)) or 0
     late_tickets = db.session.execute(
         select(*_QUEUE_COLUMNS).outerjoin(Unit, Ticket.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
-        .where(Ticket.property_id == property_id, or_(*late_conditions.values()) | Ticket.escalated_at.is_not(None), open_)
+        .where(Ticket.property_id == property_id,
+               or_(*late_conditions.values(), Ticket.escalated_at.is_not(None), Ticket.late_notice_at.is_not(None)), open_)
         .order_by(Ticket.escalated_at.is_(None), Ticket.resolve_due_at).limit(20)
     ).all()
     escalated = [r for r in late_tickets if r.escalated_at is not None]

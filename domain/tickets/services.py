@@ -100,13 +100,17 @@ def create_ticket(actor, *, property_id, kind, channel, description, category=""
     kind, channel, priority = TicketKind(kind), Channel(channel), Priority(priority)
     severity = Severity(severity) if severity else None
     description = (description or "").strip()
+    location, contact_name = (location or "").strip(), (contact_name or "").strip()
+    contact_phone, preferred_time = (contact_phone or "").strip(), (preferred_time or "").strip()
     if not description:
         raise DomainError(_l("Describe what is wrong or what you need."), field="description")
     now = now or utcnow()
     if _is_resident(actor):
         if channel not in (Channel.PORTAL, Channel.KIOSK):
             raise DomainError(_l("Choose how the request arrived."), field="channel")
-        if unit_id is not None and unit_id not in resident_unit_ids(resident_id, now.date()):
+        from domain.clock import property_zone
+
+        if unit_id is not None and unit_id not in resident_unit_ids(resident_id, now.astimezone(property_zone()).date()):
             raise NotFound()
     elif actor.role is not None:
         from domain.accounts.roles import Role
@@ -116,20 +120,20 @@ def create_ticket(actor, *, property_id, kind, channel, description, category=""
             from domain.errors import NotAllowed
 
             raise NotAllowed()
-    if unit_id is None and not location.strip():
+    if unit_id is None and not location:
         raise DomainError(_l("Say where: your unit or a public area."), field="location")
     item = None
     if kind == TicketKind.SERVICE:
         item = db.session.get(ServiceItem, service_item_id) if service_item_id else None
-        if item is None or not item.is_active:
+        if item is None or not item.is_active or item.property_id != property_id:
             raise DomainError(_l("Choose a service from the list."), field="service_item_id")
     if kind == TicketKind.COMPLAINT and severity == Severity.MAJOR:
         priority = Priority.URGENT
     dispatch, response, resolve, _callback = service_level(property_id, kind, priority)
     ticket = Ticket(
         property_id=property_id, kind=kind, channel=channel, category=(category or "")[:32], description=description,
-        unit_id=unit_id, location=location.strip()[:120], resident_id=resident_id, contact_name=contact_name.strip()[:80],
-        contact_phone=contact_phone.strip()[:20], preferred_time=preferred_time.strip()[:80],
+        unit_id=unit_id, location=location[:120], resident_id=resident_id, contact_name=contact_name[:80],
+        contact_phone=contact_phone[:20], preferred_time=preferred_time[:80],
         service_item_id=item.id if item else None, priority=priority, severity=severity,
         department=item.department if item else DEFAULT_DEPARTMENT[kind], status=Status.NEW,
         created_by_id=actor.user_id, created_at=now,
@@ -148,7 +152,7 @@ def create_ticket(actor, *, property_id, kind, channel, description, category=""
 def _escalate(ticket, actor, now):
     """A major complaint: flag it for the manager at once (it shows first on the board)."""
     ticket.escalated_at = now
-    _event(ticket, actor, "escalated", str(_l("Major complaint: sent to the manager.")), public=False, at=now)
+    _event(ticket, actor, "escalated", public=False, at=now)  # pages label it in the reader's language
 
 
 def get_ticket(ticket_id):
@@ -207,7 +211,6 @@ def claim(actor, ticket, *, now=None):
         .execution_options(synchronize_session=False)
     ).rowcount
     if won != 1:
-        db.session.rollback()
         raise Conflict(_l("Someone else took this ticket a moment ago."))
     db.session.refresh(ticket)
     _event(ticket, actor, "claimed", data={"assignee": actor.name}, at=now)
@@ -369,7 +372,7 @@ def resident_cancel(actor, ticket, *, resident_id):
     """The resident withdraws a request while nothing has started."""
     check("resident_cancel", actor, ticket, resident_id=resident_id)
     ticket.status, ticket.closed_at = Status.CANCELLED, utcnow()
-    _event(ticket, actor, "cancelled", str(_l("Cancelled by the resident.")))
+    _event(ticket, actor, "cancelled", data={"by": "resident"})
     _audit(actor, ticket, "resident_cancel")
     return ticket
 
@@ -396,6 +399,11 @@ def rate(actor, ticket, *, resident_id, rating, comment_text=""):
         raise DomainError(_l("Choose 1 to 5 stars."), field="rating")
     ticket.rating, ticket.rating_comment = rating, (comment_text or "").strip()
     _event(ticket, actor, "rated", ticket.rating_comment, data={"rating": rating})
+    callback = db.session.scalar(select(Callback).where(Callback.ticket_id == ticket.id))
+    if callback is not None and callback.status == CallbackStatus.OPEN:
+        # The resident has told us themselves: the callback is answered by their rating.
+        callback.status, callback.satisfaction, callback.done_at = CallbackStatus.DONE, rating, utcnow()
+        callback.result = ticket.rating_comment
     _close_if_settled(actor, ticket)
     _audit(actor, ticket, "rate", str(rating))
     return ticket
@@ -437,12 +445,9 @@ def record_outcome(actor, ticket, *, outcome, reaction=""):
 
 def record_callback(actor, callback, *, result, satisfaction):
     """Record a callback (回访): what the resident said and how satisfied (1-5); the ticket then closes."""
-    from domain.accounts.roles import Role
+    from domain.accounts.roles import Permission, require
 
-    if actor.role is None or Role(actor.role) not in {Role.FRONTDESK, Role.ASSISTANT, Role.MANAGER}:
-        from domain.errors import NotAllowed
-
-        raise NotAllowed()
+    require(actor, Permission.CALL_BACK)
     if callback.status == CallbackStatus.DONE:
         raise InvalidTransition(_l("This callback has already been recorded."))
     if not (result or "").strip():

@@ -11,6 +11,8 @@ import pytest
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.billing.models import BillingRun, RunStatus
+from domain.tickets import services as ticket_services
+from domain.tickets.models import Callback, Department, Handover, ResidentVisit, ServiceItem, TicketPhoto
 from domain.payments.services import record_desk_payment
 from domain.announcements.models import Announcement
 from domain.clock import utcnow
@@ -27,6 +29,9 @@ COLLECTORS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FINANCE})
 DESK = frozenset({Role.FRONTDESK, Role.FINANCE})
 FINANCE = frozenset({Role.MANAGER, Role.FINANCE})
 READERS = FINANCE | {Role.ENGINEERING}
+RECORDERS = KEEPERS | {Role.SECURITY, Role.ENGINEERING, Role.CLEANING}
+ENGINEERING_QUEUE = frozenset({Role.ENGINEERING, Role.MANAGER})
+BOARD = frozenset({Role.MANAGER, Role.ASSISTANT})
 
 #: endpoint -> (method, URL template, roles that may use it)
 TABLE = {
@@ -79,6 +84,38 @@ TABLE = {
     "staff.reverse_run": ("POST", "/staff/fees/runs/{run}/reverse", FINANCE),
     "staff.late_fees": ("GET", "/staff/fees/late-fees", FINANCE),
     "staff.post_late_fees": ("POST", "/staff/fees/late-fees/post", FINANCE),
+    # The ticket is a new repair (engineering's, nobody has it): steps for "the assignee" are the manager's.
+    "staff.list_tickets": ("GET", "/staff/tickets/", ALL),
+    "staff.tickets_to_forward": ("GET", "/staff/tickets/to-forward", ALL),
+    "staff.create_ticket": ("GET", "/staff/tickets/new", RECORDERS),
+    "staff.show_ticket": ("GET", "/staff/tickets/{ticket}", ALL),
+    "staff.ticket_photo": ("GET", "/staff/tickets/{ticket}/photos/{photo}", ALL),
+    "staff.dispatch_ticket": ("POST", "/staff/tickets/{ticket}/dispatch", KEEPERS),
+    "staff.redirect_ticket": ("POST", "/staff/tickets/{ticket}/redirect", KEEPERS),
+    "staff.claim_ticket": ("POST", "/staff/tickets/{ticket}/claim", ENGINEERING_QUEUE),
+    "staff.schedule_ticket": ("POST", "/staff/tickets/{ticket}/schedule", MANAGER),
+    "staff.hand_back_ticket": ("POST", "/staff/tickets/{ticket}/hand-back", MANAGER),
+    "staff.ask_resident": ("POST", "/staff/tickets/{ticket}/ask", MANAGER),
+    "staff.resume_ticket": ("POST", "/staff/tickets/{ticket}/resume", MANAGER),
+    "staff.record_work": ("POST", "/staff/tickets/{ticket}/work", MANAGER),
+    "staff.cannot_come": ("POST", "/staff/tickets/{ticket}/cannot-come", ENGINEERING_QUEUE),
+    "staff.finish_ticket": ("POST", "/staff/tickets/{ticket}/finish", MANAGER),
+    "staff.close_ticket": ("POST", "/staff/tickets/{ticket}/close", KEEPERS),
+    "staff.cancel_ticket": ("POST", "/staff/tickets/{ticket}/cancel", KEEPERS),
+    "staff.comment_ticket": ("POST", "/staff/tickets/{ticket}/comment", ALL),
+    "staff.classify_ticket": ("POST", "/staff/tickets/{ticket}/classify", KEEPERS),
+    "staff.record_outcome": ("POST", "/staff/tickets/{ticket}/outcome", MANAGER),
+    "staff.list_callbacks": ("GET", "/staff/callbacks", KEEPERS),
+    "staff.record_callback": ("POST", "/staff/callbacks/{callback}", KEEPERS),
+    "staff.list_contacts": ("GET", "/staff/contacts", RECORDERS),
+    "staff.list_visits": ("GET", "/staff/visits", KEEPERS),
+    "staff.finish_visit": ("POST", "/staff/visits/{visit}/done", KEEPERS),
+    "staff.show_board": ("GET", "/staff/board", BOARD),
+    "staff.handover": ("GET", "/staff/handover", KEEPERS),
+    "staff.acknowledge_handover": ("POST", "/staff/handover/{handover}/ack", KEEPERS),
+    "staff.service_levels": ("GET", "/staff/service-levels", MANAGER),
+    "staff.create_service_item": ("POST", "/staff/service-items", MANAGER),
+    "staff.update_service_item": ("POST", "/staff/service-items/{service_item}", MANAGER),
 }
 SIGN_IN_ROUTES = {"staff.login", "staff.logout"}
 PORTAL_ROUTES = ["/portal/", "/portal/profile", "/portal/password"]
@@ -100,8 +137,20 @@ def ids(prop):
     charge = builders.create_charge(prop)
     run = BillingRun(property_id=prop.id, period=date(2026, 1, 1), due_date=date(2026, 1, 31), status=RunStatus.DONE)
     db.session.add(run)
+    ticket = ticket_services.create_ticket(Actor.system("test"), property_id=prop.id, kind="repair", channel="phone",
+                                           description="漏水", unit_id=unit.id)
+    db.session.flush()
+    photo = TicketPhoto(ticket_id=ticket.id, stored_name="missing.jpg", content_type="image/jpeg", size=1)
+    callback = Callback(ticket_id=ticket.id, due_at=utcnow() + timedelta(days=1))
+    visit = ResidentVisit(property_id=prop.id, unit_id=unit.id, planned_for=utcnow() + timedelta(days=1), purpose="走访")
+    handover = Handover(property_id=prop.id, from_user_id=other_staff.id,
+                        items={"tickets": [], "callbacks": [], "more": {"tickets": 0, "callbacks": 0}})
+    item = ServiceItem(property_id=prop.id, name="疏通下水道", price_fen=5000, department=Department.ENGINEERING)
+    db.session.add_all([photo, callback, visit, handover, item])
     db.session.commit()
     return {
+        "ticket": ticket.id, "photo": photo.id, "callback": callback.id, "visit": visit.id, "handover": handover.id,
+        "service_item": item.id,
         "payment": payment.id, "charge": charge.id, "run": run.id,
         "unit": unit.id, "building": unit.building_id, "resident": resident.id, "occupancy": occupancy.id,
         "announcement": announcement.id, "staff": other_staff.id,

@@ -1,0 +1,217 @@
+"""Ticket photos on disk: checked by their content with Pillow, stored outside static/ under random names,
+with a small JPEG preview beside each, and removed again when the transaction that added them rolls back.
+
+The portal and the console both use this module: `save_photos` to add photos, `get_photo` and
+`photo_path` to serve one (the caller checks who may see the ticket first).
+"""
+
+import io
+import os
+import secrets
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select
+
+from domain.errors import DomainError, NotFound
+from domain.tickets.models import TicketPhoto
+from extensions import db
+
+#: Pillow's format name -> (content type, file extension). MPO is how Pillow reads many phone JPEGs;
+#: HEIF is only ever detected when a HEIF plugin for Pillow is installed.
+FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "MPO": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+    "GIF": ("image/gif", "gif"),
+    "HEIF": ("image/heic", "heic"),
+}
+#: The longest side of the preview a timeline shows instead of the full photo (phones on mobile data).
+PREVIEW_SIZE = 480
+PREVIEW_SUFFIX = ".preview.jpg"
+_SESSION_KEY = "stored_photo_names"
+
+
+def upload_folder():
+    """Where photos are stored: UPLOAD_FOLDER, or instance/uploads."""
+    return current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads")
+
+
+def photo_path(photo, *, preview=False):
+    """The file of a stored photo (or of its preview, falling back to the photo when there is none)."""
+    name = os.path.basename(photo.stored_name)  # our own random name; basename keeps it inside the folder
+    path = os.path.join(upload_folder(), name)
+    if preview:
+        small = path + PREVIEW_SUFFIX
+        if os.path.exists(small):
+            return small
+    return path
+
+
+def preview_content_type(photo, path):
+    """The content type of what photo_path(photo, preview=True) returned."""
+    return "image/jpeg" if path.endswith(PREVIEW_SUFFIX) else photo.content_type
+
+
+def get_photo(ticket, photo_id):
+    """One photo of `ticket`, or NotFound (also for a photo of another ticket)."""
+    photo = db.session.get(TicketPhoto, photo_id)
+    if photo is None or photo.ticket_id != ticket.id:
+        raise NotFound()
+    return photo
+
+
+def remaining_photos(ticket):
+    """How many more photos `ticket` may have."""
+    used = db.session.scalar(select(func.count()).select_from(TicketPhoto).where(TicketPhoto.ticket_id == ticket.id))
+    return max(0, _max_photos() - (used or 0))
+
+
+def _max_photos():
+    """The per-ticket limit (MAX_PHOTOS_PER_TICKET)."""
+    return int(current_app.config.get("MAX_PHOTOS_PER_TICKET", 6))
+
+
+def _shown_name(file_storage):
+    """The file's name as the user knows it, short enough for a message."""
+    name = os.path.basename((getattr(file_storage, "filename", "") or "").replace("\\", "/"))
+    return (name[:40] + "…") if len(name) > 41 else (name or str(_l("the photo")))
+
+
+def _not_an_image(file_storage):
+    """The refusal for anything Pillow cannot read as one of FORMATS."""
+    return DomainError(_l("“%(name)s” is not a photo we can read. Send a JPEG, PNG, WebP or GIF picture.",
+                          name=_shown_name(file_storage)), field="photos")
+
+
+def inspect_photo(file_storage):
+    """Read an upload and check it by its content; return (bytes, content type, extension) or raise DomainError.
+
+    The file's name and the content type the browser sent are never trusted.
+    """
+    limit = int(current_app.config["MAX_PHOTO_BYTES"])
+    data = file_storage.stream.read(limit + 1)
+    if len(data) > limit:
+        raise DomainError(_l("“%(name)s” is larger than %(mb)s MB. Send a smaller photo.",
+                             name=_shown_name(file_storage), mb=limit // (1024 * 1024)), field="photos")
+    if not data:
+        raise _not_an_image(file_storage)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+        with Image.open(io.BytesIO(data)) as image:  # verify() leaves the image unusable: open it again
+            detected, pixels = image.format, image.width * image.height
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _not_an_image(file_storage) from None
+    if detected not in FORMATS or pixels > (Image.MAX_IMAGE_PIXELS or pixels):  # no decompression bombs
+        raise _not_an_image(file_storage)
+    content_type, extension = FORMATS[detected]
+    return data, content_type, extension
+
+
+def _preview(data):
+    """A small JPEG of the photo, upright (EXIF orientation applied); raises OSError if it cannot be decoded."""
+    with Image.open(io.BytesIO(data)) as image:
+        image.draft("RGB", (PREVIEW_SIZE * 2, PREVIEW_SIZE * 2))  # JPEG: decode at a fraction of the size
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE))
+        if image.mode in ("RGBA", "LA", "P", "PA"):
+            image = image.convert("RGBA")
+            flat = Image.new("RGB", image.size, "white")
+            flat.paste(image, mask=image.getchannel("A"))
+            image = flat
+        elif image.mode != "RGB":
+            image = image.convert("RGB")
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=80, optimize=True)
+        return out.getvalue()
+
+
+def _write(name, data):
+    """Write a new file under the upload folder (never overwriting one)."""
+    folder = upload_folder()
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "xb") as out:
+        out.write(data)
+
+
+def save_photo(actor, ticket, file_storage, *, event=None):
+    """Check one upload and store it as a photo of `ticket` (on the timeline entry `event`, if given).
+
+    Raises DomainError(field="photos") for anything that is not a readable picture, is larger than
+    MAX_PHOTO_BYTES, or would take the ticket past MAX_PHOTOS_PER_TICKET. The file is removed again
+    if the transaction rolls back; the caller commits.
+    """
+    if remaining_photos(ticket) < 1:
+        raise DomainError(_l("A request can have at most %(count)s photos.", count=_max_photos()), field="photos")
+    data, content_type, extension = inspect_photo(file_storage)
+    try:
+        preview = _preview(data)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _not_an_image(file_storage) from None  # a truncated or corrupt picture
+    name = f"{secrets.token_hex(16)}.{extension}"
+    _track(name)
+    _write(name, data)
+    _write(name + PREVIEW_SUFFIX, preview)
+    if event is not None and event.id is None:
+        db.session.flush()
+    photo = TicketPhoto(ticket=ticket, event_id=event.id if event is not None else None, stored_name=name,
+                        content_type=content_type, size=len(data), uploaded_by_id=actor.user_id)
+    db.session.add(photo)
+    db.session.flush()
+    return photo
+
+
+def save_photos(actor, ticket, files, *, event=None):
+    """Store several uploads, all or nothing: the count is checked first, and a refused photo removes the
+    files this call wrote (the caller rolls the transaction back). Empty file inputs are ignored."""
+    files = [f for f in files or () if f is not None and getattr(f, "filename", "")]
+    if not files:
+        return []
+    if len(files) > remaining_photos(ticket):
+        left = remaining_photos(ticket)
+        message = (_l("A request can have at most %(count)s photos; you can add %(left)s more.", count=_max_photos(),
+                      left=left) if left else _l("A request can have at most %(count)s photos.", count=_max_photos()))
+        raise DomainError(message, field="photos")
+    saved = []
+    try:
+        for file_storage in files:
+            saved.append(save_photo(actor, ticket, file_storage, event=event))
+    except Exception:
+        delete_stored(photo.stored_name for photo in saved)
+        raise
+    return saved
+
+
+def delete_stored(names):
+    """Remove stored files (and their previews) by name; missing files are ignored."""
+    folder = upload_folder()
+    for name in names:
+        photo = os.path.join(folder, os.path.basename(name))
+        for path in (photo, photo + PREVIEW_SUFFIX):
+            try:
+                os.remove(path)
+            except FileNotFoundError:
+                pass
+
+
+def _track(name):
+    """Remember a file written in this transaction, to remove it should the transaction roll back."""
+    db.session.info.setdefault(_SESSION_KEY, []).append(name)
+
+
+@sa_event.listens_for(db.session, "after_commit")
+def _keep_files(session):
+    """The photos' rows are committed: their files stay."""
+    session.info.pop(_SESSION_KEY, None)
+
+
+@sa_event.listens_for(db.session, "after_rollback")
+def _remove_files(session):
+    """The photos' rows were rolled back: remove their files too (needs the app context the request has)."""
+    names = session.info.pop(_SESSION_KEY, None)
+    if names:
+        delete_stored(names)

@@ -1,0 +1,233 @@
+"""The resident's requests: report a repair (with photos), complain, ask for help, ask a question or book a service,
+then follow it, answer, cancel while nothing has started, and rate the result."""
+
+import os
+from datetime import datetime
+
+from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select, update
+
+from domain.clock import today, utcnow
+from domain.errors import DomainError, InvalidTransition, NotFound
+from domain.property.services import get_property, households_for, resident_for_user
+from domain.tickets import queries, services, uploads
+from domain.tickets.catalogue import list_service_items
+from domain.tickets.models import Notification, Status
+from extensions import db
+from portal import bp
+from portal.ticket_forms import KIND_HINTS, KIND_LABELS, CommentForm, RateForm, TicketForm, ticket_labels
+from web.auth import current_actor
+from web.errors import render_error
+from web.forms import show_domain_error
+from web.htmx import is_fragment_request, render_page
+
+#: Statuses in which someone has the ticket, so the resident sees who.
+HELD = frozenset({Status.CLAIMED, Status.SCHEDULED, Status.WAITING, Status.DONE, Status.CLOSED})
+
+
+@bp.get("/tickets")
+def list_tickets():
+    """The resident's requests, newest first (htmx: only the next page's rows), and their latest notifications."""
+    resident = resident_for_user(current_user)
+    after = request.args.get("after", type=int)
+    rows, next_after = queries.resident_tickets(resident.id, after=after, limit=20)
+    context = dict(rows=rows, next_after=next_after, names=queries.assignee_names(rows), labels=ticket_labels())
+    if is_fragment_request():
+        return render_page("portal/tickets/index.html", "portal/tickets/_rows.html", **context)
+    notifications = [] if after else _latest_notifications(resident.id)
+    response = render_page("portal/tickets/index.html", "portal/tickets/_rows.html", notifications=notifications,
+                           after=after, kinds=KIND_LABELS, **context)
+    unread = [n.id for n in notifications if n.read_at is None]
+    if unread:  # shown once as new, then as read
+        db.session.execute(update(Notification).where(Notification.id.in_(unread)).values(read_at=utcnow()))
+        db.session.commit()
+    return response
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+def create_ticket():
+    """A new request of any kind, with up to six photos; all or nothing."""
+    resident = resident_for_user(current_user)
+    households = households_for(resident.id, today())
+    catalogue = list_service_items(resident.property_id, active_only=True)
+    kind = request.args.get("kind")
+    form = TicketForm(kind=kind if kind in KIND_LABELS else "repair", contact_phone=resident.phone)
+    form.set_choices(households, catalogue)
+    files = form.photos.data or []
+    if form.validate_on_submit():
+        actor = current_actor()
+        try:
+            ticket = services.create_ticket(
+                actor, property_id=resident.property_id, kind=form.kind.data, channel="portal",
+                description=form.description.data, category=form.category(), unit_id=form.unit_id(),
+                location=(form.location.data or "") if form.unit_id() is None else "", resident_id=resident.id,
+                contact_name=resident.name, contact_phone=form.contact_phone.data or "",
+                preferred_time=form.preferred_time.data or "", service_item_id=form.chosen_service_id(),
+            )
+            created = next(event for event in ticket.events if event.action == "created")
+            uploads.save_photos(actor, ticket, files, event=created)
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(_("Request #%(id)s was sent. We will keep you posted here.", id=ticket.id), "success")
+            return redirect(url_for("portal.show_ticket", ticket_id=ticket.id), code=303)
+    return render_template("portal/tickets/new.html", form=form, kinds=KIND_LABELS, hints=KIND_HINTS,
+                           photos_lost=bool(files) and form.is_submitted(), desk=get_property())
+
+
+@bp.get("/tickets/<int:ticket_id>")
+def show_ticket(ticket_id):
+    """One request: status, who has it, the public timeline with photos (htmx: only the timeline), and the forms."""
+    resident = resident_for_user(current_user)
+    ticket = services.get_resident_ticket(resident.id, ticket_id)
+    return _render_ticket(ticket, CommentForm(), RateForm())
+
+
+@bp.post("/tickets/<int:ticket_id>/comments")
+def comment_ticket(ticket_id):
+    """The resident comments (or answers the team's question) with optional photos.
+
+    htmx gets a fresh form and the new timeline (out of band); without JS, post/redirect/get.
+    """
+    resident = resident_for_user(current_user)
+    ticket = services.get_resident_ticket(resident.id, ticket_id)
+    form = CommentForm()
+    files = form.photos.data or []
+    valid = form.validate_on_submit()
+    actor = current_actor()
+    try:
+        # Called even when the form is invalid: a refusal because of the ticket's state comes first.
+        event = services.comment(actor, ticket, body=form.body.data if valid else "", resident_id=resident.id)
+        uploads.save_photos(actor, ticket, files, event=event)
+        db.session.commit()
+    except InvalidTransition as error:
+        db.session.rollback()
+        return _refused(ticket, error)
+    except DomainError as error:
+        if valid:
+            show_domain_error(form, error)
+        else:
+            db.session.rollback()  # the form's own messages say what is missing
+    else:
+        if is_fragment_request():
+            return render_page("portal/tickets/show.html", "portal/tickets/_comment_sent.html",
+                               trigger="ticketUpdated", **_ticket_context(ticket, CommentForm(formdata=None)))
+        flash(_("Your comment was added."), "success")
+        return redirect(url_for("portal.show_ticket", ticket_id=ticket.id, _anchor="timeline"), code=303)
+    if is_fragment_request():
+        return render_page("portal/tickets/show.html", "portal/tickets/_comment_form.html",
+                           **_ticket_context(ticket, form, photos_lost=bool(files)))
+    return _render_ticket(ticket, form, RateForm(formdata=None), photos_lost=bool(files))
+
+
+@bp.post("/tickets/<int:ticket_id>/cancel")
+def cancel_ticket(ticket_id):
+    """The resident withdraws a request while nobody has started on it."""
+    resident = resident_for_user(current_user)
+    ticket = services.get_resident_ticket(resident.id, ticket_id)
+    try:
+        services.resident_cancel(current_actor(), ticket, resident_id=resident.id)
+        db.session.commit()
+    except InvalidTransition as error:
+        db.session.rollback()
+        return _refused(ticket, error)
+    flash(_("Request #%(id)s was cancelled.", id=ticket.id), "success")
+    return redirect(url_for("portal.show_ticket", ticket_id=ticket.id), code=303)
+
+
+@bp.post("/tickets/<int:ticket_id>/rate")
+def rate_ticket(ticket_id):
+    """The resident rates finished work, once."""
+    resident = resident_for_user(current_user)
+    ticket = services.get_resident_ticket(resident.id, ticket_id)
+    form = RateForm()
+    valid = form.validate_on_submit()
+    try:
+        # Called even when the form is invalid: a refusal because of the ticket's state comes first.
+        services.rate(current_actor(), ticket, resident_id=resident.id, rating=form.rating.data if valid else None,
+                      comment_text=form.comment.data or "")
+        db.session.commit()
+    except InvalidTransition as error:
+        db.session.rollback()
+        return _refused(ticket, error)
+    except DomainError as error:
+        if valid:
+            show_domain_error(form, error)
+        else:
+            db.session.rollback()  # the form's own messages say what is missing
+    else:
+        flash(_("Thank you for your rating!"), "success")
+        return redirect(url_for("portal.show_ticket", ticket_id=ticket.id), code=303)
+    return _render_ticket(ticket, CommentForm(formdata=None), form)
+
+
+@bp.get("/tickets/<int:ticket_id>/photos/<int:photo_id>")
+def ticket_photo(ticket_id, photo_id):
+    """A photo of one of the resident's own requests (?size=preview for the small version); others get 404."""
+    resident = resident_for_user(current_user)
+    ticket = services.get_resident_ticket(resident.id, ticket_id)
+    photo = uploads.get_photo(ticket, photo_id)
+    if photo not in _visible_photos(ticket):
+        raise NotFound()
+    path = uploads.photo_path(photo, preview=request.args.get("size") == "preview")
+    if not os.path.isfile(path):
+        raise NotFound()  # a row whose file was lost (or demo data without files)
+    response = send_file(path, mimetype=uploads.preview_content_type(photo, path), conditional=True, max_age=3600)
+    response.cache_control.public = False
+    response.cache_control.private = True
+    return response
+
+
+def _refused(ticket, error):
+    """A step the ticket's state no longer allows (it moved on meanwhile): say so on the ticket page."""
+    if is_fragment_request():
+        return render_error(error.status_code, str(error.message))
+    flash(str(error.message), "error")
+    return redirect(url_for("portal.show_ticket", ticket_id=ticket.id), code=303)
+
+
+def _ticket_context(ticket, comment_form, rate_form=None, *, photos_lost=False):
+    """What the ticket page and its fragments show."""
+    events = [event for event in ticket.events if event.public]  # internal notes stay in the console
+    photos_by_event = {}
+    for photo in _visible_photos(ticket):
+        photos_by_event.setdefault(photo.event_id, []).append(photo)
+    questions = [event.body for event in events if event.action == "waiting"]
+    return dict(
+        ticket=ticket,
+        events=events,
+        event_times={event.id: datetime.fromisoformat(event.data["when"]) for event in events
+                     if event.action == "scheduled" and (event.data or {}).get("when")},
+        question=questions[-1] if questions else "",
+        photos_by_event=photos_by_event,
+        holder=ticket.assignee.display_name if ticket.assignee_id and ticket.status in HELD else None,
+        labels=ticket_labels(),
+        comment_form=comment_form,
+        rate_form=rate_form,
+        photos_left=uploads.remaining_photos(ticket),
+        photos_lost=photos_lost,
+        may_cancel=ticket.status in (Status.NEW, Status.DISPATCHED),
+        may_rate=ticket.status in (Status.DONE, Status.CLOSED) and ticket.rating is None,
+        may_comment=ticket.is_open or ticket.status == Status.DONE,
+    )
+
+
+def _visible_photos(ticket):
+    """The ticket's photos a resident may see: those on public timeline entries or on none."""
+    public = {event.id for event in ticket.events if event.public}
+    return [photo for photo in ticket.photos if photo.event_id is None or photo.event_id in public]
+
+
+def _render_ticket(ticket, comment_form, rate_form, *, photos_lost=False):
+    """The ticket page, or for htmx only its timeline."""
+    return render_page("portal/tickets/show.html", "portal/tickets/_timeline.html",
+                       **_ticket_context(ticket, comment_form, rate_form, photos_lost=photos_lost))
+
+
+def _latest_notifications(resident_id, limit=5):
+    """The resident's newest notifications (no domain query offers them yet)."""
+    return db.session.scalars(select(Notification).where(Notification.resident_id == resident_id)
+                              .order_by(Notification.id.desc()).limit(limit)).all()

@@ -1,0 +1,243 @@
+"""Forms and labels of the console's ticket pages: recording a ticket, each workflow step, callbacks,
+the phone/visit log and resident visits. The domain services are the real check."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
+
+from domain.tickets.services import COMPLAINT_CATEGORIES, REPAIR_CATEGORIES
+from staff.forms import LOCAL_INPUT_FORMATS
+
+KIND_LABELS = {
+    "repair": _l("Repair"), "complaint": _l("Complaint"), "help": _l("Help request"), "inquiry": _l("Inquiry"),
+    "service": _l("Service request"),
+}
+CHANNEL_LABELS = {"portal": _l("Portal"), "kiosk": _l("Kiosk"), "phone": _l("Phone"), "visit": _l("Visit"),
+                  "patrol": _l("Patrol")}
+DEPARTMENT_LABELS = {
+    "customer_service": _l("Customer service"), "engineering": _l("Engineering"), "security": _l("Security"),
+    "cleaning": _l("Cleaning"), "finance": _l("Finance"),
+}
+PRIORITY_LABELS = {"normal": _l("Normal"), "urgent": _l("Urgent")}
+SEVERITY_LABELS = {"minor": _l("Minor"), "serious": _l("Serious"), "major": _l("Major")}
+CATEGORY_LABELS = {
+    "water": _l("Water"), "electricity": _l("Electricity"), "doors_locks": _l("Doors and locks"),
+    "elevator": _l("Elevator"), "public_area": _l("Public area"), "gas_heating": _l("Gas and heating"),
+    "service": _l("Service"), "noise": _l("Noise"), "environment": _l("Environment"), "security": _l("Security"),
+    "charges": _l("Charges"), "neighbour": _l("Neighbours"), "other": _l("Other"),
+}
+EVENT_LABELS = {
+    "created": _l("Recorded"), "dispatched": _l("Forwarded"), "claimed": _l("Taken"), "scheduled": _l("Visit booked"),
+    "handed_back": _l("Handed back"), "waiting": _l("Question to the resident"), "resumed": _l("Resumed"),
+    "work": _l("Work recorded"), "done": _l("Work done"), "closed": _l("Closed"), "cancelled": _l("Cancelled"),
+    "comment": _l("Comment"), "rated": _l("Rated by the resident"), "callback": _l("Callback"),
+    "escalated": _l("Escalated to the manager"), "late_notice": _l("Cannot come in time"), "outcome": _l("Outcome"),
+    "classified": _l("Classified"), "billed": _l("Billed"),
+}
+CLOCK_LABELS = {"dispatch": _l("Forwarded"), "response": _l("First response"), "resolve": _l("Completed")}
+LATE_LABELS = {"dispatch": _l("late dispatch"), "response": _l("late response"), "resolve": _l("late completion")}
+
+
+def ticket_labels():
+    """Every label the ticket pages show, as plain strings in the user's language; call once per page."""
+    from domain.tickets.workflow import STATUS_LABELS
+
+    groups = {"kinds": KIND_LABELS, "channels": CHANNEL_LABELS, "departments": DEPARTMENT_LABELS,
+              "priorities": PRIORITY_LABELS, "severities": SEVERITY_LABELS, "categories": CATEGORY_LABELS,
+              "events": EVENT_LABELS, "clocks": CLOCK_LABELS, "late": LATE_LABELS}
+    labels = {name: {key: str(label) for key, label in group.items()} for name, group in groups.items()}
+    labels["statuses"] = {status.value: str(label) for status, label in STATUS_LABELS.items()}
+    return labels
+
+
+def _choices(labels, keys=None, blank=None):
+    """Select choices from a label table (lazy labels, so they follow the user's language)."""
+    choices = [SelectChoice("", blank)] if blank is not None else []
+    return choices + [SelectChoice(key, labels[key]) for key in (keys or labels)]
+
+
+def _category_choices():
+    """Every category once: repair ones, then the complaint ones not already listed."""
+    keys = list(REPAIR_CATEGORIES) + [c for c in COMPLAINT_CATEGORIES if c not in REPAIR_CATEGORIES]
+    return _choices(CATEGORY_LABELS, keys, blank=_l("— none —"))
+
+
+PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]{5,20}$")
+
+
+def phone_like(form, field):
+    """A phone number as people type it: digits, spaces, dashes, brackets, a leading +."""
+    if field.data and not PHONE_LIKE.match(field.data.strip()):
+        raise ValidationError(_l("Enter a phone number, e.g. 138 0013 8000 or 024-1234 5678."))
+
+
+def unit_or_place(unit_field_name):
+    """An inline validator for the place field: a unit label or a public area must be given."""
+
+    def check(form, field):
+        if not (getattr(form, unit_field_name).data or "").strip() and not (field.data or "").strip():
+            raise ValidationError(_l("Give the unit or the public area."))
+
+    return check
+
+
+class TicketForm(FlaskForm):
+    """A ticket the desk records from a call, a visit or a patrol."""
+
+    kind = SelectField(_l("Kind"), choices=lambda: _choices(KIND_LABELS), default="repair")
+    channel = SelectField(_l("How it came"), choices=lambda: _choices(CHANNEL_LABELS, ["phone", "visit", "patrol"]))
+    category = SelectField(_l("Category"), choices=_category_choices, default="")
+    description = TextAreaField(_l("What is wrong or needed"), validators=[DataRequired(), Length(max=4000)])
+    unit_label = StringField(_l("Unit"), validators=[Length(max=40)],
+                             description=_l("Building code and unit number, e.g. 1-1203."))
+    location = StringField(_l("Or a public area"), validators=[Length(max=120), unit_or_place("unit_label")],
+                           description=_l("When it is not in a unit, e.g. the lift lobby of building 2."))
+    contact_name = StringField(_l("Caller's name"), validators=[Optional(), Length(max=80)])
+    contact_phone = StringField(_l("Caller's phone"), validators=[Optional(), Length(max=20), phone_like])
+    preferred_time = StringField(_l("Preferred time"), validators=[Optional(), Length(max=80)],
+                                 description=_l("As the resident said it, e.g. Saturday morning."))
+    priority = SelectField(_l("Priority"), choices=lambda: _choices(PRIORITY_LABELS), default="normal")
+    severity = SelectField(_l("Severity (complaints)"), choices=lambda: _choices(SEVERITY_LABELS, blank=_l("— none —")),
+                           default="")
+    #: Filled by the view from the catalogue.
+    service_item_id = SelectField(_l("Service (service requests)"), choices=[], default="")
+
+    def validate_category(self, field):
+        """Repairs and complaints have their own lists of categories."""
+        allowed = {"repair": REPAIR_CATEGORIES, "complaint": COMPLAINT_CATEGORIES}.get(self.kind.data)
+        if field.data and allowed is not None and field.data not in allowed:
+            raise ValidationError(_l("This category does not fit the kind of ticket."))
+
+    def validate_service_item_id(self, field):
+        """A service request names its service."""
+        if self.kind.data == "service" and not field.data:
+            raise ValidationError(_l("Choose a service from the list."))
+
+
+# One form per workflow step; each is rendered with prefix=<step> so that their fields never clash.
+
+
+class DispatchForm(FlaskForm):
+    """Forward a new ticket to a department."""
+
+    department = SelectField(_l("Department"), choices=lambda: _choices(DEPARTMENT_LABELS))
+
+
+class RedirectForm(FlaskForm):
+    """Move a queued ticket to another department."""
+
+    department = SelectField(_l("Department"), choices=lambda: _choices(DEPARTMENT_LABELS))
+
+
+class ConfirmForm(FlaskForm):
+    """A step without input (claim, resume, close): only the CSRF token."""
+
+
+class ScheduleForm(FlaskForm):
+    """Book the visit, in property time."""
+
+    when = DateTimeLocalField(_l("When"), format=LOCAL_INPUT_FORMATS,
+                              validators=[InputRequired(message=_l("Enter a date and time."))])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+
+class ReasonForm(FlaskForm):
+    """A step that needs a reason (hand back, cannot come, cancel)."""
+
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+
+
+class QuestionForm(FlaskForm):
+    """A question to the resident (the clock pauses)."""
+
+    question = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=1000)])
+
+
+class WorkForm(FlaskForm):
+    """Work done so far and the materials used."""
+
+    note = TextAreaField(_l("Work done"), validators=[DataRequired(), Length(max=2000)])
+    materials = StringField(_l("Materials"), validators=[Optional(), Length(max=200)])
+
+
+class FinishForm(FlaskForm):
+    """What was done, to finish the ticket."""
+
+    summary = TextAreaField(_l("What was done"), validators=[DataRequired(), Length(max=2000)])
+    materials = StringField(_l("Materials"), validators=[Optional(), Length(max=200)])
+
+
+class CommentForm(FlaskForm):
+    """An internal note, or a comment the resident sees."""
+
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=2000)])
+    public = BooleanField(_l("The resident can see this"))
+
+
+class ClassifyForm(FlaskForm):
+    """Category, severity, priority and the responsible department."""
+
+    category = SelectField(_l("Category"), choices=_category_choices)
+    severity = SelectField(_l("Severity"), choices=lambda: _choices(SEVERITY_LABELS, blank=_l("— none —")))
+    priority = SelectField(_l("Priority"), choices=lambda: _choices(PRIORITY_LABELS))
+    department = SelectField(_l("Department"), choices=lambda: _choices(DEPARTMENT_LABELS))
+
+
+class OutcomeForm(FlaskForm):
+    """How a complaint was settled and how the resident took it."""
+
+    outcome = TextAreaField(_l("Outcome"), validators=[DataRequired(), Length(max=2000)])
+    reaction = TextAreaField(_l("The resident's reaction"), validators=[Optional(), Length(max=2000)])
+
+
+SATISFACTION = ["1", "2", "3", "4", "5"]
+
+
+class CallbackForm(FlaskForm):
+    """The result of a callback (回访) and the resident's satisfaction."""
+
+    result = TextAreaField(_l("What the resident said"), validators=[DataRequired(), Length(max=2000)])
+    satisfaction = RadioField(
+        _l("Satisfaction"), choices=[SelectChoice(v, v) for v in SATISFACTION], validate_choice=False,
+        validators=[InputRequired(message=_l("Choose 1 to 5.")), AnyOf(SATISFACTION, message=_l("Choose 1 to 5."))])
+
+
+class ContactForm(FlaskForm):
+    """A call or a visit at the desk; optionally a ticket for it."""
+
+    channel = SelectField(_l("Channel"), choices=lambda: _choices(CHANNEL_LABELS, ["phone", "visit"]))
+    caller_name = StringField(_l("Caller's name"), validators=[Optional(), Length(max=80)])
+    caller_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20), phone_like])
+    unit_label = StringField(_l("Unit"), validators=[Optional(), Length(max=40)],
+                             description=_l("Optional, e.g. 1-1203."))
+    summary = TextAreaField(_l("What they wanted"), validators=[DataRequired(), Length(max=2000)])
+    open_ticket = BooleanField(_l("Also open a ticket"))
+    ticket_kind = SelectField(_l("Ticket kind"), default="repair", choices=lambda: _choices(KIND_LABELS, ["repair", "complaint", "help",
+                                                                                         "inquiry"]))
+    location = StringField(_l("Public area (for a ticket without a unit)"), validators=[Length(max=120)])
+
+    def validate_location(self, field):
+        """A ticket needs a place."""
+        if self.open_ticket.data and not (self.unit_label.data or "").strip() and not (field.data or "").strip():
+            raise ValidationError(_l("Give the unit or the public area."))
+
+
+class VisitForm(FlaskForm):
+    """A visit to plan (SOP 13)."""
+
+    unit_label = StringField(_l("Unit"), validators=[DataRequired(), Length(max=40)],
+                             description=_l("Building code and unit number, e.g. 1-1203."))
+    planned_for = DateTimeLocalField(_l("When"), format=LOCAL_INPUT_FORMATS,
+                                     validators=[InputRequired(message=_l("Enter a date and time."))])
+    purpose = StringField(_l("Purpose"), validators=[DataRequired(), Length(max=200)])
+    is_vip = BooleanField(_l("VIP visit"))
+
+
+class VisitDoneForm(FlaskForm):
+    """What happened on a visit."""
+
+    notes = TextAreaField(_l("Notes"), validators=[DataRequired(), Length(max=2000)])
