@@ -42,8 +42,22 @@ CLOCK_LABELS = {"dispatch": _l("Forwarded"), "response": _l("First response"), "
 LATE_LABELS = {"dispatch": _l("late dispatch"), "response": _l("late response"), "resolve": _l("late completion")}
 
 
+#: locale -> ticket_labels(); labels never change while the process runs.
+_LABELS = {}
+
+
 def ticket_labels():
-    """Every label the ticket pages show, as plain strings in the user's language; call once per page."""
+    """Every label the ticket pages show, as plain strings in the user's language (built once per locale)."""
+    from flask_babel import get_locale
+
+    key = str(get_locale())
+    if key not in _LABELS:
+        _LABELS[key] = _build_labels()
+    return _LABELS[key]
+
+
+def _build_labels():
+    """Translate every ticket label of the current locale."""
     from domain.tickets.workflow import STATUS_LABELS
 
     groups = {"kinds": KIND_LABELS, "channels": CHANNEL_LABELS, "departments": DEPARTMENT_LABELS,
@@ -51,6 +65,7 @@ def ticket_labels():
               "events": EVENT_LABELS, "clocks": CLOCK_LABELS, "late": LATE_LABELS}
     labels = {name: {key: str(label) for key, label in group.items()} for name, group in groups.items()}
     labels["statuses"] = {status.value: str(label) for status, label in STATUS_LABELS.items()}
+    labels["row"] = {"major": str(_l("Major")), "paused": str(_l("paused")), "on_time": str(_l("on time"))}
     return labels
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_datetime
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -51,21 +52,38 @@ def _is_desk():
     return Role(current_user.role) in workflow.DESK
 
 
+#: locale -> the translated duration formats; translations never change while the process runs.
+_SPAN_FORMATS = {}
+
+
+def _span_formats():
+    """The five duration formats in the user's language, translated once per process and locale."""
+    key = str(get_locale())
+    formats = _SPAN_FORMATS.get(key)
+    if formats is None:
+        formats = _SPAN_FORMATS[key] = {
+            "s": _("%(s)s s"), "ms": _("%(m)s min %(s)s s"), "m": _("%(m)s min"), "hm": _("%(h)s h %(m)s min"),
+            "dh": _("%(d)s d %(h)s h"),
+        }
+    return formats
+
+
 def span(seconds):
     """A duration as people say it: "45 s", "2 min 10 s", "25 min", "3 h 5 min", "2 d 4 h"."""
     seconds = int(abs(seconds))
     minutes, secs = divmod(seconds, 60)
     hours, mins = divmod(minutes, 60)
     days, hrs = divmod(hours, 24)
+    formats = _span_formats()
     if minutes == 0:
-        return _("%(s)s s", s=secs)
+        return formats["s"] % {"s": secs}
     if minutes < 10:
-        return _("%(m)s min %(s)s s", m=minutes, s=secs)
+        return formats["ms"] % {"m": minutes, "s": secs}
     if hours == 0:
-        return _("%(m)s min", m=minutes)
+        return formats["m"] % {"m": minutes}
     if days == 0:
-        return _("%(h)s h %(m)s min", h=hours, m=mins)
-    return _("%(d)s d %(h)s h", d=days, h=hrs)
+        return formats["hm"] % {"h": hours, "m": mins}
+    return formats["dh"] % {"d": days, "h": hrs}
 
 
 def countdown(seconds):

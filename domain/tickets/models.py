@@ -113,6 +113,7 @@ class Ticket(db.Model):
     __table_args__ = (
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_1_to_5"),
         Index("ix_tickets_queue", "property_id", "department", "status", "id"),
+        Index("ix_tickets_property_status", "property_id", "status", "id"),
         Index("ix_tickets_status_id", "status", "id"),
         Index("ix_tickets_resident", "resident_id", "id"),
         Index("ix_tickets_assignee", "assignee_id", "status"),

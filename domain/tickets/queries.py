@@ -4,10 +4,13 @@ a fixed number of statements whatever the number of tickets."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from functools import lru_cache
+
+from sqlalchemy import and_, bindparam, case, func, or_, select
 
 from domain.clock import utcnow
 from domain.property.models import Building, Unit
+from domain.queries import read
 from domain.tickets.models import Callback, CallbackStatus, Department, Status, Ticket, TicketKind
 from domain.tickets.workflow import OPEN
 from extensions import db
@@ -53,28 +56,40 @@ _QUEUE_COLUMNS = (
 )
 
 
-def queue(property_id, *, department=None, statuses=None, assignee_id=None, kind=None, after=None, limit=50):
-    """One page of a queue, newest first, paged by key (`after` = the last id of the previous page).
-
-    Returns (rows, next_after). Two statements at most whatever the number of tickets.
-    """
+@lru_cache(maxsize=64)
+def _queue_statement(by_department, by_statuses, by_assignee, by_kind, paged):
+    """The queue statement of one shape of filters, with bind parameters (built and compiled once)."""
     query = (
         select(*_QUEUE_COLUMNS)
         .outerjoin(Unit, Ticket.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
-        .where(Ticket.property_id == property_id)
-        .order_by(Ticket.id.desc()).limit(limit + 1)
+        .where(Ticket.property_id == bindparam("property_id"))
+        .order_by(Ticket.id.desc()).limit(bindparam("limit"))
     )
-    if department is not None:
-        query = query.where(Ticket.department == Department(department))
-    if statuses:
-        query = query.where(Ticket.status.in_([Status(s) for s in statuses]))
-    if assignee_id is not None:
-        query = query.where(Ticket.assignee_id == assignee_id)
-    if kind is not None:
-        query = query.where(Ticket.kind == TicketKind(kind))
-    if after:
-        query = query.where(Ticket.id < after)
-    rows = db.session.execute(query).all()
+    if by_department:
+        query = query.where(Ticket.department == bindparam("department"))
+    if by_statuses:
+        query = query.where(Ticket.status.in_(bindparam("statuses", expanding=True)))
+    if by_assignee:
+        query = query.where(Ticket.assignee_id == bindparam("assignee_id"))
+    if by_kind:
+        query = query.where(Ticket.kind == bindparam("kind"))
+    if paged:
+        query = query.where(Ticket.id < bindparam("after"))
+    return query
+
+
+def queue(property_id, *, department=None, statuses=None, assignee_id=None, kind=None, after=None, limit=50):
+    """One page of a queue, newest first, paged by key (`after` = the last id of the previous page).
+
+    Returns (rows, next_after): one statement whatever the number of tickets.
+    """
+    statement = _queue_statement(department is not None, bool(statuses), assignee_id is not None, kind is not None,
+                                 bool(after))
+    params = {"property_id": property_id, "limit": limit + 1, "after": after, "assignee_id": assignee_id,
+              "department": Department(department) if department is not None else None,
+              "statuses": [Status(s) for s in statuses] if statuses else None,
+              "kind": TicketKind(kind) if kind is not None else None}
+    rows = read(statement, params).all()
     next_after = rows[limit - 1].id if len(rows) > limit else None
     return rows[:limit], next_after
 

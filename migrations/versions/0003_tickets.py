@@ -126,6 +126,7 @@ def upgrade():
     )
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_assignee', ['assignee_id', 'status'], unique=False)
+        batch_op.create_index('ix_tickets_property_status', ['property_id', 'status', 'id'], unique=False)
         batch_op.create_index('ix_tickets_queue', ['property_id', 'department', 'status', 'id'], unique=False)
         batch_op.create_index('ix_tickets_resident', ['resident_id', 'id'], unique=False)
         batch_op.create_index('ix_tickets_status_id', ['status', 'id'], unique=False)
@@ -247,6 +248,7 @@ def downgrade():
         batch_op.drop_index('ix_tickets_status_id')
         batch_op.drop_index('ix_tickets_resident')
         batch_op.drop_index('ix_tickets_queue')
+        batch_op.drop_index('ix_tickets_property_status')
         batch_op.drop_index('ix_tickets_assignee')
 
     op.drop_table('tickets')

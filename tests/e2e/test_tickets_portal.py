@@ -92,11 +92,27 @@ def test_resident_reports_a_repair_with_a_photo_and_rates_the_finished_work(live
 
     ticket = db.session.scalars(select(Ticket)).one()
     assert ticket.channel.value == "portal" and db.session.scalars(select(TicketPhoto)).one().ticket_id == ticket.id
-    engineer = staff(Role.ENGINEERING)
     services.dispatch(staff(Role.FRONTDESK), ticket)
-    services.claim(engineer, ticket)
-    services.finish(engineer, ticket, summary="更换了水槽下的软管，已试水不漏。")
     db.session.commit()
+
+    # Engineering takes it from its queue and finishes it in the console.
+    engineer_user = builders.create_staff(Role.ENGINEERING, username="engineer")
+    engineer = Actor.for_user(engineer_user, "127.0.0.1")
+    console = page_factory()
+    console.goto(f"{live_server}/staff/login")
+    console.fill("#login", "engineer")
+    console.fill("#password", builders.PASSWORD)
+    console.click("button[type=submit].primary")
+    console.goto(f"{live_server}/staff/tickets/")
+    console.click(f"a[href='/staff/tickets/{ticket.id}'] >> nth=0")
+    expect(console.locator(".ticket-photos img").first).to_be_visible()
+    console.click(".step-button button:has-text('Take this ticket'), form[action$='/claim'] button")
+    expect(console.locator(".badge-t-claimed").first).to_be_visible()
+    console.fill("#finish-summary", "更换了水槽下的软管，已试水不漏。")
+    console.click(".step-finish form button[type=submit]")
+    expect(console.locator(".badge-t-done").first).to_be_visible()
+    shot(console, "staff-ticket-done")
+    assert console.console_errors == []
 
     page.goto(f"{live_server}/portal/tickets")
     expect(page.locator(".ticket-item .ts-done")).to_be_visible()
@@ -116,3 +132,15 @@ def test_resident_reports_a_repair_with_a_photo_and_rates_the_finished_work(live
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.rating == 5 and ticket.rating_comment == "师傅很专业，来得也快。" and ticket.status == Status.CLOSED
     assert page.console_errors == []
+
+    # The manager's board shows the rating and nothing late.
+    manager = builders.create_staff(Role.MANAGER, username="manager")
+    board = page_factory()
+    board.goto(f"{live_server}/staff/login")
+    board.fill("#login", manager.username)
+    board.fill("#password", builders.PASSWORD)
+    board.click("button[type=submit].primary")
+    board.goto(f"{live_server}/staff/board")
+    expect(board.locator("#board")).to_contain_text("5.0")
+    shot(board, "staff-board")
+    assert board.console_errors == []
