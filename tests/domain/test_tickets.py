@@ -261,7 +261,7 @@ def test_fifty_people_claiming_at_once_make_one_winner_and_49_conflicts(app, pro
         thread.join(120)
     outcomes = [r[0] for r in results]
     assert outcomes.count("won") == 1 and outcomes.count("conflict") == 49, results
-    assert {r[1] for r in results if r[0] == "conflict"} == {"Someone else took this ticket a moment ago."}
+    assert {r[1] for r in results if r[0] == "conflict"} == {"该工单刚刚已被他人接单。"}  # the default language
     db.session.expire_all()
     winner = next(r[1] for r in results if r[0] == "won")
     claimed = db.session.get(Ticket, ticket_id)
