@@ -136,7 +136,9 @@ def list_tickets():
     """
     prop = register.get_property()
     filters = _queue_filters()
-    statuses = {"open": list(workflow.OPEN), "any": None}.get(filters["status"], [filters["status"]])
+    # A department's "open" work is what has been forwarded to it: new tickets wait for the desk first.
+    open_work = workflow.OPEN if _is_desk() else workflow.OPEN - {Status.NEW}
+    statuses = {"open": list(open_work), "any": None}.get(filters["status"], [filters["status"]])
     now = utcnow()
     rows, next_after = queries.queue(
         prop.id, department=None if filters["department"] == "all" else filters["department"], statuses=statuses,

@@ -570,3 +570,20 @@ def test_a_cancelled_ticket_is_not_shown_as_running_late(client, auth, prop):
     sign_in(auth, Role.FRONTDESK)
     rows = client.get("/staff/tickets/?status=cancelled", headers=HX).get_data(as_text=True)
     assert f">#{ticket.id}<" in rows and "late dispatch" not in rows
+
+
+def test_engineering_queue_shows_forwarded_work_not_what_waits_for_the_desk(client, auth, prop):
+    from domain.accounts.models import Actor
+    from domain.tickets import services as ticket_services
+
+    unit = builders.create_unit()
+    system = Actor.system("test")
+    waiting = ticket_services.create_ticket(system, property_id=prop.id, kind="repair", channel="phone",
+                                            description="等待派单的报修", unit_id=unit.id)
+    forwarded = ticket_services.create_ticket(system, property_id=prop.id, kind="repair", channel="phone",
+                                              description="已派给工程部的报修", unit_id=unit.id)
+    ticket_services.dispatch(system, forwarded)
+    db.session.commit()
+    auth.login_staff(builders.create_staff(Role.ENGINEERING))
+    html = client.get("/staff/tickets/").get_data(as_text=True)
+    assert f"/staff/tickets/{forwarded.id}\"" in html and f"/staff/tickets/{waiting.id}\"" not in html
