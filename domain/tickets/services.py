@@ -127,8 +127,8 @@ def create_ticket(actor, *, property_id, kind, channel, description, category=""
         item = db.session.get(ServiceItem, service_item_id) if service_item_id else None
         if item is None or not item.is_active or item.property_id != property_id:
             raise DomainError(_l("Choose a service from the list."), field="service_item_id")
-    if kind == TicketKind.COMPLAINT and severity == Severity.MAJOR:
-        priority = Priority.URGENT
+    if kind == TicketKind.COMPLAINT and severity in (Severity.SERIOUS, Severity.MAJOR):
+        priority = Priority.URGENT  # the reply deadline depends on severity: serious and major ones get 48 hours
     dispatch, response, resolve, _callback = service_level(property_id, kind, priority)
     ticket = Ticket(
         property_id=property_id, kind=kind, channel=channel, category=(category or "")[:32], description=description,
@@ -419,6 +419,8 @@ def classify(actor, ticket, *, category=None, severity=None, priority=None, depa
         changes["severity"], ticket.severity = [getattr(ticket.severity, "value", None), severity], Severity(severity)
         if ticket.severity == Severity.MAJOR and ticket.escalated_at is None:
             _escalate(ticket, actor, utcnow())
+        if ticket.kind == TicketKind.COMPLAINT and priority is None:
+            priority = (Priority.URGENT if ticket.severity in (Severity.SERIOUS, Severity.MAJOR) else Priority.NORMAL).value
     if priority is not None and Priority(priority) != ticket.priority:
         changes["priority"], ticket.priority = [ticket.priority.value, priority], Priority(priority)
         _, response, resolve, _cb = service_level(ticket.property_id, ticket.kind, ticket.priority)

@@ -434,3 +434,14 @@ def test_callbacks_list_the_most_overdue_first(prop, people):
     db.session.get(Callback, desk.callback_for(second.id).id).due_at = utcnow() - timedelta(days=1)
     db.session.commit()
     assert [c.ticket_id for c in queries.open_callbacks(prop.id)] == [second.id, first.id]
+
+
+def test_complaint_reply_deadline_depends_on_severity(prop):
+    system = Actor.system("test")
+    minor = services.create_ticket(system, property_id=prop.id, kind="complaint", channel="phone", description="a",
+                                   location="大堂", severity="minor")
+    serious = services.create_ticket(system, property_id=prop.id, kind="complaint", channel="phone", description="b",
+                                     location="大堂", severity="serious")
+    assert serious.resolve_due_at - serious.created_at < minor.resolve_due_at - minor.created_at
+    services.classify(Actor.system("test"), minor, severity="serious")
+    assert minor.priority == Priority.URGENT and minor.resolve_due_at - minor.created_at == serious.resolve_due_at - serious.created_at
