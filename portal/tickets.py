@@ -7,14 +7,13 @@ from datetime import datetime
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select, update
 
-from domain.clock import today, utcnow
+from domain.clock import today
 from domain.errors import DomainError, InvalidTransition, NotFound
 from domain.property.services import get_property, households_for, resident_for_user
 from domain.tickets import queries, services, uploads
 from domain.tickets.catalogue import list_service_items
-from domain.tickets.models import Notification, Status
+from domain.tickets.models import Status
 from extensions import db
 from portal import bp
 from portal.ticket_forms import KIND_HINTS, KIND_LABELS, CommentForm, RateForm, TicketForm, ticket_labels
@@ -36,12 +35,12 @@ def list_tickets():
     context = dict(rows=rows, next_after=next_after, names=queries.assignee_names(rows), labels=ticket_labels())
     if is_fragment_request():
         return render_page("portal/tickets/index.html", "portal/tickets/_rows.html", **context)
-    notifications = [] if after else _latest_notifications(resident.id)
+    notifications = [] if after else queries.latest_notifications(resident.id)
     response = render_page("portal/tickets/index.html", "portal/tickets/_rows.html", notifications=notifications,
                            after=after, kinds=KIND_LABELS, **context)
     unread = [n.id for n in notifications if n.read_at is None]
     if unread:  # shown once as new, then as read
-        db.session.execute(update(Notification).where(Notification.id.in_(unread)).values(read_at=utcnow()))
+        queries.mark_notifications_read(unread)
         db.session.commit()
     return response
 
@@ -226,8 +225,3 @@ def _render_ticket(ticket, comment_form, rate_form, *, photos_lost=False):
     return render_page("portal/tickets/show.html", "portal/tickets/_timeline.html",
                        **_ticket_context(ticket, comment_form, rate_form, photos_lost=photos_lost))
 
-
-def _latest_notifications(resident_id, limit=5):
-    """The resident's newest notifications (no domain query offers them yet)."""
-    return db.session.scalars(select(Notification).where(Notification.resident_id == resident_id)
-                              .order_by(Notification.id.desc()).limit(limit)).all()

@@ -189,3 +189,22 @@ def open_callbacks(property_id, *, limit=50):
         .order_by(Callback.due_at).limit(limit)
     ).all()
 
+
+
+def latest_notifications(resident_id, limit=5):
+    """The resident's newest notifications about their tickets, newest first."""
+    from domain.tickets.models import Notification
+
+    return db.session.scalars(select(Notification).where(Notification.resident_id == resident_id)
+                              .order_by(Notification.id.desc()).limit(limit)).all()
+
+
+def mark_notifications_read(notification_ids):
+    """Mark notifications as read (shown once as new); the caller commits."""
+    from sqlalchemy import update
+
+    from domain.tickets.models import Notification
+
+    if notification_ids:
+        db.session.execute(update(Notification).where(Notification.id.in_(notification_ids), Notification.read_at.is_(None))
+                           .values(read_at=utcnow()))
