@@ -97,14 +97,16 @@ def countdown(seconds):
 def _queue_filters():
     """The queue's filters from the query string; without any, the role's own queue.
 
-    Engineering, security, cleaning and finance start on their department's open tickets; the desk
-    and the manager on every open ticket (with the "to forward" panel above).
+    Engineering, security, cleaning and finance see their department's tickets only; the desk and the
+    manager start on every open ticket (with the "to forward" panel above).
     """
     role = Role(current_user.role)
     department = request.args.get("department")
-    if department != "all" and department not in DEPARTMENT_LABELS:
-        own = None if role in workflow.DESK else workflow.ROLE_DEPARTMENT.get(role)
-        department = own.value if own else "all"
+    own = None if role in workflow.DESK else workflow.ROLE_DEPARTMENT.get(role)
+    if own is not None:
+        department = own.value  # a department sees its own queue only (workflow.can_see)
+    elif department != "all" and department not in DEPARTMENT_LABELS:
+        department = "all"
     status = request.args.get("status")
     kind = request.args.get("kind", "")
     return {
@@ -339,7 +341,7 @@ def _ticket_page(ticket, *, bound=None, error=None, status=200):
 @staff_permission(Permission.VIEW_TICKETS)
 def show_ticket(ticket_id):
     """Everything about a ticket, and only the steps the signed-in person may take now."""
-    return _ticket_page(tickets.get_ticket(ticket_id))
+    return _ticket_page(tickets.get_staff_ticket(current_actor(), ticket_id))
 
 
 def _back_to(ticket):
@@ -353,7 +355,7 @@ def _back_to(ticket):
 def _take_step(ticket_id, name, perform):
     """Check who may take the step, validate its form, run `perform(actor, ticket, form)` (which returns
     the success message), commit once and go back; a refusal shows the ticket again with the reason."""
-    ticket = tickets.get_ticket(ticket_id)
+    ticket = tickets.get_staff_ticket(current_actor(), ticket_id)
     action, form_class = STEPS[name]
     form = form_class(prefix=name)
     actor = current_actor()
@@ -369,7 +371,7 @@ def _take_step(ticket_id, name, perform):
         message = " ".join(form.form_errors) or None
         form.form_errors.clear()
         status = 422 if type(error) is DomainError else error.status_code
-        return _ticket_page(tickets.get_ticket(ticket_id), bound=(name, form), error=message, status=status)
+        return _ticket_page(tickets.get_staff_ticket(current_actor(), ticket_id), bound=(name, form), error=message, status=status)
     flash(message, "success")
     return redirect(_back_to(ticket), code=303)
 
@@ -566,6 +568,7 @@ def record_outcome(ticket_id):
 @staff_permission(Permission.VIEW_TICKETS)
 def ticket_photo(ticket_id, photo_id):
     """A ticket's photo (or its small preview with ?preview=1), from outside static/, never in shared caches."""
+    tickets.get_staff_ticket(current_actor(), ticket_id)  # another department's photos are not shown
     photo = desk.get_photo(ticket_id, photo_id)
     preview = request.args.get("preview") == "1"
     path = photo_path(photo, preview=True) if preview else photo_path(photo)

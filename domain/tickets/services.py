@@ -165,6 +165,16 @@ def get_ticket(ticket_id):
     return ticket
 
 
+def get_staff_ticket(actor, ticket_id):
+    """A ticket the staff member may see (workflow.can_see), or NotFound, so other departments' tickets do not leak."""
+    from domain.tickets.workflow import can_see
+
+    ticket = get_ticket(ticket_id)
+    if not can_see(actor, ticket):
+        raise NotFound()
+    return ticket
+
+
 def get_resident_ticket(resident_id, ticket_id):
     """One of the resident's own tickets, or NotFound (also for a neighbour's)."""
     ticket = get_ticket(ticket_id)

@@ -86,6 +86,20 @@ def may(actor, ticket, who, *, resident_id=None):
     raise ValueError(who)
 
 
+def can_see(actor, ticket):
+    """Whether a staff member may see a ticket: the desk and the manager see all; a department sees the
+    tickets in its own queue, those it holds or recorded itself (residents' complaints stay confidential)."""
+    if actor.user_id is None and actor.kind is None:
+        return True
+    role = Role(actor.role) if actor.role else None
+    if role is None:
+        return False
+    if role in DESK:
+        return True
+    return (ticket.department is not None and ticket.department == ROLE_DEPARTMENT.get(role)) or \
+        ticket.assignee_id == actor.user_id or ticket.created_by_id == actor.user_id
+
+
 def check(action, actor, ticket, *, resident_id=None):
     """Raise InvalidTransition or NotAllowed unless `actor` may take `action` on `ticket` now; return the new status."""
     starts, leads_to, who = TRANSITIONS[action]
