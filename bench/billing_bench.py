@@ -53,9 +53,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event, func, insert, select, update  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.register_bench import (HOST, SETTLE_SECONDS, USER_AGENT, VENV_BIN, WRK_CONNECTIONS, WRK_THREADS,  # noqa: E402
+from bench.register_bench import (HOST, SETTLE_SECONDS, USER_AGENT, WRK_CONNECTIONS, WRK_THREADS,  # noqa: E402
                                   BenchError, bench_config, count_request, free_port, log_tail, migrate, parse_wrk,
-                                  reset_database, run_wrk, start_gunicorn, stop_gunicorn, test_client_login, verdict,
+                                  required_tools, reset_database, run_wrk, start_gunicorn, stop_gunicorn,
+                                  test_client_login, verdict,
                                   wait_until_healthy)
 from domain.accounts.models import AccountKind, Actor, User  # noqa: E402
 from domain.accounts.services import hash_password  # noqa: E402
@@ -731,14 +732,9 @@ def prepare_database(workdir):
 
 def main():
     """Run the whole benchmark; return the process exit code."""
-    wrk = shutil.which("wrk")
+    wrk = required_tools()
     if wrk is None:
-        print("wrk is not installed. Install it with `apt-get install wrk` and run the benchmark again.")
         return 1
-    for tool in ("flask", "gunicorn"):
-        if not (VENV_BIN / tool).exists():
-            print(f"{VENV_BIN / tool} is missing: run the benchmark with the project's virtualenv (`make bench`).")
-            return 1
     seconds = int(os.environ.get("BENCH_SECONDS", "10"))
     threads = int(os.environ.get("BENCH_WEBHOOK_THREADS", "4"))
     password = secrets.token_urlsafe(12)

@@ -493,16 +493,24 @@ def measure_load(url, workdir, password, seconds, wrk):
         stop_gunicorn(process)
 
 
-def main():
-    """Run the whole benchmark; return the process exit code."""
+def required_tools():
+    """The path of wrk, once wrk and the virtualenv's flask and gunicorn are there; None (and why) otherwise."""
     wrk = shutil.which("wrk")
     if wrk is None:
         print("wrk is not installed. Install it with `apt-get install wrk` and run the benchmark again.")
-        return 1
+        return None
     for tool in ("flask", "gunicorn"):
         if not (VENV_BIN / tool).exists():
             print(f"{VENV_BIN / tool} is missing: run the benchmark with the project's virtualenv (`make bench`).")
-            return 1
+            return None
+    return wrk
+
+
+def main():
+    """Run the whole benchmark; return the process exit code."""
+    wrk = required_tools()
+    if wrk is None:
+        return 1
     seconds = int(os.environ.get("BENCH_SECONDS", "10"))
     password = secrets.token_urlsafe(12)
     workdir = tempfile.mkdtemp(prefix="register-bench-")

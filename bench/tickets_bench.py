@@ -44,9 +44,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.register_bench import (HOST, SETTLE_SECONDS, USER_AGENT, VENV_BIN, WRK_CONNECTIONS, WRK_THREADS,  # noqa: E402
+from bench.register_bench import (HOST, SETTLE_SECONDS, USER_AGENT, WRK_CONNECTIONS, WRK_THREADS,  # noqa: E402
                                   BenchError, bench_config, check_authenticated, count_request, free_port, http_login,
-                                  load_large_property, migrate, parse_wrk, reset_database, start_gunicorn,
+                                  load_large_property, migrate, parse_wrk, required_tools, reset_database, start_gunicorn,
                                   stop_gunicorn, test_client_login, verdict, wait_until_healthy)
 from domain.accounts.models import AccountKind, User  # noqa: E402
 from domain.accounts.roles import Role  # noqa: E402
@@ -413,14 +413,9 @@ def measure(app, url, ids, counts, workdir, password, seconds, wrk):
 
 def main():
     """Run the whole benchmark; return the process exit code."""
-    wrk = shutil.which("wrk")
+    wrk = required_tools()
     if wrk is None:
-        print("wrk is not installed. Install it with `apt-get install wrk` and run the benchmark again.")
         return 1
-    for tool in ("flask", "gunicorn"):
-        if not (VENV_BIN / tool).exists():
-            print(f"{VENV_BIN / tool} is missing: run the benchmark with the project's virtualenv.")
-            return 1
     seconds = int(os.environ.get("BENCH_SECONDS", "10"))
     password = secrets.token_urlsafe(12)
     workdir = tempfile.mkdtemp(prefix="tickets-bench-")

@@ -119,8 +119,9 @@ def record_payment(unit_id):
     bill_ids = [int(v) for v in request.form.getlist("bill_ids") if v.isdigit()]
     if form.validate_on_submit():
         try:
+            # A blank amount means "all they owe": Optional() stops the validators, so there is no .fen.
             payment = payments.record_desk_payment(current_actor(), unit_id=unit.id, bill_ids=bill_ids, method=form.method.data,
-                                                   amount_fen=getattr(form.amount, "normalised", None), reference=form.reference.data or "")
+                                                   amount_fen=getattr(form.amount, "fen", None), reference=form.reference.data or "")
             db.session.commit()
             flash(_("Payment recorded. Receipt %(number)s.", number=payment.receipt.number), "success")
             return redirect(url_for("staff.show_payment", payment_id=payment.id), code=303)
@@ -167,7 +168,7 @@ def refund_payment(payment_id):
     form = RefundForm(prefix="refund")
     if form.validate_on_submit():
         try:
-            refund = payments.refund_payment(current_actor(), payment, amount_fen=form.amount.normalised,
+            refund = payments.refund_payment(current_actor(), payment, amount_fen=form.amount.fen,
                                              reason=form.reason.data, provider=get_provider())
             db.session.commit()
             flash(_("Refund recorded.") if refund.status.value == "succeeded"

@@ -10,7 +10,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from domain.money import yuan_to_fen
+from web.forms import TwoDecimals
 from domain.tickets.catalogue import MAX_MINUTES, NAME_MAX
 from domain.tickets.handover import NOTES_MAX
 from domain.tickets.models import Department, Priority, TicketKind
@@ -86,14 +86,8 @@ class ServiceLevelForm(FlaskForm):
             raise ValidationError(_l("Choose a kind of ticket and a priority."))
 
 
-class YuanPrice:
-    """A typed yuan amount with at most two decimals, 0 or more (0 = free); kept as `field.fen`."""
-
-    def __call__(self, form, field):
-        try:
-            field.fen = yuan_to_fen(field.data if (field.data or "").strip() else "0")
-        except ValueError:
-            raise ValidationError(_l("Write the price in yuan with at most two decimals, e.g. 50 or 12.50 (0 = free).")) from None
+#: A price in yuan, 0 or more (0 = free, also when left blank), kept as field.fen.
+PRICE = _l("Write the price in yuan with at most two decimals, e.g. 50 or 12.50 (0 = free).")
 
 
 class ServiceItemForm(FlaskForm):
@@ -101,7 +95,7 @@ class ServiceItemForm(FlaskForm):
 
     name = StringField(_l("Service"), validators=[DataRequired(), Length(max=NAME_MAX)])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)], render_kw={"rows": 2})
-    price = StringField(_l("Price (¥)"), validators=[YuanPrice()], default="0",
+    price = StringField(_l("Price (¥)"), validators=[TwoDecimals(PRICE, positive=False, blank_is_zero=True)], default="0",
                         description=_l("0 for a free service; a paid one is billed to the unit once done."))
     department = SelectField(_l("Done by"), choices=_department_choices, default=Department.CUSTOMER_SERVICE.value)
     is_active = BooleanField(_l("Offered (residents can request it)"), default=True)

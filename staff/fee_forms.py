@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from domain.billing.schedule import parse_period
 from domain.errors import DomainError
-from domain.money import yuan_to_fen
+from web.forms import TwoDecimals
 
 BASIS_CHOICES = [
     SelectChoice("per_area", _l("Per m² of area, monthly")),
@@ -28,30 +28,10 @@ SCOPE_CHOICES = [
 ]
 
 
-class YuanAmount:
-    """A typed yuan amount with at most two decimals, more than zero; kept as `field.fen`."""
-
-    def __call__(self, form, field):
-        if not field.data:
-            return
-        try:
-            field.fen = yuan_to_fen(field.data)
-        except ValueError:
-            raise ValidationError(_l("Write an amount in yuan with at most two decimals, e.g. 2.50.")) from None
-        if field.fen <= 0:
-            raise ValidationError(_l("The amount must be more than zero."))
-
-
-class MeterValue:
-    """A typed meter value with at most two decimals (zero for a new meter); kept as `field.x100`."""
-
-    def __call__(self, form, field):
-        if not field.data:
-            return
-        try:
-            field.x100 = yuan_to_fen(field.data)  # the same "two decimals, no floats" rule as money
-        except ValueError:
-            raise ValidationError(_l("Write the meter value as a number with at most two decimals, e.g. 1234.50.")) from None
+#: A yuan amount with at most two decimals, more than zero (kept as field.fen).
+YUAN_AMOUNT = _l("Write an amount in yuan with at most two decimals, e.g. 2.50.")
+#: A meter value with at most two decimals, zero for a new meter (kept as field.x100).
+METER_VALUE = _l("Write the meter value as a number with at most two decimals, e.g. 1234.50.")
 
 
 class Month:
@@ -95,7 +75,7 @@ class ChargeTypeForm(ChargeScopeForm):
     basis = SelectField(_l("Charged"), choices=BASIS_CHOICES)
     rate = StringField(
         _l("Rate (¥)"),
-        validators=[DataRequired(), YuanAmount()],
+        validators=[DataRequired(), TwoDecimals(YUAN_AMOUNT)],
         description=_l("Per m² a month, per unit a month, per metered unit, or the one-off amount."),
     )
     effective_from = DateField(_l("In force from"), validators=[InputRequired(message=_l("Enter a date."))])
@@ -116,7 +96,7 @@ class ChargeTypeEditForm(ChargeScopeForm):
 class RateForm(FlaskForm):
     """A new rate of a charge type from a date on."""
 
-    rate = StringField(_l("New rate (¥)"), validators=[DataRequired(), YuanAmount()])
+    rate = StringField(_l("New rate (¥)"), validators=[DataRequired(), TwoDecimals(YUAN_AMOUNT)])
     effective_from = DateField(_l("In force from"), validators=[InputRequired(message=_l("Enter a date."))])
 
 
@@ -127,9 +107,9 @@ class ReadingForm(FlaskForm):
     unit_label = StringField(_l("Unit"), validators=[DataRequired(), Length(max=40)], description=_l("e.g. 1-1203"))
     charge_type_id = SelectField(_l("Meter"), coerce=int, choices=[])
     previous = StringField(
-        _l("Previous reading"), validators=[Optional(), MeterValue()], description=_l("Leave empty to use last month's reading.")
+        _l("Previous reading"), validators=[Optional(), TwoDecimals(METER_VALUE, attr="x100", positive=False)], description=_l("Leave empty to use last month's reading.")
     )
-    current = StringField(_l("Current reading"), validators=[DataRequired(), MeterValue()])
+    current = StringField(_l("Current reading"), validators=[DataRequired(), TwoDecimals(METER_VALUE, attr="x100", positive=False)])
 
 
 class ReadingImportForm(FlaskForm):

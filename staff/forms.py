@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from domain.accounts.roles import ROLE_LABELS, Role
 from domain.property.validation import check_unit_number, mask_id_number, normalise_phone, parse_area
-from web.forms import RegisterCheck
+from web.forms import RegisterCheck, TwoDecimals
 
 
 def _role_choices():
@@ -127,21 +127,8 @@ class AnnouncementForm(FlaskForm):
             raise ValidationError(_l("The end must be after the start."))
 
 
-class Yuan:
-    """An amount typed in yuan ("120.50"), kept as integer fen in `field.normalised`; blank is left to Optional."""
-
-    def __call__(self, form, field):
-        if not field.data:
-            field.normalised = None
-            return
-        from domain.money import yuan_to_fen
-
-        try:
-            field.normalised = yuan_to_fen(field.data)
-        except ValueError:
-            raise ValidationError(_l("Enter an amount in yuan, e.g. 120.50.")) from None
-        if field.normalised == 0:
-            raise ValidationError(_l("The amount must be more than zero."))
+#: A yuan amount, more than zero, kept as field.fen.
+YUAN = _l("Enter an amount in yuan, e.g. 120.50.")
 
 
 DESK_METHOD_CHOICES = [SelectChoice("cash", _l("Cash")), SelectChoice("pos", _l("Card terminal")),
@@ -152,7 +139,7 @@ class DeskPaymentForm(FlaskForm):
     """Money taken at the desk for the ticked bills; the amount defaults to what they owe."""
 
     method = SelectField(_l("Paid by"), choices=DESK_METHOD_CHOICES, validators=[DataRequired()])
-    amount = StringField(_l("Amount received (yuan)"), validators=[Optional(), Yuan()],
+    amount = StringField(_l("Amount received (yuan)"), validators=[Optional(), TwoDecimals(YUAN)],
                          description=_l("Leave empty to pay the ticked bills in full."))
     reference = StringField(_l("Slip or transfer reference"), validators=[Optional(), Length(max=80)])
 
@@ -166,5 +153,5 @@ class VoidPaymentForm(FlaskForm):
 class RefundForm(FlaskForm):
     """How much to give back, and why."""
 
-    amount = StringField(_l("Amount to refund (yuan)"), validators=[DataRequired(), Yuan()])
+    amount = StringField(_l("Amount to refund (yuan)"), validators=[DataRequired(), TwoDecimals(YUAN)])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])

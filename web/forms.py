@@ -52,6 +52,34 @@ class RegisterCheck:
             raise ValidationError(str(exc.message)) from None
 
 
+class TwoDecimals:
+    """A number typed with at most two decimals ("12.5", "1,200.00"), kept x 100 as an integer in
+    `field.<attr>`: yuan become fen, meter values become hundredths. Never a float.
+
+    Blank is left to Optional/DataRequired (the attribute is None), or read as 0 with `blank_is_zero`.
+    """
+
+    def __init__(self, message, *, attr="fen", positive=True, blank_is_zero=False):
+        self.message, self.attr, self.positive, self.blank_is_zero = message, attr, positive, blank_is_zero
+
+    def __call__(self, form, field):
+        from domain.money import yuan_to_fen
+
+        text = (field.data or "").strip()
+        setattr(field, self.attr, None)
+        if not text:
+            if not self.blank_is_zero:
+                return
+            text = "0"
+        try:
+            value = yuan_to_fen(text)
+        except ValueError:
+            raise ValidationError(self.message) from None
+        if self.positive and value <= 0:
+            raise ValidationError(_l("The amount must be more than zero."))
+        setattr(field, self.attr, value)
+
+
 def show_domain_error(form, error):
     """Put a DomainError's message next to its field (or above the form) and undo any change."""
     from extensions import db
