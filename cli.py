@@ -1,4 +1,5 @@
-"""Command-line tools: `flask demo load`, `flask create-staff`, `flask billing run | late-fees | remind`."""
+"""Command-line tools: `flask demo load`, `flask create-staff`, `flask billing run | late-fees | remind`,
+`flask counter notify | remind`."""
 
 import click
 from flask import current_app
@@ -138,8 +139,34 @@ def billing_remind(due_soon):
     click.echo(f"{count} reminders sent.")
 
 
+counter_cli = AppGroup("counter", help="The front-desk counter: parcel notices and reminders (for cron).")
+
+
+@counter_cli.command("notify")
+def counter_notify():
+    """Tell residents about parcels whose notice has not gone out yet (run every minute; normally nothing to do)."""
+    from domain.parcels import services as parcels
+
+    count = parcels.notify_unsent()
+    db.session.commit()
+    click.echo(f"{count} parcels notified.")
+
+
+@counter_cli.command("remind")
+def counter_remind():
+    """Remind residents of parcels waiting PARCEL_REMIND_DAYS or more and of overdue loans (daily cron)."""
+    from domain.parcels import lending
+    from domain.parcels import services as parcels
+
+    waiting = parcels.remind_waiting()
+    loans = lending.remind_overdue()
+    db.session.commit()
+    click.echo(f"Reminded of {waiting} waiting parcels and {loans} overdue loans.")
+
+
 def register(app):
     """Add the commands to `app`'s CLI."""
     app.cli.add_command(demo_cli)
     app.cli.add_command(billing_cli)
+    app.cli.add_command(counter_cli)
     app.cli.add_command(create_staff_command)

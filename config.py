@@ -65,6 +65,14 @@ class Config:
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")
     MAX_PHOTO_BYTES = 10 * 1024 * 1024
     MAX_PHOTOS_PER_TICKET = 6
+    # The counter: how long a pickup code lasts, when a waiting parcel is reminded and listed as waiting too
+    # long, when it may go back to the carrier, and how long small items are kept by default.
+    PARCEL_CODE_DAYS = int(os.environ.get("PARCEL_CODE_DAYS", "14"))
+    PARCEL_REMIND_DAYS = int(os.environ.get("PARCEL_REMIND_DAYS", "3"))
+    PARCEL_RETURN_DAYS = int(os.environ.get("PARCEL_RETURN_DAYS", "15"))
+    STORAGE_DAYS = int(os.environ.get("STORAGE_DAYS", "7"))
+    # Where work that follows a commit runs: "thread" (background), "inline" or "defer" (tests, benchmarks).
+    JOBS_MODE = os.environ.get("JOBS_MODE", "thread")
 
 
 class DevConfig(Config):
@@ -86,6 +94,7 @@ class TestConfig(Config):
     STRIPE_SANDBOX_URL = None  # the tests start their own sandbox where they need one
     STRIPE_SANDBOX_WEBHOOK_SECRET = "whsec_test_suite"
     MAIL_SERVER = None
+    JOBS_MODE = "inline"
 
 
 class ProdConfig(Config):

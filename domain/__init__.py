@@ -11,3 +11,5 @@ from domain.property import models as _property  # noqa: F401
 from domain.billing import models as _billing  # noqa: F401
 from domain.payments import models as _payments  # noqa: F401
 from domain.tickets import models as _tickets  # noqa: F401
+from domain.throttle import models as _throttle  # noqa: F401
+from domain.parcels import models as _parcels  # noqa: F401

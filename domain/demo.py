@@ -172,4 +172,8 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         from domain.tickets.demo import load_ticket_demo
 
         report["tickets"] = load_ticket_demo(prop, rng=rng)
+        from domain.parcels.demo import load_counter_demo
+
+        report["parcels"] = load_counter_demo(prop, demo_units=[units[label] for *_rest, label in DEMO_RESIDENTS],
+                                              rng=rng)
     return report

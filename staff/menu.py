@@ -23,6 +23,10 @@ MENU = (
     ("staff.handover", _l("Shift handover"), "board", Permission.HAND_OVER),
     ("staff.show_board", _l("Manager's board"), "board", Permission.VIEW_BOARD),
     ("staff.service_levels", _l("Service levels"), "board", Permission.MANAGE_SERVICE),
+    ("staff.log_parcels", _l("Parcels"), "parcels", Permission.HANDLE_COUNTER),
+    ("staff.store_item", _l("Storage"), "storage", Permission.HANDLE_COUNTER),
+    ("staff.lend_item", _l("Lending"), "lending", Permission.HANDLE_COUNTER),
+    ("staff.counter_report", _l("Counter today"), "parcels", Permission.HANDLE_COUNTER),
     ("staff.billing_home", _l("Billing"), "billing", Permission.VIEW_BILLING),
     ("staff.list_charges", _l("Fee schedule"), "fees", Permission.MANAGE_FEES),
     # Engineering reads the meters without seeing the fee schedule; for finance the fee pages' tabs lead here.

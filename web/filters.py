@@ -106,3 +106,6 @@ def register(app):
     app.add_template_filter(datetime_local, "datetime")
     app.add_template_filter(date_local, "date")
     app.add_template_global(html_lang)
+    from web.qr import qr_svg
+
+    app.add_template_global(qr_svg)

@@ -60,6 +60,8 @@ class Permission(str, enum.Enum):
     HAND_OVER = "hand_over"
     VIEW_BOARD = "view_board"
     MANAGE_SERVICE = "manage_service"
+    HANDLE_COUNTER = "handle_counter"
+    MANAGE_LENDABLES = "manage_lendables"
 
 
 _ALL = frozenset(Role)
@@ -93,6 +95,10 @@ PERMISSIONS = {
     Permission.HAND_OVER: _REGISTER_KEEPERS,
     Permission.VIEW_BOARD: frozenset({Role.MANAGER, Role.ASSISTANT}),
     Permission.MANAGE_SERVICE: frozenset({Role.MANAGER}),
+    # SOPs 18 and 19: the counter is the front desk's, with the assistants and the manager standing in and
+    # security covering the lobby at night; the desk and the manager keep the list of lendable items.
+    Permission.HANDLE_COUNTER: _REGISTER_KEEPERS | {Role.SECURITY},
+    Permission.MANAGE_LENDABLES: frozenset({Role.MANAGER, Role.FRONTDESK}),
 }
 
 

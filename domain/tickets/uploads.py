@@ -42,7 +42,12 @@ def upload_folder():
 
 def photo_path(photo, *, preview=False):
     """The file of a stored photo (or of its preview, falling back to the photo when there is none)."""
-    name = os.path.basename(photo.stored_name)  # our own random name; basename keeps it inside the folder
+    return stored_path(photo.stored_name, preview=preview)
+
+
+def stored_path(stored_name, *, preview=False):
+    """The file of a picture stored by `store_picture` (or of its preview, when there is one)."""
+    name = os.path.basename(stored_name)  # our own random name; basename keeps it inside the folder
     path = os.path.join(upload_folder(), name)
     if preview:
         small = path + PREVIEW_SUFFIX
@@ -138,15 +143,12 @@ def _write(name, data):
         out.write(data)
 
 
-def save_photo(actor, ticket, file_storage, *, event=None):
-    """Check one upload and store it as a photo of `ticket` (on the timeline entry `event`, if given).
+def store_picture(file_storage):
+    """Check one upload by its content and store it with its preview under a new random name; returns
+    (stored name, content type, size). The files go again if the transaction rolls back.
 
-    Raises DomainError(field="photos") for anything that is not a readable picture, is larger than
-    MAX_PHOTO_BYTES, or would take the ticket past MAX_PHOTOS_PER_TICKET. The file is removed again
-    if the transaction rolls back; the caller commits.
+    Any picture in the app (ticket photos, items left at the desk) is stored this way.
     """
-    if remaining_photos(ticket) < 1:
-        raise DomainError(_l("A request can have at most %(count)s photos.", count=_max_photos()), field="photos")
     data, content_type, extension = inspect_photo(file_storage)
     try:
         preview = _preview(data)
@@ -156,10 +158,23 @@ def save_photo(actor, ticket, file_storage, *, event=None):
     _track(name)
     _write(name, data)
     _write(name + PREVIEW_SUFFIX, preview)
+    return name, content_type, len(data)
+
+
+def save_photo(actor, ticket, file_storage, *, event=None):
+    """Check one upload and store it as a photo of `ticket` (on the timeline entry `event`, if given).
+
+    Raises DomainError(field="photos") for anything that is not a readable picture, is larger than
+    MAX_PHOTO_BYTES, or would take the ticket past MAX_PHOTOS_PER_TICKET. The file is removed again
+    if the transaction rolls back; the caller commits.
+    """
+    if remaining_photos(ticket) < 1:
+        raise DomainError(_l("A request can have at most %(count)s photos.", count=_max_photos()), field="photos")
+    name, content_type, size = store_picture(file_storage)
     if event is not None and event.id is None:
         db.session.flush()
     photo = TicketPhoto(ticket=ticket, event_id=event.id if event is not None else None, stored_name=name,
-                        content_type=content_type, size=len(data), uploaded_by_id=actor.user_id)
+                        content_type=content_type, size=size, uploaded_by_id=actor.user_id)
     db.session.add(photo)
     db.session.flush()
     return photo

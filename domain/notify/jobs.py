@@ -1,0 +1,79 @@
+"""Work that follows a commit but must not slow the request down (telling residents about their parcels).
+
+`after_commit(job, *args)` queues `job(*args)` to run once the current transaction commits, in its own
+application context and database session; a rollback drops it. Where it runs is set by JOBS_MODE:
+"thread" (a background thread per process: the request never waits), "inline" (right after the commit,
+in the same thread: the tests see the result at once) or "defer" (kept in `app.extensions["deferred_jobs"]`
+for a test or a benchmark to run or inspect). Jobs must be idempotent: a durable sweep (a CLI command run by
+cron) redoes whatever a process that stopped did not finish.
+"""
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import current_app
+from sqlalchemy import event
+
+from extensions import db
+
+_SESSION_KEY = "after_commit_jobs"
+_executor = None
+_executor_pid = None
+_executor_lock = threading.Lock()
+
+
+def after_commit(job, *args):
+    """Run `job(*args)` after the current transaction commits (never if it rolls back)."""
+    db.session.info.setdefault(_SESSION_KEY, []).append((job, args))
+
+
+def _run(app, job, args):
+    """Run one job in a fresh application context; log, never raise."""
+    with app.app_context():
+        try:
+            job(*args)
+            db.session.commit()
+        except Exception:  # a background job has nobody to raise to
+            db.session.rollback()
+            app.logger.exception("job %s failed", getattr(job, "__name__", job))
+
+
+def _background():
+    """This process's one worker thread (made again after a fork: gunicorn forks workers)."""
+    global _executor, _executor_pid
+    with _executor_lock:
+        if _executor is None or _executor_pid != os.getpid():
+            _executor, _executor_pid = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobs"), os.getpid()
+        return _executor
+
+
+def run_deferred(app):
+    """Run (and forget) the jobs kept in "defer" mode; returns how many ran."""
+    jobs = app.extensions.pop("deferred_jobs", [])
+    for job, args in jobs:
+        _run(app, job, args)
+    return len(jobs)
+
+
+@event.listens_for(db.session, "after_commit")
+def _start_jobs(session):
+    """The transaction committed: start what it queued."""
+    jobs = session.info.pop(_SESSION_KEY, None)
+    if not jobs:
+        return
+    app = current_app._get_current_object()
+    mode = app.config.get("JOBS_MODE", "thread")
+    for job, args in jobs:
+        if mode == "inline":
+            _run(app, job, args)
+        elif mode == "defer":
+            app.extensions.setdefault("deferred_jobs", []).append((job, args))
+        else:
+            _background().submit(_run, app, job, args)
+
+
+@event.listens_for(db.session, "after_rollback")
+def _drop_jobs(session):
+    """A rolled-back transaction starts nothing."""
+    session.info.pop(_SESSION_KEY, None)

@@ -1,0 +1,1 @@
+"""The front-desk counter: parcels, small-item storage and lending."""

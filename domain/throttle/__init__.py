@@ -1,0 +1,1 @@
+"""Throttling wrong codes and the desk alarms it raises."""

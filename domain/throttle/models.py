@@ -1,0 +1,38 @@
+"""Wrong guesses at codes (pickup, claim, and the kiosk's checks), and the alarms they raise at the desk."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.clock import utcnow
+from domain.types import UTCDateTime
+from extensions import db
+
+
+class FailedAttempt(db.Model):
+    """One wrong code typed or scanned at one place."""
+
+    __tablename__ = "failed_attempts"
+    __table_args__ = (Index("ix_failed_attempts_place", "scope", "place", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What was being checked: "parcel_code", "storage_code", ...
+    scope: Mapped[str] = mapped_column(String(24))
+    #: Where the guesses come from: a desk clerk at an address, or a kiosk.
+    place: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeskAlert(db.Model):
+    """Something the desk must look at now (repeated wrong codes); open until someone acknowledges it."""
+
+    __tablename__ = "desk_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(24))
+    place: Mapped[str] = mapped_column(String(80))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -1,0 +1,128 @@
+"""Lending (外借物品, SOP 19): lend an item from the catalogue to a resident with a due time, record the return,
+see what is out and what is overdue; the desk and the manager keep the catalogue."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from domain.accounts.roles import Permission
+from domain.clock import property_zone, utcnow
+from domain.errors import DomainError
+from domain.money import fen_to_decimal
+from domain.parcels import lending
+from domain.property import services as register
+from extensions import db
+from staff import bp
+from staff.counter_forms import LendableForm, LoanForm, ReturnForm
+from web.auth import current_actor, staff_permission
+from web.forms import show_domain_error
+
+
+def _loan_form(data=None):
+    """The loan form with the lendable items (and how many are left) to choose from."""
+    form = LoanForm(formdata=data) if data is not None else LoanForm()
+    items = lending.catalogue(register.get_property().id, active_only=True)
+    form.item_id.choices = [(item.id, _("%(name)s (%(left)s of %(total)s left)", name=item.name,
+                                        left=item.quantity - out, total=item.quantity)) for item, out in items]
+    return form
+
+
+def _lending_page(form, *, status=200):
+    """The loan form and the loans that are out (only the overdue ones on request)."""
+    overdue = request.args.get("overdue") == "1"
+    now = utcnow()
+    return render_template("staff/lending/index.html", form=form, overdue=overdue, now=now,
+                           loans=lending.open_loans(register.get_property().id, now=now, overdue_only=overdue),
+                           return_form=ReturnForm(formdata=None)), status
+
+
+@bp.route("/lending/", methods=["GET", "POST"])
+@staff_permission(Permission.HANDLE_COUNTER)
+def lend_item():
+    """Lend an item: who, which, until when, the deposit taken."""
+    form = _loan_form()
+    if form.validate_on_submit():
+        try:
+            due_at = form.due_at.data.replace(tzinfo=property_zone()) if form.due_at.data else None
+            loan = lending.lend(current_actor(), item_id=form.item_id.data, unit_label=form.unit_label.data,
+                                borrower_name=form.borrower_name.data, borrower_phone=form.borrower_phone.data,
+                                due_at=due_at, deposit_fen=form.deposit.fen)
+            db.session.commit()
+            flash(_("Lent: %(item)s, back by %(time)s.", item=loan.item.name,
+                    time=loan.due_at.astimezone(property_zone()).strftime("%Y-%m-%d %H:%M")), "success")
+            return redirect(url_for("staff.lend_item"), code=303)
+        except DomainError as error:
+            show_domain_error(form, error)
+    return _lending_page(form, status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/lending/<int:loan_id>/return", methods=["POST"])
+@staff_permission(Permission.HANDLE_COUNTER)
+def return_loan(loan_id):
+    """Record that the item came back (and the deposit was given back)."""
+    form = ReturnForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_("Write at most 500 characters."))
+        loan = lending.return_loan(current_actor(), loan_id, note=form.note.data)
+        db.session.commit()
+        flash(_("Returned: %(item)s.", item=loan.item.name), "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    return redirect(url_for("staff.lend_item"), code=303)
+
+
+@bp.route("/lending/<int:loan_id>/void", methods=["POST"])
+@staff_permission(Permission.HANDLE_COUNTER)
+def void_loan(loan_id):
+    """Void a loan recorded by mistake."""
+    try:
+        lending.void_loan(current_actor(), loan_id, request.form.get("note", ""))
+        db.session.commit()
+        flash(_("Voided."), "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    return redirect(url_for("staff.lend_item"), code=303)
+
+
+@bp.route("/lending/items", methods=["GET", "POST"])
+@staff_permission(Permission.MANAGE_LENDABLES)
+def list_lendables():
+    """The lending catalogue, with how many of each are out, and a form to add an item."""
+    form = LendableForm()
+    prop = register.get_property()
+    if form.validate_on_submit():
+        try:
+            lending.create_lendable(current_actor(), property_id=prop.id, name=form.name.data,
+                                    quantity=form.quantity.data, deposit_fen=form.deposit.fen,
+                                    loan_hours=form.loan_hours.data)
+            db.session.commit()
+            flash(_("Added."), "success")
+            return redirect(url_for("staff.list_lendables"), code=303)
+        except DomainError as error:
+            show_domain_error(form, error)
+    return render_template("staff/lending/items.html", form=form, items=lending.catalogue(prop.id)), (
+        422 if request.method == "POST" else 200)
+
+
+@bp.route("/lending/items/<int:item_id>", methods=["GET", "POST"])
+@staff_permission(Permission.MANAGE_LENDABLES)
+def edit_lendable(item_id):
+    """Change a catalogue entry (its quantity never below what is out)."""
+    item = lending.get_lendable(item_id)
+    form = LendableForm(obj=item)
+    if request.method == "GET":
+        form.deposit.data = str(fen_to_decimal(item.deposit_fen))
+    if form.validate_on_submit():
+        try:
+            lending.update_lendable(current_actor(), item, name=form.name.data, quantity=form.quantity.data,
+                                    deposit_fen=form.deposit.fen, loan_hours=form.loan_hours.data,
+                                    is_active=form.is_active.data)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("staff.list_lendables"), code=303)
+        except DomainError as error:
+            show_domain_error(form, error)
+    return render_template("staff/lending/edit_item.html", form=form, item=item), (
+        422 if request.method == "POST" else 200)

@@ -1,0 +1,262 @@
+"""Parcels at the desk (快递代收): intake at scanner speed, the waiting shelf with its aging, pickup by code or
+QR, return to the carrier, voiding a mistake, the desk's alarms and the day's counts."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from domain.accounts.roles import Permission, can
+from domain.clock import today, utcnow
+from domain.errors import DomainError
+from domain.parcels import codes, queries
+from domain.parcels import services as parcels
+from domain.parcels.models import Parcel
+from domain.parcels.queries import BUCKETS
+from domain.property import services as register
+from domain.throttle import services as throttle
+from extensions import db
+from staff import bp
+from staff.counter_forms import HandOverForm, ParcelIntakeForm, PickupForm, ReasonForm
+from web.auth import current_actor, staff_permission
+from web.forms import show_domain_error
+from web.htmx import is_fragment_request, render_page
+
+BUCKET_KEYS = tuple(f"{low}-{high}" if high else f"{low}+" for low, high in BUCKETS)
+
+
+def _place():
+    """Where this desk's guesses come from, for the code throttle."""
+    return throttle.place_of(current_actor())
+
+
+def _carrier_labels():
+    """{carrier key: label} in the user's language, once per page."""
+    return {key: str(label) for key, label in parcels.CARRIERS.items()}
+
+
+def _start_of_today():
+    """Midnight at the property today, as UTC."""
+    return queries._start_of(today())
+
+
+# Intake --------------------------------------------------------------------------------------------
+
+
+@bp.route("/parcels/", methods=["GET", "POST"])
+@staff_permission(Permission.HANDLE_COUNTER)
+def log_parcels():
+    """Log arriving parcels: the form stays open, the cursor goes back to the tracking field, and the parcel
+    appears at the top of today's list (htmx); the residents are told after the commit."""
+    form = ParcelIntakeForm()
+    if form.validate_on_submit():
+        try:
+            logged, label = parcels.log_parcels(current_actor(), unit_label=form.unit_label.data,
+                                                entries=form.entries())
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            message = _("Logged %(count)s parcel(s) for %(unit)s.", count=len(logged), unit=label)
+            if not is_fragment_request():
+                flash(message, "success")
+                return redirect(url_for("staff.log_parcels"), code=303)
+            # The next parcel: same carrier and shelf, empty number and unit, cursor in the number field.
+            fresh = ParcelIntakeForm(formdata=None, carrier=form.carrier.data, shelf=form.shelf.data)
+            return render_page("staff/parcels/intake.html", "staff/parcels/_intake_logged.html", form=fresh,
+                               logged=logged, label=label, message=message, carriers=_carrier_labels(),
+                               trigger="parcelLogged")
+    status = 422 if request.method == "POST" else 200
+    if request.method == "POST" and is_fragment_request():
+        return render_page("staff/parcels/intake.html", "staff/parcels/_intake_form.html", form=form,
+                           carriers=_carrier_labels(), status=status)
+    prop = register.get_property()
+    return render_page("staff/parcels/intake.html", form=form, status=status, carriers=_carrier_labels(),
+                       rows=queries.logged_since(prop.id, _start_of_today()),
+                       aging=queries.aging_counts(prop.id, utcnow()), alerts=throttle.open_alerts())
+
+
+@bp.route("/parcels/units")
+@staff_permission(Permission.HANDLE_COUNTER)
+def suggest_units():
+    """Units whose number starts with what was typed, as <option>s for the unit field's list (htmx)."""
+    typed = (request.args.get("unit_label") or request.args.get("q") or "").strip()
+    rows = register.search_units(today=today(), q=typed, limit=8).units if typed else []
+    return render_template("staff/parcels/_unit_options.html", rows=rows)
+
+
+# The shelf -----------------------------------------------------------------------------------------
+
+
+@bp.route("/parcels/waiting")
+@staff_permission(Permission.HANDLE_COUNTER)
+def list_waiting_parcels():
+    """Parcels on the shelf, oldest first, by aging bucket (0-3, 3-7, 7-15, 15+ days) or by tracking number/unit."""
+    prop, now = register.get_property(), utcnow()
+    bucket = request.args.get("bucket") if request.args.get("bucket") in BUCKET_KEYS else None
+    after = request.args.get("after", "")
+    rows, next_after = queries.waiting_shelf(prop.id, now=now, q=request.args.get("q", ""), bucket=bucket,
+                                             after=int(after) if after.isdigit() else None)
+    return render_page("staff/parcels/waiting.html", "staff/parcels/_waiting_rows.html", rows=rows,
+                       next_after=next_after, bucket=bucket, buckets=BUCKET_KEYS, aging=queries.aging_counts(prop.id, now),
+                       q=request.args.get("q", ""), carriers=_carrier_labels(), now=now)
+
+
+def _parcel_page(parcel, *, return_form=None, void_form=None, status=200):
+    """One parcel with its history and, while it waits, the return and void forms."""
+    return render_template("staff/parcels/show.html", parcel=parcel, unit_label=parcels.unit_label(parcel.unit_id),
+                           carriers=_carrier_labels(), recipients=parcels.RECIPIENT_LABELS,
+                           return_form=return_form or ReasonForm(prefix="return", formdata=None),
+                           void_form=void_form or ReasonForm(prefix="void", formdata=None)), status
+
+
+@bp.route("/parcels/<int:parcel_id>")
+@staff_permission(Permission.HANDLE_COUNTER)
+def show_parcel(parcel_id):
+    """One parcel: where it is, since when, who took it."""
+    return _parcel_page(db.get_or_404(Parcel, parcel_id))
+
+
+@bp.route("/parcels/<int:parcel_id>/return", methods=["POST"])
+@staff_permission(Permission.HANDLE_COUNTER)
+def return_parcel(parcel_id):
+    """Give an uncollected parcel back to the carrier."""
+    parcel = db.get_or_404(Parcel, parcel_id)
+    form = ReasonForm(prefix="return")
+    if form.validate_on_submit():
+        try:
+            parcels.return_to_carrier(current_actor(), parcel.id, form.note.data)
+            db.session.commit()
+            flash(_("Returned to the carrier."), "success")
+            return redirect(url_for("staff.show_parcel", parcel_id=parcel.id), code=303)
+        except DomainError as error:
+            show_domain_error(form, error)
+    return _parcel_page(db.get_or_404(Parcel, parcel_id), return_form=form, status=422)
+
+
+@bp.route("/parcels/<int:parcel_id>/void", methods=["POST"])
+@staff_permission(Permission.HANDLE_COUNTER)
+def void_parcel(parcel_id):
+    """Void a parcel logged by mistake, with the reason."""
+    parcel = db.get_or_404(Parcel, parcel_id)
+    form = ReasonForm(prefix="void")
+    if form.validate_on_submit():
+        try:
+            parcels.void_parcel(current_actor(), parcel.id, form.note.data)
+            db.session.commit()
+            flash(_("Voided."), "success")
+            return redirect(url_for("staff.show_parcel", parcel_id=parcel.id), code=303)
+        except DomainError as error:
+            show_domain_error(form, error)
+    return _parcel_page(db.get_or_404(Parcel, parcel_id), void_form=form, status=422)
+
+
+# Pickup --------------------------------------------------------------------------------------------
+
+
+def _read_unit_and_code(form):
+    """(unit label, code) from the form; a scanned QR code in the unit field carries both."""
+    scanned = codes.parse_pickup_payload(form.unit_label.data)
+    if scanned:
+        return scanned
+    return form.unit_label.data, form.code.data
+
+
+def _handover_form(label, code, unit_id, data=None):
+    """The hand-over form for a unit, with its authorised collectors to choose from."""
+    form = HandOverForm(formdata=data, unit_label=label, code=code)
+    form.authorisation_id.choices = [(0, "—")] + [(a.id, f"{a.name} · {a.phone}")
+                                                  for a in parcels.collectors([unit_id])]
+    return form
+
+
+def _pickup_page(form, *, handover=None, found=None, status=200):
+    """The pickup page: the lookup form, and once a code matched, the unit's parcels and the hand-over form."""
+    return render_page("staff/parcels/pickup.html", form=form,
+                       handover=handover, found=found, carriers=_carrier_labels(), status=status)
+
+
+@bp.route("/parcels/pickup", methods=["GET", "POST"])
+@staff_permission(Permission.HANDLE_COUNTER)
+def pick_up_parcels():
+    """Scan the resident's QR code, or type unit + code: the desk then sees only that unit's waiting parcels."""
+    form = PickupForm()
+    if not form.validate_on_submit():
+        return _pickup_page(form, status=422 if request.method == "POST" else 200)
+    label, code = _read_unit_and_code(form)
+    try:
+        _row, unit_id, label, waiting = parcels.check_pickup_code(current_actor(), unit_label=label, code=code,
+                                                                  place=_place())
+    except throttle.WrongCode as error:
+        db.session.commit()  # the wrong guess counts
+        show_domain_error(form, error)
+        return _pickup_page(form, status=422)
+    except DomainError as error:
+        show_domain_error(form, error)
+        return _pickup_page(form, status=error.status_code)
+    found = {"unit_id": unit_id, "label": label, "parcels": waiting,
+             "household": parcels.household_names(unit_id, today())}
+    return _pickup_page(PickupForm(formdata=None), handover=_handover_form(label, code, unit_id), found=found)
+
+
+@bp.route("/parcels/hand-over", methods=["POST"])
+@staff_permission(Permission.HANDLE_COUNTER)
+def hand_over_parcels():
+    """Hand the ticked parcels over; the code is used up."""
+    form = HandOverForm()
+    parcel_ids = [int(v) for v in request.form.getlist("parcel_ids") if v.isdigit()]
+    try:
+        handed, label = parcels.hand_over(
+            current_actor(), unit_label=form.unit_label.data, code=form.code.data, parcel_ids=parcel_ids,
+            recipient=form.recipient.data, name=form.name.data, id_last4=form.id_last4.data,
+            authorisation_id=form.authorisation_id.data or None, place=_place())
+        db.session.commit()
+    except throttle.WrongCode as error:
+        db.session.commit()
+        flash(str(error.message), "error")
+        return redirect(url_for("staff.pick_up_parcels"), code=303)
+    except DomainError as error:
+        db.session.rollback()
+        try:
+            _row, unit_id, label, waiting = parcels.check_pickup_code(
+                current_actor(), unit_label=form.unit_label.data, code=form.code.data, place=_place())
+        except DomainError as again:  # the code stopped working meanwhile
+            db.session.commit()
+            flash(str(again.message), "error")
+            return redirect(url_for("staff.pick_up_parcels"), code=303)
+        handover = _handover_form(label, form.code.data, unit_id, data=request.form)
+        show_domain_error(handover, error)
+        found = {"unit_id": unit_id, "label": label, "parcels": waiting, "checked": set(parcel_ids),
+                 "household": parcels.household_names(unit_id, today())}
+        return _pickup_page(PickupForm(formdata=None), handover=handover, found=found, status=422)
+    flash(_("%(count)s parcel(s) of %(unit)s handed over.", count=len(handed), unit=label), "success")
+    return redirect(url_for("staff.pick_up_parcels"), code=303)
+
+
+# Alarms and the day's counts -------------------------------------------------------------------------
+
+
+@bp.route("/parcels/alerts/<int:alert_id>/acknowledge", methods=["POST"])
+@staff_permission(Permission.HANDLE_COUNTER)
+def acknowledge_alert(alert_id):
+    """Mark a wrong-code alarm as seen."""
+    throttle.acknowledge_alert(current_actor(), alert_id)
+    db.session.commit()
+    return redirect(url_for("staff.log_parcels"), code=303)
+
+
+@bp.route("/parcels/report")
+@staff_permission(Permission.HANDLE_COUNTER)
+def counter_report():
+    """The counter's day: parcels in, out, returned, waiting and overdue; storage and loans open and overdue."""
+    day = today()
+    try:
+        from datetime import date
+
+        if request.args.get("day"):
+            day = date.fromisoformat(request.args["day"])
+    except ValueError:
+        abort(404)
+    prop = register.get_property()
+    return render_template("staff/parcels/report.html", day=day, counts=queries.day_counts(prop.id, day, utcnow()),
+                           aging=queries.aging_counts(prop.id, utcnow()),
+                           is_manager=can(current_user.role, Permission.VIEW_BOARD))

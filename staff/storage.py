@@ -1,0 +1,136 @@
+"""Small items left at the desk (小件物品寄存, SOP 18): take one in and give the claim code, find one by its
+code and hand it over, see what is on the shelf and what is past its expiry."""
+
+import os
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from domain.accounts.roles import Permission
+from domain.clock import today
+from domain.errors import DomainError
+from domain.parcels import storage
+from domain.parcels.services import unit_label
+from domain.property import services as register
+from domain.throttle import services as throttle
+from domain.tickets.uploads import stored_path
+from extensions import db
+from staff import bp
+from staff.counter_forms import ClaimForm, ReasonForm, ReleaseForm, StoreItemForm
+from web.auth import current_actor, staff_permission
+from web.forms import show_domain_error
+
+
+def _storage_page(form, *, issued=None, status=200):
+    """The intake form, the code just issued (shown once), and the shelf."""
+    prop = register.get_property()
+    overdue = request.args.get("overdue") == "1"
+    return render_template("staff/storage/index.html", form=form, issued=issued, overdue=overdue,
+                           rows=storage.shelf(prop.id, today=today(), overdue_only=overdue),
+                           released=storage.recently_released(prop.id), today=today(),
+                           claim_form=ClaimForm(formdata=None)), status
+
+
+@bp.route("/storage/", methods=["GET", "POST"])
+@staff_permission(Permission.HANDLE_COUNTER)
+def store_item():
+    """Take an item in: the claim code is shown once, to write on the slip for the depositor."""
+    form = StoreItemForm()
+    if request.method == "GET":
+        form.days.data = form.days.data or int(current_app.config["STORAGE_DAYS"])
+    if form.validate_on_submit():
+        try:
+            item, code = storage.store_item(
+                current_actor(), unit_label=form.unit_label.data, description=form.description.data,
+                depositor_name=form.depositor_name.data, depositor_phone=form.depositor_phone.data,
+                by_visitor=form.by_visitor.data, collector_name=form.collector_name.data, days=form.days.data,
+                photo=form.photo.data)
+            db.session.commit()
+            # Shown on this response only: the code is stored hashed and cannot be shown again.
+            response = render_template("staff/storage/issued.html", item=item, code=code,
+                                       unit_label=unit_label(item.unit_id))
+            return response, 201, {"Cache-Control": "no-store"}
+        except DomainError as error:
+            show_domain_error(form, error)
+    return _storage_page(form, status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/storage/claim", methods=["GET", "POST"])
+@staff_permission(Permission.HANDLE_COUNTER)
+def claim_item():
+    """Find an item by the claim code the collector brings; then record who takes it."""
+    form = ClaimForm()
+    if not form.validate_on_submit():
+        return render_template("staff/storage/claim.html", form=form, item=None), (
+            422 if request.method == "POST" else 200)
+    try:
+        item = storage.find_by_code(current_actor(), property_id=register.get_property().id, code=form.code.data,
+                                    place=throttle.place_of(current_actor()))
+    except DomainError as error:
+        db.session.commit()  # a wrong code counts
+        show_domain_error(form, error)
+        return render_template("staff/storage/claim.html", form=form, item=None), error.status_code
+    release = ReleaseForm(formdata=None, code=form.code.data, item_id=item.id)
+    return render_template("staff/storage/claim.html", form=ClaimForm(formdata=None), item=item, release=release,
+                           unit_label=unit_label(item.unit_id))
+
+
+@bp.route("/storage/release", methods=["POST"])
+@staff_permission(Permission.HANDLE_COUNTER)
+def release_item():
+    """Hand the item over to the person with its code."""
+    form = ReleaseForm()
+    item_id = int(form.item_id.data) if (form.item_id.data or "").isdigit() else 0
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(next(iter(form.errors.values()))[0], field=next(iter(form.errors)))
+        storage.release_item(current_actor(), property_id=register.get_property().id, item_id=item_id,
+                             code=form.code.data, name=form.name.data, id_last4=form.id_last4.data,
+                             place=throttle.place_of(current_actor()))
+        db.session.commit()
+    except throttle.WrongCode as error:
+        db.session.commit()
+        flash(str(error.message), "error")
+        return redirect(url_for("staff.claim_item"), code=303)
+    except DomainError as error:
+        show_domain_error(form, error)
+        item = storage.get_item(item_id) if item_id else None
+        if item is None:
+            abort(404)
+        return render_template("staff/storage/claim.html", form=ClaimForm(formdata=None), item=item, release=form,
+                               unit_label=unit_label(item.unit_id)), 422
+    flash(_("Handed over."), "success")
+    return redirect(url_for("staff.store_item"), code=303)
+
+
+@bp.route("/storage/<int:item_id>/void", methods=["POST"])
+@staff_permission(Permission.HANDLE_COUNTER)
+def void_stored_item(item_id):
+    """Void an item logged by mistake, with the reason."""
+    form = ReasonForm(prefix=f"void{item_id}")
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_("Give the reason."), field="note")
+        storage.void_item(current_actor(), item_id, form.note.data)
+        db.session.commit()
+        flash(_("Voided."), "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    return redirect(url_for("staff.store_item"), code=303)
+
+
+@bp.route("/storage/<int:item_id>/photo")
+@staff_permission(Permission.HANDLE_COUNTER)
+def stored_item_photo(item_id):
+    """The photo taken when the item was left (private: served to the desk only)."""
+    item = storage.get_item(item_id)
+    if not item.photo_name:
+        abort(404)
+    path = stored_path(item.photo_name, preview=request.args.get("size") != "full")
+    if not os.path.exists(path):
+        abort(404)
+    kind = "image/jpeg" if path.endswith(".preview.jpg") else item.photo_type
+    response = send_file(path, mimetype=kind, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
