@@ -65,10 +65,11 @@ def log_parcels():
             return render_page("staff/parcels/intake.html", "staff/parcels/_intake_logged.html", form=fresh,
                                logged=logged, label=label, message=message, carriers=_carrier_labels(),
                                trigger="parcelLogged")
-    status = 422 if request.method == "POST" else 200
     if request.method == "POST" and is_fragment_request():
+        # htmx swaps only 2xx answers: the form comes back with its messages and what was typed.
         return render_page("staff/parcels/intake.html", "staff/parcels/_intake_form.html", form=form,
-                           carriers=_carrier_labels(), status=status)
+                           carriers=_carrier_labels())
+    status = 422 if request.method == "POST" else 200
     prop = register.get_property()
     return render_page("staff/parcels/intake.html", form=form, status=status, carriers=_carrier_labels(),
                        rows=queries.logged_since(prop.id, _start_of_today()),

@@ -93,3 +93,43 @@ def create_bill(unit, total_fen=22375, period=date(2026, 10, 1), due_date=date(2
     db.session.add(bill)
     db.session.commit()
     return bill
+
+
+def create_parcel(unit, tracking_number=None, *, carrier="sf", shelf="A1", arrived_at=None, status="waiting",
+                  notified_at=None):
+    """A parcel for `unit` put straight on the shelf (no audit entry, no notice), arrived `arrived_at` (now)."""
+    from domain.clock import utcnow
+    from domain.parcels.models import Parcel, ParcelStatus
+
+    parcel = Parcel(property_id=unit.building.property_id, unit_id=unit.id,
+                    tracking_number=tracking_number or f"SF{next(_seq):010d}", carrier=carrier, shelf=shelf,
+                    status=ParcelStatus(status), arrived_at=arrived_at or utcnow(), notified_at=notified_at)
+    db.session.add(parcel)
+    db.session.commit()
+    return parcel
+
+
+def create_lendable(prop, name="折叠梯", quantity=2, deposit_fen=10000, loan_hours=24, is_active=True):
+    """An item of the lending catalogue."""
+    from domain.parcels.models import LendableItem
+
+    item = LendableItem(property_id=prop.id, name=name, quantity=quantity, deposit_fen=deposit_fen,
+                        loan_hours=loan_hours, is_active=is_active)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def create_loan(item, unit, *, borrower_name="借用人", due_at=None, lent_at=None, deposit_fen=0):
+    """One of `item` lent out to `unit` (due in a day unless `due_at` says otherwise)."""
+    from datetime import timedelta
+
+    from domain.clock import utcnow
+    from domain.parcels.models import Loan
+
+    lent_at = lent_at or utcnow()
+    loan = Loan(property_id=item.property_id, item_id=item.id, unit_id=unit.id, borrower_name=borrower_name,
+                lent_at=lent_at, due_at=due_at or lent_at + timedelta(days=1), deposit_fen=deposit_fen)
+    db.session.add(loan)
+    db.session.commit()
+    return loan

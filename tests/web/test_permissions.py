@@ -16,7 +16,9 @@ from domain.tickets.models import Callback, Department, Handover, ResidentVisit,
 from domain.payments.services import record_desk_payment
 from domain.announcements.models import Announcement
 from domain.clock import utcnow
+from domain.parcels.models import LendableItem, Loan, Parcel, StoredItem
 from domain.property.models import Occupancy
+from domain.throttle.models import DeskAlert
 from extensions import db
 from tests import builders
 
@@ -32,6 +34,8 @@ READERS = FINANCE | {Role.ENGINEERING}
 RECORDERS = KEEPERS | {Role.SECURITY, Role.ENGINEERING, Role.CLEANING}
 ENGINEERING_QUEUE = frozenset({Role.ENGINEERING, Role.MANAGER})
 BOARD = frozenset({Role.MANAGER, Role.ASSISTANT})
+COUNTER = KEEPERS | {Role.SECURITY}
+LENDING_LIST = frozenset({Role.MANAGER, Role.FRONTDESK})
 
 #: endpoint -> (method, URL template, roles that may use it)
 TABLE = {
@@ -116,9 +120,29 @@ TABLE = {
     "staff.service_levels": ("GET", "/staff/service-levels", MANAGER),
     "staff.create_service_item": ("POST", "/staff/service-items", MANAGER),
     "staff.update_service_item": ("POST", "/staff/service-items/{service_item}", MANAGER),
+    "staff.log_parcels": ("GET", "/staff/parcels/", COUNTER),
+    "staff.suggest_units": ("GET", "/staff/parcels/units?unit_label=1", COUNTER),
+    "staff.list_waiting_parcels": ("GET", "/staff/parcels/waiting", COUNTER),
+    "staff.show_parcel": ("GET", "/staff/parcels/{parcel}", COUNTER),
+    "staff.return_parcel": ("POST", "/staff/parcels/{parcel}/return", COUNTER),
+    "staff.void_parcel": ("POST", "/staff/parcels/{parcel}/void", COUNTER),
+    "staff.pick_up_parcels": ("GET", "/staff/parcels/pickup", COUNTER),
+    "staff.hand_over_parcels": ("POST", "/staff/parcels/hand-over", COUNTER),
+    "staff.acknowledge_alert": ("POST", "/staff/parcels/alerts/{alert}/acknowledge", COUNTER),
+    "staff.counter_report": ("GET", "/staff/parcels/report", COUNTER),
+    "staff.store_item": ("GET", "/staff/storage/", COUNTER),
+    "staff.claim_item": ("GET", "/staff/storage/claim", COUNTER),
+    "staff.release_item": ("POST", "/staff/storage/release", COUNTER),
+    "staff.void_stored_item": ("POST", "/staff/storage/{stored_item}/void", COUNTER),
+    "staff.stored_item_photo": ("GET", "/staff/storage/{stored_item}/photo", COUNTER),
+    "staff.lend_item": ("GET", "/staff/lending/", COUNTER),
+    "staff.return_loan": ("POST", "/staff/lending/{loan}/return", COUNTER),
+    "staff.void_loan": ("POST", "/staff/lending/{loan}/void", COUNTER),
+    "staff.list_lendables": ("GET", "/staff/lending/items", LENDING_LIST),
+    "staff.edit_lendable": ("GET", "/staff/lending/items/{lendable}", LENDING_LIST),
 }
 SIGN_IN_ROUTES = {"staff.login", "staff.logout"}
-PORTAL_ROUTES = ["/portal/", "/portal/profile", "/portal/password"]
+PORTAL_ROUTES = ["/portal/", "/portal/profile", "/portal/password", "/portal/parcels"]
 
 
 @pytest.fixture
@@ -147,8 +171,19 @@ def ids(prop):
                         items={"tickets": [], "callbacks": [], "more": {"tickets": 0, "callbacks": 0}})
     item = ServiceItem(property_id=prop.id, name="疏通下水道", price_fen=5000, department=Department.ENGINEERING)
     db.session.add_all([photo, callback, visit, handover, item])
+    parcel = Parcel(property_id=prop.id, unit_id=unit.id, tracking_number="SF0001", carrier="sf")
+    stored = StoredItem(property_id=prop.id, unit_id=unit.id, description="伞", depositor_name="王", code_hash="x",
+                        expires_on=date(2030, 1, 1))
+    lendable = LendableItem(property_id=prop.id, name="梯子", quantity=1)
+    alert = DeskAlert(scope="parcel_code", place="x", message="")
+    db.session.add_all([parcel, stored, lendable, alert])
+    db.session.flush()
+    loan = Loan(property_id=prop.id, item_id=lendable.id, unit_id=unit.id, borrower_name="王",
+                due_at=utcnow() + timedelta(days=1))
+    db.session.add(loan)
     db.session.commit()
     return {
+        "parcel": parcel.id, "stored_item": stored.id, "lendable": lendable.id, "loan": loan.id, "alert": alert.id,
         "ticket": ticket.id, "photo": photo.id, "callback": callback.id, "visit": visit.id, "handover": handover.id,
         "service_item": item.id,
         "payment": payment.id, "charge": charge.id, "run": run.id,
