@@ -1,13 +1,15 @@
 """Parcels at the desk (快递代收): intake at scanner speed, the waiting shelf with its aging, pickup by code or
 QR, return to the carrier, voiding a mistake, the desk's alarms and the day's counts."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from datetime import date, timedelta
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from domain.accounts.roles import Permission, can
 from domain.clock import today, utcnow
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidTransition
 from domain.parcels import codes, queries
 from domain.parcels import services as parcels
 from domain.parcels.models import Parcel
@@ -60,15 +62,17 @@ def log_parcels():
             if not is_fragment_request():
                 flash(message, "success")
                 return redirect(url_for("staff.log_parcels"), code=303)
-            # The next parcel: same carrier and shelf, empty number and unit, cursor in the number field.
-            fresh = ParcelIntakeForm(formdata=None, carrier=form.carrier.data, shelf=form.shelf.data)
-            return render_page("staff/parcels/intake.html", "staff/parcels/_intake_logged.html", form=fresh,
-                               logged=logged, label=label, message=message, carriers=_carrier_labels(),
-                               trigger="parcelLogged")
+            # Only the message and the new rows travel back: the page's script empties the number and unit
+            # fields on "parcelLogged" and puts the cursor back in the number field for the next parcel.
+            return render_page("staff/parcels/intake.html", "staff/parcels/_intake_logged.html", logged=logged,
+                               label=label, message=message, carriers=_carrier_labels(), trigger="parcelLogged")
     if request.method == "POST" and is_fragment_request():
-        # htmx swaps only 2xx answers: the form comes back with its messages and what was typed.
-        return render_page("staff/parcels/intake.html", "staff/parcels/_intake_form.html", form=form,
-                           carriers=_carrier_labels())
+        # The whole form comes back in place of the old one, with its messages and what was typed (htmx swaps
+        # only 2xx answers, hence 200).
+        response = render_page("staff/parcels/intake.html", "staff/parcels/_intake_form.html", form=form,
+                               carriers=_carrier_labels())
+        response.headers["HX-Retarget"], response.headers["HX-Reswap"] = "#intake-form", "outerHTML"
+        return response
     status = 422 if request.method == "POST" else 200
     prop = register.get_property()
     return render_page("staff/parcels/intake.html", form=form, status=status, carriers=_carrier_labels(),
@@ -94,17 +98,20 @@ def list_waiting_parcels():
     """Parcels on the shelf, oldest first, by aging bucket (0-3, 3-7, 7-15, 15+ days) or by tracking number/unit."""
     prop, now = register.get_property(), utcnow()
     bucket = request.args.get("bucket") if request.args.get("bucket") in BUCKET_KEYS else None
+    overdue = request.args.get("overdue") == "1" and not bucket
     after = request.args.get("after", "")
-    rows, next_after = queries.waiting_shelf(prop.id, now=now, q=request.args.get("q", ""), bucket=bucket,
-                                             after=int(after) if after.isdigit() else None)
+    rows, next_after = queries.waiting_shelf(
+        prop.id, now=now, q=request.args.get("q", ""), bucket=bucket, after=int(after) if after.isdigit() else None,
+        older_than=timedelta(days=int(current_app.config["PARCEL_REMIND_DAYS"])) if overdue else None)
     return render_page("staff/parcels/waiting.html", "staff/parcels/_waiting_rows.html", rows=rows,
-                       next_after=next_after, bucket=bucket, buckets=BUCKET_KEYS, aging=queries.aging_counts(prop.id, now),
+                       next_after=next_after, bucket=bucket, overdue=overdue, buckets=BUCKET_KEYS, aging=queries.aging_counts(prop.id, now),
                        q=request.args.get("q", ""), carriers=_carrier_labels(), now=now)
 
 
-def _parcel_page(parcel, *, return_form=None, void_form=None, status=200):
+def _parcel_page(parcel, *, return_form=None, void_form=None, error=None, status=200):
     """One parcel with its history and, while it waits, the return and void forms."""
     return render_template("staff/parcels/show.html", parcel=parcel, unit_label=parcels.unit_label(parcel.unit_id),
+                           error=error,
                            carriers=_carrier_labels(), recipients=parcels.RECIPIENT_LABELS,
                            return_form=return_form or ReasonForm(prefix="return", formdata=None),
                            void_form=void_form or ReasonForm(prefix="void", formdata=None)), status
@@ -129,6 +136,9 @@ def return_parcel(parcel_id):
             db.session.commit()
             flash(_("Returned to the carrier."), "success")
             return redirect(url_for("staff.show_parcel", parcel_id=parcel.id), code=303)
+        except InvalidTransition as error:  # picked up or voided meanwhile: the form is gone from the page
+            db.session.rollback()
+            return _parcel_page(db.get_or_404(Parcel, parcel_id), error=str(error.message), status=409)
         except DomainError as error:
             show_domain_error(form, error)
     return _parcel_page(db.get_or_404(Parcel, parcel_id), return_form=form, status=422)
@@ -146,6 +156,9 @@ def void_parcel(parcel_id):
             db.session.commit()
             flash(_("Voided."), "success")
             return redirect(url_for("staff.show_parcel", parcel_id=parcel.id), code=303)
+        except InvalidTransition as error:
+            db.session.rollback()
+            return _parcel_page(db.get_or_404(Parcel, parcel_id), error=str(error.message), status=409)
         except DomainError as error:
             show_domain_error(form, error)
     return _parcel_page(db.get_or_404(Parcel, parcel_id), void_form=form, status=422)
@@ -251,8 +264,6 @@ def counter_report():
     """The counter's day: parcels in, out, returned, waiting and overdue; storage and loans open and overdue."""
     day = today()
     try:
-        from datetime import date
-
         if request.args.get("day"):
             day = date.fromisoformat(request.args["day"])
     except ValueError:

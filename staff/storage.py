@@ -69,7 +69,9 @@ def claim_item():
     except DomainError as error:
         db.session.commit()  # a wrong code counts
         show_domain_error(form, error)
-        return render_template("staff/storage/claim.html", form=form, item=None), error.status_code
+        # A wrong code is a form error (422), as at the parcel pickup; a lock-out keeps its 429.
+        return render_template("staff/storage/claim.html", form=form, item=None), (
+            422 if isinstance(error, throttle.WrongCode) else error.status_code)
     release = ReleaseForm(formdata=None, code=form.code.data, item_id=item.id)
     return render_template("staff/storage/claim.html", form=ClaimForm(formdata=None), item=item, release=release,
                            unit_label=unit_label(item.unit_id))

@@ -23,13 +23,22 @@ _executor_pid = None
 _executor_lock = threading.Lock()
 
 
-def after_commit(job, *args):
-    """Run `job(*args)` after the current transaction commits (never if it rolls back)."""
-    db.session.info.setdefault(_SESSION_KEY, []).append((job, args))
+def after_commit(job, *args, coalesce=False):
+    """Run `job(*args)` after the current transaction commits (never if it rolls back).
+
+    With `coalesce`, a job that is already waiting to run is not queued again: a job that sweeps up all pending
+    work (the parcel notices) then runs once for many commits instead of once each.
+    """
+    db.session.info.setdefault(_SESSION_KEY, []).append((job, args, coalesce))
+
+
+#: Jobs (function, args) queued in this process and not started yet, for `coalesce`.
+_waiting = set()
 
 
 def _run(app, job, args):
     """Run one job in a fresh application context; log, never raise."""
+    _waiting.discard((job, args))  # from now on, a new commit queues the job again
     with app.app_context():
         try:
             job(*args)
@@ -64,12 +73,15 @@ def _start_jobs(session):
         return
     app = current_app._get_current_object()
     mode = app.config.get("JOBS_MODE", "thread")
-    for job, args in jobs:
+    for job, args, coalesce in jobs:
         if mode == "inline":
             _run(app, job, args)
         elif mode == "defer":
-            app.extensions.setdefault("deferred_jobs", []).append((job, args))
-        else:
+            deferred = app.extensions.setdefault("deferred_jobs", [])
+            if not (coalesce and (job, args) in deferred):
+                deferred.append((job, args))
+        elif not (coalesce and (job, args) in _waiting):
+            _waiting.add((job, args))
             _background().submit(_run, app, job, args)
 
 

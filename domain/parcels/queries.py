@@ -30,26 +30,28 @@ def bucket_bounds(bucket, now):
     return None
 
 
-def waiting_shelf(property_id, *, now, q="", bucket=None, after=None, limit=50):
-    """Waiting parcels, oldest first, with the unit's label; filtered by a tracking number or unit, and by aging
-    bucket. Returns (rows, the id to continue after or None)."""
+def waiting_shelf(property_id, *, now, q="", bucket=None, older_than=None, after=None, limit=50):
+    """Waiting parcels, oldest first, with the unit's label; filtered by a tracking number or unit, by aging
+    bucket, or to those waiting `older_than` (a timedelta) or longer. Returns (rows, the id to continue after)."""
     query = (select(Parcel.id, Parcel.tracking_number, Parcel.carrier, Parcel.shelf, Parcel.arrived_at,
                     Parcel.notified_at, Parcel.unit_id, _LABEL)
              .join(Unit, Unit.id == Parcel.unit_id).join(Building, Building.id == Unit.building_id)
              .where(Parcel.property_id == property_id, Parcel.status == ParcelStatus.WAITING))
-    q = (q or "").strip().upper().replace(" ", "")
+    q = (q or "").strip().replace(" ", "")
     if q:
         code, dash, number = q.partition("-")
         if dash:
             query = query.where(Building.code == code, Unit.number == number)
-        else:
-            query = query.where((Parcel.tracking_number.contains(q, autoescape=True)) | (Unit.number == q))
+        else:  # tracking numbers are stored upper-case
+            query = query.where((Parcel.tracking_number.contains(q.upper(), autoescape=True)) | (Unit.number == q))
     bounds = bucket_bounds(bucket, now) if bucket else None
     if bounds:
         oldest, newest = bounds
         query = query.where(Parcel.arrived_at <= newest)
         if oldest is not None:
             query = query.where(Parcel.arrived_at > oldest)
+    if older_than is not None:
+        query = query.where(Parcel.arrived_at <= now - older_than)
     if after:
         query = query.where(Parcel.id > after)
     rows = db.session.execute(query.order_by(Parcel.id).limit(limit + 1)).all()

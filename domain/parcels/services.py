@@ -3,12 +3,13 @@ collectors, reminders, return to the carrier, and voiding a mistaken entry."""
 
 import re
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from domain.accounts.models import User
@@ -47,6 +48,16 @@ _UNIT_BY_LABEL = (select(Unit.id, Building.property_id, Building.code, Unit.numb
 #: The same by the unit number alone (taken when only one building has that number).
 _UNIT_BY_NUMBER = (select(Unit.id, Building.property_id, Building.code, Unit.number).join(Building)
                    .where(Unit.number == bindparam("number")).limit(2))
+
+
+class LoggedParcel(NamedTuple):
+    """A parcel just logged, as the intake page shows it (no ORM object to refresh after the commit)."""
+
+    id: int
+    tracking_number: str
+    carrier: str
+    shelf: str
+    arrived_at: datetime
 
 
 def normalise_tracking(text):
@@ -100,9 +111,9 @@ def log_parcels(actor, *, unit_label, entries, now=None):
     """Log arriving parcels for one unit: `entries` are (tracking number, carrier, shelf). One intake is one
     audit entry; the residents are told after the commit, off the request.
 
-    At most 3 SQL statements (the unit, the parcels, the audit entry) whatever the number of parcels. A
-    tracking number already waiting on the shelf is refused, and so is the same number twice in one batch.
-    Returns (the new parcels, the unit's label).
+    Three SQL statements (the unit, the parcels, the audit entry) whatever the number of parcels. A tracking
+    number already waiting on the shelf is refused, and so is the same number twice in one batch.
+    Returns (the new parcels as LoggedParcel, the unit's label).
     """
     require(actor, Permission.HANDLE_COUNTER)
     if not entries:
@@ -120,36 +131,48 @@ def log_parcels(actor, *, unit_label, entries, now=None):
         rows.append((number, carrier, (shelf or "").strip().upper()[:16]))
     unit_id, property_id, label = find_unit(unit_label)
     now = now or utcnow()
-    parcels = [Parcel(property_id=property_id, unit_id=unit_id, tracking_number=number, carrier=carrier, shelf=shelf,
-                      status=ParcelStatus.WAITING, arrived_at=now, logged_by_id=actor.user_id)
-               for number, carrier, shelf in rows]
-    db.session.add_all(parcels)
+    values = [{"property_id": property_id, "unit_id": unit_id, "tracking_number": number, "carrier": carrier,
+               "shelf": shelf, "status": ParcelStatus.WAITING, "arrived_at": now, "logged_by_id": actor.user_id}
+              for number, carrier, shelf in rows]
     try:
-        db.session.flush()
+        # One INSERT ... RETURNING for the whole batch (the ORM would send one statement per parcel).
+        # RETURNING order is not guaranteed on every database: match the ids back by tracking number.
+        returned = dict(db.session.execute(insert(Parcel).returning(Parcel.tracking_number, Parcel.id), values).all())
     except IntegrityError:
-        db.session.rollback()  # the flush failed: nothing of this intake is kept
+        db.session.rollback()  # nothing of this intake is kept
         waiting = db.session.scalars(select(Parcel.tracking_number).where(
             Parcel.property_id == property_id, Parcel.status == ParcelStatus.WAITING,
             Parcel.tracking_number.in_(seen))).all()
         raise Conflict(_l("%(number)s is already waiting on the shelf.", number=", ".join(sorted(waiting)) or "?"),
                        field="tracking_number") from None
-    record(actor, "parcel.log", object_type="parcels", object_id=parcels[0].id,
-           summary=f"{label}: " + ", ".join(p.tracking_number for p in parcels))
-    after_commit(notify_arrivals, [p.id for p in parcels])
-    return parcels, label
+    logged = [LoggedParcel(id=returned[row["tracking_number"]],
+                           **{k: v for k, v in row.items() if k in LoggedParcel._fields[1:]}) for row in values]
+    ids = [p.id for p in logged]
+    record(actor, "parcel.log", object_type="parcels", object_id=ids[0],
+           summary=f"{label}: " + ", ".join(p.tracking_number for p in logged))
+    after_commit(notify_pending, coalesce=True)
+    return logged, label
 
 
 # Telling the residents and pickup codes ------------------------------------------------------------
 
 
-def _household(unit_id, today):
-    """The unit's current residents with their e-mail and language: [(resident id, e-mail, locale)]."""
-    return db.session.execute(
-        select(Resident.id, Resident.email, User.locale).join(Occupancy, Occupancy.resident_id == Resident.id)
-        .outerjoin(User, User.id == Resident.user_id)
-        .where(Occupancy.unit_id == unit_id, Occupancy.start_date <= today,
-               (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today))
+def _current_occupancy(today):
+    """SQL condition: an occupancy that covers `today`."""
+    return (Occupancy.start_date <= today) & ((Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today))
+
+
+def _households(unit_ids, today):
+    """{unit id: [(resident id, e-mail, locale)]} of the units' current residents, in one statement."""
+    rows = db.session.execute(
+        select(Occupancy.unit_id, Resident.id, Resident.email, User.locale)
+        .join(Resident, Resident.id == Occupancy.resident_id).outerjoin(User, User.id == Resident.user_id)
+        .where(Occupancy.unit_id.in_(unit_ids), _current_occupancy(today))
     ).all()
+    households = defaultdict(list)
+    for unit_id, resident_id, email, locale in rows:
+        households[unit_id].append((resident_id, email, locale))
+    return households
 
 
 def issue_pickup_code(unit_id, now=None):
@@ -160,55 +183,95 @@ def issue_pickup_code(unit_id, now=None):
                                                 PickupCode.revoked_at.is_(None)).values(revoked_at=now))
     code = codes.new_code()
     expires_at = now + timedelta(days=int(current_app.config["PARCEL_CODE_DAYS"]))
-    db.session.add(PickupCode(unit_id=unit_id, code_hash=codes.code_hash("pickup", unit_id, code), created_at=now,
-                              expires_at=expires_at))
-    db.session.flush()
+    db.session.execute(insert(PickupCode).values(unit_id=unit_id, code_hash=codes.code_hash("pickup", unit_id, code),
+                                                 created_at=now, expires_at=expires_at))
     return code, expires_at
 
 
-def tell_household(unit_id, message, subject, *, mail_body=None, today):
-    """Notify the unit's residents in the portal and, with an e-mail address, by e-mail, each in their language."""
-    from domain.tickets.models import Notification
-
-    for resident_id, email, locale in _household(unit_id, today):
+def _notices(household, message, subject, mail_body=None):
+    """In-app notices (rows to insert) for a household, and their e-mails queued, each in the resident's language."""
+    rows = []
+    for resident_id, email, locale in household:
         with force_locale(locale or "zh_Hans_CN"):
             text = str(message)
-            db.session.add(Notification(resident_id=resident_id, message=text))
+            rows.append({"resident_id": resident_id, "message": text})
             if email:
                 queue_mail(email, str(subject), str(mail_body) if mail_body is not None else text)
+    return rows
+
+
+def _insert_notices(rows, now):
+    """Insert in-app notices in one statement."""
+    from domain.tickets.models import Notification
+
+    if rows:
+        db.session.execute(insert(Notification), [{**row, "created_at": now} for row in rows])
+
+
+def tell_household(unit_id, message, subject, *, mail_body=None, today, now=None):
+    """Notify the unit's residents in the portal and, with an e-mail address, by e-mail, each in their language."""
+    _insert_notices(_notices(_households([unit_id], today).get(unit_id, []), message, subject, mail_body),
+                    now or utcnow())
 
 
 def notify_arrivals(parcel_ids, now=None):
-    """Tell the residents of each unit that parcels arrived, with a fresh pickup code by e-mail.
+    """Tell the residents of each unit that parcels arrived: in the portal, and by e-mail with a fresh pickup code
+    where someone has an address (and mail is set up). Without anyone to mail, codes are left alone: the resident
+    gets one in the portal, and a code they already hold keeps working.
 
-    Idempotent: parcels already notified, or no longer waiting, are skipped (the sweep may run it again).
+    Idempotent: parcels already notified, or no longer waiting, are skipped (the sweep may run it again). A batch
+    costs four statements plus two per unit whose code is mailed.
     """
+    from domain.notify.mail import mail_configured
+
+    if not parcel_ids:
+        return 0
     now = now or utcnow()
-    parcels = db.session.scalars(select(Parcel).where(Parcel.id.in_(parcel_ids), Parcel.notified_at.is_(None),
-                                                      Parcel.status == ParcelStatus.WAITING)).all()
+    parcels = db.session.execute(
+        select(Parcel.id, Parcel.unit_id, Parcel.carrier, Parcel.shelf, Building.code, Unit.number)
+        .join(Unit, Unit.id == Parcel.unit_id).join(Building, Building.id == Unit.building_id)
+        .where(Parcel.id.in_(parcel_ids), Parcel.notified_at.is_(None), Parcel.status == ParcelStatus.WAITING)
+    ).all()
+    if not parcels:
+        return 0
     by_unit = defaultdict(list)
     for parcel in parcels:
         by_unit[parcel.unit_id].append(parcel)
     today = now.astimezone(property_zone()).date()
+    households = _households(list(by_unit), today)
+    mailing = mail_configured()
+    notices, told = [], []
     for unit_id, arrived in by_unit.items():
-        if not _household(unit_id, today):
-            continue  # nobody lives there (yet): the desk sees it among the waiting parcels
-        label = unit_label(unit_id)
-        code, expires_at = issue_pickup_code(unit_id, now)
+        household = households.get(unit_id)
+        if not household:
+            continue  # nobody lives there (yet): the desk sees it among the waiting parcels, "not told"
+        told += [p.id for p in arrived]
+        label = f"{arrived[0].code}-{arrived[0].number}"
         carriers = ", ".join(sorted({str(CARRIERS[p.carrier]) for p in arrived}))
         shelves = ", ".join(sorted({p.shelf for p in arrived if p.shelf})) or "-"
         message = _l("%(count)s parcel(s) for %(unit)s arrived at the service desk (%(carriers)s; shelf %(shelves)s). "
                      "Open Parcels in the portal for your pickup code.", count=len(arrived), unit=label,
                      carriers=carriers, shelves=shelves)
-        expires = expires_at.astimezone(property_zone()).strftime("%Y-%m-%d")
-        mail = _l("%(count)s parcel(s) for %(unit)s arrived at the service desk (%(carriers)s; shelf %(shelves)s).\n\n"
-                  "Pickup code: %(code)s (unit %(unit)s), valid until %(date)s or until used.\n"
-                  "Show it at the desk or the lobby kiosk.", count=len(arrived), unit=label, carriers=carriers,
-                  shelves=shelves, code=code, date=expires)
-        tell_household(unit_id, message, _l("Parcel for %(unit)s", unit=label), mail_body=mail, today=today)
-        for parcel in arrived:
-            parcel.notified_at = now
-    return len(parcels)
+        mail = None
+        if mailing and any(email for _id, email, _locale in household):
+            code, expires_at = issue_pickup_code(unit_id, now)
+            mail = _l("%(count)s parcel(s) for %(unit)s arrived at the service desk (%(carriers)s; shelf %(shelves)s)."
+                      "\n\nPickup code: %(code)s (unit %(unit)s), valid until %(date)s or until used.\n"
+                      "Show it at the desk or the lobby kiosk.", count=len(arrived), unit=label, carriers=carriers,
+                      shelves=shelves, code=code, date=expires_at.astimezone(property_zone()).strftime("%Y-%m-%d"))
+        notices += _notices(household, message, _l("Parcel for %(unit)s", unit=label), mail)
+    _insert_notices(notices, now)
+    if told:
+        db.session.execute(update(Parcel).where(Parcel.id.in_(told)).values(notified_at=now))
+    return len(told)
+
+
+def notify_pending():
+    """The after-commit job of the intake: tell residents of every parcel not notified yet (one batch for all the
+    intakes since the last run)."""
+    ids = db.session.scalars(select(Parcel.id).where(Parcel.status == ParcelStatus.WAITING,
+                                                     Parcel.notified_at.is_(None))).all()
+    return notify_arrivals(ids)
 
 
 def notify_unsent(now=None):

@@ -33,3 +33,18 @@
     }, 10000);
   }
 }());
+
+// Parcel intake: after a parcel is logged, empty the number and unit fields (carrier and shelf stay) and put
+// the cursor back in the number field, ready for the scanner.
+document.addEventListener("parcelLogged", function () {
+  "use strict";
+  var form = document.getElementById("intake-form");
+  if (!form) { return; }
+  ["tracking_number", "more", "unit_label"].forEach(function (name) {
+    if (form.elements[name]) { form.elements[name].value = ""; }
+  });
+  form.querySelectorAll(".error").forEach(function (el) { el.remove(); });
+  form.querySelectorAll(".has-error").forEach(function (el) { el.classList.remove("has-error"); });
+  form.querySelectorAll("[aria-invalid=true]").forEach(function (el) { el.setAttribute("aria-invalid", "false"); });
+  form.elements.tracking_number.focus();
+});

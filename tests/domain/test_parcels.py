@@ -44,6 +44,13 @@ def audit(action):
 
 
 @pytest.fixture(autouse=True)
+def counter_settings(app, monkeypatch):
+    """The counter's settings these tests assume, whatever the environment says."""
+    for key, value in {"PARCEL_CODE_DAYS": 14, "PARCEL_REMIND_DAYS": 3, "STORAGE_DAYS": 7}.items():
+        monkeypatch.setitem(app.config, key, value)
+
+
+@pytest.fixture(autouse=True)
 def deferred_jobs(app, monkeypatch):
     """Keep after-commit jobs (the arrival notice) instead of running them, so each test runs them on its clock."""
     monkeypatch.setitem(app.config, "JOBS_MODE", "defer")
@@ -132,10 +139,22 @@ def test_a_batch_for_one_unit_is_logged_in_one_audit_entry(desk, home):
     assert len(parcels) == 3
     assert {(p.unit_id, p.status, p.shelf, p.arrived_at, p.logged_by_id) for p in parcels} == {
         (unit.id, ParcelStatus.WAITING, "B2", T0, desk.user_id)}
+    assert all(db.session.get(Parcel, p.id).tracking_number == p.tracking_number for p in logged)
     entries = audit("parcel.log")
     assert len(entries) == 1
     assert entries[0].summary == "1-1203: SF12345678, JD0000000001, YT-777-888"
     assert entries[0].actor_id == desk.user_id
+
+
+def test_logging_takes_three_statements_whatever_the_number_of_parcels(desk, home, count_queries):
+    with count_queries() as one:
+        services.log_parcels(desk, unit_label="1-1203", entries=[("SF0000", "sf", "A1")], now=T0)
+        db.session.commit()
+    with count_queries() as many:
+        services.log_parcels(desk, unit_label="1-1203", entries=[(f"JD{n:04d}", "jd", "B1") for n in range(20)], now=T0)
+        db.session.commit()
+    assert one.count == many.count == 3, many.statements  # the unit, the parcels, the audit entry
+    assert count(Parcel) == 21
 
 
 def test_a_unit_number_only_one_building_has_is_enough(desk, home):
@@ -257,10 +276,10 @@ def test_the_residents_are_told_only_after_the_intake_commits(app, desk, home):
     assert count(Notification, Notification.resident_id == owner.id) == 1
     parcel = db.session.scalars(select(Parcel)).one()
     assert parcel.notified_at is not None
-    assert count(PickupCode, PickupCode.unit_id == unit.id) == 1
+    assert count(PickupCode, PickupCode.unit_id == unit.id) == 0  # no mail to carry one: the portal gives it
 
 
-def test_arrivals_notify_every_current_resident_of_the_unit_and_nobody_else(desk, prop, home, neighbour):
+def test_arrivals_notify_every_current_resident_of_the_unit_and_nobody_else(outbox, desk, prop, home, neighbour):
     unit, owner, husband = home
     former = builders.create_resident(prop, unit=None, name="前租客")
     db.session.add(Occupancy(unit=unit, resident=former, relation=Relation.TENANT, start_date=date(2020, 1, 1),
@@ -286,7 +305,7 @@ def test_notifying_again_changes_nothing(desk, home):
     assert services.notify_arrivals(ids, now=T0 + timedelta(minutes=5)) == 0
     assert services.notify_unsent(now=T0 + timedelta(minutes=5)) == 0
     db.session.commit()
-    assert count(Notification) == 2 and count(PickupCode) == 1
+    assert count(Notification) == 2 and count(PickupCode) == 0
     assert db.session.scalars(select(Parcel)).one().notified_at == T0
 
 
@@ -305,6 +324,18 @@ def test_a_parcel_for_an_empty_unit_waits_untold_and_without_a_code(desk, prop):
     db.session.commit()
     assert count(Notification) == 0 and count(PickupCode) == 0
     assert db.session.get(Parcel, parcel.id).notified_at is None
+
+
+def test_an_arrival_nobody_is_mailed_about_leaves_the_residents_code_working(desk, home):
+    unit, owner, _husband = home  # no MAIL_SERVER: the notice is in-app only
+    log(desk, "1-1203", "SF0001")
+    code, _expires, _label = services.code_for_resident(SYSTEM, owner.id, unit.id, allowed_units={unit.id}, now=T0)
+    db.session.commit()
+    later = log(desk, "1-1203", "JD0002", now=T0 + timedelta(minutes=10))  # while she walks down to the desk
+    services.notify_arrivals([p.id for p in later], now=T0 + timedelta(minutes=10))
+    db.session.commit()
+    _row, _unit_id, _label, waiting = check(desk, "1-1203", code, now=T0 + timedelta(minutes=12))
+    assert [p.tracking_number for p in waiting] == ["SF0001", "JD0002"]
 
 
 def test_the_sweep_tells_residents_of_parcels_whose_notice_never_went_out(desk, home):
@@ -506,7 +537,7 @@ def test_an_authorised_person_collects_under_their_own_name(desk, home):
 
 
 def test_an_authorised_pickup_needs_an_authorisation_of_that_unit(desk, home, neighbour):
-    unit, owner, _husband = home
+    unit, _owner, _husband = home
     their_unit, them = neighbour
     parcels = log(desk, "1-1203", "SF0001")
     theirs = services.authorise_collector(SYSTEM, resident_id=them.id, unit_id=their_unit.id,

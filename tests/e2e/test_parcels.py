@@ -1,0 +1,109 @@
+"""The desk logs parcels with the keyboard alone, the resident sees them with a QR code on the phone, and the desk
+hands them over by the code, in Chromium."""
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from domain.accounts.roles import Role
+from domain.parcels.models import Parcel, ParcelStatus
+from extensions import db
+from tests import builders
+from tests.e2e.conftest import shot
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_in_staff(page, live_server, username):
+    """Sign in to the console through the form."""
+    page.goto(f"{live_server}/staff/login")
+    page.fill("#login", username)
+    page.fill("#password", builders.PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url(f"{live_server}/staff/")
+
+
+def log_with_keyboard(desk, tracking, unit):
+    """Type a parcel as a clerk with a scanner does: number, Tab past the carrier, the unit, Tab, Enter."""
+    expect(desk.locator("#tracking_number")).to_be_focused()
+    desk.keyboard.type(tracking)
+    desk.keyboard.press("Tab")  # the carrier keeps the last choice
+    desk.keyboard.press("Tab")
+    desk.keyboard.type(unit)
+    desk.keyboard.press("Tab")  # the shelf keeps the last one
+    desk.keyboard.press("Enter")
+    expect(desk.locator("#logged-rows tr").filter(has_text=tracking)).to_have_count(1)
+
+
+def test_desk_logs_three_parcels_by_keyboard_and_hands_them_over_by_the_residents_code(live_server, page_factory, prop):
+    unit = builders.create_unit(number="1203", floor=12)
+    builders.create_unit(number="0801", floor=8)
+    builders.create_resident(prop, unit=unit, name="陈业主", phone="13800000001")
+    builders.create_staff(Role.FRONTDESK, username="frontdesk")
+
+    desk = page_factory()
+    sign_in_staff(desk, live_server, "frontdesk")
+    desk.goto(f"{live_server}/staff/parcels/")
+    expect(desk.locator("#tracking_number")).to_be_focused()
+    desk.keyboard.type("SF1000000001")
+    desk.keyboard.press("Tab")  # the carrier: SF Express is first
+    desk.keyboard.press("Tab")
+    desk.keyboard.type("1-1203")
+    desk.keyboard.press("Tab")
+    desk.keyboard.type("A3")
+    desk.keyboard.press("Enter")
+    expect(desk.locator("#logged-rows tr").filter(has_text="SF1000000001")).to_have_count(1)
+    log_with_keyboard(desk, "SF1000000002", "1-1203")
+    log_with_keyboard(desk, "YT2000000003", "1-0801")
+    expect(desk.locator("#intake-form .alert-success")).to_be_visible()
+    shot(desk, "staff-parcel-intake")
+    assert desk.console_errors == []
+    assert db.session.scalar(select(db.func.count(Parcel.id)).where(Parcel.status == ParcelStatus.WAITING)) == 3
+
+    phone = page_factory(390, 844, mobile=True)
+    phone.goto(f"{live_server}/portal/login")
+    phone.fill("#login", "13800000001")
+    phone.fill("#password", builders.PASSWORD)
+    phone.press("#password", "Enter")
+    phone.wait_for_url(f"{live_server}/portal/")
+    phone.goto(f"{live_server}/portal/parcels")
+    group = phone.locator(".parcel-group")
+    expect(group).to_have_count(1)  # 1-0801's parcel is not theirs
+    expect(group.locator("li")).to_have_count(2)
+    expect(group).to_contain_text("A3")
+    phone.click(".parcel-group form button[type=submit]")
+    expect(phone.locator(".pickup-code svg.qr")).to_be_visible()
+    code = phone.inner_text(".pickup-code .big-code").replace(" ", "")
+    assert len(code) == 6 and code.isdigit()
+    shot(phone, "portal-parcels-code")
+
+    desk.goto(f"{live_server}/staff/parcels/pickup")
+    desk.fill("#unit_label", "1-0801")  # the right code for the wrong unit shows nothing
+    desk.fill("#code", code)
+    desk.press("#code", "Enter")
+    expect(desk.locator("#code-error, .alert-error").first).to_be_visible()
+    expect(desk.locator("input[name=parcel_ids]")).to_have_count(0)
+    desk.console_errors.clear()  # the refusal above is answered 422 on purpose
+    desk.fill("#unit_label", "1-1203")
+    desk.fill("#code", code)
+    desk.press("#code", "Enter")
+    expect(desk.locator("input[name=parcel_ids]")).to_have_count(2)
+    desk.fill("#name", "陈业主")
+    desk.fill("#id_last4", "123X")
+    shot(desk, "staff-parcel-pickup")
+    desk.click("form[action$='/parcels/hand-over'] button[type=submit]")
+    expect(desk.locator(".alert-success")).to_be_visible()
+    assert desk.console_errors == []
+
+    db.session.expire_all()
+    taken = db.session.scalars(select(Parcel).where(Parcel.status == ParcelStatus.PICKED_UP)).all()
+    assert sorted(p.tracking_number for p in taken) == ["SF1000000001", "SF1000000002"]
+    assert {(p.picked_up_name, p.picked_up_id_last4) for p in taken} == {("陈业主", "123X")}
+
+    # A code works once.
+    desk.fill("#unit_label", "1-1203")
+    desk.fill("#code", code)
+    desk.press("#code", "Enter")
+    expect(desk.locator("input[name=parcel_ids]")).to_have_count(0)
+    phone.goto(f"{live_server}/portal/parcels")
+    expect(phone.locator(".parcel-group")).to_have_count(0)
