@@ -73,6 +73,8 @@ class Config:
     STORAGE_DAYS = int(os.environ.get("STORAGE_DAYS", "7"))
     # Where work that follows a commit runs: "thread" (background), "inline" or "defer" (tests, benchmarks).
     JOBS_MODE = os.environ.get("JOBS_MODE", "thread")
+    # A job that sweeps up pending work (the parcel notices) waits this long to gather the commits meanwhile.
+    JOBS_COALESCE_SECONDS = float(os.environ.get("JOBS_COALESCE_SECONDS", "1"))
 
 
 class DevConfig(Config):

@@ -7,7 +7,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectF
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from domain.parcels.services import CARRIERS, RECIPIENT_LABELS
+from domain.parcels.services import RECIPIENT_LABELS
 from web.forms import TwoDecimals
 
 LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -15,8 +15,10 @@ _NO_AUTOFILL = {"autocomplete": "off"}
 
 
 def _carriers():
-    """The carrier choices in the user's language."""
-    return [(key, str(label)) for key, label in CARRIERS.items()]
+    """The carrier choices in the user's language (the intake's own per-locale cache)."""
+    from staff.parcels import _carrier_labels
+
+    return list(_carrier_labels().items())
 
 
 class ParcelIntakeForm(FlaskForm):

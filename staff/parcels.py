@@ -4,6 +4,7 @@ QR, return to the carrier, voiding a mistake, the desk's alarms and the day's co
 from datetime import date, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -31,9 +32,17 @@ def _place():
     return throttle.place_of(current_actor())
 
 
+#: locale -> {carrier key: label}; translations never change while the process runs.
+_CARRIER_LABELS = {}
+
+
 def _carrier_labels():
-    """{carrier key: label} in the user's language, once per page."""
-    return {key: str(label) for key, label in parcels.CARRIERS.items()}
+    """{carrier key: label} in the user's language, translated once per process and locale."""
+    key = str(get_locale())
+    labels = _CARRIER_LABELS.get(key)
+    if labels is None:
+        labels = _CARRIER_LABELS[key] = {k: str(label) for k, label in parcels.CARRIERS.items()}
+    return labels
 
 
 def _start_of_today():
@@ -104,14 +113,16 @@ def list_waiting_parcels():
         prop.id, now=now, q=request.args.get("q", ""), bucket=bucket, after=int(after) if after.isdigit() else None,
         older_than=timedelta(days=int(current_app.config["PARCEL_REMIND_DAYS"])) if overdue else None)
     return render_page("staff/parcels/waiting.html", "staff/parcels/_waiting_rows.html", rows=rows,
-                       next_after=next_after, bucket=bucket, overdue=overdue, buckets=BUCKET_KEYS, aging=queries.aging_counts(prop.id, now),
+                       next_after=next_after, bucket=bucket, overdue=overdue,
+                       return_days=int(current_app.config["PARCEL_RETURN_DAYS"]), buckets=BUCKET_KEYS, aging=queries.aging_counts(prop.id, now),
                        q=request.args.get("q", ""), carriers=_carrier_labels(), now=now)
 
 
 def _parcel_page(parcel, *, return_form=None, void_form=None, error=None, status=200):
     """One parcel with its history and, while it waits, the return and void forms."""
     return render_template("staff/parcels/show.html", parcel=parcel, unit_label=parcels.unit_label(parcel.unit_id),
-                           error=error,
+                           error=error, waited_days=(utcnow() - parcel.arrived_at).days,
+                           return_days=int(current_app.config["PARCEL_RETURN_DAYS"]),
                            carriers=_carrier_labels(), recipients=parcels.RECIPIENT_LABELS,
                            return_form=return_form or ReasonForm(prefix="return", formdata=None),
                            void_form=void_form or ReasonForm(prefix="void", formdata=None)), status

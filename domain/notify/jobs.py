@@ -1,7 +1,8 @@
 """Work that follows a commit but must not slow the request down (telling residents about their parcels).
 
 `after_commit(job, *args)` queues `job(*args)` to run once the current transaction commits, in its own
-application context and database session; a rollback drops it. Where it runs is set by JOBS_MODE:
+application context and database session; a rollback drops it. A coalesced job (one that sweeps up all
+pending work) runs JOBS_COALESCE_SECONDS after the first commit that asked for it, once for all of them. Where it runs is set by JOBS_MODE:
 "thread" (a background thread per process: the request never waits), "inline" (right after the commit,
 in the same thread: the tests see the result at once) or "defer" (kept in `app.extensions["deferred_jobs"]`
 for a test or a benchmark to run or inspect). Jobs must be idempotent: a durable sweep (a CLI command run by
@@ -10,6 +11,7 @@ cron) redoes whatever a process that stopped did not finish.
 
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app
@@ -36,8 +38,10 @@ def after_commit(job, *args, coalesce=False):
 _waiting = set()
 
 
-def _run(app, job, args):
-    """Run one job in a fresh application context; log, never raise."""
+def _run(app, job, args, delay=0.0):
+    """Run one job in a fresh application context, after `delay` seconds; log, never raise."""
+    if delay:
+        time.sleep(delay)  # gather the work of the commits meanwhile into this one run
     _waiting.discard((job, args))  # from now on, a new commit queues the job again
     with app.app_context():
         try:
@@ -80,9 +84,11 @@ def _start_jobs(session):
             deferred = app.extensions.setdefault("deferred_jobs", [])
             if not (coalesce and (job, args) in deferred):
                 deferred.append((job, args))
-        elif not (coalesce and (job, args) in _waiting):
-            _waiting.add((job, args))
+        elif not coalesce:
             _background().submit(_run, app, job, args)
+        elif (job, args) not in _waiting:
+            _waiting.add((job, args))
+            _background().submit(_run, app, job, args, float(app.config.get("JOBS_COALESCE_SECONDS", 1.0)))
 
 
 @event.listens_for(db.session, "after_rollback")
