@@ -89,6 +89,13 @@ def log_parcels():
                        aging=queries.aging_counts(prop.id, utcnow()), alerts=throttle.open_alerts())
 
 
+@bp.route("/parcels/aging")
+@staff_permission(Permission.HANDLE_COUNTER)
+def parcel_aging():
+    """The shelf's aging tiles alone: the intake page refreshes them a moment after parcels are logged."""
+    return render_template("staff/parcels/_aging.html", aging=queries.aging_counts(register.get_property().id, utcnow()))
+
+
 @bp.route("/parcels/units")
 @staff_permission(Permission.HANDLE_COUNTER)
 def suggest_units():
@@ -196,8 +203,8 @@ def _handover_form(label, code, unit_id, data=None):
 
 def _pickup_page(form, *, handover=None, found=None, status=200):
     """The pickup page: the lookup form, and once a code matched, the unit's parcels and the hand-over form."""
-    return render_page("staff/parcels/pickup.html", form=form,
-                       handover=handover, found=found, carriers=_carrier_labels(), status=status)
+    return render_page("staff/parcels/pickup.html", form=form, handover=handover, found=found,
+                       carriers=_carrier_labels(), alerts=throttle.open_alerts(), status=status)
 
 
 @bp.route("/parcels/pickup", methods=["GET", "POST"])

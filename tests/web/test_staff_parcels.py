@@ -911,3 +911,13 @@ def test_signed_out_visitors_are_sent_to_the_login(client, home):
     response = client.post("/staff/parcels/", data=intake(), headers=HX)
     assert response.headers["HX-Redirect"].startswith("/staff/login")
     assert count(Parcel) == 0
+
+
+def test_the_aging_tiles_refresh_after_parcels_are_logged(client, auth, home):
+    sign_in(auth, Role.FRONTDESK)
+    page = client.get("/staff/parcels/").get_data(as_text=True)
+    assert 'hx-trigger="parcelLogged from:body' in page and 'id="aging"' in page
+    client.post("/staff/parcels/", data=intake(), headers={"HX-Request": "true"})
+    tiles = client.get("/staff/parcels/aging", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert re.search(r'<span class="stat-value">1</span><span class="stat-label">[^<]*0-3', tiles)
+    assert "<html" not in tiles
