@@ -142,44 +142,36 @@ def show_parcel(parcel_id):
     return _parcel_page(db.get_or_404(Parcel, parcel_id))
 
 
-@bp.route("/parcels/<int:parcel_id>/return", methods=["POST"])
-@staff_permission(Permission.HANDLE_COUNTER)
-def return_parcel(parcel_id):
-    """Give an uncollected parcel back to the carrier."""
+def _close_parcel(parcel_id, prefix, service, done_message):
+    """Return or void a waiting parcel with the reason from the form named `prefix`; the page again on a refusal."""
     parcel = db.get_or_404(Parcel, parcel_id)
-    form = ReasonForm(prefix="return")
+    form = ReasonForm(prefix=prefix)
     if form.validate_on_submit():
         try:
-            parcels.return_to_carrier(current_actor(), parcel.id, form.note.data)
+            service(current_actor(), parcel.id, form.note.data)
             db.session.commit()
-            flash(_("Returned to the carrier."), "success")
+            flash(done_message, "success")
             return redirect(url_for("staff.show_parcel", parcel_id=parcel.id), code=303)
         except InvalidTransition as error:  # picked up or voided meanwhile: the form is gone from the page
             db.session.rollback()
             return _parcel_page(db.get_or_404(Parcel, parcel_id), error=str(error.message), status=409)
         except DomainError as error:
             show_domain_error(form, error)
-    return _parcel_page(db.get_or_404(Parcel, parcel_id), return_form=form, status=422)
+    return _parcel_page(db.get_or_404(Parcel, parcel_id), status=422, **{f"{prefix}_form": form})
+
+
+@bp.route("/parcels/<int:parcel_id>/return", methods=["POST"])
+@staff_permission(Permission.HANDLE_COUNTER)
+def return_parcel(parcel_id):
+    """Give an uncollected parcel back to the carrier."""
+    return _close_parcel(parcel_id, "return", parcels.return_to_carrier, _("Returned to the carrier."))
 
 
 @bp.route("/parcels/<int:parcel_id>/void", methods=["POST"])
 @staff_permission(Permission.HANDLE_COUNTER)
 def void_parcel(parcel_id):
     """Void a parcel logged by mistake, with the reason."""
-    parcel = db.get_or_404(Parcel, parcel_id)
-    form = ReasonForm(prefix="void")
-    if form.validate_on_submit():
-        try:
-            parcels.void_parcel(current_actor(), parcel.id, form.note.data)
-            db.session.commit()
-            flash(_("Voided."), "success")
-            return redirect(url_for("staff.show_parcel", parcel_id=parcel.id), code=303)
-        except InvalidTransition as error:
-            db.session.rollback()
-            return _parcel_page(db.get_or_404(Parcel, parcel_id), error=str(error.message), status=409)
-        except DomainError as error:
-            show_domain_error(form, error)
-    return _parcel_page(db.get_or_404(Parcel, parcel_id), void_form=form, status=422)
+    return _close_parcel(parcel_id, "void", parcels.void_parcel, _("Voided."))
 
 
 # Pickup --------------------------------------------------------------------------------------------

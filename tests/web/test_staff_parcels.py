@@ -683,11 +683,11 @@ def test_a_release_without_the_id_digits_shows_the_form_again(client, auth, stor
 def test_voiding_a_stored_item_needs_a_reason(client, auth, stored):
     item, _code = stored
     sign_in(auth, Role.FRONTDESK)
-    response = client.post(f"/staff/storage/{item.id}/void", data={f"void{item.id}-note": ""})
+    response = client.post(f"/staff/storage/{item.id}/void", data={"note": ""})
     assert response.status_code == 303
     assert db.session.get(StoredItem, item.id).status == StorageStatus.STORED
     assert "Give the reason." in client.get("/staff/storage/").get_data(as_text=True)
-    response = client.post(f"/staff/storage/{item.id}/void", data={f"void{item.id}-note": "登记错了"})
+    response = client.post(f"/staff/storage/{item.id}/void", data={"note": "登记错了"})
     assert response.status_code == 303
     item = db.session.get(StoredItem, item.id)
     assert (item.status, item.close_note) == (StorageStatus.VOIDED, "登记错了")
