@@ -13,7 +13,7 @@ from domain.clock import property_zone, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
 from domain.parcels import codes
 from domain.parcels.models import StorageStatus, StoredItem
-from domain.parcels.services import check_id_last4, find_unit
+from domain.parcels.services import check_id_last4, find_unit, tell_household
 from domain.property.models import Building, Unit
 from domain.throttle import services as throttle
 from extensions import db
@@ -67,6 +67,15 @@ def store_item(actor, *, unit_label, description, depositor_name, depositor_phon
     db.session.add(item)
     db.session.flush()
     record(actor, "storage.store", item, summary=f"{label}: {description}"[:200])
+    if item.by_visitor:  # the residents are to collect it: tell them, and mail them the code where possible
+        tell_household(unit_id, _l("%(name)s left an item for %(unit)s at the service desk: %(item)s. Bring the claim "
+                                   "code (the desk gave it to %(name)s) by %(date)s.", name=item.depositor_name,
+                                   unit=label, item=item.description[:60], date=item.expires_on.isoformat()),
+                       _l("An item left for %(unit)s", unit=label),
+                       mail_body=_l("%(name)s left an item for %(unit)s at the service desk: %(item)s.\n\n"
+                                    "Claim code: %(code)s, kept until %(date)s.", name=item.depositor_name, unit=label,
+                                    item=item.description[:60], code=code, date=item.expires_on.isoformat()),
+                       today=now.astimezone(property_zone()).date(), now=now)
     return item, code
 
 

@@ -1142,3 +1142,20 @@ def test_security_lends_at_night_but_does_not_keep_the_catalogue(home, ladder):
     assert lend(guard, ladder).lent_by_id == guard.user_id
     with pytest.raises(NotAllowed):
         lending.update_lendable(guard, ladder, name="梯子", quantity=5, deposit_fen=0, loan_hours=4, is_active=True)
+
+
+def test_an_item_a_visitor_leaves_is_announced_to_the_residents_with_the_code_by_mail(outbox, desk, home):
+    unit, owner, husband = home
+    item, code = storage.store_item(desk, unit_label="1-1203", description="一袋水果", depositor_name="李女士",
+                                    by_visitor=True, now=T0)
+    db.session.commit()
+    notices = db.session.scalars(select(Notification)).all()
+    assert sorted(n.resident_id for n in notices) == sorted([owner.id, husband.id])
+    assert all(code not in n.message for n in notices)  # the code is never stored in clear
+    assert len(outbox) == 1 and code in outbox[0][2]
+
+
+def test_an_item_a_resident_leaves_for_themself_tells_nobody(outbox, desk, home):
+    storage.store_item(desk, unit_label="1-1203", description="雨伞", depositor_name="王芳", now=T0)
+    db.session.commit()
+    assert count(Notification) == 0 and outbox == []
