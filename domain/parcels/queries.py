@@ -145,3 +145,20 @@ def resident_items(unit_ids):
     loans = db.session.scalars(select(Loan).where(Loan.unit_id.in_(unit_ids), Loan.status != LoanStatus.VOIDED)
                                .order_by(Loan.status, Loan.due_at.desc()).limit(20)).all()
     return stored, loans
+
+
+def overdue_at_the_counter(property_id, now):
+    """{"parcels": n, "storage": n, "loans": n}: parcels waiting PARCEL_REMIND_DAYS or more, items kept past
+    their expiry and loans past their due time, in one statement (for the shift handover)."""
+    today = now.astimezone(property_zone()).date()
+    remind_before = now - timedelta(days=int(current_app.config["PARCEL_REMIND_DAYS"]))
+    parcels = (select(func.count(Parcel.id)).where(Parcel.property_id == property_id,
+                                                   Parcel.status == ParcelStatus.WAITING,
+                                                   Parcel.arrived_at <= remind_before).scalar_subquery())
+    storage = (select(func.count(StoredItem.id)).where(StoredItem.property_id == property_id,
+                                                       StoredItem.status == StorageStatus.STORED,
+                                                       StoredItem.expires_on < today).scalar_subquery())
+    loans = (select(func.count(Loan.id)).where(Loan.property_id == property_id, Loan.status == LoanStatus.OUT,
+                                               Loan.due_at < now).scalar_subquery())
+    row = db.session.execute(select(parcels, storage, loans)).one()
+    return {"parcels": int(row[0]), "storage": int(row[1]), "loans": int(row[2])}

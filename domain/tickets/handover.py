@@ -83,11 +83,11 @@ def _next_due(row):
 
 def draft_handover(actor, property_id, now=None):
     """What the next shift must know now: NEW tickets, the desk's open tickets, visits booked for the next
-    12 hours, every overdue open ticket and the open callbacks.
+    12 hours, every overdue open ticket, the open callbacks, and what is overdue at the counter.
 
     Returns {"at", "tickets": [...], "callbacks": [...], "more": {"tickets": n, "callbacks": n}} of plain
     values; each list holds at most DRAFT_LIMIT entries, oldest first, and "more" counts the rest.
-    Five statements at most, whatever the number of tickets.
+    Six statements at most, whatever the number of tickets.
     """
     require(actor, Permission.HAND_OVER)
     now = now or utcnow()
@@ -145,7 +145,10 @@ def draft_handover(actor, property_id, now=None):
         more["callbacks"] = db.session.scalar(
             select(func.count()).select_from(Callback).join(Ticket, Callback.ticket_id == Ticket.id)
             .where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN)) - DRAFT_LIMIT
-    return {"at": _iso(now), "tickets": tickets, "callbacks": callbacks, "more": more}
+    from domain.parcels.queries import overdue_at_the_counter
+
+    return {"at": _iso(now), "tickets": tickets, "callbacks": callbacks, "more": more,
+            "counter": overdue_at_the_counter(property_id, now)}
 
 
 def sections(items):

@@ -1159,3 +1159,16 @@ def test_an_item_a_resident_leaves_for_themself_tells_nobody(outbox, desk, home)
     storage.store_item(desk, unit_label="1-1203", description="雨伞", depositor_name="王芳", now=T0)
     db.session.commit()
     assert count(Notification) == 0 and outbox == []
+
+
+def test_the_shift_handover_carries_what_is_overdue_at_the_counter(app, desk, home):
+    from domain.tickets.handover import draft_handover
+
+    unit, _owner, _husband = home
+    log(desk, "1-1203", "SF0001", now=T0 - timedelta(days=4))  # waiting too long
+    log(desk, "1-1203", "SF0002", now=T0)
+    storage.store_item(desk, unit_label="1-1203", description="伞", depositor_name="王芳", days=1,
+                       now=T0 - timedelta(days=3))
+    db.session.commit()
+    draft = draft_handover(desk, unit.building.property_id, now=T0)
+    assert draft["counter"] == {"parcels": 1, "storage": 1, "loans": 0}

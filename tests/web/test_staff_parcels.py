@@ -921,3 +921,10 @@ def test_the_aging_tiles_refresh_after_parcels_are_logged(client, auth, home):
     tiles = client.get("/staff/parcels/aging", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert re.search(r'<span class="stat-value">1</span><span class="stat-label">[^<]*0-3', tiles)
     assert "<html" not in tiles
+
+
+def test_the_handover_page_lists_what_is_overdue_at_the_counter(client, auth, home):
+    builders.create_parcel(home[0], "SF0000000099", arrived_at=utcnow() - timedelta(days=9))
+    sign_in(auth, Role.FRONTDESK)
+    html = client.get("/staff/handover").get_data(as_text=True)
+    assert "/staff/parcels/waiting?overdue=1" in html
