@@ -207,6 +207,15 @@ def pick_up_parcels():
     if not form.validate_on_submit():
         return _pickup_page(form, status=422 if request.method == "POST" else 200)
     label, code = _read_unit_and_code(form)
+    if not (code or "").strip():  # no code: the unit's parcels, for a hand-over after an identity check
+        try:
+            unit_id, _property_id, label = parcels.find_unit(label)
+        except DomainError as error:
+            show_domain_error(form, error)
+            return _pickup_page(form, status=422)
+        found = {"unit_id": unit_id, "label": label, "parcels": parcels.waiting_for_units([unit_id]),
+                 "household": parcels.household_names(unit_id, today()), "by_id": True}
+        return _pickup_page(PickupForm(formdata=None), handover=_handover_form(label, "", unit_id), found=found)
     try:
         _row, unit_id, label, waiting = parcels.check_pickup_code(current_actor(), unit_label=label, code=code,
                                                                   place=_place())
@@ -228,6 +237,8 @@ def hand_over_parcels():
     """Hand the ticked parcels over; the code is used up."""
     form = HandOverForm()
     parcel_ids = [int(v) for v in request.form.getlist("parcel_ids") if v.isdigit()]
+    if not (form.code.data or "").strip():
+        return _hand_over_by_id(form, parcel_ids)
     try:
         handed, label = parcels.hand_over(
             current_actor(), unit_label=form.unit_label.data, code=form.code.data, parcel_ids=parcel_ids,
@@ -251,6 +262,25 @@ def hand_over_parcels():
         show_domain_error(handover, error)
         found = {"unit_id": unit_id, "label": label, "parcels": waiting, "checked": set(parcel_ids),
                  "household": parcels.household_names(unit_id, today())}
+        return _pickup_page(PickupForm(formdata=None), handover=handover, found=found, status=422)
+    flash(_("%(count)s parcel(s) of %(unit)s handed over.", count=len(handed), unit=label), "success")
+    return redirect(url_for("staff.pick_up_parcels"), code=303)
+
+
+def _hand_over_by_id(form, parcel_ids):
+    """The hand-over without a code: to a resident named as in the register, or an authorised person."""
+    try:
+        handed, label = parcels.hand_over_by_id(
+            current_actor(), unit_label=form.unit_label.data, parcel_ids=parcel_ids, recipient=form.recipient.data,
+            name=form.name.data, id_last4=form.id_last4.data, authorisation_id=form.authorisation_id.data or None)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        unit_id, _property_id, label = parcels.find_unit(form.unit_label.data)
+        handover = _handover_form(label, "", unit_id, data=request.form)
+        show_domain_error(handover, error)
+        found = {"unit_id": unit_id, "label": label, "parcels": parcels.waiting_for_units([unit_id]),
+                 "checked": set(parcel_ids), "household": parcels.household_names(unit_id, today()), "by_id": True}
         return _pickup_page(PickupForm(formdata=None), handover=handover, found=found, status=422)
     flash(_("%(count)s parcel(s) of %(unit)s handed over.", count=len(handed), unit=label), "success")
     return redirect(url_for("staff.pick_up_parcels"), code=303)

@@ -389,6 +389,44 @@ def hand_over(actor, *, unit_label, code, parcel_ids, recipient, name, id_last4,
     return chosen, label
 
 
+def hand_over_by_id(actor, *, unit_label, parcel_ids, recipient, name, id_last4, authorisation_id=None, now=None):
+    """Hand a unit's parcels to someone without a code (no portal, no e-mail, phone left at home): only to a current
+    resident of the unit, named as the register has them, or to a person they authorised, with the ID checked.
+
+    Recorded as such in the audit log; nothing is consumed, and any live code keeps working for what is left.
+    """
+    require(actor, Permission.HANDLE_COUNTER)
+    now = now or utcnow()
+    unit_id, _property_id, label = find_unit(unit_label)
+    recipient = Recipient(recipient) if recipient in {r.value for r in Recipient} - {"visitor"} else None
+    if recipient is None:
+        raise DomainError(_l("Say who is collecting."), field="recipient")
+    id_last4 = check_id_last4(id_last4)
+    name = (name or "").strip()
+    if recipient == Recipient.AUTHORISED:
+        authorisation = db.session.get(PickupAuthorisation, authorisation_id) if authorisation_id else None
+        if authorisation is None or authorisation.unit_id != unit_id or authorisation.revoked_at is not None:
+            raise DomainError(_l("Choose one of the people the resident authorised."), field="authorisation_id")
+        name = authorisation.name
+    elif name not in household_names(unit_id, now.astimezone(property_zone()).date()):
+        raise DomainError(_l("Without a code, only a resident of %(unit)s, named as in the register, may collect.",
+                             unit=label), field="name")
+    chosen = [p for p in waiting_for_units([unit_id]) if p.id in set(parcel_ids or ())]
+    if not chosen:
+        raise DomainError(_l("Tick the parcels you hand over."), field="parcel_ids")
+    taken = db.session.execute(
+        update(Parcel).where(Parcel.id.in_([p.id for p in chosen]), Parcel.status == ParcelStatus.WAITING)
+        .values(status=ParcelStatus.PICKED_UP, picked_up_at=now, picked_up_by=recipient, picked_up_name=name[:80],
+                picked_up_id_last4=id_last4, closed_by_id=actor.user_id, closed_at=now,
+                close_note="no code: identity checked at the desk")
+    ).rowcount
+    if taken != len(chosen):
+        raise Conflict(_l("One of these parcels has just been handed over by someone else."))
+    record(actor, "parcel.hand_over_by_id", object_type="parcels", object_id=chosen[0].id,
+           summary=f"{label}: {', '.join(p.tracking_number for p in chosen)} -> {recipient.value} {name} ({id_last4})")
+    return chosen, label
+
+
 def _waiting_parcel(parcel_id):
     """A parcel that is still on the shelf, or NotFound / InvalidTransition."""
     parcel = db.session.get(Parcel, parcel_id)

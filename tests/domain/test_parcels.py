@@ -1172,3 +1172,25 @@ def test_the_shift_handover_carries_what_is_overdue_at_the_counter(app, desk, ho
     db.session.commit()
     draft = draft_handover(desk, unit.building.property_id, now=T0)
     assert draft["counter"] == {"parcels": 1, "storage": 1, "loans": 0}
+
+
+def test_without_a_code_only_a_resident_named_as_in_the_register_may_collect(desk, home, neighbour):
+    unit, _owner, _husband = home
+    logged = log(desk, "1-1203", "SF0001", "SF0002")
+    ids = [p.id for p in logged]
+    with pytest.raises(DomainError) as refused:
+        services.hand_over_by_id(desk, unit_label="1-1203", parcel_ids=ids, recipient="household", name="张三",
+                                 id_last4="1234", now=T0)
+    assert refused.value.field == "name"
+    db.session.rollback()
+    handed, label = services.hand_over_by_id(desk, unit_label="1-1203", parcel_ids=ids[:1], recipient="household",
+                                             name="李强", id_last4="567x", now=T0)
+    db.session.commit()
+    parcel = db.session.get(Parcel, ids[0])
+    assert (parcel.status, parcel.picked_up_name, parcel.picked_up_id_last4, parcel.pickup_code_id) == (
+        ParcelStatus.PICKED_UP, "李强", "567X", None)
+    assert db.session.get(Parcel, ids[1]).status == ParcelStatus.WAITING
+    assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "parcel.hand_over_by_id")).one()
+    with pytest.raises(DomainError):  # the neighbour's resident is not of this unit
+        services.hand_over_by_id(desk, unit_label="1-1203", parcel_ids=ids[1:], recipient="resident", name="赵邻居",
+                                 id_last4="1234", now=T0)

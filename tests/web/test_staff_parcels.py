@@ -928,3 +928,21 @@ def test_the_handover_page_lists_what_is_overdue_at_the_counter(client, auth, ho
     sign_in(auth, Role.FRONTDESK)
     html = client.get("/staff/handover").get_data(as_text=True)
     assert "/staff/parcels/waiting?overdue=1" in html
+
+
+def test_without_a_code_the_desk_sees_the_units_parcels_and_hands_them_over_after_an_id_check(client, auth, home):
+    unit, _owner = home
+    parcel = builders.create_parcel(unit, "SF0000000042")
+    sign_in(auth, Role.FRONTDESK)
+    html = client.post("/staff/parcels/pickup", data={"unit_label": "1-1203", "code": ""}).get_data(as_text=True)
+    assert "SF0000000042" in html and 'name="code" type="hidden" value=""' in html
+    refused = client.post("/staff/parcels/hand-over", data={"unit_label": "1-1203", "code": "", "parcel_ids": parcel.id,
+                                                             "recipient": "household", "name": "陌生人",
+                                                             "id_last4": "1234"})
+    assert refused.status_code == 422 and "陌生人" in refused.get_data(as_text=True)
+    assert db.session.get(Parcel, parcel.id).status == ParcelStatus.WAITING
+    done = client.post("/staff/parcels/hand-over", data={"unit_label": "1-1203", "code": "", "parcel_ids": parcel.id,
+                                                          "recipient": "resident", "name": "王芳", "id_last4": "1234"})
+    assert done.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Parcel, parcel.id).picked_up_name == "王芳"
