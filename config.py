@@ -71,6 +71,8 @@ class Config:
     PARCEL_REMIND_DAYS = int(os.environ.get("PARCEL_REMIND_DAYS", "3"))
     PARCEL_RETURN_DAYS = int(os.environ.get("PARCEL_RETURN_DAYS", "15"))
     STORAGE_DAYS = int(os.environ.get("STORAGE_DAYS", "7"))
+    # The hours renovation works are allowed on a day (property time).
+    RENOVATION_HOURS = os.environ.get("RENOVATION_HOURS", "08:00-18:00")
     # Where work that follows a commit runs: "thread" (background), "inline" or "defer" (tests, benchmarks).
     JOBS_MODE = os.environ.get("JOBS_MODE", "thread")
     # A job that sweeps up pending work (the parcel notices) waits this long to gather the commits meanwhile.

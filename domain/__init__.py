@@ -13,3 +13,4 @@ from domain.payments import models as _payments  # noqa: F401
 from domain.tickets import models as _tickets  # noqa: F401
 from domain.throttle import models as _throttle  # noqa: F401
 from domain.parcels import models as _parcels  # noqa: F401
+from domain.renovation import models as _renovation  # noqa: F401

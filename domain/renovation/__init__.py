@@ -1,0 +1,1 @@
+"""Renovation management (业主装修, SOP 12)."""

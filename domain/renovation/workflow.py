@@ -1,0 +1,70 @@
+"""The renovation application's state machine, written as data: which action leads from which status to which,
+and who may take it there. Services call `check`; the pages ask `may` to show only the steps one can take."""
+
+from domain.accounts.roles import Role
+from domain.errors import InvalidTransition, NotAllowed
+from domain.renovation.models import RenovationStatus as S
+
+#: The applicant (a resident); staff steps name roles.
+RESIDENT = "resident"
+DESK = frozenset({Role.FRONTDESK, Role.ASSISTANT, Role.MANAGER})
+ENGINEERS = frozenset({Role.ENGINEERING, Role.MANAGER})
+MANAGER = frozenset({Role.MANAGER})
+
+#: (action, from status) -> (to status, who may take it). The front desk checks completeness, engineering
+#: reviews the technical scope (load-bearing walls, gas, plumbing, electrical, facade), the manager decides;
+#: each of them may send it back with a question, and the manager may reject it at any review step.
+TRANSITIONS = {
+    ("submit", S.DRAFT): (S.SUBMITTED, {RESIDENT}),
+    ("submit", S.CHANGES_REQUESTED): (S.SUBMITTED, {RESIDENT}),
+    ("check", S.SUBMITTED): (S.CHECKED, DESK),
+    ("review", S.CHECKED): (S.REVIEWED, ENGINEERS),
+    ("request_changes", S.SUBMITTED): (S.CHANGES_REQUESTED, DESK),
+    ("request_changes", S.CHECKED): (S.CHANGES_REQUESTED, ENGINEERS),
+    ("request_changes", S.REVIEWED): (S.CHANGES_REQUESTED, MANAGER),
+    ("approve", S.REVIEWED): (S.APPROVED, MANAGER),
+    ("reject", S.SUBMITTED): (S.REJECTED, MANAGER),
+    ("reject", S.CHECKED): (S.REJECTED, MANAGER),
+    ("reject", S.REVIEWED): (S.REJECTED, MANAGER),
+    ("cancel", S.DRAFT): (S.CANCELLED, {RESIDENT}),
+    ("cancel", S.SUBMITTED): (S.CANCELLED, {RESIDENT}),
+    ("cancel", S.CHANGES_REQUESTED): (S.CANCELLED, {RESIDENT}),
+}
+ACTIONS = tuple(dict.fromkeys(action for action, _status in TRANSITIONS))
+#: Statuses in which the resident may still change what they wrote.
+EDITABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
+#: Actions that need a note (the question, or the reason).
+NEEDS_NOTE = frozenset({"request_changes", "reject"})
+
+
+def _who(actor):
+    """RESIDENT for a resident, else the staff member's role."""
+    from domain.accounts.models import AccountKind
+
+    return RESIDENT if actor.kind == AccountKind.RESIDENT else (Role(actor.role) if actor.role else None)
+
+
+def may(actor, action, status):
+    """Whether `actor` may take `action` from `status` (the system actor may take any legal step)."""
+    move = TRANSITIONS.get((action, status))
+    if move is None:
+        return False
+    if actor.user_id is None and actor.kind is None:
+        return True
+    return _who(actor) in move[1]
+
+
+def check(actor, action, status):
+    """The status `action` leads to from `status`; InvalidTransition when there is no such move, NotAllowed when
+    the actor may not take it."""
+    move = TRANSITIONS.get((action, status))
+    if move is None:
+        raise InvalidTransition()
+    if not may(actor, action, status):
+        raise NotAllowed()
+    return move[0]
+
+
+def steps_for(actor, status):
+    """The actions `actor` may take now, in table order."""
+    return [action for action in ACTIONS if may(actor, action, status)]

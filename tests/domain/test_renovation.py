@@ -1,0 +1,231 @@
+"""Renovation applications: the resident's draft and submission, the review steps by role, the state machine
+(every illegal move refused), ownership, and the date, hour and undertaking checks."""
+
+from datetime import date, datetime, time, timezone
+
+import pytest
+from sqlalchemy import select
+
+from domain.accounts.models import Actor
+from domain.accounts.roles import Role
+from domain.audit.models import AuditEntry
+from domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
+from domain.renovation import services, workflow
+from domain.renovation.models import RenovationStatus
+from extensions import db
+from tests import builders
+
+TODAY = date(2026, 12, 1)
+NOW = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+ID_NUMBER = "11010519491231002X"
+PLAN = {"scope": ["walls", "plumbing", "nonsense"], "description": "重新铺设卫生间管道，拆除一面非承重墙。",
+        "contractor_company": "沈阳美家装饰有限公司", "contractor_licence": "91210100MA0XXXXX1",
+        "contractor_person": "赵工", "contractor_phone": "138 0013 8000",
+        "planned_start": date(2026, 12, 10), "planned_end": date(2027, 1, 20),
+        "work_from": time(8, 30), "work_until": time(17, 30)}
+
+
+def act(user):
+    """A signed-in user as a domain actor."""
+    return Actor.for_user(user, "127.0.0.1")
+
+
+@pytest.fixture
+def home(prop):
+    """Unit 1-1203 with its owner, and a neighbour in 1-0901."""
+    unit = builders.create_unit(number="1203")
+    owner = builders.create_resident(prop, unit=unit, name="王芳")
+    other_unit = builders.create_unit(number="0901", floor=9)
+    neighbour = builders.create_resident(prop, unit=other_unit, name="赵邻居")
+    db.session.commit()
+    return unit, owner, neighbour
+
+
+def draft(prop, unit, owner, **changes):
+    """A complete draft with one worker, committed."""
+    application = services.start_application(act(owner.user), property_id=prop.id, resident_id=owner.id,
+                                             unit_id=unit.id, allowed_units={unit.id}, now=NOW, **{**PLAN, **changes})
+    services.add_worker(act(owner.user), application, resident_id=owner.id, name="钱师傅", phone="13900001111",
+                        id_number=ID_NUMBER, now=NOW)
+    db.session.commit()
+    return application
+
+
+def submit(application, owner, **changes):
+    """Submit with the undertakings signed."""
+    values = {"signed_name": "王芳", "accept_undertakings": True, **changes}
+    services.submit(act(owner.user), application, resident_id=owner.id, today=TODAY, now=NOW, **values)
+    db.session.commit()
+    return application
+
+
+def test_an_application_goes_from_draft_through_the_desk_engineering_and_the_manager(prop, home):
+    unit, owner, _neighbour = home
+    application = submit(draft(prop, unit, owner), owner)
+    assert application.status == RenovationStatus.SUBMITTED and application.signed_at == NOW
+    assert application.scope == ["walls", "plumbing"]  # unknown scope keys are dropped
+    assert application.contractor_phone == "13800138000"
+    for role, action, status in ((Role.FRONTDESK, "check", RenovationStatus.CHECKED),
+                                 (Role.ENGINEERING, "review", RenovationStatus.REVIEWED),
+                                 (Role.MANAGER, "approve", RenovationStatus.APPROVED)):
+        services.take_step(act(builders.create_staff(role)), application, action, now=NOW)
+        db.session.commit()
+        assert application.status == status
+    assert application.decided_at == NOW and application.decided_by_id is not None
+    assert [e.action for e in services.timeline(application)] == ["create", "submit", "check", "review", "approve"]
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "renovation_applications"))
+    assert {"renovation.create", "renovation.worker_add", "renovation.submit", "renovation.approve"} <= set(actions)
+
+
+def test_only_the_masked_id_number_of_a_worker_is_kept(prop, home):
+    unit, owner, _neighbour = home
+    worker = draft(prop, unit, owner).workers[0]
+    assert worker.id_number_masked == "1*************002X"
+    assert not any(ID_NUMBER in (e.summary or "") for e in db.session.scalars(select(AuditEntry)))
+
+
+def test_a_bad_worker_id_or_phone_is_refused_on_its_field(prop, home):
+    unit, owner, _neighbour = home
+    application = draft(prop, unit, owner)
+    for phone, id_number, field in (("123", ID_NUMBER, "worker_phone"), ("13900002222", "123", "worker_id")):
+        with pytest.raises(DomainError) as refused:
+            services.add_worker(act(owner.user), application, resident_id=owner.id, name="孙师傅", phone=phone,
+                                id_number=id_number)
+        assert refused.value.field == field
+        db.session.rollback()
+    assert len(application.workers) == 1
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"planned_start": date(2026, 11, 30)}, "planned_start"),
+    ({"planned_end": date(2026, 12, 9)}, "planned_end"),
+    ({"planned_end": date(2027, 12, 31)}, "planned_end"),
+    ({"work_from": time(7, 0)}, "work_from"),
+    ({"work_until": time(8, 0)}, "work_until"),
+    ({"work_until": time(21, 0)}, "work_from"),
+    ({"scope": []}, "scope"),
+    ({"contractor_licence": ""}, "contractor_licence"),
+])
+def test_submitting_checks_dates_hours_and_completeness(prop, home, changes, field):
+    unit, owner, _neighbour = home
+    application = draft(prop, unit, owner, **changes)
+    with pytest.raises(DomainError) as refused:
+        submit(application, owner)
+    assert refused.value.field == field
+    db.session.rollback()
+    assert db.session.get(type(application), application.id).status == RenovationStatus.DRAFT
+
+
+def test_submitting_needs_both_undertakings_and_a_worker(prop, home):
+    unit, owner, _neighbour = home
+    application = draft(prop, unit, owner)
+    with pytest.raises(DomainError) as refused:
+        submit(application, owner, accept_undertakings=False)
+    assert refused.value.field == "accept_undertakings"
+    db.session.rollback()
+    with pytest.raises(DomainError) as refused:
+        submit(application, owner, signed_name="  ")
+    assert refused.value.field == "signed_name"
+    db.session.rollback()
+    services.remove_worker(act(owner.user), application, application.workers[0].id, resident_id=owner.id)
+    with pytest.raises(DomainError) as refused:
+        submit(application, owner)
+    assert refused.value.field == "worker_name"
+
+
+def test_the_resident_edits_only_a_draft_or_an_application_sent_back(prop, home):
+    unit, owner, _neighbour = home
+    application = submit(draft(prop, unit, owner), owner)
+    with pytest.raises(InvalidTransition):
+        services.update_application(act(owner.user), application, resident_id=owner.id, description="改了")
+    services.take_step(act(builders.create_staff(Role.FRONTDESK)), application, "request_changes",
+                       note="请补充施工图纸。", now=NOW)
+    db.session.commit()
+    assert application.status == RenovationStatus.CHANGES_REQUESTED and application.decision_note == "请补充施工图纸。"
+    services.update_application(act(owner.user), application, resident_id=owner.id, **{**PLAN, "description": "已补充"})
+    services.comment(act(owner.user), application, body="图纸已上传。", resident_id=owner.id)
+    submit(application, owner)
+    assert application.status == RenovationStatus.SUBMITTED and application.description == "已补充"
+
+
+def test_a_neighbour_can_neither_see_nor_touch_the_application(prop, home):
+    unit, owner, neighbour = home
+    application = draft(prop, unit, owner)
+    with pytest.raises(NotFound):
+        services.get_resident_application(neighbour.id, application.id)
+    for attempt in (
+        lambda: services.update_application(act(neighbour.user), application, resident_id=neighbour.id, **PLAN),
+        lambda: services.submit(act(neighbour.user), application, resident_id=neighbour.id, signed_name="赵",
+                                accept_undertakings=True, today=TODAY),
+        lambda: services.cancel(act(neighbour.user), application, resident_id=neighbour.id),
+        lambda: services.add_worker(act(neighbour.user), application, resident_id=neighbour.id, name="x",
+                                    phone="13900001111", id_number=ID_NUMBER),
+        lambda: services.comment(act(neighbour.user), application, body="hi", resident_id=neighbour.id),
+        lambda: services.start_application(act(neighbour.user), property_id=prop.id, resident_id=neighbour.id,
+                                           unit_id=unit.id, allowed_units={unit.id + 1}),
+    ):
+        with pytest.raises(NotFound):
+            attempt()
+        db.session.rollback()
+    assert services.applications_of(neighbour.id) == []
+
+
+@pytest.mark.parametrize("role, action", [
+    (Role.ENGINEERING, "check"), (Role.CLEANING, "check"), (Role.FRONTDESK, "review"), (Role.FRONTDESK, "approve"),
+    (Role.ENGINEERING, "approve"), (Role.ASSISTANT, "reject"),
+])
+def test_each_review_step_belongs_to_its_role(prop, home, role, action):
+    unit, owner, _neighbour = home
+    application = submit(draft(prop, unit, owner), owner)
+    if action in ("review", "approve"):
+        services.take_step(act(builders.create_staff(Role.FRONTDESK)), application, "check", now=NOW)
+    if action == "approve":
+        services.take_step(act(builders.create_staff(Role.ENGINEERING)), application, "review", now=NOW)
+    db.session.commit()
+    before = application.status
+    with pytest.raises(NotAllowed):
+        services.take_step(act(builders.create_staff(role)), application, action, note="x", now=NOW)
+    db.session.rollback()
+    assert application.status == before
+
+
+def test_asking_for_changes_and_rejecting_need_a_note(prop, home):
+    unit, owner, _neighbour = home
+    application = submit(draft(prop, unit, owner), owner)
+    manager = act(builders.create_staff(Role.MANAGER))
+    for action in ("request_changes", "reject"):
+        with pytest.raises(DomainError) as refused:
+            services.take_step(manager, application, action, note=" ")
+        assert refused.value.field == "note"
+        db.session.rollback()
+    services.take_step(manager, application, "reject", note="涉及承重墙改动，不予批准。", now=NOW)
+    db.session.commit()
+    assert application.status == RenovationStatus.REJECTED and application.decision_note.startswith("涉及承重墙")
+    with pytest.raises(InvalidTransition):
+        services.cancel(act(owner.user), application, resident_id=owner.id)
+
+
+def test_the_resident_cannot_take_a_staff_step(prop, home):
+    unit, owner, _neighbour = home
+    application = submit(draft(prop, unit, owner), owner)
+    with pytest.raises(NotAllowed):
+        services.take_step(act(owner.user), application, "check")
+
+
+def test_every_move_not_in_the_table_is_refused():
+    system = Actor.system("test")
+    for status in RenovationStatus:
+        for action in workflow.ACTIONS:
+            if (action, status) in workflow.TRANSITIONS:
+                assert workflow.check(system, action, status) == workflow.TRANSITIONS[(action, status)][0]
+            else:
+                with pytest.raises(InvalidTransition):
+                    workflow.check(system, action, status)
+
+
+def test_the_steps_offered_are_the_ones_the_actor_may_take():
+    manager = Actor(1, "经理", Role.MANAGER, "test", None)
+    desk = Actor(2, "前台", Role.FRONTDESK, "test", None)
+    assert workflow.steps_for(manager, RenovationStatus.REVIEWED) == ["request_changes", "approve", "reject"]
+    assert workflow.steps_for(desk, RenovationStatus.SUBMITTED) == ["check", "request_changes"]
+    assert workflow.steps_for(desk, RenovationStatus.APPROVED) == []
