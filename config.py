@@ -73,6 +73,10 @@ class Config:
     STORAGE_DAYS = int(os.environ.get("STORAGE_DAYS", "7"))
     # The hours renovation works are allowed on a day (property time).
     RENOVATION_HOURS = os.environ.get("RENOVATION_HOURS", "08:00-18:00")
+    # The one-off charges billed on approval (codes of the fee schedule): the deposit, and a fee if there is one.
+    RENOVATION_DEPOSIT_CODE = os.environ.get("RENOVATION_DEPOSIT_CODE", "RENO")
+    RENOVATION_FEE_CODE = os.environ.get("RENOVATION_FEE_CODE", "RENOFEE")
+    RENOVATION_PAY_DAYS = int(os.environ.get("RENOVATION_PAY_DAYS", "7"))
     # Where work that follows a commit runs: "thread" (background), "inline" or "defer" (tests, benchmarks).
     JOBS_MODE = os.environ.get("JOBS_MODE", "thread")
     # A job that sweeps up pending work (the parcel notices) waits this long to gather the commits meanwhile.

@@ -20,7 +20,8 @@ class RenovationStatus(str, enum.Enum):
     CHECKED = "checked"  # complete: waiting for engineering's technical review
     REVIEWED = "reviewed"  # technically sound: waiting for the manager
     CHANGES_REQUESTED = "changes_requested"  # back with the resident, with the staff's question
-    APPROVED = "approved"
+    APPROVED = "approved"  # the deposit and fees are billed; the permit waits for the payment
+    PERMITTED = "permitted"  # paid: the permit (装修许可证) is issued and the works may go on
     REJECTED = "rejected"
     CANCELLED = "cancelled"
 
@@ -58,6 +59,11 @@ class RenovationApplication(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: Why it was rejected, or what the staff asked to change.
     decision_note: Mapped[str] = mapped_column(Text, default="")
+    #: The bill of the deposit and fees, made on approval.
+    deposit_bill_id: Mapped[int | None] = mapped_column(ForeignKey("bills.id"))
+    permit_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: A revoked permit fails the gate check from then on.
+    permit_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     workers: Mapped[list["RenovationWorker"]] = relationship(back_populates="application",
                                                              order_by="RenovationWorker.id", lazy="selectin")

@@ -252,13 +252,15 @@ def comment(actor, application, *, body, resident_id=None, now=None):
 
 
 def take_step(actor, application, action, *, note="", now=None):
-    """A staff step of the review: "check", "review", "request_changes", "approve" or "reject".
+    """A staff step of the review: "check", "review", "request_changes" or "reject" (approval is `approve`, which
+    also bills the deposit).
 
     The table in workflow.py says who may take which step from which status; asking for changes and rejecting
     need a note, which the resident sees.
     """
-    if action not in {"check", "review", "request_changes", "approve", "reject"}:
+    if action not in {"check", "review", "request_changes", "reject", "_approve"}:
         raise InvalidTransition()
+    action = action.lstrip("_")
     to = workflow.check(actor, action, application.status)
     note = (note or "").strip()
     if action in workflow.NEEDS_NOTE and not note:
@@ -286,3 +288,120 @@ def applications_of(resident_id):
     """The resident's applications, newest first."""
     return db.session.scalars(select(RenovationApplication).where(RenovationApplication.resident_id == resident_id)
                               .order_by(RenovationApplication.id.desc())).all()
+
+
+# Deposit, fees and the permit ----------------------------------------------------------------------
+
+
+def _one_off(property_id, code):
+    """The active one-off charge of the fee schedule with this code, or None."""
+    from domain.billing.models import ChargeBasis, ChargeType
+
+    return db.session.scalar(select(ChargeType).where(ChargeType.property_id == property_id, ChargeType.code == code,
+                                                      ChargeType.basis == ChargeBasis.ONE_OFF,
+                                                      ChargeType.is_active.is_(True)))
+
+
+def approve(actor, application, *, note="", today, now=None):
+    """The manager's approval: the renovation deposit (and the fee, if the schedule has one) become one bill of
+    the unit, which the resident pays online or at the desk; the permit waits for that payment."""
+    from domain.billing.models import Bill, BillLine, LineKind
+
+    workflow.check(actor, "approve", application.status)
+    config = current_app.config
+    deposit = _one_off(application.property_id, config["RENOVATION_DEPOSIT_CODE"])
+    if deposit is None or deposit.rate_on(today) is None:
+        raise DomainError(_l("The fee schedule has no renovation deposit (a one-off charge with the code %(code)s) "
+                             "in force: add it first.", code=config["RENOVATION_DEPOSIT_CODE"]))
+    charges = [deposit]
+    fee = _one_off(application.property_id, config["RENOVATION_FEE_CODE"])
+    if fee is not None and fee.rate_on(today) is not None:
+        charges.append(fee)
+    label = _label(application.unit_id)
+    bill = Bill(property_id=application.property_id, unit_id=application.unit_id, period=None,
+                title=str(deposit.name)[:80], issued_on=today,
+                due_date=today + timedelta(days=int(config["RENOVATION_PAY_DAYS"])), created_at=now or utcnow())
+    for charge in charges:
+        amount = charge.rate_on(today).rate_fen
+        bill.lines.append(BillLine(charge_type_id=charge.id, kind=LineKind.CHARGE, description=charge.name[:80],
+                                   detail=f"#{application.id} {label}"[:120], amount_fen=amount))
+    bill.total_fen = sum(line.amount_fen for line in bill.lines)
+    db.session.add(bill)
+    db.session.flush()
+    application.deposit_bill_id = bill.id
+    take_step(actor, application, "_approve", note=note, now=now)
+    record(actor, "bill.renovation", bill, summary=f"{label} #{application.id} {bill.total_fen} fen")
+    return bill
+
+
+def deposit_paid(application):
+    """Whether the deposit bill is paid in full."""
+    from domain.billing.models import Bill
+
+    bill = db.session.get(Bill, application.deposit_bill_id) if application.deposit_bill_id else None
+    return bill is not None and bill.outstanding_fen == 0 and bill.total_fen > 0
+
+
+def _permit_serializer():
+    """Signs permit codes with the app's secret key (a QR code cannot be forged or guessed)."""
+    from itsdangerous import URLSafeSerializer
+
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="renovation-permit")
+
+
+def permit_code(application):
+    """The code a permit's QR carries: the application's id, signed."""
+    return _permit_serializer().dumps(application.id)
+
+
+def issue_permit(actor, application, *, now=None):
+    """Issue the renovation permit (装修许可证) once the deposit and fees are paid."""
+    to = workflow.check(actor, "issue_permit", application.status)
+    if not deposit_paid(application):
+        raise InvalidTransition(_l("The permit is issued once the deposit and fees are paid."))
+    now = now or utcnow()
+    application.status, application.permit_issued_at = to, now
+    _event(application, actor, "issue_permit", now=now)
+    record(actor, "renovation.issue_permit", application)
+    return application
+
+
+def revoke_permit(actor, application, *, note, now=None):
+    """Stop a permit working at the gate (works stopped for a violation, say); the reason goes on the timeline."""
+    from domain.accounts.roles import Role
+    from domain.errors import NotAllowed
+
+    if actor.role is None or Role(actor.role) not in {Role.MANAGER, Role.SECURITY, Role.ENGINEERING}:
+        raise NotAllowed()
+    if application.status != RenovationStatus.PERMITTED or application.permit_revoked_at is not None:
+        raise InvalidTransition()
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(_l("Say what must change, or why."), field="note")
+    application.permit_revoked_at = now or utcnow()
+    _event(application, actor, "revoke_permit", body=note[:2000], now=now)
+    record(actor, "renovation.revoke_permit", application, summary=note[:200])
+    return application
+
+
+def check_permit(code, today):
+    """What the gate sees for a scanned permit code: (application or None, reason), reason being "valid",
+    "unknown", "not_issued", "revoked", "not_started" or "ended"."""
+    from itsdangerous import BadSignature
+
+    try:
+        application_id = _permit_serializer().loads(code or "")
+    except BadSignature:
+        return None, "unknown"
+    application = db.session.get(RenovationApplication, application_id)
+    if application is None:
+        return None, "unknown"
+    if application.status != RenovationStatus.PERMITTED:
+        return application, "not_issued"
+    if application.permit_revoked_at is not None:
+        return application, "revoked"
+    if today < application.planned_start:
+        return application, "not_started"
+    if today > application.planned_end:
+        return application, "ended"
+    return application, "valid"

@@ -23,6 +23,7 @@ TRANSITIONS = {
     ("request_changes", S.CHECKED): (S.CHANGES_REQUESTED, ENGINEERS),
     ("request_changes", S.REVIEWED): (S.CHANGES_REQUESTED, MANAGER),
     ("approve", S.REVIEWED): (S.APPROVED, MANAGER),
+    ("issue_permit", S.APPROVED): (S.PERMITTED, DESK),
     ("reject", S.SUBMITTED): (S.REJECTED, MANAGER),
     ("reject", S.CHECKED): (S.REJECTED, MANAGER),
     ("reject", S.REVIEWED): (S.REJECTED, MANAGER),

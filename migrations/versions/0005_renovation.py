@@ -1,4 +1,4 @@
-"""renovation: applications, workers, timeline
+"""renovation: applications, workers, timeline, deposit bill and permit
 
 Revision ID: 0005_renovation
 Revises: 0004_counter
@@ -23,7 +23,7 @@ def upgrade():
     sa.Column('property_id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('draft', 'submitted', 'checked', 'reviewed', 'changes_requested', 'approved', 'rejected', 'cancelled', name='renovationstatus', native_enum=False, length=24), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'submitted', 'checked', 'reviewed', 'changes_requested', 'approved', 'permitted', 'rejected', 'cancelled', name='renovationstatus', native_enum=False, length=24), nullable=False),
     sa.Column('scope', sa.JSON(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('contractor_company', sa.String(length=120), nullable=False),
@@ -41,7 +41,11 @@ def upgrade():
     sa.Column('decided_at', sa.DateTime(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('decision_note', sa.Text(), nullable=False),
+    sa.Column('deposit_bill_id', sa.Integer(), nullable=True),
+    sa.Column('permit_issued_at', sa.DateTime(), nullable=True),
+    sa.Column('permit_revoked_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_renovation_applications_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['deposit_bill_id'], ['bills.id'], name=op.f('fk_renovation_applications_deposit_bill_id_bills')),
     sa.ForeignKeyConstraint(['property_id'], ['properties.id'], name=op.f('fk_renovation_applications_property_id_properties')),
     sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_renovation_applications_resident_id_residents')),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_renovation_applications_unit_id_units')),

@@ -66,11 +66,14 @@ def test_an_application_goes_from_draft_through_the_desk_engineering_and_the_man
     assert application.scope == ["walls", "plumbing"]  # unknown scope keys are dropped
     assert application.contractor_phone == "13800138000"
     for role, action, status in ((Role.FRONTDESK, "check", RenovationStatus.CHECKED),
-                                 (Role.ENGINEERING, "review", RenovationStatus.REVIEWED),
-                                 (Role.MANAGER, "approve", RenovationStatus.APPROVED)):
+                                 (Role.ENGINEERING, "review", RenovationStatus.REVIEWED)):
         services.take_step(act(builders.create_staff(role)), application, action, now=NOW)
         db.session.commit()
         assert application.status == status
+    builders.create_charge(prop, code="RENO", name="装修押金", basis="one_off", rate_fen=300000)
+    services.approve(act(builders.create_staff(Role.MANAGER)), application, today=TODAY, now=NOW)
+    db.session.commit()
+    assert application.status == RenovationStatus.APPROVED
     assert application.decided_at == NOW and application.decided_by_id is not None
     assert [e.action for e in services.timeline(application)] == ["create", "submit", "check", "review", "approve"]
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "renovation_applications"))
@@ -184,7 +187,10 @@ def test_each_review_step_belongs_to_its_role(prop, home, role, action):
     db.session.commit()
     before = application.status
     with pytest.raises(NotAllowed):
-        services.take_step(act(builders.create_staff(role)), application, action, note="x", now=NOW)
+        if action == "approve":
+            services.approve(act(builders.create_staff(role)), application, today=TODAY, now=NOW)
+        else:
+            services.take_step(act(builders.create_staff(role)), application, action, note="x", now=NOW)
     db.session.rollback()
     assert application.status == before
 
@@ -228,4 +234,95 @@ def test_the_steps_offered_are_the_ones_the_actor_may_take():
     desk = Actor(2, "前台", Role.FRONTDESK, "test", None)
     assert workflow.steps_for(manager, RenovationStatus.REVIEWED) == ["request_changes", "approve", "reject"]
     assert workflow.steps_for(desk, RenovationStatus.SUBMITTED) == ["check", "request_changes"]
-    assert workflow.steps_for(desk, RenovationStatus.APPROVED) == []
+    assert workflow.steps_for(desk, RenovationStatus.APPROVED) == ["issue_permit"]
+    assert workflow.steps_for(desk, RenovationStatus.REJECTED) == []
+
+
+# Deposit, fees and the permit -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reviewed(prop, home):
+    """An application through the desk and engineering, with the deposit (¥3,000) and a fee (¥500) scheduled."""
+    unit, owner, _neighbour = home
+    builders.create_charge(prop, code="RENO", name="装修押金", basis="one_off", rate_fen=300000)
+    builders.create_charge(prop, code="RENOFEE", name="装修管理费", basis="one_off", rate_fen=50000)
+    application = submit(draft(prop, unit, owner), owner)
+    services.take_step(act(builders.create_staff(Role.FRONTDESK)), application, "check", now=NOW)
+    services.take_step(act(builders.create_staff(Role.ENGINEERING)), application, "review", now=NOW)
+    db.session.commit()
+    return application
+
+
+def test_approval_bills_the_deposit_and_the_fee_to_the_unit(reviewed):
+    from domain.billing.models import Bill
+
+    manager = act(builders.create_staff(Role.MANAGER))
+    bill = services.approve(manager, reviewed, note="同意，注意施工时间。", today=TODAY, now=NOW)
+    db.session.commit()
+    bill = db.session.get(Bill, bill.id)
+    assert reviewed.deposit_bill_id == bill.id and bill.unit_id == reviewed.unit_id
+    assert [(line.description, line.amount_fen) for line in bill.lines] == [("装修押金", 300000), ("装修管理费", 50000)]
+    assert bill.total_fen == 350000 and bill.due_date == date(2026, 12, 8)
+    assert reviewed.decision_note == "同意，注意施工时间。"
+
+
+def test_approval_without_a_deposit_in_the_fee_schedule_is_refused(prop, home):
+    unit, owner, _neighbour = home
+    application = submit(draft(prop, unit, owner), owner)
+    services.take_step(act(builders.create_staff(Role.FRONTDESK)), application, "check", now=NOW)
+    services.take_step(act(builders.create_staff(Role.ENGINEERING)), application, "review", now=NOW)
+    db.session.commit()
+    with pytest.raises(DomainError):
+        services.approve(act(builders.create_staff(Role.MANAGER)), application, today=TODAY, now=NOW)
+    db.session.rollback()
+    assert application.status == RenovationStatus.REVIEWED
+
+
+def test_approval_cannot_skip_the_bill(reviewed):
+    with pytest.raises(InvalidTransition):
+        services.take_step(act(builders.create_staff(Role.MANAGER)), reviewed, "approve", now=NOW)
+
+
+def test_the_permit_is_issued_only_once_the_deposit_is_paid(reviewed):
+    from domain.billing.models import Bill
+
+    bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
+    db.session.commit()
+    desk = act(builders.create_staff(Role.FRONTDESK))
+    with pytest.raises(InvalidTransition):
+        services.issue_permit(desk, reviewed, now=NOW)
+    db.session.rollback()
+    paid = db.session.get(Bill, bill.id)
+    paid.paid_fen = paid.total_fen
+    db.session.commit()
+    with pytest.raises(NotAllowed):
+        services.issue_permit(act(builders.create_staff(Role.CLEANING)), reviewed, now=NOW)
+    db.session.rollback()
+    services.issue_permit(desk, reviewed, now=NOW)
+    db.session.commit()
+    assert reviewed.status == RenovationStatus.PERMITTED and reviewed.permit_issued_at == NOW
+    with pytest.raises(InvalidTransition):  # exactly once
+        services.issue_permit(desk, reviewed, now=NOW)
+
+
+def test_the_gate_sees_whether_a_permit_is_valid_today(reviewed):
+    from domain.billing.models import Bill
+
+    code = services.permit_code(reviewed)
+    assert services.check_permit(code, date(2026, 12, 12)) == (reviewed, "not_issued")
+    bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
+    db.session.get(Bill, bill.id).paid_fen = 350000
+    services.issue_permit(act(builders.create_staff(Role.FRONTDESK)), reviewed, now=NOW)
+    db.session.commit()
+    assert services.check_permit(code, date(2026, 12, 9))[1] == "not_started"
+    assert services.check_permit(code, date(2026, 12, 10))[1] == "valid"
+    assert services.check_permit(code, date(2027, 1, 20))[1] == "valid"
+    assert services.check_permit(code, date(2027, 1, 21))[1] == "ended"
+    assert services.check_permit(code + "x", date(2026, 12, 12)) == (None, "unknown")
+    assert services.check_permit("", date(2026, 12, 12)) == (None, "unknown")
+    with pytest.raises(NotAllowed):
+        services.revoke_permit(act(builders.create_staff(Role.FRONTDESK)), reviewed, note="违章")
+    services.revoke_permit(act(builders.create_staff(Role.SECURITY)), reviewed, note="超时施工，责令停工。", now=NOW)
+    db.session.commit()
+    assert services.check_permit(code, date(2026, 12, 12))[1] == "revoked"
