@@ -27,6 +27,7 @@ MENU = (
     ("staff.store_item", _l("Storage"), "storage", Permission.HANDLE_COUNTER),
     ("staff.lend_item", _l("Lending"), "lending", Permission.HANDLE_COUNTER),
     ("staff.counter_report", _l("Counter today"), "parcels", Permission.HANDLE_COUNTER),
+    ("staff.list_renovations", _l("Renovations"), "renovations", Permission.VIEW_RENOVATIONS),
     ("staff.billing_home", _l("Billing"), "billing", Permission.VIEW_BILLING),
     ("staff.list_charges", _l("Fee schedule"), "fees", Permission.MANAGE_FEES),
     # Engineering reads the meters without seeing the fee schedule; for finance the fee pages' tabs lead here.

@@ -69,6 +69,7 @@ class RenovationApplication(db.Model):
                                                              order_by="RenovationWorker.id", lazy="selectin")
     events = relationship("RenovationEvent", order_by="RenovationEvent.id", lazy="raise",
                           back_populates="application")
+    documents: Mapped[list["RenovationDocument"]] = relationship(order_by="RenovationDocument.id", lazy="selectin")
 
 
 class RenovationWorker(db.Model):
@@ -104,3 +105,19 @@ class RenovationEvent(db.Model):
     data: Mapped[dict | None] = mapped_column(JSON)
 
     application: Mapped[RenovationApplication] = relationship(back_populates="events")
+
+
+class RenovationDocument(db.Model):
+    """A drawing or document of the application (PDF or picture), stored privately under a random name."""
+
+    __tablename__ = "renovation_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("renovation_applications.id"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(64))
+    #: The name the file had on the uploader's device, shown in lists only.
+    shown_name: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int]
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

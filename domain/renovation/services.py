@@ -21,6 +21,13 @@ from extensions import db
 #: load-bearing structure, gas, plumbing, electrical work and the facade.
 SCOPES = ("walls", "load_bearing", "plumbing", "electrical", "gas", "floors", "ceilings", "windows", "facade",
           "air_conditioning", "kitchen_bathroom", "other")
+SCOPE_LABELS = {
+    "walls": _l("Walls (not load-bearing)"), "load_bearing": _l("Load-bearing walls or structure"),
+    "plumbing": _l("Plumbing"), "electrical": _l("Electrical wiring"), "gas": _l("Gas pipes"),
+    "floors": _l("Floors"), "ceilings": _l("Ceilings"), "windows": _l("Windows and doors"),
+    "facade": _l("Facade, balcony enclosure"), "air_conditioning": _l("Air conditioning"),
+    "kitchen_bathroom": _l("Kitchen and bathroom"), "other": _l("Other"),
+}
 #: The longest a renovation may be planned for.
 MAX_DAYS = 180
 #: The longest planned start ahead of today.
@@ -405,3 +412,50 @@ def check_permit(code, today):
     if today > application.planned_end:
         return application, "ended"
     return application, "valid"
+
+
+# Drawings and documents ----------------------------------------------------------------------------
+
+#: Most documents one application may carry.
+MAX_DOCUMENTS = 10
+
+
+def add_documents(actor, application, files, *, resident_id=None):
+    """Attach drawings or documents (PDF or pictures, content-checked, size-limited, stored privately); all or
+    nothing. Residents add them while the application is theirs to edit; staff at any time."""
+    from domain.renovation.models import RenovationDocument
+    from domain.tickets.uploads import delete_stored, store_document
+
+    if resident_id is not None:
+        if application.resident_id != resident_id:
+            raise NotFound()
+        _editable(application)
+    files = [f for f in files or () if f is not None and getattr(f, "filename", "")]
+    if len(application.documents) + len(files) > MAX_DOCUMENTS:
+        raise DomainError(_l("An application can carry at most %(count)s documents.", count=MAX_DOCUMENTS),
+                          field="documents")
+    added = []
+    try:
+        for file_storage in files:
+            stored, content_type, size = store_document(file_storage)
+            document = RenovationDocument(application_id=application.id, stored_name=stored, content_type=content_type,
+                                          size=size, uploaded_by_id=actor.user_id,
+                                          shown_name=(file_storage.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:120])
+            db.session.add(document)
+            added.append(document)
+    except DomainError:
+        delete_stored(d.stored_name for d in added)
+        raise
+    db.session.flush()
+    if added:
+        record(actor, "renovation.documents", application, summary=", ".join(d.shown_name for d in added)[:200])
+    db.session.expire(application, ["documents"])
+    return added
+
+
+def get_document(application, document_id):
+    """One document of the application, or NotFound (also for another application's)."""
+    document = next((d for d in application.documents if d.id == document_id), None)
+    if document is None:
+        raise NotFound()
+    return document

@@ -161,6 +161,31 @@ def store_picture(file_storage):
     return name, content_type, len(data)
 
 
+def store_document(file_storage):
+    """Store a PDF or a picture (a drawing, a licence): PDFs are recognised by their content ("%PDF-"), pictures
+    as in `store_picture`; anything else, or anything over MAX_PHOTO_BYTES, raises DomainError(field="documents").
+    Returns (stored name, content type, size)."""
+    head = file_storage.stream.read(5)
+    file_storage.stream.seek(0)
+    if head != b"%PDF-":
+        try:
+            return store_picture(file_storage)
+        except DomainError as error:
+            raise DomainError(_l("“%(name)s” is neither a PDF nor a picture we can read.",
+                                 name=_shown_name(file_storage)), field="documents") from error
+    limit = int(current_app.config["MAX_PHOTO_BYTES"])
+    data = file_storage.stream.read(limit + 1)
+    if len(data) > limit:
+        raise DomainError(_l("“%(name)s” is larger than %(mb)s MB. Send a smaller file.",
+                             name=_shown_name(file_storage), mb=limit // (1024 * 1024)), field="documents")
+    if b"%%EOF" not in data[-2048:]:
+        raise DomainError(_l("“%(name)s” is not a complete PDF.", name=_shown_name(file_storage)), field="documents")
+    name = f"{secrets.token_hex(16)}.pdf"
+    _track(name)
+    _write(name, data)
+    return name, "application/pdf", len(data)
+
+
 def save_photo(actor, ticket, file_storage, *, event=None):
     """Check one upload and store it as a photo of `ticket` (on the timeline entry `event`, if given).
 

@@ -1,4 +1,4 @@
-"""renovation: applications, workers, timeline, deposit bill and permit
+"""renovation: applications, workers, documents, timeline, deposit bill and permit
 
 Revision ID: 0005_renovation
 Revises: 0004_counter
@@ -56,6 +56,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_renovation_applications_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index('ix_renovations_property_status', ['property_id', 'status'], unique=False)
 
+    op.create_table('renovation_documents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('stored_name', sa.String(length=64), nullable=False),
+    sa.Column('shown_name', sa.String(length=120), nullable=False),
+    sa.Column('content_type', sa.String(length=32), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['application_id'], ['renovation_applications.id'], name=op.f('fk_renovation_documents_application_id_renovation_applications')),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_renovation_documents_uploaded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_renovation_documents'))
+    )
+    with op.batch_alter_table('renovation_documents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_renovation_documents_application_id'), ['application_id'], unique=False)
+
     op.create_table('renovation_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
@@ -99,6 +115,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_renovation_events_application_id'))
 
     op.drop_table('renovation_events')
+    with op.batch_alter_table('renovation_documents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_renovation_documents_application_id'))
+
+    op.drop_table('renovation_documents')
     with op.batch_alter_table('renovation_applications', schema=None) as batch_op:
         batch_op.drop_index('ix_renovations_property_status')
         batch_op.drop_index(batch_op.f('ix_renovation_applications_unit_id'))

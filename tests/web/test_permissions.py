@@ -18,6 +18,7 @@ from domain.announcements.models import Announcement
 from domain.clock import utcnow
 from domain.parcels.models import LendableItem, Loan, Parcel, StoredItem
 from domain.property.models import Occupancy
+from domain.renovation.models import RenovationApplication, RenovationDocument, RenovationStatus
 from domain.throttle.models import DeskAlert
 from extensions import db
 from tests import builders
@@ -36,6 +37,8 @@ ENGINEERING_QUEUE = frozenset({Role.ENGINEERING, Role.MANAGER})
 BOARD = frozenset({Role.MANAGER, Role.ASSISTANT})
 COUNTER = KEEPERS | {Role.SECURITY}
 LENDING_LIST = frozenset({Role.MANAGER, Role.FRONTDESK})
+RENOVATIONS = KEEPERS | {Role.ENGINEERING, Role.SECURITY}
+GATE = frozenset({Role.SECURITY, Role.MANAGER})
 
 #: endpoint -> (method, URL template, roles that may use it)
 TABLE = {
@@ -141,9 +144,17 @@ TABLE = {
     "staff.void_loan": ("POST", "/staff/lending/{loan}/void", COUNTER),
     "staff.list_lendables": ("GET", "/staff/lending/items", LENDING_LIST),
     "staff.edit_lendable": ("GET", "/staff/lending/items/{lendable}", LENDING_LIST),
+    "staff.list_renovations": ("GET", "/staff/renovations/", RENOVATIONS),
+    "staff.show_renovation": ("GET", "/staff/renovations/{renovation}", RENOVATIONS),
+    "staff.take_renovation_step": ("POST", "/staff/renovations/{renovation}/step", RENOVATIONS),
+    "staff.renovation_document": ("GET", "/staff/renovations/{renovation}/documents/{renovation_document}", RENOVATIONS),
+    "staff.renovation_permit": ("GET", "/staff/renovations/{renovation}/permit", RENOVATIONS),
+    "staff.check_permit": ("GET", "/staff/renovations/permit/{permit_code}", GATE),
+    "staff.revoke_renovation_permit": ("POST", "/staff/renovations/{renovation}/revoke-permit",
+                                       frozenset({Role.MANAGER, Role.SECURITY, Role.ENGINEERING})),
 }
 SIGN_IN_ROUTES = {"staff.login", "staff.logout"}
-PORTAL_ROUTES = ["/portal/", "/portal/profile", "/portal/password", "/portal/parcels"]
+PORTAL_ROUTES = ["/portal/", "/portal/profile", "/portal/password", "/portal/parcels", "/portal/renovations"]
 
 
 @pytest.fixture
@@ -181,9 +192,18 @@ def ids(prop):
     db.session.flush()
     loan = Loan(property_id=prop.id, item_id=lendable.id, unit_id=unit.id, borrower_name="王",
                 due_at=utcnow() + timedelta(days=1))
-    db.session.add(loan)
+    renovation = RenovationApplication(property_id=prop.id, unit_id=unit.id, resident_id=resident.id,
+                                       status=RenovationStatus.SUBMITTED, scope=["walls"])
+    db.session.add_all([loan, renovation])
+    db.session.flush()
+    document = RenovationDocument(application_id=renovation.id, stored_name="missing.pdf", shown_name="图纸.pdf",
+                                  content_type="application/pdf", size=1)
+    db.session.add(document)
     db.session.commit()
+    from domain.renovation.services import permit_code
+
     return {
+        "renovation": renovation.id, "renovation_document": document.id, "permit_code": permit_code(renovation),
         "parcel": parcel.id, "stored_item": stored.id, "lendable": lendable.id, "loan": loan.id, "alert": alert.id,
         "ticket": ticket.id, "photo": photo.id, "callback": callback.id, "visit": visit.id, "handover": handover.id,
         "service_item": item.id,

@@ -1,0 +1,144 @@
+"""Renovation applications in the console (SOP 12): the list by status, one application with the steps the
+signed-in person may take (the desk's check, engineering's review, the manager's decision, the permit), the
+printable permit with its QR code, and the gate check behind that code."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from domain.accounts.roles import Permission
+from domain.clock import today
+from domain.errors import DomainError, NotFound
+from domain.renovation import services as renovations
+from domain.renovation import workflow
+from domain.renovation.models import RenovationApplication, RenovationStatus
+from domain.renovation.services import SCOPE_LABELS
+from domain.tickets.desk import resident_contacts, unit_labels
+from extensions import db
+from staff import bp
+from web.auth import current_actor, staff_permission
+from web.downloads import send_document
+
+#: The list's filters: "open" is everything still to be decided or under way.
+OPEN = (RenovationStatus.SUBMITTED, RenovationStatus.CHECKED, RenovationStatus.REVIEWED,
+        RenovationStatus.CHANGES_REQUESTED, RenovationStatus.APPROVED, RenovationStatus.PERMITTED)
+FILTERS = ("open", *(s.value for s in RenovationStatus), "any")
+
+
+@bp.route("/renovations/")
+@staff_permission(Permission.VIEW_RENOVATIONS)
+def list_renovations():
+    """Applications by status (open ones by default; drafts are the residents' own until submitted)."""
+    from sqlalchemy import select
+
+    wanted = request.args.get("status", "open")
+    wanted = wanted if wanted in FILTERS else "open"
+    query = select(RenovationApplication).order_by(RenovationApplication.id.desc()).limit(200)
+    if wanted == "open":
+        query = query.where(RenovationApplication.status.in_(OPEN))
+    elif wanted != "any":
+        query = query.where(RenovationApplication.status == RenovationStatus(wanted))
+    else:
+        query = query.where(RenovationApplication.status != RenovationStatus.DRAFT)
+    applications = db.session.scalars(query).all()
+    return render_template("staff/renovations/index.html", applications=applications, wanted=wanted, filters=FILTERS,
+                           labels=unit_labels({a.unit_id for a in applications}), today=today())
+
+
+def _submitted(application_id):
+    """An application the staff may see: a draft is the resident's own until submitted (404)."""
+    application = renovations.get_application(application_id)
+    if application.status == RenovationStatus.DRAFT:
+        raise NotFound()
+    return application
+
+
+def _page(application, *, error=None, status=200):
+    """One application with the steps the signed-in person may take now."""
+    actor = current_actor()
+    steps = workflow.steps_for(actor, application.status)
+    return render_template(
+        "staff/renovations/show.html", application=application, steps=steps, error=error,
+        timeline=renovations.timeline(application), scope_labels=SCOPE_LABELS,
+        unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
+        applicant=resident_contacts([application.resident_id]).get(application.resident_id, ("", "")),
+        paid=renovations.deposit_paid(application) if application.deposit_bill_id else False,
+        permit_code=renovations.permit_code(application) if application.status == RenovationStatus.PERMITTED else None,
+        needs_note=workflow.NEEDS_NOTE), status
+
+
+@bp.route("/renovations/<int:application_id>")
+@staff_permission(Permission.VIEW_RENOVATIONS)
+def show_renovation(application_id):
+    """One application: scope, contractor, workers, drawings, timeline, and the next steps."""
+    return _page(_submitted(application_id))
+
+
+@bp.route("/renovations/<int:application_id>/step", methods=["POST"])
+@staff_permission(Permission.VIEW_RENOVATIONS)
+def take_renovation_step(application_id):
+    """Take one step of the review (the table in domain/renovation/workflow.py says who may take which)."""
+    application = _submitted(application_id)
+    action, note = request.form.get("action", ""), request.form.get("note", "")
+    try:
+        if action == "approve":
+            renovations.approve(current_actor(), application, note=note, today=today())
+        elif action == "issue_permit":
+            renovations.issue_permit(current_actor(), application)
+        else:
+            renovations.take_step(current_actor(), application, action, note=note)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code in (403, 404):
+            raise
+        return _page(renovations.get_application(application_id), error=str(error.message), status=422)
+    flash(_("Done."), "success")
+    return redirect(url_for("staff.show_renovation", application_id=application.id), code=303)
+
+
+@bp.route("/renovations/<int:application_id>/documents/<int:document_id>")
+@staff_permission(Permission.VIEW_RENOVATIONS)
+def renovation_document(application_id, document_id):
+    """One of the application's drawings or documents."""
+    application = _submitted(application_id)
+    return send_document(renovations.get_document(application, document_id))
+
+
+@bp.route("/renovations/<int:application_id>/permit")
+@staff_permission(Permission.VIEW_RENOVATIONS)
+def renovation_permit(application_id):
+    """The printable permit (装修许可证) with the QR code security scans at the gate."""
+    application = _submitted(application_id)
+    if application.status != RenovationStatus.PERMITTED:
+        return _page(application, error=_("No permit has been issued for this application."), status=409)
+    code = renovations.permit_code(application)
+    return render_template("staff/renovations/permit.html", application=application, scope_labels=SCOPE_LABELS,
+                           unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
+                           check_url=url_for("staff.check_permit", code=code, _external=True))
+
+
+@bp.route("/renovations/permit/<code>")
+@staff_permission(Permission.CHECK_PERMITS)
+def check_permit(code):
+    """The gate check: whether the scanned permit is valid today, and who the registered workers are."""
+    application, reason = renovations.check_permit(code, today())
+    return render_template("staff/renovations/gate.html", application=application, reason=reason, today=today(),
+                           unit_label=unit_labels([application.unit_id]).get(application.unit_id, "") if application
+                           else ""), (200 if application else 404)
+
+
+@bp.route("/renovations/<int:application_id>/revoke-permit", methods=["POST"])
+@staff_permission(Permission.VIEW_RENOVATIONS)
+def revoke_renovation_permit(application_id):
+    """Stop a permit working at the gate, with the reason."""
+    application = _submitted(application_id)
+    try:
+        renovations.revoke_permit(current_actor(), application, note=request.form.get("note", ""))
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code in (403, 404):
+            raise
+        return _page(renovations.get_application(application_id), error=str(error.message), status=422)
+    flash(_("The permit no longer works at the gate."), "success")
+    return redirect(url_for("staff.show_renovation", application_id=application.id), code=303)

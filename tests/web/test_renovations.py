@@ -1,0 +1,255 @@
+"""Renovation over HTTP: the resident's application pages (ownership, bad input kept, uploads), the console's
+review steps by role, the printable permit and the gate check."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from domain.accounts.roles import Role
+from domain.billing.models import Bill
+from domain.clock import today
+from domain.renovation.models import RenovationApplication, RenovationDocument, RenovationStatus, RenovationWorker
+from extensions import db
+from tests import builders
+
+ID_NUMBER = "11010519491231002X"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def plan(**changes):
+    """A complete application form."""
+    start = today() + timedelta(days=7)
+    values = {"scope": ["walls", "plumbing"], "description": "卫生间改造，拆除一面非承重墙。",
+              "contractor_company": "沈阳美家装饰有限公司", "contractor_licence": "91210100MA0XXXXX1",
+              "contractor_person": "赵工", "contractor_phone": "13800138000",
+              "planned_start": start.isoformat(), "planned_end": (start + timedelta(days=30)).isoformat(),
+              "work_from": "08:30", "work_until": "17:30"}
+    values.update(changes)
+    return values
+
+
+@pytest.fixture
+def home(prop):
+    """Unit 1-1203 with its owner, and a neighbour of 1-0901."""
+    unit = builders.create_unit(number="1203")
+    owner = builders.create_resident(prop, unit=unit, name="王芳")
+    neighbour = builders.create_resident(prop, unit=builders.create_unit(number="0901", floor=9), name="赵邻居")
+    return unit, owner, neighbour
+
+
+def start(client, unit):
+    """Start an application as the signed-in resident; its id."""
+    response = client.post("/portal/renovations", data={"unit_id": unit.id})
+    assert response.status_code == 303
+    return int(response.headers["Location"].rsplit("/", 1)[-1])
+
+
+def fill(client, application_id):
+    """Save a complete plan and register one worker."""
+    assert client.post(f"/portal/renovations/{application_id}", data=plan()).status_code == 303
+    assert client.post(f"/portal/renovations/{application_id}/workers", data={
+        "worker_name": "钱师傅", "worker_phone": "13900001111", "worker_id": ID_NUMBER}).status_code == 303
+
+
+def submitted(client, auth, unit, owner):
+    """A submitted application of `owner`; its id."""
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    fill(client, application_id)
+    response = client.post(f"/portal/renovations/{application_id}/submit",
+                           data={"accept_undertakings": "y", "signed_name": "王芳"})
+    assert response.status_code == 303
+    auth.logout()
+    return application_id
+
+
+def test_a_resident_applies_saves_and_submits(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    assert client.get("/portal/renovations").status_code == 200
+    application_id = start(client, unit)
+    fill(client, application_id)
+    page = client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)
+    assert "钱师傅" in page and "1*************002X" in page and ID_NUMBER not in page
+    response = client.post(f"/portal/renovations/{application_id}/submit",
+                           data={"accept_undertakings": "y", "signed_name": "王芳"})
+    assert response.status_code == 303
+    application = db.session.get(RenovationApplication, application_id)
+    assert application.status == RenovationStatus.SUBMITTED and application.signed_name == "王芳"
+
+
+def test_bad_dates_and_hours_are_refused_with_the_typed_values_kept(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    fill(client, application_id)
+    client.post(f"/portal/renovations/{application_id}", data=plan(work_from="06:00", description="夜间也想施工"))
+    response = client.post(f"/portal/renovations/{application_id}/submit",
+                           data={"accept_undertakings": "y", "signed_name": "王芳"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="work_from-error"' in html and 'value="06:00"' in html
+    assert db.session.get(RenovationApplication, application_id).status == RenovationStatus.DRAFT
+
+
+def test_an_unreadable_date_is_refused_and_nothing_is_saved(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    response = client.post(f"/portal/renovations/{application_id}", data=plan(planned_start="明天",
+                                                                                 description="保留我写的内容"))
+    assert response.status_code == 422
+    assert "保留我写的内容" in response.get_data(as_text=True)
+    assert db.session.get(RenovationApplication, application_id).description == ""
+
+
+def test_submitting_without_signing_is_refused(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    fill(client, application_id)
+    response = client.post(f"/portal/renovations/{application_id}/submit", data={"signed_name": "王芳"})
+    assert response.status_code == 422 and 'id="accept_undertakings-error"' in response.get_data(as_text=True)
+    assert db.session.get(RenovationApplication, application_id).status == RenovationStatus.DRAFT
+
+
+def test_a_bad_worker_id_is_refused_and_the_typed_name_kept(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    response = client.post(f"/portal/renovations/{application_id}/workers", data={
+        "worker_name": "孙师傅", "worker_phone": "13900001111", "worker_id": "12345"})
+    assert response.status_code == 422
+    assert 'value="孙师傅"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(RenovationWorker.id))) == 0
+
+
+def test_drawings_are_pdfs_or_pictures_and_go_only_to_the_applicant_and_staff(app, client, auth, home, tmp_path):
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    unit, owner, neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 40, 40)).save(picture, "PNG")
+    response = client.post(f"/portal/renovations/{application_id}/documents", content_type="multipart/form-data",
+                           data={"documents": [(io.BytesIO(PDF), "平面图.pdf"), (io.BytesIO(picture.getvalue()), "墙.png")]})
+    assert response.status_code == 303
+    refused = client.post(f"/portal/renovations/{application_id}/documents", content_type="multipart/form-data",
+                          data={"documents": [(io.BytesIO(b"not a drawing"), "说明.txt")]})
+    assert refused.status_code == 422 and "说明.txt" in refused.get_data(as_text=True)
+    documents = db.session.scalars(select(RenovationDocument).order_by(RenovationDocument.id)).all()
+    assert [d.content_type for d in documents] == ["application/pdf", "image/png"]
+    pdf = client.get(f"/portal/renovations/{application_id}/documents/{documents[0].id}")
+    assert pdf.status_code == 200 and pdf.data == PDF and "no-store" in pdf.headers["Cache-Control"]
+    pdf.close()
+    auth.logout()
+    auth.login_resident(neighbour.user)
+    assert client.get(f"/portal/renovations/{application_id}/documents/{documents[0].id}").status_code == 404
+    auth.logout()
+    auth.login_staff(builders.create_staff(Role.ENGINEERING))
+    assert client.get(f"/staff/renovations/{application_id}/documents/{documents[0].id}").status_code == 404  # a draft
+    app.config["UPLOAD_FOLDER"] = None
+
+
+def test_a_neighbour_is_refused_on_every_route_of_the_application(client, auth, home):
+    unit, owner, neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    auth.logout()
+    auth.login_resident(neighbour.user)
+    for method, path, data in (
+        ("GET", "", None), ("POST", "", plan()), ("POST", "/workers", {"worker_name": "x", "worker_phone": "13900001111",
+                                                                     "worker_id": ID_NUMBER}),
+        ("POST", "/documents", {}), ("POST", "/submit", {"accept_undertakings": "y", "signed_name": "赵"}),
+        ("POST", "/cancel", {}), ("POST", "/comment", {"body": "hi"}),
+    ):
+        response = client.open(f"/portal/renovations/{application_id}{path}", method=method, data=data)
+        assert response.status_code == 404, (method, path)
+    assert client.post("/portal/renovations", data={"unit_id": unit.id}).status_code == 404
+    assert db.session.get(RenovationApplication, application_id).status == RenovationStatus.DRAFT
+    assert "1-1203" not in client.get("/portal/renovations").get_data(as_text=True)
+
+
+def test_staff_review_by_role_then_the_deposit_bill_the_permit_and_the_gate(client, auth, prop, home):
+    unit, owner, _neighbour = home
+    builders.create_charge(prop, code="RENO", name="装修押金", basis="one_off", rate_fen=300000)
+    application_id = submitted(client, auth, unit, owner)
+    url = f"/staff/renovations/{application_id}"
+
+    auth.login_staff(builders.create_staff(Role.ENGINEERING))
+    assert client.post(f"{url}/step", data={"action": "review"}).status_code == 422  # the desk's check comes first
+    assert client.post(f"{url}/step", data={"action": "reject", "note": "x"}).status_code == 403  # the manager decides
+    auth.logout("staff")
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))
+    assert str(application_id) in client.get("/staff/renovations/").get_data(as_text=True)
+    assert client.post(f"{url}/step", data={"action": "check"}).status_code == 303
+    auth.logout("staff")
+    auth.login_staff(builders.create_staff(Role.ENGINEERING))
+    assert client.post(f"{url}/step", data={"action": "review"}).status_code == 303
+    auth.logout("staff")
+    manager = builders.create_staff(Role.MANAGER)
+    auth.login_staff(manager)
+    refused = client.post(f"{url}/step", data={"action": "reject", "note": ""})
+    assert refused.status_code == 422
+    assert client.post(f"{url}/step", data={"action": "approve", "note": "同意"}).status_code == 303
+    application = db.session.get(RenovationApplication, application_id)
+    assert application.status == RenovationStatus.APPROVED
+    bill = db.session.get(Bill, application.deposit_bill_id)
+    assert bill.total_fen == 300000 and bill.unit_id == unit.id
+    early = client.post(f"{url}/step", data={"action": "issue_permit"})
+    assert early.status_code == 422  # not paid yet
+    bill.paid_fen = bill.total_fen
+    db.session.commit()
+    assert client.post(f"{url}/step", data={"action": "issue_permit"}).status_code == 303
+    permit = client.get(f"{url}/permit").get_data(as_text=True)
+    assert '<svg class="qr"' in permit and "1-1203" in permit and "钱师傅" in permit
+    from domain.renovation.services import permit_code
+
+    code = permit_code(db.session.get(RenovationApplication, application_id))
+    auth.logout("staff")
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))
+    assert client.get(f"/staff/renovations/permit/{code}").status_code == 403  # the gate is security's
+    auth.logout("staff")
+    auth.login_staff(builders.create_staff(Role.SECURITY))
+    gate = client.get(f"/staff/renovations/permit/{code}")
+    assert gate.status_code == 200 and "permit-check bad" in gate.get_data(as_text=True)  # starts next week
+    db.session.get(RenovationApplication, application_id).planned_start = today()
+    db.session.commit()
+    gate = client.get(f"/staff/renovations/permit/{code}").get_data(as_text=True)
+    assert "permit-check ok" in gate and "1*************002X" in gate
+    assert client.get(f"/staff/renovations/permit/{code}x").status_code == 404
+
+
+def test_the_resident_sees_the_question_and_answers_it(client, auth, home):
+    unit, owner, _neighbour = home
+    application_id = submitted(client, auth, unit, owner)
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))
+    client.post(f"/staff/renovations/{application_id}/step", data={"action": "request_changes", "note": "请补充水电图。"})
+    auth.logout("staff")
+    auth.login_resident(owner.user)
+    page = client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)
+    assert "请补充水电图。" in page and 'action="/portal/renovations/%d/submit"' % application_id in page
+    assert client.post(f"/portal/renovations/{application_id}/comment", data={"body": "已补充。"}).status_code == 303
+    assert client.post(f"/portal/renovations/{application_id}/comment", data={"body": ""}).status_code == 422
+
+
+def test_staff_do_not_see_a_residents_draft(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    auth.logout()
+    auth.login_staff(builders.create_staff(Role.MANAGER))
+    assert client.get(f"/staff/renovations/{application_id}").status_code == 404
+    assert f"#{application_id}" not in client.get("/staff/renovations/?status=any").get_data(as_text=True)
+
+
+def test_a_resident_withdraws_while_no_decision_is_taken(client, auth, home):
+    unit, owner, _neighbour = home
+    application_id = submitted(client, auth, unit, owner)
+    auth.login_resident(owner.user)
+    assert client.post(f"/portal/renovations/{application_id}/cancel").status_code == 303
+    assert db.session.get(RenovationApplication, application_id).status == RenovationStatus.CANCELLED
+    assert client.post(f"/portal/renovations/{application_id}/cancel").status_code == 409
