@@ -176,4 +176,8 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
 
         report["parcels"] = load_counter_demo(prop, demo_units=[units[label] for *_rest, label in DEMO_RESIDENTS],
                                               rng=rng)
+        from domain.renovation.demo import load_renovation_demo
+
+        report["renovations"] = load_renovation_demo(prop, demo_units=[units[label] for *_rest, label in DEMO_RESIDENTS],
+                                                     today=local_today())
     return report

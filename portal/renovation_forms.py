@@ -34,7 +34,7 @@ class ApplicationForm(FlaskForm):
     contractor_company = StringField(_l("Contractor (company)"), validators=[Optional(), Length(max=120)])
     contractor_licence = StringField(_l("Licence number"), validators=[Optional(), Length(max=60)])
     contractor_person = StringField(_l("Person in charge"), validators=[Optional(), Length(max=80)])
-    contractor_phone = StringField(_l("Their phone"), validators=[Optional(), Length(max=20)])
+    contractor_phone = StringField(_l("Phone of the person in charge"), validators=[Optional(), Length(max=20)])
     planned_start = DateField(_l("Works start on"), validators=[Optional()])
     planned_end = DateField(_l("Works end on"), validators=[Optional()])
     work_from = TimeField(_l("Daily from"), validators=[Optional()])

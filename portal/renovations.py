@@ -138,7 +138,7 @@ def add_renovation_documents(application_id):
         renovations.add_documents(current_actor(), application, request.files.getlist("documents"),
                                   resident_id=resident.id)
         db.session.commit()
-        return redirect(url_for("portal.show_renovation", application_id=application.id, _anchor="documents"),
+        return redirect(url_for("portal.show_renovation", application_id=application.id, _anchor="drawings"),
                         code=303)
     except DomainError as error:
         show_domain_error(form, error)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from domain.audit.services import record
 from domain.clock import utcnow
 from domain.errors import DomainError, InvalidTransition, NotFound
-from domain.property.models import Building, Unit
+from domain.property.models import Building, Unit, UnitStatus
 from domain.property.validation import Invalid, mask_id_number, normalise_phone
 from domain.renovation import workflow
 from domain.renovation.models import RenovationApplication, RenovationEvent, RenovationStatus, RenovationWorker
@@ -24,7 +24,7 @@ SCOPES = ("walls", "load_bearing", "plumbing", "electrical", "gas", "floors", "c
 SCOPE_LABELS = {
     "walls": _l("Walls (not load-bearing)"), "load_bearing": _l("Load-bearing walls or structure"),
     "plumbing": _l("Plumbing"), "electrical": _l("Electrical wiring"), "gas": _l("Gas pipes"),
-    "floors": _l("Floors"), "ceilings": _l("Ceilings"), "windows": _l("Windows and doors"),
+    "floors": _l("Floor coverings"), "ceilings": _l("Ceilings"), "windows": _l("Windows and doors"),
     "facade": _l("Facade, balcony enclosure"), "air_conditioning": _l("Air conditioning"),
     "kitchen_bathroom": _l("Kitchen and bathroom"), "other": _l("Other"),
 }
@@ -368,6 +368,9 @@ def issue_permit(actor, application, *, now=None):
         raise InvalidTransition(_l("The permit is issued once the deposit and fees are paid."))
     now = now or utcnow()
     application.status, application.permit_issued_at = to, now
+    unit = db.session.get(Unit, application.unit_id)
+    if unit.status != UnitStatus.RENOVATING:  # back to occupied at the acceptance inspection
+        unit.status = UnitStatus.RENOVATING
     _event(application, actor, "issue_permit", now=now)
     record(actor, "renovation.issue_permit", application)
     return application

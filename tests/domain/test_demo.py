@@ -45,7 +45,7 @@ def test_demo_is_refused_in_production(app, runner):
 def _assert_billing_history():
     """Twelve months of bills, every payment method, collection near the 90 % target, arrears of every age."""
     prop = get_property()
-    months = db.session.scalars(select(Bill.period).distinct()).all()
+    months = db.session.scalars(select(Bill.period).where(Bill.period.is_not(None)).distinct()).all()  # one-off bills have none
     assert len(months) == 12
     assert set(db.session.scalars(select(Payment.method).distinct())) == set(Method) - {Method.ONLINE}
     past = collection_for(prop.id, month_before(month_before(today().replace(day=1))))

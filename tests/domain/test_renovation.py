@@ -302,6 +302,9 @@ def test_the_permit_is_issued_only_once_the_deposit_is_paid(reviewed):
     services.issue_permit(desk, reviewed, now=NOW)
     db.session.commit()
     assert reviewed.status == RenovationStatus.PERMITTED and reviewed.permit_issued_at == NOW
+    from domain.property.models import Unit, UnitStatus
+
+    assert db.session.get(Unit, reviewed.unit_id).status == UnitStatus.RENOVATING
     with pytest.raises(InvalidTransition):  # exactly once
         services.issue_permit(desk, reviewed, now=NOW)
 
