@@ -11,7 +11,7 @@ from domain.errors import DomainError
 from domain.property.services import resident_for_user
 from domain.renovation import services as renovations
 from domain.renovation.services import SCOPE_LABELS
-from domain.renovation import workflow
+from domain.renovation import inspections, workflow
 from domain.tickets.desk import unit_labels
 from extensions import db
 from portal import bp
@@ -76,6 +76,8 @@ def _page(application, *, form=None, worker_form=None, documents_form=None, subm
         timeline=renovations.timeline(application), scope_labels=SCOPE_LABELS,
         unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
         may_cancel=workflow.may(current_actor(), "cancel", application.status),
+        may_report_completion=workflow.may(current_actor(), "report_completion", application.status),
+        violations=inspections.violations_of(application), violation_labels=inspections.VIOLATION_LABELS,
         may_submit=workflow.may(current_actor(), "submit", application.status)), status
 
 
@@ -195,3 +197,13 @@ def comment_renovation(application_id):
         return redirect(url_for("portal.show_renovation", application_id=application.id, _anchor="timeline"),
                         code=303)
     return _page(application, note_form=form, status=422)
+
+
+@bp.post("/renovations/<int:application_id>/completion")
+def report_renovation_completion(application_id):
+    """Tell the office the works are finished: engineering's acceptance inspection comes next."""
+    resident, application = _mine(application_id)
+    inspections.report_completion(current_actor(), application, resident_id=resident.id)
+    db.session.commit()
+    flash(_("Thank you. Engineering will come for the acceptance inspection."), "success")
+    return redirect(url_for("portal.show_renovation", application_id=application.id), code=303)

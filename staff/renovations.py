@@ -2,14 +2,18 @@
 signed-in person may take (the desk's check, engineering's review, the manager's decision, the permit), the
 printable permit with its QR code, and the gate check behind that code."""
 
+from datetime import date
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from domain.accounts.roles import Permission
 from domain.clock import today
 from domain.errors import DomainError, NotFound
+from domain.money import yuan_to_fen
+from domain.renovation import inspections, workflow
 from domain.renovation import services as renovations
-from domain.renovation import workflow
 from domain.renovation.models import RenovationApplication, RenovationStatus
 from domain.renovation.services import SCOPE_LABELS
 from domain.tickets.desk import resident_contacts, unit_labels
@@ -20,8 +24,9 @@ from web.downloads import send_document
 
 #: The list's filters: "open" is everything still to be decided or under way.
 OPEN = (RenovationStatus.SUBMITTED, RenovationStatus.CHECKED, RenovationStatus.REVIEWED,
-        RenovationStatus.CHANGES_REQUESTED, RenovationStatus.APPROVED, RenovationStatus.PERMITTED)
-FILTERS = ("open", *(s.value for s in RenovationStatus), "any")
+        RenovationStatus.CHANGES_REQUESTED, RenovationStatus.APPROVED, RenovationStatus.PERMITTED,
+        RenovationStatus.COMPLETION_REPORTED, RenovationStatus.ACCEPTED)
+FILTERS = ("open", "overdue", "violations", *(s.value for s in RenovationStatus), "any")
 
 
 @bp.route("/renovations/")
@@ -35,6 +40,14 @@ def list_renovations():
     query = select(RenovationApplication).order_by(RenovationApplication.id.desc()).limit(200)
     if wanted == "open":
         query = query.where(RenovationApplication.status.in_(OPEN))
+    elif wanted == "overdue":  # works still under way after their planned end
+        query = query.where(RenovationApplication.status.in_(list(inspections.UNDER_WAY)),
+                            RenovationApplication.planned_end < today())
+    elif wanted == "violations":
+        from domain.renovation.models import RenovationViolation, ViolationStatus
+
+        query = query.where(RenovationApplication.id.in_(select(RenovationViolation.application_id).where(
+            RenovationViolation.status == ViolationStatus.OPEN)))
     elif wanted != "any":
         query = query.where(RenovationApplication.status == RenovationStatus(wanted))
     else:
@@ -63,7 +76,11 @@ def _page(application, *, error=None, status=200):
         applicant=resident_contacts([application.resident_id]).get(application.resident_id, ("", "")),
         paid=renovations.deposit_paid(application) if application.deposit_bill_id else False,
         permit_code=renovations.permit_code(application) if application.status == RenovationStatus.PERMITTED else None,
-        needs_note=workflow.NEEDS_NOTE), status
+        needs_note=workflow.NEEDS_NOTE, under_way=application.status in inspections.UNDER_WAY,
+        inspector=current_user.role in {r.value for r in workflow.INSPECTORS},
+        violations=inspections.violations_of(application), inspections=inspections.inspections_of(application),
+        fines=inspections.fines_fen(application), violation_labels=inspections.VIOLATION_LABELS,
+        checklist_labels=inspections.CHECKLIST_LABELS, today=today()), status
 
 
 @bp.route("/renovations/<int:application_id>")
@@ -142,3 +159,68 @@ def revoke_renovation_permit(application_id):
         return _page(renovations.get_application(application_id), error=str(error.message), status=422)
     flash(_("The permit no longer works at the gate."), "success")
     return redirect(url_for("staff.show_renovation", application_id=application.id), code=303)
+
+
+# During and after the works ------------------------------------------------------------------------
+
+
+def _after(application_id, change, done_message):
+    """Run a change of the works' follow-up; the page again with the message when it is refused."""
+    application = _submitted(application_id)
+    try:
+        change(application)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code in (403, 404):
+            raise
+        return _page(_submitted(application_id), error=str(error.message), status=422)
+    flash(done_message, "success")
+    return redirect(url_for("staff.show_renovation", application_id=application_id, _anchor="works"), code=303)
+
+
+@bp.route("/renovations/<int:application_id>/inspections", methods=["POST"])
+@staff_permission(Permission.VIEW_RENOVATIONS)
+def inspect_renovation(application_id):
+    """Record a visit during the works, with photos."""
+    return _after(application_id, lambda a: inspections.record_inspection(
+        current_actor(), a, findings=request.form.get("findings", ""), photos=request.files.getlist("photos")),
+        _("Inspection recorded."))
+
+
+@bp.route("/renovations/<int:application_id>/violations", methods=["POST"])
+@staff_permission(Permission.VIEW_RENOVATIONS)
+def record_renovation_violation(application_id):
+    """Record a violation: kind, what, the deadline to put it right, and the fine."""
+    def change(application):
+        inspections.require_inspector(current_actor())  # before reading the form: refusals come first
+        try:
+            deadline = date.fromisoformat(request.form.get("deadline", ""))
+        except ValueError:
+            raise DomainError(_("Give the deadline as a date."), field="deadline") from None
+        try:
+            fine = yuan_to_fen(request.form.get("fine", "") or "0")
+        except ValueError:
+            raise DomainError(_("Write an amount like 50 or 50.00."), field="fine") from None
+        inspections.record_violation(current_actor(), application, kind=request.form.get("kind", ""),
+                                     description=request.form.get("description", ""), deadline=deadline,
+                                     fine_fen=fine, today=today())
+    return _after(application_id, change, _("Violation recorded; the resident has been told."))
+
+
+@bp.route("/renovations/<int:application_id>/violations/<int:violation_id>", methods=["POST"])
+@staff_permission(Permission.VIEW_RENOVATIONS)
+def resolve_renovation_violation(application_id, violation_id):
+    """The follow-up of a violation: rectified, or waived with the reason."""
+    return _after(application_id, lambda a: inspections.resolve_violation(
+        current_actor(), a, violation_id, outcome=request.form.get("outcome", ""), note=request.form.get("note", "")),
+        _("Saved."))
+
+
+@bp.route("/renovations/<int:application_id>/acceptance", methods=["POST"])
+@staff_permission(Permission.VIEW_RENOVATIONS)
+def accept_renovation(application_id):
+    """The acceptance inspection (验收) with its checklist."""
+    return _after(application_id, lambda a: inspections.accept(
+        current_actor(), a, checklist={key: key in request.form.getlist("checklist") for key in inspections.CHECKLIST},
+        findings=request.form.get("findings", "")), _("Acceptance inspection recorded."))

@@ -434,7 +434,8 @@ def add_documents(actor, application, files, *, resident_id=None):
             raise NotFound()
         _editable(application)
     files = [f for f in files or () if f is not None and getattr(f, "filename", "")]
-    if len(application.documents) + len(files) > MAX_DOCUMENTS:
+    drawings = [d for d in application.documents if d.inspection_id is None]
+    if len(drawings) + len(files) > MAX_DOCUMENTS:
         raise DomainError(_l("An application can carry at most %(count)s documents.", count=MAX_DOCUMENTS),
                           field="documents")
     added = []

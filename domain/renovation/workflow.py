@@ -24,6 +24,9 @@ TRANSITIONS = {
     ("request_changes", S.REVIEWED): (S.CHANGES_REQUESTED, MANAGER),
     ("approve", S.REVIEWED): (S.APPROVED, MANAGER),
     ("issue_permit", S.APPROVED): (S.PERMITTED, DESK),
+    ("report_completion", S.PERMITTED): (S.COMPLETION_REPORTED, {RESIDENT}),
+    ("accept", S.COMPLETION_REPORTED): (S.ACCEPTED, ENGINEERS),
+    ("fail_acceptance", S.COMPLETION_REPORTED): (S.PERMITTED, ENGINEERS),
     ("reject", S.SUBMITTED): (S.REJECTED, MANAGER),
     ("reject", S.CHECKED): (S.REJECTED, MANAGER),
     ("reject", S.REVIEWED): (S.REJECTED, MANAGER),
@@ -36,6 +39,8 @@ ACTIONS = tuple(dict.fromkeys(action for action, _status in TRANSITIONS))
 EDITABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
 #: Actions that need a note (the question, or the reason).
 NEEDS_NOTE = frozenset({"request_changes", "reject"})
+#: Who records inspections and violations during the works (SOPs 11, 12, 15: patrols and violations).
+INSPECTORS = frozenset({Role.SECURITY, Role.ENGINEERING, Role.MANAGER})
 
 
 def _who(actor):

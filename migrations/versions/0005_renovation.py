@@ -1,4 +1,4 @@
-"""renovation: applications, workers, documents, timeline, deposit bill and permit
+"""renovation: applications, workers, documents, timeline, deposit bill, permit, inspections and violations
 
 Revision ID: 0005_renovation
 Revises: 0004_counter
@@ -23,7 +23,7 @@ def upgrade():
     sa.Column('property_id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('draft', 'submitted', 'checked', 'reviewed', 'changes_requested', 'approved', 'permitted', 'rejected', 'cancelled', name='renovationstatus', native_enum=False, length=24), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'submitted', 'checked', 'reviewed', 'changes_requested', 'approved', 'permitted', 'completion_reported', 'accepted', 'rejected', 'cancelled', name='renovationstatus', native_enum=False, length=24), nullable=False),
     sa.Column('scope', sa.JSON(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('contractor_company', sa.String(length=120), nullable=False),
@@ -56,22 +56,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_renovation_applications_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index('ix_renovations_property_status', ['property_id', 'status'], unique=False)
 
-    op.create_table('renovation_documents',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('application_id', sa.Integer(), nullable=False),
-    sa.Column('stored_name', sa.String(length=64), nullable=False),
-    sa.Column('shown_name', sa.String(length=120), nullable=False),
-    sa.Column('content_type', sa.String(length=32), nullable=False),
-    sa.Column('size', sa.Integer(), nullable=False),
-    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
-    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['application_id'], ['renovation_applications.id'], name=op.f('fk_renovation_documents_application_id_renovation_applications')),
-    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_renovation_documents_uploaded_by_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_renovation_documents'))
-    )
-    with op.batch_alter_table('renovation_documents', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_renovation_documents_application_id'), ['application_id'], unique=False)
-
     op.create_table('renovation_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
@@ -88,6 +72,23 @@ def upgrade():
     with op.batch_alter_table('renovation_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_renovation_events_application_id'), ['application_id'], unique=False)
 
+    op.create_table('renovation_inspections',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('inspector_id', sa.Integer(), nullable=True),
+    sa.Column('inspector_name', sa.String(length=80), nullable=False),
+    sa.Column('findings', sa.Text(), nullable=False),
+    sa.Column('checklist', sa.JSON(), nullable=True),
+    sa.Column('passed', sa.Boolean(), nullable=True),
+    sa.ForeignKeyConstraint(['application_id'], ['renovation_applications.id'], name=op.f('fk_renovation_inspections_application_id_renovation_applications')),
+    sa.ForeignKeyConstraint(['inspector_id'], ['users.id'], name=op.f('fk_renovation_inspections_inspector_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_renovation_inspections'))
+    )
+    with op.batch_alter_table('renovation_inspections', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_renovation_inspections_application_id'), ['application_id'], unique=False)
+
     op.create_table('renovation_workers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
@@ -102,23 +103,73 @@ def upgrade():
     with op.batch_alter_table('renovation_workers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_renovation_workers_application_id'), ['application_id'], unique=False)
 
+    op.create_table('renovation_documents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('stored_name', sa.String(length=64), nullable=False),
+    sa.Column('shown_name', sa.String(length=120), nullable=False),
+    sa.Column('content_type', sa.String(length=32), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('inspection_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['application_id'], ['renovation_applications.id'], name=op.f('fk_renovation_documents_application_id_renovation_applications')),
+    sa.ForeignKeyConstraint(['inspection_id'], ['renovation_inspections.id'], name=op.f('fk_renovation_documents_inspection_id_renovation_inspections')),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_renovation_documents_uploaded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_renovation_documents'))
+    )
+    with op.batch_alter_table('renovation_documents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_renovation_documents_application_id'), ['application_id'], unique=False)
+
+    op.create_table('renovation_violations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('inspection_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('deadline', sa.Date(), nullable=False),
+    sa.Column('fine_fen', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('open', 'rectified', 'waived', name='violationstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(), nullable=True),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.Column('resolved_note', sa.Text(), nullable=False),
+    sa.CheckConstraint('fine_fen >= 0', name=op.f('ck_renovation_violations_fine_not_negative')),
+    sa.ForeignKeyConstraint(['application_id'], ['renovation_applications.id'], name=op.f('fk_renovation_violations_application_id_renovation_applications')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_renovation_violations_created_by_id_users')),
+    sa.ForeignKeyConstraint(['inspection_id'], ['renovation_inspections.id'], name=op.f('fk_renovation_violations_inspection_id_renovation_inspections')),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['users.id'], name=op.f('fk_renovation_violations_resolved_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_renovation_violations'))
+    )
+    with op.batch_alter_table('renovation_violations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_renovation_violations_application_id'), ['application_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table('renovation_workers', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_renovation_workers_application_id'))
+    with op.batch_alter_table('renovation_violations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_renovation_violations_application_id'))
 
-    op.drop_table('renovation_workers')
-    with op.batch_alter_table('renovation_events', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_renovation_events_application_id'))
-
-    op.drop_table('renovation_events')
+    op.drop_table('renovation_violations')
     with op.batch_alter_table('renovation_documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_renovation_documents_application_id'))
 
     op.drop_table('renovation_documents')
+    with op.batch_alter_table('renovation_workers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_renovation_workers_application_id'))
+
+    op.drop_table('renovation_workers')
+    with op.batch_alter_table('renovation_inspections', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_renovation_inspections_application_id'))
+
+    op.drop_table('renovation_inspections')
+    with op.batch_alter_table('renovation_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_renovation_events_application_id'))
+
+    op.drop_table('renovation_events')
     with op.batch_alter_table('renovation_applications', schema=None) as batch_op:
         batch_op.drop_index('ix_renovations_property_status')
         batch_op.drop_index(batch_op.f('ix_renovation_applications_unit_id'))

@@ -329,3 +329,94 @@ def test_the_gate_sees_whether_a_permit_is_valid_today(reviewed):
     services.revoke_permit(act(builders.create_staff(Role.SECURITY)), reviewed, note="超时施工，责令停工。", now=NOW)
     db.session.commit()
     assert services.check_permit(code, date(2026, 12, 12))[1] == "revoked"
+
+
+# During and after the works -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def under_way(reviewed):
+    """The reviewed application approved, paid and permitted."""
+    from domain.billing.models import Bill
+
+    bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
+    db.session.get(Bill, bill.id).paid_fen = 350000
+    services.issue_permit(act(builders.create_staff(Role.FRONTDESK)), reviewed, now=NOW)
+    db.session.commit()
+    return reviewed
+
+
+def test_inspectors_record_visits_and_violations_and_the_resident_is_told(under_way):
+    from domain.renovation import inspections
+    from domain.tickets.models import Notification
+
+    guard = act(builders.create_staff(Role.SECURITY))
+    inspections.record_inspection(guard, under_way, findings="18:40 仍在施工，电钻噪音。", now=NOW)
+    violation = inspections.record_violation(guard, under_way, kind="outside_hours", description="超时施工",
+                                             deadline=TODAY, fine_fen=20000, today=TODAY, now=NOW)
+    db.session.commit()
+    assert violation.status.value == "open" and inspections.fines_fen(under_way) == 20000
+    notice = db.session.scalars(select(Notification).where(Notification.resident_id == under_way.resident_id)).one()
+    assert "超时施工" in notice.message
+    for bad, field in (({"kind": "x"}, "kind"), ({"description": " "}, "description"),
+                       ({"deadline": date(2026, 11, 30)}, "deadline"), ({"fine_fen": -1}, "fine")):
+        values = {"kind": "noise", "description": "噪音", "deadline": TODAY, "fine_fen": 0, **bad}
+        with pytest.raises(DomainError) as refused:
+            inspections.record_violation(guard, under_way, today=TODAY, **values)
+        assert refused.value.field == field
+        db.session.rollback()
+    with pytest.raises(NotAllowed):
+        inspections.record_inspection(act(builders.create_staff(Role.FRONTDESK)), under_way, findings="x")
+
+
+def test_a_waived_violation_costs_nothing_and_settles_once(under_way):
+    from domain.renovation import inspections
+
+    engineer = act(builders.create_staff(Role.ENGINEERING))
+    first = inspections.record_violation(engineer, under_way, kind="waste", description="楼道堆放垃圾",
+                                         deadline=TODAY, fine_fen=5000, today=TODAY, now=NOW)
+    second = inspections.record_violation(engineer, under_way, kind="noise", description="午休时间施工",
+                                          deadline=TODAY, fine_fen=10000, today=TODAY, now=NOW)
+    db.session.commit()
+    with pytest.raises(DomainError):
+        inspections.resolve_violation(engineer, under_way, second.id, outcome="waived")  # needs a reason
+    db.session.rollback()
+    inspections.resolve_violation(engineer, under_way, first.id, outcome="rectified", now=NOW)
+    inspections.resolve_violation(engineer, under_way, second.id, outcome="waived", note="经核实为邻居家施工", now=NOW)
+    db.session.commit()
+    assert inspections.fines_fen(under_way) == 5000
+    with pytest.raises(InvalidTransition):
+        inspections.resolve_violation(engineer, under_way, first.id, outcome="waived", note="x")
+
+
+def test_acceptance_needs_every_item_and_no_open_violation_then_the_unit_is_occupied_again(under_way, home):
+    from domain.property.models import Unit, UnitStatus
+    from domain.renovation import inspections
+
+    unit, owner, neighbour = home
+    engineer = act(builders.create_staff(Role.ENGINEERING))
+    with pytest.raises(InvalidTransition):  # the resident has not reported completion
+        inspections.accept(engineer, under_way, checklist=dict.fromkeys(inspections.CHECKLIST, True))
+    db.session.rollback()
+    with pytest.raises(NotFound):
+        inspections.report_completion(act(neighbour.user), under_way, resident_id=neighbour.id)
+    inspections.report_completion(act(owner.user), under_way, resident_id=owner.id, now=NOW)
+    with pytest.raises(NotAllowed):  # acceptance is engineering's
+        inspections.accept(act(builders.create_staff(Role.SECURITY)), under_way,
+                           checklist=dict.fromkeys(inspections.CHECKLIST, True))
+    violation = inspections.record_violation(engineer, under_way, kind="waste", description="垃圾未清运",
+                                             deadline=TODAY, today=TODAY, now=NOW)
+    db.session.commit()
+    with pytest.raises(DomainError):  # an open violation blocks the acceptance
+        inspections.accept(engineer, under_way, checklist=dict.fromkeys(inspections.CHECKLIST, True))
+    db.session.rollback()
+    failed = inspections.accept(engineer, under_way, checklist={"structure_intact": True}, findings="卫生间闭水未过",
+                                now=NOW)
+    db.session.commit()
+    assert failed.passed is False and under_way.status == RenovationStatus.PERMITTED
+    inspections.resolve_violation(engineer, under_way, violation.id, outcome="rectified", now=NOW)
+    inspections.report_completion(act(owner.user), under_way, resident_id=owner.id, now=NOW)
+    passed = inspections.accept(engineer, under_way, checklist=dict.fromkeys(inspections.CHECKLIST, True), now=NOW)
+    db.session.commit()
+    assert passed.passed and under_way.status == RenovationStatus.ACCEPTED
+    assert db.session.get(Unit, unit.id).status == UnitStatus.OCCUPIED

@@ -39,6 +39,7 @@ COUNTER = KEEPERS | {Role.SECURITY}
 LENDING_LIST = frozenset({Role.MANAGER, Role.FRONTDESK})
 RENOVATIONS = KEEPERS | {Role.ENGINEERING, Role.SECURITY}
 GATE = frozenset({Role.SECURITY, Role.MANAGER})
+INSPECTORS = frozenset({Role.SECURITY, Role.ENGINEERING, Role.MANAGER})
 
 #: endpoint -> (method, URL template, roles that may use it)
 TABLE = {
@@ -150,8 +151,11 @@ TABLE = {
     "staff.renovation_document": ("GET", "/staff/renovations/{renovation}/documents/{renovation_document}", RENOVATIONS),
     "staff.renovation_permit": ("GET", "/staff/renovations/{renovation}/permit", RENOVATIONS),
     "staff.check_permit": ("GET", "/staff/renovations/permit/{permit_code}", GATE),
-    "staff.revoke_renovation_permit": ("POST", "/staff/renovations/{renovation}/revoke-permit",
-                                       frozenset({Role.MANAGER, Role.SECURITY, Role.ENGINEERING})),
+    "staff.inspect_renovation": ("POST", "/staff/renovations/{renovation}/inspections", INSPECTORS),
+    "staff.record_renovation_violation": ("POST", "/staff/renovations/{renovation}/violations", INSPECTORS),
+    "staff.resolve_renovation_violation": ("POST", "/staff/renovations/{renovation}/violations/1", INSPECTORS),
+    "staff.accept_renovation": ("POST", "/staff/renovations/{renovation}/acceptance", RENOVATIONS),
+    "staff.revoke_renovation_permit": ("POST", "/staff/renovations/{renovation}/revoke-permit", INSPECTORS),
 }
 SIGN_IN_ROUTES = {"staff.login", "staff.logout"}
 PORTAL_ROUTES = ["/portal/", "/portal/profile", "/portal/password", "/portal/parcels", "/portal/renovations"]

@@ -253,3 +253,84 @@ def test_a_resident_withdraws_while_no_decision_is_taken(client, auth, home):
     assert client.post(f"/portal/renovations/{application_id}/cancel").status_code == 303
     assert db.session.get(RenovationApplication, application_id).status == RenovationStatus.CANCELLED
     assert client.post(f"/portal/renovations/{application_id}/cancel").status_code == 409
+
+
+def permitted(client, auth, prop, unit, owner):
+    """An application of `owner` through review, approval, payment and permit; its id."""
+    builders.create_charge(prop, code="RENO", name="装修押金", basis="one_off", rate_fen=300000)
+    application_id = submitted(client, auth, unit, owner)
+    from domain.accounts.models import Actor
+    from domain.renovation import services
+
+    application = db.session.get(RenovationApplication, application_id)
+    system = Actor.system("test")
+    services.take_step(system, application, "check")
+    services.take_step(system, application, "review")
+    bill = services.approve(system, application, today=today())
+    bill.paid_fen = bill.total_fen
+    services.issue_permit(system, application)
+    db.session.commit()
+    return application_id
+
+
+def test_security_records_an_inspection_and_a_violation_the_resident_sees(app, client, auth, prop, home, tmp_path):
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    unit, owner, _neighbour = home
+    application_id = permitted(client, auth, prop, unit, owner)
+    url = f"/staff/renovations/{application_id}"
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))
+    assert client.post(f"{url}/inspections", data={"findings": "x"}).status_code == 403
+    auth.logout("staff")
+    auth.login_staff(builders.create_staff(Role.SECURITY))
+    photo = io.BytesIO()
+    Image.new("RGB", (40, 30), (90, 90, 90)).save(photo, "JPEG")
+    response = client.post(f"{url}/inspections", content_type="multipart/form-data",
+                           data={"findings": "楼道堆放建筑垃圾。", "photos": [(io.BytesIO(photo.getvalue()), "楼道.jpg")]})
+    assert response.status_code == 303
+    for bad in ({"deadline": (today() - timedelta(days=1)).isoformat(), "fine": "100"},
+                {"deadline": today().isoformat(), "fine": "abc"}, {"deadline": "", "fine": "0"}):
+        refused = client.post(f"{url}/violations", data={"kind": "waste", "description": "楼道堆放垃圾", **bad})
+        assert refused.status_code == 422
+    assert client.post(f"{url}/violations", data={"kind": "waste", "description": "楼道堆放垃圾",
+                                                  "deadline": today().isoformat(), "fine": "200"}).status_code == 303
+    page = client.get(url).get_data(as_text=True)
+    assert "楼道堆放建筑垃圾。" in page and "¥200.00" in page and 'class="thumb"' in page
+    auth.logout("staff")
+    auth.login_resident(owner.user)
+    portal = client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)
+    assert "楼道堆放垃圾" in portal and "楼道.jpg" not in portal  # inspection photos are not among the drawings
+    app.config["UPLOAD_FOLDER"] = None
+
+
+def test_the_resident_reports_completion_and_engineering_accepts(client, auth, prop, home):
+    from domain.property.models import Unit, UnitStatus
+
+    unit, owner, neighbour = home
+    application_id = permitted(client, auth, prop, unit, owner)
+    assert db.session.get(Unit, unit.id).status == UnitStatus.RENOVATING
+    auth.login_resident(neighbour.user)
+    assert client.post(f"/portal/renovations/{application_id}/completion").status_code == 404
+    auth.logout()
+    auth.login_resident(owner.user)
+    assert client.post(f"/portal/renovations/{application_id}/completion").status_code == 303
+    auth.logout()
+    auth.login_staff(builders.create_staff(Role.ENGINEERING))
+    url = f"/staff/renovations/{application_id}/acceptance"
+    assert client.post(url, data={"checklist": ["structure_intact"]}).status_code == 422  # a failure needs findings
+    from domain.renovation.inspections import CHECKLIST
+
+    assert client.post(url, data={"checklist": list(CHECKLIST)}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(RenovationApplication, application_id).status == RenovationStatus.ACCEPTED
+    assert db.session.get(Unit, unit.id).status == UnitStatus.OCCUPIED
+
+
+def test_the_manager_sees_works_past_their_planned_end_and_open_violations(client, auth, prop, home):
+    unit, owner, _neighbour = home
+    application_id = permitted(client, auth, prop, unit, owner)
+    application = db.session.get(RenovationApplication, application_id)
+    application.planned_end = today() - timedelta(days=1)
+    db.session.commit()
+    auth.login_staff(builders.create_staff(Role.MANAGER))
+    assert f"#{application_id}" in client.get("/staff/renovations/?status=overdue").get_data(as_text=True)
+    assert f"#{application_id}" not in client.get("/staff/renovations/?status=violations").get_data(as_text=True)

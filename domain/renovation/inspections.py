@@ -1,0 +1,185 @@
+"""During and after the works: inspections by security and engineering, violations (违章) with a deadline and a
+fine taken from the deposit, the resident's completion report, and the acceptance inspection (验收) with its
+checklist that returns the unit from renovating to occupied."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from domain.audit.services import record
+from domain.clock import utcnow
+from domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
+from domain.property.models import Unit, UnitStatus
+from domain.renovation import workflow
+from domain.renovation.models import (RenovationInspection, RenovationStatus, RenovationViolation,
+                                      ViolationStatus)
+from domain.renovation.services import _event, _label
+from extensions import db
+
+#: Kinds of violation (SOP 11 as it applies to renovation); labels live with the pages.
+VIOLATION_KINDS = ("outside_hours", "unregistered_workers", "load_bearing", "fire_safety", "outside_scope", "noise",
+                   "waste", "common_area", "other")
+#: What the acceptance inspection checks; every item must pass.
+CHECKLIST = ("structure_intact", "plumbing_tested", "electrical_safe", "gas_untouched", "facade_unchanged",
+             "waste_removed", "common_areas_clean")
+VIOLATION_LABELS = {
+    "outside_hours": _l("Working outside the permitted hours"), "unregistered_workers": _l("Unregistered workers"),
+    "load_bearing": _l("Altering a load-bearing wall or structure"), "fire_safety": _l("Fire-safety breach"),
+    "outside_scope": _l("Works outside the approved scope"), "noise": _l("Noise at rest times"),
+    "waste": _l("Waste left in common areas"), "common_area": _l("Damage to common areas"), "other": _l("Other"),
+}
+CHECKLIST_LABELS = {
+    "structure_intact": _l("Load-bearing structure intact"), "plumbing_tested": _l("Plumbing and waterproofing tested"),
+    "electrical_safe": _l("Electrical work safe"), "gas_untouched": _l("Gas pipes untouched or certified"),
+    "facade_unchanged": _l("Facade unchanged"), "waste_removed": _l("Building waste removed"),
+    "common_areas_clean": _l("Common areas clean and undamaged"),
+}
+#: While works may be inspected.
+UNDER_WAY = frozenset({RenovationStatus.PERMITTED, RenovationStatus.COMPLETION_REPORTED})
+
+
+def require_inspector(actor):
+    """Only security, engineering and the manager inspect and record violations."""
+    from domain.accounts.roles import Role
+
+    if actor.user_id is None and actor.kind is None:
+        return
+    if actor.role is None or Role(actor.role) not in workflow.INSPECTORS:
+        raise NotAllowed()
+
+
+def record_inspection(actor, application, *, findings, photos=(), now=None):
+    """A visit during the works: what was seen, with photos (checked and stored like ticket photos)."""
+    from domain.renovation.models import RenovationDocument
+    from domain.tickets.uploads import store_picture
+
+    require_inspector(actor)
+    if application.status not in UNDER_WAY:
+        raise InvalidTransition(_l("Only works under way are inspected."))
+    findings = (findings or "").strip()
+    if not findings:
+        raise DomainError(_l("Write what you found."), field="findings")
+    now = now or utcnow()
+    inspection = RenovationInspection(application_id=application.id, kind="routine", at=now,
+                                      inspector_id=actor.user_id, inspector_name=actor.name, findings=findings[:4000])
+    db.session.add(inspection)
+    db.session.flush()
+    for photo in [p for p in photos or () if p is not None and getattr(p, "filename", "")]:
+        stored, content_type, size = store_picture(photo)
+        db.session.add(RenovationDocument(application_id=application.id, inspection_id=inspection.id,
+                                          stored_name=stored, content_type=content_type, size=size,
+                                          shown_name=(photo.filename or "")[-120:], uploaded_by_id=actor.user_id))
+    _event(application, actor, "inspect", body=findings[:2000], now=now)
+    record(actor, "renovation.inspect", application, summary=findings[:200])
+    db.session.expire(application, ["documents"])
+    return inspection
+
+
+def record_violation(actor, application, *, kind, description, deadline, fine_fen=0, today, now=None):
+    """A violation with its rectification deadline and fine; the resident is told in the portal."""
+    from domain.tickets.models import Notification
+
+    require_inspector(actor)
+    if application.status not in UNDER_WAY:
+        raise InvalidTransition(_l("Only works under way are inspected."))
+    if kind not in VIOLATION_KINDS:
+        raise DomainError(_l("Choose the kind of violation."), field="kind")
+    description = (description or "").strip()
+    if not description:
+        raise DomainError(_l("Describe the violation."), field="description")
+    if deadline is None or deadline < today:
+        raise DomainError(_l("The deadline cannot be in the past."), field="deadline")
+    if fine_fen is None or fine_fen < 0:
+        raise DomainError(_l("The fine cannot be negative."), field="fine")
+    now = now or utcnow()
+    violation = RenovationViolation(application_id=application.id, kind=kind, description=description[:2000],
+                                    deadline=deadline, fine_fen=fine_fen, created_at=now, created_by_id=actor.user_id)
+    db.session.add(violation)
+    db.session.flush()
+    # The notice (违章通知) goes to the applicant in their portal; the text is the inspector's own words.
+    db.session.add(Notification(resident_id=application.resident_id, created_at=now,
+                                message=f"{_label(application.unit_id)} #{application.id}: {description[:200]} "
+                                        f"({deadline.isoformat()})"))
+    _event(application, actor, "violation", body=description[:2000], data={"fine_fen": fine_fen,
+                                                                            "deadline": deadline.isoformat()}, now=now)
+    record(actor, "renovation.violation", application, summary=f"{kind} fine {fine_fen} fen: {description}"[:200])
+    return violation
+
+
+def resolve_violation(actor, application, violation_id, *, outcome, note="", now=None):
+    """The follow-up: put right ("rectified", the fine stands) or found not to be one ("waived", no fine)."""
+    require_inspector(actor)
+    violation = db.session.get(RenovationViolation, violation_id)
+    if violation is None or violation.application_id != application.id:
+        raise NotFound()
+    if violation.status != ViolationStatus.OPEN:
+        raise InvalidTransition(_l("This violation is already settled."))
+    if outcome not in (ViolationStatus.RECTIFIED.value, ViolationStatus.WAIVED.value):
+        raise DomainError(_l("Choose rectified or waived."), field="outcome")
+    note = (note or "").strip()
+    if outcome == ViolationStatus.WAIVED.value and not note:
+        raise DomainError(_l("Say why it is waived."), field="note")
+    now = now or utcnow()
+    violation.status, violation.resolved_at, violation.resolved_by_id = ViolationStatus(outcome), now, actor.user_id
+    violation.resolved_note = note[:2000]
+    _event(application, actor, f"violation_{outcome}", body=note[:2000], now=now)
+    record(actor, f"renovation.violation_{outcome}", application, summary=f"#{violation.id} {note}"[:200])
+    return violation
+
+
+def violations_of(application):
+    """The application's violations, oldest first."""
+    return db.session.scalars(select(RenovationViolation).where(RenovationViolation.application_id == application.id)
+                              .order_by(RenovationViolation.id)).all()
+
+
+def inspections_of(application):
+    """The application's inspections, oldest first."""
+    return db.session.scalars(select(RenovationInspection).where(RenovationInspection.application_id == application.id)
+                              .order_by(RenovationInspection.id)).all()
+
+
+def fines_fen(application):
+    """The fines to take from the deposit: every violation not waived."""
+    return db.session.scalar(select(func.coalesce(func.sum(RenovationViolation.fine_fen), 0)).where(
+        RenovationViolation.application_id == application.id,
+        RenovationViolation.status != ViolationStatus.WAIVED)) or 0
+
+
+def report_completion(actor, application, *, resident_id, now=None):
+    """The resident says the works are finished: engineering's acceptance inspection comes next."""
+    if application.resident_id != resident_id:
+        raise NotFound()
+    application.status = workflow.check(actor, "report_completion", application.status)
+    _event(application, actor, "report_completion", now=now)
+    record(actor, "renovation.report_completion", application)
+    return application
+
+
+def accept(actor, application, *, checklist, findings="", now=None):
+    """The acceptance inspection (验收): it passes when every checklist item passes and no violation is open; then
+    the unit is occupied again and the deposit waits for its refund. Otherwise the works go on (back to the permit)."""
+    checklist = {key: bool(checklist.get(key)) for key in CHECKLIST}
+    passed = all(checklist.values())
+    action = "accept" if passed else "fail_acceptance"
+    to = workflow.check(actor, action, application.status)
+    open_violations = db.session.scalar(select(func.count(RenovationViolation.id)).where(
+        RenovationViolation.application_id == application.id, RenovationViolation.status == ViolationStatus.OPEN))
+    findings = (findings or "").strip()
+    if passed and open_violations:
+        raise DomainError(_l("%(count)s violation(s) are still open: settle them before the acceptance.",
+                             count=open_violations), field="checklist")
+    if not passed and not findings:
+        raise DomainError(_l("Say what failed."), field="findings")
+    now = now or utcnow()
+    inspection = RenovationInspection(application_id=application.id, kind="acceptance", at=now,
+                                      inspector_id=actor.user_id, inspector_name=actor.name, findings=findings[:4000],
+                                      checklist=checklist, passed=passed)
+    db.session.add(inspection)
+    application.status = to
+    if passed:
+        unit = db.session.get(Unit, application.unit_id)
+        if unit.status == UnitStatus.RENOVATING:
+            unit.status = UnitStatus.OCCUPIED
+    _event(application, actor, action, body=findings[:2000], now=now)
+    record(actor, f"renovation.{action}", application, summary=findings[:200])
+    return inspection
