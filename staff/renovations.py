@@ -224,3 +224,13 @@ def accept_renovation(application_id):
     return _after(application_id, lambda a: inspections.accept(
         current_actor(), a, checklist={key: key in request.form.getlist("checklist") for key in inspections.CHECKLIST},
         findings=request.form.get("findings", "")), _("Acceptance inspection recorded."))
+
+
+@bp.route("/renovations/<int:application_id>/refund", methods=["POST"])
+@staff_permission(Permission.VIEW_RENOVATIONS)
+def refund_renovation_deposit(application_id):
+    """Give the deposit back minus the fines, once, through the payment that paid it."""
+    from domain.payments.providers import get_provider
+
+    return _after(application_id, lambda a: inspections.refund_deposit(current_actor(), a, provider=get_provider()),
+                  _("The deposit refund is on its way."))

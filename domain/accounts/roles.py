@@ -102,8 +102,9 @@ PERMISSIONS = {
     Permission.HANDLE_COUNTER: _REGISTER_KEEPERS | {Role.SECURITY},
     Permission.MANAGE_LENDABLES: frozenset({Role.MANAGER, Role.FRONTDESK}),
     # SOP 12: the desk checks renovation applications, engineering reviews them, the manager decides, security
-    # patrols the works and checks permits at the gate; each step's own roles are in domain/renovation/workflow.py.
-    Permission.VIEW_RENOVATIONS: _REGISTER_KEEPERS | {Role.ENGINEERING, Role.SECURITY},
+    # patrols the works and checks permits at the gate, finance returns the deposit; each step's own roles are in
+    # domain/renovation/workflow.py.
+    Permission.VIEW_RENOVATIONS: _REGISTER_KEEPERS | {Role.ENGINEERING, Role.SECURITY, Role.FINANCE},
     Permission.CHECK_PERMITS: frozenset({Role.SECURITY, Role.MANAGER}),
 }
 

@@ -4,7 +4,7 @@ webhook events already handled."""
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
@@ -168,6 +168,8 @@ class Refund(db.Model):
     reason: Mapped[str] = mapped_column(String(255))
     status: Mapped[RefundStatus] = mapped_column(value_enum(RefundStatus))
     provider_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    #: A deposit given back: the money leaves, the bill stays paid (it was paid; the deposit is returned).
+    keeps_bills: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

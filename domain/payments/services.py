@@ -445,14 +445,19 @@ def void_desk_payment(actor, payment, *, reason):
 
 
 def _settle_refund(payment, refund):
-    """A refund has gone through: it comes off the payment and the bills (once per refund)."""
+    """A refund has gone through: it comes off the payment and, unless it returns a deposit, off the bills (once
+    per refund)."""
     refund.status = RefundStatus.SUCCEEDED
     payment.refunded_fen += refund.amount_fen
-    _unapply(payment, refund.amount_fen)
+    if not refund.keeps_bills:
+        _unapply(payment, refund.amount_fen)
 
 
-def refund_payment(actor, payment, *, amount_fen, reason, provider=None):
-    """Refund all or part of a succeeded payment: through the provider for online payments, recorded for desk ones."""
+def refund_payment(actor, payment, *, amount_fen, reason, provider=None, keep_bills=False):
+    """Refund all or part of a succeeded payment: through the provider for online payments, recorded for desk ones.
+
+    With `keep_bills` (a deposit given back) the bills the payment paid stay paid.
+    """
     require(actor, Permission.REFUND_PAYMENTS)
     if payment.status != PaymentStatus.SUCCEEDED:
         raise InvalidTransition(_l("Only a completed payment can be refunded."))
@@ -464,7 +469,7 @@ def refund_payment(actor, payment, *, amount_fen, reason, provider=None):
     if not (reason or "").strip():
         raise DomainError(_l("Give the reason for the refund."), field="reason")
     refund = Refund(payment=payment, amount_fen=amount_fen, reason=reason.strip()[:255], status=RefundStatus.PENDING,
-                    created_by_id=actor.user_id)
+                    created_by_id=actor.user_id, keeps_bills=keep_bills)
     db.session.add(refund)
     db.session.flush()
     if payment.is_online:

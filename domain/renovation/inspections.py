@@ -183,3 +183,56 @@ def accept(actor, application, *, checklist, findings="", now=None):
     _event(application, actor, action, body=findings[:2000], now=now)
     record(actor, f"renovation.{action}", application, summary=findings[:200])
     return inspection
+
+
+def refund_deposit(actor, application, *, provider=None, now=None):
+    """Give the deposit back minus the fines, exactly once: through the payment that paid it (online payments
+    through the provider, desk payments recorded as a desk refund). The deposit bill stays paid.
+
+    Raises PaymentsUnavailable (nothing changed) when the provider of an online payment cannot be reached.
+    """
+    from flask import current_app
+    from sqlalchemy import update
+
+    from domain.billing.models import Bill, BillLine, ChargeType
+    from domain.errors import Conflict
+    from domain.payments.models import Allocation, Payment, PaymentStatus
+    from domain.payments.services import refund_payment
+    from domain.renovation.models import RenovationApplication
+
+    workflow.check(actor, "refund_deposit", application.status)
+    now = now or utcnow()
+    # Exactly once, even for two clicks at the same moment: only one conditional update finds it ACCEPTED.
+    moved = db.session.execute(update(RenovationApplication).where(
+        RenovationApplication.id == application.id, RenovationApplication.status == RenovationStatus.ACCEPTED)
+        .values(status=RenovationStatus.CLOSED, closed_at=now)).rowcount
+    if moved != 1:
+        raise Conflict(_l("The deposit has just been refunded."))
+    db.session.refresh(application)
+    code = current_app.config["RENOVATION_DEPOSIT_CODE"]
+    deposit = db.session.scalar(select(func.coalesce(func.sum(BillLine.amount_fen), 0)).join(ChargeType).where(
+        BillLine.bill_id == application.deposit_bill_id, ChargeType.code == code)) or 0
+    bill = db.session.get(Bill, application.deposit_bill_id)
+    paid_share = min(deposit, bill.paid_fen) if bill else 0
+    kept = min(fines_fen(application), paid_share)
+    to_refund = paid_share - kept
+    payments = db.session.scalars(select(Payment).join(Allocation).where(
+        Allocation.bill_id == application.deposit_bill_id, Payment.status == PaymentStatus.SUCCEEDED)
+        .order_by(Payment.id.desc())).all()
+    left = to_refund
+    for payment in payments:
+        if left == 0:
+            break
+        amount = min(left, payment.refundable_fen)
+        if amount > 0:
+            refund_payment(actor, payment, amount_fen=amount, keep_bills=True, provider=provider,
+                           reason=f"装修押金退还 #{application.id} {_label(application.unit_id)}")
+            left -= amount
+    if left:
+        raise DomainError(_l("The payments of the deposit cannot cover the refund; refund it at the desk by hand."))
+    application.deposit_fen, application.fines_kept_fen, application.refunded_fen = paid_share, kept, to_refund
+    _event(application, actor, "refund_deposit", body="", now=now,
+           data={"deposit_fen": paid_share, "fines_fen": kept, "refunded_fen": to_refund})
+    record(actor, "renovation.refund_deposit", application,
+           summary=f"deposit {paid_share} fen, fines {kept} fen, refunded {to_refund} fen")
+    return to_refund

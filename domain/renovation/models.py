@@ -24,6 +24,7 @@ class RenovationStatus(str, enum.Enum):
     PERMITTED = "permitted"  # paid: the permit (装修许可证) is issued and the works may go on
     COMPLETION_REPORTED = "completion_reported"  # the resident says the works are done: acceptance inspection next
     ACCEPTED = "accepted"  # passed the acceptance inspection (验收): the deposit is refunded minus fines
+    CLOSED = "closed"  # the deposit is refunded (minus fines): nothing left to do
     REJECTED = "rejected"
     CANCELLED = "cancelled"
 
@@ -66,6 +67,11 @@ class RenovationApplication(db.Model):
     permit_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: A revoked permit fails the gate check from then on.
     permit_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: At the close: the deposit paid, the fines kept from it, and what went back (fen).
+    deposit_fen: Mapped[int | None]
+    fines_kept_fen: Mapped[int | None]
+    refunded_fen: Mapped[int | None]
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     workers: Mapped[list["RenovationWorker"]] = relationship(back_populates="application",
                                                              order_by="RenovationWorker.id", lazy="selectin")

@@ -27,6 +27,7 @@ TRANSITIONS = {
     ("report_completion", S.PERMITTED): (S.COMPLETION_REPORTED, {RESIDENT}),
     ("accept", S.COMPLETION_REPORTED): (S.ACCEPTED, ENGINEERS),
     ("fail_acceptance", S.COMPLETION_REPORTED): (S.PERMITTED, ENGINEERS),
+    ("refund_deposit", S.ACCEPTED): (S.CLOSED, frozenset({Role.MANAGER, Role.FINANCE})),
     ("reject", S.SUBMITTED): (S.REJECTED, MANAGER),
     ("reject", S.CHECKED): (S.REJECTED, MANAGER),
     ("reject", S.REVIEWED): (S.REJECTED, MANAGER),

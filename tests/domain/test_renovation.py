@@ -4,7 +4,7 @@
 from datetime import date, datetime, time, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
@@ -420,3 +420,75 @@ def test_acceptance_needs_every_item_and_no_open_violation_then_the_unit_is_occu
     db.session.commit()
     assert passed.passed and under_way.status == RenovationStatus.ACCEPTED
     assert db.session.get(Unit, unit.id).status == UnitStatus.OCCUPIED
+
+
+def _accepted(under_way, home):
+    """Take the works through completion and a passed acceptance."""
+    from domain.renovation import inspections
+
+    _unit, owner, _neighbour = home
+    inspections.report_completion(act(owner.user), under_way, resident_id=owner.id, now=NOW)
+    inspections.accept(act(builders.create_staff(Role.ENGINEERING)), under_way,
+                       checklist=dict.fromkeys(inspections.CHECKLIST, True), now=NOW)
+    db.session.commit()
+
+
+def test_the_deposit_goes_back_minus_the_fines_exactly_once_and_the_bill_stays_paid(prop, reviewed, home):
+    from domain.billing.models import Bill
+    from domain.payments.models import Payment, Refund
+    from domain.payments.services import record_desk_payment
+    from domain.renovation import inspections
+
+    bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
+    db.session.commit()
+    payment = record_desk_payment(Actor.system("test"), unit_id=reviewed.unit_id, bill_ids=[bill.id], method="cash")
+    services.issue_permit(act(builders.create_staff(Role.FRONTDESK)), reviewed, now=NOW)
+    inspections.record_violation(act(builders.create_staff(Role.SECURITY)), reviewed, kind="outside_hours",
+                                 description="超时施工", deadline=TODAY, fine_fen=20000, today=TODAY, now=NOW)
+    waived = inspections.record_violation(act(builders.create_staff(Role.SECURITY)), reviewed, kind="noise",
+                                          description="噪音", deadline=TODAY, fine_fen=50000, today=TODAY, now=NOW)
+    db.session.commit()
+    inspections.resolve_violation(act(builders.create_staff(Role.SECURITY)), reviewed, waived.id, outcome="waived",
+                                  note="不是本户", now=NOW)
+    db.session.commit()
+    violation = inspections.violations_of(reviewed)[0]
+    inspections.resolve_violation(act(builders.create_staff(Role.SECURITY)), reviewed, violation.id,
+                                  outcome="rectified", now=NOW)
+    _accepted(reviewed, home)
+    with pytest.raises(NotAllowed):
+        inspections.refund_deposit(act(builders.create_staff(Role.ENGINEERING)), reviewed)
+    db.session.rollback()
+    refunded = inspections.refund_deposit(act(builders.create_staff(Role.FINANCE)), reviewed, now=NOW)
+    db.session.commit()
+    assert refunded == 300000 - 20000  # the deposit line only (not the fee), minus the fine that stands
+    assert reviewed.status == RenovationStatus.CLOSED
+    assert (reviewed.deposit_fen, reviewed.fines_kept_fen, reviewed.refunded_fen) == (300000, 20000, 280000)
+    refund = db.session.scalars(select(Refund)).one()
+    assert refund.amount_fen == 280000 and refund.keeps_bills and refund.status.value == "succeeded"
+    assert db.session.get(Payment, payment.id).refunded_fen == 280000
+    assert db.session.get(Bill, bill.id).outstanding_fen == 0  # the deposit was paid; it is returned, not unpaid
+    with pytest.raises(InvalidTransition):
+        inspections.refund_deposit(act(builders.create_staff(Role.FINANCE)), reviewed)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Refund.id))) == 1
+
+
+def test_fines_larger_than_the_deposit_leave_nothing_to_refund(prop, reviewed, home):
+    from domain.payments.models import Refund
+    from domain.payments.services import record_desk_payment
+    from domain.renovation import inspections
+
+    bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
+    db.session.commit()
+    record_desk_payment(Actor.system("test"), unit_id=reviewed.unit_id, bill_ids=[bill.id], method="cash")
+    services.issue_permit(act(builders.create_staff(Role.FRONTDESK)), reviewed, now=NOW)
+    violation = inspections.record_violation(act(builders.create_staff(Role.ENGINEERING)), reviewed,
+                                             kind="load_bearing", description="擅自拆改承重墙", deadline=TODAY,
+                                             fine_fen=500000, today=TODAY, now=NOW)
+    inspections.resolve_violation(act(builders.create_staff(Role.ENGINEERING)), reviewed, violation.id,
+                                  outcome="rectified", now=NOW)
+    db.session.commit()
+    _accepted(reviewed, home)
+    assert inspections.refund_deposit(act(builders.create_staff(Role.MANAGER)), reviewed, now=NOW) == 0
+    db.session.commit()
+    assert reviewed.fines_kept_fen == 300000 and db.session.scalar(select(func.count(Refund.id))) == 0

@@ -37,7 +37,7 @@ ENGINEERING_QUEUE = frozenset({Role.ENGINEERING, Role.MANAGER})
 BOARD = frozenset({Role.MANAGER, Role.ASSISTANT})
 COUNTER = KEEPERS | {Role.SECURITY}
 LENDING_LIST = frozenset({Role.MANAGER, Role.FRONTDESK})
-RENOVATIONS = KEEPERS | {Role.ENGINEERING, Role.SECURITY}
+RENOVATIONS = KEEPERS | {Role.ENGINEERING, Role.SECURITY, Role.FINANCE}
 GATE = frozenset({Role.SECURITY, Role.MANAGER})
 INSPECTORS = frozenset({Role.SECURITY, Role.ENGINEERING, Role.MANAGER})
 
@@ -155,6 +155,7 @@ TABLE = {
     "staff.record_renovation_violation": ("POST", "/staff/renovations/{renovation}/violations", INSPECTORS),
     "staff.resolve_renovation_violation": ("POST", "/staff/renovations/{renovation}/violations/1", INSPECTORS),
     "staff.accept_renovation": ("POST", "/staff/renovations/{renovation}/acceptance", RENOVATIONS),
+    "staff.refund_renovation_deposit": ("POST", "/staff/renovations/{renovation}/refund", RENOVATIONS),
     "staff.revoke_renovation_permit": ("POST", "/staff/renovations/{renovation}/revoke-permit", INSPECTORS),
 }
 SIGN_IN_ROUTES = {"staff.login", "staff.logout"}

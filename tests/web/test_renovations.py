@@ -334,3 +334,43 @@ def test_the_manager_sees_works_past_their_planned_end_and_open_violations(clien
     auth.login_staff(builders.create_staff(Role.MANAGER))
     assert f"#{application_id}" in client.get("/staff/renovations/?status=overdue").get_data(as_text=True)
     assert f"#{application_id}" not in client.get("/staff/renovations/?status=violations").get_data(as_text=True)
+
+
+def test_a_deposit_paid_online_goes_back_through_the_provider(app, client, auth, prop, home, stripe_sandbox):
+    import json
+
+    from domain.accounts.models import Actor
+    from domain.payments.models import Payment, Refund
+    from domain.renovation import inspections, services
+    from sandbox.stripe_app import pay, pending_events, signed
+
+    unit, owner, _neighbour = home
+    builders.create_charge(prop, code="RENO", name="装修押金", basis="one_off", rate_fen=300000)
+    application_id = submitted(client, auth, unit, owner)
+    application = db.session.get(RenovationApplication, application_id)
+    system = Actor.system("test")
+    services.take_step(system, application, "check")
+    services.take_step(system, application, "review")
+    bill = services.approve(system, application, today=today())
+    db.session.commit()
+    auth.login_resident(owner.user)
+    client.post("/portal/bills/pay", data={"bill_ids": [bill.id]})
+    payment = db.session.scalars(select(Payment)).one()
+    pay(stripe_sandbox.app, payment.provider_session_id)
+    body = json.dumps(pending_events(stripe_sandbox.app)[-1]).encode()
+    client.post("/payments/stripe/webhook", data=body, content_type="application/json",
+                headers={"Stripe-Signature": signed(body, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])})
+    auth.logout()
+    db.session.expire_all()
+    application = db.session.get(RenovationApplication, application_id)
+    services.issue_permit(system, application)
+    inspections.report_completion(system, application, resident_id=owner.id)
+    inspections.accept(system, application, checklist=dict.fromkeys(inspections.CHECKLIST, True))
+    db.session.commit()
+    auth.login_staff(builders.create_staff(Role.FINANCE))
+    assert "refund" in client.get(f"/staff/renovations/{application_id}").get_data(as_text=True)
+    assert client.post(f"/staff/renovations/{application_id}/refund").status_code == 303
+    refund = db.session.scalars(select(Refund)).one()
+    assert refund.provider_refund_id.startswith("re_") and refund.amount_fen == 300000 and refund.keeps_bills
+    assert db.session.get(RenovationApplication, application_id).status == RenovationStatus.CLOSED
+    assert client.post(f"/staff/renovations/{application_id}/refund").status_code == 422  # exactly once
