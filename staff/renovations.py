@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from domain.accounts.roles import Permission
-from domain.clock import today
+from domain.clock import property_zone, today
 from domain.errors import DomainError, NotFound
 from domain.money import yuan_to_fen
 from domain.renovation import inspections, workflow
@@ -234,3 +234,34 @@ def refund_renovation_deposit(application_id):
 
     return _after(application_id, lambda a: inspections.refund_deposit(current_actor(), a, provider=get_provider()),
                   _("The deposit refund is on its way."))
+
+
+@bp.route("/renovations/<int:application_id>/permit.pdf")
+@staff_permission(Permission.VIEW_RENOVATIONS)
+def renovation_permit_pdf(application_id):
+    """The permit as a PDF to print or send (in Chinese, as it hangs on the unit's door)."""
+    from flask import make_response
+    from flask_babel import force_locale
+
+    from web.permit_pdf import permit_pdf
+
+    application = _submitted(application_id)
+    if application.status != RenovationStatus.PERMITTED:
+        raise NotFound()
+    code = renovations.permit_code(application)
+    with force_locale("zh_Hans_CN"):
+        scope = "、".join(str(SCOPE_LABELS[key]) for key in application.scope)
+    body = permit_pdf(
+        number=application.id, unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""), scope=scope,
+        dates=f"{application.planned_start.isoformat()} 至 {application.planned_end.isoformat()}",
+        hours=f"{application.work_from.strftime('%H:%M')} - {application.work_until.strftime('%H:%M')}",
+        contractor=f"{application.contractor_company}（{application.contractor_licence}）",
+        person=f"{application.contractor_person} {application.contractor_phone}",
+        workers=[f"{w.name} {w.id_number_masked}" for w in application.workers if w.revoked_at is None],
+        issued=application.permit_issued_at.astimezone(property_zone()).strftime("%Y-%m-%d"),
+        check_url=url_for("staff.check_permit", code=code, _external=True))
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f"inline; filename=permit-{application.id}.pdf"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -12,7 +12,7 @@ from domain.property.models import Unit, UnitStatus
 from domain.renovation import workflow
 from domain.renovation.models import (RenovationInspection, RenovationStatus, RenovationViolation,
                                       ViolationStatus)
-from domain.renovation.services import _event, _label
+from domain.renovation.services import _event, _label, tell_applicant
 from extensions import db
 
 #: Kinds of violation (SOP 11 as it applies to renovation); labels live with the pages.
@@ -182,6 +182,7 @@ def accept(actor, application, *, checklist, findings="", now=None):
             unit.status = UnitStatus.OCCUPIED
     _event(application, actor, action, body=findings[:2000], now=now)
     record(actor, f"renovation.{action}", application, summary=findings[:200])
+    tell_applicant(application, action, findings, now)
     return inspection
 
 
@@ -235,4 +236,5 @@ def refund_deposit(actor, application, *, provider=None, now=None):
            data={"deposit_fen": paid_share, "fines_fen": kept, "refunded_fen": to_refund})
     record(actor, "renovation.refund_deposit", application,
            summary=f"deposit {paid_share} fen, fines {kept} fen, refunded {to_refund} fen")
+    tell_applicant(application, "refund_deposit", now=now)
     return to_refund

@@ -55,6 +55,38 @@ def _event(application, actor, action, body="", data=None, now=None):
     return event
 
 
+#: What the applicant is told after a staff step (in the portal, and by e-mail when they gave an address).
+_NEWS = {
+    "request_changes": _l("Renovation #%(id)s (%(unit)s): please change your application. %(note)s"),
+    "approve": _l("Renovation #%(id)s (%(unit)s) is approved. Pay the deposit under Bills; the permit follows. %(note)s"),
+    "reject": _l("Renovation #%(id)s (%(unit)s) is rejected. %(note)s"),
+    "issue_permit": _l("Renovation #%(id)s (%(unit)s): your permit is issued. Collect it at the service desk."),
+    "accept": _l("Renovation #%(id)s (%(unit)s) passed the acceptance inspection. The deposit will be refunded."),
+    "fail_acceptance": _l("Renovation #%(id)s (%(unit)s) did not pass the acceptance inspection. %(note)s"),
+    "refund_deposit": _l("Renovation #%(id)s (%(unit)s): the deposit is refunded, minus any fines."),
+}
+
+
+def tell_applicant(application, action, note="", now=None):
+    """Tell the applicant about a step, in their language (in the portal; by e-mail too when they have one)."""
+    from flask_babel import force_locale
+
+    from domain.accounts.models import User
+    from domain.notify.mail import queue_mail
+    from domain.property.models import Resident
+    from domain.tickets.models import Notification
+
+    message = _NEWS.get(action)
+    if message is None:
+        return
+    resident = db.session.get(Resident, application.resident_id)
+    locale = db.session.scalar(select(User.locale).where(User.id == resident.user_id)) if resident.user_id else None
+    with force_locale(locale or "zh_Hans_CN"):
+        text = str(message % {"id": application.id, "unit": _label(application.unit_id), "note": note or ""}).strip()
+    db.session.add(Notification(resident_id=resident.id, message=text[:1000], created_at=now or utcnow()))
+    queue_mail(resident.email, text[:60], text)
+
+
 def _label(unit_id):
     """"1-1203" for a unit id."""
     row = db.session.execute(select(Building.code, Unit.number).join(Unit.building).where(Unit.id == unit_id)).first()
@@ -282,6 +314,7 @@ def take_step(actor, application, action, *, note="", now=None):
             application.decision_note = note[:2000]
     _event(application, actor, action, body=note, now=now)
     record(actor, f"renovation.{action}", application, summary=note[:200])
+    tell_applicant(application, action, note, now)
     return application
 
 
@@ -373,6 +406,7 @@ def issue_permit(actor, application, *, now=None):
         unit.status = UnitStatus.RENOVATING
     _event(application, actor, "issue_permit", now=now)
     record(actor, "renovation.issue_permit", application)
+    tell_applicant(application, "issue_permit", now=now)
     return application
 
 

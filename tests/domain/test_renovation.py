@@ -145,6 +145,9 @@ def test_the_resident_edits_only_a_draft_or_an_application_sent_back(prop, home)
                        note="请补充施工图纸。", now=NOW)
     db.session.commit()
     assert application.status == RenovationStatus.CHANGES_REQUESTED and application.decision_note == "请补充施工图纸。"
+    from domain.tickets.models import Notification
+
+    assert "请补充施工图纸。" in db.session.scalars(select(Notification.message)).one()
     services.update_application(act(owner.user), application, resident_id=owner.id, **{**PLAN, "description": "已补充"})
     services.comment(act(owner.user), application, body="图纸已上传。", resident_id=owner.id)
     submit(application, owner)
@@ -356,8 +359,9 @@ def test_inspectors_record_visits_and_violations_and_the_resident_is_told(under_
                                              deadline=TODAY, fine_fen=20000, today=TODAY, now=NOW)
     db.session.commit()
     assert violation.status.value == "open" and inspections.fines_fen(under_way) == 20000
-    notice = db.session.scalars(select(Notification).where(Notification.resident_id == under_way.resident_id)).one()
-    assert "超时施工" in notice.message
+    notices = db.session.scalars(select(Notification).where(Notification.resident_id == under_way.resident_id)).all()
+    assert any("超时施工" in n.message for n in notices)
+    assert any("许可证" in n.message or "permit" in n.message for n in notices)  # told when the permit was issued
     for bad, field in (({"kind": "x"}, "kind"), ({"description": " "}, "description"),
                        ({"deadline": date(2026, 11, 30)}, "deadline"), ({"fine_fen": -1}, "fine")):
         values = {"kind": "noise", "description": "噪音", "deadline": TODAY, "fine_fen": 0, **bad}

@@ -150,6 +150,7 @@ TABLE = {
     "staff.take_renovation_step": ("POST", "/staff/renovations/{renovation}/step", RENOVATIONS),
     "staff.renovation_document": ("GET", "/staff/renovations/{renovation}/documents/{renovation_document}", RENOVATIONS),
     "staff.renovation_permit": ("GET", "/staff/renovations/{renovation}/permit", RENOVATIONS),
+    "staff.renovation_permit_pdf": ("GET", "/staff/renovations/{renovation}/permit.pdf", RENOVATIONS),
     "staff.check_permit": ("GET", "/staff/renovations/permit/{permit_code}", GATE),
     "staff.inspect_renovation": ("POST", "/staff/renovations/{renovation}/inspections", INSPECTORS),
     "staff.record_renovation_violation": ("POST", "/staff/renovations/{renovation}/violations", INSPECTORS),

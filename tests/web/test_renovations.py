@@ -206,6 +206,12 @@ def test_staff_review_by_role_then_the_deposit_bill_the_permit_and_the_gate(clie
     assert client.post(f"{url}/step", data={"action": "issue_permit"}).status_code == 303
     permit = client.get(f"{url}/permit").get_data(as_text=True)
     assert '<svg class="qr"' in permit and "1-1203" in permit and "钱师傅" in permit
+    pdf = client.get(f"{url}/permit.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and pdf.mimetype == "application/pdf"
+    from pypdf import PdfReader
+
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert "装修许可证" in text and "1-1203" in text and "钱师傅" in text
     from domain.renovation.services import permit_code
 
     code = permit_code(db.session.get(RenovationApplication, application_id))
