@@ -80,7 +80,8 @@ def _page(application, *, error=None, status=200):
         inspector=current_user.role in {r.value for r in workflow.INSPECTORS},
         violations=inspections.violations_of(application), inspections=inspections.inspections_of(application),
         fines=inspections.fines_fen(application), violation_labels=inspections.VIOLATION_LABELS,
-        checklist_labels=inspections.CHECKLIST_LABELS, today=today()), status
+        checklist_labels=inspections.CHECKLIST_LABELS, today=today(),
+        pass_keeper=current_user.role in renovations.PASS_KEEPERS and application.status in renovations.PASSES_OPEN), status
 
 
 @bp.route("/renovations/<int:application_id>")
@@ -265,3 +266,20 @@ def renovation_permit_pdf(application_id):
     response.headers["Content-Disposition"] = f"inline; filename=permit-{application.id}.pdf"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/renovations/<int:application_id>/workers", methods=["POST"])
+@staff_permission(Permission.VIEW_RENOVATIONS)
+def add_renovation_worker_pass(application_id):
+    """Add a worker pass during the works."""
+    return _after(application_id, lambda a: renovations.add_worker_pass(
+        current_actor(), a, name=request.form.get("worker_name", ""), phone=request.form.get("worker_phone", ""),
+        id_number=request.form.get("worker_id", "")), _("The worker's pass is added."))
+
+
+@bp.route("/renovations/<int:application_id>/workers/<int:worker_id>/revoke", methods=["POST"])
+@staff_permission(Permission.VIEW_RENOVATIONS)
+def revoke_renovation_worker_pass(application_id, worker_id):
+    """Revoke a worker's pass."""
+    return _after(application_id, lambda a: renovations.revoke_worker_pass(current_actor(), a, worker_id),
+                  _("The worker's pass is revoked."))

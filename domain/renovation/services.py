@@ -190,11 +190,8 @@ def update_application(actor, application, *, resident_id, now=None, **values):
     return application
 
 
-def add_worker(actor, application, *, resident_id, name, phone, id_number, now=None):
-    """Register a worker; only the masked ID number is kept."""
-    if application.resident_id != resident_id:
-        raise NotFound()
-    _editable(application)
+def _new_worker(actor, application, name, phone, id_number, now):
+    """Check and register a worker; only the masked ID number is kept."""
     name = (name or "").strip()
     if not name:
         raise DomainError(_l("Write the worker's name."), field="worker_name")
@@ -211,6 +208,50 @@ def add_worker(actor, application, *, resident_id, name, phone, id_number, now=N
     db.session.add(worker)
     db.session.flush()
     record(actor, "renovation.worker_add", application, summary=f"{name} {masked}")
+    return worker
+
+
+def add_worker(actor, application, *, resident_id, name, phone, id_number, now=None):
+    """Register a worker on the resident's application; only the masked ID number is kept."""
+    if application.resident_id != resident_id:
+        raise NotFound()
+    _editable(application)
+    return _new_worker(actor, application, name, phone, id_number, now)
+
+
+#: Who issues and revokes worker passes once the application is approved (the desk, and security at the gate).
+PASS_KEEPERS = frozenset({"frontdesk", "assistant", "manager", "security"})
+#: While passes can change.
+PASSES_OPEN = frozenset({RenovationStatus.APPROVED, RenovationStatus.PERMITTED})
+
+
+def _check_pass_keeper(actor, application):
+    """Only the desk and security change passes, and only between approval and the end of the works."""
+    from domain.errors import NotAllowed
+
+    if actor.role is None or str(getattr(actor.role, "value", actor.role)) not in PASS_KEEPERS:
+        raise NotAllowed()
+    if application.status not in PASSES_OPEN:
+        raise InvalidTransition(_l("Worker passes change only between approval and the end of the works."))
+
+
+def add_worker_pass(actor, application, *, name, phone, id_number, now=None):
+    """A worker pass added during the works (a new worker shows up with the contractor)."""
+    _check_pass_keeper(actor, application)
+    worker = _new_worker(actor, application, name, phone, id_number, now)
+    _event(application, actor, "worker_pass", body=f"{worker.name} {worker.id_number_masked}", now=now)
+    return worker
+
+
+def revoke_worker_pass(actor, application, worker_id, *, now=None):
+    """Revoke a worker's pass: the gate no longer lists them."""
+    _check_pass_keeper(actor, application)
+    worker = next((w for w in application.workers if w.id == worker_id and w.revoked_at is None), None)
+    if worker is None:
+        raise NotFound()
+    worker.revoked_at = now or utcnow()
+    _event(application, actor, "worker_pass_revoked", body=worker.name, now=now)
+    record(actor, "renovation.worker_revoke", application, summary=worker.name)
     return worker
 
 

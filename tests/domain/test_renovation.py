@@ -496,3 +496,29 @@ def test_fines_larger_than_the_deposit_leave_nothing_to_refund(prop, reviewed, h
     assert inspections.refund_deposit(act(builders.create_staff(Role.MANAGER)), reviewed, now=NOW) == 0
     db.session.commit()
     assert reviewed.fines_kept_fen == 300000 and db.session.scalar(select(func.count(Refund.id))) == 0
+
+
+def test_the_desk_and_security_change_worker_passes_during_the_works(under_way):
+    guard = act(builders.create_staff(Role.SECURITY))
+    worker = services.add_worker_pass(guard, under_way, name="孙师傅", phone="13900002222", id_number=ID_NUMBER,
+                                      now=NOW)
+    db.session.commit()
+    assert worker.id_number_masked == "1*************002X"
+    code = services.permit_code(under_way)
+    assert "孙师傅" in [w.name for w in services.check_permit(code, TODAY)[0].workers if w.revoked_at is None]
+    services.revoke_worker_pass(act(builders.create_staff(Role.FRONTDESK)), under_way, worker.id, now=NOW)
+    db.session.commit()
+    assert worker.revoked_at == NOW
+    with pytest.raises(NotAllowed):
+        services.add_worker_pass(act(builders.create_staff(Role.CLEANING)), under_way, name="x", phone="13900002222",
+                                 id_number=ID_NUMBER)
+    with pytest.raises(NotFound):
+        services.revoke_worker_pass(guard, under_way, worker.id)  # already revoked
+
+
+def test_worker_passes_do_not_change_before_approval(prop, home):
+    unit, owner, _neighbour = home
+    application = submit(draft(prop, unit, owner), owner)
+    with pytest.raises(InvalidTransition):
+        services.add_worker_pass(act(builders.create_staff(Role.FRONTDESK)), application, name="x",
+                                 phone="13900002222", id_number=ID_NUMBER)

@@ -157,6 +157,9 @@ TABLE = {
     "staff.resolve_renovation_violation": ("POST", "/staff/renovations/{renovation}/violations/1", INSPECTORS),
     "staff.accept_renovation": ("POST", "/staff/renovations/{renovation}/acceptance", RENOVATIONS),
     "staff.refund_renovation_deposit": ("POST", "/staff/renovations/{renovation}/refund", RENOVATIONS),
+    "staff.add_renovation_worker_pass": ("POST", "/staff/renovations/{renovation}/workers", KEEPERS | {Role.SECURITY}),
+    "staff.revoke_renovation_worker_pass": ("POST", "/staff/renovations/{renovation}/workers/1/revoke",
+                                            KEEPERS | {Role.SECURITY}),
     "staff.revoke_renovation_permit": ("POST", "/staff/renovations/{renovation}/revoke-permit", INSPECTORS),
 }
 SIGN_IN_ROUTES = {"staff.login", "staff.logout"}
