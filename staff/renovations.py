@@ -29,6 +29,22 @@ OPEN = (RenovationStatus.SUBMITTED, RenovationStatus.CHECKED, RenovationStatus.R
 FILTERS = ("open", "overdue", "violations", *(s.value for s in RenovationStatus), "any")
 
 
+def _after(application_id, change, done_message):
+    """Run one change of an application and commit; the page again with the message when it is refused (403 and
+    404 stay errors)."""
+    application = _submitted(application_id)
+    try:
+        change(application)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code in (403, 404):
+            raise
+        return _page(_submitted(application_id), error=str(error.message), status=422)
+    flash(done_message, "success")
+    return redirect(url_for("staff.show_renovation", application_id=application_id), code=303)
+
+
 @bp.route("/renovations/")
 @staff_permission(Permission.VIEW_RENOVATIONS)
 def list_renovations():
@@ -95,23 +111,16 @@ def show_renovation(application_id):
 @staff_permission(Permission.VIEW_RENOVATIONS)
 def take_renovation_step(application_id):
     """Take one step of the review (the table in domain/renovation/workflow.py says who may take which)."""
-    application = _submitted(application_id)
     action, note = request.form.get("action", ""), request.form.get("note", "")
-    try:
+
+    def step(application):
         if action == "approve":
             renovations.approve(current_actor(), application, note=note, today=today())
         elif action == "issue_permit":
             renovations.issue_permit(current_actor(), application)
         else:
             renovations.take_step(current_actor(), application, action, note=note)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code in (403, 404):
-            raise
-        return _page(renovations.get_application(application_id), error=str(error.message), status=422)
-    flash(_("Done."), "success")
-    return redirect(url_for("staff.show_renovation", application_id=application.id), code=303)
+    return _after(application_id, step, _("Done."))
 
 
 @bp.route("/renovations/<int:application_id>/documents/<int:document_id>")
@@ -149,35 +158,12 @@ def check_permit(code):
 @staff_permission(Permission.VIEW_RENOVATIONS)
 def revoke_renovation_permit(application_id):
     """Stop a permit working at the gate, with the reason."""
-    application = _submitted(application_id)
-    try:
-        renovations.revoke_permit(current_actor(), application, note=request.form.get("note", ""))
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code in (403, 404):
-            raise
-        return _page(renovations.get_application(application_id), error=str(error.message), status=422)
-    flash(_("The permit no longer works at the gate."), "success")
-    return redirect(url_for("staff.show_renovation", application_id=application.id), code=303)
+    return _after(application_id, lambda a: renovations.revoke_permit(current_actor(), a,
+                                                                      note=request.form.get("note", "")),
+                  _("The permit no longer works at the gate."))
 
 
 # During and after the works ------------------------------------------------------------------------
-
-
-def _after(application_id, change, done_message):
-    """Run a change of the works' follow-up; the page again with the message when it is refused."""
-    application = _submitted(application_id)
-    try:
-        change(application)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code in (403, 404):
-            raise
-        return _page(_submitted(application_id), error=str(error.message), status=422)
-    flash(done_message, "success")
-    return redirect(url_for("staff.show_renovation", application_id=application_id, _anchor="works"), code=303)
 
 
 @bp.route("/renovations/<int:application_id>/inspections", methods=["POST"])

@@ -8,24 +8,10 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from domain.payments.providers import StripeProvider
-from sandbox.stripe_app import SandboxHTTPClient, start_sandbox
 from tests import builders
 from tests.e2e.conftest import SCREENSHOTS, shot
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def payments_live(live_server):
-    """The live app paying through a sandbox that delivers its signed webhooks to the live app at once."""
-    secret = "whsec_e2e"
-    server = start_sandbox(webhook_url=f"{live_server}/payments/stripe/webhook", webhook_secret=secret, delivery="sync")
-    live_server.app.extensions["payment_provider"] = StripeProvider(
-        api_key="sk_test_e2e", webhook_secret=secret, name="sandbox", api_base=server.url, http_client=SandboxHTTPClient())
-    yield server
-    live_server.app.extensions.pop("payment_provider", None)
-    server.shutdown()
 
 
 @pytest.fixture

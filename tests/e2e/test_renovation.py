@@ -11,26 +11,12 @@ from domain.accounts.roles import Role
 from domain.clock import today
 from domain.renovation import services
 from domain.renovation.models import RenovationApplication, RenovationStatus
-from domain.payments.providers import StripeProvider
 from extensions import db
-from sandbox.stripe_app import SandboxHTTPClient, start_sandbox
 from tests import builders
 from tests.e2e.conftest import shot
 
 pytestmark = pytest.mark.e2e
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def payments_live(live_server):
-    """The live app paying through a sandbox that delivers its signed webhooks at once."""
-    secret = "whsec_e2e"
-    server = start_sandbox(webhook_url=f"{live_server}/payments/stripe/webhook", webhook_secret=secret, delivery="sync")
-    live_server.app.extensions["payment_provider"] = StripeProvider(
-        api_key="sk_test_e2e", webhook_secret=secret, name="sandbox", api_base=server.url, http_client=SandboxHTTPClient())
-    yield server
-    live_server.app.extensions.pop("payment_provider", None)
-    server.shutdown()
 
 
 @pytest.fixture
