@@ -14,3 +14,4 @@ from domain.tickets import models as _tickets  # noqa: F401
 from domain.throttle import models as _throttle  # noqa: F401
 from domain.parcels import models as _parcels  # noqa: F401
 from domain.renovation import models as _renovation  # noqa: F401
+from domain.kiosk import models as _kiosk  # noqa: F401

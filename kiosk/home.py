@@ -17,7 +17,7 @@ def no_store(response):
 
 @bp.get("/")
 def index():
-    """The start screen; public data only."""
+    """The start screen of an enrolled kiosk; public data only."""
     return render_template(
         "kiosk/index.html", property=get_property(), announcements=current_announcements(limit=6), now=local_now()
     )

@@ -19,4 +19,4 @@ def staff_only():
     return require_area(AccountKind.STAFF)
 
 
-from staff import account, accounts, announcements, audit, billing, board, buildings, fees, imports, lending, menu, parcels, renovations, residents, storage, tickets, units  # noqa: E402,F401
+from staff import account, accounts, announcements, audit, billing, board, buildings, fees, imports, kiosks, lending, menu, parcels, renovations, residents, storage, tickets, units  # noqa: E402,F401

@@ -34,6 +34,7 @@ MENU = (
     ("staff.list_readings", _l("Meter readings"), "fees", Permission.ENTER_READINGS),
     ("staff.list_announcements", _l("Announcements"), "announcements", Permission.PUBLISH_ANNOUNCEMENTS),
     ("staff.list_accounts", _l("Staff accounts"), "accounts", Permission.MANAGE_STAFF),
+    ("staff.list_kiosks", _l("Kiosks"), "kiosks", Permission.MANAGE_KIOSKS),
     ("staff.list_audit", _l("Audit log"), "audit", Permission.VIEW_AUDIT),
 )
 #: (locale, role) -> [(url, label, section)]; menus never change while the process runs.

@@ -133,3 +133,19 @@ def create_loan(item, unit, *, borrower_name="借用人", due_at=None, lent_at=N
     db.session.add(loan)
     db.session.commit()
     return loan
+
+
+def create_kiosk(prop, name="大堂", client=None):
+    """An enrolled kiosk; with `client`, that client carries its device cookie. Returns (kiosk, credential)."""
+    import hashlib
+    import secrets
+
+    from domain.kiosk.models import Kiosk
+
+    credential = secrets.token_urlsafe(48)
+    kiosk = Kiosk(property_id=prop.id, name=name, credential_hash=hashlib.sha256(credential.encode()).hexdigest())
+    db.session.add(kiosk)
+    db.session.commit()
+    if client is not None:
+        client.set_cookie("kiosk_device", credential, path="/kiosk")
+    return kiosk, credential

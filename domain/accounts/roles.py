@@ -64,6 +64,7 @@ class Permission(str, enum.Enum):
     MANAGE_LENDABLES = "manage_lendables"
     VIEW_RENOVATIONS = "view_renovations"
     CHECK_PERMITS = "check_permits"
+    MANAGE_KIOSKS = "manage_kiosks"
 
 
 _ALL = frozenset(Role)
@@ -106,6 +107,8 @@ PERMISSIONS = {
     # domain/renovation/workflow.py.
     Permission.VIEW_RENOVATIONS: _REGISTER_KEEPERS | {Role.ENGINEERING, Role.SECURITY, Role.FINANCE},
     Permission.CHECK_PERMITS: frozenset({Role.SECURITY, Role.MANAGER}),
+    # The lobby kiosks are enrolled and revoked by the manager.
+    Permission.MANAGE_KIOSKS: frozenset({Role.MANAGER}),
 }
 
 

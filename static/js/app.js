@@ -54,3 +54,24 @@ document.addEventListener("click", function (event) {
   "use strict";
   if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
 });
+
+// The kiosk forgets the last person: after 45 s without a touch a warning shows, at 60 s it returns to its
+// start screen (replacing the history entry, so Back shows nothing of theirs).
+(function () {
+  "use strict";
+  var screen = document.querySelector("[data-idle-home]");
+  if (!screen) { return; }
+  var warning = document.getElementById("kiosk-idle");
+  var warnTimer, homeTimer;
+  var arm = function () {
+    window.clearTimeout(warnTimer);
+    window.clearTimeout(homeTimer);
+    if (warning) { warning.hidden = true; }
+    warnTimer = window.setTimeout(function () { if (warning) { warning.hidden = false; } }, 45000);
+    homeTimer = window.setTimeout(function () { window.location.replace(screen.dataset.idleHome); }, 60000);
+  };
+  ["pointerdown", "keydown", "touchstart"].forEach(function (name) {
+    document.addEventListener(name, arm, { passive: true });
+  });
+  arm();
+}());

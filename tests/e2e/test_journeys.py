@@ -77,10 +77,34 @@ def test_front_desk_searches_units_as_they_type(live_server, page_factory, regis
     assert page.console_errors == []
 
 
-def test_kiosk_start_screen_in_portrait(live_server, page_factory, register):
+def test_kiosk_start_screen_in_portrait(live_server, page_factory, register, prop):
     page = page_factory(1080, 1920)
+    page.goto(f"{live_server}/kiosk/")
+    expect(page.locator(".pairing-code")).to_be_visible()  # not enrolled: the pairing screen only
+    shot(page, "kiosk-pairing")
+    _kiosk, credential = builders.create_kiosk(prop)
+    page.context.add_cookies([{"name": "kiosk_device", "value": credential, "url": f"{live_server}/kiosk/"}])
     page.goto(f"{live_server}/kiosk/")
     assert page.locator("h1").inner_text() == "测试小区"
     assert "陈业主" not in page.content()
     shot(page, "kiosk-portrait")
+    assert page.console_errors == []
+
+
+def test_the_kiosk_warns_after_45_seconds_without_a_touch_and_goes_home_at_60(live_server, page_factory, prop):
+    _kiosk, credential = builders.create_kiosk(prop)
+    page = page_factory(1080, 1920)
+    page.clock.install()
+    page.context.add_cookies([{"name": "kiosk_device", "value": credential, "url": f"{live_server}/kiosk/"}])
+    page.goto(f"{live_server}/kiosk/?lang=en")
+    warning = page.locator("#kiosk-idle")
+    expect(warning).to_be_hidden()
+    page.clock.run_for(46_000)
+    expect(warning).to_be_visible()
+    shot(page, "kiosk-idle-warning")
+    page.mouse.click(500, 900)  # a touch: the warning goes and the clock starts again
+    expect(warning).to_be_hidden()
+    with page.expect_navigation():
+        page.clock.run_for(61_000)
+    assert page.url == f"{live_server}/kiosk/"
     assert page.console_errors == []

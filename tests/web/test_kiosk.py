@@ -1,20 +1,125 @@
-"""The kiosk start screen: public data only, never cached."""
+"""The kiosk: enrolment by pairing code, the device check on every kiosk route, revocation, and a start screen
+with public data only, never cached."""
 
+import re
 from datetime import timedelta
 
+import pytest
+
+from domain.accounts.roles import Role
 from domain.announcements.models import Announcement
 from domain.clock import utcnow
+from domain.kiosk.models import Kiosk, KioskPairing
 from extensions import db
+from kiosk import DEVICE_COOKIE
 from tests import builders
 
 
-def test_kiosk_shows_property_time_and_announcements_but_no_personal_data(client, prop):
+def pairing_code(client):
+    """Open the pairing screen as an unenrolled browser; the code it shows."""
+    html = client.get("/kiosk/pair").get_data(as_text=True)
+    return re.search(r'class="pairing-code"[^>]*>(\d{3}) (\d{3})<', html).group(1, 2)
+
+
+def enrol(app, client, prop, name="1号楼大堂"):
+    """Enrol `client` as a kiosk through the real flow: code on screen, manager in the console, poll."""
+    code = "".join(pairing_code(client))
+    manager = app.test_client()
+    manager.post("/staff/login", data={"login": builders.create_staff(Role.MANAGER).username,
+                                       "password": builders.PASSWORD})
+    assert manager.post("/staff/kiosks/", data={"code": code, "name": name}).status_code == 303
+    response = client.get("/kiosk/pair/status", headers={"HX-Request": "true"})
+    assert response.headers.get("HX-Redirect") == "/kiosk/"
+    return manager
+
+
+@pytest.fixture
+def kiosk_client(app, client, prop):
+    """`client`, enrolled as a kiosk."""
+    enrol(app, client, prop)
+    return client
+
+
+def test_an_unenrolled_browser_sees_only_the_pairing_screen(client, prop):
+    for path in ("/kiosk/", "/kiosk/?lang=en"):
+        response = client.get(path)
+        assert response.status_code == 303 and response.headers["Location"] == "/kiosk/pair"
+    html = client.get("/kiosk/pair").get_data(as_text=True)
+    assert re.search(r'class="pairing-code"[^>]*>\d{3} \d{3}<', html)
+    assert client.get("/kiosk/pair/status", headers={"HX-Request": "true"}).status_code == 204  # still waiting
+
+
+def test_enrolment_gives_the_kiosk_a_long_credential_it_alone_holds(app, client, prop):
+    enrol(app, client, prop)
+    cookie = client.get_cookie(DEVICE_COOKIE, path="/kiosk")
+    assert cookie is not None and len(cookie.value) >= 60 and cookie.http_only and cookie.same_site == "Strict"
+    kiosk = db.session.query(Kiosk).one()
+    assert kiosk.name == "1号楼大堂" and kiosk.credential_hash != cookie.value and cookie.value not in kiosk.credential_hash
+    assert db.session.query(KioskPairing).count() == 0
+    assert client.get("/kiosk/").status_code == 200
+
+
+def test_a_wrong_or_expired_code_enrols_nothing(app, client, prop):
+    pairing_code(client)
+    manager = app.test_client()
+    manager.post("/staff/login", data={"login": builders.create_staff(Role.MANAGER).username,
+                                       "password": builders.PASSWORD})
+    response = manager.post("/staff/kiosks/", data={"code": "000000", "name": "大堂"})
+    assert response.status_code == 422 and 'value="大堂"' in response.get_data(as_text=True)
+    pairing = db.session.query(KioskPairing).one()
+    pairing.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert db.session.query(Kiosk).count() == 0
+    expired = client.get("/kiosk/pair/status", headers={"HX-Request": "true"})
+    assert expired.headers.get("HX-Redirect") == "/kiosk/pair"  # a new code
+
+
+def test_another_browser_cannot_collect_the_credential(app, client, prop):
+    code = "".join(pairing_code(client))
+    manager = app.test_client()
+    manager.post("/staff/login", data={"login": builders.create_staff(Role.MANAGER).username,
+                                       "password": builders.PASSWORD})
+    manager.post("/staff/kiosks/", data={"code": code, "name": "大堂"})
+    thief = app.test_client()
+    pairing = db.session.query(KioskPairing).one()
+    thief.set_cookie("kiosk_pairing", f"{pairing.id}.guessed-secret", path="/kiosk")
+    response = thief.get("/kiosk/pair/status", headers={"HX-Request": "true"})
+    assert thief.get_cookie(DEVICE_COOKIE, path="/kiosk") is None and response.headers.get("HX-Redirect") == "/kiosk/pair"
+    assert client.get("/kiosk/pair/status", headers={"HX-Request": "true"}).headers.get("HX-Redirect") == "/kiosk/"
+
+
+def test_a_revoked_kiosk_is_refused_at_its_next_request(app, client, prop):
+    manager = enrol(app, client, prop)
+    kiosk = db.session.query(Kiosk).one()
+    assert manager.post(f"/staff/kiosks/{kiosk.id}/revoke").status_code == 303
+    response = client.get("/kiosk/")
+    assert response.status_code == 303 and response.headers["Location"] == "/kiosk/pair"
+    assert "1号楼大堂" in manager.get("/staff/kiosks/").get_data(as_text=True)
+
+
+def test_every_kiosk_route_checks_the_device(app, client, prop):
+    open_routes = {"kiosk.pair", "kiosk.pairing_status", "kiosk.static"}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("kiosk.") and rule.endpoint not in open_routes and "GET" in rule.methods:
+            url = re.sub(r"<[^>]+>", "1", rule.rule)
+            response = client.get(url)
+            assert response.status_code == 303 and response.headers["Location"] == "/kiosk/pair", rule.rule
+
+
+def test_a_kiosk_credential_opens_neither_the_portal_nor_the_console(kiosk_client):
+    for path, login in (("/portal/", "/portal/login"), ("/staff/", "/staff/login")):
+        response = kiosk_client.get(path)
+        assert response.status_code in (302, 303) and login in response.headers["Location"]
+
+
+def test_kiosk_shows_property_time_and_announcements_but_no_personal_data(kiosk_client, prop):
     unit = builders.create_unit(number="1203")
     builders.create_resident(prop, unit=unit, name="隐私姓名", phone="13987654321")
     now = utcnow()
-    db.session.add(Announcement(property_id=prop.id, title="公告甲", body="内容", valid_from=now - timedelta(hours=1), valid_until=now + timedelta(hours=1)))
+    db.session.add(Announcement(property_id=prop.id, title="公告甲", body="内容", valid_from=now - timedelta(hours=1),
+                                valid_until=now + timedelta(hours=1)))
     db.session.commit()
-    response = client.get("/kiosk/")
+    response = kiosk_client.get("/kiosk/")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert prop.name in html and "公告甲" in html and prop.service_phone in html
@@ -22,9 +127,14 @@ def test_kiosk_shows_property_time_and_announcements_but_no_personal_data(client
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_kiosk_in_english(client, prop):
-    html = client.get("/kiosk/?lang=en").get_data(as_text=True)
+def test_kiosk_in_english(kiosk_client):
+    html = kiosk_client.get("/kiosk/?lang=en").get_data(as_text=True)
     assert "Announcements" in html and "No announcements" in html
+
+
+def test_the_console_lists_kiosks_for_the_manager_only(client, auth):
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))
+    assert client.get("/staff/kiosks/").status_code == 403
 
 
 def test_health_check_answers_without_the_database(client, count_queries):

@@ -18,6 +18,7 @@ from domain.announcements.models import Announcement
 from domain.clock import utcnow
 from domain.parcels.models import LendableItem, Loan, Parcel, StoredItem
 from domain.property.models import Occupancy
+from domain.kiosk.models import Kiosk
 from domain.renovation.models import RenovationApplication, RenovationDocument, RenovationStatus
 from domain.throttle.models import DeskAlert
 from extensions import db
@@ -145,6 +146,8 @@ TABLE = {
     "staff.void_loan": ("POST", "/staff/lending/{loan}/void", COUNTER),
     "staff.list_lendables": ("GET", "/staff/lending/items", LENDING_LIST),
     "staff.edit_lendable": ("GET", "/staff/lending/items/{lendable}", LENDING_LIST),
+    "staff.list_kiosks": ("GET", "/staff/kiosks/", MANAGER),
+    "staff.revoke_kiosk": ("POST", "/staff/kiosks/{kiosk}/revoke", MANAGER),
     "staff.list_renovations": ("GET", "/staff/renovations/", RENOVATIONS),
     "staff.show_renovation": ("GET", "/staff/renovations/{renovation}", RENOVATIONS),
     "staff.take_renovation_step": ("POST", "/staff/renovations/{renovation}/step", RENOVATIONS),
@@ -205,6 +208,8 @@ def ids(prop):
                                        status=RenovationStatus.SUBMITTED, scope=["walls"])
     db.session.add_all([loan, renovation])
     db.session.flush()
+    kiosk = Kiosk(property_id=prop.id, name="大堂")
+    db.session.add(kiosk)
     document = RenovationDocument(application_id=renovation.id, stored_name="missing.pdf", shown_name="图纸.pdf",
                                   content_type="application/pdf", size=1)
     db.session.add(document)
@@ -212,7 +217,7 @@ def ids(prop):
     from domain.renovation.services import permit_code
 
     return {
-        "renovation": renovation.id, "renovation_document": document.id, "permit_code": permit_code(renovation),
+        "kiosk": kiosk.id, "renovation": renovation.id, "renovation_document": document.id, "permit_code": permit_code(renovation),
         "parcel": parcel.id, "stored_item": stored.id, "lendable": lendable.id, "loan": loan.id, "alert": alert.id,
         "ticket": ticket.id, "photo": photo.id, "callback": callback.id, "visit": visit.id, "handover": handover.id,
         "service_item": item.id,

@@ -1,0 +1,44 @@
+"""Enrolled lobby kiosks and the pairing that enrols one."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.clock import utcnow
+from domain.types import UTCDateTime
+from extensions import db
+
+
+class Kiosk(db.Model):
+    """A touchscreen in the lobby, known by a long random credential its browser keeps in a cookie."""
+
+    __tablename__ = "kiosks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
+    name: Mapped[str] = mapped_column(String(60))
+    #: SHA-256 of the device credential (the cookie holds the credential; the database never does). None until
+    #: the paired browser has collected it.
+    credential_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class KioskPairing(db.Model):
+    """A pairing under way: the code the kiosk shows (10 minutes), bound to the browser that asked for it."""
+
+    __tablename__ = "kiosk_pairings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: HMAC of the 6-digit code the kiosk screen shows.
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    #: SHA-256 of the secret in the asking browser's pairing cookie: only that browser can collect the credential.
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Set when the manager has entered the code in the console.
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"))
