@@ -195,8 +195,11 @@ def _handover_form(label, code, unit_id, data=None):
 
 def _pickup_page(form, *, handover=None, found=None, status=200):
     """The pickup page: the lookup form, and once a code matched, the unit's parcels and the hand-over form."""
+    from domain.kiosk.pickup import open_pickups
+
     return render_page("staff/parcels/pickup.html", form=form, handover=handover, found=found,
-                       carriers=_carrier_labels(), alerts=throttle.open_alerts(), status=status)
+                       carriers=_carrier_labels(), alerts=throttle.open_alerts(), kiosk_pickups=open_pickups(),
+                       status=status)
 
 
 @bp.route("/parcels/pickup", methods=["GET", "POST"])
@@ -283,6 +286,26 @@ def _hand_over_by_id(form, parcel_ids):
                  "checked": set(parcel_ids), "household": parcels.household_names(unit_id, today()), "by_id": True}
         return _pickup_page(PickupForm(formdata=None), handover=handover, found=found, status=422)
     flash(_("%(count)s parcel(s) of %(unit)s handed over.", count=len(handed), unit=label), "success")
+    return redirect(url_for("staff.pick_up_parcels"), code=303)
+
+
+@bp.route("/parcels/kiosk-pickups/<int:pickup_id>", methods=["POST"])
+@staff_permission(Permission.HANDLE_COUNTER)
+def confirm_kiosk_pickup(pickup_id):
+    """Hand over the parcels of a pickup started at a kiosk, recording who took them."""
+    from domain.kiosk.pickup import confirm_pickup
+
+    try:
+        handed = confirm_pickup(current_actor(), pickup_id, recipient=request.form.get("recipient", ""),
+                                name=request.form.get("name", ""), id_last4=request.form.get("id_last4", ""))
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code == 404:
+            raise
+        flash(str(error.message), "error")
+        return redirect(url_for("staff.pick_up_parcels"), code=303)
+    flash(_("%(count)s parcel(s) handed over.", count=len(handed)), "success")
     return redirect(url_for("staff.pick_up_parcels"), code=303)
 
 

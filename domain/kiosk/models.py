@@ -42,3 +42,19 @@ class KioskPairing(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Set when the manager has entered the code in the console.
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"))
+
+
+class KioskPickup(db.Model):
+    """A pickup started at a kiosk with a right code: the desk hands the parcels over and confirms it."""
+
+    __tablename__ = "kiosk_pickups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    #: The code used at the kiosk (used up there: it cannot start a second pickup).
+    pickup_code_id: Mapped[int] = mapped_column(ForeignKey("pickup_codes.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when the desk has handed the parcels over (or found nobody there and cancelled it).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

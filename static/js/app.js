@@ -75,3 +75,20 @@ document.addEventListener("click", function (event) {
   });
   arm();
 }());
+
+// The kiosk's on-screen keypad types into the field last touched (the unit first, then the code).
+(function () {
+  "use strict";
+  var keypad = document.querySelector("[data-keypad]");
+  if (!keypad) { return; }
+  var fields = document.querySelectorAll("[data-keypad-target]");
+  var current = fields[0];
+  fields.forEach(function (field) { field.addEventListener("focus", function () { current = field; }); });
+  keypad.addEventListener("click", function (event) {
+    var key = event.target.closest && event.target.closest("[data-key]");
+    if (!key || !current) { return; }
+    var value = key.dataset.key;
+    current.value = value === "⌫" ? current.value.slice(0, -1) : current.value + value;
+    current.focus();
+  });
+}());

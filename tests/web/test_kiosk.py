@@ -141,3 +141,68 @@ def test_health_check_answers_without_the_database(client, count_queries):
     with count_queries() as counter:
         response = client.get("/healthz")
     assert response.get_data(as_text=True) == "ok" and counter.count == 0
+
+
+# Parcel pickup at the kiosk ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def waiting_parcels(prop):
+    """Two parcels waiting for 1-1203 (shelves A1 and B2) and the owner's live pickup code."""
+    from domain.parcels import services as parcels
+
+    unit = builders.create_unit(number="1203")
+    builders.create_resident(prop, unit=unit, name="隐私姓名", phone="13987654321")
+    builders.create_parcel(unit, "SF1111111111", shelf="A1")
+    builders.create_parcel(unit, "JD2222222222", shelf="B2")
+    code, _expires = parcels.issue_pickup_code(unit.id)
+    db.session.commit()
+    return unit, code
+
+
+def test_a_right_code_at_the_kiosk_shows_the_count_and_shelves_only(app, kiosk_client, waiting_parcels, auth, client):
+    unit, code = waiting_parcels
+    response = kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": code})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "A1" in html and "B2" in html
+    for private in ("隐私姓名", "13987654321", "SF1111111111", "JD2222222222"):
+        assert private not in html
+    assert response.headers["Cache-Control"] == "no-store"
+    again = kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": code})
+    assert again.status_code == 422  # a code works once
+    desk = app.test_client()
+    desk.post("/staff/login", data={"login": builders.create_staff(Role.FRONTDESK).username, "password": builders.PASSWORD})
+    page = desk.get("/staff/parcels/pickup").get_data(as_text=True)
+    assert "1-1203" in page and "1号楼大堂" in page
+    from domain.kiosk.models import KioskPickup
+    from domain.parcels.models import Parcel, ParcelStatus
+
+    pickup = db.session.query(KioskPickup).one()
+    assert desk.post(f"/staff/parcels/kiosk-pickups/{pickup.id}", data={
+        "recipient": "resident", "name": "隐私姓名", "id_last4": "4321"}).status_code == 303
+    db.session.expire_all()
+    assert {p.status for p in db.session.query(Parcel)} == {ParcelStatus.PICKED_UP}
+
+
+def test_the_scanned_qr_code_works_at_the_kiosk(kiosk_client, waiting_parcels):
+    _unit, code = waiting_parcels
+    response = kiosk_client.post("/kiosk/pickup", data={"unit": f"P:1-1203:{code}", "code": ""})
+    assert response.status_code == 200 and "B2" in response.get_data(as_text=True)
+
+
+def test_five_wrong_codes_lock_the_kiosks_pickup_and_alarm_the_desk(kiosk_client, waiting_parcels):
+    from domain.throttle.models import DeskAlert
+
+    _unit, code = waiting_parcels
+    wrong = "000000" if code != "000000" else "111111"
+    for _attempt in range(5):
+        assert kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": wrong}).status_code == 422
+    locked = kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": code})
+    assert locked.status_code == 429 and "A1" not in locked.get_data(as_text=True)
+    assert db.session.query(DeskAlert).one().place.startswith("kiosk:")
+
+
+def test_a_right_code_for_another_unit_is_wrong_at_the_kiosk(kiosk_client, waiting_parcels):
+    builders.create_unit(number="0901", floor=9)
+    _unit, code = waiting_parcels
+    assert kiosk_client.post("/kiosk/pickup", data={"unit": "1-0901", "code": code}).status_code == 422

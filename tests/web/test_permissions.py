@@ -134,6 +134,7 @@ TABLE = {
     "staff.void_parcel": ("POST", "/staff/parcels/{parcel}/void", COUNTER),
     "staff.pick_up_parcels": ("GET", "/staff/parcels/pickup", COUNTER),
     "staff.hand_over_parcels": ("POST", "/staff/parcels/hand-over", COUNTER),
+    "staff.confirm_kiosk_pickup": ("POST", "/staff/parcels/kiosk-pickups/1", COUNTER),
     "staff.acknowledge_alert": ("POST", "/staff/parcels/alerts/{alert}/acknowledge", COUNTER),
     "staff.counter_report": ("GET", "/staff/parcels/report", COUNTER),
     "staff.store_item": ("GET", "/staff/storage/", COUNTER),

@@ -1,0 +1,81 @@
+"""Parcel pickup at a kiosk: unit + code (or the scanned QR code) are checked as at the desk, throttled per
+kiosk; a right code is used up and the desk sees the pickup to hand the parcels over and confirm. The kiosk
+shows only how many parcels there are and on which shelves."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from domain.accounts.models import Actor
+from domain.audit.services import record
+from domain.clock import utcnow
+from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
+from domain.kiosk.models import Kiosk, KioskPickup
+from domain.parcels import services as parcels
+from domain.parcels.models import Parcel, ParcelStatus, PickupCode, Recipient
+from domain.property.models import Building, Unit
+from extensions import db
+
+
+def place_of(kiosk):
+    """Where a kiosk's guesses come from, for the code throttle."""
+    return f"kiosk:{kiosk.id}"
+
+
+def start_pickup(kiosk, *, unit_label, code, now=None):
+    """Check unit + code at the kiosk; a right code is used up and a pickup waits for the desk.
+
+    Returns (parcel count, shelves). Raises WrongCode (commit it: it counts) or Throttled (5 wrong codes in 5
+    minutes lock this kiosk's pickup for 5 minutes and alarm the desk), or Conflict when nothing waits.
+    """
+    now = now or utcnow()
+    actor = Actor.system(place_of(kiosk))
+    row, unit_id, _label, waiting = parcels.check_pickup_code(actor, unit_label=unit_label, code=code,
+                                                              place=place_of(kiosk), now=now)
+    if not waiting:
+        raise Conflict(_l("Nothing is waiting for this code."))
+    used = db.session.execute(update(PickupCode).where(PickupCode.id == row.id, PickupCode.used_at.is_(None))
+                              .values(used_at=now)).rowcount
+    if used != 1:
+        raise Conflict(_l("This code has just been used."))
+    db.session.add(KioskPickup(kiosk_id=kiosk.id, unit_id=unit_id, pickup_code_id=row.id, created_at=now))
+    record(actor, "kiosk.pickup", object_type="units", object_id=unit_id, summary=f"{len(waiting)} parcels")
+    return len(waiting), sorted({p.shelf for p in waiting if p.shelf})
+
+
+def open_pickups():
+    """Pickups started at kiosks that the desk has not handed over yet, oldest first: (pickup, unit label, kiosk)."""
+    return db.session.execute(
+        select(KioskPickup, (Building.code + "-" + Unit.number).label("unit_label"), Kiosk.name)
+        .join(Unit, Unit.id == KioskPickup.unit_id).join(Building, Building.id == Unit.building_id)
+        .join(Kiosk, Kiosk.id == KioskPickup.kiosk_id)
+        .where(KioskPickup.closed_at.is_(None)).order_by(KioskPickup.id)).all()
+
+
+def confirm_pickup(actor, pickup_id, *, recipient, name, id_last4, now=None):
+    """The desk hands over every parcel of the unit still waiting and records who took them (as at the desk)."""
+    from domain.accounts.roles import Permission, require
+
+    require(actor, Permission.HANDLE_COUNTER)
+    pickup = db.session.get(KioskPickup, pickup_id)
+    if pickup is None:
+        raise NotFound()
+    if pickup.closed_at is not None:
+        raise InvalidTransition(_l("This pickup is already handed over."))
+    recipient = Recipient(recipient) if recipient in ("resident", "household", "authorised") else None
+    if recipient is None:
+        raise DomainError(_l("Say who is collecting."), field="recipient")
+    id_last4 = parcels.check_id_last4(id_last4)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_l("Write the collector's name."), field="name")
+    now = now or utcnow()
+    waiting = parcels.waiting_for_units([pickup.unit_id])
+    db.session.execute(update(Parcel).where(Parcel.id.in_([p.id for p in waiting]),
+                                            Parcel.status == ParcelStatus.WAITING)
+                       .values(status=ParcelStatus.PICKED_UP, picked_up_at=now, pickup_code_id=pickup.pickup_code_id,
+                               picked_up_by=recipient, picked_up_name=name[:80], picked_up_id_last4=id_last4,
+                               closed_by_id=actor.user_id, closed_at=now))
+    pickup.closed_at, pickup.closed_by_id = now, actor.user_id
+    record(actor, "parcel.hand_over", object_type="kiosk_pickups", object_id=pickup.id,
+           summary=f"{len(waiting)} parcels -> {recipient.value} {name} ({id_last4})")
+    return waiting
