@@ -198,7 +198,7 @@ def test_five_wrong_codes_lock_the_kiosks_pickup_and_alarm_the_desk(kiosk_client
     for _attempt in range(5):
         assert kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": wrong}).status_code == 422
     locked = kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": code})
-    assert locked.status_code == 429 and "A1" not in locked.get_data(as_text=True)
+    assert locked.status_code == 429 and "kiosk-result" not in locked.get_data(as_text=True)
     assert db.session.query(DeskAlert).one().place.startswith("kiosk:")
 
 
@@ -206,3 +206,57 @@ def test_a_right_code_for_another_unit_is_wrong_at_the_kiosk(kiosk_client, waiti
     builders.create_unit(number="0901", floor=9)
     _unit, code = waiting_parcels
     assert kiosk_client.post("/kiosk/pickup", data={"unit": "1-0901", "code": code}).status_code == 422
+
+
+# Reporting a repair at the kiosk ------------------------------------------------------------------------------
+
+
+def test_a_lift_repair_at_the_kiosk_enters_engineerings_queue(kiosk_client, prop):
+    from domain.tickets.models import Channel, Department, Ticket
+
+    response = kiosk_client.post("/kiosk/repair", data={"where": "public", "place": "lift", "building": "2号楼",
+                                                        "description": "电梯按钮失灵"})
+    assert response.status_code == 200
+    ticket = db.session.query(Ticket).one()
+    assert (ticket.channel, ticket.department, ticket.category, ticket.unit_id) == (
+        Channel.KIOSK, Department.ENGINEERING, "elevator", None)
+    assert "2号楼" in ticket.location and f"#{ticket.id}" in response.get_data(as_text=True)
+
+
+def test_a_repair_without_a_description_keeps_what_was_chosen(kiosk_client, prop):
+    from domain.tickets.models import Ticket
+
+    response = kiosk_client.post("/kiosk/repair", data={"where": "public", "place": "corridor", "building": "3号楼"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'value="corridor" checked' in html and 'value="3号楼"' in html
+    assert db.session.query(Ticket).count() == 0
+
+
+def test_a_unit_repair_needs_the_units_phone_digits_and_shows_no_name(kiosk_client, prop):
+    from domain.tickets.models import Ticket
+
+    unit = builders.create_unit(number="1203")
+    resident = builders.create_resident(prop, unit=unit, name="隐私姓名", phone="13987654321")
+    wrong = kiosk_client.post("/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": "0000",
+                                                     "description": "水龙头漏水"})
+    assert wrong.status_code == 422 and "水龙头漏水" in wrong.get_data(as_text=True)
+    right = kiosk_client.post("/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": "4321",
+                                                     "description": "水龙头漏水"})
+    html = right.get_data(as_text=True)
+    assert right.status_code == 200 and "隐私姓名" not in html and "13987654321" not in html
+    ticket = db.session.query(Ticket).one()
+    assert (ticket.unit_id, ticket.resident_id) == (unit.id, resident.id)
+
+
+def test_five_wrong_phone_digits_lock_the_kiosk_and_alarm_the_desk(kiosk_client, prop):
+    from domain.throttle.models import DeskAlert
+
+    unit = builders.create_unit(number="1203")
+    builders.create_resident(prop, unit=unit, phone="13987654321")
+    for guess in ("0000", "1111", "2222", "3333", "5555"):
+        assert kiosk_client.post("/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": guess,
+                                                        "description": "x"}).status_code == 422
+    locked = kiosk_client.post("/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": "4321",
+                                                      "description": "x"})
+    assert locked.status_code == 429
+    assert db.session.query(DeskAlert).one().scope == "kiosk_phone"

@@ -1,0 +1,52 @@
+"""Who is at the kiosk: a unit and the last 4 digits of a phone registered for it. The check is throttled per
+kiosk (5 wrong answers in 5 minutes lock the flow for 5 minutes and alarm the desk) and reveals nothing: the
+kiosk learns only the resident's id, never a name or a number."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from domain.accounts.models import Actor
+from domain.clock import property_zone, utcnow
+from domain.errors import DomainError
+from domain.parcels.services import find_unit
+from domain.property.models import Occupancy, Resident
+from domain.throttle import services as throttle
+
+SCOPE = "kiosk_phone"
+
+
+class NoMatch(throttle.WrongCode):
+    """The unit and the phone digits do not go together (counted: commit it)."""
+
+    default_message = _l("That unit and those phone digits do not match our register.")
+
+
+def check_unit_and_phone(kiosk, *, unit_label, last4, now=None):
+    """(unit id, resident id, "1-1203") when a current resident of the unit has a phone ending in `last4`.
+
+    Raises Throttled while the kiosk is locked out, NoMatch (counted) otherwise.
+    """
+    now = now or utcnow()
+    place = f"kiosk:{kiosk.id}"
+    throttle.check_not_locked(SCOPE, place, now)
+    digits = re.sub(r"\D", "", last4 or "")
+    try:
+        unit_id, _property_id, label = find_unit(unit_label)
+    except DomainError:
+        unit_id, label = None, (unit_label or "").strip()[:20]
+    resident_id = None
+    if unit_id and len(digits) == 4:
+        today = now.astimezone(property_zone()).date()
+        rows = select(Resident.id, Resident.phone).join(Occupancy, Occupancy.resident_id == Resident.id).where(
+            Occupancy.unit_id == unit_id, Occupancy.start_date <= today,
+            (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today))
+        from extensions import db
+
+        resident_id = next((rid for rid, phone in db.session.execute(rows)
+                            if re.sub(r"\D", "", phone or "").endswith(digits)), None)
+    if resident_id is None:
+        throttle.count_failure(Actor.system(place), SCOPE, place, detail=label, now=now)
+        raise NoMatch(field="last4")
+    return unit_id, resident_id, label
