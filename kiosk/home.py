@@ -17,7 +17,14 @@ def no_store(response):
 
 @bp.get("/")
 def index():
-    """The start screen of an enrolled kiosk; public data only."""
+    """The start screen of an enrolled kiosk; public data only. Coming here forgets the last person's errand."""
+    from flask import g
+
+    from domain.kiosk.payments import forget
+    from extensions import db
+
+    forget(g.kiosk)
+    db.session.commit()
     return render_template(
         "kiosk/index.html", property=get_property(), announcements=current_announcements(limit=6), now=local_now()
     )

@@ -1,4 +1,5 @@
-"""Routes outside the three areas: the landing page, the health check, the language switch."""
+"""Routes outside the three areas: the landing page, the health check, the language switch, and the payment
+link a kiosk's QR code opens on a resident's phone."""
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
@@ -34,3 +35,30 @@ def switch_language():
             set_locale(current_user.id, locale)
             db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("public.index"), code=303)
+
+
+@bp.get("/pay/k/<link>")
+def pay_from_kiosk(link):
+    """Opened on the resident's phone from the kiosk's QR code: straight to Checkout for the unit's unpaid bills."""
+    from domain.errors import DomainError, NotFound
+    from domain.kiosk import payments as kiosk_payments
+    from domain.payments.providers import get_provider
+
+    try:
+        url = kiosk_payments.open_checkout(link, provider=get_provider(),
+                                           success_url=url_for("public.paid_from_kiosk", _external=True),
+                                           cancel_url=url_for("public.paid_from_kiosk", _external=True))
+        db.session.commit()
+    except NotFound:
+        db.session.rollback()
+        return render_template("public/kiosk_pay.html", expired=True), 404
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("public/kiosk_pay.html", error=str(error.message)), 409
+    return redirect(url, code=303)
+
+
+@bp.get("/pay/k/done")
+def paid_from_kiosk():
+    """Where Checkout sends the phone back: the kiosk shows the result."""
+    return render_template("public/kiosk_pay.html")

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
@@ -58,3 +58,19 @@ class KioskPickup(db.Model):
     #: Set when the desk has handed the parcels over (or found nobody there and cancelled it).
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class KioskSession(db.Model):
+    """One person's short errand at a kiosk (paying by phone): only what that flow needs, for a few minutes, then
+    deleted (at its end, at the kiosk's idle reset, or when it times out)."""
+
+    __tablename__ = "kiosk_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id"), index=True)
+    #: SHA-256 of the random token in the kiosk page's URL.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    flow: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -2,7 +2,7 @@
 with public data only, never cached."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -260,3 +260,85 @@ def test_five_wrong_phone_digits_lock_the_kiosk_and_alarm_the_desk(kiosk_client,
                                                       "description": "x"})
     assert locked.status_code == 429
     assert db.session.query(DeskAlert).one().scope == "kiosk_phone"
+
+
+# Paying by phone from the kiosk -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def unit_owing(prop):
+    """1-1203 with two unpaid bills (¥223.75 and ¥268.12) and its owner."""
+    unit = builders.create_unit(number="1203")
+    builders.create_resident(prop, unit=unit, name="隐私姓名", phone="13987654321")
+    builders.create_bill(unit, total_fen=22375)
+    builders.create_bill(unit, total_fen=26812, period=date(2026, 11, 1), due_date=date(2026, 12, 1))
+    return unit
+
+
+def test_the_kiosk_shows_the_total_and_a_qr_code_that_opens_checkout_on_the_phone(app, kiosk_client, unit_owing,
+                                                                                  stripe_sandbox):
+    import json
+
+    from domain.payments.models import Payment
+    from sandbox.stripe_app import pay, pending_events, signed
+
+    response = kiosk_client.post("/kiosk/pay", data={"unit": "1-1203", "last4": "4321"})
+    assert response.status_code == 303
+    screen_url = response.headers["Location"]
+    screen = kiosk_client.get(screen_url).get_data(as_text=True)
+    assert "¥491.87" in screen and '<svg class="qr"' in screen
+    for private in ("隐私姓名", "13987654321"):
+        assert private not in screen
+    link = re.search(r"http://localhost(/pay/k/.+)$", screen_url_link(screen)).group(1)
+    assert 'hx-trigger="every 2s"' in kiosk_client.get(f"{screen_url}/status").get_data(as_text=True)
+    phone = app.test_client()  # the resident's own phone: no sign-in, no kiosk cookie
+    opened = phone.get(link)
+    assert opened.status_code == 303 and opened.headers["Location"].startswith(stripe_sandbox.url)
+    payment = db.session.query(Payment).one()
+    assert payment.amount_fen == 49187
+    pay(stripe_sandbox.app, payment.provider_session_id)
+    body = json.dumps(pending_events(stripe_sandbox.app)[-1]).encode()
+    phone.post("/payments/stripe/webhook", data=body, content_type="application/json",
+               headers={"Stripe-Signature": signed(body, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])})
+    status = kiosk_client.get(f"{screen_url}/status").get_data(as_text=True)
+    assert "kiosk-paid" in status
+    assert kiosk_client.get(screen_url).status_code == 404  # the errand is over and forgotten
+
+
+def screen_url_link(html):
+    """The payment link the QR code carries (the page keeps it beside the SVG for the tests)."""
+    match = re.search(r'data-pay-link="([^"]+)"', html)
+    return match.group(1) if match else ""
+
+
+def test_the_start_screen_forgets_the_last_persons_errand(kiosk_client, unit_owing):
+    screen_url = kiosk_client.post("/kiosk/pay", data={"unit": "1-1203", "last4": "4321"}).headers["Location"]
+    assert kiosk_client.get(screen_url).status_code == 200
+    kiosk_client.get("/kiosk/")
+    assert kiosk_client.get(screen_url).status_code == 404
+
+
+def test_an_errand_times_out_and_another_kiosk_cannot_see_it(app, kiosk_client, unit_owing, prop):
+    from domain.kiosk.models import KioskSession
+
+    screen_url = kiosk_client.post("/kiosk/pay", data={"unit": "1-1203", "last4": "4321"}).headers["Location"]
+    other = app.test_client()
+    builders.create_kiosk(prop, name="2号楼大堂", client=other)
+    assert other.get(screen_url).status_code == 404
+    session = db.session.query(KioskSession).one()
+    session.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert kiosk_client.get(screen_url).status_code == 404
+
+
+def test_wrong_phone_digits_show_nothing_and_a_unit_that_owes_nothing_says_so(kiosk_client, unit_owing, prop):
+    wrong = kiosk_client.post("/kiosk/pay", data={"unit": "1-1203", "last4": "0000"})
+    assert wrong.status_code == 422 and "¥" not in wrong.get_data(as_text=True)
+    other = builders.create_unit(number="0901", floor=9)
+    builders.create_resident(prop, unit=other, phone="13911112222")
+    nothing = kiosk_client.post("/kiosk/pay", data={"unit": "1-0901", "last4": "2222"})
+    assert nothing.status_code == 200 and "kiosk-result" in nothing.get_data(as_text=True)
+
+
+def test_an_expired_or_forged_phone_link_opens_nothing(client, prop):
+    assert client.get("/pay/k/forged-link").status_code == 404
