@@ -41,7 +41,7 @@ def print_logins():
     click.echo("Demo logins (password: %s, set DEMO_PASSWORD to change it)" % password)
     click.echo("  Staff console  /staff/login : " + ", ".join(u for u, _, _ in DEMO_STAFF))
     click.echo("  Resident portal /portal/login: " + ", ".join(f"{u} (or phone {p})" for u, _, p, _ in DEMO_RESIDENTS))
-    click.echo("  Lobby kiosk    /kiosk/")
+    click.echo("  Lobby kiosk    /kiosk/ (shows a pairing code: enter it as manager under Kiosks)")
 
 
 @click.command("create-staff")
