@@ -108,3 +108,16 @@ def test_the_kiosk_warns_after_45_seconds_without_a_touch_and_goes_home_at_60(li
         page.clock.run_for(61_000)
     assert page.url == f"{live_server}/kiosk/"
     assert page.console_errors == []
+
+
+def test_the_kiosk_fits_a_landscape_screen_too(live_server, page_factory, prop):
+    _kiosk, credential = builders.create_kiosk(prop)
+    page = page_factory(1920, 1080)
+    page.context.add_cookies([{"name": "kiosk_device", "value": credential, "url": f"{live_server}/kiosk/"}])
+    page.goto(f"{live_server}/kiosk/")
+    buttons = page.locator(".kiosk-actions .kiosk-button")
+    expect(buttons).to_have_count(3)
+    for box in (buttons.nth(i).bounding_box() for i in range(3)):
+        assert box["height"] >= 80 and box["y"] + box["height"] <= 1080  # touch-sized, on screen without scrolling
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1920
+    shot(page, "kiosk-landscape")
