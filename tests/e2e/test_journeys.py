@@ -106,7 +106,8 @@ def test_the_kiosk_warns_after_45_seconds_without_a_touch_and_goes_home_at_60(li
     expect(warning).to_be_hidden()
     with page.expect_navigation():
         page.clock.run_for(61_000)
-    assert page.url == f"{live_server}/kiosk/"
+    assert page.url == f"{live_server}/kiosk/?lang=zh_CN"  # the next person starts in Chinese
+    assert page.locator("h2").first.inner_text() == "公告"
     assert page.console_errors == []
 
 
