@@ -37,11 +37,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event, func, select  # noqa: E402
 
-from app import create_app  # noqa: E402
 from bench.register_bench import (HOST, SETTLE_SECONDS, STAFF_USERNAME, USER_AGENT, WRK_CONNECTIONS,  # noqa: E402
-                                  WRK_THREADS, BenchError, bench_config, free_port, http_login, load_large_property,
-                                  migrate, parse_page, parse_wrk, required_tools, reset_database, run_wrk,
-                                  start_gunicorn, stop_gunicorn, test_client_login, verdict, wait_until_healthy)
+                                  WRK_THREADS, BenchError, free_port, http_login, parse_page, parse_wrk,
+                                  prepare_database, required_tools, run_wrk, start_gunicorn, stop_gunicorn,
+                                  test_client_login, verdict, wait_until_healthy)
 from domain.notify.jobs import run_deferred  # noqa: E402
 from domain.parcels.models import Parcel  # noqa: E402
 from domain.property.models import Building, Unit  # noqa: E402
@@ -159,18 +158,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="parcels-bench-")
     began = time.perf_counter()
     try:
-        url = os.environ.get("BENCH_DATABASE_URL")
-        if url:
-            print("Database: BENCH_DATABASE_URL (dropping all its tables first)")
-            reset_database(url)
-        else:
-            url = "sqlite:///" + str(Path(workdir) / "bench.sqlite3")
-            print(f"Database: {url}")
-        migrate(url)
-        app = create_app(bench_config(url))
-        with app.app_context():
-            counts = load_large_property(password)
-        print("Loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        url, app = prepare_database(workdir, password)
         units = intake_units(app)
         statements = count_intake_statements(app, password, units)
         with app.app_context():

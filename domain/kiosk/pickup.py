@@ -3,15 +3,14 @@ kiosk; a right code is used up and the desk sees the pickup to hand the parcels 
 shows only how many parcels there are and on which shelves."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from domain.accounts.models import Actor
 from domain.audit.services import record
 from domain.clock import utcnow
-from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
+from domain.errors import Conflict, InvalidTransition, NotFound
 from domain.kiosk.models import Kiosk, KioskPickup
 from domain.parcels import services as parcels
-from domain.parcels.models import Parcel, ParcelStatus, PickupCode, Recipient
 from domain.property.models import Building, Unit
 from extensions import db
 
@@ -33,10 +32,7 @@ def start_pickup(kiosk, *, unit_label, code, now=None):
                                                               place=place_of(kiosk), now=now)
     if not waiting:
         raise Conflict(_l("Nothing is waiting for this code."))
-    used = db.session.execute(update(PickupCode).where(PickupCode.id == row.id, PickupCode.used_at.is_(None))
-                              .values(used_at=now)).rowcount
-    if used != 1:
-        raise Conflict(_l("This code has just been used."))
+    parcels.use_code(row, now)
     db.session.add(KioskPickup(kiosk_id=kiosk.id, unit_id=unit_id, pickup_code_id=row.id, created_at=now))
     record(actor, "kiosk.pickup", object_type="units", object_id=unit_id, summary=f"{len(waiting)} parcels")
     return len(waiting), sorted({p.shelf for p in waiting if p.shelf})
@@ -61,21 +57,10 @@ def confirm_pickup(actor, pickup_id, *, recipient, name, id_last4, now=None):
         raise NotFound()
     if pickup.closed_at is not None:
         raise InvalidTransition(_l("This pickup is already handed over."))
-    recipient = Recipient(recipient) if recipient in ("resident", "household", "authorised") else None
-    if recipient is None:
-        raise DomainError(_l("Say who is collecting."), field="recipient")
-    id_last4 = parcels.check_id_last4(id_last4)
-    name = (name or "").strip()
-    if not name:
-        raise DomainError(_l("Write the collector's name."), field="name")
+    who = parcels.collector(pickup.unit_id, recipient=recipient, name=name, id_last4=id_last4)
     now = now or utcnow()
-    waiting = parcels.waiting_for_units([pickup.unit_id])
-    db.session.execute(update(Parcel).where(Parcel.id.in_([p.id for p in waiting]),
-                                            Parcel.status == ParcelStatus.WAITING)
-                       .values(status=ParcelStatus.PICKED_UP, picked_up_at=now, pickup_code_id=pickup.pickup_code_id,
-                               picked_up_by=recipient, picked_up_name=name[:80], picked_up_id_last4=id_last4,
-                               closed_by_id=actor.user_id, closed_at=now))
+    handed = parcels.mark_picked_up(actor, parcels.waiting_for_units([pickup.unit_id]),
+                                    label=parcels.unit_label(pickup.unit_id), who=who,
+                                    code_id=pickup.pickup_code_id, note="kiosk", now=now)
     pickup.closed_at, pickup.closed_by_id = now, actor.user_id
-    record(actor, "parcel.hand_over", object_type="kiosk_pickups", object_id=pickup.id,
-           summary=f"{len(waiting)} parcels -> {recipient.value} {name} ({id_last4})")
-    return waiting
+    return handed

@@ -349,15 +349,9 @@ def check_pickup_code(actor, *, unit_label, code, place, now=None):
     return row, unit_id, label, parcels
 
 
-def hand_over(actor, *, unit_label, code, parcel_ids, recipient, name, id_last4, authorisation_id=None, place,
-              now=None):
-    """Hand a unit's waiting parcels to the person at the desk, using the code up (it works once).
-
-    `recipient` says who they are; an authorised person must be one the resident named in the portal. The
-    code is checked again and consumed with a conditional update, so two clerks cannot both use it.
-    """
-    now = now or utcnow()
-    row, unit_id, label, waiting = check_pickup_code(actor, unit_label=unit_label, code=code, place=place, now=now)
+def collector(unit_id, *, recipient, name, id_last4, authorisation_id=None):
+    """Check who collects for a unit: (Recipient, name, ID's last 4). An authorised person must be one the
+    resident named in the portal (their name is taken from the authorisation); anyone else needs a name."""
     recipient = Recipient(recipient) if recipient in {r.value for r in Recipient} - {"visitor"} else None
     if recipient is None:
         raise DomainError(_l("Say who is collecting."), field="recipient")
@@ -370,23 +364,52 @@ def hand_over(actor, *, unit_label, code, parcel_ids, recipient, name, id_last4,
         name = authorisation.name
     if not name:
         raise DomainError(_l("Write the collector's name."), field="name")
-    chosen = [p for p in waiting if p.id in set(parcel_ids or ())]
-    if not chosen:
+    return recipient, name, id_last4
+
+
+def mark_picked_up(actor, parcels, *, label, who, code_id=None, note="", action="parcel.hand_over", now=None):
+    """Hand `parcels` over to `who` (from `collector`) with a conditional update, so two clerks cannot both hand
+    over the same parcel; writes the audit entry. Every hand-over (desk, no code, kiosk) goes through here."""
+    if not parcels:
         raise DomainError(_l("Tick the parcels you hand over."), field="parcel_ids")
+    recipient, name, id_last4 = who
+    now = now or utcnow()
+    taken = db.session.execute(
+        update(Parcel).where(Parcel.id.in_([p.id for p in parcels]), Parcel.status == ParcelStatus.WAITING)
+        .values(status=ParcelStatus.PICKED_UP, picked_up_at=now, pickup_code_id=code_id, picked_up_by=recipient,
+                picked_up_name=name, picked_up_id_last4=id_last4, closed_by_id=actor.user_id, closed_at=now,
+                close_note=note)
+    ).rowcount
+    if taken != len(parcels):
+        raise Conflict(_l("One of these parcels has just been handed over by someone else."))
+    record(actor, action, object_type="parcels", object_id=parcels[0].id,
+           summary=f"{label}: {', '.join(p.tracking_number for p in parcels)} -> {recipient.value} {name} ({id_last4})")
+    return parcels
+
+
+def use_code(row, now):
+    """Use a pickup code up (once: a second use at the same moment finds it used)."""
     used = db.session.execute(update(PickupCode).where(PickupCode.id == row.id, PickupCode.used_at.is_(None))
                               .values(used_at=now)).rowcount
     if used != 1:
         raise Conflict(_l("This code has just been used."))
-    taken = db.session.execute(
-        update(Parcel).where(Parcel.id.in_([p.id for p in chosen]), Parcel.status == ParcelStatus.WAITING)
-        .values(status=ParcelStatus.PICKED_UP, picked_up_at=now, pickup_code_id=row.id, picked_up_by=recipient,
-                picked_up_name=name, picked_up_id_last4=id_last4, closed_by_id=actor.user_id, closed_at=now)
-    ).rowcount
-    if taken != len(chosen):
-        raise Conflict(_l("One of these parcels has just been handed over by someone else."))
-    record(actor, "parcel.hand_over", object_type="parcels", object_id=chosen[0].id,
-           summary=f"{label}: {', '.join(p.tracking_number for p in chosen)} -> {recipient.value} {name} ({id_last4})")
-    return chosen, label
+
+
+def hand_over(actor, *, unit_label, code, parcel_ids, recipient, name, id_last4, authorisation_id=None, place,
+              now=None):
+    """Hand a unit's waiting parcels to the person at the desk, using the code up (it works once).
+
+    `recipient` says who they are; an authorised person must be one the resident named in the portal. The
+    code is checked again and consumed with a conditional update, so two clerks cannot both use it.
+    """
+    now = now or utcnow()
+    row, unit_id, label, waiting = check_pickup_code(actor, unit_label=unit_label, code=code, place=place, now=now)
+    who = collector(unit_id, recipient=recipient, name=name, id_last4=id_last4, authorisation_id=authorisation_id)
+    chosen = [p for p in waiting if p.id in set(parcel_ids or ())]
+    if not chosen:
+        raise DomainError(_l("Tick the parcels you hand over."), field="parcel_ids")
+    use_code(row, now)
+    return mark_picked_up(actor, chosen, label=label, who=who, code_id=row.id, now=now), label
 
 
 def hand_over_by_id(actor, *, unit_label, parcel_ids, recipient, name, id_last4, authorisation_id=None, now=None):
@@ -398,33 +421,13 @@ def hand_over_by_id(actor, *, unit_label, parcel_ids, recipient, name, id_last4,
     require(actor, Permission.HANDLE_COUNTER)
     now = now or utcnow()
     unit_id, _property_id, label = find_unit(unit_label)
-    recipient = Recipient(recipient) if recipient in {r.value for r in Recipient} - {"visitor"} else None
-    if recipient is None:
-        raise DomainError(_l("Say who is collecting."), field="recipient")
-    id_last4 = check_id_last4(id_last4)
-    name = (name or "").strip()
-    if recipient == Recipient.AUTHORISED:
-        authorisation = db.session.get(PickupAuthorisation, authorisation_id) if authorisation_id else None
-        if authorisation is None or authorisation.unit_id != unit_id or authorisation.revoked_at is not None:
-            raise DomainError(_l("Choose one of the people the resident authorised."), field="authorisation_id")
-        name = authorisation.name
-    elif name not in household_names(unit_id, now.astimezone(property_zone()).date()):
+    who = collector(unit_id, recipient=recipient, name=name, id_last4=id_last4, authorisation_id=authorisation_id)
+    if who[0] != Recipient.AUTHORISED and who[1] not in household_names(unit_id, now.astimezone(property_zone()).date()):
         raise DomainError(_l("Without a code, only a resident of %(unit)s, named as in the register, may collect.",
                              unit=label), field="name")
     chosen = [p for p in waiting_for_units([unit_id]) if p.id in set(parcel_ids or ())]
-    if not chosen:
-        raise DomainError(_l("Tick the parcels you hand over."), field="parcel_ids")
-    taken = db.session.execute(
-        update(Parcel).where(Parcel.id.in_([p.id for p in chosen]), Parcel.status == ParcelStatus.WAITING)
-        .values(status=ParcelStatus.PICKED_UP, picked_up_at=now, picked_up_by=recipient, picked_up_name=name[:80],
-                picked_up_id_last4=id_last4, closed_by_id=actor.user_id, closed_at=now,
-                close_note="no code: identity checked at the desk")
-    ).rowcount
-    if taken != len(chosen):
-        raise Conflict(_l("One of these parcels has just been handed over by someone else."))
-    record(actor, "parcel.hand_over_by_id", object_type="parcels", object_id=chosen[0].id,
-           summary=f"{label}: {', '.join(p.tracking_number for p in chosen)} -> {recipient.value} {name} ({id_last4})")
-    return chosen, label
+    return mark_picked_up(actor, chosen, label=label, who=who, note="no code: identity checked at the desk",
+                          action="parcel.hand_over_by_id", now=now), label
 
 
 def _waiting_parcel(parcel_id):
