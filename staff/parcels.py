@@ -45,11 +45,6 @@ def _carrier_labels():
     return labels
 
 
-def _start_of_today():
-    """Midnight at the property today, as UTC."""
-    return queries._start_of(today())
-
-
 # Intake --------------------------------------------------------------------------------------------
 
 
@@ -85,7 +80,7 @@ def log_parcels():
     status = 422 if request.method == "POST" else 200
     prop = register.get_property()
     return render_page("staff/parcels/intake.html", form=form, status=status, carriers=_carrier_labels(),
-                       rows=queries.logged_since(prop.id, _start_of_today()),
+                       rows=queries.logged_since(prop.id, queries.start_of(today())),
                        aging=queries.aging_counts(prop.id, utcnow()), alerts=throttle.open_alerts())
 
 

@@ -14,7 +14,7 @@ from domain.errors import DomainError, NotFound
 from domain.money import yuan_to_fen
 from domain.renovation import inspections, workflow
 from domain.renovation import services as renovations
-from domain.renovation.models import RenovationApplication, RenovationStatus
+from domain.renovation.models import RenovationStatus
 from domain.renovation.services import SCOPE_LABELS
 from domain.tickets.desk import resident_contacts, unit_labels
 from extensions import db
@@ -22,10 +22,7 @@ from staff import bp
 from web.auth import current_actor, staff_permission
 from web.downloads import send_document
 
-#: The list's filters: "open" is everything still to be decided or under way.
-OPEN = (RenovationStatus.SUBMITTED, RenovationStatus.CHECKED, RenovationStatus.REVIEWED,
-        RenovationStatus.CHANGES_REQUESTED, RenovationStatus.APPROVED, RenovationStatus.PERMITTED,
-        RenovationStatus.COMPLETION_REPORTED, RenovationStatus.ACCEPTED)
+#: The list's filters (see domain.renovation.services.for_staff).
 FILTERS = ("open", "overdue", "violations", *(s.value for s in RenovationStatus), "any")
 
 
@@ -49,26 +46,9 @@ def _after(application_id, change, done_message):
 @staff_permission(Permission.VIEW_RENOVATIONS)
 def list_renovations():
     """Applications by status (open ones by default; drafts are the residents' own until submitted)."""
-    from sqlalchemy import select
-
     wanted = request.args.get("status", "open")
     wanted = wanted if wanted in FILTERS else "open"
-    query = select(RenovationApplication).order_by(RenovationApplication.id.desc()).limit(200)
-    if wanted == "open":
-        query = query.where(RenovationApplication.status.in_(OPEN))
-    elif wanted == "overdue":  # works still under way after their planned end
-        query = query.where(RenovationApplication.status.in_(list(inspections.UNDER_WAY)),
-                            RenovationApplication.planned_end < today())
-    elif wanted == "violations":
-        from domain.renovation.models import RenovationViolation, ViolationStatus
-
-        query = query.where(RenovationApplication.id.in_(select(RenovationViolation.application_id).where(
-            RenovationViolation.status == ViolationStatus.OPEN)))
-    elif wanted != "any":
-        query = query.where(RenovationApplication.status == RenovationStatus(wanted))
-    else:
-        query = query.where(RenovationApplication.status != RenovationStatus.DRAFT)
-    applications = db.session.scalars(query).all()
+    applications = renovations.for_staff(wanted, today=today())
     return render_template("staff/renovations/index.html", applications=applications, wanted=wanted, filters=FILTERS,
                            labels=unit_labels({a.unit_id for a in applications}), today=today())
 

@@ -17,7 +17,7 @@ BUCKETS = ((0, 3), (3, 7), (7, 15), (15, None))
 _LABEL = (Building.code + "-" + Unit.number).label("unit_label")
 
 
-def _start_of(day):
+def start_of(day):
     """Midnight at the property of `day`, as aware UTC."""
     return datetime.combine(day, time.min, tzinfo=property_zone())
 
@@ -98,7 +98,7 @@ class DayCounts:
 
 def day_counts(property_id, day, now):
     """Parcels in and out on `day`, waiting and overdue now; storage and loans open and overdue now."""
-    start, end = _start_of(day), _start_of(day + timedelta(days=1))
+    start, end = start_of(day), start_of(day + timedelta(days=1))
     overdue_before = now - timedelta(days=int(current_app.config["PARCEL_REMIND_DAYS"]))
 
     def between(column):

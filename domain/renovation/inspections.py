@@ -76,8 +76,6 @@ def record_inspection(actor, application, *, findings, photos=(), now=None):
 
 def record_violation(actor, application, *, kind, description, deadline, fine_fen=0, today, now=None):
     """A violation with its rectification deadline and fine; the resident is told in the portal."""
-    from domain.tickets.models import Notification
-
     require_inspector(actor)
     if application.status not in UNDER_WAY:
         raise InvalidTransition(_l("Only works under way are inspected."))
@@ -95,10 +93,8 @@ def record_violation(actor, application, *, kind, description, deadline, fine_fe
                                     deadline=deadline, fine_fen=fine_fen, created_at=now, created_by_id=actor.user_id)
     db.session.add(violation)
     db.session.flush()
-    # The notice (违章通知) goes to the applicant in their portal; the text is the inspector's own words.
-    db.session.add(Notification(resident_id=application.resident_id, created_at=now,
-                                message=f"{_label(application.unit_id)} #{application.id}: {description[:200]} "
-                                        f"({deadline.isoformat()})"))
+    # The notice (违章通知) goes to the applicant in their portal (and by e-mail), in their language.
+    tell_applicant(application, "violation", f"{description[:200]} ({deadline.isoformat()})", now)
     _event(application, actor, "violation", body=description[:2000], data={"fine_fen": fine_fen,
                                                                             "deadline": deadline.isoformat()}, now=now)
     record(actor, "renovation.violation", application, summary=f"{kind} fine {fine_fen} fen: {description}"[:200])

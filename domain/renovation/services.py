@@ -64,6 +64,7 @@ _NEWS = {
     "accept": _l("Renovation #%(id)s (%(unit)s) passed the acceptance inspection. The deposit will be refunded."),
     "fail_acceptance": _l("Renovation #%(id)s (%(unit)s) did not pass the acceptance inspection. %(note)s"),
     "refund_deposit": _l("Renovation #%(id)s (%(unit)s): the deposit is refunded, minus any fines."),
+    "violation": _l("Renovation #%(id)s (%(unit)s): a violation was found and must be put right. %(note)s"),
 }
 
 
@@ -538,3 +539,31 @@ def get_document(application, document_id):
     if document is None:
         raise NotFound()
     return document
+
+
+#: What "open" means in the console's list: everything still to be decided or under way.
+OPEN = (RenovationStatus.SUBMITTED, RenovationStatus.CHECKED, RenovationStatus.REVIEWED,
+        RenovationStatus.CHANGES_REQUESTED, RenovationStatus.APPROVED, RenovationStatus.PERMITTED,
+        RenovationStatus.COMPLETION_REPORTED, RenovationStatus.ACCEPTED)
+
+
+def for_staff(wanted, *, today, limit=200):
+    """The console's list, newest first: "open", "overdue" (works under way past their planned end),
+    "violations" (with an open violation), a status value, or "any". Drafts are the residents' own and never
+    listed."""
+    from domain.renovation.models import RenovationViolation, ViolationStatus
+
+    query = (select(RenovationApplication).where(RenovationApplication.status != RenovationStatus.DRAFT)
+             .order_by(RenovationApplication.id.desc()).limit(limit))
+    if wanted == "open":
+        query = query.where(RenovationApplication.status.in_(OPEN))
+    elif wanted == "overdue":
+        query = query.where(RenovationApplication.status.in_([RenovationStatus.PERMITTED,
+                                                              RenovationStatus.COMPLETION_REPORTED]),
+                            RenovationApplication.planned_end < today)
+    elif wanted == "violations":
+        query = query.where(RenovationApplication.id.in_(select(RenovationViolation.application_id).where(
+            RenovationViolation.status == ViolationStatus.OPEN)))
+    elif wanted != "any":
+        query = query.where(RenovationApplication.status == RenovationStatus(wanted))
+    return db.session.scalars(query).all()
