@@ -63,6 +63,30 @@ def people(prop):
     return unit, owner, staff
 
 
+# The queue -------------------------------------------------------------------------------------------
+
+
+def test_a_queue_of_several_statuses_pages_newest_first_like_one_filter(prop, people):
+    """Each status is read as its own index range and merged: the pages are exactly the plain filter's."""
+    _unit, _owner, staff = people
+    mix = [Status.DISPATCHED, Status.CLAIMED, Status.WAITING, Status.CLOSED, Status.SCHEDULED, Status.NEW]
+    tickets = [new_ticket(prop) for _ in range(23)]
+    for n, ticket in enumerate(tickets):
+        _force(ticket, mix[n % len(mix)], staff[Role.ENGINEERING])
+    wanted = [Status.DISPATCHED, Status.CLAIMED, Status.SCHEDULED, Status.WAITING]
+    expected = [t.id for t in sorted(tickets, key=lambda t: -t.id) if t.status in wanted]
+    seen, after = [], None
+    while True:
+        rows, after = queries.queue(prop.id, department="engineering", statuses=[s.value for s in wanted],
+                                    after=after, limit=4)
+        seen += [row.id for row in rows]
+        if after is None:
+            break
+    assert seen == expected and len(expected) == 16
+    rows, _after = queries.queue(prop.id, statuses=["closed"], limit=50)
+    assert [row.id for row in rows] == [t.id for t in reversed(tickets) if t.status == Status.CLOSED]
+
+
 # The state machine -----------------------------------------------------------------------------------
 
 
