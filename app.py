@@ -14,6 +14,7 @@ from web import errors, filters
 from web.htmx import htmx
 from web.i18n import install_template_gettext, remember_lang_param, select_locale
 from web.security import set_security_headers
+from web.templating import LocalisedEnvironment
 
 
 class InsecureConfiguration(RuntimeError):
@@ -23,6 +24,7 @@ class InsecureConfiguration(RuntimeError):
 def create_app(config_class=None):
     """Create and configure the app; `config_class` defaults to the one APP_ENV names."""
     app = Flask(__name__, instance_relative_config=True)
+    app.jinja_environment = LocalisedEnvironment  # before anything creates app.jinja_env
     app.config.from_object(config_class or config_from_env())
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

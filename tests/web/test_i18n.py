@@ -74,3 +74,31 @@ def test_chinese_catalogue_is_complete_and_keeps_placeholders():
         for string in strings:
             assert set(re.findall(r"%\(\w+\)s", string)) == wanted, message.id
         assert "fuzzy" not in message.flags, message.id
+
+
+def test_constant_strings_are_translated_once_per_language_when_the_template_compiles(app, monkeypatch):
+    from flask import render_template_string
+    from jinja2 import pass_context
+
+    source = '{{ _("Home") }}|{{ _("Floor %(floor)s", floor="<3>") }}|{{ _("Home") + "<b>" }}|{{ x._("Home") }}'
+    calls = []
+    runtime = app.jinja_env.globals["gettext"]
+
+    @pass_context
+    def counting(context, string, **variables):
+        calls.append(string)
+        return runtime(context, string, **variables)
+
+    monkeypatch.setitem(app.jinja_env.globals, "gettext", counting)
+
+    class X:
+        @staticmethod
+        def _(text):
+            return f"method:{text}"
+
+    with app.app_context(), app.test_request_context("/?lang=en"):  # a fresh app context per request, as in use
+        assert render_template_string(source, x=X()) == "Home|Floor &lt;3&gt;|Home&lt;b&gt;|method:Home"
+    with app.app_context(), app.test_request_context("/"):
+        assert render_template_string(source, x=X()) == "首页|&lt;3&gt; 层|首页&lt;b&gt;|method:Home"
+    # Only the string with a placeholder went through gettext at render time, once per language.
+    assert calls == ["Floor %(floor)s", "Floor %(floor)s"]
