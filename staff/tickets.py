@@ -68,13 +68,16 @@ def _span_formats():
     return formats
 
 
-def span(seconds):
-    """A duration as people say it: "45 s", "2 min 10 s", "25 min", "3 h 5 min", "2 d 4 h"."""
+def span(seconds, formats=None):
+    """A duration as people say it: "45 s", "2 min 10 s", "25 min", "3 h 5 min", "2 d 4 h".
+
+    A page of durations passes `formats` (_span_formats()) rather than looking the language up per row.
+    """
     seconds = int(abs(seconds))
     minutes, secs = divmod(seconds, 60)
     hours, mins = divmod(minutes, 60)
     days, hrs = divmod(hours, 24)
-    formats = _span_formats()
+    formats = formats or _span_formats()
     if minutes == 0:
         return formats["s"] % {"s": secs}
     if minutes < 10:
@@ -123,12 +126,6 @@ def filter_args(filters):
             "mine": "1" if filters["mine"] else None}
 
 
-def _late_clocks(row, now):
-    """The clocks a queue row is late on; a finished or cancelled ticket's unmet clocks have stopped, not run late."""
-    is_open = row.status in workflow.OPEN
-    return [key for key, clock in queries.clocks(row, now).items() if clock.late and (is_open or clock.met)]
-
-
 @bp.get("/tickets/")
 @staff_permission(Permission.VIEW_TICKETS)
 def list_tickets():
@@ -146,6 +143,7 @@ def list_tickets():
         prop.id, department=None if filters["department"] == "all" else filters["department"], statuses=statuses,
         assignee_id=current_user.id if filters["mine"] else None, kind=filters["kind"] or None,
         after=_int_arg("after"))
+    formats = _span_formats()
     to_forward = None
     if _is_desk() and not is_fragment_request() and not request.args.get("after"):
         to_forward = queries.undispatched(prop.id, now)
@@ -153,8 +151,8 @@ def list_tickets():
         "staff/tickets/index.html", "staff/tickets/_results.html",
         rows=rows, next_after=next_after, filters=filters, filter_args=filter_args(filters),
         names=queries.assignee_names(rows), to_forward=to_forward, labels=ticket_labels(),
-        late={row.id: _late_clocks(row, now) for row in rows},
-        ages={row.id: span((now - row.created_at).total_seconds()) for row in rows},
+        late={row.id: queries.late_clocks(row, now) for row in rows},
+        ages={row.id: span((now - row.created_at).total_seconds(), formats) for row in rows},
         countdown=countdown, can_forward=_is_desk(),
     )
 

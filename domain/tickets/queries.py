@@ -8,9 +8,10 @@ from functools import lru_cache
 
 from sqlalchemy import and_, bindparam, case, func, or_, select, union_all
 
+from domain.accounts.models import User
 from domain.clock import utcnow
 from domain.property.models import Building, Unit
-from domain.queries import read
+from domain.queries import read, read_rows
 from domain.tickets.models import Callback, CallbackStatus, Department, Status, Ticket, TicketKind
 from domain.tickets.workflow import OPEN
 from extensions import db
@@ -46,12 +47,43 @@ def clocks(ticket, now=None):
     }
 
 
+_STOPPED = frozenset({Status.DONE, Status.CLOSED, Status.CANCELLED})
+
+
+def late_clocks(ticket, now):
+    """The keys of the clocks a queue row is late on: clocks() reduced to what the queue shows, without
+    building them. A finished or cancelled ticket's unmet clocks have stopped, not run late; a met clock
+    is late if it was met after its deadline."""
+    running = ticket.waiting_since is None and ticket.status not in _STOPPED and ticket.status in OPEN
+    late = []
+    if (ticket.dispatched_at > ticket.dispatch_due_at) if ticket.dispatched_at is not None else (
+            running and now > ticket.dispatch_due_at):
+        late.append("dispatch")
+    if (ticket.claimed_at > ticket.response_due_at) if ticket.claimed_at is not None else (
+            running and now > ticket.response_due_at):
+        late.append("response")
+    if (ticket.done_at > ticket.resolve_due_at) if ticket.done_at is not None else (
+            running and now > ticket.resolve_due_at):
+        late.append("resolve")
+    return late
+
+
 _QUEUE_COLUMNS = (
     Ticket.id, Ticket.kind, Ticket.channel, Ticket.category, Ticket.description, Ticket.status, Ticket.priority,
     Ticket.severity, Ticket.department, Ticket.assignee_id, Ticket.created_at, Ticket.dispatch_due_at,
     Ticket.response_due_at, Ticket.resolve_due_at, Ticket.dispatched_at, Ticket.claimed_at, Ticket.done_at,
     Ticket.waiting_since, Ticket.scheduled_for, Ticket.location, Ticket.contact_name, Ticket.escalated_at,
     Ticket.late_notice_at,
+    Building.code.label("building_code"), Unit.number.label("unit_number"),
+)
+
+
+#: What a queue page shows and computes its clocks from (the description cut to what the row shows).
+_PAGE_COLUMNS = (
+    Ticket.id, Ticket.kind, Ticket.category, func.substr(Ticket.description, 1, 64).label("description"),
+    Ticket.status, Ticket.priority, Ticket.department, Ticket.assignee_id, Ticket.created_at, Ticket.dispatch_due_at,
+    Ticket.response_due_at, Ticket.resolve_due_at, Ticket.dispatched_at, Ticket.claimed_at, Ticket.done_at,
+    Ticket.waiting_since, Ticket.location, Ticket.escalated_at,
     Building.code.label("building_code"), Unit.number.label("unit_number"),
 )
 
@@ -80,7 +112,7 @@ def _queue_statement(by_department, status_count, by_assignee, by_kind, paged):
         return query.order_by(Ticket.id.desc()).limit(bindparam("limit"))
 
     query = (
-        select(*_QUEUE_COLUMNS)
+        select(*_PAGE_COLUMNS)
         .outerjoin(Unit, Ticket.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
     )
     if not status_count:
@@ -104,19 +136,20 @@ def queue(property_id, *, department=None, statuses=None, assignee_id=None, kind
               "department": Department(department) if department is not None else None,
               "kind": TicketKind(kind) if kind is not None else None}
     params.update((f"status_{n}", status) for n, status in enumerate(statuses))
-    rows = read(statement, params).all()
+    rows = read_rows(statement, params)
     next_after = rows[limit - 1].id if len(rows) > limit else None
     return rows[:limit], next_after
 
 
+_NAMES = select(User.id, User.display_name).where(User.id.in_(bindparam("ids", expanding=True)))
+
+
 def assignee_names(rows):
     """{user id: display name} of the people a page of tickets is assigned to (one statement)."""
-    from domain.accounts.models import User
-
     ids = {r.assignee_id for r in rows if r.assignee_id}
     if not ids:
         return {}
-    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    return dict(read(_NAMES, {"ids": list(ids)}).all())
 
 
 def resident_tickets(resident_id, *, after=None, limit=30):
@@ -154,8 +187,6 @@ class Board:
 
 def board(property_id, now=None):
     """Everything the manager's board shows, in six statements whatever the number of tickets."""
-    from domain.accounts.models import User
-
     now = now or utcnow()
     open_ = Ticket.status.in_(list(OPEN))
     counts = {(d.value if d else "", s.value): n for d, s, n in db.session.execute(

@@ -87,6 +87,21 @@ def test_a_queue_of_several_statuses_pages_newest_first_like_one_filter(prop, pe
     assert [row.id for row in rows] == [t.id for t in reversed(tickets) if t.status == Status.CLOSED]
 
 
+def test_the_queues_late_flags_agree_with_the_clocks_in_every_state():
+    """late_clocks() is clocks() reduced for the queue: same answer for every status, wait and met/unmet clock."""
+    from itertools import product
+    from types import SimpleNamespace
+
+    due, now = datetime(2026, 5, 1, 9, tzinfo=UTC), datetime(2026, 5, 1, 10, tzinfo=UTC)
+    met_times = (None, due - timedelta(minutes=1), due + timedelta(minutes=1))
+    for status, waiting, dispatched, claimed, done in product(Status, (None, due), met_times, met_times, met_times):
+        row = SimpleNamespace(status=status, waiting_since=waiting, dispatch_due_at=due, response_due_at=due,
+                              resolve_due_at=due, dispatched_at=dispatched, claimed_at=claimed, done_at=done)
+        is_open = status in workflow.OPEN
+        expected = [key for key, clock in queries.clocks(row, now).items() if clock.late and (is_open or clock.met)]
+        assert queries.late_clocks(row, now) == expected, (status, waiting, dispatched, claimed, done)
+
+
 # The state machine -----------------------------------------------------------------------------------
 
 
