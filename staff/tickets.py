@@ -133,20 +133,20 @@ def list_tickets():
 
     htmx requests (changing a filter, the next page) get only the rows. A fixed number of statements.
     """
-    prop = register.get_property()
+    property_id = register.get_property_id()
     filters = _queue_filters()
     # A department's "open" work is what has been forwarded to it: new tickets wait for the desk first.
     open_work = workflow.OPEN if _is_desk() else workflow.OPEN - {Status.NEW}
     statuses = {"open": list(open_work), "any": None}.get(filters["status"], [filters["status"]])
     now = utcnow()
     rows, next_after = queries.queue(
-        prop.id, department=None if filters["department"] == "all" else filters["department"], statuses=statuses,
+        property_id, department=None if filters["department"] == "all" else filters["department"], statuses=statuses,
         assignee_id=current_user.id if filters["mine"] else None, kind=filters["kind"] or None,
         after=_int_arg("after"))
     formats = _span_formats()
     to_forward = None
     if _is_desk() and not is_fragment_request() and not request.args.get("after"):
-        to_forward = queries.undispatched(prop.id, now)
+        to_forward = queries.undispatched(property_id, now)
     return render_page(
         "staff/tickets/index.html", "staff/tickets/_results.html",
         rows=rows, next_after=next_after, filters=filters, filter_args=filter_args(filters),
@@ -161,9 +161,9 @@ def list_tickets():
 @staff_permission(Permission.VIEW_TICKETS)
 def tickets_to_forward():
     """New tickets waiting to be forwarded, with the time left; the queue page refreshes this every 15 s."""
-    prop = register.get_property()
+    property_id = register.get_property_id()
     return render_page("staff/tickets/to_forward.html", "staff/tickets/_to_forward.html",
-                       to_forward=queries.undispatched(prop.id), labels=ticket_labels(), countdown=countdown,
+                       to_forward=queries.undispatched(property_id), labels=ticket_labels(), countdown=countdown,
                        can_forward=_is_desk())
 
 

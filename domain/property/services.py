@@ -25,6 +25,18 @@ def get_property():
     return prop
 
 
+_PROPERTY_ID = select(Property.id).order_by(Property.id).limit(1)
+
+
+def get_property_id():
+    """The id of the property this installation manages, for the list pages that need nothing else of it
+    (a column read: loading the ORM entity costs a list page several per cent)."""
+    property_id = read(_PROPERTY_ID).scalar()
+    if property_id is None:
+        raise NotFound(_l("No property has been set up yet."))
+    return property_id
+
+
 # Buildings ---------------------------------------------------------------------------------------
 
 

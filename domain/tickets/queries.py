@@ -163,13 +163,16 @@ def resident_tickets(resident_id, *, after=None, limit=30):
     return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
 
 
+_UNDISPATCHED = (
+    select(*_QUEUE_COLUMNS).outerjoin(Unit, Ticket.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
+    .where(Ticket.property_id == bindparam("property_id"), Ticket.status == Status.NEW).order_by(Ticket.id).limit(100)
+)
+
+
 def undispatched(property_id, now=None):
     """New tickets waiting to be forwarded, oldest first, with how long each has left (the 3-minute alarm)."""
     now = now or utcnow()
-    rows = db.session.execute(
-        select(*_QUEUE_COLUMNS).outerjoin(Unit, Ticket.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
-        .where(Ticket.property_id == property_id, Ticket.status == Status.NEW).order_by(Ticket.id).limit(100)
-    ).all()
+    rows = read_rows(_UNDISPATCHED, {"property_id": property_id})
     return [(row, (row.dispatch_due_at - now).total_seconds()) for row in rows]
 
 
