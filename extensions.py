@@ -24,3 +24,12 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _reading_is_never_limited():
+    """Every limit of this app is on a form POST (the sign-in forms); a page read skips Flask-Limiter's
+    per-request work (about 4 % of a page). A limit on a GET route would need this filter changed."""
+    from flask import request
+
+    return request.method in ("GET", "HEAD", "OPTIONS")

@@ -52,6 +52,8 @@ def test_login_is_throttled_per_client(client):
     assert codes[:10] == [200] * 10 and codes[10] == 429
     # Even the right password is refused until the window passes.
     assert client.post("/staff/login", data={"login": "desk", "password": builders.PASSWORD}).status_code == 429
+    # The limit is on signing in: the form itself still opens.
+    assert client.get("/staff/login").status_code == 200
 
 
 def test_resident_signs_in_with_phone_and_out_again(client, prop):
