@@ -43,8 +43,11 @@ _ID_LAST4 = re.compile(r"^[0-9X]{4}$")
 SCOPE = "parcel_code"
 
 #: The one statement the intake runs to find the unit (building code and number) and its property.
+#: The building is found first, then the unit by (building, number): the unique index's order. Written as
+#: a join, SQLite without statistics reads every unit of the property instead (half a millisecond per intake).
 _UNIT_BY_LABEL = (select(Unit.id, Building.property_id, Building.code, Unit.number).join(Building)
-                  .where(Building.code == bindparam("code"), Unit.number == bindparam("number")))
+                  .where(Unit.building_id.in_(select(Building.id).where(Building.code == bindparam("code"))),
+                         Unit.number == bindparam("number")))
 #: The same by the unit number alone (taken when only one building has that number).
 _UNIT_BY_NUMBER = (select(Unit.id, Building.property_id, Building.code, Unit.number).join(Building)
                    .where(Unit.number == bindparam("number")).limit(2))

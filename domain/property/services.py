@@ -534,7 +534,8 @@ def find_unit_by_label(label):
     unit = None
     if code and number:
         unit = db.session.scalar(
-            select(Unit).join(Unit.building).where(Building.code == code, Unit.number == number).options(joinedload(Unit.building))
+            select(Unit).where(Unit.building_id.in_(select(Building.id).where(Building.code == code)), Unit.number == number)
+            .options(joinedload(Unit.building))
         )
     if unit is None:
         raise DomainError(_l("No unit %(label)s in the register. Write it as building-number, e.g. 1-1203.", label=label), field="unit_label")
