@@ -1,8 +1,14 @@
 """Jinja filters: money, areas, dates and times in the property's zone and the user's language."""
 
+from functools import lru_cache
+
+from babel import Locale
+from babel.dates import parse_pattern
 from flask import current_app, request
 from flask_babel import format_currency, format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
+
+from domain.clock import property_zone
 
 from domain.money import fen_to_decimal
 from domain.property.validation import area_as_text
@@ -57,11 +63,25 @@ def meter(value_x100):
     return "" if value_x100 is None else str(fen_to_decimal(value_x100))
 
 
+@lru_cache(maxsize=16)
+def _datetime_pattern(locale_id, fmt):
+    """A locale's "short" or "medium" date-and-time format as one Babel pattern, parsed once: Babel's
+    format_datetime parses the locale, the date, the time and their joining pattern on every call (about 55 µs;
+    a page of 50 dated rows spent 3 ms on it)."""
+    locale = Locale.parse(locale_id)
+    joined = (locale.datetime_formats[fmt].replace("{0}", locale.time_formats[fmt].pattern)
+              .replace("{1}", locale.date_formats[fmt].pattern))
+    return locale, parse_pattern(joined)
+
+
 def datetime_local(value, fmt="medium"):
-    """Format an aware UTC datetime in the property's time zone."""
+    """Format an aware UTC datetime in the property's time zone (what flask_babel.format_datetime gives)."""
     if value is None:
         return ""
-    return format_datetime(value, fmt)
+    if fmt not in ("short", "medium"):
+        return format_datetime(value, fmt)
+    locale, pattern = _datetime_pattern(str(get_locale()), fmt)
+    return pattern.apply(value.astimezone(property_zone()), locale)
 
 
 def date_local(value, fmt="medium"):

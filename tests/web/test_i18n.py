@@ -102,3 +102,22 @@ def test_constant_strings_are_translated_once_per_language_when_the_template_com
         assert render_template_string(source, x=X()) == "首页|&lt;3&gt; 层|首页&lt;b&gt;|method:Home"
     # Only the string with a placeholder went through gettext at render time, once per language.
     assert calls == ["Floor %(floor)s", "Floor %(floor)s"]
+
+
+def test_dates_and_times_read_as_babel_writes_them_in_both_languages(app):
+    """The filter's cached patterns give exactly flask_babel.format_datetime's text, in the property's zone."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from flask_babel import format_datetime
+
+    from web.filters import datetime_local
+
+    rng = random.Random(7)
+    moments = [datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(400_000_000)) for _ in range(200)]
+    for query in ("/?lang=en", "/?lang=zh"):
+        with app.app_context(), app.test_request_context(query):
+            for fmt in ("short", "medium", "long"):
+                assert [datetime_local(m, fmt) for m in moments] == [format_datetime(m, fmt) for m in moments]
+    with app.app_context(), app.test_request_context("/?lang=zh"):
+        assert datetime_local(datetime(2026, 3, 1, 16, 5, tzinfo=UTC), "short") == "2026/3/2 00:05"
