@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, or_, select, tuple_
@@ -92,9 +93,9 @@ def get_building(building_id):
 _RELATION_ORDER = case({Relation.OWNER.value: 0, Relation.TENANT.value: 1}, value=Occupancy.relation, else_=2)
 
 
-@dataclass(slots=True, frozen=True)
-class UnitRow:
-    """A unit as a list shows it: plain values, no ORM identity map or lazy loading behind it."""
+class UnitRow(NamedTuple):
+    """A unit as a list shows it: plain values, no ORM identity map or lazy loading behind it (a named tuple:
+    made from a result row in one call, its fields read from a template at C speed)."""
 
     id: int
     number: str
@@ -112,7 +113,7 @@ class UnitPage:
     units: list
     total: int
     next_after: int | None
-    #: unit id -> its current occupants' names, owners first, joined with ", " (only when asked for).
+    #: unit id -> its current occupants' names, owners first, joined with ", " ("" for nobody; only when asked for).
     occupants: dict
 
 
@@ -196,14 +197,15 @@ def search_units(*, today, q="", building_id=None, status=None, after=None, limi
     if anchor_row is not None:
         page_stmt = _unit_search_statements(bool(building_id), bool(status), kind, True)[0]
         params.update({f"after_{i}": value for i, value in enumerate(anchor_row)})
-    units = [UnitRow(*row) for row in read(page_stmt, params)]
+    units = list(map(UnitRow._make, read(page_stmt, params).tuples()))
     next_after = units[limit - 1].id if len(units) > limit else None
     units = units[:limit]
     total = read(count_stmt, params).scalar()
     names = {}
     if with_occupants and units:
-        for unit_id, name in read(_UNIT_OCCUPANTS, {"unit_ids": [u.id for u in units], "today": today}):
-            names.setdefault(unit_id, []).append(name)
+        names = {unit.id: [] for unit in units}
+        for unit_id, name in read(_UNIT_OCCUPANTS, {"unit_ids": list(names), "today": today}):
+            names[unit_id].append(name)
     # Joined here, once per unit: a join filter per row is a measurable share of the list page.
     return UnitPage(units, total, next_after, {unit_id: ", ".join(n) for unit_id, n in names.items()})
 
