@@ -5,8 +5,8 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, case, func, or_, select, tuple_
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, case, func, or_, select, true, tuple_
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from domain.accounts.models import AccountKind, User
 from domain.accounts.roles import Permission, require
@@ -466,11 +466,6 @@ class ResidentHome:
     households: list
 
 
-_RESIDENT_HOME = (
-    select(Resident.id, Resident.name, Property.name.label("property_name"), Property.service_phone, Property.desk_hours)
-    .join(Property, Property.id == Resident.property_id)
-    .where(Resident.user_id == bindparam("user_id"))
-)
 _MY_UNITS = select(Occupancy.unit_id).where(Occupancy.resident_id == bindparam("resident_id"), _current(bindparam("today")))
 _HOUSEHOLDS = (
     select(
@@ -484,16 +479,64 @@ _HOUSEHOLDS = (
     .order_by(Occupancy.unit_id, _RELATION_ORDER, Occupancy.id)
 )
 
+#: The resident home in one statement: the account's resident and property, joined (left, "on true") with every
+#: current occupant of the units the resident lives in today; no unit gives one row without household columns.
+_MEMBER = aliased(Resident)
+_HOME_HOUSEHOLDS = (
+    select(
+        Occupancy.unit_id, Occupancy.resident_id, Occupancy.relation, _MEMBER.name.label("member_name"),
+        Unit.number, Unit.floor, Unit.area_x100, Building.name.label("building_name"),
+        _RELATION_ORDER.label("relation_order"), Occupancy.id.label("occupancy_id"),
+    )
+    .join(_MEMBER, _MEMBER.id == Occupancy.resident_id)
+    .join(Unit, Unit.id == Occupancy.unit_id)
+    .join(Building, Building.id == Unit.building_id)
+    .where(Occupancy.unit_id.in_(
+        select(Occupancy.unit_id).join(Resident, Resident.id == Occupancy.resident_id)
+        .where(Resident.user_id == bindparam("user_id"), _current(bindparam("today")))
+    ), _current(bindparam("today")))
+    .subquery()
+)
+_RESIDENT_HOME = (
+    select(Resident.id, Resident.name, Property.name.label("property_name"), Property.service_phone,
+           Property.desk_hours, *(column for column in _HOME_HOUSEHOLDS.c
+                                  if column.name not in ("relation_order", "occupancy_id")))
+    .join(Property, Property.id == Resident.property_id)
+    .outerjoin(_HOME_HOUSEHOLDS, true())
+    .where(Resident.user_id == bindparam("user_id"))
+    .order_by(_HOME_HOUSEHOLDS.c.unit_id, _HOME_HOUSEHOLDS.c.relation_order, _HOME_HOUSEHOLDS.c.occupancy_id)
+)
+
+
+class Member(NamedTuple):
+    """Someone who lives in a household, as the home page lists them."""
+
+    resident_id: int
+    name: str
+    relation: Relation
+
 
 def resident_home(user, today):
-    """The resident behind `user` with their property and households, in two statements.
+    """The resident behind `user` with their property and households, in one statement.
 
     Raises NotFound when the account is not linked to a register record.
     """
-    row = read(_RESIDENT_HOME, {"user_id": user.id}).first()
-    if row is None:
+    rows = read(_RESIDENT_HOME, {"user_id": user.id, "today": today}).all()
+    if not rows:
         raise NotFound(_l("Your account is not linked to a resident record. Please contact the service desk."))
-    return ResidentHome(resident=row, property=row, households=households_for(row.id, today))
+    me = rows[0]
+    households = {}
+    for row in rows:
+        if row.unit_id is None:
+            continue  # no current unit: the one row carries only the resident and the property
+        household = households.get(row.unit_id)
+        if household is None:
+            unit = UnitSummary(row.unit_id, row.number, row.floor, row.area_x100, row.building_name)
+            household = households[row.unit_id] = Household(unit, None, [])
+        household.members.append(Member(row.resident_id, row.member_name, row.relation))
+        if row.resident_id == me.id:
+            household.relation = row.relation
+    return ResidentHome(resident=me, property=me, households=list(households.values()))
 
 
 def households_for(resident_id, today):

@@ -121,6 +121,29 @@ def test_household_lists_current_members_only(prop):
     assert [m.name for m in households[0].members] == ["户主", spouse.name]  # owner first
 
 
+def test_the_resident_home_reads_the_same_households_in_one_statement(prop, count_queries):
+    actor = desk_actor()
+    home, shop, neighbours = builders.create_unit(number="0101"), builders.create_unit(number="0102"), builders.create_unit(number="0103")
+    owner = builders.create_resident(prop, unit=home, name="户主")
+    builders.create_resident(prop, unit=home, name="家属甲", relation=Relation.FAMILY, account=False)
+    former = builders.create_resident(prop, unit=home, name="前租户", relation=Relation.TENANT, account=False)
+    register.end_occupancy(actor, former.occupancies[0], end_date=date(2021, 1, 1), today=TODAY)
+    register.add_occupancy(actor, unit=shop, resident=owner, relation=Relation.TENANT, start_date=date(2020, 1, 1))
+    builders.create_resident(prop, unit=neighbours, name="邻居", account=False)
+    db.session.commit()
+    expected, user = register.households_for(owner.id, TODAY), owner.user
+    with count_queries() as counter:
+        page = register.resident_home(user, TODAY)
+    assert counter.count == 1
+    assert page.resident.name == "户主" and page.property.property_name == prop.name
+    assert [(h.unit, h.relation, [(m.name, m.relation) for m in h.members]) for h in page.households] == [
+        (h.unit, h.relation, [(m.name, m.relation) for m in h.members]) for h in expected]
+    assert [h.unit.number for h in page.households] == ["0101", "0102"]
+    assert [m.name for m in page.households[0].members] == ["户主", "家属甲"]
+    alone = builders.create_resident(prop, name="无房住户")
+    assert register.resident_home(alone.user, TODAY).households == []
+
+
 def test_resident_account_creation_is_once_only(prop):
     actor = desk_actor()
     resident = builders.create_resident(prop, account=False)
