@@ -466,37 +466,35 @@ class ResidentHome:
     households: list
 
 
-_MY_UNITS = select(Occupancy.unit_id).where(Occupancy.resident_id == bindparam("resident_id"), _current(bindparam("today")))
-_HOUSEHOLDS = (
-    select(
-        Occupancy.unit_id, Occupancy.resident_id, Occupancy.relation, Resident.name,
-        Unit.number, Unit.floor, Unit.area_x100, Building.name.label("building_name"),
+_MEMBER = aliased(Resident)
+
+
+def _households_of(units):
+    """Every current occupant of `units` (a select of unit ids), with their unit: the rows _grouped() reads."""
+    return (
+        select(
+            Occupancy.unit_id, Occupancy.resident_id, Occupancy.relation, _MEMBER.name.label("member_name"),
+            Unit.number, Unit.floor, Unit.area_x100, Building.name.label("building_name"),
+            _RELATION_ORDER.label("relation_order"), Occupancy.id.label("occupancy_id"),
+        )
+        .join(_MEMBER, _MEMBER.id == Occupancy.resident_id)
+        .join(Unit, Unit.id == Occupancy.unit_id)
+        .join(Building, Building.id == Unit.building_id)
+        .where(Occupancy.unit_id.in_(units), _current(bindparam("today")))
     )
-    .join(Occupancy.resident)
-    .join(Occupancy.unit)
-    .join(Unit.building)
-    .where(Occupancy.unit_id.in_(_MY_UNITS), _current(bindparam("today")))
+
+
+_HOUSEHOLDS = (
+    _households_of(select(Occupancy.unit_id)
+                   .where(Occupancy.resident_id == bindparam("resident_id"), _current(bindparam("today"))))
     .order_by(Occupancy.unit_id, _RELATION_ORDER, Occupancy.id)
 )
-
-#: The resident home in one statement: the account's resident and property, joined (left, "on true") with every
-#: current occupant of the units the resident lives in today; no unit gives one row without household columns.
-_MEMBER = aliased(Resident)
-_HOME_HOUSEHOLDS = (
-    select(
-        Occupancy.unit_id, Occupancy.resident_id, Occupancy.relation, _MEMBER.name.label("member_name"),
-        Unit.number, Unit.floor, Unit.area_x100, Building.name.label("building_name"),
-        _RELATION_ORDER.label("relation_order"), Occupancy.id.label("occupancy_id"),
-    )
-    .join(_MEMBER, _MEMBER.id == Occupancy.resident_id)
-    .join(Unit, Unit.id == Occupancy.unit_id)
-    .join(Building, Building.id == Unit.building_id)
-    .where(Occupancy.unit_id.in_(
-        select(Occupancy.unit_id).join(Resident, Resident.id == Occupancy.resident_id)
-        .where(Resident.user_id == bindparam("user_id"), _current(bindparam("today")))
-    ), _current(bindparam("today")))
-    .subquery()
-)
+#: The resident home in one statement: the account's resident and property, joined (left, "on true") with the
+#: households of the units the resident lives in today; no unit gives one row without household columns.
+_HOME_HOUSEHOLDS = _households_of(
+    select(Occupancy.unit_id).join(Resident, Resident.id == Occupancy.resident_id)
+    .where(Resident.user_id == bindparam("user_id"), _current(bindparam("today")))
+).subquery()
 _RESIDENT_HOME = (
     select(Resident.id, Resident.name, Property.name.label("property_name"), Property.service_phone,
            Property.desk_hours, *(column for column in _HOME_HOUSEHOLDS.c
@@ -509,11 +507,28 @@ _RESIDENT_HOME = (
 
 
 class Member(NamedTuple):
-    """Someone who lives in a household, as the home page lists them."""
+    """Someone who lives in a household, as the pages list them."""
 
     resident_id: int
     name: str
     relation: Relation
+
+
+def _grouped(rows, resident_id):
+    """Household rows (ordered by unit) as Households, each with `resident_id`'s relation to it; rows without a
+    unit (the resident home's row for someone with no current unit) are skipped."""
+    households = {}
+    for row in rows:
+        if row.unit_id is None:
+            continue
+        household = households.get(row.unit_id)
+        if household is None:
+            unit = UnitSummary(row.unit_id, row.number, row.floor, row.area_x100, row.building_name)
+            household = households[row.unit_id] = Household(unit, None, [])
+        household.members.append(Member(row.resident_id, row.member_name, row.relation))
+        if row.resident_id == resident_id:
+            household.relation = row.relation
+    return list(households.values())
 
 
 def resident_home(user, today):
@@ -525,32 +540,12 @@ def resident_home(user, today):
     if not rows:
         raise NotFound(_l("Your account is not linked to a resident record. Please contact the service desk."))
     me = rows[0]
-    households = {}
-    for row in rows:
-        if row.unit_id is None:
-            continue  # no current unit: the one row carries only the resident and the property
-        household = households.get(row.unit_id)
-        if household is None:
-            unit = UnitSummary(row.unit_id, row.number, row.floor, row.area_x100, row.building_name)
-            household = households[row.unit_id] = Household(unit, None, [])
-        household.members.append(Member(row.resident_id, row.member_name, row.relation))
-        if row.resident_id == me.id:
-            household.relation = row.relation
-    return ResidentHome(resident=me, property=me, households=list(households.values()))
+    return ResidentHome(resident=me, property=me, households=_grouped(rows, me.id))
 
 
 def households_for(resident_id, today):
     """The resident's current units, each with its current occupants (one statement)."""
-    households = {}
-    for row in read(_HOUSEHOLDS, {"resident_id": resident_id, "today": today}):
-        household = households.get(row.unit_id)
-        if household is None:
-            unit = UnitSummary(row.unit_id, row.number, row.floor, row.area_x100, row.building_name)
-            household = households[row.unit_id] = Household(unit, None, [])
-        household.members.append(row)
-        if row.resident_id == resident_id:
-            household.relation = row.relation
-    return list(households.values())
+    return _grouped(read(_HOUSEHOLDS, {"resident_id": resident_id, "today": today}), resident_id)
 
 
 @dataclass(frozen=True)
