@@ -25,6 +25,7 @@ database instead of a temporary SQLite file; ALL ITS TABLES ARE DROPPED).
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -53,7 +54,8 @@ STATEMENT_BUDGET = 4
 #: The intake's units: every 5th unit of the property, so that parcels spread as they do at a real desk.
 UNIT_STRIDE = 5
 
-#: wrk posts the intake form as htmx does; each request a new tracking number; the thread stops after PARCELS.
+#: wrk posts the intake form as htmx does; each request a new tracking number; after PARCELS answers the thread
+#: stops and leaves a marker file, so that the benchmark ends wrk at once.
 POST_SCRIPT = """\
 local counter = 0
 local sent = 0
@@ -70,6 +72,10 @@ request = function()
 end
 response = function(status, headers, body)
   sent = sent + 1
+  if sent == %(parcels)d then
+    local marker = io.open("%(marker)s", "w")
+    if marker then marker:write("done") marker:close() end
+  end
   if sent >= %(parcels)d then wrk.thread:stop() end
 end
 """
@@ -134,18 +140,24 @@ def intake_token(base, cookie):
 
 def post_parcels(wrk, base, cookie, token, units, workdir):
     """Log PARCELS parcels through the form with wrk; return its figures."""
-    script = Path(workdir) / "intake.lua"
+    script, marker = Path(workdir) / "intake.lua", Path(workdir) / "intake.done"
     script.write_text(POST_SCRIPT % {"units": ", ".join(f'"{u}"' for u in units), "token": token, "base": base,
-                                     "path": INTAKE_PATH, "parcels": PARCELS})
-    # wrk's thread stops sending after PARCELS answers but wrk waits out -d: the rate is taken from the parcels'
-    # own arrival times instead (first to last commit), its latencies from wrk.
-    command = [wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", "-d60s", "--latency", "-s", str(script),
+                                     "path": INTAKE_PATH, "parcels": PARCELS, "marker": marker})
+    # The rate is taken from the parcels' own arrival times (first to last commit), the latencies from wrk. wrk
+    # would wait out -d with its connections open (and gunicorn's sync workers would time out waiting on them),
+    # so it is interrupted once the thread has had its answers: on SIGINT wrk prints its figures and exits.
+    command = [wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", "-d300s", "--latency", "-s", str(script),
                "-H", f"User-Agent: {USER_AGENT}", "-H", f"Cookie: session={cookie}", base + INTAKE_PATH]
     print(f"  wrk POST {INTAKE_PATH} x {PARCELS} ...", flush=True)
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    if result.returncode != 0:
-        raise BenchError(f"wrk failed on {INTAKE_PATH}:\n{result.stdout}{result.stderr}")
-    return parse_wrk(INTAKE_PATH, result.stdout), result.stdout
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while process.poll() is None and not marker.exists():
+        time.sleep(0.1)
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    if process.returncode != 0:
+        raise BenchError(f"wrk failed on {INTAKE_PATH}:\n{stdout}{stderr}")
+    return parse_wrk(INTAKE_PATH, stdout), stdout
 
 
 def main():
