@@ -154,7 +154,11 @@ def post_parcels(wrk, base, cookie, token, units, workdir):
         time.sleep(0.1)
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
+    try:
+        stdout, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise BenchError(f"wrk did not stop after SIGINT on {INTAKE_PATH}") from None
     if process.returncode != 0:
         raise BenchError(f"wrk failed on {INTAKE_PATH}:\n{stdout}{stderr}")
     return parse_wrk(INTAKE_PATH, stdout), stdout

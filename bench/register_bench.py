@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import MetaData, create_engine, event, func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
+from bench.empty_pages import PORTAL_EMPTY, STAFF_EMPTY  # noqa: E402
 from config import DevConfig  # noqa: E402
 from domain.accounts.models import AccountKind, Actor, User  # noqa: E402
 from domain.accounts.services import hash_password  # noqa: E402
@@ -52,7 +53,6 @@ from domain.announcements.models import Announcement  # noqa: E402
 from domain.audit.services import record  # noqa: E402
 from domain.clock import utcnow  # noqa: E402
 from domain.demo import ensure_staff, generate_register  # noqa: E402
-from bench.empty_pages import PORTAL_EMPTY, STAFF_EMPTY  # noqa: E402
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus  # noqa: E402
 from extensions import db  # noqa: E402
 
