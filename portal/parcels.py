@@ -15,7 +15,7 @@ from extensions import db
 from portal import bp
 from portal.forms import CollectorForm
 from web.auth import current_actor
-from web.forms import show_domain_error
+from web.forms import flash_domain_error, show_domain_error
 from web.htmx import render_page
 
 
@@ -63,10 +63,7 @@ def show_pickup_code():
         code, expires_at, label = parcels.code_for_resident(current_actor(), resident.id, unit_id, allowed_units=units)
         db.session.commit()
     except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 404:
-            raise
-        flash(str(error.message), "error")
+        flash_domain_error(error)
         return redirect(url_for("portal.list_parcels"), code=303)
     issued = {"unit_id": unit_id, "label": label, "code": code, "expires_at": expires_at,
               "payload": codes.pickup_payload(label, code)}

@@ -19,7 +19,7 @@ from portal.renovation_forms import (ApplicationForm, DocumentsForm, NoteForm, S
                                      WorkerForm)
 from web.auth import current_actor
 from web.downloads import send_document
-from web.forms import show_domain_error
+from web.forms import flash_domain_error, show_domain_error
 
 
 def _resident():
@@ -55,10 +55,7 @@ def start_renovation():
                                                     allowed_units=units)
         db.session.commit()
     except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 404:
-            raise
-        flash(str(error.message), "error")
+        flash_domain_error(error)
         return redirect(url_for("portal.list_renovations"), code=303)
     return redirect(url_for("portal.show_renovation", application_id=application.id), code=303)
 

@@ -14,7 +14,7 @@ from domain.property import services as register
 from extensions import db
 from staff import bp
 from web.auth import current_actor, staff_permission
-from web.forms import show_domain_error
+from web.forms import flash_domain_error, show_domain_error
 
 
 class EnrolForm(FlaskForm):
@@ -53,8 +53,5 @@ def revoke_kiosk(kiosk_id):
         db.session.commit()
         flash(_("“%(name)s” is revoked.", name=kiosk.name), "success")
     except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 404:
-            raise
-        flash(str(error.message), "error")
+        flash_domain_error(error)
     return redirect(url_for("staff.list_kiosks"), code=303)

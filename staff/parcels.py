@@ -21,7 +21,7 @@ from extensions import db
 from staff import bp
 from staff.counter_forms import HandOverForm, ParcelIntakeForm, PickupForm, ReasonForm
 from web.auth import current_actor, staff_permission
-from web.forms import show_domain_error
+from web.forms import flash_domain_error, show_domain_error
 from web.htmx import is_fragment_request, render_page
 
 BUCKET_KEYS = tuple(f"{low}-{high}" if high else f"{low}+" for low, high in BUCKETS)
@@ -295,10 +295,7 @@ def confirm_kiosk_pickup(pickup_id):
                                 name=request.form.get("name", ""), id_last4=request.form.get("id_last4", ""))
         db.session.commit()
     except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 404:
-            raise
-        flash(str(error.message), "error")
+        flash_domain_error(error)
         return redirect(url_for("staff.pick_up_parcels"), code=303)
     flash(_("%(count)s parcel(s) handed over.", count=len(handed)), "success")
     return redirect(url_for("staff.pick_up_parcels"), code=303)

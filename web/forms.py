@@ -80,6 +80,18 @@ class TwoDecimals:
         setattr(field, self.attr, value)
 
 
+def flash_domain_error(error):
+    """Undo any change and flash why a button's action was refused; a missing record still answers 404."""
+    from flask import flash
+
+    from extensions import db
+
+    db.session.rollback()
+    if error.status_code == 404:
+        raise error
+    flash(str(error.message), "error")
+
+
 def show_domain_error(form, error):
     """Put a DomainError's message next to its field (or above the form) and undo any change."""
     from extensions import db

@@ -95,6 +95,10 @@ def test_a_revoked_kiosk_is_refused_at_its_next_request(app, client, prop):
     response = client.get("/kiosk/")
     assert response.status_code == 303 and response.headers["Location"] == "/kiosk/pair"
     assert "1号楼大堂" in manager.get("/staff/kiosks/").get_data(as_text=True)
+    # Revoking it again is refused with the reason; an unknown kiosk is a 404 page, not a message.
+    again = manager.post(f"/staff/kiosks/{kiosk.id}/revoke", follow_redirects=True)
+    assert "该自助机已停用。" in again.get_data(as_text=True)
+    assert manager.post("/staff/kiosks/99999/revoke").status_code == 404
 
 
 def test_every_kiosk_route_checks_the_device(app, client, prop):
