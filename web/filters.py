@@ -9,7 +9,6 @@ from flask_babel import format_currency, format_date, format_datetime, get_local
 from flask_babel import lazy_gettext as _l
 
 from domain.clock import property_zone
-
 from domain.money import fen_to_decimal
 from domain.property.validation import area_as_text
 

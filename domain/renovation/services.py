@@ -551,6 +551,7 @@ def for_staff(wanted, *, today, limit=200):
     """The console's list, newest first: "open", "overdue" (works under way past their planned end),
     "violations" (with an open violation), a status value, or "any". Drafts are the residents' own and never
     listed."""
+    from domain.renovation.inspections import UNDER_WAY
     from domain.renovation.models import RenovationViolation, ViolationStatus
 
     query = (select(RenovationApplication).where(RenovationApplication.status != RenovationStatus.DRAFT)
@@ -558,9 +559,7 @@ def for_staff(wanted, *, today, limit=200):
     if wanted == "open":
         query = query.where(RenovationApplication.status.in_(OPEN))
     elif wanted == "overdue":
-        query = query.where(RenovationApplication.status.in_([RenovationStatus.PERMITTED,
-                                                              RenovationStatus.COMPLETION_REPORTED]),
-                            RenovationApplication.planned_end < today)
+        query = query.where(RenovationApplication.status.in_(list(UNDER_WAY)), RenovationApplication.planned_end < today)
     elif wanted == "violations":
         query = query.where(RenovationApplication.id.in_(select(RenovationViolation.application_id).where(
             RenovationViolation.status == ViolationStatus.OPEN)))

@@ -88,7 +88,7 @@ _PAGE_COLUMNS = (
 )
 
 
-@lru_cache(maxsize=128)  # every shape of filters: 2 x 2 x 2 x 2 x up to 8 statuses
+@lru_cache(maxsize=None)  # bounded by the shapes of filters: 2 x 2 x 2 x 2 x (0 to 8 statuses) = 144
 def _queue_statement(by_department, status_count, by_assignee, by_kind, paged):
     """The queue statement of one shape of filters, with bind parameters (built and compiled once).
 

@@ -56,6 +56,21 @@ def test_login_is_throttled_per_client(client):
     assert client.get("/staff/login").status_code == 200
 
 
+def test_every_rate_limit_is_on_post_because_page_reads_skip_the_limiter(app):
+    """extensions.py lets GET, HEAD and OPTIONS skip Flask-Limiter entirely; a limit on a read would be ignored."""
+    from config import BASE_DIR
+    from extensions import limiter
+
+    # No default or application-wide limit: those would be meant for page reads too, which skip the limiter.
+    assert not limiter.limit_manager.default_limits and not limiter.limit_manager.application_limits
+    sources = [path for area in ("portal", "staff", "kiosk", "web") for path in (BASE_DIR / area).rglob("*.py")]
+    limits = [(path.name, line) for path in sources for line in path.read_text(encoding="utf-8").splitlines()
+              if "limiter.limit(" in line]
+    assert limits, "the sign-in limits were not found: this check reads the wrong files"
+    for name, line in limits:
+        assert 'methods=["POST"]' in line, f"{name}: {line.strip()}"
+
+
 def test_resident_signs_in_with_phone_and_out_again(client, prop):
     resident = builders.create_resident(prop, phone="13911112222")
     response = client.post("/portal/login", data={"login": "13911112222", "password": builders.PASSWORD})
