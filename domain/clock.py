@@ -4,9 +4,27 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 
+def _system_now():
+    """The machine's clock, as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+#: Where utcnow() reads the time; only set_source() (the test suite's frozen clock) changes it.
+_source = _system_now
+
+
+def set_source(source=None):
+    """Read the time from `source` (a callable returning an aware UTC datetime), or the system's when None.
+
+    For tests only: code that imported utcnow() keeps working, since it calls through this module.
+    """
+    global _source
+    _source = source or _system_now
+
+
 def utcnow():
     """Return the current time as an aware UTC datetime."""
-    return datetime.now(timezone.utc)
+    return _source()
 
 
 def property_zone():

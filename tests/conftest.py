@@ -4,6 +4,8 @@ import contextvars
 import os
 import smtplib
 import tempfile
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, text
@@ -13,10 +15,52 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from config import TestConfig
+from domain import clock as domain_clock
 from extensions import db, limiter
 from tests import builders
 
 _TMP = tempfile.mkdtemp(prefix="property-tests-")
+
+
+#: The instant the whole suite runs at, in the property's zone. CI also runs the suite at a month end, a year
+#: end late at night (the UTC date is still the old year), 29 February and a public holiday through TEST_NOW.
+DEFAULT_NOW = "2026-11-17T10:00:00+08:00"
+
+
+class FrozenClock:
+    """The suite's clock: it stands still unless a test moves it, so no test depends on the day it runs."""
+
+    def __init__(self, at):
+        self.start = at
+        self.at = at
+
+    def __call__(self):
+        return self.at
+
+    def advance(self, **delta):
+        """Move the clock forward by timedelta(**delta) and return the new time."""
+        self.at = self.at + timedelta(**delta)
+        return self.at
+
+    def set(self, at):
+        """Put the clock at an aware datetime."""
+        self.at = at.astimezone(timezone.utc)
+        return self.at
+
+    def local(self):
+        """The clock's time in the property's zone."""
+        return self.at.astimezone(ZoneInfo("Asia/Shanghai"))
+
+
+def suite_now():
+    """The frozen instant from TEST_NOW (ISO 8601 with an offset, or a date meaning 10:00 there), as UTC."""
+    value = os.environ.get("TEST_NOW") or DEFAULT_NOW
+    if len(value) == 10:
+        value += "T10:00:00+08:00"
+    at = datetime.fromisoformat(value)
+    if at.tzinfo is None:
+        raise ValueError("TEST_NOW needs an offset, e.g. 2026-12-31T23:30:00+08:00")
+    return at.astimezone(timezone.utc)
 
 
 class SuiteConfig(TestConfig):
@@ -61,6 +105,15 @@ def app():
     yield app
     with app.app_context():
         db.engine.dispose()  # close pooled connections before the interpreter does
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """Freeze domain.clock for the test; `clock.advance(minutes=5)` moves it."""
+    frozen = FrozenClock(suite_now())
+    domain_clock.set_source(frozen)
+    yield frozen
+    domain_clock.set_source(None)
 
 
 @pytest.fixture(autouse=True)
