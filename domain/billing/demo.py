@@ -21,6 +21,10 @@ from extensions import db
 ONLINE = (Method.WECHAT_PAY, Method.ALIPAY, Method.CARD)
 DESK = (Method.CASH, Method.POS, Method.BANK_TRANSFER)
 
+#: Demo bills fall due on the 21st of their month, so on any day of the year some are 0-30 days overdue
+#: (with 30 days after the 1st, a 31-day month leaves that bucket empty on its last day).
+DUE_AFTER = timedelta(days=20)
+
 
 def _schedule(prop, first_period, parking_units):
     """The fee schedule: 物业费 per m² (raised mid-year), parking, garbage, water, and a one-off deposit."""
@@ -74,7 +78,7 @@ def load_billing_demo(prop, actor, *, today, rng, after_batch=None):
     charges = _schedule(prop, periods[0], parking)
     _readings(charges["WATER"], occupied, periods, rng)
     for period in periods:
-        runs.run_billing(actor, property_id=prop.id, period=period, due_date=period + timedelta(days=30), today=period,
+        runs.run_billing(actor, property_id=prop.id, period=period, due_date=period + DUE_AFTER, today=period,
                          after_batch=after_batch)
 
     resident_units = set(db.session.scalars(

@@ -1,5 +1,7 @@
 """The manager's staff accounts, and announcements in the console."""
 
+from datetime import timedelta
+
 import pytest
 
 from domain.accounts.models import User
@@ -58,17 +60,19 @@ def test_residents_are_not_managed_as_staff(client, manager, prop):
     assert client.get(f"/staff/accounts/{resident.user_id}/edit").status_code == 404
 
 
-def test_publish_edit_and_withdraw_an_announcement(app, client, manager, prop):
+def test_publish_edit_and_withdraw_an_announcement(app, client, clock, manager, prop):
     lobby = app.test_client()
     builders.create_kiosk(prop, client=lobby)
-    data = {"title": "消防演练", "body": "周五下午", "valid_from": "2026-11-01T09:00", "valid_until": "2027-01-01T09:00"}
+    start = clock.local().replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=16)
+    data = {"title": "消防演练", "body": "周五下午", "valid_from": f"{start:%Y-%m-%dT%H:%M}",
+            "valid_until": f"{start + timedelta(days=61):%Y-%m-%dT%H:%M}"}
     assert client.post("/staff/announcements/new", data=data).status_code == 303
     item = db.session.query(Announcement).one()
     # Typed in property time (UTC+8), stored in UTC.
     assert item.valid_from.hour == 1
     assert "消防演练" in lobby.get("/kiosk/").get_data(as_text=True)
     # The edit form shows the times as they were typed, in property time.
-    assert 'value="2026-11-01T09:00"' in client.get(f"/staff/announcements/{item.id}/edit").get_data(as_text=True)
+    assert f'value="{start:%Y-%m-%dT%H:%M}"' in client.get(f"/staff/announcements/{item.id}/edit").get_data(as_text=True)
     assert client.post(f"/staff/announcements/{item.id}/edit", data={**data, "title": "消防演练（改）"}).status_code == 303
     assert client.post(f"/staff/announcements/{item.id}/withdraw").status_code == 303
     assert "消防演练" not in lobby.get("/kiosk/").get_data(as_text=True)

@@ -1,13 +1,14 @@
 """The finance console: collection rate, arrears and reminders, desk payments, voids and refunds."""
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from domain.accounts.roles import Role
 from domain.billing.models import Bill, Reminder
+from domain.billing.schedule import month_after
 from domain.clock import today
 from domain.payments.models import Payment, PaymentStatus, Receipt, Refund
 from extensions import db
@@ -21,8 +22,10 @@ def unit_with_bills(prop):
     unit = builders.create_unit()
     owner = builders.create_resident(prop, unit=unit)
     owner.email = "owner@example.com"
-    old = builders.create_bill(unit, total_fen=20000, period=date(2026, 1, 1), due_date=today() - timedelta(days=100))
-    new = builders.create_bill(unit, total_fen=15000, period=date(2026, 12, 1), due_date=today() + timedelta(days=20))
+    old = builders.create_bill(unit, total_fen=20000, period=(today() - timedelta(days=130)).replace(day=1),
+                               due_date=today() - timedelta(days=100))
+    new = builders.create_bill(unit, total_fen=15000, period=month_after(today().replace(day=1)),
+                               due_date=today() + timedelta(days=20))
     db.session.commit()
     return unit, owner, old, new
 
@@ -199,8 +202,9 @@ def test_reminder_is_mailed_after_commit_when_smtp_is_configured(client, auth, a
 def test_cron_reminds_of_bills_due_within_three_days(runner, prop):
     unit = builders.create_unit()
     owner = builders.create_resident(prop, unit=unit)
-    builders.create_bill(unit, total_fen=12300, period=date(2026, 12, 1), due_date=today() + timedelta(days=2))
-    builders.create_bill(builders.create_unit(), total_fen=4500, period=date(2026, 12, 1), due_date=today() + timedelta(days=9))
+    month = today().replace(day=1)
+    builders.create_bill(unit, total_fen=12300, period=month, due_date=today() + timedelta(days=2))
+    builders.create_bill(builders.create_unit(), total_fen=4500, period=month, due_date=today() + timedelta(days=9))
     result = runner.invoke(args=["billing", "remind", "--due-soon"])
     assert result.exit_code == 0 and "1 reminders" in result.output
     reminder = db.session.scalars(select(Reminder)).one()
