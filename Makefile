@@ -5,10 +5,14 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := app:create_app
 
-.PHONY: run test setup deps test-deps assets translations migrate demo bench messages clean
+.PHONY: run test test-calendar setup deps test-deps assets translations migrate demo bench messages clean
 
 run: setup migrate demo  ## Set up, migrate, load the demo if empty, serve on 127.0.0.1:$(PORT)
 	STRIPE_SANDBOX_URL=$${STRIPE_SANDBOX_URL:-http://127.0.0.1:$(PORT)/sandbox/stripe} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+# The suite's frozen clock stands on an ordinary day (tests/conftest.py); CI also runs the tests below the browser at a
+# month end, a year end late at night (the UTC date still the old year), 29 February and a public holiday (国庆).
+CALENDAR_DAYS ?= 2027-01-31 2026-12-31T23:30:00+08:00 2028-02-29 2026-10-01
 
 test: test-deps assets translations  ## Set up and run the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -16,6 +20,13 @@ test: test-deps assets translations  ## Set up and run the whole suite on SQLite
 	  echo "== the same suite on PostgreSQL =="; \
 	  $(BIN)/python -m pytest $(PYTEST_ARGS); \
 	fi
+	@if [ "$$CI" = true ]; then $(MAKE) --no-print-directory test-calendar; fi
+
+test-calendar:  ## The tests below the browser on SQLite, with the clock frozen on each of CALENDAR_DAYS
+	@for day in $(CALENDAR_DAYS); do \
+	  echo "== the suite on $$day =="; \
+	  TEST_NOW=$$day env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q --ignore=tests/e2e $(PYTEST_ARGS) || exit 1; \
+	done
 
 setup: deps assets translations
 
