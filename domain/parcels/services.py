@@ -20,6 +20,7 @@ from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
 from domain.notify.jobs import after_commit
 from domain.notify.mail import queue_mail
 from domain.parcels import codes
+from domain.parcels.carriers import recognise_carrier
 from domain.parcels.models import Parcel, ParcelStatus, PickupAuthorisation, PickupCode, Recipient
 from domain.property.models import Building, Occupancy, Resident, Unit
 from domain.queries import read
@@ -114,8 +115,9 @@ _INSERT_PARCELS = insert(Parcel.__table__).returning(Parcel.__table__.c.tracking
 
 
 def log_parcels(actor, *, unit_label, entries, now=None):
-    """Log arriving parcels for one unit: `entries` are (tracking number, carrier, shelf). One intake is one
-    audit entry; the residents are told after the commit, off the request.
+    """Log arriving parcels for one unit: `entries` are (tracking number, carrier, shelf); an empty carrier is
+    recognised from the number (DomainError on the carrier field when it cannot be). One intake is one audit entry;
+    the residents are told after the commit, off the request.
 
     Three SQL statements (the unit, the parcels, the audit entry) whatever the number of parcels. A tracking
     number already waiting on the shelf is refused, and so is the same number twice in one batch.
@@ -132,6 +134,10 @@ def log_parcels(actor, *, unit_label, entries, now=None):
         if number in seen:
             raise DomainError(_l("%(number)s is in the list twice.", number=number), field="tracking_number")
         seen.add(number)
+        carrier = carrier or recognise_carrier(number)
+        if not carrier:
+            raise DomainError(_l("The carrier of %(number)s cannot be told from the number: choose it.",
+                                 number=number), field="carrier")
         if carrier not in CARRIERS:
             raise DomainError(_l("Choose the carrier."), field="carrier")
         rows.append((number, carrier, (shelf or "").strip().upper()[:16]))

@@ -131,6 +131,56 @@ def hand_over(actor, label, code, parcels, *, recipient="resident", name="王芳
 # Intake ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("number", "carrier"), [
+    ("SF1234567890123", "sf"), ("sf 1234 5678 9012", "sf"),
+    ("JDVA01234567890", "jd"), ("JDX012345678901", "jd"),
+    ("YT7512345678901", "yto"), ("YT1234567890123456", "yto"),
+    ("73123456789012", "zto"), ("78123456789012", "zto"),
+    ("773123456789012", "sto"), ("268123456789", "sto"),
+    ("4312345678901", "yunda"), ("462345678901234", "yunda"),
+    ("EA123456789CN", "ems"), ("1123456789012", "ems"),
+    ("JT0001234567890", "jt"),
+])
+def test_each_carrier_is_told_from_its_tracking_numbers(number, carrier):
+    from domain.parcels.carriers import recognise_carrier
+
+    assert recognise_carrier(number) == carrier
+
+
+@pytest.mark.parametrize("number", [
+    "768123456789",  # 12 digits from 768: ZTO's older numbers and STO's both look like this
+    "123456", "ABCDEFGHIJ", "98765432109876543", "", None,
+])
+def test_a_number_that_fits_no_carrier_or_several_is_left_to_the_clerk(number):
+    from domain.parcels.carriers import recognise_carrier
+
+    assert recognise_carrier(number) is None
+
+
+def test_every_carrier_in_the_table_is_one_the_desk_can_choose():
+    from domain.parcels.carriers import PATTERNS
+
+    assert {carrier for carrier, _pattern in PATTERNS} <= set(services.CARRIERS)
+    assert {carrier for carrier, _pattern in PATTERNS} == {"sf", "jd", "yto", "zto", "sto", "yunda", "ems", "jt"}
+
+
+def test_an_intake_without_a_carrier_takes_each_numbers_own(desk, home):
+    logged, _label = services.log_parcels(desk, unit_label="1-1203", entries=[
+        ("SF1234567890123", "", "A1"), ("JDVA01234567890", "", "A1"), ("YT7512345678901", "", "A1")], now=T0)
+    assert [p.carrier for p in logged] == ["sf", "jd", "yto"]
+    # A carrier the clerk chose is theirs: they see the parcel.
+    logged, _label = services.log_parcels(desk, unit_label="1-1203", entries=[("SF9999999999999", "other", "")], now=T0)
+    assert logged[0].carrier == "other"
+
+
+def test_an_intake_whose_carrier_cannot_be_told_is_refused_on_the_carrier_field(desk, home):
+    with pytest.raises(DomainError) as caught:
+        services.log_parcels(desk, unit_label="1-1203", entries=[("SF1234567890123", "", ""), ("768123456789", "", "")],
+                             now=T0)
+    assert caught.value.field == "carrier" and "768123456789" in str(caught.value.message)
+    assert count(Parcel) == 0
+
+
 def test_a_batch_for_one_unit_is_logged_in_one_audit_entry(desk, home):
     unit, _owner, _husband = home
     logged = log(desk, "1-1203", "sf 1234 5678", "JD0000000001", "yt-777-888", shelf="b2 ")
