@@ -65,8 +65,13 @@ def browser():
 
 @pytest.fixture
 def page_factory(browser):
-    """New isolated pages (each its own cookie jar) that record console errors."""
-    contexts = []
+    """New isolated pages (each its own cookie jar) that record console errors and failed responses.
+
+    The test fails afterwards if any page logged a console error, a page error, a failed request or a response of
+    400 or more, unless the test named that status as expected: `page.expect_status(422)` (a refusal answered on
+    purpose) clears those responses and their console lines.
+    """
+    contexts, pages = [], []
 
     def make(width=1366, height=900, mobile=False):
         context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=mobile, has_touch=mobile,
@@ -74,13 +79,39 @@ def page_factory(browser):
         contexts.append(context)
         page = context.new_page()
         page.console_errors = []
+        page.failed_responses = []
+        page.expected_statuses = set()
+
+        def on_response(response):
+            if response.status >= 400 and response.status not in page.expected_statuses:
+                page.failed_responses.append(f"{response.status} {response.request.method} {response.url}")
+
+        def expect_status(*statuses):
+            page.expected_statuses.update(statuses)
+            page.failed_responses[:] = [r for r in page.failed_responses if int(r.split()[0]) not in statuses]
+            page.console_errors[:] = [e for e in page.console_errors
+                                      if not any(f"status of {status}" in e for status in statuses)]
+
+        page.expect_status = expect_status
         page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
         page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+        page.on("response", on_response)
+        # ERR_ABORTED is a request the page itself dropped by moving on (a click during a load, a download).
+        page.on("requestfailed", lambda request: request.failure != "net::ERR_ABORTED" and page.failed_responses.append(
+            f"failed {request.method} {request.url}: {request.failure}"))
+        pages.append(page)
         return page
 
     yield make
+    problems = []
+    for page in pages:
+        problems += [f"console: {e}" for e in page.console_errors
+                     if not any(f"status of {s}" in e for s in page.expected_statuses)]
+        problems += [f"response: {r}" for r in page.failed_responses]
     for context in contexts:
         context.close()
+    if problems:
+        pytest.fail("the browser saw errors:\n" + "\n".join(problems))
 
 
 @pytest.fixture
