@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from domain.accounts.models import Actor
 from domain.audit.services import record
 from domain.clock import utcnow
 from domain.errors import DomainError, InvalidTransition, NotFound
@@ -60,7 +61,8 @@ _NEWS = {
     "request_changes": _l("Renovation #%(id)s (%(unit)s): please change your application. %(note)s"),
     "approve": _l("Renovation #%(id)s (%(unit)s) is approved. Pay the deposit under Bills; the permit follows. %(note)s"),
     "reject": _l("Renovation #%(id)s (%(unit)s) is rejected. %(note)s"),
-    "issue_permit": _l("Renovation #%(id)s (%(unit)s): your permit is issued. Collect it at the service desk."),
+    "issue_permit": _l("Renovation #%(id)s (%(unit)s): the deposit is paid and your permit is issued. Open it under "
+                       "Renovation to show it at the gate and post it at the entrance of the unit."),
     "accept": _l("Renovation #%(id)s (%(unit)s) passed the acceptance inspection. The deposit will be refunded."),
     "fail_acceptance": _l("Renovation #%(id)s (%(unit)s) did not pass the acceptance inspection. %(note)s"),
     "refund_deposit": _l("Renovation #%(id)s (%(unit)s): the deposit is refunded, minus any fines."),
@@ -185,9 +187,35 @@ def update_application(actor, application, *, resident_id, now=None, **values):
     if application.resident_id != resident_id:
         raise NotFound()
     _editable(application)
+    changed = False
     for field, value in _clean(values).items():
-        setattr(application, field, value)
-    record(actor, "renovation.update", application)
+        if getattr(application, field) != value:
+            setattr(application, field, value)
+            changed = True
+    if changed:  # every button of the page saves the plan: only a real change goes in the audit log
+        record(actor, "renovation.update", application)
+    return application
+
+
+def save_typed(actor, application, *, resident_id, values=None, worker=None, remove_worker_id=None, documents=(),
+               now=None):
+    """Keep everything the resident typed on the application's page, whichever of its buttons was pressed: the plan
+    (`values`), a worker to register (`worker` as (name, phone, ID number)), one to take off, drawings to attach.
+
+    The caller commits all or nothing, so a refusal of any part saves none of it (and the page shows it all again).
+    """
+    if application.resident_id != resident_id:
+        raise NotFound()
+    if values is not None:
+        update_application(actor, application, resident_id=resident_id, now=now, **values)
+    if remove_worker_id is not None:
+        remove_worker(actor, application, remove_worker_id, resident_id=resident_id, now=now)
+    if worker is not None:
+        add_worker(actor, application, resident_id=resident_id, name=worker[0], phone=worker[1], id_number=worker[2],
+                   now=now)
+    documents = [f for f in documents or () if f is not None and getattr(f, "filename", "")]
+    if documents:  # last: a refused file removes what it stored, and nothing after it can fail
+        add_documents(actor, application, documents, resident_id=resident_id)
     return application
 
 
@@ -360,6 +388,15 @@ def take_step(actor, application, action, *, note="", now=None):
     return application
 
 
+def allowed_actions(actor, application):
+    """The review steps `actor` may take on `application` now, in table order (what the console offers): the
+    table's steps, less the permit while its deposit is unpaid."""
+    steps = workflow.steps_for(actor, application.status)
+    if "issue_permit" in steps and not deposit_paid(application):
+        steps.remove("issue_permit")
+    return steps
+
+
 def timeline(application):
     """The application's events, oldest first."""
     return db.session.scalars(select(RenovationEvent).where(RenovationEvent.application_id == application.id)
@@ -450,6 +487,24 @@ def issue_permit(actor, application, *, now=None):
     record(actor, "renovation.issue_permit", application)
     tell_applicant(application, "issue_permit", now=now)
     return application
+
+
+def issue_permits_for_paid_bills(bills, *, now=None):
+    """Issue the permit of every approved renovation whose deposit bill is among `bills` and now paid in full; the
+    applicant is told and the audit log names the payment as the actor.
+
+    Called by domain.payments each time a payment's money lands on bills, so the webhook and the desk issue permits
+    alike; in the payment's transaction. Returns the applications whose permit it issued.
+    """
+    paid = [bill.id for bill in bills if bill.total_fen > 0 and bill.paid_fen >= bill.total_fen]
+    if not paid:
+        return []
+    waiting = db.session.scalars(select(RenovationApplication).where(
+        RenovationApplication.deposit_bill_id.in_(paid), RenovationApplication.status == RenovationStatus.APPROVED)
+        .order_by(RenovationApplication.id)).all()
+    for application in waiting:
+        issue_permit(Actor.system("payment"), application, now=now)
+    return waiting
 
 
 def revoke_permit(actor, application, *, note, now=None):
