@@ -21,13 +21,21 @@ def _carriers():
     return list(_carrier_labels().items())
 
 
+def _intake_carriers():
+    """The intake's carrier choices: first "from the number" (the default, never the last parcel's carrier)."""
+    from flask_babel import gettext
+
+    return [("", gettext("Tell from the number"))] + _carriers()
+
+
 class ParcelIntakeForm(FlaskForm):
     """One parcel (or a batch for one unit) arriving at the desk; built for a barcode scanner and the keyboard."""
 
     tracking_number = StringField(_l("Tracking number"), validators=[Optional(), Length(max=40)],
                                   render_kw={**_NO_AUTOFILL, "autocapitalize": "characters", "spellcheck": "false"},
-                                  description=_l("Scan or type; Enter logs the parcel."))
-    carrier = SelectField(_l("Carrier"), choices=_carriers)
+                                  description=_l("Scan or type; Enter goes on to the unit."))
+    carrier = SelectField(_l("Carrier"), choices=_intake_carriers, default="",
+                          description=_l("Told from the tracking number where it can be; otherwise choose."))
     unit_label = StringField(_l("Unit"), validators=[DataRequired(message=_l("Type the unit, e.g. 1-1203.")),
                                                      Length(max=20)],
                              render_kw={**_NO_AUTOFILL, "list": "unit-options"},
@@ -38,7 +46,7 @@ class ParcelIntakeForm(FlaskForm):
                          description=_l("One per line: a batch for one unit is logged in one go."))
 
     def entries(self):
-        """(tracking number, carrier, shelf) for every number typed in either field."""
+        """(tracking number, carrier or "" to tell it from the number, shelf) for every number typed in either field."""
         numbers = [self.tracking_number.data or ""] + (self.more.data or "").splitlines()
         return [(n, self.carrier.data, self.shelf.data) for n in numbers if n.strip()]
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from domain.accounts.roles import Permission, can
 from domain.clock import today, utcnow
 from domain.errors import DomainError, InvalidTransition
-from domain.parcels import codes, queries
+from domain.parcels import carriers, codes, queries
 from domain.parcels import services as parcels
 from domain.parcels.models import Parcel
 from domain.parcels.queries import BUCKETS
@@ -74,12 +74,13 @@ def log_parcels():
         # The whole form comes back in place of the old one, with its messages and what was typed (htmx swaps
         # only 2xx answers, hence 200).
         response = render_page("staff/parcels/intake.html", "staff/parcels/_intake_form.html", form=form,
-                               carriers=_carrier_labels())
+                               carriers=_carrier_labels(), recognised=carriers.recognise_carrier(form.tracking_number.data))
         response.headers["HX-Retarget"], response.headers["HX-Reswap"] = "#intake-form", "outerHTML"
         return response
     status = 422 if request.method == "POST" else 200
     prop = register.get_property()
     return render_page("staff/parcels/intake.html", form=form, status=status, carriers=_carrier_labels(),
+                       recognised=carriers.recognise_carrier(form.tracking_number.data),
                        rows=queries.logged_since(prop.id, queries.start_of(today())),
                        aging=queries.aging_counts(prop.id, utcnow()), alerts=throttle.open_alerts())
 
@@ -98,6 +99,15 @@ def suggest_units():
     typed = (request.args.get("unit_label") or request.args.get("q") or "").strip()
     rows = register.search_units(today=today(), q=typed, limit=8).units if typed else []
     return render_template("staff/parcels/_unit_options.html", rows=rows)
+
+
+@bp.route("/parcels/carrier")
+@staff_permission(Permission.HANDLE_COUNTER)
+def recognise_carrier():
+    """Which carrier the typed tracking number belongs to, shown under the carrier field (htmx)."""
+    number = request.args.get("tracking_number", "")
+    return render_template("staff/parcels/_carrier_guess.html", typed=bool(number.strip()),
+                           carrier=_carrier_labels().get(carriers.recognise_carrier(number)))
 
 
 # The shelf -----------------------------------------------------------------------------------------

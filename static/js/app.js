@@ -34,15 +34,31 @@
   }
 }());
 
-// Parcel intake: after a parcel is logged, empty the number and unit fields (carrier and shelf stay) and put
-// the cursor back in the number field, ready for the scanner.
+// A scanner types the number and Enter: in a field marked data-enter-next="<name>", Enter goes on to that field
+// while it is empty (the unit after the tracking number), and submits the form once it is filled.
+document.addEventListener("keydown", function (event) {
+  "use strict";
+  var field = event.target;
+  if (event.key !== "Enter" || !field.dataset || !field.dataset.enterNext || !field.form) { return; }
+  var next = field.form.elements[field.dataset.enterNext];
+  if (next && !next.value.trim()) {
+    event.preventDefault();
+    next.focus();
+  }
+});
+
+// Parcel intake: after a parcel is logged, empty the number and unit fields, set the carrier back to "from the
+// number" (never the last parcel's carrier; the shelf stays) and put the cursor back in the number field, ready
+// for the scanner.
 document.addEventListener("parcelLogged", function () {
   "use strict";
   var form = document.getElementById("intake-form");
   if (!form) { return; }
-  ["tracking_number", "more", "unit_label"].forEach(function (name) {
+  ["tracking_number", "more", "unit_label", "carrier"].forEach(function (name) {
     if (form.elements[name]) { form.elements[name].value = ""; }
   });
+  var guess = document.getElementById("carrier-guess");
+  if (guess) { guess.textContent = ""; }
   form.querySelectorAll(".error").forEach(function (el) { el.remove(); });
   form.querySelectorAll(".has-error").forEach(function (el) { el.classList.remove("has-error"); });
   form.querySelectorAll("[aria-invalid=true]").forEach(function (el) { el.setAttribute("aria-invalid", "false"); });

@@ -23,16 +23,17 @@ def sign_in_staff(page, live_server, username):
     page.wait_for_url(f"{live_server}/staff/")
 
 
-def log_with_keyboard(desk, tracking, unit):
-    """Type a parcel as a clerk with a scanner does: number, Tab past the carrier, the unit, Tab, Enter."""
+def log_with_keyboard(desk, tracking, unit, carrier_name):
+    """Log a parcel as a scanner does: the number and Enter, which goes on to the unit; the unit and Enter."""
     expect(desk.locator("#tracking_number")).to_be_focused()
+    expect(desk.locator("#carrier")).to_have_value("")  # never the last parcel's carrier
     desk.keyboard.type(tracking)
-    desk.keyboard.press("Tab")  # the carrier keeps the last choice
-    desk.keyboard.press("Tab")
-    desk.keyboard.type(unit)
-    desk.keyboard.press("Tab")  # the shelf keeps the last one
     desk.keyboard.press("Enter")
-    expect(desk.locator("#logged-rows tr").filter(has_text=tracking)).to_have_count(1)
+    expect(desk.locator("#unit_label")).to_be_focused()
+    expect(desk.locator("#carrier-guess")).to_contain_text(carrier_name)
+    desk.keyboard.type(unit)
+    desk.keyboard.press("Enter")
+    expect(desk.locator("#logged-rows tr").filter(has_text=tracking)).to_contain_text(carrier_name)
 
 
 def test_desk_logs_three_parcels_by_keyboard_and_hands_them_over_by_the_residents_code(live_server, page_factory, prop):
@@ -46,19 +47,34 @@ def test_desk_logs_three_parcels_by_keyboard_and_hands_them_over_by_the_resident
     desk.goto(f"{live_server}/staff/parcels/")
     expect(desk.locator("#tracking_number")).to_be_focused()
     desk.keyboard.type("SF1000000001")
-    desk.keyboard.press("Tab")  # the carrier: SF Express is first
-    desk.keyboard.press("Tab")
+    desk.keyboard.press("Enter")  # the scanner's Enter goes on to the unit, it does not submit
+    expect(desk.locator("#unit_label")).to_be_focused()
+    expect(desk.locator("#intake-form .error")).to_have_count(0)
+    expect(desk.locator("#carrier-guess")).to_contain_text("顺丰速运")
     desk.keyboard.type("1-1203")
     desk.keyboard.press("Tab")
     desk.keyboard.type("A3")
     desk.keyboard.press("Enter")
     expect(desk.locator("#logged-rows tr").filter(has_text="SF1000000001")).to_have_count(1)
-    log_with_keyboard(desk, "SF1000000002", "1-1203")
-    log_with_keyboard(desk, "YT2000000003", "1-0801")
+    log_with_keyboard(desk, "SF1000000002", "1-1203", "顺丰速运")
+    log_with_keyboard(desk, "YT2000000003", "1-0801", "圆通速递")
+    # A number no carrier's shape fits: the clerk is asked, and chooses, with the keyboard.
+    desk.keyboard.type("768123456789")
+    desk.keyboard.press("Enter")
+    expect(desk.locator("#carrier-guess")).to_contain_text("请选择快递公司")
+    desk.keyboard.type("1-0801")
+    desk.keyboard.press("Enter")
+    expect(desk.locator("#carrier-error")).to_be_visible()
+    expect(desk.locator("#unit_label")).to_have_value("1-0801")
+    desk.select_option("#carrier", "sto")
+    desk.press("#unit_label", "Enter")
+    expect(desk.locator("#logged-rows tr").filter(has_text="768123456789")).to_contain_text("申通快递")
     expect(desk.locator("#intake-form .alert-success")).to_be_visible()
     shot(desk, "staff-parcel-intake")
     assert desk.console_errors == []
-    assert db.session.scalar(select(db.func.count(Parcel.id)).where(Parcel.status == ParcelStatus.WAITING)) == 3
+    assert db.session.scalar(select(db.func.count(Parcel.id)).where(Parcel.status == ParcelStatus.WAITING)) == 4
+    assert dict(db.session.execute(select(Parcel.tracking_number, Parcel.carrier)).all()) == {
+        "SF1000000001": "sf", "SF1000000002": "sf", "YT2000000003": "yto", "768123456789": "sto"}
 
     phone = page_factory(390, 844, mobile=True)
     phone.goto(f"{live_server}/portal/login")

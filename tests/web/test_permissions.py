@@ -127,6 +127,7 @@ TABLE = {
     "staff.update_service_item": ("POST", "/staff/service-items/{service_item}", MANAGER),
     "staff.log_parcels": ("GET", "/staff/parcels/", COUNTER),
     "staff.suggest_units": ("GET", "/staff/parcels/units?unit_label=1", COUNTER),
+    "staff.recognise_carrier": ("GET", "/staff/parcels/carrier?tracking_number=SF1234567890123", COUNTER),
     "staff.parcel_aging": ("GET", "/staff/parcels/aging", COUNTER),
     "staff.list_waiting_parcels": ("GET", "/staff/parcels/waiting", COUNTER),
     "staff.show_parcel": ("GET", "/staff/parcels/{parcel}", COUNTER),

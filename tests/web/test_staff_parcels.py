@@ -127,7 +127,7 @@ def test_the_resident_is_told_once_the_intake_has_committed(client, auth, home):
 def test_an_htmx_post_answers_with_the_message_and_the_new_row_and_announces_it(client, auth, home):
     sign_in(auth, Role.FRONTDESK)
     page = client.get("/staff/parcels/").get_data(as_text=True)
-    # Success swaps only the status line: the form, with its carrier and shelf, stays for the next parcel.
+    # Success swaps only the status line: the form, with its shelf, stays for the next parcel.
     assert re.search(r'<form id="intake-form"[^>]*hx-target="#intake-status"', page) and 'id="intake-status"' in page
     response = client.post("/staff/parcels/", data=intake(carrier="jd", shelf="B3", tracking_number="JD0000000042"),
                            headers=HX)
@@ -151,6 +151,7 @@ def test_an_htmx_post_answers_with_the_message_and_the_new_row_and_announces_it(
     ({"tracking_number": "AB#1"}, "A tracking number is 4 to 40 letters, digits or dashes."),
     ({"tracking_number": ""}, "Type or scan a tracking number."),
     ({"carrier": "ups"}, "Not a valid choice"),
+    ({"carrier": "", "tracking_number": "768123456789"}, "The carrier of 768123456789 cannot be told from the number"),
 ])
 @pytest.mark.parametrize("headers", [{}, HX], ids=["page", "htmx"])
 def test_bad_intake_is_refused_with_the_reason_and_keeps_what_was_typed(client, auth, home, changes, message, headers):
@@ -170,6 +171,33 @@ def test_bad_intake_is_refused_with_the_reason_and_keeps_what_was_typed(client, 
     if headers:  # the form with its messages replaces the old form, not the status line
         assert html.lstrip().startswith('<form id="intake-form"')
         assert (response.headers["HX-Retarget"], response.headers["HX-Reswap"]) == ("#intake-form", "outerHTML")
+
+
+def test_the_intake_tells_the_carrier_from_the_number_and_never_keeps_the_last_parcels(client, auth, home):
+    sign_in(auth, Role.FRONTDESK)
+    page = client.get("/staff/parcels/").get_data(as_text=True)
+    # The carrier starts at "from the number", and Enter in the number goes on to the unit.
+    assert re.search(r'<option selected value="">Tell from the number</option>', page)
+    assert re.search(r'<input[^>]*data-enter-next="unit_label"[^>]*name="tracking_number"', page)
+    for number, carrier in [("SF1234567890123", "sf"), ("JDVA01234567890", "jd"), ("YT7512345678901", "yto")]:
+        response = client.post("/staff/parcels/", data=intake(carrier="", tracking_number=number), headers=HX)
+        assert response.status_code == 200 and response.headers["HX-Trigger"] == "parcelLogged"
+        assert db.session.scalar(select(Parcel.carrier).where(Parcel.tracking_number == number)) == carrier
+
+
+@pytest.mark.parametrize(("number", "shown"), [
+    ("sf1234567890123", "From the number: SF Express"), ("JT0001234567890", "From the number: J&amp;T Express"),
+    ("768123456789", "Not told by the number: choose the carrier."), ("", ""),
+])
+def test_the_carrier_told_from_the_number_shows_as_it_is_typed(client, auth, number, shown):
+    sign_in(auth, Role.FRONTDESK)
+    response = client.get("/staff/parcels/carrier", query_string={"tracking_number": number}, headers=HX)
+    assert response.status_code == 200 and re.sub(r"<[^>]+>", "", response.get_data(as_text=True)).strip() == shown
+
+
+def test_only_the_counter_may_ask_which_carrier_a_number_is(client, auth):
+    sign_in(auth, Role.ENGINEERING)
+    assert client.get("/staff/parcels/carrier?tracking_number=SF1234567890123").status_code == 403
 
 
 def test_a_number_already_waiting_is_refused(client, auth, home):
