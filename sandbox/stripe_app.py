@@ -17,14 +17,18 @@ import urllib.error
 import urllib.request
 
 import stripe
-from flask import Flask, current_app, redirect, render_template, request
+from flask import Flask, current_app, redirect, render_template, request, url_for
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-API_VERSION = "2025-01-27.acacia"
+#: The API version the SDK in use pins: events come in its shapes (since 2022-11-15 a charge no longer carries
+#: its refunds; refunds have their own refund.created / refund.updated / refund.failed events).
+API_VERSION = stripe.api_version
 PAYMENT_METHODS = ("card", "alipay", "wechat_pay")
 METHOD_LABELS = {"card": "银行卡 Card", "alipay": "支付宝 Alipay", "wechat_pay": "微信支付 WeChat Pay"}
 WECHAT_CLIENTS = ("web", "ios", "android")
 REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
+#: Wallets refund asynchronously: their refunds stay pending until the wallet confirms (settle_refund()).
+PENDING_REFUND_METHODS = ("alipay", "wechat_pay")
 SESSION_LIFETIME = 24 * 3600
 DELIVERY_TIMEOUT = 10
 
@@ -33,6 +37,7 @@ _SESSION_PARAMS = frozenset({
     "payment_method_types", "payment_method_options", "customer_email", "expires_at", "locale", "expand",
 })
 _REFUND_PARAMS = frozenset({"payment_intent", "amount", "metadata", "reason", "expand"})
+_REFUND_LIST_PARAMS = frozenset({"payment_intent", "limit", "expand"})
 _ALNUM = string.ascii_letters + string.digits
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _BRACKET = re.compile(r"\[([^\[\]]*)\]")
@@ -260,13 +265,26 @@ def _emit(state, type, obj):
     return event
 
 
-def _publish(app, events):
+def _publish(app, events, background=False):
     """In sync mode, deliver freshly emitted events now; called without the lock, since our app's
-    webhook handler may call back into the sandbox."""
+    webhook handler may call back into the sandbox.
+
+    Events caused by an API call are delivered from a thread (`background`), as Stripe does: the caller
+    may still hold database locks its own webhook handler will wait for until the call has returned.
+    """
     state = sandbox_state(app)
-    if state.delivery == "sync" and state.webhook_url:
-        for event in events:
-            deliver(app, event)
+    if state.delivery == "sync" and state.webhook_url and events:
+        if background:
+            threading.Thread(target=_deliver_all, args=(app, list(events)), name="stripe-sandbox-webhooks",
+                             daemon=True).start()
+        else:
+            _deliver_all(app, events)
+
+
+def _deliver_all(app, events):
+    """Deliver events in order."""
+    for event in events:
+        deliver(app, event)
 
 
 def build_event(app, type, obj):
@@ -467,8 +485,9 @@ def _expire(state, session):
 
 
 def _new_charge(state, session, intent):
-    """The succeeded charge behind a paid payment intent."""
+    """The succeeded charge behind a paid payment intent (without a refunds list, as since API 2022-11-15)."""
     charge_id = _id("ch_")
+    method = intent["payment_method_types"][0]
     charge = {
         "id": charge_id,
         "object": "charge",
@@ -478,9 +497,8 @@ def _new_charge(state, session, intent):
         "created": _now(),
         "metadata": dict(session["metadata"]),
         "payment_intent": intent["id"],
+        "payment_method_details": {"type": method, method: {}},
         "refunded": False,
-        "refunds": {"object": "list", "data": [], "has_more": False, "total_count": 0,
-                    "url": f"/v1/charges/{charge_id}/refunds"},
         "status": "succeeded",
     }
     state.charges[charge_id] = charge
@@ -558,6 +576,13 @@ def _create_refund(state, params):
     reason = _string(params, "reason")
     if reason is not None and reason not in REFUND_REASONS:
         raise SandboxError(400, "Invalid reason: must be one of " + ", ".join(REFUND_REASONS), "reason")
+    return _new_refund(state, charge, amount, metadata=_metadata(params), reason=reason)
+
+
+def _new_refund(state, charge, amount, *, metadata, reason):
+    """Record a refund of a charge: pending for wallets, succeeded for cards; emits refund.created and
+    charge.refunded (which, as in today's API, carries the charge's totals but not its refunds)."""
+    method = charge["payment_method_details"]["type"]
     refund = {
         "id": _id("re_"),
         "object": "refund",
@@ -565,17 +590,57 @@ def _create_refund(state, params):
         "charge": charge["id"],
         "created": _now(),
         "currency": charge["currency"],
-        "metadata": _metadata(params),
-        "payment_intent": intent_id,
+        "metadata": metadata,
+        "payment_intent": charge["payment_intent"],
         "reason": reason,
-        "status": "succeeded",
+        "status": "pending" if method in PENDING_REFUND_METHODS else "succeeded",
     }
     state.refunds[refund["id"]] = refund
-    charge["amount_refunded"] += amount
+    charge["amount_refunded"] += amount  # Stripe counts pending refunds too
     charge["refunded"] = charge["amount_refunded"] == charge["amount"]
-    charge["refunds"]["data"].insert(0, copy.deepcopy(refund))
-    charge["refunds"]["total_count"] += 1
-    return refund, [_emit(state, "charge.refunded", charge)]
+    return refund, [_emit(state, "refund.created", refund), _emit(state, "charge.refunded", charge)]
+
+
+def _settle_refund(state, refund, succeeded):
+    """A pending refund goes through (refund.updated) or fails (refund.failed; the money is refundable again)."""
+    if refund["status"] != "pending":
+        raise SandboxError(400, f"Refund {refund['id']} is {refund['status']}, not pending.")
+    if succeeded:
+        refund["status"] = "succeeded"
+        return [_emit(state, "refund.updated", refund)]
+    refund["status"] = "failed"
+    refund["failure_reason"] = "unknown"
+    charge = state.charges[refund["charge"]]
+    charge["amount_refunded"] -= refund["amount"]
+    charge["refunded"] = False
+    return [_emit(state, "refund.failed", refund)]
+
+
+def _list_refunds(state, params):
+    """The refunds of a payment intent (or all), newest first."""
+    _no_unknown(params, _REFUND_LIST_PARAMS)
+    limit = _integer(params["limit"], "limit", minimum=1) if params.get("limit") not in (None, "") else 10
+    if limit > 100:
+        raise SandboxError(400, "This value must be less than or equal to 100.", "limit")
+    intent = _string(params, "payment_intent")
+    found = [r for r in reversed(list(state.refunds.values())) if intent is None or r["payment_intent"] == intent]
+    return {"object": "list", "data": [_public(r) for r in found[:limit]], "has_more": len(found) > limit,
+            "url": "/v1/refunds"}
+
+
+def _payment_intent(state, intent_id, params):
+    """A payment intent as Stripe returns it, with latest_charge expanded when asked."""
+    _no_unknown(params, {"expand"})
+    intent = state.payment_intents.get(intent_id)
+    if intent is None:
+        raise SandboxError(404, f"No such payment_intent: '{intent_id}'", "id", code="resource_missing")
+    body = _public(intent)
+    expand = params.get("expand") or []
+    if not isinstance(expand, list) or any(e != "latest_charge" for e in expand):
+        raise SandboxError(400, "The sandbox can only expand latest_charge on a payment intent.", "expand")
+    if expand and intent["latest_charge"]:
+        body["latest_charge"] = _public(state.charges[intent["latest_charge"]])
+    return body
 
 
 def pay(app, session_id, method="card", *, later=False):
@@ -584,6 +649,32 @@ def pay(app, session_id, method="card", *, later=False):
     with state.lock:
         session = _session(state, session_id)
         events = _expire_if_due(state, session) + _pay(state, session, method, later)
+    _publish(app, events)
+    return events[-1]
+
+
+def refund_in_dashboard(app, payment_intent, amount=None):
+    """Refund as someone in Stripe's dashboard would (no metadata of ours); return the refund."""
+    state = sandbox_state(app)
+    with state.lock:
+        intent = state.payment_intents.get(payment_intent)
+        if intent is None or intent["status"] != "succeeded":
+            raise SandboxError(400, f"No paid payment_intent: '{payment_intent}'")
+        charge = state.charges[intent["latest_charge"]]
+        refund, events = _new_refund(state, charge, amount or charge["amount"] - charge["amount_refunded"],
+                                     metadata={}, reason=None)
+    _publish(app, events)
+    return _public(refund)
+
+
+def settle_refund(app, refund_id, succeeded=True):
+    """Let a pending (wallet) refund go through or fail; return the refund.updated / refund.failed event."""
+    state = sandbox_state(app)
+    with state.lock:
+        refund = state.refunds.get(refund_id)
+        if refund is None:
+            raise SandboxError(404, f"No such refund: '{refund_id}'", "id", code="resource_missing")
+        events = _settle_refund(state, refund, succeeded)
     _publish(app, events)
     return events[-1]
 
@@ -655,7 +746,7 @@ def _api(handler):
                     state.idempotency[key] = {"fingerprint": fingerprint, "status": status, "body": body}
             except SandboxError as error:
                 return _json(error.body(), error.status)
-        _publish(app, events)
+        _publish(app, events, background=True)
         return _json(body, status)
 
     return view
@@ -667,15 +758,20 @@ def _base_url():
 
 
 def _page(session, status=200, message=None):
-    """The hosted checkout page for a session (or a message when it cannot be paid)."""
+    """The hosted checkout page for a session (or a message when it cannot be paid), with the demo's controls:
+    settle a payment that settles later, and let its pending refunds go through or fail."""
     context = {"session": None, "message": message}
     if session is not None:
+        state = sandbox_state(current_app)
+        state_refunds = [r for r in state.refunds.values()
+                         if session["payment_intent"] and r["payment_intent"] == session["payment_intent"]]
         context.update(
             session=_public(session),
             lines=[dict(line, shown=money(line["amount_total"], line["currency"])) for line in session["_line_items"]],
             total=money(session["amount_total"], session["currency"]),
             methods=[(m, METHOD_LABELS[m]) for m in session["payment_method_types"]],
             paid_with=METHOD_LABELS.get(session.get("_paid_with")),
+            refunds=[dict(r, shown=money(r["amount"], r["currency"])) for r in state_refunds],
             failed=bool(session.get("_payment_failed")),
             success_url=session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"]),
         )
@@ -724,6 +820,18 @@ def create_sandbox_app(*, webhook_url=None, webhook_secret="whsec_sandbox", deli
         refund, events = _create_refund(state, params)
         return 200, _public(refund), events
 
+    @app.get("/v1/refunds")
+    @_api
+    def list_refunds(state, params):
+        """GET /v1/refunds?payment_intent=..."""
+        return 200, _list_refunds(state, params), []
+
+    @app.get("/v1/payment_intents/<intent_id>")
+    @_api
+    def retrieve_payment_intent(state, params, intent_id):
+        """GET /v1/payment_intents/<id> (expand[]=latest_charge)."""
+        return 200, _payment_intent(state, intent_id, params), []
+
     @app.get("/v1/refunds/<refund_id>")
     @_api
     def retrieve_refund(state, params, refund_id):
@@ -758,6 +866,22 @@ def create_sandbox_app(*, webhook_url=None, webhook_secret="whsec_sandbox", deli
             events = _expire_if_due(state, session)
             if action == "cancel":
                 target = session["cancel_url"]
+            elif action in ("settle_succeeded", "settle_failed"):
+                # The demo's bank: a payment that settles later is settled from this page.
+                try:
+                    events += _settle(state, session, action == "settle_succeeded")
+                except SandboxError as error:
+                    return _page(session, 409, error.message)
+                target = url_for("checkout_page", session_id=session_id)
+            elif action in ("refund_succeeded", "refund_failed"):
+                refund = state.refunds.get(request.form.get("refund", ""))
+                if refund is None or refund["payment_intent"] != session["payment_intent"]:
+                    return _page(session, 404, "找不到此退款 · No such refund.")
+                try:
+                    events += _settle_refund(state, refund, action == "refund_succeeded")
+                except SandboxError as error:
+                    return _page(session, 409, error.message)
+                target = url_for("checkout_page", session_id=session_id)
             elif action not in ("pay", "pay_async"):
                 return _page(session, 400, "未知操作 · Unknown action.")
             elif session["status"] != "open":
@@ -769,6 +893,18 @@ def create_sandbox_app(*, webhook_url=None, webhook_secret="whsec_sandbox", deli
                 target = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)
         _publish(app, events)
         return redirect(target, 303)
+
+    @app.post("/sandbox/refunds/<refund_id>/settle")
+    def settle_refund_view(refund_id):
+        """Let a pending refund go through or fail: form outcome=succeeded|failed."""
+        outcome = request.form.get("outcome", "succeeded")
+        if outcome not in ("succeeded", "failed"):
+            return _json(SandboxError(400, "outcome must be succeeded or failed", "outcome").body(), 400)
+        try:
+            event = settle_refund(app, refund_id, succeeded=outcome == "succeeded")
+        except SandboxError as error:
+            return _json(error.body(), error.status)
+        return _json({"event": event["id"], "refund": event["data"]["object"]})
 
     @app.post("/sandbox/sessions/<session_id>/settle")
     def settle_session(session_id):

@@ -10,15 +10,18 @@ from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from sandbox.stripe_app import (
+    SandboxError,
     build_event,
     create_sandbox_app,
     deliver,
     parse_form,
     pay,
     pending_events,
+    refund_in_dashboard,
     sandbox_client,
     sandbox_state,
     settle,
+    settle_refund,
     signed,
     start_sandbox,
 )
@@ -231,7 +234,7 @@ def test_paying_completes_the_session_and_redirects_to_success_url(client, sandb
     assert [e["type"] for e in events] == ["checkout.session.completed"]
     event = events[0]
     assert event["id"].startswith("evt_") and event["object"] == "event" and event["livemode"] is False
-    assert event["api_version"] == "2025-01-27.acacia"
+    assert event["api_version"] == stripe.api_version  # the shapes of the SDK in use, not of an old API
     assert event["data"]["object"]["payment_intent"] == paid.payment_intent
     assert "_paid_with" not in event["data"]["object"]
 
@@ -346,7 +349,8 @@ def test_manual_delivery_keeps_failed_events_pending_until_delivered(sandbox, cl
 
 
 def test_refunds_partial_then_rest_with_cumulative_charge_events(client, sandbox):
-    """Partial refund, then the rest; over-refunds refused; charge.refunded carries the running total."""
+    """Partial refund, then the rest; over-refunds refused; refund.created for each, and charge.refunded carries
+    the running total but, as since API 2022-11-15, no list of refunds."""
     session = paid_session(client, sandbox)
     intent = session.payment_intent
 
@@ -370,14 +374,84 @@ def test_refunds_partial_then_rest_with_cumulative_charge_events(client, sandbox
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.refunds.create(params={"payment_intent": intent})
 
-    charges = [e["data"]["object"] for e in pending_events(sandbox.app) if e["type"] == "charge.refunded"]
+    events = pending_events(sandbox.app)
+    assert [e["type"] for e in events if e["type"] != "checkout.session.completed"] == [
+        "refund.created", "charge.refunded", "refund.created", "charge.refunded"]
+    assert [e["data"]["object"]["id"] for e in events if e["type"] == "refund.created"] == [first.id, rest.id]
+    charges = [e["data"]["object"] for e in events if e["type"] == "charge.refunded"]
     assert [(c["amount_refunded"], c["refunded"]) for c in charges] == [(4500, False), (124500, True)]
     last = charges[-1]
     assert last["object"] == "charge" and last["id"].startswith("ch_")
     assert (last["amount"], last["currency"], last["payment_intent"]) == (124500, "cny", intent)
     assert last["metadata"] == {"bill_ids": "1,2", "resident_id": "7"}
-    assert last["refunds"]["object"] == "list"
-    assert [r["id"] for r in last["refunds"]["data"]] == [rest.id, first.id]  # newest first
+    assert "refunds" not in last  # today's API: the refunds are read through /v1/refunds
+    listed = client.v1.refunds.list(params={"payment_intent": intent})
+    assert [r.id for r in listed.data] == [rest.id, first.id]  # newest first
+
+
+def test_wallet_refunds_stay_pending_until_the_wallet_settles_them(client, sandbox):
+    """Alipay / WeChat Pay refunds are pending; settle_refund() sends refund.updated, or refund.failed and the
+    money is refundable again."""
+    session = client.v1.checkout.sessions.create(params=session_params())
+    pay(sandbox.app, session.id, "wechat_pay")
+    intent = client.v1.checkout.sessions.retrieve(session.id).payment_intent
+    first = client.v1.refunds.create(params={"payment_intent": intent, "amount": 1000})
+    second = client.v1.refunds.create(params={"payment_intent": intent, "amount": 2000})
+    assert (first.status, second.status) == ("pending", "pending")
+    assert settle_refund(sandbox.app, first.id)["type"] == "refund.updated"
+    failed = settle_refund(sandbox.app, second.id, succeeded=False)
+    assert failed["type"] == "refund.failed" and failed["data"]["object"]["status"] == "failed"
+    assert {r.id: r.status for r in client.v1.refunds.list(params={"payment_intent": intent}).data} == {
+        first.id: "succeeded", second.id: "failed"}
+    with pytest.raises(stripe.InvalidRequestError):  # 124500 - 1000 is left, not 124500 - 3000
+        client.v1.refunds.create(params={"payment_intent": intent, "amount": 123501})
+    assert client.v1.refunds.create(params={"payment_intent": intent, "amount": 123500}).amount == 123500
+    with pytest.raises(SandboxError):
+        settle_refund(sandbox.app, first.id)  # only a pending refund settles
+
+
+def test_payment_intent_tells_the_method_through_its_charge(client, sandbox):
+    """GET /v1/payment_intents/<id> with expand[]=latest_charge gives payment_method_details.type."""
+    session = client.v1.checkout.sessions.create(params=session_params())
+    pay(sandbox.app, session.id, "alipay")
+    intent_id = client.v1.checkout.sessions.retrieve(session.id).payment_intent
+    intent = client.v1.payment_intents.retrieve(intent_id, params={"expand": ["latest_charge"]})
+    assert intent.latest_charge.payment_method_details.type == "alipay"
+    assert isinstance(client.v1.payment_intents.retrieve(intent_id).latest_charge, str)  # not expanded
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.payment_intents.retrieve("pi_unknown")
+
+
+def test_dashboard_refund_has_no_metadata_of_ours(client, sandbox):
+    """refund_in_dashboard() refunds as a person in Stripe's dashboard would, with the same events."""
+    session = paid_session(client, sandbox)
+    refund = refund_in_dashboard(sandbox.app, session.payment_intent, 500)
+    assert refund["metadata"] == {} and refund["status"] == "succeeded"
+    assert [e["type"] for e in pending_events(sandbox.app)][-2:] == ["refund.created", "charge.refunded"]
+
+
+def test_hosted_page_settles_a_payment_that_settles_later_and_its_pending_refunds(client, sandbox):
+    """The demo plays the bank on the sandbox's own page: settle the payment, then let a refund go through."""
+    session = client.v1.checkout.sessions.create(params=session_params())
+    web = sandbox.app.test_client()
+    web.post(f"/pay/{session.id}", data={"action": "pay_async", "method": "alipay"})
+    page = web.get(f"/pay/{session.id}").get_data(as_text=True)
+    assert 'value="settle_succeeded"' in page and 'value="settle_failed"' in page
+    response = web.post(f"/pay/{session.id}", data={"action": "settle_succeeded"})
+    assert response.status_code == 303 and response.location.endswith(f"/pay/{session.id}")
+    assert pending_events(sandbox.app)[-1]["type"] == "checkout.session.async_payment_succeeded"
+    page = web.get(f"/pay/{session.id}").get_data(as_text=True)
+    assert "already paid" in page and "settle_succeeded" not in page
+    assert web.post(f"/pay/{session.id}", data={"action": "settle_failed"}).status_code == 409
+
+    refund = client.v1.refunds.create(params={"payment_intent": client.v1.checkout.sessions.retrieve(session.id).payment_intent,
+                                              "amount": 100})
+    page = web.get(f"/pay/{session.id}").get_data(as_text=True)
+    assert refund.id in page and 'value="refund_succeeded"' in page
+    web.post(f"/pay/{session.id}", data={"action": "refund_succeeded", "refund": refund.id})
+    assert client.v1.refunds.retrieve(refund.id).status == "succeeded"
+    assert pending_events(sandbox.app)[-1]["type"] == "refund.updated"
+    assert web.post(f"/pay/{session.id}", data={"action": "refund_failed", "refund": "re_other"}).status_code == 404
 
 
 def test_mounted_under_a_prefix_builds_urls_with_it(serve):
