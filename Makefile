@@ -56,7 +56,7 @@ demo:
 	$(BIN)/flask demo load --if-empty
 
 messages:  ## Re-extract translatable strings and update the catalogues
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output app.py cli.py domain web portal staff kiosk templates
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o translations/messages.pot --no-location --sort-output app.py cli.py domain web portal staff kiosk templates
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 bench: test-deps assets translations  ## Run the benchmarks: the register pages, billing and payments, the ticket queue, parcel intake

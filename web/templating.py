@@ -31,7 +31,8 @@ _AUTOESCAPED = (".html", ".htm", ".xml", ".xhtml", ".svg")
 
 
 class ConstantGettext(Extension):
-    """Rewrite `_("text")` (one string literal, nothing else) to the translated literal while compiling."""
+    """Rewrite `_("text")` and `pgettext("context", "text")` (string literals, nothing else) to the translated
+    literal while compiling."""
 
     def filter_stream(self, stream):
         """Yield the template's tokens with each constant `_("text")` replaced by its translation."""
@@ -41,13 +42,15 @@ class ConstantGettext(Extension):
         out, i = [], 0
         while i < len(tokens):
             token = tokens[i]
-            replacement = self._translated(tokens, i, translations, autoescaped)
+            replacement, used = self._translated(tokens, i, translations, autoescaped), 4
+            if replacement is None:
+                replacement, used = self._translated_in_context(tokens, i, translations, autoescaped), 6
             if replacement is None:
                 out.append(token)
                 i += 1
             else:
                 out.extend(replacement)
-                i += 4
+                i += used
         return TokenStream(iter(out), stream.name, stream.filename)
 
     @staticmethod
@@ -63,11 +66,30 @@ class ConstantGettext(Extension):
             text = translations.ugettext(window[2].value) % {}
         except (TypeError, ValueError, KeyError):
             return None  # a string the runtime gettext would fail on: leave it to fail there
-        line = window[0].lineno
-        if not autoescaped:
-            return [Token(line, "string", text)]
-        return [Token(line, "lparen", "("), Token(line, "string", text), Token(line, "pipe", "|"),
-                Token(line, "name", "safe"), Token(line, "rparen", ")")]
+        return _literal(window[0].lineno, text, autoescaped)
+
+    @staticmethod
+    def _translated_in_context(tokens, i, translations, autoescaped):
+        """The tokens that replace tokens[i:i + 6] if they are `pgettext ( "context" , "text" )`, else None."""
+        window = tokens[i:i + 6]
+        if len(window) < 6 or [t.type for t in window] != ["name", "lparen", "string", "comma", "string", "rparen"]:
+            return None
+        if window[0].value != "pgettext" or (i and tokens[i - 1].type == "dot"):
+            return None
+        try:
+            # What the newstyle pgettext does at runtime: a %-format with the context as a variable.
+            text = translations.upgettext(window[2].value, window[4].value) % {"context": window[2].value}
+        except (TypeError, ValueError, KeyError):
+            return None
+        return _literal(window[0].lineno, text, autoescaped)
+
+
+def _literal(line, text, autoescaped):
+    """Tokens of a translated string literal, marked safe where the runtime gettext would return Markup."""
+    if not autoescaped:
+        return [Token(line, "string", text)]
+    return [Token(line, "lparen", "("), Token(line, "string", text), Token(line, "pipe", "|"),
+            Token(line, "name", "safe"), Token(line, "rparen", ")")]
 
 
 def html_text(value, _str=str, _int=int, _escape=_escape_inner):

@@ -1,5 +1,7 @@
 """Chinese by default, English on request: the switch, ?lang=, Accept-Language, the account's choice."""
 
+import re
+
 from babel.messages.pofile import read_po
 
 from config import BASE_DIR
@@ -121,3 +123,90 @@ def test_dates_and_times_read_as_babel_writes_them_in_both_languages(app):
                 assert [datetime_local(m, fmt) for m in moments] == [format_datetime(m, fmt) for m in moments]
     with app.app_context(), app.test_request_context("/?lang=zh"):
         assert datetime_local(datetime(2026, 3, 1, 16, 5, tzinfo=UTC), "short") == "2026/3/2 00:05"
+
+
+# Words with two meanings ----------------------------------------------------------------------------------
+
+
+def test_pgettext_in_a_template_is_translated_in_both_languages_when_the_template_compiles(app, monkeypatch):
+    from flask import render_template_string
+    from jinja2 import pass_context
+
+    source = ('{{ pgettext("button", "Record") }}|{{ _("Record") }}|{{ pgettext("button", "Void") }}|{{ _("Void") }}'
+              '|{{ pgettext("collection", "Rate") }}|{{ pgettext("button", "Not in the catalogue") }}')
+    calls = []
+    runtime = app.jinja_env.globals["pgettext"]
+
+    @pass_context
+    def counting(context, *args, **variables):
+        calls.append(args)
+        return runtime(context, *args, **variables)
+
+    monkeypatch.setitem(app.jinja_env.globals, "pgettext", counting)
+    with app.app_context(), app.test_request_context("/"):
+        assert render_template_string(source) == "记录|对象|作废|已作废|收费率|Not in the catalogue"
+    with app.app_context(), app.test_request_context("/?lang=en"):
+        assert render_template_string(source) == "Record|Record|Void|Void|Rate|Not in the catalogue"
+    assert calls == []  # constants: translated when the template compiled, not per render
+
+
+def test_make_messages_extracts_strings_with_a_context(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    makefile = (BASE_DIR / "Makefile").read_text()
+    keywords = re.search(r"pybabel extract (.*?) -o ", makefile).group(1).split()
+    pot = tmp_path / "messages.pot"
+    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "-q", "extract", *keywords, "-o", str(pot),
+                    "--no-location", "staff", "templates"], cwd=BASE_DIR, check=True)
+    with open(pot, "rb") as handle:
+        catalog = read_po(handle)
+    assert catalog.get("Record", context="button") is not None  # templates' pgettext
+    assert catalog.get("Record") is not None  # the noun, apart
+    assert catalog.get("Tell from the number") is not None
+
+
+def test_record_buttons_say_the_verb_not_the_noun(app, client, auth, prop):
+    """The ticket intake, the engineer's work log and the renovation inspection: 记录, never 对象 (the audit log's
+    column)."""
+    from tests.web.test_renovations import permitted
+    from tests.web.test_staff_tickets import claimed_by
+
+    unit = builders.create_unit(number="1203")
+    owner = builders.create_resident(prop, unit=unit, name="王芳")
+
+    def buttons(url):
+        html = client.get(url).get_data(as_text=True)
+        return [re.sub(r"<[^>]+>", "", b).strip() for b in re.findall(r"<button[^>]*>(.*?)</button>", html, re.S)]
+
+    application_id = permitted(client, auth, prop, unit, owner)
+    auth.login_staff(builders.create_staff(Role.SECURITY))
+    assert "记录" in buttons(f"/staff/renovations/{application_id}")
+    auth.logout("staff")
+
+    engineer = builders.create_staff(Role.ENGINEERING)
+    ticket = claimed_by(prop, engineer, unit=unit, resident=owner)
+    auth.login_staff(engineer)
+    assert "记录" in buttons(f"/staff/tickets/{ticket.id}")
+    auth.logout("staff")
+
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))
+    assert "记录" in buttons("/staff/tickets/new")
+    for url in (f"/staff/tickets/{ticket.id}", "/staff/tickets/new"):
+        assert "对象" not in buttons(url)
+
+
+#: Words that are a verb on a button and a noun or a state elsewhere ("Record" the action, "Record" the audited row).
+TWO_MEANINGS = {"Record", "Open", "Close", "Closed", "Return", "Returned", "Check", "Issue", "Report", "Book",
+                "Order", "Review", "Visit", "Claim", "Pass", "Notice", "Sign", "Lock", "Transfer", "Charge", "Refund",
+                "Void", "Deposit", "Export", "Done", "Rate", "Log", "Plan", "Update", "Comment", "Callback"}
+
+
+def test_buttons_with_a_word_of_two_meanings_say_which_one():
+    """On a button, such a word is pgettext("button", ...), so the catalogue gives the verb there."""
+    found = []
+    for path in (BASE_DIR / "templates").rglob("*.html"):
+        for button in re.findall(r"<button[^>]*>.*?</button>|<summary[^>]*>.*?</summary>", path.read_text(), re.S):
+            found += [(path.name, word) for word in re.findall(r'\b_\("([^"]+)"\)', button) if word in TWO_MEANINGS]
+    assert found == [], "give these buttons pgettext('button', ...)"
