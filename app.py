@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 import domain  # noqa: F401  (imports every model before migrations and the app use them)
 from config import DEFAULT_SECRET_KEY, config_from_env
 from extensions import babel, csrf, db, limiter, login_manager, migrate
-from web import errors, filters
+from web import errors, filters, guards
 from web.htmx import htmx
 from web.i18n import install_template_gettext, remember_lang_param, select_locale
 from web.security import set_security_headers
@@ -44,6 +44,7 @@ def create_app(config_class=None):
     limiter.init_app(app)
     htmx.init_app(app)
     filters.register(app)
+    guards.register(app)  # before the blueprints: their <int:...> routes take its converter
     errors.register(app)
     app.before_request(remember_lang_param)
     app.after_request(set_security_headers)

@@ -20,6 +20,7 @@ from portal.ticket_forms import KIND_HINTS, KIND_LABELS, CommentForm, RateForm, 
 from web.auth import current_actor
 from web.errors import render_error
 from web.forms import show_domain_error
+from web.guards import id_arg
 from web.htmx import is_fragment_request, render_page
 
 #: Statuses in which someone has the ticket, so the resident sees who.
@@ -30,7 +31,7 @@ HELD = frozenset({Status.CLAIMED, Status.SCHEDULED, Status.WAITING, Status.DONE,
 def list_tickets():
     """The resident's requests, newest first (htmx: only the next page's rows), and their latest notifications."""
     resident = resident_for_user(current_user)
-    after = request.args.get("after", type=int)
+    after = id_arg("after")
     rows, next_after = queries.resident_tickets(resident.id, after=after, limit=20)
     context = dict(rows=rows, next_after=next_after, names=queries.assignee_names(rows), labels=ticket_labels())
     if is_fragment_request():

@@ -17,6 +17,7 @@ from staff import bp
 from staff.forms import DeskPaymentForm, RefundForm, VoidPaymentForm
 from web.auth import current_actor, staff_permission, user_can
 from web.forms import show_domain_error
+from web.guards import id_arg
 from web.receipts import receipt_response
 
 
@@ -65,10 +66,8 @@ def find_unit_bills():
 def list_arrears():
     """Units in arrears, most owed first, aged 0-30 / 31-90 / 91-180 / 180+ days."""
     prop = register.get_property()
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
-    building = request.args.get("building", "")
-    building_id = int(building) if building.isdigit() else None
+    page = id_arg("page") or 1
+    building_id = id_arg("building", positive=False)
     rows, has_next = collection.arrears_page(prop.id, today(), page=page, building_id=building_id)
     return render_template("staff/billing/arrears.html", rows=rows, has_next=has_next, page=page, building_id=building_id,
                            totals=collection.arrears_totals(prop.id, today()), buildings=register.list_buildings(),

@@ -1,6 +1,6 @@
 """The manager's board, the shift handover and the service settings (service levels and catalogue)."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from domain.accounts.roles import Permission, Role
 from domain.clock import today, utcnow
+from domain.dates import parse_iso_date
 from domain.errors import DomainError
 from domain.money import fen_to_decimal
 from domain.property.services import get_property
@@ -94,7 +95,7 @@ def _day_arg():
     if not text or not _may_pick_day():
         return today(), None
     try:
-        return date.fromisoformat(text), None
+        return parse_iso_date(text), None
     except ValueError:
         return today(), _("Choose a date such as %(example)s.", example=today().isoformat())
 

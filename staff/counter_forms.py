@@ -8,7 +8,7 @@ from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from domain.parcels.services import RECIPIENT_LABELS
-from web.forms import TwoDecimals
+from web.forms import SensibleDate, TwoDecimals
 
 LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 _NO_AUTOFILL = {"autocomplete": "off"}
@@ -138,7 +138,7 @@ class LoanForm(FlaskForm):
                              render_kw={**_NO_AUTOFILL, "list": "unit-options"})
     borrower_name = StringField(_l("Borrower"), validators=[DataRequired(), Length(max=80)], render_kw=_NO_AUTOFILL)
     borrower_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)], render_kw=_NO_AUTOFILL)
-    due_at = DateTimeLocalField(_l("Back by"), format=LOCAL_INPUT_FORMATS, validators=[Optional()],
+    due_at = DateTimeLocalField(_l("Back by"), format=LOCAL_INPUT_FORMATS, validators=[Optional(), SensibleDate()],
                                 description=_l("Empty: the item's usual loan time."))
     deposit = StringField(_l("Deposit taken (yuan)"), validators=[TwoDecimals(_l("Write an amount like 50 or 50.00."),
                                                                             positive=False)],

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from domain.billing.schedule import parse_period
 from domain.errors import DomainError
-from web.forms import TwoDecimals
+from web.forms import SensibleDate, TwoDecimals
 
 BASIS_CHOICES = [
     SelectChoice("per_area", _l("Per m² of area, monthly")),
@@ -78,7 +78,7 @@ class ChargeTypeForm(ChargeScopeForm):
         validators=[DataRequired(), TwoDecimals(YUAN_AMOUNT)],
         description=_l("Per m² a month, per unit a month, per metered unit, or the one-off amount."),
     )
-    effective_from = DateField(_l("In force from"), validators=[InputRequired(message=_l("Enter a date."))])
+    effective_from = DateField(_l("In force from"), validators=[InputRequired(message=_l("Enter a date.")), SensibleDate()])
 
     def validate_meter_unit(self, field):
         """A metered charge says what its meter counts."""
@@ -97,7 +97,7 @@ class RateForm(FlaskForm):
     """A new rate of a charge type from a date on."""
 
     rate = StringField(_l("New rate (¥)"), validators=[DataRequired(), TwoDecimals(YUAN_AMOUNT)])
-    effective_from = DateField(_l("In force from"), validators=[InputRequired(message=_l("Enter a date."))])
+    effective_from = DateField(_l("In force from"), validators=[InputRequired(message=_l("Enter a date.")), SensibleDate()])
 
 
 class ReadingForm(FlaskForm):
@@ -122,7 +122,7 @@ class RunForm(FlaskForm):
     """The month to bill and the bills' due date (preview, then start)."""
 
     period = StringField(_l("Month (YYYY-MM)"), validators=[DataRequired(), Month()], render_kw={"placeholder": "2026-11"})
-    due_date = DateField(_l("Due date"), validators=[InputRequired(message=_l("Enter a date."))])
+    due_date = DateField(_l("Due date"), validators=[InputRequired(message=_l("Enter a date.")), SensibleDate()])
 
     def validate_due_date(self, field):
         """Early word of the domain's rule: a bill cannot fall due before its month."""
@@ -165,5 +165,5 @@ class OneOffChargeForm(FlaskForm):
 
     charge_type_id = SelectField(_l("Charge"), coerce=int, choices=[])
     unit_label = StringField(_l("Unit"), validators=[DataRequired(), Length(max=40)], description=_l("e.g. 1-1203"))
-    due_date = DateField(_l("Due date"), validators=[InputRequired(message=_l("Enter a date."))])
+    due_date = DateField(_l("Due date"), validators=[InputRequired(message=_l("Enter a date.")), SensibleDate()])
     note = StringField(_l("Note on the bill"), validators=[Optional(), Length(max=120)])

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from domain.accounts.roles import ROLE_LABELS, Role
 from domain.property.validation import check_unit_number, mask_id_number, normalise_phone, parse_area
-from web.forms import RegisterCheck, TwoDecimals
+from web.forms import RegisterCheck, SensibleDate, TwoDecimals
 
 
 def _role_choices():
@@ -84,13 +84,13 @@ class OccupancyForm(FlaskForm):
 
     unit_label = StringField(_l("Unit"), validators=[DataRequired(), Length(max=40)], description=_l("Building code and unit number, e.g. 1-1203."))
     relation = SelectField(_l("Relation"), choices=RELATION_CHOICES)
-    start_date = DateField(_l("Moved in on"), validators=[InputRequired(message=_l("Enter a date."))])
+    start_date = DateField(_l("Moved in on"), validators=[InputRequired(message=_l("Enter a date.")), SensibleDate()])
 
 
 class EndOccupancyForm(FlaskForm):
     """The last day of an occupancy."""
 
-    end_date = DateField(_l("Last day"), validators=[InputRequired(message=_l("Enter a date."))])
+    end_date = DateField(_l("Last day"), validators=[InputRequired(message=_l("Enter a date.")), SensibleDate()])
 
 
 class ResidentAccountForm(FlaskForm):
@@ -117,9 +117,9 @@ class AnnouncementForm(FlaskForm):
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=5000)])
     # The first format is how the value is written back: the one <input type="datetime-local"> reads.
     valid_from = DateTimeLocalField(_l("Shown from"), format=LOCAL_INPUT_FORMATS,
-                                    validators=[InputRequired(message=_l("Enter a date and time."))])
+                                    validators=[InputRequired(message=_l("Enter a date and time.")), SensibleDate()])
     valid_until = DateTimeLocalField(_l("Shown until"), format=LOCAL_INPUT_FORMATS,
-                                     validators=[InputRequired(message=_l("Enter a date and time."))])
+                                     validators=[InputRequired(message=_l("Enter a date and time.")), SensibleDate()])
 
     def validate_valid_until(self, field):
         """The period must end after it starts."""

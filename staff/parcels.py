@@ -1,7 +1,7 @@
 """Parcels at the desk (快递代收): intake at scanner speed, the waiting shelf with its aging, pickup by code or
 QR, return to the carrier, voiding a mistake, the desk's alarms and the day's counts."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from domain.accounts.roles import Permission, can
 from domain.clock import today, utcnow
+from domain.dates import parse_iso_date
 from domain.errors import DomainError, InvalidTransition
 from domain.parcels import carriers, codes, queries
 from domain.parcels import services as parcels
@@ -22,6 +23,7 @@ from staff import bp
 from staff.counter_forms import HandOverForm, ParcelIntakeForm, PickupForm, ReasonForm
 from web.auth import current_actor, staff_permission
 from web.forms import flash_domain_error, show_domain_error
+from web.guards import id_arg
 from web.htmx import is_fragment_request, render_page
 
 BUCKET_KEYS = tuple(f"{low}-{high}" if high else f"{low}+" for low, high in BUCKETS)
@@ -120,9 +122,8 @@ def list_waiting_parcels():
     prop, now = register.get_property(), utcnow()
     bucket = request.args.get("bucket") if request.args.get("bucket") in BUCKET_KEYS else None
     overdue = request.args.get("overdue") == "1" and not bucket
-    after = request.args.get("after", "")
     rows, next_after = queries.waiting_shelf(
-        prop.id, now=now, q=request.args.get("q", ""), bucket=bucket, after=int(after) if after.isdigit() else None,
+        prop.id, now=now, q=request.args.get("q", ""), bucket=bucket, after=id_arg("after"),
         older_than=timedelta(days=int(current_app.config["PARCEL_REMIND_DAYS"])) if overdue else None)
     return render_page("staff/parcels/waiting.html", "staff/parcels/_waiting_rows.html", rows=rows,
                        next_after=next_after, bucket=bucket, overdue=overdue,
@@ -330,7 +331,7 @@ def counter_report():
     day = today()
     try:
         if request.args.get("day"):
-            day = date.fromisoformat(request.args["day"])
+            day = parse_iso_date(request.args["day"])
     except ValueError:
         abort(404)
     prop = register.get_property()

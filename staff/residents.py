@@ -12,6 +12,7 @@ from staff import bp
 from staff.forms import EndOccupancyForm, OccupancyForm, ResidentAccountForm, ResidentForm
 from web.auth import current_actor, staff_permission
 from web.forms import show_domain_error
+from web.guards import id_arg
 from web.htmx import render_page
 
 
@@ -20,8 +21,7 @@ from web.htmx import render_page
 def list_residents():
     """Resident search by name or phone; htmx requests get only the rows."""
     q = request.args.get("q", "")[:40]
-    after = request.args.get("after", "")
-    page = register.search_residents(q=q, after=int(after) if after.isdigit() else None)
+    page = register.search_residents(q=q, after=id_arg("after"))
     return render_page("staff/residents/index.html", "staff/residents/_results.html", page=page, q=q)
 
 

@@ -11,6 +11,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 
 from domain.tickets.services import COMPLAINT_CATEGORIES, REPAIR_CATEGORIES
 from staff.forms import LOCAL_INPUT_FORMATS
+from web.forms import SensibleDate
 
 KIND_LABELS = {
     "repair": _l("Repair"), "complaint": _l("Complaint"), "help": _l("Help request"), "inquiry": _l("Inquiry"),
@@ -156,7 +157,7 @@ class ScheduleForm(FlaskForm):
     """Book the visit, in property time."""
 
     when = DateTimeLocalField(_l("When"), format=LOCAL_INPUT_FORMATS,
-                              validators=[InputRequired(message=_l("Enter a date and time."))])
+                              validators=[InputRequired(message=_l("Enter a date and time.")), SensibleDate()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 
@@ -247,7 +248,7 @@ class VisitForm(FlaskForm):
     unit_label = StringField(_l("Unit"), validators=[DataRequired(), Length(max=40)],
                              description=_l("Building code and unit number, e.g. 1-1203."))
     planned_for = DateTimeLocalField(_l("When"), format=LOCAL_INPUT_FORMATS,
-                                     validators=[InputRequired(message=_l("Enter a date and time."))])
+                                     validators=[InputRequired(message=_l("Enter a date and time.")), SensibleDate()])
     purpose = StringField(_l("Purpose"), validators=[DataRequired(), Length(max=200)])
     is_vip = BooleanField(_l("VIP visit"))
 

@@ -28,6 +28,7 @@ from staff.ticket_forms import (DEPARTMENT_LABELS, KIND_LABELS, CallbackForm, Cl
 from web.auth import current_actor, safe_next, staff_permission
 from web.filters import fen
 from web.forms import show_domain_error
+from web.guards import id_arg
 from web.htmx import is_fragment_request, render_page
 
 #: The queue's status filter: "open" is every status where work is still to be done.
@@ -38,8 +39,7 @@ IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 
 def _int_arg(name):
     """A positive integer query argument, or None."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and int(value) > 0 else None
+    return id_arg(name)
 
 
 def _to_utc(local_naive):

@@ -14,13 +14,13 @@ from staff import bp
 from staff.forms import EndOccupancyForm, UnitForm
 from web.auth import current_actor, staff_permission, user_can
 from web.forms import show_domain_error
+from web.guards import id_arg
 from web.htmx import render_page
 
 
 def _int_arg(name):
     """A positive integer query argument, or None for anything else."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and int(value) > 0 else None
+    return id_arg(name)
 
 
 @bp.get("/units/")

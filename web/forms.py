@@ -53,17 +53,19 @@ class RegisterCheck:
 
 
 class TwoDecimals:
-    """A number typed with at most two decimals ("12.5", "1,200.00"), kept x 100 as an integer in
-    `field.<attr>`: yuan become fen, meter values become hundredths. Never a float.
+    """A number typed with at most two decimals ("12.5", "1,200.00", full-width "１２３．５０"), kept x 100 as an
+    integer in `field.<attr>`: yuan become fen, meter values become hundredths. Never a float. Every amount of
+    money typed in a form goes through here (and so through domain.money.yuan_to_fen).
 
-    Blank is left to Optional/DataRequired (the attribute is None), or read as 0 with `blank_is_zero`.
+    Exponent notation ("1e3") and amounts over ¥10,000,000 are refused with their own message. Blank is left to
+    Optional/DataRequired (the attribute is None), or read as 0 with `blank_is_zero`.
     """
 
     def __init__(self, message, *, attr="fen", positive=True, blank_is_zero=False):
         self.message, self.attr, self.positive, self.blank_is_zero = message, attr, positive, blank_is_zero
 
     def __call__(self, form, field):
-        from domain.money import yuan_to_fen
+        from domain.money import NotAnAmount, yuan_to_fen
 
         text = (field.data or "").strip()
         setattr(field, self.attr, None)
@@ -73,11 +75,39 @@ class TwoDecimals:
             text = "0"
         try:
             value = yuan_to_fen(text)
-        except ValueError:
-            raise ValidationError(self.message) from None
+        except NotAnAmount as error:
+            raise ValidationError(amount_refusal(error, self.message)) from None
         if self.positive and value <= 0:
             raise ValidationError(_l("The amount must be more than zero."))
         setattr(field, self.attr, value)
+
+
+class SensibleDate:
+    """A date (or date and time) field's value must lie within the years that make sense (domain.dates): every
+    date field has one, so 0001-01-01 or 9999-12-31 is a clear form error rather than an overflow later.
+    Narrow it per field with `past_years` / `future_years`."""
+
+    def __init__(self, *, past_years=None, future_years=None):
+        self.bounds = {k: v for k, v in (("past_years", past_years), ("future_years", future_years)) if v is not None}
+
+    def __call__(self, form, field):
+        from domain.dates import DateOutOfRange, check_date
+
+        if field.data is None:
+            return
+        try:
+            check_date(field.data, **self.bounds)
+        except DateOutOfRange as error:
+            raise ValidationError(str(error.message)) from None
+
+
+def amount_refusal(error, message):
+    """The message for a NotAnAmount: its own for exponent notation and too large a number, else `message`."""
+    if error.reason == "exponent":
+        return _l("Write the number out in digits (1000, not 1e3).")
+    if error.reason == "too_large":
+        return _l("That is more than %(max)s.", max="10,000,000")
+    return message
 
 
 def flash_domain_error(error):

@@ -18,10 +18,15 @@ from extensions import db
 
 
 def parse_period(text):
-    """Parse "2026-11" into date(2026, 11, 1); raise DomainError on the period field otherwise."""
+    """Parse "2026-11" into date(2026, 11, 1); raise DomainError on the period field otherwise (also for a month
+    outside the years that make sense, domain.dates)."""
+    from domain.dates import DateOutOfRange, check_date
+
     try:
         year, month = (int(part) for part in (text or "").strip().split("-"))
-        return date(year, month, 1)
+        return check_date(date(year, month, 1), field="period")
+    except DateOutOfRange:
+        raise
     except (TypeError, ValueError):
         raise DomainError(_l("Write the month as YYYY-MM, e.g. 2026-11."), field="period") from None
 
