@@ -7,17 +7,15 @@
   carrying one is a 404.
 """
 
-import re
-
 from flask import abort, request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
+from domain.text import CONTROL_CHARACTERS, clean_text
+
 #: The largest id, key or page number a request may name: every key column is an INTEGER, which PostgreSQL
 #: stores in 32 bits (SQLite's driver overflows past 2^63). Anything larger cannot name a row.
 MAX_ID = 2**31 - 1
-#: NUL, the C0 controls except tab, line feed and carriage return, DEL and the C1 controls.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 
@@ -43,11 +41,6 @@ def id_arg(name, *, positive=True):
     if value is None or (positive and value == 0):
         return None
     return value
-
-
-def clean_text(value):
-    """`value` without NUL bytes and terminal control characters (tabs and line breaks are kept)."""
-    return CONTROL_CHARACTERS.sub("", value)
 
 
 def _cleaned(multidict):

@@ -1,7 +1,5 @@
 """The fee schedule (收费标准) and meter readings: what each unit is charged each month."""
 
-import csv
-import io
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -235,6 +233,10 @@ def _reading_value(text, line_no, label):
                              value=text)) from None
 
 
+#: Most rows one meter-reading file may hold (a reading per unit and meter for a month).
+MAX_READING_ROWS = 20000
+
+
 def import_readings(actor, data):
     """Import meter readings from CSV bytes (UTF-8 or GB18030): all rows or none, with line-numbered errors.
 
@@ -242,12 +244,9 @@ def import_readings(actor, data):
     Returns the number of readings written.
     """
     require(actor, Permission.ENTER_READINGS)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("gb18030", errors="replace")
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    from domain.csv_files import read_rows  # every CSV import reads its file there
+
+    (_line, header), *body = read_rows(data, max_rows=MAX_READING_ROWS) or [(1, [])]
     if not header:
         raise DomainError(_l("The file is empty."))
     columns = {}
@@ -262,7 +261,7 @@ def import_readings(actor, data):
 
     charges = {c.code: c for c in db.session.scalars(select(ChargeType).where(ChargeType.basis == ChargeBasis.METERED))}
     rows, errors = [], []
-    for line_no, row in enumerate(reader, start=2):
+    for line_no, row in body:
         if not any(cell.strip() for cell in row):
             continue
         cell = lambda key: row[columns[key]].strip() if key in columns and columns[key] < len(row) else ""  # noqa: E731

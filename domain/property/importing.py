@@ -1,7 +1,5 @@
 """CSV import of units and residents: every row is checked first; one bad row imports nothing."""
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -10,6 +8,8 @@ from sqlalchemy import select
 
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
+from domain.csv_files import CsvRefused, read_rows
+from domain.dates import DateOutOfRange, check_date
 from domain.property.models import Building, Occupancy, Relation, Resident, Unit, UnitStatus
 from domain.property.services import get_property
 from domain.property.validation import Invalid, check_unit_number, mask_id_number, normalise_phone, parse_area
@@ -61,38 +61,25 @@ class ImportResult:
         return not self.errors
 
 
-def _decode(data):
-    """Text of an uploaded file: UTF-8 (with or without BOM), else GB18030 as Excel saves it."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
 def _read_rows(data, columns, required):
     """Yield (line number, {field: value}) for each row, or raise Invalid for a bad header."""
-    text = _decode(data)
-    if text is None:
-        raise Invalid(_l("The file is not text in UTF-8 or GB18030."))
-    reader = csv.reader(io.StringIO(text))
     try:
-        header = next(reader)
-    except StopIteration:
-        raise Invalid(_l("The file is empty.")) from None
+        lines = read_rows(data, max_rows=MAX_ROWS)
+    except CsvRefused as refused:
+        raise Invalid(refused.message) from None
+    if not lines:
+        raise Invalid(_l("The file is empty."))
+    (_line, header), *body = lines
     names = [columns.get(h.strip().lower()) or columns.get(h.strip()) for h in header]
     missing = [c for c in required if c not in names]
     if missing:
         raise Invalid(_l("The header row lacks the columns: %(cols)s.", cols=", ".join(missing)))
     rows = []
-    for row in reader:
+    for line, row in body:
         if not any(cell.strip() for cell in row):
             continue
         values = {name: cell.strip() for name, cell in zip(names, row) if name}
-        rows.append((reader.line_num, values))
-        if len(rows) > MAX_ROWS:
-            raise Invalid(_l("At most %(n)s rows per file.", n=MAX_ROWS))
+        rows.append((line, values))
     if not rows:
         raise Invalid(_l("The file has a header but no rows."))
     return rows
@@ -193,7 +180,9 @@ def import_residents(actor, data, *, today):
             start = today
             if values.get("start_date"):
                 try:
-                    start = date.fromisoformat(values["start_date"])
+                    start = check_date(date.fromisoformat(values["start_date"]))
+                except DateOutOfRange as error:
+                    raise Invalid(error.message) from None
                 except ValueError:
                     raise Invalid(_l("The start date must look like 2024-03-01.")) from None
             email = values.get("email") or None
