@@ -203,9 +203,14 @@ def _pickup_page(form, *, handover=None, found=None, status=200):
     """The pickup page: the lookup form, and once a code matched, the unit's parcels and the hand-over form."""
     from domain.kiosk.pickup import open_pickups
 
+    kiosk_pickups = open_pickups()
+    # What each kiosk pickup hands over: every parcel of its unit still waiting, with its shelf (one statement).
+    kiosk_parcels = {}
+    for parcel in parcels.waiting_for_units(sorted({pickup.unit_id for pickup, _label, _kiosk in kiosk_pickups})):
+        kiosk_parcels.setdefault(parcel.unit_id, []).append(parcel)
     return render_page("staff/parcels/pickup.html", form=form, handover=handover, found=found,
-                       carriers=_carrier_labels(), alerts=throttle.open_alerts(), kiosk_pickups=open_pickups(),
-                       status=status)
+                       carriers=_carrier_labels(), alerts=throttle.open_alerts(), kiosk_pickups=kiosk_pickups,
+                       kiosk_parcels=kiosk_parcels, status=status)
 
 
 @bp.route("/parcels/pickup", methods=["GET", "POST"])

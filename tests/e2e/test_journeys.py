@@ -122,3 +122,79 @@ def test_the_kiosk_fits_a_landscape_screen_too(live_server, page_factory, prop):
         assert box["height"] >= 80 and box["y"] + box["height"] <= 1080  # touch-sized, on screen without scrolling
     assert page.evaluate("document.documentElement.scrollWidth") <= 1920
     shot(page, "kiosk-landscape")
+
+
+def sign_in_desk(page, live_server):
+    """Sign the front desk in through the form."""
+    page.goto(f"{live_server}/staff/login")
+    page.fill("#login", "frontdesk")
+    page.fill("#password", builders.PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url(f"{live_server}/staff/")
+
+
+def focus_ring(page):
+    """(style, width in px, alpha) of the focused element's outline."""
+    return page.evaluate("""() => {
+        const style = getComputedStyle(document.activeElement);
+        const alpha = style.outlineColor.startsWith("rgba") ? parseFloat(style.outlineColor.split(",")[3]) : 1;
+        return [style.outlineStyle, parseFloat(style.outlineWidth), alpha];
+    }""")
+
+
+def test_the_keyboard_skips_the_menu_and_always_shows_where_it_is(live_server, page_factory, register):
+    page = page_factory()
+    sign_in_desk(page, live_server)
+    page.goto(f"{live_server}/staff/")
+    page.keyboard.press("Tab")  # the first stop is the skip link, shown while it has the focus
+    skip = page.locator("a.skip-link")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box["y"] >= 0 and box["height"] > 20
+    assert focus_ring(page) == ["solid", 3, 1]
+    shot(page, "staff-skip-link")
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
+    page.keyboard.press("Tab")  # the next stop is in the page, not the menu
+    assert page.evaluate("!!document.activeElement.closest('main')")
+    assert focus_ring(page) == ["solid", 3, 1]  # a ring as visible as the skip link's, not a faint tint
+    # On the dark menu too.
+    page.locator(".sidebar nav a").first.focus()
+    page.keyboard.press("Tab")
+    assert focus_ring(page)[0] == "solid"
+    assert page.console_errors == []
+
+
+def test_htmx_adds_no_inline_styles_the_policy_would_refuse(live_server, page_factory, register):
+    page = page_factory()
+    csp = []
+    page.on("console", lambda msg: "Content Security Policy" in msg.text and csp.append(msg.text))
+    sign_in_desk(page, live_server)
+    page.goto(f"{live_server}/staff/units/")
+    page.fill("input[name=q]", "1-1203")
+    expect(page.locator("#unit-results tbody tr")).to_have_count(1)
+    assert page.evaluate("htmx.config.includeIndicatorStyles") is False
+    assert page.evaluate("document.querySelectorAll('style').length") == 0
+    assert csp == [] and page.console_errors == []
+
+
+def test_after_a_pickup_lookup_the_cursor_is_on_the_next_field(live_server, page_factory, register, prop):
+    from domain.parcels import services as parcels
+    from extensions import db
+
+    unit = builders.create_unit(number="1204")
+    builders.create_parcel(unit, "SF1000000009", shelf="A2")
+    code, _expires = parcels.issue_pickup_code(unit.id)
+    db.session.commit()
+    label = parcels.unit_label(unit.id)
+    page = page_factory()
+    sign_in_desk(page, live_server)
+    page.goto(f"{live_server}/staff/parcels/pickup")
+    expect(page.locator("#unit_label")).to_be_focused()
+    page.keyboard.type(label)
+    page.keyboard.press("Tab")
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    expect(page.locator("input[name=parcel_ids]")).to_have_count(1)
+    expect(page.locator("#name")).to_be_focused()  # not the page body
+    assert page.console_errors == []

@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from domain.accounts.roles import Role
 from domain.parcels import services as parcels
 from extensions import db
 from tests import builders
@@ -16,6 +17,7 @@ def test_a_resident_picks_up_parcels_at_the_kiosk_with_the_keypad(live_server, p
     builders.create_resident(prop, unit=unit, name="陈业主", phone="13800000001")
     builders.create_parcel(unit, "SF1111111111", shelf="A1")
     builders.create_parcel(unit, "JD2222222222", shelf="B2")
+    builders.create_parcel(unit, "YT3333333333", shelf="")  # logged without a shelf
     code, _expires = parcels.issue_pickup_code(unit.id)
     db.session.commit()
     _kiosk, credential = builders.create_kiosk(prop, name="1号楼大堂")
@@ -25,6 +27,9 @@ def test_a_resident_picks_up_parcels_at_the_kiosk_with_the_keypad(live_server, p
     page.goto(f"{live_server}/kiosk/")
     shot(page, "kiosk-start")
     page.click("a[href='/kiosk/pickup']")
+    # Touching the fields must not raise the device's own keyboard over the on-screen keypad.
+    assert page.locator("#unit").get_attribute("inputmode") == "none"
+    assert page.locator("#code").get_attribute("inputmode") == "none"
     page.click("#unit")
     for key in "1-1203":
         page.click(f"[data-key='{key}']")
@@ -33,16 +38,39 @@ def test_a_resident_picks_up_parcels_at_the_kiosk_with_the_keypad(live_server, p
         page.click(f"[data-key='{key}']")
     expect(page.locator("#unit")).to_have_value("1-1203")
     expect(page.locator("#code")).to_have_value(code)
+    # Portrait: the keypad's keys use the height of the screen, and the whole form fits without scrolling.
+    keypad = page.locator(".keypad").bounding_box()
+    submit = page.locator("form.kiosk-form button[type=submit]").bounding_box()
+    assert keypad["height"] >= 0.35 * 1920 and page.locator(".keypad-key").first.bounding_box()["height"] >= 150
+    assert submit["y"] + submit["height"] <= 1920
     shot(page, "kiosk-pickup-keypad")
     page.click("form.kiosk-form button[type=submit]")
-    expect(page.locator(".kiosk-big")).to_contain_text("2")
-    expect(page.locator(".kiosk-result")).to_contain_text("A1")
+    expect(page.locator(".kiosk-big")).to_contain_text("3")
+    # The shelves the desk typed, and no others: the parcel without a shelf adds none.
+    expect(page.locator(".kiosk-result .kiosk-sub").first).to_have_text("货架：A1, B2")
     content = page.content()
     assert "陈业主" not in content and "SF1111111111" not in content and "13800000001" not in content
     shot(page, "kiosk-pickup-done")
     page.go_back()  # Back shows an empty keypad, not the last person's entry
     expect(page.locator("#code")).to_have_value("")
     assert page.console_errors == []
+
+    # The desk sees the pickup with what to hand over: each parcel and its shelf.
+    builders.create_staff(Role.FRONTDESK, username="frontdesk")
+    desk = page_factory()
+    desk.goto(f"{live_server}/staff/login")
+    desk.fill("#login", "frontdesk")
+    desk.fill("#password", builders.PASSWORD)
+    desk.press("#password", "Enter")
+    desk.goto(f"{live_server}/staff/parcels/pickup")
+    panel = desk.locator(".kiosk-pickup")
+    expect(panel).to_contain_text("1号楼大堂")
+    expect(panel.locator(".kiosk-pickup-parcels li")).to_have_count(3)
+    expect(panel).to_contain_text("SF1111111111")
+    expect(panel).to_contain_text("货架 A1")
+    expect(panel).to_contain_text("货架 B2")
+    shot(desk, "staff-kiosk-pickup")
+    assert desk.console_errors == []
 
 
 def test_a_resident_pays_from_the_kiosk_on_their_phone_and_reports_a_lift_repair(live_server, page_factory,

@@ -974,3 +974,22 @@ def test_without_a_code_the_desk_sees_the_units_parcels_and_hands_them_over_afte
     assert done.status_code == 303
     db.session.expire_all()
     assert db.session.get(Parcel, parcel.id).picked_up_name == "王芳"
+
+
+def test_the_desk_sees_which_parcels_and_shelves_a_kiosk_pickup_hands_over(client, auth, prop, home, neighbour):
+    from domain.kiosk.pickup import start_pickup
+
+    unit, _owner = home
+    builders.create_parcel(unit, "SF1111111111", shelf="A1")
+    builders.create_parcel(unit, "JD2222222222", shelf="")
+    builders.create_parcel(neighbour[0], "YT3333333333", shelf="C3")  # not theirs
+    kiosk, _credential = builders.create_kiosk(prop, name="1号楼大堂")
+    assert start_pickup(kiosk, unit_label="1-1203", code=issue(unit)) == (2, ["A1"])
+    db.session.commit()
+    sign_in(auth, Role.FRONTDESK)
+    html = client.get("/staff/parcels/pickup").get_data(as_text=True)
+    panel = html.split('id="kiosk-pickups-title"', 1)[1].split("</section>", 1)[0]
+    assert "1-1203" in panel and "1号楼大堂" in panel
+    assert "SF1111111111" in panel and "shelf A1" in panel and "SF Express" in panel
+    assert "JD2222222222" in panel and "shelf —" in panel  # no shelf was typed: none is made up
+    assert "YT3333333333" not in panel and "C3" not in panel
