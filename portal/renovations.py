@@ -3,13 +3,15 @@ dates, hours, drawings), sign and submit it, answer questions, and follow it thr
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from domain.billing.services import resident_unit_ids
 from domain.clock import today
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
 from domain.property.services import resident_for_user
 from domain.renovation import services as renovations
+from domain.renovation.models import RenovationStatus
 from domain.renovation.services import SCOPE_LABELS
 from domain.renovation import inspections, workflow
 from domain.tickets.desk import unit_labels
@@ -62,7 +64,7 @@ def start_renovation():
 
 def _page(application, *, form=None, worker_form=None, documents_form=None, submit_form=None, note_form=None,
           status=200):
-    """The application with every form the resident may use now."""
+    """The application with every form the resident may use now (as typed, when a POST is shown again)."""
     editable = application.status in workflow.EDITABLE
     if form is None:
         form = ApplicationForm(formdata=None, obj=application)
@@ -84,64 +86,90 @@ def _mine(application_id):
     return resident, renovations.get_resident_application(resident.id, application_id)
 
 
+def _typed(name):
+    """Whether the resident typed something into this field of the page."""
+    return bool((request.form.get(name) or "").strip())
+
+
+#: Where each action leaves the resident on the page, and what they are told.
+_AFTER = {"save": ("", _l("Saved.")), "add_worker": ("workers", None), "remove_worker": ("workers", None),
+          "documents": ("drawings", None), "comment": ("timeline", None),
+          "submit": ("", _l("Sent for review. We will tell you here when there is news."))}
+
+
+def _act(application_id, action, *, worker_id=None):
+    """One button of the application's page. While the application is the resident's to edit, the whole page is one
+    form: every button sends everything typed (the plan, a worker, drawings, the signature, a message), which is
+    saved with the button's own action, all or nothing; a refusal shows the page again with every typed value."""
+    resident, application = _mine(application_id)
+    forms = {"form": ApplicationForm(), "worker_form": WorkerForm(), "documents_form": DocumentsForm(),
+             "submit_form": SubmitForm(), "note_form": NoteForm()}
+    # The page's one form carries the plan (marked by draft_form); a lone form of one button does not.
+    with_plan = action == "save" or "draft_form" in request.form
+    if not with_plan:
+        forms["form"] = None
+    with_worker = action == "add_worker" or (with_plan and any(
+        _typed(name) for name in ("worker_name", "worker_phone", "worker_id")))
+    with_note = action == "comment" or (with_plan and _typed("body"))
+    checked = [forms[name] for name, wanted in (("form", with_plan), ("worker_form", with_worker),
+                                                  ("note_form", with_note), ("submit_form", action == "submit")) if wanted]
+    if not all([form.validate() for form in checked]):  # every form checked, so every error shows at once
+        return _page(application, **forms, status=422)
+    actor, worker = current_actor(), forms["worker_form"]
+    try:
+        renovations.save_typed(
+            actor, application, resident_id=resident.id, values=forms["form"].values() if with_plan else None,
+            worker=(worker.worker_name.data, worker.worker_phone.data, worker.worker_id.data) if with_worker else None,
+            remove_worker_id=worker_id, documents=request.files.getlist("documents"))
+        if with_note:
+            renovations.comment(actor, application, body=forms["note_form"].body.data, resident_id=resident.id)
+        if action == "submit":
+            renovations.submit(actor, application, resident_id=resident.id, today=today(),
+                               signed_name=forms["submit_form"].signed_name.data,
+                               accept_undertakings=forms["submit_form"].accept_undertakings.data)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code in (403, 404):
+            raise
+        if forms["form"] is None:  # a lone form: the plan is shown as saved
+            forms["form"] = ApplicationForm(formdata=None, obj=application)
+        owner = next((form for form in forms.values() if error.field and hasattr(form, error.field)), None)
+        show_domain_error(owner or forms[{"add_worker": "worker_form", "remove_worker": "worker_form",
+                                          "documents": "documents_form", "comment": "note_form",
+                                          "submit": "submit_form"}.get(action, "form")], error)
+        return _page(application, **forms, status=422)
+    anchor, message = _AFTER[action]
+    if message:
+        flash(str(message), "success")
+    return redirect(url_for("portal.show_renovation", application_id=application.id, _anchor=anchor or None),
+                    code=303)
+
+
 @bp.route("/renovations/<int:application_id>", methods=["GET", "POST"])
 def show_renovation(application_id):
     """One application: its status and timeline; while it is theirs to edit, the form that saves it."""
-    resident, application = _mine(application_id)
     if request.method == "GET":
-        return _page(application)
-    form = ApplicationForm()
-    if form.validate():
-        try:
-            renovations.update_application(current_actor(), application, resident_id=resident.id, **form.values())
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("portal.show_renovation", application_id=application.id), code=303)
-        except DomainError as error:
-            show_domain_error(form, error)
-    return _page(application, form=form, status=422)
+        return _page(_mine(application_id)[1])
+    return _act(application_id, "save")
 
 
 @bp.post("/renovations/<int:application_id>/workers")
 def add_renovation_worker(application_id):
-    """Register a worker (only the masked ID number is kept)."""
-    resident, application = _mine(application_id)
-    form = WorkerForm()
-    if form.validate():
-        try:
-            renovations.add_worker(current_actor(), application, resident_id=resident.id, name=form.worker_name.data,
-                                   phone=form.worker_phone.data, id_number=form.worker_id.data)
-            db.session.commit()
-            return redirect(url_for("portal.show_renovation", application_id=application.id, _anchor="workers"),
-                            code=303)
-        except DomainError as error:
-            show_domain_error(form, error)
-    return _page(application, worker_form=form, status=422)
+    """Register a worker (only the masked ID number is kept), saving what else was typed."""
+    return _act(application_id, "add_worker")
 
 
 @bp.post("/renovations/<int:application_id>/workers/<int:worker_id>/remove")
 def remove_renovation_worker(application_id, worker_id):
-    """Take a worker off the list."""
-    resident, application = _mine(application_id)
-    renovations.remove_worker(current_actor(), application, worker_id, resident_id=resident.id)
-    db.session.commit()
-    return redirect(url_for("portal.show_renovation", application_id=application.id, _anchor="workers"), code=303)
+    """Take a worker off the list, saving what else was typed."""
+    return _act(application_id, "remove_worker", worker_id=worker_id)
 
 
 @bp.post("/renovations/<int:application_id>/documents")
 def add_renovation_documents(application_id):
-    """Attach drawings or documents."""
-    resident, application = _mine(application_id)
-    form = DocumentsForm()
-    try:
-        renovations.add_documents(current_actor(), application, request.files.getlist("documents"),
-                                  resident_id=resident.id)
-        db.session.commit()
-        return redirect(url_for("portal.show_renovation", application_id=application.id, _anchor="drawings"),
-                        code=303)
-    except DomainError as error:
-        show_domain_error(form, error)
-    return _page(application, documents_form=form, status=422)
+    """Attach drawings or documents, saving what else was typed."""
+    return _act(application_id, "documents")
 
 
 @bp.get("/renovations/<int:application_id>/documents/<int:document_id>")
@@ -153,24 +181,20 @@ def renovation_document(application_id, document_id):
 
 @bp.post("/renovations/<int:application_id>/submit")
 def submit_renovation(application_id):
-    """Sign the undertakings and send the application for review."""
-    resident, application = _mine(application_id)
-    form = SubmitForm()
-    try:
-        renovations.submit(current_actor(), application, resident_id=resident.id, signed_name=form.signed_name.data,
-                           accept_undertakings=form.accept_undertakings.data, today=today())
-        db.session.commit()
-        flash(_("Sent for review. We will tell you here when there is news."), "success")
-        return redirect(url_for("portal.show_renovation", application_id=application.id), code=303)
-    except DomainError as error:
-        db.session.rollback()
-        if error.field and error.field not in ("signed_name", "accept_undertakings"):
-            # A field of the application itself: show the message next to it.
-            edit = ApplicationForm(formdata=None, obj=application)
-            show_domain_error(edit, error)
-            return _page(application, form=edit, submit_form=form, status=422)
-        show_domain_error(form, error)
-    return _page(application, submit_form=form, status=422)
+    """Sign the undertakings and send the application for review, with what was typed last."""
+    return _act(application_id, "submit")
+
+
+@bp.get("/renovations/<int:application_id>/permit")
+def show_renovation_permit(application_id):
+    """The resident's permit (装修许可证) with the QR code security scans at the gate, once it is issued."""
+    _resident_, application = _mine(application_id)
+    if application.status != RenovationStatus.PERMITTED:
+        raise NotFound()
+    return render_template("portal/renovations/permit.html", application=application, scope_labels=SCOPE_LABELS,
+                           unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
+                           check_url=url_for("staff.check_permit", code=renovations.permit_code(application),
+                                             _external=True))
 
 
 @bp.post("/renovations/<int:application_id>/cancel")
@@ -185,15 +209,8 @@ def cancel_renovation(application_id):
 
 @bp.post("/renovations/<int:application_id>/comment")
 def comment_renovation(application_id):
-    """Answer the staff's question, or tell them something."""
-    resident, application = _mine(application_id)
-    form = NoteForm()
-    if form.validate():
-        renovations.comment(current_actor(), application, body=form.body.data, resident_id=resident.id)
-        db.session.commit()
-        return redirect(url_for("portal.show_renovation", application_id=application.id, _anchor="timeline"),
-                        code=303)
-    return _page(application, note_form=form, status=422)
+    """Answer the staff's question, or tell them something (saving the plan typed on a draft's page too)."""
+    return _act(application_id, "comment")
 
 
 @bp.post("/renovations/<int:application_id>/completion")

@@ -64,14 +64,15 @@ def _submitted(application_id):
 def _page(application, *, error=None, status=200):
     """One application with the steps the signed-in person may take now."""
     actor = current_actor()
-    steps = workflow.steps_for(actor, application.status)
+    steps = renovations.allowed_actions(actor, application)
     return render_template(
         "staff/renovations/show.html", application=application, steps=steps, error=error,
         timeline=renovations.timeline(application), scope_labels=SCOPE_LABELS,
         unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
         applicant=resident_contacts([application.resident_id]).get(application.resident_id, ("", "")),
         paid=renovations.deposit_paid(application) if application.deposit_bill_id else False,
-        permit_code=renovations.permit_code(application) if application.status == RenovationStatus.PERMITTED else None,
+        permit_code=renovations.permit_code(application)
+        if application.status == RenovationStatus.PERMITTED and application.permit_issued_at else None,
         needs_note=workflow.NEEDS_NOTE, under_way=application.status in inspections.UNDER_WAY,
         inspector=current_user.role in {r.value for r in workflow.INSPECTORS},
         violations=inspections.violations_of(application), inspections=inspections.inspections_of(application),
@@ -217,15 +218,16 @@ def renovation_permit_pdf(application_id):
         raise NotFound()
     code = renovations.permit_code(application)
     with force_locale("zh_Hans_CN"):
-        scope = "、".join(str(SCOPE_LABELS[key]) for key in application.scope)
+        scope = "、".join(str(SCOPE_LABELS.get(key, key)) for key in application.scope or ())
     body = permit_pdf(
         number=application.id, unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""), scope=scope,
-        dates=f"{application.planned_start.isoformat()} 至 {application.planned_end.isoformat()}",
-        hours=f"{application.work_from.strftime('%H:%M')} - {application.work_until.strftime('%H:%M')}",
+        dates=f"{application.planned_start or ''} 至 {application.planned_end or ''}",
+        hours=application.hours,
         contractor=f"{application.contractor_company}（{application.contractor_licence}）",
         person=f"{application.contractor_person} {application.contractor_phone}",
         workers=[f"{w.name} {w.id_number_masked}" for w in application.workers if w.revoked_at is None],
-        issued=application.permit_issued_at.astimezone(property_zone()).strftime("%Y-%m-%d"),
+        issued=application.permit_issued_at.astimezone(property_zone()).strftime("%Y-%m-%d")
+        if application.permit_issued_at else "",
         check_url=url_for("staff.check_permit", code=code, _external=True))
     response = make_response(body)
     response.headers["Content-Type"] = "application/pdf"

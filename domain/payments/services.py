@@ -25,6 +25,7 @@ from domain.payments.models import (DESK_METHODS, Allocation, Method, Payment, P
                                     Refund, RefundStatus, WebhookEvent)
 from domain.payments.providers import ProviderUnavailable
 from domain.payments.workflow import can_move, move
+from domain.renovation.services import issue_permits_for_paid_bills
 from extensions import db
 
 OPEN_STATUSES = (PaymentStatus.PENDING, PaymentStatus.PROCESSING)
@@ -96,6 +97,8 @@ def _apply(payment, bills=None):
             bill.settled_at = now
         applied_total += applied
     payment.unapplied_fen = payment.amount_fen - applied_total
+    # A renovation's permit follows the payment of its deposit bill, whether it came through the webhook or the desk.
+    issue_permits_for_paid_bills([bills[a.bill_id] for a in payment.allocations if a.applied_fen], now=now)
 
 
 def _unapply(payment, amount_fen):

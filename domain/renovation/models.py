@@ -79,6 +79,13 @@ class RenovationApplication(db.Model):
                           back_populates="application")
     documents: Mapped[list["RenovationDocument"]] = relationship(order_by="RenovationDocument.id", lazy="selectin")
 
+    @property
+    def hours(self):
+        """The daily working hours as "08:30 – 17:30"; "" while either end is not given (a draft, or one withdrawn)."""
+        if self.work_from is None or self.work_until is None:
+            return ""
+        return f"{self.work_from:%H:%M} – {self.work_until:%H:%M}"
+
 
 class RenovationWorker(db.Model):
     """A worker registered for the renovation (their pass is checked at the gate)."""

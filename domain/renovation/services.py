@@ -541,9 +541,9 @@ def check_permit(code, today):
         return application, "not_issued"
     if application.permit_revoked_at is not None:
         return application, "revoked"
-    if today < application.planned_start:
+    if application.planned_start is None or today < application.planned_start:
         return application, "not_started"
-    if today > application.planned_end:
+    if application.planned_end is None or today > application.planned_end:
         return application, "ended"
     return application, "valid"
 

@@ -446,7 +446,7 @@ def test_the_deposit_goes_back_minus_the_fines_exactly_once_and_the_bill_stays_p
     bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
     db.session.commit()
     payment = record_desk_payment(Actor.system("test"), unit_id=reviewed.unit_id, bill_ids=[bill.id], method="cash")
-    services.issue_permit(act(builders.create_staff(Role.FRONTDESK)), reviewed, now=NOW)
+    assert reviewed.status == RenovationStatus.PERMITTED  # the payment issued the permit
     inspections.record_violation(act(builders.create_staff(Role.SECURITY)), reviewed, kind="outside_hours",
                                  description="超时施工", deadline=TODAY, fine_fen=20000, today=TODAY, now=NOW)
     waived = inspections.record_violation(act(builders.create_staff(Role.SECURITY)), reviewed, kind="noise",
@@ -485,7 +485,6 @@ def test_fines_larger_than_the_deposit_leave_nothing_to_refund(prop, reviewed, h
     bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
     db.session.commit()
     record_desk_payment(Actor.system("test"), unit_id=reviewed.unit_id, bill_ids=[bill.id], method="cash")
-    services.issue_permit(act(builders.create_staff(Role.FRONTDESK)), reviewed, now=NOW)
     violation = inspections.record_violation(act(builders.create_staff(Role.ENGINEERING)), reviewed,
                                              kind="load_bearing", description="擅自拆改承重墙", deadline=TODAY,
                                              fine_fen=500000, today=TODAY, now=NOW)
@@ -522,3 +521,51 @@ def test_worker_passes_do_not_change_before_approval(prop, home):
     with pytest.raises(InvalidTransition):
         services.add_worker_pass(act(builders.create_staff(Role.FRONTDESK)), application, name="x",
                                  phone="13900002222", id_number=ID_NUMBER)
+
+
+# The permit follows the payment ---------------------------------------------------------------------------
+
+
+def test_a_desk_payment_of_the_deposit_issues_the_permit_and_tells_the_resident(reviewed, home):
+    from domain.payments.services import record_desk_payment
+    from domain.tickets.models import Notification
+
+    _unit, owner, _neighbour = home
+    bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
+    db.session.commit()
+    cashier = act(builders.create_staff(Role.FRONTDESK))
+    record_desk_payment(cashier, unit_id=reviewed.unit_id, bill_ids=[bill.id], method="cash", amount_fen=100000)
+    db.session.commit()
+    assert reviewed.status == RenovationStatus.APPROVED  # paid in part: no permit yet
+    record_desk_payment(cashier, unit_id=reviewed.unit_id, bill_ids=[bill.id], method="cash")
+    db.session.commit()
+    assert reviewed.status == RenovationStatus.PERMITTED and reviewed.permit_issued_at is not None
+    notices = db.session.scalars(select(Notification.message).where(Notification.resident_id == owner.id)).all()
+    assert any("装修许可证已发放" in message and "打开许可证" in message for message in notices)
+    issued = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "renovation.issue_permit")).one()
+    assert issued.object_id == reviewed.id
+    assert [e.action for e in services.timeline(reviewed)][-1] == "issue_permit"
+
+
+def test_a_paid_bill_that_is_no_deposit_issues_no_permit(reviewed, home):
+    from domain.payments.services import record_desk_payment
+
+    services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
+    other = builders.create_bill(home[0], total_fen=8800)
+    db.session.commit()
+    record_desk_payment(act(builders.create_staff(Role.FRONTDESK)), unit_id=reviewed.unit_id, bill_ids=[other.id],
+                        method="cash")
+    db.session.commit()
+    assert reviewed.status == RenovationStatus.APPROVED
+
+
+def test_the_desk_is_offered_no_permit_to_issue_while_the_deposit_is_unpaid(reviewed):
+    from domain.billing.models import Bill
+
+    desk = act(builders.create_staff(Role.FRONTDESK))
+    bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
+    db.session.commit()
+    assert "issue_permit" not in services.allowed_actions(desk, reviewed)
+    # A deposit paid before permits followed payments by themselves: the desk may still issue that one.
+    db.session.get(Bill, bill.id).paid_fen = bill.total_fen
+    assert services.allowed_actions(desk, reviewed) == ["issue_permit"]

@@ -369,7 +369,7 @@ def test_a_deposit_paid_online_goes_back_through_the_provider(app, client, auth,
     auth.logout()
     db.session.expire_all()
     application = db.session.get(RenovationApplication, application_id)
-    services.issue_permit(system, application)
+    assert application.status == RenovationStatus.PERMITTED  # the paid deposit issued it
     inspections.report_completion(system, application, resident_id=owner.id)
     inspections.accept(system, application, checklist=dict.fromkeys(inspections.CHECKLIST, True))
     db.session.commit()
@@ -380,3 +380,268 @@ def test_a_deposit_paid_online_goes_back_through_the_provider(app, client, auth,
     assert refund.provider_refund_id.startswith("re_") and refund.amount_fen == 300000 and refund.keeps_bills
     assert db.session.get(RenovationApplication, application_id).status == RenovationStatus.CLOSED
     assert client.post(f"/staff/renovations/{application_id}/refund").status_code == 422  # exactly once
+
+
+# The permit follows the payment of the deposit ---------------------------------------------------------------
+
+
+def approved(client, auth, prop, unit, owner):
+    """An application of `owner` approved with its deposit billed (¥3,000); (its id, the bill)."""
+    from domain.accounts.models import Actor
+    from domain.renovation import services
+
+    builders.create_charge(prop, code="RENO", name="装修押金", basis="one_off", rate_fen=300000)
+    application_id = submitted(client, auth, unit, owner)
+    application = db.session.get(RenovationApplication, application_id)
+    system = Actor.system("test")
+    services.take_step(system, application, "check")
+    services.take_step(system, application, "review")
+    bill = services.approve(system, application, today=today())
+    db.session.commit()
+    return application_id, bill
+
+
+def qr_path(text):
+    """The drawing of a QR code of `text`, as the pages inline it."""
+    import re
+
+    from web.qr import qr_svg
+
+    return re.search(r' d="[^"]+"', str(qr_svg(text))).group(0)
+
+
+def assert_the_resident_holds_the_permit(client, auth, owner, neighbour, application_id):
+    """The resident's page says the permit is issued and links to it; the permit shows its QR code; the neighbour
+    gets neither."""
+    from domain.renovation.services import permit_code
+
+    code = permit_code(db.session.get(RenovationApplication, application_id))
+    auth.login_resident(owner.user)
+    page = client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)
+    assert "badge-r-permitted" in page and "badge-r-approved" not in page and "请缴纳押金" not in page
+    permit_url = f"/portal/renovations/{application_id}/permit"
+    assert f'href="{permit_url}"' in page
+    permit = client.get(permit_url)
+    text = permit.get_data(as_text=True)
+    assert permit.status_code == 200 and '<svg class="qr"' in text and "1-1203" in text and "钱师傅" in text
+    assert "装修许可证" in text and qr_path(f"http://localhost/staff/renovations/permit/{code}") in text  # for the gate
+    auth.logout()
+    auth.login_resident(neighbour.user)
+    assert client.get(permit_url).status_code == 404
+    assert client.get(f"/portal/renovations/{application_id}").status_code == 404
+    auth.logout()
+
+
+def test_a_deposit_paid_online_issues_the_permit_the_resident_shows_it(app, client, auth, prop, home, stripe_sandbox):
+    import json
+
+    from domain.audit.models import AuditEntry
+    from domain.payments.models import Payment
+    from domain.tickets.models import Notification
+    from sandbox.stripe_app import pay, pending_events, signed
+
+    unit, owner, neighbour = home
+    application_id, bill = approved(client, auth, prop, unit, owner)
+    auth.login_resident(owner.user)
+    assert "badge-r-approved" in client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)
+    assert client.get(f"/portal/renovations/{application_id}/permit").status_code == 404  # nothing to show yet
+    client.post("/portal/bills/pay", data={"bill_ids": [bill.id]})
+    payment = db.session.scalars(select(Payment)).one()
+    pay(stripe_sandbox.app, payment.provider_session_id)
+    body = json.dumps(pending_events(stripe_sandbox.app)[-1]).encode()
+    response = client.post("/payments/stripe/webhook", data=body, content_type="application/json",
+                           headers={"Stripe-Signature": signed(body, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])})
+    assert response.status_code == 200
+    auth.logout()
+    db.session.expire_all()
+    application = db.session.get(RenovationApplication, application_id)
+    assert application.status == RenovationStatus.PERMITTED and application.permit_issued_at is not None
+    assert db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_id == application_id,
+                                                              AuditEntry.action == "renovation.issue_permit")).one()
+    notice = db.session.scalars(select(Notification.message).where(Notification.resident_id == owner.id)
+                                .order_by(Notification.id.desc())).first()
+    assert "装修许可证已发放" in notice
+    assert_the_resident_holds_the_permit(client, auth, owner, neighbour, application_id)
+
+
+def test_a_deposit_paid_at_the_desk_issues_the_permit_and_the_console_shows_it(client, auth, prop, home):
+    unit, owner, neighbour = home
+    application_id, bill = approved(client, auth, prop, unit, owner)
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))
+    before = client.get(f"/staff/renovations/{application_id}").get_data(as_text=True)
+    assert 'value="issue_permit"' not in before  # nothing to issue while the deposit is unpaid
+    response = client.post(f"/staff/billing/units/{unit.id}/payments", data={"bill_ids": [bill.id], "method": "cash"})
+    assert response.status_code == 303
+    page = client.get(f"/staff/renovations/{application_id}").get_data(as_text=True)
+    assert "badge-r-permitted" in page and 'value="issue_permit"' not in page
+    assert f'href="/staff/renovations/{application_id}/permit"' in page
+    auth.logout("staff")
+    assert_the_resident_holds_the_permit(client, auth, owner, neighbour, application_id)
+
+
+# Nothing typed is lost -------------------------------------------------------------------------------------
+
+
+def typed(**changes):
+    """What a resident has typed into the application form but not saved yet, as the page's one form sends it."""
+    return {**plan(description="卫生间改造，刚刚输入还没保存。", contractor_person="孙工"), "draft_form": "1",
+            "worker_name": "", "worker_phone": "", "worker_id": "", "signed_name": "", **changes}
+
+
+def saved(application_id):
+    """The application as stored."""
+    db.session.expire_all()
+    return db.session.get(RenovationApplication, application_id)
+
+
+def test_adding_a_worker_keeps_what_was_typed_in_the_application(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    response = client.post(f"/portal/renovations/{application_id}/workers", data=typed(
+        worker_name="钱师傅", worker_phone="13900001111", worker_id=ID_NUMBER))
+    assert response.status_code == 303
+    page = client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)
+    assert "刚刚输入还没保存" in page and "孙工" in page and "钱师傅" in page
+    assert saved(application_id).contractor_person == "孙工"
+
+
+def test_uploading_a_drawing_keeps_what_was_typed_in_the_application(app, client, auth, home, tmp_path):
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    response = client.post(f"/portal/renovations/{application_id}/documents", content_type="multipart/form-data",
+                           data={**typed(), "documents": [(io.BytesIO(PDF), "平面图.pdf")]})
+    assert response.status_code == 303
+    page = client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)
+    assert "刚刚输入还没保存" in page and "平面图.pdf" in page
+    app.config["UPLOAD_FOLDER"] = None
+
+
+def test_removing_a_worker_keeps_what_was_typed_in_the_application(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    fill(client, application_id)
+    worker = db.session.scalars(select(RenovationWorker)).one()
+    response = client.post(f"/portal/renovations/{application_id}/workers/{worker.id}/remove", data=typed())
+    assert response.status_code == 303
+    application = saved(application_id)
+    assert application.contractor_person == "孙工" and application.workers[0].revoked_at is not None
+
+
+def test_a_worker_refused_keeps_the_typed_application_and_worker_and_saves_nothing(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    response = client.post(f"/portal/renovations/{application_id}/workers", data=typed(
+        worker_name="钱师傅", worker_phone="13900001111", worker_id="123", signed_name="王芳"))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "刚刚输入还没保存" in page and 'value="孙工"' in page and 'value="钱师傅"' in page and 'value="123"' in page
+    assert 'value="王芳"' in page and 'class="error"' in page
+    application = saved(application_id)
+    assert application.description == "" and application.workers == []
+
+
+def test_an_application_refused_on_save_keeps_the_typed_worker_and_saves_nothing(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    response = client.post(f"/portal/renovations/{application_id}", data=typed(
+        contractor_phone="12", worker_name="钱师傅", worker_phone="13900001111", worker_id=ID_NUMBER))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'value="12"' in page and 'value="钱师傅"' in page and "刚刚输入还没保存" in page
+    application = saved(application_id)
+    assert application.description == "" and application.workers == []
+
+
+def test_save_also_registers_a_worker_typed_below(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    response = client.post(f"/portal/renovations/{application_id}", data=typed(
+        worker_name="钱师傅", worker_phone="13900001111", worker_id=ID_NUMBER))
+    assert response.status_code == 303
+    application = saved(application_id)
+    assert application.contractor_person == "孙工" and [w.name for w in application.workers] == ["钱师傅"]
+
+
+def test_submitting_saves_what_was_typed_first(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    fill(client, application_id)
+    response = client.post(f"/portal/renovations/{application_id}/submit", data=typed(
+        accept_undertakings="y", signed_name="王芳"))
+    assert response.status_code == 303
+    application = saved(application_id)
+    assert application.status == RenovationStatus.SUBMITTED and application.contractor_person == "孙工"
+
+
+def test_a_submission_refused_keeps_every_typed_value(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    response = client.post(f"/portal/renovations/{application_id}/submit", data=typed(
+        planned_start=(today() - timedelta(days=1)).isoformat(), accept_undertakings="y", signed_name="王芳"))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "刚刚输入还没保存" in page and 'value="王芳"' in page and 'value="孙工"' in page
+    assert saved(application_id).status == RenovationStatus.DRAFT and saved(application_id).description == ""
+
+
+def test_sending_a_message_keeps_what_was_typed_in_the_application(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    response = client.post(f"/portal/renovations/{application_id}/comment", data=typed(body="请问周末能施工吗？"))
+    assert response.status_code == 303
+    page = client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)
+    assert "刚刚输入还没保存" in page and "请问周末能施工吗？" in page
+
+
+# No page fails on missing optional data --------------------------------------------------------------------
+
+
+def test_a_withdrawn_draft_without_hours_still_shows(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    assert client.post(f"/portal/renovations/{application_id}/cancel").status_code == 303
+    page = client.get(f"/portal/renovations/{application_id}")
+    assert page.status_code == 200 and "badge-r-cancelled" in page.get_data(as_text=True)
+    assert client.get("/portal/renovations").status_code == 200
+
+
+@pytest.mark.parametrize("half", [False, True], ids=["nothing", "half"])
+@pytest.mark.parametrize("status", list(RenovationStatus))
+def test_every_page_of_an_application_shows_in_every_state_with_nothing_filled_in(client, auth, prop, home, status,
+                                                                                 half):
+    from datetime import time
+
+    from domain.renovation.services import permit_code
+
+    unit, owner, _neighbour = home
+    application = RenovationApplication(property_id=prop.id, unit_id=unit.id, resident_id=owner.id, status=status,
+                                        scope=[], permit_issued_at=db.func.now() if status.value == "permitted" else None,
+                                        # half filled in: a start without an end, hours from without until
+                                        planned_start=today() if half else None, work_from=time(8) if half else None)
+    db.session.add(application)
+    db.session.commit()
+    url = f"/renovations/{application.id}"
+    auth.login_resident(owner.user)
+    assert client.get("/portal/renovations").status_code == 200
+    assert client.get(f"/portal{url}").status_code == 200
+    assert client.get(f"/portal{url}/permit").status_code in (200, 404)
+    auth.logout()
+    auth.login_staff(builders.create_staff(Role.MANAGER))
+    assert client.get("/staff/renovations/?status=any").status_code == 200
+    assert client.get(f"/staff{url}").status_code == (404 if status == RenovationStatus.DRAFT else 200)
+    for path in ("/permit", "/permit.pdf"):
+        assert client.get(f"/staff{url}{path}").status_code in (200, 404, 409), path
+    auth.logout("staff")
+    auth.login_staff(builders.create_staff(Role.SECURITY))
+    assert client.get(f"/staff/renovations/permit/{permit_code(application)}").status_code == 200
