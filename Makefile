@@ -7,6 +7,9 @@ export FLASK_APP := app:create_app
 
 .PHONY: run test test-calendar setup deps test-deps assets translations migrate demo bench messages clean
 
+# `make run` is development (the default SECRET_KEY is allowed) with the payment sandbox; its steps inherit both.
+run: export APP_ENV = development
+run: export PAYMENT_SANDBOX = 1
 run: setup migrate demo  ## Set up, migrate, load the demo if empty, serve on 127.0.0.1:$(PORT)
 	STRIPE_SANDBOX_URL=$${STRIPE_SANDBOX_URL:-http://127.0.0.1:$(PORT)/sandbox/stripe} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 

@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import domain  # noqa: F401  (imports every model before migrations and the app use them)
-from config import DEFAULT_SECRET_KEY, config_from_env
+from config import DEFAULT_SECRET_KEY, MIN_SECRET_KEY_BYTES, config_from_env
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 from web import errors, filters, guards
 from web.htmx import htmx
@@ -32,8 +32,7 @@ def create_app(config_class=None):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # A server may drop idle connections; SQLite files cannot, so only PostgreSQL pays for the ping.
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    if app.config["PRODUCTION"] and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
-        raise InsecureConfiguration("Set SECRET_KEY to a long random value before running in production.")
+    _check_secret_key(app.config)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
@@ -61,6 +60,7 @@ def create_app(config_class=None):
     app.register_blueprint(kiosk_bp, url_prefix="/kiosk")
     app.register_blueprint(payments_bp, url_prefix="/payments")
     _mount_payment_sandbox(app)
+    _trust_proxies(app)
 
     from cli import register as register_cli
 
@@ -68,13 +68,35 @@ def create_app(config_class=None):
     return app
 
 
+def _check_secret_key(config):
+    """Refuse to start with the development SECRET_KEY unless clearly developing, or in production with a short key."""
+    key = config.get("SECRET_KEY") or ""
+    developing = (config.get("DEVELOPMENT") or config.get("TESTING")) and not config["PRODUCTION"]
+    if key in ("", DEFAULT_SECRET_KEY) and not developing:
+        raise InsecureConfiguration("Set SECRET_KEY to a long random value (APP_ENV=development allows the default).")
+    if config["PRODUCTION"] and len(key.encode("utf-8")) < MIN_SECRET_KEY_BYTES:
+        raise InsecureConfiguration(f"SECRET_KEY must have at least {MIN_SECRET_KEY_BYTES} bytes in production.")
+
+
+def _trust_proxies(app):
+    """Behind TRUSTED_PROXIES proxies, take the client's address and scheme from exactly that many hops of
+    X-Forwarded-For/-Proto (the throttles and the audit log then see the client); with 0, trust no header."""
+    hops = app.config.get("TRUSTED_PROXIES") or 0
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
 def _mount_payment_sandbox(app):
     """Outside production and without Stripe keys, serve the local Stripe sandbox at /sandbox/stripe.
 
     The demo then takes payments end to end on a closed network: the app's Stripe SDK calls go to
-    the sandbox, whose hosted page "pays" and sends a signed webhook back. Never in production.
+    the sandbox, whose hosted page "pays" and sends a signed webhook back. Only when asked for with
+    PAYMENT_SANDBOX (`make run` sets it); never in production.
     """
-    if app.config["PRODUCTION"] or app.config.get("STRIPE_SECRET_KEY") or not app.config.get("STRIPE_SANDBOX_URL"):
+    if (app.config["PRODUCTION"] or not app.config.get("PAYMENT_SANDBOX") or app.config.get("STRIPE_SECRET_KEY")
+            or not app.config.get("STRIPE_SANDBOX_URL")):
         return
     from urllib.parse import urlsplit
 

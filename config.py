@@ -5,8 +5,10 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 
-#: The development default; ProdConfig refuses to run with it.
+#: The development default: accepted only when clearly developing (APP_ENV=development, as `make run` sets, or
+#: the tests); create_app refuses it otherwise, and production refuses any key under MIN_SECRET_KEY_BYTES.
 DEFAULT_SECRET_KEY = "dev-only-change-me"
+MIN_SECRET_KEY_BYTES = 32
 
 
 def _env_bool(name, default=False):
@@ -28,6 +30,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = PROPERTY_TIMEZONE
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     LANGUAGES = ("zh_CN", "en")
+    #: Set only where the developer asked for development (APP_ENV=development): the dev SECRET_KEY is allowed.
+    DEVELOPMENT = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
@@ -38,8 +42,20 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
-    #: Attempts per client address on each login form.
+    #: Attempts per client address on each login form (per account: domain/throttle's limits).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    #: Sign-ins end after this long without a request, and at the latest after the session's hours (a shift); a
+    #: resident's "keep me signed in" lasts RESIDENT_REMEMBER_DAYS instead. Enforced on the server.
+    STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
+    STAFF_SESSION_HOURS = int(os.environ.get("STAFF_SESSION_HOURS", "12"))
+    RESIDENT_IDLE_MINUTES = int(os.environ.get("RESIDENT_IDLE_MINUTES", "120"))
+    RESIDENT_SESSION_HOURS = int(os.environ.get("RESIDENT_SESSION_HOURS", "12"))
+    RESIDENT_REMEMBER_DAYS = int(os.environ.get("RESIDENT_REMEMBER_DAYS", "30"))
+    #: How many proxies in front of the app set X-Forwarded-For/-Proto (the TLS proxy: 1). 0 trusts none: the
+    #: throttles and the audit log then see the peer's address.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    #: Strict-Transport-Security max-age; 0 sends none (production sends a year).
+    HSTS_SECONDS = 0
     PASSWORD_HASH_METHOD = "scrypt"
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo1234")
     PAGE_SIZE = 50
@@ -49,8 +65,11 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     #: Another API address for the SDK (a Stripe mock, the sandbox in benchmarks); unset means api.stripe.com.
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
-    #: The demo's payment sandbox, served inside the app at /sandbox/stripe (never in production).
-    STRIPE_SANDBOX_URL = os.environ.get("STRIPE_SANDBOX_URL", "http://127.0.0.1:5000/sandbox/stripe")
+    #: The demo's payment sandbox, served inside the app at /sandbox/stripe: only when asked for with
+    #: PAYMENT_SANDBOX=1 (as `make run` does), never in production.
+    PAYMENT_SANDBOX = _env_bool("PAYMENT_SANDBOX", False)
+    STRIPE_SANDBOX_URL = (os.environ.get("STRIPE_SANDBOX_URL", "http://127.0.0.1:5000/sandbox/stripe")
+                          if PAYMENT_SANDBOX else None)
     STRIPE_SANDBOX_WEBHOOK_SECRET = os.environ.get("STRIPE_SANDBOX_WEBHOOK_SECRET", "whsec_sandbox_demo")
     #: Outgoing e-mail (payment reminders); without MAIL_SERVER reminders are in-app only.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
@@ -84,13 +103,16 @@ class Config:
 
 
 class DevConfig(Config):
-    """Local development: `make run`."""
+    """Local development: `make run` (which sets APP_ENV=development), or APP_ENV unset."""
+
+    DEVELOPMENT = os.environ.get("APP_ENV", "").strip().lower() in {"development", "dev"}
 
 
 class TestConfig(Config):
     """The test suite: a throwaway database, fast password hashing, no CSRF unless a test asks."""
 
     TESTING = True
+    DEVELOPMENT = True
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
@@ -111,6 +133,7 @@ class ProdConfig(Config):
     PRODUCTION = True
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
 
 
 def config_from_env():

@@ -110,6 +110,7 @@ def bench_config(database_url):
     class BenchConfig(DevConfig):
         """In-process settings: the test client posts the login forms without a CSRF token."""
 
+        DEVELOPMENT = True  # the default SECRET_KEY is fine for this throwaway in-process app
         SQLALCHEMY_DATABASE_URI = database_url
         WTF_CSRF_ENABLED = False
         LOGIN_RATE_LIMIT = "1000 per minute"

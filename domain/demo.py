@@ -155,7 +155,8 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
     for username, name, phone, label in DEMO_RESIDENTS:
         if db.session.scalar(select(User.id).where(User.username == username)) is not None:
             continue
-        user = User(username=username, display_name=name, kind=AccountKind.RESIDENT, password_hash=hash_password(password))
+        user = User(username=username, display_name=name, kind=AccountKind.RESIDENT, password_hash=hash_password(password),
+                    login_phone=phone)
         resident = Resident(property_id=prop.id, name=name, phone=phone, user=user,
                             id_number_masked=mask_id_number(_valid_id_number(rng)))
         unit = db.session.get(Unit, units[label])

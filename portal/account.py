@@ -10,7 +10,8 @@ from domain.property.services import resident_for_user, update_own_contact
 from extensions import db, limiter
 from portal import bp
 from portal.forms import ContactForm
-from web.auth import current_actor, handle_change_password, handle_login, handle_logout
+from web.auth import (current_actor, handle_change_password, handle_devices, handle_login, handle_logout,
+                      handle_revoke_device, handle_sign_out_everywhere)
 from web.forms import show_domain_error
 
 
@@ -47,3 +48,21 @@ def edit_profile():
 def change_password():
     """A resident changes their password."""
     return handle_change_password("portal/account/password.html", "portal.home")
+
+
+@bp.get("/devices")
+def list_devices():
+    """A resident's signed-in devices, each with its own sign-out."""
+    return handle_devices("portal/account/devices.html")
+
+
+@bp.post("/devices/<int:sign_in_id>/sign-out")
+def sign_out_device(sign_in_id):
+    """Sign one of one's devices out (another person's sign-in is 404)."""
+    return handle_revoke_device(sign_in_id, "portal.list_devices", "portal.login")
+
+
+@bp.post("/devices/sign-out-all")
+def sign_out_everywhere():
+    """Sign out on every device, this one included."""
+    return handle_sign_out_everywhere("portal.login")

@@ -7,7 +7,8 @@ from domain.clock import today
 from domain.property.services import register_counts
 from extensions import limiter
 from staff import bp
-from web.auth import handle_change_password, handle_login, handle_logout
+from web.auth import (handle_change_password, handle_devices, handle_login, handle_logout, handle_revoke_device,
+                      handle_sign_out_everywhere)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -33,3 +34,21 @@ def home():
 def change_password():
     """A staff member changes their own password."""
     return handle_change_password("staff/account/password.html", "staff.home")
+
+
+@bp.get("/devices")
+def list_devices():
+    """A staff member's signed-in devices, each with its own sign-out."""
+    return handle_devices("staff/account/devices.html")
+
+
+@bp.post("/devices/<int:sign_in_id>/sign-out")
+def sign_out_device(sign_in_id):
+    """Sign one of one's devices out (another person's sign-in is 404)."""
+    return handle_revoke_device(sign_in_id, "staff.list_devices", "staff.login")
+
+
+@bp.post("/devices/sign-out-all")
+def sign_out_everywhere():
+    """Sign out on every device, this one included."""
+    return handle_sign_out_everywhere("staff.login")

@@ -5,7 +5,7 @@ from datetime import date
 
 from domain.accounts.models import AccountKind, User
 from domain.accounts.roles import Role
-from domain.accounts.services import hash_password
+from domain.accounts.services import assign_login_phone, hash_password
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
 from extensions import db
 
@@ -61,6 +61,7 @@ def create_resident(prop, unit=None, name=None, phone=None, relation=Relation.OW
     resident = Resident(property_id=prop.id, name=name or f"住户{n}", phone=phone or f"137{n:08d}", id_number_masked="2*************1234")
     if account:
         resident.user = User(username=f"res{n}", display_name=resident.name, kind=AccountKind.RESIDENT, password_hash=hash_password(password))
+        assign_login_phone(resident.user, resident.phone)  # as the desk's account creation does
     db.session.add(resident)
     if unit is not None:
         db.session.add(Occupancy(unit=unit, resident=resident, relation=relation, start_date=date(2020, 1, 1)))

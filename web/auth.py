@@ -3,44 +3,42 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import bindparam, select
 
-from domain.accounts.models import AccountKind, Actor, SignedInUser, User
+from domain.accounts.models import AccountKind, Actor
 from domain.accounts.roles import can
-from domain.accounts.services import authenticate, change_own_password, get_user
+from domain.accounts.services import SignInLocked, WrongCurrentPassword, authenticate, change_own_password, get_user
+from domain.accounts.sessions import (Lapsed, describe_device, end_sign_in, lifetimes, load_signed_in,
+                                      open_sign_ins, revoke_all, revoke_device, start_sign_in)
 from domain.errors import DomainError
-from domain.queries import read
+from domain.throttle.services import Throttled
 from extensions import db, login_manager
 from web.forms import ChangePasswordForm, LoginForm, show_domain_error
 from web.htmx import client_redirect
 
 
-#: Built once: it runs on every signed-in request.
-_LOAD_USER = select(
-    User.id, User.username, User.display_name, User.kind, User.role, User.locale, User.session_version, User.is_active
-).where(User.id == bindparam("id"))
-
-
 @login_manager.user_loader
-def load_user(session_key):
-    """Load who is signed in; a stale session version (password or role changed) signs out."""
-    try:
-        user_id, version = (int(part) for part in session_key.split(":"))
-    except ValueError:
+def load_user(token):
+    """Load who is signed in from the token in the session or remember cookie (see domain.accounts.sessions).
+
+    A revoked, unknown or disabled sign-in is anonymous; one that timed out is too, and the login page says so.
+    """
+    found = load_signed_in(token)
+    if isinstance(found, Lapsed):
+        g.sign_in_lapsed = found.reason
         return None
-    row = read(_LOAD_USER, {"id": user_id}).first()
-    if row is None or not row.is_active or row.session_version != version:
-        return None
-    return SignedInUser(**row._mapping)
+    return found
 
 
 @login_manager.unauthorized_handler
 def unauthorized():
     """Send a signed-out visitor to the login page of the area they tried to reach."""
     endpoint = "staff.login" if request.blueprint == "staff" else "portal.login"
+    if g.get("sign_in_lapsed"):
+        flash(_("You were signed out after a period of inactivity, or because the sign-in was too old. "
+                "Please sign in again."), "info")
     return client_redirect(url_for(endpoint, next=_page_to_return_to()))
 
 
@@ -54,8 +52,12 @@ def _page_to_return_to():
 
 
 def safe_next(target):
-    """Return `target` if it is a path on this site, else None (no open redirects)."""
-    if not target:
+    """Return `target` if it is a path on this site, else None (no open redirects).
+
+    Control characters and whitespace are refused outright: browsers drop tabs and newlines from a URL ("/\t/x"
+    becomes "//x", another site), and a newline in a Location header is an error, not a redirect.
+    """
+    if not target or len(target) > 2000 or any(ord(c) < 33 or 127 <= ord(c) < 160 for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -63,9 +65,14 @@ def safe_next(target):
     return target.rstrip("?") or None
 
 
+def client_address():
+    """The client's address: the peer's, or the one the configured TRUSTED_PROXIES report (ProxyFix, app.py)."""
+    return request.remote_addr or ""
+
+
 def current_actor():
     """The signed-in user as an Actor for the domain services, with the client address."""
-    return Actor.for_user(current_user, request.remote_addr or "")
+    return Actor.for_user(current_user, client_address())
 
 
 def require_area(kind):
@@ -103,7 +110,8 @@ def user_can(permission):
 def handle_login(kind, template, home_endpoint):
     """The shared sign-in view for the portal and the console.
 
-    One message for every failure, so nobody can learn which usernames exist.
+    One message for every failure, so nobody can learn which usernames exist. A new sign-in gets a fresh session
+    (nothing from before it is kept but the language) and its own server-side record.
     """
     form = LoginForm(next=request.args.get("next", ""))
     if kind == AccountKind.STAFF:
@@ -111,33 +119,93 @@ def handle_login(kind, template, home_endpoint):
     if current_user.is_authenticated and current_user.kind == kind:
         return redirect(url_for(home_endpoint))
     if form.validate_on_submit():
-        user = authenticate(form.login.data, form.password.data, kind)
+        source = client_address()
+        try:
+            user = authenticate(form.login.data, form.password.data, kind, source=source)
+        except SignInLocked as error:
+            db.session.rollback()
+            form.password.errors.append(str(error.message))
+            return render_template(template, form=form), 429
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            signed_in = start_sign_in(user, remember=form.remember.data, user_agent=request.user_agent.string,
+                                      address=source, actor=Actor.for_user(user, source))
             db.session.commit()
+            lang = session.get("lang")
+            session.clear()  # no session fixation: nothing set before signing in survives it
+            if lang:
+                session["lang"] = lang
+            # The remember cookie lasts as long as the sign-in may; the server refuses it sooner if it is revoked.
+            login_user(signed_in, remember=form.remember.data, duration=lifetimes(kind, form.remember.data)[1])
             return redirect(safe_next(form.next.data) or url_for(home_endpoint), code=303)
+        db.session.commit()  # the failed attempt is counted and audited
         form.password.errors.append(_("Wrong username or password."))
     return render_template(template, form=form)
 
 
+def _sign_out(message):
+    """End the browser's session and cookies (the caller has revoked the sign-in on the server)."""
+    lang = session.get("lang")
+    session.clear()
+    logout_user()  # also deletes the remember cookie
+    if lang:
+        session["lang"] = lang
+    flash(message, "info")
+
+
 def handle_logout(login_endpoint):
-    """Sign out and return to the login page."""
-    logout_user()
-    flash(_("You have signed out."), "info")
+    """Sign out: the sign-in is revoked on the server, so its cookies, wherever copied, are refused from now on."""
+    if current_user.is_authenticated:
+        end_sign_in(current_actor(), current_user.sign_in_id)
+        db.session.commit()
+    _sign_out(_("You have signed out."))
     return redirect(url_for(login_endpoint), code=303)
 
 
 def handle_change_password(template, done_endpoint):
     """The shared change-password view: other devices are signed out, this one stays in."""
     form = ChangePasswordForm()
+    status = 200
     if form.validate_on_submit():
         try:
             user = get_user(current_user.id)
-            change_own_password(current_actor(), user, form.current_password.data, form.password.data)
+            change_own_password(current_actor(), user, form.current_password.data, form.password.data,
+                                keep_sign_in=current_user.sign_in_id)
             db.session.commit()
-            login_user(user)  # this device stays signed in under the new session version
             flash(_("Your password was changed. Other devices have been signed out."), "success")
             return redirect(url_for(done_endpoint), code=303)
+        except WrongCurrentPassword as error:
+            db.session.commit()  # the wrong guess counts towards the lock-out
+            form.current_password.errors.append(str(error.message))
+        except Throttled:
+            db.session.rollback()
+            form.current_password.errors.append(_("Too many wrong passwords. Wait five minutes and try again."))
+            status = 429
         except DomainError as error:
             show_domain_error(form, error)
-    return render_template(template, form=form)
+    return render_template(template, form=form), status
+
+
+def handle_devices(template):
+    """The shared "signed-in devices" page: where this account is signed in, each with its own sign-out."""
+    sign_ins = open_sign_ins(current_user.id)
+    devices = [(row, describe_device(row.user_agent), row.id == current_user.sign_in_id) for row in sign_ins]
+    return render_template(template, devices=devices)
+
+
+def handle_revoke_device(sign_in_id, devices_endpoint, login_endpoint):
+    """Sign one device out; one's own current device means signing out here."""
+    revoke_device(current_actor(), sign_in_id)
+    db.session.commit()
+    if sign_in_id == current_user.sign_in_id:
+        _sign_out(_("You have signed out."))
+        return client_redirect(url_for(login_endpoint))
+    flash(_("That device has been signed out."), "success")
+    return client_redirect(url_for(devices_endpoint))
+
+
+def handle_sign_out_everywhere(login_endpoint):
+    """Sign out every device of this account, this one included."""
+    revoke_all(current_actor(), current_user.id)
+    db.session.commit()
+    _sign_out(_("You have been signed out on every device."))
+    return client_redirect(url_for(login_endpoint))

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, String
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.accounts.roles import Role
@@ -45,8 +45,11 @@ class User(KindMixin, UserMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: Lower-case; residents may also sign in with the phone number on their Resident record.
+    #: Lower-case; residents may also sign in with their login_phone.
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Residents: the mobile number they sign in with, their register phone while no other account signs in with
+    #: it (unique; None when shared, so a number never identifies two people). Staff: always None.
+    login_phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     display_name: Mapped[str] = mapped_column(String(80))
     #: Staff only; a resident's contact details live on their Resident record.
     email: Mapped[str | None] = mapped_column(String(254))
@@ -62,12 +65,6 @@ class User(KindMixin, UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Changes on every password change, so that old sessions stop working.
-    session_version: Mapped[int] = mapped_column(default=1)
-
-    def get_id(self):
-        """Flask-Login's session key: the id and the session version together."""
-        return f"{self.id}:{self.session_version}"
 
     def __repr__(self):
         return f"<User {self.username} {self.kind.value}>"
@@ -87,14 +84,44 @@ class SignedInUser(KindMixin):
     kind: AccountKind
     role: Role | None
     locale: str | None
-    session_version: int
+    #: The SignIn this request belongs to, and its token (what the session and remember cookies carry).
+    sign_in_id: int
+    token: str
     is_active: bool = True
     is_authenticated = True
     is_anonymous = False
 
     def get_id(self):
-        """Flask-Login's session key: the id and the session version together."""
-        return f"{self.id}:{self.session_version}"
+        """Flask-Login's session key: the sign-in's random token, never the user's id."""
+        return self.token
+
+
+class SignIn(db.Model):
+    """One sign-in on one device: the server side of a session (and of its remember-me cookie).
+
+    The cookies carry a random token; only its SHA-256 is stored. Signing out, "sign out everywhere", a password
+    change or a disabled account revoke the row, so a cookie captured earlier is refused from then on.
+    """
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: SHA-256 (hex) of the token in the cookies; looked up on every signed-in request.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Written at most once a minute (not on every request), so idle timeouts are exact to a minute.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The absolute end, however active the session is.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Inactivity allowed before the sign-in lapses (longer for a resident's "keep me signed in").
+    idle_seconds: Mapped[int]
+    #: Whether the browser also got a remember-me cookie.
+    remember: Mapped[bool] = mapped_column(default=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Shown in the list of signed-in devices.
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
 
 
 @dataclass(frozen=True)

@@ -1,37 +1,39 @@
 """Accounts: signing in, staff management, passwords."""
 
+import hashlib
 import re
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
-from domain.accounts.models import AccountKind, User
+from domain.accounts.models import AccountKind, Actor, User
+from domain.accounts.passwords import MIN_PASSWORD_LENGTH, check_password, check_password_rules, hash_password  # noqa: F401
 from domain.accounts.roles import Permission, Role, require
+from domain.accounts.sessions import revoke_all
 from domain.audit.services import diff, record
 from domain.clock import utcnow
 from domain.errors import Conflict, DomainError, NotFound
+from domain.throttle import services as throttle
 from extensions import db
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
-MIN_PASSWORD_LENGTH = 8
 
-#: Hashes checked against when the user is unknown, so both failures take the same time.
-_DUMMY_HASHES = {}
-
-
-def hash_password(password):
-    """Hash a password with the configured method."""
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+#: Throttle scopes (domain/throttle): wrong passwords per typed sign-in name, and per account when changing one's
+#: own password. Counted in the database, so every worker sees them; the per-address limit is Flask-Limiter's.
+SIGN_IN_SCOPE = "sign_in"
+PASSWORD_SCOPE = "password"
 
 
-def check_password_rules(password):
-    """Raise DomainError (on the password field) if `password` is too weak."""
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise DomainError(_l("The password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="password")
-    if password.isdigit():
-        raise DomainError(_l("The password must not be digits only."), field="password")
+class SignInLocked(throttle.Throttled):
+    """Too many wrong passwords for one sign-in name: it is locked for a few minutes, known or not."""
+
+    default_message = _l("Too many failed sign-ins for this account. Wait five minutes and try again.")
+
+
+class WrongCurrentPassword(DomainError):
+    """The current password given to change it is wrong; the attempt was counted (commit it)."""
+
+    default_message = _l("The current password is wrong.")
 
 
 def normalise_username(username):
@@ -39,38 +41,46 @@ def normalise_username(username):
     return (username or "").strip().lower()
 
 
-def find_login(login, kind):
-    """Find the active account of `kind` for a username, or (residents) a phone number."""
-    from domain.property.models import Resident
+def _sign_in_place(login, kind):
+    """Where wrong passwords are counted: the typed name, hashed (a password typed as a name is never stored)."""
+    return "login:" + hashlib.sha256(f"{kind.value}:{login}".encode()).hexdigest()[:40]
 
+
+def find_login(login, kind):
+    """Find the account of `kind` for a username, or (residents) a login phone number; active or not."""
     login = normalise_username(login)
     if not login:
         return None
     user = db.session.scalar(select(User).where(User.username == login, User.kind == kind))
     if user is None and kind == AccountKind.RESIDENT and login.isdigit():
-        matches = db.session.scalars(
-            select(User).join(Resident, Resident.user_id == User.id).where(Resident.phone == login).limit(2)
-        ).all()
-        # A phone shared by two accounts identifies nobody; they must use their username.
-        user = matches[0] if len(matches) == 1 else None
+        user = db.session.scalar(select(User).where(User.login_phone == login, User.kind == kind))
     return user
 
 
-def authenticate(login, password, kind):
-    """Return the user if `login` and `password` match an active account of `kind`, else None.
+def authenticate(login, password, kind, *, source=""):
+    """Return the user if `login` and `password` match an active account of `kind`, else None; audited.
 
-    Callers show one message for every failure, so an unknown user and a wrong password look alike.
+    Callers show one message for every failure, so an unknown user and a wrong password look alike, and take
+    alike: one password hash either way. After throttle.MAX_FAILURES wrong passwords for one name within the
+    throttle's window the name is locked (SignInLocked) for its lockout, whether the account exists or not.
+    The caller commits, failures included.
     """
+    login = normalise_username(login)
+    place = _sign_in_place(login, kind)
+    now = utcnow()
+    try:
+        throttle.check_not_locked(SIGN_IN_SCOPE, place, now)
+    except throttle.Throttled:
+        raise SignInLocked() from None
     user = find_login(login, kind)
-    if user is None:
-        method = current_app.config["PASSWORD_HASH_METHOD"]
-        dummy = _DUMMY_HASHES.setdefault(method, generate_password_hash("not-a-password", method=method))
-        check_password_hash(dummy, password or "")
-        return None
-    if not check_password_hash(user.password_hash, password or "") or not user.is_active:
-        return None
-    user.last_login_at = utcnow()
-    return user
+    if check_password(user.password_hash if user else None, password) and user.is_active:
+        return user
+    actor = Actor(None, user.username if user else "?", None, source, kind)
+    record(actor, "account.sign_in_failed", user, object_type="users",
+           summary=(user.username if user else "unknown account") + ("" if user is None or user.is_active else " (disabled)"))
+    if throttle.count_failure(actor, SIGN_IN_SCOPE, place, now=now, alarm=False) == throttle.MAX_FAILURES:
+        record(actor, "account.lockout", user, object_type="users", summary=user.username if user else "unknown account")
+    return None
 
 
 def get_user(user_id):
@@ -104,7 +114,7 @@ def create_staff(actor, *, username, display_name, role, password, email=None):
     require(actor, Permission.MANAGE_STAFF)
     username = normalise_username(username)
     _check_username_free(username)
-    check_password_rules(password)
+    check_password_rules(password, username=username)
     user = User(
         username=username,
         display_name=display_name.strip(),
@@ -142,7 +152,7 @@ def update_staff(actor, user, *, display_name, role, email, is_active):
         raise DomainError(_l("At least one active manager account must remain."), field="role")
     changes = diff(user, {"display_name": display_name.strip(), "role": role, "email": email or None, "is_active": is_active})
     if "role" in changes or "is_active" in changes:
-        user.session_version += 1  # sign the person out everywhere; their rights changed
+        revoke_all(actor, user.id, action=None)  # sign the person out everywhere; their rights changed
     if changes:
         record(actor, "staff.update", user, summary=user.username, changes=changes)
     return user
@@ -151,20 +161,62 @@ def update_staff(actor, user, *, display_name, role, email, is_active):
 def reset_password(actor, user, new_password):
     """Set a new password for a staff account (manager only); signs the person out everywhere."""
     require(actor, Permission.MANAGE_STAFF)
-    check_password_rules(new_password)
+    check_password_rules(new_password, username=user.username)
     user.password_hash = hash_password(new_password)
-    user.session_version += 1
+    revoke_all(actor, user.id, action=None)
     record(actor, "account.password_reset", user, summary=user.username)
 
 
-def change_own_password(actor, user, current_password, new_password):
-    """Change one's own password after checking the current one; other sessions end."""
-    if not check_password_hash(user.password_hash, current_password or ""):
-        raise DomainError(_l("The current password is wrong."), field="current_password")
-    check_password_rules(new_password)
+def change_own_password(actor, user, current_password, new_password, *, phone=None, keep_sign_in=None):
+    """Change one's own password after checking the current one; every other sign-in ends.
+
+    Wrong current passwords are throttled per account like sign-ins: WrongCurrentPassword (commit it, the attempt
+    counts), then throttle.Throttled while locked. `phone` is the resident's, which the password must not contain.
+    """
+    place = f"user:{user.id}"
+    throttle.check_not_locked(PASSWORD_SCOPE, place)
+    if not check_password(user.password_hash, current_password):
+        if throttle.count_failure(actor, PASSWORD_SCOPE, place, alarm=False) == throttle.MAX_FAILURES:
+            record(actor, "account.lockout", user, summary=f"{user.username} (password change)")
+        raise WrongCurrentPassword(field="current_password")
+    check_password_rules(new_password, username=user.username, phone=phone or user.login_phone)
     user.password_hash = hash_password(new_password)
-    user.session_version += 1
+    revoke_all(actor, user.id, keep=keep_sign_in, action=None)
     record(actor, "account.password_change", user, summary=user.username)
+
+
+def login_phone_taken(phone, user_id=None):
+    """Whether another account than `user_id` signs in with `phone`."""
+    query = select(User.id).where(User.login_phone == phone)
+    if user_id is not None:
+        query = query.where(User.id != user_id)
+    return phone is not None and db.session.scalar(query) is not None
+
+
+def assign_login_phone(user, phone):
+    """Let a new resident account sign in with `phone` unless another account does; returns whether it may.
+
+    (An account whose phone another account already signs in with keeps its username only: the other's
+    sign-in is never switched off.)
+    """
+    if phone and not login_phone_taken(phone, user.id):
+        user.login_phone = phone
+        return True
+    return False
+
+
+def move_login_phone(user, phone):
+    """A resident account's phone changes: it signs in with the new number from now on.
+
+    Raises Conflict (on the phone field) when another account signs in with that number, instead of taking it
+    from them or silently leaving both unable to use it.
+    """
+    if user is None or user.login_phone == phone:
+        return
+    if login_phone_taken(phone, user.id):
+        raise Conflict(_l("Another resident already signs in with this mobile number. "
+                          "Please check the number, or ask the service desk."), field="phone")
+    user.login_phone = phone or None
 
 
 def set_locale(user_id, locale):

@@ -10,7 +10,8 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from domain.accounts.models import AccountKind, User
 from domain.accounts.roles import Permission, require
-from domain.accounts.services import _check_username_free, check_password_rules, hash_password, normalise_username
+from domain.accounts.services import (_check_username_free, assign_login_phone, check_password_rules, hash_password,
+                                      move_login_phone, normalise_username)
 from domain.audit.services import diff, record
 from domain.errors import Conflict, DomainError, NotFound
 from domain.queries import read
@@ -341,6 +342,7 @@ def update_resident(actor, resident, *, name, phone, email=None, id_number_maske
     values = {"name": name.strip(), "phone": phone, "email": email or None, "note": note}
     if id_number_masked:
         values["id_number_masked"] = id_number_masked
+    move_login_phone(resident.user, phone)  # Conflict when another account signs in with the number
     changes = diff(resident, values)
     if changes:
         record(actor, "resident.update", resident, summary=resident.name, changes=changes)
@@ -350,6 +352,7 @@ def update_resident(actor, resident, *, name, phone, email=None, id_number_maske
 def update_own_contact(actor, user, *, phone, email):
     """A resident changes their own phone number and e-mail address."""
     resident = resident_for_user(user)
+    move_login_phone(resident.user, phone)  # Conflict when another account signs in with the number
     changes = diff(resident, {"phone": phone, "email": email or None})
     if changes:
         record(actor, "resident.contact_update", resident, summary=resident.name, changes=changes)
@@ -363,13 +366,14 @@ def create_resident_account(actor, resident, *, username, password):
         raise Conflict(_l("This resident already has an account."))
     username = normalise_username(username)
     _check_username_free(username)
-    check_password_rules(password)
+    check_password_rules(password, username=username, phone=resident.phone)
     user = User(
         username=username,
         display_name=resident.name,
         kind=AccountKind.RESIDENT,
         password_hash=hash_password(password),
     )
+    assign_login_phone(user, resident.phone)  # unless another account already signs in with the number
     db.session.add(user)
     db.session.flush()
     resident.user_id = user.id

@@ -32,10 +32,13 @@ def test_resident_signs_in_with_phone_number(prop):
     assert authenticate("13912345678", builders.PASSWORD, AccountKind.RESIDENT) == resident.user
 
 
-def test_shared_phone_number_identifies_nobody(prop):
-    builders.create_resident(prop, phone="13912345678")
-    builders.create_resident(prop, phone="13912345678")
-    assert authenticate("13912345678", builders.PASSWORD, AccountKind.RESIDENT) is None
+def test_a_phone_already_used_to_sign_in_is_not_taken_by_a_second_account(prop):
+    first = builders.create_resident(prop, phone="13912345678")
+    second = builders.create_resident(prop, phone="13912345678")
+    # The first keeps signing in with the number; the second has their username (before: neither could use it).
+    assert authenticate("13912345678", builders.PASSWORD, AccountKind.RESIDENT) == first.user
+    assert second.user.login_phone is None
+    assert authenticate(second.user.username, builders.PASSWORD, AccountKind.RESIDENT) == second.user
 
 
 def test_disabled_account_cannot_sign_in():
@@ -82,13 +85,18 @@ def test_last_active_manager_cannot_be_demoted_or_disabled():
         update_staff(actor(manager), manager, display_name="x", role="manager", email=None, is_active=False)
 
 
-def test_role_change_signs_the_person_out_and_records_the_change():
+def test_role_change_signs_the_person_out_and_records_the_change(app):
+    from domain.accounts.sessions import load_signed_in, start_sign_in
+
     manager = builders.create_staff(Role.MANAGER)
     desk = builders.create_staff(Role.FRONTDESK)
-    version = desk.session_version
-    update_staff(actor(manager), desk, display_name=desk.display_name, role="assistant", email=None, is_active=True)
-    db.session.commit()
-    assert desk.role == Role.ASSISTANT and desk.session_version == version + 1
+    with app.test_request_context():
+        token = start_sign_in(desk, remember=False).token
+        db.session.commit()
+        assert load_signed_in(token) is not None
+        update_staff(actor(manager), desk, display_name=desk.display_name, role="assistant", email=None, is_active=True)
+        db.session.commit()
+        assert desk.role == Role.ASSISTANT and load_signed_in(token) is None
     entry = db.session.query(AuditEntry).filter_by(action="staff.update").one()
     assert entry.changes["role"] == ["frontdesk", "assistant"]
 

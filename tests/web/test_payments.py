@@ -273,6 +273,8 @@ def test_sandbox_is_mounted_for_the_demo_but_never_in_production(tmp_path):
     from config import DevConfig, ProdConfig
 
     class Demo(DevConfig):
+        DEVELOPMENT = True  # as under `make run` (APP_ENV=development)
+        PAYMENT_SANDBOX = True
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path}/demo.sqlite3"
         STRIPE_SANDBOX_URL = "http://127.0.0.1:5000/sandbox/stripe"
         STRIPE_SECRET_KEY = None
@@ -282,6 +284,7 @@ def test_sandbox_is_mounted_for_the_demo_but_never_in_production(tmp_path):
         SECRET_KEY = "a-long-random-production-secret-for-this-test"
         STRIPE_SANDBOX_URL = "http://127.0.0.1:5000/sandbox/stripe"
         STRIPE_SECRET_KEY = None
+        PAYMENT_SANDBOX = True  # asked for, and still refused in production
 
     demo = create_app(Demo).test_client().get("/sandbox/stripe/pay/cs_test_unknown")
     assert demo.status_code == 404 and "沙盒" in demo.get_data(as_text=True)

@@ -46,6 +46,7 @@ INSPECTORS = frozenset({Role.SECURITY, Role.ENGINEERING, Role.MANAGER})
 TABLE = {
     "staff.home": ("GET", "/staff/", ALL),
     "staff.change_password": ("GET", "/staff/password", ALL),
+    "staff.list_devices": ("GET", "/staff/devices", ALL),
     "staff.list_units": ("GET", "/staff/units/", NOT_CLEANING),
     "staff.show_unit": ("GET", "/staff/units/{unit}", NOT_CLEANING),
     "staff.create_unit": ("GET", "/staff/units/new", KEEPERS),
@@ -167,8 +168,9 @@ TABLE = {
                                             KEEPERS | {Role.SECURITY}),
     "staff.revoke_renovation_permit": ("POST", "/staff/renovations/{renovation}/revoke-permit", INSPECTORS),
 }
-SIGN_IN_ROUTES = {"staff.login", "staff.logout"}
-PORTAL_ROUTES = ["/portal/", "/portal/profile", "/portal/password", "/portal/parcels", "/portal/renovations"]
+#: Signing in and out (one's own devices too: tests/web/test_sessions.py); a role table cannot walk them.
+SIGN_IN_ROUTES = {"staff.login", "staff.logout", "staff.sign_out_device", "staff.sign_out_everywhere"}
+PORTAL_ROUTES = ["/portal/", "/portal/profile", "/portal/password", "/portal/parcels", "/portal/renovations", "/portal/devices"]
 
 
 @pytest.fixture
