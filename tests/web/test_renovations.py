@@ -645,3 +645,38 @@ def test_every_page_of_an_application_shows_in_every_state_with_nothing_filled_i
     auth.logout("staff")
     auth.login_staff(builders.create_staff(Role.SECURITY))
     assert client.get(f"/staff/renovations/permit/{permit_code(application)}").status_code == 200
+
+
+def test_every_portal_route_of_an_application_refuses_a_neighbour_and_changes_nothing(app, client, auth, prop, home):
+    unit, owner, neighbour = home
+    application_id = permitted(client, auth, prop, unit, owner)
+    application = db.session.get(RenovationApplication, application_id)
+    worker_id = application.workers[0].id
+    document = RenovationDocument(application_id=application_id, stored_name="x" * 32, shown_name="平面图.pdf",
+                                  content_type="application/pdf", size=len(PDF))
+    db.session.add(document)
+    db.session.commit()
+    events = len(services_timeline(application_id))
+    rules = [rule for rule in app.url_map.iter_rules()
+             if rule.endpoint.startswith("portal.") and "<int:application_id>" in rule.rule]
+    assert len(rules) >= 10  # every route of one application, found from the app itself: a new one is checked too
+    auth.login_resident(neighbour.user)
+    for rule in rules:
+        url = (rule.rule.replace("<int:application_id>", str(application_id))
+               .replace("<int:worker_id>", str(worker_id)).replace("<int:document_id>", str(document.id)))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            data = typed(worker_name="x", worker_phone="13900001111", worker_id=ID_NUMBER, body="hi",
+                         accept_undertakings="y", signed_name="赵") if method == "POST" else None
+            response = client.open(url, method=method, data=data)
+            assert response.status_code == 404, (method, url)
+            assert "1-1203" not in response.get_data(as_text=True)
+    application = saved(application_id)
+    assert application.status == RenovationStatus.PERMITTED and application.contractor_person == "赵工"
+    assert application.workers[0].revoked_at is None and len(services_timeline(application_id)) == events
+
+
+def services_timeline(application_id):
+    """The application's timeline as stored."""
+    from domain.renovation.services import timeline
+
+    return timeline(db.session.get(RenovationApplication, application_id))
