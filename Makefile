@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := app:create_app
 
-.PHONY: run test test-calendar setup deps test-deps assets translations migrate demo bench messages clean
+.PHONY: run test test-calendar setup deps test-deps assets translations migrate demo demo-reset sqlite-demo-only bench messages clean
 
 # `make run` is development (the default SECRET_KEY is allowed) with the payment sandbox; its steps inherit both.
 run: export APP_ENV = development
 run: export PAYMENT_SANDBOX = 1
 run: setup migrate demo  ## Set up, migrate, load the demo if empty, serve on 127.0.0.1:$(PORT)
+	@echo "To start again from a fresh demo: stop the server (Ctrl+C), then 'make demo-reset' and 'make run'."
 	STRIPE_SANDBOX_URL=$${STRIPE_SANDBOX_URL:-http://127.0.0.1:$(PORT)/sandbox/stripe} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # The suite's frozen clock stands on an ordinary day (tests/conftest.py); CI also runs the tests below the browser at a
@@ -57,6 +58,18 @@ migrate:
 
 demo:
 	$(BIN)/flask demo load --if-empty
+
+# Only the SQLite demo database of `make run` (and the files uploaded into it); never a DATABASE_URL database, which
+# is checked before anything else runs.
+demo-reset: export APP_ENV = development
+demo-reset: sqlite-demo-only setup  ## Start again from a fresh demo: delete instance/property.sqlite3 and its uploads, migrate, load the demo
+	rm -f instance/property.sqlite3 instance/property.sqlite3-wal instance/property.sqlite3-shm
+	rm -rf instance/uploads
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+
+sqlite-demo-only:
+	@if [ -n "$$DATABASE_URL" ]; then echo "DATABASE_URL is set: demo-reset only deletes the SQLite demo database in instance/." >&2; exit 1; fi
 
 messages:  ## Re-extract translatable strings and update the catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o translations/messages.pot --no-location --sort-output app.py cli.py domain web portal staff kiosk templates
