@@ -4,6 +4,7 @@ the phone/visit log and resident visits. The domain services are the real check.
 import re
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -31,13 +32,14 @@ CATEGORY_LABELS = {
     "service": _l("Service"), "noise": _l("Noise"), "environment": _l("Environment"), "security": _l("Security"),
     "charges": _l("Charges"), "neighbour": _l("Neighbours"), "other": _l("Other"),
 }
+#: What happened to a ticket; "Recorded" and "Billed" name columns of times and amounts elsewhere, hence the context.
 EVENT_LABELS = {
-    "created": _l("Recorded"), "dispatched": _l("Forwarded"), "claimed": _l("Taken"), "scheduled": _l("Visit booked"),
+    "created": lazy_pgettext("event", "Recorded"), "dispatched": _l("Forwarded"), "claimed": _l("Taken"), "scheduled": _l("Visit booked"),
     "handed_back": _l("Handed back"), "waiting": _l("Question to the resident"), "resumed": _l("Resumed"),
     "work": _l("Work recorded"), "done": _l("Work done"), "closed": _l("Closed"), "cancelled": _l("Cancelled"),
     "comment": _l("Comment"), "rated": _l("Rated by the resident"), "callback": _l("Callback"),
     "escalated": _l("Escalated to the manager"), "late_notice": _l("Cannot come in time"), "outcome": _l("Outcome"),
-    "classified": _l("Classified"), "billed": _l("Billed"),
+    "classified": _l("Classified"), "billed": lazy_pgettext("event", "Billed"),
 }
 CLOCK_LABELS = {"dispatch": _l("Forwarded"), "response": _l("First response"), "resolve": _l("Completed")}
 LATE_LABELS = {"dispatch": _l("late dispatch"), "response": _l("late response"), "resolve": _l("late completion")}

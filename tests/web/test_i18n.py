@@ -189,6 +189,9 @@ def test_record_buttons_say_the_verb_not_the_noun(app, client, auth, prop):
     ticket = claimed_by(prop, engineer, unit=unit, resident=owner)
     auth.login_staff(engineer)
     assert "记录" in buttons(f"/staff/tickets/{ticket.id}")
+    # The timeline's first event is that the ticket was recorded (已登记), not a column of times (录入时间).
+    timeline = client.get(f"/staff/tickets/{ticket.id}").get_data(as_text=True)
+    assert "<strong>已登记</strong>" in timeline and "<strong>录入时间</strong>" not in timeline
     auth.logout("staff")
 
     auth.login_staff(builders.create_staff(Role.FRONTDESK))
