@@ -34,7 +34,8 @@ CATEGORY_LABELS = {
 }
 #: What happened to a ticket; "Recorded" and "Billed" name columns of times and amounts elsewhere, hence the context.
 EVENT_LABELS = {
-    "created": lazy_pgettext("event", "Recorded"), "dispatched": _l("Forwarded"), "claimed": _l("Taken"), "scheduled": _l("Visit booked"),
+    "created": lazy_pgettext("event", "Recorded"), "dispatched": _l("Forwarded"), "claimed": _l("Taken"),
+    "scheduled": _l("Visit booked"),
     "handed_back": _l("Handed back"), "waiting": _l("Question to the resident"), "resumed": _l("Resumed"),
     "work": _l("Work recorded"), "done": _l("Work done"), "closed": _l("Closed"), "cancelled": _l("Cancelled"),
     "comment": _l("Comment"), "rated": _l("Rated by the resident"), "callback": _l("Callback"),
