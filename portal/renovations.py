@@ -1,7 +1,7 @@
 """Renovation applications for residents: start one for their unit, fill it in (scope, contractor, workers,
 dates, hours, drawings), sign and submit it, answer questions, and follow it through review to the permit."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -91,6 +91,8 @@ def _typed(name):
     return bool((request.form.get(name) or "").strip())
 
 
+#: The session key of a signature typed but not yet submitted, kept for the page shown after another button.
+_SIGNATURE = "renovation_signature"
 #: Where each action leaves the resident on the page, and what they are told.
 _AFTER = {"save": ("", _l("Saved.")), "add_worker": ("workers", None), "remove_worker": ("workers", None),
           "documents": ("drawings", None), "comment": ("timeline", None),
@@ -140,6 +142,11 @@ def _act(application_id, action, *, worker_id=None):
                                           "submit": "submit_form"}.get(action, "form")], error)
         return _page(application, **forms, status=422)
     anchor, message = _AFTER[action]
+    signature = forms["submit_form"]
+    if action != "submit" and (signature.signed_name.data or signature.accept_undertakings.data):
+        # The signature is only kept by submitting: carry what was typed across the redirect, like a flash.
+        session[_SIGNATURE] = {"application_id": application.id, "signed_name": signature.signed_name.data or "",
+                               "accept_undertakings": bool(signature.accept_undertakings.data)}
     if message:
         flash(str(message), "success")
     return redirect(url_for("portal.show_renovation", application_id=application.id, _anchor=anchor or None),
@@ -150,7 +157,11 @@ def _act(application_id, action, *, worker_id=None):
 def show_renovation(application_id):
     """One application: its status and timeline; while it is theirs to edit, the form that saves it."""
     if request.method == "GET":
-        return _page(_mine(application_id)[1])
+        application = _mine(application_id)[1]
+        typed = session.pop(_SIGNATURE, None)
+        if typed and typed.get("application_id") == application.id:
+            return _page(application, submit_form=SubmitForm(formdata=None, data=typed))
+        return _page(application)
     return _act(application_id, "save")
 
 

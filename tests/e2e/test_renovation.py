@@ -152,11 +152,15 @@ def test_nothing_typed_on_the_renovation_page_is_lost_by_any_of_its_buttons(live
         phone.fill("#description", description)
         phone.fill("#contractor_company", "沈阳美家装饰有限公司")
         phone.fill("#contractor_person", "孙工")
+        phone.check("#accept_undertakings")
+        phone.fill("#signed_name", "王芳")
 
     def still_typed(description):
         expect(phone.locator("#description")).to_have_value(description)
         expect(phone.locator("#contractor_person")).to_have_value("孙工")
         expect(phone.locator("input[name=scope][value=plumbing]")).to_be_checked()
+        expect(phone.locator("#signed_name")).to_have_value("王芳")
+        expect(phone.locator("#accept_undertakings")).to_be_checked()
 
     def add_worker(name, id_number, press_enter=False):
         phone.fill("#worker_name", name)

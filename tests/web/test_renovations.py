@@ -680,3 +680,16 @@ def services_timeline(application_id):
     from domain.renovation.services import timeline
 
     return timeline(db.session.get(RenovationApplication, application_id))
+
+
+def test_a_signature_typed_before_another_button_is_still_there_afterwards(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    response = client.post(f"/portal/renovations/{application_id}/workers", data=typed(
+        worker_name="钱师傅", worker_phone="13900001111", worker_id=ID_NUMBER, signed_name="王芳", accept_undertakings="y"))
+    assert response.status_code == 303
+    page = client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)
+    assert 'value="王芳"' in page
+    assert 'checked id="accept_undertakings"' in page
+    assert 'value="王芳"' not in client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)  # once
