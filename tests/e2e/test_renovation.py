@@ -112,6 +112,7 @@ def test_a_renovation_from_the_application_to_the_printed_permit(live_server, pa
     phone.goto(f"{live_server}/portal/renovations/1")
     expect(phone.locator(".badge-r-permitted")).to_be_visible()
     expect(phone.locator("body")).not_to_contain_text("请缴纳押金")
+    shot(phone, "portal-renovation-permitted")
     phone.click("a[href='/portal/renovations/1/permit']")
     expect(phone.locator(".permit svg.qr")).to_be_visible()
     expect(phone.locator(".permit")).to_contain_text("钱师傅")
