@@ -46,6 +46,8 @@ def billing_home():
             arrears=collection.arrears_totals(prop.id, today()),
             previous=month_before(period),
         )
+    if user_can(Permission.REFUND_PAYMENTS):
+        context["auto_refunds"] = payments.automatic_refunds(prop.id)
     return render_template("staff/billing/index.html", **context)
 
 
@@ -120,7 +122,8 @@ def record_payment(unit_id):
         try:
             # A blank amount means "all they owe": Optional() stops the validators, so there is no .fen.
             payment = payments.record_desk_payment(current_actor(), unit_id=unit.id, bill_ids=bill_ids, method=form.method.data,
-                                                   amount_fen=getattr(form.amount, "fen", None), reference=form.reference.data or "")
+                                                   amount_fen=getattr(form.amount, "fen", None), reference=form.reference.data or "",
+                                                   provider=get_provider())
             db.session.commit()
             flash(_("Payment recorded. Receipt %(number)s.", number=payment.receipt.number), "success")
             return redirect(url_for("staff.show_payment", payment_id=payment.id), code=303)

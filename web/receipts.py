@@ -59,7 +59,8 @@ def receipt_view(payment):
         method_label=METHOD_NAMES_ZH[payment.method],
         reference=payment.provider_payment_intent or payment.reference or "",
         paid_at=payment.paid_at,
-        cashier=payment.recorded_by.display_name if payment.recorded_by else "在线支付",
+        # Online, the money is received by the property itself (the cashier's name only for money taken at the desk).
+        cashier=payment.recorded_by.display_name if payment.recorded_by else prop.name,
         voided=payment.status == PaymentStatus.VOIDED,
         refunded_fen=payment.refunded_fen,
         sandbox=payment.provider == "sandbox",

@@ -4,7 +4,7 @@ import stripe
 from flask import Blueprint, current_app, jsonify, request
 
 from domain.payments.providers import get_provider
-from domain.payments.services import handle_event
+from domain.payments.services import ProviderRecordUnavailable, handle_event
 from extensions import csrf, db, limiter
 
 bp = Blueprint("payments", __name__)
@@ -16,7 +16,8 @@ bp = Blueprint("payments", __name__)
 def stripe_webhook():
     """Verify Stripe's signature on the raw body, apply the event once, and answer 2xx fast.
 
-    400 for a body that is not a signed, fresh (300 s) event of ours; 503 when payments are off.
+    400 for a body that is not a signed, fresh (300 s) event of ours, or a signed body that is not an event;
+    503 when payments are off or the provider's own record cannot be read (nothing applied: it is sent again).
     A repeat of an event already handled answers 200 without doing anything.
     """
     provider = get_provider()
@@ -25,11 +26,16 @@ def stripe_webhook():
     payload = request.get_data(cache=False)
     try:
         event = provider.parse_event(payload, request.headers.get("Stripe-Signature"))
-    except ValueError:
+    except ValueError:  # not JSON, or not an event (MalformedEvent), even when correctly signed
         return jsonify(error="invalid payload"), 400
     except stripe.SignatureVerificationError:
         current_app.logger.warning("webhook with a bad signature from %s", request.remote_addr)
         return jsonify(error="invalid signature"), 400
-    outcome = handle_event(event)
+    try:
+        outcome = handle_event(event, provider)
+    except ProviderRecordUnavailable:
+        db.session.rollback()
+        current_app.logger.warning("webhook %s not applied: the provider's record could not be read", event.get("id"))
+        return jsonify(error="provider unavailable, send again later"), 503
     db.session.commit()
     return jsonify(received=True, outcome=outcome)

@@ -219,9 +219,17 @@ def send_reminders(actor, *, property_id, today, unit_ids=None, property_name=""
 
 
 def reminders_for_resident(resident_id, *, limit=5):
-    """The resident's latest payment reminders, newest first."""
+    """The resident's latest payment reminders that still hold, newest first.
+
+    A reminder holds while its unit still owes money on a bill that was already there when it went out;
+    once those are paid (at the desk, online, or by anyone in the household) it is no longer shown.
+    """
+    still_owing = (select(Bill.id).where(Bill.unit_id == Reminder.unit_id, Bill.total_fen > Bill.paid_fen,
+                                         Bill.created_at <= Reminder.created_at)
+                   .correlate(Reminder).exists())
     return db.session.scalars(
-        select(Reminder).where(Reminder.resident_id == resident_id).order_by(Reminder.created_at.desc()).limit(limit)
+        select(Reminder).where(Reminder.resident_id == resident_id, still_owing)
+        .order_by(Reminder.created_at.desc()).limit(limit)
     ).all()
 
 

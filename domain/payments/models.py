@@ -18,7 +18,7 @@ class Method(str, enum.Enum):
     CARD = "card"
     ALIPAY = "alipay"
     WECHAT_PAY = "wechat_pay"
-    ONLINE = "online"  # paid through Checkout, the exact method not reported
+    ONLINE = "online"  # paid through Checkout before the method was recorded, or a method we do not name
     CASH = "cash"
     POS = "pos"  # card terminal at the desk
     BANK_TRANSFER = "bank_transfer"
@@ -170,6 +170,8 @@ class Refund(db.Model):
     provider_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     #: A deposit given back: the money leaves, the bill stays paid (it was paid; the deposit is returned).
     keeps_bills: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Made by the system, not by finance: money that arrived for bills already paid, given back at once.
+    automatic: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

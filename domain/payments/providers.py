@@ -1,13 +1,18 @@
 """The one small interface to a payment provider: Stripe, or the local Stripe sandbox.
 
 Both are the same class: the real Stripe SDK, pointed at api.stripe.com or at the sandbox. A direct
-WeChat Pay / Alipay integration would be another class with these five methods.
+WeChat Pay / Alipay integration would be another class with the same methods.
 """
 
+import json
 from dataclasses import dataclass
 
 import stripe
 from flask import current_app
+
+
+class MalformedEvent(ValueError):
+    """A correctly signed webhook body that is not an event we can read."""
 
 
 class ProviderUnavailable(Exception):
@@ -25,6 +30,19 @@ class CheckoutSession:
     amount_total: int
     currency: str
     payment_intent: str | None
+    metadata: dict
+    client_reference_id: str | None
+
+
+@dataclass(frozen=True)
+class ProviderRefund:
+    """What we keep of a provider's refund."""
+
+    id: str
+    amount: int
+    status: str
+    payment_intent: str | None
+    metadata: dict
 
 
 class StripeProvider:
@@ -87,6 +105,15 @@ class StripeProvider:
         """Close an open session so it can no longer be paid."""
         return _session(self._call(self.client.v1.checkout.sessions.expire, session_id))
 
+    def payment_method_type(self, payment_intent):
+        """How a PaymentIntent was paid ("card", "alipay", "wechat_pay"), from its charge; None when not yet charged."""
+        intent = self._call(self.client.v1.payment_intents.retrieve, payment_intent,
+                            params={"expand": ["latest_charge"]})
+        charge = intent.latest_charge
+        if charge is None or isinstance(charge, str) or charge.payment_method_details is None:
+            return None
+        return charge.payment_method_details.type
+
     def refund(self, *, payment_intent, amount_fen, idempotency_key, metadata):
         """Refund part or all of a payment; returns (refund id, status)."""
         refund = self._call(self.client.v1.refunds.create,
@@ -94,14 +121,31 @@ class StripeProvider:
                             options={"idempotency_key": idempotency_key})
         return refund.id, refund.status
 
+    def list_refunds(self, payment_intent):
+        """Every refund of a PaymentIntent as the provider records it now, newest first (at most 100)."""
+        refunds = self._call(self.client.v1.refunds.list, params={"payment_intent": payment_intent, "limit": 100})
+        return [_refund(r) for r in refunds.data]
+
     def parse_event(self, payload, signature):
         """Verify a webhook's signature on the raw body (tolerance 300 s) and return the event as a dict.
 
-        Raises ValueError for a body that is not JSON and stripe.SignatureVerificationError for a
-        missing, wrong or stale signature.
+        Raises stripe.SignatureVerificationError for a missing, wrong or stale signature, and MalformedEvent (a
+        ValueError) for a signed body that is not an event we can read: not JSON, not an object, or without a
+        string id, a string type and an object in data.object.
         """
-        event = stripe.Webhook.construct_event(payload, signature or "", self.webhook_secret, tolerance=300)
-        return event.to_dict()
+        try:
+            stripe.WebhookSignature.verify_header(payload, signature or "", self.webhook_secret, tolerance=300)
+            event = json.loads(payload)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise MalformedEvent("not JSON") from exc
+        if not isinstance(event, dict):
+            raise MalformedEvent("not an object")
+        data = event.get("data")
+        obj = data.get("object") if isinstance(data, dict) else None
+        if not isinstance(event.get("id"), str) or not event["id"] or not isinstance(event.get("type"), str) \
+                or not isinstance(obj, dict) or not isinstance(obj.get("id", ""), str):
+            raise MalformedEvent("not an event")
+        return event
 
 
 def _origin(url):
@@ -114,8 +158,16 @@ def _origin(url):
 
 def _session(session):
     """Our copy of an SDK Checkout Session object."""
+    metadata = session.metadata.to_dict() if session.metadata is not None else {}
     return CheckoutSession(session.id, session.url, session.status, session.payment_status,
-                           session.amount_total, session.currency, session.payment_intent)
+                           session.amount_total, session.currency, session.payment_intent, metadata,
+                           session.client_reference_id)
+
+
+def _refund(refund):
+    """Our copy of an SDK Refund object."""
+    metadata = refund.metadata.to_dict() if refund.metadata is not None else {}
+    return ProviderRefund(refund.id, refund.amount, refund.status, refund.payment_intent, metadata)
 
 
 def get_provider():

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
@@ -29,6 +29,8 @@ from domain.renovation.services import issue_permits_for_paid_bills
 from extensions import db
 
 OPEN_STATUSES = (PaymentStatus.PENDING, PaymentStatus.PROCESSING)
+#: The provider's payment_method_details types we record as such.
+ONLINE_METHOD_TYPES = frozenset({Method.CARD.value, Method.ALIPAY.value, Method.WECHAT_PAY.value})
 
 
 class PaymentsUnavailable(DomainError):
@@ -121,8 +123,14 @@ def _unapply(payment, amount_fen):
         left -= take
 
 
-def _succeed(payment, *, actor_name="Stripe", method=None, payment_intent=None, paid_at=None, bills=None):
-    """Mark a payment succeeded, apply it to its bills and issue its receipt (once: the state machine refuses twice)."""
+def _succeed(payment, *, actor_name="Stripe", method=None, payment_intent=None, paid_at=None, bills=None, provider=None):
+    """Mark a payment succeeded, apply it to its bills and issue its receipt (once: the state machine refuses twice).
+
+    The one place where a succeeded payment, online (the webhook) or at the desk, reaches its bills: whatever
+    must follow a bill being paid belongs here. Online money that arrives for bills already paid is refunded
+    through `provider` at once and the household is told; other Checkout pages still open for these bills
+    are closed so that they cannot be paid as well.
+    """
     move(payment, PaymentStatus.SUCCEEDED)
     payment.paid_at = paid_at or utcnow()
     if method is not None:
@@ -137,10 +145,98 @@ def _succeed(payment, *, actor_name="Stripe", method=None, payment_intent=None, 
     if payment.is_online and payment.provider_session_id:
         record(Actor.system(actor_name), "payment.succeeded", payment,
                summary=f"¥{fen_to_decimal(payment.amount_fen)} {payment.method.value} {receipt.number}")
+        _close_open_checkouts([a.bill_id for a in payment.allocations], provider, paid=payment, refuse=False)
     if payment.unapplied_fen:
         record(Actor.system(actor_name), "payment.unapplied", payment,
-               summary=f"¥{fen_to_decimal(payment.unapplied_fen)} arrived after the bills were paid: refund it")
+               summary=f"¥{fen_to_decimal(payment.unapplied_fen)} arrived after the bills were paid: refunded")
+        if payment.is_online:
+            _refund_unapplied(payment, provider)
     return receipt
+
+
+def _refund_unapplied(payment, provider):
+    """Give back, through the provider, money that arrived for bills already paid, and tell the household.
+
+    The idempotency key is the payment's own, so a webhook delivered again asks for the same refund. When the
+    provider refuses or cannot be reached, the refund is recorded as failed: finance sees it in the list of
+    automatic refunds and refunds it from the payment's page.
+    """
+    from domain.accounts.models import Actor
+    from domain.clock import today
+    from domain.parcels.services import tell_household
+
+    amount = payment.unapplied_fen
+    refund = Refund(payment=payment, amount_fen=amount, reason="账单已结清，自动退回 · bills already paid",
+                    status=RefundStatus.PENDING, automatic=True)
+    db.session.add(refund)
+    db.session.flush()
+    try:
+        if provider is None or provider.name != payment.provider:
+            raise ProviderUnavailable("the payment's provider is not configured")
+        refund.provider_refund_id, status = provider.refund(
+            payment_intent=payment.provider_payment_intent, amount_fen=amount,
+            idempotency_key=f"refund-p{payment.id}-unapplied",
+            metadata={"payment_id": str(payment.id), "refund_id": str(refund.id)})
+    except ProviderUnavailable as exc:
+        refund.status = RefundStatus.FAILED
+        record(Actor.system("Stripe"), "payment.auto_refund_failed", payment,
+               summary=f"¥{fen_to_decimal(amount)}: {exc}"[:255])
+        return refund
+    if status == "succeeded":
+        _settle_refund(payment, refund)
+    elif status in ("failed", "canceled"):
+        refund.status = RefundStatus.FAILED
+    record(Actor.system("Stripe"), "payment.auto_refund", payment, summary=f"¥{fen_to_decimal(amount)} ({refund.status.value})")
+    tell_household(payment.unit_id, _l("Your payment of ¥%(amount)s arrived after the bills it was for had already been "
+                                       "paid. ¥%(refund)s is being refunded to the card or wallet that paid; no action "
+                                       "is needed.", amount=fen_to_decimal(payment.amount_fen), refund=fen_to_decimal(amount)),
+                   _l("A payment is being refunded"), today=today())
+    return refund
+
+
+def _close_open_checkouts(bill_ids, provider, *, paid=None, refuse=True):
+    """Expire, through the provider, every Checkout page still open for any of these bills, so that money for
+    them cannot arrive twice.
+
+    With `refuse` (money about to be taken at the desk, a new Checkout), a page that cannot be closed, or that
+    has just been paid, refuses the change with Conflict; without it (a payment that has just succeeded), it is
+    left: if it is paid after all, that money is refunded when it arrives. `paid` is the payment not to close.
+    """
+    others = db.session.scalars(
+        select(Payment).join(Allocation).where(Allocation.bill_id.in_(bill_ids), Payment.status == PaymentStatus.PENDING,
+                                               Payment.provider != "desk", Payment.provider_session_id.is_not(None))
+        .order_by(Payment.id)
+    ).unique().all()
+    for payment in others:
+        if paid is not None and payment.id == paid.id:
+            continue
+        status = _close_checkout(provider, payment)
+        if refuse and status == "complete":
+            raise Conflict(_l("The resident has just paid these bills online; the payment is being confirmed. "
+                              "Nothing was recorded: look at the bills again in a minute."), field="bill_ids")
+        if refuse and status != "expired":
+            raise Conflict(_l("A payment page for these bills is open on the resident's phone and could not be closed. "
+                              "Nothing was recorded; try again in a moment."), field="bill_ids")
+
+
+def _close_checkout(provider, payment):
+    """Expire one open Checkout Session through its provider; the payment becomes EXPIRED when it is.
+
+    Returns the session's status as the provider then has it ("expired", "complete", ...), or None when the
+    provider could not be asked.
+    """
+    if provider is None or provider.name != payment.provider or not payment.provider_session_id:
+        return None
+    try:
+        session = provider.expire_checkout(payment.provider_session_id)
+    except ProviderUnavailable:
+        try:  # already expired or paid, or the provider is unreachable: look
+            session = provider.retrieve_checkout(payment.provider_session_id)
+        except ProviderUnavailable:
+            return None
+    if session.status == "expired" and can_move(payment, PaymentStatus.EXPIRED):
+        move(payment, PaymentStatus.EXPIRED)
+    return session.status
 
 
 # Residents paying online ------------------------------------------------------------------------
@@ -197,7 +293,12 @@ def start_checkout(actor, *, resident_id, bill_ids, today, provider, success_url
             raise Conflict(_l("A payment for this bill is being settled by the bank. Please wait for it before paying again."))
         if sorted(a.bill_id for a in payment.allocations) == bill_ids and payment.amount_fen == sum(b.outstanding_fen for b in bills):
             return CheckoutStart(payment.id, payment.checkout_url, True)
-        _close_session(provider, payment)  # an older attempt for other bills: close it so nothing is paid twice
+        # An older attempt for other bills: close it so that nothing is paid twice.
+        status = _close_checkout(provider, payment)
+        if status == "complete":
+            raise Conflict(_l("A payment for this bill is being settled. Please wait a moment before paying again."))
+        if status != "expired":
+            raise PaymentsUnavailable()
     unit_id = bills[0].unit_id
     attempts = db.session.scalar(
         select(func.count(func.distinct(Payment.id))).join(Allocation).where(Allocation.bill_id.in_(bill_ids),
@@ -238,22 +339,12 @@ def start_checkout(actor, *, resident_id, bill_ids, today, provider, success_url
     return CheckoutStart(payment.id, session.url, False)
 
 
-def _close_session(provider, payment):
-    """Expire an open Checkout Session; if it turns out to be paid already, refuse to open another."""
-    try:
-        session = provider.expire_checkout(payment.provider_session_id)
-    except ProviderUnavailable:
-        session = provider.retrieve_checkout(payment.provider_session_id) if payment.provider_session_id else None
-    if session is not None and session.status == "complete":
-        raise Conflict(_l("A payment for this bill is being settled. Please wait a moment before paying again."))
-    move(payment, PaymentStatus.EXPIRED)
-
-
 def get_resident_payment(resident_id, payment_id, today):
     """A payment the resident may see: one for a unit they live in now."""
     from domain.billing.services import resident_unit_ids
 
-    payment = db.session.get(Payment, payment_id, options=[selectinload(Payment.allocations), selectinload(Payment.receipt)])
+    payment = db.session.get(Payment, payment_id, options=[selectinload(Payment.allocations), selectinload(Payment.receipt),
+                                                             selectinload(Payment.refunds)])
     if payment is None or payment.unit_id not in resident_unit_ids(resident_id, today):
         raise NotFound()
     return payment
@@ -262,84 +353,138 @@ def get_resident_payment(resident_id, payment_id, today):
 # The webhook ------------------------------------------------------------------------------------
 
 
-def _payment_for_session(session):
+class ProviderRecordUnavailable(Exception):
+    """The provider's own record of an event's object could not be read; nothing was applied (the event is
+    answered 5xx, so the provider delivers it again)."""
+
+
+def _payment_for_session(session_id):
     """The payment a Checkout Session belongs to (by session id), locked for the change."""
     return db.session.scalar(
-        _locked(select(Payment).where(Payment.provider_session_id == session.get("id")))
+        _locked(select(Payment).where(Payment.provider_session_id == session_id))
         .options(selectinload(Payment.allocations))
     )
 
 
 def _matches(payment, session):
-    """Whether the provider's amount and currency are what we asked for."""
-    return session.get("amount_total") == payment.amount_fen and (session.get("currency") or "").lower() == payment.currency
+    """Whether the provider's own record of the session is the one we opened for this payment, for its amount."""
+    return (session.amount_total == payment.amount_fen and (session.currency or "").lower() == payment.currency
+            and (session.metadata or {}).get("payment_id") == str(payment.id))
 
 
-def _method_of(session):
-    """Which method paid, when the provider says (the sandbox and single-method sessions do)."""
-    types = session.get("payment_method_types") or []
-    paid_with = session.get("payment_method_type") or (types[0] if len(types) == 1 else None)
+def _method_paid_with(provider, payment_intent):
+    """Which method paid, from the PaymentIntent's charge as the provider records it (ONLINE when it does not say)."""
     try:
-        return Method(paid_with) if paid_with in {"card", "alipay", "wechat_pay"} else None
-    except ValueError:
-        return None
+        paid_with = provider.payment_method_type(payment_intent) if payment_intent else None
+    except ProviderUnavailable as exc:
+        raise ProviderRecordUnavailable() from exc
+    return Method(paid_with) if paid_with in ONLINE_METHOD_TYPES else Method.ONLINE
 
 
-def _on_session_event(event_type, session):
-    """Apply one Checkout Session event; returns the outcome text for the event log."""
-    payment = _payment_for_session(session)
+def _on_session_event(event_type, event_session, provider):
+    """Apply one Checkout Session event from the provider's own record of the session, not the event's body:
+    a signed body says only that something happened to this session. Returns the outcome for the event log."""
+    payment = _payment_for_session(event_session.get("id"))
     if payment is None:
         return "ignored: unknown session"
-    if not _matches(payment, session):
+    if provider is None or provider.name != payment.provider:
+        raise ProviderRecordUnavailable()
+    try:
+        session = provider.retrieve_checkout(payment.provider_session_id)
+    except ProviderUnavailable as exc:
+        raise ProviderRecordUnavailable() from exc
+    if session.id != payment.provider_session_id or not _matches(payment, session):
         from domain.accounts.models import Actor
 
         record(Actor.system("Stripe"), "payment.mismatch", payment,
-               summary=f"{session.get('amount_total')} {session.get('currency')} != {payment.amount_fen} {payment.currency}")
-        return "rejected: amount or currency mismatch"
-    paid = session.get("payment_status") == "paid"
-    if event_type in ("checkout.session.completed", "checkout.session.async_payment_succeeded") and paid:
+               summary=f"{session.amount_total} {session.currency} {session.metadata} != {payment.amount_fen} "
+                       f"{payment.currency} payment {payment.id}")
+        return "rejected: the session does not match the payment"
+    if session.status == "complete" and session.payment_status == "paid":
         if not can_move(payment, PaymentStatus.SUCCEEDED):
             return f"ignored: already {payment.status.value}"
-        _succeed(payment, method=_method_of(session), payment_intent=session.get("payment_intent"))
+        _succeed(payment, method=_method_paid_with(provider, session.payment_intent),
+                 payment_intent=session.payment_intent, provider=provider)
         return "applied"
-    if event_type == "checkout.session.completed":
-        if can_move(payment, PaymentStatus.PROCESSING):
+    if session.status == "complete" and event_type == "checkout.session.async_payment_failed":
+        if can_move(payment, PaymentStatus.FAILED):
+            move(payment, PaymentStatus.FAILED)
+            return PaymentStatus.FAILED.value
+    elif session.status == "complete":
+        if payment.status == PaymentStatus.PENDING:
             move(payment, PaymentStatus.PROCESSING)
-            payment.provider_payment_intent = session.get("payment_intent")
+            payment.provider_payment_intent = session.payment_intent
             return "processing"
-        return f"ignored: already {payment.status.value}"
-    target = {"checkout.session.async_payment_failed": PaymentStatus.FAILED,
-              "checkout.session.expired": PaymentStatus.EXPIRED}.get(event_type)
-    if target is not None and can_move(payment, target):
-        move(payment, target)
-        return target.value
+    elif session.status == "expired" and can_move(payment, PaymentStatus.EXPIRED):
+        move(payment, PaymentStatus.EXPIRED)
+        return PaymentStatus.EXPIRED.value
     return f"ignored: already {payment.status.value}"
 
 
-def _on_charge_refunded(charge):
-    """Record the refunds of a charge that are new to us and apply the ones we had asked for."""
-    payment = db.session.scalar(_locked(select(Payment).where(Payment.provider_payment_intent == charge.get("payment_intent")))
+def _sync_refunds(payment, refunds):
+    """Bring our refunds of a payment in line with the provider's record of them (ProviderRefund list).
+
+    Ours are known by the refund_id we put in their metadata (or by the provider's id); one we never asked for
+    (made in Stripe's dashboard) is recorded. A pending refund settles or fails; nothing is applied twice.
+    Returns how many refunds changed.
+    """
+    by_ours = {str(r.id): r for r in payment.refunds}
+    by_provider = {r.provider_refund_id: r for r in payment.refunds if r.provider_refund_id}
+    changed = 0
+    for data in refunds:
+        refund = by_provider.get(data.id) or by_ours.get((data.metadata or {}).get("refund_id") or "")
+        if refund is None:
+            if data.status in ("failed", "canceled") or data.amount <= 0:
+                continue
+            # Refunded in Stripe's dashboard: record it so that the bills and the books agree.
+            refund = Refund(payment=payment, amount_fen=data.amount, reason="Stripe", status=RefundStatus.PENDING,
+                            provider_refund_id=data.id)
+            db.session.add(refund)
+            changed += 1
+        refund.provider_refund_id = refund.provider_refund_id or data.id
+        if data.status == "succeeded" and refund.status == RefundStatus.PENDING:
+            _settle_refund(payment, refund)
+            changed += 1
+        elif data.status in ("failed", "canceled") and refund.status != RefundStatus.FAILED:
+            if refund.status == RefundStatus.SUCCEEDED:
+                _reverse_refund(payment, refund)
+            refund.status = RefundStatus.FAILED
+            changed += 1
+    return changed
+
+
+def _on_refund_event(event_type, obj, provider):
+    """refund.created / refund.updated / refund.failed and charge.refunded: re-read the payment's refunds from
+    the provider and record what changed (today's charge.refunded carries no refund list at all)."""
+    payment_intent = obj.get("payment_intent")
+    if not isinstance(payment_intent, str) or not payment_intent:
+        return "ignored: no payment"
+    payment = db.session.scalar(_locked(select(Payment).where(Payment.provider_payment_intent == payment_intent))
                                 .options(selectinload(Payment.allocations), selectinload(Payment.refunds)))
     if payment is None:
         return "ignored: unknown payment"
-    known = {r.provider_refund_id: r for r in payment.refunds}
-    changed = 0
-    for data in (charge.get("refunds") or {}).get("data") or []:
-        refund = known.get(data.get("id"))
-        if refund is None:
-            # Refunded in Stripe's dashboard: record it so the bill and the books agree.
-            refund = Refund(payment=payment, amount_fen=data.get("amount") or 0, reason="Stripe", status=RefundStatus.PENDING,
-                            provider_refund_id=data.get("id"))
-            db.session.add(refund)
-        if data.get("status") == "succeeded" and refund.status == RefundStatus.PENDING:
-            _settle_refund(payment, refund)
-            changed += 1
-    return f"refunds applied: {changed}"
+    if provider is None or provider.name != payment.provider:
+        raise ProviderRecordUnavailable()
+    try:
+        refunds = provider.list_refunds(payment_intent)
+    except ProviderUnavailable as exc:
+        raise ProviderRecordUnavailable() from exc
+    changed = _sync_refunds(payment, refunds)
+    if changed:
+        from domain.accounts.models import Actor
+
+        record(Actor.system("Stripe"), "payment.refunds_synced", payment, summary=f"{event_type}: {changed} changed")
+    return f"refunds changed: {changed}"
 
 
-def handle_event(event):
+REFUND_EVENTS = ("refund.created", "refund.updated", "refund.failed", "charge.refunded")
+
+
+def handle_event(event, provider=None):
     """Apply one verified provider event; idempotent per event id (a repeat returns "duplicate").
 
+    What an event says is checked against the provider's own record (`provider`), read here; when that
+    cannot be read, ProviderRecordUnavailable is raised and the caller rolls back and answers 5xx.
     Must be the first thing in the caller's transaction (a repeat rolls it back): the event id, the
     payment's new state, the bills and the receipt are committed together or not at all.
     """
@@ -348,7 +493,7 @@ def handle_event(event):
         return "ignored: no id"
     # The event's row goes in first: a concurrent delivery of the same event waits on it and then
     # fails here, before it has read or changed anything.
-    db.session.add(WebhookEvent(id=event_id, type=event_type[:80]))
+    db.session.add(WebhookEvent(id=event_id[:255], type=event_type[:80]))
     try:
         db.session.flush()
     except IntegrityError:
@@ -356,12 +501,12 @@ def handle_event(event):
         return "duplicate"
     obj = (event.get("data") or {}).get("object") or {}
     if event_type.startswith("checkout.session."):
-        outcome = _on_session_event(event_type, obj)
-    elif event_type == "charge.refunded":
-        outcome = _on_charge_refunded(obj)
+        outcome = _on_session_event(event_type, obj, provider)
+    elif event_type in REFUND_EVENTS:
+        outcome = _on_refund_event(event_type, obj, provider)
     else:
         outcome = "ignored: not handled"
-    stored = db.session.get(WebhookEvent, event_id)
+    stored = db.session.get(WebhookEvent, event_id[:255])
     stored.outcome, stored.payload = outcome[:255], {"object_id": obj.get("id")}
     db.session.flush()
     return outcome
@@ -370,21 +515,24 @@ def handle_event(event):
 # Desk payments, voids, refunds -------------------------------------------------------------------
 
 
-def record_desk_payment(actor, *, unit_id, bill_ids, method, amount_fen=None, reference=""):
+def record_desk_payment(actor, *, unit_id, bill_ids, method, amount_fen=None, reference="", provider=None):
     """Take money at the desk for some of a unit's bills (oldest due first); issues the receipt at once.
 
-    `amount_fen` defaults to everything the bills owe; a smaller amount pays them in part.
+    `amount_fen` defaults to everything the bills owe; a smaller amount pays them in part. Checkout pages
+    still open for these bills are first closed through `provider` (the payment provider); when one cannot
+    be closed, or has just been paid, nothing is recorded (Conflict).
     """
     require(actor, Permission.RECORD_PAYMENTS)
     method = Method(method)
     if method not in DESK_METHODS:
         raise DomainError(_l("Choose cash, card terminal or bank transfer."), field="method")
     payment = _record_settled(actor, unit_id=unit_id, bill_ids=bill_ids, method=method, amount_fen=amount_fen,
-                              reference=reference, provider="desk", paid_at=utcnow())
+                              reference=reference, provider="desk", paid_at=utcnow(), checkout_provider=provider)
     return payment
 
 
-def record_historical_payment(actor, *, unit_id, bill_ids, method, paid_at, provider="desk", amount_fen=None, reference=""):
+def record_historical_payment(actor, *, unit_id, bill_ids, method, paid_at, provider="desk", amount_fen=None, reference="",
+                              checkout_provider=None):
     """Enter a payment made before the office used this system (a ledger migration, the demo), at its own date.
 
     Same rules as a desk payment; its receipt is numbered in the year it was paid. Enter history
@@ -392,11 +540,12 @@ def record_historical_payment(actor, *, unit_id, bill_ids, method, paid_at, prov
     """
     require(actor, Permission.REFUND_PAYMENTS)
     return _record_settled(actor, unit_id=unit_id, bill_ids=bill_ids, method=Method(method), amount_fen=amount_fen,
-                           reference=reference, provider=provider, paid_at=paid_at)
+                           reference=reference, provider=provider, paid_at=paid_at, checkout_provider=checkout_provider)
 
 
-def _record_settled(actor, *, unit_id, bill_ids, method, amount_fen, reference, provider, paid_at):
-    """A payment whose money is already in hand, spread over the bills oldest due first, applied and receipted."""
+def _record_settled(actor, *, unit_id, bill_ids, method, amount_fen, reference, provider, paid_at, checkout_provider):
+    """A payment whose money is already in hand, spread over the bills oldest due first, applied and receipted;
+    Checkout pages open for the bills are closed first (through `checkout_provider`)."""
     bill_ids = sorted({int(i) for i in bill_ids})
     bills = db.session.scalars(_locked(select(Bill).where(Bill.id.in_(bill_ids), Bill.unit_id == unit_id))
                                .order_by(Bill.due_date, Bill.id)).all()
@@ -413,6 +562,7 @@ def _record_settled(actor, *, unit_id, bill_ids, method, amount_fen, reference, 
     amount = owed if amount_fen is None else amount_fen
     if amount <= 0 or amount > owed:
         raise DomainError(_l("Enter an amount between ¥0.01 and ¥%(owed)s.", owed=fen_to_decimal(owed)), field="amount")
+    _close_open_checkouts(bill_ids, checkout_provider, refuse=True)
     payment = Payment(property_id=bills[0].property_id, unit_id=unit_id, method=method, status=PaymentStatus.PENDING,
                       amount_fen=amount, provider=provider, recorded_by_id=actor.user_id, reference=(reference or "").strip(),
                       created_at=paid_at)
@@ -456,16 +606,69 @@ def _settle_refund(payment, refund):
         _unapply(payment, refund.amount_fen)
 
 
+class RefundUnderWay(Conflict):
+    """Someone else is refunding the same payment at this moment (they got there first)."""
+
+    default_message = _l("Someone else is refunding this payment at this moment. Nothing was refunded; look at its "
+                         "refunds below before trying again.")
+
+
+def _lock_for_refund(payment):
+    """Take the payment for this transaction before its refunds are counted, and read them afresh.
+
+    PostgreSQL: a row lock, so a second refund waits for the first to commit and then sees it. SQLite has one
+    writer: the first write takes the database, and a transaction that read before another refund committed
+    cannot write at all; that loser is told so (RefundUnderWay) instead of failing with an error page.
+    """
+    from sqlalchemy.exc import OperationalError
+
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(Payment).where(Payment.id == payment.id).with_for_update()
+                           .options(selectinload(Payment.refunds), selectinload(Payment.allocations))
+                           .execution_options(populate_existing=True)).scalar_one()
+        return
+    try:
+        db.session.execute(update(Payment).where(Payment.id == payment.id).values(updated_at=utcnow()))
+    except OperationalError as exc:  # "database is locked": another transaction wrote since ours began
+        raise RefundUnderWay() from exc
+    db.session.refresh(payment)
+    db.session.refresh(payment, ["refunds"])
+
+
+def _reverse_refund(payment, refund):
+    """A refund reported succeeded has failed after all: the money is the payment's again and back on its bills."""
+    payment.refunded_fen -= refund.amount_fen
+    if refund.keeps_bills:
+        return
+    back = refund.amount_fen
+    bills = {b.id: b for b in db.session.scalars(
+        _locked(select(Bill).where(Bill.id.in_([a.bill_id for a in payment.allocations]))))}
+    for allocation in sorted(payment.allocations, key=lambda a: (bills[a.bill_id].due_date, a.bill_id)):
+        bill = bills[allocation.bill_id]
+        take = min(back, allocation.refunded_fen, bill.total_fen - bill.paid_fen)
+        if take <= 0:
+            continue
+        allocation.refunded_fen -= take
+        bill.paid_fen += take
+        if bill.paid_fen == bill.total_fen:
+            bill.settled_at = utcnow()
+        back -= take
+    payment.unapplied_fen += back  # what came off the unapplied money goes back there
+
+
 def refund_payment(actor, payment, *, amount_fen, reason, provider=None, keep_bills=False):
     """Refund all or part of a succeeded payment: through the provider for online payments, recorded for desk ones.
 
     With `keep_bills` (a deposit given back) the bills the payment paid stay paid.
     """
     require(actor, Permission.REFUND_PAYMENTS)
+    _lock_for_refund(payment)
     if payment.status != PaymentStatus.SUCCEEDED:
         raise InvalidTransition(_l("Only a completed payment can be refunded."))
     pending = sum(r.amount_fen for r in payment.refunds if r.status == RefundStatus.PENDING)
     refundable = payment.refundable_fen - pending
+    if refundable <= 0:
+        raise Conflict(_l("This payment has already been refunded in full; see its refunds below."))
     if amount_fen is None or amount_fen <= 0 or amount_fen > refundable:
         raise DomainError(_l("Enter an amount between ¥0.01 and ¥%(most)s.", most=fen_to_decimal(max(refundable, 0))),
                           field="amount")
@@ -503,3 +706,16 @@ def get_payment(payment_id):
     if payment is None:
         raise NotFound()
     return payment
+
+
+def automatic_refunds(property_id, *, limit=20):
+    """The latest refunds the system made by itself (money that arrived for bills already paid), newest first,
+    with their payments and units (one statement), for finance to follow; failed ones are refunded by hand from
+    the payment."""
+    from domain.property.models import Unit
+
+    return db.session.scalars(
+        select(Refund).join(Refund.payment).where(Payment.property_id == property_id, Refund.automatic.is_(True))
+        .options(contains_eager(Refund.payment).joinedload(Payment.unit).joinedload(Unit.building))
+        .order_by(Refund.created_at.desc(), Refund.id.desc()).limit(limit)
+    ).all()

@@ -17,8 +17,11 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # Refunds the system makes by itself (money that arrived for bills already paid), listed for finance.
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('automatic', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.drop_column('automatic')

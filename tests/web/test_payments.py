@@ -139,14 +139,99 @@ def test_forged_success_url_changes_nothing(signed_in, household, stripe_sandbox
     assert counts() == (0, 0) and db.session.scalar(select(func.sum(Bill.paid_fen))) == 0
 
 
-@pytest.mark.parametrize("field, value", [("amount_total", 100), ("currency", "usd")])
-def test_wrong_amount_or_currency_is_not_applied(signed_in, client, household, stripe_sandbox, app, field, value):
+@pytest.mark.parametrize("field, value", [("amount_total", 100), ("currency", "usd"), ("metadata", {"payment_id": "999"})])
+def test_session_whose_record_does_not_match_the_payment_is_not_applied(signed_in, client, household, stripe_sandbox, app,
+                                                                         field, value):
     payment, session_id = start_paying(signed_in, household[2])
     event = completed_event(stripe_sandbox, session_id)
-    event["data"]["object"][field] = value
+    sandbox_state(stripe_sandbox.app).sessions[session_id][field] = value  # what Stripe itself records
     response = post_event(client, event, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])
     assert response.status_code == 200 and response.get_json()["outcome"].startswith("rejected")
     assert db.session.get(Payment, payment.id).status == PaymentStatus.PENDING and counts() == (0, 0)
+
+
+@pytest.mark.parametrize("field, value", [("amount_total", 100), ("currency", "usd"), ("payment_status", "unpaid")])
+def test_what_the_event_body_says_is_checked_against_stripes_record(signed_in, client, household, stripe_sandbox, app,
+                                                                     field, value):
+    payment, session_id = start_paying(signed_in, household[2])
+    event = completed_event(stripe_sandbox, session_id)
+    event["data"]["object"][field] = value
+    assert post_event(client, event, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"]).get_json()["outcome"] == "applied"
+    payment = db.session.get(Payment, payment.id)
+    assert payment.status == PaymentStatus.SUCCEEDED and payment.amount_fen == 22375 + 30050 and counts() == (1, 1)
+    retrieved = [r for r in sandbox_state(stripe_sandbox.app).requests if r["method"] == "GET"]
+    assert [r["path"] for r in retrieved] == [f"/v1/checkout/sessions/{session_id}",
+                                              f"/v1/payment_intents/{payment.provider_payment_intent}"]
+    assert retrieved[1]["params"] == {"expand": ["latest_charge"]}
+
+
+def test_a_signed_event_for_a_session_nobody_paid_changes_nothing(signed_in, client, household, stripe_sandbox, app):
+    payment, session_id = start_paying(signed_in, household[2])
+    session = sandbox_state(stripe_sandbox.app).sessions[session_id]
+    forged = build_event(stripe_sandbox.app, "checkout.session.completed",
+                         {**session, "status": "complete", "payment_status": "paid", "payment_intent": "pi_forged"})
+    response = post_event(client, forged, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])
+    assert response.status_code == 200 and response.get_json()["outcome"].startswith("ignored")
+    assert db.session.get(Payment, payment.id).status == PaymentStatus.PENDING and counts() == (0, 0)
+    assert db.session.scalar(select(func.sum(Bill.paid_fen))) == 0
+
+
+def test_webhook_answers_503_and_applies_nothing_while_stripes_record_cannot_be_read(signed_in, household, stripe_sandbox,
+                                                                                     app):
+    from domain.payments.providers import StripeProvider
+    from sandbox.stripe_app import SandboxHTTPClient
+
+    payment, session_id = start_paying(signed_in, household[2])
+    event = completed_event(stripe_sandbox, session_id)
+    secret = app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"]
+    reachable = app.extensions["payment_provider"]
+    app.extensions["payment_provider"] = StripeProvider(api_key="sk_test_x", webhook_secret=secret, name="sandbox",
+                                                        api_base="http://127.0.0.1:9", http_client=SandboxHTTPClient(timeout=2))
+    try:
+        response = post_event(app.test_client(), event, secret)
+    finally:
+        app.extensions["payment_provider"] = reachable
+    assert response.status_code == 503 and counts() == (0, 0)
+    assert db.session.scalar(select(func.count()).select_from(WebhookEvent)) == 0  # Stripe sends it again: applied then
+    assert post_event(app.test_client(), event, secret).get_json()["outcome"] == "applied"
+
+
+@pytest.mark.parametrize("body", [
+    b"[]", b'"evt"', b"null", b"{}", b'{"id": 5, "type": "checkout.session.completed", "data": {"object": {}}}',
+    b'{"id": "evt_1", "type": "checkout.session.completed", "data": {"object": "cs_1"}}',
+    b'{"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {"id": 7}}}',
+    b'{"id": "evt_1", "type": ["x"], "data": {"object": {}}}', b'{"id": "evt_1", "type": "refund.created", "data": []}',
+    b"{not json",
+])
+def test_a_malformed_but_correctly_signed_body_gets_400(client, stripe_sandbox, app, body):
+    response = client.post(WEBHOOK, data=body, content_type="application/json",
+                           headers={"Stripe-Signature": signed(body, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])})
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(WebhookEvent)) == 0
+
+
+def test_a_signed_refund_event_with_odd_fields_is_ignored_not_an_error(client, stripe_sandbox, app):
+    event = {"id": "evt_odd", "type": "refund.updated", "data": {"object": {"id": "re_1", "payment_intent": 12}}}
+    assert post_event(client, event, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"]).get_json()["outcome"] == "ignored: no payment"
+
+
+@pytest.mark.parametrize("method, label", [("wechat_pay", "微信支付"), ("alipay", "支付宝"), ("card", "银行卡")])
+def test_the_method_that_paid_is_recorded_and_shown_with_the_property_as_payee(signed_in, client, household, stripe_sandbox,
+                                                                               app, prop, method, label):
+    from domain.payments.models import Method
+    from web.receipts import receipt_view
+
+    payment, session_id = start_paying(signed_in, household[2])
+    pay(stripe_sandbox.app, session_id, method)
+    post_event(client, pending_events(stripe_sandbox.app)[-1], app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])
+    payment = db.session.get(Payment, payment.id)
+    assert payment.method == Method(method)
+    status = signed_in.get(f"/portal/payments/{payment.id}").get_data(as_text=True)
+    history = signed_in.get("/portal/bills").get_data(as_text=True)
+    assert label in status and "在线支付" not in status
+    assert label in history and "在线支付" not in history
+    view = receipt_view(payment)
+    assert (view.method_label, view.cashier) == (label, prop.name)
 
 
 def test_unsigned_wrongly_signed_or_stale_webhooks_change_nothing(signed_in, client, household, stripe_sandbox, app):
@@ -193,10 +278,47 @@ def test_async_payment_failure_leaves_the_bill_unpaid(signed_in, client, househo
 
 def test_expired_session_marks_the_attempt_expired(signed_in, client, household, stripe_sandbox, app):
     payment, session_id = start_paying(signed_in, household[2])
-    expired = build_event(stripe_sandbox.app, "checkout.session.expired",
-                          {**sandbox_state(stripe_sandbox.app).sessions[session_id], "status": "expired"})
-    post_event(client, expired, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])
+    app.extensions["payment_provider"].client.v1.checkout.sessions.expire(session_id)  # as Stripe does after 24 h
+    expired = pending_events(stripe_sandbox.app)[-1]
+    assert expired["type"] == "checkout.session.expired"
+    assert post_event(client, expired, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"]).get_json()["outcome"] == "expired"
     assert db.session.get(Payment, payment.id).status == PaymentStatus.EXPIRED
+
+
+def test_a_payment_that_settles_later_can_be_settled_from_the_sandbox_page(signed_in, client, household, stripe_sandbox, app):
+    secret = app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"]
+    payment, session_id = start_paying(signed_in, household[2])
+    pay(stripe_sandbox.app, session_id, "alipay", later=True)
+    post_event(client, pending_events(stripe_sandbox.app)[-1], secret)
+    status = signed_in.get(f"/portal/payments/{payment.id}").get_data(as_text=True)
+    assert f'href="{payment.checkout_url}"' in status and "沙盒" in status
+    sandbox_page = stripe_sandbox.app.test_client()
+    assert 'value="settle_succeeded"' in sandbox_page.get(f"/pay/{session_id}").get_data(as_text=True)
+    sandbox_page.post(f"/pay/{session_id}", data={"action": "settle_succeeded"})
+    assert post_event(client, pending_events(stripe_sandbox.app)[-1], secret).get_json()["outcome"] == "applied"
+    payment = db.session.get(Payment, payment.id)
+    assert payment.status == PaymentStatus.SUCCEEDED and payment.method.value == "alipay"
+
+
+def test_bills_page_drops_the_arrears_notice_once_everything_is_paid(signed_in, client, household, stripe_sandbox, app,
+                                                                    clock):
+    from domain.accounts.models import Actor
+    from domain.billing.collection import send_reminders
+    from domain.clock import today
+
+    unit, resident, bills = household
+    actor = Actor.for_user(builders.create_staff("finance"), "127.0.0.1")
+    assert send_reminders(actor, property_id=unit.building.property_id, today=today(), property_name="小区") == 1
+    db.session.commit()
+    assert "催缴通知" in signed_in.get("/portal/bills").get_data(as_text=True)
+    payment, session_id = start_paying(signed_in, bills)
+    post_event(client, completed_event(stripe_sandbox, session_id), app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])
+    html = signed_in.get("/portal/bills").get_data(as_text=True)
+    assert "催缴通知" not in html and "Payment reminder" not in html
+    # A bill issued after the reminder does not bring the old notice back.
+    clock.advance(days=1)
+    builders.create_bill(unit, total_fen=100, period=date(2026, 11, 1), due_date=date(2026, 11, 30))
+    assert "催缴通知" not in signed_in.get("/portal/bills").get_data(as_text=True)
 
 
 def test_neighbour_cannot_see_or_pay_anothers_bills(client, auth, prop, household, stripe_sandbox):

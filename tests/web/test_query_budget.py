@@ -106,4 +106,5 @@ def test_arrears_page_stays_within_budget_as_arrears_grow(client, auth, count_qu
 def test_billing_home_stays_within_budget(client, auth, count_queries, prop):
     auth.login_staff(builders.create_staff(Role.MANAGER))
     builders.create_bill(builders.create_unit())
-    assert statements(client, count_queries, "/staff/billing/") <= BILLING_BUDGET
+    # One more than the lists: the home also lists, in one statement, the refunds finance must follow.
+    assert statements(client, count_queries, "/staff/billing/") <= BILLING_BUDGET + 1

@@ -130,7 +130,7 @@ def test_online_refund_goes_through_stripe_and_the_webhook_does_not_apply_it_twi
     refund = db.session.scalars(select(Refund)).one()
     assert refund.provider_refund_id.startswith("re_") and refund.status.value == "succeeded"
     assert db.session.get(Bill, old.id).outstanding_fen == 8000
-    assert deliver(pending_events(stripe_sandbox.app)[-1]).get_json()["outcome"] == "refunds applied: 0"
+    assert deliver(pending_events(stripe_sandbox.app)[-1]).get_json()["outcome"] == "refunds changed: 0"
     assert db.session.get(Bill, old.id).outstanding_fen == 8000 and db.session.get(Payment, payment.id).refunded_fen == 8000
 
 
