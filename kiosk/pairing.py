@@ -8,6 +8,7 @@ from domain.kiosk import services as kiosks
 from domain.kiosk.services import PAIRING_TIME
 from extensions import db
 from kiosk import DEVICE_COOKIE, bp
+from web.guards import parse_id
 from web.htmx import client_redirect
 
 PAIRING_COOKIE = "kiosk_pairing"
@@ -22,17 +23,19 @@ def _cookie_options():
 
 
 def _read_pairing_cookie():
-    """(pairing id, browser secret) from the pairing cookie, or (None, None)."""
+    """(pairing id, browser secret) from the pairing cookie, or (None, None) (also for an id no row can have)."""
     pairing_id, _, secret = (request.cookies.get(PAIRING_COOKIE) or "").partition(".")
-    return (int(pairing_id), secret) if pairing_id.isdigit() and secret else (None, None)
+    pairing_id = parse_id(pairing_id)
+    return (pairing_id, secret) if pairing_id and secret else (None, None)
 
 
 @bp.get("/pair")
 def pair():
-    """The pairing screen: a fresh 6-digit code for the manager to enter in the console (valid 10 minutes)."""
+    """The pairing screen: a fresh 6-digit code for the manager to enter in the console (valid 10 minutes), on this
+    browser's pending pairing when it has one (a reload adds no row)."""
     if g.get("kiosk") is not None:
         return redirect(url_for("kiosk.index"), code=303)
-    pairing, code, secret = kiosks.start_pairing()
+    pairing, code, secret = kiosks.start_pairing(*_read_pairing_cookie())
     db.session.commit()
     response = make_response(render_template("kiosk/pair.html", code=code, minutes=int(PAIRING_TIME.total_seconds() // 60)))
     response.set_cookie(PAIRING_COOKIE, f"{pairing.id}.{secret}", max_age=int(PAIRING_TIME.total_seconds()),

@@ -5,7 +5,7 @@ from flask import g, redirect, render_template, request, url_for
 
 from domain.errors import DomainError
 from domain.kiosk import payments as kiosk_payments
-from domain.throttle.services import Throttled, WrongCode
+from domain.throttle.services import SlowDown, Throttled, WrongCode
 from extensions import db
 from kiosk import bp
 
@@ -24,7 +24,8 @@ def pay():
         return render_template("kiosk/pay.html", error=str(error.message), unit=unit), 422
     except Throttled as error:
         db.session.rollback()
-        return render_template("kiosk/pay.html", error=str(error.message), unit=unit, locked=True), 429
+        return render_template("kiosk/pay.html", error=str(error.message), unit=unit,
+                               locked=not isinstance(error, SlowDown)), 429
     except DomainError as error:
         db.session.rollback()
         return render_template("kiosk/pay.html", error=str(error.message), unit=unit), 422

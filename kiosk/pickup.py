@@ -6,7 +6,7 @@ from flask import g, render_template, request
 from domain.errors import DomainError
 from domain.kiosk import pickup
 from domain.parcels import codes
-from domain.throttle.services import Throttled, WrongCode
+from domain.throttle.services import SlowDown, Throttled, WrongCode
 from extensions import db
 from kiosk import bp
 
@@ -29,7 +29,9 @@ def pick_up():
         return render_template("kiosk/pickup.html", error=str(error.message)), 422
     except Throttled as error:
         db.session.rollback()
-        return render_template("kiosk/pickup.html", error=str(error.message), locked=True), 429
+        # A kiosk slowed down keeps its keypad for the next try; a locked unit sends the resident to the desk.
+        return render_template("kiosk/pickup.html", error=str(error.message),
+                               locked=not isinstance(error, SlowDown)), 429
     except DomainError as error:
         db.session.rollback()
         return render_template("kiosk/pickup.html", error=str(error.message)), 409

@@ -1,5 +1,5 @@
 """Parcel pickup at a kiosk: unit + code (or the scanned QR code) are checked as at the desk, throttled per
-kiosk; a right code is used up and the desk sees the pickup to hand the parcels over and confirm. The kiosk
+kiosk and per unit (domain.throttle); a right code is used up and the desk sees the pickup to hand the parcels over and confirm. The kiosk
 shows only how many parcels there are and on which shelves."""
 
 from flask_babel import lazy_gettext as _l
@@ -17,14 +17,17 @@ from extensions import db
 
 def place_of(kiosk):
     """Where a kiosk's guesses come from, for the code throttle."""
-    return f"kiosk:{kiosk.id}"
+    from domain.throttle.services import kiosk_place
+
+    return kiosk_place(kiosk.id)
 
 
 def start_pickup(kiosk, *, unit_label, code, now=None):
     """Check unit + code at the kiosk; a right code is used up and a pickup waits for the desk.
 
-    Returns (parcel count, shelves). Raises WrongCode (commit it: it counts) or Throttled (5 wrong codes in 5
-    minutes lock this kiosk's pickup for 5 minutes and alarm the desk), or Conflict when nothing waits.
+    Returns (parcel count, shelves). Raises WrongCode (commit it: it counts) or Throttled (SlowDown: this kiosk
+    waits a growing delay after wrong codes; UnitLocked: too many wrong codes for the unit, from anywhere), or
+    Conflict when nothing waits.
     """
     now = now or utcnow()
     actor = Actor.system(place_of(kiosk))

@@ -1,6 +1,7 @@
-"""Who is at the kiosk: a unit and the last 4 digits of a phone registered for it. The check is throttled per
-kiosk (5 wrong answers in 5 minutes lock the flow for 5 minutes and alarm the desk) and reveals nothing: the
-kiosk learns only the resident's id, never a name or a number."""
+"""Who is at the kiosk: a unit and the last 4 digits of a phone registered for it. The check is throttled as
+pickup codes are (domain.throttle: a growing delay per kiosk, the desk alarmed at 5 wrong answers in 5 minutes,
+and a unit locked everywhere after 10 wrong answers for it within an hour) and reveals nothing: the kiosk learns
+only the resident's id, never a name or a number."""
 
 import re
 
@@ -26,16 +27,17 @@ class NoMatch(throttle.WrongCode):
 def check_unit_and_phone(kiosk, *, unit_label, last4, now=None):
     """(unit id, resident id, "1-1203") when a current resident of the unit has a phone ending in `last4`.
 
-    Raises Throttled while the kiosk is locked out, NoMatch (counted) otherwise.
+    Raises Throttled while the kiosk must wait or the unit is locked, NoMatch (counted) otherwise.
     """
     now = now or utcnow()
-    place = f"kiosk:{kiosk.id}"
+    place = throttle.kiosk_place(kiosk.id)
     throttle.check_not_locked(SCOPE, place, now)
     digits = re.sub(r"\D", "", last4 or "")
     try:
         unit_id, _property_id, label = find_unit(unit_label)
     except DomainError:
         unit_id, label = None, (unit_label or "").strip()[:20]
+    throttle.check_unit_not_locked(SCOPE, unit_id, now)
     resident_id = None
     if unit_id and len(digits) == 4:
         today = now.astimezone(property_zone()).date()
@@ -47,6 +49,6 @@ def check_unit_and_phone(kiosk, *, unit_label, last4, now=None):
         resident_id = next((rid for rid, phone in db.session.execute(rows)
                             if re.sub(r"\D", "", phone or "").endswith(digits)), None)
     if resident_id is None:
-        throttle.count_failure(Actor.system(place), SCOPE, place, detail=label, now=now)
+        throttle.count_failure(Actor.system(place), SCOPE, place, detail=label, now=now, unit_id=unit_id)
         raise NoMatch(field="last4")
     return unit_id, resident_id, label

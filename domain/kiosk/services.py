@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
@@ -18,6 +18,8 @@ from domain.parcels import codes
 from extensions import db
 
 PAIRING_TIME = timedelta(minutes=10)
+#: Most pairings waiting for a manager at once: anyone may open the pairing screen, so its rows are bounded.
+MAX_PENDING_PAIRINGS = 20
 #: How often a kiosk's last-seen time is written (every request would be a write per touch).
 SEEN_EVERY = timedelta(minutes=1)
 
@@ -27,22 +29,49 @@ def _sha(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def start_pairing(now=None):
-    """A new pairing for an unenrolled browser: returns (pairing, code to show, browser secret for its cookie)."""
+class TooManyPairings(DomainError):
+    """MAX_PENDING_PAIRINGS screens already wait for a manager: no new pairing until some are used or expire."""
+
+    status_code = 429
+    default_message = _l("Too many screens are waiting to be enrolled. Try again in a few minutes, or ask the "
+                         "manager to enter the codes already shown.")
+
+
+def _pending(pairing_id, browser_secret, now):
+    """The browser's own pairing still waiting for the manager, or None."""
+    pairing = db.session.get(KioskPairing, pairing_id) if pairing_id else None
+    if (pairing is None or pairing.kiosk_id is not None or pairing.expires_at <= now
+            or pairing.browser_hash != _sha(browser_secret or "")):
+        return None
+    return pairing
+
+
+def start_pairing(pairing_id=None, browser_secret=None, now=None):
+    """A pairing code for an unenrolled browser: returns (pairing, code to show, browser secret for its cookie).
+
+    A browser that already has a pending pairing (its cookie: `pairing_id`, `browser_secret`) keeps that row and
+    gets a fresh code for it, so reloading the screen inserts nothing. Otherwise a new row, unless
+    MAX_PENDING_PAIRINGS are already pending (TooManyPairings). Expired pairings are deleted on the way.
+    """
     now = now or utcnow()
-    db.session.execute(delete(KioskPairing).where(KioskPairing.expires_at < now - PAIRING_TIME))
-    secret = secrets.token_urlsafe(32)
+    db.session.execute(delete(KioskPairing).where(KioskPairing.expires_at <= now))
+    pairing = _pending(pairing_id, browser_secret, now)
+    if pairing is None and db.session.scalar(select(func.count(KioskPairing.id)).where(
+            KioskPairing.kiosk_id.is_(None))) >= MAX_PENDING_PAIRINGS:
+        raise TooManyPairings()
     for _attempt in range(10):  # the code must be unique among live pairings
         code = codes.new_code()
         code_hash = codes.code_hash("kiosk-pairing", 0, code)
         if not db.session.scalar(select(KioskPairing.id).where(KioskPairing.code_hash == code_hash,
                                                                KioskPairing.expires_at > now)):
             break
-    pairing = KioskPairing(code_hash=code_hash, browser_hash=_sha(secret), created_at=now,
-                           expires_at=now + PAIRING_TIME)
-    db.session.add(pairing)
+    if pairing is None:
+        browser_secret = secrets.token_urlsafe(32)
+        pairing = KioskPairing(browser_hash=_sha(browser_secret), created_at=now)
+        db.session.add(pairing)
+    pairing.code_hash, pairing.expires_at = code_hash, now + PAIRING_TIME
     db.session.flush()
-    return pairing, code, secret
+    return pairing, code, browser_secret
 
 
 def enrol(actor, *, property_id, code, name, now=None):

@@ -344,8 +344,10 @@ def _live_code(unit_id, code, now):
 def check_pickup_code(actor, *, unit_label, code, place, now=None):
     """Check unit + code at the desk (or the kiosk); returns (code row, unit id, label, waiting parcels).
 
-    Throttled per place: wrong codes are counted (the caller commits them) and the fifth within five minutes
-    locks the place out for five minutes and alarms the desk. A wrong unit with a right code is a wrong code.
+    Throttled per place and per unit (domain.throttle): wrong codes are counted (the caller commits them); the
+    fifth within five minutes alarms the desk and locks a desk clerk out for five minutes (a kiosk waits a growing
+    delay instead), and the tenth for one unit within an hour, from anywhere, locks that unit's code everywhere.
+    A wrong unit with a right code is a wrong code.
     """
     require(actor, Permission.HANDLE_COUNTER)
     now = now or utcnow()
@@ -354,9 +356,10 @@ def check_pickup_code(actor, *, unit_label, code, place, now=None):
         unit_id, _property_id, label = find_unit(unit_label)
     except DomainError:
         unit_id, label = None, (unit_label or "").strip()[:20]
+    throttle.check_unit_not_locked(SCOPE, unit_id, now)
     row = _live_code(unit_id, code, now) if unit_id and codes.is_code(code) else None
     if row is None:
-        throttle.count_failure(actor, SCOPE, place, detail=label, now=now)
+        throttle.count_failure(actor, SCOPE, place, detail=label, now=now, unit_id=unit_id)
         raise throttle.WrongCode(field="code")
     parcels = waiting_for_units([unit_id])
     return row, unit_id, label, parcels

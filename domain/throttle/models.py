@@ -14,13 +14,17 @@ class FailedAttempt(db.Model):
     """One wrong code typed or scanned at one place."""
 
     __tablename__ = "failed_attempts"
-    __table_args__ = (Index("ix_failed_attempts_place", "scope", "place", "at"),)
+    __table_args__ = (Index("ix_failed_attempts_place", "scope", "place", "at"),
+                      Index("ix_failed_attempts_unit", "scope", "unit_id", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: What was being checked: "parcel_code", "storage_code", ...
     scope: Mapped[str] = mapped_column(String(24))
     #: Where the guesses come from: a desk clerk at an address, or a kiosk.
     place: Mapped[str] = mapped_column(String(80))
+    #: The unit the code was typed for, when the unit exists: wrong codes for one unit are counted across every
+    #: kiosk and the desk together.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -32,6 +36,8 @@ class DeskAlert(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(24))
     place: Mapped[str] = mapped_column(String(80))
+    #: Set when the alarm is about one unit locked after wrong codes from anywhere (else about one place).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

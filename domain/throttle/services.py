@@ -1,6 +1,13 @@
-"""Throttling wrong codes: after MAX_FAILURES wrong codes within WINDOW from one place, that place is locked
-out of that check for LOCKOUT, and the desk gets an alarm. Counted in the database, so every worker process
-sees the same count."""
+"""Throttling wrong codes, counted in the database so that every worker process sees the same count:
+
+- per place: after MAX_FAILURES wrong codes within WINDOW from one place the desk gets an alarm. A desk clerk's
+  place is then locked out of that check for LOCKOUT. A kiosk (a public screen: `kiosk_place`) is never locked
+  for everyone by one passer-by: from its FREE_TRIES-th wrong code on, each next try waits a growing delay
+  (DELAY_BASE, doubled per wrong code, at most DELAY_MAX), so a resident behind them waits seconds, not minutes;
+- per unit: after UNIT_MAX_FAILURES wrong codes for one unit within UNIT_WINDOW, from any kiosks and the desk
+  together, that unit's check is locked everywhere for UNIT_LOCKOUT and the desk gets an alarm, so spreading
+  guesses over several kiosks gains nothing.
+"""
 
 from datetime import timedelta
 
@@ -16,6 +23,17 @@ from extensions import db
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=5)
 LOCKOUT = timedelta(minutes=5)
+#: A kiosk's wrong codes that cost nothing; the next waits DELAY_BASE, then twice as long each time, up to DELAY_MAX.
+FREE_TRIES = 3
+DELAY_BASE = timedelta(seconds=5)
+DELAY_MAX = timedelta(seconds=60)
+#: Wrong codes older than this no longer lengthen a kiosk's delay.
+DELAY_WINDOW = timedelta(minutes=15)
+#: Ten wrong codes an hour for one unit at most, wherever typed: guessing a 6-digit code stays hopeless.
+UNIT_MAX_FAILURES = 10
+UNIT_WINDOW = timedelta(hours=1)
+UNIT_LOCKOUT = timedelta(hours=1)
+_KIOSK_PREFIX = "kiosk:"
 
 
 class Throttled(DomainError):
@@ -23,6 +41,22 @@ class Throttled(DomainError):
 
     status_code = 429
     default_message = _l("Too many wrong codes. Wait five minutes and try again; the desk has been told.")
+
+
+class SlowDown(Throttled):
+    """A kiosk after several wrong codes: the next try must wait a little (`seconds`)."""
+
+    def __init__(self, seconds):
+        super().__init__(_l("Several wrong codes were typed here. Please wait %(seconds)s seconds and try again.",
+                            seconds=seconds))
+        self.seconds = seconds
+
+
+class UnitLocked(Throttled):
+    """Too many wrong codes for one unit, wherever they were typed: its check is locked for a while."""
+
+    default_message = _l("Too many wrong codes for this unit. The check is locked for an hour; please come to the "
+                         "service desk, which has been told.")
 
 
 class WrongCode(DomainError):
@@ -37,35 +71,75 @@ def place_of(actor):
     return f"{actor.user_id or actor.source}@{actor.source}"[:80]
 
 
-def _recent_failures(scope, place, since):
-    """How many wrong codes `place` typed for `scope` since `since`."""
+def kiosk_place(kiosk_id):
+    """Where a kiosk's guesses come from (a public screen: slowed down, never locked)."""
+    return f"{_KIOSK_PREFIX}{kiosk_id}"
+
+
+def _recent_failures(scope, since, *, place=None, unit_id=None):
+    """How many wrong codes for `scope` since `since`, from `place` or for `unit_id`."""
+    where = FailedAttempt.place == place if unit_id is None else FailedAttempt.unit_id == unit_id
     return db.session.scalar(select(func.count(FailedAttempt.id)).where(
-        FailedAttempt.scope == scope, FailedAttempt.place == place, FailedAttempt.at >= since))
+        FailedAttempt.scope == scope, where, FailedAttempt.at >= since))
+
+
+def _locked(where, now, *, most, window, lockout):
+    """Whether the last `most` wrong codes matching `where` fell within `window` and `lockout` since the last runs."""
+    times = db.session.scalars(select(FailedAttempt.at).where(*where, FailedAttempt.at >= now - window - lockout)
+                               .order_by(FailedAttempt.at.desc()).limit(most)).all()
+    return len(times) == most and times[0] - times[-1] <= window and now < times[0] + lockout
+
+
+def _delay_left(scope, place, now):
+    """How long a kiosk must still wait before its next try (a timedelta, zero when it may try now)."""
+    count, last = db.session.execute(select(func.count(FailedAttempt.id), func.max(FailedAttempt.at)).where(
+        FailedAttempt.scope == scope, FailedAttempt.place == place, FailedAttempt.at >= now - DELAY_WINDOW)).one()
+    if count < FREE_TRIES or last is None:
+        return timedelta(0)
+    delay = min(DELAY_BASE * 2 ** (count - FREE_TRIES), DELAY_MAX)
+    return max(last + delay - now, timedelta(0))
 
 
 def check_not_locked(scope, place, now=None):
-    """Raise Throttled while `place` is locked out of `scope` (MAX_FAILURES within WINDOW, for LOCKOUT)."""
+    """Raise Throttled while `place` may not try `scope`: a desk clerk locked out (MAX_FAILURES within WINDOW, for
+    LOCKOUT), or SlowDown while a kiosk's growing delay runs."""
     now = now or utcnow()
-    times = db.session.scalars(
-        select(FailedAttempt.at).where(FailedAttempt.scope == scope, FailedAttempt.place == place,
-                                       FailedAttempt.at >= now - WINDOW - LOCKOUT)
-        .order_by(FailedAttempt.at.desc()).limit(MAX_FAILURES)
-    ).all()
-    # Locked when the last MAX_FAILURES wrong codes fell within one window and the lockout since the last runs.
-    if len(times) == MAX_FAILURES and times[0] - times[-1] <= WINDOW and now < times[0] + LOCKOUT:
+    if place.startswith(_KIOSK_PREFIX):
+        left = _delay_left(scope, place, now)
+        if left > timedelta(0):
+            raise SlowDown(int(left.total_seconds()) + (1 if left.total_seconds() % 1 else 0))
+        return
+    if _locked((FailedAttempt.scope == scope, FailedAttempt.place == place), now, most=MAX_FAILURES, window=WINDOW,
+               lockout=LOCKOUT):
         raise Throttled()
 
 
-def count_failure(actor, scope, place, detail="", now=None):
-    """Record a wrong code; the MAX_FAILURES-th within WINDOW raises a desk alert. The caller commits."""
+def check_unit_not_locked(scope, unit_id, now=None):
+    """Raise UnitLocked while the unit's check is locked: UNIT_MAX_FAILURES wrong codes for it within UNIT_WINDOW,
+    from any kiosks and the desk, lock it everywhere for UNIT_LOCKOUT after the last."""
+    if unit_id is None:
+        return
+    if _locked((FailedAttempt.scope == scope, FailedAttempt.unit_id == unit_id), now or utcnow(),
+               most=UNIT_MAX_FAILURES, window=UNIT_WINDOW, lockout=UNIT_LOCKOUT):
+        raise UnitLocked()
+
+
+def count_failure(actor, scope, place, detail="", now=None, alarm=True, *, unit_id=None):
+    """Record a wrong code (for `unit_id` when the unit exists). The UNIT_MAX_FAILURES-th for the unit within
+    UNIT_WINDOW raises a desk alert about the unit; otherwise the MAX_FAILURES-th from the place within WINDOW
+    raises one about the place (unless `alarm` is False: a lock-out of a sign-in, which the desk cannot see to, is
+    audited by its caller instead). One wrong code raises at most one alert. The caller commits."""
     now = now or utcnow()
-    db.session.add(FailedAttempt(scope=scope, place=place, at=now))
+    db.session.add(FailedAttempt(scope=scope, place=place, unit_id=unit_id, at=now))
     db.session.flush()
-    count = _recent_failures(scope, place, now - WINDOW)
-    if count == MAX_FAILURES:
-        alert = DeskAlert(scope=scope, place=place, message=detail[:200], created_at=now)
+    count = _recent_failures(scope, now - WINDOW, place=place)
+    unit_count = _recent_failures(scope, now - UNIT_WINDOW, unit_id=unit_id) if unit_id is not None else 0
+    if alarm and (unit_count == UNIT_MAX_FAILURES or count == MAX_FAILURES):
+        alert = DeskAlert(scope=scope, place=place, message=detail[:200], created_at=now,
+                          unit_id=unit_id if unit_count == UNIT_MAX_FAILURES else None)
         db.session.add(alert)
-        record(actor, "throttle.alarm", object_type="desk_alerts", summary=f"{scope} {place} {detail}"[:200])
+        what = "unit locked" if alert.unit_id else "place"
+        record(actor, "throttle.alarm", object_type="desk_alerts", summary=f"{scope} {place} {detail} ({what})"[:200])
     return count
 
 

@@ -17,8 +17,20 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('failed_attempts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('unit_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_failed_attempts_unit_id_units'), 'units', ['unit_id'], ['id'])
+        batch_op.create_index('ix_failed_attempts_unit', ['scope', 'unit_id', 'at'], unique=False)
+    with op.batch_alter_table('desk_alerts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('unit_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_desk_alerts_unit_id_units'), 'units', ['unit_id'], ['id'])
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('desk_alerts', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_desk_alerts_unit_id_units'), type_='foreignkey')
+        batch_op.drop_column('unit_id')
+    with op.batch_alter_table('failed_attempts', schema=None) as batch_op:
+        batch_op.drop_index('ix_failed_attempts_unit')
+        batch_op.drop_constraint(batch_op.f('fk_failed_attempts_unit_id_units'), type_='foreignkey')
+        batch_op.drop_column('unit_id')

@@ -74,6 +74,39 @@ def test_a_wrong_or_expired_code_enrols_nothing(app, client, prop):
     assert expired.headers.get("HX-Redirect") == "/kiosk/pair"  # a new code
 
 
+def test_reloading_the_pairing_screen_reuses_the_browsers_pairing(client, prop):
+    codes = {"".join(pairing_code(client)) for _reload in range(10)}
+    assert db.session.query(KioskPairing).count() == 1 and len(codes) > 1  # a fresh code, the same row
+
+
+def test_pending_pairings_are_bounded(app, prop):
+    from domain.kiosk.services import MAX_PENDING_PAIRINGS
+
+    for _browser in range(MAX_PENDING_PAIRINGS):
+        assert app.test_client().get("/kiosk/pair").status_code == 200
+    refused = app.test_client().get("/kiosk/pair")
+    assert refused.status_code == 429 and "等待登记的屏幕过多" in refused.get_data(as_text=True)
+    assert db.session.query(KioskPairing).count() == MAX_PENDING_PAIRINGS
+
+
+def test_expired_pairings_make_room_for_new_ones(app, client, prop, clock):
+    from domain.kiosk.services import MAX_PENDING_PAIRINGS
+
+    for _browser in range(MAX_PENDING_PAIRINGS):
+        app.test_client().get("/kiosk/pair")
+    clock.advance(minutes=11)
+    assert client.get("/kiosk/pair").status_code == 200
+    assert db.session.query(KioskPairing).count() == 1
+
+
+def test_a_forged_pairing_cookie_gets_a_new_pairing_not_an_error(client, prop):
+    for forged in (f"{2**64}.secret", "².secret", "1.", "x"):
+        client.set_cookie("kiosk_pairing", forged, path="/kiosk")
+        assert client.get("/kiosk/pair").status_code == 200
+        status = client.get("/kiosk/pair/status", headers={"HX-Request": "true"})
+        assert status.status_code in (200, 204)
+
+
 def test_another_browser_cannot_collect_the_credential(app, client, prop):
     code = "".join(pairing_code(client))
     manager = app.test_client()
@@ -194,16 +227,70 @@ def test_the_scanned_qr_code_works_at_the_kiosk(kiosk_client, waiting_parcels):
     assert response.status_code == 200 and "B2" in response.get_data(as_text=True)
 
 
-def test_five_wrong_codes_lock_the_kiosks_pickup_and_alarm_the_desk(kiosk_client, waiting_parcels):
+def test_wrong_codes_slow_a_kiosk_down_and_the_fifth_alarms_the_desk_without_locking_it(kiosk_client,
+                                                                                          waiting_parcels, clock):
     from domain.throttle.models import DeskAlert
 
     _unit, code = waiting_parcels
     wrong = "000000" if code != "000000" else "111111"
-    for _attempt in range(5):
+    for _attempt in range(3):  # the first wrong codes cost nothing
         assert kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": wrong}).status_code == 422
-    locked = kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": code})
-    assert locked.status_code == 429 and "kiosk-result" not in locked.get_data(as_text=True)
+    slowed = kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": code})
+    html = slowed.get_data(as_text=True)
+    assert slowed.status_code == 429 and "请等待 5 秒后再试" in html and 'name="code"' in html  # the keypad stays
+    clock.advance(seconds=5)
+    assert kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": wrong}).status_code == 422
+    assert "请等待 10 秒" in kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": wrong}).get_data(
+        as_text=True)  # the delay doubles
+    clock.advance(seconds=10)
+    assert kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": wrong}).status_code == 422
     assert db.session.query(DeskAlert).one().place.startswith("kiosk:")
+    clock.advance(seconds=20)  # a delay, not a lock: the right code works once it has passed
+    response = kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": code})
+    assert response.status_code == 200 and "B2" in response.get_data(as_text=True)
+
+
+def test_one_passer_by_cannot_lock_a_kiosk_for_the_next_resident(kiosk_client, waiting_parcels, prop, clock):
+    from domain.parcels import services as parcels
+
+    neighbour = builders.create_unit(number="0901", floor=9)
+    builders.create_parcel(neighbour, "YT3333333333", shelf="C3")
+    code, _expires = parcels.issue_pickup_code(neighbour.id)
+    db.session.commit()
+    for attempt in range(12):  # a passer-by types twelve wrong codes for made-up units
+        clock.advance(minutes=1)
+        kiosk_client.post("/kiosk/pickup", data={"unit": f"9-{attempt:04d}", "code": "123456"})
+    clock.advance(seconds=60)  # the longest delay: the next resident waits a minute at most, never five
+    response = kiosk_client.post("/kiosk/pickup", data={"unit": "1-0901", "code": code})
+    assert response.status_code == 200 and "C3" in response.get_data(as_text=True)
+
+
+def test_wrong_codes_for_one_unit_across_kiosks_and_the_desk_lock_that_unit_everywhere(app, kiosk_client, prop,
+                                                                                       waiting_parcels, clock):
+    from domain.throttle.models import DeskAlert
+
+    unit, code = waiting_parcels
+    wrong = "000000" if code != "000000" else "111111"
+    other = app.test_client()
+    builders.create_kiosk(prop, name="2号楼大堂", client=other)
+    desk = app.test_client()
+    desk.post("/staff/login", data={"login": builders.create_staff(Role.FRONTDESK).username,
+                                    "password": builders.PASSWORD})
+    for client in (kiosk_client, other, kiosk_client, other, kiosk_client, other, kiosk_client, other, desk, desk):
+        clock.advance(minutes=3)
+        if client is desk:
+            response = desk.post("/staff/parcels/pickup", data={"unit_label": "1-1203", "code": wrong})
+        else:
+            response = client.post("/kiosk/pickup", data={"unit": "1-1203", "code": wrong})
+        assert response.status_code == 422
+    alert = db.session.query(DeskAlert).one()  # no single place reached five in five minutes: the unit reached ten
+    assert alert.unit_id == unit.id
+    clock.advance(minutes=3)
+    for client in (kiosk_client, other):
+        assert client.post("/kiosk/pickup", data={"unit": "1-1203", "code": code}).status_code == 429
+    assert desk.post("/staff/parcels/pickup", data={"unit_label": "1-1203", "code": code}).status_code == 429
+    clock.advance(hours=1)  # the lock ends an hour after the last wrong code
+    assert kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": code}).status_code == 200
 
 
 def test_a_right_code_for_another_unit_is_wrong_at_the_kiosk(kiosk_client, waiting_parcels):
@@ -252,18 +339,33 @@ def test_a_unit_repair_needs_the_units_phone_digits_and_shows_no_name(kiosk_clie
     assert (ticket.unit_id, ticket.resident_id) == (unit.id, resident.id)
 
 
-def test_five_wrong_phone_digits_lock_the_kiosk_and_alarm_the_desk(kiosk_client, prop):
+def test_ten_wrong_phone_digits_for_a_unit_lock_it_and_alarm_the_desk(kiosk_client, prop, clock):
     from domain.throttle.models import DeskAlert
 
     unit = builders.create_unit(number="1203")
     builders.create_resident(prop, unit=unit, phone="13987654321")
-    for guess in ("0000", "1111", "2222", "3333", "5555"):
+    for guess in ("0000", "1111", "2222", "3333", "5555", "6666", "7777", "8888", "9999", "0001"):
+        clock.advance(seconds=60)  # past each growing delay
         assert kiosk_client.post("/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": guess,
                                                         "description": "x"}).status_code == 422
+    clock.advance(seconds=60)
     locked = kiosk_client.post("/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": "4321",
                                                       "description": "x"})
     assert locked.status_code == 429
-    assert db.session.query(DeskAlert).one().scope == "kiosk_phone"
+    alerts = db.session.query(DeskAlert).order_by(DeskAlert.id).all()
+    assert [(a.scope, a.unit_id) for a in alerts] == [("kiosk_phone", None), ("kiosk_phone", unit.id)]
+
+
+def test_pay_by_phone_after_wrong_digits_waits_a_little_then_works(kiosk_client, prop, clock):
+    unit = builders.create_unit(number="1203")
+    builders.create_resident(prop, unit=unit, phone="13987654321")
+    builders.create_bill(unit, total_fen=22375)
+    for guess in ("0000", "1111", "2222"):
+        assert kiosk_client.post("/kiosk/pay", data={"unit": "1-1203", "last4": guess}).status_code == 422
+    slowed = kiosk_client.post("/kiosk/pay", data={"unit": "1-1203", "last4": "4321"})
+    assert slowed.status_code == 429 and 'name="last4"' in slowed.get_data(as_text=True)
+    clock.advance(seconds=5)
+    assert kiosk_client.post("/kiosk/pay", data={"unit": "1-1203", "last4": "4321"}).status_code == 303
 
 
 # Paying by phone from the kiosk -------------------------------------------------------------------------------
