@@ -49,7 +49,7 @@ class User(KindMixin, UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     #: Residents: the mobile number they sign in with, their register phone while no other account signs in with
     #: it (unique; None when shared, so a number never identifies two people). Staff: always None.
-    login_phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    login_phone: Mapped[str | None] = mapped_column(String(20), unique=True, index=True)
     display_name: Mapped[str] = mapped_column(String(80))
     #: Staff only; a resident's contact details live on their Resident record.
     email: Mapped[str | None] = mapped_column(String(254))

@@ -44,10 +44,14 @@ def upgrade():
     with op.batch_alter_table('sign_ins', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sign_ins_user_id'), ['user_id'], unique=False)
 
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('login_phone', sa.String(length=20), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f('uq_users_login_phone'), ['login_phone'])
-        batch_op.drop_column('session_version')
+    # No batch (table copy) for users: SQLite refuses to drop a table that other tables' foreign keys point at
+    # once it holds data. Adding a column, a unique index and (SQLite 3.35+) dropping a plain column need none.
+    op.add_column('users', sa.Column('login_phone', sa.String(length=20), nullable=True))
+    op.create_index(op.f('ix_users_login_phone'), 'users', ['login_phone'], unique=True)
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute(sa.text('ALTER TABLE users DROP COLUMN session_version'))
+    else:
+        op.drop_column('users', 'session_version')
 
     # A number held by exactly one resident with an account becomes that account's sign-in number.
     op.execute(sa.text(
@@ -59,12 +63,12 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('session_version', sa.Integer(), nullable=False, server_default='1'))
-        batch_op.drop_constraint(batch_op.f('uq_users_login_phone'), type_='unique')
-        batch_op.drop_column('login_phone')
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.alter_column('session_version', server_default=None)
+    op.add_column('users', sa.Column('session_version', sa.Integer(), nullable=False, server_default='1'))
+    op.drop_index(op.f('ix_users_login_phone'), table_name='users')
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute(sa.text('ALTER TABLE users DROP COLUMN login_phone'))
+    else:
+        op.drop_column('users', 'login_phone')
 
     with op.batch_alter_table('sign_ins', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sign_ins_user_id'))

@@ -104,3 +104,92 @@ def test_csrf_token_in_the_htmx_header_is_accepted(csrf_client):
     token = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
     response = client.post("/lang", data={"lang": "en", "next": "/"}, headers={"X-CSRFToken": token})
     assert response.status_code == 303
+
+
+def test_the_development_secret_key_is_refused_unless_clearly_developing():
+    from config import DEFAULT_SECRET_KEY, DevConfig
+
+    class Undeclared(DevConfig):  # APP_ENV unset, e.g. gunicorn started without it
+        DEVELOPMENT = False
+        SECRET_KEY = DEFAULT_SECRET_KEY
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    with pytest.raises(InsecureConfiguration):
+        create_app(Undeclared)
+
+    class Developing(Undeclared):  # `make run` sets APP_ENV=development
+        DEVELOPMENT = True
+
+    assert create_app(Developing).config["SECRET_KEY"] == DEFAULT_SECRET_KEY
+
+
+def test_production_refuses_a_secret_key_shorter_than_32_bytes():
+    class Prod(ProdConfig):
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+        SECRET_KEY = "x" * 31
+        DEVELOPMENT = True  # never lets production off
+
+    with pytest.raises(InsecureConfiguration):
+        create_app(Prod)
+
+    class ProdLongEnough(Prod):
+        SECRET_KEY = "秘" * 11  # 33 bytes
+
+    create_app(ProdLongEnough)
+
+
+def test_the_payment_sandbox_is_mounted_only_when_asked_for(tmp_path):
+    from config import DevConfig
+
+    class Developing(DevConfig):
+        DEVELOPMENT = True
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path}/dev.sqlite3"
+        STRIPE_SANDBOX_URL = "http://127.0.0.1:5000/sandbox/stripe"
+        STRIPE_SECRET_KEY = None
+
+    quiet = create_app(Developing).test_client().get("/sandbox/stripe/pay/cs_test_unknown")
+    assert quiet.status_code == 404 and "沙盒" not in quiet.get_data(as_text=True)
+
+    class AskedFor(Developing):
+        PAYMENT_SANDBOX = True
+
+    asked = create_app(AskedFor).test_client().get("/sandbox/stripe/pay/cs_test_unknown")
+    assert asked.status_code == 404 and "沙盒" in asked.get_data(as_text=True)
+
+
+def test_production_sends_hsts_and_development_does_not(client):
+    class Prod(ProdConfig):
+        SECRET_KEY = "a-long-random-value-from-the-environment"
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    response = create_app(Prod).test_client().get("/portal/login")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert "Strict-Transport-Security" not in client.get("/portal/login").headers
+
+
+def signed_in_pages(app, prefix):
+    """Every page of an area that needs no id: what a signed-in person browses."""
+    return sorted(rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith(prefix) and not rule.arguments
+                  and "GET" in rule.methods and not rule.rule.endswith("/login"))
+
+
+def test_every_signed_in_page_is_no_store(app, client, auth, prop):
+    auth.login_staff(builders.create_staff(Role.MANAGER))
+    shown = []
+    for url in signed_in_pages(app, "/staff"):
+        response = client.get(url)
+        assert response.status_code < 500, url
+        assert response.headers.get("Cache-Control") == "no-store", url
+        shown += [url] if response.status_code == 200 else []
+    assert len(shown) > 30 and "/staff/devices" in shown
+    fragment = client.get("/staff/units/?q=1", headers={"HX-Request": "true"})
+    assert fragment.headers.get("Cache-Control") == "no-store"
+    static = client.get("/static/css/app.css")
+    static.close()
+    assert "no-store" not in (static.headers.get("Cache-Control") or "")
+    resident = app.test_client()
+    type(auth)(resident).login_resident(builders.create_resident(prop, unit=builders.create_unit()).user)
+    for url in signed_in_pages(app, "/portal"):
+        response = resident.get(url)
+        assert response.status_code == 200, url
+        assert response.headers.get("Cache-Control") == "no-store", url

@@ -84,3 +84,19 @@ def test_announcement_form_bad_input(client, manager, prop):
     html = client.post("/staff/announcements/new", data=data).get_data(as_text=True)
     assert html.count('class="error"') == 2 and "正文保留" in html
     assert db.session.query(Announcement).count() == 0
+
+
+def test_a_common_password_or_one_with_the_username_is_refused_for_a_new_account(client, manager):
+    for password in ("Password123", "xiaoli-2026!"):
+        html = client.post("/staff/accounts/new", data={"username": "xiaoli", "display_name": "小李", "role": "cleaning",
+                                                        "password": password}).get_data(as_text=True)
+        assert html.count('class="error"') == 1 and ("太常见" in html or "用户名" in html)
+        assert 'value="xiaoli"' in html and 'value="小李"' in html and password not in html
+    assert db.session.query(User).count() == 1
+
+
+def test_the_manager_cannot_reset_a_password_to_a_common_one(app, client, manager):
+    desk = builders.create_staff(Role.FRONTDESK, username="desk")
+    html = client.post(f"/staff/accounts/{desk.id}/password", data={"password": "qwertyuiop"}).get_data(as_text=True)
+    assert "太常见" in html
+    assert app.test_client().post("/staff/login", data={"login": "desk", "password": builders.PASSWORD}).status_code == 303
