@@ -65,16 +65,21 @@ document.addEventListener("parcelLogged", function () {
   form.elements.tracking_number.focus();
 });
 
-// After htmx swaps a region the element that had the focus may be gone, and the focus falls to the page body:
-// put it on the first field the swap marked invalid, or else on the field the new content asks for (autofocus).
+// After htmx swaps a region the element that had the focus may be gone, and the focus falls to the page body. A form
+// that comes back with errors puts the cursor on its first invalid field; otherwise a lost focus goes to the field
+// the new content asks for (autofocus).
 document.addEventListener("htmx:afterSettle", function (event) {
   "use strict";
-  var active = document.activeElement;
-  if (active && active !== document.body && document.contains(active)) { return; }
   var root = event.detail.elt && document.contains(event.detail.elt) ? event.detail.elt : document;
-  var next = root.querySelector("[aria-invalid=true]") || document.querySelector("[aria-invalid=true]") ||
-    root.querySelector("[autofocus]");
-  if (next) { next.focus(); }
+  var active = document.activeElement;
+  var lost = !active || active === document.body || !document.contains(active);
+  var invalid = root.querySelector("[aria-invalid=true]") || document.querySelector("[aria-invalid=true]");
+  if (invalid && (lost || active.getAttribute("aria-invalid") !== "true")) {
+    invalid.focus();
+    return;
+  }
+  var wanted = lost && root.querySelector("[autofocus]");
+  if (wanted) { wanted.focus(); }
 });
 
 // A "Print" button (the renovation permit): no inline script under the CSP.

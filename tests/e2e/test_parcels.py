@@ -65,6 +65,7 @@ def test_desk_logs_three_parcels_by_keyboard_and_hands_them_over_by_the_resident
     desk.keyboard.type("1-0801")
     desk.keyboard.press("Enter")
     expect(desk.locator("#carrier-error")).to_be_visible()
+    expect(desk.locator("#carrier")).to_be_focused()  # the cursor is on what to fix, not lost to the page
     expect(desk.locator("#unit_label")).to_have_value("1-0801")
     desk.select_option("#carrier", "sto")
     desk.press("#unit_label", "Enter")
