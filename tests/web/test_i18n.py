@@ -63,7 +63,8 @@ def test_chinese_catalogue_is_complete_and_keeps_placeholders():
         catalog = read_po(handle)
     with open(BASE_DIR / "translations/messages.pot", "rb") as handle:
         template = read_po(handle)
-    missing = [m.id for m in template if m.id and (catalog.get(m.id) is None or not catalog.get(m.id).string)]
+    missing = [(m.context, m.id) for m in template if m.id and (catalog.get(m.id, context=m.context) is None
+                                                                or not catalog.get(m.id, context=m.context).string)]
     assert missing == [], f"untranslated: {missing[:10]}"
     import re
 
@@ -133,7 +134,8 @@ def test_pgettext_in_a_template_is_translated_in_both_languages_when_the_templat
     from jinja2 import pass_context
 
     source = ('{{ pgettext("button", "Record") }}|{{ _("Record") }}|{{ pgettext("button", "Void") }}|{{ _("Void") }}'
-              '|{{ pgettext("collection", "Rate") }}|{{ pgettext("button", "Not in the catalogue") }}')
+              '|{{ pgettext("collection", "Rate") }}|{{ pgettext("reading", "Current") }}|{{ _("Current") }}'
+              '|{{ pgettext("button", "Not in the catalogue") }}')
     calls = []
     runtime = app.jinja_env.globals["pgettext"]
 
@@ -144,9 +146,9 @@ def test_pgettext_in_a_template_is_translated_in_both_languages_when_the_templat
 
     monkeypatch.setitem(app.jinja_env.globals, "pgettext", counting)
     with app.app_context(), app.test_request_context("/"):
-        assert render_template_string(source) == "记录|对象|作废|已作废|收费率|Not in the catalogue"
+        assert render_template_string(source) == "记录|对象|作废|已作废|收费率|本期|当前|Not in the catalogue"
     with app.app_context(), app.test_request_context("/?lang=en"):
-        assert render_template_string(source) == "Record|Record|Void|Void|Rate|Not in the catalogue"
+        assert render_template_string(source) == "Record|Record|Void|Void|Rate|Current|Current|Not in the catalogue"
     assert calls == []  # constants: translated when the template compiled, not per render
 
 
