@@ -124,3 +124,18 @@ def test_a_resident_pays_from_the_kiosk_on_their_phone_and_reports_a_lift_repair
     ticket = db.session.query(Ticket).one()
     assert ticket.channel == Channel.KIOSK and ticket.category == "elevator"
     assert kiosk.console_errors == [] and phone.console_errors == []
+
+
+@pytest.mark.parametrize("path", ["pickup", "pay", "repair?where=unit", "repair?where=public"])
+def test_every_kiosk_form_fits_the_portrait_screen(live_server, page_factory, prop, path):
+    _kiosk, credential = builders.create_kiosk(prop)
+    page = page_factory(1080, 1920)
+    page.context.add_cookies([{"name": "kiosk_device", "value": credential, "url": f"{live_server}/kiosk/"}])
+    page.goto(f"{live_server}/kiosk/{path}")
+    submit = page.locator("form.kiosk-form button[type=submit]").bounding_box()
+    assert submit["y"] + submit["height"] <= 1920 and submit["height"] >= 80  # touch-sized, no scrolling to it
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1080
+    for field in page.locator("[data-keypad-target]").all():
+        assert field.get_attribute("inputmode") == "none"  # the keypad types, not the device's keyboard
+    shot(page, "kiosk-portrait-" + path.replace("?where=", "-"))
+    assert page.console_errors == []
