@@ -52,10 +52,38 @@ def test_resident_pays_through_the_hosted_page_and_downloads_the_receipt(live_se
     pdf = tmp_path / "receipt.pdf"
     download_info.value.save_as(pdf)
     text = PdfReader(pdf).pages[0].extract_text()
-    assert "收款收据" in text and "1-1201" in text and "491.87" in text and "在线支付" in text
+    # WeChat Pay as Stripe's charge says, and the property (not "online payment") as the payee.
+    assert "收款收据" in text and "1-1201" in text and "491.87" in text and "微信支付" in text and "在线支付" not in text
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-png", "-r", "110", "-singlefile", str(pdf), str(SCREENSHOTS / "receipt")], check=True)
 
     page.goto(f"{live_server}/portal/bills")
     expect(page.locator(".bill-card input[type=checkbox]")).to_have_count(0)
+    assert page.console_errors == []
+
+
+def test_a_payment_that_settles_later_is_settled_from_the_sandbox_page(live_server, page_factory, payments_live, household):
+    page = page_factory(390, 844, mobile=True)
+    page.goto(f"{live_server}/portal/login")
+    page.fill("#login", "13800000001")
+    page.fill("#password", builders.PASSWORD)
+    page.click("button[type=submit].primary")
+    page.goto(f"{live_server}/portal/bills")
+    page.click(".pay-form button[type=submit]")
+    page.wait_for_url(f"{payments_live.url}/pay/**")
+    page.locator("input[value=alipay]").check()
+    page.locator("button[value=pay_async]").click()
+
+    page.wait_for_url(f"{live_server}/portal/payments/**")
+    expect(page.get_by_text("银行仍在处理到账")).to_be_visible()
+    shot(page, "portal-payment-settling")
+    page.get_by_role("link", name="在测试沙盒页面模拟到账结果").click()
+    page.wait_for_url(f"{payments_live.url}/pay/**")
+    shot(page, "sandbox-settle-later")
+    page.locator("button[value=settle_succeeded]").click()
+    expect(page.get_by_text("此订单已支付")).to_be_visible()
+    page.get_by_role("link", name="返回商户 · Back to the merchant").click()
+    page.wait_for_url(f"{live_server}/portal/payments/**")
+    expect(page.locator(".status-ok")).to_be_visible()
+    expect(page.get_by_text("支付宝")).to_be_visible()
     assert page.console_errors == []
