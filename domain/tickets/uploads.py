@@ -1,6 +1,12 @@
 """Ticket photos on disk: checked by their content with Pillow, stored outside static/ under random names,
 with a small JPEG preview beside each, and removed again when the transaction that added them rolls back.
 
+Bounded work: a picture's size in pixels is read from its header before anything is decoded and refused above
+MAX_PHOTO_PIXELS (JPEG, which is decoded at a fraction of its size for the preview) or MAX_FULL_DECODE_PIXELS
+(PNG, WebP, GIF, decoded whole); one request decodes at most MAX_DECODED_PIXELS_PER_REQUEST pixels in all. Stored
+photos carry no EXIF, XMP or IPTC metadata (a phone puts the place a photo was taken there): JPEGs are rewritten
+segment by segment without decoding, keeping only the orientation, and other formats lose those chunks.
+
 The portal and the console both use this module: `save_photos` to add photos, `get_photo` and
 `photo_path` to serve one (the caller checks who may see the ticket first).
 """
@@ -8,8 +14,10 @@ The portal and the console both use this module: `save_photos` to add photos, `g
 import io
 import os
 import secrets
+import struct
+import zlib
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 from sqlalchemy import event as sa_event
@@ -32,6 +40,12 @@ FORMATS = {
 #: The longest side of the preview a timeline shows instead of the full photo (phones on mobile data).
 PREVIEW_SIZE = 480
 PREVIEW_SUFFIX = ".preview.jpg"
+#: A phone camera's full-resolution photo (48 MP sensors give 8000 x 6000); JPEGs are decoded at 1/8 of that.
+MAX_PHOTO_PIXELS = 50_000_000
+#: Pictures Pillow must decode whole (PNG, WebP, GIF): a phone's screenshot or a scan, not a poster.
+MAX_FULL_DECODE_PIXELS = 16_000_000
+#: Pixels one request may decode in all (six large screenshots would be 96 MP): beyond it, send fewer at once.
+MAX_DECODED_PIXELS_PER_REQUEST = 64_000_000
 _SESSION_KEY = "stored_photo_names"
 
 
@@ -105,16 +119,132 @@ def inspect_photo(file_storage):
     if not data:
         raise _not_an_image(file_storage)
     try:
+        with Image.open(io.BytesIO(data)) as image:  # reads the header only: nothing is decoded yet
+            detected, width, height = image.format, image.width, image.height
+        if detected not in FORMATS:
+            raise _not_an_image(file_storage)
+        _check_pixels(file_storage, detected, width, height)
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
-        with Image.open(io.BytesIO(data)) as image:  # verify() leaves the image unusable: open it again
-            detected, pixels = image.format, image.width * image.height
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (OSError, SyntaxError, ValueError, struct.error, Image.DecompressionBombError,
+            Image.DecompressionBombWarning):
         raise _not_an_image(file_storage) from None
-    if detected not in FORMATS or pixels > (Image.MAX_IMAGE_PIXELS or pixels):  # no decompression bombs
-        raise _not_an_image(file_storage)
     content_type, extension = FORMATS[detected]
     return data, content_type, extension
+
+
+def _decoded_pixels(detected, width, height):
+    """How many pixels making the preview decodes: a JPEG at the draft scale (down to 1/8), anything else whole."""
+    if detected not in ("JPEG", "MPO"):
+        return width * height
+    scale = 1
+    while scale < 8 and width // (scale * 2) >= PREVIEW_SIZE * 2 and height // (scale * 2) >= PREVIEW_SIZE * 2:
+        scale *= 2
+    return -(-width // scale) * -(-height // scale)
+
+
+def _check_pixels(file_storage, detected, width, height):
+    """Refuse a picture too large to decode, from its header's size, and count it against the request's budget."""
+    limit = MAX_PHOTO_PIXELS if detected in ("JPEG", "MPO") else MAX_FULL_DECODE_PIXELS
+    limit = min(limit, Image.MAX_IMAGE_PIXELS or limit)
+    if width * height > limit:
+        raise DomainError(_l("“%(name)s” has more than %(mp)s million pixels. Send the photo as the camera took it, "
+                             "or a smaller copy.", name=_shown_name(file_storage), mp=limit // 1_000_000),
+                          field="photos")
+    used = g.get("decoded_pixels", 0) + _decoded_pixels(detected, width, height)
+    if used > MAX_DECODED_PIXELS_PER_REQUEST:
+        raise DomainError(_l("These pictures are too large to take in at once. Send fewer of them, or smaller ones."),
+                          field="photos")
+    g.decoded_pixels = used
+
+
+# Metadata ------------------------------------------------------------------------------------------------------
+
+#: JPEG segments that carry metadata: APP1 (EXIF, XMP), APP13 (IPTC), comments; APP2 only when it is MPF.
+_JPEG_METADATA = {0xE1, 0xED, 0xFE}
+_EXIF_ORIENTATION = 0x0112
+
+
+def _orientation(data):
+    """The EXIF orientation (1-8) a picture declares, 1 when none."""
+    with Image.open(io.BytesIO(data)) as image:
+        value = image.getexif().get(_EXIF_ORIENTATION, 1)
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _jpeg_without_metadata(data):
+    """The first image of a JPEG (an MPO's others dropped) without its metadata segments, its pixels untouched;
+    the orientation kept as the only EXIF tag so the photo stays upright."""
+    orientation = _orientation(data)
+    out = [b"\xff\xd8"]
+    if orientation != 1:
+        exif = Image.Exif()
+        exif[_EXIF_ORIENTATION] = orientation
+        payload = b"Exif\x00\x00" + exif.tobytes()
+        out.append(b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload)
+    i = 2
+    while i < len(data):
+        if data[i] != 0xFF:
+            raise ValueError("not a JPEG segment")
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+            i += 2
+            continue
+        (length,) = struct.unpack(">H", data[i + 2:i + 4])
+        segment = data[i:i + 2 + length]
+        if marker == 0xDA:  # start of scan: the coded data runs to the first EOI (0xFF is stuffed inside it)
+            end = data.find(b"\xff\xd9", i + 2 + length)
+            if end < 0:
+                raise ValueError("no end of image")
+            out.append(data[i:end + 2])
+            return b"".join(out)
+        if not (marker in _JPEG_METADATA or (marker == 0xE2 and segment[4:8] == b"MPF\x00")):
+            out.append(segment)
+        i += 2 + length
+    raise ValueError("no image data")
+
+
+def _png_without_metadata(data):
+    """A PNG without its eXIf and text chunks (tEXt, zTXt, iTXt: where XMP lives)."""
+    out, i = [data[:8]], 8
+    while i < len(data):
+        (length,) = struct.unpack(">I", data[i:i + 4])
+        kind = data[i + 4:i + 8]
+        if kind not in (b"eXIf", b"tEXt", b"zTXt", b"iTXt"):
+            out.append(data[i:i + 12 + length])
+        i += 12 + length
+        if kind == b"IEND":
+            break
+    return b"".join(out)
+
+
+def _webp_without_metadata(data):
+    """A WebP without its EXIF and XMP chunks (and their flags in the VP8X header)."""
+    chunks, i = [], 12
+    while i + 8 <= len(data):
+        kind, (length,) = data[i:i + 4], struct.unpack("<I", data[i + 4:i + 8])
+        chunk = data[i:i + 8 + length + (length & 1)]
+        if kind == b"VP8X":
+            chunk = chunk[:8] + bytes([chunk[8] & ~0x0C]) + chunk[9:]
+        if kind not in (b"EXIF", b"XMP "):
+            chunks.append(chunk)
+        i += 8 + length + (length & 1)
+    body = b"WEBP" + b"".join(chunks)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def without_metadata(data, detected):
+    """The stored form of an upload: the same picture without EXIF/XMP/IPTC (GIF carries none)."""
+    if detected in ("JPEG", "MPO"):
+        return _jpeg_without_metadata(data)
+    if detected == "PNG":
+        return _png_without_metadata(data)
+    if detected == "WEBP":
+        return _webp_without_metadata(data)
+    return data
 
 
 def _preview(data):
@@ -151,8 +281,12 @@ def store_picture(file_storage):
     """
     data, content_type, extension = inspect_photo(file_storage)
     try:
+        with Image.open(io.BytesIO(data)) as image:
+            detected = image.format
+        data = without_metadata(data, detected)
         preview = _preview(data)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (OSError, SyntaxError, ValueError, struct.error, zlib.error, Image.DecompressionBombError,
+            Image.DecompressionBombWarning):
         raise _not_an_image(file_storage) from None  # a truncated or corrupt picture
     name = f"{secrets.token_hex(16)}.{extension}"
     _track(name)
