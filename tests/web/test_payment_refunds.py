@@ -313,3 +313,10 @@ def test_the_refund_that_lost_the_race_is_told_so(app, household, resident, stri
         refund_payment(actor, stale, amount_fen=22375, reason="多收", provider=app.extensions["payment_provider"])
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Refund)) == 1
+
+
+def test_finance_sees_the_method_that_paid_online(app, household, resident, stripe_sandbox):
+    _unit, _owner, bills = household
+    payment = paid_online(app, stripe_sandbox, resident, bills[:1], "wechat_pay")
+    page = staff_client(app).get(f"/staff/billing/payments/{payment.id}").get_data(as_text=True)
+    assert "微信支付" in page and "住户在线自助缴费" in page and "在线支付" not in page
