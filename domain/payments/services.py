@@ -227,6 +227,10 @@ def _close_checkout(provider, payment):
     """
     if provider is None or provider.name != payment.provider or not payment.provider_session_id:
         return None
+    # Hold the payment (and, on SQLite, the database) before asking: the provider's checkout.session.expired
+    # webhook then waits for this transaction instead of writing first and leaving it unable to commit.
+    db.session.execute(update(Payment).where(Payment.id == payment.id).values(updated_at=utcnow())
+                       .execution_options(synchronize_session=False))
     try:
         session = provider.expire_checkout(payment.provider_session_id)
     except ProviderUnavailable:

@@ -87,3 +87,41 @@ def test_a_payment_that_settles_later_is_settled_from_the_sandbox_page(live_serv
     expect(page.locator(".status-ok")).to_be_visible()
     expect(page.get_by_text("支付宝")).to_be_visible()
     assert page.console_errors == []
+
+
+def test_cash_at_the_desk_closes_the_payment_page_the_resident_has_open(live_server, page_factory, payments_live, household):
+    import time
+
+    from domain.accounts.roles import Role
+
+    phone = page_factory(390, 844, mobile=True)
+    phone.goto(f"{live_server}/portal/login")
+    phone.fill("#login", "13800000001")
+    phone.fill("#password", builders.PASSWORD)
+    phone.click("button[type=submit].primary")
+    phone.goto(f"{live_server}/portal/bills")
+    phone.click(".pay-form button[type=submit]")
+    phone.wait_for_url(f"{payments_live.url}/pay/**")  # the resident looks at the payment page...
+
+    cashier = builders.create_staff(Role.FRONTDESK)
+    desk = page_factory()
+    desk.goto(f"{live_server}/staff/login")
+    desk.fill("#login", cashier.username)
+    desk.fill("#password", builders.PASSWORD)
+    desk.click("button[type=submit].primary")
+    desk.goto(f"{live_server}/staff/billing/units/{household.occupancies[0].unit_id}")
+    for box in desk.locator("input[name=bill_ids]").all():
+        box.check()
+    desk.locator("select[name=method]").select_option("cash")
+    desk.locator("fieldset.desk-payment button[type=submit]").click()  # ...while the family pays cash downstairs
+    expect(desk.locator(".alert-success")).to_be_visible()
+
+    phone.expect_status(409)
+    phone.locator("button[value=pay]").click()  # the page still open on the phone can no longer take the money
+    expect(phone.get_by_text("已过期")).to_be_visible()
+    shot(phone, "sandbox-closed-by-the-desk")
+    for _ in range(50):  # the sandbox's checkout.session.expired webhook, sent from its own thread
+        if payments_live.state.deliveries:
+            break
+        time.sleep(0.1)
+    assert [status for _event, status in payments_live.state.deliveries] == [200]
