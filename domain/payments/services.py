@@ -584,45 +584,20 @@ def _record_settled(actor, *, unit_id, bill_ids, method, amount_fen, reference, 
     return payment
 
 
-def void_desk_payment(actor, payment, *, reason):
-    """Cancel a desk payment taken in error: its money comes off the bills and its receipt prints as void."""
-    require(actor, Permission.REFUND_PAYMENTS)
-    if payment.provider != "desk":
-        raise InvalidTransition(_l("Online payments are refunded, not voided."))
-    if payment.refunded_fen:
-        raise InvalidTransition(_l("This payment has refunds; it can no longer be voided."))
-    if not (reason or "").strip():
-        raise DomainError(_l("Give the reason for voiding."), field="reason")
-    move(payment, PaymentStatus.VOIDED)
-    _unapply(payment, payment.amount_fen)
-    payment.void_reason = reason.strip()[:255]
-    record(actor, "payment.void", payment, summary=f"¥{fen_to_decimal(payment.amount_fen)}: {payment.void_reason}")
-    db.session.flush()
-    return payment
+class PaymentBeingChanged(Conflict):
+    """Someone else is refunding or voiding the same payment at this moment (they got there first)."""
+
+    default_message = _l("Someone else is refunding or voiding this payment at this moment. Nothing was changed; look "
+                         "at the payment below before trying again.")
 
 
-def _settle_refund(payment, refund):
-    """A refund has gone through: it comes off the payment and, unless it returns a deposit, off the bills (once
-    per refund)."""
-    refund.status = RefundStatus.SUCCEEDED
-    payment.refunded_fen += refund.amount_fen
-    if not refund.keeps_bills:
-        _unapply(payment, refund.amount_fen)
-
-
-class RefundUnderWay(Conflict):
-    """Someone else is refunding the same payment at this moment (they got there first)."""
-
-    default_message = _l("Someone else is refunding this payment at this moment. Nothing was refunded; look at its "
-                         "refunds below before trying again.")
-
-
-def _lock_for_refund(payment):
-    """Take the payment for this transaction before its refunds are counted, and read them afresh.
+def _hold_payment(payment):
+    """Take the payment for this transaction before its state and refunds are read, and read them afresh (refunds
+    and voids: two finance users at once must not both give the money back).
 
     PostgreSQL: a row lock, so a second refund waits for the first to commit and then sees it. SQLite has one
     writer: the first write takes the database, and a transaction that read before another refund committed
-    cannot write at all; that loser is told so (RefundUnderWay) instead of failing with an error page.
+    cannot write at all; that loser is told so (PaymentBeingChanged) instead of failing with an error page.
     """
     from sqlalchemy.exc import OperationalError
 
@@ -634,7 +609,7 @@ def _lock_for_refund(payment):
     try:
         db.session.execute(update(Payment).where(Payment.id == payment.id).values(updated_at=utcnow()))
     except OperationalError as exc:  # "database is locked": another transaction wrote since ours began
-        raise RefundUnderWay() from exc
+        raise PaymentBeingChanged() from exc
     db.session.refresh(payment)
     db.session.refresh(payment, ["refunds"])
 
@@ -660,13 +635,42 @@ def _reverse_refund(payment, refund):
     payment.unapplied_fen += back  # what came off the unapplied money goes back there
 
 
+def void_desk_payment(actor, payment, *, reason):
+    """Cancel a desk payment taken in error: its money comes off the bills and its receipt prints as void."""
+    require(actor, Permission.REFUND_PAYMENTS)
+    if payment.provider != "desk":
+        raise InvalidTransition(_l("Online payments are refunded, not voided."))
+    _hold_payment(payment)
+    if payment.status == PaymentStatus.VOIDED:
+        raise Conflict(_l("This payment has already been voided."))
+    if payment.refunded_fen:
+        raise InvalidTransition(_l("This payment has refunds; it can no longer be voided."))
+    if not (reason or "").strip():
+        raise DomainError(_l("Give the reason for voiding."), field="reason")
+    move(payment, PaymentStatus.VOIDED)
+    _unapply(payment, payment.amount_fen)
+    payment.void_reason = reason.strip()[:255]
+    record(actor, "payment.void", payment, summary=f"¥{fen_to_decimal(payment.amount_fen)}: {payment.void_reason}")
+    db.session.flush()
+    return payment
+
+
+def _settle_refund(payment, refund):
+    """A refund has gone through: it comes off the payment and, unless it returns a deposit, off the bills (once
+    per refund)."""
+    refund.status = RefundStatus.SUCCEEDED
+    payment.refunded_fen += refund.amount_fen
+    if not refund.keeps_bills:
+        _unapply(payment, refund.amount_fen)
+
+
 def refund_payment(actor, payment, *, amount_fen, reason, provider=None, keep_bills=False):
     """Refund all or part of a succeeded payment: through the provider for online payments, recorded for desk ones.
 
     With `keep_bills` (a deposit given back) the bills the payment paid stay paid.
     """
     require(actor, Permission.REFUND_PAYMENTS)
-    _lock_for_refund(payment)
+    _hold_payment(payment)
     if payment.status != PaymentStatus.SUCCEEDED:
         raise InvalidTransition(_l("Only a completed payment can be refunded."))
     pending = sum(r.amount_fen for r in payment.refunds if r.status == RefundStatus.PENDING)

@@ -320,3 +320,45 @@ def test_finance_sees_the_method_that_paid_online(app, household, resident, stri
     payment = paid_online(app, stripe_sandbox, resident, bills[:1], "wechat_pay")
     page = staff_client(app).get(f"/staff/billing/payments/{payment.id}").get_data(as_text=True)
     assert "微信支付" in page and "住户在线自助缴费" in page and "在线支付" not in page
+
+
+def test_five_finance_users_voiding_the_same_desk_payment_void_it_once(app, household):
+    unit, _owner, bills = household
+    assert desk_payment(staff_client(app, Role.FRONTDESK), unit, bills[:1]).status_code == 303
+    payment_id = db.session.scalar(select(Payment.id))
+    clients = [staff_client(app) for _ in range(5)]
+    start = threading.Barrier(5)
+    results = [None] * 5
+
+    def void(i):
+        start.wait()
+        response = clients[i].post(f"/staff/billing/payments/{payment_id}/void", data={"void-reason": "记错了房号"})
+        results[i] = (response.status_code, response.get_data(as_text=True))
+
+    threads = [threading.Thread(target=void, args=(i,)) for i in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(status for status, _html in results) == [303, 422, 422, 422, 422]
+    for status, html in results:
+        if status == 422:
+            assert "已作废" in html or "其他同事正在" in html, html[html.find("alert"):][:600]
+    db.session.expire_all()
+    assert db.session.get(Payment, payment_id).status == PaymentStatus.VOIDED
+    assert db.session.get(Bill, bills[0].id).outstanding_fen == 22375  # the money came off the bill once
+
+
+def test_the_void_that_lost_the_race_is_told_so(app, household):
+    from domain.accounts.models import Actor
+    from domain.errors import Conflict
+    from domain.payments.services import get_payment, void_desk_payment
+
+    unit, _owner, bills = household
+    desk_payment(staff_client(app, Role.FRONTDESK), unit, bills[:1])
+    stale = get_payment(db.session.scalar(select(Payment.id)))
+    staff_client(app).post(f"/staff/billing/payments/{stale.id}/void", data={"void-reason": "记错了房号"})
+    with pytest.raises(Conflict):
+        void_desk_payment(Actor.for_user(builders.create_staff(Role.FINANCE), "127.0.0.1"), stale, reason="重复")
+    db.session.rollback()
+    assert db.session.get(Bill, bills[0].id).outstanding_fen == 22375
