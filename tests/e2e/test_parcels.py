@@ -71,6 +71,7 @@ def test_desk_logs_three_parcels_by_keyboard_and_hands_them_over_by_the_resident
     desk.press("#unit_label", "Enter")
     expect(desk.locator("#logged-rows tr").filter(has_text="768123456789")).to_contain_text("申通快递")
     expect(desk.locator("#intake-form .alert-success")).to_be_visible()
+    expect(desk.locator("#aging .stat-value").first).to_have_text("4")  # the shelf's tiles refresh themselves
     shot(desk, "staff-parcel-intake")
     assert desk.console_errors == []
     assert db.session.scalar(select(db.func.count(Parcel.id)).where(Parcel.status == ParcelStatus.WAITING)) == 4
