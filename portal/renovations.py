@@ -140,6 +140,9 @@ def _act(application_id, action, *, worker_id=None):
         show_domain_error(owner or forms[{"add_worker": "worker_form", "remove_worker": "worker_form",
                                           "documents": "documents_form", "comment": "note_form",
                                           "submit": "submit_form"}.get(action, "form")], error)
+        if error.field != "documents" and any(f.filename for f in request.files.getlist("documents")):
+            # A browser cannot put a chosen file back into the page: say so, next to the field.
+            forms["documents_form"].documents.errors = [_("Nothing was saved: choose the file(s) again.")]
         return _page(application, **forms, status=422)
     anchor, message = _AFTER[action]
     signature = forms["submit_form"]

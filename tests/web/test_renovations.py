@@ -693,3 +693,18 @@ def test_a_signature_typed_before_another_button_is_still_there_afterwards(clien
     assert 'value="王芳"' in page
     assert 'checked id="accept_undertakings"' in page
     assert 'value="王芳"' not in client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)  # once
+
+
+def test_a_drawing_chosen_with_a_refused_plan_is_not_stored_and_the_resident_is_told_to_choose_it_again(
+        app, client, auth, home, tmp_path):
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    response = client.post(f"/portal/renovations/{application_id}/documents", content_type="multipart/form-data",
+                           data={**typed(contractor_phone="12"), "documents": [(io.BytesIO(PDF), "平面图.pdf")]})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'value="12"' in page and "刚刚输入还没保存" in page and "请重新选择文件" in page
+    assert db.session.scalar(select(func.count(RenovationDocument.id))) == 0 and not any(tmp_path.iterdir())
+    app.config["UPLOAD_FOLDER"] = None
