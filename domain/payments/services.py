@@ -29,6 +29,8 @@ from domain.renovation.services import issue_permits_for_paid_bills
 from extensions import db
 
 OPEN_STATUSES = (PaymentStatus.PENDING, PaymentStatus.PROCESSING)
+#: The refund_id our automatic refund of unapplied money carries in its metadata (one per payment).
+UNAPPLIED_REFUND = "unapplied"
 #: The provider's payment_method_details types we record as such.
 ONLINE_METHOD_TYPES = frozenset({Method.CARD.value, Method.ALIPAY.value, Method.WECHAT_PAY.value})
 
@@ -157,7 +159,8 @@ def _succeed(payment, *, actor_name="Stripe", method=None, payment_intent=None, 
 def _refund_unapplied(payment, provider):
     """Give back, through the provider, money that arrived for bills already paid, and tell the household.
 
-    The idempotency key is the payment's own, so a webhook delivered again asks for the same refund. When the
+    The idempotency key and the parameters are the payment's own (not the refund row's, whose id a rolled-back
+    attempt may have used up), so a webhook delivered again asks for the very same refund. When the
     provider refuses or cannot be reached, the refund is recorded as failed: finance sees it in the list of
     automatic refunds and refunds it from the payment's page.
     """
@@ -176,7 +179,7 @@ def _refund_unapplied(payment, provider):
         refund.provider_refund_id, status = provider.refund(
             payment_intent=payment.provider_payment_intent, amount_fen=amount,
             idempotency_key=f"refund-p{payment.id}-unapplied",
-            metadata={"payment_id": str(payment.id), "refund_id": str(refund.id)})
+            metadata={"payment_id": str(payment.id), "refund_id": UNAPPLIED_REFUND})
     except ProviderUnavailable as exc:
         refund.status = RefundStatus.FAILED
         record(Actor.system("Stripe"), "payment.auto_refund_failed", payment,
@@ -433,6 +436,7 @@ def _sync_refunds(payment, refunds):
     Returns how many refunds changed.
     """
     by_ours = {str(r.id): r for r in payment.refunds}
+    by_ours.update({UNAPPLIED_REFUND: r for r in payment.refunds if r.automatic})
     by_provider = {r.provider_refund_id: r for r in payment.refunds if r.provider_refund_id}
     changed = 0
     for data in refunds:

@@ -154,7 +154,7 @@ def test_money_arriving_for_paid_bills_is_refunded_at_once_the_resident_told_and
     sent = [r for r in sandbox_state(stripe_sandbox.app).requests if r["path"] == "/v1/refunds"]
     assert len(sent) == 1 and sent[0]["idempotency_key"] == f"refund-p{payment.id}-unapplied"
     assert sent[0]["params"] == {"payment_intent": payment.provider_payment_intent, "amount": str(22375 + 30050),
-                                 "metadata": {"payment_id": str(payment.id), "refund_id": str(refund.id)}}
+                                 "metadata": {"payment_id": str(payment.id), "refund_id": "unapplied"}}
     notice = db.session.scalars(select(Notification)).one()
     assert "原路退回" in notice.message and "524.25" in notice.message
     # The wallet confirms the refund: it is settled, and the bills stay paid (the money never reached them).
@@ -362,3 +362,34 @@ def test_the_void_that_lost_the_race_is_told_so(app, household):
         void_desk_payment(Actor.for_user(builders.create_staff(Role.FINANCE), "127.0.0.1"), stale, reason="重复")
     db.session.rollback()
     assert db.session.get(Bill, bills[0].id).outstanding_fen == 22375
+
+
+def test_a_webhook_sent_again_after_a_failure_asks_for_the_same_automatic_refund(app, household, resident, stripe_sandbox,
+                                                                                monkeypatch):
+    import domain.parcels.services as parcels
+
+    _unit, _owner, bills = household
+    online = open_checkout(resident, bills[:1])
+    pay(stripe_sandbox.app, online.provider_session_id, "card")
+    db.session.get(Bill, bills[0].id).paid_fen = bills[0].total_fen
+    db.session.commit()
+    [completed] = pending_events(stripe_sandbox.app)
+    sandbox_state(stripe_sandbox.app).pending.clear()
+    told = parcels.tell_household
+
+    def fail_once(*args, **kwargs):
+        monkeypatch.setattr(parcels, "tell_household", told)
+        raise RuntimeError("the database went away after the refund was asked for")
+
+    monkeypatch.setattr(parcels, "tell_household", fail_once)
+    with pytest.raises(RuntimeError):
+        deliver(app, completed)  # rolled back: Stripe will send it again
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Refund)) == 0
+    assert deliver(app, completed).get_json()["outcome"] == "applied"
+    refund = db.session.scalars(select(Refund)).one()
+    assert refund.status == RefundStatus.SUCCEEDED and refund.automatic
+    assert len(sandbox_state(stripe_sandbox.app).refunds) == 1  # the second ask was the first one replayed
+    assert set(deliver_pending(app, stripe_sandbox)) == {"refunds changed: 0"}
+    assert db.session.scalar(select(func.count()).select_from(Refund)) == 1
+    assert db.session.get(Payment, online.id).refunded_fen == 22375
