@@ -125,3 +125,30 @@ def test_cash_at_the_desk_closes_the_payment_page_the_resident_has_open(live_ser
             break
         time.sleep(0.1)
     assert [status for _event, status in payments_live.state.deliveries] == [200]
+
+
+def test_finance_sees_the_automatic_refunds_on_the_billing_page(live_server, page_factory, household):
+    from domain.accounts.roles import Role
+    from domain.clock import utcnow
+    from domain.payments.models import Method, Payment, PaymentStatus, Refund, RefundStatus
+    from extensions import db
+
+    unit_id = household.occupancies[0].unit_id
+    for status in (RefundStatus.SUCCEEDED, RefundStatus.FAILED):
+        payment = Payment(property_id=household.property_id, unit_id=unit_id, method=Method.WECHAT_PAY,
+                          status=PaymentStatus.SUCCEEDED, amount_fen=22375, provider="sandbox", paid_at=utcnow())
+        db.session.add(payment)
+        db.session.add(Refund(payment=payment, amount_fen=22375, reason="账单已结清，自动退回", status=status, automatic=True))
+    db.session.commit()
+    finance = builders.create_staff(Role.FINANCE)
+    page = page_factory()
+    page.goto(f"{live_server}/staff/login")
+    page.fill("#login", finance.username)
+    page.fill("#password", builders.PASSWORD)
+    page.click("button[type=submit].primary")
+    page.goto(f"{live_server}/staff/billing/")
+    section = page.locator("section[aria-labelledby=auto-refunds-title]")
+    expect(section.locator("tbody tr")).to_have_count(2)
+    expect(section.locator(".badge-overdue")).to_have_text("失败")
+    section.scroll_into_view_if_needed()
+    shot(page, "staff-billing-auto-refunds")
