@@ -3,8 +3,8 @@
 - `<int:...>` in a URL takes only ids the database can hold (a larger number is a 404, never an overflow);
 - query-string ids and page numbers are read with `id_arg`, which answers None for anything else;
 - NUL bytes (PostgreSQL refuses them) and terminal control characters are taken out of every query-string and
-  form value before a view or a form sees them; tabs and line breaks stay (text areas need them). A URL path
-  carrying one is a 404.
+  form value, and of uploaded files' names, before a view or a form sees them; tabs and line breaks stay (text
+  areas need them). A URL path carrying one is a 404.
 """
 
 from flask import abort, request
@@ -65,6 +65,9 @@ def clean_request_text():
         if form is not None:
             request.__dict__["form"] = form
             request.__dict__.pop("values", None)
+        for _name, upload in request.files.items(multi=True):  # an upload's name is shown and may be stored
+            if upload.filename and CONTROL_CHARACTERS.search(upload.filename):
+                upload.filename = clean_text(upload.filename)
 
 
 def register(app):

@@ -272,3 +272,16 @@ def test_a_day_or_month_in_the_url_that_makes_no_sense_is_refused_politely(clien
     assert client.get("/staff/handover?day=0001-01-01").status_code == 200
     response = client.get("/staff/fees/readings?period=9999-12")
     assert response.status_code == 200 and "之间的日期" in response.get_data(as_text=True)
+
+
+def test_an_uploaded_files_name_loses_its_control_characters(app):
+    import io
+
+    from flask import request
+
+    from web.guards import clean_request_text
+
+    with app.test_request_context("/", method="POST", content_type="multipart/form-data",
+                                  data={"note": "a\x00b", "file": (io.BytesIO(b"x"), "plan\x00\x1b.pdf")}):
+        clean_request_text()
+        assert request.form["note"] == "ab" and request.files["file"].filename == "plan.pdf"
