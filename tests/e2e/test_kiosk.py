@@ -139,3 +139,26 @@ def test_every_kiosk_form_fits_the_portrait_screen(live_server, page_factory, pr
         assert field.get_attribute("inputmode") == "none"  # the keypad types, not the device's keyboard
     shot(page, "kiosk-portrait-" + path.replace("?where=", "-"))
     assert page.console_errors == []
+
+
+def test_wrong_codes_at_the_kiosk_ask_the_next_person_to_wait_a_few_seconds_not_minutes(live_server, page_factory,
+                                                                                        prop):
+    unit = builders.create_unit(number="1203")
+    builders.create_parcel(unit, "SF1111111111", shelf="A1")
+    code, _expires = parcels.issue_pickup_code(unit.id)
+    db.session.commit()
+    wrong = "000000" if code != "000000" else "111111"
+    _kiosk, credential = builders.create_kiosk(prop, name="1号楼大堂")
+
+    page = page_factory(1080, 1920)
+    page.context.add_cookies([{"name": "kiosk_device", "value": credential, "url": f"{live_server}/kiosk/"}])
+    for attempt in range(4):
+        page.goto(f"{live_server}/kiosk/pickup")
+        page.fill("#unit", "1-1203")
+        page.fill("#code", wrong)
+        page.click("form.kiosk-form button[type=submit]")
+    expect(page.locator(".kiosk-alert")).to_contain_text("请等待 5 秒后再试")
+    expect(page.locator("#code")).to_be_visible()  # the keypad stays for the next try
+    shot(page, "kiosk-pickup-wait")
+    page.expect_status(422, 429)  # three wrong codes refused, then the wait: answered on purpose
+    assert page.console_errors == []
