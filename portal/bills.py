@@ -15,6 +15,7 @@ from domain.property.services import resident_for_user
 from extensions import db
 from portal import bp
 from web.auth import current_actor
+from web.guards import form_ids
 from web.htmx import render_page
 from web.receipts import bill_name, receipt_response
 from web.security import allow_form_posts_to
@@ -53,7 +54,7 @@ def show_bill(bill_id):
 def pay_bills():
     """Open Stripe Checkout for the ticked bills; the amount is worked out from the bills, never the form."""
     resident = resident_for_user(current_user)
-    bill_ids = [value for value in request.form.getlist("bill_ids") if value.isdigit()]
+    bill_ids = form_ids("bill_ids")
     if not bill_ids:
         flash(_("Tick the bills you want to pay."), "error")
         return redirect(url_for("portal.list_bills"), code=303)

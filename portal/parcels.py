@@ -16,6 +16,7 @@ from portal import bp
 from portal.forms import CollectorForm
 from web.auth import current_actor
 from web.forms import flash_domain_error, show_domain_error
+from web.guards import parse_id
 from web.htmx import render_page
 
 
@@ -58,7 +59,7 @@ def show_pickup_code():
     """A fresh pickup code (and its QR) for one of the resident's units; earlier codes stop working."""
     resident = resident_for_user(current_user)
     units, labels = _units_and_labels(resident)
-    unit_id = int(request.form["unit_id"]) if request.form.get("unit_id", "").isdigit() else 0
+    unit_id = parse_id(request.form.get("unit_id")) or 0
     try:
         code, expires_at, label = parcels.code_for_resident(current_actor(), resident.id, unit_id, allowed_units=units)
         db.session.commit()

@@ -17,7 +17,7 @@ from staff import bp
 from staff.forms import DeskPaymentForm, RefundForm, VoidPaymentForm
 from web.auth import current_actor, staff_permission, user_can
 from web.forms import show_domain_error
-from web.guards import id_arg
+from web.guards import form_ids, id_arg
 from web.receipts import receipt_response
 
 
@@ -81,7 +81,7 @@ def list_arrears():
 def send_reminders():
     """Remind the payers of the ticked units (or of every unit in arrears)."""
     prop = register.get_property()
-    unit_ids = None if request.form.get("scope") == "all" else [int(v) for v in request.form.getlist("unit_ids") if v.isdigit()]
+    unit_ids = None if request.form.get("scope") == "all" else form_ids("unit_ids")
     try:
         count = collection.send_reminders(current_actor(), property_id=prop.id, today=today(), unit_ids=unit_ids,
                                           property_name=prop.name)
@@ -117,7 +117,7 @@ def record_payment(unit_id):
     """Record cash, card-terminal or bank-transfer money for the ticked bills and issue the receipt."""
     unit = register.get_unit(unit_id)
     form = DeskPaymentForm()
-    bill_ids = [int(v) for v in request.form.getlist("bill_ids") if v.isdigit()]
+    bill_ids = form_ids("bill_ids")
     if form.validate_on_submit():
         try:
             # A blank amount means "all they owe": Optional() stops the validators, so there is no .fen.

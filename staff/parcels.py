@@ -23,7 +23,7 @@ from staff import bp
 from staff.counter_forms import HandOverForm, ParcelIntakeForm, PickupForm, ReasonForm
 from web.auth import current_actor, staff_permission
 from web.forms import flash_domain_error, show_domain_error
-from web.guards import id_arg
+from web.guards import form_ids, id_arg
 from web.htmx import is_fragment_request, render_page
 
 BUCKET_KEYS = tuple(f"{low}-{high}" if high else f"{low}+" for low, high in BUCKETS)
@@ -250,7 +250,7 @@ def pick_up_parcels():
 def hand_over_parcels():
     """Hand the ticked parcels over; the code is used up."""
     form = HandOverForm()
-    parcel_ids = [int(v) for v in request.form.getlist("parcel_ids") if v.isdigit()]
+    parcel_ids = form_ids("parcel_ids")
     if not (form.code.data or "").strip():
         return _hand_over_by_id(form, parcel_ids)
     try:

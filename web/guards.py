@@ -43,6 +43,11 @@ def id_arg(name, *, positive=True):
     return value
 
 
+def form_ids(name):
+    """The ids ticked in a form's checkboxes called `name` that the database can hold (others are dropped)."""
+    return [value for value in map(parse_id, request.form.getlist(name)) if value]
+
+
 def _cleaned(multidict):
     """A cleaned copy of a MultiDict of text, or None when nothing needed cleaning."""
     items = list(multidict.items(multi=True))

@@ -285,3 +285,20 @@ def test_an_uploaded_files_name_loses_its_control_characters(app):
                                   data={"note": "a\x00b", "file": (io.BytesIO(b"x"), "plan\x00\x1b.pdf")}):
         clean_request_text()
         assert request.form["note"] == "ab" and request.files["file"].filename == "plan.pdf"
+
+
+def test_ticked_ids_past_what_the_database_holds_are_dropped_not_a_500(app, client, auth, prop):
+    unit = builders.create_unit(number="1203")
+    resident = builders.create_resident(prop, unit=unit)
+    builders.create_bill(unit)
+    auth.login_resident(resident.user)
+    assert client.post("/portal/bills/pay", data={"bill_ids": [HUGE]}).status_code == 303  # "tick the bills"
+    assert client.post("/portal/parcels/code", data={"unit_id": HUGE}).status_code == 404
+    for role, url, data in (
+            (Role.FRONTDESK, f"/staff/billing/units/{unit.id}/payments", {"bill_ids": [HUGE], "method": "cash"}),
+            (Role.FINANCE, "/staff/billing/arrears/remind", {"unit_ids": [HUGE]}),
+            (Role.FRONTDESK, "/staff/parcels/hand-over", {"unit_label": "1-1203", "code": "123456",
+                                                         "parcel_ids": [HUGE], "recipient": "resident"})):
+        staff = app.test_client()
+        staff.post("/staff/login", data={"login": builders.create_staff(role).username, "password": builders.PASSWORD})
+        assert staff.post(url, data=data).status_code < 500, url
