@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from domain.accounts.models import AccountKind, SignIn, SignedInUser, User
 from domain.audit.services import record
@@ -22,6 +22,9 @@ from extensions import db
 #: last_seen_at is written when it is at least this old: idle timeouts are exact to a minute, and a busy
 #: session costs one write a minute, not one per request.
 TOUCH_EVERY = timedelta(minutes=1)
+
+#: How long a sign-in past its absolute end is kept before the user's next sign-in deletes it.
+KEEP_ENDED = timedelta(days=30)
 
 #: Built once: it runs on every signed-in request.
 _LOAD = (
@@ -66,6 +69,9 @@ def start_sign_in(user, *, remember, user_agent="", address="", actor=None):
                      expires_at=now + absolute, idle_seconds=int(idle.total_seconds()), remember=bool(remember),
                      user_agent=(user_agent or "")[:200], address=(address or "")[:64])
     db.session.add(sign_in)
+    # The user's sign-ins that ended long ago go (the audit log keeps the events), so the table stays small.
+    db.session.execute(delete(SignIn).where(SignIn.user_id == user.id, SignIn.expires_at < now - KEEP_ENDED)
+                       .execution_options(synchronize_session=False))
     db.session.flush()
     user.last_login_at = now
     if actor is not None:

@@ -192,3 +192,10 @@ def test_password_change_ends_other_sign_ins_and_keeps_this_one(app, client, des
                                                     "password": "another-pass-9", "confirm": "another-pass-9"})
     assert response.status_code == 303
     assert signed_in(client, "/staff/") and not signed_in(other, "/staff/")
+
+
+def test_sign_ins_that_ended_long_ago_are_deleted_at_the_next_sign_in(app, client, clock, desk):
+    sign_in(client, "staff", desk)
+    clock.advance(days=31)
+    sign_in(app.test_client(), "staff", desk)
+    assert db.session.query(SignIn).count() == 1
