@@ -28,9 +28,14 @@ def code_hash(purpose, owner, code):
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+#: Full-width digits as a Chinese input method types them ("１２３４５６"): the same code.
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
 def normalise_code(code):
-    """The digits of a typed code ("123 456" -> "123456")."""
-    return re.sub(r"\D", "", code or "")
+    """The ASCII digits of a typed code ("123 456" -> "123456", "１２３４５６" -> "123456"); other scripts' digits
+    are not code digits."""
+    return re.sub(r"[^0-9]", "", (code or "").translate(_FULL_WIDTH_DIGITS))
 
 
 def is_code(code):
