@@ -11,6 +11,7 @@ from sqlalchemy import select
 from domain.accounts.models import Actor
 from domain.clock import property_zone, utcnow
 from domain.errors import DomainError
+from domain.parcels.codes import normalise_code
 from domain.parcels.services import find_unit
 from domain.property.models import Occupancy, Resident
 from domain.throttle import services as throttle
@@ -32,7 +33,7 @@ def check_unit_and_phone(kiosk, *, unit_label, last4, now=None):
     now = now or utcnow()
     place = throttle.kiosk_place(kiosk.id)
     throttle.check_not_locked(SCOPE, place, now)
-    digits = re.sub(r"\D", "", last4 or "")
+    digits = normalise_code(last4)  # ASCII digits, full-width ones read as digits
     try:
         unit_id, _property_id, label = find_unit(unit_label)
     except DomainError:

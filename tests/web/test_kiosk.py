@@ -448,3 +448,11 @@ def test_wrong_phone_digits_show_nothing_and_a_unit_that_owes_nothing_says_so(ki
 
 def test_an_expired_or_forged_phone_link_opens_nothing(client, prop):
     assert client.get("/pay/k/forged-link").status_code == 404
+
+
+def test_phone_digits_typed_full_width_are_read_as_digits(kiosk_client, prop):
+    unit = builders.create_unit(number="1203")
+    builders.create_resident(prop, unit=unit, phone="13987654321")
+    response = kiosk_client.post("/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": "４３２１",
+                                                        "description": "水龙头漏水"})
+    assert response.status_code == 200
