@@ -493,29 +493,28 @@ def open_checkouts(ids, period, provider, sandbox):
     return events
 
 
-def add_pool_payments(ids, period, count):
-    """Pending online payments for wrk, inserted directly (as start_checkout leaves them); return their events."""
+def add_pool_payments(ids, period, count, provider, sandbox):
+    """Pending online payments for wrk, inserted directly (as start_checkout leaves them), each with a Checkout
+    session paid in the sandbox: the webhook reads the session back from there. Return their events."""
     bills = payable_bills(ids["large"], period, ids["resident_unit"], count, with_resident=False)
     payments = []
     for bill_id, unit_id, _resident, owed in bills:
-        session_id = "cs_test_bench" + secrets.token_hex(12)
         payment = Payment(property_id=ids["large"], unit_id=unit_id, method=Method.ONLINE, status=PaymentStatus.PENDING,
-                          amount_fen=owed, provider="stripe", provider_session_id=session_id,
-                          checkout_url=f"http://127.0.0.1/pay/{session_id}", idempotency_key=f"bench-pool-{bill_id}")
+                          amount_fen=owed, provider="stripe", idempotency_key=f"bench-pool-{bill_id}")
         payment.allocations = [Allocation(bill_id=bill_id, amount_fen=owed)]
         payments.append(payment)
     db.session.add_all(payments)
+    db.session.flush()
+    events = []
+    for payment in payments:
+        session = provider.create_checkout(
+            line_items=[("bench", payment.amount_fen)], currency="cny", metadata={"payment_id": str(payment.id)},
+            client_reference_id=str(payment.id), success_url="http://127.0.0.1/portal/bills",
+            cancel_url="http://127.0.0.1/portal/bills", idempotency_key=payment.idempotency_key)
+        payment.provider_session_id, payment.checkout_url = session.id, session.url
+        events.append(pay(sandbox.app, session.id, "card"))
     db.session.commit()
-    return [completed_event(p.provider_session_id, p.amount_fen) for p in payments]
-
-
-def completed_event(session_id, amount_fen):
-    """A checkout.session.completed event as Stripe sends it for a paid card session (the fields we read)."""
-    return {"id": "evt_" + secrets.token_hex(12), "object": "event", "type": "checkout.session.completed",
-            "created": int(time.time()), "livemode": False,
-            "data": {"object": {"id": session_id, "object": "checkout.session", "status": "complete",
-                                "payment_status": "paid", "amount_total": amount_fen, "currency": "cny",
-                                "payment_intent": "pi_" + secrets.token_hex(12), "payment_method_types": ["card"]}}}
+    return events
 
 
 def body_of(event_dict):
@@ -762,7 +761,8 @@ def main():
                   flush=True)
             started = time.perf_counter()
             events = open_checkouts(ids, period, provider, sandbox)
-            pool_events = add_pool_payments(ids, period, SEQUENTIAL_EVENTS + WRK_POOL_PER_SECOND * seconds)
+            pool_events = add_pool_payments(ids, period, SEQUENTIAL_EVENTS + WRK_POOL_PER_SECOND * seconds, provider,
+                                            sandbox)
             print(f"  done in {time.perf_counter() - started:.1f}s (+ {len(pool_events)} pending payments for wrk)")
             db.engine.dispose()  # no connection of ours stays open while gunicorn works
         phases, checks, wrk_runs = measure_webhook(url, workdir, sandbox.url, events, pool_events, seconds, wrk, threads)

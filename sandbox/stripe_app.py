@@ -798,10 +798,18 @@ def create_sandbox_app(*, webhook_url=None, webhook_secret="whsec_sandbox", deli
     @app.get("/v1/checkout/sessions/<session_id>")
     @_api
     def retrieve_session(state, params, session_id):
-        """GET /v1/checkout/sessions/<id>."""
+        """GET /v1/checkout/sessions/<id> (expand[]=payment_intent or payment_intent.latest_charge)."""
+        _no_unknown(params, {"expand"})
+        expand = params.get("expand") or []
+        if not isinstance(expand, list) or any(e not in ("payment_intent", "payment_intent.latest_charge") for e in expand):
+            raise SandboxError(400, "The sandbox can only expand payment_intent(.latest_charge) on a session.", "expand")
         session = _session(state, session_id)
         events = _expire_if_due(state, session)
-        return 200, _public(session), events
+        body = _public(session)
+        if expand and session["payment_intent"]:
+            body["payment_intent"] = _payment_intent(
+                state, session["payment_intent"], {"expand": ["latest_charge"]} if "payment_intent.latest_charge" in expand else {})
+        return 200, body, events
 
     @app.post("/v1/checkout/sessions/<session_id>/expire")
     @_api

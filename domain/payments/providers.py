@@ -32,6 +32,8 @@ class CheckoutSession:
     payment_intent: str | None
     metadata: dict
     client_reference_id: str | None
+    #: How it was paid ("card", "alipay", "wechat_pay"), from the charge; only when retrieved, once charged.
+    payment_method_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,21 +100,14 @@ class StripeProvider:
         return _session(session)
 
     def retrieve_checkout(self, session_id):
-        """The session as the provider sees it now."""
-        return _session(self._call(self.client.v1.checkout.sessions.retrieve, session_id))
+        """The session as the provider sees it now, with the method that paid it (one call: its PaymentIntent and
+        that one's charge come expanded)."""
+        return _session(self._call(self.client.v1.checkout.sessions.retrieve, session_id,
+                                   params={"expand": ["payment_intent.latest_charge"]}))
 
     def expire_checkout(self, session_id):
         """Close an open session so it can no longer be paid."""
         return _session(self._call(self.client.v1.checkout.sessions.expire, session_id))
-
-    def payment_method_type(self, payment_intent):
-        """How a PaymentIntent was paid ("card", "alipay", "wechat_pay"), from its charge; None when not yet charged."""
-        intent = self._call(self.client.v1.payment_intents.retrieve, payment_intent,
-                            params={"expand": ["latest_charge"]})
-        charge = intent.latest_charge
-        if charge is None or isinstance(charge, str) or charge.payment_method_details is None:
-            return None
-        return charge.payment_method_details.type
 
     def refund(self, *, payment_intent, amount_fen, idempotency_key, metadata):
         """Refund part or all of a payment; returns (refund id, status)."""
@@ -159,9 +154,15 @@ def _origin(url):
 def _session(session):
     """Our copy of an SDK Checkout Session object."""
     metadata = session.metadata.to_dict() if session.metadata is not None else {}
+    intent, method = session.payment_intent, None
+    if intent is not None and not isinstance(intent, str):  # expanded
+        charge = intent.latest_charge
+        if charge is not None and not isinstance(charge, str) and charge.payment_method_details is not None:
+            method = charge.payment_method_details.type
+        intent = intent.id
     return CheckoutSession(session.id, session.url, session.status, session.payment_status,
-                           session.amount_total, session.currency, session.payment_intent, metadata,
-                           session.client_reference_id)
+                           session.amount_total, session.currency, intent, metadata,
+                           session.client_reference_id, method)
 
 
 def _refund(refund):

@@ -379,27 +379,57 @@ def _matches(payment, session):
             and (session.metadata or {}).get("payment_id") == str(payment.id))
 
 
-def _method_paid_with(provider, payment_intent):
-    """Which method paid, from the PaymentIntent's charge as the provider records it (ONLINE when it does not say)."""
-    try:
-        paid_with = provider.payment_method_type(payment_intent) if payment_intent else None
-    except ProviderUnavailable as exc:
-        raise ProviderRecordUnavailable() from exc
-    return Method(paid_with) if paid_with in ONLINE_METHOD_TYPES else Method.ONLINE
+@dataclass(frozen=True)
+class ProviderRecord:
+    """What the provider itself records about an event's object: a Checkout Session (and the method that paid
+    it), or the refunds of a PaymentIntent."""
+
+    provider_name: str
+    session: object = None
+    method: Method | None = None
+    refunds: tuple = ()
 
 
-def _on_session_event(event_type, event_session, provider):
-    """Apply one Checkout Session event from the provider's own record of the session, not the event's body:
-    a signed body says only that something happened to this session. Returns the outcome for the event log."""
-    payment = _payment_for_session(event_session.get("id"))
-    if payment is None:
-        return "ignored: unknown session"
-    if provider is None or provider.name != payment.provider:
+REFUND_EVENTS = ("refund.created", "refund.updated", "refund.failed", "charge.refunded")
+
+
+def _read_provider_record(event_type, obj, provider):
+    """Read the provider's record of an event's object, for a payment of ours only; None when nothing of ours.
+
+    Runs before the event's transaction writes or locks anything: the provider's answer takes a while, and
+    holding the payment (or, on SQLite, the database) meanwhile would make every other webhook wait for it.
+    """
+    if event_type.startswith("checkout.session.") and isinstance(obj.get("id"), str) and obj["id"]:
+        ours = select(Payment.provider).where(Payment.provider_session_id == obj["id"])
+    elif event_type in REFUND_EVENTS and isinstance(obj.get("payment_intent"), str) and obj["payment_intent"]:
+        ours = select(Payment.provider).where(Payment.provider_payment_intent == obj["payment_intent"])
+    else:
+        return None
+    name = db.session.scalar(ours.limit(1))
+    if name is None:
+        return None
+    if provider is None or provider.name != name:
         raise ProviderRecordUnavailable()
     try:
-        session = provider.retrieve_checkout(payment.provider_session_id)
+        if event_type in REFUND_EVENTS:
+            return ProviderRecord(name, refunds=tuple(provider.list_refunds(obj["payment_intent"])))
+        session = provider.retrieve_checkout(obj["id"])
     except ProviderUnavailable as exc:
         raise ProviderRecordUnavailable() from exc
+    paid_with = session.payment_method_type
+    return ProviderRecord(name, session=session,
+                          method=Method(paid_with) if paid_with in ONLINE_METHOD_TYPES else Method.ONLINE)
+
+
+def _on_session_event(event_type, event_session, record_of, provider):
+    """Apply one Checkout Session event from the provider's own record of the session (`record_of`), not the
+    event's body: a signed body says only that something happened to this session. Returns the outcome."""
+    if record_of is None:
+        return "ignored: unknown session"
+    payment = _payment_for_session(event_session["id"])
+    if payment is None:
+        return "ignored: unknown session"
+    session = record_of.session
     if session.id != payment.provider_session_id or not _matches(payment, session):
         from domain.accounts.models import Actor
 
@@ -410,8 +440,7 @@ def _on_session_event(event_type, event_session, provider):
     if session.status == "complete" and session.payment_status == "paid":
         if not can_move(payment, PaymentStatus.SUCCEEDED):
             return f"ignored: already {payment.status.value}"
-        _succeed(payment, method=_method_paid_with(provider, session.payment_intent),
-                 payment_intent=session.payment_intent, provider=provider)
+        _succeed(payment, method=record_of.method, payment_intent=session.payment_intent, provider=provider)
         return "applied"
     if session.status == "complete" and event_type == "checkout.session.async_payment_failed":
         if can_move(payment, PaymentStatus.FAILED):
@@ -432,8 +461,8 @@ def _sync_refunds(payment, refunds):
     """Bring our refunds of a payment in line with the provider's record of them (ProviderRefund list).
 
     Ours are known by the refund_id we put in their metadata (or by the provider's id); one we never asked for
-    (made in Stripe's dashboard) is recorded. A pending refund settles or fails; nothing is applied twice.
-    Returns how many refunds changed.
+    (made in Stripe's dashboard) is recorded. A pending refund settles or fails; nothing is applied twice, and
+    a list read a moment before another event's never takes a refund back to pending. Returns how many changed.
     """
     by_ours = {str(r.id): r for r in payment.refunds}
     by_ours.update({UNAPPLIED_REFUND: r for r in payment.refunds if r.automatic})
@@ -461,23 +490,17 @@ def _sync_refunds(payment, refunds):
     return changed
 
 
-def _on_refund_event(event_type, obj, provider):
-    """refund.created / refund.updated / refund.failed and charge.refunded: re-read the payment's refunds from
-    the provider and record what changed (today's charge.refunded carries no refund list at all)."""
+def _on_refund_event(event_type, obj, record_of):
+    """refund.created / refund.updated / refund.failed and charge.refunded: record what changed in the payment's
+    refunds as the provider lists them (`record_of`; today's charge.refunded carries no refund list at all)."""
     payment_intent = obj.get("payment_intent")
     if not isinstance(payment_intent, str) or not payment_intent:
         return "ignored: no payment"
     payment = db.session.scalar(_locked(select(Payment).where(Payment.provider_payment_intent == payment_intent))
                                 .options(selectinload(Payment.allocations), selectinload(Payment.refunds)))
-    if payment is None:
+    if payment is None or record_of is None:
         return "ignored: unknown payment"
-    if provider is None or provider.name != payment.provider:
-        raise ProviderRecordUnavailable()
-    try:
-        refunds = provider.list_refunds(payment_intent)
-    except ProviderUnavailable as exc:
-        raise ProviderRecordUnavailable() from exc
-    changed = _sync_refunds(payment, refunds)
+    changed = _sync_refunds(payment, record_of.refunds)
     if changed:
         from domain.accounts.models import Actor
 
@@ -485,36 +508,41 @@ def _on_refund_event(event_type, obj, provider):
     return f"refunds changed: {changed}"
 
 
-REFUND_EVENTS = ("refund.created", "refund.updated", "refund.failed", "charge.refunded")
-
-
 def handle_event(event, provider=None):
     """Apply one verified provider event; idempotent per event id (a repeat returns "duplicate").
 
-    What an event says is checked against the provider's own record (`provider`), read here; when that
-    cannot be read, ProviderRecordUnavailable is raised and the caller rolls back and answers 5xx.
-    Must be the first thing in the caller's transaction (a repeat rolls it back): the event id, the
-    payment's new state, the bills and the receipt are committed together or not at all.
+    What an event says is checked against the provider's own record (`provider`), read first, before this
+    transaction writes anything; when that cannot be read, ProviderRecordUnavailable is raised and the caller
+    rolls back and answers 5xx. Must be the first thing in the caller's transaction (it is rolled back here
+    before the provider is asked): the event id, the payment's new state, the bills and the receipt are
+    committed together or not at all.
     """
     event_id, event_type = event.get("id"), event.get("type") or ""
     if not event_id:
         return "ignored: no id"
+    key = event_id[:255]
+    obj = (event.get("data") or {}).get("object") or {}
+    if db.session.get(WebhookEvent, key) is not None:  # a repeat costs no call to the provider
+        db.session.rollback()
+        return "duplicate"
+    record_of = _read_provider_record(event_type, obj, provider)
+    # A fresh transaction after the provider's answer: on SQLite a snapshot read before it could no longer write.
+    db.session.rollback()
     # The event's row goes in first: a concurrent delivery of the same event waits on it and then
     # fails here, before it has read or changed anything.
-    db.session.add(WebhookEvent(id=event_id[:255], type=event_type[:80]))
+    db.session.add(WebhookEvent(id=key, type=event_type[:80]))
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
         return "duplicate"
-    obj = (event.get("data") or {}).get("object") or {}
     if event_type.startswith("checkout.session."):
-        outcome = _on_session_event(event_type, obj, provider)
+        outcome = _on_session_event(event_type, obj, record_of, provider)
     elif event_type in REFUND_EVENTS:
-        outcome = _on_refund_event(event_type, obj, provider)
+        outcome = _on_refund_event(event_type, obj, record_of)
     else:
         outcome = "ignored: not handled"
-    stored = db.session.get(WebhookEvent, event_id[:255])
+    stored = db.session.get(WebhookEvent, key)
     stored.outcome, stored.payload = outcome[:255], {"object_id": obj.get("id")}
     db.session.flush()
     return outcome

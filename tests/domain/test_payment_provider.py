@@ -62,18 +62,18 @@ def test_checkout_sends_integer_fen_cny_three_methods_and_our_idempotency_key():
     assert session.metadata == {"payment_id": "7"} and session.amount_total == 52425
 
 
-def test_retrieve_expire_and_the_method_of_a_payment():
-    stripe_provider, client = provider(
-        (200, SESSION), (200, {**SESSION, "status": "expired"}),
-        (200, {"id": "pi_1", "object": "payment_intent",
-               "latest_charge": {"id": "ch_1", "object": "charge", "payment_method_details": {"type": "wechat_pay"}}}))
-    assert stripe_provider.retrieve_checkout("cs_test_1").status == "complete"
-    assert stripe_provider.expire_checkout("cs_test_1").status == "expired"
-    assert stripe_provider.payment_method_type("pi_1") == "wechat_pay"
+def test_retrieve_with_the_method_that_paid_and_expire():
+    expanded = {**SESSION, "payment_intent": {
+        "id": "pi_1", "object": "payment_intent",
+        "latest_charge": {"id": "ch_1", "object": "charge", "payment_method_details": {"type": "wechat_pay"}}}}
+    stripe_provider, client = provider((200, expanded), (200, {**SESSION, "status": "expired"}))
+    session = stripe_provider.retrieve_checkout("cs_test_1")
+    assert (session.status, session.payment_intent, session.payment_method_type) == ("complete", "pi_1", "wechat_pay")
+    expired = stripe_provider.expire_checkout("cs_test_1")
+    assert (expired.status, expired.payment_intent, expired.payment_method_type) == ("expired", "pi_1", None)
     assert [(s["method"], s["path"]) for s in client.sent] == [
-        ("GET", "/v1/checkout/sessions/cs_test_1"), ("POST", "/v1/checkout/sessions/cs_test_1/expire"),
-        ("GET", "/v1/payment_intents/pi_1")]
-    assert client.sent[2]["query"] == [("expand[0]", "latest_charge")]
+        ("GET", "/v1/checkout/sessions/cs_test_1"), ("POST", "/v1/checkout/sessions/cs_test_1/expire")]
+    assert client.sent[0]["query"] == [("expand[0]", "payment_intent.latest_charge")]
 
 
 def test_refund_and_the_refunds_of_a_payment():

@@ -418,6 +418,10 @@ def test_payment_intent_tells_the_method_through_its_charge(client, sandbox):
     intent = client.v1.payment_intents.retrieve(intent_id, params={"expand": ["latest_charge"]})
     assert intent.latest_charge.payment_method_details.type == "alipay"
     assert isinstance(client.v1.payment_intents.retrieve(intent_id).latest_charge, str)  # not expanded
+    session = client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["payment_intent.latest_charge"]})
+    assert session.payment_intent.latest_charge.payment_method_details.type == "alipay"
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["customer"]})
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.payment_intents.retrieve("pi_unknown")
 
