@@ -1,6 +1,6 @@
 """Bills and payments for residents: see bills, pay through Checkout, follow the payment, get the receipt."""
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
