@@ -54,7 +54,7 @@ def _page_to_return_to():
 def safe_next(target):
     """Return `target` if it is a path on this site, else None (no open redirects).
 
-    Control characters and whitespace are refused outright: browsers drop tabs and newlines from a URL ("/\t/x"
+    Control characters and whitespace are refused outright: browsers drop tabs and newlines from a URL ("/<tab>/x"
     becomes "//x", another site), and a newline in a Location header is an error, not a redirect.
     """
     if not target or len(target) > 2000 or any(ord(c) < 33 or 127 <= ord(c) < 160 for c in target):
