@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from domain.accounts.models import AccountKind, Actor, User
-from domain.accounts.passwords import MIN_PASSWORD_LENGTH, check_password, check_password_rules, hash_password  # noqa: F401
+# hash_password and check_password_rules are imported from here by the register and the demo, as before.
+from domain.accounts.passwords import check_password, check_password_rules, hash_password  # noqa: F401
 from domain.accounts.roles import Permission, Role, require
 from domain.accounts.sessions import revoke_all
 from domain.audit.services import diff, record
