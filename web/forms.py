@@ -25,7 +25,8 @@ class ChangePasswordForm(FlaskForm):
     """The current password and the new one twice."""
 
     current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+        # No password is longer than the policy's 128 characters: a longer one is never hashed.
+        _l("Current password"), validators=[DataRequired(), Length(max=128)], render_kw={"autocomplete": "current-password"}
     )
     password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(min=8, max=128)], render_kw={"autocomplete": "new-password"}
