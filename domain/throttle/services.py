@@ -9,7 +9,8 @@
   guesses over several kiosks gains nothing.
 """
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -147,6 +148,58 @@ def open_alerts(limit=20):
     """Alarms nobody has acknowledged yet, newest first."""
     return db.session.scalars(select(DeskAlert).where(DeskAlert.acknowledged_at.is_(None))
                               .order_by(DeskAlert.id.desc()).limit(limit)).all()
+
+
+@dataclass(frozen=True)
+class AlertNotice:
+    """What an open alarm means for the desk: its `kind`, where the wrong codes came from, and when the lock ends.
+
+    kind is "unit" (the unit's check locked everywhere, from any kiosks and the desk, until `until`), "kiosk" (a
+    kiosk slowed down by a growing delay: never locked, so `until` is None) or "desk" (a desk clerk's place locked
+    out of the check until `until`). `where` is the kiosk's name or the clerk's name (else the place itself).
+    """
+
+    alert: DeskAlert
+    kind: str
+    where: str
+    until: datetime | None
+
+
+def _kiosk_id(place):
+    """The kiosk id in a kiosk's place ("kiosk:7" -> 7), else None."""
+    rest = place[len(_KIOSK_PREFIX):] if place.startswith(_KIOSK_PREFIX) else ""
+    return int(rest) if rest.isdigit() else None
+
+
+def _user_id(place):
+    """The user id in a desk clerk's place ("12@10.0.0.5" -> 12), else None."""
+    first = place.split("@", 1)[0]
+    return int(first) if first.isdigit() else None
+
+
+def alert_notices(alerts):
+    """AlertNotice for each alarm, in order: kiosk and clerk names in one query each."""
+    from domain.accounts.models import User
+    from domain.kiosk.models import Kiosk
+
+    kiosk_ids = {_kiosk_id(a.place) for a in alerts} - {None}
+    user_ids = {_user_id(a.place) for a in alerts if _kiosk_id(a.place) is None} - {None}
+    kiosks = dict(db.session.execute(select(Kiosk.id, Kiosk.name).where(Kiosk.id.in_(kiosk_ids))).all()) \
+        if kiosk_ids else {}
+    users = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()) \
+        if user_ids else {}
+    notices = []
+    for alert in alerts:
+        kiosk_id = _kiosk_id(alert.place)
+        where = kiosks.get(kiosk_id) if kiosk_id is not None else users.get(_user_id(alert.place))
+        if alert.unit_id is not None:
+            kind, until = "unit", alert.created_at + UNIT_LOCKOUT  # no wrong code counts while the unit is locked
+        elif alert.place.startswith(_KIOSK_PREFIX):
+            kind, until = "kiosk", None
+        else:
+            kind, until = "desk", alert.created_at + LOCKOUT  # the place is refused before it can type another
+        notices.append(AlertNotice(alert, kind, where or alert.place, until))
+    return notices
 
 
 def acknowledge_alert(actor, alert_id, now=None):

@@ -33,6 +33,15 @@ def enrol(app, client, prop, name="1号楼大堂"):
     return manager
 
 
+def desk_alerts(app):
+    """The text of the alarms the desk's parcel page shows (in Chinese, the console's default)."""
+    desk = app.test_client()
+    desk.post("/staff/login", data={"login": builders.create_staff(Role.FRONTDESK).username,
+                                    "password": builders.PASSWORD})
+    html = desk.get("/staff/parcels/").get_data(as_text=True)
+    return " ".join(re.sub(r"<[^>]+>", " ", part.split("</div>")[0]) for part in html.split('role="alert"')[1:])
+
+
 @pytest.fixture
 def kiosk_client(app, client, prop):
     """`client`, enrolled as a kiosk."""
@@ -227,7 +236,7 @@ def test_the_scanned_qr_code_works_at_the_kiosk(kiosk_client, waiting_parcels):
     assert response.status_code == 200 and "B2" in response.get_data(as_text=True)
 
 
-def test_wrong_codes_slow_a_kiosk_down_and_the_fifth_alarms_the_desk_without_locking_it(kiosk_client,
+def test_wrong_codes_slow_a_kiosk_down_and_the_fifth_alarms_the_desk_without_locking_it(app, kiosk_client,
                                                                                           waiting_parcels, clock):
     from domain.throttle.models import DeskAlert
 
@@ -245,6 +254,9 @@ def test_wrong_codes_slow_a_kiosk_down_and_the_fifth_alarms_the_desk_without_loc
     clock.advance(seconds=10)
     assert kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": wrong}).status_code == 422
     assert db.session.query(DeskAlert).one().place.startswith("kiosk:")
+    alerts = desk_alerts(app)  # the desk reads that the kiosk is slowed down, not locked out for five minutes
+    assert "自助机“1号楼大堂”5 分钟内输错取件码 5 次（最后一次为 1-1203）。自助机没有锁定" in alerts
+    assert "请看看谁在自助机前" in alerts and "锁定 5 分钟" not in alerts
     clock.advance(seconds=20)  # a delay, not a lock: the right code works once it has passed
     response = kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": code})
     assert response.status_code == 200 and "B2" in response.get_data(as_text=True)
@@ -285,6 +297,10 @@ def test_wrong_codes_for_one_unit_across_kiosks_and_the_desk_lock_that_unit_ever
         assert response.status_code == 422
     alert = db.session.query(DeskAlert).one()  # no single place reached five in five minutes: the unit reached ten
     assert alert.unit_id == unit.id
+    alerts = desk_alerts(app)  # the last wrong code at 10:30: the unit is locked until 11:30, the desk included
+    assert "一小时内在自助机和前台共输错 1-1203 的取件码 10 次" in alerts
+    assert "2026/11/17 11:30 前，1-1203 的取件码在各处（包括前台）都不能使用" in alerts
+    assert "请致电该户核实" in alerts and "5 分钟" not in alerts
     clock.advance(minutes=3)
     for client in (kiosk_client, other):
         assert client.post("/kiosk/pickup", data={"unit": "1-1203", "code": code}).status_code == 429
@@ -339,7 +355,7 @@ def test_a_unit_repair_needs_the_units_phone_digits_and_shows_no_name(kiosk_clie
     assert (ticket.unit_id, ticket.resident_id) == (unit.id, resident.id)
 
 
-def test_ten_wrong_phone_digits_for_a_unit_lock_it_and_alarm_the_desk(kiosk_client, prop, clock):
+def test_ten_wrong_phone_digits_for_a_unit_lock_it_and_alarm_the_desk(app, kiosk_client, prop, clock):
     from domain.throttle.models import DeskAlert
 
     unit = builders.create_unit(number="1203")
@@ -354,6 +370,10 @@ def test_ten_wrong_phone_digits_for_a_unit_lock_it_and_alarm_the_desk(kiosk_clie
     assert locked.status_code == 429
     alerts = db.session.query(DeskAlert).order_by(DeskAlert.id).all()
     assert [(a.scope, a.unit_id) for a in alerts] == [("kiosk_phone", None), ("kiosk_phone", unit.id)]
+    shown = desk_alerts(app)  # newest first: the unit's lock, then the kiosk slowed down
+    assert shown.index("一小时内在自助机上输错 1-1203 的手机尾号 10 次") < shown.index(
+        "自助机“1号楼大堂”5 分钟内输错手机尾号 5 次（最后一次为 1-1203）")
+    assert "2026/11/17 11:10 前，各自助机都不再接受 1-1203 的手机尾号" in shown and "到前台缴费或报修" in shown
 
 
 def test_pay_by_phone_after_wrong_digits_waits_a_little_then_works(kiosk_client, prop, clock):

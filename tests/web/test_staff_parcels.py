@@ -488,7 +488,9 @@ def test_the_sixth_attempt_after_five_wrong_codes_is_locked_out_and_the_desk_is_
     assert alert.place == f"{clerk.id}@127.0.0.1" and alert.message == "1-1203"
 
     desk = client.get("/staff/parcels/").get_data(as_text=True)
-    assert "Five wrong codes in five minutes (1-1203)" in desk
+    assert (f"five wrong pickup codes in five minutes at the desk ({clerk.display_name}, the last for 1-1203). "
+            "Until 11/17/26, 10:05\u202fAM that clerk cannot check pickup codes from that computer; another clerk "
+            "can.") in desk
     assert f'action="/staff/parcels/alerts/{alert.id}/acknowledge"' in desk
 
     # Another clerk at another place is not locked out.
@@ -500,7 +502,7 @@ def test_the_sixth_attempt_after_five_wrong_codes_is_locked_out_and_the_desk_is_
     assert response.status_code == 303 and response.headers["Location"] == "/staff/parcels/"
     alert = db.session.get(DeskAlert, alert.id)
     assert alert.acknowledged_at is not None and alert.acknowledged_by_id == clerk.id
-    assert "Five wrong codes" not in client.get("/staff/parcels/").get_data(as_text=True)
+    assert "five wrong pickup codes" not in client.get("/staff/parcels/").get_data(as_text=True)
 
 
 def test_a_hand_over_with_a_wrong_code_is_counted_and_sent_back(client, auth, home, waiting):
@@ -698,6 +700,9 @@ def test_six_wrong_claim_codes_lock_the_desk_out(client, auth, stored):
         assert client.post("/staff/storage/claim", data={"code": wrong_code(code)}).status_code == 422
     assert client.post("/staff/storage/claim", data={"code": code}).status_code == 429
     assert count(DeskAlert) == 1
+    desk = client.get("/staff/parcels/").get_data(as_text=True)
+    assert "five wrong claim codes for stored items in five minutes at the desk" in desk
+    assert "that clerk cannot check claim codes" in desk and "storage" not in desk.split('role="alert"')[1][:600]
 
 
 def test_a_release_without_the_id_digits_shows_the_form_again(client, auth, stored):
