@@ -84,7 +84,7 @@ def log_parcels():
     return render_page("staff/parcels/intake.html", form=form, status=status, carriers=_carrier_labels(),
                        recognised=carriers.recognise_carrier(form.tracking_number.data),
                        rows=queries.logged_since(prop.id, queries.start_of(today())),
-                       aging=queries.aging_counts(prop.id, utcnow()), alerts=throttle.alert_notices(throttle.open_alerts()))
+                       aging=queries.aging_counts(prop.id, utcnow()), alerts=throttle.open_alert_notices())
 
 
 @bp.route("/parcels/aging")
@@ -209,8 +209,8 @@ def _pickup_page(form, *, handover=None, found=None, status=200):
     for parcel in parcels.waiting_for_units(sorted({pickup.unit_id for pickup, _label, _kiosk in kiosk_pickups})):
         kiosk_parcels.setdefault(parcel.unit_id, []).append(parcel)
     return render_page("staff/parcels/pickup.html", form=form, handover=handover, found=found,
-                       carriers=_carrier_labels(), alerts=throttle.alert_notices(throttle.open_alerts()), kiosk_pickups=kiosk_pickups,
-                       kiosk_parcels=kiosk_parcels, status=status)
+                       carriers=_carrier_labels(), alerts=throttle.open_alert_notices(),
+                       kiosk_pickups=kiosk_pickups, kiosk_parcels=kiosk_parcels, status=status)
 
 
 @bp.route("/parcels/pickup", methods=["GET", "POST"])

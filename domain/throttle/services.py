@@ -202,6 +202,11 @@ def alert_notices(alerts):
     return notices
 
 
+def open_alert_notices():
+    """The open alarms as the desk reads them (AlertNotice), newest first."""
+    return alert_notices(open_alerts())
+
+
 def acknowledge_alert(actor, alert_id, now=None):
     """Mark an alarm as seen by `actor`; acknowledging twice changes nothing."""
     done = db.session.execute(
