@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from domain.renovation.services import SCOPE_LABELS, SCOPES
-
+from web.forms import SensibleDate
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -35,8 +35,8 @@ class ApplicationForm(FlaskForm):
     contractor_licence = StringField(_l("Licence number"), validators=[Optional(), Length(max=60)])
     contractor_person = StringField(_l("Person in charge"), validators=[Optional(), Length(max=80)])
     contractor_phone = StringField(_l("Phone of the person in charge"), validators=[Optional(), Length(max=20)])
-    planned_start = DateField(_l("Works start on"), validators=[Optional()])
-    planned_end = DateField(_l("Works end on"), validators=[Optional()])
+    planned_start = DateField(_l("Works start on"), validators=[Optional(), SensibleDate()])
+    planned_end = DateField(_l("Works end on"), validators=[Optional(), SensibleDate()])
     work_from = TimeField(_l("Daily from"), validators=[Optional()])
     work_until = TimeField(_l("Daily until"), validators=[Optional()])
 

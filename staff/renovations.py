@@ -2,16 +2,15 @@
 signed-in person may take (the desk's check, engineering's review, the manager's decision, the permit), the
 printable permit with its QR code, and the gate check behind that code."""
 
-from datetime import date
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from domain.accounts.roles import Permission
 from domain.clock import property_zone, today
+from domain.dates import DateOutOfRange, parse_iso_date
 from domain.errors import DomainError, NotFound
-from domain.money import yuan_to_fen
+from domain.money import NotAnAmount, yuan_to_fen
 from domain.renovation import inspections, workflow
 from domain.renovation import services as renovations
 from domain.renovation.models import RenovationStatus
@@ -21,14 +20,15 @@ from extensions import db
 from staff import bp
 from web.auth import current_actor, staff_permission
 from web.downloads import send_document
+from web.forms import amount_refusal
 
 #: The list's filters (see domain.renovation.services.for_staff).
 FILTERS = ("open", "overdue", "violations", *(s.value for s in RenovationStatus), "any")
 
 
-def _after(application_id, change, done_message):
+def _after(application_id, change, done_message, typed=None):
     """Run one change of an application and commit; the page again with the message when it is refused (403 and
-    404 stay errors)."""
+    404 stay errors), with what was `typed` (the posted form) and the refused field marked."""
     application = _submitted(application_id)
     try:
         change(application)
@@ -37,7 +37,8 @@ def _after(application_id, change, done_message):
         db.session.rollback()
         if error.status_code in (403, 404):
             raise
-        return _page(_submitted(application_id), error=str(error.message), status=422)
+        return _page(_submitted(application_id), error=str(error.message), status=422, typed=typed,
+                     error_field=error.field)
     flash(done_message, "success")
     return redirect(url_for("staff.show_renovation", application_id=application_id), code=303)
 
@@ -61,12 +62,13 @@ def _submitted(application_id):
     return application
 
 
-def _page(application, *, error=None, status=200):
-    """One application with the steps the signed-in person may take now."""
+def _page(application, *, error=None, status=200, typed=None, error_field=None):
+    """One application with the steps the signed-in person may take now (a refused form keeps what was `typed`)."""
     actor = current_actor()
     steps = renovations.allowed_actions(actor, application)
     return render_template(
-        "staff/renovations/show.html", application=application, steps=steps, error=error,
+        "staff/renovations/show.html", application=application, steps=steps, error=error, typed=typed or {},
+        error_field=error_field,
         timeline=renovations.timeline(application), scope_labels=SCOPE_LABELS,
         unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
         applicant=resident_contacts([application.resident_id]).get(application.resident_id, ("", "")),
@@ -163,17 +165,20 @@ def record_renovation_violation(application_id):
     def change(application):
         inspections.require_inspector(current_actor())  # before reading the form: refusals come first
         try:
-            deadline = date.fromisoformat(request.form.get("deadline", ""))
+            deadline = parse_iso_date(request.form.get("deadline", ""))
+        except DateOutOfRange as error:
+            error.field = "deadline"
+            raise
         except ValueError:
             raise DomainError(_("Give the deadline as a date."), field="deadline") from None
         try:
             fine = yuan_to_fen(request.form.get("fine", "") or "0")
-        except ValueError:
-            raise DomainError(_("Write an amount like 50 or 50.00."), field="fine") from None
+        except NotAnAmount as error:
+            raise DomainError(amount_refusal(error, _("Write an amount like 50 or 50.00.")), field="fine") from None
         inspections.record_violation(current_actor(), application, kind=request.form.get("kind", ""),
                                      description=request.form.get("description", ""), deadline=deadline,
                                      fine_fen=fine, today=today())
-    return _after(application_id, change, _("Violation recorded; the resident has been told."))
+    return _after(application_id, change, _("Violation recorded; the resident has been told."), typed=request.form)
 
 
 @bp.route("/renovations/<int:application_id>/violations/<int:violation_id>", methods=["POST"])

@@ -308,6 +308,48 @@ def test_security_records_an_inspection_and_a_violation_the_resident_sees(app, c
     app.config["UPLOAD_FOLDER"] = None
 
 
+@pytest.mark.parametrize("deadline, fine, message", [
+    ("9999-12-31", "200", "之间的日期"),
+    ("0001-01-01", "200", "之间的日期"),
+    ("2026-13-45", "200", "请填写整改期限日期。"),
+    (None, "1e3", "请直接写数字（如 1000，不要写成 1e3）。"),
+    (None, "123456789012", "超过了上限 10,000,000。"),
+    (None, "五十", "请填写金额，如 50 或 50.00。"),
+])
+def test_a_violation_with_a_date_or_fine_that_makes_no_sense_is_refused_and_keeps_what_was_typed(
+        client, auth, prop, home, deadline, fine, message):
+    from domain.renovation.models import RenovationViolation
+
+    unit, owner, _neighbour = home
+    application_id = permitted(client, auth, prop, unit, owner)
+    auth.login_staff(builders.create_staff(Role.SECURITY))
+    deadline = deadline or (today() + timedelta(days=3)).isoformat()
+    response = client.post(f"/staff/renovations/{application_id}/violations", data={
+        "kind": "waste", "description": "楼道堆放垃圾", "deadline": deadline, "fine": fine})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in html
+    assert '<option value="waste" selected>' in html and ">楼道堆放垃圾</textarea>" in html
+    assert f'value="{deadline}"' in html and f'value="{fine}"' in html
+    field = "fine" if fine != "200" else "deadline"
+    assert f'name="{field}"' in html.split('aria-invalid="true"')[0][-400:]  # the refused field is marked
+    assert db.session.scalar(select(func.count()).select_from(RenovationViolation)) == 0
+
+
+def test_planned_dates_that_make_no_sense_are_refused_and_nothing_is_saved(client, auth, home):
+    unit, owner, _neighbour = home
+    auth.login_resident(owner.user)
+    application_id = start(client, unit)
+    for start_day, end_day in (("9999-12-31", "9999-12-31"), ("0001-01-01", "0001-01-31")):
+        response = client.post(f"/portal/renovations/{application_id}", data=plan(
+            planned_start=start_day, planned_end=end_day, description="保留我写的内容"))
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422 and "之间的日期" in html
+        assert 'id="planned_start-error"' in html and 'id="planned_end-error"' in html
+        assert "保留我写的内容" in html and f'value="{start_day}"' in html and f'value="{end_day}"' in html
+        application = db.session.get(RenovationApplication, application_id)
+        assert (application.description, application.planned_start, application.planned_end) == ("", None, None)
+
+
 def test_the_resident_reports_completion_and_engineering_accepts(client, auth, prop, home):
     from domain.property.models import Unit, UnitStatus
 
