@@ -125,3 +125,30 @@ def test_desk_logs_three_parcels_by_keyboard_and_hands_them_over_by_the_resident
     expect(desk.locator("input[name=parcel_ids]")).to_have_count(0)
     phone.goto(f"{live_server}/portal/parcels")
     expect(phone.locator(".parcel-group")).to_have_count(0)
+
+
+def test_the_desk_reads_what_each_wrong_code_alarm_means_and_acknowledges_it(live_server, page_factory, prop):
+    from domain.throttle.models import DeskAlert
+
+    unit = builders.create_unit(number="1203", floor=12)
+    kiosk, _credential = builders.create_kiosk(prop, name="1号楼大堂")
+    clerk = builders.create_staff(Role.FRONTDESK, username="frontdesk")
+    db.session.add_all([
+        DeskAlert(scope="parcel_code", place=f"{clerk.id}@127.0.0.1", message="1-0801"),
+        DeskAlert(scope="kiosk_phone", place=f"kiosk:{kiosk.id}", message="1-1203"),
+        DeskAlert(scope="parcel_code", place=f"kiosk:{kiosk.id}", unit_id=unit.id, message="1-1203"),
+    ])
+    db.session.commit()
+
+    desk = page_factory()
+    sign_in_staff(desk, live_server, "frontdesk")
+    desk.goto(f"{live_server}/staff/parcels/pickup")
+    alerts = desk.locator("form[action*='/parcels/alerts/']")
+    expect(alerts).to_have_count(3)
+    expect(alerts.nth(0)).to_contain_text("1-1203 的取件码在各处（包括前台）都不能使用")
+    expect(alerts.nth(1)).to_contain_text("自助机“1号楼大堂”5 分钟内输错手机尾号 5 次")
+    expect(alerts.nth(2)).to_contain_text(f"前台（{clerk.display_name}）5 分钟内输错取件码 5 次")
+    shot(desk, "staff-parcel-alarms")
+    alerts.nth(1).locator("button").click()
+    expect(alerts).to_have_count(2)
+    assert desk.console_errors == []

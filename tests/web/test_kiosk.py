@@ -301,10 +301,13 @@ def test_wrong_codes_for_one_unit_across_kiosks_and_the_desk_lock_that_unit_ever
     assert "一小时内在自助机和前台共输错 1-1203 的取件码 10 次" in alerts
     assert "2026/11/17 11:30 前，1-1203 的取件码在各处（包括前台）都不能使用" in alerts
     assert "请致电该户核实" in alerts and "5 分钟" not in alerts
+    assert "住户到前台来取件的仍可办理：取件码留空，核对证件与登记信息后交付" in alerts
     clock.advance(minutes=3)
     for client in (kiosk_client, other):
         assert client.post("/kiosk/pickup", data={"unit": "1-1203", "code": code}).status_code == 429
     assert desk.post("/staff/parcels/pickup", data={"unit_label": "1-1203", "code": code}).status_code == 429
+    by_id = desk.post("/staff/parcels/pickup", data={"unit_label": "1-1203", "code": ""})  # as the alarm says
+    assert by_id.status_code == 200 and "SF1111111111" in by_id.get_data(as_text=True)
     clock.advance(hours=1)  # the lock ends an hour after the last wrong code
     assert kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": code}).status_code == 200
 
