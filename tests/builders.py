@@ -2,6 +2,9 @@
 
 import itertools
 from datetime import date
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
 
 from domain.accounts.models import AccountKind, User
 from domain.accounts.roles import Role
@@ -150,3 +153,11 @@ def create_kiosk(prop, name="大堂", client=None):
     if client is not None:
         client.set_cookie("kiosk_device", credential, path="/kiosk")
     return kiosk, credential
+
+
+def shown_at(moment, locale="zh_Hans_CN"):
+    """How a page shows `moment` in the "short" date-and-time format of `locale`, in the property's zone.
+
+    For assertions on text that carries a time, so that they hold whatever instant the suite's clock stands at.
+    """
+    return format_datetime(moment, "short", tzinfo=ZoneInfo("Asia/Shanghai"), locale=locale)

@@ -9,6 +9,7 @@ import pytest
 from domain.accounts.roles import Role
 from domain.announcements.models import Announcement
 from domain.clock import utcnow
+from tests.builders import shown_at
 from domain.kiosk.models import Kiosk, KioskPairing
 from extensions import db
 from kiosk import DEVICE_COOKIE
@@ -299,7 +300,8 @@ def test_wrong_codes_for_one_unit_across_kiosks_and_the_desk_lock_that_unit_ever
     assert alert.unit_id == unit.id
     alerts = desk_alerts(app)  # the last wrong code at 10:30: the unit is locked until 11:30, the desk included
     assert "一小时内在自助机和前台共输错 1-1203 的取件码 10 次" in alerts
-    assert "2026/11/17 11:30 前，1-1203 的取件码在各处（包括前台）都不能使用" in alerts
+    until = shown_at(clock() + timedelta(hours=1))
+    assert f"{until} 前，1-1203 的取件码在各处（包括前台）都不能使用" in alerts
     assert "请致电该户核实" in alerts and "5 分钟" not in alerts
     assert "住户到前台来取件的仍可办理：取件码留空，核对证件与登记信息后交付" in alerts
     clock.advance(minutes=3)
@@ -376,7 +378,8 @@ def test_ten_wrong_phone_digits_for_a_unit_lock_it_and_alarm_the_desk(app, kiosk
     shown = desk_alerts(app)  # newest first: the unit's lock, then the kiosk slowed down
     assert shown.index("一小时内在自助机上输错 1-1203 的手机尾号 10 次") < shown.index(
         "自助机“1号楼大堂”5 分钟内输错手机尾号 5 次（最后一次为 1-1203）")
-    assert "2026/11/17 11:10 前，各自助机都不再接受 1-1203 的手机尾号" in shown and "到前台缴费或报修" in shown
+    until = shown_at(clock() - timedelta(seconds=60) + timedelta(hours=1))  # an hour after the last wrong digits
+    assert f"{until} 前，各自助机都不再接受 1-1203 的手机尾号" in shown and "到前台缴费或报修" in shown
 
 
 def test_pay_by_phone_after_wrong_digits_waits_a_little_then_works(kiosk_client, prop, clock):

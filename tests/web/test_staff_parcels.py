@@ -21,6 +21,7 @@ from domain.throttle.models import DeskAlert, FailedAttempt
 from domain.tickets.models import Notification
 from extensions import db
 from tests import builders
+from tests.builders import shown_at
 from tests.conftest import AuthActions
 
 HX = {"HX-Request": "true"}
@@ -489,8 +490,8 @@ def test_the_sixth_attempt_after_five_wrong_codes_is_locked_out_and_the_desk_is_
 
     desk = client.get("/staff/parcels/").get_data(as_text=True)
     assert (f"five wrong pickup codes in five minutes at the desk ({clerk.display_name}, the last for 1-1203). "
-            "Until 11/17/26, 10:05\u202fAM that clerk cannot check pickup codes from that computer; another clerk "
-            "can.") in desk
+            f"Until {shown_at(alert.created_at + timedelta(minutes=5), 'en')} that clerk cannot check pickup codes "
+            "from that computer; another clerk can.") in desk
     assert f'action="/staff/parcels/alerts/{alert.id}/acknowledge"' in desk
 
     # Another clerk at another place is not locked out.
