@@ -135,6 +135,15 @@ def _clean_database(app):
 
 
 @pytest.fixture(autouse=True)
+def upload_folder(app, tmp_path, monkeypatch):
+    """Every test stores photos and documents in a folder of its own, never in instance/uploads."""
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(folder))
+    return folder
+
+
+@pytest.fixture(autouse=True)
 def _no_real_smtp(monkeypatch):
     """Fail any attempt to reach a real mail server."""
 

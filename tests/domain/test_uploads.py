@@ -25,14 +25,6 @@ GPS = {1: "N", 2: (31.0, 13.0, 40.0), 3: "E", 4: (121.0, 28.0, 20.0)}
 MEMORY_BOUND = 96 * 1024 * 1024
 
 
-@pytest.fixture(autouse=True)
-def upload_folder(app, tmp_path, monkeypatch):
-    """Photos go to a folder of this test's own."""
-    folder = tmp_path / "uploads"
-    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(folder))
-    return folder
-
-
 @pytest.fixture
 def resident_client(client, auth, prop):
     """A resident of 1-1203, signed in; returns (client, unit)."""

@@ -22,14 +22,6 @@ from tests import builders
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture(autouse=True)
-def upload_folder(app, tmp_path, monkeypatch):
-    """Photos go to a folder of this test's own."""
-    folder = tmp_path / "uploads"
-    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(folder))
-    return folder
-
-
 @pytest.fixture
 def unit(prop):
     """Unit 1-1203."""

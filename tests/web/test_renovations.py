@@ -127,8 +127,7 @@ def test_a_bad_worker_id_is_refused_and_the_typed_name_kept(client, auth, home):
     assert db.session.scalar(select(func.count(RenovationWorker.id))) == 0
 
 
-def test_drawings_are_pdfs_or_pictures_and_go_only_to_the_applicant_and_staff(app, client, auth, home, tmp_path):
-    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+def test_drawings_are_pdfs_or_pictures_and_go_only_to_the_applicant_and_staff(app, client, auth, home):
     unit, owner, neighbour = home
     auth.login_resident(owner.user)
     application_id = start(client, unit)
@@ -151,7 +150,6 @@ def test_drawings_are_pdfs_or_pictures_and_go_only_to_the_applicant_and_staff(ap
     auth.logout()
     auth.login_staff(builders.create_staff(Role.ENGINEERING))
     assert client.get(f"/staff/renovations/{application_id}/documents/{documents[0].id}").status_code == 404  # a draft
-    app.config["UPLOAD_FOLDER"] = None
 
 
 def test_a_neighbour_is_refused_on_every_route_of_the_application(client, auth, home):
@@ -279,8 +277,7 @@ def permitted(client, auth, prop, unit, owner):
     return application_id
 
 
-def test_security_records_an_inspection_and_a_violation_the_resident_sees(app, client, auth, prop, home, tmp_path):
-    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+def test_security_records_an_inspection_and_a_violation_the_resident_sees(app, client, auth, prop, home):
     unit, owner, _neighbour = home
     application_id = permitted(client, auth, prop, unit, owner)
     url = f"/staff/renovations/{application_id}"
@@ -305,7 +302,6 @@ def test_security_records_an_inspection_and_a_violation_the_resident_sees(app, c
     auth.login_resident(owner.user)
     portal = client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)
     assert "楼道堆放垃圾" in portal and "楼道.jpg" not in portal  # inspection photos are not among the drawings
-    app.config["UPLOAD_FOLDER"] = None
 
 
 @pytest.mark.parametrize("deadline, fine, message", [
@@ -548,8 +544,7 @@ def test_adding_a_worker_keeps_what_was_typed_in_the_application(client, auth, h
     assert saved(application_id).contractor_person == "孙工"
 
 
-def test_uploading_a_drawing_keeps_what_was_typed_in_the_application(app, client, auth, home, tmp_path):
-    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+def test_uploading_a_drawing_keeps_what_was_typed_in_the_application(app, client, auth, home):
     unit, owner, _neighbour = home
     auth.login_resident(owner.user)
     application_id = start(client, unit)
@@ -558,7 +553,6 @@ def test_uploading_a_drawing_keeps_what_was_typed_in_the_application(app, client
     assert response.status_code == 303
     page = client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)
     assert "刚刚输入还没保存" in page and "平面图.pdf" in page
-    app.config["UPLOAD_FOLDER"] = None
 
 
 def test_removing_a_worker_keeps_what_was_typed_in_the_application(client, auth, home):
@@ -738,8 +732,7 @@ def test_a_signature_typed_before_another_button_is_still_there_afterwards(clien
 
 
 def test_a_drawing_chosen_with_a_refused_plan_is_not_stored_and_the_resident_is_told_to_choose_it_again(
-        app, client, auth, home, tmp_path):
-    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+        app, client, auth, home, upload_folder):
     unit, owner, _neighbour = home
     auth.login_resident(owner.user)
     application_id = start(client, unit)
@@ -748,5 +741,4 @@ def test_a_drawing_chosen_with_a_refused_plan_is_not_stored_and_the_resident_is_
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'value="12"' in page and "刚刚输入还没保存" in page and "请重新选择文件" in page
-    assert db.session.scalar(select(func.count(RenovationDocument.id))) == 0 and not any(tmp_path.iterdir())
-    app.config["UPLOAD_FOLDER"] = None
+    assert db.session.scalar(select(func.count(RenovationDocument.id))) == 0 and not any(upload_folder.iterdir())

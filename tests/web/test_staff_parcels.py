@@ -66,14 +66,6 @@ def png(size=(40, 30)):
     return out.getvalue()
 
 
-@pytest.fixture(autouse=True)
-def upload_folder(app, tmp_path, monkeypatch):
-    """Photos of stored items go to a folder of this test's own."""
-    folder = tmp_path / "uploads"
-    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(folder))
-    return folder
-
-
 @pytest.fixture
 def home(prop):
     """Unit 1-1203 and its owner 王芳."""

@@ -406,10 +406,9 @@ def test_internal_notes_stay_out_of_the_portal(client, auth, app, prop, home):
     assert portal.status_code == 200 and "师傅下午两点到" in html and "业主脾气急" not in html
 
 
-def test_photos_are_served_to_staff_from_the_upload_folder(client, auth, app, prop, monkeypatch, tmp_path):
-    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
+def test_photos_are_served_to_staff_from_the_upload_folder(client, auth, app, prop, upload_folder):
     ticket, other = record(prop), record(prop)
-    (tmp_path / "a1b2c3.jpg").write_bytes(b"\xff\xd8\xff\xe0 jpeg bytes")
+    (upload_folder / "a1b2c3.jpg").write_bytes(b"\xff\xd8\xff\xe0 jpeg bytes")
     photo = TicketPhoto(ticket_id=ticket.id, stored_name="a1b2c3.jpg", content_type="image/jpeg", size=17)
     db.session.add(photo)
     db.session.commit()
@@ -419,7 +418,7 @@ def test_photos_are_served_to_staff_from_the_upload_folder(client, auth, app, pr
         assert response.data.startswith(b"\xff\xd8") and "private" in response.headers["Cache-Control"]
     assert client.get(f"/staff/tickets/{other.id}/photos/{photo.id}").status_code == 404
     assert f"/staff/tickets/{ticket.id}/photos/{photo.id}" in client.get(f"/staff/tickets/{ticket.id}").get_data(as_text=True)
-    os.remove(tmp_path / "a1b2c3.jpg")
+    os.remove(upload_folder / "a1b2c3.jpg")
     assert client.get(f"/staff/tickets/{ticket.id}/photos/{photo.id}").status_code == 404
 
 
@@ -591,10 +590,9 @@ def test_engineering_queue_shows_forwarded_work_not_what_waits_for_the_desk(clie
     assert f"/staff/tickets/{forwarded.id}\"" in html and f"/staff/tickets/{waiting.id}\"" not in html
 
 
-def test_another_departments_ticket_and_photos_are_not_shown(client, auth, app, prop, monkeypatch, tmp_path):
-    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
+def test_another_departments_ticket_and_photos_are_not_shown(client, auth, app, prop, upload_folder):
     ticket = record(prop)  # a repair: engineering's
-    (tmp_path / "d4e5f6.jpg").write_bytes(b"\xff\xd8\xff\xe0 jpeg bytes")
+    (upload_folder / "d4e5f6.jpg").write_bytes(b"\xff\xd8\xff\xe0 jpeg bytes")
     photo = TicketPhoto(ticket_id=ticket.id, stored_name="d4e5f6.jpg", content_type="image/jpeg", size=17)
     db.session.add(photo)
     db.session.commit()
