@@ -155,6 +155,15 @@ def create_kiosk(prop, name="大堂", client=None):
     return kiosk, credential
 
 
+def create_household_with_bills(prop):
+    """A unit, its owner and two unpaid bills (¥223.75 for September, ¥300.50 for October): (unit, owner, bills)."""
+    unit = create_unit()
+    owner = create_resident(prop, unit=unit)
+    first = create_bill(unit, total_fen=22375, period=date(2026, 9, 1), due_date=date(2026, 9, 30))
+    second = create_bill(unit, total_fen=30050, period=date(2026, 10, 1), due_date=date(2026, 10, 31))
+    return unit, owner, [first, second]
+
+
 def shown_at(moment, locale="zh_Hans_CN"):
     """How a page shows `moment` in the "short" date-and-time format of `locale`, in the property's zone.
 

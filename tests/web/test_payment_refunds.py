@@ -3,7 +3,6 @@ Checkout pages, late money is refunded at once, refunds settle from refund.* eve
 
 import json
 import threading
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -21,12 +20,8 @@ WEBHOOK = "/payments/stripe/webhook"
 
 @pytest.fixture
 def household(prop):
-    """A unit with an owner and two unpaid bills."""
-    unit = builders.create_unit()
-    owner = builders.create_resident(prop, unit=unit)
-    first = builders.create_bill(unit, total_fen=22375, period=date(2026, 9, 1), due_date=date(2026, 9, 30))
-    second = builders.create_bill(unit, total_fen=30050, period=date(2026, 10, 1), due_date=date(2026, 10, 31))
-    return unit, owner, [first, second]
+    """A unit, its owner and two unpaid bills."""
+    return builders.create_household_with_bills(prop)
 
 
 @pytest.fixture

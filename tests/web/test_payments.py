@@ -19,12 +19,8 @@ WEBHOOK = "/payments/stripe/webhook"
 
 @pytest.fixture
 def household(prop):
-    """A resident of unit 1-xxxx with two unpaid bills, signed in to the portal."""
-    unit = builders.create_unit()
-    resident = builders.create_resident(prop, unit=unit)
-    first = builders.create_bill(unit, total_fen=22375, period=date(2026, 9, 1), due_date=date(2026, 9, 30))
-    second = builders.create_bill(unit, total_fen=30050, period=date(2026, 10, 1), due_date=date(2026, 10, 31))
-    return unit, resident, [first, second]
+    """A unit, its owner and two unpaid bills."""
+    return builders.create_household_with_bills(prop)
 
 
 @pytest.fixture
