@@ -10,6 +10,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from config import TestConfig
+from tests import builders
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -133,3 +134,14 @@ def shot(page, name):
     """Save a full-page screenshot under tests/e2e/screenshots/."""
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, live_server, area, login, remember=False):
+    """Sign in to `area` ("portal" or "staff") through its login form, as a person would, and wait for its home."""
+    page.goto(f"{live_server}/{area}/login")
+    page.fill("#login", login)
+    page.fill("#password", builders.PASSWORD)
+    if remember:
+        page.check("#remember")
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server}/{area}/")

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from domain.accounts.roles import Role
 from domain.property.models import Relation
 from tests import builders
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import shot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -55,11 +55,7 @@ def test_bad_sign_in_keeps_the_username_and_explains(live_server, page_factory, 
 
 def test_front_desk_searches_units_as_they_type(live_server, page_factory, register):
     page = page_factory()
-    page.goto(f"{live_server}/staff/login")
-    page.fill("#login", "frontdesk")
-    page.fill("#password", builders.PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server}/staff/")
+    sign_in(page, live_server, "staff", "frontdesk")
     shot(page, "staff-home")
     page.click("nav >> text=房屋")
     page.wait_for_url(f"{live_server}/staff/units/")
@@ -124,15 +120,6 @@ def test_the_kiosk_fits_a_landscape_screen_too(live_server, page_factory, prop):
     shot(page, "kiosk-landscape")
 
 
-def sign_in_desk(page, live_server):
-    """Sign the front desk in through the form."""
-    page.goto(f"{live_server}/staff/login")
-    page.fill("#login", "frontdesk")
-    page.fill("#password", builders.PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(f"{live_server}/staff/")
-
-
 def focus_ring(page):
     """(style, width in px, alpha) of the focused element's outline."""
     return page.evaluate("""() => {
@@ -144,7 +131,7 @@ def focus_ring(page):
 
 def test_the_keyboard_skips_the_menu_and_always_shows_where_it_is(live_server, page_factory, register):
     page = page_factory()
-    sign_in_desk(page, live_server)
+    sign_in(page, live_server, "staff", "frontdesk")
     page.goto(f"{live_server}/staff/")
     page.keyboard.press("Tab")  # the first stop is the skip link, shown while it has the focus
     skip = page.locator("a.skip-link")
@@ -169,7 +156,7 @@ def test_htmx_adds_no_inline_styles_the_policy_would_refuse(live_server, page_fa
     page = page_factory()
     csp = []
     page.on("console", lambda msg: "Content Security Policy" in msg.text and csp.append(msg.text))
-    sign_in_desk(page, live_server)
+    sign_in(page, live_server, "staff", "frontdesk")
     page.goto(f"{live_server}/staff/units/")
     page.fill("input[name=q]", "1-1203")
     expect(page.locator("#unit-results tbody tr")).to_have_count(1)
@@ -188,7 +175,7 @@ def test_after_a_pickup_lookup_the_cursor_is_on_the_next_field(live_server, page
     db.session.commit()
     label = parcels.unit_label(unit.id)
     page = page_factory()
-    sign_in_desk(page, live_server)
+    sign_in(page, live_server, "staff", "frontdesk")
     page.goto(f"{live_server}/staff/parcels/pickup")
     expect(page.locator("#unit_label")).to_be_focused()
     page.keyboard.type(label)

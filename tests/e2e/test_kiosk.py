@@ -7,7 +7,7 @@ from domain.accounts.roles import Role
 from domain.parcels import services as parcels
 from extensions import db
 from tests import builders
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import shot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -58,10 +58,7 @@ def test_a_resident_picks_up_parcels_at_the_kiosk_with_the_keypad(live_server, p
     # The desk sees the pickup with what to hand over: each parcel and its shelf.
     builders.create_staff(Role.FRONTDESK, username="frontdesk")
     desk = page_factory()
-    desk.goto(f"{live_server}/staff/login")
-    desk.fill("#login", "frontdesk")
-    desk.fill("#password", builders.PASSWORD)
-    desk.press("#password", "Enter")
+    sign_in(desk, live_server, "staff", "frontdesk")
     desk.goto(f"{live_server}/staff/parcels/pickup")
     panel = desk.locator(".kiosk-pickup")
     expect(panel).to_contain_text("1号楼大堂")

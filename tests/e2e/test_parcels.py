@@ -9,18 +9,9 @@ from domain.accounts.roles import Role
 from domain.parcels.models import Parcel, ParcelStatus
 from extensions import db
 from tests import builders
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import shot, sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in_staff(page, live_server, username):
-    """Sign in to the console through the form."""
-    page.goto(f"{live_server}/staff/login")
-    page.fill("#login", username)
-    page.fill("#password", builders.PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(f"{live_server}/staff/")
 
 
 def log_with_keyboard(desk, tracking, unit, carrier_name):
@@ -43,7 +34,7 @@ def test_desk_logs_three_parcels_by_keyboard_and_hands_them_over_by_the_resident
     builders.create_staff(Role.FRONTDESK, username="frontdesk")
 
     desk = page_factory()
-    sign_in_staff(desk, live_server, "frontdesk")
+    sign_in(desk, live_server, "staff", "frontdesk")
     desk.goto(f"{live_server}/staff/parcels/")
     expect(desk.locator("#tracking_number")).to_be_focused()
     desk.keyboard.type("SF1000000001")
@@ -79,11 +70,7 @@ def test_desk_logs_three_parcels_by_keyboard_and_hands_them_over_by_the_resident
         "SF1000000001": "sf", "SF1000000002": "sf", "YT2000000003": "yto", "768123456789": "sto"}
 
     phone = page_factory(390, 844, mobile=True)
-    phone.goto(f"{live_server}/portal/login")
-    phone.fill("#login", "13800000001")
-    phone.fill("#password", builders.PASSWORD)
-    phone.press("#password", "Enter")
-    phone.wait_for_url(f"{live_server}/portal/")
+    sign_in(phone, live_server, "portal", "13800000001")
     phone.goto(f"{live_server}/portal/parcels")
     group = phone.locator(".parcel-group")
     expect(group).to_have_count(1)  # 1-0801's parcel is not theirs
@@ -141,7 +128,7 @@ def test_the_desk_reads_what_each_wrong_code_alarm_means_and_acknowledges_it(liv
     db.session.commit()
 
     desk = page_factory()
-    sign_in_staff(desk, live_server, "frontdesk")
+    sign_in(desk, live_server, "staff", "frontdesk")
     desk.goto(f"{live_server}/staff/parcels/pickup")
     alerts = desk.locator("form[action*='/parcels/alerts/']")
     expect(alerts).to_have_count(3)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests import builders
-from tests.e2e.conftest import SCREENSHOTS, shot
+from tests.e2e.conftest import SCREENSHOTS, shot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -28,10 +28,7 @@ def household(prop):
 def test_resident_pays_through_the_hosted_page_and_downloads_the_receipt(live_server, page_factory, payments_live,
                                                                          household, tmp_path):
     page = page_factory(390, 844, mobile=True)
-    page.goto(f"{live_server}/portal/login")
-    page.fill("#login", "13800000001")
-    page.fill("#password", builders.PASSWORD)
-    page.click("button[type=submit].primary")
+    sign_in(page, live_server, "portal", "13800000001")
     page.goto(f"{live_server}/portal/bills")
     expect(page.locator(".bill-card input[type=checkbox]")).to_have_count(2)
     expect(page.locator(".sandbox-note")).to_be_visible()
@@ -64,10 +61,7 @@ def test_resident_pays_through_the_hosted_page_and_downloads_the_receipt(live_se
 
 def test_a_payment_that_settles_later_is_settled_from_the_sandbox_page(live_server, page_factory, payments_live, household):
     page = page_factory(390, 844, mobile=True)
-    page.goto(f"{live_server}/portal/login")
-    page.fill("#login", "13800000001")
-    page.fill("#password", builders.PASSWORD)
-    page.click("button[type=submit].primary")
+    sign_in(page, live_server, "portal", "13800000001")
     page.goto(f"{live_server}/portal/bills")
     page.click(".pay-form button[type=submit]")
     page.wait_for_url(f"{payments_live.url}/pay/**")
@@ -95,20 +89,14 @@ def test_cash_at_the_desk_closes_the_payment_page_the_resident_has_open(live_ser
     from domain.accounts.roles import Role
 
     phone = page_factory(390, 844, mobile=True)
-    phone.goto(f"{live_server}/portal/login")
-    phone.fill("#login", "13800000001")
-    phone.fill("#password", builders.PASSWORD)
-    phone.click("button[type=submit].primary")
+    sign_in(phone, live_server, "portal", "13800000001")
     phone.goto(f"{live_server}/portal/bills")
     phone.click(".pay-form button[type=submit]")
     phone.wait_for_url(f"{payments_live.url}/pay/**")  # the resident looks at the payment page...
 
     cashier = builders.create_staff(Role.FRONTDESK)
     desk = page_factory()
-    desk.goto(f"{live_server}/staff/login")
-    desk.fill("#login", cashier.username)
-    desk.fill("#password", builders.PASSWORD)
-    desk.click("button[type=submit].primary")
+    sign_in(desk, live_server, "staff", cashier.username)
     desk.goto(f"{live_server}/staff/billing/units/{household.occupancies[0].unit_id}")
     for box in desk.locator("input[name=bill_ids]").all():
         box.check()
@@ -142,10 +130,7 @@ def test_finance_sees_the_automatic_refunds_on_the_billing_page(live_server, pag
     db.session.commit()
     finance = builders.create_staff(Role.FINANCE)
     page = page_factory()
-    page.goto(f"{live_server}/staff/login")
-    page.fill("#login", finance.username)
-    page.fill("#password", builders.PASSWORD)
-    page.click("button[type=submit].primary")
+    sign_in(page, live_server, "staff", finance.username)
     page.goto(f"{live_server}/staff/billing/")
     section = page.locator("section[aria-labelledby=auto-refunds-title]")
     expect(section.locator("tbody tr")).to_have_count(2)

@@ -13,7 +13,7 @@ from domain.renovation import services
 from domain.renovation.models import RenovationApplication, RenovationStatus
 from extensions import db
 from tests import builders
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import shot, sign_in
 
 pytestmark = pytest.mark.e2e
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -31,11 +31,7 @@ def live_uploads(live_server, tmp_path):
 def staff_page(page_factory, live_server, username):
     """A console page signed in as `username`."""
     page = page_factory()
-    page.goto(f"{live_server}/staff/login")
-    page.fill("#login", username)
-    page.fill("#password", builders.PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(f"{live_server}/staff/")
+    sign_in(page, live_server, "staff", username)
     return page
 
 
@@ -51,11 +47,7 @@ def test_a_renovation_from_the_application_to_the_printed_permit(live_server, pa
     start = today() + timedelta(days=3)
 
     phone = page_factory(390, 844, mobile=True)
-    phone.goto(f"{live_server}/portal/login")
-    phone.fill("#login", "13800000001")
-    phone.fill("#password", builders.PASSWORD)
-    phone.press("#password", "Enter")
-    phone.wait_for_url(f"{live_server}/portal/")
+    sign_in(phone, live_server, "portal", "13800000001")
     phone.goto(f"{live_server}/portal/renovations")
     phone.click("form[action='/portal/renovations'] button[type=submit]")
     phone.wait_for_url(f"{live_server}/portal/renovations/*")
@@ -139,11 +131,7 @@ def test_nothing_typed_on_the_renovation_page_is_lost_by_any_of_its_buttons(live
     drawing = tmp_path / "水电图.pdf"
     drawing.write_bytes(PDF)
     phone = page_factory(390, 844, mobile=True)
-    phone.goto(f"{live_server}/portal/login")
-    phone.fill("#login", "13800000001")
-    phone.fill("#password", builders.PASSWORD)
-    phone.press("#password", "Enter")
-    phone.wait_for_url(f"{live_server}/portal/")
+    sign_in(phone, live_server, "portal", "13800000001")
     phone.goto(f"{live_server}/portal/renovations")
     phone.click("form[action='/portal/renovations'] button[type=submit]")
     phone.wait_for_url(f"{live_server}/portal/renovations/*")

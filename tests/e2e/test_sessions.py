@@ -4,20 +4,9 @@ import pytest
 
 from domain.accounts.roles import Role
 from tests import builders
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import shot, sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, live_server, area, login, remember=False):
-    """Fill and send the login form of `area`."""
-    page.goto(f"{live_server}/{area}/login")
-    page.fill("#login", login)
-    page.fill("#password", builders.PASSWORD)
-    if remember:
-        page.check("#remember")
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server}/{area}/")
 
 
 def test_a_resident_signs_a_lost_phone_out_then_everywhere(live_server, page_factory, prop):

@@ -13,7 +13,7 @@ from domain.tickets import services
 from domain.tickets.models import Status, Ticket, TicketPhoto
 from extensions import db
 from tests import builders
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import shot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -55,11 +55,7 @@ def staff(role):
 def test_resident_reports_a_repair_with_a_photo_and_rates_the_finished_work(live_server, live_uploads, page_factory,
                                                                             resident, photo_file):
     page = page_factory(390, 844, mobile=True)
-    page.goto(f"{live_server}/portal/login")
-    page.fill("#login", "13800000001")
-    page.fill("#password", builders.PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server}/portal/")
+    sign_in(page, live_server, "portal", "13800000001")
 
     page.click(".portal-tabs a[href='/portal/tickets']")
     page.click("a.new-request")
@@ -99,10 +95,7 @@ def test_resident_reports_a_repair_with_a_photo_and_rates_the_finished_work(live
     engineer_user = builders.create_staff(Role.ENGINEERING, username="engineer")
     engineer = Actor.for_user(engineer_user, "127.0.0.1")
     console = page_factory()
-    console.goto(f"{live_server}/staff/login")
-    console.fill("#login", "engineer")
-    console.fill("#password", builders.PASSWORD)
-    console.click("button[type=submit].primary")
+    sign_in(console, live_server, "staff", "engineer")
     console.goto(f"{live_server}/staff/tickets/")
     console.click(f"a[href='/staff/tickets/{ticket.id}'] >> nth=0")
     expect(console.locator(".ticket-photos img").first).to_be_visible()
@@ -136,10 +129,7 @@ def test_resident_reports_a_repair_with_a_photo_and_rates_the_finished_work(live
     # The manager's board shows the rating and nothing late.
     manager = builders.create_staff(Role.MANAGER, username="manager")
     board = page_factory()
-    board.goto(f"{live_server}/staff/login")
-    board.fill("#login", manager.username)
-    board.fill("#password", builders.PASSWORD)
-    board.click("button[type=submit].primary")
+    sign_in(board, live_server, "staff", manager.username)
     board.goto(f"{live_server}/staff/board")
     expect(board.locator("#board")).to_contain_text("5.0")
     shot(board, "staff-board")
