@@ -8,9 +8,11 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.billing.models import Bill
 from domain.clock import today
+from domain.renovation import services
 from domain.renovation.models import RenovationApplication, RenovationDocument, RenovationStatus, RenovationWorker
 from extensions import db
 from tests import builders
@@ -261,18 +263,9 @@ def test_a_resident_withdraws_while_no_decision_is_taken(client, auth, home):
 
 def permitted(client, auth, prop, unit, owner):
     """An application of `owner` through review, approval, payment and permit; its id."""
-    builders.create_charge(prop, code="RENO", name="装修押金", basis="one_off", rate_fen=300000)
-    application_id = submitted(client, auth, unit, owner)
-    from domain.accounts.models import Actor
-    from domain.renovation import services
-
-    application = db.session.get(RenovationApplication, application_id)
-    system = Actor.system("test")
-    services.take_step(system, application, "check")
-    services.take_step(system, application, "review")
-    bill = services.approve(system, application, today=today())
+    application_id, bill = approved(client, auth, prop, unit, owner)
     bill.paid_fen = bill.total_fen
-    services.issue_permit(system, application)
+    services.issue_permit(Actor.system("test"), db.session.get(RenovationApplication, application_id))
     db.session.commit()
     return application_id
 
@@ -425,9 +418,6 @@ def test_a_deposit_paid_online_goes_back_through_the_provider(app, client, auth,
 
 def approved(client, auth, prop, unit, owner):
     """An application of `owner` approved with its deposit billed (¥3,000); (its id, the bill)."""
-    from domain.accounts.models import Actor
-    from domain.renovation import services
-
     builders.create_charge(prop, code="RENO", name="装修押金", basis="one_off", rate_fen=300000)
     application_id = submitted(client, auth, unit, owner)
     application = db.session.get(RenovationApplication, application_id)
