@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := app:create_app
 
-.PHONY: run test test-calendar setup deps test-deps assets translations migrate demo demo-reset sqlite-demo-only bench messages clean
+.PHONY: run test lint test-calendar setup deps test-deps assets translations migrate demo demo-reset sqlite-demo-only bench messages clean
 
 # `make run` is development (the default SECRET_KEY is allowed) with the payment sandbox; its steps inherit both.
 run: export APP_ENV = development
@@ -18,13 +18,17 @@ run: setup migrate demo  ## Set up, migrate, load the demo if empty, serve on 12
 # month end, a year end late at night (the UTC date still the old year), 29 February and a public holiday (国庆).
 CALENDAR_DAYS ?= 2027-01-31 2026-12-31T23:30:00+08:00 2028-02-29 2026-10-01
 
-test: test-deps assets translations  ## Set up and run the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set
+test: test-deps assets translations lint  ## Set up, lint, and run the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== the same suite on PostgreSQL =="; \
 	  $(BIN)/python -m pytest $(PYTEST_ARGS); \
 	fi
 	@if [ "$$CI" = true ]; then $(MAKE) --no-print-directory test-calendar; fi
+
+lint: test-deps  ## Ruff: lint findings and unformatted files both fail (`.venv/bin/ruff format .` formats)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test-calendar:  ## The tests below the browser on SQLite, with the clock frozen on each of CALENDAR_DAYS
 	@for day in $(CALENDAR_DAYS); do \

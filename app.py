@@ -95,8 +95,12 @@ def _mount_payment_sandbox(app):
     the sandbox, whose hosted page "pays" and sends a signed webhook back. Only when asked for with
     PAYMENT_SANDBOX (`make run` sets it); never in production.
     """
-    if (app.config["PRODUCTION"] or not app.config.get("PAYMENT_SANDBOX") or app.config.get("STRIPE_SECRET_KEY")
-            or not app.config.get("STRIPE_SANDBOX_URL")):
+    if (
+        app.config["PRODUCTION"]
+        or not app.config.get("PAYMENT_SANDBOX")
+        or app.config.get("STRIPE_SECRET_KEY")
+        or not app.config.get("STRIPE_SANDBOX_URL")
+    ):
         return
     from urllib.parse import urlsplit
 
@@ -106,8 +110,9 @@ def _mount_payment_sandbox(app):
 
     prefix = urlsplit(app.config["STRIPE_SANDBOX_URL"]).path.rstrip("/") or "/sandbox/stripe"
     base = app.config["STRIPE_SANDBOX_URL"][: -len(prefix)] if app.config["STRIPE_SANDBOX_URL"].endswith(prefix) else ""
-    sandbox = create_sandbox_app(webhook_url=base + "/payments/stripe/webhook",
-                                 webhook_secret=app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])
+    sandbox = create_sandbox_app(
+        webhook_url=base + "/payments/stripe/webhook", webhook_secret=app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"]
+    )
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {prefix: sandbox})
 
 

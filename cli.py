@@ -38,7 +38,7 @@ def print_logins():
     """Print the demo accounts and where to sign in."""
     password = current_app.config["DEMO_PASSWORD"]
     click.echo("")
-    click.echo("Demo logins (password: %s, set DEMO_PASSWORD to change it)" % password)
+    click.echo(f"Demo logins (password: {password}, set DEMO_PASSWORD to change it)")
     click.echo("  Staff console  /staff/login : " + ", ".join(u for u, _, _ in DEMO_STAFF))
     click.echo("  Resident portal /portal/login: " + ", ".join(f"{u} (or phone {p})" for u, _, p, _ in DEMO_RESIDENTS))
     click.echo("  Lobby kiosk    /kiosk/ (shows a pairing code: enter it as manager under Kiosks)")
@@ -74,7 +74,9 @@ def _period(value):
 
 @billing_cli.command("run")
 @click.option("--period", required=True, help="The month to bill, YYYY-MM.")
-@click.option("--due", type=click.DateTime(formats=["%Y-%m-%d"]), help="Due date (default: BILL_DUE_DAYS after the 1st).")
+@click.option(
+    "--due", type=click.DateTime(formats=["%Y-%m-%d"]), help="Due date (default: BILL_DUE_DAYS after the 1st)."
+)
 @click.option("--preview", is_flag=True, help="Only show what would be billed.")
 def billing_run(period, due, preview):
     """Bill every unit for a month (idempotent: a rerun only bills units without a bill; each batch is committed)."""
@@ -89,13 +91,21 @@ def billing_run(period, due, preview):
     prop = get_property()
     if preview:
         result = runs.preview_run(prop.id, month)
-        click.echo(f"{month:%Y-%m}: {result.bills} bills, ¥{fen_to_decimal(result.total_fen)}; "
-                   f"{result.already_billed} units already billed; {result.missing_readings} units without a meter reading.")
+        click.echo(
+            f"{month:%Y-%m}: {result.bills} bills, ¥{fen_to_decimal(result.total_fen)}; "
+            f"{result.already_billed} units already billed; {result.missing_readings} units without a meter reading."
+        )
         return
     due_date = due.date() if due else month + timedelta(days=current_app.config["BILL_DUE_DAYS"])
     try:
-        run = runs.run_billing(Actor.system("cli"), property_id=prop.id, period=month, due_date=due_date, today=today(),
-                               after_batch=db.session.commit)
+        run = runs.run_billing(
+            Actor.system("cli"),
+            property_id=prop.id,
+            period=month,
+            due_date=due_date,
+            today=today(),
+            after_batch=db.session.commit,
+        )
     except DomainError as error:
         raise click.ClickException(str(error.message)) from None
     db.session.commit()
@@ -133,8 +143,13 @@ def billing_remind(due_soon):
     from domain.property.services import get_property
 
     prop = get_property()
-    count = collection.send_reminders(Actor.system("cli"), property_id=prop.id, today=today(), property_name=prop.name,
-                                      due_within_days=3 if due_soon else None)
+    count = collection.send_reminders(
+        Actor.system("cli"),
+        property_id=prop.id,
+        today=today(),
+        property_name=prop.name,
+        due_within_days=3 if due_soon else None,
+    )
     db.session.commit()
     click.echo(f"{count} reminders sent.")
 

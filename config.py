@@ -68,8 +68,9 @@ class Config:
     #: The demo's payment sandbox, served inside the app at /sandbox/stripe: only when asked for with
     #: PAYMENT_SANDBOX=1 (as `make run` does), never in production.
     PAYMENT_SANDBOX = _env_bool("PAYMENT_SANDBOX", False)
-    STRIPE_SANDBOX_URL = (os.environ.get("STRIPE_SANDBOX_URL", "http://127.0.0.1:5000/sandbox/stripe")
-                          if PAYMENT_SANDBOX else None)
+    STRIPE_SANDBOX_URL = (
+        os.environ.get("STRIPE_SANDBOX_URL", "http://127.0.0.1:5000/sandbox/stripe") if PAYMENT_SANDBOX else None
+    )
     STRIPE_SANDBOX_WEBHOOK_SECRET = os.environ.get("STRIPE_SANDBOX_WEBHOOK_SECRET", "whsec_sandbox_demo")
     #: Outgoing e-mail (payment reminders); without MAIL_SERVER reminders are in-app only.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")

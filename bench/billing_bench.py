@@ -53,15 +53,41 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event, func, insert, select, update  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.register_bench import (HOST, SETTLE_SECONDS, USER_AGENT, WRK_CONNECTIONS, WRK_THREADS,  # noqa: E402
-                                  BenchError, bench_config, count_request, free_port, log_tail, migrate, parse_wrk,
-                                  required_tools, reset_database, run_wrk, start_gunicorn, stop_gunicorn,
-                                  test_client_login, verdict,
-                                  wait_until_healthy)
+from bench.register_bench import (
+    HOST,
+    SETTLE_SECONDS,
+    USER_AGENT,
+    WRK_CONNECTIONS,
+    WRK_THREADS,  # noqa: E402
+    BenchError,
+    bench_config,
+    count_request,
+    free_port,
+    log_tail,
+    migrate,
+    parse_wrk,
+    required_tools,
+    reset_database,
+    run_wrk,
+    start_gunicorn,
+    stop_gunicorn,
+    test_client_login,
+    verdict,
+    wait_until_healthy,
+)
 from domain.accounts.models import AccountKind, Actor, User  # noqa: E402
 from domain.accounts.services import hash_password  # noqa: E402
-from domain.billing.models import (Bill, BillLine, ChargeBasis, ChargeRate, ChargeType, ChargeUnit, LineKind,  # noqa: E402
-                                   MeterReading, Scope)
+from domain.billing.models import (
+    Bill,
+    BillLine,
+    ChargeBasis,
+    ChargeRate,
+    ChargeType,
+    ChargeUnit,
+    LineKind,  # noqa: E402
+    MeterReading,
+    Scope,
+)
 from domain.billing.runs import BATCH_SIZE, preview_run, run_billing  # noqa: E402
 from domain.billing.schedule import month_before  # noqa: E402
 from domain.clock import today as property_today  # noqa: E402
@@ -215,7 +241,9 @@ def add_property(name, layout, residents, rng):
     prop = Property(name=name, address="沈阳市和平区", service_phone="024-0000 0000", desk_hours="08:00-20:00")
     db.session.add(prop)
     db.session.flush()
-    units = generate_register(prop, residents_target=residents, rng=rng, vacant_share=0.12 if residents else 1.0, **layout)
+    units = generate_register(
+        prop, residents_target=residents, rng=rng, vacant_share=0.12 if residents else 1.0, **layout
+    )
     return prop, units
 
 
@@ -224,10 +252,11 @@ def add_fee_schedule(prop, unit_ids, period, rng):
     since = date(2020, 1, 1)
     charges = {}
     for code, name, basis, rate, scope, meter_unit in (
-            ("PM", "物业管理费", ChargeBasis.PER_AREA, 250, Scope.ALL, ""),
-            ("PARK", "车位管理费", ChargeBasis.PER_UNIT, 15000, Scope.UNITS, ""),
-            ("GARBAGE", "垃圾费", ChargeBasis.PER_UNIT, 1000, Scope.ALL, ""),
-            ("WATER", "水费", ChargeBasis.METERED, 345, Scope.ALL, "吨")):
+        ("PM", "物业管理费", ChargeBasis.PER_AREA, 250, Scope.ALL, ""),
+        ("PARK", "车位管理费", ChargeBasis.PER_UNIT, 15000, Scope.UNITS, ""),
+        ("GARBAGE", "垃圾费", ChargeBasis.PER_UNIT, 1000, Scope.ALL, ""),
+        ("WATER", "水费", ChargeBasis.METERED, 345, Scope.ALL, "吨"),
+    ):
         charge = ChargeType(property_id=prop.id, code=code, name=name, basis=basis, scope=scope, meter_unit=meter_unit)
         charge.rates.append(ChargeRate(rate_fen=rate, effective_from=since))
         db.session.add(charge)
@@ -237,13 +266,22 @@ def add_fee_schedule(prop, unit_ids, period, rng):
     readings = []
     for unit_id in unit_ids:
         previous = rng.randrange(0, 500000)
-        readings.append({"unit_id": unit_id, "charge_type_id": charges["WATER"].id, "period": period,
-                         "previous_x100": previous, "current_x100": previous + rng.randrange(100, 3000)})
+        readings.append(
+            {
+                "unit_id": unit_id,
+                "charge_type_id": charges["WATER"].id,
+                "period": period,
+                "previous_x100": previous,
+                "current_x100": previous + rng.randrange(100, 3000),
+            }
+        )
     for start in range(0, len(parking), 1000):
-        db.session.execute(insert(ChargeUnit), [{"charge_type_id": charges["PARK"].id, "unit_id": u}
-                                                for u in parking[start:start + 1000]])
+        db.session.execute(
+            insert(ChargeUnit),
+            [{"charge_type_id": charges["PARK"].id, "unit_id": u} for u in parking[start : start + 1000]],
+        )
     for start in range(0, len(readings), 1000):
-        db.session.execute(insert(MeterReading), readings[start:start + 1000])
+        db.session.execute(insert(MeterReading), readings[start : start + 1000])
     return len(parking), len(readings)
 
 
@@ -256,8 +294,9 @@ def add_accounts(units, password):
     resident = Resident(property_id=prop_id, name=name, phone=phone, user=user)
     unit = db.session.get(Unit, units[label])
     unit.status = UnitStatus.OCCUPIED
-    db.session.add_all([user, resident, Occupancy(unit=unit, resident=resident, relation=Relation.OWNER,
-                                                  start_date=date(2019, 5, 1))])
+    db.session.add_all(
+        [user, resident, Occupancy(unit=unit, resident=resident, relation=Relation.OWNER, start_date=date(2019, 5, 1))]
+    )
     db.session.flush()
     return resident.id, unit.id
 
@@ -271,13 +310,23 @@ def load_properties(password, period):
     parking_small, readings_small = add_fee_schedule(small, sorted(small_units.values()), period, rng)
     resident_id, resident_unit = add_accounts(large_units, password)
     db.session.commit()
-    print(f"  {large.name}: {len(large_units)} units, "
-          f"{db.session.scalar(select(func.count(Resident.id)).where(Resident.property_id == large.id))} residents, "
-          f"{parking_large} parking spaces, {readings_large} water readings")
-    print(f"  {small.name}: {len(small_units)} units (vacant, no residents), {parking_small} parking spaces, "
-          f"{readings_small} water readings")
-    return {"large": large.id, "small": small.id, "large_units": len(large_units), "small_units": len(small_units),
-            "resident_id": resident_id, "resident_unit": resident_unit}
+    print(
+        f"  {large.name}: {len(large_units)} units, "
+        f"{db.session.scalar(select(func.count(Resident.id)).where(Resident.property_id == large.id))} residents, "
+        f"{parking_large} parking spaces, {readings_large} water readings"
+    )
+    print(
+        f"  {small.name}: {len(small_units)} units (vacant, no residents), {parking_small} parking spaces, "
+        f"{readings_small} water readings"
+    )
+    return {
+        "large": large.id,
+        "small": small.id,
+        "large_units": len(large_units),
+        "small_units": len(small_units),
+        "resident_id": resident_id,
+        "resident_unit": resident_unit,
+    }
 
 
 # 2. Billing runs ---------------------------------------------------------------------------------
@@ -305,8 +354,14 @@ def measure_run(label, property_id, units, period, due_date, today):
     """Time and count the statements of run_billing, committing after each batch as the CLI does."""
     with counting_statements() as statements:
         started = time.perf_counter()
-        run = run_billing(Actor.system("bench"), property_id=property_id, period=period, due_date=due_date, today=today,
-                          after_batch=db.session.commit)
+        run = run_billing(
+            Actor.system("bench"),
+            property_id=property_id,
+            period=period,
+            due_date=due_date,
+            today=today,
+            after_batch=db.session.commit,
+        )
         db.session.commit()
         seconds = time.perf_counter() - started
     return run, RunFigures(label, units, run.bill_count, line_count(run.id), seconds, statements)
@@ -318,11 +373,14 @@ def billing_runs(ids, period, due_date, today):
     print("  preview of the large property ...", flush=True)
     results.append(measure_preview(f"preview, {ids['large_units']:,} units", ids["large"], ids["large_units"], period))
     print("  run of the small property ...", flush=True)
-    _run, small = measure_run(f"run, {ids['small_units']:,} units", ids["small"], ids["small_units"], period, due_date, today)
+    _run, small = measure_run(
+        f"run, {ids['small_units']:,} units", ids["small"], ids["small_units"], period, due_date, today
+    )
     results.append(small)
     print("  run of the large property ...", flush=True)
-    first, large = measure_run(f"run, {ids['large_units']:,} units", ids["large"], ids["large_units"], period, due_date,
-                               today)
+    first, large = measure_run(
+        f"run, {ids['large_units']:,} units", ids["large"], ids["large_units"], period, due_date, today
+    )
     results.append(large)
     for figures, expected in ((small, ids["small_units"]), (large, ids["large_units"])):
         if figures.bills != expected:
@@ -340,9 +398,14 @@ def billing_runs(ids, period, due_date, today):
 
 def print_run_report(results):
     """Runs against the 60 s target, statements per 500 units, and the statement breakdown of the large run."""
-    print(f"\nBilling runs (batches of {BATCH_SIZE} units, commit after each; target: 20,000 units in < "
-          f"{RUN_SECONDS_TARGET} s, statements growing with units/{BATCH_SIZE})")
-    print(f"  {'what':<22} {'units':>6} {'bills':>6} {'lines':>6} {'seconds':>8} {'stmts':>6} {'stmts/500 units':>15}  result")
+    print(
+        f"\nBilling runs (batches of {BATCH_SIZE} units, commit after each; target: 20,000 units in < "
+        f"{RUN_SECONDS_TARGET} s, statements growing with units/{BATCH_SIZE})"
+    )
+    print(
+        f"  {'what':<22} {'units':>6} {'bills':>6} {'lines':>6} {'seconds':>8} {'stmts':>6} "
+        f"{'stmts/500 units':>15}  result"
+    )
     preview, small, large, rerun = results
     for figures in results:
         per_500 = len(figures.statements) / (figures.units / BATCH_SIZE)
@@ -353,14 +416,18 @@ def print_run_report(results):
         else:
             result = f"{verdict(figures.seconds < RUN_SECONDS_TARGET)} (< {RUN_SECONDS_TARGET} s)"
         lines = "-" if figures.lines is None else figures.lines
-        print(f"  {figures.label:<22} {figures.units:>6} {figures.bills:>6} {lines:>6} {figures.seconds:>8.2f} "
-              f"{len(figures.statements):>6} {per_500:>15.2f}  {result}")
+        print(
+            f"  {figures.label:<22} {figures.units:>6} {figures.bills:>6} {lines:>6} {figures.seconds:>8.2f} "
+            f"{len(figures.statements):>6} {per_500:>15.2f}  {result}"
+        )
     extra = len(large.statements) - len(small.statements)
     per_batch = extra / (large.batches - small.batches)
     fixed = len(small.statements) - per_batch * small.batches
-    print(f"  {len(large.statements)} - {len(small.statements)} statements for {large.batches - small.batches} more "
-          f"batches = {per_batch:.2f} per batch of {BATCH_SIZE} units (+ {fixed:.1f} per run): "
-          f"{verdict(per_batch <= STATEMENTS_PER_BATCH_BUDGET)} (<= {STATEMENTS_PER_BATCH_BUDGET} per batch)")
+    print(
+        f"  {len(large.statements)} - {len(small.statements)} statements for {large.batches - small.batches} more "
+        f"batches = {per_batch:.2f} per batch of {BATCH_SIZE} units (+ {fixed:.1f} per run): "
+        f"{verdict(per_batch <= STATEMENTS_PER_BATCH_BUDGET)} (<= {STATEMENTS_PER_BATCH_BUDGET} per batch)"
+    )
     rate = large.units / large.seconds if large.seconds else 0
     print(f"  large run: {rate:,.0f} units/s, {large.seconds / large.batches * 1000:.0f} ms per batch")
     print(f"\n  Statements of the {large.label} by kind:")
@@ -376,11 +443,15 @@ def print_run_report(results):
 
 def set_overdue_units(property_id, period, overdue_unit_ids, today, due_date):
     """Make only `overdue_unit_ids` owe past their due date (the rest fall due in a month); None: every unit."""
-    db.session.execute(update(Bill).where(Bill.property_id == property_id, Bill.period == period).values(due_date=due_date))
+    db.session.execute(
+        update(Bill).where(Bill.property_id == property_id, Bill.period == period).values(due_date=due_date)
+    )
     if overdue_unit_ids is not None:
-        db.session.execute(update(Bill).where(Bill.property_id == property_id, Bill.period == period,
-                                              Bill.unit_id.not_in(overdue_unit_ids))
-                           .values(due_date=today + timedelta(days=30)))
+        db.session.execute(
+            update(Bill)
+            .where(Bill.property_id == property_id, Bill.period == period, Bill.unit_id.not_in(overdue_unit_ids))
+            .values(due_date=today + timedelta(days=30))
+        )
     db.session.commit()
 
 
@@ -389,10 +460,20 @@ def add_resident_months(unit_id, property_id, first_period, months, pay_every_ot
     period, created = first_period, []
     for _i in range(months):
         period = month_before(period)
-        bill = Bill(property_id=property_id, unit_id=unit_id, period=period, title="", issued_on=period,
-                    due_date=period + timedelta(days=29), total_fen=22375, paid_fen=0, created_at=utcnow())
-        bill.lines.append(BillLine(kind=LineKind.CHARGE, description="物业管理费", detail="89.50 m² × ¥2.50",
-                                   amount_fen=22375))
+        bill = Bill(
+            property_id=property_id,
+            unit_id=unit_id,
+            period=period,
+            title="",
+            issued_on=period,
+            due_date=period + timedelta(days=29),
+            total_fen=22375,
+            paid_fen=0,
+            created_at=utcnow(),
+        )
+        bill.lines.append(
+            BillLine(kind=LineKind.CHARGE, description="物业管理费", detail="89.50 m² × ¥2.50", amount_fen=22375)
+        )
         db.session.add(bill)
         created.append(bill)
     db.session.flush()
@@ -409,11 +490,16 @@ def page_counts(app, ids, password, period, due_date, today):
 
     results = {}
     with app.app_context():
-        first_units = db.session.scalars(select(Unit.id).join(Unit.building).where(Building.property_id == ids["large"])
-                                         .order_by(Unit.id).limit(ARREARS_SMALL)).all()
+        first_units = db.session.scalars(
+            select(Unit.id)
+            .join(Unit.building)
+            .where(Building.property_id == ids["large"])
+            .order_by(Unit.id)
+            .limit(ARREARS_SMALL)
+        ).all()
     with app.test_client() as client:
         test_client_login(client, "staff", FINANCE_USERNAME, password)
-        for label, overdue in ((f"{ARREARS_SMALL:,} units", first_units), (f"{ids['large_units']:,} units", None)):
+        for _label, overdue in ((f"{ARREARS_SMALL:,} units", first_units), (f"{ids['large_units']:,} units", None)):
             with app.app_context():
                 set_overdue_units(ids["large"], period, overdue, today, due_date)
                 units = arrears_totals(ids["large"], property_today())["units"]
@@ -423,7 +509,7 @@ def page_counts(app, ids, password, period, due_date, today):
     with app.test_client() as client:
         test_client_login(client, "portal", RESIDENT_LOGIN[0], password)
         oldest = period
-        for months, (before, now) in zip(RESIDENT_MONTHS, itertools.pairwise((1, *RESIDENT_MONTHS))):
+        for _months, (before, now) in zip(RESIDENT_MONTHS, itertools.pairwise((1, *RESIDENT_MONTHS))):
             with app.app_context():
                 oldest = add_resident_months(ids["resident_unit"], ids["large"], oldest, now - before, True)
                 bills = db.session.scalar(select(func.count(Bill.id)).where(Bill.unit_id == ids["resident_unit"]))
@@ -442,8 +528,10 @@ def print_page_report(results):
         counts = [len(p.statements) for p in pages]
         ok = len(set(counts)) == 1 and counts[0] <= PAGE_BUDGET
         for i, page in enumerate(pages):
-            print(f"  {path:<24} {page.label:<22} {len(page.statements):>5} {page.millis:>8.1f}  "
-                  f"{verdict(ok) if i == len(pages) - 1 else ''}")
+            print(
+                f"  {path:<24} {page.label:<22} {len(page.statements):>5} {page.millis:>8.1f}  "
+                f"{verdict(ok) if i == len(pages) - 1 else ''}"
+            )
     for key in ("bills", "arrears"):
         pages = results[key]
         if len({len(p.statements) for p in pages}) > 1:
@@ -461,14 +549,27 @@ def print_page_report(results):
 
 def payable_bills(property_id, period, exclude_unit, limit, with_resident):
     """(bill id, unit id, resident id or None, owed) of unpaid bills of the month, one per unit."""
-    query = (select(Bill.id, Bill.unit_id, Bill.total_fen - Bill.paid_fen)
-             .where(Bill.property_id == property_id, Bill.period == period, Bill.unit_id != exclude_unit,
-                    Bill.paid_fen == 0, ~select(Allocation.id).where(Allocation.bill_id == Bill.id).exists())
-             .order_by(Bill.unit_id).limit(limit))
+    query = (
+        select(Bill.id, Bill.unit_id, Bill.total_fen - Bill.paid_fen)
+        .where(
+            Bill.property_id == property_id,
+            Bill.period == period,
+            Bill.unit_id != exclude_unit,
+            Bill.paid_fen == 0,
+            ~select(Allocation.id).where(Allocation.bill_id == Bill.id).exists(),
+        )
+        .order_by(Bill.unit_id)
+        .limit(limit)
+    )
     if with_resident:
-        owner = (select(func.min(Occupancy.resident_id)).where(Occupancy.unit_id == Bill.unit_id,
-                                                               Occupancy.relation == Relation.OWNER, Occupancy.end_date.is_(None))
-                 .correlate(Bill).scalar_subquery())
+        owner = (
+            select(func.min(Occupancy.resident_id))
+            .where(
+                Occupancy.unit_id == Bill.unit_id, Occupancy.relation == Relation.OWNER, Occupancy.end_date.is_(None)
+            )
+            .correlate(Bill)
+            .scalar_subquery()
+        )
         query = query.add_columns(owner).where(owner.is_not(None))
         return [(b, u, r, owed) for b, u, owed, r in db.session.execute(query)]
     return [(b, u, None, owed) for b, u, owed in db.session.execute(query)]
@@ -482,9 +583,15 @@ def open_checkouts(ids, period, provider, sandbox):
     actor, today = Actor.system("bench"), property_today()
     events = []
     for n, (bill_id, _unit_id, resident_id, _owed) in enumerate(bills, 1):
-        start = start_checkout(actor, resident_id=resident_id, bill_ids=[bill_id], today=today, provider=provider,
-                               success_url="http://127.0.0.1/portal/payments/{PAYMENT_ID}?session_id={CHECKOUT_SESSION_ID}",
-                               cancel_url="http://127.0.0.1/portal/bills")
+        start = start_checkout(
+            actor,
+            resident_id=resident_id,
+            bill_ids=[bill_id],
+            today=today,
+            provider=provider,
+            success_url="http://127.0.0.1/portal/payments/{PAYMENT_ID}?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url="http://127.0.0.1/portal/bills",
+        )
         session_id = start.url.rsplit("/", 1)[-1]
         events.append(pay(sandbox.app, session_id, "card"))
         if n % 200 == 0:
@@ -499,8 +606,15 @@ def add_pool_payments(ids, period, count, provider, sandbox):
     bills = payable_bills(ids["large"], period, ids["resident_unit"], count, with_resident=False)
     payments = []
     for bill_id, unit_id, _resident, owed in bills:
-        payment = Payment(property_id=ids["large"], unit_id=unit_id, method=Method.ONLINE, status=PaymentStatus.PENDING,
-                          amount_fen=owed, provider="stripe", idempotency_key=f"bench-pool-{bill_id}")
+        payment = Payment(
+            property_id=ids["large"],
+            unit_id=unit_id,
+            method=Method.ONLINE,
+            status=PaymentStatus.PENDING,
+            amount_fen=owed,
+            provider="stripe",
+            idempotency_key=f"bench-pool-{bill_id}",
+        )
         payment.allocations = [Allocation(bill_id=bill_id, amount_fen=owed)]
         payments.append(payment)
     db.session.add_all(payments)
@@ -508,9 +622,14 @@ def add_pool_payments(ids, period, count, provider, sandbox):
     events = []
     for payment in payments:
         session = provider.create_checkout(
-            line_items=[("bench", payment.amount_fen)], currency="cny", metadata={"payment_id": str(payment.id)},
-            client_reference_id=str(payment.id), success_url="http://127.0.0.1/portal/bills",
-            cancel_url="http://127.0.0.1/portal/bills", idempotency_key=payment.idempotency_key)
+            line_items=[("bench", payment.amount_fen)],
+            currency="cny",
+            metadata={"payment_id": str(payment.id)},
+            client_reference_id=str(payment.id),
+            success_url="http://127.0.0.1/portal/bills",
+            cancel_url="http://127.0.0.1/portal/bills",
+            idempotency_key=payment.idempotency_key,
+        )
         payment.provider_session_id, payment.checkout_url = session.id, session.url
         events.append(pay(sandbox.app, session.id, "card"))
     db.session.commit()
@@ -532,8 +651,11 @@ def send_all(port, bodies, threads):
         connection = http.client.HTTPConnection(HOST, port, timeout=30)
         try:
             while (i := next(counter)) < len(bodies):
-                headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
-                           "Stripe-Signature": signed(bodies[i], WEBHOOK_SECRET)}
+                headers = {
+                    "Content-Type": "application/json",
+                    "User-Agent": USER_AGENT,
+                    "Stripe-Signature": signed(bodies[i], WEBHOOK_SECRET),
+                }
                 started = time.perf_counter()
                 try:
                     connection.request("POST", WEBHOOK_PATH, body=bodies[i], headers=headers)
@@ -570,8 +692,19 @@ def run_wrk_webhook(wrk, base, bodies, seconds, workdir):
     with open(data, "w", encoding="utf-8") as out:
         for body in bodies:
             out.write(signed(body, WEBHOOK_SECRET) + "\t" + body.decode("utf-8") + "\n")
-    command = [wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(script),
-               base + WEBHOOK_PATH, "--", str(data), USER_AGENT]
+    command = [
+        wrk,
+        f"-t{WRK_THREADS}",
+        f"-c{WRK_CONNECTIONS}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(script),
+        base + WEBHOOK_PATH,
+        "--",
+        str(data),
+        USER_AGENT,
+    ]
     print(f"  wrk POST {WEBHOOK_PATH} ({seconds}s, {len(bodies)} pre-signed first deliveries) ...", flush=True)
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     if result.returncode != 0:
@@ -598,8 +731,10 @@ def check_phase(phase, expected, log_path):
     """Fail loudly when a delivery did not answer 200 with the expected outcome."""
     bad = [d for d in phase.deliveries if d.status != 200]
     if bad:
-        raise BenchError(f"{len(bad)} of the {phase.label} did not answer 200, e.g. {bad[0].status} {bad[0].outcome!r}:\n"
-                         f"{log_tail(log_path)}")
+        raise BenchError(
+            f"{len(bad)} of the {phase.label} did not answer 200, e.g. {bad[0].status} {bad[0].outcome!r}:\n"
+            f"{log_tail(log_path)}"
+        )
     outcomes = Counter(d.outcome for d in phase.deliveries)
     return outcomes.get(expected, 0) == len(phase.deliveries), outcomes
 
@@ -615,12 +750,21 @@ def measure_webhook(url, workdir, sandbox_url, events, pool_events, seconds, wrk
         wait_until_healthy(base, process, log_path)
         print(f"gunicorn (2 workers, production config, Stripe keys set) is up on {base}")
         # Warm-up: event types the app does not handle, so each worker has loaded the webhook's code path.
-        warmup = [body_of({"id": "evt_warmup" + secrets.token_hex(8), "type": "payment_intent.created",
-                           "data": {"object": {"id": "pi_warmup"}}}) for _i in range(WARMUP_EVENTS)]
+        warmup = [
+            body_of(
+                {
+                    "id": "evt_warmup" + secrets.token_hex(8),
+                    "type": "payment_intent.created",
+                    "data": {"object": {"id": "pi_warmup"}},
+                }
+            )
+            for _i in range(WARMUP_EVENTS)
+        ]
         warm, _seconds = send_all(port, warmup, threads)
         if any(d.status != 200 for d in warm):
-            raise BenchError(f"the webhook refused the warm-up events: {warm[0].status} {warm[0].outcome!r}\n"
-                             f"{log_tail(log_path)}")
+            raise BenchError(
+                f"the webhook refused the warm-up events: {warm[0].status} {warm[0].outcome!r}\n{log_tail(log_path)}"
+            )
         pool_bodies = [body_of(e) for e in pool_events]
         alone, pool_bodies = pool_bodies[:SEQUENTIAL_EVENTS], pool_bodies[SEQUENTIAL_EVENTS:]
         print(f"  {len(alone)} first deliveries from 1 thread (no queueing: the time of one request) ...", flush=True)
@@ -630,7 +774,10 @@ def measure_webhook(url, workdir, sandbox_url, events, pool_events, seconds, wrk
         phases.append(Phase("first deliveries", *send_all(port, bodies, threads)))
         print(f"  {len(bodies)} duplicate deliveries from {threads} threads ...", flush=True)
         phases.append(Phase("duplicates", *send_all(port, bodies, threads)))
-        checks = [check_phase(phase, expected, log_path) for phase, expected in zip(phases, ("applied", "applied", "duplicate"))]
+        checks = [
+            check_phase(phase, expected, log_path)
+            for phase, expected in zip(phases, ("applied", "applied", "duplicate"))
+        ]
         runs = []
         for what in ("/healthz", WEBHOOK_PATH, "/healthz"):
             time.sleep(SETTLE_SECONDS)
@@ -645,28 +792,40 @@ def measure_webhook(url, workdir, sandbox_url, events, pool_events, seconds, wrk
 
 def print_webhook_report(phases, checks, runs, threads):
     """Latency percentiles per phase against the p99 target, then wrk's requests/s against /healthz."""
-    print(f"\nWebhook POST {WEBHOOK_PATH}: gunicorn 2 workers, {threads} client threads "
-          f"(target: p99 < {WEBHOOK_P99_TARGET_MS} ms)")
-    print(f"  {'phase':<17} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7}  "
-          f"{'outcomes':<28} result")
+    print(
+        f"\nWebhook POST {WEBHOOK_PATH}: gunicorn 2 workers, {threads} client threads "
+        f"(target: p99 < {WEBHOOK_P99_TARGET_MS} ms)"
+    )
+    print(
+        f"  {'phase':<17} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7}  "
+        f"{'outcomes':<28} result"
+    )
     for i, (phase, (ok, outcomes)) in enumerate(zip(phases, checks)):
         p99 = phase.percentile(0.99)
         shown = ", ".join(f"{name} {count}" for name, count in outcomes.most_common(3))
         result = verdict(p99 < WEBHOOK_P99_TARGET_MS and ok) if i else f"{'' if ok else 'FAIL '}(for reference)"
-        print(f"  {phase.label:<17} {len(phase.deliveries):>8} {len(phase.deliveries) / phase.seconds:>7.1f} "
-              f"{phase.percentile(0.50):>7.1f} {phase.percentile(0.90):>7.1f} {p99:>7.1f} {phase.millis[-1]:>7.1f}  "
-              f"{shown[:28]:<28} {result}")
+        print(
+            f"  {phase.label:<17} {len(phase.deliveries):>8} {len(phase.deliveries) / phase.seconds:>7.1f} "
+            f"{phase.percentile(0.50):>7.1f} {phase.percentile(0.90):>7.1f} {p99:>7.1f} {phase.millis[-1]:>7.1f}  "
+            f"{shown[:28]:<28} {result}"
+        )
     baseline = (runs[0].requests_per_sec + runs[-1].requests_per_sec) / 2
-    print(f"\nThroughput (wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS}; baseline = mean of the two /healthz runs "
-          f"= {baseline:.1f} req/s)")
-    print(f"  {'path':<36} {'req/s':>9} {'x healthz':>10} {'avg ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx/3xx':>11}")
+    print(
+        f"\nThroughput (wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS}; baseline = mean of the two /healthz runs "
+        f"= {baseline:.1f} req/s)"
+    )
+    print(
+        f"  {'path':<36} {'req/s':>9} {'x healthz':>10} {'avg ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx/3xx':>11}"
+    )
     for run in runs:
         ratio = run.requests_per_sec / baseline if baseline else 0.0
         label = f"POST {run.path} (first)" if run.path == WEBHOOK_PATH else run.path
         p50 = f"{run.latency_p50_ms:.2f}" if run.latency_p50_ms is not None else "-"
         p99 = f"{run.latency_p99_ms:.2f}" if run.latency_p99_ms is not None else "-"
-        print(f"  {label:<36} {run.requests_per_sec:>9.1f} {ratio:>9.2f}x {run.latency_avg_ms:>8.2f} {p50:>8} "
-              f"{p99:>8} {run.bad_responses:>11}")
+        print(
+            f"  {label:<36} {run.requests_per_sec:>9.1f} {ratio:>9.2f}x {run.latency_avg_ms:>8.2f} {p50:>8} "
+            f"{p99:>8} {run.bad_responses:>11}"
+        )
     for run in runs:
         if run.socket_errors:
             print(f"  socket errors on {run.path}: {run.socket_errors}")
@@ -674,11 +833,17 @@ def print_webhook_report(phases, checks, runs, threads):
 
 def verify_payments(property_id, thread_sessions, pool_sessions):
     """Every delivered payment succeeded exactly once with one receipt; returns (ok, the report's lines)."""
-    succeeded = dict(db.session.execute(
-        select(Payment.provider_session_id, Payment.status).where(Payment.provider == "stripe")).all())
+    succeeded = dict(
+        db.session.execute(
+            select(Payment.provider_session_id, Payment.status).where(Payment.provider == "stripe")
+        ).all()
+    )
     receipts = Counter(db.session.scalars(select(Receipt.payment_id).join(Payment).where(Payment.provider == "stripe")))
-    paid = {pid for pid, status in db.session.execute(select(Payment.id, Payment.status).where(Payment.provider == "stripe"))
-            if status == PaymentStatus.SUCCEEDED}
+    paid = {
+        pid
+        for pid, status in db.session.execute(select(Payment.id, Payment.status).where(Payment.provider == "stripe"))
+        if status == PaymentStatus.SUCCEEDED
+    }
     outcomes = Counter(db.session.scalars(select(WebhookEvent.outcome)))
     thread_ok = sum(1 for s in thread_sessions if succeeded.get(s) == PaymentStatus.SUCCEEDED)
     pool_paid = sum(1 for s in pool_sessions if succeeded.get(s) == PaymentStatus.SUCCEEDED)
@@ -687,30 +852,59 @@ def verify_payments(property_id, thread_sessions, pool_sessions):
     without_receipt = len(paid - set(receipts))
     receipts_of_unpaid = len(set(receipts) - paid)
     bills_short = db.session.scalar(
-        select(func.count(Allocation.id)).join(Payment).join(Bill, Allocation.bill_id == Bill.id)
-        .where(Payment.provider == "stripe", Payment.status == PaymentStatus.SUCCEEDED,
-               (Allocation.applied_fen != Allocation.amount_fen) | (Bill.paid_fen != Bill.total_fen)))
-    numbers = db.session.execute(select(func.count(Receipt.id), func.min(Receipt.sequence), func.max(Receipt.sequence))
-                                 .where(Receipt.property_id == property_id)).one()
+        select(func.count(Allocation.id))
+        .join(Payment)
+        .join(Bill, Allocation.bill_id == Bill.id)
+        .where(
+            Payment.provider == "stripe",
+            Payment.status == PaymentStatus.SUCCEEDED,
+            (Allocation.applied_fen != Allocation.amount_fen) | (Bill.paid_fen != Bill.total_fen),
+        )
+    )
+    numbers = db.session.execute(
+        select(func.count(Receipt.id), func.min(Receipt.sequence), func.max(Receipt.sequence)).where(
+            Receipt.property_id == property_id
+        )
+    ).one()
     gapless = numbers[0] == numbers[2] and numbers[1] == 1
-    ok = (thread_ok == len(thread_sessions) and pool_paid + pool_pending == len(pool_sessions)
-          and outcomes.get("applied", 0) == len(paid) and double_receipts == 0 and without_receipt == 0
-          and receipts_of_unpaid == 0 and bills_short == 0 and gapless)
+    ok = (
+        thread_ok == len(thread_sessions)
+        and pool_paid + pool_pending == len(pool_sessions)
+        and outcomes.get("applied", 0) == len(paid)
+        and double_receipts == 0
+        and without_receipt == 0
+        and receipts_of_unpaid == 0
+        and bills_short == 0
+        and gapless
+    )
     applied = outcomes.get("applied", 0)
     return ok, [
         "\nCorrectness of the online payments",
         f"  opened with start_checkout, delivered by the client threads: {thread_ok}/{len(thread_sessions)} succeeded",
-        (f"  inserted for the single sender and wrk: {pool_paid} succeeded, {pool_pending} never delivered "
-         f"(still pending), of {len(pool_sessions)}"),
+        (
+            f"  inserted for the single sender and wrk: {pool_paid} succeeded, {pool_pending} never delivered "
+            f"(still pending), of {len(pool_sessions)}"
+        ),
         "  webhook events: " + ", ".join(f"{name} {count}" for name, count in sorted(outcomes.items())),
-        (f"  succeeded payments {len(paid)} = events applied {applied}; receipts {sum(receipts.values())} "
-         f"(payments with 2+ receipts {double_receipts}, succeeded without one {without_receipt}, receipts of unpaid "
-         f"payments {receipts_of_unpaid}); bills not fully paid by their payment {bills_short}"),
-        (f"  receipt numbers of the property: {numbers[0]} issued, {numbers[1]}..{numbers[2]} "
-         f"({'no gaps' if gapless else 'GAPS'}); the desk payments of the bill-page step included"),
+        (
+            f"  succeeded payments {len(paid)} = events applied {applied}; receipts {sum(receipts.values())} "
+            f"(payments with 2+ receipts {double_receipts}, succeeded without one {without_receipt}, "
+            f"receipts of unpaid "
+            f"payments {receipts_of_unpaid}); bills not fully paid by their payment {bills_short}"
+        ),
+        (
+            f"  receipt numbers of the property: {numbers[0]} issued, {numbers[1]}..{numbers[2]} "
+            f"({'no gaps' if gapless else 'GAPS'}); the desk payments of the bill-page step included"
+        ),
         f"  every payment succeeded exactly once with exactly one receipt: {verdict(ok)}",
-    ] + ([f"  note: wrk used up its {len(pool_sessions) - SEQUENTIAL_EVENTS} first deliveries and went on with duplicates"]
-         if pool_sessions and pool_pending == 0 else [])
+    ] + (
+        [
+            f"  note: wrk used up its {len(pool_sessions) - SEQUENTIAL_EVENTS} first deliveries "
+            "and went on with duplicates"
+        ]
+        if pool_sessions and pool_pending == 0
+        else []
+    )
 
 
 # Putting it together -----------------------------------------------------------------------------
@@ -743,8 +937,9 @@ def main():
     try:
         url = prepare_database(workdir)
         app = create_app(webhook_config(url, sandbox.url))
-        provider = StripeProvider(api_key=STRIPE_KEY, webhook_secret=WEBHOOK_SECRET, api_base=sandbox.url,
-                                  http_client=SandboxHTTPClient())
+        provider = StripeProvider(
+            api_key=STRIPE_KEY, webhook_secret=WEBHOOK_SECRET, api_base=sandbox.url, http_client=SandboxHTTPClient()
+        )
         app.extensions["payment_provider"] = provider  # no proxies: the sandbox is on 127.0.0.1
         with app.app_context():
             today = property_today()
@@ -757,25 +952,35 @@ def main():
         print("Counting the statements of the bill pages ...", flush=True)
         pages = page_counts(app, ids, password, period, due_date, today)
         with app.app_context():
-            print(f"Opening {WEBHOOK_PAYMENTS} Checkout sessions with start_checkout and paying them in the sandbox ...",
-                  flush=True)
+            print(
+                f"Opening {WEBHOOK_PAYMENTS} Checkout sessions with start_checkout and paying them in the sandbox ...",
+                flush=True,
+            )
             started = time.perf_counter()
             events = open_checkouts(ids, period, provider, sandbox)
-            pool_events = add_pool_payments(ids, period, SEQUENTIAL_EVENTS + WRK_POOL_PER_SECOND * seconds, provider,
-                                            sandbox)
+            pool_events = add_pool_payments(
+                ids, period, SEQUENTIAL_EVENTS + WRK_POOL_PER_SECOND * seconds, provider, sandbox
+            )
             print(f"  done in {time.perf_counter() - started:.1f}s (+ {len(pool_events)} pending payments for wrk)")
             db.engine.dispose()  # no connection of ours stays open while gunicorn works
-        phases, checks, wrk_runs = measure_webhook(url, workdir, sandbox.url, events, pool_events, seconds, wrk, threads)
+        phases, checks, wrk_runs = measure_webhook(
+            url, workdir, sandbox.url, events, pool_events, seconds, wrk, threads
+        )
         with app.app_context():
-            correct, correctness = verify_payments(ids["large"], [e["data"]["object"]["id"] for e in events],
-                                      [e["data"]["object"]["id"] for e in pool_events])
+            correct, correctness = verify_payments(
+                ids["large"],
+                [e["data"]["object"]["id"] for e in events],
+                [e["data"]["object"]["id"] for e in pool_events],
+            )
             db.engine.dispose()
         print_run_report(runs)
         print_page_report(pages)
         print_webhook_report(phases, checks, wrk_runs, threads)
         print("\n".join(correctness))
-        print(f"\nWhole benchmark: {time.perf_counter() - began:.0f}s. "
-              "The figures are for people to read: the exit code does not depend on PASS/FAIL.")
+        print(
+            f"\nWhole benchmark: {time.perf_counter() - began:.0f}s. "
+            "The figures are for people to read: the exit code does not depend on PASS/FAIL."
+        )
         if not correct:
             raise BenchError("online payments were not each applied exactly once (see 'Correctness' above)")
         return 0

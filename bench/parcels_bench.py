@@ -38,10 +38,27 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event, func, select  # noqa: E402
 
-from bench.register_bench import (HOST, SETTLE_SECONDS, STAFF_USERNAME, USER_AGENT, WRK_CONNECTIONS,  # noqa: E402
-                                  WRK_THREADS, BenchError, free_port, http_login, parse_page, parse_wrk,
-                                  prepare_database, required_tools, run_wrk, start_gunicorn, stop_gunicorn,
-                                  test_client_login, verdict, wait_until_healthy)
+from bench.register_bench import (
+    HOST,
+    SETTLE_SECONDS,
+    STAFF_USERNAME,
+    USER_AGENT,
+    WRK_CONNECTIONS,  # noqa: E402
+    WRK_THREADS,
+    BenchError,
+    free_port,
+    http_login,
+    parse_page,
+    parse_wrk,
+    prepare_database,
+    required_tools,
+    run_wrk,
+    start_gunicorn,
+    stop_gunicorn,
+    test_client_login,
+    verdict,
+    wait_until_healthy,
+)
 from domain.notify.jobs import run_deferred  # noqa: E402
 from domain.parcels.models import Parcel  # noqa: E402
 from domain.property.models import Building, Unit  # noqa: E402
@@ -67,7 +84,8 @@ wrk.headers["HX-Current-URL"] = "%(base)s%(path)s"
 request = function()
   counter = counter + 1
   local unit = units[(counter %% #units) + 1]
-  local body = "csrf_token=%(token)s&carrier=sf&shelf=A1&unit_label=" .. unit .. "&tracking_number=BENCH" .. string.format("%%08d", counter)
+  local body = "csrf_token=%(token)s&carrier=sf&shelf=A1&unit_label=" .. unit
+    .. "&tracking_number=BENCH" .. string.format("%%08d", counter)
   return wrk.format(nil, nil, nil, body)
 end
 response = function(status, headers, body)
@@ -98,8 +116,13 @@ def count_intake_statements(app, password, labels):
         client.get(INTAKE_PATH)  # warm-up: templates compiled, translations loaded
         batches = (("1 parcel", ["COUNT00000001"]), ("10 parcels, one unit", [f"COUNT1{n:07d}" for n in range(10)]))
         for label, numbers in batches:
-            data = {"tracking_number": numbers[0], "more": "\n".join(numbers[1:]), "carrier": "sf", "shelf": "A1",
-                    "unit_label": labels[0]}
+            data = {
+                "tracking_number": numbers[0],
+                "more": "\n".join(numbers[1:]),
+                "carrier": "sf",
+                "shelf": "A1",
+                "unit_label": labels[0],
+            }
             statements.clear()
             event.listen(engine, "before_cursor_execute", counter)
             try:
@@ -130,7 +153,9 @@ def intake_units(app):
 
 def intake_token(base, cookie):
     """The CSRF token of the intake form, as the signed-in clerk's browser gets it."""
-    request = urllib.request.Request(base + INTAKE_PATH, headers={"Cookie": f"session={cookie}", "User-Agent": USER_AGENT})
+    request = urllib.request.Request(
+        base + INTAKE_PATH, headers={"Cookie": f"session={cookie}", "User-Agent": USER_AGENT}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         token = parse_page(response.read().decode()).inputs.get("csrf_token")
     if not token:
@@ -141,13 +166,34 @@ def intake_token(base, cookie):
 def post_parcels(wrk, base, cookie, token, units, workdir):
     """Log PARCELS parcels through the form with wrk; return its figures."""
     script, marker = Path(workdir) / "intake.lua", Path(workdir) / "intake.done"
-    script.write_text(POST_SCRIPT % {"units": ", ".join(f'"{u}"' for u in units), "token": token, "base": base,
-                                     "path": INTAKE_PATH, "parcels": PARCELS, "marker": marker})
+    script.write_text(
+        POST_SCRIPT
+        % {
+            "units": ", ".join(f'"{u}"' for u in units),
+            "token": token,
+            "base": base,
+            "path": INTAKE_PATH,
+            "parcels": PARCELS,
+            "marker": marker,
+        }
+    )
     # The rate is taken from the parcels' own arrival times (first to last commit), the latencies from wrk. wrk
     # would wait out -d with its connections open (and gunicorn's sync workers would time out waiting on them),
     # so it is interrupted once the thread has had its answers: on SIGINT wrk prints its figures and exits.
-    command = [wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", "-d300s", "--latency", "-s", str(script),
-               "-H", f"User-Agent: {USER_AGENT}", "-H", f"Cookie: session={cookie}", base + INTAKE_PATH]
+    command = [
+        wrk,
+        f"-t{WRK_THREADS}",
+        f"-c{WRK_CONNECTIONS}",
+        "-d300s",
+        "--latency",
+        "-s",
+        str(script),
+        "-H",
+        f"User-Agent: {USER_AGENT}",
+        "-H",
+        f"Cookie: session={cookie}",
+        base + INTAKE_PATH,
+    ]
     print(f"  wrk POST {INTAKE_PATH} x {PARCELS} ...", flush=True)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     while process.poll() is None and not marker.exists():
@@ -206,8 +252,9 @@ def main():
             logged = db.session.scalar(select(func.count(Parcel.id))) - before
             bench = Parcel.tracking_number.like("BENCH%")
             told = db.session.scalar(select(func.count(Parcel.id)).where(bench, Parcel.notified_at.is_not(None)))
-            first, last = db.session.execute(select(func.min(Parcel.arrived_at), func.max(Parcel.arrived_at))
-                                             .where(bench)).one()
+            first, last = db.session.execute(
+                select(func.min(Parcel.arrived_at), func.max(Parcel.arrived_at)).where(bench)
+            ).one()
         elapsed = (last - first).total_seconds() if first and last else 0.0
         rate = (logged - 1) / elapsed if elapsed else 0.0
         baseline = sum(run.requests_per_sec for run in runs) / len(runs)
@@ -218,28 +265,43 @@ def main():
             if label == "after-commit notices":
                 print(f"  {label:<22} {count:>3} statements for {parcels} job(s), off the request")
                 continue
-            print(f"  {label:<22} {count:>3} statements = {count / parcels:.1f} per parcel  "
-                  f"{verdict(count / parcels <= STATEMENT_BUDGET)}")
+            print(
+                f"  {label:<22} {count:>3} statements = {count / parcels:.1f} per parcel  "
+                f"{verdict(count / parcels <= STATEMENT_BUDGET)}"
+            )
         print(f"\nThroughput (wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS}; gunicorn 2 workers)")
         for run in runs:
-            print(f"  GET /healthz            {run.requests_per_sec:>9.1f} req/s   p50 {run.latency_p50_ms or 0:.2f} ms")
+            print(
+                f"  GET /healthz            {run.requests_per_sec:>9.1f} req/s   p50 {run.latency_p50_ms or 0:.2f} ms"
+            )
         print(f"  baseline (mean)         {baseline:>9.1f} req/s")
         print(f"  POST {INTAKE_PATH} x {logged} in {elapsed:.1f}s (first to last commit)")
-        print(f"  intake                  {rate:>9.1f} parcels/s   p50 "
-              f"{intake.latency_p50_ms or 0:.2f} ms  p99 {intake.latency_p99_ms or 0:.2f} ms  "
-              f"non-2xx/3xx {intake.bad_responses}")
-        print(f"  parcels/s : healthz     {ratio:>9.2f}x    target >= {RATIO_TARGET:.2f}x  {verdict(ratio >= RATIO_TARGET)}")
-        print(f"\nParcels logged: {logged} (wrk may send a few more than {PARCELS} before it stops); "
-              f"residents told of {told} by the background notices.")
+        print(
+            f"  intake                  {rate:>9.1f} parcels/s   p50 "
+            f"{intake.latency_p50_ms or 0:.2f} ms  p99 {intake.latency_p99_ms or 0:.2f} ms  "
+            f"non-2xx/3xx {intake.bad_responses}"
+        )
+        print(
+            f"  parcels/s : healthz     {ratio:>9.2f}x    target >= {RATIO_TARGET:.2f}x  "
+            f"{verdict(ratio >= RATIO_TARGET)}"
+        )
+        print(
+            f"\nParcels logged: {logged} (wrk may send a few more than {PARCELS} before it stops); "
+            f"residents told of {told} by the background notices."
+        )
         if failures:
-            print(f"gunicorn's log has {failures} tracebacks:\n" + "\n".join(
-                Path(log_path).read_text(errors="replace").splitlines()[-25:]))
+            print(
+                f"gunicorn's log has {failures} tracebacks:\n"
+                + "\n".join(Path(log_path).read_text(errors="replace").splitlines()[-25:])
+            )
         if intake.bad_responses:
             raise BenchError(f"{intake.bad_responses} intake POSTs did not answer 2xx")
         if logged < PARCELS:
             raise BenchError(f"only {logged} parcels were logged")
-        print(f"Whole benchmark: {time.perf_counter() - began:.0f}s. "
-              "The figures are for people to read: the exit code does not depend on PASS/FAIL.")
+        print(
+            f"Whole benchmark: {time.perf_counter() - began:.0f}s. "
+            "The figures are for people to read: the exit code does not depend on PASS/FAIL."
+        )
         return 0
     except BenchError as error:
         print(f"\nBENCHMARK BROKEN: {error}", file=sys.stderr)

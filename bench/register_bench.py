@@ -135,8 +135,9 @@ def reset_database(url):
 def migrate(url):
     """Create the schema with the project's Alembic migrations (`flask db upgrade`)."""
     env = {**os.environ, "FLASK_APP": "app:create_app", "APP_ENV": "development", "DATABASE_URL": url}
-    result = subprocess.run([str(VENV_BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(VENV_BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     if result.returncode != 0:
         raise BenchError(f"`flask db upgrade` failed:\n{result.stdout}{result.stderr}")
 
@@ -145,8 +146,9 @@ def load_large_property(password):
     """Load a 5,000-unit property, the demo staff and one resident account; return the row counts."""
     rng = random.Random(1)
     actor = Actor.system("bench")
-    prop = Property(name="基准测试花园", address="沈阳市和平区", service_phone="024-0000 0000",
-                    desk_hours="08:00-20:00")
+    prop = Property(
+        name="基准测试花园", address="沈阳市和平区", service_phone="024-0000 0000", desk_hours="08:00-20:00"
+    )
     db.session.add(prop)
     db.session.flush()
     units = generate_register(prop, residents_target=RESIDENTS_TARGET, rng=rng, **LAYOUT)
@@ -157,12 +159,19 @@ def load_large_property(password):
     resident = Resident(property_id=prop.id, name=name, phone=phone, user=user)
     unit = db.session.get(Unit, units[label])
     unit.status = UnitStatus.OCCUPIED
-    db.session.add_all([user, resident, Occupancy(unit=unit, resident=resident, relation=Relation.OWNER,
-                                                  start_date=date(2019, 5, 1))])
+    db.session.add_all(
+        [user, resident, Occupancy(unit=unit, resident=resident, relation=Relation.OWNER, start_date=date(2019, 5, 1))]
+    )
     now = utcnow()
-    db.session.add(Announcement(property_id=prop.id, title="关于二次供水水箱清洗的通知",
-                                body="本周六 9:00-15:00 高区可能短暂停水，请提前储水。",
-                                valid_from=now - timedelta(days=1), valid_until=now + timedelta(days=30)))
+    db.session.add(
+        Announcement(
+            property_id=prop.id,
+            title="关于二次供水水箱清洗的通知",
+            body="本周六 9:00-15:00 高区可能短暂停水，请提前储水。",
+            valid_from=now - timedelta(days=1),
+            valid_until=now + timedelta(days=30),
+        )
+    )
     db.session.flush()
     record(actor, "resident.account_create", resident, summary=f"bench {username}")
     db.session.commit()
@@ -307,7 +316,7 @@ def wait_until_healthy(base, process, log_path, timeout=30):
             with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
                 if response.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError, socket.timeout):
+        except (TimeoutError, urllib.error.URLError, ConnectionError):
             pass
         time.sleep(0.2)
     raise BenchError(f"/healthz did not answer within {timeout}s:\n{log_tail(log_path)}")
@@ -393,8 +402,15 @@ def parse_wrk(path, output):
 
 def run_wrk(wrk, base, path, seconds, cookie=None):
     """Load one URL of 127.0.0.1 for `seconds` with wrk and return its figures."""
-    command = [wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency",
-               "-H", f"User-Agent: {USER_AGENT}"]
+    command = [
+        wrk,
+        f"-t{WRK_THREADS}",
+        f"-c{WRK_CONNECTIONS}",
+        f"-d{seconds}s",
+        "--latency",
+        "-H",
+        f"User-Agent: {USER_AGENT}",
+    ]
     if cookie:
         command += ["-H", f"Cookie: session={cookie}"]
     command.append(base + path)
@@ -419,8 +435,10 @@ def print_statement_report(pages):
     print(f"  {'page':<22} {'path':<34} {'stmts':>5} {'ms':>8}  result")
     for page in pages:
         count = len(page.statements)
-        print(f"  {page.label:<22} {page.path[:34]:<34} {count:>5} {page.millis:>8.1f}  "
-              f"{verdict(count <= STATEMENT_BUDGET)}")
+        print(
+            f"  {page.label:<22} {page.path[:34]:<34} {count:>5} {page.millis:>8.1f}  "
+            f"{verdict(count <= STATEMENT_BUDGET)}"
+        )
     for page in pages:
         if len(page.statements) > STATEMENT_BUDGET:
             print(f"\n  Statements of {page.path}:")
@@ -435,10 +453,14 @@ def _fmt_ms(value):
 
 def print_load_report(runs, baseline):
     """Print requests/s, the ratio to /healthz and latencies of every wrk run, with the targets."""
-    print(f"\nThroughput (wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS}; baseline = mean of the two /healthz runs "
-          f"= {baseline:.1f} req/s)")
-    print(f"  {'path':<20} {'req/s':>9} {'x healthz':>10} {'avg ms':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'non-2xx/3xx':>11}  {'target':<10} result")
+    print(
+        f"\nThroughput (wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS}; baseline = mean of the two /healthz runs "
+        f"= {baseline:.1f} req/s)"
+    )
+    print(
+        f"  {'path':<20} {'req/s':>9} {'x healthz':>10} {'avg ms':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'non-2xx/3xx':>11}  {'target':<10} result"
+    )
     for run in runs:
         ratio = run.requests_per_sec / baseline if baseline else 0.0
         target = RATIO_TARGETS.get(run.path)
@@ -446,9 +468,11 @@ def print_load_report(runs, baseline):
             goal, result = f">= {target:.2f}x", verdict(ratio >= target)
         else:
             goal, result = ("floor", "") if run.path in FLOORS else ("baseline", "")
-        print(f"  {run.path:<20} {run.requests_per_sec:>9.1f} {ratio:>9.2f}x {run.latency_avg_ms:>8.2f} "
-              f"{_fmt_ms(run.latency_p50_ms):>8} {_fmt_ms(run.latency_p99_ms):>8} {run.bad_responses:>11}  "
-              f"{goal:<10} {result}")
+        print(
+            f"  {run.path:<20} {run.requests_per_sec:>9.1f} {ratio:>9.2f}x {run.latency_avg_ms:>8.2f} "
+            f"{_fmt_ms(run.latency_p50_ms):>8} {_fmt_ms(run.latency_p99_ms):>8} {run.bad_responses:>11}  "
+            f"{goal:<10} {result}"
+        )
     for run in runs:
         if run.socket_errors:
             print(f"  socket errors on {run.path}: {run.socket_errors}")
@@ -496,8 +520,14 @@ def measure_load(url, workdir, password, seconds, wrk):
         print("Signed in as the resident and as frontdesk; both pages answer 200 with the cookie.")
         check_authenticated(base, PORTAL_EMPTY, resident_cookie)
         check_authenticated(base, STAFF_EMPTY, staff_cookie)
-        plan = [("/healthz", None), (PORTAL_EMPTY, resident_cookie), ("/portal/", resident_cookie),
-                (STAFF_EMPTY, staff_cookie), ("/staff/units/", staff_cookie), ("/healthz", None)]
+        plan = [
+            ("/healthz", None),
+            (PORTAL_EMPTY, resident_cookie),
+            ("/portal/", resident_cookie),
+            (STAFF_EMPTY, staff_cookie),
+            ("/staff/units/", staff_cookie),
+            ("/healthz", None),
+        ]
         runs = []
         for path, cookie in plan:
             time.sleep(SETTLE_SECONDS)

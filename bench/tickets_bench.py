@@ -44,10 +44,29 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.register_bench import (HOST, SETTLE_SECONDS, USER_AGENT, WRK_CONNECTIONS, WRK_THREADS,  # noqa: E402
-                                  BenchError, bench_config, check_authenticated, count_request, free_port, http_login,
-                                  load_large_property, migrate, parse_wrk, required_tools, reset_database, start_gunicorn,
-                                  stop_gunicorn, test_client_login, verdict, wait_until_healthy)
+from bench.register_bench import (
+    HOST,
+    SETTLE_SECONDS,
+    USER_AGENT,
+    WRK_CONNECTIONS,
+    WRK_THREADS,  # noqa: E402
+    BenchError,
+    bench_config,
+    check_authenticated,
+    count_request,
+    free_port,
+    http_login,
+    load_large_property,
+    migrate,
+    parse_wrk,
+    required_tools,
+    reset_database,
+    start_gunicorn,
+    stop_gunicorn,
+    test_client_login,
+    verdict,
+    wait_until_healthy,
+)
 from domain.accounts.models import AccountKind, User  # noqa: E402
 from domain.accounts.roles import Role  # noqa: E402
 from domain.accounts.services import hash_password  # noqa: E402
@@ -80,17 +99,29 @@ done = function(summary, latency, requests)
 end
 """
 
-KINDS = [(TicketKind.REPAIR, 55), (TicketKind.COMPLAINT, 10), (TicketKind.HELP, 10), (TicketKind.INQUIRY, 15),
-         (TicketKind.SERVICE, 10)]
+KINDS = [
+    (TicketKind.REPAIR, 55),
+    (TicketKind.COMPLAINT, 10),
+    (TicketKind.HELP, 10),
+    (TicketKind.INQUIRY, 15),
+    (TicketKind.SERVICE, 10),
+]
 CHANNELS = [(Channel.PHONE, 35), (Channel.PORTAL, 35), (Channel.VISIT, 15), (Channel.KIOSK, 5), (Channel.PATROL, 10)]
 CATEGORIES = {
     TicketKind.REPAIR: ("water", "electricity", "doors_locks", "elevator", "public_area", "gas_heating", "other"),
     TicketKind.COMPLAINT: ("service", "noise", "environment", "security", "charges", "neighbour", "other"),
 }
 DESCRIPTIONS = (
-    "厨房水龙头一直滴水，关不紧。", "卫生间插座没电，空气开关没跳。", "入户门锁芯卡住，钥匙很难转动。",
-    "楼上渗水，卫生间天花板有水渍。", "地下车库B2入口处灯不亮。", "楼上每晚十一点后装修噪音。",
-    "请问明年物业费标准是否调整？", "希望周六上午上门保洁。", "单元门禁刷卡无反应。", "电梯运行时有异响。",
+    "厨房水龙头一直滴水，关不紧。",
+    "卫生间插座没电，空气开关没跳。",
+    "入户门锁芯卡住，钥匙很难转动。",
+    "楼上渗水，卫生间天花板有水渍。",
+    "地下车库B2入口处灯不亮。",
+    "楼上每晚十一点后装修噪音。",
+    "请问明年物业费标准是否调整？",
+    "希望周六上午上门保洁。",
+    "单元门禁刷卡无反应。",
+    "电梯运行时有异响。",
 )
 PLACES = ("2号楼电梯厅", "地下车库B2", "小区东门", "3号楼楼道", "会所")
 NAMES = ("陈先生", "李女士", "王阿姨", "张先生", "刘女士", "赵先生")
@@ -119,14 +150,42 @@ def _status_for(rng, age):
     if age < timedelta(hours=1):
         return _pick(rng, [(Status.NEW, 25), (Status.DISPATCHED, 40), (Status.CLAIMED, 35)])
     if age < timedelta(days=1):
-        return _pick(rng, [(Status.DISPATCHED, 12), (Status.CLAIMED, 28), (Status.SCHEDULED, 15), (Status.WAITING, 5),
-                           (Status.DONE, 20), (Status.CLOSED, 17), (Status.CANCELLED, 3)])
+        return _pick(
+            rng,
+            [
+                (Status.DISPATCHED, 12),
+                (Status.CLAIMED, 28),
+                (Status.SCHEDULED, 15),
+                (Status.WAITING, 5),
+                (Status.DONE, 20),
+                (Status.CLOSED, 17),
+                (Status.CANCELLED, 3),
+            ],
+        )
     if age < timedelta(days=14):
-        return _pick(rng, [(Status.CLAIMED, 5), (Status.SCHEDULED, 5), (Status.WAITING, 3), (Status.DONE, 10),
-                           (Status.CLOSED, 72), (Status.CANCELLED, 5)])
+        return _pick(
+            rng,
+            [
+                (Status.CLAIMED, 5),
+                (Status.SCHEDULED, 5),
+                (Status.WAITING, 3),
+                (Status.DONE, 10),
+                (Status.CLOSED, 72),
+                (Status.CANCELLED, 5),
+            ],
+        )
     # The history: nearly all closed; about 1 % forgotten and still open (the backlog a queue must not choke on).
-    return _pick(rng, [(Status.CLOSED, 940), (Status.CANCELLED, 50), (Status.DONE, 2), (Status.CLAIMED, 4),
-                       (Status.WAITING, 2), (Status.DISPATCHED, 2)])
+    return _pick(
+        rng,
+        [
+            (Status.CLOSED, 940),
+            (Status.CANCELLED, 50),
+            (Status.DONE, 2),
+            (Status.CLAIMED, 4),
+            (Status.WAITING, 2),
+            (Status.DISPATCHED, 2),
+        ],
+    )
 
 
 def _department_for(rng, kind):
@@ -150,17 +209,42 @@ def ticket_row(rng, ticket_id, created, now, property_id, unit_ids, staff):
     status = _status_for(rng, now - created)
     department = _department_for(rng, kind)
     row = {
-        "id": ticket_id, "property_id": property_id, "kind": kind, "channel": _pick(rng, CHANNELS),
-        "category": rng.choice(CATEGORIES.get(kind, ("",))), "description": rng.choice(DESCRIPTIONS),
-        "unit_id": None, "location": "", "resident_id": None, "contact_name": rng.choice(NAMES),
-        "contact_phone": f"138{rng.randrange(10**8):08d}", "preferred_time": "", "service_item_id": None,
-        "department": department, "assignee_id": None, "status": status, "priority": priority, "severity": severity,
-        "created_by_id": None, "created_at": created,
-        "dispatch_due_at": created + timedelta(minutes=dispatch), "response_due_at": created + timedelta(minutes=response),
+        "id": ticket_id,
+        "property_id": property_id,
+        "kind": kind,
+        "channel": _pick(rng, CHANNELS),
+        "category": rng.choice(CATEGORIES.get(kind, ("",))),
+        "description": rng.choice(DESCRIPTIONS),
+        "unit_id": None,
+        "location": "",
+        "resident_id": None,
+        "contact_name": rng.choice(NAMES),
+        "contact_phone": f"138{rng.randrange(10**8):08d}",
+        "preferred_time": "",
+        "service_item_id": None,
+        "department": department,
+        "assignee_id": None,
+        "status": status,
+        "priority": priority,
+        "severity": severity,
+        "created_by_id": None,
+        "created_at": created,
+        "dispatch_due_at": created + timedelta(minutes=dispatch),
+        "response_due_at": created + timedelta(minutes=response),
         "resolve_due_at": created + timedelta(minutes=resolve),
-        "dispatched_at": None, "claimed_at": None, "scheduled_for": None, "waiting_since": None, "done_at": None,
-        "closed_at": None, "late_notice_at": None, "escalated_at": created if severity == Severity.MAJOR else None,
-        "outcome": "", "resident_reaction": "", "rating": None, "rating_comment": "", "billed_line_id": None,
+        "dispatched_at": None,
+        "claimed_at": None,
+        "scheduled_for": None,
+        "waiting_since": None,
+        "done_at": None,
+        "closed_at": None,
+        "late_notice_at": None,
+        "escalated_at": created if severity == Severity.MAJOR else None,
+        "outcome": "",
+        "resident_reaction": "",
+        "rating": None,
+        "rating_comment": "",
+        "billed_line_id": None,
     }
     if rng.random() < 0.85:
         row["unit_id"] = rng.choice(unit_ids)
@@ -193,16 +277,25 @@ def add_staff(password_hash):
     """A few more staff per role; returns {department: [user ids]} of who may hold a department's tickets."""
     for role, count in EXTRA_STAFF.items():
         for n in range(1, count + 1):
-            db.session.add(User(username=f"{role.value}-bench{n}", display_name=f"{role.value}{n}",
-                                kind=AccountKind.STAFF, role=role, password_hash=password_hash))
+            db.session.add(
+                User(
+                    username=f"{role.value}-bench{n}",
+                    display_name=f"{role.value}{n}",
+                    kind=AccountKind.STAFF,
+                    role=role,
+                    password_hash=password_hash,
+                )
+            )
     db.session.flush()
     by_role = {}
     for user_id, role in db.session.execute(select(User.id, User.role).where(User.kind == AccountKind.STAFF)):
         by_role.setdefault(role, []).append(user_id)
     desk = by_role[Role.FRONTDESK] + by_role[Role.ASSISTANT]
     return {
-        Department.CUSTOMER_SERVICE: desk, Department.ENGINEERING: by_role[Role.ENGINEERING],
-        Department.SECURITY: by_role[Role.SECURITY], Department.CLEANING: by_role[Role.CLEANING],
+        Department.CUSTOMER_SERVICE: desk,
+        Department.ENGINEERING: by_role[Role.ENGINEERING],
+        Department.SECURITY: by_role[Role.SECURITY],
+        Department.CLEANING: by_role[Role.CLEANING],
         Department.FINANCE: by_role[Role.FINANCE],
     }
 
@@ -221,7 +314,9 @@ def insert_tickets(first_id, last_id, property_id, unit_ids, staff, now, seed):
         db.session.commit()
     if db.engine.dialect.name == "postgresql":
         # Explicit ids leave the sequence behind; a real insert after the bench must not collide.
-        db.session.execute(text("SELECT setval(pg_get_serial_sequence('tickets', 'id'), (SELECT max(id) FROM tickets))"))
+        db.session.execute(
+            text("SELECT setval(pg_get_serial_sequence('tickets', 'id'), (SELECT max(id) FROM tickets))")
+        )
         db.session.execute(text("ANALYZE tickets"))  # what autovacuum does after a bulk load
         db.session.commit()
 
@@ -253,8 +348,17 @@ def count_queue_statements(app, password, tickets):
 
 def run_wrk_p95(wrk, base, path, seconds, script, cookie=None):
     """Load one URL of 127.0.0.1 with wrk; return its figures and the p95 in ms."""
-    command = [wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(script),
-               "-H", f"User-Agent: {USER_AGENT}"]
+    command = [
+        wrk,
+        f"-t{WRK_THREADS}",
+        f"-c{WRK_CONNECTIONS}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(script),
+        "-H",
+        f"User-Agent: {USER_AGENT}",
+    ]
     if cookie:
         command += ["-H", f"Cookie: session={cookie}"]
     command.append(base + path)
@@ -289,7 +393,10 @@ def print_statements(pages):
     for small, large in by_user.values():
         same = len(small.statements) == len(large.statements)
         for page in (small, large):
-            print(f"  {page.label:<32} {len(page.statements):>5} {page.millis:>8.1f}  {verdict(same) if page is large else ''}")
+            print(
+                f"  {page.label:<32} {len(page.statements):>5} {page.millis:>8.1f}  "
+                f"{verdict(same) if page is large else ''}"
+            )
         if not same:
             for page in (small, large):
                 print(f"    statements of {page.label}:")
@@ -301,15 +408,21 @@ def print_load(runs, counts):
     """Requests/s against /healthz and p95 growth, with PASS/FAIL."""
     healthz = [run for run in runs if run.tickets is None]
     baseline = sum(run.result.requests_per_sec for run in healthz) / len(healthz)
-    print(f"\nThroughput and latency (wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS}; baseline = mean of the two /healthz runs "
-          f"= {baseline:.1f} req/s)")
-    print(f"  tickets: {counts[SMALL][0]:,} ({counts[SMALL][1]:,} open), then {counts[LARGE][0]:,} "
-          f"({counts[LARGE][1]:,} open)")
+    print(
+        f"\nThroughput and latency (wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS}; baseline = mean of the two /healthz runs "
+        f"= {baseline:.1f} req/s)"
+    )
+    print(
+        f"  tickets: {counts[SMALL][0]:,} ({counts[SMALL][1]:,} open), then {counts[LARGE][0]:,} "
+        f"({counts[LARGE][1]:,} open)"
+    )
     print(f"  {'run':<34} {'req/s':>8} {'x healthz':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'non-2xx':>7}")
     for run in runs:
         r = run.result
-        print(f"  {run.label:<34} {r.requests_per_sec:>8.1f} {r.requests_per_sec / baseline:>8.2f}x "
-              f"{r.latency_p50_ms or 0:>7.2f} {run.p95_ms:>7.2f} {r.latency_p99_ms or 0:>7.2f} {r.bad_responses:>7}")
+        print(
+            f"  {run.label:<34} {r.requests_per_sec:>8.1f} {r.requests_per_sec / baseline:>8.2f}x "
+            f"{r.latency_p50_ms or 0:>7.2f} {run.p95_ms:>7.2f} {r.latency_p99_ms or 0:>7.2f} {r.bad_responses:>7}"
+        )
     for run in runs:
         if run.result.socket_errors:
             print(f"  socket errors on {run.label}: {run.result.socket_errors}")
@@ -319,10 +432,14 @@ def print_load(runs, counts):
         large = next(run for run in runs if run.tickets == LARGE and run.label.startswith(who))
         ratio = large.result.requests_per_sec / baseline
         growth = large.p95_ms / small.p95_ms if small.p95_ms else float("inf")
-        print(f"  {who + ' queue':<22} {ratio:.2f}x /healthz (target >= {RATIO_TARGET:.2f}x)  "
-              f"{verdict(ratio >= RATIO_TARGET)}")
-        print(f"  {'':<22} p95 {large.p95_ms:.2f} ms vs {small.p95_ms:.2f} ms at 1,000 = {growth:.2f}x "
-              f"(target <= {P95_GROWTH_TARGET:.1f}x)  {verdict(growth <= P95_GROWTH_TARGET)}")
+        print(
+            f"  {who + ' queue':<22} {ratio:.2f}x /healthz (target >= {RATIO_TARGET:.2f}x)  "
+            f"{verdict(ratio >= RATIO_TARGET)}"
+        )
+        print(
+            f"  {'':<22} p95 {large.p95_ms:.2f} ms vs {small.p95_ms:.2f} ms at 1,000 = {growth:.2f}x "
+            f"(target <= {P95_GROWTH_TARGET:.1f}x)  {verdict(growth <= P95_GROWTH_TARGET)}"
+        )
 
 
 # Putting it together -----------------------------------------------------------------------------------
@@ -339,8 +456,10 @@ def prepare(workdir, password):
         print("Database: SQLite, a temporary file")
     app = create_app(bench_config(url))
     if QUEUE_ENDPOINT not in app.view_functions:
-        raise BenchError(f"the staff queue ({QUEUE_ENDPOINT}, GET {QUEUE_PATH}) does not exist yet: "
-                         "nothing to measure. Run the benchmark again once staff/tickets.py serves it.")
+        raise BenchError(
+            f"the staff queue ({QUEUE_ENDPOINT}, GET {QUEUE_PATH}) does not exist yet: "
+            "nothing to measure. Run the benchmark again once staff/tickets.py serves it."
+        )
     started = time.perf_counter()
     migrate(url)
     with app.app_context():
@@ -352,8 +471,11 @@ def prepare(workdir, password):
         now = utcnow()
         insert_tickets(LARGE - SMALL + 1, LARGE, property_id, unit_ids, staff, now, seed=1)
         counts = ticket_counts()
-    print(f"Loaded in {time.perf_counter() - started:.1f}s: {register['units']} units, {register['residents']} residents, "
-          f"{counts[0]:,} tickets ({counts[1]:,} open)")
+    print(
+        f"Loaded in {time.perf_counter() - started:.1f}s: {register['units']} units, "
+        f"{register['residents']} residents, "
+        f"{counts[0]:,} tickets ({counts[1]:,} open)"
+    )
     if counts[0] != SMALL:
         raise BenchError(f"expected {SMALL} tickets, found {counts[0]}")
     return url, app, {"property_id": property_id, "unit_ids": unit_ids, "staff": staff, "now": now}, counts
@@ -366,8 +488,10 @@ def add_history(app, ids):
         insert_tickets(1, LARGE - SMALL, ids["property_id"], ids["unit_ids"], ids["staff"], ids["now"], seed=2)
         counts = ticket_counts()
         db.engine.dispose()
-    print(f"  added {LARGE - SMALL:,} older tickets in {time.perf_counter() - started:.1f}s: {counts[0]:,} tickets "
-          f"({counts[1]:,} open)")
+    print(
+        f"  added {LARGE - SMALL:,} older tickets in {time.perf_counter() - started:.1f}s: {counts[0]:,} tickets "
+        f"({counts[1]:,} open)"
+    )
     if counts[0] != LARGE:
         raise BenchError(f"expected {LARGE} tickets, found {counts[0]}")
     return counts
@@ -432,8 +556,10 @@ def main():
         bad = [run.label for run in runs if run.result.bad_responses]
         if bad:
             raise BenchError(f"non-2xx/3xx answers during the load of: {', '.join(bad)}")
-        print(f"\nWhole benchmark: {time.perf_counter() - began:.0f}s. "
-              "The figures are for people to read: the exit code does not depend on PASS/FAIL.")
+        print(
+            f"\nWhole benchmark: {time.perf_counter() - began:.0f}s. "
+            "The figures are for people to read: the exit code does not depend on PASS/FAIL."
+        )
         return 0
     except BenchError as error:
         print(f"\nBENCHMARK BROKEN: {error}", file=sys.stderr)

@@ -7,11 +7,11 @@ whole schema.
 from domain.accounts import models as _accounts  # noqa: F401
 from domain.announcements import models as _announcements  # noqa: F401
 from domain.audit import models as _audit  # noqa: F401
-from domain.property import models as _property  # noqa: F401
 from domain.billing import models as _billing  # noqa: F401
-from domain.payments import models as _payments  # noqa: F401
-from domain.tickets import models as _tickets  # noqa: F401
-from domain.throttle import models as _throttle  # noqa: F401
-from domain.parcels import models as _parcels  # noqa: F401
-from domain.renovation import models as _renovation  # noqa: F401
 from domain.kiosk import models as _kiosk  # noqa: F401
+from domain.parcels import models as _parcels  # noqa: F401
+from domain.payments import models as _payments  # noqa: F401
+from domain.property import models as _property  # noqa: F401
+from domain.renovation import models as _renovation  # noqa: F401
+from domain.throttle import models as _throttle  # noqa: F401
+from domain.tickets import models as _tickets  # noqa: F401

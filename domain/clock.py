@@ -1,12 +1,12 @@
 """The one source of the current time, so that tests can freeze it."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 
 def _system_now():
     """The machine's clock, as an aware UTC datetime."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 #: Where utcnow() reads the time; only set_source() (the test suite's frozen clock) changes it.

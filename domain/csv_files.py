@@ -40,7 +40,12 @@ def read_rows(data, *, max_rows):
                 raise CsvRefused(_l("At most %(n)s rows per file.", n=max_rows))
     except csv.Error:
         limit = csv.field_size_limit()
-        raise CsvRefused(_l("Line %(line)s cannot be read: a field is longer than %(limit)s characters or a quote is "
-                            "not closed. Nothing was imported; check that this is the right CSV file.",
-                            line=reader.line_num, limit=f"{limit:,}")) from None
+        raise CsvRefused(
+            _l(
+                "Line %(line)s cannot be read: a field is longer than %(limit)s characters or a quote is "
+                "not closed. Nothing was imported; check that this is the right CSV file.",
+                line=reader.line_num,
+                limit=f"{limit:,}",
+            )
+        ) from None
     return rows

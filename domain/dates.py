@@ -30,8 +30,14 @@ def check_date(value, *, past_years=PAST_YEARS, future_years=FUTURE_YEARS, field
     earliest, latest = date_bounds(past_years=past_years, future_years=future_years, today=today)
     day = value.date() if hasattr(value, "date") else value
     if not earliest <= day <= latest:
-        raise DateOutOfRange(_l("Enter a date between %(earliest)s and %(latest)s.", earliest=earliest.isoformat(),
-                                latest=latest.isoformat()), field=field)
+        raise DateOutOfRange(
+            _l(
+                "Enter a date between %(earliest)s and %(latest)s.",
+                earliest=earliest.isoformat(),
+                latest=latest.isoformat(),
+            ),
+            field=field,
+        )
     return value
 
 

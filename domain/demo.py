@@ -63,21 +63,30 @@ def generate_register(prop, *, buildings, floors, per_floor, residents_target, r
         {"property_id": prop.id, "code": str(b), "name": f"{b}号楼", "floors": floors} for b in range(1, buildings + 1)
     ]
     db.session.execute(insert(Building), building_rows)
-    building_ids = dict(db.session.execute(select(Building.code, Building.id).where(Building.property_id == prop.id)).all())
+    building_ids = dict(
+        db.session.execute(select(Building.code, Building.id).where(Building.property_id == prop.id)).all()
+    )
     unit_rows = []
     for _code, building_id in sorted(building_ids.items()):
         for floor in range(1, floors + 1):
             for n in range(1, per_floor + 1):
                 vacant = rng.random() < vacant_share
-                unit_rows.append({
-                    "building_id": building_id, "number": f"{floor:02d}{n:02d}", "floor": floor,
-                    "area_x100": rng.choice(_AREAS),
-                    "status": (UnitStatus.VACANT if vacant else UnitStatus.OCCUPIED).value, "note": "",
-                })
+                unit_rows.append(
+                    {
+                        "building_id": building_id,
+                        "number": f"{floor:02d}{n:02d}",
+                        "floor": floor,
+                        "area_x100": rng.choice(_AREAS),
+                        "status": (UnitStatus.VACANT if vacant else UnitStatus.OCCUPIED).value,
+                        "note": "",
+                    }
+                )
     for start in range(0, len(unit_rows), 1000):
-        db.session.execute(insert(Unit), unit_rows[start:start + 1000])
+        db.session.execute(insert(Unit), unit_rows[start : start + 1000])
     units = db.session.execute(
-        select(Unit.id, Building.code, Unit.number, Unit.status).join(Unit.building).where(Building.property_id == prop.id)
+        select(Unit.id, Building.code, Unit.number, Unit.status)
+        .join(Unit.building)
+        .where(Building.property_id == prop.id)
     ).all()
     occupied = [u for u in units if u.status == UnitStatus.OCCUPIED]
     now = utcnow()
@@ -91,21 +100,29 @@ def generate_register(prop, *, buildings, floors, per_floor, residents_target, r
         for j in range(count):
             relation = (Relation.TENANT if tenant else Relation.OWNER) if j == 0 else Relation.FAMILY
             phone = f"139{len(resident_rows):08d}"
-            resident_rows.append({
-                "property_id": prop.id, "name": _name(rng), "phone": phone, "email": None,
-                "id_number_masked": mask_id_number(_valid_id_number(rng)) if j == 0 else "",
-                "note": "", "created_at": now,
-            })
+            resident_rows.append(
+                {
+                    "property_id": prop.id,
+                    "name": _name(rng),
+                    "phone": phone,
+                    "email": None,
+                    "id_number_masked": mask_id_number(_valid_id_number(rng)) if j == 0 else "",
+                    "note": "",
+                    "created_at": now,
+                }
+            )
             plan.append((unit.id, relation, moved_in))
     for start in range(0, len(resident_rows), 1000):
-        db.session.execute(insert(Resident), resident_rows[start:start + 1000])
-    resident_ids = db.session.scalars(select(Resident.id).where(Resident.property_id == prop.id).order_by(Resident.id)).all()
+        db.session.execute(insert(Resident), resident_rows[start : start + 1000])
+    resident_ids = db.session.scalars(
+        select(Resident.id).where(Resident.property_id == prop.id).order_by(Resident.id)
+    ).all()
     occupancy_rows = [
         {"unit_id": unit_id, "resident_id": rid, "relation": relation.value, "start_date": moved_in, "end_date": None}
-        for rid, (unit_id, relation, moved_in) in zip(resident_ids[-len(plan):], plan)
+        for rid, (unit_id, relation, moved_in) in zip(resident_ids[-len(plan) :], plan)
     ]
     for start in range(0, len(occupancy_rows), 1000):
-        db.session.execute(insert(Occupancy), occupancy_rows[start:start + 1000])
+        db.session.execute(insert(Occupancy), occupancy_rows[start : start + 1000])
     return {f"{u.code}-{u.number}": u.id for u in units}
 
 
@@ -114,8 +131,13 @@ def ensure_staff(password, actor):
     created = []
     for username, display_name, role in DEMO_STAFF:
         if db.session.scalar(select(User.id).where(User.username == username)) is None:
-            user = User(username=username, display_name=display_name, role=role, kind=AccountKind.STAFF,
-                        password_hash=hash_password(password))
+            user = User(
+                username=username,
+                display_name=display_name,
+                role=role,
+                kind=AccountKind.STAFF,
+                password_hash=hash_password(password),
+            )
             db.session.add(user)
             db.session.flush()
             record(actor, "staff.create", user, summary=f"demo {username}")
@@ -134,35 +156,59 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
     report = {"property": False, "staff": [], "residents": []}
     prop = db.session.scalar(select(Property).where(Property.name == PROPERTY_NAME))
     if prop is None:
-        prop = Property(name=PROPERTY_NAME, address="沈阳市和平区", service_phone="024-2345 6789", desk_hours="08:00-20:00")
+        prop = Property(
+            name=PROPERTY_NAME, address="沈阳市和平区", service_phone="024-2345 6789", desk_hours="08:00-20:00"
+        )
         db.session.add(prop)
         db.session.flush()
         units = generate_register(prop, buildings=3, floors=18, per_floor=4, residents_target=480, rng=rng)
         now = utcnow()
-        db.session.add(Announcement(
-            property_id=prop.id,
-            title="关于小区二次供水水箱清洗的通知",
-            body="尊敬的业主：本周六 9:00-15:00 将对二次供水水箱进行清洗消毒，届时高区可能短暂停水，请提前储水。"
-                 "如有疑问请致电客服中心。",
-            valid_from=now - timedelta(days=1), valid_until=now + timedelta(days=30),
-        ))
+        db.session.add(
+            Announcement(
+                property_id=prop.id,
+                title="关于小区二次供水水箱清洗的通知",
+                body="尊敬的业主：本周六 9:00-15:00 将对二次供水水箱进行清洗消毒，届时高区可能短暂停水，请提前储水。"
+                "如有疑问请致电客服中心。",
+                valid_from=now - timedelta(days=1),
+                valid_until=now + timedelta(days=30),
+            )
+        )
         record(actor, "demo.load", prop, summary=f"{len(units)} units")
         report["property"] = True
     else:
-        units = dict(((f"{c}-{n}"), i) for i, c, n in db.session.execute(
-            select(Unit.id, Building.code, Unit.number).join(Unit.building).where(Building.property_id == prop.id)))
+        units = dict(
+            ((f"{c}-{n}"), i)
+            for i, c, n in db.session.execute(
+                select(Unit.id, Building.code, Unit.number).join(Unit.building).where(Building.property_id == prop.id)
+            )
+        )
     report["staff"] = ensure_staff(password, actor)
     for username, name, phone, label in DEMO_RESIDENTS:
         if db.session.scalar(select(User.id).where(User.username == username)) is not None:
             continue
-        user = User(username=username, display_name=name, kind=AccountKind.RESIDENT, password_hash=hash_password(password),
-                    login_phone=phone)
-        resident = Resident(property_id=prop.id, name=name, phone=phone, user=user,
-                            id_number_masked=mask_id_number(_valid_id_number(rng)))
+        user = User(
+            username=username,
+            display_name=name,
+            kind=AccountKind.RESIDENT,
+            password_hash=hash_password(password),
+            login_phone=phone,
+        )
+        resident = Resident(
+            property_id=prop.id,
+            name=name,
+            phone=phone,
+            user=user,
+            id_number_masked=mask_id_number(_valid_id_number(rng)),
+        )
         unit = db.session.get(Unit, units[label])
         unit.status = UnitStatus.OCCUPIED
-        db.session.add_all([user, resident, Occupancy(unit=unit, resident=resident, relation=Relation.OWNER,
-                                                      start_date=date(2019, 5, 1))])
+        db.session.add_all(
+            [
+                user,
+                resident,
+                Occupancy(unit=unit, resident=resident, relation=Relation.OWNER, start_date=date(2019, 5, 1)),
+            ]
+        )
         db.session.flush()
         record(actor, "resident.account_create", resident, summary=f"demo {username}")
         report["residents"].append(username)
@@ -175,10 +221,12 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         report["tickets"] = load_ticket_demo(prop, rng=rng)
         from domain.parcels.demo import load_counter_demo
 
-        report["parcels"] = load_counter_demo(prop, demo_units=[units[label] for *_rest, label in DEMO_RESIDENTS],
-                                              rng=rng)
+        report["parcels"] = load_counter_demo(
+            prop, demo_units=[units[label] for *_rest, label in DEMO_RESIDENTS], rng=rng
+        )
         from domain.renovation.demo import load_renovation_demo
 
-        report["renovations"] = load_renovation_demo(prop, demo_units=[units[label] for *_rest, label in DEMO_RESIDENTS],
-                                                     today=local_today())
+        report["renovations"] = load_renovation_demo(
+            prop, demo_units=[units[label] for *_rest, label in DEMO_RESIDENTS], today=local_today()
+        )
     return report

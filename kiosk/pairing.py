@@ -18,8 +18,12 @@ DEVICE_MAX_AGE = 5 * 365 * 24 * 3600
 
 def _cookie_options():
     """HttpOnly, SameSite=Strict, Secure in production: the credential never reaches a script or another site."""
-    return {"httponly": True, "samesite": "Strict", "secure": bool(current_app.config.get("SESSION_COOKIE_SECURE")),
-            "path": "/kiosk"}
+    return {
+        "httponly": True,
+        "samesite": "Strict",
+        "secure": bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        "path": "/kiosk",
+    }
 
 
 def _read_pairing_cookie():
@@ -37,9 +41,12 @@ def pair():
         return redirect(url_for("kiosk.index"), code=303)
     pairing, code, secret = kiosks.start_pairing(*_read_pairing_cookie())
     db.session.commit()
-    response = make_response(render_template("kiosk/pair.html", code=code, minutes=int(PAIRING_TIME.total_seconds() // 60)))
-    response.set_cookie(PAIRING_COOKIE, f"{pairing.id}.{secret}", max_age=int(PAIRING_TIME.total_seconds()),
-                        **_cookie_options())
+    response = make_response(
+        render_template("kiosk/pair.html", code=code, minutes=int(PAIRING_TIME.total_seconds() // 60))
+    )
+    response.set_cookie(
+        PAIRING_COOKIE, f"{pairing.id}.{secret}", max_age=int(PAIRING_TIME.total_seconds()), **_cookie_options()
+    )
     return response
 
 

@@ -24,8 +24,9 @@ def pay():
         return render_template("kiosk/pay.html", error=str(error.message), unit=unit), 422
     except Throttled as error:
         db.session.rollback()
-        return render_template("kiosk/pay.html", error=str(error.message), unit=unit,
-                               locked=not isinstance(error, SlowDown)), 429
+        return render_template(
+            "kiosk/pay.html", error=str(error.message), unit=unit, locked=not isinstance(error, SlowDown)
+        ), 429
     except DomainError as error:
         db.session.rollback()
         return render_template("kiosk/pay.html", error=str(error.message), unit=unit), 422
@@ -39,8 +40,9 @@ def pay_by_phone(token):
     """The unpaid total and the QR code for the resident's phone; the status below refreshes itself."""
     session = kiosk_payments.get(g.kiosk, token)
     link = url_for("public.pay_from_kiosk", link=kiosk_payments.phone_link_token(session), _external=True)
-    return render_template("kiosk/pay_qr.html", session=session, token=token, link=link,
-                           state=kiosk_payments.status(session))
+    return render_template(
+        "kiosk/pay_qr.html", session=session, token=token, link=link, state=kiosk_payments.status(session)
+    )
 
 
 @bp.get("/pay/<token>/status")

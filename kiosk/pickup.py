@@ -30,8 +30,9 @@ def pick_up():
     except Throttled as error:
         db.session.rollback()
         # A kiosk slowed down keeps its keypad for the next try; a locked unit sends the resident to the desk.
-        return render_template("kiosk/pickup.html", error=str(error.message),
-                               locked=not isinstance(error, SlowDown)), 429
+        return render_template(
+            "kiosk/pickup.html", error=str(error.message), locked=not isinstance(error, SlowDown)
+        ), 429
     except DomainError as error:
         db.session.rollback()
         return render_template("kiosk/pickup.html", error=str(error.message)), 409

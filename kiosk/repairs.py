@@ -20,16 +20,21 @@ def report_repair():
     """Where (a public area, or one's unit with the phone check) and what is wrong."""
     if request.method == "GET":
         return _form(where=request.args.get("where", "public"))
-    typed = {key: (request.form.get(key) or "").strip() for key in ("where", "place", "building", "unit", "description")}
+    typed = {
+        key: (request.form.get(key) or "").strip() for key in ("where", "place", "building", "unit", "description")
+    }
     try:
         if typed["where"] == "unit":
-            unit_id, resident_id, _label = check_unit_and_phone(g.kiosk, unit_label=typed["unit"],
-                                                                last4=request.form.get("last4", ""))
-            ticket = repairs.report_for_unit(g.kiosk, unit_id=unit_id, resident_id=resident_id,
-                                             description=typed["description"])
+            unit_id, resident_id, _label = check_unit_and_phone(
+                g.kiosk, unit_label=typed["unit"], last4=request.form.get("last4", "")
+            )
+            ticket = repairs.report_for_unit(
+                g.kiosk, unit_id=unit_id, resident_id=resident_id, description=typed["description"]
+            )
         else:
-            ticket = repairs.report_public(g.kiosk, place=typed["place"], building=typed["building"],
-                                           description=typed["description"])
+            ticket = repairs.report_public(
+                g.kiosk, place=typed["place"], building=typed["building"], description=typed["description"]
+            )
         db.session.commit()
     except WrongCode as error:
         db.session.commit()  # the wrong answer counts

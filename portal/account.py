@@ -10,8 +10,15 @@ from domain.property.services import resident_for_user, update_own_contact
 from extensions import db, limiter
 from portal import bp
 from portal.forms import ContactForm
-from web.auth import (current_actor, handle_change_password, handle_devices, handle_login, handle_logout,
-                      handle_revoke_device, handle_sign_out_everywhere)
+from web.auth import (
+    current_actor,
+    handle_change_password,
+    handle_devices,
+    handle_login,
+    handle_logout,
+    handle_revoke_device,
+    handle_sign_out_everywhere,
+)
 from web.forms import show_domain_error
 
 

@@ -45,8 +45,12 @@ def show_bill(bill_id):
     """One bill with its lines."""
     resident = resident_for_user(current_user)
     provider = get_provider()
-    page = render_template("portal/bills/show.html", view=billing.get_resident_bill(resident.id, bill_id, today()),
-                           today=today(), provider=provider)
+    page = render_template(
+        "portal/bills/show.html",
+        view=billing.get_resident_bill(resident.id, bill_id, today()),
+        today=today(),
+        provider=provider,
+    )
     return allow_form_posts_to(make_response(page), provider.checkout_origin if provider else None)
 
 
@@ -89,9 +93,13 @@ def show_payment(payment_id):
     """
     resident = resident_for_user(current_user)
     payment = payments.get_resident_payment(resident.id, payment_id, today())
-    return render_page("portal/bills/payment.html", "portal/bills/_payment_status.html", payment=payment,
-                       settling=payment.status in (PaymentStatus.PENDING, PaymentStatus.PROCESSING),
-                       provider=get_provider())
+    return render_page(
+        "portal/bills/payment.html",
+        "portal/bills/_payment_status.html",
+        payment=payment,
+        settling=payment.status in (PaymentStatus.PENDING, PaymentStatus.PROCESSING),
+        provider=get_provider(),
+    )
 
 
 @bp.get("/payments/<int:payment_id>/receipt.pdf")

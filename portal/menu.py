@@ -11,8 +11,17 @@ from portal import bp
 TABS = (
     ("portal.home", _l("Home"), {"portal.home"}),
     ("portal.list_bills", _l("Bills"), {"portal.list_bills", "portal.show_bill", "portal.show_payment"}),
-    ("portal.list_tickets", _l("Requests"),
-     {"portal.list_tickets", "portal.create_ticket", "portal.show_ticket", "portal.comment_ticket", "portal.rate_ticket"}),
+    (
+        "portal.list_tickets",
+        _l("Requests"),
+        {
+            "portal.list_tickets",
+            "portal.create_ticket",
+            "portal.show_ticket",
+            "portal.comment_ticket",
+            "portal.rate_ticket",
+        },
+    ),
     ("portal.list_parcels", _l("Parcels"), {"portal.list_parcels", "portal.show_pickup_code", "portal.add_collector"}),
     ("portal.list_renovations", _l("Renovation"), "renovation"),
     ("portal.edit_profile", _l("My details"), {"portal.edit_profile"}),
@@ -29,8 +38,16 @@ def portal_tabs():
     if tabs is None:
         tabs = _cache[key] = [(url_for(endpoint), str(label), current) for endpoint, label, current in TABS]
     endpoint = request.endpoint or ""
-    return [(url, label, endpoint in current if isinstance(current, set) else
-             (endpoint.startswith("portal.") and current in endpoint)) for url, label, current in tabs]
+    return [
+        (
+            url,
+            label,
+            endpoint in current
+            if isinstance(current, set)
+            else (endpoint.startswith("portal.") and current in endpoint),
+        )
+        for url, label, current in tabs
+    ]
 
 
 @bp.context_processor

@@ -41,9 +41,19 @@ def _page(resident, *, form=None, issued=None, status=200):
     waiting, collected = queries.resident_parcels(units)
     stored, loans = queries.resident_items(units)
     response = render_page(
-        "portal/parcels/index.html", waiting=waiting, collected=collected, stored=stored, loans=loans, labels=labels,
-        collectors=parcels.collectors(units), form=form or _collector_form(labels), issued=issued, status=status,
-        carriers={key: str(label) for key, label in parcels.CARRIERS.items()}, now=utcnow())
+        "portal/parcels/index.html",
+        waiting=waiting,
+        collected=collected,
+        stored=stored,
+        loans=loans,
+        labels=labels,
+        collectors=parcels.collectors(units),
+        form=form or _collector_form(labels),
+        issued=issued,
+        status=status,
+        carriers={key: str(label) for key, label in parcels.CARRIERS.items()},
+        now=utcnow(),
+    )
     response.headers["Cache-Control"] = "no-store"  # a pickup code may be on it
     return response
 
@@ -66,8 +76,13 @@ def show_pickup_code():
     except DomainError as error:
         flash_domain_error(error)
         return redirect(url_for("portal.list_parcels"), code=303)
-    issued = {"unit_id": unit_id, "label": label, "code": code, "expires_at": expires_at,
-              "payload": codes.pickup_payload(label, code)}
+    issued = {
+        "unit_id": unit_id,
+        "label": label,
+        "code": code,
+        "expires_at": expires_at,
+        "payload": codes.pickup_payload(label, code),
+    }
     return _page(resident, issued=issued)
 
 
@@ -79,9 +94,14 @@ def add_collector():
     form = _collector_form(labels, data=request.form)
     if form.validate():
         try:
-            parcels.authorise_collector(current_actor(), resident_id=resident.id, unit_id=form.unit_id.data,
-                                        allowed_units=units, name=form.name.data,
-                                        phone=form.phone.normalised if hasattr(form.phone, "normalised") else form.phone.data)
+            parcels.authorise_collector(
+                current_actor(),
+                resident_id=resident.id,
+                unit_id=form.unit_id.data,
+                allowed_units=units,
+                name=form.name.data,
+                phone=form.phone.normalised if hasattr(form.phone, "normalised") else form.phone.data,
+            )
             db.session.commit()
             flash(_("%(name)s may now collect your parcels.", name=form.name.data), "success")
             return redirect(url_for("portal.list_parcels"), code=303)

@@ -10,15 +10,14 @@ from domain.billing.services import resident_unit_ids
 from domain.clock import today
 from domain.errors import DomainError, NotFound
 from domain.property.services import resident_for_user
+from domain.renovation import inspections, workflow
 from domain.renovation import services as renovations
 from domain.renovation.models import RenovationStatus
 from domain.renovation.services import SCOPE_LABELS
-from domain.renovation import inspections, workflow
 from domain.tickets.desk import unit_labels
 from extensions import db
 from portal import bp
-from portal.renovation_forms import (ApplicationForm, DocumentsForm, NoteForm, StartForm, SubmitForm,
-                                     WorkerForm)
+from portal.renovation_forms import ApplicationForm, DocumentsForm, NoteForm, StartForm, SubmitForm, WorkerForm
 from web.auth import current_actor
 from web.downloads import send_document
 from web.forms import flash_domain_error, show_domain_error
@@ -42,8 +41,12 @@ def list_renovations():
     """The resident's applications, newest first, and a button to start one."""
     resident, units = _resident()
     applications = renovations.applications_of(resident.id)
-    return render_template("portal/renovations/index.html", applications=applications, form=_start_form(units),
-                           labels=unit_labels({a.unit_id for a in applications} | units))
+    return render_template(
+        "portal/renovations/index.html",
+        applications=applications,
+        form=_start_form(units),
+        labels=unit_labels({a.unit_id for a in applications} | units),
+    )
 
 
 @bp.post("/renovations")
@@ -52,9 +55,13 @@ def start_renovation():
     resident, units = _resident()
     form = _start_form(units, data=request.form)
     try:
-        application = renovations.start_application(current_actor(), property_id=resident.property_id,
-                                                    resident_id=resident.id, unit_id=form.unit_id.data,
-                                                    allowed_units=units)
+        application = renovations.start_application(
+            current_actor(),
+            property_id=resident.property_id,
+            resident_id=resident.id,
+            unit_id=form.unit_id.data,
+            allowed_units=units,
+        )
         db.session.commit()
     except DomainError as error:
         flash_domain_error(error)
@@ -62,22 +69,31 @@ def start_renovation():
     return redirect(url_for("portal.show_renovation", application_id=application.id), code=303)
 
 
-def _page(application, *, form=None, worker_form=None, documents_form=None, submit_form=None, note_form=None,
-          status=200):
+def _page(
+    application, *, form=None, worker_form=None, documents_form=None, submit_form=None, note_form=None, status=200
+):
     """The application with every form the resident may use now (as typed, when a POST is shown again)."""
     editable = application.status in workflow.EDITABLE
     if form is None:
         form = ApplicationForm(formdata=None, obj=application)
     return render_template(
-        "portal/renovations/show.html", application=application, editable=editable, form=form,
-        worker_form=worker_form or WorkerForm(formdata=None), documents_form=documents_form or DocumentsForm(formdata=None),
-        submit_form=submit_form or SubmitForm(formdata=None), note_form=note_form or NoteForm(formdata=None),
-        timeline=renovations.timeline(application), scope_labels=SCOPE_LABELS,
+        "portal/renovations/show.html",
+        application=application,
+        editable=editable,
+        form=form,
+        worker_form=worker_form or WorkerForm(formdata=None),
+        documents_form=documents_form or DocumentsForm(formdata=None),
+        submit_form=submit_form or SubmitForm(formdata=None),
+        note_form=note_form or NoteForm(formdata=None),
+        timeline=renovations.timeline(application),
+        scope_labels=SCOPE_LABELS,
         unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
         may_cancel=workflow.may(current_actor(), "cancel", application.status),
         may_report_completion=workflow.may(current_actor(), "report_completion", application.status),
-        violations=inspections.violations_of(application), violation_labels=inspections.VIOLATION_LABELS,
-        may_submit=workflow.may(current_actor(), "submit", application.status)), status
+        violations=inspections.violations_of(application),
+        violation_labels=inspections.VIOLATION_LABELS,
+        may_submit=workflow.may(current_actor(), "submit", application.status),
+    ), status
 
 
 def _mine(application_id):
@@ -94,9 +110,14 @@ def _typed(name):
 #: The session key of a signature typed but not yet submitted, kept for the page shown after another button.
 _SIGNATURE = "renovation_signature"
 #: Where each action leaves the resident on the page, and what they are told.
-_AFTER = {"save": ("", _l("Saved.")), "add_worker": ("workers", None), "remove_worker": ("workers", None),
-          "documents": ("drawings", None), "comment": ("timeline", None),
-          "submit": ("", _l("Sent for review. We will tell you here when there is news."))}
+_AFTER = {
+    "save": ("", _l("Saved.")),
+    "add_worker": ("workers", None),
+    "remove_worker": ("workers", None),
+    "documents": ("drawings", None),
+    "comment": ("timeline", None),
+    "submit": ("", _l("Sent for review. We will tell you here when there is news.")),
+}
 
 
 def _act(application_id, action, *, worker_id=None):
@@ -104,31 +125,55 @@ def _act(application_id, action, *, worker_id=None):
     form: every button sends everything typed (the plan, a worker, drawings, the signature, a message), which is
     saved with the button's own action, all or nothing; a refusal shows the page again with every typed value."""
     resident, application = _mine(application_id)
-    forms = {"form": ApplicationForm(), "worker_form": WorkerForm(), "documents_form": DocumentsForm(),
-             "submit_form": SubmitForm(), "note_form": NoteForm()}
+    forms = {
+        "form": ApplicationForm(),
+        "worker_form": WorkerForm(),
+        "documents_form": DocumentsForm(),
+        "submit_form": SubmitForm(),
+        "note_form": NoteForm(),
+    }
     # The page's one form carries the plan (marked by draft_form); a lone form of one button does not.
     with_plan = action == "save" or "draft_form" in request.form
     if not with_plan:
         forms["form"] = None
-    with_worker = action == "add_worker" or (with_plan and any(
-        _typed(name) for name in ("worker_name", "worker_phone", "worker_id")))
+    with_worker = action == "add_worker" or (
+        with_plan and any(_typed(name) for name in ("worker_name", "worker_phone", "worker_id"))
+    )
     with_note = action == "comment" or (with_plan and _typed("body"))
-    checked = [forms[name] for name, wanted in (("form", with_plan), ("worker_form", with_worker),
-                                                  ("note_form", with_note), ("submit_form", action == "submit")) if wanted]
+    checked = [
+        forms[name]
+        for name, wanted in (
+            ("form", with_plan),
+            ("worker_form", with_worker),
+            ("note_form", with_note),
+            ("submit_form", action == "submit"),
+        )
+        if wanted
+    ]
     if not all([form.validate() for form in checked]):  # every form checked, so every error shows at once
         return _page(application, **forms, status=422)
     actor, worker = current_actor(), forms["worker_form"]
     try:
         renovations.save_typed(
-            actor, application, resident_id=resident.id, values=forms["form"].values() if with_plan else None,
+            actor,
+            application,
+            resident_id=resident.id,
+            values=forms["form"].values() if with_plan else None,
             worker=(worker.worker_name.data, worker.worker_phone.data, worker.worker_id.data) if with_worker else None,
-            remove_worker_id=worker_id, documents=request.files.getlist("documents"))
+            remove_worker_id=worker_id,
+            documents=request.files.getlist("documents"),
+        )
         if with_note:
             renovations.comment(actor, application, body=forms["note_form"].body.data, resident_id=resident.id)
         if action == "submit":
-            renovations.submit(actor, application, resident_id=resident.id, today=today(),
-                               signed_name=forms["submit_form"].signed_name.data,
-                               accept_undertakings=forms["submit_form"].accept_undertakings.data)
+            renovations.submit(
+                actor,
+                application,
+                resident_id=resident.id,
+                today=today(),
+                signed_name=forms["submit_form"].signed_name.data,
+                accept_undertakings=forms["submit_form"].accept_undertakings.data,
+            )
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -137,9 +182,19 @@ def _act(application_id, action, *, worker_id=None):
         if forms["form"] is None:  # a lone form: the plan is shown as saved
             forms["form"] = ApplicationForm(formdata=None, obj=application)
         owner = next((form for form in forms.values() if error.field and hasattr(form, error.field)), None)
-        show_domain_error(owner or forms[{"add_worker": "worker_form", "remove_worker": "worker_form",
-                                          "documents": "documents_form", "comment": "note_form",
-                                          "submit": "submit_form"}.get(action, "form")], error)
+        show_domain_error(
+            owner
+            or forms[
+                {
+                    "add_worker": "worker_form",
+                    "remove_worker": "worker_form",
+                    "documents": "documents_form",
+                    "comment": "note_form",
+                    "submit": "submit_form",
+                }.get(action, "form")
+            ],
+            error,
+        )
         if error.field != "documents" and any(f.filename for f in request.files.getlist("documents")):
             # A browser cannot put a chosen file back into the page: say so, next to the field.
             forms["documents_form"].documents.errors = [_("Nothing was saved: choose the file(s) again.")]
@@ -148,12 +203,14 @@ def _act(application_id, action, *, worker_id=None):
     signature = forms["submit_form"]
     if action != "submit" and (signature.signed_name.data or signature.accept_undertakings.data):
         # The signature is only kept by submitting: carry what was typed across the redirect, like a flash.
-        session[_SIGNATURE] = {"application_id": application.id, "signed_name": signature.signed_name.data or "",
-                               "accept_undertakings": bool(signature.accept_undertakings.data)}
+        session[_SIGNATURE] = {
+            "application_id": application.id,
+            "signed_name": signature.signed_name.data or "",
+            "accept_undertakings": bool(signature.accept_undertakings.data),
+        }
     if message:
         flash(str(message), "success")
-    return redirect(url_for("portal.show_renovation", application_id=application.id, _anchor=anchor or None),
-                    code=303)
+    return redirect(url_for("portal.show_renovation", application_id=application.id, _anchor=anchor or None), code=303)
 
 
 @bp.route("/renovations/<int:application_id>", methods=["GET", "POST"])
@@ -205,10 +262,13 @@ def show_renovation_permit(application_id):
     _resident_, application = _mine(application_id)
     if application.status != RenovationStatus.PERMITTED:
         raise NotFound()
-    return render_template("portal/renovations/permit.html", application=application, scope_labels=SCOPE_LABELS,
-                           unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
-                           check_url=url_for("staff.check_permit", code=renovations.permit_code(application),
-                                             _external=True))
+    return render_template(
+        "portal/renovations/permit.html",
+        application=application,
+        scope_labels=SCOPE_LABELS,
+        unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
+        check_url=url_for("staff.check_permit", code=renovations.permit_code(application), _external=True),
+    )
 
 
 @bp.post("/renovations/<int:application_id>/cancel")

@@ -90,32 +90,46 @@ class TicketForm(FlaskForm):
     The place and service choices depend on the resident; the view fills them in (`set_choices`).
     """
 
-    kind = RadioField(_l("What is it about?"), choices=[SelectChoice(key, label) for key, label in KIND_LABELS.items()],
-                      default="repair",
-                      validators=[InputRequired(message=_l("Choose what kind of request this is."))])
+    kind = RadioField(
+        _l("What is it about?"),
+        choices=[SelectChoice(key, label) for key, label in KIND_LABELS.items()],
+        default="repair",
+        validators=[InputRequired(message=_l("Choose what kind of request this is."))],
+    )
     # No Optional() on these three: it would stop the checks below, which depend on the kind.
-    repair_category = SelectField(_l("What needs repairing?"), choices=_choose(REPAIR_CATEGORY_LABELS),
-                                  default="")
-    complaint_category = SelectField(_l("What is the complaint about?"), choices=_choose(COMPLAINT_CATEGORY_LABELS),
-                                     default="")
+    repair_category = SelectField(_l("What needs repairing?"), choices=_choose(REPAIR_CATEGORY_LABELS), default="")
+    complaint_category = SelectField(
+        _l("What is the complaint about?"), choices=_choose(COMPLAINT_CATEGORY_LABELS), default=""
+    )
     service_item_id = SelectField(_l("Which service?"), choices=[], default="")
     description = TextAreaField(
-        _l("Describe it"), validators=[InputRequired(message=_l("Describe what is wrong or what you need.")),
-                                       Length(max=2000)],
+        _l("Describe it"),
+        validators=[InputRequired(message=_l("Describe what is wrong or what you need.")), Length(max=2000)],
         render_kw={"rows": 5, "maxlength": 2000},
-        description=_l("What happened, since when, and anything the team should know before coming."))
+        description=_l("What happened, since when, and anything the team should know before coming."),
+    )
     photos = MultipleFileField(_l("Photos (up to 6)"), render_kw={"accept": "image/*"})
-    place = RadioField(_l("Where?"), choices=[],
-                       validators=[InputRequired(message=_l("Say where: your unit or a public area."))])
-    location = StringField(_l("Which public area?"), validators=[Length(max=120)],
-                           render_kw={"placeholder": _l("e.g. Building 2 lift lobby, B1 car park")})
-    preferred_time = StringField(_l("When suits you for a visit?"), validators=[Length(max=80)],
-                                 render_kw={"placeholder": _l("e.g. Saturday morning")})
+    place = RadioField(
+        _l("Where?"), choices=[], validators=[InputRequired(message=_l("Say where: your unit or a public area."))]
+    )
+    location = StringField(
+        _l("Which public area?"),
+        validators=[Length(max=120)],
+        render_kw={"placeholder": _l("e.g. Building 2 lift lobby, B1 car park")},
+    )
+    preferred_time = StringField(
+        _l("When suits you for a visit?"),
+        validators=[Length(max=80)],
+        render_kw={"placeholder": _l("e.g. Saturday morning")},
+    )
     contact_phone = StringField(
         _l("Phone to reach you"),
-        validators=[InputRequired(message=_l("Give a phone number we can call.")),
-                    Regexp(PHONE_PATTERN, message=_l("Enter a phone number we can call, e.g. 13800000000."))],
-        render_kw={"inputmode": "tel", "autocomplete": "tel"})
+        validators=[
+            InputRequired(message=_l("Give a phone number we can call.")),
+            Regexp(PHONE_PATTERN, message=_l("Enter a phone number we can call, e.g. 13800000000.")),
+        ],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
 
     def set_choices(self, households, services):
         """Offer the resident's own units (the first is the default) and the active service catalogue."""
@@ -163,17 +177,23 @@ class TicketForm(FlaskForm):
 class CommentForm(FlaskForm):
     """A comment (or an answer to the team's question) on the resident's own request, with photos."""
 
-    body = TextAreaField(_l("Add a comment"),
-                         validators=[InputRequired(message=_l("Write a comment.")), Length(max=2000)],
-                         render_kw={"rows": 3, "maxlength": 2000})
+    body = TextAreaField(
+        _l("Add a comment"),
+        validators=[InputRequired(message=_l("Write a comment.")), Length(max=2000)],
+        render_kw={"rows": 3, "maxlength": 2000},
+    )
     photos = MultipleFileField(_l("Photos"), render_kw={"accept": "image/*"})
 
 
 class RateForm(FlaskForm):
     """The resident's rating of finished work: 1 to 5 stars and a comment."""
 
-    rating = RadioField(_l("How did we do?"), choices=[SelectChoice(n, str(n)) for n in range(5, 0, -1)],
-                        coerce=int,
-                        validators=[InputRequired(message=_l("Choose 1 to 5 stars."))])
-    comment = TextAreaField(_l("Anything to add? (optional)"), validators=[Length(max=1000)],
-                            render_kw={"rows": 2, "maxlength": 1000})
+    rating = RadioField(
+        _l("How did we do?"),
+        choices=[SelectChoice(n, str(n)) for n in range(5, 0, -1)],
+        coerce=int,
+        validators=[InputRequired(message=_l("Choose 1 to 5 stars."))],
+    )
+    comment = TextAreaField(
+        _l("Anything to add? (optional)"), validators=[Length(max=1000)], render_kw={"rows": 2, "maxlength": 1000}
+    )

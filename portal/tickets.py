@@ -37,8 +37,14 @@ def list_tickets():
     if is_fragment_request():
         return render_page("portal/tickets/index.html", "portal/tickets/_rows.html", **context)
     notifications = [] if after else queries.latest_notifications(resident.id)
-    response = render_page("portal/tickets/index.html", "portal/tickets/_rows.html", notifications=notifications,
-                           after=after, kinds=KIND_LABELS, **context)
+    response = render_page(
+        "portal/tickets/index.html",
+        "portal/tickets/_rows.html",
+        notifications=notifications,
+        after=after,
+        kinds=KIND_LABELS,
+        **context,
+    )
     unread = [n.id for n in notifications if n.read_at is None]
     if unread:  # shown once as new, then as read
         queries.mark_notifications_read(unread)
@@ -60,11 +66,19 @@ def create_ticket():
         actor = current_actor()
         try:
             ticket = services.create_ticket(
-                actor, property_id=resident.property_id, kind=form.kind.data, channel="portal",
-                description=form.description.data, category=form.category(), unit_id=form.unit_id(),
-                location=(form.location.data or "") if form.unit_id() is None else "", resident_id=resident.id,
-                contact_name=resident.name, contact_phone=form.contact_phone.data or "",
-                preferred_time=form.preferred_time.data or "", service_item_id=form.chosen_service_id(),
+                actor,
+                property_id=resident.property_id,
+                kind=form.kind.data,
+                channel="portal",
+                description=form.description.data,
+                category=form.category(),
+                unit_id=form.unit_id(),
+                location=(form.location.data or "") if form.unit_id() is None else "",
+                resident_id=resident.id,
+                contact_name=resident.name,
+                contact_phone=form.contact_phone.data or "",
+                preferred_time=form.preferred_time.data or "",
+                service_item_id=form.chosen_service_id(),
             )
             created = next(event for event in ticket.events if event.action == "created")
             uploads.save_photos(actor, ticket, files, event=created)
@@ -74,8 +88,14 @@ def create_ticket():
         else:
             flash(_("Request #%(id)s was sent. We will keep you posted here.", id=ticket.id), "success")
             return redirect(url_for("portal.show_ticket", ticket_id=ticket.id), code=303)
-    return render_template("portal/tickets/new.html", form=form, kinds=KIND_LABELS, hints=KIND_HINTS,
-                           photos_lost=bool(files) and form.is_submitted(), desk=get_property())
+    return render_template(
+        "portal/tickets/new.html",
+        form=form,
+        kinds=KIND_LABELS,
+        hints=KIND_HINTS,
+        photos_lost=bool(files) and form.is_submitted(),
+        desk=get_property(),
+    )
 
 
 @bp.get("/tickets/<int:ticket_id>")
@@ -113,13 +133,20 @@ def comment_ticket(ticket_id):
             db.session.rollback()  # the form's own messages say what is missing
     else:
         if is_fragment_request():
-            return render_page("portal/tickets/show.html", "portal/tickets/_comment_sent.html",
-                               trigger="ticketUpdated", **_ticket_context(ticket, CommentForm(formdata=None)))
+            return render_page(
+                "portal/tickets/show.html",
+                "portal/tickets/_comment_sent.html",
+                trigger="ticketUpdated",
+                **_ticket_context(ticket, CommentForm(formdata=None)),
+            )
         flash(_("Your comment was added."), "success")
         return redirect(url_for("portal.show_ticket", ticket_id=ticket.id, _anchor="timeline"), code=303)
     if is_fragment_request():
-        return render_page("portal/tickets/show.html", "portal/tickets/_comment_form.html",
-                           **_ticket_context(ticket, form, photos_lost=bool(files)))
+        return render_page(
+            "portal/tickets/show.html",
+            "portal/tickets/_comment_form.html",
+            **_ticket_context(ticket, form, photos_lost=bool(files)),
+        )
     return _render_ticket(ticket, form, RateForm(formdata=None), photos_lost=bool(files))
 
 
@@ -147,8 +174,13 @@ def rate_ticket(ticket_id):
     valid = form.validate_on_submit()
     try:
         # Called even when the form is invalid: a refusal because of the ticket's state comes first.
-        services.rate(current_actor(), ticket, resident_id=resident.id, rating=form.rating.data if valid else None,
-                      comment_text=form.comment.data or "")
+        services.rate(
+            current_actor(),
+            ticket,
+            resident_id=resident.id,
+            rating=form.rating.data if valid else None,
+            comment_text=form.comment.data or "",
+        )
         db.session.commit()
     except InvalidTransition as error:
         db.session.rollback()
@@ -199,8 +231,11 @@ def _ticket_context(ticket, comment_form, rate_form=None, *, photos_lost=False):
     return dict(
         ticket=ticket,
         events=events,
-        event_times={event.id: datetime.fromisoformat(event.data["when"]) for event in events
-                     if event.action == "scheduled" and (event.data or {}).get("when")},
+        event_times={
+            event.id: datetime.fromisoformat(event.data["when"])
+            for event in events
+            if event.action == "scheduled" and (event.data or {}).get("when")
+        },
         question=questions[-1] if questions else "",
         photos_by_event=photos_by_event,
         holder=ticket.assignee.display_name if ticket.assignee_id and ticket.status in HELD else None,
@@ -223,6 +258,8 @@ def _visible_photos(ticket):
 
 def _render_ticket(ticket, comment_form, rate_form, *, photos_lost=False):
     """The ticket page, or for htmx only its timeline."""
-    return render_page("portal/tickets/show.html", "portal/tickets/_timeline.html",
-                       **_ticket_context(ticket, comment_form, rate_form, photos_lost=photos_lost))
-
+    return render_page(
+        "portal/tickets/show.html",
+        "portal/tickets/_timeline.html",
+        **_ticket_context(ticket, comment_form, rate_form, photos_lost=photos_lost),
+    )

@@ -32,10 +32,22 @@ PENDING_REFUND_METHODS = ("alipay", "wechat_pay")
 SESSION_LIFETIME = 24 * 3600
 DELIVERY_TIMEOUT = 10
 
-_SESSION_PARAMS = frozenset({
-    "mode", "success_url", "cancel_url", "line_items", "client_reference_id", "metadata",
-    "payment_method_types", "payment_method_options", "customer_email", "expires_at", "locale", "expand",
-})
+_SESSION_PARAMS = frozenset(
+    {
+        "mode",
+        "success_url",
+        "cancel_url",
+        "line_items",
+        "client_reference_id",
+        "metadata",
+        "payment_method_types",
+        "payment_method_options",
+        "customer_email",
+        "expires_at",
+        "locale",
+        "expand",
+    }
+)
 _REFUND_PARAMS = frozenset({"payment_intent", "amount", "metadata", "reason", "expand"})
 _REFUND_LIST_PARAMS = frozenset({"payment_intent", "limit", "expand"})
 _ALNUM = string.ascii_letters + string.digits
@@ -229,8 +241,10 @@ def _no_unknown(params, allowed, prefix=""):
         if key not in allowed:
             name = f"{prefix}[{key}]" if prefix else key
             raise SandboxError(
-                400, f"Received unknown parameter: {name} (the sandbox models only the fields our code uses)",
-                name, code="parameter_unknown",
+                400,
+                f"Received unknown parameter: {name} (the sandbox models only the fields our code uses)",
+                name,
+                code="parameter_unknown",
             )
 
 
@@ -275,8 +289,9 @@ def _publish(app, events, background=False):
     state = sandbox_state(app)
     if state.delivery == "sync" and state.webhook_url and events:
         if background:
-            threading.Thread(target=_deliver_all, args=(app, list(events)), name="stripe-sandbox-webhooks",
-                             daemon=True).start()
+            threading.Thread(
+                target=_deliver_all, args=(app, list(events)), name="stripe-sandbox-webhooks", daemon=True
+            ).start()
         else:
             _deliver_all(app, events)
 
@@ -371,7 +386,8 @@ def _create_session(state, params, base_url):
         line_currency = line_currency.lower()
         unit_amount = _integer(
             _required(price, "unit_amount", f"{prefix}[price_data][unit_amount]"),
-            f"{prefix}[price_data][unit_amount]", minimum=1,
+            f"{prefix}[price_data][unit_amount]",
+            minimum=1,
         )
         product = _required(price, "product_data", f"{prefix}[price_data][product_data]")
         _no_unknown(product, {"name", "description"}, f"{prefix}[price_data][product_data]")
@@ -381,14 +397,16 @@ def _create_session(state, params, base_url):
             currency = line_currency
         elif line_currency != currency:
             raise SandboxError(400, "All line items must use the same currency.", f"{prefix}[price_data][currency]")
-        lines.append({
-            "name": name,
-            "description": product.get("description") or None,
-            "unit_amount": unit_amount,
-            "quantity": quantity,
-            "amount_total": unit_amount * quantity,
-            "currency": line_currency,
-        })
+        lines.append(
+            {
+                "name": name,
+                "description": product.get("description") or None,
+                "unit_amount": unit_amount,
+                "quantity": quantity,
+                "amount_total": unit_amount * quantity,
+                "currency": line_currency,
+            }
+        )
     if not lines:
         raise SandboxError(400, "Missing required param: line_items.", "line_items", code="parameter_missing")
 
@@ -398,8 +416,10 @@ def _create_session(state, params, base_url):
     for i, method in enumerate(methods):
         if method not in PAYMENT_METHODS:
             raise SandboxError(
-                400, f"The payment method type provided: {method} is invalid. The sandbox supports: "
-                + ", ".join(PAYMENT_METHODS), f"payment_method_types[{i}]",
+                400,
+                f"The payment method type provided: {method} is invalid. The sandbox supports: "
+                + ", ".join(PAYMENT_METHODS),
+                f"payment_method_types[{i}]",
             )
     options = params.get("payment_method_options") or {}
     _no_unknown(options, set(PAYMENT_METHODS), "payment_method_options")
@@ -408,8 +428,11 @@ def _create_session(state, params, base_url):
         wechat = options.get("wechat_pay")
         if not isinstance(wechat, dict) or wechat.get("client") not in WECHAT_CLIENTS:
             raise SandboxError(
-                400, "payment_method_options[wechat_pay][client] must be one of " + ", ".join(WECHAT_CLIENTS)
-                + " when wechat_pay is in payment_method_types.", "payment_method_options[wechat_pay][client]",
+                400,
+                "payment_method_options[wechat_pay][client] must be one of "
+                + ", ".join(WECHAT_CLIENTS)
+                + " when wechat_pay is in payment_method_types.",
+                "payment_method_options[wechat_pay][client]",
             )
 
     created = _now()
@@ -459,9 +482,7 @@ def _session(state, session_id):
     """A stored session, or Stripe's resource_missing error."""
     session = state.sessions.get(session_id)
     if session is None:
-        raise SandboxError(
-            404, f"No such checkout.session: '{session_id}'", "id", code="resource_missing"
-        )
+        raise SandboxError(404, f"No such checkout.session: '{session_id}'", "id", code="resource_missing")
     return session
 
 
@@ -477,8 +498,10 @@ def _expire(state, session):
     """Expire an open session on request."""
     if session["status"] != "open":
         raise SandboxError(
-            400, 'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session '
-            f'has a status of "{session["status"]}".', code="checkout_session_not_open",
+            400,
+            'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session '
+            f'has a status of "{session["status"]}".',
+            code="checkout_session_not_open",
         )
     session["status"] = "expired"
     return [_emit(state, "checkout.session.expired", session)]
@@ -558,8 +581,10 @@ def _create_refund(state, params):
         raise SandboxError(400, f"No such payment_intent: '{intent_id}'", "payment_intent", code="resource_missing")
     if intent["status"] != "succeeded":
         raise SandboxError(
-            400, f"This PaymentIntent ({intent_id}) does not have a successful charge to refund.",
-            "payment_intent", code="charge_not_refundable",
+            400,
+            f"This PaymentIntent ({intent_id}) does not have a successful charge to refund.",
+            "payment_intent",
+            code="charge_not_refundable",
         )
     charge = state.charges[intent["latest_charge"]]
     left = charge["amount"] - charge["amount_refunded"]
@@ -570,8 +595,11 @@ def _create_refund(state, params):
         raise SandboxError(400, f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded")
     if amount > left:
         raise SandboxError(
-            400, f"Refund amount ({money(amount, charge['currency'])}) is greater than unrefunded amount on "
-            f"charge ({money(left, charge['currency'])})", "amount", code="amount_too_large",
+            400,
+            f"Refund amount ({money(amount, charge['currency'])}) is greater than unrefunded amount on "
+            f"charge ({money(left, charge['currency'])})",
+            "amount",
+            code="amount_too_large",
         )
     reason = _string(params, "reason")
     if reason is not None and reason not in REFUND_REASONS:
@@ -624,8 +652,12 @@ def _list_refunds(state, params):
         raise SandboxError(400, "This value must be less than or equal to 100.", "limit")
     intent = _string(params, "payment_intent")
     found = [r for r in reversed(list(state.refunds.values())) if intent is None or r["payment_intent"] == intent]
-    return {"object": "list", "data": [_public(r) for r in found[:limit]], "has_more": len(found) > limit,
-            "url": "/v1/refunds"}
+    return {
+        "object": "list",
+        "data": [_public(r) for r in found[:limit]],
+        "has_more": len(found) > limit,
+        "url": "/v1/refunds",
+    }
 
 
 def _payment_intent(state, intent_id, params):
@@ -661,8 +693,9 @@ def refund_in_dashboard(app, payment_intent, amount=None):
         if intent is None or intent["status"] != "succeeded":
             raise SandboxError(400, f"No paid payment_intent: '{payment_intent}'")
         charge = state.charges[intent["latest_charge"]]
-        refund, events = _new_refund(state, charge, amount or charge["amount"] - charge["amount_refunded"],
-                                     metadata={}, reason=None)
+        refund, events = _new_refund(
+            state, charge, amount or charge["amount"] - charge["amount_refunded"], metadata={}, reason=None
+        )
     _publish(app, events)
     return _public(refund)
 
@@ -694,12 +727,13 @@ def settle(app, session_id, succeeded=True):
 def _authenticate():
     """Refuse /v1 requests without a test-mode secret key."""
     header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer ") or not header[len("Bearer "):].strip():
+    if not header.startswith("Bearer ") or not header[len("Bearer ") :].strip():
         raise SandboxError(
-            401, "You did not provide an API key. You need to provide your API key in the Authorization "
+            401,
+            "You did not provide an API key. You need to provide your API key in the Authorization "
             "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
         )
-    key = header[len("Bearer "):].strip()
+    key = header[len("Bearer ") :].strip()
     if not key.startswith("sk_test_") or len(key) <= len("sk_test_"):
         shown = key[:8] + "*" * max(len(key) - 12, 0) + key[-4:] if len(key) > 12 else "***"
         raise SandboxError(401, f"Invalid API Key provided: {shown} (the sandbox takes sk_test_... keys only)")
@@ -721,10 +755,14 @@ def _api(handler):
         except SandboxError as error:
             params, parse_error = {}, error
         with state.lock:
-            state.requests.append({
-                "method": request.method, "path": request.path,
-                "params": copy.deepcopy(params), "idempotency_key": key,
-            })
+            state.requests.append(
+                {
+                    "method": request.method,
+                    "path": request.path,
+                    "params": copy.deepcopy(params),
+                    "idempotency_key": key,
+                }
+            )
             try:
                 _authenticate()
                 if parse_error is not None:
@@ -735,9 +773,11 @@ def _api(handler):
                     if stored is not None:
                         if stored["fingerprint"] != fingerprint:
                             raise SandboxError(
-                                400, "Keys for idempotent requests can only be used with the same parameters "
+                                400,
+                                "Keys for idempotent requests can only be used with the same parameters "
                                 f"they were first used with. Try using a key other than '{key}' if you meant "
-                                "to execute a different request.", type="idempotency_error",
+                                "to execute a different request.",
+                                type="idempotency_error",
                             )
                         return _json(stored["body"], stored["status"], {"Idempotent-Replayed": "true"})
                 status, body, events = handler(state, params, **kwargs)
@@ -763,8 +803,11 @@ def _page(session, status=200, message=None):
     context = {"session": None, "message": message}
     if session is not None:
         state = sandbox_state(current_app)
-        state_refunds = [r for r in state.refunds.values()
-                         if session["payment_intent"] and r["payment_intent"] == session["payment_intent"]]
+        state_refunds = [
+            r
+            for r in state.refunds.values()
+            if session["payment_intent"] and r["payment_intent"] == session["payment_intent"]
+        ]
         context.update(
             session=_public(session),
             lines=[dict(line, shown=money(line["amount_total"], line["currency"])) for line in session["_line_items"]],
@@ -801,14 +844,21 @@ def create_sandbox_app(*, webhook_url=None, webhook_secret="whsec_sandbox", deli
         """GET /v1/checkout/sessions/<id> (expand[]=payment_intent or payment_intent.latest_charge)."""
         _no_unknown(params, {"expand"})
         expand = params.get("expand") or []
-        if not isinstance(expand, list) or any(e not in ("payment_intent", "payment_intent.latest_charge") for e in expand):
-            raise SandboxError(400, "The sandbox can only expand payment_intent(.latest_charge) on a session.", "expand")
+        if not isinstance(expand, list) or any(
+            e not in ("payment_intent", "payment_intent.latest_charge") for e in expand
+        ):
+            raise SandboxError(
+                400, "The sandbox can only expand payment_intent(.latest_charge) on a session.", "expand"
+            )
         session = _session(state, session_id)
         events = _expire_if_due(state, session)
         body = _public(session)
         if expand and session["payment_intent"]:
             body["payment_intent"] = _payment_intent(
-                state, session["payment_intent"], {"expand": ["latest_charge"]} if "payment_intent.latest_charge" in expand else {})
+                state,
+                session["payment_intent"],
+                {"expand": ["latest_charge"]} if "payment_intent.latest_charge" in expand else {},
+            )
         return 200, body, events
 
     @app.post("/v1/checkout/sessions/<session_id>/expire")
@@ -932,9 +982,13 @@ def create_sandbox_app(*, webhook_url=None, webhook_secret="whsec_sandbox", deli
         """Stripe's JSON for unknown /v1 URLs; plain pages elsewhere."""
         if not request.path.startswith("/v1/"):
             return error
-        return _json(SandboxError(
-            404, f"Unrecognized request URL ({request.method}: {request.path}).",
-        ).body(), 404)
+        return _json(
+            SandboxError(
+                404,
+                f"Unrecognized request URL ({request.method}: {request.path}).",
+            ).body(),
+            404,
+        )
 
     return app
 

@@ -19,4 +19,24 @@ def staff_only():
     return require_area(AccountKind.STAFF)
 
 
-from staff import account, accounts, announcements, audit, billing, board, buildings, fees, imports, kiosks, lending, menu, parcels, renovations, residents, storage, tickets, units  # noqa: E402,F401
+# The console's modules add their routes to the blueprint when imported.
+from staff import (  # noqa: E402, F401
+    account,
+    accounts,
+    announcements,
+    audit,
+    billing,
+    board,
+    buildings,
+    fees,
+    imports,
+    kiosks,
+    lending,
+    menu,
+    parcels,
+    renovations,
+    residents,
+    storage,
+    tickets,
+    units,
+)

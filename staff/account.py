@@ -7,8 +7,14 @@ from domain.clock import today
 from domain.property.services import register_counts
 from extensions import limiter
 from staff import bp
-from web.auth import (handle_change_password, handle_devices, handle_login, handle_logout, handle_revoke_device,
-                      handle_sign_out_everywhere)
+from web.auth import (
+    handle_change_password,
+    handle_devices,
+    handle_login,
+    handle_logout,
+    handle_revoke_device,
+    handle_sign_out_everywhere,
+)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -30,7 +30,9 @@ def _to_local_naive(value):
 @staff_permission(Permission.PUBLISH_ANNOUNCEMENTS)
 def list_announcements():
     """All announcements with their state (showing, scheduled, ended, withdrawn)."""
-    return render_template("staff/announcements/index.html", announcements=announcements.list_announcements(), now=utcnow())
+    return render_template(
+        "staff/announcements/index.html", announcements=announcements.list_announcements(), now=utcnow()
+    )
 
 
 @bp.route("/announcements/new", methods=["GET", "POST"])

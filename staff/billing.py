@@ -32,7 +32,10 @@ def _period_arg():
 @bp.get("/billing/")
 @staff_permission(Permission.VIEW_BILLING)
 def billing_home():
-    """This month's collection rate against the 90 % target, by building, the trend and the arrears; the desk's unit lookup."""
+    """This month's collection rate against the 90 % target.
+
+    By building, with the trend and the arrears; and the desk's unit lookup.
+    """
     prop = register.get_property()
     period = _period_arg()
     context = {"period": period, "target": collection.TARGET_PERCENT}
@@ -71,9 +74,16 @@ def list_arrears():
     page = id_arg("page") or 1
     building_id = id_arg("building", positive=False)
     rows, has_next = collection.arrears_page(prop.id, today(), page=page, building_id=building_id)
-    return render_template("staff/billing/arrears.html", rows=rows, has_next=has_next, page=page, building_id=building_id,
-                           totals=collection.arrears_totals(prop.id, today()), buildings=register.list_buildings(),
-                           buckets=collection.AGE_BUCKETS)
+    return render_template(
+        "staff/billing/arrears.html",
+        rows=rows,
+        has_next=has_next,
+        page=page,
+        building_id=building_id,
+        totals=collection.arrears_totals(prop.id, today()),
+        buildings=register.list_buildings(),
+        buckets=collection.AGE_BUCKETS,
+    )
 
 
 @bp.post("/billing/arrears/remind")
@@ -83,25 +93,39 @@ def send_reminders():
     prop = register.get_property()
     unit_ids = None if request.form.get("scope") == "all" else form_ids("unit_ids")
     try:
-        count = collection.send_reminders(current_actor(), property_id=prop.id, today=today(), unit_ids=unit_ids,
-                                          property_name=prop.name)
+        count = collection.send_reminders(
+            current_actor(), property_id=prop.id, today=today(), unit_ids=unit_ids, property_name=prop.name
+        )
         db.session.commit()
-        flash(_("%(count)s reminders sent.", count=count) if count else _("Nobody to remind: these units were reminded in "
-                                                                          "the last 24 hours or owe nothing."),
-              "success" if count else "info")
+        flash(
+            _("%(count)s reminders sent.", count=count)
+            if count
+            else _("Nobody to remind: these units were reminded in the last 24 hours or owe nothing."),
+            "success" if count else "info",
+        )
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
-    return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/staff/")
-                    else url_for("staff.list_arrears"), code=303)
+    return redirect(
+        request.form.get("back")
+        if (request.form.get("back") or "").startswith("/staff/")
+        else url_for("staff.list_arrears"),
+        code=303,
+    )
 
 
 def _unit_page(unit, form, status=200):
     """The desk's page of one unit: its bills, payments and the payment form."""
     views = billing.bills_for_unit(unit.id)
-    return render_template("staff/billing/unit.html", unit=unit, bills=views, form=form, today=today(),
-                           history=billing.payments_for_units([unit.id], limit=30),
-                           occupants=[o for o in unit.occupancies if o.is_current(today())]), status
+    return render_template(
+        "staff/billing/unit.html",
+        unit=unit,
+        bills=views,
+        form=form,
+        today=today(),
+        history=billing.payments_for_units([unit.id], limit=30),
+        occupants=[o for o in unit.occupancies if o.is_current(today())],
+    ), status
 
 
 @bp.get("/billing/units/<int:unit_id>")
@@ -121,9 +145,15 @@ def record_payment(unit_id):
     if form.validate_on_submit():
         try:
             # A blank amount means "all they owe": Optional() stops the validators, so there is no .fen.
-            payment = payments.record_desk_payment(current_actor(), unit_id=unit.id, bill_ids=bill_ids, method=form.method.data,
-                                                   amount_fen=getattr(form.amount, "fen", None), reference=form.reference.data or "",
-                                                   provider=get_provider())
+            payment = payments.record_desk_payment(
+                current_actor(),
+                unit_id=unit.id,
+                bill_ids=bill_ids,
+                method=form.method.data,
+                amount_fen=getattr(form.amount, "fen", None),
+                reference=form.reference.data or "",
+                provider=get_provider(),
+            )
             db.session.commit()
             flash(_("Payment recorded. Receipt %(number)s.", number=payment.receipt.number), "success")
             return redirect(url_for("staff.show_payment", payment_id=payment.id), code=303)
@@ -139,8 +169,13 @@ def record_payment(unit_id):
 def show_payment(payment_id):
     """A payment: what it paid, its receipt, refunds, and the void/refund forms for finance."""
     payment = payments.get_payment(payment_id)
-    return render_template("staff/billing/payment.html", payment=payment, void_form=VoidPaymentForm(prefix="void"),
-                           refund_form=RefundForm(prefix="refund"), provider=get_provider())
+    return render_template(
+        "staff/billing/payment.html",
+        payment=payment,
+        void_form=VoidPaymentForm(prefix="void"),
+        refund_form=RefundForm(prefix="refund"),
+        provider=get_provider(),
+    )
 
 
 @bp.post("/billing/payments/<int:payment_id>/void")
@@ -158,8 +193,13 @@ def void_payment(payment_id):
         except DomainError as error:
             show_domain_error(form, error)
             payment = payments.get_payment(payment_id)
-    return render_template("staff/billing/payment.html", payment=payment, void_form=form, refund_form=RefundForm(prefix="refund"),
-                           provider=get_provider()), 422
+    return render_template(
+        "staff/billing/payment.html",
+        payment=payment,
+        void_form=form,
+        refund_form=RefundForm(prefix="refund"),
+        provider=get_provider(),
+    ), 422
 
 
 @bp.post("/billing/payments/<int:payment_id>/refund")
@@ -170,17 +210,27 @@ def refund_payment(payment_id):
     form = RefundForm(prefix="refund")
     if form.validate_on_submit():
         try:
-            refund = payments.refund_payment(current_actor(), payment, amount_fen=form.amount.fen,
-                                             reason=form.reason.data, provider=get_provider())
+            refund = payments.refund_payment(
+                current_actor(), payment, amount_fen=form.amount.fen, reason=form.reason.data, provider=get_provider()
+            )
             db.session.commit()
-            flash(_("Refund recorded.") if refund.status.value == "succeeded"
-                  else _("Refund requested; it is applied when the provider confirms it."), "success")
+            flash(
+                _("Refund recorded.")
+                if refund.status.value == "succeeded"
+                else _("Refund requested; it is applied when the provider confirms it."),
+                "success",
+            )
             return redirect(url_for("staff.show_payment", payment_id=payment.id), code=303)
         except DomainError as error:
             show_domain_error(form, error)
             payment = payments.get_payment(payment_id)
-    return render_template("staff/billing/payment.html", payment=payment, void_form=VoidPaymentForm(prefix="void"),
-                           refund_form=form, provider=get_provider()), 422
+    return render_template(
+        "staff/billing/payment.html",
+        payment=payment,
+        void_form=VoidPaymentForm(prefix="void"),
+        refund_form=form,
+        provider=get_provider(),
+    ), 422
 
 
 @bp.get("/billing/payments/<int:payment_id>/receipt.pdf")

@@ -71,13 +71,19 @@ def show_board():
     tenths = (average + 5) // 10 if average is not None else None  # x100 -> x10, rounded half up
     queue_rows = _queue_rows(board.counts)
     return render_page(
-        "staff/board/index.html", "staff/board/_board.html",
-        board=board, now=now, queue_rows=queue_rows, statuses=[s.value for s in BOARD_STATUSES],
+        "staff/board/index.html",
+        "staff/board/_board.html",
+        board=board,
+        now=now,
+        queue_rows=queue_rows,
+        statuses=[s.value for s in BOARD_STATUSES],
         column_totals=[sum(row[1][i] for row in queue_rows) for i in range(len(BOARD_STATUSES))],
         satisfaction=(f"{tenths // 10}.{tenths % 10}" if tenths is not None else None, rated),
-        names={user_id: name for user_id, name, _n in board.load}, max_load=max((n for *_x, n in board.load), default=0),
+        names={user_id: name for user_id, name, _n in board.load},
+        max_load=max((n for *_x, n in board.load), default=0),
         clocks={row.id: queries.clocks(row, now) for row in board.late_tickets},
-        labels=labels(), ticket_links=_has_ticket_page(),
+        labels=labels(),
+        ticket_links=_has_ticket_page(),
     )
 
 
@@ -109,11 +115,22 @@ def _handover_page(form, status=200):
     pending = handover.pending_handover(prop.id, actor)
     return render_template(
         "staff/board/handover.html",
-        form=form, ack_form=AcknowledgeForm(), draft=draft, draft_sections=handover.sections(draft), pending=pending,
-        pending_sections=handover.sections(pending.items) if pending else [], day=day, day_error=day_error,
-        handovers=handover.list_handovers(prop.id, day), may_pick_day=_may_pick_day(), is_today=day == today(),
-        sections=handover.sections, labels=labels(), ticket_links=_has_ticket_page(),
-        now=datetime.fromisoformat(draft["at"]), from_iso=datetime.fromisoformat,
+        form=form,
+        ack_form=AcknowledgeForm(),
+        draft=draft,
+        draft_sections=handover.sections(draft),
+        pending=pending,
+        pending_sections=handover.sections(pending.items) if pending else [],
+        day=day,
+        day_error=day_error,
+        handovers=handover.list_handovers(prop.id, day),
+        may_pick_day=_may_pick_day(),
+        is_today=day == today(),
+        sections=handover.sections,
+        labels=labels(),
+        ticket_links=_has_ticket_page(),
+        now=datetime.fromisoformat(draft["at"]),
+        from_iso=datetime.fromisoformat,
     ), status
 
 
@@ -129,8 +146,12 @@ def handover_page():
             made = handover.create_handover(current_actor(), property_id=get_property().id, notes=form.notes.data or "")
             db.session.commit()
             count = len(made.items["tickets"]) + made.items["more"]["tickets"]
-            flash(ngettext("Shift handed over with %(num)s open ticket.", "Shift handed over with %(num)s open tickets.",
-                           count), "success")
+            flash(
+                ngettext(
+                    "Shift handed over with %(num)s open ticket.", "Shift handed over with %(num)s open tickets.", count
+                ),
+                "success",
+            )
             return redirect(url_for("staff.handover"), code=303)
         except DomainError as error:
             show_domain_error(form, error)
@@ -163,19 +184,35 @@ def _level_rows(failed=None):
     for level in catalogue.list_service_levels(get_property().id):
         values, errors = level.minutes(), {}
         if failed is not None and (failed.kind.data, failed.priority.data) == (level.kind.value, level.priority.value):
-            values = {clock: getattr(failed, clock).raw_data[0] if getattr(failed, clock).raw_data else ""
-                      for clock in catalogue.CLOCKS}
-            errors = {clock: getattr(failed, clock).errors for clock in catalogue.CLOCKS if getattr(failed, clock).errors}
-        rows.append({"level": level, "values": values, "errors": errors,
-                     "hours": {clock: duration_text(m) for clock, m in level.minutes().items()}})
+            values = {
+                clock: getattr(failed, clock).raw_data[0] if getattr(failed, clock).raw_data else ""
+                for clock in catalogue.CLOCKS
+            }
+            errors = {
+                clock: getattr(failed, clock).errors for clock in catalogue.CLOCKS if getattr(failed, clock).errors
+            }
+        rows.append(
+            {
+                "level": level,
+                "values": values,
+                "errors": errors,
+                "hours": {clock: duration_text(m) for clock, m in level.minutes().items()},
+            }
+        )
     return rows
 
 
 def _item_form(item):
     """An item's edit form, filled from the item."""
-    return ServiceItemForm(prefix=f"item{item.id}", formdata=None, name=item.name, description=item.description,
-                           price=str(fen_to_decimal(item.price_fen)), department=item.department.value,
-                           is_active=item.is_active)
+    return ServiceItemForm(
+        prefix=f"item{item.id}",
+        formdata=None,
+        name=item.name,
+        description=item.description,
+        price=str(fen_to_decimal(item.price_fen)),
+        department=item.department.value,
+        is_active=item.is_active,
+    )
 
 
 def _settings_page(*, level_form=None, new_form=None, edit_form=None, edit_id=None, status=200):
@@ -187,10 +224,16 @@ def _settings_page(*, level_form=None, new_form=None, edit_form=None, edit_id=No
         problems = [message for name in ("kind", "priority") for message in getattr(level_form, name).errors]
         problems += level_form.form_errors
     return render_template(
-        "staff/board/service_levels.html", rows=_level_rows(level_form), level_problems=problems,
+        "staff/board/service_levels.html",
+        rows=_level_rows(level_form),
+        level_problems=problems,
         failed_level=(level_form.kind.data, level_form.priority.data) if level_form is not None else None,
-        items=items, item_forms=item_forms, edit_id=edit_id, new_form=new_form or ServiceItemForm(prefix="new", formdata=None),
-        labels=labels(), clocks=catalogue.CLOCKS,
+        items=items,
+        item_forms=item_forms,
+        edit_id=edit_id,
+        new_form=new_form or ServiceItemForm(prefix="new", formdata=None),
+        labels=labels(),
+        clocks=catalogue.CLOCKS,
     ), status
 
 
@@ -203,12 +246,26 @@ def service_levels():
     form = ServiceLevelForm()
     if form.validate_on_submit():
         try:
-            catalogue.set_service_level(current_actor(), get_property().id, form.kind.data, form.priority.data,
-                                        form.dispatch.data, form.response.data, form.resolve.data, form.callback.data)
+            catalogue.set_service_level(
+                current_actor(),
+                get_property().id,
+                form.kind.data,
+                form.priority.data,
+                form.dispatch.data,
+                form.response.data,
+                form.resolve.data,
+                form.callback.data,
+            )
             db.session.commit()
             names = labels()
-            flash(_("Service levels of %(kind)s (%(priority)s) saved; new tickets use them.",
-                    kind=names["kind"][form.kind.data], priority=names["priority"][form.priority.data]), "success")
+            flash(
+                _(
+                    "Service levels of %(kind)s (%(priority)s) saved; new tickets use them.",
+                    kind=names["kind"][form.kind.data],
+                    priority=names["priority"][form.priority.data],
+                ),
+                "success",
+            )
             return redirect(url_for("staff.service_levels"), code=303)
         except DomainError as error:
             show_domain_error(form, error)
@@ -223,8 +280,14 @@ def create_service_item():
     if form.validate_on_submit():
         try:
             item = catalogue.create_service_item(
-                current_actor(), property_id=get_property().id, name=form.name.data, description=form.description.data,
-                price_fen=form.price.fen, department=form.department.data, is_active=form.is_active.data)
+                current_actor(),
+                property_id=get_property().id,
+                name=form.name.data,
+                description=form.description.data,
+                price_fen=form.price.fen,
+                department=form.department.data,
+                is_active=form.is_active.data,
+            )
             db.session.commit()
             flash(_("%(name)s was added to the catalogue.", name=item.name), "success")
             return redirect(url_for("staff.service_levels", _anchor="catalogue"), code=303)
@@ -241,9 +304,15 @@ def update_service_item(item_id):
     form = ServiceItemForm(prefix=f"item{item.id}")
     if form.validate_on_submit():
         try:
-            catalogue.update_service_item(current_actor(), item, name=form.name.data, description=form.description.data,
-                                          price_fen=form.price.fen, department=form.department.data,
-                                          is_active=form.is_active.data)
+            catalogue.update_service_item(
+                current_actor(),
+                item,
+                name=form.name.data,
+                description=form.description.data,
+                price_fen=form.price.fen,
+                department=form.department.data,
+                is_active=form.is_active.data,
+            )
             db.session.commit()
             flash(_("%(name)s saved.", name=item.name), "success")
             return redirect(url_for("staff.service_levels", _anchor="catalogue"), code=303)

@@ -10,12 +10,13 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from web.forms import TwoDecimals
 from domain.tickets.catalogue import MAX_MINUTES, NAME_MAX
 from domain.tickets.handover import NOTES_MAX
 from domain.tickets.models import Department, Priority, TicketKind
+
 # The ticket pages' labels, so that a kind or a department reads the same on every page.
 from staff.ticket_forms import DEPARTMENT_LABELS, KIND_LABELS, PRIORITY_LABELS
+from web.forms import TwoDecimals
 
 #: The board's clocks, as in "late: first response" (the ticket pages say what happened: "Forwarded").
 CLOCK_LABELS = {
@@ -48,8 +49,11 @@ class HandoverForm(FlaskForm):
     """The notes of a handover; what is open is drafted by the domain."""
 
     notes = TextAreaField(
-        _l("Notes for the next shift"), validators=[Length(max=NOTES_MAX)],
-        description=_l("Anything the list does not say: keys lent out, a resident who will call back, a broken printer."),
+        _l("Notes for the next shift"),
+        validators=[Length(max=NOTES_MAX)],
+        description=_l(
+            "Anything the list does not say: keys lent out, a resident who will call back, a broken printer."
+        ),
     )
 
 
@@ -59,10 +63,13 @@ class AcknowledgeForm(FlaskForm):
 
 def _minutes_field(label):
     """A whole number of minutes, at least 1."""
-    return IntegerField(label, validators=[
-        InputRequired(message=_l("Write a whole number of minutes.")),
-        NumberRange(min=1, max=MAX_MINUTES, message=_l("Between %(min)s and %(max)s minutes.")),
-    ])
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(message=_l("Write a whole number of minutes.")),
+            NumberRange(min=1, max=MAX_MINUTES, message=_l("Between %(min)s and %(max)s minutes.")),
+        ],
+    )
 
 
 class ServiceLevelForm(FlaskForm):
@@ -95,7 +102,11 @@ class ServiceItemForm(FlaskForm):
 
     name = StringField(_l("Service"), validators=[DataRequired(), Length(max=NAME_MAX)])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)], render_kw={"rows": 2})
-    price = StringField(_l("Price (¥)"), validators=[TwoDecimals(PRICE, positive=False, blank_is_zero=True)], default="0",
-                        description=_l("0 for a free service; a paid one is billed to the unit once done."))
+    price = StringField(
+        _l("Price (¥)"),
+        validators=[TwoDecimals(PRICE, positive=False, blank_is_zero=True)],
+        default="0",
+        description=_l("0 for a free service; a paid one is billed to the unit once done."),
+    )
     department = SelectField(_l("Done by"), choices=_department_choices, default=Department.CUSTOMER_SERVICE.value)
     is_active = BooleanField(_l("Offered (residents can request it)"), default=True)

@@ -44,7 +44,9 @@ def edit_building(building_id):
     form = BuildingForm(obj=building)
     if form.validate_on_submit():
         try:
-            register.update_building(current_actor(), building, code=form.code.data, name=form.name.data, floors=form.floors.data)
+            register.update_building(
+                current_actor(), building, code=form.code.data, name=form.name.data, floors=form.floors.data
+            )
             db.session.commit()
             flash(_("Building saved."), "success")
             return redirect(url_for("staff.list_buildings"), code=303)

@@ -53,10 +53,14 @@ class ChargeScopeForm(FlaskForm):
     #: 0 stands for "no building"; the route fills in the buildings.
     building_id = SelectField(_l("Building"), coerce=int, choices=[], default=0)
     unit_labels = TextAreaField(
-        _l("Units"), validators=[Optional(), Length(max=5000)], description=_l("Unit labels separated by commas, e.g. 1-1201, 2-0302.")
+        _l("Units"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("Unit labels separated by commas, e.g. 1-1201, 2-0302."),
     )
     meter_unit = StringField(
-        _l("Meter unit"), validators=[Length(max=16)], description=_l("What the meter counts, printed on bills: 吨, kWh, m³.")
+        _l("Meter unit"),
+        validators=[Length(max=16)],
+        description=_l("What the meter counts, printed on bills: 吨, kWh, m³."),
     )
 
 
@@ -65,12 +69,17 @@ class ChargeTypeForm(ChargeScopeForm):
 
     code = StringField(
         _l("Code"),
-        validators=[DataRequired(), Length(max=16),
-                    Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Letters, digits, - and _ only, e.g. WATER."))],
+        validators=[
+            DataRequired(),
+            Length(max=16),
+            Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Letters, digits, - and _ only, e.g. WATER.")),
+        ],
         description=_l("Short code used in CSV imports, e.g. PM or WATER."),
     )
     name = StringField(
-        _l("Charge name"), validators=[DataRequired(), Length(max=60)], description=_l("As printed on bills, e.g. 物业管理费.")
+        _l("Charge name"),
+        validators=[DataRequired(), Length(max=60)],
+        description=_l("As printed on bills, e.g. 物业管理费."),
     )
     basis = SelectField(_l("Charged"), choices=BASIS_CHOICES)
     rate = StringField(
@@ -78,7 +87,9 @@ class ChargeTypeForm(ChargeScopeForm):
         validators=[DataRequired(), TwoDecimals(YUAN_AMOUNT)],
         description=_l("Per m² a month, per unit a month, per metered unit, or the one-off amount."),
     )
-    effective_from = DateField(_l("In force from"), validators=[InputRequired(message=_l("Enter a date.")), SensibleDate()])
+    effective_from = DateField(
+        _l("In force from"), validators=[InputRequired(message=_l("Enter a date.")), SensibleDate()]
+    )
 
     def validate_meter_unit(self, field):
         """A metered charge says what its meter counts."""
@@ -97,7 +108,9 @@ class RateForm(FlaskForm):
     """A new rate of a charge type from a date on."""
 
     rate = StringField(_l("New rate (¥)"), validators=[DataRequired(), TwoDecimals(YUAN_AMOUNT)])
-    effective_from = DateField(_l("In force from"), validators=[InputRequired(message=_l("Enter a date.")), SensibleDate()])
+    effective_from = DateField(
+        _l("In force from"), validators=[InputRequired(message=_l("Enter a date.")), SensibleDate()]
+    )
 
 
 class ReadingForm(FlaskForm):
@@ -107,21 +120,30 @@ class ReadingForm(FlaskForm):
     unit_label = StringField(_l("Unit"), validators=[DataRequired(), Length(max=40)], description=_l("e.g. 1-1203"))
     charge_type_id = SelectField(_l("Meter"), coerce=int, choices=[])
     previous = StringField(
-        _l("Previous reading"), validators=[Optional(), TwoDecimals(METER_VALUE, attr="x100", positive=False)], description=_l("Leave empty to use last month's reading.")
+        _l("Previous reading"),
+        validators=[Optional(), TwoDecimals(METER_VALUE, attr="x100", positive=False)],
+        description=_l("Leave empty to use last month's reading."),
     )
-    current = StringField(_l("Current reading"), validators=[DataRequired(), TwoDecimals(METER_VALUE, attr="x100", positive=False)])
+    current = StringField(
+        _l("Current reading"), validators=[DataRequired(), TwoDecimals(METER_VALUE, attr="x100", positive=False)]
+    )
 
 
 class ReadingImportForm(FlaskForm):
     """A CSV file of meter readings."""
 
-    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a file.")), FileAllowed(["csv", "txt"], _l("Only .csv files."))])
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired(_l("Choose a file.")), FileAllowed(["csv", "txt"], _l("Only .csv files."))],
+    )
 
 
 class RunForm(FlaskForm):
     """The month to bill and the bills' due date (preview, then start)."""
 
-    period = StringField(_l("Month (YYYY-MM)"), validators=[DataRequired(), Month()], render_kw={"placeholder": "2026-11"})
+    period = StringField(
+        _l("Month (YYYY-MM)"), validators=[DataRequired(), Month()], render_kw={"placeholder": "2026-11"}
+    )
     due_date = DateField(_l("Due date"), validators=[InputRequired(message=_l("Enter a date.")), SensibleDate()])
 
     def validate_due_date(self, field):
@@ -135,7 +157,8 @@ class ReverseRunForm(FlaskForm):
     """The confirmation a reversal needs."""
 
     confirm = BooleanField(
-        _l("I understand the bills of this run will be deleted"), validators=[DataRequired(message=_l("Tick the box to confirm."))]
+        _l("I understand the bills of this run will be deleted"),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
     )
 
 

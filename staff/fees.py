@@ -18,8 +18,17 @@ from domain.money import fen_to_decimal
 from domain.property.services import find_unit_by_label, get_property, list_buildings
 from extensions import db
 from staff import bp
-from staff.fee_forms import (ChargeTypeEditForm, ChargeTypeForm, LateFeePolicyForm, OneOffChargeForm, RateForm, ReadingForm,
-                             ReadingImportForm, ReverseRunForm, RunForm)
+from staff.fee_forms import (
+    ChargeTypeEditForm,
+    ChargeTypeForm,
+    LateFeePolicyForm,
+    OneOffChargeForm,
+    RateForm,
+    ReadingForm,
+    ReadingImportForm,
+    ReverseRunForm,
+    RunForm,
+)
 from web.auth import current_actor, staff_permission
 from web.filters import fen
 from web.forms import show_domain_error
@@ -47,8 +56,13 @@ def _schedule_page(one_off_form):
     """Render the fee schedule with the one-off charge form (fresh, or with its errors)."""
     charges = schedule.list_charge_types(get_property().id)
     one_off_form.charge_type_id.choices = _charge_choices(charges, ChargeBasis.ONE_OFF)
-    return render_template("staff/fees/index.html", charges=charges, buildings={b.id: b for b in list_buildings()},
-                           today=today(), one_off_form=one_off_form)
+    return render_template(
+        "staff/fees/index.html",
+        charges=charges,
+        buildings={b.id: b for b in list_buildings()},
+        today=today(),
+        one_off_form=one_off_form,
+    )
 
 
 @bp.get("/fees/")
@@ -92,9 +106,14 @@ def _edit_page(charge, form=None, rate_form=None):
     """Render a charge's edit page with whichever of its two forms is being redisplayed."""
     if form is None:
         labels = unit_labels([u.unit_id for u in charge.units]) if charge.units else {}
-        form = ChargeTypeEditForm(name=charge.name, is_active=charge.is_active, meter_unit=charge.meter_unit,
-                                  scope=charge.scope.value, building_id=charge.building_id or 0,
-                                  unit_labels=", ".join(sorted(labels.values())))
+        form = ChargeTypeEditForm(
+            name=charge.name,
+            is_active=charge.is_active,
+            meter_unit=charge.meter_unit,
+            scope=charge.scope.value,
+            building_id=charge.building_id or 0,
+            unit_labels=", ".join(sorted(labels.values())),
+        )
         form.building_id.choices = _building_choices()
     rate_form = rate_form or RateForm(prefix="rate", effective_from=schedule.month_after(_this_month()))
     return render_template("staff/fees/edit.html", charge=charge, form=form, rate_form=rate_form, today=today())
@@ -137,10 +156,18 @@ def add_charge_rate(charge_id):
     rate_form = RateForm(prefix="rate")
     if rate_form.validate_on_submit():
         try:
-            schedule.add_rate(current_actor(), charge, rate_fen=rate_form.rate.fen, effective_from=rate_form.effective_from.data)
+            schedule.add_rate(
+                current_actor(), charge, rate_fen=rate_form.rate.fen, effective_from=rate_form.effective_from.data
+            )
             db.session.commit()
-            flash(_("New rate of %(amount)s from %(day)s saved.", amount=fen(rate_form.rate.fen),
-                    day=rate_form.effective_from.data.isoformat()), "success")
+            flash(
+                _(
+                    "New rate of %(amount)s from %(day)s saved.",
+                    amount=fen(rate_form.rate.fen),
+                    day=rate_form.effective_from.data.isoformat(),
+                ),
+                "success",
+            )
             return redirect(url_for("staff.edit_charge", charge_id=charge_id), code=303)
         except DomainError as error:
             show_domain_error(rate_form, error)
@@ -156,11 +183,24 @@ def charge_one_off():
     if form.validate_on_submit():
         try:
             unit = find_unit_by_label(form.unit_label.data)
-            bill = bill_one_off(current_actor(), unit=unit, charge_type_id=form.charge_type_id.data, due_date=form.due_date.data,
-                                today=today(), note=form.note.data or "")
+            bill = bill_one_off(
+                current_actor(),
+                unit=unit,
+                charge_type_id=form.charge_type_id.data,
+                due_date=form.due_date.data,
+                today=today(),
+                note=form.note.data or "",
+            )
             db.session.commit()
-            flash(_("A bill of %(amount)s for %(charge)s was issued to %(unit)s.", amount=fen(bill.total_fen), charge=bill.title,
-                    unit=unit.label), "success")
+            flash(
+                _(
+                    "A bill of %(amount)s for %(charge)s was issued to %(unit)s.",
+                    amount=fen(bill.total_fen),
+                    charge=bill.title,
+                    unit=unit.label,
+                ),
+                "success",
+            )
             return redirect(url_for("staff.list_charges"), code=303)
         except DomainError as error:
             show_domain_error(form, error)
@@ -191,9 +231,17 @@ def _readings_page(month, form, metered, import_form=None, import_errors=(), mon
     form.charge_type_id.choices = _charge_choices(metered, ChargeBasis.METERED)
     rows = schedule.list_readings(month, limit=200)
     return render_template(
-        "staff/fees/readings.html", month=month, previous_month=schedule.month_before(month), next_month=schedule.month_after(month),
-        form=form, import_form=import_form or ReadingImportForm(), import_errors=import_errors, month_error=month_error,
-        metered=metered, rows=rows, limit=200,
+        "staff/fees/readings.html",
+        month=month,
+        previous_month=schedule.month_before(month),
+        next_month=schedule.month_after(month),
+        form=form,
+        import_form=import_form or ReadingImportForm(),
+        import_errors=import_errors,
+        month_error=month_error,
+        metered=metered,
+        rows=rows,
+        limit=200,
     )
 
 
@@ -209,11 +257,24 @@ def list_readings():
         month = form.period.month
         try:
             unit = find_unit_by_label(form.unit_label.data)
-            reading = schedule.record_reading(current_actor(), unit=unit, charge_type_id=form.charge_type_id.data, period=month,
-                                              current_x100=form.current.x100, previous_x100=getattr(form.previous, "x100", None))
+            reading = schedule.record_reading(
+                current_actor(),
+                unit=unit,
+                charge_type_id=form.charge_type_id.data,
+                period=month,
+                current_x100=form.current.x100,
+                previous_x100=getattr(form.previous, "x100", None),
+            )
             db.session.commit()
-            flash(_("Reading saved for %(unit)s: %(previous)s → %(current)s.", unit=unit.label,
-                    previous=fen_to_decimal(reading.previous_x100), current=fen_to_decimal(reading.current_x100)), "success")
+            flash(
+                _(
+                    "Reading saved for %(unit)s: %(previous)s → %(current)s.",
+                    unit=unit.label,
+                    previous=fen_to_decimal(reading.previous_x100),
+                    current=fen_to_decimal(reading.current_x100),
+                ),
+                "success",
+            )
             return redirect(url_for("staff.list_readings", period=schedule.period_label(month)), code=303)
         except DomainError as error:
             show_domain_error(form, error)
@@ -236,8 +297,13 @@ def import_readings():
         except DomainError as error:
             db.session.rollback()
             errors = str(error.message).splitlines()
-    return _readings_page(month, ReadingForm(period=schedule.period_label(month), formdata=None), _metered_charges(),
-                          import_form=import_form, import_errors=errors)
+    return _readings_page(
+        month,
+        ReadingForm(period=schedule.period_label(month), formdata=None),
+        _metered_charges(),
+        import_form=import_form,
+        import_errors=errors,
+    )
 
 
 # Billing runs -----------------------------------------------------------------------------------
@@ -245,8 +311,12 @@ def import_readings():
 
 def _runs_page(form):
     """Render the past runs and the month form (fresh, or with its errors)."""
-    return render_template("staff/fees/runs.html", runs=runs.list_runs(get_property().id), form=form,
-                           names={user.id: user.display_name for user in list_staff()})
+    return render_template(
+        "staff/fees/runs.html",
+        runs=runs.list_runs(get_property().id),
+        form=form,
+        names={user.id: user.display_name for user in list_staff()},
+    )
 
 
 @bp.get("/fees/runs")
@@ -284,18 +354,34 @@ def start_run():
     earlier = runs.current_run(property_id, month)
     earlier_count, earlier_total = (earlier.bill_count, earlier.total_fen) if earlier else (0, 0)
     try:
-        run = runs.run_billing(current_actor(), property_id=property_id, period=month, due_date=form.due_date.data, today=today(),
-                               after_batch=db.session.commit)
+        run = runs.run_billing(
+            current_actor(),
+            property_id=property_id,
+            period=month,
+            due_date=form.due_date.data,
+            today=today(),
+            after_batch=db.session.commit,
+        )
         db.session.commit()
     except DomainError as error:
         show_domain_error(form, error)
         return _runs_page(form)
     created = run.bill_count - earlier_count
     if created:
-        flash(ngettext("%(num)s bill created for %(month)s, total %(amount)s.", "%(num)s bills created for %(month)s, total %(amount)s.",
-                       created, month=schedule.period_label(month), amount=fen(run.total_fen - earlier_total)), "success")
+        flash(
+            ngettext(
+                "%(num)s bill created for %(month)s, total %(amount)s.",
+                "%(num)s bills created for %(month)s, total %(amount)s.",
+                created,
+                month=schedule.period_label(month),
+                amount=fen(run.total_fen - earlier_total),
+            ),
+            "success",
+        )
     else:
-        flash(_("No new bill: every unit already has its bill for %(month)s.", month=schedule.period_label(month)), "info")
+        flash(
+            _("No new bill: every unit already has its bill for %(month)s.", month=schedule.period_label(month)), "info"
+        )
     return redirect(url_for("staff.list_runs"), code=303)
 
 
@@ -311,8 +397,15 @@ def reverse_run(run_id):
     try:
         runs.reverse_run(current_actor(), run)
         db.session.commit()
-        flash(ngettext("The %(month)s run was reversed: %(num)s bill deleted.", "The %(month)s run was reversed: %(num)s bills deleted.",
-                       run.bill_count, month=schedule.period_label(run.period)), "success")
+        flash(
+            ngettext(
+                "The %(month)s run was reversed: %(num)s bill deleted.",
+                "The %(month)s run was reversed: %(num)s bills deleted.",
+                run.bill_count,
+                month=schedule.period_label(run.period),
+            ),
+            "success",
+        )
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -330,14 +423,25 @@ def late_fees():
     policy = collection.get_late_fee_policy(property_id)
     form = LateFeePolicyForm(obj=policy)
     if form.validate_on_submit():
-        collection.update_late_fee_policy(current_actor(), policy, enabled=form.enabled.data,
-                                          daily_rate_per_10000=form.daily_rate_per_10000.data, grace_days=form.grace_days.data,
-                                          cap_percent=form.cap_percent.data)
+        collection.update_late_fee_policy(
+            current_actor(),
+            policy,
+            enabled=form.enabled.data,
+            daily_rate_per_10000=form.daily_rate_per_10000.data,
+            grace_days=form.grace_days.data,
+            cap_percent=form.cap_percent.data,
+        )
         db.session.commit()
         flash(_("Late-fee policy saved."), "success")
         return redirect(url_for("staff.late_fees"), code=303)
-    return render_template("staff/fees/late_fees.html", form=form, policy=policy, fees=collection.late_fees_due(property_id, today()),
-                           today=today(), shown=50)
+    return render_template(
+        "staff/fees/late_fees.html",
+        form=form,
+        policy=policy,
+        fees=collection.late_fees_due(property_id, today()),
+        today=today(),
+        shown=50,
+    )
 
 
 @bp.post("/fees/late-fees/post")
@@ -347,8 +451,15 @@ def post_late_fees():
     bills, added = collection.post_late_fees(current_actor(), property_id=get_property().id, today=today())
     db.session.commit()
     if bills:
-        flash(ngettext("Late fee posted on %(num)s bill: %(amount)s added.", "Late fees posted on %(num)s bills: %(amount)s added.",
-                       bills, amount=fen(added)), "success")
+        flash(
+            ngettext(
+                "Late fee posted on %(num)s bill: %(amount)s added.",
+                "Late fees posted on %(num)s bills: %(amount)s added.",
+                bills,
+                amount=fen(added),
+            ),
+            "success",
+        )
     else:
         flash(_("No late fee to post today."), "info")
     return redirect(url_for("staff.late_fees"), code=303)

@@ -3,8 +3,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from domain.accounts.roles import ROLE_LABELS, Role
@@ -17,8 +26,16 @@ def _role_choices():
     return [SelectChoice(role.value, ROLE_LABELS[role]) for role in Role]
 
 
-STATUS_CHOICES = [SelectChoice("occupied", _l("Occupied")), SelectChoice("vacant", _l("Vacant")), SelectChoice("renovating", _l("Renovating"))]
-RELATION_CHOICES = [SelectChoice("owner", _l("Owner")), SelectChoice("tenant", _l("Tenant")), SelectChoice("family", _l("Family member"))]
+STATUS_CHOICES = [
+    SelectChoice("occupied", _l("Occupied")),
+    SelectChoice("vacant", _l("Vacant")),
+    SelectChoice("renovating", _l("Renovating")),
+]
+RELATION_CHOICES = [
+    SelectChoice("owner", _l("Owner")),
+    SelectChoice("tenant", _l("Tenant")),
+    SelectChoice("family", _l("Family member")),
+]
 
 
 class StaffAccountForm(FlaskForm):
@@ -49,7 +66,11 @@ class ResetPasswordForm(FlaskForm):
 class BuildingForm(FlaskForm):
     """A building."""
 
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=16)], description=_l("Short code used in unit labels, e.g. 1 or A."))
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=16)],
+        description=_l("Short code used in unit labels, e.g. 1 or A."),
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
     floors = IntegerField(_l("Floors"), validators=[InputRequired(), NumberRange(min=1, max=200)])
 
@@ -82,7 +103,11 @@ class ResidentForm(FlaskForm):
 class OccupancyForm(FlaskForm):
     """Put a resident in a unit from a date."""
 
-    unit_label = StringField(_l("Unit"), validators=[DataRequired(), Length(max=40)], description=_l("Building code and unit number, e.g. 1-1203."))
+    unit_label = StringField(
+        _l("Unit"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("Building code and unit number, e.g. 1-1203."),
+    )
     relation = SelectField(_l("Relation"), choices=RELATION_CHOICES)
     start_date = DateField(_l("Moved in on"), validators=[InputRequired(message=_l("Enter a date.")), SensibleDate()])
 
@@ -103,8 +128,14 @@ class ResidentAccountForm(FlaskForm):
 class ImportForm(FlaskForm):
     """A CSV file of units or of residents."""
 
-    kind = SelectField(_l("What the file holds"), choices=[SelectChoice("units", _l("Units")), SelectChoice("residents", _l("Residents"))])
-    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a file.")), FileAllowed(["csv", "txt"], _l("Only .csv files."))])
+    kind = SelectField(
+        _l("What the file holds"),
+        choices=[SelectChoice("units", _l("Units")), SelectChoice("residents", _l("Residents"))],
+    )
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired(_l("Choose a file.")), FileAllowed(["csv", "txt"], _l("Only .csv files."))],
+    )
 
 
 LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -116,10 +147,16 @@ class AnnouncementForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=5000)])
     # The first format is how the value is written back: the one <input type="datetime-local"> reads.
-    valid_from = DateTimeLocalField(_l("Shown from"), format=LOCAL_INPUT_FORMATS,
-                                    validators=[InputRequired(message=_l("Enter a date and time.")), SensibleDate()])
-    valid_until = DateTimeLocalField(_l("Shown until"), format=LOCAL_INPUT_FORMATS,
-                                     validators=[InputRequired(message=_l("Enter a date and time.")), SensibleDate()])
+    valid_from = DateTimeLocalField(
+        _l("Shown from"),
+        format=LOCAL_INPUT_FORMATS,
+        validators=[InputRequired(message=_l("Enter a date and time.")), SensibleDate()],
+    )
+    valid_until = DateTimeLocalField(
+        _l("Shown until"),
+        format=LOCAL_INPUT_FORMATS,
+        validators=[InputRequired(message=_l("Enter a date and time.")), SensibleDate()],
+    )
 
     def validate_valid_until(self, field):
         """The period must end after it starts."""
@@ -131,16 +168,22 @@ class AnnouncementForm(FlaskForm):
 YUAN = _l("Enter an amount in yuan, e.g. 120.50.")
 
 
-DESK_METHOD_CHOICES = [SelectChoice("cash", _l("Cash")), SelectChoice("pos", _l("Card terminal")),
-                       SelectChoice("bank_transfer", _l("Bank transfer"))]
+DESK_METHOD_CHOICES = [
+    SelectChoice("cash", _l("Cash")),
+    SelectChoice("pos", _l("Card terminal")),
+    SelectChoice("bank_transfer", _l("Bank transfer")),
+]
 
 
 class DeskPaymentForm(FlaskForm):
     """Money taken at the desk for the ticked bills; the amount defaults to what they owe."""
 
     method = SelectField(_l("Paid by"), choices=DESK_METHOD_CHOICES, validators=[DataRequired()])
-    amount = StringField(_l("Amount received (yuan)"), validators=[Optional(), TwoDecimals(YUAN)],
-                         description=_l("Leave empty to pay the ticked bills in full."))
+    amount = StringField(
+        _l("Amount received (yuan)"),
+        validators=[Optional(), TwoDecimals(YUAN)],
+        description=_l("Leave empty to pay the ticked bills in full."),
+    )
     reference = StringField(_l("Slip or transfer reference"), validators=[Optional(), Length(max=80)])
 
 

@@ -20,10 +20,16 @@ from web.forms import flash_domain_error, show_domain_error
 class EnrolForm(FlaskForm):
     """The code a kiosk shows, and a name for it."""
 
-    code = StringField(_l("Pairing code on the kiosk's screen"), validators=[DataRequired(), Length(max=12)],
-                       render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    name = StringField(_l("Name (where it stands)"), validators=[DataRequired(), Length(max=60)],
-                       description=_l("For example: 1号楼大堂"))
+    code = StringField(
+        _l("Pairing code on the kiosk's screen"),
+        validators=[DataRequired(), Length(max=12)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    name = StringField(
+        _l("Name (where it stands)"),
+        validators=[DataRequired(), Length(max=60)],
+        description=_l("For example: 1号楼大堂"),
+    )
 
 
 @bp.route("/kiosks/", methods=["GET", "POST"])
@@ -41,7 +47,8 @@ def list_kiosks():
         except DomainError as error:
             show_domain_error(form, error)
     return render_template("staff/kiosks/index.html", form=form, kiosks=kiosks.kiosks(prop.id)), (
-        422 if request.method == "POST" else 200)
+        422 if request.method == "POST" else 200
+    )
 
 
 @bp.route("/kiosks/<int:kiosk_id>/revoke", methods=["POST"])

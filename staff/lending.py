@@ -21,8 +21,13 @@ def _loan_form(data=None):
     """The loan form with the lendable items (and how many are left) to choose from."""
     form = LoanForm(formdata=data) if data is not None else LoanForm()
     items = lending.catalogue(register.get_property().id, active_only=True)
-    form.item_id.choices = [(item.id, _("%(name)s (%(left)s of %(total)s left)", name=item.name,
-                                        left=item.quantity - out, total=item.quantity)) for item, out in items]
+    form.item_id.choices = [
+        (
+            item.id,
+            _("%(name)s (%(left)s of %(total)s left)", name=item.name, left=item.quantity - out, total=item.quantity),
+        )
+        for item, out in items
+    ]
     return form
 
 
@@ -30,9 +35,14 @@ def _lending_page(form, *, status=200):
     """The loan form and the loans that are out (only the overdue ones on request)."""
     overdue = request.args.get("overdue") == "1"
     now = utcnow()
-    return render_template("staff/lending/index.html", form=form, overdue=overdue, now=now,
-                           loans=lending.open_loans(register.get_property().id, now=now, overdue_only=overdue),
-                           return_form=ReturnForm(formdata=None)), status
+    return render_template(
+        "staff/lending/index.html",
+        form=form,
+        overdue=overdue,
+        now=now,
+        loans=lending.open_loans(register.get_property().id, now=now, overdue_only=overdue),
+        return_form=ReturnForm(formdata=None),
+    ), status
 
 
 @bp.route("/lending/", methods=["GET", "POST"])
@@ -43,12 +53,24 @@ def lend_item():
     if form.validate_on_submit():
         try:
             due_at = form.due_at.data.replace(tzinfo=property_zone()) if form.due_at.data else None
-            loan = lending.lend(current_actor(), item_id=form.item_id.data, unit_label=form.unit_label.data,
-                                borrower_name=form.borrower_name.data, borrower_phone=form.borrower_phone.data,
-                                due_at=due_at, deposit_fen=form.deposit.fen)
+            loan = lending.lend(
+                current_actor(),
+                item_id=form.item_id.data,
+                unit_label=form.unit_label.data,
+                borrower_name=form.borrower_name.data,
+                borrower_phone=form.borrower_phone.data,
+                due_at=due_at,
+                deposit_fen=form.deposit.fen,
+            )
             db.session.commit()
-            flash(_("Lent: %(item)s, back by %(time)s.", item=loan.item.name,
-                    time=loan.due_at.astimezone(property_zone()).strftime("%Y-%m-%d %H:%M")), "success")
+            flash(
+                _(
+                    "Lent: %(item)s, back by %(time)s.",
+                    item=loan.item.name,
+                    time=loan.due_at.astimezone(property_zone()).strftime("%Y-%m-%d %H:%M"),
+                ),
+                "success",
+            )
             return redirect(url_for("staff.lend_item"), code=303)
         except DomainError as error:
             show_domain_error(form, error)
@@ -94,16 +116,22 @@ def list_lendables():
     prop = register.get_property()
     if form.validate_on_submit():
         try:
-            lending.create_lendable(current_actor(), property_id=prop.id, name=form.name.data,
-                                    quantity=form.quantity.data, deposit_fen=form.deposit.fen,
-                                    loan_hours=form.loan_hours.data)
+            lending.create_lendable(
+                current_actor(),
+                property_id=prop.id,
+                name=form.name.data,
+                quantity=form.quantity.data,
+                deposit_fen=form.deposit.fen,
+                loan_hours=form.loan_hours.data,
+            )
             db.session.commit()
             flash(_("Added."), "success")
             return redirect(url_for("staff.list_lendables"), code=303)
         except DomainError as error:
             show_domain_error(form, error)
     return render_template("staff/lending/items.html", form=form, items=lending.catalogue(prop.id)), (
-        422 if request.method == "POST" else 200)
+        422 if request.method == "POST" else 200
+    )
 
 
 @bp.route("/lending/items/<int:item_id>", methods=["GET", "POST"])
@@ -116,13 +144,20 @@ def edit_lendable(item_id):
         form.deposit.data = str(fen_to_decimal(item.deposit_fen))
     if form.validate_on_submit():
         try:
-            lending.update_lendable(current_actor(), item, name=form.name.data, quantity=form.quantity.data,
-                                    deposit_fen=form.deposit.fen, loan_hours=form.loan_hours.data,
-                                    is_active=form.is_active.data)
+            lending.update_lendable(
+                current_actor(),
+                item,
+                name=form.name.data,
+                quantity=form.quantity.data,
+                deposit_fen=form.deposit.fen,
+                loan_hours=form.loan_hours.data,
+                is_active=form.is_active.data,
+            )
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("staff.list_lendables"), code=303)
         except DomainError as error:
             show_domain_error(form, error)
     return render_template("staff/lending/edit_item.html", form=form, item=item), (
-        422 if request.method == "POST" else 200)
+        422 if request.method == "POST" else 200
+    )

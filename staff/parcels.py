@@ -58,8 +58,9 @@ def log_parcels():
     form = ParcelIntakeForm()
     if form.validate_on_submit():
         try:
-            logged, label = parcels.log_parcels(current_actor(), unit_label=form.unit_label.data,
-                                                entries=form.entries())
+            logged, label = parcels.log_parcels(
+                current_actor(), unit_label=form.unit_label.data, entries=form.entries()
+            )
             db.session.commit()
         except DomainError as error:
             show_domain_error(form, error)
@@ -70,28 +71,48 @@ def log_parcels():
                 return redirect(url_for("staff.log_parcels"), code=303)
             # Only the message and the new rows travel back: the page's script empties the number and unit
             # fields on "parcelLogged" and puts the cursor back in the number field for the next parcel.
-            return render_page("staff/parcels/intake.html", "staff/parcels/_intake_logged.html", logged=logged,
-                               label=label, message=message, carriers=_carrier_labels(), trigger="parcelLogged")
+            return render_page(
+                "staff/parcels/intake.html",
+                "staff/parcels/_intake_logged.html",
+                logged=logged,
+                label=label,
+                message=message,
+                carriers=_carrier_labels(),
+                trigger="parcelLogged",
+            )
     if request.method == "POST" and is_fragment_request():
         # The whole form comes back in place of the old one, with its messages and what was typed (htmx swaps
         # only 2xx answers, hence 200).
-        response = render_page("staff/parcels/intake.html", "staff/parcels/_intake_form.html", form=form,
-                               carriers=_carrier_labels(), recognised=carriers.recognise_carrier(form.tracking_number.data))
+        response = render_page(
+            "staff/parcels/intake.html",
+            "staff/parcels/_intake_form.html",
+            form=form,
+            carriers=_carrier_labels(),
+            recognised=carriers.recognise_carrier(form.tracking_number.data),
+        )
         response.headers["HX-Retarget"], response.headers["HX-Reswap"] = "#intake-form", "outerHTML"
         return response
     status = 422 if request.method == "POST" else 200
     prop = register.get_property()
-    return render_page("staff/parcels/intake.html", form=form, status=status, carriers=_carrier_labels(),
-                       recognised=carriers.recognise_carrier(form.tracking_number.data),
-                       rows=queries.logged_since(prop.id, queries.start_of(today())),
-                       aging=queries.aging_counts(prop.id, utcnow()), alerts=throttle.open_alert_notices())
+    return render_page(
+        "staff/parcels/intake.html",
+        form=form,
+        status=status,
+        carriers=_carrier_labels(),
+        recognised=carriers.recognise_carrier(form.tracking_number.data),
+        rows=queries.logged_since(prop.id, queries.start_of(today())),
+        aging=queries.aging_counts(prop.id, utcnow()),
+        alerts=throttle.open_alert_notices(),
+    )
 
 
 @bp.route("/parcels/aging")
 @staff_permission(Permission.HANDLE_COUNTER)
 def parcel_aging():
     """The shelf's aging tiles alone: the intake page refreshes them a moment after parcels are logged."""
-    return render_template("staff/parcels/_aging.html", aging=queries.aging_counts(register.get_property().id, utcnow()))
+    return render_template(
+        "staff/parcels/_aging.html", aging=queries.aging_counts(register.get_property().id, utcnow())
+    )
 
 
 @bp.route("/parcels/units")
@@ -108,8 +129,11 @@ def suggest_units():
 def recognise_carrier():
     """Which carrier the typed tracking number belongs to, shown under the carrier field (htmx)."""
     number = request.args.get("tracking_number", "")
-    return render_template("staff/parcels/_carrier_guess.html", typed=bool(number.strip()),
-                           carrier=_carrier_labels().get(carriers.recognise_carrier(number)))
+    return render_template(
+        "staff/parcels/_carrier_guess.html",
+        typed=bool(number.strip()),
+        carrier=_carrier_labels().get(carriers.recognise_carrier(number)),
+    )
 
 
 # The shelf -----------------------------------------------------------------------------------------
@@ -123,22 +147,43 @@ def list_waiting_parcels():
     bucket = request.args.get("bucket") if request.args.get("bucket") in BUCKET_KEYS else None
     overdue = request.args.get("overdue") == "1" and not bucket
     rows, next_after = queries.waiting_shelf(
-        prop.id, now=now, q=request.args.get("q", ""), bucket=bucket, after=id_arg("after"),
-        older_than=timedelta(days=int(current_app.config["PARCEL_REMIND_DAYS"])) if overdue else None)
-    return render_page("staff/parcels/waiting.html", "staff/parcels/_waiting_rows.html", rows=rows,
-                       next_after=next_after, bucket=bucket, overdue=overdue,
-                       return_days=int(current_app.config["PARCEL_RETURN_DAYS"]), buckets=BUCKET_KEYS, aging=queries.aging_counts(prop.id, now),
-                       q=request.args.get("q", ""), carriers=_carrier_labels(), now=now)
+        prop.id,
+        now=now,
+        q=request.args.get("q", ""),
+        bucket=bucket,
+        after=id_arg("after"),
+        older_than=timedelta(days=int(current_app.config["PARCEL_REMIND_DAYS"])) if overdue else None,
+    )
+    return render_page(
+        "staff/parcels/waiting.html",
+        "staff/parcels/_waiting_rows.html",
+        rows=rows,
+        next_after=next_after,
+        bucket=bucket,
+        overdue=overdue,
+        return_days=int(current_app.config["PARCEL_RETURN_DAYS"]),
+        buckets=BUCKET_KEYS,
+        aging=queries.aging_counts(prop.id, now),
+        q=request.args.get("q", ""),
+        carriers=_carrier_labels(),
+        now=now,
+    )
 
 
 def _parcel_page(parcel, *, return_form=None, void_form=None, error=None, status=200):
     """One parcel with its history and, while it waits, the return and void forms."""
-    return render_template("staff/parcels/show.html", parcel=parcel, unit_label=parcels.unit_label(parcel.unit_id),
-                           error=error, waited_days=(utcnow() - parcel.arrived_at).days,
-                           return_days=int(current_app.config["PARCEL_RETURN_DAYS"]),
-                           carriers=_carrier_labels(), recipients=parcels.RECIPIENT_LABELS,
-                           return_form=return_form or ReasonForm(prefix="return", formdata=None),
-                           void_form=void_form or ReasonForm(prefix="void", formdata=None)), status
+    return render_template(
+        "staff/parcels/show.html",
+        parcel=parcel,
+        unit_label=parcels.unit_label(parcel.unit_id),
+        error=error,
+        waited_days=(utcnow() - parcel.arrived_at).days,
+        return_days=int(current_app.config["PARCEL_RETURN_DAYS"]),
+        carriers=_carrier_labels(),
+        recipients=parcels.RECIPIENT_LABELS,
+        return_form=return_form or ReasonForm(prefix="return", formdata=None),
+        void_form=void_form or ReasonForm(prefix="void", formdata=None),
+    ), status
 
 
 @bp.route("/parcels/<int:parcel_id>")
@@ -194,8 +239,9 @@ def _read_unit_and_code(form):
 def _handover_form(label, code, unit_id, data=None):
     """The hand-over form for a unit, with its authorised collectors to choose from."""
     form = HandOverForm(formdata=data, unit_label=label, code=code)
-    form.authorisation_id.choices = [(0, "—")] + [(a.id, f"{a.name} · {a.phone}")
-                                                  for a in parcels.collectors([unit_id])]
+    form.authorisation_id.choices = [(0, "—")] + [
+        (a.id, f"{a.name} · {a.phone}") for a in parcels.collectors([unit_id])
+    ]
     return form
 
 
@@ -208,9 +254,17 @@ def _pickup_page(form, *, handover=None, found=None, status=200):
     kiosk_parcels = {}
     for parcel in parcels.waiting_for_units(sorted({pickup.unit_id for pickup, _label, _kiosk in kiosk_pickups})):
         kiosk_parcels.setdefault(parcel.unit_id, []).append(parcel)
-    return render_page("staff/parcels/pickup.html", form=form, handover=handover, found=found,
-                       carriers=_carrier_labels(), alerts=throttle.open_alert_notices(),
-                       kiosk_pickups=kiosk_pickups, kiosk_parcels=kiosk_parcels, status=status)
+    return render_page(
+        "staff/parcels/pickup.html",
+        form=form,
+        handover=handover,
+        found=found,
+        carriers=_carrier_labels(),
+        alerts=throttle.open_alert_notices(),
+        kiosk_pickups=kiosk_pickups,
+        kiosk_parcels=kiosk_parcels,
+        status=status,
+    )
 
 
 @bp.route("/parcels/pickup", methods=["GET", "POST"])
@@ -227,12 +281,18 @@ def pick_up_parcels():
         except DomainError as error:
             show_domain_error(form, error)
             return _pickup_page(form, status=422)
-        found = {"unit_id": unit_id, "label": label, "parcels": parcels.waiting_for_units([unit_id]),
-                 "household": parcels.household_names(unit_id, today()), "by_id": True}
+        found = {
+            "unit_id": unit_id,
+            "label": label,
+            "parcels": parcels.waiting_for_units([unit_id]),
+            "household": parcels.household_names(unit_id, today()),
+            "by_id": True,
+        }
         return _pickup_page(PickupForm(formdata=None), handover=_handover_form(label, "", unit_id), found=found)
     try:
-        _row, unit_id, label, waiting = parcels.check_pickup_code(current_actor(), unit_label=label, code=code,
-                                                                  place=_place())
+        _row, unit_id, label, waiting = parcels.check_pickup_code(
+            current_actor(), unit_label=label, code=code, place=_place()
+        )
     except throttle.WrongCode as error:
         db.session.commit()  # the wrong guess counts
         show_domain_error(form, error)
@@ -240,8 +300,12 @@ def pick_up_parcels():
     except DomainError as error:
         show_domain_error(form, error)
         return _pickup_page(form, status=error.status_code)
-    found = {"unit_id": unit_id, "label": label, "parcels": waiting,
-             "household": parcels.household_names(unit_id, today())}
+    found = {
+        "unit_id": unit_id,
+        "label": label,
+        "parcels": waiting,
+        "household": parcels.household_names(unit_id, today()),
+    }
     return _pickup_page(PickupForm(formdata=None), handover=_handover_form(label, code, unit_id), found=found)
 
 
@@ -255,9 +319,16 @@ def hand_over_parcels():
         return _hand_over_by_id(form, parcel_ids)
     try:
         handed, label = parcels.hand_over(
-            current_actor(), unit_label=form.unit_label.data, code=form.code.data, parcel_ids=parcel_ids,
-            recipient=form.recipient.data, name=form.name.data, id_last4=form.id_last4.data,
-            authorisation_id=form.authorisation_id.data or None, place=_place())
+            current_actor(),
+            unit_label=form.unit_label.data,
+            code=form.code.data,
+            parcel_ids=parcel_ids,
+            recipient=form.recipient.data,
+            name=form.name.data,
+            id_last4=form.id_last4.data,
+            authorisation_id=form.authorisation_id.data or None,
+            place=_place(),
+        )
         db.session.commit()
     except throttle.WrongCode as error:
         db.session.commit()
@@ -267,15 +338,21 @@ def hand_over_parcels():
         db.session.rollback()
         try:
             _row, unit_id, label, waiting = parcels.check_pickup_code(
-                current_actor(), unit_label=form.unit_label.data, code=form.code.data, place=_place())
+                current_actor(), unit_label=form.unit_label.data, code=form.code.data, place=_place()
+            )
         except DomainError as again:  # the code stopped working meanwhile
             db.session.commit()
             flash(str(again.message), "error")
             return redirect(url_for("staff.pick_up_parcels"), code=303)
         handover = _handover_form(label, form.code.data, unit_id, data=request.form)
         show_domain_error(handover, error)
-        found = {"unit_id": unit_id, "label": label, "parcels": waiting, "checked": set(parcel_ids),
-                 "household": parcels.household_names(unit_id, today())}
+        found = {
+            "unit_id": unit_id,
+            "label": label,
+            "parcels": waiting,
+            "checked": set(parcel_ids),
+            "household": parcels.household_names(unit_id, today()),
+        }
         return _pickup_page(PickupForm(formdata=None), handover=handover, found=found, status=422)
     flash(_("%(count)s parcel(s) of %(unit)s handed over.", count=len(handed), unit=label), "success")
     return redirect(url_for("staff.pick_up_parcels"), code=303)
@@ -285,16 +362,28 @@ def _hand_over_by_id(form, parcel_ids):
     """The hand-over without a code: to a resident named as in the register, or an authorised person."""
     try:
         handed, label = parcels.hand_over_by_id(
-            current_actor(), unit_label=form.unit_label.data, parcel_ids=parcel_ids, recipient=form.recipient.data,
-            name=form.name.data, id_last4=form.id_last4.data, authorisation_id=form.authorisation_id.data or None)
+            current_actor(),
+            unit_label=form.unit_label.data,
+            parcel_ids=parcel_ids,
+            recipient=form.recipient.data,
+            name=form.name.data,
+            id_last4=form.id_last4.data,
+            authorisation_id=form.authorisation_id.data or None,
+        )
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         unit_id, _property_id, label = parcels.find_unit(form.unit_label.data)
         handover = _handover_form(label, "", unit_id, data=request.form)
         show_domain_error(handover, error)
-        found = {"unit_id": unit_id, "label": label, "parcels": parcels.waiting_for_units([unit_id]),
-                 "checked": set(parcel_ids), "household": parcels.household_names(unit_id, today()), "by_id": True}
+        found = {
+            "unit_id": unit_id,
+            "label": label,
+            "parcels": parcels.waiting_for_units([unit_id]),
+            "checked": set(parcel_ids),
+            "household": parcels.household_names(unit_id, today()),
+            "by_id": True,
+        }
         return _pickup_page(PickupForm(formdata=None), handover=handover, found=found, status=422)
     flash(_("%(count)s parcel(s) of %(unit)s handed over.", count=len(handed), unit=label), "success")
     return redirect(url_for("staff.pick_up_parcels"), code=303)
@@ -307,8 +396,13 @@ def confirm_kiosk_pickup(pickup_id):
     from domain.kiosk.pickup import confirm_pickup
 
     try:
-        handed = confirm_pickup(current_actor(), pickup_id, recipient=request.form.get("recipient", ""),
-                                name=request.form.get("name", ""), id_last4=request.form.get("id_last4", ""))
+        handed = confirm_pickup(
+            current_actor(),
+            pickup_id,
+            recipient=request.form.get("recipient", ""),
+            name=request.form.get("name", ""),
+            id_last4=request.form.get("id_last4", ""),
+        )
         db.session.commit()
     except DomainError as error:
         flash_domain_error(error)
@@ -340,6 +434,10 @@ def counter_report():
     except ValueError:
         abort(404)
     prop = register.get_property()
-    return render_template("staff/parcels/report.html", day=day, counts=queries.day_counts(prop.id, day, utcnow()),
-                           aging=queries.aging_counts(prop.id, utcnow()),
-                           is_manager=can(current_user.role, Permission.VIEW_BOARD))
+    return render_template(
+        "staff/parcels/report.html",
+        day=day,
+        counts=queries.day_counts(prop.id, day, utcnow()),
+        aging=queries.aging_counts(prop.id, utcnow()),
+        is_manager=can(current_user.role, Permission.VIEW_BOARD),
+    )

@@ -37,8 +37,9 @@ def _after(application_id, change, done_message, typed=None):
         db.session.rollback()
         if error.status_code in (403, 404):
             raise
-        return _page(_submitted(application_id), error=str(error.message), status=422, typed=typed,
-                     error_field=error.field)
+        return _page(
+            _submitted(application_id), error=str(error.message), status=422, typed=typed, error_field=error.field
+        )
     flash(done_message, "success")
     return redirect(url_for("staff.show_renovation", application_id=application_id), code=303)
 
@@ -50,8 +51,14 @@ def list_renovations():
     wanted = request.args.get("status", "open")
     wanted = wanted if wanted in FILTERS else "open"
     applications = renovations.for_staff(wanted, today=today())
-    return render_template("staff/renovations/index.html", applications=applications, wanted=wanted, filters=FILTERS,
-                           labels=unit_labels({a.unit_id for a in applications}), today=today())
+    return render_template(
+        "staff/renovations/index.html",
+        applications=applications,
+        wanted=wanted,
+        filters=FILTERS,
+        labels=unit_labels({a.unit_id for a in applications}),
+        today=today(),
+    )
 
 
 def _submitted(application_id):
@@ -67,20 +74,31 @@ def _page(application, *, error=None, status=200, typed=None, error_field=None):
     actor = current_actor()
     steps = renovations.allowed_actions(actor, application)
     return render_template(
-        "staff/renovations/show.html", application=application, steps=steps, error=error, typed=typed or {},
+        "staff/renovations/show.html",
+        application=application,
+        steps=steps,
+        error=error,
+        typed=typed or {},
         error_field=error_field,
-        timeline=renovations.timeline(application), scope_labels=SCOPE_LABELS,
+        timeline=renovations.timeline(application),
+        scope_labels=SCOPE_LABELS,
         unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
         applicant=resident_contacts([application.resident_id]).get(application.resident_id, ("", "")),
         paid=renovations.deposit_paid(application) if application.deposit_bill_id else False,
         permit_code=renovations.permit_code(application)
-        if application.status == RenovationStatus.PERMITTED and application.permit_issued_at else None,
-        needs_note=workflow.NEEDS_NOTE, under_way=application.status in inspections.UNDER_WAY,
+        if application.status == RenovationStatus.PERMITTED and application.permit_issued_at
+        else None,
+        needs_note=workflow.NEEDS_NOTE,
+        under_way=application.status in inspections.UNDER_WAY,
         inspector=current_user.role in {r.value for r in workflow.INSPECTORS},
-        violations=inspections.violations_of(application), inspections=inspections.inspections_of(application),
-        fines=inspections.fines_fen(application), violation_labels=inspections.VIOLATION_LABELS,
-        checklist_labels=inspections.CHECKLIST_LABELS, today=today(),
-        pass_keeper=current_user.role in renovations.PASS_KEEPERS and application.status in renovations.PASSES_OPEN), status
+        violations=inspections.violations_of(application),
+        inspections=inspections.inspections_of(application),
+        fines=inspections.fines_fen(application),
+        violation_labels=inspections.VIOLATION_LABELS,
+        checklist_labels=inspections.CHECKLIST_LABELS,
+        today=today(),
+        pass_keeper=current_user.role in renovations.PASS_KEEPERS and application.status in renovations.PASSES_OPEN,
+    ), status
 
 
 @bp.route("/renovations/<int:application_id>")
@@ -103,6 +121,7 @@ def take_renovation_step(application_id):
             renovations.issue_permit(current_actor(), application)
         else:
             renovations.take_step(current_actor(), application, action, note=note)
+
     return _after(application_id, step, _("Done."))
 
 
@@ -122,9 +141,13 @@ def renovation_permit(application_id):
     if application.status != RenovationStatus.PERMITTED:
         return _page(application, error=_("No permit has been issued for this application."), status=409)
     code = renovations.permit_code(application)
-    return render_template("staff/renovations/permit.html", application=application, scope_labels=SCOPE_LABELS,
-                           unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
-                           check_url=url_for("staff.check_permit", code=code, _external=True))
+    return render_template(
+        "staff/renovations/permit.html",
+        application=application,
+        scope_labels=SCOPE_LABELS,
+        unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
+        check_url=url_for("staff.check_permit", code=code, _external=True),
+    )
 
 
 @bp.route("/renovations/permit/<code>")
@@ -132,18 +155,24 @@ def renovation_permit(application_id):
 def check_permit(code):
     """The gate check: whether the scanned permit is valid today, and who the registered workers are."""
     application, reason = renovations.check_permit(code, today())
-    return render_template("staff/renovations/gate.html", application=application, reason=reason, today=today(),
-                           unit_label=unit_labels([application.unit_id]).get(application.unit_id, "") if application
-                           else ""), (200 if application else 404)
+    return render_template(
+        "staff/renovations/gate.html",
+        application=application,
+        reason=reason,
+        today=today(),
+        unit_label=unit_labels([application.unit_id]).get(application.unit_id, "") if application else "",
+    ), (200 if application else 404)
 
 
 @bp.route("/renovations/<int:application_id>/revoke-permit", methods=["POST"])
 @staff_permission(Permission.VIEW_RENOVATIONS)
 def revoke_renovation_permit(application_id):
     """Stop a permit working at the gate, with the reason."""
-    return _after(application_id, lambda a: renovations.revoke_permit(current_actor(), a,
-                                                                      note=request.form.get("note", "")),
-                  _("The permit no longer works at the gate."))
+    return _after(
+        application_id,
+        lambda a: renovations.revoke_permit(current_actor(), a, note=request.form.get("note", "")),
+        _("The permit no longer works at the gate."),
+    )
 
 
 # During and after the works ------------------------------------------------------------------------
@@ -153,15 +182,20 @@ def revoke_renovation_permit(application_id):
 @staff_permission(Permission.VIEW_RENOVATIONS)
 def inspect_renovation(application_id):
     """Record a visit during the works, with photos."""
-    return _after(application_id, lambda a: inspections.record_inspection(
-        current_actor(), a, findings=request.form.get("findings", ""), photos=request.files.getlist("photos")),
-        _("Inspection recorded."))
+    return _after(
+        application_id,
+        lambda a: inspections.record_inspection(
+            current_actor(), a, findings=request.form.get("findings", ""), photos=request.files.getlist("photos")
+        ),
+        _("Inspection recorded."),
+    )
 
 
 @bp.route("/renovations/<int:application_id>/violations", methods=["POST"])
 @staff_permission(Permission.VIEW_RENOVATIONS)
 def record_renovation_violation(application_id):
     """Record a violation: kind, what, the deadline to put it right, and the fine."""
+
     def change(application):
         inspections.require_inspector(current_actor())  # before reading the form: refusals come first
         try:
@@ -175,9 +209,16 @@ def record_renovation_violation(application_id):
             fine = yuan_to_fen(request.form.get("fine", "") or "0")
         except NotAnAmount as error:
             raise DomainError(amount_refusal(error, _("Write an amount like 50 or 50.00.")), field="fine") from None
-        inspections.record_violation(current_actor(), application, kind=request.form.get("kind", ""),
-                                     description=request.form.get("description", ""), deadline=deadline,
-                                     fine_fen=fine, today=today())
+        inspections.record_violation(
+            current_actor(),
+            application,
+            kind=request.form.get("kind", ""),
+            description=request.form.get("description", ""),
+            deadline=deadline,
+            fine_fen=fine,
+            today=today(),
+        )
+
     return _after(application_id, change, _("Violation recorded; the resident has been told."), typed=request.form)
 
 
@@ -185,18 +226,29 @@ def record_renovation_violation(application_id):
 @staff_permission(Permission.VIEW_RENOVATIONS)
 def resolve_renovation_violation(application_id, violation_id):
     """The follow-up of a violation: rectified, or waived with the reason."""
-    return _after(application_id, lambda a: inspections.resolve_violation(
-        current_actor(), a, violation_id, outcome=request.form.get("outcome", ""), note=request.form.get("note", "")),
-        _("Saved."))
+    return _after(
+        application_id,
+        lambda a: inspections.resolve_violation(
+            current_actor(), a, violation_id, outcome=request.form.get("outcome", ""), note=request.form.get("note", "")
+        ),
+        _("Saved."),
+    )
 
 
 @bp.route("/renovations/<int:application_id>/acceptance", methods=["POST"])
 @staff_permission(Permission.VIEW_RENOVATIONS)
 def accept_renovation(application_id):
     """The acceptance inspection (验收) with its checklist."""
-    return _after(application_id, lambda a: inspections.accept(
-        current_actor(), a, checklist={key: key in request.form.getlist("checklist") for key in inspections.CHECKLIST},
-        findings=request.form.get("findings", "")), _("Acceptance inspection recorded."))
+    return _after(
+        application_id,
+        lambda a: inspections.accept(
+            current_actor(),
+            a,
+            checklist={key: key in request.form.getlist("checklist") for key in inspections.CHECKLIST},
+            findings=request.form.get("findings", ""),
+        ),
+        _("Acceptance inspection recorded."),
+    )
 
 
 @bp.route("/renovations/<int:application_id>/refund", methods=["POST"])
@@ -205,8 +257,11 @@ def refund_renovation_deposit(application_id):
     """Give the deposit back minus the fines, once, through the payment that paid it."""
     from domain.payments.providers import get_provider
 
-    return _after(application_id, lambda a: inspections.refund_deposit(current_actor(), a, provider=get_provider()),
-                  _("The deposit refund is on its way."))
+    return _after(
+        application_id,
+        lambda a: inspections.refund_deposit(current_actor(), a, provider=get_provider()),
+        _("The deposit refund is on its way."),
+    )
 
 
 @bp.route("/renovations/<int:application_id>/permit.pdf")
@@ -225,15 +280,19 @@ def renovation_permit_pdf(application_id):
     with force_locale("zh_Hans_CN"):
         scope = "、".join(str(SCOPE_LABELS.get(key, key)) for key in application.scope or ())
     body = permit_pdf(
-        number=application.id, unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""), scope=scope,
+        number=application.id,
+        unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
+        scope=scope,
         dates=f"{application.planned_start or ''} 至 {application.planned_end or ''}",
         hours=application.hours,
         contractor=f"{application.contractor_company}（{application.contractor_licence}）",
         person=f"{application.contractor_person} {application.contractor_phone}",
         workers=[f"{w.name} {w.id_number_masked}" for w in application.workers if w.revoked_at is None],
         issued=application.permit_issued_at.astimezone(property_zone()).strftime("%Y-%m-%d")
-        if application.permit_issued_at else "",
-        check_url=url_for("staff.check_permit", code=code, _external=True))
+        if application.permit_issued_at
+        else "",
+        check_url=url_for("staff.check_permit", code=code, _external=True),
+    )
     response = make_response(body)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f"inline; filename=permit-{application.id}.pdf"
@@ -245,14 +304,25 @@ def renovation_permit_pdf(application_id):
 @staff_permission(Permission.VIEW_RENOVATIONS)
 def add_renovation_worker_pass(application_id):
     """Add a worker pass during the works."""
-    return _after(application_id, lambda a: renovations.add_worker_pass(
-        current_actor(), a, name=request.form.get("worker_name", ""), phone=request.form.get("worker_phone", ""),
-        id_number=request.form.get("worker_id", "")), _("The worker's pass is added."))
+    return _after(
+        application_id,
+        lambda a: renovations.add_worker_pass(
+            current_actor(),
+            a,
+            name=request.form.get("worker_name", ""),
+            phone=request.form.get("worker_phone", ""),
+            id_number=request.form.get("worker_id", ""),
+        ),
+        _("The worker's pass is added."),
+    )
 
 
 @bp.route("/renovations/<int:application_id>/workers/<int:worker_id>/revoke", methods=["POST"])
 @staff_permission(Permission.VIEW_RENOVATIONS)
 def revoke_renovation_worker_pass(application_id, worker_id):
     """Revoke a worker's pass."""
-    return _after(application_id, lambda a: renovations.revoke_worker_pass(current_actor(), a, worker_id),
-                  _("The worker's pass is revoked."))
+    return _after(
+        application_id,
+        lambda a: renovations.revoke_worker_pass(current_actor(), a, worker_id),
+        _("The worker's pass is revoked."),
+    )

@@ -25,10 +25,16 @@ def _storage_page(form, *, issued=None, status=200):
     """The intake form, the code just issued (shown once), and the shelf."""
     prop = register.get_property()
     overdue = request.args.get("overdue") == "1"
-    return render_template("staff/storage/index.html", form=form, issued=issued, overdue=overdue,
-                           rows=storage.shelf(prop.id, today=today(), overdue_only=overdue),
-                           released=storage.recently_released(prop.id), today=today(),
-                           claim_form=ClaimForm(formdata=None)), status
+    return render_template(
+        "staff/storage/index.html",
+        form=form,
+        issued=issued,
+        overdue=overdue,
+        rows=storage.shelf(prop.id, today=today(), overdue_only=overdue),
+        released=storage.recently_released(prop.id),
+        today=today(),
+        claim_form=ClaimForm(formdata=None),
+    ), status
 
 
 @bp.route("/storage/", methods=["GET", "POST"])
@@ -41,14 +47,21 @@ def store_item():
     if form.validate_on_submit():
         try:
             item, code = storage.store_item(
-                current_actor(), unit_label=form.unit_label.data, description=form.description.data,
-                depositor_name=form.depositor_name.data, depositor_phone=form.depositor_phone.data,
-                by_visitor=form.by_visitor.data, collector_name=form.collector_name.data, days=form.days.data,
-                photo=form.photo.data)
+                current_actor(),
+                unit_label=form.unit_label.data,
+                description=form.description.data,
+                depositor_name=form.depositor_name.data,
+                depositor_phone=form.depositor_phone.data,
+                by_visitor=form.by_visitor.data,
+                collector_name=form.collector_name.data,
+                days=form.days.data,
+                photo=form.photo.data,
+            )
             db.session.commit()
             # Shown on this response only: the code is stored hashed and cannot be shown again.
-            response = render_template("staff/storage/issued.html", item=item, code=code,
-                                       unit_label=unit_label(item.unit_id))
+            response = render_template(
+                "staff/storage/issued.html", item=item, code=code, unit_label=unit_label(item.unit_id)
+            )
             return response, 201, {"Cache-Control": "no-store"}
         except DomainError as error:
             show_domain_error(form, error)
@@ -62,19 +75,30 @@ def claim_item():
     form = ClaimForm()
     if not form.validate_on_submit():
         return render_template("staff/storage/claim.html", form=form, item=None), (
-            422 if request.method == "POST" else 200)
+            422 if request.method == "POST" else 200
+        )
     try:
-        item = storage.find_by_code(current_actor(), property_id=register.get_property().id, code=form.code.data,
-                                    place=throttle.place_of(current_actor()))
+        item = storage.find_by_code(
+            current_actor(),
+            property_id=register.get_property().id,
+            code=form.code.data,
+            place=throttle.place_of(current_actor()),
+        )
     except DomainError as error:
         db.session.commit()  # a wrong code counts
         show_domain_error(form, error)
         # A wrong code is a form error (422), as at the parcel pickup; a lock-out keeps its 429.
         return render_template("staff/storage/claim.html", form=form, item=None), (
-            422 if isinstance(error, throttle.WrongCode) else error.status_code)
+            422 if isinstance(error, throttle.WrongCode) else error.status_code
+        )
     release = ReleaseForm(formdata=None, code=form.code.data, item_id=item.id)
-    return render_template("staff/storage/claim.html", form=ClaimForm(formdata=None), item=item, release=release,
-                           unit_label=unit_label(item.unit_id))
+    return render_template(
+        "staff/storage/claim.html",
+        form=ClaimForm(formdata=None),
+        item=item,
+        release=release,
+        unit_label=unit_label(item.unit_id),
+    )
 
 
 @bp.route("/storage/release", methods=["POST"])
@@ -86,9 +110,15 @@ def release_item():
     try:
         if not form.validate_on_submit():
             raise DomainError(next(iter(form.errors.values()))[0], field=next(iter(form.errors)))
-        storage.release_item(current_actor(), property_id=register.get_property().id, item_id=item_id,
-                             code=form.code.data, name=form.name.data, id_last4=form.id_last4.data,
-                             place=throttle.place_of(current_actor()))
+        storage.release_item(
+            current_actor(),
+            property_id=register.get_property().id,
+            item_id=item_id,
+            code=form.code.data,
+            name=form.name.data,
+            id_last4=form.id_last4.data,
+            place=throttle.place_of(current_actor()),
+        )
         db.session.commit()
     except throttle.WrongCode as error:
         db.session.commit()
@@ -99,8 +129,13 @@ def release_item():
         item = storage.get_item(item_id) if item_id else None
         if item is None:
             abort(404)
-        return render_template("staff/storage/claim.html", form=ClaimForm(formdata=None), item=item, release=form,
-                               unit_label=unit_label(item.unit_id)), 422
+        return render_template(
+            "staff/storage/claim.html",
+            form=ClaimForm(formdata=None),
+            item=item,
+            release=form,
+            unit_label=unit_label(item.unit_id),
+        ), 422
     flash(_("Handed over."), "success")
     return redirect(url_for("staff.store_item"), code=303)
 

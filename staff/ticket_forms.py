@@ -15,32 +15,64 @@ from staff.forms import LOCAL_INPUT_FORMATS
 from web.forms import SensibleDate
 
 KIND_LABELS = {
-    "repair": _l("Repair"), "complaint": _l("Complaint"), "help": _l("Help request"), "inquiry": _l("Inquiry"),
+    "repair": _l("Repair"),
+    "complaint": _l("Complaint"),
+    "help": _l("Help request"),
+    "inquiry": _l("Inquiry"),
     "service": _l("Service request"),
 }
-CHANNEL_LABELS = {"portal": _l("Portal"), "kiosk": _l("Kiosk"), "phone": _l("Phone"), "visit": _l("Visit"),
-                  "patrol": _l("Patrol")}
+CHANNEL_LABELS = {
+    "portal": _l("Portal"),
+    "kiosk": _l("Kiosk"),
+    "phone": _l("Phone"),
+    "visit": _l("Visit"),
+    "patrol": _l("Patrol"),
+}
 DEPARTMENT_LABELS = {
-    "customer_service": _l("Customer service"), "engineering": _l("Engineering"), "security": _l("Security"),
-    "cleaning": _l("Cleaning"), "finance": _l("Finance"),
+    "customer_service": _l("Customer service"),
+    "engineering": _l("Engineering"),
+    "security": _l("Security"),
+    "cleaning": _l("Cleaning"),
+    "finance": _l("Finance"),
 }
 PRIORITY_LABELS = {"normal": _l("Normal"), "urgent": _l("Urgent")}
 SEVERITY_LABELS = {"minor": _l("Minor"), "serious": _l("Serious"), "major": _l("Major")}
 CATEGORY_LABELS = {
-    "water": _l("Water"), "electricity": _l("Electricity"), "doors_locks": _l("Doors and locks"),
-    "elevator": _l("Elevator"), "public_area": _l("Public area"), "gas_heating": _l("Gas and heating"),
-    "service": _l("Service"), "noise": _l("Noise"), "environment": _l("Environment"), "security": _l("Security"),
-    "charges": _l("Charges"), "neighbour": _l("Neighbours"), "other": _l("Other"),
+    "water": _l("Water"),
+    "electricity": _l("Electricity"),
+    "doors_locks": _l("Doors and locks"),
+    "elevator": _l("Elevator"),
+    "public_area": _l("Public area"),
+    "gas_heating": _l("Gas and heating"),
+    "service": _l("Service"),
+    "noise": _l("Noise"),
+    "environment": _l("Environment"),
+    "security": _l("Security"),
+    "charges": _l("Charges"),
+    "neighbour": _l("Neighbours"),
+    "other": _l("Other"),
 }
 #: What happened to a ticket; "Recorded" and "Billed" name columns of times and amounts elsewhere, hence the context.
 EVENT_LABELS = {
-    "created": lazy_pgettext("event", "Recorded"), "dispatched": _l("Forwarded"), "claimed": _l("Taken"),
+    "created": lazy_pgettext("event", "Recorded"),
+    "dispatched": _l("Forwarded"),
+    "claimed": _l("Taken"),
     "scheduled": _l("Visit booked"),
-    "handed_back": _l("Handed back"), "waiting": _l("Question to the resident"), "resumed": _l("Resumed"),
-    "work": _l("Work recorded"), "done": _l("Work done"), "closed": _l("Closed"), "cancelled": _l("Cancelled"),
-    "comment": _l("Comment"), "rated": _l("Rated by the resident"), "callback": _l("Callback"),
-    "escalated": _l("Escalated to the manager"), "late_notice": _l("Cannot come in time"), "outcome": _l("Outcome"),
-    "classified": _l("Classified"), "billed": lazy_pgettext("event", "Billed"),
+    "handed_back": _l("Handed back"),
+    "waiting": _l("Question to the resident"),
+    "resumed": _l("Resumed"),
+    "work": _l("Work recorded"),
+    "done": _l("Work done"),
+    "closed": _l("Closed"),
+    "cancelled": _l("Cancelled"),
+    "comment": _l("Comment"),
+    "rated": _l("Rated by the resident"),
+    "callback": _l("Callback"),
+    "escalated": _l("Escalated to the manager"),
+    "late_notice": _l("Cannot come in time"),
+    "outcome": _l("Outcome"),
+    "classified": _l("Classified"),
+    "billed": lazy_pgettext("event", "Billed"),
 }
 CLOCK_LABELS = {"dispatch": _l("Forwarded"), "response": _l("First response"), "resolve": _l("Completed")}
 LATE_LABELS = {"dispatch": _l("late dispatch"), "response": _l("late response"), "resolve": _l("late completion")}
@@ -64,9 +96,17 @@ def _build_labels():
     """Translate every ticket label of the current locale."""
     from domain.tickets.workflow import STATUS_LABELS
 
-    groups = {"kinds": KIND_LABELS, "channels": CHANNEL_LABELS, "departments": DEPARTMENT_LABELS,
-              "priorities": PRIORITY_LABELS, "severities": SEVERITY_LABELS, "categories": CATEGORY_LABELS,
-              "events": EVENT_LABELS, "clocks": CLOCK_LABELS, "late": LATE_LABELS}
+    groups = {
+        "kinds": KIND_LABELS,
+        "channels": CHANNEL_LABELS,
+        "departments": DEPARTMENT_LABELS,
+        "priorities": PRIORITY_LABELS,
+        "severities": SEVERITY_LABELS,
+        "categories": CATEGORY_LABELS,
+        "events": EVENT_LABELS,
+        "clocks": CLOCK_LABELS,
+        "late": LATE_LABELS,
+    }
     labels = {name: {key: str(label) for key, label in group.items()} for name, group in groups.items()}
     labels["statuses"] = {status.value: str(label) for status, label in STATUS_LABELS.items()}
     labels["row"] = {"major": str(_l("Major")), "paused": str(_l("paused")), "on_time": str(_l("on time"))}
@@ -111,17 +151,25 @@ class TicketForm(FlaskForm):
     channel = SelectField(_l("How it came"), choices=lambda: _choices(CHANNEL_LABELS, ["phone", "visit", "patrol"]))
     category = SelectField(_l("Category"), choices=_category_choices, default="")
     description = TextAreaField(_l("What is wrong or needed"), validators=[DataRequired(), Length(max=4000)])
-    unit_label = StringField(_l("Unit"), validators=[Length(max=40)],
-                             description=_l("Building code and unit number, e.g. 1-1203."))
-    location = StringField(_l("Or a public area"), validators=[Length(max=120), unit_or_place("unit_label")],
-                           description=_l("When it is not in a unit, e.g. the lift lobby of building 2."))
+    unit_label = StringField(
+        _l("Unit"), validators=[Length(max=40)], description=_l("Building code and unit number, e.g. 1-1203.")
+    )
+    location = StringField(
+        _l("Or a public area"),
+        validators=[Length(max=120), unit_or_place("unit_label")],
+        description=_l("When it is not in a unit, e.g. the lift lobby of building 2."),
+    )
     contact_name = StringField(_l("Caller's name"), validators=[Optional(), Length(max=80)])
     contact_phone = StringField(_l("Caller's phone"), validators=[Optional(), Length(max=20), phone_like])
-    preferred_time = StringField(_l("Preferred time"), validators=[Optional(), Length(max=80)],
-                                 description=_l("As the resident said it, e.g. Saturday morning."))
+    preferred_time = StringField(
+        _l("Preferred time"),
+        validators=[Optional(), Length(max=80)],
+        description=_l("As the resident said it, e.g. Saturday morning."),
+    )
     priority = SelectField(_l("Priority"), choices=lambda: _choices(PRIORITY_LABELS), default="normal")
-    severity = SelectField(_l("Severity (complaints)"), choices=lambda: _choices(SEVERITY_LABELS, blank=_l("— none —")),
-                           default="")
+    severity = SelectField(
+        _l("Severity (complaints)"), choices=lambda: _choices(SEVERITY_LABELS, blank=_l("— none —")), default=""
+    )
     #: Filled by the view from the catalogue.
     service_item_id = SelectField(_l("Service (service requests)"), choices=[], default="")
 
@@ -159,8 +207,11 @@ class ConfirmForm(FlaskForm):
 class ScheduleForm(FlaskForm):
     """Book the visit, in property time."""
 
-    when = DateTimeLocalField(_l("When"), format=LOCAL_INPUT_FORMATS,
-                              validators=[InputRequired(message=_l("Enter a date and time.")), SensibleDate()])
+    when = DateTimeLocalField(
+        _l("When"),
+        format=LOCAL_INPUT_FORMATS,
+        validators=[InputRequired(message=_l("Enter a date and time.")), SensibleDate()],
+    )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 
@@ -221,8 +272,11 @@ class CallbackForm(FlaskForm):
 
     result = TextAreaField(_l("What the resident said"), validators=[DataRequired(), Length(max=2000)])
     satisfaction = RadioField(
-        _l("Satisfaction"), choices=[SelectChoice(v, v) for v in SATISFACTION], validate_choice=False,
-        validators=[InputRequired(message=_l("Choose 1 to 5.")), AnyOf(SATISFACTION, message=_l("Choose 1 to 5."))])
+        _l("Satisfaction"),
+        choices=[SelectChoice(v, v) for v in SATISFACTION],
+        validate_choice=False,
+        validators=[InputRequired(message=_l("Choose 1 to 5.")), AnyOf(SATISFACTION, message=_l("Choose 1 to 5."))],
+    )
 
 
 class ContactForm(FlaskForm):
@@ -231,12 +285,16 @@ class ContactForm(FlaskForm):
     channel = SelectField(_l("Channel"), choices=lambda: _choices(CHANNEL_LABELS, ["phone", "visit"]))
     caller_name = StringField(_l("Caller's name"), validators=[Optional(), Length(max=80)])
     caller_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20), phone_like])
-    unit_label = StringField(_l("Unit"), validators=[Optional(), Length(max=40)],
-                             description=_l("Optional, e.g. 1-1203."))
+    unit_label = StringField(
+        _l("Unit"), validators=[Optional(), Length(max=40)], description=_l("Optional, e.g. 1-1203.")
+    )
     summary = TextAreaField(_l("What they wanted"), validators=[DataRequired(), Length(max=2000)])
     open_ticket = BooleanField(_l("Also open a ticket"))
-    ticket_kind = SelectField(_l("Ticket kind"), default="repair", choices=lambda: _choices(KIND_LABELS, ["repair", "complaint", "help",
-                                                                                         "inquiry"]))
+    ticket_kind = SelectField(
+        _l("Ticket kind"),
+        default="repair",
+        choices=lambda: _choices(KIND_LABELS, ["repair", "complaint", "help", "inquiry"]),
+    )
     location = StringField(_l("Public area (for a ticket without a unit)"), validators=[Length(max=120)])
 
     def validate_location(self, field):
@@ -248,10 +306,16 @@ class ContactForm(FlaskForm):
 class VisitForm(FlaskForm):
     """A visit to plan (SOP 13)."""
 
-    unit_label = StringField(_l("Unit"), validators=[DataRequired(), Length(max=40)],
-                             description=_l("Building code and unit number, e.g. 1-1203."))
-    planned_for = DateTimeLocalField(_l("When"), format=LOCAL_INPUT_FORMATS,
-                                     validators=[InputRequired(message=_l("Enter a date and time.")), SensibleDate()])
+    unit_label = StringField(
+        _l("Unit"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("Building code and unit number, e.g. 1-1203."),
+    )
+    planned_for = DateTimeLocalField(
+        _l("When"),
+        format=LOCAL_INPUT_FORMATS,
+        validators=[InputRequired(message=_l("Enter a date and time.")), SensibleDate()],
+    )
     purpose = StringField(_l("Purpose"), validators=[DataRequired(), Length(max=200)])
     is_vip = BooleanField(_l("VIP visit"))
 

@@ -5,8 +5,7 @@ import os
 from datetime import datetime
 
 from flask import flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_datetime
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -21,10 +20,27 @@ from domain.tickets.models import Status, TicketKind
 from domain.tickets.uploads import photo_path, preview_content_type
 from extensions import db
 from staff import bp
-from staff.ticket_forms import (DEPARTMENT_LABELS, KIND_LABELS, CallbackForm, ClassifyForm, CommentForm, ConfirmForm,
-                                ContactForm, DispatchForm, FinishForm, OutcomeForm, QuestionForm, ReasonForm,
-                                RedirectForm, ScheduleForm, TicketForm, VisitDoneForm, VisitForm, WorkForm,
-                                ticket_labels)
+from staff.ticket_forms import (
+    DEPARTMENT_LABELS,
+    KIND_LABELS,
+    CallbackForm,
+    ClassifyForm,
+    CommentForm,
+    ConfirmForm,
+    ContactForm,
+    DispatchForm,
+    FinishForm,
+    OutcomeForm,
+    QuestionForm,
+    ReasonForm,
+    RedirectForm,
+    ScheduleForm,
+    TicketForm,
+    VisitDoneForm,
+    VisitForm,
+    WorkForm,
+    ticket_labels,
+)
 from web.auth import current_actor, safe_next, staff_permission
 from web.filters import fen
 from web.forms import show_domain_error
@@ -62,7 +78,10 @@ def _span_formats():
     formats = _SPAN_FORMATS.get(key)
     if formats is None:
         formats = _SPAN_FORMATS[key] = {
-            "s": _("%(s)s s"), "ms": _("%(m)s min %(s)s s"), "m": _("%(m)s min"), "hm": _("%(h)s h %(m)s min"),
+            "s": _("%(s)s s"),
+            "ms": _("%(m)s min %(s)s s"),
+            "m": _("%(m)s min"),
+            "hm": _("%(h)s h %(m)s min"),
             "dh": _("%(d)s d %(h)s h"),
         }
     return formats
@@ -122,8 +141,12 @@ def _queue_filters():
 
 def filter_args(filters):
     """The filters as query arguments for links (pager), leaving out the empty ones."""
-    return {"department": filters["department"], "status": filters["status"], "kind": filters["kind"] or None,
-            "mine": "1" if filters["mine"] else None}
+    return {
+        "department": filters["department"],
+        "status": filters["status"],
+        "kind": filters["kind"] or None,
+        "mine": "1" if filters["mine"] else None,
+    }
 
 
 @bp.get("/tickets/")
@@ -140,20 +163,31 @@ def list_tickets():
     statuses = {"open": list(open_work), "any": None}.get(filters["status"], [filters["status"]])
     now = utcnow()
     rows, next_after = queries.queue(
-        property_id, department=None if filters["department"] == "all" else filters["department"], statuses=statuses,
-        assignee_id=current_user.id if filters["mine"] else None, kind=filters["kind"] or None,
-        after=_int_arg("after"))
+        property_id,
+        department=None if filters["department"] == "all" else filters["department"],
+        statuses=statuses,
+        assignee_id=current_user.id if filters["mine"] else None,
+        kind=filters["kind"] or None,
+        after=_int_arg("after"),
+    )
     formats = _span_formats()
     to_forward = None
     if _is_desk() and not is_fragment_request() and not request.args.get("after"):
         to_forward = queries.undispatched(property_id, now)
     return render_page(
-        "staff/tickets/index.html", "staff/tickets/_results.html",
-        rows=rows, next_after=next_after, filters=filters, filter_args=filter_args(filters),
-        names=queries.assignee_names(rows), to_forward=to_forward, labels=ticket_labels(),
+        "staff/tickets/index.html",
+        "staff/tickets/_results.html",
+        rows=rows,
+        next_after=next_after,
+        filters=filters,
+        filter_args=filter_args(filters),
+        names=queries.assignee_names(rows),
+        to_forward=to_forward,
+        labels=ticket_labels(),
         late={row.id: queries.late_clocks(row, now) for row in rows},
         ages={row.id: span((now - row.created_at).total_seconds(), formats) for row in rows},
-        countdown=countdown, can_forward=_is_desk(),
+        countdown=countdown,
+        can_forward=_is_desk(),
     )
 
 
@@ -162,9 +196,14 @@ def list_tickets():
 def tickets_to_forward():
     """New tickets waiting to be forwarded, with the time left; the queue page refreshes this every 15 s."""
     property_id = register.get_property_id()
-    return render_page("staff/tickets/to_forward.html", "staff/tickets/_to_forward.html",
-                       to_forward=queries.undispatched(property_id), labels=ticket_labels(), countdown=countdown,
-                       can_forward=_is_desk())
+    return render_page(
+        "staff/tickets/to_forward.html",
+        "staff/tickets/_to_forward.html",
+        to_forward=queries.undispatched(property_id),
+        labels=ticket_labels(),
+        countdown=countdown,
+        can_forward=_is_desk(),
+    )
 
 
 # Recording a ticket --------------------------------------------------------------------------------
@@ -192,14 +231,22 @@ def create_ticket():
             unit = register.find_unit_by_label(label) if label else None
             phone = form.contact_phone.data or ""
             ticket = tickets.create_ticket(
-                current_actor(), property_id=prop.id, kind=form.kind.data, channel=form.channel.data,
-                description=form.description.data, category=form.category.data or "",
-                unit_id=unit.id if unit else None, location=form.location.data or "",
+                current_actor(),
+                property_id=prop.id,
+                kind=form.kind.data,
+                channel=form.channel.data,
+                description=form.description.data,
+                category=form.category.data or "",
+                unit_id=unit.id if unit else None,
+                location=form.location.data or "",
                 resident_id=desk.matching_owner(unit.id, phone, today()) if unit else None,
-                contact_name=form.contact_name.data or "", contact_phone=phone,
+                contact_name=form.contact_name.data or "",
+                contact_phone=phone,
                 preferred_time=form.preferred_time.data or "",
                 service_item_id=int(form.service_item_id.data) if form.service_item_id.data else None,
-                priority=form.priority.data, severity=form.severity.data or None)
+                priority=form.priority.data,
+                severity=form.severity.data or None,
+            )
             db.session.commit()
             flash(_("Ticket #%(id)s recorded.", id=ticket.id), "success")
             return redirect(url_for("staff.show_ticket", ticket_id=ticket.id), code=303)
@@ -249,8 +296,11 @@ def _blank_form(name, ticket):
     if name in ("dispatch", "redirect", "classify") and ticket.department is not None:
         values["department"] = ticket.department.value
     if name == "classify":
-        values.update(category=ticket.category, priority=ticket.priority.value,
-                      severity=ticket.severity.value if ticket.severity else "")
+        values.update(
+            category=ticket.category,
+            priority=ticket.priority.value,
+            severity=ticket.severity.value if ticket.severity else "",
+        )
     return form_class(prefix=name, formdata=None, **values)
 
 
@@ -273,10 +323,18 @@ def _clock_rows(ticket, now):
 
 
 #: A classification change's field -> the label group its values are in, and the field's name in words.
-CLASSIFIED_FIELDS = {"category": "categories", "severity": "severities", "priority": "priorities",
-                     "department": "departments"}
-CLASSIFIED_NAMES = {"category": lambda: _("Category"), "severity": lambda: _("Severity"),
-                    "priority": lambda: _("Priority"), "department": lambda: _("Department")}
+CLASSIFIED_FIELDS = {
+    "category": "categories",
+    "severity": "severities",
+    "priority": "priorities",
+    "department": "departments",
+}
+CLASSIFIED_NAMES = {
+    "category": lambda: _("Category"),
+    "severity": lambda: _("Severity"),
+    "priority": lambda: _("Priority"),
+    "department": lambda: _("Department"),
+}
 
 
 def _timeline(ticket, labels):
@@ -289,8 +347,10 @@ def _timeline(ticket, labels):
             for name, change in data.items():
                 old, new = (list(change) + [None, None])[:2] if isinstance(change, list) else (None, change)
                 words = labels.get(CLASSIFIED_FIELDS.get(name, ""), {})
-                details.append(f"{CLASSIFIED_NAMES[name]() if name in CLASSIFIED_NAMES else name}: "
-                               f"{words.get(old, old) or '—'} → {words.get(new, new) or '—'}")
+                details.append(
+                    f"{CLASSIFIED_NAMES[name]() if name in CLASSIFIED_NAMES else name}: "
+                    f"{words.get(old, old) or '—'} → {words.get(new, new) or '—'}"
+                )
         else:
             if data.get("department"):
                 details.append(_("To %(department)s", department=labels["departments"].get(data["department"], "")))
@@ -328,8 +388,15 @@ def _ticket_page(ticket, *, bound=None, error=None, status=200):
     labels = ticket_labels()
     now = utcnow()
     return render_template(
-        "staff/tickets/show.html", ticket=ticket, forms=forms, labels=labels, error=error, callback=callback,
-        clock_rows=_clock_rows(ticket, now), timeline=_timeline(ticket, labels), now=now,
+        "staff/tickets/show.html",
+        ticket=ticket,
+        forms=forms,
+        labels=labels,
+        error=error,
+        callback=callback,
+        clock_rows=_clock_rows(ticket, now),
+        timeline=_timeline(ticket, labels),
+        now=now,
         close_waits=callback is not None and callback.status.value == "open" and ticket.rating is None,
         is_assignee=ticket.assignee_id == current_user.id,
     ), status
@@ -369,7 +436,9 @@ def _take_step(ticket_id, name, perform):
         message = " ".join(form.form_errors) or None
         form.form_errors.clear()
         status = 422 if type(error) is DomainError else error.status_code
-        return _ticket_page(tickets.get_staff_ticket(current_actor(), ticket_id), bound=(name, form), error=message, status=status)
+        return _ticket_page(
+            tickets.get_staff_ticket(current_actor(), ticket_id), bound=(name, form), error=message, status=status
+        )
     flash(message, "success")
     return redirect(_back_to(ticket), code=303)
 
@@ -543,8 +612,14 @@ def classify_ticket(ticket_id):
     """Set category, severity, priority and department (a major complaint goes to the manager)."""
 
     def perform(actor, ticket, form):
-        tickets.classify(actor, ticket, category=form.category.data or "", severity=form.severity.data or None,
-                         priority=form.priority.data, department=form.department.data)
+        tickets.classify(
+            actor,
+            ticket,
+            category=form.category.data or "",
+            severity=form.severity.data or None,
+            priority=form.priority.data,
+            department=form.department.data,
+        )
         return _("Classification saved.")
 
     return _take_step(ticket_id, "classify", perform)
@@ -574,8 +649,13 @@ def ticket_photo(ticket_id, photo_id):
         raise NotFound()
     content_type = preview_content_type(photo, path)
     is_image = content_type in IMAGE_TYPES
-    response = send_file(path, mimetype=content_type if is_image else "application/octet-stream",
-                         as_attachment=not is_image, download_name=os.path.basename(path), conditional=True)
+    response = send_file(
+        path,
+        mimetype=content_type if is_image else "application/octet-stream",
+        as_attachment=not is_image,
+        download_name=os.path.basename(path),
+        conditional=True,
+    )
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -591,10 +671,15 @@ def _callbacks_page(*, bound=None, error=None, status=200):
     if bound is not None and bound[0] in forms:
         forms[bound[0]] = bound[1]
     return render_template(
-        "staff/tickets/callbacks.html", callbacks=callbacks, forms=forms, error=error, now=utcnow(),
+        "staff/tickets/callbacks.html",
+        callbacks=callbacks,
+        forms=forms,
+        error=error,
+        now=utcnow(),
         units=desk.unit_labels(cb.ticket.unit_id for cb in callbacks),
         contacts=desk.resident_contacts(cb.ticket.resident_id for cb in callbacks),
-        labels=ticket_labels(), countdown=countdown,
+        labels=ticket_labels(),
+        countdown=countdown,
     ), status
 
 
@@ -613,8 +698,9 @@ def record_callback(callback_id):
     form = CallbackForm(prefix=f"cb{callback_id}")
     if form.validate_on_submit():
         try:
-            tickets.record_callback(current_actor(), callback, result=form.result.data,
-                                    satisfaction=int(form.satisfaction.data))
+            tickets.record_callback(
+                current_actor(), callback, result=form.result.data, satisfaction=int(form.satisfaction.data)
+            )
             ticket_id = callback.ticket_id
             db.session.commit()
             flash(_("Callback recorded; ticket #%(id)s is closed.", id=ticket_id), "success")
@@ -623,8 +709,11 @@ def record_callback(callback_id):
             show_domain_error(form, error)
             message = " ".join(form.form_errors) or None
             form.form_errors.clear()
-            return _callbacks_page(bound=(callback_id, form), error=message,
-                                   status=422 if type(error) is DomainError else error.status_code)
+            return _callbacks_page(
+                bound=(callback_id, form),
+                error=message,
+                status=422 if type(error) is DomainError else error.status_code,
+            )
     return _callbacks_page(bound=(callback_id, form), status=422)
 
 
@@ -642,19 +731,28 @@ def list_contacts():
             label = (form.unit_label.data or "").strip()
             unit = register.find_unit_by_label(label) if label else None
             entry = desk.log_contact(
-                current_actor(), property_id=prop.id, channel=form.channel.data, summary=form.summary.data,
-                caller_name=form.caller_name.data or "", caller_phone=form.caller_phone.data or "",
-                unit_id=unit.id if unit else None, location=form.location.data or "", today=today(),
-                ticket_kind=form.ticket_kind.data if form.open_ticket.data else None)
+                current_actor(),
+                property_id=prop.id,
+                channel=form.channel.data,
+                summary=form.summary.data,
+                caller_name=form.caller_name.data or "",
+                caller_phone=form.caller_phone.data or "",
+                unit_id=unit.id if unit else None,
+                location=form.location.data or "",
+                today=today(),
+                ticket_kind=form.ticket_kind.data if form.open_ticket.data else None,
+            )
             db.session.commit()
-            flash(_("Logged; ticket #%(id)s opened.", id=entry.ticket_id) if entry.ticket_id else _("Logged."),
-                  "success")
+            flash(
+                _("Logged; ticket #%(id)s opened.", id=entry.ticket_id) if entry.ticket_id else _("Logged."), "success"
+            )
             return redirect(url_for("staff.list_contacts"), code=303)
         except DomainError as error:
             show_domain_error(form, error)
     rows, next_after = desk.list_contacts(prop.id, day=today(), after=_int_arg("after"))
-    return render_template("staff/tickets/contacts.html", form=form, rows=rows, next_after=next_after,
-                           labels=ticket_labels()), 422 if request.method == "POST" else 200
+    return render_template(
+        "staff/tickets/contacts.html", form=form, rows=rows, next_after=next_after, labels=ticket_labels()
+    ), 422 if request.method == "POST" else 200
 
 
 # Visits to residents -------------------------------------------------------------------------------
@@ -666,8 +764,15 @@ def _visits_page(form, *, done_forms=None, error=None, status=200):
     planned = desk.list_visits(prop.id)
     forms = {v.id: VisitDoneForm(prefix=f"v{v.id}", formdata=None) for v in planned}
     forms.update(done_forms or {})
-    return render_template("staff/tickets/visits.html", form=form, planned=planned, done_forms=forms, error=error,
-                           made=desk.list_visits(prop.id, done=True, limit=20), now=utcnow()), status
+    return render_template(
+        "staff/tickets/visits.html",
+        form=form,
+        planned=planned,
+        done_forms=forms,
+        error=error,
+        made=desk.list_visits(prop.id, done=True, limit=20),
+        now=utcnow(),
+    ), status
 
 
 @bp.route("/visits", methods=["GET", "POST"])
@@ -678,9 +783,15 @@ def list_visits():
     if form.validate_on_submit():
         try:
             unit = register.find_unit_by_label(form.unit_label.data)
-            desk.plan_visit(current_actor(), property_id=register.get_property().id, unit_id=unit.id,
-                            planned_for=_to_utc(form.planned_for.data), purpose=form.purpose.data,
-                            is_vip=form.is_vip.data, today=today())
+            desk.plan_visit(
+                current_actor(),
+                property_id=register.get_property().id,
+                unit_id=unit.id,
+                planned_for=_to_utc(form.planned_for.data),
+                purpose=form.purpose.data,
+                is_vip=form.is_vip.data,
+                today=today(),
+            )
             db.session.commit()
             flash(_("Visit planned."), "success")
             return redirect(url_for("staff.list_visits"), code=303)

@@ -79,7 +79,9 @@ def create_unit():
 def show_unit(unit_id):
     """A unit with its occupancy history (names only for roles that may see residents)."""
     unit = register.get_unit(unit_id)
-    return render_template("staff/units/show.html", unit=unit, today=today(), end_form=EndOccupancyForm(end_date=today()))
+    return render_template(
+        "staff/units/show.html", unit=unit, today=today(), end_form=EndOccupancyForm(end_date=today())
+    )
 
 
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])

@@ -38,7 +38,13 @@ def create_building(prop, code=None, name=None, floors=20):
 def create_unit(building=None, number=None, floor=12, area_x100=8950, status=UnitStatus.OCCUPIED):
     """A unit in `building` (the first building by default)."""
     building = building or db.session.query(Building).order_by(Building.id).first()
-    unit = Unit(building=building, number=number or f"{floor:02d}{next(_seq):02d}", floor=floor, area_x100=area_x100, status=status)
+    unit = Unit(
+        building=building,
+        number=number or f"{floor:02d}{next(_seq):02d}",
+        floor=floor,
+        area_x100=area_x100,
+        status=status,
+    )
     db.session.add(unit)
     db.session.commit()
     return unit
@@ -61,9 +67,19 @@ def create_staff(role=Role.FRONTDESK, username=None, password=PASSWORD):
 def create_resident(prop, unit=None, name=None, phone=None, relation=Relation.OWNER, account=True, password=PASSWORD):
     """A resident living in `unit` since 2020, with a portal account unless account=False."""
     n = next(_seq)
-    resident = Resident(property_id=prop.id, name=name or f"住户{n}", phone=phone or f"137{n:08d}", id_number_masked="2*************1234")
+    resident = Resident(
+        property_id=prop.id,
+        name=name or f"住户{n}",
+        phone=phone or f"137{n:08d}",
+        id_number_masked="2*************1234",
+    )
     if account:
-        resident.user = User(username=f"res{n}", display_name=resident.name, kind=AccountKind.RESIDENT, password_hash=hash_password(password))
+        resident.user = User(
+            username=f"res{n}",
+            display_name=resident.name,
+            kind=AccountKind.RESIDENT,
+            password_hash=hash_password(password),
+        )
         assign_login_phone(resident.user, resident.phone)  # as the desk's account creation does
     db.session.add(resident)
     if unit is not None:
@@ -72,13 +88,30 @@ def create_resident(prop, unit=None, name=None, phone=None, relation=Relation.OW
     return resident
 
 
-def create_charge(prop, code="PM", name="物业管理费", basis="per_area", rate_fen=250, effective_from=date(2020, 1, 1),
-                  scope="all", building=None, units=(), meter_unit=""):
+def create_charge(
+    prop,
+    code="PM",
+    name="物业管理费",
+    basis="per_area",
+    rate_fen=250,
+    effective_from=date(2020, 1, 1),
+    scope="all",
+    building=None,
+    units=(),
+    meter_unit="",
+):
     """A charge type of the fee schedule with one rate (物业管理费 ¥2.50 per m² by default)."""
     from domain.billing.models import ChargeBasis, ChargeRate, ChargeType, ChargeUnit, Scope
 
-    charge = ChargeType(property_id=prop.id, code=code, name=name, basis=ChargeBasis(basis), scope=Scope(scope),
-                        building_id=building.id if building else None, meter_unit=meter_unit)
+    charge = ChargeType(
+        property_id=prop.id,
+        code=code,
+        name=name,
+        basis=ChargeBasis(basis),
+        scope=Scope(scope),
+        building_id=building.id if building else None,
+        meter_unit=meter_unit,
+    )
     charge.rates.append(ChargeRate(rate_fen=rate_fen, effective_from=effective_from))
     charge.units = [ChargeUnit(unit_id=u.id) for u in units]
     db.session.add(charge)
@@ -86,28 +119,44 @@ def create_charge(prop, code="PM", name="物业管理费", basis="per_area", rat
     return charge
 
 
-def create_bill(unit, total_fen=22375, period=date(2026, 10, 1), due_date=date(2026, 10, 31), paid_fen=0,
-                description="物业管理费"):
+def create_bill(
+    unit, total_fen=22375, period=date(2026, 10, 1), due_date=date(2026, 10, 31), paid_fen=0, description="物业管理费"
+):
     """A bill of one line for `unit`."""
     from domain.billing.models import Bill, BillLine
 
-    bill = Bill(property_id=unit.building.property_id, unit_id=unit.id, period=period, issued_on=period,
-                due_date=due_date, total_fen=total_fen, paid_fen=paid_fen)
+    bill = Bill(
+        property_id=unit.building.property_id,
+        unit_id=unit.id,
+        period=period,
+        issued_on=period,
+        due_date=due_date,
+        total_fen=total_fen,
+        paid_fen=paid_fen,
+    )
     bill.lines.append(BillLine(description=description, amount_fen=total_fen))
     db.session.add(bill)
     db.session.commit()
     return bill
 
 
-def create_parcel(unit, tracking_number=None, *, carrier="sf", shelf="A1", arrived_at=None, status="waiting",
-                  notified_at=None):
+def create_parcel(
+    unit, tracking_number=None, *, carrier="sf", shelf="A1", arrived_at=None, status="waiting", notified_at=None
+):
     """A parcel for `unit` put straight on the shelf (no audit entry, no notice), arrived `arrived_at` (now)."""
     from domain.clock import utcnow
     from domain.parcels.models import Parcel, ParcelStatus
 
-    parcel = Parcel(property_id=unit.building.property_id, unit_id=unit.id,
-                    tracking_number=tracking_number or f"SF{next(_seq):010d}", carrier=carrier, shelf=shelf,
-                    status=ParcelStatus(status), arrived_at=arrived_at or utcnow(), notified_at=notified_at)
+    parcel = Parcel(
+        property_id=unit.building.property_id,
+        unit_id=unit.id,
+        tracking_number=tracking_number or f"SF{next(_seq):010d}",
+        carrier=carrier,
+        shelf=shelf,
+        status=ParcelStatus(status),
+        arrived_at=arrived_at or utcnow(),
+        notified_at=notified_at,
+    )
     db.session.add(parcel)
     db.session.commit()
     return parcel
@@ -117,8 +166,14 @@ def create_lendable(prop, name="折叠梯", quantity=2, deposit_fen=10000, loan_
     """An item of the lending catalogue."""
     from domain.parcels.models import LendableItem
 
-    item = LendableItem(property_id=prop.id, name=name, quantity=quantity, deposit_fen=deposit_fen,
-                        loan_hours=loan_hours, is_active=is_active)
+    item = LendableItem(
+        property_id=prop.id,
+        name=name,
+        quantity=quantity,
+        deposit_fen=deposit_fen,
+        loan_hours=loan_hours,
+        is_active=is_active,
+    )
     db.session.add(item)
     db.session.commit()
     return item
@@ -132,8 +187,15 @@ def create_loan(item, unit, *, borrower_name="借用人", due_at=None, lent_at=N
     from domain.parcels.models import Loan
 
     lent_at = lent_at or utcnow()
-    loan = Loan(property_id=item.property_id, item_id=item.id, unit_id=unit.id, borrower_name=borrower_name,
-                lent_at=lent_at, due_at=due_at or lent_at + timedelta(days=1), deposit_fen=deposit_fen)
+    loan = Loan(
+        property_id=item.property_id,
+        item_id=item.id,
+        unit_id=unit.id,
+        borrower_name=borrower_name,
+        lent_at=lent_at,
+        due_at=due_at or lent_at + timedelta(days=1),
+        deposit_fen=deposit_fen,
+    )
     db.session.add(loan)
     db.session.commit()
     return loan

@@ -4,14 +4,13 @@ import contextvars
 import os
 import smtplib
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, text
-
 from flask import has_app_context
 from flask.testing import FlaskClient
+from sqlalchemy import event, text
 
 from app import create_app
 from config import TestConfig
@@ -44,7 +43,7 @@ class FrozenClock:
 
     def set(self, at):
         """Put the clock at an aware datetime."""
-        self.at = at.astimezone(timezone.utc)
+        self.at = at.astimezone(UTC)
         return self.at
 
     def local(self):
@@ -60,7 +59,7 @@ def suite_now():
     at = datetime.fromisoformat(value)
     if at.tzinfo is None:
         raise ValueError("TEST_NOW needs an offset, e.g. 2026-12-31T23:30:00+08:00")
-    return at.astimezone(timezone.utc)
+    return at.astimezone(UTC)
 
 
 class SuiteConfig(TestConfig):
@@ -241,8 +240,13 @@ def stripe_sandbox(app):
 
     secret = app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"]
     server = start_sandbox(webhook_secret=secret, delivery="manual")
-    app.extensions["payment_provider"] = StripeProvider(api_key="sk_test_suite", webhook_secret=secret, name="sandbox",
-                                                        api_base=server.url, http_client=SandboxHTTPClient())
+    app.extensions["payment_provider"] = StripeProvider(
+        api_key="sk_test_suite",
+        webhook_secret=secret,
+        name="sandbox",
+        api_base=server.url,
+        http_client=SandboxHTTPClient(),
+    )
     yield server
     app.extensions.pop("payment_provider", None)
     server.shutdown()

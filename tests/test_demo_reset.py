@@ -27,8 +27,14 @@ def workdir(tmp_path):
 def make(workdir, *args, **env):
     """Run make in `workdir` with `env` added; (exit status, output)."""
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | env
-    result = subprocess.run(["make", "--no-print-directory", *args], cwd=workdir, env=environment,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=workdir,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return result.returncode, result.stdout + result.stderr
 
 
@@ -37,7 +43,7 @@ def test_demo_reset_deletes_the_sqlite_demo_then_migrates_and_loads_the_demo_aga
     assert status == 0
     lines = plan.splitlines()
     delete = lines.index("rm -f instance/property.sqlite3 instance/property.sqlite3-wal instance/property.sqlite3-shm")
-    assert lines[delete + 1:] == ["rm -rf instance/uploads", ".venv/bin/flask db upgrade", ".venv/bin/flask demo load"]
+    assert lines[delete + 1 :] == ["rm -rf instance/uploads", ".venv/bin/flask db upgrade", ".venv/bin/flask demo load"]
 
 
 def test_demo_reset_refuses_when_database_url_names_another_database(workdir):

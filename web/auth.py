@@ -10,8 +10,17 @@ from flask_login import current_user, login_user, logout_user
 from domain.accounts.models import AccountKind, Actor
 from domain.accounts.roles import can
 from domain.accounts.services import SignInLocked, WrongCurrentPassword, authenticate, change_own_password, get_user
-from domain.accounts.sessions import (Lapsed, describe_device, end_sign_in, lifetimes, load_signed_in,
-                                      open_sign_ins, revoke_all, revoke_device, start_sign_in)
+from domain.accounts.sessions import (
+    Lapsed,
+    describe_device,
+    end_sign_in,
+    lifetimes,
+    load_signed_in,
+    open_sign_ins,
+    revoke_all,
+    revoke_device,
+    start_sign_in,
+)
 from domain.errors import DomainError
 from domain.throttle.services import Throttled
 from extensions import db, login_manager
@@ -37,8 +46,13 @@ def unauthorized():
     """Send a signed-out visitor to the login page of the area they tried to reach."""
     endpoint = "staff.login" if request.blueprint == "staff" else "portal.login"
     if g.get("sign_in_lapsed"):
-        flash(_("You were signed out after a period of inactivity, or because the sign-in was too old. "
-                "Please sign in again."), "info")
+        flash(
+            _(
+                "You were signed out after a period of inactivity, or because the sign-in was too old. "
+                "Please sign in again."
+            ),
+            "info",
+        )
     return client_redirect(url_for(endpoint, next=_page_to_return_to()))
 
 
@@ -104,7 +118,9 @@ def staff_permission(permission):
 
 def user_can(permission):
     """For templates: whether the signed-in staff member has `permission`."""
-    return current_user.is_authenticated and current_user.kind == AccountKind.STAFF and can(current_user.role, permission)
+    return (
+        current_user.is_authenticated and current_user.kind == AccountKind.STAFF and can(current_user.role, permission)
+    )
 
 
 def handle_login(kind, template, home_endpoint):
@@ -127,8 +143,13 @@ def handle_login(kind, template, home_endpoint):
             form.password.errors.append(str(error.message))
             return render_template(template, form=form), 429
         if user is not None:
-            signed_in = start_sign_in(user, remember=form.remember.data, user_agent=request.user_agent.string,
-                                      address=source, actor=Actor.for_user(user, source))
+            signed_in = start_sign_in(
+                user,
+                remember=form.remember.data,
+                user_agent=request.user_agent.string,
+                address=source,
+                actor=Actor.for_user(user, source),
+            )
             db.session.commit()
             lang = session.get("lang")
             session.clear()  # no session fixation: nothing set before signing in survives it
@@ -168,8 +189,13 @@ def handle_change_password(template, done_endpoint):
     if form.validate_on_submit():
         try:
             user = get_user(current_user.id)
-            change_own_password(current_actor(), user, form.current_password.data, form.password.data,
-                                keep_sign_in=current_user.sign_in_id)
+            change_own_password(
+                current_actor(),
+                user,
+                form.current_password.data,
+                form.password.data,
+                keep_sign_in=current_user.sign_in_id,
+            )
             db.session.commit()
             flash(_("Your password was changed. Other devices have been signed out."), "success")
             return redirect(url_for(done_endpoint), code=303)

@@ -12,7 +12,12 @@ def send_document(document):
     path = stored_path(document.stored_name)
     if not os.path.exists(path):
         abort(404)
-    response = send_file(path, mimetype=document.content_type, download_name=document.shown_name or "document",
-                         as_attachment=document.content_type == "application/pdf", max_age=0)
+    response = send_file(
+        path,
+        mimetype=document.content_type,
+        download_name=document.shown_name or "document",
+        as_attachment=document.content_type == "application/pdf",
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

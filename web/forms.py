@@ -12,7 +12,9 @@ class LoginForm(FlaskForm):
     """Username (or a resident's phone number) and password."""
 
     login = StringField(
-        _l("Username or phone number"), validators=[DataRequired(), Length(max=64)], render_kw={"autocomplete": "username"}
+        _l("Username or phone number"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(max=128)], render_kw={"autocomplete": "current-password"}
@@ -26,10 +28,14 @@ class ChangePasswordForm(FlaskForm):
 
     current_password = PasswordField(
         # No password is longer than the policy's 128 characters: a longer one is never hashed.
-        _l("Current password"), validators=[DataRequired(), Length(max=128)], render_kw={"autocomplete": "current-password"}
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
     )
     password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=8, max=128)], render_kw={"autocomplete": "new-password"}
+        _l("New password"),
+        validators=[DataRequired(), Length(min=8, max=128)],
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("New password again"),

@@ -53,8 +53,9 @@ def _cleaned(multidict):
     items = list(multidict.items(multi=True))
     if not any(CONTROL_CHARACTERS.search(value) for _key, value in items if isinstance(value, str)):
         return None
-    return ImmutableMultiDict([(clean_text(key), clean_text(value) if isinstance(value, str) else value)
-                               for key, value in items])
+    return ImmutableMultiDict(
+        [(clean_text(key), clean_text(value) if isinstance(value, str) else value) for key, value in items]
+    )
 
 
 def clean_request_text():

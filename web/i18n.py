@@ -5,7 +5,15 @@ from flask_babel import get_translations
 from flask_login import current_user
 
 #: What people may type in ?lang= or send in Accept-Language, mapped to our catalogues.
-ALIASES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "zh_hans": "zh_CN", "en": "en", "en_us": "en", "en-us": "en"}
+ALIASES = {
+    "zh": "zh_CN",
+    "zh_cn": "zh_CN",
+    "zh-cn": "zh_CN",
+    "zh_hans": "zh_CN",
+    "en": "en",
+    "en_us": "en",
+    "en-us": "en",
+}
 
 
 def normalise_locale(value):

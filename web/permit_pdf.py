@@ -38,8 +38,14 @@ def permit_pdf(*, number, unit_label, scope, dates, hours, contractor, person, w
     canvas.drawCentredString(width / 2, height - 22 * mm, TITLE)
     canvas.setFont(FONT, 9)
     canvas.drawCentredString(width / 2, height - 29 * mm, f"No. {number}    发放 {issued}")
-    rows = [("房屋", unit_label), ("装修项目", scope), ("工期", dates), ("施工时间", hours), ("施工单位", contractor),
-            ("施工负责人", person)]
+    rows = [
+        ("房屋", unit_label),
+        ("装修项目", scope),
+        ("工期", dates),
+        ("施工时间", hours),
+        ("施工单位", contractor),
+        ("施工负责人", person),
+    ]
     y = height - 42 * mm
     for label, value in rows:
         canvas.setFont(FONT, 9)

@@ -45,9 +45,12 @@ def pay_from_kiosk(link):
     from domain.payments.providers import get_provider
 
     try:
-        url = kiosk_payments.open_checkout(link, provider=get_provider(),
-                                           success_url=url_for("public.paid_from_kiosk", _external=True),
-                                           cancel_url=url_for("public.paid_from_kiosk", _external=True))
+        url = kiosk_payments.open_checkout(
+            link,
+            provider=get_provider(),
+            success_url=url_for("public.paid_from_kiosk", _external=True),
+            cancel_url=url_for("public.paid_from_kiosk", _external=True),
+        )
         db.session.commit()
     except NotFound:
         db.session.rollback()

@@ -3,8 +3,9 @@
 Receipts are printed in Chinese whatever the reader's language: they are the office's accounting record.
 """
 
-from flask import send_file
 from io import BytesIO
+
+from flask import send_file
 
 from domain.billing.schedule import period_label
 from domain.payments.models import Method, PaymentStatus
@@ -70,5 +71,10 @@ def receipt_view(payment):
 def receipt_response(payment):
     """The receipt PDF as a download named after its number."""
     view = receipt_view(payment)
-    return send_file(BytesIO(render_receipt_pdf(view)), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"{view.number}.pdf", max_age=0)
+    return send_file(
+        BytesIO(render_receipt_pdf(view)),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{view.number}.pdf",
+        max_age=0,
+    )

@@ -13,7 +13,8 @@ def allow_form_posts_to(response, origin):
     """Let this page's forms lead to `origin` too (a pay button redirects to the provider's hosted page)."""
     if origin:
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-            "form-action 'self'", f"form-action 'self' {origin}")
+            "form-action 'self'", f"form-action 'self' {origin}"
+        )
     return response
 
 
@@ -29,8 +30,11 @@ def set_security_headers(response):
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
-    if (request.endpoint != "static" and "_user_id" in session
-            and (response.mimetype == "text/html" or "Cache-Control" not in headers)):
+    if (
+        request.endpoint != "static"
+        and "_user_id" in session
+        and (response.mimetype == "text/html" or "Cache-Control" not in headers)
+    ):
         headers["Cache-Control"] = "no-store"
         headers.pop("Expires", None)
     hsts = current_app.config["HSTS_SECONDS"]

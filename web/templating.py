@@ -22,8 +22,10 @@ try:
     # The C function behind markupsafe.escape: the escaped text as a plain str, without the Markup around it.
     from markupsafe import _escape_inner
 except ImportError:  # pragma: no cover - a MarkupSafe that moved it: the same text, only slower
+
     def _escape_inner(text):
         return str(escape(text))
+
 
 #: Templates whose output Flask autoescapes (flask.Flask.select_jinja_autoescape): there the runtime gettext
 #: returns Markup, so the constant is marked safe the same way.
@@ -56,7 +58,7 @@ class ConstantGettext(Extension):
     @staticmethod
     def _translated(tokens, i, translations, autoescaped):
         """The tokens that replace tokens[i:i + 4] if they are `_ ( "text" )`, else None."""
-        window = tokens[i:i + 4]
+        window = tokens[i : i + 4]
         if len(window) < 4 or [t.type for t in window] != ["name", "lparen", "string", "rparen"]:
             return None
         if window[0].value != "_" or (i and tokens[i - 1].type == "dot"):
@@ -71,7 +73,7 @@ class ConstantGettext(Extension):
     @staticmethod
     def _translated_in_context(tokens, i, translations, autoescaped):
         """The tokens that replace tokens[i:i + 6] if they are `pgettext ( "context" , "text" )`, else None."""
-        window = tokens[i:i + 6]
+        window = tokens[i : i + 6]
         if len(window) < 6 or [t.type for t in window] != ["name", "lparen", "string", "comma", "string", "rparen"]:
             return None
         if window[0].value != "pgettext" or (i and tokens[i - 1].type == "dot"):
@@ -88,8 +90,13 @@ def _literal(line, text, autoescaped):
     """Tokens of a translated string literal, marked safe where the runtime gettext would return Markup."""
     if not autoescaped:
         return [Token(line, "string", text)]
-    return [Token(line, "lparen", "("), Token(line, "string", text), Token(line, "pipe", "|"),
-            Token(line, "name", "safe"), Token(line, "rparen", ")")]
+    return [
+        Token(line, "lparen", "("),
+        Token(line, "string", text),
+        Token(line, "pipe", "|"),
+        Token(line, "name", "safe"),
+        Token(line, "rparen", ")"),
+    ]
 
 
 def html_text(value, _str=str, _int=int, _escape=_escape_inner):

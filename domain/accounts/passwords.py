@@ -14,12 +14,21 @@ MAX_PASSWORD_LENGTH = 128
 
 #: Lower-cased common and breached passwords and the bare words behind them (see the file's header).
 _COMMON = frozenset(
-    line.strip() for line in (Path(__file__).with_name("common_passwords.txt")).read_text(encoding="utf-8").splitlines()
+    line.strip()
+    for line in (Path(__file__).with_name("common_passwords.txt")).read_text(encoding="utf-8").splitlines()
     if line.strip() and not line.startswith("#")
 )
 #: Rows people type as "random": a password that is a run of one of these (either way) is refused.
-_RUNS = ("abcdefghijklmnopqrstuvwxyz", "01234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm",
-         "1qaz2wsx3edc4rfv5tgb6yhn", "qazwsxedcrfvtgbyhn", "1q2w3e4r5t6y7u8i9o0p")
+_RUNS = (
+    "abcdefghijklmnopqrstuvwxyz",
+    "01234567890",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "1qaz2wsx3edc4rfv5tgb6yhn",
+    "qazwsxedcrfvtgbyhn",
+    "1q2w3e4r5t6y7u8i9o0p",
+)
 #: Look-alike characters people swap in ("p@ssw0rd"), undone before the list is checked.
 _LOOK_ALIKES = str.maketrans({"@": "a", "4": "a", "0": "o", "3": "e", "$": "s", "5": "s", "7": "t", "!": "i", "1": "i"})
 _ENDS = re.compile(r"^[\W\d_]+|[\W\d_]+$")
@@ -50,8 +59,13 @@ def _is_common(password):
     """Whether `password` is a listed one, or a listed word dressed up with digits, symbols or look-alikes."""
     lower = password.lower()
     bare = _ENDS.sub("", lower)
-    candidates = {lower, bare, lower.translate(_LOOK_ALIKES), _ENDS.sub("", lower.translate(_LOOK_ALIKES)),
-                  lower.replace("1", "l").translate(_LOOK_ALIKES)}
+    candidates = {
+        lower,
+        bare,
+        lower.translate(_LOOK_ALIKES),
+        _ENDS.sub("", lower.translate(_LOOK_ALIKES)),
+        lower.replace("1", "l").translate(_LOOK_ALIKES),
+    }
     return bool(candidates & _COMMON) or not bare
 
 
@@ -74,13 +88,15 @@ def check_password_rules(password, *, username=None, phone=None):
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(_l("The password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="password")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise DomainError(_l("The password may have at most %(n)s characters.", n=MAX_PASSWORD_LENGTH),
-                          field="password")
+        raise DomainError(
+            _l("The password may have at most %(n)s characters.", n=MAX_PASSWORD_LENGTH), field="password"
+        )
     if password.isdigit():
         raise DomainError(_l("The password must not be digits only."), field="password")
     lower = password.lower()
-    if (username and username.strip() and username.strip().lower() in lower) or (phone and phone.strip() and phone.strip() in lower):
+    if (username and username.strip() and username.strip().lower() in lower) or (
+        phone and phone.strip() and phone.strip() in lower
+    ):
         raise DomainError(_l("The password must not contain your username or phone number."), field="password")
     if _is_common(password) or _is_a_run(password):
-        raise DomainError(_l("This password is too common and easy to guess. Choose another one."),
-                          field="password")
+        raise DomainError(_l("This password is too common and easy to guess. Choose another one."), field="password")

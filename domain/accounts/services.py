@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from domain.accounts.models import AccountKind, Actor, User
+
 # hash_password and check_password_rules are imported from here by the register and the demo, as before.
 from domain.accounts.passwords import check_password, check_password_rules, hash_password  # noqa: F401
 from domain.accounts.roles import Permission, Role, require
@@ -79,10 +80,18 @@ def authenticate(login, password, kind, *, source=""):
     if check_password(user.password_hash if user else None, password) and user.is_active:
         return user
     actor = Actor(None, user.username if user else "?", None, source, kind)
-    record(actor, "account.sign_in_failed", user, object_type="users",
-           summary=(user.username if user else "unknown account") + ("" if user is None or user.is_active else " (disabled)"))
+    record(
+        actor,
+        "account.sign_in_failed",
+        user,
+        object_type="users",
+        summary=(user.username if user else "unknown account")
+        + ("" if user is None or user.is_active else " (disabled)"),
+    )
     if throttle.count_failure(actor, SIGN_IN_SCOPE, place, now=now, alarm=False) == throttle.MAX_FAILURES:
-        record(actor, "account.lockout", user, object_type="users", summary=user.username if user else "unknown account")
+        record(
+            actor, "account.lockout", user, object_type="users", summary=user.username if user else "unknown account"
+        )
     return None
 
 
@@ -96,15 +105,15 @@ def get_user(user_id):
 
 def list_staff():
     """All staff accounts, by role then name."""
-    return db.session.scalars(select(User).where(User.kind == AccountKind.STAFF).order_by(User.role, User.username)).all()
+    return db.session.scalars(
+        select(User).where(User.kind == AccountKind.STAFF).order_by(User.role, User.username)
+    ).all()
 
 
 def _check_username_free(username, exclude_id=None):
     """Raise on a malformed or taken username."""
     if not USERNAME_RE.match(username):
-        raise DomainError(
-            _l("3-32 characters: lower-case letters, digits, dot, dash or underscore."), field="username"
-        )
+        raise DomainError(_l("3-32 characters: lower-case letters, digits, dot, dash or underscore."), field="username")
     query = select(User.id).where(User.username == username)
     if exclude_id:
         query = query.where(User.id != exclude_id)
@@ -153,7 +162,9 @@ def update_staff(actor, user, *, display_name, role, email, is_active):
     losing_manager = user.role == Role.MANAGER and (role != Role.MANAGER or not is_active)
     if losing_manager and _active_managers(user.id) == 0:
         raise DomainError(_l("At least one active manager account must remain."), field="role")
-    changes = diff(user, {"display_name": display_name.strip(), "role": role, "email": email or None, "is_active": is_active})
+    changes = diff(
+        user, {"display_name": display_name.strip(), "role": role, "email": email or None, "is_active": is_active}
+    )
     if "role" in changes or "is_active" in changes:
         revoke_all(actor, user.id, action=None)  # sign the person out everywhere; their rights changed
     if changes:
@@ -217,8 +228,13 @@ def move_login_phone(user, phone):
     if user is None or user.login_phone == phone:
         return
     if login_phone_taken(phone, user.id):
-        raise Conflict(_l("Another resident already signs in with this mobile number. "
-                          "Please check the number, or ask the service desk."), field="phone")
+        raise Conflict(
+            _l(
+                "Another resident already signs in with this mobile number. "
+                "Please check the number, or ask the service desk."
+            ),
+            field="phone",
+        )
     user.login_phone = phone or None
 
 

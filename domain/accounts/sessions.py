@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import bindparam, delete, select, update
 
-from domain.accounts.models import AccountKind, SignIn, SignedInUser, User
+from domain.accounts.models import AccountKind, SignedInUser, SignIn, User
 from domain.audit.services import record
 from domain.clock import utcnow
 from domain.errors import NotFound
@@ -28,13 +28,27 @@ KEEP_ENDED = timedelta(days=30)
 
 #: Built once: it runs on every signed-in request.
 _LOAD = (
-    select(User.id, User.username, User.display_name, User.kind, User.role, User.locale, User.is_active,
-           SignIn.id.label("sign_in_id"), SignIn.last_seen_at, SignIn.expires_at, SignIn.idle_seconds)
+    select(
+        User.id,
+        User.username,
+        User.display_name,
+        User.kind,
+        User.role,
+        User.locale,
+        User.is_active,
+        SignIn.id.label("sign_in_id"),
+        SignIn.last_seen_at,
+        SignIn.expires_at,
+        SignIn.idle_seconds,
+    )
     .join(User, User.id == SignIn.user_id)
     .where(SignIn.token_hash == bindparam("token_hash"), SignIn.revoked_at.is_(None))
 )
-_TOUCH = update(SignIn.__table__).where(SignIn.__table__.c.id == bindparam("sign_in_id")).values(
-    last_seen_at=bindparam("now"))
+_TOUCH = (
+    update(SignIn.__table__)
+    .where(SignIn.__table__.c.id == bindparam("sign_in_id"))
+    .values(last_seen_at=bindparam("now"))
+)
 
 
 def token_hash(token):
@@ -65,19 +79,38 @@ def start_sign_in(user, *, remember, user_agent="", address="", actor=None):
     now = utcnow()
     idle, absolute = lifetimes(user.kind, remember)
     token = secrets.token_urlsafe(32)
-    sign_in = SignIn(user_id=user.id, token_hash=token_hash(token), created_at=now, last_seen_at=now,
-                     expires_at=now + absolute, idle_seconds=int(idle.total_seconds()), remember=bool(remember),
-                     user_agent=(user_agent or "")[:200], address=(address or "")[:64])
+    sign_in = SignIn(
+        user_id=user.id,
+        token_hash=token_hash(token),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + absolute,
+        idle_seconds=int(idle.total_seconds()),
+        remember=bool(remember),
+        user_agent=(user_agent or "")[:200],
+        address=(address or "")[:64],
+    )
     db.session.add(sign_in)
     # The user's sign-ins that ended long ago go (the audit log keeps the events), so the table stays small.
-    db.session.execute(delete(SignIn).where(SignIn.user_id == user.id, SignIn.expires_at < now - KEEP_ENDED)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        delete(SignIn)
+        .where(SignIn.user_id == user.id, SignIn.expires_at < now - KEEP_ENDED)
+        .execution_options(synchronize_session=False)
+    )
     db.session.flush()
     user.last_login_at = now
     if actor is not None:
         record(actor, "account.sign_in", user, summary=f"{user.username}{' (remember)' if remember else ''}")
-    return SignedInUser(id=user.id, username=user.username, display_name=user.display_name, kind=user.kind,
-                        role=user.role, locale=user.locale, sign_in_id=sign_in.id, token=token)
+    return SignedInUser(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        kind=user.kind,
+        role=user.role,
+        locale=user.locale,
+        sign_in_id=sign_in.id,
+        token=token,
+    )
 
 
 @dataclass(frozen=True)
@@ -106,14 +139,24 @@ def load_signed_in(token):
     if now - row.last_seen_at >= TOUCH_EVERY:
         with db.engine.begin() as connection:
             connection.execute(_TOUCH, {"sign_in_id": row.sign_in_id, "now": now})
-    return SignedInUser(id=row.id, username=row.username, display_name=row.display_name, kind=row.kind,
-                        role=row.role, locale=row.locale, sign_in_id=row.sign_in_id, token=token)
+    return SignedInUser(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        kind=row.kind,
+        role=row.role,
+        locale=row.locale,
+        sign_in_id=row.sign_in_id,
+        token=token,
+    )
 
 
 def _revoke(*conditions, now=None):
     """Revoke the open sign-ins matching `conditions`; returns how many."""
     return db.session.execute(
-        update(SignIn).where(SignIn.revoked_at.is_(None), *conditions).values(revoked_at=now or utcnow())
+        update(SignIn)
+        .where(SignIn.revoked_at.is_(None), *conditions)
+        .values(revoked_at=now or utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
 
@@ -145,16 +188,28 @@ def open_sign_ins(user_id):
     """The user's sign-ins still usable now, the most recently used first."""
     now = utcnow()
     rows = db.session.scalars(
-        select(SignIn).where(SignIn.user_id == user_id, SignIn.revoked_at.is_(None), SignIn.expires_at > now)
+        select(SignIn)
+        .where(SignIn.user_id == user_id, SignIn.revoked_at.is_(None), SignIn.expires_at > now)
         .order_by(SignIn.last_seen_at.desc(), SignIn.id.desc())
     ).all()
     return [row for row in rows if now < row.last_seen_at + timedelta(seconds=row.idle_seconds)]
 
 
-_BROWSERS = (("MicroMessenger", "WeChat"), ("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
-             ("Safari/", "Safari"))
-_SYSTEMS = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Windows", "Windows"),
-            ("Mac OS X", "macOS"), ("Linux", "Linux"))
+_BROWSERS = (
+    ("MicroMessenger", "WeChat"),
+    ("Edg/", "Edge"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
 
 
 def describe_device(user_agent):

@@ -43,7 +43,10 @@ def update(actor, announcement, *, title, body, valid_from, valid_until):
     if announcement.withdrawn_at is not None:
         raise InvalidTransition(_l("A withdrawn announcement cannot be edited."))
     _check_window(valid_from, valid_until)
-    changes = diff(announcement, {"title": title.strip(), "body": body.strip(), "valid_from": valid_from, "valid_until": valid_until})
+    changes = diff(
+        announcement,
+        {"title": title.strip(), "body": body.strip(), "valid_from": valid_from, "valid_until": valid_until},
+    )
     if changes:
         record(actor, "announcement.update", announcement, summary=announcement.title, changes=changes)
     return announcement

@@ -6,7 +6,6 @@ from domain.audit.models import AuditEntry
 from domain.clock import utcnow
 from extensions import db
 
-
 _INSERT = insert(AuditEntry.__table__)
 
 
@@ -17,17 +16,20 @@ def record(actor, action, obj=None, *, summary="", changes=None, object_type=Non
     Inserted on the connection, not added to the session: the entry is never read back or changed, and the
     session's unit of work costs a busy page (parcel intake) several per cent for this one row.
     """
-    db.session.connection().execute(_INSERT, {
-        "at": utcnow(),
-        "actor_id": actor.user_id,
-        "actor_name": actor.name,
-        "action": action,
-        "object_type": object_type or (obj.__tablename__ if obj is not None else ""),
-        "object_id": object_id if object_id is not None else getattr(obj, "id", None),
-        "summary": summary,
-        "changes": changes or None,
-        "source": actor.source,
-    })
+    db.session.connection().execute(
+        _INSERT,
+        {
+            "at": utcnow(),
+            "actor_id": actor.user_id,
+            "actor_name": actor.name,
+            "action": action,
+            "object_type": object_type or (obj.__tablename__ if obj is not None else ""),
+            "object_id": object_id if object_id is not None else getattr(obj, "id", None),
+            "summary": summary,
+            "changes": changes or None,
+            "source": actor.source,
+        },
+    )
 
 
 def diff(obj, values):

@@ -8,8 +8,8 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
-from domain.accounts.roles import Permission, require
 from domain.accounts.models import User
+from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.billing.models import Bill, BillLine, LateFeePolicy, LineKind, Reminder
 from domain.billing.schedule import period_label
@@ -59,9 +59,12 @@ def collection_for(property_id, period):
     """The collection rate of the bills of one month, by building (one statement)."""
     rows = db.session.execute(
         select(Building.code, Building.name, func.sum(Bill.total_fen), func.sum(Bill.paid_fen))
-        .select_from(Bill).join(Unit, Bill.unit_id == Unit.id).join(Unit.building)
+        .select_from(Bill)
+        .join(Unit, Bill.unit_id == Unit.id)
+        .join(Unit.building)
         .where(Bill.property_id == property_id, Bill.period == period)
-        .group_by(Building.code, Building.name).order_by(Building.code)
+        .group_by(Building.code, Building.name)
+        .order_by(Building.code)
     ).all()
     result = Collection(period)
     for _code, name, billed, paid in rows:
@@ -75,7 +78,8 @@ def collection_trend(property_id, periods):
     """{period: (billed, collected)} for several months (one statement), for the trend line."""
     rows = db.session.execute(
         select(Bill.period, func.sum(Bill.total_fen), func.sum(Bill.paid_fen))
-        .where(Bill.property_id == property_id, Bill.period.in_(periods)).group_by(Bill.period)
+        .where(Bill.property_id == property_id, Bill.period.in_(periods))
+        .group_by(Bill.period)
     ).all()
     return {period: (int(billed or 0), int(paid or 0)) for period, billed, paid in rows}
 
@@ -115,37 +119,62 @@ def _in_arrears(property_id, today):
 def arrears_totals(property_id, today):
     """Total arrears and the split by age (one statement)."""
     row = db.session.execute(
-        select(func.count(func.distinct(Bill.unit_id)), func.sum(Bill.total_fen - Bill.paid_fen), *_bucket_sums(today))
-        .where(_in_arrears(property_id, today))
+        select(
+            func.count(func.distinct(Bill.unit_id)), func.sum(Bill.total_fen - Bill.paid_fen), *_bucket_sums(today)
+        ).where(_in_arrears(property_id, today))
     ).one()
-    return {"units": row[0] or 0, "total_fen": int(row[1] or 0),
-            **{key: int(row[i + 2] or 0) for i, (key, _f, _l) in enumerate(AGE_BUCKETS)}}
+    return {
+        "units": row[0] or 0,
+        "total_fen": int(row[1] or 0),
+        **{key: int(row[i + 2] or 0) for i, (key, _f, _l) in enumerate(AGE_BUCKETS)},
+    }
 
 
 def arrears_page(property_id, today, *, page=1, per_page=50, building_id=None):
     """Units in arrears, most owed first, with their payers and last reminder: three statements per page."""
     owed = func.sum(Bill.total_fen - Bill.paid_fen)
     query = (
-        select(Bill.unit_id, Building.code, Unit.number, func.count(Bill.id), owed, func.min(Bill.due_date), *_bucket_sums(today))
-        .join(Unit, Bill.unit_id == Unit.id).join(Unit.building)
+        select(
+            Bill.unit_id,
+            Building.code,
+            Unit.number,
+            func.count(Bill.id),
+            owed,
+            func.min(Bill.due_date),
+            *_bucket_sums(today),
+        )
+        .join(Unit, Bill.unit_id == Unit.id)
+        .join(Unit.building)
         .where(_in_arrears(property_id, today))
         .group_by(Bill.unit_id, Building.code, Unit.number)
         .order_by(owed.desc(), Bill.unit_id)
-        .limit(per_page + 1).offset((page - 1) * per_page)
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
     )
     if building_id:
         query = query.where(Unit.building_id == building_id)
     rows = db.session.execute(query).all()
     has_next = len(rows) > per_page
-    result = [ArrearsRow(r[0], f"{r[1]}-{r[2]}", r[3], int(r[4]), {key: int(r[6 + i] or 0) for i, (key, _f, _l) in
-                                                                     enumerate(AGE_BUCKETS)}, r[5]) for r in rows[:per_page]]
+    result = [
+        ArrearsRow(
+            r[0],
+            f"{r[1]}-{r[2]}",
+            r[3],
+            int(r[4]),
+            {key: int(r[6 + i] or 0) for i, (key, _f, _l) in enumerate(AGE_BUCKETS)},
+            r[5],
+        )
+        for r in rows[:per_page]
+    ]
     by_unit = {row.unit_id: row for row in result}
     if by_unit:
         for unit_id, name, phone, relation in db.session.execute(_payers_query(list(by_unit), today)):
             by_unit[unit_id].payers.append((name, phone, relation))
         for unit_id, last in db.session.execute(
-                select(Reminder.unit_id, func.max(Reminder.created_at)).where(Reminder.unit_id.in_(list(by_unit)))
-                .group_by(Reminder.unit_id)):
+            select(Reminder.unit_id, func.max(Reminder.created_at))
+            .where(Reminder.unit_id.in_(list(by_unit)))
+            .group_by(Reminder.unit_id)
+        ):
             by_unit[unit_id].last_reminded = last
     return result, has_next
 
@@ -155,8 +184,12 @@ def _payers_query(unit_ids, today):
     return (
         select(Occupancy.unit_id, Resident.name, Resident.phone, Occupancy.relation)
         .join(Occupancy.resident)
-        .where(Occupancy.unit_id.in_(unit_ids), Occupancy.relation.in_([Relation.OWNER, Relation.TENANT]),
-               Occupancy.start_date <= today, (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today))
+        .where(
+            Occupancy.unit_id.in_(unit_ids),
+            Occupancy.relation.in_([Relation.OWNER, Relation.TENANT]),
+            Occupancy.start_date <= today,
+            (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today),
+        )
         .order_by(Occupancy.unit_id, case((Occupancy.relation == Relation.OWNER, 0), else_=1), Occupancy.id)
     )
 
@@ -171,15 +204,26 @@ def send_reminders(actor, *, property_id, today, unit_ids=None, property_name=""
     require(actor, Permission.SEND_REMINDERS)
     if due_within_days is None:
         condition = _in_arrears(property_id, today)
-        template = _l("Unit %(unit)s owes ¥%(amount)s in property fees, due since %(due)s. Please pay in the resident "
-                      "portal or at the service desk. Thank you. — %(property)s")
+        template = _l(
+            "Unit %(unit)s owes ¥%(amount)s in property fees, due since %(due)s. Please pay in the resident "
+            "portal or at the service desk. Thank you. — %(property)s"
+        )
     else:
-        condition = and_(Bill.property_id == property_id, Bill.total_fen > Bill.paid_fen, Bill.due_date >= today,
-                         Bill.due_date <= today + timedelta(days=due_within_days))
-        template = _l("Unit %(unit)s has ¥%(amount)s of property fees due on %(due)s. You can pay in the resident "
-                      "portal or at the service desk. Thank you. — %(property)s")
-    query = (select(Bill.unit_id, func.sum(Bill.total_fen - Bill.paid_fen), func.min(Bill.due_date))
-             .where(condition).group_by(Bill.unit_id))
+        condition = and_(
+            Bill.property_id == property_id,
+            Bill.total_fen > Bill.paid_fen,
+            Bill.due_date >= today,
+            Bill.due_date <= today + timedelta(days=due_within_days),
+        )
+        template = _l(
+            "Unit %(unit)s has ¥%(amount)s of property fees due on %(due)s. You can pay in the resident "
+            "portal or at the service desk. Thank you. — %(property)s"
+        )
+    query = (
+        select(Bill.unit_id, func.sum(Bill.total_fen - Bill.paid_fen), func.min(Bill.due_date))
+        .where(condition)
+        .group_by(Bill.unit_id)
+    )
     if unit_ids is not None:
         if not unit_ids:
             raise DomainError(_l("Choose at least one unit."))
@@ -188,8 +232,11 @@ def send_reminders(actor, *, property_id, today, unit_ids=None, property_name=""
     if not owing:
         return 0
     start_of_day = utcnow() - timedelta(hours=24)
-    reminded = set(db.session.scalars(select(Reminder.unit_id).where(Reminder.unit_id.in_(list(owing)),
-                                                                      Reminder.created_at >= start_of_day)))
+    reminded = set(
+        db.session.scalars(
+            select(Reminder.unit_id).where(Reminder.unit_id.in_(list(owing)), Reminder.created_at >= start_of_day)
+        )
+    )
     from domain.billing.services import unit_labels
 
     labels = unit_labels(list(owing))
@@ -197,21 +244,37 @@ def send_reminders(actor, *, property_id, today, unit_ids=None, property_name=""
         select(Occupancy.unit_id, Resident.id, Resident.email, User.locale)
         .join(Occupancy.resident)
         .outerjoin(User, Resident.user_id == User.id)
-        .where(Occupancy.unit_id.in_([u for u in owing if u not in reminded]),
-               Occupancy.relation.in_([Relation.OWNER, Relation.TENANT]), Occupancy.start_date <= today,
-               (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today))
+        .where(
+            Occupancy.unit_id.in_([u for u in owing if u not in reminded]),
+            Occupancy.relation.in_([Relation.OWNER, Relation.TENANT]),
+            Occupancy.start_date <= today,
+            (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today),
+        )
     ).all()
     count = 0
     for unit_id, resident_id, email, locale in people:
         total, oldest = owing[unit_id]
         # In the resident's language (Chinese unless they chose English), not the sender's.
         with force_locale(locale or "zh_Hans_CN"):
-            message = str(template) % {"unit": labels[unit_id], "amount": fen_to_decimal(total), "due": oldest.isoformat(),
-                                       "property": property_name}
+            message = str(template) % {
+                "unit": labels[unit_id],
+                "amount": fen_to_decimal(total),
+                "due": oldest.isoformat(),
+                "property": property_name,
+            }
             subject = str(_l("Payment reminder for %(unit)s", unit=labels[unit_id]))
         mailed = queue_mail(email, subject, message)
-        db.session.add(Reminder(property_id=property_id, resident_id=resident_id, unit_id=unit_id, outstanding_fen=total,
-                                message=message, emailed_to=email if mailed else "", sent_by_id=actor.user_id))
+        db.session.add(
+            Reminder(
+                property_id=property_id,
+                resident_id=resident_id,
+                unit_id=unit_id,
+                outstanding_fen=total,
+                message=message,
+                emailed_to=email if mailed else "",
+                sent_by_id=actor.user_id,
+            )
+        )
         count += 1
     db.session.flush()
     record(actor, "billing.reminders", object_type="reminders", object_id=None, summary=f"{count} reminders")
@@ -224,12 +287,17 @@ def reminders_for_resident(resident_id, *, limit=5):
     A reminder holds while its unit still owes money on a bill that was already there when it went out;
     once those are paid (at the desk, online, or by anyone in the household) it is no longer shown.
     """
-    still_owing = (select(Bill.id).where(Bill.unit_id == Reminder.unit_id, Bill.total_fen > Bill.paid_fen,
-                                         Bill.created_at <= Reminder.created_at)
-                   .correlate(Reminder).exists())
+    still_owing = (
+        select(Bill.id)
+        .where(Bill.unit_id == Reminder.unit_id, Bill.total_fen > Bill.paid_fen, Bill.created_at <= Reminder.created_at)
+        .correlate(Reminder)
+        .exists()
+    )
     return db.session.scalars(
-        select(Reminder).where(Reminder.resident_id == resident_id, still_owing)
-        .order_by(Reminder.created_at.desc()).limit(limit)
+        select(Reminder)
+        .where(Reminder.resident_id == resident_id, still_owing)
+        .order_by(Reminder.created_at.desc())
+        .limit(limit)
     ).all()
 
 
@@ -237,10 +305,15 @@ def reminders_for_resident(resident_id, *, limit=5):
 
 
 def get_late_fee_policy(property_id):
-    """The property's late-fee policy; an unsaved, switched-off default until someone sets one (reading writes nothing)."""
+    """The property's late-fee policy.
+
+    An unsaved, switched-off default until someone sets one (reading writes nothing).
+    """
     policy = db.session.scalar(select(LateFeePolicy).where(LateFeePolicy.property_id == property_id))
     if policy is None:
-        policy = LateFeePolicy(property_id=property_id, enabled=False, daily_rate_per_10000=5, grace_days=15, cap_percent=10)
+        policy = LateFeePolicy(
+            property_id=property_id, enabled=False, daily_rate_per_10000=5, grace_days=15, cap_percent=10
+        )
     return policy
 
 
@@ -250,8 +323,12 @@ def update_late_fee_policy(actor, policy, *, enabled, daily_rate_per_10000, grac
     if policy.id is None:
         db.session.add(policy)
     changes = {}
-    for name, value in {"enabled": enabled, "daily_rate_per_10000": daily_rate_per_10000, "grace_days": grace_days,
-                        "cap_percent": cap_percent}.items():
+    for name, value in {
+        "enabled": enabled,
+        "daily_rate_per_10000": daily_rate_per_10000,
+        "grace_days": grace_days,
+        "cap_percent": cap_percent,
+    }.items():
         if getattr(policy, name) != value:
             changes[name] = [getattr(policy, name), value]
             setattr(policy, name, value)
@@ -284,14 +361,22 @@ def late_fees_due(property_id, today, *, limit=None):
     if not policy.enabled or policy.daily_rate_per_10000 == 0:
         return []
     latest_due = today - timedelta(days=policy.grace_days + 1)
-    posted = func.coalesce(select(func.sum(BillLine.amount_fen)).where(BillLine.bill_id == Bill.id,
-                                                                       BillLine.kind == LineKind.LATE_FEE)
-                           .correlate(Bill).scalar_subquery(), 0)
-    settling = select(Allocation.id).join(Payment).where(Allocation.bill_id == Bill.id,
-                                                         Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING]))
+    posted = func.coalesce(
+        select(func.sum(BillLine.amount_fen))
+        .where(BillLine.bill_id == Bill.id, BillLine.kind == LineKind.LATE_FEE)
+        .correlate(Bill)
+        .scalar_subquery(),
+        0,
+    )
+    settling = (
+        select(Allocation.id)
+        .join(Payment)
+        .where(Allocation.bill_id == Bill.id, Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING]))
+    )
     query = (
         select(Bill.id, Building.code, Unit.number, Bill.period, Bill.due_date, Bill.total_fen, Bill.paid_fen, posted)
-        .join(Unit, Bill.unit_id == Unit.id).join(Unit.building)
+        .join(Unit, Bill.unit_id == Unit.id)
+        .join(Unit.building)
         .where(_in_arrears(property_id, today), Bill.due_date <= latest_due, ~settling.exists())
         .order_by(Bill.due_date, Bill.id)
     )
@@ -316,8 +401,12 @@ def post_late_fees(actor, *, property_id, today):
     fees = late_fees_due(property_id, today)
     if not fees:
         return 0, 0
-    lines = {line.bill_id: line for line in db.session.scalars(
-        select(BillLine).where(BillLine.bill_id.in_([f.bill_id for f in fees]), BillLine.kind == LineKind.LATE_FEE))}
+    lines = {
+        line.bill_id: line
+        for line in db.session.scalars(
+            select(BillLine).where(BillLine.bill_id.in_([f.bill_id for f in fees]), BillLine.kind == LineKind.LATE_FEE)
+        )
+    }
     bills = {b.id: b for b in db.session.scalars(select(Bill).where(Bill.id.in_([f.bill_id for f in fees])))}
     added = 0
     rate = get_late_fee_policy(property_id).daily_rate_per_10000
@@ -333,6 +422,11 @@ def post_late_fees(actor, *, property_id, today):
         bill.settled_at = None
         added += increase
     db.session.flush()
-    record(actor, "billing.late_fees", object_type="bills", object_id=None,
-           summary=f"{len(fees)} bills, ¥{fen_to_decimal(added)} ({period_label(today.replace(day=1))})")
+    record(
+        actor,
+        "billing.late_fees",
+        object_type="bills",
+        object_id=None,
+        summary=f"{len(fees)} bills, ¥{fen_to_decimal(added)} ({period_label(today.replace(day=1))})",
+    )
     return len(fees), added

@@ -29,8 +29,17 @@ DUE_AFTER = timedelta(days=20)
 def _schedule(prop, first_period, parking_units):
     """The fee schedule: 物业费 per m² (raised mid-year), parking, garbage, water, and a one-off deposit."""
     charges = [
-        ("PM", "物业管理费", ChargeBasis.PER_AREA, [(250, first_period), (280, month_after(month_after(month_after(
-            month_after(month_after(month_after(first_period)))))))], Scope.ALL, ""),
+        (
+            "PM",
+            "物业管理费",
+            ChargeBasis.PER_AREA,
+            [
+                (250, first_period),
+                (280, month_after(month_after(month_after(month_after(month_after(month_after(first_period))))))),
+            ],
+            Scope.ALL,
+            "",
+        ),
         ("PARK", "车位管理费", ChargeBasis.PER_UNIT, [(15000, first_period)], Scope.UNITS, ""),
         ("GARB", "生活垃圾处理费", ChargeBasis.PER_UNIT, [(1500, first_period)], Scope.ALL, ""),
         ("WATER", "水费", ChargeBasis.METERED, [(345, first_period)], Scope.ALL, "吨"),
@@ -54,8 +63,15 @@ def _readings(water, unit_ids, periods, rng):
     for period in periods:
         for unit_id in unit_ids:
             used = rng.randrange(400, 1800)
-            rows.append({"unit_id": unit_id, "charge_type_id": water.id, "period": period, "previous_x100": meters[unit_id],
-                         "current_x100": meters[unit_id] + used})
+            rows.append(
+                {
+                    "unit_id": unit_id,
+                    "charge_type_id": water.id,
+                    "period": period,
+                    "previous_x100": meters[unit_id],
+                    "current_x100": meters[unit_id] + used,
+                }
+            )
             meters[unit_id] += used
     db.session.execute(insert(MeterReading), rows)
 
@@ -72,20 +88,29 @@ def load_billing_demo(prop, actor, *, today, rng, after_batch=None):
     for _ in range(11):
         periods.insert(0, month_before(periods[0]))
     units = db.session.execute(
-        select(Unit.id, Unit.status).join(Unit.building).where(Building.property_id == prop.id).order_by(Unit.id)).all()
+        select(Unit.id, Unit.status).join(Unit.building).where(Building.property_id == prop.id).order_by(Unit.id)
+    ).all()
     occupied = [unit_id for unit_id, status in units if status == UnitStatus.OCCUPIED]
     parking = [unit_id for unit_id in occupied if rng.random() < 0.3]
     charges = _schedule(prop, periods[0], parking)
     _readings(charges["WATER"], occupied, periods, rng)
     for period in periods:
-        runs.run_billing(actor, property_id=prop.id, period=period, due_date=period + DUE_AFTER, today=period,
-                         after_batch=after_batch)
+        runs.run_billing(
+            actor,
+            property_id=prop.id,
+            period=period,
+            due_date=period + DUE_AFTER,
+            today=period,
+            after_batch=after_batch,
+        )
 
-    resident_units = set(db.session.scalars(
-        select(Occupancy.unit_id).join(Occupancy.resident).where(Resident.user_id.is_not(None))))
+    resident_units = set(
+        db.session.scalars(select(Occupancy.unit_id).join(Occupancy.resident).where(Resident.user_id.is_not(None)))
+    )
     bills = {}
-    for bill_id, unit_id, period, due in db.session.execute(select(Bill.id, Bill.unit_id, Bill.period, Bill.due_date)
-                                                            .where(Bill.property_id == prop.id)):
+    for bill_id, unit_id, period, due in db.session.execute(
+        select(Bill.id, Bill.unit_id, Bill.period, Bill.due_date).where(Bill.property_id == prop.id)
+    ):
         bills.setdefault(unit_id, []).append((period, bill_id, due))
     plans = []  # (when, unit, [bill ids], method, amount or None)
     for unit_id, unit_bills in bills.items():
@@ -98,13 +123,13 @@ def load_billing_demo(prop, actor, *, today, rng, after_batch=None):
         if habit < 0.08:  # pays every month, online, a few days before the due date
             groups = [[b] for b in unit_bills]
         elif habit < 0.55:  # pays a quarter in advance
-            groups = [unit_bills[i:i + 3] for i in range(0, len(unit_bills), 3)]
+            groups = [unit_bills[i : i + 3] for i in range(0, len(unit_bills), 3)]
         elif habit < 0.88:  # pays half a year in advance
-            groups = [unit_bills[i:i + 6] for i in range(0, len(unit_bills), 6)]
+            groups = [unit_bills[i : i + 6] for i in range(0, len(unit_bills), 6)]
         elif habit < 0.96:  # pays half-yearly, late
-            groups = [unit_bills[i:i + 6] for i in range(0, len(unit_bills), 6)]
+            groups = [unit_bills[i : i + 6] for i in range(0, len(unit_bills), 6)]
         else:  # has stopped paying
-            groups = [unit_bills[:rng.randrange(1, 6)]]
+            groups = [unit_bills[: rng.randrange(1, 6)]]
         for group in groups:
             if habit < 0.08:
                 when = group[-1][2] - timedelta(days=rng.randrange(0, 20))
@@ -125,13 +150,26 @@ def load_billing_demo(prop, actor, *, today, rng, after_batch=None):
         if partial:
             owed = sum(b.total_fen - b.paid_fen for b in db.session.scalars(select(Bill).where(Bill.id.in_(bill_ids))))
             amount = max(100, owed // 2 // 100 * 100)
-        record_historical_payment(actor, unit_id=unit_id, bill_ids=bill_ids, method=method, amount_fen=amount,
-                                  paid_at=when, provider="sandbox" if method in ONLINE else "desk",
-                                  reference="" if method in ONLINE else f"DEMO-{unit_id}-{when:%y%m%d}")
-    update_late_fee_policy(actor, get_late_fee_policy(prop.id), enabled=True, daily_rate_per_10000=5, grace_days=15,
-                           cap_percent=10)
+        record_historical_payment(
+            actor,
+            unit_id=unit_id,
+            bill_ids=bill_ids,
+            method=method,
+            amount_fen=amount,
+            paid_at=when,
+            provider="sandbox" if method in ONLINE else "desk",
+            reference="" if method in ONLINE else f"DEMO-{unit_id}-{when:%y%m%d}",
+        )
+    update_late_fee_policy(
+        actor, get_late_fee_policy(prop.id), enabled=True, daily_rate_per_10000=5, grace_days=15, cap_percent=10
+    )
     post_late_fees(actor, property_id=prop.id, today=today)
-    send_reminders(actor, property_id=prop.id, today=today, property_name=prop.name,
-                   unit_ids=[u for u, b in bills.items() if rng.random() < 0.5])
+    send_reminders(
+        actor,
+        property_id=prop.id,
+        today=today,
+        property_name=prop.name,
+        unit_ids=[u for u, b in bills.items() if rng.random() < 0.5],
+    )
     db.session.flush()
     return sum(len(b) for b in bills.values())

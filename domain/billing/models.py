@@ -177,8 +177,9 @@ class Bill(db.Model):
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    lines: Mapped[list["BillLine"]] = relationship(back_populates="bill", order_by="BillLine.id",
-                                                   cascade="all, delete-orphan")
+    lines: Mapped[list["BillLine"]] = relationship(
+        back_populates="bill", order_by="BillLine.id", cascade="all, delete-orphan"
+    )
     unit = relationship("Unit")
 
     @property

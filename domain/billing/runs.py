@@ -11,8 +11,18 @@ from sqlalchemy.orm import selectinload
 
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
-from domain.billing.models import (Bill, BillingRun, BillLine, ChargeBasis, ChargeType, ChargeUnit, LineKind, MeterReading,
-                                   RunStatus, Scope)
+from domain.billing.models import (
+    Bill,
+    BillingRun,
+    BillLine,
+    ChargeBasis,
+    ChargeType,
+    ChargeUnit,
+    LineKind,
+    MeterReading,
+    RunStatus,
+    Scope,
+)
 from domain.billing.schedule import period_label
 from domain.clock import utcnow
 from domain.errors import DomainError, InvalidTransition, NotFound
@@ -52,22 +62,38 @@ def charge_plans(property_id, period):
     """The recurring charges in force for `period` (one-off charges are billed separately)."""
     charges = db.session.scalars(
         select(ChargeType)
-        .where(ChargeType.property_id == property_id, ChargeType.is_active.is_(True), ChargeType.basis != ChargeBasis.ONE_OFF)
+        .where(
+            ChargeType.property_id == property_id,
+            ChargeType.is_active.is_(True),
+            ChargeType.basis != ChargeBasis.ONE_OFF,
+        )
         .options(selectinload(ChargeType.rates))
         .order_by(ChargeType.code)
     ).all()
     listed = {}
     by_units = [c.id for c in charges if c.scope == Scope.UNITS]
     if by_units:
-        for charge_id, unit_id in db.session.execute(select(ChargeUnit.charge_type_id, ChargeUnit.unit_id)
-                                                     .where(ChargeUnit.charge_type_id.in_(by_units))):
+        for charge_id, unit_id in db.session.execute(
+            select(ChargeUnit.charge_type_id, ChargeUnit.unit_id).where(ChargeUnit.charge_type_id.in_(by_units))
+        ):
             listed.setdefault(charge_id, set()).add(unit_id)
     plans = []
     for charge in charges:
         rate = charge.rate_on(period)
         if rate is not None:
-            plans.append(ChargePlan(charge.id, charge.code, charge.name, charge.basis, rate.rate_fen, charge.meter_unit,
-                                    charge.scope, charge.building_id, frozenset(listed.get(charge.id, ()))))
+            plans.append(
+                ChargePlan(
+                    charge.id,
+                    charge.code,
+                    charge.name,
+                    charge.basis,
+                    rate.rate_fen,
+                    charge.meter_unit,
+                    charge.scope,
+                    charge.building_id,
+                    frozenset(listed.get(charge.id, ())),
+                )
+            )
     return plans
 
 
@@ -93,7 +119,9 @@ def lines_for_unit(unit_id, building_id, area_x100, plans, readings):
                 continue  # not read this month: nothing to bill, the preview counts these
             previous, current = reading
             amount = _round_x100(current - previous, plan.rate_fen)
-            detail = f"{fen_to_decimal(previous)} → {fen_to_decimal(current)} {plan.meter_unit} × ¥{rate}".replace("  ", " ")
+            detail = f"{fen_to_decimal(previous)} → {fen_to_decimal(current)} {plan.meter_unit} × ¥{rate}".replace(
+                "  ", " "
+            )
         if amount > 0:
             lines.append((plan.id, plan.name, detail, amount))
     return lines
@@ -117,8 +145,11 @@ def _readings(period, unit_ids, plans):
     if not metered or not unit_ids:
         return {}
     rows = db.session.execute(
-        select(MeterReading.unit_id, MeterReading.charge_type_id, MeterReading.previous_x100, MeterReading.current_x100)
-        .where(MeterReading.period == period, MeterReading.unit_id.in_(unit_ids), MeterReading.charge_type_id.in_(metered))
+        select(
+            MeterReading.unit_id, MeterReading.charge_type_id, MeterReading.previous_x100, MeterReading.current_x100
+        ).where(
+            MeterReading.period == period, MeterReading.unit_id.in_(unit_ids), MeterReading.charge_type_id.in_(metered)
+        )
     )
     return {(u, c): (p, cur) for u, c, p, cur in rows}
 
@@ -143,7 +174,8 @@ def preview_run(property_id, period, *, batch_size=BATCH_SIZE):
     plans = charge_plans(property_id, period)
     preview = RunPreview(period, by_charge={p.code: [p.name, 0, 0] for p in plans})
     preview.already_billed = db.session.scalar(
-        select(func.count()).select_from(Bill).where(Bill.property_id == property_id, Bill.period == period))
+        select(func.count()).select_from(Bill).where(Bill.property_id == property_id, Bill.period == period)
+    )
     after = 0
     while batch := _unbilled_units(property_id, period, after, batch_size):
         readings = _readings(period, [u.id for u in batch], plans)
@@ -152,8 +184,11 @@ def preview_run(property_id, period, *, batch_size=BATCH_SIZE):
             preview.units += 1
             lines = lines_for_unit(unit_id, building_id, area, plans, readings)
             for plan in plans:
-                if (plan.basis == ChargeBasis.METERED and plan.applies_to(unit_id, building_id)
-                        and (unit_id, plan.id) not in readings):
+                if (
+                    plan.basis == ChargeBasis.METERED
+                    and plan.applies_to(unit_id, building_id)
+                    and (unit_id, plan.id) not in readings
+                ):
                     preview.missing_readings += 1
                     break
             if lines:
@@ -170,17 +205,21 @@ def preview_run(property_id, period, *, batch_size=BATCH_SIZE):
 def _insert_ignoring_duplicates(rows):
     """INSERT bills, skipping any (unit, period) that already has one; returns [(bill id, unit id)]."""
     dialect_insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    statement = (dialect_insert(Bill).values(rows)
-                 .on_conflict_do_nothing(index_elements=["unit_id", "period"])
-                 .returning(Bill.id, Bill.unit_id))
+    statement = (
+        dialect_insert(Bill)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["unit_id", "period"])
+        .returning(Bill.id, Bill.unit_id)
+    )
     return db.session.execute(statement).all()
 
 
 def current_run(property_id, period):
     """The run of a month that is not reversed, if any."""
     return db.session.scalar(
-        select(BillingRun).where(BillingRun.property_id == property_id, BillingRun.period == period,
-                                 BillingRun.status != RunStatus.REVERSED)
+        select(BillingRun).where(
+            BillingRun.property_id == property_id, BillingRun.period == period, BillingRun.status != RunStatus.REVERSED
+        )
     )
 
 
@@ -218,23 +257,52 @@ def run_billing(actor, *, property_id, period, due_date, today, batch_size=BATCH
                 pending[unit_id] = lines
         if not pending:
             continue
-        bill_rows = [{"property_id": property_id, "unit_id": unit_id, "run_id": run_id, "period": period, "title": "",
-                      "issued_on": today, "due_date": due, "paid_fen": 0, "created_at": utcnow(),
-                      "total_fen": sum(line[3] for line in lines)} for unit_id, lines in pending.items()]
+        bill_rows = [
+            {
+                "property_id": property_id,
+                "unit_id": unit_id,
+                "run_id": run_id,
+                "period": period,
+                "title": "",
+                "issued_on": today,
+                "due_date": due,
+                "paid_fen": 0,
+                "created_at": utcnow(),
+                "total_fen": sum(line[3] for line in lines),
+            }
+            for unit_id, lines in pending.items()
+        ]
         created = _insert_ignoring_duplicates(bill_rows)
-        line_rows = [{"bill_id": bill_id, "charge_type_id": charge_id, "kind": LineKind.CHARGE.value, "description": name,
-                      "detail": detail, "amount_fen": amount}
-                     for bill_id, unit_id in created for charge_id, name, detail, amount in pending[unit_id]]
+        line_rows = [
+            {
+                "bill_id": bill_id,
+                "charge_type_id": charge_id,
+                "kind": LineKind.CHARGE.value,
+                "description": name,
+                "detail": detail,
+                "amount_fen": amount,
+            }
+            for bill_id, unit_id in created
+            for charge_id, name, detail, amount in pending[unit_id]
+        ]
         if line_rows:
             db.session.execute(BillLine.__table__.insert(), line_rows)
         added_total = sum(sum(line[3] for line in pending[unit_id]) for _bill_id, unit_id in created)
-        db.session.execute(update(BillingRun).where(BillingRun.id == run_id).values(
-            bill_count=BillingRun.bill_count + len(created), total_fen=BillingRun.total_fen + added_total))
+        db.session.execute(
+            update(BillingRun)
+            .where(BillingRun.id == run_id)
+            .values(bill_count=BillingRun.bill_count + len(created), total_fen=BillingRun.total_fen + added_total)
+        )
         if after_batch is not None:
             after_batch()
     db.session.refresh(run)
     run.status, run.finished_at = RunStatus.DONE, utcnow()
-    record(actor, "billing.run_done", run, summary=f"{period_label(period)}: {run.bill_count} ¥{fen_to_decimal(run.total_fen)}")
+    record(
+        actor,
+        "billing.run_done",
+        run,
+        summary=f"{period_label(period)}: {run.bill_count} ¥{fen_to_decimal(run.total_fen)}",
+    )
     db.session.flush()
     return run
 
@@ -242,8 +310,10 @@ def run_billing(actor, *, property_id, period, due_date, today, batch_size=BATCH
 def list_runs(property_id, limit=24):
     """The latest billing runs, newest month first."""
     return db.session.scalars(
-        select(BillingRun).where(BillingRun.property_id == property_id)
-        .order_by(BillingRun.period.desc(), BillingRun.id.desc()).limit(limit)
+        select(BillingRun)
+        .where(BillingRun.property_id == property_id)
+        .order_by(BillingRun.period.desc(), BillingRun.id.desc())
+        .limit(limit)
     ).all()
 
 
@@ -263,13 +333,20 @@ def reverse_run(actor, run):
     if run.status == RunStatus.REVERSED:
         raise InvalidTransition(_l("This run has already been reversed."))
     touched = db.session.scalar(
-        select(func.count()).select_from(Allocation).join(Payment).join(Bill, Allocation.bill_id == Bill.id)
-        .where(Bill.run_id == run.id, Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING,
-                                                          PaymentStatus.SUCCEEDED]))
+        select(func.count())
+        .select_from(Allocation)
+        .join(Payment)
+        .join(Bill, Allocation.bill_id == Bill.id)
+        .where(
+            Bill.run_id == run.id,
+            Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING, PaymentStatus.SUCCEEDED]),
+        )
     )
     paid = db.session.scalar(select(func.count()).select_from(Bill).where(Bill.run_id == run.id, Bill.paid_fen > 0))
     if touched or paid:
-        raise InvalidTransition(_l("Payments have been made or started on bills of this run, so it can no longer be reversed."))
+        raise InvalidTransition(
+            _l("Payments have been made or started on bills of this run, so it can no longer be reversed.")
+        )
     bill_ids = select(Bill.id).where(Bill.run_id == run.id).scalar_subquery()
     # What is left are allocations of failed or expired attempts (checked above): they go with the bills.
     db.session.execute(delete(Allocation).where(Allocation.bill_id.in_(bill_ids)))

@@ -64,19 +64,25 @@ def get_charge_type(charge_type_id):
 
 def _unit_ids_from_labels(labels):
     """Resolve "1-1203, 2-0501" into unit ids; raise DomainError naming the labels not found."""
-    wanted = [label.strip() for label in (labels or "").replace("，", ",").replace("\n", ",").split(",") if label.strip()]
+    wanted = [
+        label.strip() for label in (labels or "").replace("，", ",").replace("\n", ",").split(",") if label.strip()
+    ]
     pairs = {tuple(label.split("-", 1)): label for label in wanted if "-" in label}
     found = {}
     if pairs:
         rows = db.session.execute(
-            select(Unit.id, Building.code, Unit.number).join(Unit.building).where(Building.code.in_({c for c, _ in pairs}))
+            select(Unit.id, Building.code, Unit.number)
+            .join(Unit.building)
+            .where(Building.code.in_({c for c, _ in pairs}))
         )
         for unit_id, code, number in rows:
             if (code, number) in pairs:
                 found[pairs[(code, number)]] = unit_id
     missing = [label for label in wanted if label not in found]
     if missing:
-        raise DomainError(_l("These units are not in the register: %(labels)s", labels=", ".join(missing[:10])), field="unit_labels")
+        raise DomainError(
+            _l("These units are not in the register: %(labels)s", labels=", ".join(missing[:10])), field="unit_labels"
+        )
     if not found:
         raise DomainError(_l("List at least one unit, e.g. 1-1203."), field="unit_labels")
     return sorted(set(found.values()))
@@ -99,8 +105,20 @@ def _check_scope(basis, scope, building_id, unit_labels):
     return []
 
 
-def create_charge_type(actor, *, property_id, code, name, basis, rate_fen, effective_from, meter_unit="",
-                       scope=Scope.ALL, building_id=None, unit_labels=""):
+def create_charge_type(
+    actor,
+    *,
+    property_id,
+    code,
+    name,
+    basis,
+    rate_fen,
+    effective_from,
+    meter_unit="",
+    scope=Scope.ALL,
+    building_id=None,
+    unit_labels="",
+):
     """Add a charge type with its first rate."""
     require(actor, Permission.MANAGE_FEES)
     _check_rate(rate_fen)
@@ -109,13 +127,25 @@ def create_charge_type(actor, *, property_id, code, name, basis, rate_fen, effec
     if db.session.scalar(select(ChargeType.id).where(ChargeType.property_id == property_id, ChargeType.code == code)):
         raise Conflict(_l("Another charge already uses this code."), field="code")
     unit_ids = _check_scope(basis, scope, building_id, unit_labels)
-    charge = ChargeType(property_id=property_id, code=code, name=name.strip(), basis=basis, meter_unit=meter_unit.strip(),
-                        scope=scope, building_id=building_id if scope == Scope.BUILDING else None)
+    charge = ChargeType(
+        property_id=property_id,
+        code=code,
+        name=name.strip(),
+        basis=basis,
+        meter_unit=meter_unit.strip(),
+        scope=scope,
+        building_id=building_id if scope == Scope.BUILDING else None,
+    )
     charge.rates.append(ChargeRate(rate_fen=rate_fen, effective_from=effective_from))
     charge.units = [ChargeUnit(unit_id=unit_id) for unit_id in unit_ids]
     db.session.add(charge)
     db.session.flush()
-    record(actor, "charge.create", charge, summary=f"{code} {charge.name} ¥{fen_to_decimal(rate_fen)} from {effective_from}")
+    record(
+        actor,
+        "charge.create",
+        charge,
+        summary=f"{code} {charge.name} ¥{fen_to_decimal(rate_fen)} from {effective_from}",
+    )
     return charge
 
 
@@ -125,8 +155,13 @@ def update_charge_type(actor, charge, *, name, is_active, meter_unit="", scope=N
     scope = Scope(scope or charge.scope)
     unit_ids = _check_scope(charge.basis, scope, building_id, unit_labels)
     changes = {}
-    for field, new in {"name": name.strip(), "is_active": is_active, "meter_unit": meter_unit.strip(), "scope": scope,
-                       "building_id": building_id if scope == Scope.BUILDING else None}.items():
+    for field, new in {
+        "name": name.strip(),
+        "is_active": is_active,
+        "meter_unit": meter_unit.strip(),
+        "scope": scope,
+        "building_id": building_id if scope == Scope.BUILDING else None,
+    }.items():
         old = getattr(charge, field)
         if old != new:
             changes[field] = [str(old), str(new)]
@@ -166,12 +201,19 @@ def _metered_charge(charge_type_id):
 
 def previous_reading_x100(unit_id, charge_type_id, period):
     """The meter value at the end of the last month read before `period` (0 for a new meter)."""
-    return db.session.scalar(
-        select(MeterReading.current_x100)
-        .where(MeterReading.unit_id == unit_id, MeterReading.charge_type_id == charge_type_id, MeterReading.period < period)
-        .order_by(MeterReading.period.desc())
-        .limit(1)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(MeterReading.current_x100)
+            .where(
+                MeterReading.unit_id == unit_id,
+                MeterReading.charge_type_id == charge_type_id,
+                MeterReading.period < period,
+            )
+            .order_by(MeterReading.period.desc())
+            .limit(1)
+        )
+        or 0
+    )
 
 
 def record_reading(actor, *, unit, charge_type_id, period, current_x100, previous_x100=None):
@@ -186,8 +228,9 @@ def record_reading(actor, *, unit, charge_type_id, period, current_x100, previou
             field="current",
         )
     reading = db.session.scalar(
-        select(MeterReading).where(MeterReading.unit_id == unit.id, MeterReading.charge_type_id == charge.id,
-                                   MeterReading.period == period)
+        select(MeterReading).where(
+            MeterReading.unit_id == unit.id, MeterReading.charge_type_id == charge.id, MeterReading.period == period
+        )
     )
     if reading is None:
         reading = MeterReading(unit_id=unit.id, charge_type_id=charge.id, period=period)
@@ -195,8 +238,13 @@ def record_reading(actor, *, unit, charge_type_id, period, current_x100, previou
     reading.previous_x100, reading.current_x100 = previous_x100, current_x100
     reading.recorded_by_id = actor.user_id
     db.session.flush()
-    record(actor, "reading.record", reading,
-           summary=f"{unit.label} {charge.code} {period_label(period)}: {fen_to_decimal(previous_x100)} → {fen_to_decimal(current_x100)}")
+    record(
+        actor,
+        "reading.record",
+        reading,
+        summary=f"{unit.label} {charge.code} {period_label(period)}: "
+        f"{fen_to_decimal(previous_x100)} → {fen_to_decimal(current_x100)}",
+    )
     return reading
 
 
@@ -229,8 +277,9 @@ def _reading_value(text, line_no, label):
     try:
         return yuan_to_fen(text)
     except ValueError:
-        raise DomainError(_l("Line %(line)s: %(field)s \"%(value)s\" is not a meter value.", line=line_no, field=label,
-                             value=text)) from None
+        raise DomainError(
+            _l('Line %(line)s: %(field)s "%(value)s" is not a meter value.', line=line_no, field=label, value=text)
+        ) from None
 
 
 #: Most rows one meter-reading file may hold (a reading per unit and meter for a month).
@@ -264,7 +313,10 @@ def import_readings(actor, data):
     for line_no, row in body:
         if not any(cell.strip() for cell in row):
             continue
-        cell = lambda key: row[columns[key]].strip() if key in columns and columns[key] < len(row) else ""  # noqa: E731
+
+        def cell(key, row=row):
+            return row[columns[key]].strip() if key in columns and columns[key] < len(row) else ""
+
         try:
             unit = find_unit_by_label(cell("unit"))
             charge = charges.get(cell("charge").upper())
@@ -275,15 +327,19 @@ def import_readings(actor, data):
             current = _reading_value(cell("current"), line_no, "current")
             rows.append((unit, charge.id, period, current, previous))
         except DomainError as exc:
-            message = exc.message if str(exc.message).startswith(("Line", "第")) else _l(
-                "Line %(line)s: %(error)s", line=line_no, error=exc.message)
+            message = (
+                exc.message
+                if str(exc.message).startswith(("Line", "第"))
+                else _l("Line %(line)s: %(error)s", line=line_no, error=exc.message)
+            )
             errors.append(str(message))
     if errors:
         raise DomainError("\n".join(errors[:20]))
     for unit, charge_id, period, current, previous in rows:
         try:
-            record_reading(actor, unit=unit, charge_type_id=charge_id, period=period, current_x100=current,
-                           previous_x100=previous)
+            record_reading(
+                actor, unit=unit, charge_type_id=charge_id, period=period, current_x100=current, previous_x100=previous
+            )
         except DomainError as exc:
             raise DomainError(_l("Unit %(label)s: %(error)s", label=unit.label, error=exc.message)) from None
     return len(rows)

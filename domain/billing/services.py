@@ -20,10 +20,15 @@ from extensions import db
 
 def resident_unit_ids(resident_id, today):
     """The units the resident lives in now (owner, tenant or family): the bills they may see and pay."""
-    return set(db.session.scalars(
-        select(Occupancy.unit_id).where(Occupancy.resident_id == resident_id, Occupancy.start_date <= today,
-                                        (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today))
-    ))
+    return set(
+        db.session.scalars(
+            select(Occupancy.unit_id).where(
+                Occupancy.resident_id == resident_id,
+                Occupancy.start_date <= today,
+                (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today),
+            )
+        )
+    )
 
 
 @dataclass
@@ -38,7 +43,7 @@ class BillView:
 
     @property
     def status(self):
-        """"paid", "partly_paid", "overdue" or "unpaid" (overdue is judged against today by the caller)."""
+        """ "paid", "partly_paid", "overdue" or "unpaid" (overdue is judged against today by the caller)."""
         bill = self.bill
         if bill.outstanding_fen == 0:
             return "paid"
@@ -53,12 +58,22 @@ def _bill_views(bills):
     lines = {}
     for line in db.session.scalars(select(BillLine).where(BillLine.bill_id.in_(ids)).order_by(BillLine.id)):
         lines.setdefault(line.bill_id, []).append(line)
-    under_way = dict(db.session.execute(
-        select(Allocation.bill_id, Payment.status).join(Payment)
-        .where(Allocation.bill_id.in_(ids), Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING]))
-    ).all())
-    return [BillView(b, f"{b.unit.building.code}-{b.unit.number}", lines.get(b.id, []),
-                     under_way[b.id].value if b.id in under_way else None) for b in bills]
+    under_way = dict(
+        db.session.execute(
+            select(Allocation.bill_id, Payment.status)
+            .join(Payment)
+            .where(Allocation.bill_id.in_(ids), Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING]))
+        ).all()
+    )
+    return [
+        BillView(
+            b,
+            f"{b.unit.building.code}-{b.unit.number}",
+            lines.get(b.id, []),
+            under_way[b.id].value if b.id in under_way else None,
+        )
+        for b in bills
+    ]
 
 
 def bills_for_resident(resident_id, today, *, limit=36, units=None):
@@ -71,9 +86,15 @@ def bills_for_resident(resident_id, today, *, limit=36, units=None):
         return []
     unpaid_first = case((Bill.total_fen > Bill.paid_fen, 0), else_=1)
     bills = db.session.scalars(
-        select(Bill).where(Bill.unit_id.in_(units))
+        select(Bill)
+        .where(Bill.unit_id.in_(units))
         .options(joinedload(Bill.unit).joinedload(Unit.building))
-        .order_by(unpaid_first, case((Bill.total_fen > Bill.paid_fen, Bill.due_date)).asc(), Bill.due_date.desc(), Bill.id.desc())
+        .order_by(
+            unpaid_first,
+            case((Bill.total_fen > Bill.paid_fen, Bill.due_date)).asc(),
+            Bill.due_date.desc(),
+            Bill.id.desc(),
+        )
         .limit(limit)
     ).all()
     return _bill_views(bills)
@@ -91,9 +112,16 @@ def bills_for_unit(unit_id, *, limit=60):
     """A unit's bills for the desk: unpaid first, then the latest."""
     unpaid_first = case((Bill.total_fen > Bill.paid_fen, 0), else_=1)
     bills = db.session.scalars(
-        select(Bill).where(Bill.unit_id == unit_id).options(joinedload(Bill.unit).joinedload(Unit.building))
-        .order_by(unpaid_first, case((Bill.total_fen > Bill.paid_fen, Bill.due_date)).asc(), Bill.due_date.desc(),
-                  Bill.id.desc()).limit(limit)
+        select(Bill)
+        .where(Bill.unit_id == unit_id)
+        .options(joinedload(Bill.unit).joinedload(Unit.building))
+        .order_by(
+            unpaid_first,
+            case((Bill.total_fen > Bill.paid_fen, Bill.due_date)).asc(),
+            Bill.due_date.desc(),
+            Bill.id.desc(),
+        )
+        .limit(limit)
     ).all()
     return _bill_views(bills)
 
@@ -111,10 +139,14 @@ def payments_for_units(unit_ids, *, limit=50):
     if not unit_ids:
         return []
     return db.session.scalars(
-        select(Payment).where(Payment.unit_id.in_(unit_ids),
-                              Payment.status.in_([PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING, PaymentStatus.VOIDED]))
+        select(Payment)
+        .where(
+            Payment.unit_id.in_(unit_ids),
+            Payment.status.in_([PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING, PaymentStatus.VOIDED]),
+        )
         .options(joinedload(Payment.receipt), joinedload(Payment.unit).joinedload(Unit.building))
-        .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit)
+        .order_by(Payment.created_at.desc(), Payment.id.desc())
+        .limit(limit)
     ).all()
 
 
@@ -127,10 +159,25 @@ def charge_one_off(actor, *, unit, charge_type_id, due_date, today, note=""):
     rate = charge.rate_on(today)
     if rate is None:
         raise DomainError(_l("This charge has no amount in force yet."), field="charge_type_id")
-    bill = Bill(property_id=charge.property_id, unit_id=unit.id, period=None, title=charge.name, issued_on=today,
-                due_date=due_date, total_fen=rate.rate_fen, created_at=utcnow())
-    bill.lines.append(BillLine(charge_type_id=charge.id, kind=LineKind.CHARGE, description=charge.name,
-                               detail=note.strip()[:120], amount_fen=rate.rate_fen))
+    bill = Bill(
+        property_id=charge.property_id,
+        unit_id=unit.id,
+        period=None,
+        title=charge.name,
+        issued_on=today,
+        due_date=due_date,
+        total_fen=rate.rate_fen,
+        created_at=utcnow(),
+    )
+    bill.lines.append(
+        BillLine(
+            charge_type_id=charge.id,
+            kind=LineKind.CHARGE,
+            description=charge.name,
+            detail=note.strip()[:120],
+            amount_fen=rate.rate_fen,
+        )
+    )
     db.session.add(bill)
     db.session.flush()
     record(actor, "bill.one_off", bill, summary=f"{unit.label} {charge.name} ¥{fen_to_decimal(rate.rate_fen)}")
@@ -141,8 +188,12 @@ def unit_labels(unit_ids):
     """{unit id: "1-1203"} for some units, in one statement."""
     if not unit_ids:
         return {}
-    return {uid: f"{code}-{number}" for uid, code, number in db.session.execute(
-        select(Unit.id, Building.code, Unit.number).join(Unit.building).where(Unit.id.in_(unit_ids)))}
+    return {
+        uid: f"{code}-{number}"
+        for uid, code, number in db.session.execute(
+            select(Unit.id, Building.code, Unit.number).join(Unit.building).where(Unit.id.in_(unit_ids))
+        )
+    }
 
 
 def is_overdue(bill, today: date):

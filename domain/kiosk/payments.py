@@ -37,7 +37,9 @@ def _links():
 def forget(kiosk, now=None):
     """Delete this kiosk's errands (the start screen and the idle reset) and everyone's expired ones."""
     now = now or utcnow()
-    db.session.execute(delete(KioskSession).where((KioskSession.kiosk_id == kiosk.id) | (KioskSession.expires_at < now)))
+    db.session.execute(
+        delete(KioskSession).where((KioskSession.kiosk_id == kiosk.id) | (KioskSession.expires_at < now))
+    )
 
 
 def start(kiosk, *, unit_label, last4, now=None):
@@ -50,10 +52,21 @@ def start(kiosk, *, unit_label, last4, now=None):
         return None, 0
     token = secrets.token_urlsafe(24)
     total = sum(b.outstanding_fen for b in bills)
-    db.session.add(KioskSession(kiosk_id=kiosk.id, token_hash=_sha(token), flow="pay", created_at=now,
-                                expires_at=now + SESSION_TIME,
-                                data={"unit_id": unit_id, "resident_id": resident_id,
-                                      "bill_ids": [b.id for b in bills], "total_fen": total}))
+    db.session.add(
+        KioskSession(
+            kiosk_id=kiosk.id,
+            token_hash=_sha(token),
+            flow="pay",
+            created_at=now,
+            expires_at=now + SESSION_TIME,
+            data={
+                "unit_id": unit_id,
+                "resident_id": resident_id,
+                "bill_ids": [b.id for b in bills],
+                "total_fen": total,
+            },
+        )
+    )
     return token, total
 
 
@@ -82,15 +95,21 @@ def open_checkout(link_token, *, provider, success_url, cancel_url, now=None):
     if session is None or session.expires_at <= now or session.flow != "pay":
         raise NotFound()
     data = session.data
-    checkout = start_checkout(Actor.system(f"kiosk:{session.kiosk_id}"), resident_id=data["resident_id"],
-                              bill_ids=data["bill_ids"], today=now.astimezone(property_zone()).date(), provider=provider,
-                              success_url=success_url, cancel_url=cancel_url)
+    checkout = start_checkout(
+        Actor.system(f"kiosk:{session.kiosk_id}"),
+        resident_id=data["resident_id"],
+        bill_ids=data["bill_ids"],
+        today=now.astimezone(property_zone()).date(),
+        provider=provider,
+        success_url=success_url,
+        cancel_url=cancel_url,
+    )
     session.data = {**data, "payment_id": checkout.payment_id}
     return checkout.url
 
 
 def status(session):
-    """"waiting" (no payment opened yet), "open" (Checkout open on the phone), "settling" or "paid"."""
+    """ "waiting" (no payment opened yet), "open" (Checkout open on the phone), "settling" or "paid"."""
     payment_id = session.data.get("payment_id")
     payment = db.session.get(Payment, payment_id) if payment_id else None
     if payment is None:

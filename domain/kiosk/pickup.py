@@ -1,6 +1,6 @@
 """Parcel pickup at a kiosk: unit + code (or the scanned QR code) are checked as at the desk, throttled per
-kiosk and per unit (domain.throttle); a right code is used up and the desk sees the pickup to hand the parcels over and confirm. The kiosk
-shows only how many parcels there are and on which shelves."""
+kiosk and per unit (domain.throttle); a right code is used up and the desk sees the pickup to hand the parcels
+over and confirm. The kiosk shows only how many parcels there are and on which shelves."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -31,8 +31,9 @@ def start_pickup(kiosk, *, unit_label, code, now=None):
     """
     now = now or utcnow()
     actor = Actor.system(place_of(kiosk))
-    row, unit_id, _label, waiting = parcels.check_pickup_code(actor, unit_label=unit_label, code=code,
-                                                              place=place_of(kiosk), now=now)
+    row, unit_id, _label, waiting = parcels.check_pickup_code(
+        actor, unit_label=unit_label, code=code, place=place_of(kiosk), now=now
+    )
     if not waiting:
         raise Conflict(_l("Nothing is waiting for this code."))
     parcels.use_code(row, now)
@@ -45,9 +46,12 @@ def open_pickups():
     """Pickups started at kiosks that the desk has not handed over yet, oldest first: (pickup, unit label, kiosk)."""
     return db.session.execute(
         select(KioskPickup, (Building.code + "-" + Unit.number).label("unit_label"), Kiosk.name)
-        .join(Unit, Unit.id == KioskPickup.unit_id).join(Building, Building.id == Unit.building_id)
+        .join(Unit, Unit.id == KioskPickup.unit_id)
+        .join(Building, Building.id == Unit.building_id)
         .join(Kiosk, Kiosk.id == KioskPickup.kiosk_id)
-        .where(KioskPickup.closed_at.is_(None)).order_by(KioskPickup.id)).all()
+        .where(KioskPickup.closed_at.is_(None))
+        .order_by(KioskPickup.id)
+    ).all()
 
 
 def confirm_pickup(actor, pickup_id, *, recipient, name, id_last4, now=None):
@@ -62,8 +66,14 @@ def confirm_pickup(actor, pickup_id, *, recipient, name, id_last4, now=None):
         raise InvalidTransition(_l("This pickup is already handed over."))
     who = parcels.collector(pickup.unit_id, recipient=recipient, name=name, id_last4=id_last4)
     now = now or utcnow()
-    handed = parcels.mark_picked_up(actor, parcels.waiting_for_units([pickup.unit_id]),
-                                    label=parcels.unit_label(pickup.unit_id), who=who,
-                                    code_id=pickup.pickup_code_id, note="kiosk", now=now)
+    handed = parcels.mark_picked_up(
+        actor,
+        parcels.waiting_for_units([pickup.unit_id]),
+        label=parcels.unit_label(pickup.unit_id),
+        who=who,
+        code_id=pickup.pickup_code_id,
+        note="kiosk",
+        now=now,
+    )
     pickup.closed_at, pickup.closed_by_id = now, actor.user_id
     return handed

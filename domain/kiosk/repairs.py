@@ -11,8 +11,13 @@ from domain.tickets.models import Channel, TicketKind
 #: Public places a kiosk offers (keys; labels with the pages).
 PLACES = ("lift", "lobby", "corridor", "stairs", "garage", "entrance", "other")
 PLACE_LABELS = {
-    "lift": _l("Lift"), "lobby": _l("Lobby"), "corridor": _l("Corridor"), "stairs": _l("Stairs"),
-    "garage": _l("Garage"), "entrance": _l("Entrance and gate"), "other": _l("Elsewhere in common areas"),
+    "lift": _l("Lift"),
+    "lobby": _l("Lobby"),
+    "corridor": _l("Corridor"),
+    "stairs": _l("Stairs"),
+    "garage": _l("Garage"),
+    "entrance": _l("Entrance and gate"),
+    "other": _l("Elsewhere in common areas"),
 }
 CATEGORY_OF_PLACE = {"lift": "elevator"}
 
@@ -22,13 +27,26 @@ def report_public(kiosk, *, place, building, description):
     if place not in PLACES:
         raise DomainError(_l("Choose where."), field="place")
     location = f"{str(PLACE_LABELS[place])} {(building or '').strip()[:20]}".strip()
-    return tickets.create_ticket(Actor.system(f"kiosk:{kiosk.id}"), property_id=kiosk.property_id,
-                                 kind=TicketKind.REPAIR, channel=Channel.KIOSK, description=description,
-                                 category=CATEGORY_OF_PLACE.get(place, "public_area"), location=location)
+    return tickets.create_ticket(
+        Actor.system(f"kiosk:{kiosk.id}"),
+        property_id=kiosk.property_id,
+        kind=TicketKind.REPAIR,
+        channel=Channel.KIOSK,
+        description=description,
+        category=CATEGORY_OF_PLACE.get(place, "public_area"),
+        location=location,
+    )
 
 
 def report_for_unit(kiosk, *, unit_id, resident_id, description):
     """A repair in a unit, after the unit + phone check."""
-    return tickets.create_ticket(Actor.system(f"kiosk:{kiosk.id}"), property_id=kiosk.property_id,
-                                 kind=TicketKind.REPAIR, channel=Channel.KIOSK, description=description,
-                                 category="other", unit_id=unit_id, resident_id=resident_id)
+    return tickets.create_ticket(
+        Actor.system(f"kiosk:{kiosk.id}"),
+        property_id=kiosk.property_id,
+        kind=TicketKind.REPAIR,
+        channel=Channel.KIOSK,
+        description=description,
+        category="other",
+        unit_id=unit_id,
+        resident_id=resident_id,
+    )

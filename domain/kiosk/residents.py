@@ -42,13 +42,20 @@ def check_unit_and_phone(kiosk, *, unit_label, last4, now=None):
     resident_id = None
     if unit_id and len(digits) == 4:
         today = now.astimezone(property_zone()).date()
-        rows = select(Resident.id, Resident.phone).join(Occupancy, Occupancy.resident_id == Resident.id).where(
-            Occupancy.unit_id == unit_id, Occupancy.start_date <= today,
-            (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today))
+        rows = (
+            select(Resident.id, Resident.phone)
+            .join(Occupancy, Occupancy.resident_id == Resident.id)
+            .where(
+                Occupancy.unit_id == unit_id,
+                Occupancy.start_date <= today,
+                (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today),
+            )
+        )
         from extensions import db
 
-        resident_id = next((rid for rid, phone in db.session.execute(rows)
-                            if re.sub(r"\D", "", phone or "").endswith(digits)), None)
+        resident_id = next(
+            (rid for rid, phone in db.session.execute(rows) if re.sub(r"\D", "", phone or "").endswith(digits)), None
+        )
     if resident_id is None:
         throttle.count_failure(Actor.system(place), SCOPE, place, detail=label, now=now, unit_id=unit_id)
         raise NoMatch(field="last4")

@@ -33,15 +33,21 @@ class TooManyPairings(DomainError):
     """MAX_PENDING_PAIRINGS screens already wait for a manager: no new pairing until some are used or expire."""
 
     status_code = 429
-    default_message = _l("Too many screens are waiting to be enrolled. Try again in a few minutes, or ask the "
-                         "manager to enter the codes already shown.")
+    default_message = _l(
+        "Too many screens are waiting to be enrolled. Try again in a few minutes, or ask the "
+        "manager to enter the codes already shown."
+    )
 
 
 def _pending(pairing_id, browser_secret, now):
     """The browser's own pairing still waiting for the manager, or None."""
     pairing = db.session.get(KioskPairing, pairing_id) if pairing_id else None
-    if (pairing is None or pairing.kiosk_id is not None or pairing.expires_at <= now
-            or pairing.browser_hash != _sha(browser_secret or "")):
+    if (
+        pairing is None
+        or pairing.kiosk_id is not None
+        or pairing.expires_at <= now
+        or pairing.browser_hash != _sha(browser_secret or "")
+    ):
         return None
     return pairing
 
@@ -56,14 +62,18 @@ def start_pairing(pairing_id=None, browser_secret=None, now=None):
     now = now or utcnow()
     db.session.execute(delete(KioskPairing).where(KioskPairing.expires_at <= now))
     pairing = _pending(pairing_id, browser_secret, now)
-    if pairing is None and db.session.scalar(select(func.count(KioskPairing.id)).where(
-            KioskPairing.kiosk_id.is_(None))) >= MAX_PENDING_PAIRINGS:
+    if (
+        pairing is None
+        and db.session.scalar(select(func.count(KioskPairing.id)).where(KioskPairing.kiosk_id.is_(None)))
+        >= MAX_PENDING_PAIRINGS
+    ):
         raise TooManyPairings()
     for _attempt in range(10):  # the code must be unique among live pairings
         code = codes.new_code()
         code_hash = codes.code_hash("kiosk-pairing", 0, code)
-        if not db.session.scalar(select(KioskPairing.id).where(KioskPairing.code_hash == code_hash,
-                                                               KioskPairing.expires_at > now)):
+        if not db.session.scalar(
+            select(KioskPairing.id).where(KioskPairing.code_hash == code_hash, KioskPairing.expires_at > now)
+        ):
             break
     if pairing is None:
         browser_secret = secrets.token_urlsafe(32)
@@ -83,12 +93,17 @@ def enrol(actor, *, property_id, code, name, now=None):
         raise DomainError(_l("Name the kiosk (where it stands)."), field="name")
     pairing = None
     if codes.is_code(code):
-        pairing = db.session.scalar(select(KioskPairing).where(
-            KioskPairing.code_hash == codes.code_hash("kiosk-pairing", 0, code), KioskPairing.expires_at > now,
-            KioskPairing.kiosk_id.is_(None)))
+        pairing = db.session.scalar(
+            select(KioskPairing).where(
+                KioskPairing.code_hash == codes.code_hash("kiosk-pairing", 0, code),
+                KioskPairing.expires_at > now,
+                KioskPairing.kiosk_id.is_(None),
+            )
+        )
     if pairing is None:
-        raise DomainError(_l("No kiosk shows this code, or it has expired: look at the kiosk's screen again."),
-                          field="code")
+        raise DomainError(
+            _l("No kiosk shows this code, or it has expired: look at the kiosk's screen again."), field="code"
+        )
     kiosk = Kiosk(property_id=property_id, name=name[:60], enrolled_at=now, enrolled_by_id=actor.user_id)
     db.session.add(kiosk)
     db.session.flush()
@@ -143,5 +158,6 @@ def revoke(actor, kiosk_id, now=None):
 
 def kiosks(property_id):
     """The property's kiosks, the enrolled ones first, newest first."""
-    return db.session.scalars(select(Kiosk).where(Kiosk.property_id == property_id)
-                              .order_by(Kiosk.revoked_at.is_not(None), Kiosk.id.desc())).all()
+    return db.session.scalars(
+        select(Kiosk).where(Kiosk.property_id == property_id).order_by(Kiosk.revoked_at.is_not(None), Kiosk.id.desc())
+    ).all()

@@ -2,7 +2,8 @@
 
 `after_commit(job, *args)` queues `job(*args)` to run once the current transaction commits, in its own
 application context and database session; a rollback drops it. A coalesced job (one that sweeps up all
-pending work) runs JOBS_COALESCE_SECONDS after the first commit that asked for it, once for all of them. Where it runs is set by JOBS_MODE:
+pending work) runs JOBS_COALESCE_SECONDS after the first commit that asked for it, once for all of them.
+Where it runs is set by JOBS_MODE:
 "thread" (a background thread per process: the request never waits), "inline" (right after the commit,
 in the same thread: the tests see the result at once) or "defer" (kept in `app.extensions["deferred_jobs"]`
 for a test or a benchmark to run or inspect). Jobs must be idempotent: a durable sweep (a CLI command run by

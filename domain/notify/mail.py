@@ -33,7 +33,11 @@ def _send(messages):
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
             for to, subject, body in messages:
                 message = EmailMessage()
-                message["From"], message["To"], message["Subject"] = config.get("MAIL_SENDER") or "noreply@localhost", to, subject
+                message["From"], message["To"], message["Subject"] = (
+                    config.get("MAIL_SENDER") or "noreply@localhost",
+                    to,
+                    subject,
+                )
                 message.set_content(body)
                 smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:

@@ -18,7 +18,7 @@ _QR_PAYLOAD = re.compile(r"^P:(?P<unit>[0-9A-Za-z]{1,8}-[0-9A-Za-z]{1,8}):(?P<co
 
 def new_code():
     """A fresh random 6-digit code, as text ("004217")."""
-    return f"{secrets.randbelow(10 ** CODE_LENGTH):0{CODE_LENGTH}d}"
+    return f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
 
 
 def code_hash(purpose, owner, code):

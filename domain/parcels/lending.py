@@ -38,8 +38,9 @@ def create_lendable(actor, *, property_id, name, quantity, deposit_fen=0, loan_h
     """Add an item to the lending catalogue."""
     require(actor, Permission.MANAGE_LENDABLES)
     name = _check_item_values(name, quantity, deposit_fen, loan_hours)
-    item = LendableItem(property_id=property_id, name=name, quantity=quantity, deposit_fen=deposit_fen,
-                        loan_hours=loan_hours)
+    item = LendableItem(
+        property_id=property_id, name=name, quantity=quantity, deposit_fen=deposit_fen, loan_hours=loan_hours
+    )
     db.session.add(item)
     db.session.flush()
     record(actor, "lending.item_create", item, summary=name)
@@ -53,8 +54,16 @@ def update_lendable(actor, item, *, name, quantity, deposit_fen, loan_hours, is_
     out = lent_out({item.id}).get(item.id, 0)
     if quantity < out:
         raise DomainError(_l("%(count)s are lent out now; the quantity cannot be less.", count=out), field="quantity")
-    changes = diff(item, {"name": name, "quantity": quantity, "deposit_fen": deposit_fen, "loan_hours": loan_hours,
-                          "is_active": bool(is_active)})
+    changes = diff(
+        item,
+        {
+            "name": name,
+            "quantity": quantity,
+            "deposit_fen": deposit_fen,
+            "loan_hours": loan_hours,
+            "is_active": bool(is_active),
+        },
+    )
     if changes:
         record(actor, "lending.item_update", item, changes=changes)
     return item
@@ -82,13 +91,19 @@ def lent_out(item_ids):
     """{item id: how many are out now}."""
     if not item_ids:
         return {}
-    rows = db.session.execute(select(Loan.item_id, func.count(Loan.id)).where(
-        Loan.item_id.in_(item_ids), Loan.status == LoanStatus.OUT).group_by(Loan.item_id))
+    rows = db.session.execute(
+        select(Loan.item_id, func.count(Loan.id))
+        .where(Loan.item_id.in_(item_ids), Loan.status == LoanStatus.OUT)
+        .group_by(Loan.item_id)
+    )
     return {item_id: count for item_id, count in rows}
 
 
 def lend(actor, *, item_id, unit_label, borrower_name, borrower_phone="", due_at=None, deposit_fen=None, now=None):
-    """Lend one of an item to a resident of a unit until `due_at` (default: the item's loan time), taking its deposit."""
+    """Lend one of an item to a resident of a unit until `due_at` (default: the item's loan time).
+
+    The item's deposit is taken.
+    """
     require(actor, Permission.HANDLE_COUNTER)
     now = now or utcnow()
     item = db.session.get(LendableItem, item_id) if item_id else None
@@ -107,11 +122,20 @@ def lend(actor, *, item_id, unit_label, borrower_name, borrower_phone="", due_at
         raise DomainError(_l("The deposit cannot be negative."), field="deposit")
     unit_id, property_id, label = find_unit(unit_label)
     if lent_out({item.id}).get(item.id, 0) >= item.quantity:
-        raise Conflict(_l("All %(count)s of “%(name)s” are lent out.", count=item.quantity, name=item.name),
-                       field="item_id")
-    loan = Loan(property_id=property_id, item_id=item.id, unit_id=unit_id, borrower_name=borrower_name[:80],
-                borrower_phone=(borrower_phone or "").strip()[:20], lent_at=now, due_at=due_at,
-                deposit_fen=deposit_fen, lent_by_id=actor.user_id)
+        raise Conflict(
+            _l("All %(count)s of “%(name)s” are lent out.", count=item.quantity, name=item.name), field="item_id"
+        )
+    loan = Loan(
+        property_id=property_id,
+        item_id=item.id,
+        unit_id=unit_id,
+        borrower_name=borrower_name[:80],
+        borrower_phone=(borrower_phone or "").strip()[:20],
+        lent_at=now,
+        due_at=due_at,
+        deposit_fen=deposit_fen,
+        lent_by_id=actor.user_id,
+    )
     db.session.add(loan)
     db.session.flush()
     record(actor, "lending.lend", loan, summary=f"{item.name} -> {label} {borrower_name} (deposit {deposit_fen} fen)")
@@ -134,7 +158,9 @@ def return_loan(actor, loan_id, *, note="", now=None):
     loan = _open_loan(loan_id)
     loan.status, loan.returned_at = LoanStatus.RETURNED, now or utcnow()
     loan.closed_by_id, loan.close_note = actor.user_id, (note or "").strip()[:500]
-    record(actor, "lending.return", loan, summary=f"{loan.item.name}; deposit back {loan.deposit_fen} fen; {note}"[:200])
+    record(
+        actor, "lending.return", loan, summary=f"{loan.item.name}; deposit back {loan.deposit_fen} fen; {note}"[:200]
+    )
     return loan
 
 
@@ -153,8 +179,12 @@ def void_loan(actor, loan_id, reason):
 def open_loans(property_id, *, now, overdue_only=False, limit=100):
     """Loans still out with the unit label, soonest due first; only the overdue ones on request."""
     label = (Building.code + "-" + Unit.number).label("unit_label")
-    query = (select(Loan, label).join(Unit, Unit.id == Loan.unit_id).join(Building)
-             .where(Loan.property_id == property_id, Loan.status == LoanStatus.OUT))
+    query = (
+        select(Loan, label)
+        .join(Unit, Unit.id == Loan.unit_id)
+        .join(Building)
+        .where(Loan.property_id == property_id, Loan.status == LoanStatus.OUT)
+    )
     if overdue_only:
         query = query.where(Loan.due_at < now)
     return db.session.execute(query.order_by(Loan.due_at).limit(limit)).all()
@@ -163,9 +193,13 @@ def open_loans(property_id, *, now, overdue_only=False, limit=100):
 def remind_overdue(now=None):
     """Remind the residents of loans past their due time, at most once a day per loan; for cron."""
     now = now or utcnow()
-    loans = db.session.scalars(select(Loan).where(
-        Loan.status == LoanStatus.OUT, Loan.due_at < now,
-        (Loan.reminded_at.is_(None)) | (Loan.reminded_at <= now - timedelta(days=1)))).all()
+    loans = db.session.scalars(
+        select(Loan).where(
+            Loan.status == LoanStatus.OUT,
+            Loan.due_at < now,
+            (Loan.reminded_at.is_(None)) | (Loan.reminded_at <= now - timedelta(days=1)),
+        )
+    ).all()
     by_unit = defaultdict(list)
     for loan in loans:
         by_unit[loan.unit_id].append(loan)
@@ -173,9 +207,13 @@ def remind_overdue(now=None):
     for unit_id, overdue in by_unit.items():
         label = unit_label(unit_id)
         names = ", ".join(sorted({loan.item.name for loan in overdue}))
-        message = _l("Please bring back what you borrowed from the service desk for %(unit)s: %(items)s. It was due "
-                     "on %(date)s.", unit=label, items=names,
-                     date=min(loan.due_at for loan in overdue).astimezone(property_zone()).strftime("%Y-%m-%d %H:%M"))
+        message = _l(
+            "Please bring back what you borrowed from the service desk for %(unit)s: %(items)s. It was due "
+            "on %(date)s.",
+            unit=label,
+            items=names,
+            date=min(loan.due_at for loan in overdue).astimezone(property_zone()).strftime("%Y-%m-%d %H:%M"),
+        )
         tell_household(unit_id, message, _l("Borrowed items for %(unit)s", unit=label), today=today)
         for loan in overdue:
             loan.reminded_at = now

@@ -40,8 +40,14 @@ class Parcel(db.Model):
     __tablename__ = "parcels"
     __table_args__ = (
         # A tracking number can wait on the shelf only once; once picked up or returned it may come again.
-        Index("uq_parcels_waiting_tracking", "property_id", "tracking_number", unique=True,
-              sqlite_where=text("status = 'waiting'"), postgresql_where=text("status = 'waiting'")),
+        Index(
+            "uq_parcels_waiting_tracking",
+            "property_id",
+            "tracking_number",
+            unique=True,
+            sqlite_where=text("status = 'waiting'"),
+            postgresql_where=text("status = 'waiting'"),
+        ),
         Index("ix_parcels_unit_status", "unit_id", "status"),
         Index("ix_parcels_property_status_arrived", "property_id", "status", "arrived_at"),
     )
@@ -122,8 +128,10 @@ class StoredItem(db.Model):
     """A small item left at the desk (小件物品寄存) by a resident, or by a visitor for a resident."""
 
     __tablename__ = "stored_items"
-    __table_args__ = (Index("ix_stored_items_status", "property_id", "status", "expires_on"),
-                      Index("ix_stored_items_code", "code_hash"))
+    __table_args__ = (
+        Index("ix_stored_items_status", "property_id", "status", "expires_on"),
+        Index("ix_stored_items_code", "code_hash"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
@@ -157,8 +165,10 @@ class LendableItem(db.Model):
     """Something the office lends (umbrella, ladder, cart, toolkit), with how many it has and the deposit."""
 
     __tablename__ = "lendable_items"
-    __table_args__ = (CheckConstraint("quantity >= 0", name="quantity_not_negative"),
-                      CheckConstraint("deposit_fen >= 0", name="deposit_not_negative"))
+    __table_args__ = (
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint("deposit_fen >= 0", name="deposit_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
@@ -182,8 +192,10 @@ class Loan(db.Model):
     """One item lent to a resident (外借物品): when, until when, the deposit taken and the return."""
 
     __tablename__ = "loans"
-    __table_args__ = (CheckConstraint("deposit_fen >= 0", name="deposit_not_negative"),
-                      Index("ix_loans_status_due", "property_id", "status", "due_at"))
+    __table_args__ = (
+        CheckConstraint("deposit_fen >= 0", name="deposit_not_negative"),
+        Index("ix_loans_status_due", "property_id", "status", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))

@@ -33,10 +33,21 @@ def bucket_bounds(bucket, now):
 def waiting_shelf(property_id, *, now, q="", bucket=None, older_than=None, after=None, limit=50):
     """Waiting parcels, oldest first, with the unit's label; filtered by a tracking number or unit, by aging
     bucket, or to those waiting `older_than` (a timedelta) or longer. Returns (rows, the id to continue after)."""
-    query = (select(Parcel.id, Parcel.tracking_number, Parcel.carrier, Parcel.shelf, Parcel.arrived_at,
-                    Parcel.notified_at, Parcel.unit_id, _LABEL)
-             .join(Unit, Unit.id == Parcel.unit_id).join(Building, Building.id == Unit.building_id)
-             .where(Parcel.property_id == property_id, Parcel.status == ParcelStatus.WAITING))
+    query = (
+        select(
+            Parcel.id,
+            Parcel.tracking_number,
+            Parcel.carrier,
+            Parcel.shelf,
+            Parcel.arrived_at,
+            Parcel.notified_at,
+            Parcel.unit_id,
+            _LABEL,
+        )
+        .join(Unit, Unit.id == Parcel.unit_id)
+        .join(Building, Building.id == Unit.building_id)
+        .where(Parcel.property_id == property_id, Parcel.status == ParcelStatus.WAITING)
+    )
     q = (q or "").strip().replace(" ", "")
     if q:
         code, dash, number = q.partition("-")
@@ -66,18 +77,23 @@ def aging_counts(property_id, now):
         if high:
             condition &= Parcel.arrived_at > now - timedelta(days=high)
         columns.append(func.coalesce(func.sum(case((condition, 1), else_=0)), 0))
-    row = db.session.execute(select(*columns).where(Parcel.property_id == property_id,
-                                                    Parcel.status == ParcelStatus.WAITING)).one()
+    row = db.session.execute(
+        select(*columns).where(Parcel.property_id == property_id, Parcel.status == ParcelStatus.WAITING)
+    ).one()
     return {(f"{low}-{high}" if high else f"{low}+"): int(count) for (low, high), count in zip(BUCKETS, row)}
 
 
 def logged_since(property_id, since, limit=30):
     """Parcels logged since `since`, newest first (the intake page's list)."""
     return db.session.execute(
-        select(Parcel.id, Parcel.tracking_number, Parcel.carrier, Parcel.shelf, Parcel.arrived_at, Parcel.status, _LABEL)
-        .join(Unit, Unit.id == Parcel.unit_id).join(Building, Building.id == Unit.building_id)
+        select(
+            Parcel.id, Parcel.tracking_number, Parcel.carrier, Parcel.shelf, Parcel.arrived_at, Parcel.status, _LABEL
+        )
+        .join(Unit, Unit.id == Parcel.unit_id)
+        .join(Building, Building.id == Unit.building_id)
         .where(Parcel.property_id == property_id, Parcel.arrived_at >= since)
-        .order_by(Parcel.id.desc()).limit(limit)
+        .order_by(Parcel.id.desc())
+        .limit(limit)
     ).all()
 
 
@@ -105,22 +121,54 @@ def day_counts(property_id, day, now):
         return func.coalesce(func.sum(case(((column >= start) & (column < end), 1), else_=0)), 0)
 
     waiting = Parcel.status == ParcelStatus.WAITING
-    parcels = db.session.execute(select(
-        between(Parcel.arrived_at),
-        func.coalesce(func.sum(case(((Parcel.status == ParcelStatus.PICKED_UP) & (Parcel.picked_up_at >= start)
-                                     & (Parcel.picked_up_at < end), 1), else_=0)), 0),
-        func.coalesce(func.sum(case(((Parcel.status == ParcelStatus.RETURNED) & (Parcel.closed_at >= start)
-                                     & (Parcel.closed_at < end), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((waiting, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((waiting & (Parcel.arrived_at <= overdue_before), 1), else_=0)), 0),
-    ).where(Parcel.property_id == property_id)).one()
+    parcels = db.session.execute(
+        select(
+            between(Parcel.arrived_at),
+            func.coalesce(
+                func.sum(
+                    case(
+                        (
+                            (Parcel.status == ParcelStatus.PICKED_UP)
+                            & (Parcel.picked_up_at >= start)
+                            & (Parcel.picked_up_at < end),
+                            1,
+                        ),
+                        else_=0,
+                    )
+                ),
+                0,
+            ),
+            func.coalesce(
+                func.sum(
+                    case(
+                        (
+                            (Parcel.status == ParcelStatus.RETURNED)
+                            & (Parcel.closed_at >= start)
+                            & (Parcel.closed_at < end),
+                            1,
+                        ),
+                        else_=0,
+                    )
+                ),
+                0,
+            ),
+            func.coalesce(func.sum(case((waiting, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((waiting & (Parcel.arrived_at <= overdue_before), 1), else_=0)), 0),
+        ).where(Parcel.property_id == property_id)
+    ).one()
     today = now.astimezone(property_zone()).date()
-    storage = db.session.execute(select(
-        func.count(StoredItem.id), func.coalesce(func.sum(case((StoredItem.expires_on < today, 1), else_=0)), 0),
-    ).where(StoredItem.property_id == property_id, StoredItem.status == StorageStatus.STORED)).one()
-    loans = db.session.execute(select(
-        func.count(Loan.id), func.coalesce(func.sum(case((Loan.due_at < now, 1), else_=0)), 0),
-    ).where(Loan.property_id == property_id, Loan.status == LoanStatus.OUT)).one()
+    storage = db.session.execute(
+        select(
+            func.count(StoredItem.id),
+            func.coalesce(func.sum(case((StoredItem.expires_on < today, 1), else_=0)), 0),
+        ).where(StoredItem.property_id == property_id, StoredItem.status == StorageStatus.STORED)
+    ).one()
+    loans = db.session.execute(
+        select(
+            func.count(Loan.id),
+            func.coalesce(func.sum(case((Loan.due_at < now, 1), else_=0)), 0),
+        ).where(Loan.property_id == property_id, Loan.status == LoanStatus.OUT)
+    ).one()
     return DayCounts(*(int(v) for v in (*parcels, *storage, *loans)))
 
 
@@ -128,10 +176,17 @@ def resident_parcels(unit_ids, limit=10):
     """(waiting parcels, the latest collected ones) of the resident's units."""
     if not unit_ids:
         return [], []
-    waiting = db.session.scalars(select(Parcel).where(Parcel.unit_id.in_(unit_ids), Parcel.status == ParcelStatus.WAITING)
-                                 .order_by(Parcel.arrived_at, Parcel.id)).all()
-    done = db.session.scalars(select(Parcel).where(Parcel.unit_id.in_(unit_ids), Parcel.status == ParcelStatus.PICKED_UP)
-                              .order_by(Parcel.picked_up_at.desc()).limit(limit)).all()
+    waiting = db.session.scalars(
+        select(Parcel)
+        .where(Parcel.unit_id.in_(unit_ids), Parcel.status == ParcelStatus.WAITING)
+        .order_by(Parcel.arrived_at, Parcel.id)
+    ).all()
+    done = db.session.scalars(
+        select(Parcel)
+        .where(Parcel.unit_id.in_(unit_ids), Parcel.status == ParcelStatus.PICKED_UP)
+        .order_by(Parcel.picked_up_at.desc())
+        .limit(limit)
+    ).all()
     return waiting, done
 
 
@@ -139,11 +194,17 @@ def resident_items(unit_ids):
     """(items stored at the desk for the resident's units, their open and recent loans)."""
     if not unit_ids:
         return [], []
-    stored = db.session.scalars(select(StoredItem).where(StoredItem.unit_id.in_(unit_ids),
-                                                         StoredItem.status == StorageStatus.STORED)
-                                .order_by(StoredItem.stored_at)).all()
-    loans = db.session.scalars(select(Loan).where(Loan.unit_id.in_(unit_ids), Loan.status != LoanStatus.VOIDED)
-                               .order_by(Loan.status, Loan.due_at.desc()).limit(20)).all()
+    stored = db.session.scalars(
+        select(StoredItem)
+        .where(StoredItem.unit_id.in_(unit_ids), StoredItem.status == StorageStatus.STORED)
+        .order_by(StoredItem.stored_at)
+    ).all()
+    loans = db.session.scalars(
+        select(Loan)
+        .where(Loan.unit_id.in_(unit_ids), Loan.status != LoanStatus.VOIDED)
+        .order_by(Loan.status, Loan.due_at.desc())
+        .limit(20)
+    ).all()
     return stored, loans
 
 
@@ -152,13 +213,26 @@ def overdue_at_the_counter(property_id, now):
     their expiry and loans past their due time, in one statement (for the shift handover)."""
     today = now.astimezone(property_zone()).date()
     remind_before = now - timedelta(days=int(current_app.config["PARCEL_REMIND_DAYS"]))
-    parcels = (select(func.count(Parcel.id)).where(Parcel.property_id == property_id,
-                                                   Parcel.status == ParcelStatus.WAITING,
-                                                   Parcel.arrived_at <= remind_before).scalar_subquery())
-    storage = (select(func.count(StoredItem.id)).where(StoredItem.property_id == property_id,
-                                                       StoredItem.status == StorageStatus.STORED,
-                                                       StoredItem.expires_on < today).scalar_subquery())
-    loans = (select(func.count(Loan.id)).where(Loan.property_id == property_id, Loan.status == LoanStatus.OUT,
-                                               Loan.due_at < now).scalar_subquery())
+    parcels = (
+        select(func.count(Parcel.id))
+        .where(
+            Parcel.property_id == property_id, Parcel.status == ParcelStatus.WAITING, Parcel.arrived_at <= remind_before
+        )
+        .scalar_subquery()
+    )
+    storage = (
+        select(func.count(StoredItem.id))
+        .where(
+            StoredItem.property_id == property_id,
+            StoredItem.status == StorageStatus.STORED,
+            StoredItem.expires_on < today,
+        )
+        .scalar_subquery()
+    )
+    loans = (
+        select(func.count(Loan.id))
+        .where(Loan.property_id == property_id, Loan.status == LoanStatus.OUT, Loan.due_at < now)
+        .scalar_subquery()
+    )
     row = db.session.execute(select(parcels, storage, loans)).one()
     return {"parcels": int(row[0]), "storage": int(row[1]), "loans": int(row[2])}

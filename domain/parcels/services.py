@@ -29,13 +29,22 @@ from extensions import db
 
 #: Carriers the desk picks from (keys stored; labels in the user's language).
 CARRIERS = {
-    "sf": _l("SF Express"), "jd": _l("JD Logistics"), "ems": _l("China Post / EMS"), "zto": _l("ZTO Express"),
-    "yto": _l("YTO Express"), "sto": _l("STO Express"), "yunda": _l("Yunda Express"), "jt": _l("J&T Express"),
-    "cainiao": _l("Cainiao"), "other": _l("Other"),
+    "sf": _l("SF Express"),
+    "jd": _l("JD Logistics"),
+    "ems": _l("China Post / EMS"),
+    "zto": _l("ZTO Express"),
+    "yto": _l("YTO Express"),
+    "sto": _l("STO Express"),
+    "yunda": _l("Yunda Express"),
+    "jt": _l("J&T Express"),
+    "cainiao": _l("Cainiao"),
+    "other": _l("Other"),
 }
 RECIPIENT_LABELS = {
-    Recipient.RESIDENT: _l("The resident"), Recipient.HOUSEHOLD: _l("A household member"),
-    Recipient.AUTHORISED: _l("An authorised person"), Recipient.VISITOR: _l("The person named by the depositor"),
+    Recipient.RESIDENT: _l("The resident"),
+    Recipient.HOUSEHOLD: _l("A household member"),
+    Recipient.AUTHORISED: _l("An authorised person"),
+    Recipient.VISITOR: _l("The person named by the depositor"),
 }
 #: Most parcels one intake may log for one unit.
 MAX_BATCH = 20
@@ -46,12 +55,21 @@ SCOPE = "parcel_code"
 #: The one statement the intake runs to find the unit (building code and number) and its property.
 #: The building is found first, then the unit by (building, number): the unique index's order. Written as
 #: a join, SQLite without statistics reads every unit of the property instead (half a millisecond per intake).
-_UNIT_BY_LABEL = (select(Unit.id, Building.property_id, Building.code, Unit.number).join(Building)
-                  .where(Unit.building_id.in_(select(Building.id).where(Building.code == bindparam("code"))),
-                         Unit.number == bindparam("number")))
+_UNIT_BY_LABEL = (
+    select(Unit.id, Building.property_id, Building.code, Unit.number)
+    .join(Building)
+    .where(
+        Unit.building_id.in_(select(Building.id).where(Building.code == bindparam("code"))),
+        Unit.number == bindparam("number"),
+    )
+)
 #: The same by the unit number alone (taken when only one building has that number).
-_UNIT_BY_NUMBER = (select(Unit.id, Building.property_id, Building.code, Unit.number).join(Building)
-                   .where(Unit.number == bindparam("number")).limit(2))
+_UNIT_BY_NUMBER = (
+    select(Unit.id, Building.property_id, Building.code, Unit.number)
+    .join(Building)
+    .where(Unit.number == bindparam("number"))
+    .limit(2)
+)
 
 
 class LoggedParcel(NamedTuple):
@@ -94,16 +112,18 @@ def find_unit(label):
     else:
         rows = read(_UNIT_BY_NUMBER, {"number": code}).all() if code else []
     if len(rows) != 1:
-        message = (_l("Several buildings have a unit %(label)s: write it as building-number, e.g. 1-%(label)s.",
-                      label=label) if len(rows) > 1 else
-                   _l("No unit %(label)s in the register. Write it as building-number, e.g. 1-1203.", label=label))
+        message = (
+            _l("Several buildings have a unit %(label)s: write it as building-number, e.g. 1-%(label)s.", label=label)
+            if len(rows) > 1
+            else _l("No unit %(label)s in the register. Write it as building-number, e.g. 1-1203.", label=label)
+        )
         raise DomainError(message, field="unit_label")
     row = rows[0]
     return row.id, row.property_id, f"{row.code}-{row.number}"
 
 
 def unit_label(unit_id):
-    """"1-1203" for a unit id."""
+    """ "1-1203" for a unit id."""
     row = db.session.execute(select(Building.code, Unit.number).join(Unit.building).where(Unit.id == unit_id)).first()
     return f"{row.code}-{row.number}" if row else ""
 
@@ -136,16 +156,28 @@ def log_parcels(actor, *, unit_label, entries, now=None):
         seen.add(number)
         carrier = carrier or recognise_carrier(number)
         if not carrier:
-            raise DomainError(_l("The carrier of %(number)s cannot be told from the number: choose it.",
-                                 number=number), field="carrier")
+            raise DomainError(
+                _l("The carrier of %(number)s cannot be told from the number: choose it.", number=number),
+                field="carrier",
+            )
         if carrier not in CARRIERS:
             raise DomainError(_l("Choose the carrier."), field="carrier")
         rows.append((number, carrier, (shelf or "").strip().upper()[:16]))
     unit_id, property_id, label = find_unit(unit_label)
     now = now or utcnow()
-    values = [{"property_id": property_id, "unit_id": unit_id, "tracking_number": number, "carrier": carrier,
-               "shelf": shelf, "status": ParcelStatus.WAITING, "arrived_at": now, "logged_by_id": actor.user_id}
-              for number, carrier, shelf in rows]
+    values = [
+        {
+            "property_id": property_id,
+            "unit_id": unit_id,
+            "tracking_number": number,
+            "carrier": carrier,
+            "shelf": shelf,
+            "status": ParcelStatus.WAITING,
+            "arrived_at": now,
+            "logged_by_id": actor.user_id,
+        }
+        for number, carrier, shelf in rows
+    ]
     try:
         # One INSERT ... RETURNING for the whole batch, sent on the connection: the ORM would send one statement
         # per parcel, and its bulk path costs more than the statement. RETURNING order is not guaranteed on
@@ -153,16 +185,31 @@ def log_parcels(actor, *, unit_label, entries, now=None):
         returned = dict(db.session.connection().execute(_INSERT_PARCELS, values).all())
     except IntegrityError:
         db.session.rollback()  # nothing of this intake is kept
-        waiting = db.session.scalars(select(Parcel.tracking_number).where(
-            Parcel.property_id == property_id, Parcel.status == ParcelStatus.WAITING,
-            Parcel.tracking_number.in_(seen))).all()
-        raise Conflict(_l("%(number)s is already waiting on the shelf.", number=", ".join(sorted(waiting)) or "?"),
-                       field="tracking_number") from None
-    logged = [LoggedParcel(id=returned[row["tracking_number"]],
-                           **{k: v for k, v in row.items() if k in LoggedParcel._fields[1:]}) for row in values]
+        waiting = db.session.scalars(
+            select(Parcel.tracking_number).where(
+                Parcel.property_id == property_id,
+                Parcel.status == ParcelStatus.WAITING,
+                Parcel.tracking_number.in_(seen),
+            )
+        ).all()
+        raise Conflict(
+            _l("%(number)s is already waiting on the shelf.", number=", ".join(sorted(waiting)) or "?"),
+            field="tracking_number",
+        ) from None
+    logged = [
+        LoggedParcel(
+            id=returned[row["tracking_number"]], **{k: v for k, v in row.items() if k in LoggedParcel._fields[1:]}
+        )
+        for row in values
+    ]
     ids = [p.id for p in logged]
-    record(actor, "parcel.log", object_type="parcels", object_id=ids[0],
-           summary=f"{label}: " + ", ".join(p.tracking_number for p in logged))
+    record(
+        actor,
+        "parcel.log",
+        object_type="parcels",
+        object_id=ids[0],
+        summary=f"{label}: " + ", ".join(p.tracking_number for p in logged),
+    )
     after_commit(notify_pending, coalesce=True)
     return logged, label
 
@@ -179,7 +226,8 @@ def _households(unit_ids, today):
     """{unit id: [(resident id, e-mail, locale)]} of the units' current residents, in one statement."""
     rows = db.session.execute(
         select(Occupancy.unit_id, Resident.id, Resident.email, User.locale)
-        .join(Resident, Resident.id == Occupancy.resident_id).outerjoin(User, User.id == Resident.user_id)
+        .join(Resident, Resident.id == Occupancy.resident_id)
+        .outerjoin(User, User.id == Resident.user_id)
         .where(Occupancy.unit_id.in_(unit_ids), _current_occupancy(today))
     ).all()
     households = defaultdict(list)
@@ -192,12 +240,18 @@ def issue_pickup_code(unit_id, now=None):
     """A new pickup code for the unit's waiting parcels; any earlier live code stops working. Returns
     (code, expires_at): the code is shown once and never stored in clear."""
     now = now or utcnow()
-    db.session.execute(update(PickupCode).where(PickupCode.unit_id == unit_id, PickupCode.used_at.is_(None),
-                                                PickupCode.revoked_at.is_(None)).values(revoked_at=now))
+    db.session.execute(
+        update(PickupCode)
+        .where(PickupCode.unit_id == unit_id, PickupCode.used_at.is_(None), PickupCode.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     code = codes.new_code()
     expires_at = now + timedelta(days=int(current_app.config["PARCEL_CODE_DAYS"]))
-    db.session.execute(insert(PickupCode).values(unit_id=unit_id, code_hash=codes.code_hash("pickup", unit_id, code),
-                                                 created_at=now, expires_at=expires_at))
+    db.session.execute(
+        insert(PickupCode).values(
+            unit_id=unit_id, code_hash=codes.code_hash("pickup", unit_id, code), created_at=now, expires_at=expires_at
+        )
+    )
     return code, expires_at
 
 
@@ -223,8 +277,9 @@ def _insert_notices(rows, now):
 
 def tell_household(unit_id, message, subject, *, mail_body=None, today, now=None):
     """Notify the unit's residents in the portal and, with an e-mail address, by e-mail, each in their language."""
-    _insert_notices(_notices(_households([unit_id], today).get(unit_id, []), message, subject, mail_body),
-                    now or utcnow())
+    _insert_notices(
+        _notices(_households([unit_id], today).get(unit_id, []), message, subject, mail_body), now or utcnow()
+    )
 
 
 def notify_arrivals(parcel_ids, now=None):
@@ -242,7 +297,8 @@ def notify_arrivals(parcel_ids, now=None):
     now = now or utcnow()
     parcels = db.session.execute(
         select(Parcel.id, Parcel.unit_id, Parcel.carrier, Parcel.shelf, Building.code, Unit.number)
-        .join(Unit, Unit.id == Parcel.unit_id).join(Building, Building.id == Unit.building_id)
+        .join(Unit, Unit.id == Parcel.unit_id)
+        .join(Building, Building.id == Unit.building_id)
         .where(Parcel.id.in_(parcel_ids), Parcel.notified_at.is_(None), Parcel.status == ParcelStatus.WAITING)
     ).all()
     if not parcels:
@@ -262,16 +318,28 @@ def notify_arrivals(parcel_ids, now=None):
         label = f"{arrived[0].code}-{arrived[0].number}"
         carriers = ", ".join(sorted({str(CARRIERS[p.carrier]) for p in arrived}))
         shelves = ", ".join(sorted({p.shelf for p in arrived if p.shelf})) or "-"
-        message = _l("%(count)s parcel(s) for %(unit)s arrived at the service desk (%(carriers)s; shelf %(shelves)s). "
-                     "Open Parcels in the portal for your pickup code.", count=len(arrived), unit=label,
-                     carriers=carriers, shelves=shelves)
+        message = _l(
+            "%(count)s parcel(s) for %(unit)s arrived at the service desk (%(carriers)s; shelf %(shelves)s). "
+            "Open Parcels in the portal for your pickup code.",
+            count=len(arrived),
+            unit=label,
+            carriers=carriers,
+            shelves=shelves,
+        )
         mail = None
         if mailing and any(email for _id, email, _locale in household):
             code, expires_at = issue_pickup_code(unit_id, now)
-            mail = _l("%(count)s parcel(s) for %(unit)s arrived at the service desk (%(carriers)s; shelf %(shelves)s)."
-                      "\n\nPickup code: %(code)s (unit %(unit)s), valid until %(date)s or until used.\n"
-                      "Show it at the desk or the lobby kiosk.", count=len(arrived), unit=label, carriers=carriers,
-                      shelves=shelves, code=code, date=expires_at.astimezone(property_zone()).strftime("%Y-%m-%d"))
+            mail = _l(
+                "%(count)s parcel(s) for %(unit)s arrived at the service desk (%(carriers)s; shelf %(shelves)s)."
+                "\n\nPickup code: %(code)s (unit %(unit)s), valid until %(date)s or until used.\n"
+                "Show it at the desk or the lobby kiosk.",
+                count=len(arrived),
+                unit=label,
+                carriers=carriers,
+                shelves=shelves,
+                code=code,
+                date=expires_at.astimezone(property_zone()).strftime("%Y-%m-%d"),
+            )
         notices += _notices(household, message, _l("Parcel for %(unit)s", unit=label), mail)
     _insert_notices(notices, now)
     if told:
@@ -282,26 +350,35 @@ def notify_arrivals(parcel_ids, now=None):
 def notify_pending():
     """The after-commit job of the intake: tell residents of every parcel not notified yet (one batch for all the
     intakes since the last run)."""
-    ids = db.session.scalars(select(Parcel.id).where(Parcel.status == ParcelStatus.WAITING,
-                                                     Parcel.notified_at.is_(None))).all()
+    ids = db.session.scalars(
+        select(Parcel.id).where(Parcel.status == ParcelStatus.WAITING, Parcel.notified_at.is_(None))
+    ).all()
     return notify_arrivals(ids)
 
 
 def notify_unsent(now=None):
     """Tell residents about parcels whose notice never went out (a process stopped first); for cron."""
     now = now or utcnow()
-    ids = db.session.scalars(select(Parcel.id).where(Parcel.status == ParcelStatus.WAITING,
-                                                     Parcel.notified_at.is_(None),
-                                                     Parcel.arrived_at <= now - timedelta(minutes=1))).all()
+    ids = db.session.scalars(
+        select(Parcel.id).where(
+            Parcel.status == ParcelStatus.WAITING,
+            Parcel.notified_at.is_(None),
+            Parcel.arrived_at <= now - timedelta(minutes=1),
+        )
+    ).all()
     return notify_arrivals(ids, now) if ids else 0
 
 
 def code_for_resident(actor, resident_id, unit_id, *, allowed_units, now=None):
-    """A new pickup code for a unit the resident lives in that has waiting parcels; returns (code, expires_at, label)."""
+    """A new pickup code for a unit the resident lives in that has waiting parcels.
+
+    Returns (code, expires_at, label).
+    """
     if unit_id not in allowed_units:
         raise NotFound()
-    if not db.session.scalar(select(Parcel.id).where(Parcel.unit_id == unit_id, Parcel.status == ParcelStatus.WAITING)
-                             .limit(1)):
+    if not db.session.scalar(
+        select(Parcel.id).where(Parcel.unit_id == unit_id, Parcel.status == ParcelStatus.WAITING).limit(1)
+    ):
         raise InvalidTransition(_l("No parcel is waiting for this unit."))
     code, expires_at = issue_pickup_code(unit_id, now)
     record(actor, "parcel.code", object_type="units", object_id=unit_id, summary=f"resident {resident_id}")
@@ -313,9 +390,13 @@ def remind_waiting(now=None):
     now = now or utcnow()
     days = int(current_app.config["PARCEL_REMIND_DAYS"])
     due = now - timedelta(days=days)
-    parcels = db.session.scalars(select(Parcel).where(
-        Parcel.status == ParcelStatus.WAITING, Parcel.arrived_at <= due,
-        (Parcel.reminded_at.is_(None)) | (Parcel.reminded_at <= due))).all()
+    parcels = db.session.scalars(
+        select(Parcel).where(
+            Parcel.status == ParcelStatus.WAITING,
+            Parcel.arrived_at <= due,
+            (Parcel.reminded_at.is_(None)) | (Parcel.reminded_at <= due),
+        )
+    ).all()
     by_unit = defaultdict(list)
     for parcel in parcels:
         by_unit[parcel.unit_id].append(parcel)
@@ -323,8 +404,12 @@ def remind_waiting(now=None):
     for unit_id, waiting in by_unit.items():
         label = unit_label(unit_id)
         oldest = min(p.arrived_at for p in waiting).astimezone(property_zone()).strftime("%Y-%m-%d")
-        message = _l("Reminder: %(count)s parcel(s) for %(unit)s are waiting at the service desk since %(date)s.",
-                     count=len(waiting), unit=label, date=oldest)
+        message = _l(
+            "Reminder: %(count)s parcel(s) for %(unit)s are waiting at the service desk since %(date)s.",
+            count=len(waiting),
+            unit=label,
+            date=oldest,
+        )
         tell_household(unit_id, message, _l("Parcel for %(unit)s", unit=label), today=today)
         for parcel in waiting:
             parcel.reminded_at = now
@@ -336,9 +421,15 @@ def remind_waiting(now=None):
 
 def _live_code(unit_id, code, now):
     """The unit's live pickup code matching `code`, or None."""
-    return db.session.scalar(select(PickupCode).where(
-        PickupCode.unit_id == unit_id, PickupCode.code_hash == codes.code_hash("pickup", unit_id, code),
-        PickupCode.used_at.is_(None), PickupCode.revoked_at.is_(None), PickupCode.expires_at > now))
+    return db.session.scalar(
+        select(PickupCode).where(
+            PickupCode.unit_id == unit_id,
+            PickupCode.code_hash == codes.code_hash("pickup", unit_id, code),
+            PickupCode.used_at.is_(None),
+            PickupCode.revoked_at.is_(None),
+            PickupCode.expires_at > now,
+        )
+    )
 
 
 def check_pickup_code(actor, *, unit_label, code, place, now=None):
@@ -391,28 +482,44 @@ def mark_picked_up(actor, parcels, *, label, who, code_id=None, note="", action=
     recipient, name, id_last4 = who
     now = now or utcnow()
     taken = db.session.execute(
-        update(Parcel).where(Parcel.id.in_([p.id for p in parcels]), Parcel.status == ParcelStatus.WAITING)
-        .values(status=ParcelStatus.PICKED_UP, picked_up_at=now, pickup_code_id=code_id, picked_up_by=recipient,
-                picked_up_name=name, picked_up_id_last4=id_last4, closed_by_id=actor.user_id, closed_at=now,
-                close_note=note)
+        update(Parcel)
+        .where(Parcel.id.in_([p.id for p in parcels]), Parcel.status == ParcelStatus.WAITING)
+        .values(
+            status=ParcelStatus.PICKED_UP,
+            picked_up_at=now,
+            pickup_code_id=code_id,
+            picked_up_by=recipient,
+            picked_up_name=name,
+            picked_up_id_last4=id_last4,
+            closed_by_id=actor.user_id,
+            closed_at=now,
+            close_note=note,
+        )
     ).rowcount
     if taken != len(parcels):
         raise Conflict(_l("One of these parcels has just been handed over by someone else."))
-    record(actor, action, object_type="parcels", object_id=parcels[0].id,
-           summary=f"{label}: {', '.join(p.tracking_number for p in parcels)} -> {recipient.value} {name} ({id_last4})")
+    record(
+        actor,
+        action,
+        object_type="parcels",
+        object_id=parcels[0].id,
+        summary=f"{label}: {', '.join(p.tracking_number for p in parcels)} -> {recipient.value} {name} ({id_last4})",
+    )
     return parcels
 
 
 def use_code(row, now):
     """Use a pickup code up (once: a second use at the same moment finds it used)."""
-    used = db.session.execute(update(PickupCode).where(PickupCode.id == row.id, PickupCode.used_at.is_(None))
-                              .values(used_at=now)).rowcount
+    used = db.session.execute(
+        update(PickupCode).where(PickupCode.id == row.id, PickupCode.used_at.is_(None)).values(used_at=now)
+    ).rowcount
     if used != 1:
         raise Conflict(_l("This code has just been used."))
 
 
-def hand_over(actor, *, unit_label, code, parcel_ids, recipient, name, id_last4, authorisation_id=None, place,
-              now=None):
+def hand_over(
+    actor, *, unit_label, code, parcel_ids, recipient, name, id_last4, authorisation_id=None, place, now=None
+):
     """Hand a unit's waiting parcels to the person at the desk, using the code up (it works once).
 
     `recipient` says who they are; an authorised person must be one the resident named in the portal. The
@@ -438,12 +545,23 @@ def hand_over_by_id(actor, *, unit_label, parcel_ids, recipient, name, id_last4,
     now = now or utcnow()
     unit_id, _property_id, label = find_unit(unit_label)
     who = collector(unit_id, recipient=recipient, name=name, id_last4=id_last4, authorisation_id=authorisation_id)
-    if who[0] != Recipient.AUTHORISED and who[1] not in household_names(unit_id, now.astimezone(property_zone()).date()):
-        raise DomainError(_l("Without a code, only a resident of %(unit)s, named as in the register, may collect.",
-                             unit=label), field="name")
+    if who[0] != Recipient.AUTHORISED and who[1] not in household_names(
+        unit_id, now.astimezone(property_zone()).date()
+    ):
+        raise DomainError(
+            _l("Without a code, only a resident of %(unit)s, named as in the register, may collect.", unit=label),
+            field="name",
+        )
     chosen = [p for p in waiting_for_units([unit_id]) if p.id in set(parcel_ids or ())]
-    return mark_picked_up(actor, chosen, label=label, who=who, note="no code: identity checked at the desk",
-                          action="parcel.hand_over_by_id", now=now), label
+    return mark_picked_up(
+        actor,
+        chosen,
+        label=label,
+        who=who,
+        note="no code: identity checked at the desk",
+        action="parcel.hand_over_by_id",
+        now=now,
+    ), label
 
 
 def _waiting_parcel(parcel_id):
@@ -512,16 +630,25 @@ def collectors(unit_ids):
     """The live authorisations of the given units, oldest first."""
     if not unit_ids:
         return []
-    return db.session.scalars(select(PickupAuthorisation).where(PickupAuthorisation.unit_id.in_(unit_ids),
-                                                                PickupAuthorisation.revoked_at.is_(None))
-                              .order_by(PickupAuthorisation.id)).all()
+    return db.session.scalars(
+        select(PickupAuthorisation)
+        .where(PickupAuthorisation.unit_id.in_(unit_ids), PickupAuthorisation.revoked_at.is_(None))
+        .order_by(PickupAuthorisation.id)
+    ).all()
 
 
 def household_names(unit_id, today):
     """The names of the unit's current residents (the desk checks the collector against them)."""
-    return db.session.scalars(select(Resident.name).join(Occupancy, Occupancy.resident_id == Resident.id).where(
-        Occupancy.unit_id == unit_id, Occupancy.start_date <= today,
-        (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today)).order_by(Resident.name)).all()
+    return db.session.scalars(
+        select(Resident.name)
+        .join(Occupancy, Occupancy.resident_id == Resident.id)
+        .where(
+            Occupancy.unit_id == unit_id,
+            Occupancy.start_date <= today,
+            (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today),
+        )
+        .order_by(Resident.name)
+    ).all()
 
 
 # Lists ---------------------------------------------------------------------------------------------
@@ -531,5 +658,8 @@ def waiting_for_units(unit_ids):
     """The parcels waiting for the given units, oldest first."""
     if not unit_ids:
         return []
-    return db.session.scalars(select(Parcel).where(Parcel.unit_id.in_(unit_ids), Parcel.status == ParcelStatus.WAITING)
-                              .order_by(Parcel.arrived_at, Parcel.id)).all()
+    return db.session.scalars(
+        select(Parcel)
+        .where(Parcel.unit_id.in_(unit_ids), Parcel.status == ParcelStatus.WAITING)
+        .order_by(Parcel.arrived_at, Parcel.id)
+    ).all()

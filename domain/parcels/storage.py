@@ -28,8 +28,19 @@ def _hash(property_id, code):
     return codes.code_hash("storage", property_id, code)
 
 
-def store_item(actor, *, unit_label, description, depositor_name, depositor_phone="", by_visitor=False,
-               collector_name="", days=None, photo=None, now=None):
+def store_item(
+    actor,
+    *,
+    unit_label,
+    description,
+    depositor_name,
+    depositor_phone="",
+    by_visitor=False,
+    collector_name="",
+    days=None,
+    photo=None,
+    now=None,
+):
     """Take an item in for a unit; returns (item, claim code). The code is shown once, to give to the depositor."""
     require(actor, Permission.HANDLE_COUNTER)
     description, depositor_name = (description or "").strip(), (depositor_name or "").strip()
@@ -44,18 +55,28 @@ def store_item(actor, *, unit_label, description, depositor_name, depositor_phon
     now = now or utcnow()
     for _attempt in range(10):  # a claim code must be unique among the items on the shelf
         code = codes.new_code()
-        taken = db.session.scalar(select(StoredItem.id).where(StoredItem.code_hash == _hash(property_id, code),
-                                                              StoredItem.status == StorageStatus.STORED))
+        taken = db.session.scalar(
+            select(StoredItem.id).where(
+                StoredItem.code_hash == _hash(property_id, code), StoredItem.status == StorageStatus.STORED
+            )
+        )
         if taken is None:
             break
     else:  # pragma: no cover - a million codes and a shelf of a few dozen items
         raise Conflict()
-    item = StoredItem(property_id=property_id, unit_id=unit_id, description=description[:1000],
-                      depositor_name=depositor_name[:80], depositor_phone=(depositor_phone or "").strip()[:20],
-                      by_visitor=bool(by_visitor), collector_name=(collector_name or "").strip()[:80],
-                      code_hash=_hash(property_id, code), stored_at=now,
-                      expires_on=now.astimezone(property_zone()).date() + timedelta(days=days),
-                      logged_by_id=actor.user_id)
+    item = StoredItem(
+        property_id=property_id,
+        unit_id=unit_id,
+        description=description[:1000],
+        depositor_name=depositor_name[:80],
+        depositor_phone=(depositor_phone or "").strip()[:20],
+        by_visitor=bool(by_visitor),
+        collector_name=(collector_name or "").strip()[:80],
+        code_hash=_hash(property_id, code),
+        stored_at=now,
+        expires_on=now.astimezone(property_zone()).date() + timedelta(days=days),
+        logged_by_id=actor.user_id,
+    )
     if photo is not None and getattr(photo, "filename", ""):
         from domain.tickets.uploads import store_picture
 
@@ -68,14 +89,29 @@ def store_item(actor, *, unit_label, description, depositor_name, depositor_phon
     db.session.flush()
     record(actor, "storage.store", item, summary=f"{label}: {description}"[:200])
     if item.by_visitor:  # the residents are to collect it: tell them, and mail them the code where possible
-        tell_household(unit_id, _l("%(name)s left an item for %(unit)s at the service desk: %(item)s. Bring the claim "
-                                   "code (the desk gave it to %(name)s) by %(date)s.", name=item.depositor_name,
-                                   unit=label, item=item.description[:60], date=item.expires_on.isoformat()),
-                       _l("An item left for %(unit)s", unit=label),
-                       mail_body=_l("%(name)s left an item for %(unit)s at the service desk: %(item)s.\n\n"
-                                    "Claim code: %(code)s, kept until %(date)s.", name=item.depositor_name, unit=label,
-                                    item=item.description[:60], code=code, date=item.expires_on.isoformat()),
-                       today=now.astimezone(property_zone()).date(), now=now)
+        tell_household(
+            unit_id,
+            _l(
+                "%(name)s left an item for %(unit)s at the service desk: %(item)s. Bring the claim "
+                "code (the desk gave it to %(name)s) by %(date)s.",
+                name=item.depositor_name,
+                unit=label,
+                item=item.description[:60],
+                date=item.expires_on.isoformat(),
+            ),
+            _l("An item left for %(unit)s", unit=label),
+            mail_body=_l(
+                "%(name)s left an item for %(unit)s at the service desk: %(item)s.\n\n"
+                "Claim code: %(code)s, kept until %(date)s.",
+                name=item.depositor_name,
+                unit=label,
+                item=item.description[:60],
+                code=code,
+                date=item.expires_on.isoformat(),
+            ),
+            today=now.astimezone(property_zone()).date(),
+            now=now,
+        )
     return item, code
 
 
@@ -86,8 +122,11 @@ def find_by_code(actor, *, property_id, code, place, now=None):
     throttle.check_not_locked(SCOPE, place, now)
     item = None
     if codes.is_code(code):
-        item = db.session.scalar(select(StoredItem).where(StoredItem.code_hash == _hash(property_id, code),
-                                                          StoredItem.status == StorageStatus.STORED))
+        item = db.session.scalar(
+            select(StoredItem).where(
+                StoredItem.code_hash == _hash(property_id, code), StoredItem.status == StorageStatus.STORED
+            )
+        )
     if item is None:
         throttle.count_failure(actor, SCOPE, place, detail="storage", now=now)
         raise throttle.WrongCode(_l("No item on the shelf has this claim code."), field="code")
@@ -104,10 +143,18 @@ def release_item(actor, *, property_id, item_id, code, name, id_last4, place, no
     if not name:
         raise DomainError(_l("Write the collector's name."), field="name")
     id_last4 = check_id_last4(id_last4)
-    done = db.session.execute(update(StoredItem).where(StoredItem.id == item.id,
-                                                       StoredItem.status == StorageStatus.STORED)
-                              .values(status=StorageStatus.PICKED_UP, picked_up_at=now, picked_up_name=name[:80],
-                                      picked_up_id_last4=id_last4, closed_by_id=actor.user_id, closed_at=now)).rowcount
+    done = db.session.execute(
+        update(StoredItem)
+        .where(StoredItem.id == item.id, StoredItem.status == StorageStatus.STORED)
+        .values(
+            status=StorageStatus.PICKED_UP,
+            picked_up_at=now,
+            picked_up_name=name[:80],
+            picked_up_id_last4=id_last4,
+            closed_by_id=actor.user_id,
+            closed_at=now,
+        )
+    ).rowcount
     if done != 1:
         raise Conflict(_l("This item has just been handed over."))
     record(actor, "storage.release", item, summary=f"-> {name} ({id_last4})")
@@ -140,8 +187,12 @@ def get_item(item_id):
 def shelf(property_id, *, today, overdue_only=False, limit=100):
     """Items on the shelf with their unit label, the longest-kept first; overdue ones only on request."""
     label = (Building.code + "-" + Unit.number).label("unit_label")
-    query = (select(StoredItem, label).join(Unit, Unit.id == StoredItem.unit_id).join(Building)
-             .where(StoredItem.property_id == property_id, StoredItem.status == StorageStatus.STORED))
+    query = (
+        select(StoredItem, label)
+        .join(Unit, Unit.id == StoredItem.unit_id)
+        .join(Building)
+        .where(StoredItem.property_id == property_id, StoredItem.status == StorageStatus.STORED)
+    )
     if overdue_only:
         query = query.where(StoredItem.expires_on < today)
     return db.session.execute(query.order_by(StoredItem.stored_at).limit(limit)).all()
@@ -151,6 +202,10 @@ def recently_released(property_id, limit=20):
     """The latest items handed over or voided, newest first."""
     label = (Building.code + "-" + Unit.number).label("unit_label")
     return db.session.execute(
-        select(StoredItem, label).join(Unit, Unit.id == StoredItem.unit_id).join(Building)
+        select(StoredItem, label)
+        .join(Unit, Unit.id == StoredItem.unit_id)
+        .join(Building)
         .where(StoredItem.property_id == property_id, StoredItem.status != StorageStatus.STORED)
-        .order_by(StoredItem.closed_at.desc()).limit(limit)).all()
+        .order_by(StoredItem.closed_at.desc())
+        .limit(limit)
+    ).all()

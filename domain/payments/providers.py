@@ -76,8 +76,19 @@ class StripeProvider:
             current_app.logger.warning("payment provider call failed: %s", exc)
             raise ProviderUnavailable(str(exc)) from exc
 
-    def create_checkout(self, *, line_items, currency, metadata, client_reference_id, success_url, cancel_url,
-                        idempotency_key, customer_email=None, locale="auto"):
+    def create_checkout(
+        self,
+        *,
+        line_items,
+        currency,
+        metadata,
+        client_reference_id,
+        success_url,
+        cancel_url,
+        idempotency_key,
+        customer_email=None,
+        locale="auto",
+    ):
         """Open a hosted Checkout Session (card, Alipay, WeChat Pay); amounts are integer fen."""
         params = {
             "mode": "payment",
@@ -89,21 +100,30 @@ class StripeProvider:
             "payment_method_options": {"wechat_pay": {"client": "web"}},
             "locale": locale,
             "line_items": [
-                {"quantity": 1, "price_data": {"currency": currency, "unit_amount": amount, "product_data": {"name": name}}}
+                {
+                    "quantity": 1,
+                    "price_data": {"currency": currency, "unit_amount": amount, "product_data": {"name": name}},
+                }
                 for name, amount in line_items
             ],
         }
         if customer_email:
             params["customer_email"] = customer_email
-        session = self._call(self.client.v1.checkout.sessions.create, params=params,
-                             options={"idempotency_key": idempotency_key})
+        session = self._call(
+            self.client.v1.checkout.sessions.create, params=params, options={"idempotency_key": idempotency_key}
+        )
         return _session(session)
 
     def retrieve_checkout(self, session_id):
         """The session as the provider sees it now, with the method that paid it (one call: its PaymentIntent and
         that one's charge come expanded)."""
-        return _session(self._call(self.client.v1.checkout.sessions.retrieve, session_id,
-                                   params={"expand": ["payment_intent.latest_charge"]}))
+        return _session(
+            self._call(
+                self.client.v1.checkout.sessions.retrieve,
+                session_id,
+                params={"expand": ["payment_intent.latest_charge"]},
+            )
+        )
 
     def expire_checkout(self, session_id):
         """Close an open session so it can no longer be paid."""
@@ -111,9 +131,11 @@ class StripeProvider:
 
     def refund(self, *, payment_intent, amount_fen, idempotency_key, metadata):
         """Refund part or all of a payment; returns (refund id, status)."""
-        refund = self._call(self.client.v1.refunds.create,
-                            params={"payment_intent": payment_intent, "amount": amount_fen, "metadata": metadata},
-                            options={"idempotency_key": idempotency_key})
+        refund = self._call(
+            self.client.v1.refunds.create,
+            params={"payment_intent": payment_intent, "amount": amount_fen, "metadata": metadata},
+            options={"idempotency_key": idempotency_key},
+        )
         return refund.id, refund.status
 
     def list_refunds(self, payment_intent):
@@ -137,8 +159,13 @@ class StripeProvider:
             raise MalformedEvent("not an object")
         data = event.get("data")
         obj = data.get("object") if isinstance(data, dict) else None
-        if not isinstance(event.get("id"), str) or not event["id"] or not isinstance(event.get("type"), str) \
-                or not isinstance(obj, dict) or not isinstance(obj.get("id", ""), str):
+        if (
+            not isinstance(event.get("id"), str)
+            or not event["id"]
+            or not isinstance(event.get("type"), str)
+            or not isinstance(obj, dict)
+            or not isinstance(obj.get("id", ""), str)
+        ):
             raise MalformedEvent("not an event")
         return event
 
@@ -160,9 +187,18 @@ def _session(session):
         if charge is not None and not isinstance(charge, str) and charge.payment_method_details is not None:
             method = charge.payment_method_details.type
         intent = intent.id
-    return CheckoutSession(session.id, session.url, session.status, session.payment_status,
-                           session.amount_total, session.currency, intent, metadata,
-                           session.client_reference_id, method)
+    return CheckoutSession(
+        session.id,
+        session.url,
+        session.status,
+        session.payment_status,
+        session.amount_total,
+        session.currency,
+        intent,
+        metadata,
+        session.client_reference_id,
+        method,
+    )
 
 
 def _refund(refund):
@@ -182,10 +218,17 @@ def get_provider():
         config = app.config
         provider = None
         if config.get("STRIPE_SECRET_KEY") and config.get("STRIPE_WEBHOOK_SECRET"):
-            provider = StripeProvider(api_key=config["STRIPE_SECRET_KEY"], webhook_secret=config["STRIPE_WEBHOOK_SECRET"],
-                                      api_base=config.get("STRIPE_API_BASE"))
+            provider = StripeProvider(
+                api_key=config["STRIPE_SECRET_KEY"],
+                webhook_secret=config["STRIPE_WEBHOOK_SECRET"],
+                api_base=config.get("STRIPE_API_BASE"),
+            )
         elif not config["PRODUCTION"] and config.get("STRIPE_SANDBOX_URL"):
-            provider = StripeProvider(api_key="sk_test_sandbox", webhook_secret=config["STRIPE_SANDBOX_WEBHOOK_SECRET"],
-                                      name="sandbox", api_base=config["STRIPE_SANDBOX_URL"])
+            provider = StripeProvider(
+                api_key="sk_test_sandbox",
+                webhook_secret=config["STRIPE_SANDBOX_WEBHOOK_SECRET"],
+                name="sandbox",
+                api_base=config["STRIPE_SANDBOX_URL"],
+            )
         app.extensions["payment_provider"] = provider
     return app.extensions["payment_provider"]

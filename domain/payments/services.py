@@ -21,8 +21,18 @@ from domain.billing.models import Bill
 from domain.clock import property_zone, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
 from domain.money import fen_to_decimal
-from domain.payments.models import (DESK_METHODS, Allocation, Method, Payment, PaymentStatus, Receipt, ReceiptCounter,
-                                    Refund, RefundStatus, WebhookEvent)
+from domain.payments.models import (
+    DESK_METHODS,
+    Allocation,
+    Method,
+    Payment,
+    PaymentStatus,
+    Receipt,
+    ReceiptCounter,
+    Refund,
+    RefundStatus,
+    WebhookEvent,
+)
 from domain.payments.providers import ProviderUnavailable
 from domain.payments.workflow import can_move, move
 from domain.renovation.services import issue_permits_for_paid_bills
@@ -39,8 +49,10 @@ class PaymentsUnavailable(DomainError):
     """Online payment is switched off or the provider cannot be reached; nothing was charged."""
 
     status_code = 503
-    default_message = _l("Online payment is not available right now. Your bill is unchanged; please try again later "
-                         "or pay at the service desk.")
+    default_message = _l(
+        "Online payment is not available right now. Your bill is unchanged; please try again later "
+        "or pay at the service desk."
+    )
 
 
 def _locked(query):
@@ -63,18 +75,28 @@ def _issue_receipt(payment):
     holds its row lock until commit: concurrent payments queue on it, and a rollback gives the number back.
     """
     year = (payment.paid_at or utcnow()).astimezone(property_zone()).year
-    take_next = (update(ReceiptCounter)
-                 .where(ReceiptCounter.property_id == payment.property_id, ReceiptCounter.year == year)
-                 .values(last_number=ReceiptCounter.last_number + 1)
-                 .returning(ReceiptCounter.last_number))
+    take_next = (
+        update(ReceiptCounter)
+        .where(ReceiptCounter.property_id == payment.property_id, ReceiptCounter.year == year)
+        .values(last_number=ReceiptCounter.last_number + 1)
+        .returning(ReceiptCounter.last_number)
+    )
     sequence = db.session.execute(take_next).scalar_one_or_none()
     if sequence is None:  # the year's first receipt: create its counter (once, whoever races), then take the number
-        db.session.execute(_dialect_insert(ReceiptCounter).values(property_id=payment.property_id, year=year, last_number=0)
-                           .on_conflict_do_nothing(index_elements=["property_id", "year"]))
+        db.session.execute(
+            _dialect_insert(ReceiptCounter)
+            .values(property_id=payment.property_id, year=year, last_number=0)
+            .on_conflict_do_nothing(index_elements=["property_id", "year"])
+        )
         sequence = db.session.execute(take_next).scalar_one()
     # By id, not through the relationship: assigning payment.receipt would first load the (absent) old one.
-    receipt = Receipt(property_id=payment.property_id, payment_id=payment.id, year=year, sequence=sequence,
-                      issued_at=payment.paid_at or utcnow())
+    receipt = Receipt(
+        property_id=payment.property_id,
+        payment_id=payment.id,
+        year=year,
+        sequence=sequence,
+        issued_at=payment.paid_at or utcnow(),
+    )
     db.session.add(receipt)
     return receipt
 
@@ -110,8 +132,10 @@ def _unapply(payment, amount_fen):
     from_unapplied = min(payment.unapplied_fen, amount_fen)
     payment.unapplied_fen -= from_unapplied
     left = amount_fen - from_unapplied
-    bills = {b.id: b for b in db.session.scalars(
-        _locked(select(Bill).where(Bill.id.in_([a.bill_id for a in payment.allocations]))))}
+    bills = {
+        b.id: b
+        for b in db.session.scalars(_locked(select(Bill).where(Bill.id.in_([a.bill_id for a in payment.allocations]))))
+    }
     for allocation in sorted(payment.allocations, key=lambda a: (bills[a.bill_id].due_date, a.bill_id), reverse=True):
         if left == 0:
             break
@@ -125,7 +149,9 @@ def _unapply(payment, amount_fen):
         left -= take
 
 
-def _succeed(payment, *, actor_name="Stripe", method=None, payment_intent=None, paid_at=None, bills=None, provider=None):
+def _succeed(
+    payment, *, actor_name="Stripe", method=None, payment_intent=None, paid_at=None, bills=None, provider=None
+):
     """Mark a payment succeeded, apply it to its bills and issue its receipt (once: the state machine refuses twice).
 
     The one place where a succeeded payment, online (the webhook) or at the desk, reaches its bills: whatever
@@ -145,12 +171,20 @@ def _succeed(payment, *, actor_name="Stripe", method=None, payment_intent=None, 
     from domain.accounts.models import Actor
 
     if payment.is_online and payment.provider_session_id:
-        record(Actor.system(actor_name), "payment.succeeded", payment,
-               summary=f"¥{fen_to_decimal(payment.amount_fen)} {payment.method.value} {receipt.number}")
+        record(
+            Actor.system(actor_name),
+            "payment.succeeded",
+            payment,
+            summary=f"¥{fen_to_decimal(payment.amount_fen)} {payment.method.value} {receipt.number}",
+        )
         _close_open_checkouts([a.bill_id for a in payment.allocations], provider, paid=payment, refuse=False)
     if payment.unapplied_fen:
-        record(Actor.system(actor_name), "payment.unapplied", payment,
-               summary=f"¥{fen_to_decimal(payment.unapplied_fen)} arrived after the bills were paid: refunded")
+        record(
+            Actor.system(actor_name),
+            "payment.unapplied",
+            payment,
+            summary=f"¥{fen_to_decimal(payment.unapplied_fen)} arrived after the bills were paid: refunded",
+        )
         if payment.is_online:
             _refund_unapplied(payment, provider)
     return receipt
@@ -169,31 +203,55 @@ def _refund_unapplied(payment, provider):
     from domain.parcels.services import tell_household
 
     amount = payment.unapplied_fen
-    refund = Refund(payment=payment, amount_fen=amount, reason="账单已结清，自动退回 · bills already paid",
-                    status=RefundStatus.PENDING, automatic=True)
+    refund = Refund(
+        payment=payment,
+        amount_fen=amount,
+        reason="账单已结清，自动退回 · bills already paid",
+        status=RefundStatus.PENDING,
+        automatic=True,
+    )
     db.session.add(refund)
     db.session.flush()
     try:
         if provider is None or provider.name != payment.provider:
             raise ProviderUnavailable("the payment's provider is not configured")
         refund.provider_refund_id, status = provider.refund(
-            payment_intent=payment.provider_payment_intent, amount_fen=amount,
+            payment_intent=payment.provider_payment_intent,
+            amount_fen=amount,
             idempotency_key=f"refund-p{payment.id}-unapplied",
-            metadata={"payment_id": str(payment.id), "refund_id": UNAPPLIED_REFUND})
+            metadata={"payment_id": str(payment.id), "refund_id": UNAPPLIED_REFUND},
+        )
     except ProviderUnavailable as exc:
         refund.status = RefundStatus.FAILED
-        record(Actor.system("Stripe"), "payment.auto_refund_failed", payment,
-               summary=f"¥{fen_to_decimal(amount)}: {exc}"[:255])
+        record(
+            Actor.system("Stripe"),
+            "payment.auto_refund_failed",
+            payment,
+            summary=f"¥{fen_to_decimal(amount)}: {exc}"[:255],
+        )
         return refund
     if status == "succeeded":
         _settle_refund(payment, refund)
     elif status in ("failed", "canceled"):
         refund.status = RefundStatus.FAILED
-    record(Actor.system("Stripe"), "payment.auto_refund", payment, summary=f"¥{fen_to_decimal(amount)} ({refund.status.value})")
-    tell_household(payment.unit_id, _l("Your payment of ¥%(amount)s arrived after the bills it was for had already been "
-                                       "paid. ¥%(refund)s is being refunded to the card or wallet that paid; no action "
-                                       "is needed.", amount=fen_to_decimal(payment.amount_fen), refund=fen_to_decimal(amount)),
-                   _l("A payment is being refunded"), today=today())
+    record(
+        Actor.system("Stripe"),
+        "payment.auto_refund",
+        payment,
+        summary=f"¥{fen_to_decimal(amount)} ({refund.status.value})",
+    )
+    tell_household(
+        payment.unit_id,
+        _l(
+            "Your payment of ¥%(amount)s arrived after the bills it was for had already been "
+            "paid. ¥%(refund)s is being refunded to the card or wallet that paid; no action "
+            "is needed.",
+            amount=fen_to_decimal(payment.amount_fen),
+            refund=fen_to_decimal(amount),
+        ),
+        _l("A payment is being refunded"),
+        today=today(),
+    )
     return refund
 
 
@@ -205,21 +263,41 @@ def _close_open_checkouts(bill_ids, provider, *, paid=None, refuse=True):
     has just been paid, refuses the change with Conflict; without it (a payment that has just succeeded), it is
     left: if it is paid after all, that money is refunded when it arrives. `paid` is the payment not to close.
     """
-    others = db.session.scalars(
-        select(Payment).join(Allocation).where(Allocation.bill_id.in_(bill_ids), Payment.status == PaymentStatus.PENDING,
-                                               Payment.provider != "desk", Payment.provider_session_id.is_not(None))
-        .order_by(Payment.id)
-    ).unique().all()
+    others = (
+        db.session.scalars(
+            select(Payment)
+            .join(Allocation)
+            .where(
+                Allocation.bill_id.in_(bill_ids),
+                Payment.status == PaymentStatus.PENDING,
+                Payment.provider != "desk",
+                Payment.provider_session_id.is_not(None),
+            )
+            .order_by(Payment.id)
+        )
+        .unique()
+        .all()
+    )
     for payment in others:
         if paid is not None and payment.id == paid.id:
             continue
         status = _close_checkout(provider, payment)
         if refuse and status == "complete":
-            raise Conflict(_l("The resident has just paid these bills online; the payment is being confirmed. "
-                              "Nothing was recorded: look at the bills again in a minute."), field="bill_ids")
+            raise Conflict(
+                _l(
+                    "The resident has just paid these bills online; the payment is being confirmed. "
+                    "Nothing was recorded: look at the bills again in a minute."
+                ),
+                field="bill_ids",
+            )
         if refuse and status != "expired":
-            raise Conflict(_l("A payment page for these bills is open on the resident's phone and could not be closed. "
-                              "Nothing was recorded; try again in a moment."), field="bill_ids")
+            raise Conflict(
+                _l(
+                    "A payment page for these bills is open on the resident's phone and could not be closed. "
+                    "Nothing was recorded; try again in a moment."
+                ),
+                field="bill_ids",
+            )
 
 
 def _close_checkout(provider, payment):
@@ -232,8 +310,12 @@ def _close_checkout(provider, payment):
         return None
     # Hold the payment (and, on SQLite, the database) before asking: the provider's checkout.session.expired
     # webhook then waits for this transaction instead of writing first and leaving it unable to commit.
-    db.session.execute(update(Payment).where(Payment.id == payment.id).values(updated_at=utcnow())
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Payment)
+        .where(Payment.id == payment.id)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     try:
         session = provider.expire_checkout(payment.provider_session_id)
     except ProviderUnavailable:
@@ -254,7 +336,9 @@ def _resident_bills(resident_id, bill_ids, today):
     from domain.billing.services import resident_unit_ids
 
     units = resident_unit_ids(resident_id, today)
-    bills = db.session.scalars(_locked(select(Bill).where(Bill.id.in_(bill_ids)).order_by(Bill.due_date, Bill.id))).all()
+    bills = db.session.scalars(
+        _locked(select(Bill).where(Bill.id.in_(bill_ids)).order_by(Bill.due_date, Bill.id))
+    ).all()
     if not bill_ids or len(bills) != len(set(bill_ids)) or any(b.unit_id not in units for b in bills):
         raise NotFound()
     return bills
@@ -274,8 +358,9 @@ def _attempt_key(unit_id, bill_ids, attempt):
     return f"checkout-u{unit_id}-b{'.'.join(str(i) for i in sorted(bill_ids))}-a{attempt}"
 
 
-def start_checkout(actor, *, resident_id, bill_ids, today, provider, success_url, cancel_url, customer_email=None,
-                   describe=None):
+def start_checkout(
+    actor, *, resident_id, bill_ids, today, provider, success_url, cancel_url, customer_email=None, describe=None
+):
     """Open (or reopen) a Checkout Session for some of a resident's unpaid bills of one unit.
 
     The amount is what the bills still owe, worked out here. A second request for the same bills while
@@ -291,14 +376,24 @@ def start_checkout(actor, *, resident_id, bill_ids, today, provider, success_url
     unpaid = [b for b in bills if b.outstanding_fen > 0]
     if len(unpaid) != len(bills):
         raise Conflict(_l("One of these bills has already been paid. The list has been refreshed."))
-    open_payments = db.session.scalars(
-        select(Payment).join(Allocation).where(Allocation.bill_id.in_(bill_ids), Payment.status.in_(OPEN_STATUSES))
-        .options(selectinload(Payment.allocations))
-    ).unique().all()
+    open_payments = (
+        db.session.scalars(
+            select(Payment)
+            .join(Allocation)
+            .where(Allocation.bill_id.in_(bill_ids), Payment.status.in_(OPEN_STATUSES))
+            .options(selectinload(Payment.allocations))
+        )
+        .unique()
+        .all()
+    )
     for payment in open_payments:
         if payment.status == PaymentStatus.PROCESSING:
-            raise Conflict(_l("A payment for this bill is being settled by the bank. Please wait for it before paying again."))
-        if sorted(a.bill_id for a in payment.allocations) == bill_ids and payment.amount_fen == sum(b.outstanding_fen for b in bills):
+            raise Conflict(
+                _l("A payment for this bill is being settled by the bank. Please wait for it before paying again.")
+            )
+        if sorted(a.bill_id for a in payment.allocations) == bill_ids and payment.amount_fen == sum(
+            b.outstanding_fen for b in bills
+        ):
             return CheckoutStart(payment.id, payment.checkout_url, True)
         # An older attempt for other bills: close it so that nothing is paid twice.
         status = _close_checkout(provider, payment)
@@ -308,11 +403,20 @@ def start_checkout(actor, *, resident_id, bill_ids, today, provider, success_url
             raise PaymentsUnavailable()
     unit_id = bills[0].unit_id
     attempts = db.session.scalar(
-        select(func.count(func.distinct(Payment.id))).join(Allocation).where(Allocation.bill_id.in_(bill_ids),
-                                                                          Payment.provider != "desk"))
-    payment = Payment(property_id=bills[0].property_id, unit_id=unit_id, method=Method.ONLINE, status=PaymentStatus.PENDING,
-                      amount_fen=sum(b.outstanding_fen for b in bills), provider=provider.name, resident_id=resident_id,
-                      idempotency_key=_attempt_key(unit_id, bill_ids, attempts + 1))
+        select(func.count(func.distinct(Payment.id)))
+        .join(Allocation)
+        .where(Allocation.bill_id.in_(bill_ids), Payment.provider != "desk")
+    )
+    payment = Payment(
+        property_id=bills[0].property_id,
+        unit_id=unit_id,
+        method=Method.ONLINE,
+        status=PaymentStatus.PENDING,
+        amount_fen=sum(b.outstanding_fen for b in bills),
+        provider=provider.name,
+        resident_id=resident_id,
+        idempotency_key=_attempt_key(unit_id, bill_ids, attempts + 1),
+    )
     payment.allocations = [Allocation(bill_id=b.id, amount_fen=b.outstanding_fen) for b in bills]
     db.session.add(payment)
     try:
@@ -320,7 +424,9 @@ def start_checkout(actor, *, resident_id, bill_ids, today, provider, success_url
     except IntegrityError:
         # Another request (a double click) created this attempt a moment ago: send the resident to it.
         db.session.rollback()
-        existing = db.session.scalar(select(Payment).where(Payment.idempotency_key == _attempt_key(unit_id, bill_ids, attempts + 1)))
+        existing = db.session.scalar(
+            select(Payment).where(Payment.idempotency_key == _attempt_key(unit_id, bill_ids, attempts + 1))
+        )
         if existing is None or not existing.checkout_url:
             raise Conflict(_l("This payment is already being opened. Please wait a moment and refresh.")) from None
         return CheckoutStart(existing.id, existing.checkout_url, True)
@@ -329,7 +435,11 @@ def start_checkout(actor, *, resident_id, bill_ids, today, provider, success_url
         session = provider.create_checkout(
             line_items=[(describe(b), b.outstanding_fen) for b in bills],
             currency="cny",
-            metadata={"payment_id": str(payment.id), "bill_ids": ",".join(str(i) for i in bill_ids), "unit_id": str(unit_id)},
+            metadata={
+                "payment_id": str(payment.id),
+                "bill_ids": ",".join(str(i) for i in bill_ids),
+                "unit_id": str(unit_id),
+            },
             client_reference_id=str(payment.id),
             success_url=success_url.replace("{PAYMENT_ID}", str(payment.id)),
             cancel_url=cancel_url,
@@ -350,8 +460,11 @@ def get_resident_payment(resident_id, payment_id, today):
     """A payment the resident may see: one for a unit they live in now."""
     from domain.billing.services import resident_unit_ids
 
-    payment = db.session.get(Payment, payment_id, options=[selectinload(Payment.allocations), selectinload(Payment.receipt),
-                                                             selectinload(Payment.refunds)])
+    payment = db.session.get(
+        Payment,
+        payment_id,
+        options=[selectinload(Payment.allocations), selectinload(Payment.receipt), selectinload(Payment.refunds)],
+    )
     if payment is None or payment.unit_id not in resident_unit_ids(resident_id, today):
         raise NotFound()
     return payment
@@ -368,15 +481,19 @@ class ProviderRecordUnavailable(Exception):
 def _payment_for_session(session_id):
     """The payment a Checkout Session belongs to (by session id), locked for the change."""
     return db.session.scalar(
-        _locked(select(Payment).where(Payment.provider_session_id == session_id))
-        .options(selectinload(Payment.allocations))
+        _locked(select(Payment).where(Payment.provider_session_id == session_id)).options(
+            selectinload(Payment.allocations)
+        )
     )
 
 
 def _matches(payment, session):
     """Whether the provider's own record of the session is the one we opened for this payment, for its amount."""
-    return (session.amount_total == payment.amount_fen and (session.currency or "").lower() == payment.currency
-            and (session.metadata or {}).get("payment_id") == str(payment.id))
+    return (
+        session.amount_total == payment.amount_fen
+        and (session.currency or "").lower() == payment.currency
+        and (session.metadata or {}).get("payment_id") == str(payment.id)
+    )
 
 
 @dataclass(frozen=True)
@@ -417,8 +534,9 @@ def _read_provider_record(event_type, obj, provider):
     except ProviderUnavailable as exc:
         raise ProviderRecordUnavailable() from exc
     paid_with = session.payment_method_type
-    return ProviderRecord(name, session=session,
-                          method=Method(paid_with) if paid_with in ONLINE_METHOD_TYPES else Method.ONLINE)
+    return ProviderRecord(
+        name, session=session, method=Method(paid_with) if paid_with in ONLINE_METHOD_TYPES else Method.ONLINE
+    )
 
 
 def _on_session_event(event_type, event_session, record_of, provider):
@@ -433,9 +551,13 @@ def _on_session_event(event_type, event_session, record_of, provider):
     if session.id != payment.provider_session_id or not _matches(payment, session):
         from domain.accounts.models import Actor
 
-        record(Actor.system("Stripe"), "payment.mismatch", payment,
-               summary=f"{session.amount_total} {session.currency} {session.metadata} != {payment.amount_fen} "
-                       f"{payment.currency} payment {payment.id}")
+        record(
+            Actor.system("Stripe"),
+            "payment.mismatch",
+            payment,
+            summary=f"{session.amount_total} {session.currency} {session.metadata} != {payment.amount_fen} "
+            f"{payment.currency} payment {payment.id}",
+        )
         return "rejected: the session does not match the payment"
     if session.status == "complete" and session.payment_status == "paid":
         if not can_move(payment, PaymentStatus.SUCCEEDED):
@@ -465,7 +587,9 @@ def _sync_refunds(payment, refunds):
     a list read a moment before another event's never takes a refund back to pending. Returns how many changed.
     """
     by_ours = {str(r.id): r for r in payment.refunds}
-    by_ours.update({UNAPPLIED_REFUND: r for r in payment.refunds if r.automatic})
+    automatic = [r for r in payment.refunds if r.automatic]
+    if automatic:
+        by_ours[UNAPPLIED_REFUND] = automatic[-1]
     by_provider = {r.provider_refund_id: r for r in payment.refunds if r.provider_refund_id}
     changed = 0
     for data in refunds:
@@ -474,8 +598,13 @@ def _sync_refunds(payment, refunds):
             if data.status in ("failed", "canceled") or data.amount <= 0:
                 continue
             # Refunded in Stripe's dashboard: record it so that the bills and the books agree.
-            refund = Refund(payment=payment, amount_fen=data.amount, reason="Stripe", status=RefundStatus.PENDING,
-                            provider_refund_id=data.id)
+            refund = Refund(
+                payment=payment,
+                amount_fen=data.amount,
+                reason="Stripe",
+                status=RefundStatus.PENDING,
+                provider_refund_id=data.id,
+            )
             db.session.add(refund)
             changed += 1
         refund.provider_refund_id = refund.provider_refund_id or data.id
@@ -496,8 +625,11 @@ def _on_refund_event(event_type, obj, record_of):
     payment_intent = obj.get("payment_intent")
     if not isinstance(payment_intent, str) or not payment_intent:
         return "ignored: no payment"
-    payment = db.session.scalar(_locked(select(Payment).where(Payment.provider_payment_intent == payment_intent))
-                                .options(selectinload(Payment.allocations), selectinload(Payment.refunds)))
+    payment = db.session.scalar(
+        _locked(select(Payment).where(Payment.provider_payment_intent == payment_intent)).options(
+            selectinload(Payment.allocations), selectinload(Payment.refunds)
+        )
+    )
     if payment is None or record_of is None:
         return "ignored: unknown payment"
     changed = _sync_refunds(payment, record_of.refunds)
@@ -562,46 +694,79 @@ def record_desk_payment(actor, *, unit_id, bill_ids, method, amount_fen=None, re
     method = Method(method)
     if method not in DESK_METHODS:
         raise DomainError(_l("Choose cash, card terminal or bank transfer."), field="method")
-    payment = _record_settled(actor, unit_id=unit_id, bill_ids=bill_ids, method=method, amount_fen=amount_fen,
-                              reference=reference, provider="desk", paid_at=utcnow(), checkout_provider=provider)
+    payment = _record_settled(
+        actor,
+        unit_id=unit_id,
+        bill_ids=bill_ids,
+        method=method,
+        amount_fen=amount_fen,
+        reference=reference,
+        provider="desk",
+        paid_at=utcnow(),
+        checkout_provider=provider,
+    )
     return payment
 
 
-def record_historical_payment(actor, *, unit_id, bill_ids, method, paid_at, provider="desk", amount_fen=None, reference="",
-                              checkout_provider=None):
+def record_historical_payment(
+    actor, *, unit_id, bill_ids, method, paid_at, provider="desk", amount_fen=None, reference="", checkout_provider=None
+):
     """Enter a payment made before the office used this system (a ledger migration, the demo), at its own date.
 
     Same rules as a desk payment; its receipt is numbered in the year it was paid. Enter history
     oldest first so that receipt numbers follow the dates.
     """
     require(actor, Permission.REFUND_PAYMENTS)
-    return _record_settled(actor, unit_id=unit_id, bill_ids=bill_ids, method=Method(method), amount_fen=amount_fen,
-                           reference=reference, provider=provider, paid_at=paid_at, checkout_provider=checkout_provider)
+    return _record_settled(
+        actor,
+        unit_id=unit_id,
+        bill_ids=bill_ids,
+        method=Method(method),
+        amount_fen=amount_fen,
+        reference=reference,
+        provider=provider,
+        paid_at=paid_at,
+        checkout_provider=checkout_provider,
+    )
 
 
 def _record_settled(actor, *, unit_id, bill_ids, method, amount_fen, reference, provider, paid_at, checkout_provider):
     """A payment whose money is already in hand, spread over the bills oldest due first, applied and receipted;
     Checkout pages open for the bills are closed first (through `checkout_provider`)."""
     bill_ids = sorted({int(i) for i in bill_ids})
-    bills = db.session.scalars(_locked(select(Bill).where(Bill.id.in_(bill_ids), Bill.unit_id == unit_id))
-                               .order_by(Bill.due_date, Bill.id)).all()
+    bills = db.session.scalars(
+        _locked(select(Bill).where(Bill.id.in_(bill_ids), Bill.unit_id == unit_id)).order_by(Bill.due_date, Bill.id)
+    ).all()
     if not bill_ids or len(bills) != len(bill_ids):
         raise DomainError(_l("Choose at least one bill of this unit."), field="bill_ids")
     owed = sum(b.outstanding_fen for b in bills)
     if owed <= 0:
         raise Conflict(_l("These bills are already paid."), field="bill_ids")
-    settling = db.session.scalar(select(func.count()).select_from(Allocation).join(Payment)
-                                 .where(Allocation.bill_id.in_(bill_ids), Payment.status == PaymentStatus.PROCESSING))
+    settling = db.session.scalar(
+        select(func.count())
+        .select_from(Allocation)
+        .join(Payment)
+        .where(Allocation.bill_id.in_(bill_ids), Payment.status == PaymentStatus.PROCESSING)
+    )
     if settling:
-        raise Conflict(_l("An online payment for one of these bills is still being settled; wait for it first."),
-                       field="bill_ids")
+        raise Conflict(
+            _l("An online payment for one of these bills is still being settled; wait for it first."), field="bill_ids"
+        )
     amount = owed if amount_fen is None else amount_fen
     if amount <= 0 or amount > owed:
         raise DomainError(_l("Enter an amount between ¥0.01 and ¥%(owed)s.", owed=fen_to_decimal(owed)), field="amount")
     _close_open_checkouts(bill_ids, checkout_provider, refuse=True)
-    payment = Payment(property_id=bills[0].property_id, unit_id=unit_id, method=method, status=PaymentStatus.PENDING,
-                      amount_fen=amount, provider=provider, recorded_by_id=actor.user_id, reference=(reference or "").strip(),
-                      created_at=paid_at)
+    payment = Payment(
+        property_id=bills[0].property_id,
+        unit_id=unit_id,
+        method=method,
+        status=PaymentStatus.PENDING,
+        amount_fen=amount,
+        provider=provider,
+        recorded_by_id=actor.user_id,
+        reference=(reference or "").strip(),
+        created_at=paid_at,
+    )
     left = amount
     for bill in bills:
         part = min(left, bill.outstanding_fen)
@@ -611,16 +776,22 @@ def _record_settled(actor, *, unit_id, bill_ids, method, amount_fen, reference, 
     db.session.add(payment)
     db.session.flush()
     receipt = _succeed(payment, actor_name=actor.name, paid_at=paid_at, bills=bills)
-    record(actor, "payment.desk" if provider == "desk" else "payment.historical", payment,
-           summary=f"¥{fen_to_decimal(amount)} {method.value} {receipt.number}")
+    record(
+        actor,
+        "payment.desk" if provider == "desk" else "payment.historical",
+        payment,
+        summary=f"¥{fen_to_decimal(amount)} {method.value} {receipt.number}",
+    )
     return payment
 
 
 class PaymentBeingChanged(Conflict):
     """Someone else is refunding or voiding the same payment at this moment (they got there first)."""
 
-    default_message = _l("Someone else is refunding or voiding this payment at this moment. Nothing was changed; look "
-                         "at the payment below before trying again.")
+    default_message = _l(
+        "Someone else is refunding or voiding this payment at this moment. Nothing was changed; look "
+        "at the payment below before trying again."
+    )
 
 
 def _hold_payment(payment):
@@ -634,9 +805,13 @@ def _hold_payment(payment):
     from sqlalchemy.exc import OperationalError
 
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(select(Payment).where(Payment.id == payment.id).with_for_update()
-                           .options(selectinload(Payment.refunds), selectinload(Payment.allocations))
-                           .execution_options(populate_existing=True)).scalar_one()
+        db.session.execute(
+            select(Payment)
+            .where(Payment.id == payment.id)
+            .with_for_update()
+            .options(selectinload(Payment.refunds), selectinload(Payment.allocations))
+            .execution_options(populate_existing=True)
+        ).scalar_one()
         return
     try:
         db.session.execute(update(Payment).where(Payment.id == payment.id).values(updated_at=utcnow()))
@@ -652,8 +827,10 @@ def _reverse_refund(payment, refund):
     if refund.keeps_bills:
         return
     back = refund.amount_fen
-    bills = {b.id: b for b in db.session.scalars(
-        _locked(select(Bill).where(Bill.id.in_([a.bill_id for a in payment.allocations]))))}
+    bills = {
+        b.id: b
+        for b in db.session.scalars(_locked(select(Bill).where(Bill.id.in_([a.bill_id for a in payment.allocations]))))
+    }
     for allocation in sorted(payment.allocations, key=lambda a: (bills[a.bill_id].due_date, a.bill_id)):
         bill = bills[allocation.bill_id]
         take = min(back, allocation.refunded_fen, bill.total_fen - bill.paid_fen)
@@ -710,39 +887,64 @@ def refund_payment(actor, payment, *, amount_fen, reason, provider=None, keep_bi
     if refundable <= 0:
         raise Conflict(_l("This payment has already been refunded in full; see its refunds below."))
     if amount_fen is None or amount_fen <= 0 or amount_fen > refundable:
-        raise DomainError(_l("Enter an amount between ¥0.01 and ¥%(most)s.", most=fen_to_decimal(max(refundable, 0))),
-                          field="amount")
+        raise DomainError(
+            _l("Enter an amount between ¥0.01 and ¥%(most)s.", most=fen_to_decimal(max(refundable, 0))), field="amount"
+        )
     if not (reason or "").strip():
         raise DomainError(_l("Give the reason for the refund."), field="reason")
-    refund = Refund(payment=payment, amount_fen=amount_fen, reason=reason.strip()[:255], status=RefundStatus.PENDING,
-                    created_by_id=actor.user_id, keeps_bills=keep_bills)
+    refund = Refund(
+        payment=payment,
+        amount_fen=amount_fen,
+        reason=reason.strip()[:255],
+        status=RefundStatus.PENDING,
+        created_by_id=actor.user_id,
+        keeps_bills=keep_bills,
+    )
     db.session.add(refund)
     db.session.flush()
     if payment.is_online:
         if provider is None or provider.name != payment.provider:
-            raise PaymentsUnavailable(_l("The payment provider of this payment is not configured; nothing was refunded."))
+            raise PaymentsUnavailable(
+                _l("The payment provider of this payment is not configured; nothing was refunded.")
+            )
         try:
             refund.provider_refund_id, status = provider.refund(
-                payment_intent=payment.provider_payment_intent, amount_fen=amount_fen,
-                idempotency_key=f"refund-p{payment.id}-r{refund.id}", metadata={"payment_id": str(payment.id),
-                                                                                "refund_id": str(refund.id)})
+                payment_intent=payment.provider_payment_intent,
+                amount_fen=amount_fen,
+                idempotency_key=f"refund-p{payment.id}-r{refund.id}",
+                metadata={"payment_id": str(payment.id), "refund_id": str(refund.id)},
+            )
         except ProviderUnavailable as exc:
-            raise PaymentsUnavailable(_l("The payment provider refused or could not be reached; nothing was refunded.")) from exc
+            raise PaymentsUnavailable(
+                _l("The payment provider refused or could not be reached; nothing was refunded.")
+            ) from exc
         if status == "succeeded":
             _settle_refund(payment, refund)
         elif status in ("failed", "canceled"):
             refund.status = RefundStatus.FAILED
     else:
         _settle_refund(payment, refund)
-    record(actor, "payment.refund", payment, summary=f"¥{fen_to_decimal(amount_fen)} ({refund.status.value}): {refund.reason}")
+    record(
+        actor,
+        "payment.refund",
+        payment,
+        summary=f"¥{fen_to_decimal(amount_fen)} ({refund.status.value}): {refund.reason}",
+    )
     db.session.flush()
     return refund
 
 
 def get_payment(payment_id):
     """A payment with its allocations, refunds and receipt (staff), or NotFound."""
-    payment = db.session.get(Payment, payment_id, options=[selectinload(Payment.allocations).joinedload(Allocation.bill),
-                                                           selectinload(Payment.refunds), selectinload(Payment.receipt)])
+    payment = db.session.get(
+        Payment,
+        payment_id,
+        options=[
+            selectinload(Payment.allocations).joinedload(Allocation.bill),
+            selectinload(Payment.refunds),
+            selectinload(Payment.receipt),
+        ],
+    )
     if payment is None:
         raise NotFound()
     return payment
@@ -755,7 +957,10 @@ def automatic_refunds(property_id, *, limit=20):
     from domain.property.models import Unit
 
     return db.session.scalars(
-        select(Refund).join(Refund.payment).where(Payment.property_id == property_id, Refund.automatic.is_(True))
+        select(Refund)
+        .join(Refund.payment)
+        .where(Payment.property_id == property_id, Refund.automatic.is_(True))
         .options(contains_eager(Refund.payment).joinedload(Payment.unit).joinedload(Unit.building))
-        .order_by(Refund.created_at.desc(), Refund.id.desc()).limit(limit)
+        .order_by(Refund.created_at.desc(), Refund.id.desc())
+        .limit(limit)
     ).all()

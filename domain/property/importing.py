@@ -17,26 +17,56 @@ from extensions import db
 
 #: Column names accepted in the header row, English or Chinese, mapped to our field names.
 UNIT_COLUMNS = {
-    "building": "building", "楼栋": "building",
-    "number": "number", "unit": "number", "房号": "number",
-    "floor": "floor", "楼层": "floor",
-    "area_m2": "area", "area": "area", "面积": "area",
-    "status": "status", "状态": "status",
+    "building": "building",
+    "楼栋": "building",
+    "number": "number",
+    "unit": "number",
+    "房号": "number",
+    "floor": "floor",
+    "楼层": "floor",
+    "area_m2": "area",
+    "area": "area",
+    "面积": "area",
+    "status": "status",
+    "状态": "status",
 }
 RESIDENT_COLUMNS = {
-    "building": "building", "楼栋": "building",
-    "unit": "unit", "房号": "unit",
-    "name": "name", "姓名": "name",
-    "phone": "phone", "电话": "phone", "手机": "phone",
-    "relation": "relation", "关系": "relation",
-    "id_number": "id_number", "证件号": "id_number", "身份证号": "id_number",
-    "start_date": "start_date", "入住日期": "start_date",
-    "email": "email", "邮箱": "email",
+    "building": "building",
+    "楼栋": "building",
+    "unit": "unit",
+    "房号": "unit",
+    "name": "name",
+    "姓名": "name",
+    "phone": "phone",
+    "电话": "phone",
+    "手机": "phone",
+    "relation": "relation",
+    "关系": "relation",
+    "id_number": "id_number",
+    "证件号": "id_number",
+    "身份证号": "id_number",
+    "start_date": "start_date",
+    "入住日期": "start_date",
+    "email": "email",
+    "邮箱": "email",
 }
-STATUS_WORDS = {"occupied": "occupied", "已入住": "occupied", "vacant": "vacant", "空置": "vacant",
-                "renovating": "renovating", "装修中": "renovating", "": "vacant"}
-RELATION_WORDS = {"owner": "owner", "业主": "owner", "tenant": "tenant", "租户": "tenant",
-                  "family": "family", "家属": "family"}
+STATUS_WORDS = {
+    "occupied": "occupied",
+    "已入住": "occupied",
+    "vacant": "vacant",
+    "空置": "vacant",
+    "renovating": "renovating",
+    "装修中": "renovating",
+    "": "vacant",
+}
+RELATION_WORDS = {
+    "owner": "owner",
+    "业主": "owner",
+    "tenant": "tenant",
+    "租户": "tenant",
+    "family": "family",
+    "家属": "family",
+}
 MAX_ROWS = 20000
 
 
@@ -121,7 +151,9 @@ def import_units(actor, data):
             if (code, number) in existing:
                 raise Invalid(_l("Unit %(unit)s already exists.", unit=f"{code}-{number}"))
             if (code, number) in seen:
-                raise Invalid(_l("Unit %(unit)s is also on line %(line)s.", unit=f"{code}-{number}", line=seen[(code, number)]))
+                raise Invalid(
+                    _l("Unit %(unit)s is also on line %(line)s.", unit=f"{code}-{number}", line=seen[(code, number)])
+                )
             seen[(code, number)] = line
             good.append((code, number, floor, area, status))
         except Invalid as exc:

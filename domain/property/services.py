@@ -10,12 +10,18 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from domain.accounts.models import AccountKind, User
 from domain.accounts.roles import Permission, require
-from domain.accounts.services import (_check_username_free, assign_login_phone, check_password_rules, hash_password,
-                                      move_login_phone, normalise_username)
+from domain.accounts.services import (
+    _check_username_free,
+    assign_login_phone,
+    check_password_rules,
+    hash_password,
+    move_login_phone,
+    normalise_username,
+)
 from domain.audit.services import diff, record
 from domain.errors import Conflict, DomainError, NotFound
-from domain.queries import read
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
+from domain.queries import read
 from extensions import db
 
 
@@ -69,7 +75,9 @@ def update_building(actor, building, *, code, name, floors):
     require(actor, Permission.EDIT_REGISTER)
     code = code.strip()
     clash = db.session.scalar(
-        select(Building.id).where(Building.property_id == building.property_id, Building.code == code, Building.id != building.id)
+        select(Building.id).where(
+            Building.property_id == building.property_id, Building.code == code, Building.id != building.id
+        )
     )
     if clash:
         raise Conflict(_l("A building with this code exists."), field="code")
@@ -151,15 +159,31 @@ def _unit_search_statements(by_building, by_status, kind, paged):
         is_label, people = kind
         match = Unit.number.startswith(bindparam("q"))
         if is_label:
-            match = or_(match, Unit.building.has(Building.code == bindparam("code")) & Unit.number.startswith(bindparam("number")))
+            match = or_(
+                match,
+                Unit.building.has(Building.code == bindparam("code")) & Unit.number.startswith(bindparam("number")),
+            )
         if people:
-            field = Resident.name.contains(bindparam("q")) if people == "name" else Resident.phone.startswith(bindparam("q"))
-            match = or_(match, Unit.id.in_(select(Occupancy.unit_id).join(Resident).where(_current(bindparam("today")), field)))
+            field = (
+                Resident.name.contains(bindparam("q"))
+                if people == "name"
+                else Resident.phone.startswith(bindparam("q"))
+            )
+            match = or_(
+                match, Unit.id.in_(select(Occupancy.unit_id).join(Resident).where(_current(bindparam("today")), field))
+            )
         conditions.append(match)
     order = (Unit.building_id, Unit.floor, Unit.number, Unit.id)
     page = (
-        select(Unit.id, Unit.number, Unit.floor, Unit.area_x100, Unit.status, Building.code.label("building_code"),
-               Building.name.label("building_name"))
+        select(
+            Unit.id,
+            Unit.number,
+            Unit.floor,
+            Unit.area_x100,
+            Unit.status,
+            Building.code.label("building_code"),
+            Building.name.label("building_name"),
+        )
         .join(Unit.building)
         .where(*conditions)
         .order_by(*order)
@@ -189,8 +213,15 @@ def search_units(*, today, q="", building_id=None, status=None, after=None, limi
     q = (q or "").strip()
     kind = _search_kind(q, with_occupants) if q else None
     code, _, number = q.partition("-")
-    params = {"building_id": building_id, "status": UnitStatus(status) if status else None, "q": q, "code": code,
-              "number": number, "today": today, "limit": limit + 1}
+    params = {
+        "building_id": building_id,
+        "status": UnitStatus(status) if status else None,
+        "q": q,
+        "code": code,
+        "number": number,
+        "today": today,
+        "limit": limit + 1,
+    }
     anchor_row = None
     page_stmt, count_stmt, anchor_stmt = _unit_search_statements(bool(building_id), bool(status), kind, False)
     if after:
@@ -237,7 +268,9 @@ def create_unit(actor, *, building_id, number, floor, area_x100, status, note=""
     require(actor, Permission.EDIT_REGISTER)
     building = get_building(building_id)
     _check_unit_free(building.id, number)
-    unit = Unit(building=building, number=number, floor=floor, area_x100=area_x100, status=UnitStatus(status), note=note)
+    unit = Unit(
+        building=building, number=number, floor=floor, area_x100=area_x100, status=UnitStatus(status), note=note
+    )
     db.session.add(unit)
     db.session.flush()
     record(actor, "unit.create", unit, summary=unit.label)
@@ -248,7 +281,9 @@ def update_unit(actor, unit, *, number, floor, area_x100, status, note=""):
     """Change a unit's number, floor, area, status or note."""
     require(actor, Permission.EDIT_REGISTER)
     _check_unit_free(unit.building_id, number, exclude_id=unit.id)
-    changes = diff(unit, {"number": number, "floor": floor, "area_x100": area_x100, "status": UnitStatus(status), "note": note})
+    changes = diff(
+        unit, {"number": number, "floor": floor, "area_x100": area_x100, "status": UnitStatus(status), "note": note}
+    )
     if changes:
         record(actor, "unit.update", unit, summary=unit.label, changes=changes)
     return unit
@@ -270,7 +305,11 @@ class ResidentPage:
 @lru_cache(maxsize=8)
 def _resident_search_statement(field, paged):
     """The resident search of one shape (by "name", "phone" or None; paged or not), with bind parameters."""
-    query = select(Resident.id, Resident.name, Resident.phone, Resident.user_id).order_by(Resident.id).limit(bindparam("limit"))
+    query = (
+        select(Resident.id, Resident.name, Resident.phone, Resident.user_id)
+        .order_by(Resident.id)
+        .limit(bindparam("limit"))
+    )
     if field == "phone":
         query = query.where(Resident.phone.startswith(bindparam("q")))
     elif field == "name":
@@ -407,7 +446,9 @@ def add_occupancy(actor, *, unit, resident, relation, start_date, end_date=None)
     )
     if overlap:
         raise Conflict(_l("This resident is already registered in this unit for these dates."))
-    occupancy = Occupancy(unit=unit, resident=resident, relation=Relation(relation), start_date=start_date, end_date=end_date)
+    occupancy = Occupancy(
+        unit=unit, resident=resident, relation=Relation(relation), start_date=start_date, end_date=end_date
+    )
     db.session.add(occupancy)
     if unit.status == UnitStatus.VACANT and end_date is None:
         unit.status = UnitStatus.OCCUPIED
@@ -440,7 +481,9 @@ def end_occupancy(actor, occupancy, *, end_date, today):
     unit = occupancy.unit
     db.session.flush()
     still_living = db.session.scalar(
-        select(func.count(Occupancy.id)).where(Occupancy.unit_id == unit.id, or_(Occupancy.end_date.is_(None), Occupancy.end_date > end_date))
+        select(func.count(Occupancy.id)).where(
+            Occupancy.unit_id == unit.id, or_(Occupancy.end_date.is_(None), Occupancy.end_date > end_date)
+        )
     )
     if not still_living and unit.status == UnitStatus.OCCUPIED:
         unit.status = UnitStatus.VACANT
@@ -477,9 +520,16 @@ def _households_of(units):
     """Every current occupant of `units` (a select of unit ids), with their unit: the rows _grouped() reads."""
     return (
         select(
-            Occupancy.unit_id, Occupancy.resident_id, Occupancy.relation, _MEMBER.name.label("member_name"),
-            Unit.number, Unit.floor, Unit.area_x100, Building.name.label("building_name"),
-            _RELATION_ORDER.label("relation_order"), Occupancy.id.label("occupancy_id"),
+            Occupancy.unit_id,
+            Occupancy.resident_id,
+            Occupancy.relation,
+            _MEMBER.name.label("member_name"),
+            Unit.number,
+            Unit.floor,
+            Unit.area_x100,
+            Building.name.label("building_name"),
+            _RELATION_ORDER.label("relation_order"),
+            Occupancy.id.label("occupancy_id"),
         )
         .join(_MEMBER, _MEMBER.id == Occupancy.resident_id)
         .join(Unit, Unit.id == Occupancy.unit_id)
@@ -488,21 +538,25 @@ def _households_of(units):
     )
 
 
-_HOUSEHOLDS = (
-    _households_of(select(Occupancy.unit_id)
-                   .where(Occupancy.resident_id == bindparam("resident_id"), _current(bindparam("today"))))
-    .order_by(Occupancy.unit_id, _RELATION_ORDER, Occupancy.id)
-)
+_HOUSEHOLDS = _households_of(
+    select(Occupancy.unit_id).where(Occupancy.resident_id == bindparam("resident_id"), _current(bindparam("today")))
+).order_by(Occupancy.unit_id, _RELATION_ORDER, Occupancy.id)
 #: The resident home in one statement: the account's resident and property, joined (left, "on true") with the
 #: households of the units the resident lives in today; no unit gives one row without household columns.
 _HOME_HOUSEHOLDS = _households_of(
-    select(Occupancy.unit_id).join(Resident, Resident.id == Occupancy.resident_id)
+    select(Occupancy.unit_id)
+    .join(Resident, Resident.id == Occupancy.resident_id)
     .where(Resident.user_id == bindparam("user_id"), _current(bindparam("today")))
 ).subquery()
 _RESIDENT_HOME = (
-    select(Resident.id, Resident.name, Property.name.label("property_name"), Property.service_phone,
-           Property.desk_hours, *(column for column in _HOME_HOUSEHOLDS.c
-                                  if column.name not in ("relation_order", "occupancy_id")))
+    select(
+        Resident.id,
+        Resident.name,
+        Property.name.label("property_name"),
+        Property.service_phone,
+        Property.desk_hours,
+        *(column for column in _HOME_HOUSEHOLDS.c if column.name not in ("relation_order", "occupancy_id")),
+    )
     .join(Property, Property.id == Resident.property_id)
     .outerjoin(_HOME_HOUSEHOLDS, true())
     .where(Resident.user_id == bindparam("user_id"))
@@ -578,9 +632,13 @@ def find_unit_by_label(label):
     unit = None
     if code and number:
         unit = db.session.scalar(
-            select(Unit).where(Unit.building_id.in_(select(Building.id).where(Building.code == code)), Unit.number == number)
+            select(Unit)
+            .where(Unit.building_id.in_(select(Building.id).where(Building.code == code)), Unit.number == number)
             .options(joinedload(Unit.building))
         )
     if unit is None:
-        raise DomainError(_l("No unit %(label)s in the register. Write it as building-number, e.g. 1-1203.", label=label), field="unit_label")
+        raise DomainError(
+            _l("No unit %(label)s in the register. Write it as building-number, e.g. 1-1203.", label=label),
+            field="unit_label",
+        )
     return unit

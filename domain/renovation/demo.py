@@ -22,14 +22,32 @@ def load_renovation_demo(prop, *, demo_units, today):
     for (plan, reached), (resident_id, unit_id) in zip(PLANS, owners):
         start = today + timedelta(days=5) if reached == "review" else today
         application = services.start_application(
-            system, property_id=prop.id, resident_id=resident_id, unit_id=unit_id, allowed_units={unit_id},
-            contractor_company="沈阳美家装饰有限公司", contractor_licence="91210100MA0DEMO01X", contractor_person="赵工",
-            contractor_phone="13800138000", planned_start=start, planned_end=start + timedelta(days=40),
-            work_from=time(8, 30), work_until=time(17, 30), **plan)
-        services.add_worker(system, application, resident_id=resident_id, name="钱师傅", phone="13900001111",
-                            id_number="11010519491231002X")
-        services.submit(system, application, resident_id=resident_id, signed_name="业主", accept_undertakings=True,
-                        today=today)
+            system,
+            property_id=prop.id,
+            resident_id=resident_id,
+            unit_id=unit_id,
+            allowed_units={unit_id},
+            contractor_company="沈阳美家装饰有限公司",
+            contractor_licence="91210100MA0DEMO01X",
+            contractor_person="赵工",
+            contractor_phone="13800138000",
+            planned_start=start,
+            planned_end=start + timedelta(days=40),
+            work_from=time(8, 30),
+            work_until=time(17, 30),
+            **plan,
+        )
+        services.add_worker(
+            system,
+            application,
+            resident_id=resident_id,
+            name="钱师傅",
+            phone="13900001111",
+            id_number="11010519491231002X",
+        )
+        services.submit(
+            system, application, resident_id=resident_id, signed_name="业主", accept_undertakings=True, today=today
+        )
         services.take_step(system, application, "check")
         if reached == "review":
             continue
@@ -43,9 +61,12 @@ def db_owners(prop, demo_units):
     """(resident id, unit id) of the second demo resident, then of another owner of the property."""
     from extensions import db
 
-    rows = db.session.execute(select(Occupancy.resident_id, Occupancy.unit_id).join(Resident)
-                              .where(Resident.property_id == prop.id, Occupancy.relation == Relation.OWNER,
-                                     Occupancy.end_date.is_(None)).order_by(Occupancy.id)).all()
+    rows = db.session.execute(
+        select(Occupancy.resident_id, Occupancy.unit_id)
+        .join(Resident)
+        .where(Resident.property_id == prop.id, Occupancy.relation == Relation.OWNER, Occupancy.end_date.is_(None))
+        .order_by(Occupancy.id)
+    ).all()
     second = next(((r, u) for r, u in rows if u == demo_units[-1]), rows[0])
     other = next((r, u) for r, u in rows if u not in demo_units)
     return [second, other]

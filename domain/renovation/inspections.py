@@ -10,27 +10,50 @@ from domain.clock import utcnow
 from domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
 from domain.property.models import Unit, UnitStatus
 from domain.renovation import workflow
-from domain.renovation.models import (RenovationInspection, RenovationStatus, RenovationViolation,
-                                      ViolationStatus)
+from domain.renovation.models import RenovationInspection, RenovationStatus, RenovationViolation, ViolationStatus
 from domain.renovation.services import _event, _label, tell_applicant
 from extensions import db
 
 #: Kinds of violation (SOP 11 as it applies to renovation); labels live with the pages.
-VIOLATION_KINDS = ("outside_hours", "unregistered_workers", "load_bearing", "fire_safety", "outside_scope", "noise",
-                   "waste", "common_area", "other")
+VIOLATION_KINDS = (
+    "outside_hours",
+    "unregistered_workers",
+    "load_bearing",
+    "fire_safety",
+    "outside_scope",
+    "noise",
+    "waste",
+    "common_area",
+    "other",
+)
 #: What the acceptance inspection checks; every item must pass.
-CHECKLIST = ("structure_intact", "plumbing_tested", "electrical_safe", "gas_untouched", "facade_unchanged",
-             "waste_removed", "common_areas_clean")
+CHECKLIST = (
+    "structure_intact",
+    "plumbing_tested",
+    "electrical_safe",
+    "gas_untouched",
+    "facade_unchanged",
+    "waste_removed",
+    "common_areas_clean",
+)
 VIOLATION_LABELS = {
-    "outside_hours": _l("Working outside the permitted hours"), "unregistered_workers": _l("Unregistered workers"),
-    "load_bearing": _l("Altering a load-bearing wall or structure"), "fire_safety": _l("Fire-safety breach"),
-    "outside_scope": _l("Works outside the approved scope"), "noise": _l("Noise at rest times"),
-    "waste": _l("Waste left in common areas"), "common_area": _l("Damage to common areas"), "other": _l("Other"),
+    "outside_hours": _l("Working outside the permitted hours"),
+    "unregistered_workers": _l("Unregistered workers"),
+    "load_bearing": _l("Altering a load-bearing wall or structure"),
+    "fire_safety": _l("Fire-safety breach"),
+    "outside_scope": _l("Works outside the approved scope"),
+    "noise": _l("Noise at rest times"),
+    "waste": _l("Waste left in common areas"),
+    "common_area": _l("Damage to common areas"),
+    "other": _l("Other"),
 }
 CHECKLIST_LABELS = {
-    "structure_intact": _l("Load-bearing structure intact"), "plumbing_tested": _l("Plumbing and waterproofing tested"),
-    "electrical_safe": _l("Electrical work safe"), "gas_untouched": _l("Gas pipes untouched or certified"),
-    "facade_unchanged": _l("Facade unchanged"), "waste_removed": _l("Building waste removed"),
+    "structure_intact": _l("Load-bearing structure intact"),
+    "plumbing_tested": _l("Plumbing and waterproofing tested"),
+    "electrical_safe": _l("Electrical work safe"),
+    "gas_untouched": _l("Gas pipes untouched or certified"),
+    "facade_unchanged": _l("Facade unchanged"),
+    "waste_removed": _l("Building waste removed"),
     "common_areas_clean": _l("Common areas clean and undamaged"),
 }
 #: While works may be inspected.
@@ -59,15 +82,29 @@ def record_inspection(actor, application, *, findings, photos=(), now=None):
     if not findings:
         raise DomainError(_l("Write what you found."), field="findings")
     now = now or utcnow()
-    inspection = RenovationInspection(application_id=application.id, kind="routine", at=now,
-                                      inspector_id=actor.user_id, inspector_name=actor.name, findings=findings[:4000])
+    inspection = RenovationInspection(
+        application_id=application.id,
+        kind="routine",
+        at=now,
+        inspector_id=actor.user_id,
+        inspector_name=actor.name,
+        findings=findings[:4000],
+    )
     db.session.add(inspection)
     db.session.flush()
     for photo in [p for p in photos or () if p is not None and getattr(p, "filename", "")]:
         stored, content_type, size = store_picture(photo)
-        db.session.add(RenovationDocument(application_id=application.id, inspection_id=inspection.id,
-                                          stored_name=stored, content_type=content_type, size=size,
-                                          shown_name=(photo.filename or "")[-120:], uploaded_by_id=actor.user_id))
+        db.session.add(
+            RenovationDocument(
+                application_id=application.id,
+                inspection_id=inspection.id,
+                stored_name=stored,
+                content_type=content_type,
+                size=size,
+                shown_name=(photo.filename or "")[-120:],
+                uploaded_by_id=actor.user_id,
+            )
+        )
     _event(application, actor, "inspect", body=findings[:2000], now=now)
     record(actor, "renovation.inspect", application, summary=findings[:200])
     db.session.expire(application, ["documents"])
@@ -89,14 +126,27 @@ def record_violation(actor, application, *, kind, description, deadline, fine_fe
     if fine_fen is None or fine_fen < 0:
         raise DomainError(_l("The fine cannot be negative."), field="fine")
     now = now or utcnow()
-    violation = RenovationViolation(application_id=application.id, kind=kind, description=description[:2000],
-                                    deadline=deadline, fine_fen=fine_fen, created_at=now, created_by_id=actor.user_id)
+    violation = RenovationViolation(
+        application_id=application.id,
+        kind=kind,
+        description=description[:2000],
+        deadline=deadline,
+        fine_fen=fine_fen,
+        created_at=now,
+        created_by_id=actor.user_id,
+    )
     db.session.add(violation)
     db.session.flush()
     # The notice (违章通知) goes to the applicant in their portal (and by e-mail), in their language.
     tell_applicant(application, "violation", f"{description[:200]} ({deadline.isoformat()})", now)
-    _event(application, actor, "violation", body=description[:2000], data={"fine_fen": fine_fen,
-                                                                            "deadline": deadline.isoformat()}, now=now)
+    _event(
+        application,
+        actor,
+        "violation",
+        body=description[:2000],
+        data={"fine_fen": fine_fen, "deadline": deadline.isoformat()},
+        now=now,
+    )
     record(actor, "renovation.violation", application, summary=f"{kind} fine {fine_fen} fen: {description}"[:200])
     return violation
 
@@ -124,21 +174,33 @@ def resolve_violation(actor, application, violation_id, *, outcome, note="", now
 
 def violations_of(application):
     """The application's violations, oldest first."""
-    return db.session.scalars(select(RenovationViolation).where(RenovationViolation.application_id == application.id)
-                              .order_by(RenovationViolation.id)).all()
+    return db.session.scalars(
+        select(RenovationViolation)
+        .where(RenovationViolation.application_id == application.id)
+        .order_by(RenovationViolation.id)
+    ).all()
 
 
 def inspections_of(application):
     """The application's inspections, oldest first."""
-    return db.session.scalars(select(RenovationInspection).where(RenovationInspection.application_id == application.id)
-                              .order_by(RenovationInspection.id)).all()
+    return db.session.scalars(
+        select(RenovationInspection)
+        .where(RenovationInspection.application_id == application.id)
+        .order_by(RenovationInspection.id)
+    ).all()
 
 
 def fines_fen(application):
     """The fines to take from the deposit: every violation not waived."""
-    return db.session.scalar(select(func.coalesce(func.sum(RenovationViolation.fine_fen), 0)).where(
-        RenovationViolation.application_id == application.id,
-        RenovationViolation.status != ViolationStatus.WAIVED)) or 0
+    return (
+        db.session.scalar(
+            select(func.coalesce(func.sum(RenovationViolation.fine_fen), 0)).where(
+                RenovationViolation.application_id == application.id,
+                RenovationViolation.status != ViolationStatus.WAIVED,
+            )
+        )
+        or 0
+    )
 
 
 def report_completion(actor, application, *, resident_id, now=None):
@@ -158,18 +220,30 @@ def accept(actor, application, *, checklist, findings="", now=None):
     passed = all(checklist.values())
     action = "accept" if passed else "fail_acceptance"
     to = workflow.check(actor, action, application.status)
-    open_violations = db.session.scalar(select(func.count(RenovationViolation.id)).where(
-        RenovationViolation.application_id == application.id, RenovationViolation.status == ViolationStatus.OPEN))
+    open_violations = db.session.scalar(
+        select(func.count(RenovationViolation.id)).where(
+            RenovationViolation.application_id == application.id, RenovationViolation.status == ViolationStatus.OPEN
+        )
+    )
     findings = (findings or "").strip()
     if passed and open_violations:
-        raise DomainError(_l("%(count)s violation(s) are still open: settle them before the acceptance.",
-                             count=open_violations), field="checklist")
+        raise DomainError(
+            _l("%(count)s violation(s) are still open: settle them before the acceptance.", count=open_violations),
+            field="checklist",
+        )
     if not passed and not findings:
         raise DomainError(_l("Say what failed."), field="findings")
     now = now or utcnow()
-    inspection = RenovationInspection(application_id=application.id, kind="acceptance", at=now,
-                                      inspector_id=actor.user_id, inspector_name=actor.name, findings=findings[:4000],
-                                      checklist=checklist, passed=passed)
+    inspection = RenovationInspection(
+        application_id=application.id,
+        kind="acceptance",
+        at=now,
+        inspector_id=actor.user_id,
+        inspector_name=actor.name,
+        findings=findings[:4000],
+        checklist=checklist,
+        passed=passed,
+    )
     db.session.add(inspection)
     application.status = to
     if passed:
@@ -200,37 +274,64 @@ def refund_deposit(actor, application, *, provider=None, now=None):
     workflow.check(actor, "refund_deposit", application.status)
     now = now or utcnow()
     # Exactly once, even for two clicks at the same moment: only one conditional update finds it ACCEPTED.
-    moved = db.session.execute(update(RenovationApplication).where(
-        RenovationApplication.id == application.id, RenovationApplication.status == RenovationStatus.ACCEPTED)
-        .values(status=RenovationStatus.CLOSED, closed_at=now)).rowcount
+    moved = db.session.execute(
+        update(RenovationApplication)
+        .where(RenovationApplication.id == application.id, RenovationApplication.status == RenovationStatus.ACCEPTED)
+        .values(status=RenovationStatus.CLOSED, closed_at=now)
+    ).rowcount
     if moved != 1:
         raise Conflict(_l("The deposit has just been refunded."))
     db.session.refresh(application)
     code = current_app.config["RENOVATION_DEPOSIT_CODE"]
-    deposit = db.session.scalar(select(func.coalesce(func.sum(BillLine.amount_fen), 0)).join(ChargeType).where(
-        BillLine.bill_id == application.deposit_bill_id, ChargeType.code == code)) or 0
+    deposit = (
+        db.session.scalar(
+            select(func.coalesce(func.sum(BillLine.amount_fen), 0))
+            .join(ChargeType)
+            .where(BillLine.bill_id == application.deposit_bill_id, ChargeType.code == code)
+        )
+        or 0
+    )
     bill = db.session.get(Bill, application.deposit_bill_id)
     paid_share = min(deposit, bill.paid_fen) if bill else 0
     kept = min(fines_fen(application), paid_share)
     to_refund = paid_share - kept
-    payments = db.session.scalars(select(Payment).join(Allocation).where(
-        Allocation.bill_id == application.deposit_bill_id, Payment.status == PaymentStatus.SUCCEEDED)
-        .order_by(Payment.id.desc())).all()
+    payments = db.session.scalars(
+        select(Payment)
+        .join(Allocation)
+        .where(Allocation.bill_id == application.deposit_bill_id, Payment.status == PaymentStatus.SUCCEEDED)
+        .order_by(Payment.id.desc())
+    ).all()
     left = to_refund
     for payment in payments:
         if left == 0:
             break
         amount = min(left, payment.refundable_fen)
         if amount > 0:
-            refund_payment(actor, payment, amount_fen=amount, keep_bills=True, provider=provider,
-                           reason=f"装修押金退还 #{application.id} {_label(application.unit_id)}")
+            refund_payment(
+                actor,
+                payment,
+                amount_fen=amount,
+                keep_bills=True,
+                provider=provider,
+                reason=f"装修押金退还 #{application.id} {_label(application.unit_id)}",
+            )
             left -= amount
     if left:
         raise DomainError(_l("The payments of the deposit cannot cover the refund; refund it at the desk by hand."))
     application.deposit_fen, application.fines_kept_fen, application.refunded_fen = paid_share, kept, to_refund
-    _event(application, actor, "refund_deposit", body="", now=now,
-           data={"deposit_fen": paid_share, "fines_fen": kept, "refunded_fen": to_refund})
-    record(actor, "renovation.refund_deposit", application,
-           summary=f"deposit {paid_share} fen, fines {kept} fen, refunded {to_refund} fen")
+    _event(
+        application,
+        actor,
+        "refund_deposit",
+        body="",
+        now=now,
+        data={"deposit_fen": paid_share, "fines_fen": kept, "refunded_fen": to_refund},
+    )
+    record(
+        actor,
+        "renovation.refund_deposit",
+        application,
+        summary=f"deposit {paid_share} fen, fines {kept} fen, refunded {to_refund} fen",
+    )
     tell_applicant(application, "refund_deposit", now=now)
     return to_refund

@@ -73,10 +73,10 @@ class RenovationApplication(db.Model):
     refunded_fen: Mapped[int | None]
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    workers: Mapped[list["RenovationWorker"]] = relationship(back_populates="application",
-                                                             order_by="RenovationWorker.id", lazy="selectin")
-    events = relationship("RenovationEvent", order_by="RenovationEvent.id", lazy="raise",
-                          back_populates="application")
+    workers: Mapped[list["RenovationWorker"]] = relationship(
+        back_populates="application", order_by="RenovationWorker.id", lazy="selectin"
+    )
+    events = relationship("RenovationEvent", order_by="RenovationEvent.id", lazy="raise", back_populates="application")
     documents: Mapped[list["RenovationDocument"]] = relationship(order_by="RenovationDocument.id", lazy="selectin")
 
     @property

@@ -20,14 +20,33 @@ from extensions import db
 
 #: What a renovation may touch (keys stored; labels live in the web layer). Engineering looks hardest at the
 #: load-bearing structure, gas, plumbing, electrical work and the facade.
-SCOPES = ("walls", "load_bearing", "plumbing", "electrical", "gas", "floors", "ceilings", "windows", "facade",
-          "air_conditioning", "kitchen_bathroom", "other")
+SCOPES = (
+    "walls",
+    "load_bearing",
+    "plumbing",
+    "electrical",
+    "gas",
+    "floors",
+    "ceilings",
+    "windows",
+    "facade",
+    "air_conditioning",
+    "kitchen_bathroom",
+    "other",
+)
 SCOPE_LABELS = {
-    "walls": _l("Walls (not load-bearing)"), "load_bearing": _l("Load-bearing walls or structure"),
-    "plumbing": _l("Plumbing"), "electrical": _l("Electrical wiring"), "gas": _l("Gas pipes"),
-    "floors": _l("Floor coverings"), "ceilings": _l("Ceilings"), "windows": _l("Windows and doors"),
-    "facade": _l("Facade, balcony enclosure"), "air_conditioning": _l("Air conditioning"),
-    "kitchen_bathroom": _l("Kitchen and bathroom"), "other": _l("Other"),
+    "walls": _l("Walls (not load-bearing)"),
+    "load_bearing": _l("Load-bearing walls or structure"),
+    "plumbing": _l("Plumbing"),
+    "electrical": _l("Electrical wiring"),
+    "gas": _l("Gas pipes"),
+    "floors": _l("Floor coverings"),
+    "ceilings": _l("Ceilings"),
+    "windows": _l("Windows and doors"),
+    "facade": _l("Facade, balcony enclosure"),
+    "air_conditioning": _l("Air conditioning"),
+    "kitchen_bathroom": _l("Kitchen and bathroom"),
+    "other": _l("Other"),
 }
 #: The longest a renovation may be planned for.
 MAX_DAYS = 180
@@ -36,7 +55,7 @@ MAX_LEAD_DAYS = 365
 
 
 def _parse_hour(text):
-    """"08:00" -> time(8, 0)."""
+    """ "08:00" -> time(8, 0)."""
     hours, minutes = (int(part) for part in text.split(":"))
     return time(hours, minutes)
 
@@ -50,8 +69,15 @@ def allowed_hours():
 
 def _event(application, actor, action, body="", data=None, now=None):
     """Add a timeline entry."""
-    event = RenovationEvent(application=application, at=now or utcnow(), actor_id=actor.user_id,
-                            actor_name=actor.name, action=action, body=body or "", data=data)
+    event = RenovationEvent(
+        application=application,
+        at=now or utcnow(),
+        actor_id=actor.user_id,
+        actor_name=actor.name,
+        action=action,
+        body=body or "",
+        data=data,
+    )
     db.session.add(event)
     return event
 
@@ -59,10 +85,14 @@ def _event(application, actor, action, body="", data=None, now=None):
 #: What the applicant is told after a staff step (in the portal, and by e-mail when they gave an address).
 _NEWS = {
     "request_changes": _l("Renovation #%(id)s (%(unit)s): please change your application. %(note)s"),
-    "approve": _l("Renovation #%(id)s (%(unit)s) is approved. Pay the deposit under Bills; the permit follows. %(note)s"),
+    "approve": _l(
+        "Renovation #%(id)s (%(unit)s) is approved. Pay the deposit under Bills; the permit follows. %(note)s"
+    ),
     "reject": _l("Renovation #%(id)s (%(unit)s) is rejected. %(note)s"),
-    "issue_permit": _l("Renovation #%(id)s (%(unit)s): the deposit is paid and your permit is issued. Open it under "
-                       "Renovation to show it at the gate and post it at the entrance of the unit."),
+    "issue_permit": _l(
+        "Renovation #%(id)s (%(unit)s): the deposit is paid and your permit is issued. Open it under "
+        "Renovation to show it at the gate and post it at the entrance of the unit."
+    ),
     "accept": _l("Renovation #%(id)s (%(unit)s) passed the acceptance inspection. The deposit will be refunded."),
     "fail_acceptance": _l("Renovation #%(id)s (%(unit)s) did not pass the acceptance inspection. %(note)s"),
     "refund_deposit": _l("Renovation #%(id)s (%(unit)s): the deposit is refunded, minus any fines."),
@@ -91,7 +121,7 @@ def tell_applicant(application, action, note="", now=None):
 
 
 def _label(unit_id):
-    """"1-1203" for a unit id."""
+    """ "1-1203" for a unit id."""
     row = db.session.execute(select(Building.code, Unit.number).join(Unit.building).where(Unit.id == unit_id)).first()
     return f"{row.code}-{row.number}" if row else ""
 
@@ -143,8 +173,14 @@ def check_dates_and_hours(application, today):
     if application.work_until <= application.work_from:
         raise DomainError(_l("The working day must end after it starts."), field="work_until")
     if application.work_from < begin or application.work_until > finish:
-        raise DomainError(_l("Works are allowed between %(start)s and %(end)s only.", start=begin.strftime("%H:%M"),
-                             end=finish.strftime("%H:%M")), field="work_from")
+        raise DomainError(
+            _l(
+                "Works are allowed between %(start)s and %(end)s only.",
+                start=begin.strftime("%H:%M"),
+                end=finish.strftime("%H:%M"),
+            ),
+            field="work_from",
+        )
 
 
 def get_resident_application(resident_id, application_id):
@@ -173,8 +209,14 @@ def start_application(actor, *, property_id, resident_id, unit_id, allowed_units
     """Open a draft for a unit the resident lives in; nothing is checked for completeness until it is submitted."""
     if unit_id not in allowed_units:
         raise NotFound()
-    application = RenovationApplication(property_id=property_id, unit_id=unit_id, resident_id=resident_id,
-                                        status=RenovationStatus.DRAFT, created_at=now or utcnow(), **_clean(values))
+    application = RenovationApplication(
+        property_id=property_id,
+        unit_id=unit_id,
+        resident_id=resident_id,
+        status=RenovationStatus.DRAFT,
+        created_at=now or utcnow(),
+        **_clean(values),
+    )
     db.session.add(application)
     db.session.flush()
     _event(application, actor, "create", now=now)
@@ -197,8 +239,9 @@ def update_application(actor, application, *, resident_id, now=None, **values):
     return application
 
 
-def save_typed(actor, application, *, resident_id, values=None, worker=None, remove_worker_id=None, documents=(),
-               now=None):
+def save_typed(
+    actor, application, *, resident_id, values=None, worker=None, remove_worker_id=None, documents=(), now=None
+):
     """Keep everything the resident typed on the application's page, whichever of its buttons was pressed: the plan
     (`values`), a worker to register (`worker` as (name, phone, ID number)), one to take off, drawings to attach.
 
@@ -211,8 +254,9 @@ def save_typed(actor, application, *, resident_id, values=None, worker=None, rem
     if remove_worker_id is not None:
         remove_worker(actor, application, remove_worker_id, resident_id=resident_id, now=now)
     if worker is not None:
-        add_worker(actor, application, resident_id=resident_id, name=worker[0], phone=worker[1], id_number=worker[2],
-                   now=now)
+        add_worker(
+            actor, application, resident_id=resident_id, name=worker[0], phone=worker[1], id_number=worker[2], now=now
+        )
     documents = [f for f in documents or () if f is not None and getattr(f, "filename", "")]
     if documents:  # last: a refused file removes what it stored, and nothing after it can fail
         add_documents(actor, application, documents, resident_id=resident_id)
@@ -232,8 +276,9 @@ def _new_worker(actor, application, name, phone, id_number, now):
         masked = mask_id_number(id_number)
     except Invalid as error:
         raise DomainError(error.message, field="worker_id") from None
-    worker = RenovationWorker(application=application, name=name[:80], phone=phone, id_number_masked=masked,
-                              added_at=now or utcnow())
+    worker = RenovationWorker(
+        application=application, name=name[:80], phone=phone, id_number_masked=masked, added_at=now or utcnow()
+    )
     db.session.add(worker)
     db.session.flush()
     record(actor, "renovation.worker_add", application, summary=f"{name} {masked}")
@@ -303,10 +348,12 @@ def _check_complete(application):
         raise DomainError(_l("Tick what the works touch."), field="scope")
     if not application.description.strip():
         raise DomainError(_l("Describe the works."), field="description")
-    for field, message in (("contractor_company", _l("Name the contractor.")),
-                           ("contractor_licence", _l("Give the contractor's licence number.")),
-                           ("contractor_person", _l("Name the person in charge.")),
-                           ("contractor_phone", _l("Give the person in charge's phone."))):
+    for field, message in (
+        ("contractor_company", _l("Name the contractor.")),
+        ("contractor_licence", _l("Give the contractor's licence number.")),
+        ("contractor_person", _l("Name the person in charge.")),
+        ("contractor_phone", _l("Give the person in charge's phone.")),
+    ):
         if not getattr(application, field):
             raise DomainError(message, field=field)
     if not any(worker.revoked_at is None for worker in application.workers):
@@ -323,8 +370,9 @@ def submit(actor, application, *, resident_id, signed_name, accept_undertakings,
     check_dates_and_hours(application, today)
     signed_name = (signed_name or "").strip()
     if not accept_undertakings:
-        raise DomainError(_l("Tick to accept the renovation undertaking and the fire-safety agreement."),
-                          field="accept_undertakings")
+        raise DomainError(
+            _l("Tick to accept the renovation undertaking and the fire-safety agreement."), field="accept_undertakings"
+        )
     if not signed_name:
         raise DomainError(_l("Sign by typing your name."), field="signed_name")
     now = now or utcnow()
@@ -399,14 +447,18 @@ def allowed_actions(actor, application):
 
 def timeline(application):
     """The application's events, oldest first."""
-    return db.session.scalars(select(RenovationEvent).where(RenovationEvent.application_id == application.id)
-                              .order_by(RenovationEvent.id)).all()
+    return db.session.scalars(
+        select(RenovationEvent).where(RenovationEvent.application_id == application.id).order_by(RenovationEvent.id)
+    ).all()
 
 
 def applications_of(resident_id):
     """The resident's applications, newest first."""
-    return db.session.scalars(select(RenovationApplication).where(RenovationApplication.resident_id == resident_id)
-                              .order_by(RenovationApplication.id.desc())).all()
+    return db.session.scalars(
+        select(RenovationApplication)
+        .where(RenovationApplication.resident_id == resident_id)
+        .order_by(RenovationApplication.id.desc())
+    ).all()
 
 
 # Deposit, fees and the permit ----------------------------------------------------------------------
@@ -416,9 +468,14 @@ def _one_off(property_id, code):
     """The active one-off charge of the fee schedule with this code, or None."""
     from domain.billing.models import ChargeBasis, ChargeType
 
-    return db.session.scalar(select(ChargeType).where(ChargeType.property_id == property_id, ChargeType.code == code,
-                                                      ChargeType.basis == ChargeBasis.ONE_OFF,
-                                                      ChargeType.is_active.is_(True)))
+    return db.session.scalar(
+        select(ChargeType).where(
+            ChargeType.property_id == property_id,
+            ChargeType.code == code,
+            ChargeType.basis == ChargeBasis.ONE_OFF,
+            ChargeType.is_active.is_(True),
+        )
+    )
 
 
 def approve(actor, application, *, note="", today, now=None):
@@ -430,20 +487,38 @@ def approve(actor, application, *, note="", today, now=None):
     config = current_app.config
     deposit = _one_off(application.property_id, config["RENOVATION_DEPOSIT_CODE"])
     if deposit is None or deposit.rate_on(today) is None:
-        raise DomainError(_l("The fee schedule has no renovation deposit (a one-off charge with the code %(code)s) "
-                             "in force: add it first.", code=config["RENOVATION_DEPOSIT_CODE"]))
+        raise DomainError(
+            _l(
+                "The fee schedule has no renovation deposit (a one-off charge with the code %(code)s) "
+                "in force: add it first.",
+                code=config["RENOVATION_DEPOSIT_CODE"],
+            )
+        )
     charges = [deposit]
     fee = _one_off(application.property_id, config["RENOVATION_FEE_CODE"])
     if fee is not None and fee.rate_on(today) is not None:
         charges.append(fee)
     label = _label(application.unit_id)
-    bill = Bill(property_id=application.property_id, unit_id=application.unit_id, period=None,
-                title=str(deposit.name)[:80], issued_on=today,
-                due_date=today + timedelta(days=int(config["RENOVATION_PAY_DAYS"])), created_at=now or utcnow())
+    bill = Bill(
+        property_id=application.property_id,
+        unit_id=application.unit_id,
+        period=None,
+        title=str(deposit.name)[:80],
+        issued_on=today,
+        due_date=today + timedelta(days=int(config["RENOVATION_PAY_DAYS"])),
+        created_at=now or utcnow(),
+    )
     for charge in charges:
         amount = charge.rate_on(today).rate_fen
-        bill.lines.append(BillLine(charge_type_id=charge.id, kind=LineKind.CHARGE, description=charge.name[:80],
-                                   detail=f"#{application.id} {label}"[:120], amount_fen=amount))
+        bill.lines.append(
+            BillLine(
+                charge_type_id=charge.id,
+                kind=LineKind.CHARGE,
+                description=charge.name[:80],
+                detail=f"#{application.id} {label}"[:120],
+                amount_fen=amount,
+            )
+        )
     bill.total_fen = sum(line.amount_fen for line in bill.lines)
     db.session.add(bill)
     db.session.flush()
@@ -499,9 +574,13 @@ def issue_permits_for_paid_bills(bills, *, now=None):
     paid = [bill.id for bill in bills if bill.total_fen > 0 and bill.paid_fen >= bill.total_fen]
     if not paid:
         return []
-    waiting = db.session.scalars(select(RenovationApplication).where(
-        RenovationApplication.deposit_bill_id.in_(paid), RenovationApplication.status == RenovationStatus.APPROVED)
-        .order_by(RenovationApplication.id)).all()
+    waiting = db.session.scalars(
+        select(RenovationApplication)
+        .where(
+            RenovationApplication.deposit_bill_id.in_(paid), RenovationApplication.status == RenovationStatus.APPROVED
+        )
+        .order_by(RenovationApplication.id)
+    ).all()
     for application in waiting:
         issue_permit(Actor.system("payment"), application, now=now)
     return waiting
@@ -567,15 +646,21 @@ def add_documents(actor, application, files, *, resident_id=None):
     files = [f for f in files or () if f is not None and getattr(f, "filename", "")]
     drawings = [d for d in application.documents if d.inspection_id is None]
     if len(drawings) + len(files) > MAX_DOCUMENTS:
-        raise DomainError(_l("An application can carry at most %(count)s documents.", count=MAX_DOCUMENTS),
-                          field="documents")
+        raise DomainError(
+            _l("An application can carry at most %(count)s documents.", count=MAX_DOCUMENTS), field="documents"
+        )
     added = []
     try:
         for file_storage in files:
             stored, content_type, size = store_document(file_storage)
-            document = RenovationDocument(application_id=application.id, stored_name=stored, content_type=content_type,
-                                          size=size, uploaded_by_id=actor.user_id,
-                                          shown_name=(file_storage.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:120])
+            document = RenovationDocument(
+                application_id=application.id,
+                stored_name=stored,
+                content_type=content_type,
+                size=size,
+                uploaded_by_id=actor.user_id,
+                shown_name=(file_storage.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:120],
+            )
             db.session.add(document)
             added.append(document)
     except DomainError:
@@ -597,9 +682,16 @@ def get_document(application, document_id):
 
 
 #: What "open" means in the console's list: everything still to be decided or under way.
-OPEN = (RenovationStatus.SUBMITTED, RenovationStatus.CHECKED, RenovationStatus.REVIEWED,
-        RenovationStatus.CHANGES_REQUESTED, RenovationStatus.APPROVED, RenovationStatus.PERMITTED,
-        RenovationStatus.COMPLETION_REPORTED, RenovationStatus.ACCEPTED)
+OPEN = (
+    RenovationStatus.SUBMITTED,
+    RenovationStatus.CHECKED,
+    RenovationStatus.REVIEWED,
+    RenovationStatus.CHANGES_REQUESTED,
+    RenovationStatus.APPROVED,
+    RenovationStatus.PERMITTED,
+    RenovationStatus.COMPLETION_REPORTED,
+    RenovationStatus.ACCEPTED,
+)
 
 
 def for_staff(wanted, *, today, limit=200):
@@ -609,15 +701,24 @@ def for_staff(wanted, *, today, limit=200):
     from domain.renovation.inspections import UNDER_WAY
     from domain.renovation.models import RenovationViolation, ViolationStatus
 
-    query = (select(RenovationApplication).where(RenovationApplication.status != RenovationStatus.DRAFT)
-             .order_by(RenovationApplication.id.desc()).limit(limit))
+    query = (
+        select(RenovationApplication)
+        .where(RenovationApplication.status != RenovationStatus.DRAFT)
+        .order_by(RenovationApplication.id.desc())
+        .limit(limit)
+    )
     if wanted == "open":
         query = query.where(RenovationApplication.status.in_(OPEN))
     elif wanted == "overdue":
-        query = query.where(RenovationApplication.status.in_(list(UNDER_WAY)), RenovationApplication.planned_end < today)
+        query = query.where(
+            RenovationApplication.status.in_(list(UNDER_WAY)), RenovationApplication.planned_end < today
+        )
     elif wanted == "violations":
-        query = query.where(RenovationApplication.id.in_(select(RenovationViolation.application_id).where(
-            RenovationViolation.status == ViolationStatus.OPEN)))
+        query = query.where(
+            RenovationApplication.id.in_(
+                select(RenovationViolation.application_id).where(RenovationViolation.status == ViolationStatus.OPEN)
+            )
+        )
     elif wanted != "any":
         query = query.where(RenovationApplication.status == RenovationStatus(wanted))
     return db.session.scalars(query).all()

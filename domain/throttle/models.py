@@ -14,8 +14,10 @@ class FailedAttempt(db.Model):
     """One wrong code typed or scanned at one place."""
 
     __tablename__ = "failed_attempts"
-    __table_args__ = (Index("ix_failed_attempts_place", "scope", "place", "at"),
-                      Index("ix_failed_attempts_unit", "scope", "unit_id", "at"))
+    __table_args__ = (
+        Index("ix_failed_attempts_place", "scope", "place", "at"),
+        Index("ix_failed_attempts_unit", "scope", "unit_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: What was being checked: "parcel_code", "storage_code", ...

@@ -48,16 +48,19 @@ class SlowDown(Throttled):
     """A kiosk after several wrong codes: the next try must wait a little (`seconds`)."""
 
     def __init__(self, seconds):
-        super().__init__(_l("Several wrong codes were typed here. Please wait %(seconds)s seconds and try again.",
-                            seconds=seconds))
+        super().__init__(
+            _l("Several wrong codes were typed here. Please wait %(seconds)s seconds and try again.", seconds=seconds)
+        )
         self.seconds = seconds
 
 
 class UnitLocked(Throttled):
     """Too many wrong codes for one unit, wherever they were typed: its check is locked for a while."""
 
-    default_message = _l("Too many wrong codes for this unit. The check is locked for an hour; please come to the "
-                         "service desk, which has been told.")
+    default_message = _l(
+        "Too many wrong codes for this unit. The check is locked for an hour; please come to the "
+        "service desk, which has been told."
+    )
 
 
 class WrongCode(DomainError):
@@ -80,21 +83,29 @@ def kiosk_place(kiosk_id):
 def _recent_failures(scope, since, *, place=None, unit_id=None):
     """How many wrong codes for `scope` since `since`, from `place` or for `unit_id`."""
     where = FailedAttempt.place == place if unit_id is None else FailedAttempt.unit_id == unit_id
-    return db.session.scalar(select(func.count(FailedAttempt.id)).where(
-        FailedAttempt.scope == scope, where, FailedAttempt.at >= since))
+    return db.session.scalar(
+        select(func.count(FailedAttempt.id)).where(FailedAttempt.scope == scope, where, FailedAttempt.at >= since)
+    )
 
 
 def _locked(where, now, *, most, window, lockout):
     """Whether the last `most` wrong codes matching `where` fell within `window` and `lockout` since the last runs."""
-    times = db.session.scalars(select(FailedAttempt.at).where(*where, FailedAttempt.at >= now - window - lockout)
-                               .order_by(FailedAttempt.at.desc()).limit(most)).all()
+    times = db.session.scalars(
+        select(FailedAttempt.at)
+        .where(*where, FailedAttempt.at >= now - window - lockout)
+        .order_by(FailedAttempt.at.desc())
+        .limit(most)
+    ).all()
     return len(times) == most and times[0] - times[-1] <= window and now < times[0] + lockout
 
 
 def _delay_left(scope, place, now):
     """How long a kiosk must still wait before its next try (a timedelta, zero when it may try now)."""
-    count, last = db.session.execute(select(func.count(FailedAttempt.id), func.max(FailedAttempt.at)).where(
-        FailedAttempt.scope == scope, FailedAttempt.place == place, FailedAttempt.at >= now - DELAY_WINDOW)).one()
+    count, last = db.session.execute(
+        select(func.count(FailedAttempt.id), func.max(FailedAttempt.at)).where(
+            FailedAttempt.scope == scope, FailedAttempt.place == place, FailedAttempt.at >= now - DELAY_WINDOW
+        )
+    ).one()
     if count < FREE_TRIES or last is None:
         return timedelta(0)
     delay = min(DELAY_BASE * 2 ** (count - FREE_TRIES), DELAY_MAX)
@@ -110,8 +121,13 @@ def check_not_locked(scope, place, now=None):
         if left > timedelta(0):
             raise SlowDown(int(left.total_seconds()) + (1 if left.total_seconds() % 1 else 0))
         return
-    if _locked((FailedAttempt.scope == scope, FailedAttempt.place == place), now, most=MAX_FAILURES, window=WINDOW,
-               lockout=LOCKOUT):
+    if _locked(
+        (FailedAttempt.scope == scope, FailedAttempt.place == place),
+        now,
+        most=MAX_FAILURES,
+        window=WINDOW,
+        lockout=LOCKOUT,
+    ):
         raise Throttled()
 
 
@@ -120,8 +136,13 @@ def check_unit_not_locked(scope, unit_id, now=None):
     from any kiosks and the desk, lock it everywhere for UNIT_LOCKOUT after the last."""
     if unit_id is None:
         return
-    if _locked((FailedAttempt.scope == scope, FailedAttempt.unit_id == unit_id), now or utcnow(),
-               most=UNIT_MAX_FAILURES, window=UNIT_WINDOW, lockout=UNIT_LOCKOUT):
+    if _locked(
+        (FailedAttempt.scope == scope, FailedAttempt.unit_id == unit_id),
+        now or utcnow(),
+        most=UNIT_MAX_FAILURES,
+        window=UNIT_WINDOW,
+        lockout=UNIT_LOCKOUT,
+    ):
         raise UnitLocked()
 
 
@@ -136,8 +157,13 @@ def count_failure(actor, scope, place, detail="", now=None, alarm=True, *, unit_
     count = _recent_failures(scope, now - WINDOW, place=place)
     unit_count = _recent_failures(scope, now - UNIT_WINDOW, unit_id=unit_id) if unit_id is not None else 0
     if alarm and (unit_count == UNIT_MAX_FAILURES or count == MAX_FAILURES):
-        alert = DeskAlert(scope=scope, place=place, message=detail[:200], created_at=now,
-                          unit_id=unit_id if unit_count == UNIT_MAX_FAILURES else None)
+        alert = DeskAlert(
+            scope=scope,
+            place=place,
+            message=detail[:200],
+            created_at=now,
+            unit_id=unit_id if unit_count == UNIT_MAX_FAILURES else None,
+        )
         db.session.add(alert)
         what = "unit locked" if alert.unit_id else "place"
         record(actor, "throttle.alarm", object_type="desk_alerts", summary=f"{scope} {place} {detail} ({what})"[:200])
@@ -146,8 +172,9 @@ def count_failure(actor, scope, place, detail="", now=None, alarm=True, *, unit_
 
 def open_alerts(limit=20):
     """Alarms nobody has acknowledged yet, newest first."""
-    return db.session.scalars(select(DeskAlert).where(DeskAlert.acknowledged_at.is_(None))
-                              .order_by(DeskAlert.id.desc()).limit(limit)).all()
+    return db.session.scalars(
+        select(DeskAlert).where(DeskAlert.acknowledged_at.is_(None)).order_by(DeskAlert.id.desc()).limit(limit)
+    ).all()
 
 
 @dataclass(frozen=True)
@@ -167,7 +194,7 @@ class AlertNotice:
 
 def _kiosk_id(place):
     """The kiosk id in a kiosk's place ("kiosk:7" -> 7), else None."""
-    rest = place[len(_KIOSK_PREFIX):] if place.startswith(_KIOSK_PREFIX) else ""
+    rest = place[len(_KIOSK_PREFIX) :] if place.startswith(_KIOSK_PREFIX) else ""
     return int(rest) if rest.isdigit() else None
 
 
@@ -184,10 +211,14 @@ def alert_notices(alerts):
 
     kiosk_ids = {_kiosk_id(a.place) for a in alerts} - {None}
     user_ids = {_user_id(a.place) for a in alerts if _kiosk_id(a.place) is None} - {None}
-    kiosks = dict(db.session.execute(select(Kiosk.id, Kiosk.name).where(Kiosk.id.in_(kiosk_ids))).all()) \
-        if kiosk_ids else {}
-    users = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()) \
-        if user_ids else {}
+    kiosks = (
+        dict(db.session.execute(select(Kiosk.id, Kiosk.name).where(Kiosk.id.in_(kiosk_ids))).all()) if kiosk_ids else {}
+    )
+    users = (
+        dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
+        if user_ids
+        else {}
+    )
     notices = []
     for alert in alerts:
         kiosk_id = _kiosk_id(alert.place)
@@ -210,7 +241,8 @@ def open_alert_notices():
 def acknowledge_alert(actor, alert_id, now=None):
     """Mark an alarm as seen by `actor`; acknowledging twice changes nothing."""
     done = db.session.execute(
-        update(DeskAlert).where(DeskAlert.id == alert_id, DeskAlert.acknowledged_at.is_(None))
+        update(DeskAlert)
+        .where(DeskAlert.id == alert_id, DeskAlert.acknowledged_at.is_(None))
         .values(acknowledged_at=now or utcnow(), acknowledged_by_id=actor.user_id)
     ).rowcount
     if done:

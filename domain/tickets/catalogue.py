@@ -56,8 +56,9 @@ def _clean_item(property_id, name, description, price_fen, department, *, item_i
         department = Department(department)
     except ValueError:
         raise DomainError(_l("Choose the department that does the work."), field="department") from None
-    same_name = select(ServiceItem.id).where(ServiceItem.property_id == property_id,
-                                             func.lower(ServiceItem.name) == name.lower())
+    same_name = select(ServiceItem.id).where(
+        ServiceItem.property_id == property_id, func.lower(ServiceItem.name) == name.lower()
+    )
     if item_id is not None:
         same_name = same_name.where(ServiceItem.id != item_id)
     if db.session.scalar(same_name.limit(1)) is not None:
@@ -72,8 +73,12 @@ def create_service_item(actor, *, property_id, name, description="", price_fen=0
     item = ServiceItem(property_id=property_id, is_active=bool(is_active), **values)
     db.session.add(item)
     db.session.flush()
-    record(actor, "service_item.create", item,
-           summary=f"{item.name} ¥{fen_to_decimal(item.price_fen)} {item.department.value}")
+    record(
+        actor,
+        "service_item.create",
+        item,
+        summary=f"{item.name} ¥{fen_to_decimal(item.price_fen)} {item.department.value}",
+    )
     return item
 
 
@@ -109,14 +114,22 @@ class LevelRow:
 
 
 def list_service_levels(property_id):
-    """Every kind x priority (in DEFAULT_LEVELS' order) with the console's minutes, or the defaults where none are set."""
-    configured = {(row.kind, row.priority): row for row in db.session.scalars(
-        select(ServiceLevel).where(ServiceLevel.property_id == property_id))}
+    """Every kind x priority (in DEFAULT_LEVELS' order).
+
+    Each with the console's minutes, or the defaults where none are set.
+    """
+    configured = {
+        (row.kind, row.priority): row
+        for row in db.session.scalars(select(ServiceLevel).where(ServiceLevel.property_id == property_id))
+    }
     rows = []
     for (kind, priority), default in DEFAULT_LEVELS.items():
         row = configured.get((kind, priority))
-        values = ((row.dispatch_minutes, row.response_minutes, row.resolve_minutes, row.callback_minutes)
-                  if row is not None else default)
+        values = (
+            (row.dispatch_minutes, row.response_minutes, row.resolve_minutes, row.callback_minutes)
+            if row is not None
+            else default
+        )
         rows.append(LevelRow(kind, priority, *values, configured=row is not None))
     return rows
 
@@ -146,8 +159,11 @@ def set_service_level(actor, property_id, kind, priority, dispatch, response, re
         raise DomainError(_l("Choose a kind of ticket and a priority.")) from None
     values = {"dispatch": dispatch, "response": response, "resolve": resolve, "callback": callback}
     _check_minutes(values)
-    level = db.session.scalar(select(ServiceLevel).where(ServiceLevel.property_id == property_id,
-                                                         ServiceLevel.kind == kind, ServiceLevel.priority == priority))
+    level = db.session.scalar(
+        select(ServiceLevel).where(
+            ServiceLevel.property_id == property_id, ServiceLevel.kind == kind, ServiceLevel.priority == priority
+        )
+    )
     new = {f"{clock}_minutes": value for clock, value in values.items()}
     created = level is None
     if created:

@@ -28,8 +28,24 @@ TICKETS = [
     (TicketKind.REPAIR, "water", "楼上渗水，卫生间天花板有水渍。", 60 * 26, "scheduled", Priority.NORMAL, None),
     (TicketKind.REPAIR, "public_area", "地下车库B2入口处灯不亮。", 60 * 50, "done", Priority.NORMAL, None),
     (TicketKind.REPAIR, "water", "阳台地漏堵塞，已疏通。", 60 * 24 * 4, "closed", Priority.NORMAL, None),
-    (TicketKind.COMPLAINT, "noise", "楼上每晚十一点后装修噪音，影响休息。", 60 * 5, "dispatched", Priority.NORMAL, Severity.SERIOUS),
-    (TicketKind.COMPLAINT, "service", "上周报修三次无人上门，要求经理给说法。", 60 * 3, "new", Priority.URGENT, Severity.MAJOR),
+    (
+        TicketKind.COMPLAINT,
+        "noise",
+        "楼上每晚十一点后装修噪音，影响休息。",
+        60 * 5,
+        "dispatched",
+        Priority.NORMAL,
+        Severity.SERIOUS,
+    ),
+    (
+        TicketKind.COMPLAINT,
+        "service",
+        "上周报修三次无人上门，要求经理给说法。",
+        60 * 3,
+        "new",
+        Priority.URGENT,
+        Severity.MAJOR,
+    ),
     (TicketKind.HELP, "other", "家中老人摔倒，需要安管协助送医。", 30, "claimed", Priority.URGENT, None),
     (TicketKind.INQUIRY, "other", "请问明年物业费标准是否调整？", 60 * 6, "dispatched", Priority.NORMAL, None),
     (TicketKind.SERVICE, "", "希望周六上午上门保洁。", 60 * 20, "claimed", Priority.NORMAL, None),
@@ -46,14 +62,22 @@ def load_ticket_demo(prop, *, rng):
     """Create the catalogue and the demo tickets; returns how many tickets."""
     items = []
     for name, description, price, department in CATALOGUE:
-        item = ServiceItem(property_id=prop.id, name=name, description=description, price_fen=price, department=department)
+        item = ServiceItem(
+            property_id=prop.id, name=name, description=description, price_fen=price, department=department
+        )
         db.session.add(item)
         items.append(item)
     db.session.flush()
-    residents = db.session.execute(
-        select(Resident.id, Resident.name, Resident.phone, Occupancy.unit_id).join(Occupancy.resident)
-        .where(Resident.user_id.is_not(None))).all() + db.session.execute(
-        select(Resident.id, Resident.name, Resident.phone, Occupancy.unit_id).join(Occupancy.resident).limit(40)).all()
+    residents = (
+        db.session.execute(
+            select(Resident.id, Resident.name, Resident.phone, Occupancy.unit_id)
+            .join(Occupancy.resident)
+            .where(Resident.user_id.is_not(None))
+        ).all()
+        + db.session.execute(
+            select(Resident.id, Resident.name, Resident.phone, Occupancy.unit_id).join(Occupancy.resident).limit(40)
+        ).all()
+    )
     desk, engineer, security, cleaner = (_actor(u) for u in ("frontdesk", "engineer", "security", "cleaner"))
     now = utcnow()
     for n, (kind, category, text, minutes_ago, reached, priority, severity) in enumerate(TICKETS):
@@ -61,12 +85,23 @@ def load_ticket_demo(prop, *, rng):
         at = now - timedelta(minutes=minutes_ago)
         from_portal = n % 3 != 0
         ticket = services.create_ticket(
-            Actor.system("portal") if from_portal else desk, property_id=prop.id, kind=kind,
-            channel=Channel.PORTAL if from_portal else Channel.PHONE, description=text, category=category,
-            unit_id=unit_id if category != "public_area" else None, location="地下车库B2" if category == "public_area" else "",
-            resident_id=resident_id, contact_name=name, contact_phone=phone, preferred_time="工作日晚上或周末",
-            service_item_id=items[2].id if kind == TicketKind.SERVICE else None, priority=priority, severity=severity,
-            now=at)
+            Actor.system("portal") if from_portal else desk,
+            property_id=prop.id,
+            kind=kind,
+            channel=Channel.PORTAL if from_portal else Channel.PHONE,
+            description=text,
+            category=category,
+            unit_id=unit_id if category != "public_area" else None,
+            location="地下车库B2" if category == "public_area" else "",
+            resident_id=resident_id,
+            contact_name=name,
+            contact_phone=phone,
+            preferred_time="工作日晚上或周末",
+            service_item_id=items[2].id if kind == TicketKind.SERVICE else None,
+            priority=priority,
+            severity=severity,
+            now=at,
+        )
         if reached == "new":
             continue
         services.dispatch(desk, ticket, now=at + timedelta(minutes=rng.choice((1, 2, 2, 5))))
@@ -84,6 +119,8 @@ def load_ticket_demo(prop, *, rng):
         services.record_work(worker, ticket, note="已到现场检查，更换损坏部件。", materials="开关 1 个")
         services.finish(worker, ticket, summary="已修复，现场试用正常。", now=at + timedelta(hours=5))
         if reached == "closed":
-            services.rate(Actor.system("portal"), ticket, resident_id=resident_id, rating=5, comment_text="师傅很专业，谢谢！")
+            services.rate(
+                Actor.system("portal"), ticket, resident_id=resident_id, rating=5, comment_text="师傅很专业，谢谢！"
+            )
     db.session.flush()
     return len(TICKETS)

@@ -38,7 +38,8 @@ def matching_owner(unit_id, phone, today):
     if unit_id is None or len(digits) < 5:
         return None
     owners = db.session.execute(
-        select(Resident.id, Resident.phone).join(Occupancy, Occupancy.resident_id == Resident.id)
+        select(Resident.id, Resident.phone)
+        .join(Occupancy, Occupancy.resident_id == Resident.id)
         .where(Occupancy.unit_id == unit_id, Occupancy.relation == Relation.OWNER, _current(today))
     ).all()
     matches = {row.id for row in owners if _digits(row.phone) == digits}
@@ -48,8 +49,9 @@ def matching_owner(unit_id, phone, today):
 def sole_owner(unit_id, today):
     """The id of the unit's current owner when there is exactly one, else None."""
     ids = db.session.scalars(
-        select(Occupancy.resident_id).where(Occupancy.unit_id == unit_id, Occupancy.relation == Relation.OWNER,
-                                            _current(today))
+        select(Occupancy.resident_id).where(
+            Occupancy.unit_id == unit_id, Occupancy.relation == Relation.OWNER, _current(today)
+        )
     ).all()
     return ids[0] if len(set(ids)) == 1 else None
 
@@ -57,7 +59,8 @@ def sole_owner(unit_id, today):
 def service_items(property_id):
     """The active entries of the service catalogue, by name (for the desk's ticket form)."""
     return db.session.scalars(
-        select(ServiceItem).where(ServiceItem.property_id == property_id, ServiceItem.is_active.is_(True))
+        select(ServiceItem)
+        .where(ServiceItem.property_id == property_id, ServiceItem.is_active.is_(True))
         .order_by(ServiceItem.name)
     ).all()
 
@@ -104,8 +107,20 @@ def callback_for(ticket_id):
 # The phone and visit log ------------------------------------------------------------------------
 
 
-def log_contact(actor, *, property_id, channel, summary, caller_name="", caller_phone="", unit_id=None,
-                ticket_kind=None, location="", today=None, now=None):
+def log_contact(
+    actor,
+    *,
+    property_id,
+    channel,
+    summary,
+    caller_name="",
+    caller_phone="",
+    unit_id=None,
+    ticket_kind=None,
+    location="",
+    today=None,
+    now=None,
+):
     """Log a call or a visit at the desk; with `ticket_kind`, also open a ticket for it and link the two.
 
     The ticket is linked to the resident when the unit has exactly one current owner with the caller's phone.
@@ -118,15 +133,31 @@ def log_contact(actor, *, property_id, channel, summary, caller_name="", caller_
     if not summary:
         raise DomainError(_l("Write what the caller wanted."), field="summary")
     now = now or utcnow()
-    entry = ContactLog(property_id=property_id, channel=channel, caller_name=(caller_name or "").strip()[:80],
-                       caller_phone=(caller_phone or "").strip()[:20], unit_id=unit_id, summary=summary,
-                       recorded_by_id=actor.user_id, at=now)
+    entry = ContactLog(
+        property_id=property_id,
+        channel=channel,
+        caller_name=(caller_name or "").strip()[:80],
+        caller_phone=(caller_phone or "").strip()[:20],
+        unit_id=unit_id,
+        summary=summary,
+        recorded_by_id=actor.user_id,
+        at=now,
+    )
     if ticket_kind:
         today = today or now.astimezone(property_zone()).date()
         ticket = services.create_ticket(
-            actor, property_id=property_id, kind=ticket_kind, channel=channel, description=summary, unit_id=unit_id,
-            location=location or "", resident_id=matching_owner(unit_id, caller_phone, today),
-            contact_name=entry.caller_name, contact_phone=entry.caller_phone, now=now)
+            actor,
+            property_id=property_id,
+            kind=ticket_kind,
+            channel=channel,
+            description=summary,
+            unit_id=unit_id,
+            location=location or "",
+            resident_id=matching_owner(unit_id, caller_phone, today),
+            contact_name=entry.caller_name,
+            contact_phone=entry.caller_phone,
+            now=now,
+        )
         entry.ticket_id = ticket.id
     db.session.add(entry)
     db.session.flush()
@@ -145,13 +176,24 @@ def list_contacts(property_id, *, day, after=None, limit=50):
     """One page of a day's log, newest first, paged by key; returns (rows, next_after) in one statement."""
     start, end = day_bounds(day)
     query = (
-        select(ContactLog.id, ContactLog.at, ContactLog.channel, ContactLog.caller_name, ContactLog.caller_phone,
-               ContactLog.summary, ContactLog.ticket_id, Building.code.label("building_code"),
-               Unit.number.label("unit_number"), User.display_name.label("recorded_by"))
-        .outerjoin(Unit, ContactLog.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
+        select(
+            ContactLog.id,
+            ContactLog.at,
+            ContactLog.channel,
+            ContactLog.caller_name,
+            ContactLog.caller_phone,
+            ContactLog.summary,
+            ContactLog.ticket_id,
+            Building.code.label("building_code"),
+            Unit.number.label("unit_number"),
+            User.display_name.label("recorded_by"),
+        )
+        .outerjoin(Unit, ContactLog.unit_id == Unit.id)
+        .outerjoin(Building, Unit.building_id == Building.id)
         .outerjoin(User, ContactLog.recorded_by_id == User.id)
         .where(ContactLog.property_id == property_id, ContactLog.at >= start, ContactLog.at < end)
-        .order_by(ContactLog.id.desc()).limit(limit + 1)
+        .order_by(ContactLog.id.desc())
+        .limit(limit + 1)
     )
     if after:
         query = query.where(ContactLog.id < after)
@@ -173,9 +215,15 @@ def plan_visit(actor, *, property_id, unit_id, planned_for, purpose, is_vip=Fals
     if planned_for < utcnow() - timedelta(days=1):
         raise DomainError(_l("Choose a time in the future."), field="planned_for")
     today = today or utcnow().astimezone(property_zone()).date()
-    visit = ResidentVisit(property_id=property_id, unit_id=unit_id, resident_id=sole_owner(unit_id, today),
-                          planned_for=planned_for, purpose=purpose[:200], is_vip=bool(is_vip),
-                          planned_by_id=actor.user_id)
+    visit = ResidentVisit(
+        property_id=property_id,
+        unit_id=unit_id,
+        resident_id=sole_owner(unit_id, today),
+        planned_for=planned_for,
+        purpose=purpose[:200],
+        is_vip=bool(is_vip),
+        planned_by_id=actor.user_id,
+    )
     db.session.add(visit)
     db.session.flush()
     record(actor, "visit.plan", visit, summary=purpose[:80])
@@ -210,11 +258,21 @@ def list_visits(property_id, *, done=False, limit=50):
     """
     planner = aliased(User)
     query = (
-        select(ResidentVisit.id, ResidentVisit.planned_for, ResidentVisit.purpose, ResidentVisit.is_vip,
-               ResidentVisit.notes, ResidentVisit.done_at, Building.code.label("building_code"),
-               Unit.number.label("unit_number"), Resident.name.label("resident_name"),
-               Resident.phone.label("resident_phone"), planner.display_name.label("planned_by"))
-        .outerjoin(Unit, ResidentVisit.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
+        select(
+            ResidentVisit.id,
+            ResidentVisit.planned_for,
+            ResidentVisit.purpose,
+            ResidentVisit.is_vip,
+            ResidentVisit.notes,
+            ResidentVisit.done_at,
+            Building.code.label("building_code"),
+            Unit.number.label("unit_number"),
+            Resident.name.label("resident_name"),
+            Resident.phone.label("resident_phone"),
+            planner.display_name.label("planned_by"),
+        )
+        .outerjoin(Unit, ResidentVisit.unit_id == Unit.id)
+        .outerjoin(Building, Unit.building_id == Building.id)
         .outerjoin(Resident, ResidentVisit.resident_id == Resident.id)
         .outerjoin(planner, ResidentVisit.planned_by_id == planner.id)
         .where(ResidentVisit.property_id == property_id)
@@ -223,6 +281,7 @@ def list_visits(property_id, *, done=False, limit=50):
     if done:
         query = query.where(ResidentVisit.done_at.is_not(None)).order_by(ResidentVisit.done_at.desc())
     else:
-        query = query.where(ResidentVisit.done_at.is_(None)).order_by(ResidentVisit.planned_for,
-                                                                       ResidentVisit.is_vip.desc(), ResidentVisit.id)
+        query = query.where(ResidentVisit.done_at.is_(None)).order_by(
+            ResidentVisit.planned_for, ResidentVisit.is_vip.desc(), ResidentVisit.id
+        )
     return db.session.execute(query).all()

@@ -5,7 +5,7 @@ open at the moment it was made, whatever happens to the tickets afterwards; the 
 values when it shows them.
 """
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
@@ -46,7 +46,7 @@ def _place(row):
 def _summary(text):
     """The first words of a description, on one line."""
     text = " ".join((text or "").split())
-    return text if len(text) <= SUMMARY_LENGTH else text[:SUMMARY_LENGTH - 1] + "…"
+    return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
 
 
 def _late_conditions(now):
@@ -93,62 +93,141 @@ def draft_handover(actor, property_id, now=None):
     now = now or utcnow()
     late = _late_conditions(now)
     scheduled_soon = and_(Ticket.status == Status.SCHEDULED, Ticket.scheduled_for <= now + SCHEDULED_AHEAD)
-    wanted = and_(Ticket.property_id == property_id, Ticket.status.in_(list(OPEN)),
-                  or_(Ticket.status == Status.NEW, Ticket.department == Department.CUSTOMER_SERVICE, scheduled_soon,
-                      *late.values()))
+    wanted = and_(
+        Ticket.property_id == property_id,
+        Ticket.status.in_(list(OPEN)),
+        or_(
+            Ticket.status == Status.NEW,
+            Ticket.department == Department.CUSTOMER_SERVICE,
+            scheduled_soon,
+            *late.values(),
+        ),
+    )
     rows = db.session.execute(
-        select(Ticket.id, Ticket.kind, Ticket.category, Ticket.description, Ticket.status, Ticket.priority,
-               Ticket.severity, Ticket.department, Ticket.location, Ticket.contact_name, Ticket.created_at,
-               Ticket.dispatch_due_at, Ticket.response_due_at, Ticket.resolve_due_at, Ticket.scheduled_for,
-               Ticket.waiting_since, Ticket.escalated_at, Building.code.label("building_code"),
-               Unit.number.label("unit_number"), User.display_name.label("assignee"))
-        .outerjoin(Unit, Ticket.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
+        select(
+            Ticket.id,
+            Ticket.kind,
+            Ticket.category,
+            Ticket.description,
+            Ticket.status,
+            Ticket.priority,
+            Ticket.severity,
+            Ticket.department,
+            Ticket.location,
+            Ticket.contact_name,
+            Ticket.created_at,
+            Ticket.dispatch_due_at,
+            Ticket.response_due_at,
+            Ticket.resolve_due_at,
+            Ticket.scheduled_for,
+            Ticket.waiting_since,
+            Ticket.escalated_at,
+            Building.code.label("building_code"),
+            Unit.number.label("unit_number"),
+            User.display_name.label("assignee"),
+        )
+        .outerjoin(Unit, Ticket.unit_id == Unit.id)
+        .outerjoin(Building, Unit.building_id == Building.id)
         .outerjoin(User, Ticket.assignee_id == User.id)
-        .where(wanted).order_by(Ticket.id).limit(DRAFT_LIMIT + 1)
+        .where(wanted)
+        .order_by(Ticket.id)
+        .limit(DRAFT_LIMIT + 1)
     ).all()
     tickets = []
     for row in rows[:DRAFT_LIMIT]:
         late_clocks = _late_clocks(row, now)
-        reasons = [reason for reason, applies in (
-            ("overdue", bool(late_clocks)),
-            ("new", row.status == Status.NEW),
-            ("scheduled", row.status == Status.SCHEDULED and row.scheduled_for is not None
-             and row.scheduled_for <= now + SCHEDULED_AHEAD),
-            ("desk", row.department == Department.CUSTOMER_SERVICE),
-        ) if applies]
+        reasons = [
+            reason
+            for reason, applies in (
+                ("overdue", bool(late_clocks)),
+                ("new", row.status == Status.NEW),
+                (
+                    "scheduled",
+                    row.status == Status.SCHEDULED
+                    and row.scheduled_for is not None
+                    and row.scheduled_for <= now + SCHEDULED_AHEAD,
+                ),
+                ("desk", row.department == Department.CUSTOMER_SERVICE),
+            )
+            if applies
+        ]
         clock, due = _next_due(row)
-        tickets.append({
-            "id": row.id, "kind": row.kind.value, "category": row.category, "status": row.status.value,
-            "priority": row.priority.value, "severity": row.severity.value if row.severity else None,
-            "department": row.department.value if row.department else None, "place": _place(row),
-            "contact": row.contact_name, "summary": _summary(row.description), "assignee": row.assignee,
-            "created_at": _iso(row.created_at), "due": clock, "due_at": _iso(due),
-            "scheduled_for": _iso(row.scheduled_for), "late": late_clocks, "escalated": row.escalated_at is not None,
-            "reasons": reasons,
-        })
+        tickets.append(
+            {
+                "id": row.id,
+                "kind": row.kind.value,
+                "category": row.category,
+                "status": row.status.value,
+                "priority": row.priority.value,
+                "severity": row.severity.value if row.severity else None,
+                "department": row.department.value if row.department else None,
+                "place": _place(row),
+                "contact": row.contact_name,
+                "summary": _summary(row.description),
+                "assignee": row.assignee,
+                "created_at": _iso(row.created_at),
+                "due": clock,
+                "due_at": _iso(due),
+                "scheduled_for": _iso(row.scheduled_for),
+                "late": late_clocks,
+                "escalated": row.escalated_at is not None,
+                "reasons": reasons,
+            }
+        )
     callback_rows = db.session.execute(
-        select(Callback.id, Callback.ticket_id, Callback.due_at, Ticket.kind, Ticket.description, Ticket.contact_name,
-               Ticket.location, Building.code.label("building_code"), Unit.number.label("unit_number"))
+        select(
+            Callback.id,
+            Callback.ticket_id,
+            Callback.due_at,
+            Ticket.kind,
+            Ticket.description,
+            Ticket.contact_name,
+            Ticket.location,
+            Building.code.label("building_code"),
+            Unit.number.label("unit_number"),
+        )
         .join(Ticket, Callback.ticket_id == Ticket.id)
-        .outerjoin(Unit, Ticket.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
+        .outerjoin(Unit, Ticket.unit_id == Unit.id)
+        .outerjoin(Building, Unit.building_id == Building.id)
         .where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN)
-        .order_by(Callback.due_at, Callback.id).limit(DRAFT_LIMIT + 1)
+        .order_by(Callback.due_at, Callback.id)
+        .limit(DRAFT_LIMIT + 1)
     ).all()
-    callbacks = [{
-        "id": row.id, "ticket_id": row.ticket_id, "kind": row.kind.value, "place": _place(row), "contact": row.contact_name,
-        "summary": _summary(row.description), "due_at": _iso(row.due_at), "overdue": row.due_at < now,
-    } for row in callback_rows[:DRAFT_LIMIT]]
+    callbacks = [
+        {
+            "id": row.id,
+            "ticket_id": row.ticket_id,
+            "kind": row.kind.value,
+            "place": _place(row),
+            "contact": row.contact_name,
+            "summary": _summary(row.description),
+            "due_at": _iso(row.due_at),
+            "overdue": row.due_at < now,
+        }
+        for row in callback_rows[:DRAFT_LIMIT]
+    ]
     more = {"tickets": 0, "callbacks": 0}
     if len(rows) > DRAFT_LIMIT:
         more["tickets"] = db.session.scalar(select(func.count()).select_from(Ticket).where(wanted)) - DRAFT_LIMIT
     if len(callback_rows) > DRAFT_LIMIT:
-        more["callbacks"] = db.session.scalar(
-            select(func.count()).select_from(Callback).join(Ticket, Callback.ticket_id == Ticket.id)
-            .where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN)) - DRAFT_LIMIT
+        more["callbacks"] = (
+            db.session.scalar(
+                select(func.count())
+                .select_from(Callback)
+                .join(Ticket, Callback.ticket_id == Ticket.id)
+                .where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN)
+            )
+            - DRAFT_LIMIT
+        )
     from domain.parcels.queries import overdue_at_the_counter
 
-    return {"at": _iso(now), "tickets": tickets, "callbacks": callbacks, "more": more,
-            "counter": overdue_at_the_counter(property_id, now)}
+    return {
+        "at": _iso(now),
+        "tickets": tickets,
+        "callbacks": callbacks,
+        "more": more,
+        "counter": overdue_at_the_counter(property_id, now),
+    }
 
 
 def sections(items):
@@ -174,16 +253,21 @@ def create_handover(actor, *, property_id, notes="", now=None):
     handover = Handover(property_id=property_id, from_user_id=actor.user_id, created_at=now, items=items, notes=notes)
     db.session.add(handover)
     db.session.flush()
-    record(actor, "handover.create", handover,
-           summary=f"{len(items['tickets']) + items['more']['tickets']} tickets, "
-                   f"{len(items['callbacks']) + items['more']['callbacks']} callbacks")
+    record(
+        actor,
+        "handover.create",
+        handover,
+        summary=f"{len(items['tickets']) + items['more']['tickets']} tickets, "
+        f"{len(items['callbacks']) + items['more']['callbacks']} callbacks",
+    )
     return handover
 
 
 def get_handover(handover_id, property_id=None):
     """One handover with its author and acknowledger, or NotFound (also for another property's)."""
-    handover = db.session.get(Handover, handover_id,
-                              options=[joinedload(Handover.from_user), joinedload(Handover.acknowledged_by)])
+    handover = db.session.get(
+        Handover, handover_id, options=[joinedload(Handover.from_user), joinedload(Handover.acknowledged_by)]
+    )
     if handover is None or (property_id is not None and handover.property_id != property_id):
         raise NotFound()
     return handover
@@ -202,8 +286,10 @@ def acknowledge(actor, handover, now=None):
         raise InvalidTransition(_l("This handover has already been acknowledged."))
     now = now or utcnow()
     won = db.session.execute(
-        update(Handover).where(Handover.id == handover.id, Handover.acknowledged_by_id.is_(None))
-        .values(acknowledged_by_id=actor.user_id, acknowledged_at=now).execution_options(synchronize_session=False)
+        update(Handover)
+        .where(Handover.id == handover.id, Handover.acknowledged_by_id.is_(None))
+        .values(acknowledged_by_id=actor.user_id, acknowledged_at=now)
+        .execution_options(synchronize_session=False)
     ).rowcount
     if won != 1:
         db.session.rollback()
@@ -218,14 +304,15 @@ def day_bounds(day):
     zone = property_zone()
     start = datetime.combine(day, time.min, tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def list_handovers(property_id, day):
     """The handovers made on `day` (a date in property time), in the order they were made."""
     start, end = day_bounds(day)
     return db.session.scalars(
-        select(Handover).options(joinedload(Handover.from_user), joinedload(Handover.acknowledged_by))
+        select(Handover)
+        .options(joinedload(Handover.from_user), joinedload(Handover.acknowledged_by))
         .where(Handover.property_id == property_id, Handover.created_at >= start, Handover.created_at < end)
         .order_by(Handover.created_at, Handover.id)
     ).all()
@@ -234,12 +321,20 @@ def list_handovers(property_id, day):
 def pending_handover(property_id, actor):
     """The latest handover by someone else that nobody has acknowledged yet, made since the actor's own last
     handover (an older one was for an earlier shift), or None."""
-    own_last = (select(func.max(Handover.created_at))
-                .where(Handover.property_id == property_id, Handover.from_user_id == actor.user_id).scalar_subquery())
+    own_last = (
+        select(func.max(Handover.created_at))
+        .where(Handover.property_id == property_id, Handover.from_user_id == actor.user_id)
+        .scalar_subquery()
+    )
     return db.session.scalar(
-        select(Handover).options(joinedload(Handover.from_user))
-        .where(Handover.property_id == property_id, Handover.acknowledged_by_id.is_(None),
-               Handover.from_user_id != actor.user_id,
-               or_(own_last.is_(None), Handover.created_at > own_last))
-        .order_by(Handover.created_at.desc(), Handover.id.desc()).limit(1)
+        select(Handover)
+        .options(joinedload(Handover.from_user))
+        .where(
+            Handover.property_id == property_id,
+            Handover.acknowledged_by_id.is_(None),
+            Handover.from_user_id != actor.user_id,
+            or_(own_last.is_(None), Handover.created_at > own_last),
+        )
+        .order_by(Handover.created_at.desc(), Handover.id.desc())
+        .limit(1)
     )

@@ -227,7 +227,9 @@ class Callback(db.Model):
 
     __tablename__ = "callbacks"
     __table_args__ = (
-        CheckConstraint("satisfaction IS NULL OR (satisfaction >= 1 AND satisfaction <= 5)", name="satisfaction_1_to_5"),
+        CheckConstraint(
+            "satisfaction IS NULL OR (satisfaction >= 1 AND satisfaction <= 5)", name="satisfaction_1_to_5"
+        ),
         Index("ix_callbacks_status_due", "status", "due_at"),
     )
 

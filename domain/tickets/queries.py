@@ -3,8 +3,7 @@ a fixed number of statements whatever the number of tickets."""
 
 from dataclasses import dataclass
 from datetime import datetime
-
-from functools import lru_cache
+from functools import cache
 
 from sqlalchemy import and_, bindparam, case, func, or_, select, union_all
 
@@ -56,39 +55,82 @@ def late_clocks(ticket, now):
     is late if it was met after its deadline."""
     running = ticket.waiting_since is None and ticket.status not in _STOPPED and ticket.status in OPEN
     late = []
-    if (ticket.dispatched_at > ticket.dispatch_due_at) if ticket.dispatched_at is not None else (
-            running and now > ticket.dispatch_due_at):
+    if (
+        (ticket.dispatched_at > ticket.dispatch_due_at)
+        if ticket.dispatched_at is not None
+        else (running and now > ticket.dispatch_due_at)
+    ):
         late.append("dispatch")
-    if (ticket.claimed_at > ticket.response_due_at) if ticket.claimed_at is not None else (
-            running and now > ticket.response_due_at):
+    if (
+        (ticket.claimed_at > ticket.response_due_at)
+        if ticket.claimed_at is not None
+        else (running and now > ticket.response_due_at)
+    ):
         late.append("response")
-    if (ticket.done_at > ticket.resolve_due_at) if ticket.done_at is not None else (
-            running and now > ticket.resolve_due_at):
+    if (
+        (ticket.done_at > ticket.resolve_due_at)
+        if ticket.done_at is not None
+        else (running and now > ticket.resolve_due_at)
+    ):
         late.append("resolve")
     return late
 
 
 _QUEUE_COLUMNS = (
-    Ticket.id, Ticket.kind, Ticket.channel, Ticket.category, Ticket.description, Ticket.status, Ticket.priority,
-    Ticket.severity, Ticket.department, Ticket.assignee_id, Ticket.created_at, Ticket.dispatch_due_at,
-    Ticket.response_due_at, Ticket.resolve_due_at, Ticket.dispatched_at, Ticket.claimed_at, Ticket.done_at,
-    Ticket.waiting_since, Ticket.scheduled_for, Ticket.location, Ticket.contact_name, Ticket.escalated_at,
+    Ticket.id,
+    Ticket.kind,
+    Ticket.channel,
+    Ticket.category,
+    Ticket.description,
+    Ticket.status,
+    Ticket.priority,
+    Ticket.severity,
+    Ticket.department,
+    Ticket.assignee_id,
+    Ticket.created_at,
+    Ticket.dispatch_due_at,
+    Ticket.response_due_at,
+    Ticket.resolve_due_at,
+    Ticket.dispatched_at,
+    Ticket.claimed_at,
+    Ticket.done_at,
+    Ticket.waiting_since,
+    Ticket.scheduled_for,
+    Ticket.location,
+    Ticket.contact_name,
+    Ticket.escalated_at,
     Ticket.late_notice_at,
-    Building.code.label("building_code"), Unit.number.label("unit_number"),
+    Building.code.label("building_code"),
+    Unit.number.label("unit_number"),
 )
 
 
 #: What a queue page shows and computes its clocks from (the description cut to what the row shows).
 _PAGE_COLUMNS = (
-    Ticket.id, Ticket.kind, Ticket.category, func.substr(Ticket.description, 1, 64).label("description"),
-    Ticket.status, Ticket.priority, Ticket.department, Ticket.assignee_id, Ticket.created_at, Ticket.dispatch_due_at,
-    Ticket.response_due_at, Ticket.resolve_due_at, Ticket.dispatched_at, Ticket.claimed_at, Ticket.done_at,
-    Ticket.waiting_since, Ticket.location, Ticket.escalated_at,
-    Building.code.label("building_code"), Unit.number.label("unit_number"),
+    Ticket.id,
+    Ticket.kind,
+    Ticket.category,
+    func.substr(Ticket.description, 1, 64).label("description"),
+    Ticket.status,
+    Ticket.priority,
+    Ticket.department,
+    Ticket.assignee_id,
+    Ticket.created_at,
+    Ticket.dispatch_due_at,
+    Ticket.response_due_at,
+    Ticket.resolve_due_at,
+    Ticket.dispatched_at,
+    Ticket.claimed_at,
+    Ticket.done_at,
+    Ticket.waiting_since,
+    Ticket.location,
+    Ticket.escalated_at,
+    Building.code.label("building_code"),
+    Unit.number.label("unit_number"),
 )
 
 
-@lru_cache(maxsize=None)  # bounded by the shapes of filters: 2 x 2 x 2 x 2 x (0 to 8 statuses) = 144
+@cache  # bounded by the shapes of filters: 2 x 2 x 2 x 2 x (0 to 8 statuses) = 144
 def _queue_statement(by_department, status_count, by_assignee, by_kind, paged):
     """The queue statement of one shape of filters, with bind parameters (built and compiled once).
 
@@ -113,12 +155,15 @@ def _queue_statement(by_department, status_count, by_assignee, by_kind, paged):
 
     query = (
         select(*_PAGE_COLUMNS)
-        .outerjoin(Unit, Ticket.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
+        .outerjoin(Unit, Ticket.unit_id == Unit.id)
+        .outerjoin(Building, Unit.building_id == Building.id)
     )
     if not status_count:
         return narrowed(query)
-    ranges = [select(narrowed(select(Ticket.id).where(Ticket.status == bindparam(f"status_{n}"))).subquery().c.id)
-              for n in range(status_count)]
+    ranges = [
+        select(narrowed(select(Ticket.id).where(Ticket.status == bindparam(f"status_{n}"))).subquery().c.id)
+        for n in range(status_count)
+    ]
     newest = union_all(*ranges).subquery()
     page = select(newest.c.id).order_by(newest.c.id.desc()).limit(bindparam("limit"))
     return query.where(Ticket.id.in_(page)).order_by(Ticket.id.desc())
@@ -130,11 +175,17 @@ def queue(property_id, *, department=None, statuses=None, assignee_id=None, kind
     Returns (rows, next_after): one statement whatever the number of tickets.
     """
     statuses = sorted({Status(s) for s in statuses or ()})
-    statement = _queue_statement(department is not None, len(statuses), assignee_id is not None, kind is not None,
-                                 bool(after))
-    params = {"property_id": property_id, "limit": limit + 1, "after": after, "assignee_id": assignee_id,
-              "department": Department(department) if department is not None else None,
-              "kind": TicketKind(kind) if kind is not None else None}
+    statement = _queue_statement(
+        department is not None, len(statuses), assignee_id is not None, kind is not None, bool(after)
+    )
+    params = {
+        "property_id": property_id,
+        "limit": limit + 1,
+        "after": after,
+        "assignee_id": assignee_id,
+        "department": Department(department) if department is not None else None,
+        "kind": TicketKind(kind) if kind is not None else None,
+    }
     params.update((f"status_{n}", status) for n, status in enumerate(statuses))
     rows = read_rows(statement, params)
     next_after = rows[limit - 1].id if len(rows) > limit else None
@@ -154,9 +205,14 @@ def assignee_names(rows):
 
 def resident_tickets(resident_id, *, after=None, limit=30):
     """The resident's own tickets, newest first, paged by key."""
-    query = (select(*_QUEUE_COLUMNS, Ticket.rating)
-             .outerjoin(Unit, Ticket.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
-             .where(Ticket.resident_id == resident_id).order_by(Ticket.id.desc()).limit(limit + 1))
+    query = (
+        select(*_QUEUE_COLUMNS, Ticket.rating)
+        .outerjoin(Unit, Ticket.unit_id == Unit.id)
+        .outerjoin(Building, Unit.building_id == Building.id)
+        .where(Ticket.resident_id == resident_id)
+        .order_by(Ticket.id.desc())
+        .limit(limit + 1)
+    )
     if after:
         query = query.where(Ticket.id < after)
     rows = db.session.execute(query).all()
@@ -164,8 +220,12 @@ def resident_tickets(resident_id, *, after=None, limit=30):
 
 
 _UNDISPATCHED = (
-    select(*_QUEUE_COLUMNS).outerjoin(Unit, Ticket.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
-    .where(Ticket.property_id == bindparam("property_id"), Ticket.status == Status.NEW).order_by(Ticket.id).limit(100)
+    select(*_QUEUE_COLUMNS)
+    .outerjoin(Unit, Ticket.unit_id == Unit.id)
+    .outerjoin(Building, Unit.building_id == Building.id)
+    .where(Ticket.property_id == bindparam("property_id"), Ticket.status == Status.NEW)
+    .order_by(Ticket.id)
+    .limit(100)
 )
 
 
@@ -192,9 +252,14 @@ def board(property_id, now=None):
     """Everything the manager's board shows, in six statements whatever the number of tickets."""
     now = now or utcnow()
     open_ = Ticket.status.in_(list(OPEN))
-    counts = {(d.value if d else "", s.value): n for d, s, n in db.session.execute(
-        select(Ticket.department, Ticket.status, func.count()).where(Ticket.property_id == property_id, open_)
-        .group_by(Ticket.department, Ticket.status))}
+    counts = {
+        (d.value if d else "", s.value): n
+        for d, s, n in db.session.execute(
+            select(Ticket.department, Ticket.status, func.count())
+            .where(Ticket.property_id == property_id, open_)
+            .group_by(Ticket.department, Ticket.status)
+        )
+    }
     not_paused = Ticket.waiting_since.is_(None)
     late_conditions = {
         "dispatch": and_(Ticket.status == Status.NEW, Ticket.dispatch_due_at < now),
@@ -202,26 +267,43 @@ def board(property_id, now=None):
         "resolve": and_(open_, not_paused, Ticket.resolve_due_at < now),
     }
     row = db.session.execute(
-        select(*(func.sum(case((cond, 1), else_=0)) for cond in late_conditions.values()))
-        .where(Ticket.property_id == property_id, open_)
+        select(*(func.sum(case((cond, 1), else_=0)) for cond in late_conditions.values())).where(
+            Ticket.property_id == property_id, open_
+        )
     ).one()
     late = {key: int(value or 0) for key, value in zip(late_conditions, row)}
-    late["callback"] = db.session.scalar(
-        select(func.count()).select_from(Callback).join(Ticket)
-        .where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN, Callback.due_at < now)) or 0
+    late["callback"] = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Callback)
+            .join(Ticket)
+            .where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN, Callback.due_at < now)
+        )
+        or 0
+    )
     late_tickets = db.session.execute(
-        select(*_QUEUE_COLUMNS).outerjoin(Unit, Ticket.unit_id == Unit.id).outerjoin(Building, Unit.building_id == Building.id)
-        .where(Ticket.property_id == property_id,
-               or_(*late_conditions.values(), Ticket.escalated_at.is_not(None), Ticket.late_notice_at.is_not(None)), open_)
-        .order_by(Ticket.escalated_at.is_(None), Ticket.resolve_due_at).limit(20)
+        select(*_QUEUE_COLUMNS)
+        .outerjoin(Unit, Ticket.unit_id == Unit.id)
+        .outerjoin(Building, Unit.building_id == Building.id)
+        .where(
+            Ticket.property_id == property_id,
+            or_(*late_conditions.values(), Ticket.escalated_at.is_not(None), Ticket.late_notice_at.is_not(None)),
+            open_,
+        )
+        .order_by(Ticket.escalated_at.is_(None), Ticket.resolve_due_at)
+        .limit(20)
     ).all()
     escalated = [r for r in late_tickets if r.escalated_at is not None]
     ratings = db.session.execute(
-        select(func.avg(Ticket.rating * 100), func.count(Ticket.rating)).where(Ticket.property_id == property_id,
-                                                                            Ticket.rating.is_not(None))).one()
+        select(func.avg(Ticket.rating * 100), func.count(Ticket.rating)).where(
+            Ticket.property_id == property_id, Ticket.rating.is_not(None)
+        )
+    ).one()
     load = db.session.execute(
-        select(User.id, User.display_name, func.count(Ticket.id)).join(Ticket, Ticket.assignee_id == User.id)
-        .where(Ticket.property_id == property_id, open_).group_by(User.id, User.display_name)
+        select(User.id, User.display_name, func.count(Ticket.id))
+        .join(Ticket, Ticket.assignee_id == User.id)
+        .where(Ticket.property_id == property_id, open_)
+        .group_by(User.id, User.display_name)
         .order_by(func.count(Ticket.id).desc())
     ).all()
     average = int(ratings[0]) if ratings[0] is not None else None
@@ -233,19 +315,25 @@ def open_callbacks(property_id, *, limit=50):
     from sqlalchemy.orm import contains_eager
 
     return db.session.scalars(
-        select(Callback).join(Callback.ticket).options(contains_eager(Callback.ticket))
+        select(Callback)
+        .join(Callback.ticket)
+        .options(contains_eager(Callback.ticket))
         .where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN)
-        .order_by(Callback.due_at).limit(limit)
+        .order_by(Callback.due_at)
+        .limit(limit)
     ).all()
-
 
 
 def latest_notifications(resident_id, limit=5):
     """The resident's newest notifications about their tickets, newest first."""
     from domain.tickets.models import Notification
 
-    return db.session.scalars(select(Notification).where(Notification.resident_id == resident_id)
-                              .order_by(Notification.id.desc()).limit(limit)).all()
+    return db.session.scalars(
+        select(Notification)
+        .where(Notification.resident_id == resident_id)
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    ).all()
 
 
 def mark_notifications_read(notification_ids):
@@ -255,5 +343,8 @@ def mark_notifications_read(notification_ids):
     from domain.tickets.models import Notification
 
     if notification_ids:
-        db.session.execute(update(Notification).where(Notification.id.in_(notification_ids), Notification.read_at.is_(None))
-                           .values(read_at=utcnow()))
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(notification_ids), Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        )

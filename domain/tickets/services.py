@@ -12,8 +12,21 @@ from domain.audit.services import record
 from domain.clock import utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
 from domain.notify.mail import queue_mail
-from domain.tickets.models import (Callback, CallbackStatus, Channel, Department, Notification, Priority, ServiceItem,
-                                   ServiceLevel, Severity, Status, Ticket, TicketEvent, TicketKind)
+from domain.tickets.models import (
+    Callback,
+    CallbackStatus,
+    Channel,
+    Department,
+    Notification,
+    Priority,
+    ServiceItem,
+    ServiceLevel,
+    Severity,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+)
 from domain.tickets.workflow import check
 from extensions import db
 
@@ -50,8 +63,11 @@ COMPLAINT_CATEGORIES = ("service", "noise", "environment", "security", "charges"
 
 def service_level(property_id, kind, priority):
     """(dispatch, response, resolve, callback) minutes for a kind and priority: the console's, or the defaults."""
-    row = db.session.scalar(select(ServiceLevel).where(ServiceLevel.property_id == property_id, ServiceLevel.kind == kind,
-                                                       ServiceLevel.priority == priority))
+    row = db.session.scalar(
+        select(ServiceLevel).where(
+            ServiceLevel.property_id == property_id, ServiceLevel.kind == kind, ServiceLevel.priority == priority
+        )
+    )
     if row is not None:
         return row.dispatch_minutes, row.response_minutes, row.resolve_minutes, row.callback_minutes
     return DEFAULT_LEVELS[(kind, priority)]
@@ -59,8 +75,16 @@ def service_level(property_id, kind, priority):
 
 def _event(ticket, actor, action, body="", *, public=True, data=None, at=None):
     """Add a timeline entry."""
-    event = TicketEvent(ticket=ticket, at=at or utcnow(), actor_id=actor.user_id, actor_name=actor.name, action=action,
-                        body=body or "", public=public, data=data)
+    event = TicketEvent(
+        ticket=ticket,
+        at=at or utcnow(),
+        actor_id=actor.user_id,
+        actor_name=actor.name,
+        action=action,
+        body=body or "",
+        public=public,
+        data=data,
+    )
     db.session.add(event)
     return event
 
@@ -88,9 +112,25 @@ def _is_resident(actor):
     return actor.kind == AccountKind.RESIDENT
 
 
-def create_ticket(actor, *, property_id, kind, channel, description, category="", unit_id=None, location="",
-                  resident_id=None, contact_name="", contact_phone="", preferred_time="", service_item_id=None,
-                  priority=Priority.NORMAL, severity=None, now=None):
+def create_ticket(
+    actor,
+    *,
+    property_id,
+    kind,
+    channel,
+    description,
+    category="",
+    unit_id=None,
+    location="",
+    resident_id=None,
+    contact_name="",
+    contact_phone="",
+    preferred_time="",
+    service_item_id=None,
+    priority=Priority.NORMAL,
+    severity=None,
+    now=None,
+):
     """Open a ticket of any kind with its service-level deadlines; a major complaint goes to the manager at once.
 
     Residents may only name a unit they live in; the desk may record tickets for anyone (by phone or visit).
@@ -110,13 +150,21 @@ def create_ticket(actor, *, property_id, kind, channel, description, category=""
             raise DomainError(_l("Choose how the request arrived."), field="channel")
         from domain.clock import property_zone
 
-        if unit_id is not None and unit_id not in resident_unit_ids(resident_id, now.astimezone(property_zone()).date()):
+        if unit_id is not None and unit_id not in resident_unit_ids(
+            resident_id, now.astimezone(property_zone()).date()
+        ):
             raise NotFound()
     elif actor.role is not None:
         from domain.accounts.roles import Role
 
-        if Role(actor.role) not in {Role.FRONTDESK, Role.ASSISTANT, Role.MANAGER, Role.SECURITY, Role.ENGINEERING,
-                                    Role.CLEANING}:
+        if Role(actor.role) not in {
+            Role.FRONTDESK,
+            Role.ASSISTANT,
+            Role.MANAGER,
+            Role.SECURITY,
+            Role.ENGINEERING,
+            Role.CLEANING,
+        }:
             from domain.errors import NotAllowed
 
             raise NotAllowed()
@@ -131,13 +179,26 @@ def create_ticket(actor, *, property_id, kind, channel, description, category=""
         priority = Priority.URGENT  # the reply deadline depends on severity: serious and major ones get 48 hours
     dispatch, response, resolve, _callback = service_level(property_id, kind, priority)
     ticket = Ticket(
-        property_id=property_id, kind=kind, channel=channel, category=(category or "")[:32], description=description,
-        unit_id=unit_id, location=location[:120], resident_id=resident_id, contact_name=contact_name[:80],
-        contact_phone=contact_phone[:20], preferred_time=preferred_time[:80],
-        service_item_id=item.id if item else None, priority=priority, severity=severity,
-        department=item.department if item else DEFAULT_DEPARTMENT[kind], status=Status.NEW,
-        created_by_id=actor.user_id, created_at=now,
-        dispatch_due_at=now + timedelta(minutes=dispatch), response_due_at=now + timedelta(minutes=response),
+        property_id=property_id,
+        kind=kind,
+        channel=channel,
+        category=(category or "")[:32],
+        description=description,
+        unit_id=unit_id,
+        location=location[:120],
+        resident_id=resident_id,
+        contact_name=contact_name[:80],
+        contact_phone=contact_phone[:20],
+        preferred_time=preferred_time[:80],
+        service_item_id=item.id if item else None,
+        priority=priority,
+        severity=severity,
+        department=item.department if item else DEFAULT_DEPARTMENT[kind],
+        status=Status.NEW,
+        created_by_id=actor.user_id,
+        created_at=now,
+        dispatch_due_at=now + timedelta(minutes=dispatch),
+        response_due_at=now + timedelta(minutes=response),
         resolve_due_at=now + timedelta(minutes=resolve),
     )
     db.session.add(ticket)
@@ -196,8 +257,9 @@ def dispatch(actor, ticket, *, department=None, now=None):
     ticket.status, ticket.dispatched_at = Status.DISPATCHED, now
     _event(ticket, actor, "dispatched", data={"department": ticket.department.value}, at=now)
     _audit(actor, ticket, "dispatch", ticket.department.value)
-    notify_resident(ticket, _l("Your request #%(id)s has been received and passed to the team that handles it.",
-                               id=ticket.id))
+    notify_resident(
+        ticket, _l("Your request #%(id)s has been received and passed to the team that handles it.", id=ticket.id)
+    )
     return ticket
 
 
@@ -216,7 +278,8 @@ def claim(actor, ticket, *, now=None):
     now = now or utcnow()
     check("claim", actor, ticket)
     won = db.session.execute(
-        update(Ticket).where(Ticket.id == ticket.id, Ticket.status == Status.DISPATCHED, Ticket.assignee_id.is_(None))
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.status == Status.DISPATCHED, Ticket.assignee_id.is_(None))
         .values(status=Status.CLAIMED, assignee_id=actor.user_id, claimed_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -263,8 +326,9 @@ def ask_resident(actor, ticket, *, question):
     ticket.status, ticket.waiting_since = Status.WAITING, utcnow()
     _event(ticket, actor, "waiting", question.strip())
     _audit(actor, ticket, "ask_resident")
-    notify_resident(ticket, _l("We need your answer on request #%(id)s: %(question)s", id=ticket.id,
-                               question=question.strip()))
+    notify_resident(
+        ticket, _l("We need your answer on request #%(id)s: %(question)s", id=ticket.id, question=question.strip())
+    )
     return ticket
 
 
@@ -303,8 +367,10 @@ def cannot_come(actor, ticket, *, reason):
     ticket.late_notice_at = utcnow()
     _event(ticket, actor, "late_notice", reason.strip())
     _audit(actor, ticket, "cannot_come", reason.strip()[:80])
-    notify_resident(ticket, _l("Sorry: the team cannot come in time for request #%(id)s. %(reason)s", id=ticket.id,
-                               reason=reason.strip()))
+    notify_resident(
+        ticket,
+        _l("Sorry: the team cannot come in time for request #%(id)s. %(reason)s", id=ticket.id, reason=reason.strip()),
+    )
     return ticket
 
 
@@ -315,16 +381,24 @@ def finish(actor, ticket, *, summary, materials="", now=None):
     if not (summary or "").strip():
         raise DomainError(_l("Say what was done."), field="summary")
     ticket.status, ticket.done_at = Status.DONE, now
-    _event(ticket, actor, "done", summary.strip(), data={"materials": materials.strip()} if materials.strip() else None,
-           at=now)
+    _event(
+        ticket,
+        actor,
+        "done",
+        summary.strip(),
+        data={"materials": materials.strip()} if materials.strip() else None,
+        at=now,
+    )
     if ticket.kind in CALLBACK_KINDS:
         minutes = service_level(ticket.property_id, ticket.kind, ticket.priority)[3]
         db.session.add(Callback(ticket_id=ticket.id, due_at=now + timedelta(minutes=minutes)))
     if ticket.service_item_id and ticket.service_item.price_fen and ticket.unit_id:
         _bill_service(actor, ticket, now)
     _audit(actor, ticket, "finish")
-    notify_resident(ticket, _l("Request #%(id)s is done: %(summary)s Please rate it in the portal.", id=ticket.id,
-                               summary=summary.strip()))
+    notify_resident(
+        ticket,
+        _l("Request #%(id)s is done: %(summary)s Please rate it in the portal.", id=ticket.id, summary=summary.strip()),
+    )
     return ticket
 
 
@@ -335,8 +409,16 @@ def _bill_service(actor, ticket, now):
 
     item = ticket.service_item
     today = now.astimezone(property_zone()).date()
-    bill = Bill(property_id=ticket.property_id, unit_id=ticket.unit_id, period=None, title=item.name, issued_on=today,
-                due_date=today + timedelta(days=30), total_fen=item.price_fen, created_at=now)
+    bill = Bill(
+        property_id=ticket.property_id,
+        unit_id=ticket.unit_id,
+        period=None,
+        title=item.name,
+        issued_on=today,
+        due_date=today + timedelta(days=30),
+        total_fen=item.price_fen,
+        created_at=now,
+    )
     line = BillLine(description=item.name, detail=f"#{ticket.id}", amount_fen=item.price_fen)
     bill.lines.append(line)
     db.session.add(bill)
@@ -430,14 +512,23 @@ def classify(actor, ticket, *, category=None, severity=None, priority=None, depa
         if ticket.severity == Severity.MAJOR and ticket.escalated_at is None:
             _escalate(ticket, actor, utcnow())
         if ticket.kind == TicketKind.COMPLAINT and priority is None:
-            priority = (Priority.URGENT if ticket.severity in (Severity.SERIOUS, Severity.MAJOR) else Priority.NORMAL).value
+            priority = (
+                Priority.URGENT if ticket.severity in (Severity.SERIOUS, Severity.MAJOR) else Priority.NORMAL
+            ).value
     if priority is not None and Priority(priority) != ticket.priority:
         changes["priority"], ticket.priority = [ticket.priority.value, priority], Priority(priority)
         _, response, resolve, _cb = service_level(ticket.property_id, ticket.kind, ticket.priority)
         ticket.response_due_at = ticket.created_at + timedelta(minutes=response)
         ticket.resolve_due_at = ticket.created_at + timedelta(minutes=resolve)
-    if department is not None and ticket.status in (Status.NEW, Status.DISPATCHED) and Department(department) != ticket.department:
-        changes["department"], ticket.department = [getattr(ticket.department, "value", None), department], Department(department)
+    if (
+        department is not None
+        and ticket.status in (Status.NEW, Status.DISPATCHED)
+        and Department(department) != ticket.department
+    ):
+        changes["department"], ticket.department = (
+            [getattr(ticket.department, "value", None), department],
+            Department(department),
+        )
     if changes:
         _event(ticket, actor, "classified", public=False, data=changes)
         record(actor, "ticket.classify", ticket, summary=f"#{ticket.id}", changes=changes)

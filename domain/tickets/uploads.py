@@ -102,8 +102,13 @@ def _shown_name(file_storage):
 
 def _not_an_image(file_storage):
     """The refusal for anything Pillow cannot read as one of FORMATS."""
-    return DomainError(_l("“%(name)s” is not a photo we can read. Send a JPEG, PNG, WebP or GIF picture.",
-                          name=_shown_name(file_storage)), field="photos")
+    return DomainError(
+        _l(
+            "“%(name)s” is not a photo we can read. Send a JPEG, PNG, WebP or GIF picture.",
+            name=_shown_name(file_storage),
+        ),
+        field="photos",
+    )
 
 
 def inspect_photo(file_storage):
@@ -114,8 +119,14 @@ def inspect_photo(file_storage):
     limit = int(current_app.config["MAX_PHOTO_BYTES"])
     data = file_storage.stream.read(limit + 1)
     if len(data) > limit:
-        raise DomainError(_l("“%(name)s” is larger than %(mb)s MB. Send a smaller photo.",
-                             name=_shown_name(file_storage), mb=limit // (1024 * 1024)), field="photos")
+        raise DomainError(
+            _l(
+                "“%(name)s” is larger than %(mb)s MB. Send a smaller photo.",
+                name=_shown_name(file_storage),
+                mb=limit // (1024 * 1024),
+            ),
+            field="photos",
+        )
     if not data:
         raise _not_an_image(file_storage)
     try:
@@ -126,8 +137,14 @@ def inspect_photo(file_storage):
         _check_pixels(file_storage, detected, width, height)
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
-    except (OSError, SyntaxError, ValueError, struct.error, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        struct.error,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
         raise _not_an_image(file_storage) from None
     content_type, extension = FORMATS[detected]
     return data, content_type, extension
@@ -148,13 +165,20 @@ def _check_pixels(file_storage, detected, width, height):
     limit = MAX_PHOTO_PIXELS if detected in ("JPEG", "MPO") else MAX_FULL_DECODE_PIXELS
     limit = min(limit, Image.MAX_IMAGE_PIXELS or limit)
     if width * height > limit:
-        raise DomainError(_l("“%(name)s” has more than %(mp)s million pixels. Send the photo as the camera took it, "
-                             "or a smaller copy.", name=_shown_name(file_storage), mp=limit // 1_000_000),
-                          field="photos")
+        raise DomainError(
+            _l(
+                "“%(name)s” has more than %(mp)s million pixels. Send the photo as the camera took it, "
+                "or a smaller copy.",
+                name=_shown_name(file_storage),
+                mp=limit // 1_000_000,
+            ),
+            field="photos",
+        )
     used = g.get("decoded_pixels", 0) + _decoded_pixels(detected, width, height)
     if used > MAX_DECODED_PIXELS_PER_REQUEST:
-        raise DomainError(_l("These pictures are too large to take in at once. Send fewer of them, or smaller ones."),
-                          field="photos")
+        raise DomainError(
+            _l("These pictures are too large to take in at once. Send fewer of them, or smaller ones."), field="photos"
+        )
     g.decoded_pixels = used
 
 
@@ -193,13 +217,13 @@ def _jpeg_without_metadata(data):
         if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
             i += 2
             continue
-        (length,) = struct.unpack(">H", data[i + 2:i + 4])
-        segment = data[i:i + 2 + length]
+        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
+        segment = data[i : i + 2 + length]
         if marker == 0xDA:  # start of scan: the coded data runs to the first EOI (0xFF is stuffed inside it)
             end = data.find(b"\xff\xd9", i + 2 + length)
             if end < 0:
                 raise ValueError("no end of image")
-            out.append(data[i:end + 2])
+            out.append(data[i : end + 2])
             return b"".join(out)
         if not (marker in _JPEG_METADATA or (marker == 0xE2 and segment[4:8] == b"MPF\x00")):
             out.append(segment)
@@ -211,10 +235,10 @@ def _png_without_metadata(data):
     """A PNG without its eXIf and text chunks (tEXt, zTXt, iTXt: where XMP lives)."""
     out, i = [data[:8]], 8
     while i < len(data):
-        (length,) = struct.unpack(">I", data[i:i + 4])
-        kind = data[i + 4:i + 8]
+        (length,) = struct.unpack(">I", data[i : i + 4])
+        kind = data[i + 4 : i + 8]
         if kind not in (b"eXIf", b"tEXt", b"zTXt", b"iTXt"):
-            out.append(data[i:i + 12 + length])
+            out.append(data[i : i + 12 + length])
         i += 12 + length
         if kind == b"IEND":
             break
@@ -225,8 +249,8 @@ def _webp_without_metadata(data):
     """A WebP without its EXIF and XMP chunks (and their flags in the VP8X header)."""
     chunks, i = [], 12
     while i + 8 <= len(data):
-        kind, (length,) = data[i:i + 4], struct.unpack("<I", data[i + 4:i + 8])
-        chunk = data[i:i + 8 + length + (length & 1)]
+        kind, (length,) = data[i : i + 4], struct.unpack("<I", data[i + 4 : i + 8])
+        chunk = data[i : i + 8 + length + (length & 1)]
         if kind == b"VP8X":
             chunk = chunk[:8] + bytes([chunk[8] & ~0x0C]) + chunk[9:]
         if kind not in (b"EXIF", b"XMP "):
@@ -285,8 +309,15 @@ def store_picture(file_storage):
             detected = image.format
         data = without_metadata(data, detected)
         preview = _preview(data)
-    except (OSError, SyntaxError, ValueError, struct.error, zlib.error, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        struct.error,
+        zlib.error,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
         raise _not_an_image(file_storage) from None  # a truncated or corrupt picture
     name = f"{secrets.token_hex(16)}.{extension}"
     _track(name)
@@ -305,13 +336,21 @@ def store_document(file_storage):
         try:
             return store_picture(file_storage)
         except DomainError as error:
-            raise DomainError(_l("“%(name)s” is neither a PDF nor a picture we can read.",
-                                 name=_shown_name(file_storage)), field="documents") from error
+            raise DomainError(
+                _l("“%(name)s” is neither a PDF nor a picture we can read.", name=_shown_name(file_storage)),
+                field="documents",
+            ) from error
     limit = int(current_app.config["MAX_PHOTO_BYTES"])
     data = file_storage.stream.read(limit + 1)
     if len(data) > limit:
-        raise DomainError(_l("“%(name)s” is larger than %(mb)s MB. Send a smaller file.",
-                             name=_shown_name(file_storage), mb=limit // (1024 * 1024)), field="documents")
+        raise DomainError(
+            _l(
+                "“%(name)s” is larger than %(mb)s MB. Send a smaller file.",
+                name=_shown_name(file_storage),
+                mb=limit // (1024 * 1024),
+            ),
+            field="documents",
+        )
     if b"%%EOF" not in data[-2048:]:
         raise DomainError(_l("“%(name)s” is not a complete PDF.", name=_shown_name(file_storage)), field="documents")
     name = f"{secrets.token_hex(16)}.pdf"
@@ -332,8 +371,14 @@ def save_photo(actor, ticket, file_storage, *, event=None):
     name, content_type, size = store_picture(file_storage)
     if event is not None and event.id is None:
         db.session.flush()
-    photo = TicketPhoto(ticket=ticket, event_id=event.id if event is not None else None, stored_name=name,
-                        content_type=content_type, size=size, uploaded_by_id=actor.user_id)
+    photo = TicketPhoto(
+        ticket=ticket,
+        event_id=event.id if event is not None else None,
+        stored_name=name,
+        content_type=content_type,
+        size=size,
+        uploaded_by_id=actor.user_id,
+    )
     db.session.add(photo)
     db.session.flush()
     return photo
@@ -347,8 +392,15 @@ def save_photos(actor, ticket, files, *, event=None):
         return []
     if len(files) > remaining_photos(ticket):
         left = remaining_photos(ticket)
-        message = (_l("A request can have at most %(count)s photos; you can add %(left)s more.", count=_max_photos(),
-                      left=left) if left else _l("A request can have at most %(count)s photos.", count=_max_photos()))
+        message = (
+            _l(
+                "A request can have at most %(count)s photos; you can add %(left)s more.",
+                count=_max_photos(),
+                left=left,
+            )
+            if left
+            else _l("A request can have at most %(count)s photos.", count=_max_photos())
+        )
         raise DomainError(message, field="photos")
     saved = []
     try:

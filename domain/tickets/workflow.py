@@ -96,8 +96,11 @@ def can_see(actor, ticket):
         return False
     if role in DESK:
         return True
-    return (ticket.department is not None and ticket.department == ROLE_DEPARTMENT.get(role)) or \
-        ticket.assignee_id == actor.user_id or ticket.created_by_id == actor.user_id
+    return (
+        (ticket.department is not None and ticket.department == ROLE_DEPARTMENT.get(role))
+        or ticket.assignee_id == actor.user_id
+        or ticket.created_by_id == actor.user_id
+    )
 
 
 def check(action, actor, ticket, *, resident_id=None):
@@ -106,8 +109,10 @@ def check(action, actor, ticket, *, resident_id=None):
     if not may(actor, ticket, who, resident_id=resident_id):
         raise NotAllowed()
     if ticket.status not in starts:
-        raise InvalidTransition(REFUSALS.get(action) or _l("This step is not possible while the ticket is %(status)s.",
-                                                           status=STATUS_LABELS[ticket.status]))
+        raise InvalidTransition(
+            REFUSALS.get(action)
+            or _l("This step is not possible while the ticket is %(status)s.", status=STATUS_LABELS[ticket.status])
+        )
     return leads_to
 
 

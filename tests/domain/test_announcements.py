@@ -16,10 +16,18 @@ from tests import builders
 def test_current_announcements_respect_the_period_and_withdrawal(prop):
     actor = Actor.for_user(builders.create_staff(Role.ASSISTANT), "x")
     now = utcnow()
-    showing = announcements.publish(actor, title="停水", body="b", valid_from=now - timedelta(hours=1), valid_until=now + timedelta(days=1))
-    announcements.publish(actor, title="将来", body="b", valid_from=now + timedelta(days=1), valid_until=now + timedelta(days=2))
-    announcements.publish(actor, title="过去", body="b", valid_from=now - timedelta(days=3), valid_until=now - timedelta(days=2))
-    withdrawn = announcements.publish(actor, title="撤回", body="b", valid_from=now - timedelta(hours=1), valid_until=now + timedelta(days=1))
+    showing = announcements.publish(
+        actor, title="停水", body="b", valid_from=now - timedelta(hours=1), valid_until=now + timedelta(days=1)
+    )
+    announcements.publish(
+        actor, title="将来", body="b", valid_from=now + timedelta(days=1), valid_until=now + timedelta(days=2)
+    )
+    announcements.publish(
+        actor, title="过去", body="b", valid_from=now - timedelta(days=3), valid_until=now - timedelta(days=2)
+    )
+    withdrawn = announcements.publish(
+        actor, title="撤回", body="b", valid_from=now - timedelta(hours=1), valid_until=now + timedelta(days=1)
+    )
     announcements.withdraw(actor, withdrawn)
     db.session.commit()
     assert [a.id for a in announcements.current_announcements()] == [showing.id]

@@ -20,8 +20,12 @@ TOO_LONG = "x" * (csv.field_size_limit() + 1)
 
 def _upload(client, url, text, **fields):
     """POST `text` as a CSV file to `url`."""
-    return client.post(url, data={**fields, "file": (io.BytesIO(text.encode()), "data.csv")},
-                       content_type="multipart/form-data", follow_redirects=True)
+    return client.post(
+        url,
+        data={**fields, "file": (io.BytesIO(text.encode()), "data.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
 
 
 @pytest.fixture
@@ -40,7 +44,7 @@ def test_a_units_file_with_a_field_past_the_csv_limit_imports_nothing(manager):
 
 def test_a_residents_file_with_an_unclosed_huge_quote_imports_nothing(manager, prop):
     builders.create_unit(number="0101")
-    text = "building,unit,name,phone,relation\n1,0101,张三,13900000001,owner\n1,0101,\"" + TOO_LONG
+    text = 'building,unit,name,phone,relation\n1,0101,张三,13900000001,owner\n1,0101,"' + TOO_LONG
     html = _upload(manager, "/staff/import", text, kind="residents").get_data(as_text=True)
     assert "无法读取" in html
     assert db.session.scalar(select(func.count(Resident.id))) == 0

@@ -8,10 +8,10 @@ from domain.billing.models import Bill
 from domain.billing.schedule import month_before
 from domain.billing.services import bills_for_resident
 from domain.clock import today
-from domain.payments.models import Method, Payment, Receipt
-from domain.property.services import get_property
 from domain.demo import DEMO_STAFF, load_demo
+from domain.payments.models import Method, Payment, Receipt
 from domain.property.models import Building, Resident, Unit, UnitStatus
+from domain.property.services import get_property
 from extensions import db
 
 
@@ -29,7 +29,16 @@ def test_demo_loads_the_property_with_staff_per_role_and_is_idempotent():
     db.session.commit()
     assert second == {"property": False, "staff": [], "residents": []}
     assert db.session.query(Unit).count() == units and db.session.query(Resident).count() == residents
-    assert {u.username for u in db.session.query(User)} >= {"manager", "frontdesk", "assistant", "engineer", "security", "finance", "cleaner", "resident1"}
+    assert {u.username for u in db.session.query(User)} >= {
+        "manager",
+        "frontdesk",
+        "assistant",
+        "engineer",
+        "security",
+        "finance",
+        "cleaner",
+        "resident1",
+    }
 
 
 def test_demo_is_refused_in_production(app, runner):
@@ -45,7 +54,9 @@ def test_demo_is_refused_in_production(app, runner):
 def _assert_billing_history():
     """Twelve months of bills, every payment method, collection near the 90 % target, arrears of every age."""
     prop = get_property()
-    months = db.session.scalars(select(Bill.period).where(Bill.period.is_not(None)).distinct()).all()  # one-off bills have none
+    months = db.session.scalars(
+        select(Bill.period).where(Bill.period.is_not(None)).distinct()
+    ).all()  # one-off bills have none
     assert len(months) == 12
     assert set(db.session.scalars(select(Payment.method).distinct())) == set(Method) - {Method.ONLINE}
     past = collection_for(prop.id, month_before(month_before(today().replace(day=1))))
@@ -75,5 +86,7 @@ def test_demo_has_tickets_of_every_kind_in_many_states():
     db.session.commit()
     tickets = db.session.query(Ticket).all()
     assert {t.kind for t in tickets} == set(TicketKind)
-    assert {Status.NEW, Status.DISPATCHED, Status.CLAIMED, Status.SCHEDULED, Status.DONE, Status.CLOSED} <= {t.status for t in tickets}
+    assert {Status.NEW, Status.DISPATCHED, Status.CLAIMED, Status.SCHEDULED, Status.DONE, Status.CLOSED} <= {
+        t.status for t in tickets
+    }
     assert any(t.escalated_at for t in tickets)

@@ -1,6 +1,6 @@
 """The shift handover: the draft of what is open, handing over, acknowledging, and a day's handovers."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -23,15 +23,24 @@ def actor_for(user):
 @pytest.fixture
 def people(prop):
     """A front desk clerk, an assistant, an engineer and a cleaner."""
-    return {role: actor_for(builders.create_staff(role))
-            for role in (Role.FRONTDESK, Role.ASSISTANT, Role.ENGINEERING, Role.CLEANING)}
+    return {
+        role: actor_for(builders.create_staff(role))
+        for role in (Role.FRONTDESK, Role.ASSISTANT, Role.ENGINEERING, Role.CLEANING)
+    }
 
 
 def open_ticket(prop, desk, kind="repair", minutes_ago=1, **values):
     """A ticket recorded at the desk `minutes_ago` minutes ago."""
     values.setdefault("location", "1号楼大堂")
-    return services.create_ticket(desk, property_id=prop.id, kind=kind, channel="phone", description=f"{kind} 描述",
-                                  now=utcnow() - timedelta(minutes=minutes_ago), **values)
+    return services.create_ticket(
+        desk,
+        property_id=prop.id,
+        kind=kind,
+        channel="phone",
+        description=f"{kind} 描述",
+        now=utcnow() - timedelta(minutes=minutes_ago),
+        **values,
+    )
 
 
 @pytest.fixture
@@ -149,8 +158,11 @@ def test_acknowledging_a_stale_copy_loses_to_the_first(prop, people):
     made = handover.create_handover(people[Role.FRONTDESK], property_id=prop.id)
     db.session.commit()
     # Someone else acknowledged it a moment ago; this copy of the row does not know yet.
-    db.session.execute(Handover.__table__.update().where(Handover.id == made.id)
-                       .values(acknowledged_by_id=people[Role.ASSISTANT].user_id, acknowledged_at=utcnow()))
+    db.session.execute(
+        Handover.__table__.update()
+        .where(Handover.id == made.id)
+        .values(acknowledged_by_id=people[Role.ASSISTANT].user_id, acknowledged_at=utcnow())
+    )
     db.session.commit()
     made.acknowledged_at = None  # what a stale copy would hold
     manager = actor_for(builders.create_staff(Role.MANAGER))
@@ -182,9 +194,9 @@ def test_pending_handover_is_the_latest_unacknowledged_one_by_someone_else(prop,
 def test_day_listing_uses_property_time(prop, people):
     desk = people[Role.FRONTDESK]
     # 2026-11-27 23:30 in Shanghai is 15:30 UTC: it belongs to the 27th, not to the 28th.
-    late_evening = datetime(2026, 11, 27, 15, 30, tzinfo=timezone.utc)
+    late_evening = datetime(2026, 11, 27, 15, 30, tzinfo=UTC)
     # 2026-11-28 00:30 in Shanghai is 16:30 UTC on the 27th: it belongs to the 28th.
-    after_midnight = datetime(2026, 11, 27, 16, 30, tzinfo=timezone.utc)
+    after_midnight = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
     evening_shift = handover.create_handover(desk, property_id=prop.id, now=late_evening)
     night_shift = handover.create_handover(desk, property_id=prop.id, now=after_midnight)
     db.session.commit()
@@ -216,8 +228,9 @@ def test_catalogue_items_feed_the_desk_department(prop, people):
     from domain.tickets import catalogue
 
     manager = actor_for(builders.create_staff(Role.MANAGER))
-    item = catalogue.create_service_item(manager, property_id=prop.id, name="代收快递", price_fen=0,
-                                         department=Department.CUSTOMER_SERVICE)
+    item = catalogue.create_service_item(
+        manager, property_id=prop.id, name="代收快递", price_fen=0, department=Department.CUSTOMER_SERVICE
+    )
     ticket = open_ticket(prop, people[Role.FRONTDESK], kind="service", service_item_id=item.id)
     services.dispatch(people[Role.FRONTDESK], ticket)
     db.session.commit()

@@ -17,7 +17,7 @@ def desk():
 
 
 def test_units_import_creates_units_and_missing_buildings(prop):
-    data = "building,number,floor,area_m2,status\n1,0101,1,89.50,occupied\n2,0101,1,105.6,\n".encode()
+    data = b"building,number,floor,area_m2,status\n1,0101,1,89.50,occupied\n2,0101,1,105.6,\n"
     result = import_units(desk(), data)
     db.session.commit()
     assert result.ok and result.created == 2
@@ -28,14 +28,14 @@ def test_units_import_creates_units_and_missing_buildings(prop):
 def test_one_bad_row_imports_nothing_and_names_every_bad_line(prop):
     builders.create_unit(number="0909", floor=9)
     data = (
-        "building,number,floor,area_m2,status\n"
-        "1,0101,1,89.50,occupied\n"   # line 2: fine
-        "1,0102,x,89.50,occupied\n"   # line 3: floor
-        "1,0103,1,-5,occupied\n"      # line 4: area
-        "1,0909,9,80,vacant\n"        # line 5: exists already
-        "1,0101,1,70,vacant\n"        # line 6: repeats line 2
-        "1,0104,1,70,sold\n"          # line 7: status
-    ).encode()
+        b"building,number,floor,area_m2,status\n"
+        b"1,0101,1,89.50,occupied\n"  # line 2: fine
+        b"1,0102,x,89.50,occupied\n"  # line 3: floor
+        b"1,0103,1,-5,occupied\n"  # line 4: area
+        b"1,0909,9,80,vacant\n"  # line 5: exists already
+        b"1,0101,1,70,vacant\n"  # line 6: repeats line 2
+        b"1,0104,1,70,sold\n"  # line 7: status
+    )
     result = import_units(desk(), data)
     db.session.rollback()
     assert not result.ok

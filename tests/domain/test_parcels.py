@@ -14,8 +14,17 @@ from domain.audit.models import AuditEntry
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
 from domain.notify.jobs import run_deferred
 from domain.parcels import codes, lending, queries, services, storage
-from domain.parcels.models import (LendableItem, Loan, LoanStatus, Parcel, ParcelStatus, PickupCode, Recipient,
-                                   StorageStatus, StoredItem)
+from domain.parcels.models import (
+    LendableItem,
+    Loan,
+    LoanStatus,
+    Parcel,
+    ParcelStatus,
+    PickupCode,
+    Recipient,
+    StorageStatus,
+    StoredItem,
+)
 from domain.property.models import Occupancy, Relation
 from domain.throttle import services as throttle
 from domain.throttle.models import DeskAlert, FailedAttempt
@@ -93,8 +102,9 @@ def neighbour(prop):
 
 def log(actor, label, *numbers, carrier="sf", shelf="A1", now=T0):
     """Log parcels for one unit and commit, as the intake route does."""
-    logged, _label = services.log_parcels(actor, unit_label=label, entries=[(n, carrier, shelf) for n in numbers],
-                                          now=now)
+    logged, _label = services.log_parcels(
+        actor, unit_label=label, entries=[(n, carrier, shelf) for n in numbers], now=now
+    )
     db.session.commit()
     return logged
 
@@ -108,7 +118,7 @@ def issue(unit, now=T0):
 
 def wrong_code(code):
     """A 6-digit code that is not `code`."""
-    return f"{(int(code) + 1) % 10 ** 6:06d}"
+    return f"{(int(code) + 1) % 10**6:06d}"
 
 
 def check(actor, label, code, *, place=DESK, now=T0):
@@ -122,8 +132,18 @@ def check(actor, label, code, *, place=DESK, now=T0):
 
 def hand_over(actor, label, code, parcels, *, recipient="resident", name="王芳", id_last4="123x", now=T0, **kwargs):
     """Hand parcels over and commit."""
-    result = services.hand_over(actor, unit_label=label, code=code, parcel_ids=[p.id for p in parcels],
-                                recipient=recipient, name=name, id_last4=id_last4, place=DESK, now=now, **kwargs)
+    result = services.hand_over(
+        actor,
+        unit_label=label,
+        code=code,
+        parcel_ids=[p.id for p in parcels],
+        recipient=recipient,
+        name=name,
+        id_last4=id_last4,
+        place=DESK,
+        now=now,
+        **kwargs,
+    )
     db.session.commit()
     return result
 
@@ -131,26 +151,43 @@ def hand_over(actor, label, code, parcels, *, recipient="resident", name="王芳
 # Intake ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("number", "carrier"), [
-    ("SF1234567890123", "sf"), ("sf 1234 5678 9012", "sf"),
-    ("JDVA01234567890", "jd"), ("JDX012345678901", "jd"),
-    ("YT7512345678901", "yto"), ("YT1234567890123456", "yto"),
-    ("73123456789012", "zto"), ("78123456789012", "zto"),
-    ("773123456789012", "sto"), ("268123456789", "sto"),
-    ("4312345678901", "yunda"), ("462345678901234", "yunda"),
-    ("EA123456789CN", "ems"), ("1123456789012", "ems"),
-    ("JT0001234567890", "jt"),
-])
+@pytest.mark.parametrize(
+    ("number", "carrier"),
+    [
+        ("SF1234567890123", "sf"),
+        ("sf 1234 5678 9012", "sf"),
+        ("JDVA01234567890", "jd"),
+        ("JDX012345678901", "jd"),
+        ("YT7512345678901", "yto"),
+        ("YT1234567890123456", "yto"),
+        ("73123456789012", "zto"),
+        ("78123456789012", "zto"),
+        ("773123456789012", "sto"),
+        ("268123456789", "sto"),
+        ("4312345678901", "yunda"),
+        ("462345678901234", "yunda"),
+        ("EA123456789CN", "ems"),
+        ("1123456789012", "ems"),
+        ("JT0001234567890", "jt"),
+    ],
+)
 def test_each_carrier_is_told_from_its_tracking_numbers(number, carrier):
     from domain.parcels.carriers import recognise_carrier
 
     assert recognise_carrier(number) == carrier
 
 
-@pytest.mark.parametrize("number", [
-    "768123456789",  # 12 digits from 768: ZTO's older numbers and STO's both look like this
-    "123456", "ABCDEFGHIJ", "98765432109876543", "", None,
-])
+@pytest.mark.parametrize(
+    "number",
+    [
+        "768123456789",  # 12 digits from 768: ZTO's older numbers and STO's both look like this
+        "123456",
+        "ABCDEFGHIJ",
+        "98765432109876543",
+        "",
+        None,
+    ],
+)
 def test_a_number_that_fits_no_carrier_or_several_is_left_to_the_clerk(number):
     from domain.parcels.carriers import recognise_carrier
 
@@ -165,8 +202,12 @@ def test_every_carrier_in_the_table_is_one_the_desk_can_choose():
 
 
 def test_an_intake_without_a_carrier_takes_each_numbers_own(desk, home):
-    logged, _label = services.log_parcels(desk, unit_label="1-1203", entries=[
-        ("SF1234567890123", "", "A1"), ("JDVA01234567890", "", "A1"), ("YT7512345678901", "", "A1")], now=T0)
+    logged, _label = services.log_parcels(
+        desk,
+        unit_label="1-1203",
+        entries=[("SF1234567890123", "", "A1"), ("JDVA01234567890", "", "A1"), ("YT7512345678901", "", "A1")],
+        now=T0,
+    )
     assert [p.carrier for p in logged] == ["sf", "jd", "yto"]
     # A carrier the clerk chose is theirs: they see the parcel.
     logged, _label = services.log_parcels(desk, unit_label="1-1203", entries=[("SF9999999999999", "other", "")], now=T0)
@@ -175,8 +216,9 @@ def test_an_intake_without_a_carrier_takes_each_numbers_own(desk, home):
 
 def test_an_intake_whose_carrier_cannot_be_told_is_refused_on_the_carrier_field(desk, home):
     with pytest.raises(DomainError) as caught:
-        services.log_parcels(desk, unit_label="1-1203", entries=[("SF1234567890123", "", ""), ("768123456789", "", "")],
-                             now=T0)
+        services.log_parcels(
+            desk, unit_label="1-1203", entries=[("SF1234567890123", "", ""), ("768123456789", "", "")], now=T0
+        )
     assert caught.value.field == "carrier" and "768123456789" in str(caught.value.message)
     assert count(Parcel) == 0
 
@@ -188,7 +230,8 @@ def test_a_batch_for_one_unit_is_logged_in_one_audit_entry(desk, home):
     parcels = db.session.scalars(select(Parcel).order_by(Parcel.id)).all()
     assert len(parcels) == 3
     assert {(p.unit_id, p.status, p.shelf, p.arrived_at, p.logged_by_id) for p in parcels} == {
-        (unit.id, ParcelStatus.WAITING, "B2", T0, desk.user_id)}
+        (unit.id, ParcelStatus.WAITING, "B2", T0, desk.user_id)
+    }
     assert all(db.session.get(Parcel, p.id).tracking_number == p.tracking_number for p in logged)
     entries = audit("parcel.log")
     assert len(entries) == 1
@@ -244,16 +287,21 @@ def test_an_unknown_carrier_or_an_empty_or_oversized_batch_is_refused(desk, home
     with pytest.raises(DomainError):
         services.log_parcels(desk, unit_label="1-1203", entries=[], now=T0)
     with pytest.raises(DomainError):
-        services.log_parcels(desk, unit_label="1-1203",
-                             entries=[(f"SF{n:06d}", "sf", "") for n in range(services.MAX_BATCH + 1)], now=T0)
+        services.log_parcels(
+            desk, unit_label="1-1203", entries=[(f"SF{n:06d}", "sf", "") for n in range(services.MAX_BATCH + 1)], now=T0
+        )
     assert count(Parcel) == 0
 
 
 def test_a_tracking_number_already_waiting_is_refused_and_nothing_of_the_batch_is_saved(desk, home):
     log(desk, "1-1203", "SF0001")
     with pytest.raises(Conflict) as refused:
-        services.log_parcels(desk, unit_label="1-1203", entries=[("SF0002", "sf", ""), ("sf 0001", "sf", "")],
-                             now=T0 + timedelta(hours=1))
+        services.log_parcels(
+            desk,
+            unit_label="1-1203",
+            entries=[("SF0002", "sf", ""), ("sf 0001", "sf", "")],
+            now=T0 + timedelta(hours=1),
+        )
     assert refused.value.field == "tracking_number"
     assert "SF0001" in str(refused.value.message)
     db.session.commit()  # whatever the failed intake left would be kept now
@@ -332,8 +380,15 @@ def test_the_residents_are_told_only_after_the_intake_commits(app, desk, home):
 def test_arrivals_notify_every_current_resident_of_the_unit_and_nobody_else(outbox, desk, prop, home, neighbour):
     unit, owner, husband = home
     former = builders.create_resident(prop, unit=None, name="前租客")
-    db.session.add(Occupancy(unit=unit, resident=former, relation=Relation.TENANT, start_date=date(2020, 1, 1),
-                             end_date=date(2025, 12, 31)))
+    db.session.add(
+        Occupancy(
+            unit=unit,
+            resident=former,
+            relation=Relation.TENANT,
+            start_date=date(2020, 1, 1),
+            end_date=date(2025, 12, 31),
+        )
+    )
     db.session.commit()
     logged = log(desk, "1-1203", "SF0001", "JD0002", shelf="A3")
     assert services.notify_arrivals([p.id for p in logged], now=T0) == 2
@@ -405,8 +460,9 @@ def test_the_arrival_mail_carries_a_pickup_code_that_works(outbox, desk, home):
     to, subject, body = outbox[0]
     assert to == "wangfang@example.com" and "1-1203" in subject
     code = re.search(r"Pickup code: (\d{6}) \(unit 1-1203\), valid until 2026-03-16", body).group(1)
-    _row, unit_id, label, waiting = services.check_pickup_code(desk, unit_label="1-1203", code=code, place=DESK,
-                                                               now=T0 + timedelta(hours=1))
+    _row, unit_id, label, waiting = services.check_pickup_code(
+        desk, unit_label="1-1203", code=code, place=DESK, now=T0 + timedelta(hours=1)
+    )
     assert (unit_id, label, [p.tracking_number for p in waiting]) == (unit.id, "1-1203", ["SF0001"])
 
 
@@ -512,8 +568,9 @@ def test_hand_over_records_who_took_what_and_uses_the_code_up(desk, home):
     parcels = log(desk, "1-1203", "SF0001", "SF0002", "SF0003")
     code = issue(home[0])
     later = T0 + timedelta(hours=3)
-    handed, label = hand_over(desk, "1-1203", code, parcels[:2], recipient="household", name=" 李强 ", id_last4="123x",
-                              now=later)
+    handed, label = hand_over(
+        desk, "1-1203", code, parcels[:2], recipient="household", name=" 李强 ", id_last4="123x", now=later
+    )
     assert label == "1-1203" and [p.id for p in handed] == [p.id for p in parcels[:2]]
     db.session.expire_all()
     row = db.session.scalars(select(PickupCode)).one()
@@ -521,9 +578,17 @@ def test_hand_over_records_who_took_what_and_uses_the_code_up(desk, home):
     for parcel in parcels[:2]:
         parcel = db.session.get(Parcel, parcel.id)
         assert (parcel.status, parcel.picked_up_by, parcel.picked_up_name, parcel.picked_up_id_last4) == (
-            ParcelStatus.PICKED_UP, Recipient.HOUSEHOLD, "李强", "123X")
+            ParcelStatus.PICKED_UP,
+            Recipient.HOUSEHOLD,
+            "李强",
+            "123X",
+        )
         assert (parcel.picked_up_at, parcel.closed_at, parcel.closed_by_id, parcel.pickup_code_id) == (
-            later, later, desk.user_id, row.id)
+            later,
+            later,
+            desk.user_id,
+            row.id,
+        )
     assert db.session.get(Parcel, parcels[2].id).status == ParcelStatus.WAITING  # not ticked: stays on the shelf
     [entry] = audit("parcel.hand_over")
     assert entry.summary == "1-1203: SF0001, SF0002 -> household 李强 (123X)"
@@ -540,14 +605,17 @@ def test_a_second_hand_over_with_the_same_code_fails(desk, home):
     assert len(audit("parcel.hand_over")) == 1
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"recipient": "visitor"}, "recipient"),
-    ({"recipient": ""}, "recipient"),
-    ({"id_last4": "12"}, "id_last4"),
-    ({"id_last4": "12a4"}, "id_last4"),
-    ({"name": "  "}, "name"),
-    ({"parcel_ids": []}, "parcel_ids"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"recipient": "visitor"}, "recipient"),
+        ({"recipient": ""}, "recipient"),
+        ({"id_last4": "12"}, "id_last4"),
+        ({"id_last4": "12a4"}, "id_last4"),
+        ({"name": "  "}, "name"),
+        ({"parcel_ids": []}, "parcel_ids"),
+    ],
+)
 def test_hand_over_needs_who_their_id_and_the_parcels(desk, home, changes, field):
     parcels = log(desk, "1-1203", "SF0001")
     code = issue(home[0])
@@ -565,8 +633,17 @@ def test_only_waiting_parcels_of_the_codes_unit_are_handed_over(desk, home, neig
     theirs = log(desk, "1-0901", "JD0002")
     code = issue(home[0])
     with pytest.raises(DomainError) as refused:
-        services.hand_over(desk, unit_label="1-1203", code=code, parcel_ids=[theirs[0].id], recipient="resident",
-                           name="王芳", id_last4="1234", place=DESK, now=T0)
+        services.hand_over(
+            desk,
+            unit_label="1-1203",
+            code=code,
+            parcel_ids=[theirs[0].id],
+            recipient="resident",
+            name="王芳",
+            id_last4="1234",
+            place=DESK,
+            now=T0,
+        )
     assert refused.value.field == "parcel_ids"
     handed, _label = hand_over(desk, "1-1203", code, mine + theirs)
     assert [p.id for p in handed] == [mine[0].id]
@@ -576,8 +653,9 @@ def test_only_waiting_parcels_of_the_codes_unit_are_handed_over(desk, home, neig
 def test_an_authorised_person_collects_under_their_own_name(desk, home):
     unit, owner, _husband = home
     parcels = log(desk, "1-1203", "SF0001")
-    authorisation = services.authorise_collector(SYSTEM, resident_id=owner.id, unit_id=unit.id,
-                                                 allowed_units={unit.id}, name="快递柜阿姨", phone="138-0000-1111")
+    authorisation = services.authorise_collector(
+        SYSTEM, resident_id=owner.id, unit_id=unit.id, allowed_units={unit.id}, name="快递柜阿姨", phone="138-0000-1111"
+    )
     db.session.commit()
     assert authorisation.phone == "13800001111"
     code = issue(unit)
@@ -590,15 +668,30 @@ def test_an_authorised_pickup_needs_an_authorisation_of_that_unit(desk, home, ne
     unit, _owner, _husband = home
     their_unit, them = neighbour
     parcels = log(desk, "1-1203", "SF0001")
-    theirs = services.authorise_collector(SYSTEM, resident_id=them.id, unit_id=their_unit.id,
-                                          allowed_units={their_unit.id}, name="邻居的保姆", phone="13900001111")
+    theirs = services.authorise_collector(
+        SYSTEM,
+        resident_id=them.id,
+        unit_id=their_unit.id,
+        allowed_units={their_unit.id},
+        name="邻居的保姆",
+        phone="13900001111",
+    )
     db.session.commit()
     code = issue(unit)
     for authorisation_id in (None, theirs.id, 99999):
         with pytest.raises(DomainError) as refused:
-            services.hand_over(desk, unit_label="1-1203", code=code, parcel_ids=[parcels[0].id],
-                               recipient="authorised", name="邻居的保姆", id_last4="1234",
-                               authorisation_id=authorisation_id, place=DESK, now=T0)
+            services.hand_over(
+                desk,
+                unit_label="1-1203",
+                code=code,
+                parcel_ids=[parcels[0].id],
+                recipient="authorised",
+                name="邻居的保姆",
+                id_last4="1234",
+                authorisation_id=authorisation_id,
+                place=DESK,
+                now=T0,
+            )
         assert refused.value.field == "authorisation_id"
     assert db.session.get(Parcel, parcels[0].id).status == ParcelStatus.WAITING
 
@@ -606,15 +699,26 @@ def test_an_authorised_pickup_needs_an_authorisation_of_that_unit(desk, home, ne
 def test_a_withdrawn_authorisation_no_longer_lets_anyone_collect(desk, home):
     unit, owner, _husband = home
     parcels = log(desk, "1-1203", "SF0001")
-    authorisation = services.authorise_collector(SYSTEM, resident_id=owner.id, unit_id=unit.id,
-                                                 allowed_units={unit.id}, name="快递柜阿姨", phone="13800001111")
+    authorisation = services.authorise_collector(
+        SYSTEM, resident_id=owner.id, unit_id=unit.id, allowed_units={unit.id}, name="快递柜阿姨", phone="13800001111"
+    )
     services.revoke_collector(SYSTEM, authorisation.id, allowed_units={unit.id}, now=T0)
     db.session.commit()
     assert services.collectors([unit.id]) == []
     code = issue(unit)
     with pytest.raises(DomainError) as refused:
-        services.hand_over(desk, unit_label="1-1203", code=code, parcel_ids=[parcels[0].id], recipient="authorised",
-                           name="", id_last4="1234", authorisation_id=authorisation.id, place=DESK, now=T0)
+        services.hand_over(
+            desk,
+            unit_label="1-1203",
+            code=code,
+            parcel_ids=[parcels[0].id],
+            recipient="authorised",
+            name="",
+            id_last4="1234",
+            authorisation_id=authorisation.id,
+            place=DESK,
+            now=T0,
+        )
     assert refused.value.field == "authorisation_id"
 
 
@@ -622,18 +726,32 @@ def test_a_resident_authorises_and_withdraws_only_for_their_own_units(home, neig
     unit, owner, _husband = home
     their_unit, them = neighbour
     with pytest.raises(NotFound):
-        services.authorise_collector(SYSTEM, resident_id=owner.id, unit_id=their_unit.id, allowed_units={unit.id},
-                                     name="某人", phone="13800001111")
+        services.authorise_collector(
+            SYSTEM,
+            resident_id=owner.id,
+            unit_id=their_unit.id,
+            allowed_units={unit.id},
+            name="某人",
+            phone="13800001111",
+        )
     with pytest.raises(DomainError) as refused:
-        services.authorise_collector(SYSTEM, resident_id=owner.id, unit_id=unit.id, allowed_units={unit.id},
-                                     name=" ", phone="13800001111")
+        services.authorise_collector(
+            SYSTEM, resident_id=owner.id, unit_id=unit.id, allowed_units={unit.id}, name=" ", phone="13800001111"
+        )
     assert refused.value.field == "name"
     with pytest.raises(DomainError) as refused:
-        services.authorise_collector(SYSTEM, resident_id=owner.id, unit_id=unit.id, allowed_units={unit.id},
-                                     name="某人", phone="12-34")
+        services.authorise_collector(
+            SYSTEM, resident_id=owner.id, unit_id=unit.id, allowed_units={unit.id}, name="某人", phone="12-34"
+        )
     assert refused.value.field == "phone"
-    theirs = services.authorise_collector(SYSTEM, resident_id=them.id, unit_id=their_unit.id,
-                                          allowed_units={their_unit.id}, name="邻居的保姆", phone="13900001111")
+    theirs = services.authorise_collector(
+        SYSTEM,
+        resident_id=them.id,
+        unit_id=their_unit.id,
+        allowed_units={their_unit.id},
+        name="邻居的保姆",
+        phone="13900001111",
+    )
     db.session.commit()
     with pytest.raises(NotFound):
         services.revoke_collector(SYSTEM, theirs.id, allowed_units={unit.id})
@@ -691,8 +809,12 @@ def test_the_fifth_wrong_code_raises_exactly_one_desk_alert(desk, home):
         with pytest.raises(throttle.Throttled):
             check(desk, "1-1203", wrong_code(code), now=T0 + timedelta(minutes=1))
     [alert] = db.session.scalars(select(DeskAlert)).all()
-    assert (alert.scope, alert.place, alert.message, alert.created_at) == ("parcel_code", DESK, "1-1203",
-                                                                           T0 + timedelta(seconds=4))
+    assert (alert.scope, alert.place, alert.message, alert.created_at) == (
+        "parcel_code",
+        DESK,
+        "1-1203",
+        T0 + timedelta(seconds=4),
+    )
     assert alert.acknowledged_at is None
     assert len(audit("throttle.alarm")) == 1
     assert throttle.open_alerts() == [alert]
@@ -725,7 +847,9 @@ def test_a_place_locked_for_pickup_codes_may_still_check_claim_codes(desk, home,
     five_wrong_codes(desk, code)
     item, claim = storage.store_item(desk, unit_label="1-1203", description="一袋水果", depositor_name="李女士", now=T0)
     db.session.commit()
-    assert storage.find_by_code(desk, property_id=prop.id, code=claim, place=DESK, now=T0 + timedelta(seconds=10)) == item
+    assert (
+        storage.find_by_code(desk, property_id=prop.id, code=claim, place=DESK, now=T0 + timedelta(seconds=10)) == item
+    )
 
 
 def test_acknowledging_an_alert_once_closes_it(desk, home):
@@ -760,8 +884,10 @@ def test_parcels_waiting_long_enough_are_reminded_once_per_period(desk, home, ap
     db.session.commit()
     assert count(Notification) == 2  # both residents
     assert db.session.get(Parcel, old.id).reminded_at == T0 and db.session.get(Parcel, fresh.id).reminded_at is None
-    assert "since 2026-02-27" in db.session.scalars(select(Notification).where(
-        Notification.resident_id == home[1].id)).one().message
+    assert (
+        "since 2026-02-27"
+        in db.session.scalars(select(Notification).where(Notification.resident_id == home[1].id)).one().message
+    )
 
     assert services.remind_waiting(now=T0 + timedelta(days=days) - timedelta(minutes=1)) == 1  # only the fresh one
     db.session.commit()
@@ -781,10 +907,13 @@ def test_no_reminder_for_a_parcel_younger_than_the_setting(desk, home, monkeypat
 # Return and void ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("close", "status", "action"), [
-    (services.return_to_carrier, ParcelStatus.RETURNED, "parcel.return"),
-    (services.void_parcel, ParcelStatus.VOIDED, "parcel.void"),
-])
+@pytest.mark.parametrize(
+    ("close", "status", "action"),
+    [
+        (services.return_to_carrier, ParcelStatus.RETURNED, "parcel.return"),
+        (services.void_parcel, ParcelStatus.VOIDED, "parcel.void"),
+    ],
+)
 def test_return_and_void_need_a_reason_and_keep_it(desk, home, close, status, action):
     parcel = log(desk, "1-1203", "SF0001")[0]
     for reason in ("", "   ", None):
@@ -796,7 +925,11 @@ def test_return_and_void_need_a_reason_and_keep_it(desk, home, close, status, ac
     db.session.commit()
     parcel = db.session.get(Parcel, parcel.id)
     assert (parcel.status, parcel.close_note, parcel.closed_by_id, parcel.closed_at) == (
-        status, "超过15天无人领取", desk.user_id, T0 + timedelta(days=15))
+        status,
+        "超过15天无人领取",
+        desk.user_id,
+        T0 + timedelta(days=15),
+    )
     assert parcel.picked_up_at is None
     [entry] = audit(action)
     assert entry.object_type == "parcels" and entry.object_id == parcel.id and "SF0001" in entry.summary
@@ -829,8 +962,18 @@ def test_a_voided_parcel_can_no_longer_be_handed_over(desk, home):
 
 def test_aging_counts_put_each_waiting_parcel_in_one_bucket(desk, home, prop):
     unit = home[0]
-    for n, age in enumerate([timedelta(0), timedelta(days=2, hours=23), timedelta(days=3), timedelta(days=6),
-                             timedelta(days=7), timedelta(days=14), timedelta(days=15), timedelta(days=40)]):
+    for n, age in enumerate(
+        [
+            timedelta(0),
+            timedelta(days=2, hours=23),
+            timedelta(days=3),
+            timedelta(days=6),
+            timedelta(days=7),
+            timedelta(days=14),
+            timedelta(days=15),
+            timedelta(days=40),
+        ]
+    ):
         builders.create_parcel(unit, f"SF{n:04d}", arrived_at=T0 - age)
     builders.create_parcel(unit, "PICKED", arrived_at=T0 - timedelta(days=1), status="picked_up")
     builders.create_parcel(unit, "GONE", arrived_at=T0 - timedelta(days=20), status="returned")
@@ -849,7 +992,9 @@ def test_the_waiting_shelf_filters_by_bucket_and_matches_the_counts(desk, home, 
     rows, _next = queries.waiting_shelf(prop.id, now=T0, bucket="3-7")
     assert [(r.tracking_number, r.unit_label) for r in rows] == [("JD0000000002", "1-0901")]
     assert [r.tracking_number for r in queries.waiting_shelf(prop.id, now=T0, q="1-1203")[0]] == [
-        "SF0000000001", "YT0000000003"]
+        "SF0000000001",
+        "YT0000000003",
+    ]
     assert [r.tracking_number for r in queries.waiting_shelf(prop.id, now=T0, q="jd000")[0]] == ["JD0000000002"]
     assert [r.tracking_number for r in queries.waiting_shelf(prop.id, now=T0, q="0901")[0]] == ["JD0000000002"]
     assert queries.waiting_shelf(prop.id, now=T0, q="%")[0] == []
@@ -877,17 +1022,26 @@ def test_the_days_counts(desk, home, prop):
     hand_over(desk, "1-1203", issue(unit), [taken], now=T0)
     services.return_to_carrier(desk, returned.id, "超期", now=T0)
     db.session.commit()
-    storage.store_item(desk, unit_label="1-1203", description="钥匙", depositor_name="王芳", days=1,
-                       now=T0 - timedelta(days=2))
+    storage.store_item(
+        desk, unit_label="1-1203", description="钥匙", depositor_name="王芳", days=1, now=T0 - timedelta(days=2)
+    )
     storage.store_item(desk, unit_label="1-1203", description="雨伞", depositor_name="王芳", now=T0)
     item = builders.create_lendable(prop, quantity=5)
     builders.create_loan(item, unit, lent_at=T0 - timedelta(days=2), due_at=T0 - timedelta(hours=1))
     builders.create_loan(item, unit, lent_at=T0, due_at=T0 + timedelta(hours=1))
     db.session.commit()
     counts = queries.day_counts(prop.id, day, T0)
-    assert counts == queries.DayCounts(parcels_in=2, parcels_out=1, parcels_returned=1, parcels_waiting=3,
-                                       parcels_overdue=1, storage_open=2, storage_overdue=1, loans_open=2,
-                                       loans_overdue=1)
+    assert counts == queries.DayCounts(
+        parcels_in=2,
+        parcels_out=1,
+        parcels_returned=1,
+        parcels_waiting=3,
+        parcels_overdue=1,
+        storage_open=2,
+        storage_overdue=1,
+        loans_open=2,
+        loans_overdue=1,
+    )
     assert queries.day_counts(prop.id, date(2026, 3, 1), T0).parcels_in == 1
 
 
@@ -896,26 +1050,42 @@ def test_the_days_counts(desk, home, prop):
 
 def test_storing_an_item_gives_a_six_digit_claim_code_that_finds_it(desk, home, prop):
     unit = home[0]
-    item, code = storage.store_item(desk, unit_label="1203", description=" 一袋水果 ", depositor_name="李女士",
-                                    depositor_phone="13900001111", by_visitor=True, collector_name="王芳", now=T0)
+    item, code = storage.store_item(
+        desk,
+        unit_label="1203",
+        description=" 一袋水果 ",
+        depositor_name="李女士",
+        depositor_phone="13900001111",
+        by_visitor=True,
+        collector_name="王芳",
+        now=T0,
+    )
     db.session.commit()
     assert re.fullmatch(r"\d{6}", code)
     item = db.session.get(StoredItem, item.id)
     assert (item.unit_id, item.description, item.depositor_name, item.by_visitor, item.collector_name) == (
-        unit.id, "一袋水果", "李女士", True, "王芳")
+        unit.id,
+        "一袋水果",
+        "李女士",
+        True,
+        "王芳",
+    )
     assert item.status == StorageStatus.STORED and item.expires_on == date(2026, 3, 9)  # STORAGE_DAYS = 7
     assert code not in item.code_hash
     assert storage.find_by_code(desk, property_id=prop.id, code=f"{code[:3]} {code[3:]}", place=DESK, now=T0) == item
     assert len(audit("storage.store")) == 1
 
 
-@pytest.mark.parametrize(("values", "field"), [
-    ({"description": " "}, "description"),
-    ({"depositor_name": ""}, "depositor_name"),
-    ({"days": 0}, "days"),
-    ({"days": storage.MAX_DAYS + 1}, "days"),
-    ({"unit_label": "9-9999"}, "unit_label"),
-])
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"description": " "}, "description"),
+        ({"depositor_name": ""}, "depositor_name"),
+        ({"days": 0}, "days"),
+        ({"days": storage.MAX_DAYS + 1}, "days"),
+        ({"unit_label": "9-9999"}, "unit_label"),
+    ],
+)
 def test_storing_needs_an_item_who_left_it_a_unit_and_a_sane_duration(desk, home, values, field):
     arguments = {"unit_label": "1-1203", "description": "一袋水果", "depositor_name": "李女士", **values}
     with pytest.raises(DomainError) as refused:
@@ -929,8 +1099,9 @@ def test_a_wrong_claim_code_is_counted_and_throttled(desk, home, prop):
     db.session.commit()
     for n in range(5):
         with pytest.raises(throttle.WrongCode):
-            storage.find_by_code(desk, property_id=prop.id, code=wrong_code(code), place=DESK,
-                                 now=T0 + timedelta(seconds=n))
+            storage.find_by_code(
+                desk, property_id=prop.id, code=wrong_code(code), place=DESK, now=T0 + timedelta(seconds=n)
+            )
         db.session.commit()
     assert count(FailedAttempt, FailedAttempt.scope == "storage_code") == 5
     assert db.session.scalars(select(DeskAlert.scope)).all() == ["storage_code"]
@@ -943,12 +1114,18 @@ def test_releasing_an_item_records_who_took_it_and_the_code_stops_working(desk, 
     item, code = storage.store_item(desk, unit_label="1-1203", description="钥匙", depositor_name="王芳", now=T0)
     db.session.commit()
     later = T0 + timedelta(days=1)
-    storage.release_item(desk, property_id=prop.id, item_id=item.id, code=code, name=" 李强 ", id_last4="567x",
-                         place=DESK, now=later)
+    storage.release_item(
+        desk, property_id=prop.id, item_id=item.id, code=code, name=" 李强 ", id_last4="567x", place=DESK, now=later
+    )
     db.session.commit()
     item = db.session.get(StoredItem, item.id)
     assert (item.status, item.picked_up_name, item.picked_up_id_last4, item.picked_up_at, item.closed_by_id) == (
-        StorageStatus.PICKED_UP, "李强", "567X", later, desk.user_id)
+        StorageStatus.PICKED_UP,
+        "李强",
+        "567X",
+        later,
+        desk.user_id,
+    )
     assert len(audit("storage.release")) == 1
     with pytest.raises(throttle.WrongCode):
         storage.find_by_code(desk, property_id=prop.id, code=code, place=DESK, now=later)
@@ -956,11 +1133,19 @@ def test_releasing_an_item_records_who_took_it_and_the_code_stops_working(desk, 
 
 def test_releasing_needs_the_name_the_id_digits_and_the_items_own_code(desk, home, prop):
     item, code = storage.store_item(desk, unit_label="1-1203", description="钥匙", depositor_name="王芳", now=T0)
-    other, _other_code = storage.store_item(desk, unit_label="1-1203", description="雨伞", depositor_name="王芳",
-                                            now=T0)
+    other, _other_code = storage.store_item(
+        desk, unit_label="1-1203", description="雨伞", depositor_name="王芳", now=T0
+    )
     db.session.commit()
-    arguments = {"property_id": prop.id, "item_id": item.id, "code": code, "name": "李强", "id_last4": "1234",
-                 "place": DESK, "now": T0}
+    arguments = {
+        "property_id": prop.id,
+        "item_id": item.id,
+        "code": code,
+        "name": "李强",
+        "id_last4": "1234",
+        "place": DESK,
+        "now": T0,
+    }
     with pytest.raises(Conflict):
         storage.release_item(desk, **{**arguments, "item_id": other.id})
     with pytest.raises(DomainError) as refused:
@@ -993,8 +1178,13 @@ def test_voiding_an_item_needs_a_reason_and_takes_it_off_the_shelf(desk, home, p
 
 def test_departments_outside_the_counter_may_not_store_items(home):
     with pytest.raises(NotAllowed):
-        storage.store_item(act(builders.create_staff(Role.CLEANING)), unit_label="1-1203", description="钥匙",
-                           depositor_name="王芳", now=T0)
+        storage.store_item(
+            act(builders.create_staff(Role.CLEANING)),
+            unit_label="1-1203",
+            description="钥匙",
+            depositor_name="王芳",
+            now=T0,
+        )
 
 
 # Lending ----------------------------------------------------------------------------------------------------
@@ -1008,8 +1198,14 @@ def ladder(prop):
 
 def lend(actor, item, *, now=T0, **values):
     """Lend `item` to 1-1203 and commit."""
-    loan = lending.lend(actor, item_id=item.id, unit_label="1-1203", borrower_name=values.pop("borrower_name", "王芳"),
-                        now=now, **values)
+    loan = lending.lend(
+        actor,
+        item_id=item.id,
+        unit_label="1-1203",
+        borrower_name=values.pop("borrower_name", "王芳"),
+        now=now,
+        **values,
+    )
     db.session.commit()
     return loan
 
@@ -1017,7 +1213,13 @@ def lend(actor, item, *, now=T0, **values):
 def test_a_loan_takes_the_items_deposit_and_loan_time_by_default(desk, home, ladder):
     loan = lend(desk, ladder, borrower_phone="13800138000")
     assert (loan.unit_id, loan.borrower_name, loan.deposit_fen, loan.lent_at, loan.due_at, loan.status) == (
-        home[0].id, "王芳", 10000, T0, T0 + timedelta(hours=4), LoanStatus.OUT)
+        home[0].id,
+        "王芳",
+        10000,
+        T0,
+        T0 + timedelta(hours=4),
+        LoanStatus.OUT,
+    )
     assert loan.lent_by_id == desk.user_id
     [entry] = audit("lending.lend")
     assert "10000 fen" in entry.summary and "1-1203" in entry.summary
@@ -1042,7 +1244,11 @@ def test_a_returned_item_can_be_lent_again(desk, home, ladder):
     db.session.commit()
     loan = db.session.get(Loan, loan.id)
     assert (loan.status, loan.returned_at, loan.close_note, loan.closed_by_id) == (
-        LoanStatus.RETURNED, T0 + timedelta(hours=2), "完好", desk.user_id)
+        LoanStatus.RETURNED,
+        T0 + timedelta(hours=2),
+        "完好",
+        desk.user_id,
+    )
     assert lend(desk, ladder, now=T0 + timedelta(hours=3))
     assert lending.lent_out({ladder.id}) == {ladder.id: 1}
 
@@ -1059,13 +1265,16 @@ def test_a_thirty_day_loan_is_allowed(desk, home, ladder):
     assert lend(desk, ladder, due_at=T0 + timedelta(days=30)).due_at == T0 + timedelta(days=30)
 
 
-@pytest.mark.parametrize(("values", "field"), [
-    ({"borrower_name": " "}, "borrower_name"),
-    ({"deposit_fen": -1}, "deposit"),
-    ({"unit_label": "9-9999"}, "unit_label"),
-    ({"item_id": None}, "item_id"),
-    ({"item_id": 99999}, "item_id"),
-])
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"borrower_name": " "}, "borrower_name"),
+        ({"deposit_fen": -1}, "deposit"),
+        ({"unit_label": "9-9999"}, "unit_label"),
+        ({"item_id": None}, "item_id"),
+        ({"item_id": 99999}, "item_id"),
+    ],
+)
 def test_a_loan_needs_a_borrower_a_unit_an_item_and_no_negative_deposit(desk, home, ladder, values, field):
     arguments = {"item_id": ladder.id, "unit_label": "1-1203", "borrower_name": "王芳", **values}
     with pytest.raises(DomainError) as refused:
@@ -1131,13 +1340,15 @@ def test_open_loans_lists_the_overdue_on_request(desk, home, ladder, prop):
     on_time = lend(desk, umbrella, now=T0)
     assert [loan.id for loan, _label in lending.open_loans(prop.id, now=T0)] == [late.id, on_time.id]
     assert [(loan.id, label) for loan, label in lending.open_loans(prop.id, now=T0, overdue_only=True)] == [
-        (late.id, "1-1203")]
+        (late.id, "1-1203")
+    ]
 
 
 def test_the_catalogue_is_kept_by_the_desk_and_the_manager(prop):
     manager = act(builders.create_staff(Role.MANAGER))
-    item = lending.create_lendable(manager, property_id=prop.id, name=" 手推车 ", quantity=3, deposit_fen=5000,
-                                   loan_hours=2)
+    item = lending.create_lendable(
+        manager, property_id=prop.id, name=" 手推车 ", quantity=3, deposit_fen=5000, loan_hours=2
+    )
     db.session.commit()
     assert (item.name, item.quantity, item.deposit_fen, item.loan_hours, item.is_active) == ("手推车", 3, 5000, 2, True)
     for role in (Role.ASSISTANT, Role.SECURITY, Role.CLEANING):
@@ -1146,15 +1357,18 @@ def test_the_catalogue_is_kept_by_the_desk_and_the_manager(prop):
     assert count(LendableItem) == 1
 
 
-@pytest.mark.parametrize(("values", "field"), [
-    ({"name": ""}, "name"),
-    ({"quantity": -1}, "quantity"),
-    ({"quantity": 1000}, "quantity"),
-    ({"quantity": None}, "quantity"),
-    ({"deposit_fen": -100}, "deposit"),
-    ({"loan_hours": 0}, "loan_hours"),
-    ({"loan_hours": 30 * 24 + 1}, "loan_hours"),
-])
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"quantity": -1}, "quantity"),
+        ({"quantity": 1000}, "quantity"),
+        ({"quantity": None}, "quantity"),
+        ({"deposit_fen": -100}, "deposit"),
+        ({"loan_hours": 0}, "loan_hours"),
+        ({"loan_hours": 30 * 24 + 1}, "loan_hours"),
+    ],
+)
 def test_a_catalogue_entry_needs_sane_values(desk, prop, values, field):
     arguments = {"name": "梯子", "quantity": 1, "deposit_fen": 0, "loan_hours": 24, **values}
     with pytest.raises(DomainError) as refused:
@@ -1175,7 +1389,13 @@ def test_the_quantity_cannot_drop_below_what_is_lent_out(desk, home, prop):
     lending.update_lendable(desk, item, name="大雨伞", quantity=2, deposit_fen=2000, loan_hours=12, is_active=False)
     db.session.commit()
     item = db.session.get(LendableItem, item.id)
-    assert (item.name, item.quantity, item.deposit_fen, item.loan_hours, item.is_active) == ("大雨伞", 2, 2000, 12, False)
+    assert (item.name, item.quantity, item.deposit_fen, item.loan_hours, item.is_active) == (
+        "大雨伞",
+        2,
+        2000,
+        12,
+        False,
+    )
     [entry] = audit("lending.item_update")
     assert entry.changes["quantity"] == [3, 2] and entry.changes["is_active"] == [True, False]
 
@@ -1196,8 +1416,9 @@ def test_security_lends_at_night_but_does_not_keep_the_catalogue(home, ladder):
 
 def test_an_item_a_visitor_leaves_is_announced_to_the_residents_with_the_code_by_mail(outbox, desk, home):
     unit, owner, husband = home
-    item, code = storage.store_item(desk, unit_label="1-1203", description="一袋水果", depositor_name="李女士",
-                                    by_visitor=True, now=T0)
+    item, code = storage.store_item(
+        desk, unit_label="1-1203", description="一袋水果", depositor_name="李女士", by_visitor=True, now=T0
+    )
     db.session.commit()
     notices = db.session.scalars(select(Notification)).all()
     assert sorted(n.resident_id for n in notices) == sorted([owner.id, husband.id])
@@ -1217,8 +1438,9 @@ def test_the_shift_handover_carries_what_is_overdue_at_the_counter(app, desk, ho
     unit, _owner, _husband = home
     log(desk, "1-1203", "SF0001", now=T0 - timedelta(days=4))  # waiting too long
     log(desk, "1-1203", "SF0002", now=T0)
-    storage.store_item(desk, unit_label="1-1203", description="伞", depositor_name="王芳", days=1,
-                       now=T0 - timedelta(days=3))
+    storage.store_item(
+        desk, unit_label="1-1203", description="伞", depositor_name="王芳", days=1, now=T0 - timedelta(days=3)
+    )
     db.session.commit()
     draft = draft_handover(desk, unit.building.property_id, now=T0)
     assert draft["counter"] == {"parcels": 1, "storage": 1, "loans": 0}
@@ -1229,18 +1451,25 @@ def test_without_a_code_only_a_resident_named_as_in_the_register_may_collect(des
     logged = log(desk, "1-1203", "SF0001", "SF0002")
     ids = [p.id for p in logged]
     with pytest.raises(DomainError) as refused:
-        services.hand_over_by_id(desk, unit_label="1-1203", parcel_ids=ids, recipient="household", name="张三",
-                                 id_last4="1234", now=T0)
+        services.hand_over_by_id(
+            desk, unit_label="1-1203", parcel_ids=ids, recipient="household", name="张三", id_last4="1234", now=T0
+        )
     assert refused.value.field == "name"
     db.session.rollback()
-    handed, label = services.hand_over_by_id(desk, unit_label="1-1203", parcel_ids=ids[:1], recipient="household",
-                                             name="李强", id_last4="567x", now=T0)
+    handed, label = services.hand_over_by_id(
+        desk, unit_label="1-1203", parcel_ids=ids[:1], recipient="household", name="李强", id_last4="567x", now=T0
+    )
     db.session.commit()
     parcel = db.session.get(Parcel, ids[0])
     assert (parcel.status, parcel.picked_up_name, parcel.picked_up_id_last4, parcel.pickup_code_id) == (
-        ParcelStatus.PICKED_UP, "李强", "567X", None)
+        ParcelStatus.PICKED_UP,
+        "李强",
+        "567X",
+        None,
+    )
     assert db.session.get(Parcel, ids[1]).status == ParcelStatus.WAITING
     assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "parcel.hand_over_by_id")).one()
     with pytest.raises(DomainError):  # the neighbour's resident is not of this unit
-        services.hand_over_by_id(desk, unit_label="1-1203", parcel_ids=ids[1:], recipient="resident", name="赵邻居",
-                                 id_last4="1234", now=T0)
+        services.hand_over_by_id(
+            desk, unit_label="1-1203", parcel_ids=ids[1:], recipient="resident", name="赵邻居", id_last4="1234", now=T0
+        )

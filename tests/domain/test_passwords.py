@@ -9,25 +9,57 @@ from domain.errors import DomainError
 from tests import builders
 
 
-@pytest.mark.parametrize("password", [
-    "password", "Password1!", "p@ssw0rd", "P@ssw0rd2024", "qwertyuiop", "1qaz2wsx", "Woaini1314", "woaini520!",
-    "abcd1234", "a12345678", "qq123456", "iloveyou", "aaaaaaaa", "abababab", "asdfghjkl", "zxcvbnm,", "12345678abc",
-    "demo1234", "Admin123!", "!@#$%^&*(", "welcome2026",
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "password",
+        "Password1!",
+        "p@ssw0rd",
+        "P@ssw0rd2024",
+        "qwertyuiop",
+        "1qaz2wsx",
+        "Woaini1314",
+        "woaini520!",
+        "abcd1234",
+        "a12345678",
+        "qq123456",
+        "iloveyou",
+        "aaaaaaaa",
+        "abababab",
+        "asdfghjkl",
+        "zxcvbnm,",
+        "12345678abc",
+        "demo1234",
+        "Admin123!",
+        "!@#$%^&*(",
+        "welcome2026",
+    ],
+)
 def test_common_and_breached_patterns_are_refused(password):
     with pytest.raises(DomainError) as error:
         check_password_rules(password)
     assert error.value.field == "password"
 
 
-@pytest.mark.parametrize("password", ["secret-pass-1", "晴天去海边散步吧", "tall-river-Gate-42", "long-enough-1",
-                                      "fresh-pass-77", "brand-new-pass", builders.PASSWORD])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "secret-pass-1",
+        "晴天去海边散步吧",
+        "tall-river-Gate-42",
+        "long-enough-1",
+        "fresh-pass-77",
+        "brand-new-pass",
+        builders.PASSWORD,
+    ],
+)
 def test_long_uncommon_passwords_are_accepted(password):
     check_password_rules(password, username="wang.li", phone="13911112222")
 
 
-@pytest.mark.parametrize("password, message", [("short1", "至少需要 8"), ("123456789012", "全为数字"),
-                                               ("x" * 129, "最多 128")])
+@pytest.mark.parametrize(
+    "password, message", [("short1", "至少需要 8"), ("123456789012", "全为数字"), ("x" * 129, "最多 128")]
+)
 def test_length_and_digits_only_rules(password, message):
     with pytest.raises(DomainError, match=message):
         check_password_rules(password)
@@ -81,9 +113,11 @@ def test_the_demo_password_works_in_the_demo_only():
 
 
 def test_create_staff_command_refuses_a_common_password(runner):
-    result = runner.invoke(args=["create-staff", "boss", "--name", "王经理", "--role", "manager",
-                                 "--password", "password123"])
+    result = runner.invoke(
+        args=["create-staff", "boss", "--name", "王经理", "--role", "manager", "--password", "password123"]
+    )
     assert result.exit_code != 0 and "太常见" in result.output
-    ok = runner.invoke(args=["create-staff", "boss", "--name", "王经理", "--role", "manager",
-                             "--password", "violet-Harbour-57"])
+    ok = runner.invoke(
+        args=["create-staff", "boss", "--name", "王经理", "--role", "manager", "--password", "violet-Harbour-57"]
+    )
     assert ok.exit_code == 0, ok.output

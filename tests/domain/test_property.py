@@ -50,7 +50,9 @@ def test_moving_in_makes_a_vacant_unit_occupied_and_moving_out_makes_it_vacant(p
     actor = desk_actor()
     unit = builders.create_unit(status=UnitStatus.VACANT)
     resident = builders.create_resident(prop, account=False)
-    occupancy = register.add_occupancy(actor, unit=unit, resident=resident, relation="owner", start_date=date(2024, 1, 1))
+    occupancy = register.add_occupancy(
+        actor, unit=unit, resident=resident, relation="owner", start_date=date(2024, 1, 1)
+    )
     assert unit.status == UnitStatus.OCCUPIED
     register.end_occupancy(actor, occupancy, end_date=date(2026, 1, 31), today=TODAY)
     db.session.commit()
@@ -63,8 +65,17 @@ def test_occupancy_cannot_end_before_it_starts_or_twice(prop):
     unit = builders.create_unit()
     resident = builders.create_resident(prop, account=False)
     with pytest.raises(DomainError):
-        register.add_occupancy(actor, unit=unit, resident=resident, relation="owner", start_date=date(2024, 1, 1), end_date=date(2023, 1, 1))
-    occupancy = register.add_occupancy(actor, unit=unit, resident=resident, relation="owner", start_date=date(2024, 1, 1))
+        register.add_occupancy(
+            actor,
+            unit=unit,
+            resident=resident,
+            relation="owner",
+            start_date=date(2024, 1, 1),
+            end_date=date(2023, 1, 1),
+        )
+    occupancy = register.add_occupancy(
+        actor, unit=unit, resident=resident, relation="owner", start_date=date(2024, 1, 1)
+    )
     with pytest.raises(DomainError):
         register.end_occupancy(actor, occupancy, end_date=date(2023, 12, 31), today=TODAY)
     register.end_occupancy(actor, occupancy, end_date=date(2025, 1, 1), today=TODAY)
@@ -123,7 +134,11 @@ def test_household_lists_current_members_only(prop):
 
 def test_the_resident_home_reads_the_same_households_in_one_statement(prop, count_queries):
     actor = desk_actor()
-    home, shop, neighbours = builders.create_unit(number="0101"), builders.create_unit(number="0102"), builders.create_unit(number="0103")
+    home, shop, neighbours = (
+        builders.create_unit(number="0101"),
+        builders.create_unit(number="0102"),
+        builders.create_unit(number="0103"),
+    )
     owner = builders.create_resident(prop, unit=home, name="户主")
     builders.create_resident(prop, unit=home, name="家属甲", relation=Relation.FAMILY, account=False)
     former = builders.create_resident(prop, unit=home, name="前租户", relation=Relation.TENANT, account=False)
@@ -137,7 +152,8 @@ def test_the_resident_home_reads_the_same_households_in_one_statement(prop, coun
     assert counter.count == 1
     assert page.resident.name == "户主" and page.property.property_name == prop.name
     assert [(h.unit, h.relation, [(m.name, m.relation) for m in h.members]) for h in page.households] == [
-        (h.unit, h.relation, [(m.name, m.relation) for m in h.members]) for h in expected]
+        (h.unit, h.relation, [(m.name, m.relation) for m in h.members]) for h in expected
+    ]
     assert [h.unit.number for h in page.households] == ["0101", "0102"]
     assert [m.name for m in page.households[0].members] == ["户主", "家属甲"]
     alone = builders.create_resident(prop, name="无房住户")

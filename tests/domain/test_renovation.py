@@ -1,7 +1,7 @@
 """Renovation applications: the resident's draft and submission, the review steps by role, the state machine
 (every illegal move refused), ownership, and the date, hour and undertaking checks."""
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 from sqlalchemy import func, select
@@ -16,13 +16,20 @@ from extensions import db
 from tests import builders
 
 TODAY = date(2026, 12, 1)
-NOW = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 ID_NUMBER = "11010519491231002X"
-PLAN = {"scope": ["walls", "plumbing", "nonsense"], "description": "重新铺设卫生间管道，拆除一面非承重墙。",
-        "contractor_company": "沈阳美家装饰有限公司", "contractor_licence": "91210100MA0XXXXX1",
-        "contractor_person": "赵工", "contractor_phone": "138 0013 8000",
-        "planned_start": date(2026, 12, 10), "planned_end": date(2027, 1, 20),
-        "work_from": time(8, 30), "work_until": time(17, 30)}
+PLAN = {
+    "scope": ["walls", "plumbing", "nonsense"],
+    "description": "重新铺设卫生间管道，拆除一面非承重墙。",
+    "contractor_company": "沈阳美家装饰有限公司",
+    "contractor_licence": "91210100MA0XXXXX1",
+    "contractor_person": "赵工",
+    "contractor_phone": "138 0013 8000",
+    "planned_start": date(2026, 12, 10),
+    "planned_end": date(2027, 1, 20),
+    "work_from": time(8, 30),
+    "work_until": time(17, 30),
+}
 
 
 def act(user):
@@ -43,10 +50,24 @@ def home(prop):
 
 def draft(prop, unit, owner, **changes):
     """A complete draft with one worker, committed."""
-    application = services.start_application(act(owner.user), property_id=prop.id, resident_id=owner.id,
-                                             unit_id=unit.id, allowed_units={unit.id}, now=NOW, **{**PLAN, **changes})
-    services.add_worker(act(owner.user), application, resident_id=owner.id, name="钱师傅", phone="13900001111",
-                        id_number=ID_NUMBER, now=NOW)
+    application = services.start_application(
+        act(owner.user),
+        property_id=prop.id,
+        resident_id=owner.id,
+        unit_id=unit.id,
+        allowed_units={unit.id},
+        now=NOW,
+        **{**PLAN, **changes},
+    )
+    services.add_worker(
+        act(owner.user),
+        application,
+        resident_id=owner.id,
+        name="钱师傅",
+        phone="13900001111",
+        id_number=ID_NUMBER,
+        now=NOW,
+    )
     db.session.commit()
     return application
 
@@ -65,8 +86,10 @@ def test_an_application_goes_from_draft_through_the_desk_engineering_and_the_man
     assert application.status == RenovationStatus.SUBMITTED and application.signed_at == NOW
     assert application.scope == ["walls", "plumbing"]  # unknown scope keys are dropped
     assert application.contractor_phone == "13800138000"
-    for role, action, status in ((Role.FRONTDESK, "check", RenovationStatus.CHECKED),
-                                 (Role.ENGINEERING, "review", RenovationStatus.REVIEWED)):
+    for role, action, status in (
+        (Role.FRONTDESK, "check", RenovationStatus.CHECKED),
+        (Role.ENGINEERING, "review", RenovationStatus.REVIEWED),
+    ):
         services.take_step(act(builders.create_staff(role)), application, action, now=NOW)
         db.session.commit()
         assert application.status == status
@@ -92,23 +115,27 @@ def test_a_bad_worker_id_or_phone_is_refused_on_its_field(prop, home):
     application = draft(prop, unit, owner)
     for phone, id_number, field in (("123", ID_NUMBER, "worker_phone"), ("13900002222", "123", "worker_id")):
         with pytest.raises(DomainError) as refused:
-            services.add_worker(act(owner.user), application, resident_id=owner.id, name="孙师傅", phone=phone,
-                                id_number=id_number)
+            services.add_worker(
+                act(owner.user), application, resident_id=owner.id, name="孙师傅", phone=phone, id_number=id_number
+            )
         assert refused.value.field == field
         db.session.rollback()
     assert len(application.workers) == 1
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"planned_start": date(2026, 11, 30)}, "planned_start"),
-    ({"planned_end": date(2026, 12, 9)}, "planned_end"),
-    ({"planned_end": date(2027, 12, 31)}, "planned_end"),
-    ({"work_from": time(7, 0)}, "work_from"),
-    ({"work_until": time(8, 0)}, "work_until"),
-    ({"work_until": time(21, 0)}, "work_from"),
-    ({"scope": []}, "scope"),
-    ({"contractor_licence": ""}, "contractor_licence"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"planned_start": date(2026, 11, 30)}, "planned_start"),
+        ({"planned_end": date(2026, 12, 9)}, "planned_end"),
+        ({"planned_end": date(2027, 12, 31)}, "planned_end"),
+        ({"work_from": time(7, 0)}, "work_from"),
+        ({"work_until": time(8, 0)}, "work_until"),
+        ({"work_until": time(21, 0)}, "work_from"),
+        ({"scope": []}, "scope"),
+        ({"contractor_licence": ""}, "contractor_licence"),
+    ],
+)
 def test_submitting_checks_dates_hours_and_completeness(prop, home, changes, field):
     unit, owner, _neighbour = home
     application = draft(prop, unit, owner, **changes)
@@ -141,8 +168,9 @@ def test_the_resident_edits_only_a_draft_or_an_application_sent_back(prop, home)
     application = submit(draft(prop, unit, owner), owner)
     with pytest.raises(InvalidTransition):
         services.update_application(act(owner.user), application, resident_id=owner.id, description="改了")
-    services.take_step(act(builders.create_staff(Role.FRONTDESK)), application, "request_changes",
-                       note="请补充施工图纸。", now=NOW)
+    services.take_step(
+        act(builders.create_staff(Role.FRONTDESK)), application, "request_changes", note="请补充施工图纸。", now=NOW
+    )
     db.session.commit()
     assert application.status == RenovationStatus.CHANGES_REQUESTED and application.decision_note == "请补充施工图纸。"
     from domain.tickets.models import Notification
@@ -161,14 +189,31 @@ def test_a_neighbour_can_neither_see_nor_touch_the_application(prop, home):
         services.get_resident_application(neighbour.id, application.id)
     for attempt in (
         lambda: services.update_application(act(neighbour.user), application, resident_id=neighbour.id, **PLAN),
-        lambda: services.submit(act(neighbour.user), application, resident_id=neighbour.id, signed_name="赵",
-                                accept_undertakings=True, today=TODAY),
+        lambda: services.submit(
+            act(neighbour.user),
+            application,
+            resident_id=neighbour.id,
+            signed_name="赵",
+            accept_undertakings=True,
+            today=TODAY,
+        ),
         lambda: services.cancel(act(neighbour.user), application, resident_id=neighbour.id),
-        lambda: services.add_worker(act(neighbour.user), application, resident_id=neighbour.id, name="x",
-                                    phone="13900001111", id_number=ID_NUMBER),
+        lambda: services.add_worker(
+            act(neighbour.user),
+            application,
+            resident_id=neighbour.id,
+            name="x",
+            phone="13900001111",
+            id_number=ID_NUMBER,
+        ),
         lambda: services.comment(act(neighbour.user), application, body="hi", resident_id=neighbour.id),
-        lambda: services.start_application(act(neighbour.user), property_id=prop.id, resident_id=neighbour.id,
-                                           unit_id=unit.id, allowed_units={unit.id + 1}),
+        lambda: services.start_application(
+            act(neighbour.user),
+            property_id=prop.id,
+            resident_id=neighbour.id,
+            unit_id=unit.id,
+            allowed_units={unit.id + 1},
+        ),
     ):
         with pytest.raises(NotFound):
             attempt()
@@ -176,10 +221,17 @@ def test_a_neighbour_can_neither_see_nor_touch_the_application(prop, home):
     assert services.applications_of(neighbour.id) == []
 
 
-@pytest.mark.parametrize("role, action", [
-    (Role.ENGINEERING, "check"), (Role.CLEANING, "check"), (Role.FRONTDESK, "review"), (Role.FRONTDESK, "approve"),
-    (Role.ENGINEERING, "approve"), (Role.ASSISTANT, "reject"),
-])
+@pytest.mark.parametrize(
+    "role, action",
+    [
+        (Role.ENGINEERING, "check"),
+        (Role.CLEANING, "check"),
+        (Role.FRONTDESK, "review"),
+        (Role.FRONTDESK, "approve"),
+        (Role.ENGINEERING, "approve"),
+        (Role.ASSISTANT, "reject"),
+    ],
+)
 def test_each_review_step_belongs_to_its_role(prop, home, role, action):
     unit, owner, _neighbour = home
     application = submit(draft(prop, unit, owner), owner)
@@ -355,15 +407,27 @@ def test_inspectors_record_visits_and_violations_and_the_resident_is_told(under_
 
     guard = act(builders.create_staff(Role.SECURITY))
     inspections.record_inspection(guard, under_way, findings="18:40 仍在施工，电钻噪音。", now=NOW)
-    violation = inspections.record_violation(guard, under_way, kind="outside_hours", description="超时施工",
-                                             deadline=TODAY, fine_fen=20000, today=TODAY, now=NOW)
+    violation = inspections.record_violation(
+        guard,
+        under_way,
+        kind="outside_hours",
+        description="超时施工",
+        deadline=TODAY,
+        fine_fen=20000,
+        today=TODAY,
+        now=NOW,
+    )
     db.session.commit()
     assert violation.status.value == "open" and inspections.fines_fen(under_way) == 20000
     notices = db.session.scalars(select(Notification).where(Notification.resident_id == under_way.resident_id)).all()
     assert any("超时施工" in n.message for n in notices)
     assert any("许可证" in n.message or "permit" in n.message for n in notices)  # told when the permit was issued
-    for bad, field in (({"kind": "x"}, "kind"), ({"description": " "}, "description"),
-                       ({"deadline": date(2026, 11, 30)}, "deadline"), ({"fine_fen": -1}, "fine")):
+    for bad, field in (
+        ({"kind": "x"}, "kind"),
+        ({"description": " "}, "description"),
+        ({"deadline": date(2026, 11, 30)}, "deadline"),
+        ({"fine_fen": -1}, "fine"),
+    ):
         values = {"kind": "noise", "description": "噪音", "deadline": TODAY, "fine_fen": 0, **bad}
         with pytest.raises(DomainError) as refused:
             inspections.record_violation(guard, under_way, today=TODAY, **values)
@@ -377,10 +441,26 @@ def test_a_waived_violation_costs_nothing_and_settles_once(under_way):
     from domain.renovation import inspections
 
     engineer = act(builders.create_staff(Role.ENGINEERING))
-    first = inspections.record_violation(engineer, under_way, kind="waste", description="楼道堆放垃圾",
-                                         deadline=TODAY, fine_fen=5000, today=TODAY, now=NOW)
-    second = inspections.record_violation(engineer, under_way, kind="noise", description="午休时间施工",
-                                          deadline=TODAY, fine_fen=10000, today=TODAY, now=NOW)
+    first = inspections.record_violation(
+        engineer,
+        under_way,
+        kind="waste",
+        description="楼道堆放垃圾",
+        deadline=TODAY,
+        fine_fen=5000,
+        today=TODAY,
+        now=NOW,
+    )
+    second = inspections.record_violation(
+        engineer,
+        under_way,
+        kind="noise",
+        description="午休时间施工",
+        deadline=TODAY,
+        fine_fen=10000,
+        today=TODAY,
+        now=NOW,
+    )
     db.session.commit()
     with pytest.raises(DomainError):
         inspections.resolve_violation(engineer, under_way, second.id, outcome="waived")  # needs a reason
@@ -406,16 +486,19 @@ def test_acceptance_needs_every_item_and_no_open_violation_then_the_unit_is_occu
         inspections.report_completion(act(neighbour.user), under_way, resident_id=neighbour.id)
     inspections.report_completion(act(owner.user), under_way, resident_id=owner.id, now=NOW)
     with pytest.raises(NotAllowed):  # acceptance is engineering's
-        inspections.accept(act(builders.create_staff(Role.SECURITY)), under_way,
-                           checklist=dict.fromkeys(inspections.CHECKLIST, True))
-    violation = inspections.record_violation(engineer, under_way, kind="waste", description="垃圾未清运",
-                                             deadline=TODAY, today=TODAY, now=NOW)
+        inspections.accept(
+            act(builders.create_staff(Role.SECURITY)), under_way, checklist=dict.fromkeys(inspections.CHECKLIST, True)
+        )
+    violation = inspections.record_violation(
+        engineer, under_way, kind="waste", description="垃圾未清运", deadline=TODAY, today=TODAY, now=NOW
+    )
     db.session.commit()
     with pytest.raises(DomainError):  # an open violation blocks the acceptance
         inspections.accept(engineer, under_way, checklist=dict.fromkeys(inspections.CHECKLIST, True))
     db.session.rollback()
-    failed = inspections.accept(engineer, under_way, checklist={"structure_intact": True}, findings="卫生间闭水未过",
-                                now=NOW)
+    failed = inspections.accept(
+        engineer, under_way, checklist={"structure_intact": True}, findings="卫生间闭水未过", now=NOW
+    )
     db.session.commit()
     assert failed.passed is False and under_way.status == RenovationStatus.PERMITTED
     inspections.resolve_violation(engineer, under_way, violation.id, outcome="rectified", now=NOW)
@@ -432,8 +515,12 @@ def _accepted(under_way, home):
 
     _unit, owner, _neighbour = home
     inspections.report_completion(act(owner.user), under_way, resident_id=owner.id, now=NOW)
-    inspections.accept(act(builders.create_staff(Role.ENGINEERING)), under_way,
-                       checklist=dict.fromkeys(inspections.CHECKLIST, True), now=NOW)
+    inspections.accept(
+        act(builders.create_staff(Role.ENGINEERING)),
+        under_way,
+        checklist=dict.fromkeys(inspections.CHECKLIST, True),
+        now=NOW,
+    )
     db.session.commit()
 
 
@@ -447,17 +534,35 @@ def test_the_deposit_goes_back_minus_the_fines_exactly_once_and_the_bill_stays_p
     db.session.commit()
     payment = record_desk_payment(Actor.system("test"), unit_id=reviewed.unit_id, bill_ids=[bill.id], method="cash")
     assert reviewed.status == RenovationStatus.PERMITTED  # the payment issued the permit
-    inspections.record_violation(act(builders.create_staff(Role.SECURITY)), reviewed, kind="outside_hours",
-                                 description="超时施工", deadline=TODAY, fine_fen=20000, today=TODAY, now=NOW)
-    waived = inspections.record_violation(act(builders.create_staff(Role.SECURITY)), reviewed, kind="noise",
-                                          description="噪音", deadline=TODAY, fine_fen=50000, today=TODAY, now=NOW)
+    inspections.record_violation(
+        act(builders.create_staff(Role.SECURITY)),
+        reviewed,
+        kind="outside_hours",
+        description="超时施工",
+        deadline=TODAY,
+        fine_fen=20000,
+        today=TODAY,
+        now=NOW,
+    )
+    waived = inspections.record_violation(
+        act(builders.create_staff(Role.SECURITY)),
+        reviewed,
+        kind="noise",
+        description="噪音",
+        deadline=TODAY,
+        fine_fen=50000,
+        today=TODAY,
+        now=NOW,
+    )
     db.session.commit()
-    inspections.resolve_violation(act(builders.create_staff(Role.SECURITY)), reviewed, waived.id, outcome="waived",
-                                  note="不是本户", now=NOW)
+    inspections.resolve_violation(
+        act(builders.create_staff(Role.SECURITY)), reviewed, waived.id, outcome="waived", note="不是本户", now=NOW
+    )
     db.session.commit()
     violation = inspections.violations_of(reviewed)[0]
-    inspections.resolve_violation(act(builders.create_staff(Role.SECURITY)), reviewed, violation.id,
-                                  outcome="rectified", now=NOW)
+    inspections.resolve_violation(
+        act(builders.create_staff(Role.SECURITY)), reviewed, violation.id, outcome="rectified", now=NOW
+    )
     _accepted(reviewed, home)
     with pytest.raises(NotAllowed):
         inspections.refund_deposit(act(builders.create_staff(Role.ENGINEERING)), reviewed)
@@ -485,11 +590,19 @@ def test_fines_larger_than_the_deposit_leave_nothing_to_refund(prop, reviewed, h
     bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
     db.session.commit()
     record_desk_payment(Actor.system("test"), unit_id=reviewed.unit_id, bill_ids=[bill.id], method="cash")
-    violation = inspections.record_violation(act(builders.create_staff(Role.ENGINEERING)), reviewed,
-                                             kind="load_bearing", description="擅自拆改承重墙", deadline=TODAY,
-                                             fine_fen=500000, today=TODAY, now=NOW)
-    inspections.resolve_violation(act(builders.create_staff(Role.ENGINEERING)), reviewed, violation.id,
-                                  outcome="rectified", now=NOW)
+    violation = inspections.record_violation(
+        act(builders.create_staff(Role.ENGINEERING)),
+        reviewed,
+        kind="load_bearing",
+        description="擅自拆改承重墙",
+        deadline=TODAY,
+        fine_fen=500000,
+        today=TODAY,
+        now=NOW,
+    )
+    inspections.resolve_violation(
+        act(builders.create_staff(Role.ENGINEERING)), reviewed, violation.id, outcome="rectified", now=NOW
+    )
     db.session.commit()
     _accepted(reviewed, home)
     assert inspections.refund_deposit(act(builders.create_staff(Role.MANAGER)), reviewed, now=NOW) == 0
@@ -499,8 +612,9 @@ def test_fines_larger_than_the_deposit_leave_nothing_to_refund(prop, reviewed, h
 
 def test_the_desk_and_security_change_worker_passes_during_the_works(under_way):
     guard = act(builders.create_staff(Role.SECURITY))
-    worker = services.add_worker_pass(guard, under_way, name="孙师傅", phone="13900002222", id_number=ID_NUMBER,
-                                      now=NOW)
+    worker = services.add_worker_pass(
+        guard, under_way, name="孙师傅", phone="13900002222", id_number=ID_NUMBER, now=NOW
+    )
     db.session.commit()
     assert worker.id_number_masked == "1*************002X"
     code = services.permit_code(under_way)
@@ -509,8 +623,9 @@ def test_the_desk_and_security_change_worker_passes_during_the_works(under_way):
     db.session.commit()
     assert worker.revoked_at == NOW
     with pytest.raises(NotAllowed):
-        services.add_worker_pass(act(builders.create_staff(Role.CLEANING)), under_way, name="x", phone="13900002222",
-                                 id_number=ID_NUMBER)
+        services.add_worker_pass(
+            act(builders.create_staff(Role.CLEANING)), under_way, name="x", phone="13900002222", id_number=ID_NUMBER
+        )
     with pytest.raises(NotFound):
         services.revoke_worker_pass(guard, under_way, worker.id)  # already revoked
 
@@ -519,8 +634,9 @@ def test_worker_passes_do_not_change_before_approval(prop, home):
     unit, owner, _neighbour = home
     application = submit(draft(prop, unit, owner), owner)
     with pytest.raises(InvalidTransition):
-        services.add_worker_pass(act(builders.create_staff(Role.FRONTDESK)), application, name="x",
-                                 phone="13900002222", id_number=ID_NUMBER)
+        services.add_worker_pass(
+            act(builders.create_staff(Role.FRONTDESK)), application, name="x", phone="13900002222", id_number=ID_NUMBER
+        )
 
 
 # The permit follows the payment ---------------------------------------------------------------------------
@@ -553,8 +669,9 @@ def test_a_paid_bill_that_is_no_deposit_issues_no_permit(reviewed, home):
     services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
     other = builders.create_bill(home[0], total_fen=8800)
     db.session.commit()
-    record_desk_payment(act(builders.create_staff(Role.FRONTDESK)), unit_id=reviewed.unit_id, bill_ids=[other.id],
-                        method="cash")
+    record_desk_payment(
+        act(builders.create_staff(Role.FRONTDESK)), unit_id=reviewed.unit_id, bill_ids=[other.id], method="cash"
+    )
     db.session.commit()
     assert reviewed.status == RenovationStatus.APPROVED
 

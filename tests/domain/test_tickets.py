@@ -15,8 +15,19 @@ from domain.billing.models import Bill
 from domain.clock import utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed
 from domain.tickets import desk, queries, services, workflow
-from domain.tickets.models import (Callback, CallbackStatus, ContactLog, Department, Notification, Priority,
-                                   ResidentVisit, ServiceItem, Status, Ticket, TicketEvent)
+from domain.tickets.models import (
+    Callback,
+    CallbackStatus,
+    ContactLog,
+    Department,
+    Notification,
+    Priority,
+    ResidentVisit,
+    ServiceItem,
+    Status,
+    Ticket,
+    TicketEvent,
+)
 from extensions import db
 from tests import builders
 
@@ -32,9 +43,17 @@ def act(user):
 def new_ticket(prop, *, actor=SYSTEM, kind="repair", unit=None, resident=None, now=None, **values):
     """A ticket recorded by phone, for `unit` (or the lobby)."""
     ticket = services.create_ticket(
-        actor, property_id=prop.id, kind=kind, channel="phone", description="厨房水龙头漏水",
-        unit_id=unit.id if unit else None, location="" if unit else "1号楼大堂",
-        resident_id=resident.id if resident else None, now=now, **values)
+        actor,
+        property_id=prop.id,
+        kind=kind,
+        channel="phone",
+        description="厨房水龙头漏水",
+        unit_id=unit.id if unit else None,
+        location="" if unit else "1号楼大堂",
+        resident_id=resident.id if resident else None,
+        now=now,
+        **values,
+    )
     db.session.commit()
     return ticket
 
@@ -50,7 +69,9 @@ def events(ticket, action=None):
 def snapshot(ticket):
     """Every column of the ticket, and how many events and notifications it has."""
     columns = {c.key: getattr(ticket, c.key) for c in Ticket.__table__.columns}
-    notices = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.ticket_id == ticket.id))
+    notices = db.session.scalar(
+        select(func.count()).select_from(Notification).where(Notification.ticket_id == ticket.id)
+    )
     return columns, events(ticket), notices
 
 
@@ -77,8 +98,9 @@ def test_a_queue_of_several_statuses_pages_newest_first_like_one_filter(prop, pe
     expected = [t.id for t in sorted(tickets, key=lambda t: -t.id) if t.status in wanted]
     seen, after = [], None
     while True:
-        rows, after = queries.queue(prop.id, department="engineering", statuses=[s.value for s in wanted],
-                                    after=after, limit=4)
+        rows, after = queries.queue(
+            prop.id, department="engineering", statuses=[s.value for s in wanted], after=after, limit=4
+        )
         seen += [row.id for row in rows]
         if after is None:
             break
@@ -95,8 +117,16 @@ def test_the_queues_late_flags_agree_with_the_clocks_in_every_state():
     due, now = datetime(2026, 5, 1, 9, tzinfo=UTC), datetime(2026, 5, 1, 10, tzinfo=UTC)
     met_times = (None, due - timedelta(minutes=1), due + timedelta(minutes=1))
     for status, waiting, dispatched, claimed, done in product(Status, (None, due), met_times, met_times, met_times):
-        row = SimpleNamespace(status=status, waiting_since=waiting, dispatch_due_at=due, response_due_at=due,
-                              resolve_due_at=due, dispatched_at=dispatched, claimed_at=claimed, done_at=done)
+        row = SimpleNamespace(
+            status=status,
+            waiting_since=waiting,
+            dispatch_due_at=due,
+            response_due_at=due,
+            resolve_due_at=due,
+            dispatched_at=dispatched,
+            claimed_at=claimed,
+            done_at=done,
+        )
         is_open = status in workflow.OPEN
         expected = [key for key, clock in queries.clocks(row, now).items() if clock.late and (is_open or clock.met)]
         assert queries.late_clocks(row, now) == expected, (status, waiting, dispatched, claimed, done)
@@ -167,22 +197,37 @@ def test_each_action_is_refused_from_every_status_it_does_not_start_from(prop, p
         db.session.rollback()
 
 
-@pytest.mark.parametrize("case", [
-    "cleaning_dispatches", "frontdesk_claims_for_engineering", "security_claims_for_engineering",
-    "other_engineer_finishes", "frontdesk_records_outcome", "engineering_closes", "engineering_cancels",
-    "neighbour_rates", "engineering_records_callback",
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "cleaning_dispatches",
+        "frontdesk_claims_for_engineering",
+        "security_claims_for_engineering",
+        "other_engineer_finishes",
+        "frontdesk_records_outcome",
+        "engineering_closes",
+        "engineering_cancels",
+        "neighbour_rates",
+        "engineering_records_callback",
+    ],
+)
 def test_the_wrong_people_are_refused_and_nothing_changes(prop, people, case):
     unit, owner, staff = people
     engineer = staff[Role.ENGINEERING]
     ticket = new_ticket(prop, unit=unit, resident=owner)
     neighbour = builders.create_resident(prop, unit=builders.create_unit())
     if case == "cleaning_dispatches":
-        call = lambda: services.dispatch(act(staff[Role.CLEANING]), ticket)
+        call = lambda: services.dispatch(act(staff[Role.CLEANING]), ticket)  # noqa: E731
     else:
         services.dispatch(SYSTEM, ticket)
-        if case in ("other_engineer_finishes", "frontdesk_records_outcome", "engineering_closes",
-                    "engineering_cancels", "neighbour_rates", "engineering_records_callback"):
+        if case in (
+            "other_engineer_finishes",
+            "frontdesk_records_outcome",
+            "engineering_closes",
+            "engineering_cancels",
+            "neighbour_rates",
+            "engineering_records_callback",
+        ):
             services.claim(act(engineer), ticket)
         if case in ("engineering_closes", "neighbour_rates", "engineering_records_callback"):
             services.finish(act(engineer), ticket, summary="已修好")
@@ -190,14 +235,18 @@ def test_the_wrong_people_are_refused_and_nothing_changes(prop, people, case):
         call = {
             "frontdesk_claims_for_engineering": lambda: services.claim(act(staff[Role.FRONTDESK]), ticket),
             "security_claims_for_engineering": lambda: services.claim(act(staff[Role.SECURITY]), ticket),
-            "other_engineer_finishes": lambda: services.finish(act(builders.create_staff(Role.ENGINEERING)), ticket,
-                                                               summary="x"),
-            "frontdesk_records_outcome": lambda: services.record_outcome(act(staff[Role.FRONTDESK]), ticket, outcome="x"),
+            "other_engineer_finishes": lambda: services.finish(
+                act(builders.create_staff(Role.ENGINEERING)), ticket, summary="x"
+            ),
+            "frontdesk_records_outcome": lambda: services.record_outcome(
+                act(staff[Role.FRONTDESK]), ticket, outcome="x"
+            ),
             "engineering_closes": lambda: services.close(act(engineer), ticket),
             "engineering_cancels": lambda: services.cancel(act(engineer), ticket, reason="x"),
             "neighbour_rates": lambda: services.rate(act(neighbour.user), ticket, resident_id=neighbour.id, rating=1),
             "engineering_records_callback": lambda: services.record_callback(
-                act(engineer), desk.callback_for(ticket.id), result="x", satisfaction=5),
+                act(engineer), desk.callback_for(ticket.id), result="x", satisfaction=5
+            ),
         }[case]
     before = snapshot(ticket)
     with pytest.raises(NotAllowed):
@@ -306,7 +355,9 @@ def test_fifty_people_claiming_at_once_make_one_winner_and_49_conflicts(app, pro
     claimed = db.session.get(Ticket, ticket_id)
     assert claimed.assignee_id == winner and claimed.status == Status.CLAIMED
     assert events(claimed, "claimed") == 1
-    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "ticket.claim")) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "ticket.claim")) == 1
+    )
 
 
 # Closing ---------------------------------------------------------------------------------------------
@@ -348,14 +399,16 @@ def test_the_residents_rating_closes_a_finished_repair_too(prop, people):
     assert ticket.status == Status.CLOSED and ticket.rating == 4
 
 
-@pytest.mark.parametrize("result, satisfaction, field", [("", 5, "result"), ("好", 0, "satisfaction"),
-                                                          ("好", 6, "satisfaction")])
+@pytest.mark.parametrize(
+    "result, satisfaction, field", [("", 5, "result"), ("好", 0, "satisfaction"), ("好", 6, "satisfaction")]
+)
 def test_a_callback_needs_a_result_and_a_satisfaction_from_1_to_5(prop, people, result, satisfaction, field):
     unit, owner, staff = people
     ticket = _finished_repair(prop, unit, owner, staff)
     with pytest.raises(DomainError) as refused:
-        services.record_callback(act(staff[Role.FRONTDESK]), desk.callback_for(ticket.id), result=result,
-                                 satisfaction=satisfaction)
+        services.record_callback(
+            act(staff[Role.FRONTDESK]), desk.callback_for(ticket.id), result=result, satisfaction=satisfaction
+        )
     assert refused.value.field == field
     assert ticket.status == Status.DONE
 
@@ -382,8 +435,9 @@ def test_a_major_complaint_goes_to_the_manager_at_creation(prop, people):
     unit, owner, _staff = people
     ticket = new_ticket(prop, kind="complaint", unit=unit, resident=owner, severity="major", category="service", now=T0)
     assert ticket.escalated_at == T0 and ticket.priority == Priority.URGENT
-    escalation = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
-                                                              TicketEvent.action == "escalated")).one()
+    escalation = db.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "escalated")
+    ).one()
     assert escalation.public is False
     assert new_ticket(prop, kind="complaint", unit=unit, severity="serious").escalated_at is None
 
@@ -393,8 +447,16 @@ def test_a_major_complaint_goes_to_the_manager_at_creation(prop, people):
 
 def test_a_call_logged_with_a_ticket_links_the_owner_by_phone(prop, people):
     unit, owner, staff = people
-    entry = desk.log_contact(act(staff[Role.FRONTDESK]), property_id=prop.id, channel="phone", summary="卫生间漏水",
-                             caller_name="王先生", caller_phone="138 0013 8000", unit_id=unit.id, ticket_kind="repair")
+    entry = desk.log_contact(
+        act(staff[Role.FRONTDESK]),
+        property_id=prop.id,
+        channel="phone",
+        summary="卫生间漏水",
+        caller_name="王先生",
+        caller_phone="138 0013 8000",
+        unit_id=unit.id,
+        ticket_kind="repair",
+    )
     db.session.commit()
     ticket = db.session.get(Ticket, entry.ticket_id)
     assert ticket.resident_id == owner.id and ticket.channel.value == "phone" and ticket.unit_id == unit.id
@@ -403,8 +465,15 @@ def test_a_call_logged_with_a_ticket_links_the_owner_by_phone(prop, people):
 
 def test_a_call_from_an_unknown_phone_is_not_linked_to_the_owner(prop, people):
     unit, _owner, staff = people
-    entry = desk.log_contact(act(staff[Role.FRONTDESK]), property_id=prop.id, channel="visit", summary="门禁卡坏了",
-                             caller_phone="13900000000", unit_id=unit.id, ticket_kind="repair")
+    entry = desk.log_contact(
+        act(staff[Role.FRONTDESK]),
+        property_id=prop.id,
+        channel="visit",
+        summary="门禁卡坏了",
+        caller_phone="13900000000",
+        unit_id=unit.id,
+        ticket_kind="repair",
+    )
     assert db.session.get(Ticket, entry.ticket_id).resident_id is None
 
 
@@ -417,7 +486,9 @@ def test_two_owners_with_the_same_phone_link_nobody(prop, people):
 def test_the_log_shows_only_todays_entries_newest_first(prop, people):
     _unit, _owner, staff = people
     actor = act(staff[Role.FRONTDESK])
-    desk.log_contact(actor, property_id=prop.id, channel="phone", summary="昨天的电话", now=utcnow() - timedelta(days=1))
+    desk.log_contact(
+        actor, property_id=prop.id, channel="phone", summary="昨天的电话", now=utcnow() - timedelta(days=1)
+    )
     for n in range(3):
         desk.log_contact(actor, property_id=prop.id, channel="phone", summary=f"电话{n}")
     db.session.commit()
@@ -442,8 +513,14 @@ def test_the_log_refuses_an_empty_summary_and_the_portal_channel(prop, people):
 def test_a_planned_visit_is_for_the_owner_and_is_recorded_once(prop, people):
     unit, owner, staff = people
     assistant = act(staff[Role.ASSISTANT])
-    visit = desk.plan_visit(assistant, property_id=prop.id, unit_id=unit.id, planned_for=utcnow() + timedelta(days=2),
-                            purpose="VIP业主节日走访", is_vip=True)
+    visit = desk.plan_visit(
+        assistant,
+        property_id=prop.id,
+        unit_id=unit.id,
+        planned_for=utcnow() + timedelta(days=2),
+        purpose="VIP业主节日走访",
+        is_vip=True,
+    )
     db.session.commit()
     assert visit.resident_id == owner.id and visit.is_vip
     assert [v.id for v in desk.list_visits(prop.id)] == [visit.id]
@@ -461,8 +538,13 @@ def test_a_planned_visit_is_for_the_owner_and_is_recorded_once(prop, people):
 def test_only_the_desk_plans_visits(prop, people):
     unit, _owner, staff = people
     with pytest.raises(NotAllowed):
-        desk.plan_visit(act(staff[Role.ENGINEERING]), property_id=prop.id, unit_id=unit.id,
-                        planned_for=utcnow() + timedelta(days=1), purpose="x")
+        desk.plan_visit(
+            act(staff[Role.ENGINEERING]),
+            property_id=prop.id,
+            unit_id=unit.id,
+            planned_for=utcnow() + timedelta(days=1),
+            purpose="x",
+        )
     assert db.session.scalar(select(func.count()).select_from(ResidentVisit)) == 0
 
 
@@ -477,10 +559,27 @@ def test_callbacks_list_the_most_overdue_first(prop, people):
 
 def test_complaint_reply_deadline_depends_on_severity(prop):
     system = Actor.system("test")
-    minor = services.create_ticket(system, property_id=prop.id, kind="complaint", channel="phone", description="a",
-                                   location="大堂", severity="minor")
-    serious = services.create_ticket(system, property_id=prop.id, kind="complaint", channel="phone", description="b",
-                                     location="大堂", severity="serious")
+    minor = services.create_ticket(
+        system,
+        property_id=prop.id,
+        kind="complaint",
+        channel="phone",
+        description="a",
+        location="大堂",
+        severity="minor",
+    )
+    serious = services.create_ticket(
+        system,
+        property_id=prop.id,
+        kind="complaint",
+        channel="phone",
+        description="b",
+        location="大堂",
+        severity="serious",
+    )
     assert serious.resolve_due_at - serious.created_at < minor.resolve_due_at - minor.created_at
     services.classify(Actor.system("test"), minor, severity="serious")
-    assert minor.priority == Priority.URGENT and minor.resolve_due_at - minor.created_at == serious.resolve_due_at - serious.created_at
+    assert (
+        minor.priority == Priority.URGENT
+        and minor.resolve_due_at - minor.created_at == serious.resolve_due_at - serious.created_at
+    )

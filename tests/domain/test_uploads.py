@@ -37,8 +37,14 @@ def resident_client(client, auth, prop):
 def _gradient(size):
     """An RGB picture with detail in it (a gradient), so that a re-encoded copy would differ."""
     width, height = size
-    return Image.merge("RGB", [Image.linear_gradient("L").resize(size), Image.linear_gradient("L").rotate(90).resize(size),
-                               Image.new("L", size, 90)])
+    return Image.merge(
+        "RGB",
+        [
+            Image.linear_gradient("L").resize(size),
+            Image.linear_gradient("L").rotate(90).resize(size),
+            Image.new("L", size, 90),
+        ],
+    )
 
 
 def _jpeg_with_location(size=(640, 480), orientation=6):
@@ -48,8 +54,13 @@ def _jpeg_with_location(size=(640, 480), orientation=6):
     exif[0x0112] = orientation
     exif.get_ifd(0x8825).update(GPS)
     out = io.BytesIO()
-    _gradient(size).save(out, "JPEG", quality=90, exif=exif.tobytes(),
-                         xmp=b'<x:xmpmeta><exif:GPSLatitude>31,13.6N</exif:GPSLatitude></x:xmpmeta>')
+    _gradient(size).save(
+        out,
+        "JPEG",
+        quality=90,
+        exif=exif.tobytes(),
+        xmp=b"<x:xmpmeta><exif:GPSLatitude>31,13.6N</exif:GPSLatitude></x:xmpmeta>",
+    )
     return out.getvalue()
 
 
@@ -64,9 +75,17 @@ def _multipart(unit, photos):
     from werkzeug.datastructures import FileStorage, MultiDict
     from werkzeug.test import encode_multipart
 
-    form = MultiDict({"kind": "repair", "repair_category": "water", "description": "厨房水龙头一直滴水",
-                      "place": str(unit.id), "location": "", "preferred_time": "周六上午",
-                      "contact_phone": "13800000001"})
+    form = MultiDict(
+        {
+            "kind": "repair",
+            "repair_category": "water",
+            "description": "厨房水龙头一直滴水",
+            "place": str(unit.id),
+            "location": "",
+            "preferred_time": "周六上午",
+            "contact_phone": "13800000001",
+        }
+    )
     for body, name in photos:
         form.add("photos", FileStorage(io.BytesIO(body), name, content_type="application/octet-stream"))
     boundary, body = encode_multipart(form)
@@ -107,7 +126,9 @@ def test_a_stored_png_and_webp_lose_their_metadata_chunks(resident_client, uploa
     plain = out.getvalue()
     exif = Image.Exif()
     exif.get_ifd(0x8825).update(GPS)
-    png = plain[:33] + _png_chunk(b"eXIf", exif.tobytes()) + _png_chunk(b"tEXt", b"Comment\x00GPS 31N 121E") + plain[33:]
+    png = (
+        plain[:33] + _png_chunk(b"eXIf", exif.tobytes()) + _png_chunk(b"tEXt", b"Comment\x00GPS 31N 121E") + plain[33:]
+    )
     webp = io.BytesIO()
     _gradient((64, 48)).save(webp, "WEBP", exif=exif.tobytes(), xmp=b"<x:xmpmeta>GPS</x:xmpmeta>")
     response = _post_repair(client, unit, [(png, "screen.png"), (webp.getvalue(), "photo.webp")])
@@ -151,6 +172,7 @@ def _peak_rss_since_reset():
     def peak():
         with open("/proc/self/status") as status:
             return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+
     return peak
 
 
@@ -180,6 +202,8 @@ def test_six_large_uploads_stay_within_the_memory_bound(resident_client, upload_
     grown = peak() - before
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     assert db.session.scalar(select(func.count(TicketPhoto.id))) == 7
-    print(f"six uploads (3 x 48 MP JPEG, 3 x 9.7 MB PNG): peak RSS +{grown / 2**20:.0f} MB, "
-          f"Python allocations peak {python_peak / 2**20:.0f} MB")
+    print(
+        f"six uploads (3 x 48 MP JPEG, 3 x 9.7 MB PNG): peak RSS +{grown / 2**20:.0f} MB, "
+        f"Python allocations peak {python_peak / 2**20:.0f} MB"
+    )
     assert grown < MEMORY_BOUND and python_peak < MEMORY_BOUND

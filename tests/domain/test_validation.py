@@ -6,7 +6,10 @@ from domain.money import fen_to_decimal, multiply_fen, yuan_to_fen
 from domain.property.validation import Invalid, area_as_text, mask_id_number, normalise_phone, parse_area
 
 
-@pytest.mark.parametrize("typed, stored", [("13800138000", "13800138000"), ("138 0013 8000", "13800138000"), ("+86 138-0013-8000", "13800138000")])
+@pytest.mark.parametrize(
+    "typed, stored",
+    [("13800138000", "13800138000"), ("138 0013 8000", "13800138000"), ("+86 138-0013-8000", "13800138000")],
+)
 def test_phone_numbers_are_normalised(typed, stored):
     assert normalise_phone(typed) == stored
 

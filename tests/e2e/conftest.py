@@ -15,8 +15,14 @@ from tests import builders
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
 ]
 
 
@@ -75,8 +81,13 @@ def page_factory(browser):
     contexts, pages = [], []
 
     def make(width=1366, height=900, mobile=False):
-        context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=mobile, has_touch=mobile,
-                                      device_scale_factor=1, locale="zh-CN")
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            is_mobile=mobile,
+            has_touch=mobile,
+            device_scale_factor=1,
+            locale="zh-CN",
+        )
         contexts.append(context)
         page = context.new_page()
         page.console_errors = []
@@ -90,24 +101,33 @@ def page_factory(browser):
         def expect_status(*statuses):
             page.expected_statuses.update(statuses)
             page.failed_responses[:] = [r for r in page.failed_responses if int(r.split()[0]) not in statuses]
-            page.console_errors[:] = [e for e in page.console_errors
-                                      if not any(f"status of {status}" in e for status in statuses)]
+            page.console_errors[:] = [
+                e for e in page.console_errors if not any(f"status of {status}" in e for status in statuses)
+            ]
 
         page.expect_status = expect_status
         page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
         page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
         page.on("response", on_response)
         # ERR_ABORTED is a request the page itself dropped by moving on (a click during a load, a download).
-        page.on("requestfailed", lambda request: request.failure != "net::ERR_ABORTED" and page.failed_responses.append(
-            f"failed {request.method} {request.url}: {request.failure}"))
+        page.on(
+            "requestfailed",
+            lambda request: (
+                request.failure != "net::ERR_ABORTED"
+                and page.failed_responses.append(f"failed {request.method} {request.url}: {request.failure}")
+            ),
+        )
         pages.append(page)
         return page
 
     yield make
     problems = []
     for page in pages:
-        problems += [f"console: {e}" for e in page.console_errors
-                     if not any(f"status of {s}" in e for s in page.expected_statuses)]
+        problems += [
+            f"console: {e}"
+            for e in page.console_errors
+            if not any(f"status of {s}" in e for s in page.expected_statuses)
+        ]
         problems += [f"response: {r}" for r in page.failed_responses]
     for context in contexts:
         context.close()
@@ -124,7 +144,12 @@ def payments_live(live_server):
     secret = "whsec_e2e"
     server = start_sandbox(webhook_url=f"{live_server}/payments/stripe/webhook", webhook_secret=secret, delivery="sync")
     live_server.app.extensions["payment_provider"] = StripeProvider(
-        api_key="sk_test_e2e", webhook_secret=secret, name="sandbox", api_base=server.url, http_client=SandboxHTTPClient())
+        api_key="sk_test_e2e",
+        webhook_secret=secret,
+        name="sandbox",
+        api_base=server.url,
+        http_client=SandboxHTTPClient(),
+    )
     yield server
     live_server.app.extensions.pop("payment_provider", None)
     server.shutdown()

@@ -70,8 +70,9 @@ def test_a_resident_picks_up_parcels_at_the_kiosk_with_the_keypad(live_server, p
     assert desk.console_errors == []
 
 
-def test_a_resident_pays_from_the_kiosk_on_their_phone_and_reports_a_lift_repair(live_server, page_factory,
-                                                                                 payments_live, prop):
+def test_a_resident_pays_from_the_kiosk_on_their_phone_and_reports_a_lift_repair(
+    live_server, page_factory, payments_live, prop
+):
     from datetime import date
 
     unit = builders.create_unit(number="1203")
@@ -138,8 +139,9 @@ def test_every_kiosk_form_fits_the_portrait_screen(live_server, page_factory, pr
     assert page.console_errors == []
 
 
-def test_wrong_codes_at_the_kiosk_ask_the_next_person_to_wait_a_few_seconds_not_minutes(live_server, page_factory,
-                                                                                        prop):
+def test_wrong_codes_at_the_kiosk_ask_the_next_person_to_wait_a_few_seconds_not_minutes(
+    live_server, page_factory, prop
+):
     unit = builders.create_unit(number="1203")
     builders.create_parcel(unit, "SF1111111111", shelf="A1")
     code, _expires = parcels.issue_pickup_code(unit.id)
@@ -149,7 +151,7 @@ def test_wrong_codes_at_the_kiosk_ask_the_next_person_to_wait_a_few_seconds_not_
 
     page = page_factory(1080, 1920)
     page.context.add_cookies([{"name": "kiosk_device", "value": credential, "url": f"{live_server}/kiosk/"}])
-    for attempt in range(4):
+    for _attempt in range(4):
         page.goto(f"{live_server}/kiosk/pickup")
         page.fill("#unit", "1-1203")
         page.fill("#code", wrong)

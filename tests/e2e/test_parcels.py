@@ -67,7 +67,11 @@ def test_desk_logs_three_parcels_by_keyboard_and_hands_them_over_by_the_resident
     assert desk.console_errors == []
     assert db.session.scalar(select(db.func.count(Parcel.id)).where(Parcel.status == ParcelStatus.WAITING)) == 4
     assert dict(db.session.execute(select(Parcel.tracking_number, Parcel.carrier)).all()) == {
-        "SF1000000001": "sf", "SF1000000002": "sf", "YT2000000003": "yto", "768123456789": "sto"}
+        "SF1000000001": "sf",
+        "SF1000000002": "sf",
+        "YT2000000003": "yto",
+        "768123456789": "sto",
+    }
 
     phone = page_factory(390, 844, mobile=True)
     sign_in(phone, live_server, "portal", "13800000001")
@@ -120,11 +124,13 @@ def test_the_desk_reads_what_each_wrong_code_alarm_means_and_acknowledges_it(liv
     unit = builders.create_unit(number="1203", floor=12)
     kiosk, _credential = builders.create_kiosk(prop, name="1号楼大堂")
     clerk = builders.create_staff(Role.FRONTDESK, username="frontdesk")
-    db.session.add_all([
-        DeskAlert(scope="parcel_code", place=f"{clerk.id}@127.0.0.1", message="1-0801"),
-        DeskAlert(scope="kiosk_phone", place=f"kiosk:{kiosk.id}", message="1-1203"),
-        DeskAlert(scope="parcel_code", place=f"kiosk:{kiosk.id}", unit_id=unit.id, message="1-1203"),
-    ])
+    db.session.add_all(
+        [
+            DeskAlert(scope="parcel_code", place=f"{clerk.id}@127.0.0.1", message="1-0801"),
+            DeskAlert(scope="kiosk_phone", place=f"kiosk:{kiosk.id}", message="1-1203"),
+            DeskAlert(scope="parcel_code", place=f"kiosk:{kiosk.id}", unit_id=unit.id, message="1-1203"),
+        ]
+    )
     db.session.commit()
 
     desk = page_factory()

@@ -25,8 +25,9 @@ def household(prop):
     return me
 
 
-def test_resident_pays_through_the_hosted_page_and_downloads_the_receipt(live_server, page_factory, payments_live,
-                                                                         household, tmp_path):
+def test_resident_pays_through_the_hosted_page_and_downloads_the_receipt(
+    live_server, page_factory, payments_live, household, tmp_path
+):
     page = page_factory(390, 844, mobile=True)
     sign_in(page, live_server, "portal", "13800000001")
     page.goto(f"{live_server}/portal/bills")
@@ -50,16 +51,22 @@ def test_resident_pays_through_the_hosted_page_and_downloads_the_receipt(live_se
     download_info.value.save_as(pdf)
     text = PdfReader(pdf).pages[0].extract_text()
     # WeChat Pay as Stripe's charge says, and the property (not "online payment") as the payee.
-    assert "收款收据" in text and "1-1201" in text and "491.87" in text and "微信支付" in text and "在线支付" not in text
+    assert (
+        "收款收据" in text and "1-1201" in text and "491.87" in text and "微信支付" in text and "在线支付" not in text
+    )
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "110", "-singlefile", str(pdf), str(SCREENSHOTS / "receipt")], check=True)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "110", "-singlefile", str(pdf), str(SCREENSHOTS / "receipt")], check=True
+        )
 
     page.goto(f"{live_server}/portal/bills")
     expect(page.locator(".bill-card input[type=checkbox]")).to_have_count(0)
     assert page.console_errors == []
 
 
-def test_a_payment_that_settles_later_is_settled_from_the_sandbox_page(live_server, page_factory, payments_live, household):
+def test_a_payment_that_settles_later_is_settled_from_the_sandbox_page(
+    live_server, page_factory, payments_live, household
+):
     page = page_factory(390, 844, mobile=True)
     sign_in(page, live_server, "portal", "13800000001")
     page.goto(f"{live_server}/portal/bills")
@@ -83,7 +90,9 @@ def test_a_payment_that_settles_later_is_settled_from_the_sandbox_page(live_serv
     assert page.console_errors == []
 
 
-def test_cash_at_the_desk_closes_the_payment_page_the_resident_has_open(live_server, page_factory, payments_live, household):
+def test_cash_at_the_desk_closes_the_payment_page_the_resident_has_open(
+    live_server, page_factory, payments_live, household
+):
     import time
 
     from domain.accounts.roles import Role
@@ -123,10 +132,19 @@ def test_finance_sees_the_automatic_refunds_on_the_billing_page(live_server, pag
 
     unit_id = household.occupancies[0].unit_id
     for status in (RefundStatus.SUCCEEDED, RefundStatus.FAILED):
-        payment = Payment(property_id=household.property_id, unit_id=unit_id, method=Method.WECHAT_PAY,
-                          status=PaymentStatus.SUCCEEDED, amount_fen=22375, provider="sandbox", paid_at=utcnow())
+        payment = Payment(
+            property_id=household.property_id,
+            unit_id=unit_id,
+            method=Method.WECHAT_PAY,
+            status=PaymentStatus.SUCCEEDED,
+            amount_fen=22375,
+            provider="sandbox",
+            paid_at=utcnow(),
+        )
         db.session.add(payment)
-        db.session.add(Refund(payment=payment, amount_fen=22375, reason="账单已结清，自动退回", status=status, automatic=True))
+        db.session.add(
+            Refund(payment=payment, amount_fen=22375, reason="账单已结清，自动退回", status=status, automatic=True)
+        )
     db.session.commit()
     finance = builders.create_staff(Role.FINANCE)
     page = page_factory()

@@ -35,8 +35,9 @@ def staff_page(page_factory, live_server, username):
     return page
 
 
-def test_a_renovation_from_the_application_to_the_printed_permit(live_server, page_factory, payments_live, live_uploads,
-                                                                 prop, tmp_path):
+def test_a_renovation_from_the_application_to_the_printed_permit(
+    live_server, page_factory, payments_live, live_uploads, prop, tmp_path
+):
     unit = builders.create_unit(number="1203")
     builders.create_resident(prop, unit=unit, name="王芳", phone="13800000001")
     builders.create_charge(prop, code="RENO", name="装修押金", basis="one_off", rate_fen=300000)
@@ -124,8 +125,9 @@ def test_a_renovation_from_the_application_to_the_printed_permit(live_server, pa
     assert db.session.get(RenovationApplication, 1).status == RenovationStatus.PERMITTED
 
 
-def test_nothing_typed_on_the_renovation_page_is_lost_by_any_of_its_buttons(live_server, page_factory, live_uploads,
-                                                                         prop, tmp_path):
+def test_nothing_typed_on_the_renovation_page_is_lost_by_any_of_its_buttons(
+    live_server, page_factory, live_uploads, prop, tmp_path
+):
     unit = builders.create_unit(number="1203")
     builders.create_resident(prop, unit=unit, name="王芳", phone="13800000001")
     drawing = tmp_path / "水电图.pdf"

@@ -52,8 +52,9 @@ def staff(role):
     return Actor.for_user(builders.create_staff(role), "127.0.0.1")
 
 
-def test_resident_reports_a_repair_with_a_photo_and_rates_the_finished_work(live_server, live_uploads, page_factory,
-                                                                            resident, photo_file):
+def test_resident_reports_a_repair_with_a_photo_and_rates_the_finished_work(
+    live_server, live_uploads, page_factory, resident, photo_file
+):
     page = page_factory(390, 844, mobile=True)
     sign_in(page, live_server, "portal", "13800000001")
 

@@ -40,10 +40,14 @@ def session_params(**overrides):
         "payment_method_types": ["card", "alipay", "wechat_pay"],
         "payment_method_options": {"wechat_pay": {"client": "web"}},
         "line_items": [
-            {"price_data": {"currency": "cny", "unit_amount": 120000, "product_data": {"name": "房租 Rent 2025-03"}},
-             "quantity": 1},
-            {"price_data": {"currency": "cny", "unit_amount": 2250, "product_data": {"name": "水费 Water"}},
-             "quantity": 2},
+            {
+                "price_data": {"currency": "cny", "unit_amount": 120000, "product_data": {"name": "房租 Rent 2025-03"}},
+                "quantity": 1,
+            },
+            {
+                "price_data": {"currency": "cny", "unit_amount": 2250, "product_data": {"name": "水费 Water"}},
+                "quantity": 2,
+            },
         ],
     }
     params.update(overrides)
@@ -65,15 +69,17 @@ def fetch(url):
 
 def test_bracket_notation_becomes_nested_dicts_and_lists():
     """Indexed keys become lists, named keys dicts, `a[]` appends."""
-    parsed = parse_form([
-        ("line_items[0][price_data][unit_amount]", "100"),
-        ("line_items[0][quantity]", "1"),
-        ("line_items[1][quantity]", "2"),
-        ("metadata[bill_ids]", "1,2"),
-        ("payment_method_types[]", "card"),
-        ("payment_method_types[]", "alipay"),
-        ("payment_method_options[wechat_pay][client]", "web"),
-    ])
+    parsed = parse_form(
+        [
+            ("line_items[0][price_data][unit_amount]", "100"),
+            ("line_items[0][quantity]", "1"),
+            ("line_items[1][quantity]", "2"),
+            ("metadata[bill_ids]", "1,2"),
+            ("payment_method_types[]", "card"),
+            ("payment_method_types[]", "alipay"),
+            ("payment_method_options[wechat_pay][client]", "web"),
+        ]
+    )
     assert parsed == {
         "line_items": [{"price_data": {"unit_amount": "100"}, "quantity": "1"}, {"quantity": "2"}],
         "metadata": {"bill_ids": "1,2"},
@@ -103,7 +109,9 @@ def test_create_session_returns_stripe_shaped_session_and_records_the_request(cl
 
     request = sandbox.state.requests[-1]
     assert (request["method"], request["path"], request["idempotency_key"]) == (
-        "POST", "/v1/checkout/sessions", "bill-1-2"
+        "POST",
+        "/v1/checkout/sessions",
+        "bill-1-2",
     )
     assert request["params"]["payment_method_options"] == {"wechat_pay": {"client": "web"}}
     assert request["params"]["line_items"][1] == {
@@ -151,16 +159,44 @@ def test_missing_or_wrong_key_is_an_authentication_error(sandbox, api_key):
         ({"success_url": None}, "success_url"),
         ({"cancel_url": "not a url"}, "cancel_url"),
         ({"line_items": None}, "line_items"),
-        ({"line_items": [{"price_data": {"currency": "cny", "unit_amount": 0, "product_data": {"name": "x"}},
-                          "quantity": 1}]}, "line_items[0][price_data][unit_amount]"),
-        ({"line_items": [{"price_data": {"currency": "cny", "unit_amount": 100, "product_data": {"name": "x"}}}]},
-         "line_items[0][quantity]"),
-        ({"line_items": [{"price_data": {"currency": "cny", "unit_amount": 100, "product_data": {"description": "x"}}, "quantity": 1}]},
-         "line_items[0][price_data][product_data][name]"),
-        ({"line_items": [
-            {"price_data": {"currency": "cny", "unit_amount": 100, "product_data": {"name": "a"}}, "quantity": 1},
-            {"price_data": {"currency": "usd", "unit_amount": 100, "product_data": {"name": "b"}}, "quantity": 1},
-        ]}, "line_items[1][price_data][currency]"),
+        (
+            {
+                "line_items": [
+                    {"price_data": {"currency": "cny", "unit_amount": 0, "product_data": {"name": "x"}}, "quantity": 1}
+                ]
+            },
+            "line_items[0][price_data][unit_amount]",
+        ),
+        (
+            {"line_items": [{"price_data": {"currency": "cny", "unit_amount": 100, "product_data": {"name": "x"}}}]},
+            "line_items[0][quantity]",
+        ),
+        (
+            {
+                "line_items": [
+                    {
+                        "price_data": {"currency": "cny", "unit_amount": 100, "product_data": {"description": "x"}},
+                        "quantity": 1,
+                    }
+                ]
+            },
+            "line_items[0][price_data][product_data][name]",
+        ),
+        (
+            {
+                "line_items": [
+                    {
+                        "price_data": {"currency": "cny", "unit_amount": 100, "product_data": {"name": "a"}},
+                        "quantity": 1,
+                    },
+                    {
+                        "price_data": {"currency": "usd", "unit_amount": 100, "product_data": {"name": "b"}},
+                        "quantity": 1,
+                    },
+                ]
+            },
+            "line_items[1][price_data][currency]",
+        ),
         ({"payment_method_types": ["card", "paypal"]}, "payment_method_types[1]"),
         ({"payment_method_options": {}}, "payment_method_options[wechat_pay][client]"),
         ({"expires_at": int(time.time()) + 60}, "expires_at"),
@@ -260,18 +296,24 @@ def test_cancel_redirects_and_expired_page_has_no_buttons(client, sandbox):
 
 def test_method_not_offered_is_refused(client, sandbox):
     """Only the session's payment methods can be used."""
-    session = client.v1.checkout.sessions.create(params=session_params(
-        payment_method_types=["card"], payment_method_options=None,
-    ))
+    session = client.v1.checkout.sessions.create(
+        params=session_params(
+            payment_method_types=["card"],
+            payment_method_options=None,
+        )
+    )
     response = sandbox.app.test_client().post(f"/pay/{session.id}", data={"action": "pay", "method": "alipay"})
     assert response.status_code == 400
     assert sandbox.state.sessions[session.id]["status"] == "open"
 
 
-@pytest.mark.parametrize(("outcome", "event_type", "payment_status"), [
-    ("succeeded", "checkout.session.async_payment_succeeded", "paid"),
-    ("failed", "checkout.session.async_payment_failed", "unpaid"),
-])
+@pytest.mark.parametrize(
+    ("outcome", "event_type", "payment_status"),
+    [
+        ("succeeded", "checkout.session.async_payment_succeeded", "paid"),
+        ("failed", "checkout.session.async_payment_failed", "unpaid"),
+    ],
+)
 def test_pay_later_then_settle(client, sandbox, outcome, event_type, payment_status):
     """pay_async completes unpaid; settling sends the matching async_payment_* event."""
     session = client.v1.checkout.sessions.create(params=session_params())
@@ -354,9 +396,14 @@ def test_refunds_partial_then_rest_with_cumulative_charge_events(client, sandbox
     session = paid_session(client, sandbox)
     intent = session.payment_intent
 
-    first = client.v1.refunds.create(params={
-        "payment_intent": intent, "amount": 4500, "reason": "requested_by_customer", "metadata": {"bill_id": "2"},
-    })
+    first = client.v1.refunds.create(
+        params={
+            "payment_intent": intent,
+            "amount": 4500,
+            "reason": "requested_by_customer",
+            "metadata": {"bill_id": "2"},
+        }
+    )
     assert (first.object, first.amount, first.currency, first.status) == ("refund", 4500, "cny", "succeeded")
     assert first.id.startswith("re_") and first.payment_intent == intent
     assert first.metadata.to_dict() == {"bill_id": "2"}
@@ -376,7 +423,11 @@ def test_refunds_partial_then_rest_with_cumulative_charge_events(client, sandbox
 
     events = pending_events(sandbox.app)
     assert [e["type"] for e in events if e["type"] != "checkout.session.completed"] == [
-        "refund.created", "charge.refunded", "refund.created", "charge.refunded"]
+        "refund.created",
+        "charge.refunded",
+        "refund.created",
+        "charge.refunded",
+    ]
     assert [e["data"]["object"]["id"] for e in events if e["type"] == "refund.created"] == [first.id, rest.id]
     charges = [e["data"]["object"] for e in events if e["type"] == "charge.refunded"]
     assert [(c["amount_refunded"], c["refunded"]) for c in charges] == [(4500, False), (124500, True)]
@@ -402,7 +453,9 @@ def test_wallet_refunds_stay_pending_until_the_wallet_settles_them(client, sandb
     failed = settle_refund(sandbox.app, second.id, succeeded=False)
     assert failed["type"] == "refund.failed" and failed["data"]["object"]["status"] == "failed"
     assert {r.id: r.status for r in client.v1.refunds.list(params={"payment_intent": intent}).data} == {
-        first.id: "succeeded", second.id: "failed"}
+        first.id: "succeeded",
+        second.id: "failed",
+    }
     with pytest.raises(stripe.InvalidRequestError):  # 124500 - 1000 is left, not 124500 - 3000
         client.v1.refunds.create(params={"payment_intent": intent, "amount": 123501})
     assert client.v1.refunds.create(params={"payment_intent": intent, "amount": 123500}).amount == 123500
@@ -448,8 +501,9 @@ def test_hosted_page_settles_a_payment_that_settles_later_and_its_pending_refund
     assert "already paid" in page and "settle_succeeded" not in page
     assert web.post(f"/pay/{session.id}", data={"action": "settle_failed"}).status_code == 409
 
-    refund = client.v1.refunds.create(params={"payment_intent": client.v1.checkout.sessions.retrieve(session.id).payment_intent,
-                                              "amount": 100})
+    refund = client.v1.refunds.create(
+        params={"payment_intent": client.v1.checkout.sessions.retrieve(session.id).payment_intent, "amount": 100}
+    )
     page = web.get(f"/pay/{session.id}").get_data(as_text=True)
     assert refund.id in page and 'value="refund_succeeded"' in page
     web.post(f"/pay/{session.id}", data={"action": "refund_succeeded", "refund": refund.id})

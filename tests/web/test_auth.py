@@ -21,7 +21,7 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(client):
     unknown = client.post("/staff/login", data={"login": "ghost", "password": "nope-nope"})
     assert wrong.status_code == unknown.status_code == 200
     # CSRF tokens carry a timestamp: two requests a second apart differ there and nowhere else.
-    strip = lambda r: re.sub(r'[\w.-]{40,}', "TOKEN", r.get_data(as_text=True).replace("ghost", "desk"))  # noqa: E731
+    strip = lambda r: re.sub(r"[\w.-]{40,}", "TOKEN", r.get_data(as_text=True).replace("ghost", "desk"))  # noqa: E731
     assert strip(wrong) == strip(unknown)
     assert "用户名或密码错误" in wrong.get_data(as_text=True)
 
@@ -51,7 +51,9 @@ def test_next_goes_only_to_our_own_paths(client):
 def test_login_is_throttled_per_client(client):
     builders.create_staff(Role.FRONTDESK, username="desk")
     # Ten names, so that the per-account lock-out (five wrong passwords for one name) does not answer first.
-    codes = [client.post("/staff/login", data={"login": f"desk{i}", "password": "wrong-one"}).status_code for i in range(11)]
+    codes = [
+        client.post("/staff/login", data={"login": f"desk{i}", "password": "wrong-one"}).status_code for i in range(11)
+    ]
     assert codes[:10] == [200] * 10 and codes[10] == 429
     # Even the right password is refused until the window passes.
     assert client.post("/staff/login", data={"login": "desk", "password": builders.PASSWORD}).status_code == 429
@@ -67,8 +69,12 @@ def test_every_rate_limit_is_on_post_because_page_reads_skip_the_limiter(app):
     # No default or application-wide limit: those would be meant for page reads too, which skip the limiter.
     assert not limiter.limit_manager.default_limits and not limiter.limit_manager.application_limits
     sources = [path for area in ("portal", "staff", "kiosk", "web") for path in (BASE_DIR / area).rglob("*.py")]
-    limits = [(path.name, line) for path in sources for line in path.read_text(encoding="utf-8").splitlines()
-              if "limiter.limit(" in line]
+    limits = [
+        (path.name, line)
+        for path in sources
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "limiter.limit(" in line
+    ]
     assert limits, "the sign-in limits were not found: this check reads the wrong files"
     for name, line in limits:
         assert 'methods=["POST"]' in line, f"{name}: {line.strip()}"
@@ -96,7 +102,10 @@ def test_changing_the_password_ends_other_sessions(app, client, auth):
     AuthLogin = type(auth)
     AuthLogin(other_device).login_staff(user)
     auth.login_staff(user)
-    response = client.post("/staff/password", data={"current_password": builders.PASSWORD, "password": "another-pass-9", "confirm": "another-pass-9"})
+    response = client.post(
+        "/staff/password",
+        data={"current_password": builders.PASSWORD, "password": "another-pass-9", "confirm": "another-pass-9"},
+    )
     assert response.status_code == 303
     assert client.get("/staff/").status_code == 200
     assert other_device.get("/staff/").status_code in (302, 303)
@@ -105,9 +114,14 @@ def test_changing_the_password_ends_other_sessions(app, client, auth):
 def test_password_form_bad_input_keeps_nothing_and_says_why(client, auth):
     user = builders.create_staff(Role.FRONTDESK)
     auth.login_staff(user)
-    html = client.post("/staff/password", data={"current_password": "wrong", "password": "another-pass-9", "confirm": "another-pass-9"}).get_data(as_text=True)
+    html = client.post(
+        "/staff/password", data={"current_password": "wrong", "password": "another-pass-9", "confirm": "another-pass-9"}
+    ).get_data(as_text=True)
     assert "当前密码不正确" in html
-    html = client.post("/staff/password", data={"current_password": builders.PASSWORD, "password": "another-pass-9", "confirm": "different-9"}).get_data(as_text=True)
+    html = client.post(
+        "/staff/password",
+        data={"current_password": builders.PASSWORD, "password": "another-pass-9", "confirm": "different-9"},
+    ).get_data(as_text=True)
     assert "两次输入的密码不一致" in html
     db.session.refresh(user)
     assert client.post("/staff/logout").status_code == 303
@@ -152,8 +166,11 @@ def test_an_account_is_locked_after_five_wrong_passwords_from_any_addresses(clie
 
     builders.create_staff(Role.FRONTDESK, username="desk")
     for i in range(5):
-        response = client.post("/staff/login", data={"login": "desk", "password": "wrong-one"},
-                               environ_base={"REMOTE_ADDR": f"198.51.100.{i}"})
+        response = client.post(
+            "/staff/login",
+            data={"login": "desk", "password": "wrong-one"},
+            environ_base={"REMOTE_ADDR": f"198.51.100.{i}"},
+        )
         assert response.status_code == 200
     right = {"login": "DESK", "password": builders.PASSWORD}
     locked = client.post("/staff/login", data=right, environ_base={"REMOTE_ADDR": "198.51.100.99"})
@@ -170,9 +187,12 @@ def test_an_unknown_name_is_locked_like_a_known_one(client):
     answers = {}
     for name, address in (("desk", "198.51.100.1"), ("ghost", "198.51.100.2")):  # under the per-address limit
         for _ in range(5):
-            client.post("/staff/login", data={"login": name, "password": "wrong-one"}, environ_base={"REMOTE_ADDR": address})
-        response = client.post("/staff/login", data={"login": name, "password": "wrong-one"},
-                               environ_base={"REMOTE_ADDR": address})
+            client.post(
+                "/staff/login", data={"login": name, "password": "wrong-one"}, environ_base={"REMOTE_ADDR": address}
+            )
+        response = client.post(
+            "/staff/login", data={"login": name, "password": "wrong-one"}, environ_base={"REMOTE_ADDR": address}
+        )
         answers[name] = (response.status_code, re.sub(r'[\w.-]{40,}|value="\w+"', "", response.get_data(as_text=True)))
     assert answers["desk"] == answers["ghost"] and answers["desk"][0] == 429
 
@@ -181,15 +201,25 @@ def test_sign_in_failure_lock_out_and_sign_out_are_in_the_audit_log(client, prop
     from domain.audit.models import AuditEntry
 
     resident = builders.create_resident(prop)
-    client.post("/portal/login", data={"login": resident.user.username, "password": "wrong-one"},
-                environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    client.post(
+        "/portal/login",
+        data={"login": resident.user.username, "password": "wrong-one"},
+        environ_base={"REMOTE_ADDR": "203.0.113.7"},
+    )
     client.post("/portal/login", data={"login": "nobody-here", "password": "wrong-one"})
-    client.post("/portal/login", data={"login": resident.user.username, "password": builders.PASSWORD, "remember": "y"},
-                environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    client.post(
+        "/portal/login",
+        data={"login": resident.user.username, "password": builders.PASSWORD, "remember": "y"},
+        environ_base={"REMOTE_ADDR": "203.0.113.7"},
+    )
     client.post("/portal/logout", environ_base={"REMOTE_ADDR": "203.0.113.7"})
     entries = db.session.query(AuditEntry).order_by(AuditEntry.id).all()
-    assert [e.action for e in entries] == ["account.sign_in_failed", "account.sign_in_failed", "account.sign_in",
-                                           "account.sign_out"]
+    assert [e.action for e in entries] == [
+        "account.sign_in_failed",
+        "account.sign_in_failed",
+        "account.sign_in",
+        "account.sign_out",
+    ]
     failed, unknown, signed_in, signed_out = entries
     assert failed.object_id == resident.user_id and failed.source == "203.0.113.7" and failed.actor_id is None
     assert unknown.object_id is None and "nobody-here" not in unknown.summary + unknown.actor_name
@@ -212,8 +242,17 @@ def test_the_current_password_check_is_throttled_per_account(client, auth):
     assert check_password(user.password_hash, builders.PASSWORD)  # nothing changed
 
 
-@pytest.mark.parametrize("evil", ["/\t/evil.example", "/\n/evil.example", "/staff/\r\nSet-Cookie: x=1",
-                                  "/staff/\x00", "/staff/\x7f", " //evil.example"])
+@pytest.mark.parametrize(
+    "evil",
+    [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/staff/\r\nSet-Cookie: x=1",
+        "/staff/\x00",
+        "/staff/\x7f",
+        " //evil.example",
+    ],
+)
 def test_next_with_control_characters_never_fails_nor_leaves_the_site(client, evil):
     builders.create_staff(Role.MANAGER, username="boss")
     assert client.get("/staff/login", query_string={"next": evil}).status_code == 200
@@ -244,11 +283,19 @@ def test_behind_the_trusted_proxy_the_throttle_and_the_audit_log_see_the_client(
     via_proxy = {"REMOTE_ADDR": "10.0.0.2"}
     # The client adds a forged hop; only the one the proxy appended counts.
     headers = {"X-Forwarded-For": "192.0.2.1, 203.0.113.50"}
-    codes = [proxied.post("/staff/login", data={"login": f"n{i}", "password": "wrong-one"}, headers=headers,
-                          environ_base=via_proxy).status_code for i in range(11)]
+    codes = [
+        proxied.post(
+            "/staff/login", data={"login": f"n{i}", "password": "wrong-one"}, headers=headers, environ_base=via_proxy
+        ).status_code
+        for i in range(11)
+    ]
     assert codes[-1] == 429  # that client is limited ...
-    other = proxied.post("/staff/login", data={"login": "desk", "password": builders.PASSWORD},
-                         headers={"X-Forwarded-For": "203.0.113.51"}, environ_base=via_proxy)
+    other = proxied.post(
+        "/staff/login",
+        data={"login": "desk", "password": builders.PASSWORD},
+        headers={"X-Forwarded-For": "203.0.113.51"},
+        environ_base=via_proxy,
+    )
     assert other.status_code == 303  # ... another behind the same proxy is not
     sources = {e.source for e in db.session.query(AuditEntry)}
     assert sources == {"203.0.113.50", "203.0.113.51"}
@@ -259,6 +306,7 @@ def test_behind_the_trusted_proxy_the_throttle_and_the_audit_log_see_the_client(
 def test_without_trusted_proxies_forwarded_headers_are_ignored(client):
     from domain.audit.models import AuditEntry
 
-    client.post("/staff/login", data={"login": "x-name", "password": "wrong-one"},
-                headers={"X-Forwarded-For": "192.0.2.1"})
+    client.post(
+        "/staff/login", data={"login": "x-name", "password": "wrong-one"}, headers={"X-Forwarded-For": "192.0.2.1"}
+    )
     assert db.session.query(AuditEntry).one().source == "127.0.0.1"

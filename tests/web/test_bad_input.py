@@ -74,11 +74,15 @@ def visitors(app, prop):
     for role in (Role.MANAGER, Role.FRONTDESK, Role.FINANCE):
         client = app.test_client()
         user = builders.create_staff(role)
-        assert client.post("/staff/login", data={"login": user.username, "password": builders.PASSWORD}).status_code == 303
+        assert (
+            client.post("/staff/login", data={"login": user.username, "password": builders.PASSWORD}).status_code == 303
+        )
         clients[role.value] = client
     client = app.test_client()
-    assert client.post("/portal/login", data={"login": resident.user.username,
-                                              "password": builders.PASSWORD}).status_code == 303
+    assert (
+        client.post("/portal/login", data={"login": resident.user.username, "password": builders.PASSWORD}).status_code
+        == 303
+    )
     clients["resident"] = client
     client = app.test_client()
     builders.create_kiosk(prop, client=client)
@@ -95,9 +99,11 @@ def _rules(app, method):
 
 def _url(rule, int_value, text_value="x"):
     """The rule's path with every converter filled in."""
+
     def fill(match):
         converter = match.group(1) or "default"
         return str(int_value) if converter.startswith("int") else text_value
+
     return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?\w+>", fill, rule.rule)
 
 
@@ -180,9 +186,15 @@ def test_nul_bytes_and_control_characters_are_taken_out_of_typed_text_but_line_b
     from domain.announcements.models import Announcement
 
     auth.login_staff(builders.create_staff(Role.MANAGER))
-    response = client.post("/staff/announcements/new", data={
-        "title": "停水\x00通知\x1b[31m", "body": "明天\x00停水。\r\n\t请储水。\x07",
-        "valid_from": "2026-11-17T08:00", "valid_until": "2026-11-18T20:00"})
+    response = client.post(
+        "/staff/announcements/new",
+        data={
+            "title": "停水\x00通知\x1b[31m",
+            "body": "明天\x00停水。\r\n\t请储水。\x07",
+            "valid_from": "2026-11-17T08:00",
+            "valid_until": "2026-11-18T20:00",
+        },
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     announcement = db.session.scalars(select(Announcement)).one()
     assert announcement.title == "停水通知[31m"
@@ -196,23 +208,28 @@ def test_money_in_full_width_digits_is_read_as_digits(client, auth, prop):
     from domain.parcels.models import LendableItem
 
     auth.login_staff(builders.create_staff(Role.MANAGER))
-    response = client.post("/staff/lending/items", data={"name": "折叠梯", "quantity": "2", "deposit": "１２３．５０",
-                                                         "loan_hours": "24"})
+    response = client.post(
+        "/staff/lending/items", data={"name": "折叠梯", "quantity": "2", "deposit": "１２３．５０", "loan_hours": "24"}
+    )
     assert response.status_code == 303
     assert db.session.scalars(select(LendableItem.deposit_fen)).one() == 12350
 
 
-@pytest.mark.parametrize(("typed", "message"), [
-    ("1e3", "请直接写数字（如 1000，不要写成 1e3）。"),
-    ("99999999999", "超过了上限 10,000,000。"),
-    ("12.345", "请填写金额"),
-])
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1e3", "请直接写数字（如 1000，不要写成 1e3）。"),
+        ("99999999999", "超过了上限 10,000,000。"),
+        ("12.345", "请填写金额"),
+    ],
+)
 def test_money_in_exponent_notation_or_too_large_is_refused_and_kept(client, auth, prop, typed, message):
     from domain.parcels.models import LendableItem
 
     auth.login_staff(builders.create_staff(Role.MANAGER))
-    response = client.post("/staff/lending/items", data={"name": "折叠梯", "quantity": "2", "deposit": typed,
-                                                         "loan_hours": "24"})
+    response = client.post(
+        "/staff/lending/items", data={"name": "折叠梯", "quantity": "2", "deposit": typed, "loan_hours": "24"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and message in html and f'value="{typed}"' in html
     assert db.session.scalars(select(LendableItem)).all() == []
@@ -221,9 +238,22 @@ def test_money_in_exponent_notation_or_too_large_is_refused_and_kept(client, aut
 def test_yuan_to_fen_reads_full_width_and_refuses_what_is_not_an_amount():
     from domain.money import MAX_TYPED_FEN, NotAnAmount, yuan_to_fen
 
-    assert [yuan_to_fen(t) for t in ("１２３．５０", "￥８", "1，200", "10000000")] == [12350, 800, 120000, MAX_TYPED_FEN]
-    for typed, reason in (("1e3", "exponent"), ("1.5E2", "exponent"), ("NaN", "format"), ("Infinity", "format"),
-                          ("1_000", "format"), ("-1", "format"), ("9" * 5000, "too_large"), ("10000000.01", "too_large")):
+    assert [yuan_to_fen(t) for t in ("１２３．５０", "￥８", "1，200", "10000000")] == [
+        12350,
+        800,
+        120000,
+        MAX_TYPED_FEN,
+    ]
+    for typed, reason in (
+        ("1e3", "exponent"),
+        ("1.5E2", "exponent"),
+        ("NaN", "format"),
+        ("Infinity", "format"),
+        ("1_000", "format"),
+        ("-1", "format"),
+        ("9" * 5000, "too_large"),
+        ("10000000.01", "too_large"),
+    ):
         with pytest.raises(NotAnAmount) as caught:
             yuan_to_fen(typed)
         assert caught.value.reason == reason, typed
@@ -239,8 +269,11 @@ def test_a_date_that_makes_no_sense_is_a_form_error_and_nothing_is_saved(client,
     auth.login_staff(builders.create_staff(Role.MANAGER))
     charge = builders.create_charge(prop)
     before = db.session.scalars(select(ChargeRate.id)).all()
-    response = client.post(f"/staff/fees/{charge.id}/rates", data={"rate-rate": "3.00", "rate-effective_from": typed},
-                           follow_redirects=True)
+    response = client.post(
+        f"/staff/fees/{charge.id}/rates",
+        data={"rate-rate": "3.00", "rate-effective_from": typed},
+        follow_redirects=True,
+    )
     html = response.get_data(as_text=True)
     assert "请填写" in html and "之间的日期" in html, html[:3000]
     db.session.expire_all()
@@ -281,8 +314,12 @@ def test_an_uploaded_files_name_loses_its_control_characters(app):
 
     from web.guards import clean_request_text
 
-    with app.test_request_context("/", method="POST", content_type="multipart/form-data",
-                                  data={"note": "a\x00b", "file": (io.BytesIO(b"x"), "plan\x00\x1b.pdf")}):
+    with app.test_request_context(
+        "/",
+        method="POST",
+        content_type="multipart/form-data",
+        data={"note": "a\x00b", "file": (io.BytesIO(b"x"), "plan\x00\x1b.pdf")},
+    ):
         clean_request_text()
         assert request.form["note"] == "ab" and request.files["file"].filename == "plan.pdf"
 
@@ -295,10 +332,14 @@ def test_ticked_ids_past_what_the_database_holds_are_dropped_not_a_500(app, clie
     assert client.post("/portal/bills/pay", data={"bill_ids": [HUGE]}).status_code == 303  # "tick the bills"
     assert client.post("/portal/parcels/code", data={"unit_id": HUGE}).status_code == 404
     for role, url, data in (
-            (Role.FRONTDESK, f"/staff/billing/units/{unit.id}/payments", {"bill_ids": [HUGE], "method": "cash"}),
-            (Role.FINANCE, "/staff/billing/arrears/remind", {"unit_ids": [HUGE]}),
-            (Role.FRONTDESK, "/staff/parcels/hand-over", {"unit_label": "1-1203", "code": "123456",
-                                                         "parcel_ids": [HUGE], "recipient": "resident"})):
+        (Role.FRONTDESK, f"/staff/billing/units/{unit.id}/payments", {"bill_ids": [HUGE], "method": "cash"}),
+        (Role.FINANCE, "/staff/billing/arrears/remind", {"unit_ids": [HUGE]}),
+        (
+            Role.FRONTDESK,
+            "/staff/parcels/hand-over",
+            {"unit_label": "1-1203", "code": "123456", "parcel_ids": [HUGE], "recipient": "resident"},
+        ),
+    ):
         staff = app.test_client()
         staff.post("/staff/login", data={"login": builders.create_staff(role).username, "password": builders.PASSWORD})
         assert staff.post(url, data=data).status_code < 500, url

@@ -10,8 +10,18 @@ from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.clock import today, utcnow
 from domain.tickets import services
-from domain.tickets.models import (Channel, Department, Handover, Priority, ServiceItem, ServiceLevel, Severity, Status,
-                                   Ticket, TicketKind)
+from domain.tickets.models import (
+    Channel,
+    Department,
+    Handover,
+    Priority,
+    ServiceItem,
+    ServiceLevel,
+    Severity,
+    Status,
+    Ticket,
+    TicketKind,
+)
 from extensions import db
 from tests import builders
 
@@ -46,8 +56,15 @@ def count_cell(html, department, status):
 def new_ticket(prop, desk, kind="repair", minutes_ago=1, **values):
     """A ticket recorded at the desk `minutes_ago` minutes ago."""
     values.setdefault("location", "2号楼电梯厅")
-    return services.create_ticket(desk, property_id=prop.id, kind=kind, channel="phone", description=f"{kind} 待处理",
-                                  now=utcnow() - timedelta(minutes=minutes_ago), **values)
+    return services.create_ticket(
+        desk,
+        property_id=prop.id,
+        kind=kind,
+        channel="phone",
+        description=f"{kind} 待处理",
+        now=utcnow() - timedelta(minutes=minutes_ago),
+        **values,
+    )
 
 
 @pytest.fixture
@@ -122,8 +139,8 @@ def test_board_lists_late_tickets_with_the_major_complaint_first(client, auth, f
     sign_in(auth, Role.MANAGER)
     html = client.get("/staff/board").get_data(as_text=True)
     t = floor["tickets"]
-    table = html[html.index('class="table compact board-late"'):]
-    table = table[:table.index("</table>")]
+    table = html[html.index('class="table compact board-late"') :]
+    table = table[: table.index("</table>")]
     shown = [int(n) for n in re.findall(r"#(\d+)<", table)]
     assert shown[0] == t["major"].id
     assert set(shown) == {t[k].id for k in ("major", "late_dispatch", "late_response", "late_resolve")}
@@ -163,7 +180,9 @@ def test_board_fragment_for_htmx_and_whole_page_otherwise(client, auth, floor):
 
 def test_board_history_restore_gets_the_whole_page(client, auth, floor):
     sign_in(auth, Role.MANAGER)
-    html = client.get("/staff/board", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}).get_data(as_text=True)
+    html = client.get("/staff/board", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}).get_data(
+        as_text=True
+    )
     assert "<html" in html
 
 
@@ -171,25 +190,49 @@ def _bulk_tickets(prop, n, assignees):
     """Insert `n` tickets spread over kinds, statuses, departments and ages, some late, some rated."""
     now = utcnow()
     kinds, departments = list(TicketKind), list(Department)
-    statuses = [Status.NEW, Status.DISPATCHED, Status.CLAIMED, Status.SCHEDULED, Status.WAITING, Status.DONE, Status.CLOSED]
+    statuses = [
+        Status.NEW,
+        Status.DISPATCHED,
+        Status.CLAIMED,
+        Status.SCHEDULED,
+        Status.WAITING,
+        Status.DONE,
+        Status.CLOSED,
+    ]
     rows = []
     for i in range(n):
         created = now - timedelta(minutes=7 * i + 1)
         status = statuses[i % len(statuses)]
-        rows.append({
-            "property_id": prop.id, "kind": kinds[i % len(kinds)], "channel": Channel.PHONE, "category": "",
-            "description": f"批量 {i}", "location": "大堂", "contact_name": "", "contact_phone": "", "preferred_time": "",
-            "department": departments[i % len(departments)], "status": status, "priority": Priority.NORMAL,
-            "severity": Severity.MAJOR if i % 97 == 0 else None, "escalated_at": created if i % 97 == 0 else None,
-            "assignee_id": assignees[i % len(assignees)] if status in (Status.CLAIMED, Status.SCHEDULED) else None,
-            "created_at": created, "dispatch_due_at": created + timedelta(minutes=3),
-            "response_due_at": created + timedelta(minutes=30), "resolve_due_at": created + timedelta(hours=24),
-            "waiting_since": created if status == Status.WAITING else None,
-            "rating": (i % 5) + 1 if status == Status.CLOSED else None,
-            "outcome": "", "resident_reaction": "", "rating_comment": "",
-        })
+        rows.append(
+            {
+                "property_id": prop.id,
+                "kind": kinds[i % len(kinds)],
+                "channel": Channel.PHONE,
+                "category": "",
+                "description": f"批量 {i}",
+                "location": "大堂",
+                "contact_name": "",
+                "contact_phone": "",
+                "preferred_time": "",
+                "department": departments[i % len(departments)],
+                "status": status,
+                "priority": Priority.NORMAL,
+                "severity": Severity.MAJOR if i % 97 == 0 else None,
+                "escalated_at": created if i % 97 == 0 else None,
+                "assignee_id": assignees[i % len(assignees)] if status in (Status.CLAIMED, Status.SCHEDULED) else None,
+                "created_at": created,
+                "dispatch_due_at": created + timedelta(minutes=3),
+                "response_due_at": created + timedelta(minutes=30),
+                "resolve_due_at": created + timedelta(hours=24),
+                "waiting_since": created if status == Status.WAITING else None,
+                "rating": (i % 5) + 1 if status == Status.CLOSED else None,
+                "outcome": "",
+                "resident_reaction": "",
+                "rating_comment": "",
+            }
+        )
     for start in range(0, len(rows), 500):
-        db.session.execute(insert(Ticket), rows[start:start + 500])
+        db.session.execute(insert(Ticket), rows[start : start + 500])
     db.session.commit()
 
 
@@ -278,8 +321,13 @@ def test_handover_notes_too_long_keep_what_was_typed(client, auth, prop):
 
 def _handover_on(prop, user, day_offset, notes):
     """A handover by `user` made `day_offset` days ago at this time."""
-    made = Handover(property_id=prop.id, from_user_id=user.id, created_at=utcnow() - timedelta(days=day_offset),
-                    items={"tickets": [], "callbacks": [], "more": {"tickets": 0, "callbacks": 0}}, notes=notes)
+    made = Handover(
+        property_id=prop.id,
+        from_user_id=user.id,
+        created_at=utcnow() - timedelta(days=day_offset),
+        items={"tickets": [], "callbacks": [], "more": {"tickets": 0, "callbacks": 0}},
+        notes=notes,
+    )
     db.session.add(made)
     db.session.commit()
     return made
@@ -304,7 +352,14 @@ def test_the_manager_reads_any_day_the_others_today(client, auth, prop):
 # Service levels ----------------------------------------------------------------------------------
 
 
-LEVEL = {"kind": "repair", "priority": "normal", "dispatch": "3", "response": "20", "resolve": "720", "callback": "1440"}
+LEVEL = {
+    "kind": "repair",
+    "priority": "normal",
+    "dispatch": "3",
+    "response": "20",
+    "resolve": "720",
+    "callback": "1440",
+}
 
 
 def test_manager_edits_one_row_of_service_levels(client, auth, prop):
@@ -316,7 +371,12 @@ def test_manager_edits_one_row_of_service_levels(client, auth, prop):
     assert response.status_code == 303
     level = db.session.scalars(select(ServiceLevel)).one()
     assert (level.kind, level.priority) == (TicketKind.REPAIR, Priority.NORMAL)
-    assert (level.dispatch_minutes, level.response_minutes, level.resolve_minutes, level.callback_minutes) == (3, 20, 720, 1440)
+    assert (level.dispatch_minutes, level.response_minutes, level.resolve_minutes, level.callback_minutes) == (
+        3,
+        20,
+        720,
+        1440,
+    )
     assert services.service_level(prop.id, TicketKind.REPAIR, Priority.NORMAL) == (3, 20, 720, 1440)
     html = client.get("/staff/service-levels").get_data(as_text=True)
     assert 'value="20"' in html and ">12 hours<" in html
@@ -325,14 +385,17 @@ def test_manager_edits_one_row_of_service_levels(client, auth, prop):
     assert db.session.scalars(select(ServiceLevel)).one().response_minutes == 25
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"dispatch": "0"}, "dispatch"),
-    ({"dispatch": "30", "response": "20"}, "response"),
-    ({"response": "800"}, "resolve"),
-    ({"resolve": "两天"}, "resolve"),
-    ({"callback": ""}, "callback"),
-    ({"callback": "-5"}, "callback"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"dispatch": "0"}, "dispatch"),
+        ({"dispatch": "30", "response": "20"}, "response"),
+        ({"response": "800"}, "resolve"),
+        ({"resolve": "两天"}, "resolve"),
+        ({"callback": ""}, "callback"),
+        ({"callback": "-5"}, "callback"),
+    ],
+)
 def test_bad_service_levels_are_refused_and_nothing_is_saved(client, auth, prop, changes, field):
     sign_in(auth, Role.MANAGER)
     response = client.post("/staff/service-levels", data={**LEVEL, **changes})
@@ -363,8 +426,13 @@ def test_only_the_manager_sets_service_levels(client, auth, prop, role):
 # The service catalogue ---------------------------------------------------------------------------
 
 
-ITEM = {"new-name": "疏通下水道", "new-description": "厨房、卫生间", "new-price": "50", "new-department": "engineering",
-        "new-is_active": "y"}
+ITEM = {
+    "new-name": "疏通下水道",
+    "new-description": "厨房、卫生间",
+    "new-price": "50",
+    "new-department": "engineering",
+    "new-is_active": "y",
+}
 
 
 def test_manager_adds_and_edits_a_service(client, auth, prop):
@@ -372,13 +440,24 @@ def test_manager_adds_and_edits_a_service(client, auth, prop):
     response = client.post("/staff/service-items", data=ITEM)
     assert response.status_code == 303
     item = db.session.scalars(select(ServiceItem)).one()
-    assert (item.name, item.price_fen, item.department, item.is_active) == ("疏通下水道", 5000, Department.ENGINEERING, True)
+    assert (item.name, item.price_fen, item.department, item.is_active) == (
+        "疏通下水道",
+        5000,
+        Department.ENGINEERING,
+        True,
+    )
     html = client.get("/staff/service-levels").get_data(as_text=True)
     assert "疏通下水道" in html and "50.00" in html
     prefix = f"item{item.id}-"
-    response = client.post(f"/staff/service-items/{item.id}", data={
-        prefix + "name": "疏通下水道（加急）", prefix + "price": "0", prefix + "department": "engineering",
-        prefix + "description": ""})
+    response = client.post(
+        f"/staff/service-items/{item.id}",
+        data={
+            prefix + "name": "疏通下水道（加急）",
+            prefix + "price": "0",
+            prefix + "department": "engineering",
+            prefix + "description": "",
+        },
+    )
     assert response.status_code == 303
     db.session.refresh(item)
     assert (item.name, item.price_fen, item.is_active, item.description) == ("疏通下水道（加急）", 0, False, "")
@@ -399,8 +478,15 @@ def test_a_bad_price_on_edit_changes_nothing(client, auth, prop):
     client.post("/staff/service-items", data=ITEM)
     item = db.session.scalars(select(ServiceItem)).one()
     prefix = f"item{item.id}-"
-    response = client.post(f"/staff/service-items/{item.id}", data={
-        prefix + "name": "改了名字", prefix + "price": "-1", prefix + "department": "engineering", prefix + "is_active": "y"})
+    response = client.post(
+        f"/staff/service-items/{item.id}",
+        data={
+            prefix + "name": "改了名字",
+            prefix + "price": "-1",
+            prefix + "department": "engineering",
+            prefix + "is_active": "y",
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert f'id="{prefix}price-error"' in html and 'value="改了名字"' in html

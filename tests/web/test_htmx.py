@@ -55,4 +55,6 @@ def test_htmx_error_comes_back_as_a_message_fragment(client, auth):
 def test_the_toast_carries_its_fallback_messages_in_the_users_language(client):
     html = client.get("/portal/login").get_data(as_text=True)
     assert 'data-offline="无法连接服务器，请检查网络后重试。"' in html
-    assert 'data-failed="The request failed. Please try again."' in client.get("/portal/login?lang=en").get_data(as_text=True)
+    assert 'data-failed="The request failed. Please try again."' in client.get("/portal/login?lang=en").get_data(
+        as_text=True
+    )

@@ -63,8 +63,11 @@ def test_chinese_catalogue_is_complete_and_keeps_placeholders():
         catalog = read_po(handle)
     with open(BASE_DIR / "translations/messages.pot", "rb") as handle:
         template = read_po(handle)
-    missing = [(m.context, m.id) for m in template if m.id and (catalog.get(m.id, context=m.context) is None
-                                                                or not catalog.get(m.id, context=m.context).string)]
+    missing = [
+        (m.context, m.id)
+        for m in template
+        if m.id and (catalog.get(m.id, context=m.context) is None or not catalog.get(m.id, context=m.context).string)
+    ]
     assert missing == [], f"untranslated: {missing[:10]}"
     import re
 
@@ -133,9 +136,11 @@ def test_pgettext_in_a_template_is_translated_in_both_languages_when_the_templat
     from flask import render_template_string
     from jinja2 import pass_context
 
-    source = ('{{ pgettext("button", "Record") }}|{{ _("Record") }}|{{ pgettext("button", "Void") }}|{{ _("Void") }}'
-              '|{{ pgettext("collection", "Rate") }}|{{ pgettext("reading", "Current") }}|{{ _("Current") }}'
-              '|{{ pgettext("button", "Not in the catalogue") }}')
+    source = (
+        '{{ pgettext("button", "Record") }}|{{ _("Record") }}|{{ pgettext("button", "Void") }}|{{ _("Void") }}'
+        '|{{ pgettext("collection", "Rate") }}|{{ pgettext("reading", "Current") }}|{{ _("Current") }}'
+        '|{{ pgettext("button", "Not in the catalogue") }}'
+    )
     calls = []
     runtime = app.jinja_env.globals["pgettext"]
 
@@ -160,8 +165,21 @@ def test_make_messages_extracts_strings_with_a_context(tmp_path):
     makefile = (BASE_DIR / "Makefile").read_text()
     keywords = re.search(r"pybabel extract (.*?) -o ", makefile).group(1).split()
     pot = tmp_path / "messages.pot"
-    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "-q", "extract", *keywords, "-o", str(pot),
-                    "--no-location", "staff", "templates"], cwd=BASE_DIR, check=True)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "pybabel"),
+            "-q",
+            "extract",
+            *keywords,
+            "-o",
+            str(pot),
+            "--no-location",
+            "staff",
+            "templates",
+        ],
+        cwd=BASE_DIR,
+        check=True,
+    )
     with open(pot, "rb") as handle:
         catalog = read_po(handle)
     assert catalog.get("Record", context="button") is not None  # templates' pgettext
@@ -203,9 +221,39 @@ def test_record_buttons_say_the_verb_not_the_noun(app, client, auth, prop):
 
 
 #: Words that are a verb on a button and a noun or a state elsewhere ("Record" the action, "Record" the audited row).
-TWO_MEANINGS = {"Record", "Open", "Close", "Closed", "Return", "Returned", "Check", "Issue", "Report", "Book",
-                "Order", "Review", "Visit", "Claim", "Pass", "Notice", "Sign", "Lock", "Transfer", "Charge", "Refund",
-                "Void", "Deposit", "Export", "Done", "Rate", "Log", "Plan", "Update", "Comment", "Callback"}
+TWO_MEANINGS = {
+    "Record",
+    "Open",
+    "Close",
+    "Closed",
+    "Return",
+    "Returned",
+    "Check",
+    "Issue",
+    "Report",
+    "Book",
+    "Order",
+    "Review",
+    "Visit",
+    "Claim",
+    "Pass",
+    "Notice",
+    "Sign",
+    "Lock",
+    "Transfer",
+    "Charge",
+    "Refund",
+    "Void",
+    "Deposit",
+    "Export",
+    "Done",
+    "Rate",
+    "Log",
+    "Plan",
+    "Update",
+    "Comment",
+    "Callback",
+}
 
 
 def test_buttons_with_a_word_of_two_meanings_say_which_one():

@@ -9,11 +9,11 @@ import pytest
 from domain.accounts.roles import Role
 from domain.announcements.models import Announcement
 from domain.clock import utcnow
-from tests.builders import shown_at
 from domain.kiosk.models import Kiosk, KioskPairing
 from extensions import db
 from kiosk import DEVICE_COOKIE
 from tests import builders
+from tests.builders import shown_at
 
 
 def pairing_code(client):
@@ -26,8 +26,9 @@ def enrol(app, client, prop, name="1号楼大堂"):
     """Enrol `client` as a kiosk through the real flow: code on screen, manager in the console, poll."""
     code = "".join(pairing_code(client))
     manager = app.test_client()
-    manager.post("/staff/login", data={"login": builders.create_staff(Role.MANAGER).username,
-                                       "password": builders.PASSWORD})
+    manager.post(
+        "/staff/login", data={"login": builders.create_staff(Role.MANAGER).username, "password": builders.PASSWORD}
+    )
     assert manager.post("/staff/kiosks/", data={"code": code, "name": name}).status_code == 303
     response = client.get("/kiosk/pair/status", headers={"HX-Request": "true"})
     assert response.headers.get("HX-Redirect") == "/kiosk/"
@@ -37,8 +38,9 @@ def enrol(app, client, prop, name="1号楼大堂"):
 def desk_alerts(app):
     """The text of the alarms the desk's parcel page shows (in Chinese, the console's default)."""
     desk = app.test_client()
-    desk.post("/staff/login", data={"login": builders.create_staff(Role.FRONTDESK).username,
-                                    "password": builders.PASSWORD})
+    desk.post(
+        "/staff/login", data={"login": builders.create_staff(Role.FRONTDESK).username, "password": builders.PASSWORD}
+    )
     html = desk.get("/staff/parcels/").get_data(as_text=True)
     return " ".join(re.sub(r"<[^>]+>", " ", part.split("</div>")[0]) for part in html.split('role="alert"')[1:])
 
@@ -64,7 +66,11 @@ def test_enrolment_gives_the_kiosk_a_long_credential_it_alone_holds(app, client,
     cookie = client.get_cookie(DEVICE_COOKIE, path="/kiosk")
     assert cookie is not None and len(cookie.value) >= 60 and cookie.http_only and cookie.same_site == "Strict"
     kiosk = db.session.query(Kiosk).one()
-    assert kiosk.name == "1号楼大堂" and kiosk.credential_hash != cookie.value and cookie.value not in kiosk.credential_hash
+    assert (
+        kiosk.name == "1号楼大堂"
+        and kiosk.credential_hash != cookie.value
+        and cookie.value not in kiosk.credential_hash
+    )
     assert db.session.query(KioskPairing).count() == 0
     assert client.get("/kiosk/").status_code == 200
 
@@ -72,8 +78,9 @@ def test_enrolment_gives_the_kiosk_a_long_credential_it_alone_holds(app, client,
 def test_a_wrong_or_expired_code_enrols_nothing(app, client, prop):
     pairing_code(client)
     manager = app.test_client()
-    manager.post("/staff/login", data={"login": builders.create_staff(Role.MANAGER).username,
-                                       "password": builders.PASSWORD})
+    manager.post(
+        "/staff/login", data={"login": builders.create_staff(Role.MANAGER).username, "password": builders.PASSWORD}
+    )
     response = manager.post("/staff/kiosks/", data={"code": "000000", "name": "大堂"})
     assert response.status_code == 422 and 'value="大堂"' in response.get_data(as_text=True)
     pairing = db.session.query(KioskPairing).one()
@@ -120,14 +127,17 @@ def test_a_forged_pairing_cookie_gets_a_new_pairing_not_an_error(client, prop):
 def test_another_browser_cannot_collect_the_credential(app, client, prop):
     code = "".join(pairing_code(client))
     manager = app.test_client()
-    manager.post("/staff/login", data={"login": builders.create_staff(Role.MANAGER).username,
-                                       "password": builders.PASSWORD})
+    manager.post(
+        "/staff/login", data={"login": builders.create_staff(Role.MANAGER).username, "password": builders.PASSWORD}
+    )
     manager.post("/staff/kiosks/", data={"code": code, "name": "大堂"})
     thief = app.test_client()
     pairing = db.session.query(KioskPairing).one()
     thief.set_cookie("kiosk_pairing", f"{pairing.id}.guessed-secret", path="/kiosk")
     response = thief.get("/kiosk/pair/status", headers={"HX-Request": "true"})
-    assert thief.get_cookie(DEVICE_COOKIE, path="/kiosk") is None and response.headers.get("HX-Redirect") == "/kiosk/pair"
+    assert (
+        thief.get_cookie(DEVICE_COOKIE, path="/kiosk") is None and response.headers.get("HX-Redirect") == "/kiosk/pair"
+    )
     assert client.get("/kiosk/pair/status", headers={"HX-Request": "true"}).headers.get("HX-Redirect") == "/kiosk/"
 
 
@@ -163,8 +173,15 @@ def test_kiosk_shows_property_time_and_announcements_but_no_personal_data(kiosk_
     unit = builders.create_unit(number="1203")
     builders.create_resident(prop, unit=unit, name="隐私姓名", phone="13987654321")
     now = utcnow()
-    db.session.add(Announcement(property_id=prop.id, title="公告甲", body="内容", valid_from=now - timedelta(hours=1),
-                                valid_until=now + timedelta(hours=1)))
+    db.session.add(
+        Announcement(
+            property_id=prop.id,
+            title="公告甲",
+            body="内容",
+            valid_from=now - timedelta(hours=1),
+            valid_until=now + timedelta(hours=1),
+        )
+    )
     db.session.commit()
     response = kiosk_client.get("/kiosk/")
     html = response.get_data(as_text=True)
@@ -218,15 +235,22 @@ def test_a_right_code_at_the_kiosk_shows_the_count_and_shelves_only(app, kiosk_c
     again = kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": code})
     assert again.status_code == 422  # a code works once
     desk = app.test_client()
-    desk.post("/staff/login", data={"login": builders.create_staff(Role.FRONTDESK).username, "password": builders.PASSWORD})
+    desk.post(
+        "/staff/login", data={"login": builders.create_staff(Role.FRONTDESK).username, "password": builders.PASSWORD}
+    )
     page = desk.get("/staff/parcels/pickup").get_data(as_text=True)
     assert "1-1203" in page and "1号楼大堂" in page
     from domain.kiosk.models import KioskPickup
     from domain.parcels.models import Parcel, ParcelStatus
 
     pickup = db.session.query(KioskPickup).one()
-    assert desk.post(f"/staff/parcels/kiosk-pickups/{pickup.id}", data={
-        "recipient": "resident", "name": "隐私姓名", "id_last4": "4321"}).status_code == 303
+    assert (
+        desk.post(
+            f"/staff/parcels/kiosk-pickups/{pickup.id}",
+            data={"recipient": "resident", "name": "隐私姓名", "id_last4": "4321"},
+        ).status_code
+        == 303
+    )
     db.session.expire_all()
     assert {p.status for p in db.session.query(Parcel)} == {ParcelStatus.PICKED_UP}
 
@@ -237,8 +261,9 @@ def test_the_scanned_qr_code_works_at_the_kiosk(kiosk_client, waiting_parcels):
     assert response.status_code == 200 and "B2" in response.get_data(as_text=True)
 
 
-def test_wrong_codes_slow_a_kiosk_down_and_the_fifth_alarms_the_desk_without_locking_it(app, kiosk_client,
-                                                                                          waiting_parcels, clock):
+def test_wrong_codes_slow_a_kiosk_down_and_the_fifth_alarms_the_desk_without_locking_it(
+    app, kiosk_client, waiting_parcels, clock
+):
     from domain.throttle.models import DeskAlert
 
     _unit, code = waiting_parcels
@@ -251,7 +276,8 @@ def test_wrong_codes_slow_a_kiosk_down_and_the_fifth_alarms_the_desk_without_loc
     clock.advance(seconds=5)
     assert kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": wrong}).status_code == 422
     assert "请等待 10 秒" in kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": wrong}).get_data(
-        as_text=True)  # the delay doubles
+        as_text=True
+    )  # the delay doubles
     clock.advance(seconds=10)
     assert kiosk_client.post("/kiosk/pickup", data={"unit": "1-1203", "code": wrong}).status_code == 422
     assert db.session.query(DeskAlert).one().place.startswith("kiosk:")
@@ -278,8 +304,9 @@ def test_one_passer_by_cannot_lock_a_kiosk_for_the_next_resident(kiosk_client, w
     assert response.status_code == 200 and "C3" in response.get_data(as_text=True)
 
 
-def test_wrong_codes_for_one_unit_across_kiosks_and_the_desk_lock_that_unit_everywhere(app, kiosk_client, prop,
-                                                                                       waiting_parcels, clock):
+def test_wrong_codes_for_one_unit_across_kiosks_and_the_desk_lock_that_unit_everywhere(
+    app, kiosk_client, prop, waiting_parcels, clock
+):
     from domain.throttle.models import DeskAlert
 
     unit, code = waiting_parcels
@@ -287,8 +314,9 @@ def test_wrong_codes_for_one_unit_across_kiosks_and_the_desk_lock_that_unit_ever
     other = app.test_client()
     builders.create_kiosk(prop, name="2号楼大堂", client=other)
     desk = app.test_client()
-    desk.post("/staff/login", data={"login": builders.create_staff(Role.FRONTDESK).username,
-                                    "password": builders.PASSWORD})
+    desk.post(
+        "/staff/login", data={"login": builders.create_staff(Role.FRONTDESK).username, "password": builders.PASSWORD}
+    )
     for client in (kiosk_client, other, kiosk_client, other, kiosk_client, other, kiosk_client, other, desk, desk):
         clock.advance(minutes=3)
         if client is desk:
@@ -326,12 +354,17 @@ def test_a_right_code_for_another_unit_is_wrong_at_the_kiosk(kiosk_client, waiti
 def test_a_lift_repair_at_the_kiosk_enters_engineerings_queue(kiosk_client, prop):
     from domain.tickets.models import Channel, Department, Ticket
 
-    response = kiosk_client.post("/kiosk/repair", data={"where": "public", "place": "lift", "building": "2号楼",
-                                                        "description": "电梯按钮失灵"})
+    response = kiosk_client.post(
+        "/kiosk/repair", data={"where": "public", "place": "lift", "building": "2号楼", "description": "电梯按钮失灵"}
+    )
     assert response.status_code == 200
     ticket = db.session.query(Ticket).one()
     assert (ticket.channel, ticket.department, ticket.category, ticket.unit_id) == (
-        Channel.KIOSK, Department.ENGINEERING, "elevator", None)
+        Channel.KIOSK,
+        Department.ENGINEERING,
+        "elevator",
+        None,
+    )
     assert "2号楼" in ticket.location and f"#{ticket.id}" in response.get_data(as_text=True)
 
 
@@ -349,11 +382,13 @@ def test_a_unit_repair_needs_the_units_phone_digits_and_shows_no_name(kiosk_clie
 
     unit = builders.create_unit(number="1203")
     resident = builders.create_resident(prop, unit=unit, name="隐私姓名", phone="13987654321")
-    wrong = kiosk_client.post("/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": "0000",
-                                                     "description": "水龙头漏水"})
+    wrong = kiosk_client.post(
+        "/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": "0000", "description": "水龙头漏水"}
+    )
     assert wrong.status_code == 422 and "水龙头漏水" in wrong.get_data(as_text=True)
-    right = kiosk_client.post("/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": "4321",
-                                                     "description": "水龙头漏水"})
+    right = kiosk_client.post(
+        "/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": "4321", "description": "水龙头漏水"}
+    )
     html = right.get_data(as_text=True)
     assert right.status_code == 200 and "隐私姓名" not in html and "13987654321" not in html
     ticket = db.session.query(Ticket).one()
@@ -367,17 +402,23 @@ def test_ten_wrong_phone_digits_for_a_unit_lock_it_and_alarm_the_desk(app, kiosk
     builders.create_resident(prop, unit=unit, phone="13987654321")
     for guess in ("0000", "1111", "2222", "3333", "5555", "6666", "7777", "8888", "9999", "0001"):
         clock.advance(seconds=60)  # past each growing delay
-        assert kiosk_client.post("/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": guess,
-                                                        "description": "x"}).status_code == 422
+        assert (
+            kiosk_client.post(
+                "/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": guess, "description": "x"}
+            ).status_code
+            == 422
+        )
     clock.advance(seconds=60)
-    locked = kiosk_client.post("/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": "4321",
-                                                      "description": "x"})
+    locked = kiosk_client.post(
+        "/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": "4321", "description": "x"}
+    )
     assert locked.status_code == 429
     alerts = db.session.query(DeskAlert).order_by(DeskAlert.id).all()
     assert [(a.scope, a.unit_id) for a in alerts] == [("kiosk_phone", None), ("kiosk_phone", unit.id)]
     shown = desk_alerts(app)  # newest first: the unit's lock, then the kiosk slowed down
     assert shown.index("一小时内在自助机上输错 1-1203 的手机尾号 10 次") < shown.index(
-        "自助机“1号楼大堂”5 分钟内输错手机尾号 5 次（最后一次为 1-1203）")
+        "自助机“1号楼大堂”5 分钟内输错手机尾号 5 次（最后一次为 1-1203）"
+    )
     until = shown_at(clock() - timedelta(seconds=60) + timedelta(hours=1))  # an hour after the last wrong digits
     assert f"{until} 前，各自助机都不再接受 1-1203 的手机尾号" in shown and "到前台缴费或报修" in shown
 
@@ -407,8 +448,9 @@ def unit_owing(prop):
     return unit
 
 
-def test_the_kiosk_shows_the_total_and_a_qr_code_that_opens_checkout_on_the_phone(app, kiosk_client, unit_owing,
-                                                                                  stripe_sandbox):
+def test_the_kiosk_shows_the_total_and_a_qr_code_that_opens_checkout_on_the_phone(
+    app, kiosk_client, unit_owing, stripe_sandbox
+):
     import json
 
     from domain.payments.models import Payment
@@ -430,8 +472,12 @@ def test_the_kiosk_shows_the_total_and_a_qr_code_that_opens_checkout_on_the_phon
     assert payment.amount_fen == 49187
     pay(stripe_sandbox.app, payment.provider_session_id)
     body = json.dumps(pending_events(stripe_sandbox.app)[-1]).encode()
-    phone.post("/payments/stripe/webhook", data=body, content_type="application/json",
-               headers={"Stripe-Signature": signed(body, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])})
+    phone.post(
+        "/payments/stripe/webhook",
+        data=body,
+        content_type="application/json",
+        headers={"Stripe-Signature": signed(body, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])},
+    )
     status = kiosk_client.get(f"{screen_url}/status").get_data(as_text=True)
     assert "kiosk-paid" in status
     assert kiosk_client.get(screen_url).status_code == 404  # the errand is over and forgotten
@@ -479,6 +525,7 @@ def test_an_expired_or_forged_phone_link_opens_nothing(client, prop):
 def test_phone_digits_typed_full_width_are_read_as_digits(kiosk_client, prop):
     unit = builders.create_unit(number="1203")
     builders.create_resident(prop, unit=unit, phone="13987654321")
-    response = kiosk_client.post("/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": "４３２１",
-                                                        "description": "水龙头漏水"})
+    response = kiosk_client.post(
+        "/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": "４３２１", "description": "水龙头漏水"}
+    )
     assert response.status_code == 200

@@ -44,8 +44,12 @@ def staff_client(app, role=Role.FINANCE):
 def deliver(app, event):
     """Send an event to the webhook, signed like Stripe; returns the response."""
     body = json.dumps(event).encode()
-    return app.test_client().post(WEBHOOK, data=body, content_type="application/json",
-                                  headers={"Stripe-Signature": signed(body, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])})
+    return app.test_client().post(
+        WEBHOOK,
+        data=body,
+        content_type="application/json",
+        headers={"Stripe-Signature": signed(body, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])},
+    )
 
 
 def deliver_pending(app, server, types=None):
@@ -78,7 +82,9 @@ def paid_online(app, server, resident, bills, method="card"):
 
 def desk_payment(client, unit, bills):
     """Cash at the desk for `bills`."""
-    return client.post(f"/staff/billing/units/{unit.id}/payments", data={"bill_ids": [b.id for b in bills], "method": "cash"})
+    return client.post(
+        f"/staff/billing/units/{unit.id}/payments", data={"bill_ids": [b.id for b in bills], "method": "cash"}
+    )
 
 
 # The desk and open Checkout pages ------------------------------------------------------------------
@@ -92,8 +98,9 @@ def test_desk_payment_closes_the_checkout_page_the_resident_still_has_open(app, 
     assert sandbox_state(stripe_sandbox.app).sessions[online.provider_session_id]["status"] == "expired"
     assert db.session.get(Payment, online.id).status == PaymentStatus.EXPIRED
     # The page the resident still has open can no longer take the money.
-    page = stripe_sandbox.app.test_client().post(f"/pay/{online.provider_session_id}",
-                                                 data={"action": "pay", "method": "card"})
+    page = stripe_sandbox.app.test_client().post(
+        f"/pay/{online.provider_session_id}", data={"action": "pay", "method": "card"}
+    )
     assert page.status_code == 409
     assert db.session.scalar(select(func.sum(Bill.paid_fen))) == 22375 + 30050
     assert deliver_pending(app, stripe_sandbox) == ["ignored: already expired"]
@@ -119,8 +126,13 @@ def test_desk_payment_is_refused_while_the_checkout_page_cannot_be_closed(app, h
     online = open_checkout(resident, bills)
     desk = staff_client(app, Role.FRONTDESK)
     reachable = app.extensions["payment_provider"]
-    app.extensions["payment_provider"] = StripeProvider(api_key="sk_test_x", webhook_secret="whsec_x", name="sandbox",
-                                                        api_base="http://127.0.0.1:9", http_client=SandboxHTTPClient(timeout=2))
+    app.extensions["payment_provider"] = StripeProvider(
+        api_key="sk_test_x",
+        webhook_secret="whsec_x",
+        name="sandbox",
+        api_base="http://127.0.0.1:9",
+        http_client=SandboxHTTPClient(timeout=2),
+    )
     try:
         response = desk_payment(desk, unit, bills)
     finally:
@@ -134,7 +146,8 @@ def test_desk_payment_is_refused_while_the_checkout_page_cannot_be_closed(app, h
 
 
 def test_money_arriving_for_paid_bills_is_refunded_at_once_the_resident_told_and_finance_shown(
-        app, household, resident, stripe_sandbox):
+    app, household, resident, stripe_sandbox
+):
     unit, _owner, bills = household
     online = open_checkout(resident, bills)
     pay(stripe_sandbox.app, online.provider_session_id, "wechat_pay")
@@ -148,8 +161,11 @@ def test_money_arriving_for_paid_bills_is_refunded_at_once_the_resident_told_and
     assert refund.automatic and refund.amount_fen == 22375 + 30050 and refund.status == RefundStatus.PENDING  # wallet
     sent = [r for r in sandbox_state(stripe_sandbox.app).requests if r["path"] == "/v1/refunds"]
     assert len(sent) == 1 and sent[0]["idempotency_key"] == f"refund-p{payment.id}-unapplied"
-    assert sent[0]["params"] == {"payment_intent": payment.provider_payment_intent, "amount": str(22375 + 30050),
-                                 "metadata": {"payment_id": str(payment.id), "refund_id": "unapplied"}}
+    assert sent[0]["params"] == {
+        "payment_intent": payment.provider_payment_intent,
+        "amount": str(22375 + 30050),
+        "metadata": {"payment_id": str(payment.id), "refund_id": "unapplied"},
+    }
     notice = db.session.scalars(select(Notification)).one()
     assert "原路退回" in notice.message and "524.25" in notice.message
     # The wallet confirms the refund: it is settled, and the bills stay paid (the money never reached them).
@@ -166,7 +182,9 @@ def test_money_arriving_for_paid_bills_is_refunded_at_once_the_resident_told_and
     assert "账单已结清" in status
 
 
-def test_an_automatic_refund_the_provider_refuses_is_listed_as_failed(app, household, resident, stripe_sandbox, monkeypatch):
+def test_an_automatic_refund_the_provider_refuses_is_listed_as_failed(
+    app, household, resident, stripe_sandbox, monkeypatch
+):
     from domain.payments.providers import ProviderUnavailable, StripeProvider
 
     unit, _owner, bills = household
@@ -193,7 +211,9 @@ def test_an_automatic_refund_the_provider_refuses_is_listed_as_failed(app, house
 def refund_through_the_console(app, payment, amount="80", client=None):
     """Finance refunds `amount` yuan of `payment` from its page; returns the response."""
     client = client or staff_client(app)
-    return client.post(f"/staff/billing/payments/{payment.id}/refund", data={"refund-amount": amount, "refund-reason": "多收"})
+    return client.post(
+        f"/staff/billing/payments/{payment.id}/refund", data={"refund-amount": amount, "refund-reason": "多收"}
+    )
 
 
 def test_wallet_refund_stays_pending_until_refund_updated_settles_it(app, household, resident, stripe_sandbox):
@@ -203,7 +223,10 @@ def test_wallet_refund_stays_pending_until_refund_updated_settles_it(app, househ
     assert response.status_code == 303
     refund = db.session.scalars(select(Refund)).one()
     assert refund.status == RefundStatus.PENDING and db.session.get(Bill, bills[0].id).outstanding_fen == 0
-    assert deliver_pending(app, stripe_sandbox) == ["refunds changed: 0", "refunds changed: 0"]  # created, charge.refunded
+    assert deliver_pending(app, stripe_sandbox) == [
+        "refunds changed: 0",
+        "refunds changed: 0",
+    ]  # created, charge.refunded
     settle_refund(stripe_sandbox.app, refund.provider_refund_id)
     assert deliver_pending(app, stripe_sandbox) == ["refunds changed: 1"]
     db.session.expire_all()
@@ -221,7 +244,9 @@ def test_failed_wallet_refund_leaves_the_bill_paid_and_the_money_refundable(app,
     assert deliver_pending(app, stripe_sandbox, types={"refund.failed"}) == ["refunds changed: 1"]
     db.session.expire_all()
     assert db.session.get(Refund, refund.id).status == RefundStatus.FAILED
-    assert db.session.get(Bill, bills[0].id).outstanding_fen == 0 and db.session.get(Payment, payment.id).refunded_fen == 0
+    assert (
+        db.session.get(Bill, bills[0].id).outstanding_fen == 0 and db.session.get(Payment, payment.id).refunded_fen == 0
+    )
     page = staff_client(app).get(f"/staff/billing/payments/{payment.id}").get_data(as_text=True)
     assert "223.75" in page and 'name="refund-amount"' in page
 
@@ -255,14 +280,19 @@ def test_refund_call_carries_our_idempotency_key_and_metadata(app, household, re
     refund = db.session.scalars(select(Refund)).one()
     sent = [r for r in sandbox_state(stripe_sandbox.app).requests if r["path"] == "/v1/refunds"][-1]
     assert sent["idempotency_key"] == f"refund-p{payment.id}-r{refund.id}"
-    assert sent["params"] == {"payment_intent": payment.provider_payment_intent, "amount": "1050",
-                              "metadata": {"payment_id": str(payment.id), "refund_id": str(refund.id)}}
+    assert sent["params"] == {
+        "payment_intent": payment.provider_payment_intent,
+        "amount": "1050",
+        "metadata": {"payment_id": str(payment.id), "refund_id": str(refund.id)},
+    }
 
 
 # Five finance users at once ------------------------------------------------------------------------
 
 
-def test_five_finance_users_refunding_at_once_get_one_refund_and_clear_messages(app, household, resident, stripe_sandbox):
+def test_five_finance_users_refunding_at_once_get_one_refund_and_clear_messages(
+    app, household, resident, stripe_sandbox
+):
     _unit, _owner, bills = household
     payment = paid_online(app, stripe_sandbox, resident, bills[:1])
     clients = [staff_client(app) for _ in range(5)]
@@ -285,7 +315,7 @@ def test_five_finance_users_refunding_at_once_get_one_refund_and_clear_messages(
     assert statuses == [303, 422, 422, 422, 422], statuses
     for status, html in results:
         if status == 422:
-            assert "已全额退款" in html or "其他同事正在" in html, html[html.find("alert"):][:600]
+            assert "已全额退款" in html or "其他同事正在" in html, html[html.find("alert") :][:600]
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Refund)) == 1
     assert len([r for r in sandbox_state(stripe_sandbox.app).requests if r["path"] == "/v1/refunds"]) == 1
@@ -338,7 +368,7 @@ def test_five_finance_users_voiding_the_same_desk_payment_void_it_once(app, hous
     assert sorted(status for status, _html in results) == [303, 422, 422, 422, 422]
     for status, html in results:
         if status == 422:
-            assert "已作废" in html or "其他同事正在" in html, html[html.find("alert"):][:600]
+            assert "已作废" in html or "其他同事正在" in html, html[html.find("alert") :][:600]
     db.session.expire_all()
     assert db.session.get(Payment, payment_id).status == PaymentStatus.VOIDED
     assert db.session.get(Bill, bills[0].id).outstanding_fen == 22375  # the money came off the bill once
@@ -359,8 +389,9 @@ def test_the_void_that_lost_the_race_is_told_so(app, household):
     assert db.session.get(Bill, bills[0].id).outstanding_fen == 22375
 
 
-def test_a_webhook_sent_again_after_a_failure_asks_for_the_same_automatic_refund(app, household, resident, stripe_sandbox,
-                                                                                monkeypatch):
+def test_a_webhook_sent_again_after_a_failure_asks_for_the_same_automatic_refund(
+    app, household, resident, stripe_sandbox, monkeypatch
+):
     import domain.parcels.services as parcels
 
     _unit, _owner, bills = household

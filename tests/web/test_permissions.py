@@ -10,17 +10,17 @@ import pytest
 
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
-from domain.billing.models import BillingRun, RunStatus
-from domain.tickets import services as ticket_services
-from domain.tickets.models import Callback, Department, Handover, ResidentVisit, ServiceItem, TicketPhoto
-from domain.payments.services import record_desk_payment
 from domain.announcements.models import Announcement
+from domain.billing.models import BillingRun, RunStatus
 from domain.clock import utcnow
-from domain.parcels.models import LendableItem, Loan, Parcel, StoredItem
-from domain.property.models import Occupancy
 from domain.kiosk.models import Kiosk
+from domain.parcels.models import LendableItem, Loan, Parcel, StoredItem
+from domain.payments.services import record_desk_payment
+from domain.property.models import Occupancy
 from domain.renovation.models import RenovationApplication, RenovationDocument, RenovationStatus
 from domain.throttle.models import DeskAlert
+from domain.tickets import services as ticket_services
+from domain.tickets.models import Callback, Department, Handover, ResidentVisit, ServiceItem, TicketPhoto
 from extensions import db
 from tests import builders
 
@@ -154,7 +154,11 @@ TABLE = {
     "staff.list_renovations": ("GET", "/staff/renovations/", RENOVATIONS),
     "staff.show_renovation": ("GET", "/staff/renovations/{renovation}", RENOVATIONS),
     "staff.take_renovation_step": ("POST", "/staff/renovations/{renovation}/step", RENOVATIONS),
-    "staff.renovation_document": ("GET", "/staff/renovations/{renovation}/documents/{renovation_document}", RENOVATIONS),
+    "staff.renovation_document": (
+        "GET",
+        "/staff/renovations/{renovation}/documents/{renovation_document}",
+        RENOVATIONS,
+    ),
     "staff.renovation_permit": ("GET", "/staff/renovations/{renovation}/permit", RENOVATIONS),
     "staff.renovation_permit_pdf": ("GET", "/staff/renovations/{renovation}/permit.pdf", RENOVATIONS),
     "staff.check_permit": ("GET", "/staff/renovations/permit/{permit_code}", GATE),
@@ -164,13 +168,23 @@ TABLE = {
     "staff.accept_renovation": ("POST", "/staff/renovations/{renovation}/acceptance", RENOVATIONS),
     "staff.refund_renovation_deposit": ("POST", "/staff/renovations/{renovation}/refund", RENOVATIONS),
     "staff.add_renovation_worker_pass": ("POST", "/staff/renovations/{renovation}/workers", KEEPERS | {Role.SECURITY}),
-    "staff.revoke_renovation_worker_pass": ("POST", "/staff/renovations/{renovation}/workers/1/revoke",
-                                            KEEPERS | {Role.SECURITY}),
+    "staff.revoke_renovation_worker_pass": (
+        "POST",
+        "/staff/renovations/{renovation}/workers/1/revoke",
+        KEEPERS | {Role.SECURITY},
+    ),
     "staff.revoke_renovation_permit": ("POST", "/staff/renovations/{renovation}/revoke-permit", INSPECTORS),
 }
 #: Signing in and out (one's own devices too: tests/web/test_sessions.py); a role table cannot walk them.
 SIGN_IN_ROUTES = {"staff.login", "staff.logout", "staff.sign_out_device", "staff.sign_out_everywhere"}
-PORTAL_ROUTES = ["/portal/", "/portal/profile", "/portal/password", "/portal/parcels", "/portal/renovations", "/portal/devices"]
+PORTAL_ROUTES = [
+    "/portal/",
+    "/portal/profile",
+    "/portal/password",
+    "/portal/parcels",
+    "/portal/renovations",
+    "/portal/devices",
+]
 
 
 @pytest.fixture
@@ -179,7 +193,9 @@ def ids(prop):
     unit = builders.create_unit()
     resident = builders.create_resident(prop, unit=unit)
     now = utcnow()
-    announcement = Announcement(property_id=prop.id, title="t", body="b", valid_from=now, valid_until=now + timedelta(days=1))
+    announcement = Announcement(
+        property_id=prop.id, title="t", body="b", valid_from=now, valid_until=now + timedelta(days=1)
+    )
     db.session.add(announcement)
     other_staff = builders.create_staff(Role.CLEANING)
     db.session.commit()
@@ -189,45 +205,89 @@ def ids(prop):
     charge = builders.create_charge(prop)
     run = BillingRun(property_id=prop.id, period=date(2026, 1, 1), due_date=date(2026, 1, 31), status=RunStatus.DONE)
     db.session.add(run)
-    ticket = ticket_services.create_ticket(Actor.system("test"), property_id=prop.id, kind="repair", channel="phone",
-                                           description="漏水", unit_id=unit.id)
+    ticket = ticket_services.create_ticket(
+        Actor.system("test"), property_id=prop.id, kind="repair", channel="phone", description="漏水", unit_id=unit.id
+    )
     db.session.flush()
     photo = TicketPhoto(ticket_id=ticket.id, stored_name="missing.jpg", content_type="image/jpeg", size=1)
     callback = Callback(ticket_id=ticket.id, due_at=utcnow() + timedelta(days=1))
-    visit = ResidentVisit(property_id=prop.id, unit_id=unit.id, planned_for=utcnow() + timedelta(days=1), purpose="走访")
-    handover = Handover(property_id=prop.id, from_user_id=other_staff.id,
-                        items={"tickets": [], "callbacks": [], "more": {"tickets": 0, "callbacks": 0}})
+    visit = ResidentVisit(
+        property_id=prop.id, unit_id=unit.id, planned_for=utcnow() + timedelta(days=1), purpose="走访"
+    )
+    handover = Handover(
+        property_id=prop.id,
+        from_user_id=other_staff.id,
+        items={"tickets": [], "callbacks": [], "more": {"tickets": 0, "callbacks": 0}},
+    )
     item = ServiceItem(property_id=prop.id, name="疏通下水道", price_fen=5000, department=Department.ENGINEERING)
     db.session.add_all([photo, callback, visit, handover, item])
     parcel = Parcel(property_id=prop.id, unit_id=unit.id, tracking_number="SF0001", carrier="sf")
-    stored = StoredItem(property_id=prop.id, unit_id=unit.id, description="伞", depositor_name="王", code_hash="x",
-                        expires_on=date(2030, 1, 1))
+    stored = StoredItem(
+        property_id=prop.id,
+        unit_id=unit.id,
+        description="伞",
+        depositor_name="王",
+        code_hash="x",
+        expires_on=date(2030, 1, 1),
+    )
     lendable = LendableItem(property_id=prop.id, name="梯子", quantity=1)
     alert = DeskAlert(scope="parcel_code", place="x", message="")
     db.session.add_all([parcel, stored, lendable, alert])
     db.session.flush()
-    loan = Loan(property_id=prop.id, item_id=lendable.id, unit_id=unit.id, borrower_name="王",
-                due_at=utcnow() + timedelta(days=1))
-    renovation = RenovationApplication(property_id=prop.id, unit_id=unit.id, resident_id=resident.id,
-                                       status=RenovationStatus.SUBMITTED, scope=["walls"])
+    loan = Loan(
+        property_id=prop.id,
+        item_id=lendable.id,
+        unit_id=unit.id,
+        borrower_name="王",
+        due_at=utcnow() + timedelta(days=1),
+    )
+    renovation = RenovationApplication(
+        property_id=prop.id,
+        unit_id=unit.id,
+        resident_id=resident.id,
+        status=RenovationStatus.SUBMITTED,
+        scope=["walls"],
+    )
     db.session.add_all([loan, renovation])
     db.session.flush()
     kiosk = Kiosk(property_id=prop.id, name="大堂")
     db.session.add(kiosk)
-    document = RenovationDocument(application_id=renovation.id, stored_name="missing.pdf", shown_name="图纸.pdf",
-                                  content_type="application/pdf", size=1)
+    document = RenovationDocument(
+        application_id=renovation.id,
+        stored_name="missing.pdf",
+        shown_name="图纸.pdf",
+        content_type="application/pdf",
+        size=1,
+    )
     db.session.add(document)
     db.session.commit()
     from domain.renovation.services import permit_code
 
     return {
-        "kiosk": kiosk.id, "renovation": renovation.id, "renovation_document": document.id, "permit_code": permit_code(renovation),
-        "parcel": parcel.id, "stored_item": stored.id, "lendable": lendable.id, "loan": loan.id, "alert": alert.id,
-        "ticket": ticket.id, "photo": photo.id, "callback": callback.id, "visit": visit.id, "handover": handover.id,
+        "kiosk": kiosk.id,
+        "renovation": renovation.id,
+        "renovation_document": document.id,
+        "permit_code": permit_code(renovation),
+        "parcel": parcel.id,
+        "stored_item": stored.id,
+        "lendable": lendable.id,
+        "loan": loan.id,
+        "alert": alert.id,
+        "ticket": ticket.id,
+        "photo": photo.id,
+        "callback": callback.id,
+        "visit": visit.id,
+        "handover": handover.id,
         "service_item": item.id,
-        "payment": payment.id, "charge": charge.id, "run": run.id,
-        "unit": unit.id, "building": unit.building_id, "resident": resident.id, "occupancy": occupancy.id,
-        "announcement": announcement.id, "staff": other_staff.id,
+        "payment": payment.id,
+        "charge": charge.id,
+        "run": run.id,
+        "unit": unit.id,
+        "building": unit.building_id,
+        "resident": resident.id,
+        "occupancy": occupancy.id,
+        "announcement": announcement.id,
+        "staff": other_staff.id,
     }
 
 

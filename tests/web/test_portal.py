@@ -15,10 +15,24 @@ def test_home_shows_my_units_household_and_current_announcements(client, auth, p
     me = builders.create_resident(prop, unit=unit, name="陈业主")
     builders.create_resident(prop, unit=unit, name="陈家属", relation=Relation.FAMILY, account=False)
     now = utcnow()
-    db.session.add_all([
-        Announcement(property_id=prop.id, title="电梯维保通知", body="周三", valid_from=now - timedelta(hours=1), valid_until=now + timedelta(days=1)),
-        Announcement(property_id=prop.id, title="过期通知", body="旧", valid_from=now - timedelta(days=9), valid_until=now - timedelta(days=1)),
-    ])
+    db.session.add_all(
+        [
+            Announcement(
+                property_id=prop.id,
+                title="电梯维保通知",
+                body="周三",
+                valid_from=now - timedelta(hours=1),
+                valid_until=now + timedelta(days=1),
+            ),
+            Announcement(
+                property_id=prop.id,
+                title="过期通知",
+                body="旧",
+                valid_from=now - timedelta(days=9),
+                valid_until=now - timedelta(days=1),
+            ),
+        ]
+    )
     db.session.commit()
     auth.login_resident(me.user)
     html = client.get("/portal/").get_data(as_text=True)
@@ -42,7 +56,9 @@ def test_resident_changes_only_their_own_contact_details(client, auth, prop):
     me = builders.create_resident(prop, unit=builders.create_unit(), phone="13900000001")
     neighbour = builders.create_resident(prop, unit=builders.create_unit(), phone="13900000002")
     auth.login_resident(me.user)
-    response = client.post("/portal/profile", data={"phone": "139 1111 2222", "email": "me@example.com", "id": neighbour.id})
+    response = client.post(
+        "/portal/profile", data={"phone": "139 1111 2222", "email": "me@example.com", "id": neighbour.id}
+    )
     assert response.status_code == 303
     assert db.session.get(Resident, me.id).phone == "13911112222"
     assert db.session.get(Resident, neighbour.id).phone == "13900000002"

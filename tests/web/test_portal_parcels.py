@@ -71,8 +71,10 @@ def neighbour_client(app, neighbour):
 def parcels(unit, their_unit):
     """Two parcels waiting for 1-1203, one for 1-0901, and one of 1-1203's already collected."""
     return {
-        "mine": [builders.create_parcel(unit, "SF1000111111", shelf="A1"),
-                 builders.create_parcel(unit, "JD2000222222", carrier="jd", shelf="B2")],
+        "mine": [
+            builders.create_parcel(unit, "SF1000111111", shelf="A1"),
+            builders.create_parcel(unit, "JD2000222222", carrier="jd", shelf="B2"),
+        ],
         "theirs": [builders.create_parcel(their_unit, "YT3000333333", carrier="yto", shelf="C3")],
         "collected": builders.create_parcel(unit, "ZT4000444444", carrier="zto", status="picked_up"),
     }
@@ -107,8 +109,9 @@ def test_nothing_waiting_says_so(client, me):
 
 
 def test_a_resident_of_two_units_sees_both(client, prop, me, their_unit, parcels):
-    db.session.add(Occupancy(unit_id=their_unit.id, resident_id=me.id, relation=Relation.TENANT,
-                             start_date=date(2020, 1, 1)))
+    db.session.add(
+        Occupancy(unit_id=their_unit.id, resident_id=me.id, relation=Relation.TENANT, start_date=date(2020, 1, 1))
+    )
     db.session.commit()
     html = client.get("/portal/parcels").get_data(as_text=True)
     assert "111111" in html and "333333" in html and html.count("Show my pickup code") == 2
@@ -176,12 +179,21 @@ def test_the_code_from_the_portal_works_at_the_desk(app, client, me, unit, parce
     assert found.status_code == 200 and "SF1000111111" in html and "JD2000222222" in html and "YT3000333333" not in html
     scanned = desk.post("/staff/parcels/pickup", data={"unit_label": f"P:1-1203:{code}"})
     assert scanned.status_code == 200 and "SF1000111111" in scanned.get_data(as_text=True)
-    handed = desk.post("/staff/parcels/hand-over", data={
-        "unit_label": "1-1203", "code": code, "parcel_ids": [str(p.id) for p in parcels["mine"]],
-        "recipient": "resident", "name": "王芳", "id_last4": "1234"})
+    handed = desk.post(
+        "/staff/parcels/hand-over",
+        data={
+            "unit_label": "1-1203",
+            "code": code,
+            "parcel_ids": [str(p.id) for p in parcels["mine"]],
+            "recipient": "resident",
+            "name": "王芳",
+            "id_last4": "1234",
+        },
+    )
     assert handed.status_code == 303
     assert {p.status for p in db.session.scalars(select(Parcel).where(Parcel.unit_id == unit.id))} == {
-        ParcelStatus.PICKED_UP}
+        ParcelStatus.PICKED_UP
+    }
     html = client.get("/portal/parcels").get_data(as_text=True)
     assert "Nothing is waiting for you." in html
 
@@ -206,19 +218,25 @@ def test_the_qr_code_carries_the_unit_and_the_code(client, me, unit, parcels, mo
 
 
 def test_authorising_a_collector(client, me, unit):
-    response = client.post("/portal/parcels/collectors", data={"unit_id": str(unit.id), "name": "快递代取张",
-                                                               "phone": "139 0000 1111"})
+    response = client.post(
+        "/portal/parcels/collectors", data={"unit_id": str(unit.id), "name": "快递代取张", "phone": "139 0000 1111"}
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/portal/parcels"
     authorisation = db.session.scalars(select(PickupAuthorisation)).one()
     assert (authorisation.unit_id, authorisation.resident_id, authorisation.name, authorisation.phone) == (
-        unit.id, me.id, "快递代取张", "13900001111")
+        unit.id,
+        me.id,
+        "快递代取张",
+        "13900001111",
+    )
     html = client.get("/portal/parcels").get_data(as_text=True)
     assert "快递代取张 may now collect your parcels." in html and "13900001111" in html
     assert f'action="/portal/parcels/collectors/{authorisation.id}/revoke"' in html
 
 
-@pytest.mark.parametrize("changes", [{"name": ""}, {"phone": "12345"}, {"phone": ""}], ids=["no-name", "bad-phone",
-                                                                                             "no-phone"])
+@pytest.mark.parametrize(
+    "changes", [{"name": ""}, {"phone": "12345"}, {"phone": ""}], ids=["no-name", "bad-phone", "no-phone"]
+)
 def test_a_bad_collector_is_refused_and_keeps_what_was_typed(client, me, unit, changes):
     data = {"unit_id": str(unit.id), "name": "快递代取张", "phone": "13900001111", **changes}
     response = client.post("/portal/parcels/collectors", data=data)
@@ -232,15 +250,17 @@ def test_a_bad_collector_is_refused_and_keeps_what_was_typed(client, me, unit, c
 
 
 def test_a_collector_cannot_be_authorised_for_a_neighbours_unit(client, me, their_unit, neighbour):
-    response = client.post("/portal/parcels/collectors", data={"unit_id": str(their_unit.id), "name": "某人",
-                                                               "phone": "13900001111"})
+    response = client.post(
+        "/portal/parcels/collectors", data={"unit_id": str(their_unit.id), "name": "某人", "phone": "13900001111"}
+    )
     assert response.status_code == 422
     assert count(PickupAuthorisation) == 0
 
 
 def test_withdrawing_a_collector(client, me, unit):
-    client.post("/portal/parcels/collectors", data={"unit_id": str(unit.id), "name": "快递代取张",
-                                                    "phone": "13900001111"})
+    client.post(
+        "/portal/parcels/collectors", data={"unit_id": str(unit.id), "name": "快递代取张", "phone": "13900001111"}
+    )
     authorisation = db.session.scalars(select(PickupAuthorisation)).one()
     response = client.post(f"/portal/parcels/collectors/{authorisation.id}/revoke")
     assert response.status_code == 303
@@ -252,8 +272,9 @@ def test_withdrawing_a_collector(client, me, unit):
 
 
 def test_a_neighbour_cannot_withdraw_my_collector_or_see_them(client, me, unit, neighbour_client):
-    client.post("/portal/parcels/collectors", data={"unit_id": str(unit.id), "name": "快递代取张",
-                                                    "phone": "13900001111"})
+    client.post(
+        "/portal/parcels/collectors", data={"unit_id": str(unit.id), "name": "快递代取张", "phone": "13900001111"}
+    )
     authorisation = db.session.scalars(select(PickupAuthorisation)).one()
     assert neighbour_client.post(f"/portal/parcels/collectors/{authorisation.id}/revoke").status_code == 404
     assert db.session.get(PickupAuthorisation, authorisation.id).revoked_at is None
@@ -263,16 +284,24 @@ def test_a_neighbour_cannot_withdraw_my_collector_or_see_them(client, me, unit, 
 # Loans and items left at the desk -----------------------------------------------------------------------------
 
 
-def test_the_residents_loans_and_stored_items_are_listed_and_not_a_neighbours(client, prop, me, unit, their_unit,
-                                                                             neighbour_client):
+def test_the_residents_loans_and_stored_items_are_listed_and_not_a_neighbours(
+    client, prop, me, unit, their_unit, neighbour_client
+):
     ladder = builders.create_lendable(prop, name="折叠梯", quantity=2, deposit_fen=10000)
     cart = builders.create_lendable(prop, name="手推车", quantity=2)
     now = utcnow()
-    builders.create_loan(ladder, unit, borrower_name="王芳", lent_at=now - timedelta(days=2),
-                         due_at=now - timedelta(hours=1), deposit_fen=10000)
+    builders.create_loan(
+        ladder,
+        unit,
+        borrower_name="王芳",
+        lent_at=now - timedelta(days=2),
+        due_at=now - timedelta(hours=1),
+        deposit_fen=10000,
+    )
     builders.create_loan(cart, their_unit, borrower_name="赵邻居")
-    storage.store_item(SYSTEM, unit_label="1-1203", description="一袋水果给王芳", depositor_name="李女士",
-                       by_visitor=True)
+    storage.store_item(
+        SYSTEM, unit_label="1-1203", description="一袋水果给王芳", depositor_name="李女士", by_visitor=True
+    )
     storage.store_item(SYSTEM, unit_label="1-0901", description="邻居的钥匙", depositor_name="赵邻居")
     db.session.commit()
 

@@ -13,8 +13,17 @@ from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.clock import utcnow
 from domain.tickets import services, uploads
-from domain.tickets.models import (Channel, Department, Notification, ServiceItem, Status, Ticket, TicketEvent,
-                                   TicketKind, TicketPhoto)
+from domain.tickets.models import (
+    Channel,
+    Department,
+    Notification,
+    ServiceItem,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+    TicketPhoto,
+)
 from extensions import db
 from portal.ticket_forms import COMPLAINT_CATEGORY_LABELS, REPAIR_CATEGORY_LABELS
 from tests import builders
@@ -68,8 +77,15 @@ def upload(data, name="photo.png", content_type="image/png"):
 
 def repair_form(unit, **changes):
     """A valid repair as the form posts it."""
-    form = {"kind": "repair", "repair_category": "water", "description": "厨房水龙头一直滴水",
-            "place": str(unit.id), "location": "", "preferred_time": "周六上午", "contact_phone": "13800000001"}
+    form = {
+        "kind": "repair",
+        "repair_category": "water",
+        "description": "厨房水龙头一直滴水",
+        "place": str(unit.id),
+        "location": "",
+        "preferred_time": "周六上午",
+        "contact_phone": "13800000001",
+    }
     form.update(changes)
     return form
 
@@ -92,9 +108,18 @@ def stored_files(folder):
 def open_ticket(resident, unit, kind=TicketKind.REPAIR, **fields):
     """A portal ticket of `resident`, created through the service as the resident."""
     actor = Actor.for_user(resident.user, "127.0.0.1")
-    ticket = services.create_ticket(actor, property_id=resident.property_id, kind=kind, channel="portal",
-                                    description=fields.pop("description", "卫生间漏水"), category="water",
-                                    unit_id=unit.id, resident_id=resident.id, contact_name=resident.name, **fields)
+    ticket = services.create_ticket(
+        actor,
+        property_id=resident.property_id,
+        kind=kind,
+        channel="portal",
+        description=fields.pop("description", "卫生间漏水"),
+        category="water",
+        unit_id=unit.id,
+        resident_id=resident.id,
+        contact_name=resident.name,
+        **fields,
+    )
     db.session.commit()
     return ticket
 
@@ -111,13 +136,16 @@ def claimed(ticket):
 # Creating ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind, extra, department", [
-    ("repair", {"repair_category": "electricity"}, Department.ENGINEERING),
-    ("complaint", {"complaint_category": "noise"}, Department.CUSTOMER_SERVICE),
-    ("help", {}, Department.SECURITY),
-    ("inquiry", {}, Department.CUSTOMER_SERVICE),
-    ("service", {}, Department.CLEANING),
-])
+@pytest.mark.parametrize(
+    "kind, extra, department",
+    [
+        ("repair", {"repair_category": "electricity"}, Department.ENGINEERING),
+        ("complaint", {"complaint_category": "noise"}, Department.CUSTOMER_SERVICE),
+        ("help", {}, Department.SECURITY),
+        ("inquiry", {}, Department.CUSTOMER_SERVICE),
+        ("service", {}, Department.CLEANING),
+    ],
+)
 def test_resident_sends_each_kind_of_request(client, me, unit, prop, kind, extra, department):
     item = ServiceItem(property_id=prop.id, name="家政保洁", price_fen=12000, department=Department.CLEANING)
     db.session.add(item)
@@ -134,7 +162,11 @@ def test_resident_sends_each_kind_of_request(client, me, unit, prop, kind, extra
     assert ticket.kind == TicketKind(kind) and ticket.channel == Channel.PORTAL and ticket.status == Status.NEW
     assert ticket.department == department
     assert ticket.resident_id == me.id and ticket.unit_id == unit.id and ticket.created_by_id == me.user_id
-    assert ticket.contact_name == "陈业主" and ticket.contact_phone == "13800000001" and ticket.preferred_time == "周六上午"
+    assert (
+        ticket.contact_name == "陈业主"
+        and ticket.contact_phone == "13800000001"
+        and ticket.preferred_time == "周六上午"
+    )
     assert ticket.category == {"repair": "electricity", "complaint": "noise"}.get(kind, "")
     assert ticket.service_item_id == (item.id if kind == "service" else None)
     assert before < ticket.dispatch_due_at <= ticket.response_due_at <= ticket.resolve_due_at
@@ -144,11 +176,13 @@ def test_resident_sends_each_kind_of_request(client, me, unit, prop, kind, extra
 
 
 def test_new_request_form_preselects_the_kind_and_offers_my_units_and_the_catalogue(client, me, unit, prop):
-    db.session.add_all([
-        ServiceItem(property_id=prop.id, name="疏通下水道", price_fen=5000, department=Department.ENGINEERING),
-        ServiceItem(property_id=prop.id, name="代收快递", price_fen=0, department=Department.CUSTOMER_SERVICE),
-        ServiceItem(property_id=prop.id, name="停用的服务", is_active=False, department=Department.CLEANING),
-    ])
+    db.session.add_all(
+        [
+            ServiceItem(property_id=prop.id, name="疏通下水道", price_fen=5000, department=Department.ENGINEERING),
+            ServiceItem(property_id=prop.id, name="代收快递", price_fen=0, department=Department.CUSTOMER_SERVICE),
+            ServiceItem(property_id=prop.id, name="停用的服务", is_active=False, department=Department.CLEANING),
+        ]
+    )
     db.session.commit()
     builders.create_unit(number="0808", floor=8)  # not mine
     html = client.get("/portal/tickets/new?kind=complaint").get_data(as_text=True)
@@ -172,18 +206,21 @@ def test_public_area_request_keeps_the_place_and_no_unit(client, me, unit):
     assert ticket.unit_id is None and ticket.location == "2号楼电梯厅"
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"description": ""}, "Describe what is wrong or what you need."),
-    ({"description": "   "}, "Describe what is wrong or what you need."),
-    ({"repair_category": ""}, "Choose what needs repairing."),
-    ({"kind": "complaint", "complaint_category": ""}, "Choose what the complaint is about."),
-    ({"kind": "service"}, "Choose a service from the list."),
-    ({"kind": "nonsense"}, "Not a valid choice"),
-    ({"place": "public", "location": ""}, "Say which public area."),
-    ({"contact_phone": "call me"}, "Enter a phone number we can call"),
-    ({"contact_phone": ""}, "Give a phone number we can call."),
-    ({"place": "999999"}, "Not a valid choice"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"description": ""}, "Describe what is wrong or what you need."),
+        ({"description": "   "}, "Describe what is wrong or what you need."),
+        ({"repair_category": ""}, "Choose what needs repairing."),
+        ({"kind": "complaint", "complaint_category": ""}, "Choose what the complaint is about."),
+        ({"kind": "service"}, "Choose a service from the list."),
+        ({"kind": "nonsense"}, "Not a valid choice"),
+        ({"place": "public", "location": ""}, "Say which public area."),
+        ({"contact_phone": "call me"}, "Enter a phone number we can call"),
+        ({"contact_phone": ""}, "Give a phone number we can call."),
+        ({"place": "999999"}, "Not a valid choice"),
+    ],
+)
 def test_bad_new_request_is_explained_kept_and_not_saved(client, me, unit, changes, message, upload_folder):
     form = repair_form(unit, preferred_time="工作日晚上")
     form.update(changes)
@@ -209,7 +246,8 @@ def test_a_neighbours_unit_is_refused(client, me, unit, prop):
 
 
 def test_repair_with_two_photos_is_stored_outside_static_and_served_only_to_its_resident(
-        client, me, unit, app, upload_folder, neighbour_client):
+    client, me, unit, app, upload_folder, neighbour_client
+):
     png, jpeg = image("PNG"), image("JPEG", size=(64, 48))
     form = repair_form(unit, photos=[upload(png, "水龙头.png"), upload(jpeg, "IMG_0001.jpeg", "image/jpeg")])
     response = post_new(client, form)
@@ -218,7 +256,9 @@ def test_repair_with_two_photos_is_stored_outside_static_and_served_only_to_its_
     photos = db.session.scalars(select(TicketPhoto).order_by(TicketPhoto.id)).all()
     created = ticket.events[0]
     assert [(p.content_type, p.size, p.event_id, p.uploaded_by_id) for p in photos] == [
-        ("image/png", len(png), created.id, me.user_id), ("image/jpeg", len(jpeg), created.id, me.user_id)]
+        ("image/png", len(png), created.id, me.user_id),
+        ("image/jpeg", len(jpeg), created.id, me.user_id),
+    ]
     for photo, extension in zip(photos, ("png", "jpg"), strict=True):
         stem, ext = photo.stored_name.split(".")
         assert len(stem) == 32 and int(stem, 16) >= 0 and ext == extension  # random, not the uploaded name
@@ -289,10 +329,15 @@ def test_a_seventh_photo_is_refused(client, me, unit, upload_folder):
     page = client.get(f"/portal/tickets/{ticket.id}").get_data(as_text=True)
     assert 'name="photos"' not in page  # no room left: the comment form offers no photo field
 
-    response = client.post(f"/portal/tickets/{ticket.id}/comments", content_type="multipart/form-data",
-                           data={"body": "再补一张", "photos": [upload(image(), "7.png")]})
+    response = client.post(
+        f"/portal/tickets/{ticket.id}/comments",
+        content_type="multipart/form-data",
+        data={"body": "再补一张", "photos": [upload(image(), "7.png")]},
+    )
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "A request can have at most 6 photos" in html and "再补一张</textarea>" in html
+    assert (
+        response.status_code == 200 and "A request can have at most 6 photos" in html and "再补一张</textarea>" in html
+    )
     assert count(TicketPhoto) == 6 and len(stored_files(upload_folder)) == 12
     assert [e.action for e in db.session.get(Ticket, ticket.id).events] == ["created"]
 
@@ -310,9 +355,14 @@ def test_a_stored_photo_is_removed_when_its_transaction_rolls_back(me, unit, upl
 
 def test_comment_with_a_photo_puts_it_on_the_comment(client, me, unit):
     ticket = open_ticket(me, unit)
-    response = client.post(f"/portal/tickets/{ticket.id}/comments", content_type="multipart/form-data",
-                           data={"body": "补充一张照片", "photos": [upload(image("GIF"), "x.gif", "image/gif")]})
-    assert response.status_code == 303 and response.headers["Location"].endswith(f"/portal/tickets/{ticket.id}#timeline")
+    response = client.post(
+        f"/portal/tickets/{ticket.id}/comments",
+        content_type="multipart/form-data",
+        data={"body": "补充一张照片", "photos": [upload(image("GIF"), "x.gif", "image/gif")]},
+    )
+    assert response.status_code == 303 and response.headers["Location"].endswith(
+        f"/portal/tickets/{ticket.id}#timeline"
+    )
     comment = db.session.scalars(select(TicketEvent).where(TicketEvent.action == "comment")).one()
     assert db.session.scalars(select(TicketPhoto)).one().event_id == comment.id
 
@@ -401,7 +451,7 @@ def test_rating_only_when_done_and_only_once(client, me, unit):
     page = client.get(f"/portal/tickets/{ticket.id}").get_data(as_text=True)
     assert 'id="rate"' in page and "更换了阀芯。" in page
     listing = client.get("/portal/tickets").get_data(as_text=True)
-    assert f'/portal/tickets/{ticket.id}#rate' in listing
+    assert f"/portal/tickets/{ticket.id}#rate" in listing
 
     response = client.post(f"/portal/tickets/{ticket.id}/rate", data={"rating": "4", "comment": "师傅很准时"})
     assert response.status_code == 303
@@ -553,7 +603,9 @@ def test_comment_with_htmx_returns_a_fresh_form_and_the_timeline_and_without_js_
     plain = client.post(f"/portal/tickets/{ticket.id}/comments", data={"body": "谢谢"})
     assert plain.status_code == 303
     assert [e.body for e in db.session.get(Ticket, ticket.id).events if e.action == "comment"] == [
-        "师傅来之前请先打电话", "谢谢"]
+        "师傅来之前请先打电话",
+        "谢谢",
+    ]
 
 
 def test_a_closed_request_takes_no_more_comments(client, me, unit):

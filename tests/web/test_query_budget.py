@@ -30,7 +30,9 @@ def statements(client, count_queries, url):
     return counter.count
 
 
-@pytest.mark.parametrize("url", ["/staff/", "/staff/units/", "/staff/units/?q=01", "/staff/residents/", "/staff/residents/?q=1"])
+@pytest.mark.parametrize(
+    "url", ["/staff/", "/staff/units/", "/staff/units/?q=01", "/staff/residents/", "/staff/residents/?q=1"]
+)
 def test_console_pages_stay_within_budget_as_the_register_grows(client, auth, count_queries, url):
     grow_register(1)
     auth.login_staff(builders.create_staff(Role.FRONTDESK))

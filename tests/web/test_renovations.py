@@ -24,11 +24,18 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def plan(**changes):
     """A complete application form."""
     start = today() + timedelta(days=7)
-    values = {"scope": ["walls", "plumbing"], "description": "卫生间改造，拆除一面非承重墙。",
-              "contractor_company": "沈阳美家装饰有限公司", "contractor_licence": "91210100MA0XXXXX1",
-              "contractor_person": "赵工", "contractor_phone": "13800138000",
-              "planned_start": start.isoformat(), "planned_end": (start + timedelta(days=30)).isoformat(),
-              "work_from": "08:30", "work_until": "17:30"}
+    values = {
+        "scope": ["walls", "plumbing"],
+        "description": "卫生间改造，拆除一面非承重墙。",
+        "contractor_company": "沈阳美家装饰有限公司",
+        "contractor_licence": "91210100MA0XXXXX1",
+        "contractor_person": "赵工",
+        "contractor_phone": "13800138000",
+        "planned_start": start.isoformat(),
+        "planned_end": (start + timedelta(days=30)).isoformat(),
+        "work_from": "08:30",
+        "work_until": "17:30",
+    }
     values.update(changes)
     return values
 
@@ -52,8 +59,13 @@ def start(client, unit):
 def fill(client, application_id):
     """Save a complete plan and register one worker."""
     assert client.post(f"/portal/renovations/{application_id}", data=plan()).status_code == 303
-    assert client.post(f"/portal/renovations/{application_id}/workers", data={
-        "worker_name": "钱师傅", "worker_phone": "13900001111", "worker_id": ID_NUMBER}).status_code == 303
+    assert (
+        client.post(
+            f"/portal/renovations/{application_id}/workers",
+            data={"worker_name": "钱师傅", "worker_phone": "13900001111", "worker_id": ID_NUMBER},
+        ).status_code
+        == 303
+    )
 
 
 def submitted(client, auth, unit, owner):
@@ -61,8 +73,9 @@ def submitted(client, auth, unit, owner):
     auth.login_resident(owner.user)
     application_id = start(client, unit)
     fill(client, application_id)
-    response = client.post(f"/portal/renovations/{application_id}/submit",
-                           data={"accept_undertakings": "y", "signed_name": "王芳"})
+    response = client.post(
+        f"/portal/renovations/{application_id}/submit", data={"accept_undertakings": "y", "signed_name": "王芳"}
+    )
     assert response.status_code == 303
     auth.logout()
     return application_id
@@ -76,8 +89,9 @@ def test_a_resident_applies_saves_and_submits(client, auth, home):
     fill(client, application_id)
     page = client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)
     assert "钱师傅" in page and "1*************002X" in page and ID_NUMBER not in page
-    response = client.post(f"/portal/renovations/{application_id}/submit",
-                           data={"accept_undertakings": "y", "signed_name": "王芳"})
+    response = client.post(
+        f"/portal/renovations/{application_id}/submit", data={"accept_undertakings": "y", "signed_name": "王芳"}
+    )
     assert response.status_code == 303
     application = db.session.get(RenovationApplication, application_id)
     assert application.status == RenovationStatus.SUBMITTED and application.signed_name == "王芳"
@@ -89,8 +103,9 @@ def test_bad_dates_and_hours_are_refused_with_the_typed_values_kept(client, auth
     application_id = start(client, unit)
     fill(client, application_id)
     client.post(f"/portal/renovations/{application_id}", data=plan(work_from="06:00", description="夜间也想施工"))
-    response = client.post(f"/portal/renovations/{application_id}/submit",
-                           data={"accept_undertakings": "y", "signed_name": "王芳"})
+    response = client.post(
+        f"/portal/renovations/{application_id}/submit", data={"accept_undertakings": "y", "signed_name": "王芳"}
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="work_from-error"' in html and 'value="06:00"' in html
@@ -101,8 +116,9 @@ def test_an_unreadable_date_is_refused_and_nothing_is_saved(client, auth, home):
     unit, owner, _neighbour = home
     auth.login_resident(owner.user)
     application_id = start(client, unit)
-    response = client.post(f"/portal/renovations/{application_id}", data=plan(planned_start="明天",
-                                                                                 description="保留我写的内容"))
+    response = client.post(
+        f"/portal/renovations/{application_id}", data=plan(planned_start="明天", description="保留我写的内容")
+    )
     assert response.status_code == 422
     assert "保留我写的内容" in response.get_data(as_text=True)
     assert db.session.get(RenovationApplication, application_id).description == ""
@@ -122,8 +138,10 @@ def test_a_bad_worker_id_is_refused_and_the_typed_name_kept(client, auth, home):
     unit, owner, _neighbour = home
     auth.login_resident(owner.user)
     application_id = start(client, unit)
-    response = client.post(f"/portal/renovations/{application_id}/workers", data={
-        "worker_name": "孙师傅", "worker_phone": "13900001111", "worker_id": "12345"})
+    response = client.post(
+        f"/portal/renovations/{application_id}/workers",
+        data={"worker_name": "孙师傅", "worker_phone": "13900001111", "worker_id": "12345"},
+    )
     assert response.status_code == 422
     assert 'value="孙师傅"' in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(RenovationWorker.id))) == 0
@@ -135,11 +153,17 @@ def test_drawings_are_pdfs_or_pictures_and_go_only_to_the_applicant_and_staff(ap
     application_id = start(client, unit)
     picture = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 40, 40)).save(picture, "PNG")
-    response = client.post(f"/portal/renovations/{application_id}/documents", content_type="multipart/form-data",
-                           data={"documents": [(io.BytesIO(PDF), "平面图.pdf"), (io.BytesIO(picture.getvalue()), "墙.png")]})
+    response = client.post(
+        f"/portal/renovations/{application_id}/documents",
+        content_type="multipart/form-data",
+        data={"documents": [(io.BytesIO(PDF), "平面图.pdf"), (io.BytesIO(picture.getvalue()), "墙.png")]},
+    )
     assert response.status_code == 303
-    refused = client.post(f"/portal/renovations/{application_id}/documents", content_type="multipart/form-data",
-                          data={"documents": [(io.BytesIO(b"not a drawing"), "说明.txt")]})
+    refused = client.post(
+        f"/portal/renovations/{application_id}/documents",
+        content_type="multipart/form-data",
+        data={"documents": [(io.BytesIO(b"not a drawing"), "说明.txt")]},
+    )
     assert refused.status_code == 422 and "说明.txt" in refused.get_data(as_text=True)
     documents = db.session.scalars(select(RenovationDocument).order_by(RenovationDocument.id)).all()
     assert [d.content_type for d in documents] == ["application/pdf", "image/png"]
@@ -161,10 +185,13 @@ def test_a_neighbour_is_refused_on_every_route_of_the_application(client, auth, 
     auth.logout()
     auth.login_resident(neighbour.user)
     for method, path, data in (
-        ("GET", "", None), ("POST", "", plan()), ("POST", "/workers", {"worker_name": "x", "worker_phone": "13900001111",
-                                                                     "worker_id": ID_NUMBER}),
-        ("POST", "/documents", {}), ("POST", "/submit", {"accept_undertakings": "y", "signed_name": "赵"}),
-        ("POST", "/cancel", {}), ("POST", "/comment", {"body": "hi"}),
+        ("GET", "", None),
+        ("POST", "", plan()),
+        ("POST", "/workers", {"worker_name": "x", "worker_phone": "13900001111", "worker_id": ID_NUMBER}),
+        ("POST", "/documents", {}),
+        ("POST", "/submit", {"accept_undertakings": "y", "signed_name": "赵"}),
+        ("POST", "/cancel", {}),
+        ("POST", "/comment", {"body": "hi"}),
     ):
         response = client.open(f"/portal/renovations/{application_id}{path}", method=method, data=data)
         assert response.status_code == 404, (method, path)
@@ -233,11 +260,13 @@ def test_the_resident_sees_the_question_and_answers_it(client, auth, home):
     unit, owner, _neighbour = home
     application_id = submitted(client, auth, unit, owner)
     auth.login_staff(builders.create_staff(Role.FRONTDESK))
-    client.post(f"/staff/renovations/{application_id}/step", data={"action": "request_changes", "note": "请补充水电图。"})
+    client.post(
+        f"/staff/renovations/{application_id}/step", data={"action": "request_changes", "note": "请补充水电图。"}
+    )
     auth.logout("staff")
     auth.login_resident(owner.user)
     page = client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)
-    assert "请补充水电图。" in page and 'action="/portal/renovations/%d/submit"' % application_id in page
+    assert "请补充水电图。" in page and 'action="/portal/renovations/%d/submit"' % application_id in page  # noqa: UP031
     assert client.post(f"/portal/renovations/{application_id}/comment", data={"body": "已补充。"}).status_code == 303
     assert client.post(f"/portal/renovations/{application_id}/comment", data={"body": ""}).status_code == 422
 
@@ -280,15 +309,26 @@ def test_security_records_an_inspection_and_a_violation_the_resident_sees(app, c
     auth.login_staff(builders.create_staff(Role.SECURITY))
     photo = io.BytesIO()
     Image.new("RGB", (40, 30), (90, 90, 90)).save(photo, "JPEG")
-    response = client.post(f"{url}/inspections", content_type="multipart/form-data",
-                           data={"findings": "楼道堆放建筑垃圾。", "photos": [(io.BytesIO(photo.getvalue()), "楼道.jpg")]})
+    response = client.post(
+        f"{url}/inspections",
+        content_type="multipart/form-data",
+        data={"findings": "楼道堆放建筑垃圾。", "photos": [(io.BytesIO(photo.getvalue()), "楼道.jpg")]},
+    )
     assert response.status_code == 303
-    for bad in ({"deadline": (today() - timedelta(days=1)).isoformat(), "fine": "100"},
-                {"deadline": today().isoformat(), "fine": "abc"}, {"deadline": "", "fine": "0"}):
+    for bad in (
+        {"deadline": (today() - timedelta(days=1)).isoformat(), "fine": "100"},
+        {"deadline": today().isoformat(), "fine": "abc"},
+        {"deadline": "", "fine": "0"},
+    ):
         refused = client.post(f"{url}/violations", data={"kind": "waste", "description": "楼道堆放垃圾", **bad})
         assert refused.status_code == 422
-    assert client.post(f"{url}/violations", data={"kind": "waste", "description": "楼道堆放垃圾",
-                                                  "deadline": today().isoformat(), "fine": "200"}).status_code == 303
+    assert (
+        client.post(
+            f"{url}/violations",
+            data={"kind": "waste", "description": "楼道堆放垃圾", "deadline": today().isoformat(), "fine": "200"},
+        ).status_code
+        == 303
+    )
     page = client.get(url).get_data(as_text=True)
     assert "楼道堆放建筑垃圾。" in page and "¥200.00" in page and 'class="thumb"' in page
     auth.logout("staff")
@@ -297,24 +337,30 @@ def test_security_records_an_inspection_and_a_violation_the_resident_sees(app, c
     assert "楼道堆放垃圾" in portal and "楼道.jpg" not in portal  # inspection photos are not among the drawings
 
 
-@pytest.mark.parametrize("deadline, fine, message", [
-    ("9999-12-31", "200", "之间的日期"),
-    ("0001-01-01", "200", "之间的日期"),
-    ("2026-13-45", "200", "请填写整改期限日期。"),
-    (None, "1e3", "请直接写数字（如 1000，不要写成 1e3）。"),
-    (None, "123456789012", "超过了上限 10,000,000。"),
-    (None, "五十", "请填写金额，如 50 或 50.00。"),
-])
+@pytest.mark.parametrize(
+    "deadline, fine, message",
+    [
+        ("9999-12-31", "200", "之间的日期"),
+        ("0001-01-01", "200", "之间的日期"),
+        ("2026-13-45", "200", "请填写整改期限日期。"),
+        (None, "1e3", "请直接写数字（如 1000，不要写成 1e3）。"),
+        (None, "123456789012", "超过了上限 10,000,000。"),
+        (None, "五十", "请填写金额，如 50 或 50.00。"),
+    ],
+)
 def test_a_violation_with_a_date_or_fine_that_makes_no_sense_is_refused_and_keeps_what_was_typed(
-        client, auth, prop, home, deadline, fine, message):
+    client, auth, prop, home, deadline, fine, message
+):
     from domain.renovation.models import RenovationViolation
 
     unit, owner, _neighbour = home
     application_id = permitted(client, auth, prop, unit, owner)
     auth.login_staff(builders.create_staff(Role.SECURITY))
     deadline = deadline or (today() + timedelta(days=3)).isoformat()
-    response = client.post(f"/staff/renovations/{application_id}/violations", data={
-        "kind": "waste", "description": "楼道堆放垃圾", "deadline": deadline, "fine": fine})
+    response = client.post(
+        f"/staff/renovations/{application_id}/violations",
+        data={"kind": "waste", "description": "楼道堆放垃圾", "deadline": deadline, "fine": fine},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and message in html
     assert '<option value="waste" selected>' in html and ">楼道堆放垃圾</textarea>" in html
@@ -329,8 +375,10 @@ def test_planned_dates_that_make_no_sense_are_refused_and_nothing_is_saved(clien
     auth.login_resident(owner.user)
     application_id = start(client, unit)
     for start_day, end_day in (("9999-12-31", "9999-12-31"), ("0001-01-01", "0001-01-31")):
-        response = client.post(f"/portal/renovations/{application_id}", data=plan(
-            planned_start=start_day, planned_end=end_day, description="保留我写的内容"))
+        response = client.post(
+            f"/portal/renovations/{application_id}",
+            data=plan(planned_start=start_day, planned_end=end_day, description="保留我写的内容"),
+        )
         html = response.get_data(as_text=True)
         assert response.status_code == 422 and "之间的日期" in html
         assert 'id="planned_start-error"' in html and 'id="planned_end-error"' in html
@@ -395,8 +443,12 @@ def test_a_deposit_paid_online_goes_back_through_the_provider(app, client, auth,
     payment = db.session.scalars(select(Payment)).one()
     pay(stripe_sandbox.app, payment.provider_session_id)
     body = json.dumps(pending_events(stripe_sandbox.app)[-1]).encode()
-    client.post("/payments/stripe/webhook", data=body, content_type="application/json",
-                headers={"Stripe-Signature": signed(body, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])})
+    client.post(
+        "/payments/stripe/webhook",
+        data=body,
+        content_type="application/json",
+        headers={"Stripe-Signature": signed(body, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])},
+    )
     auth.logout()
     db.session.expire_all()
     application = db.session.get(RenovationApplication, application_id)
@@ -477,17 +529,25 @@ def test_a_deposit_paid_online_issues_the_permit_the_resident_shows_it(app, clie
     payment = db.session.scalars(select(Payment)).one()
     pay(stripe_sandbox.app, payment.provider_session_id)
     body = json.dumps(pending_events(stripe_sandbox.app)[-1]).encode()
-    response = client.post("/payments/stripe/webhook", data=body, content_type="application/json",
-                           headers={"Stripe-Signature": signed(body, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])})
+    response = client.post(
+        "/payments/stripe/webhook",
+        data=body,
+        content_type="application/json",
+        headers={"Stripe-Signature": signed(body, app.config["STRIPE_SANDBOX_WEBHOOK_SECRET"])},
+    )
     assert response.status_code == 200
     auth.logout()
     db.session.expire_all()
     application = db.session.get(RenovationApplication, application_id)
     assert application.status == RenovationStatus.PERMITTED and application.permit_issued_at is not None
-    assert db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_id == application_id,
-                                                              AuditEntry.action == "renovation.issue_permit")).one()
-    notice = db.session.scalars(select(Notification.message).where(Notification.resident_id == owner.id)
-                                .order_by(Notification.id.desc())).first()
+    assert db.session.scalars(
+        select(AuditEntry.action).where(
+            AuditEntry.object_id == application_id, AuditEntry.action == "renovation.issue_permit"
+        )
+    ).one()
+    notice = db.session.scalars(
+        select(Notification.message).where(Notification.resident_id == owner.id).order_by(Notification.id.desc())
+    ).first()
     assert "装修许可证已发放" in notice
     assert_the_resident_holds_the_permit(client, auth, owner, neighbour, application_id)
 
@@ -512,8 +572,15 @@ def test_a_deposit_paid_at_the_desk_issues_the_permit_and_the_console_shows_it(c
 
 def typed(**changes):
     """What a resident has typed into the application form but not saved yet, as the page's one form sends it."""
-    return {**plan(description="卫生间改造，刚刚输入还没保存。", contractor_person="孙工"), "draft_form": "1",
-            "worker_name": "", "worker_phone": "", "worker_id": "", "signed_name": "", **changes}
+    return {
+        **plan(description="卫生间改造，刚刚输入还没保存。", contractor_person="孙工"),
+        "draft_form": "1",
+        "worker_name": "",
+        "worker_phone": "",
+        "worker_id": "",
+        "signed_name": "",
+        **changes,
+    }
 
 
 def saved(application_id):
@@ -526,8 +593,10 @@ def test_adding_a_worker_keeps_what_was_typed_in_the_application(client, auth, h
     unit, owner, _neighbour = home
     auth.login_resident(owner.user)
     application_id = start(client, unit)
-    response = client.post(f"/portal/renovations/{application_id}/workers", data=typed(
-        worker_name="钱师傅", worker_phone="13900001111", worker_id=ID_NUMBER))
+    response = client.post(
+        f"/portal/renovations/{application_id}/workers",
+        data=typed(worker_name="钱师傅", worker_phone="13900001111", worker_id=ID_NUMBER),
+    )
     assert response.status_code == 303
     page = client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)
     assert "刚刚输入还没保存" in page and "孙工" in page and "钱师傅" in page
@@ -538,8 +607,11 @@ def test_uploading_a_drawing_keeps_what_was_typed_in_the_application(app, client
     unit, owner, _neighbour = home
     auth.login_resident(owner.user)
     application_id = start(client, unit)
-    response = client.post(f"/portal/renovations/{application_id}/documents", content_type="multipart/form-data",
-                           data={**typed(), "documents": [(io.BytesIO(PDF), "平面图.pdf")]})
+    response = client.post(
+        f"/portal/renovations/{application_id}/documents",
+        content_type="multipart/form-data",
+        data={**typed(), "documents": [(io.BytesIO(PDF), "平面图.pdf")]},
+    )
     assert response.status_code == 303
     page = client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)
     assert "刚刚输入还没保存" in page and "平面图.pdf" in page
@@ -561,8 +633,10 @@ def test_a_worker_refused_keeps_the_typed_application_and_worker_and_saves_nothi
     unit, owner, _neighbour = home
     auth.login_resident(owner.user)
     application_id = start(client, unit)
-    response = client.post(f"/portal/renovations/{application_id}/workers", data=typed(
-        worker_name="钱师傅", worker_phone="13900001111", worker_id="123", signed_name="王芳"))
+    response = client.post(
+        f"/portal/renovations/{application_id}/workers",
+        data=typed(worker_name="钱师傅", worker_phone="13900001111", worker_id="123", signed_name="王芳"),
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "刚刚输入还没保存" in page and 'value="孙工"' in page and 'value="钱师傅"' in page and 'value="123"' in page
@@ -575,8 +649,10 @@ def test_an_application_refused_on_save_keeps_the_typed_worker_and_saves_nothing
     unit, owner, _neighbour = home
     auth.login_resident(owner.user)
     application_id = start(client, unit)
-    response = client.post(f"/portal/renovations/{application_id}", data=typed(
-        contractor_phone="12", worker_name="钱师傅", worker_phone="13900001111", worker_id=ID_NUMBER))
+    response = client.post(
+        f"/portal/renovations/{application_id}",
+        data=typed(contractor_phone="12", worker_name="钱师傅", worker_phone="13900001111", worker_id=ID_NUMBER),
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'value="12"' in page and 'value="钱师傅"' in page and "刚刚输入还没保存" in page
@@ -588,8 +664,10 @@ def test_save_also_registers_a_worker_typed_below(client, auth, home):
     unit, owner, _neighbour = home
     auth.login_resident(owner.user)
     application_id = start(client, unit)
-    response = client.post(f"/portal/renovations/{application_id}", data=typed(
-        worker_name="钱师傅", worker_phone="13900001111", worker_id=ID_NUMBER))
+    response = client.post(
+        f"/portal/renovations/{application_id}",
+        data=typed(worker_name="钱师傅", worker_phone="13900001111", worker_id=ID_NUMBER),
+    )
     assert response.status_code == 303
     application = saved(application_id)
     assert application.contractor_person == "孙工" and [w.name for w in application.workers] == ["钱师傅"]
@@ -600,8 +678,9 @@ def test_submitting_saves_what_was_typed_first(client, auth, home):
     auth.login_resident(owner.user)
     application_id = start(client, unit)
     fill(client, application_id)
-    response = client.post(f"/portal/renovations/{application_id}/submit", data=typed(
-        accept_undertakings="y", signed_name="王芳"))
+    response = client.post(
+        f"/portal/renovations/{application_id}/submit", data=typed(accept_undertakings="y", signed_name="王芳")
+    )
     assert response.status_code == 303
     application = saved(application_id)
     assert application.status == RenovationStatus.SUBMITTED and application.contractor_person == "孙工"
@@ -611,8 +690,12 @@ def test_a_submission_refused_keeps_every_typed_value(client, auth, home):
     unit, owner, _neighbour = home
     auth.login_resident(owner.user)
     application_id = start(client, unit)
-    response = client.post(f"/portal/renovations/{application_id}/submit", data=typed(
-        planned_start=(today() - timedelta(days=1)).isoformat(), accept_undertakings="y", signed_name="王芳"))
+    response = client.post(
+        f"/portal/renovations/{application_id}/submit",
+        data=typed(
+            planned_start=(today() - timedelta(days=1)).isoformat(), accept_undertakings="y", signed_name="王芳"
+        ),
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "刚刚输入还没保存" in page and 'value="王芳"' in page and 'value="孙工"' in page
@@ -644,17 +727,25 @@ def test_a_withdrawn_draft_without_hours_still_shows(client, auth, home):
 
 @pytest.mark.parametrize("half", [False, True], ids=["nothing", "half"])
 @pytest.mark.parametrize("status", list(RenovationStatus))
-def test_every_page_of_an_application_shows_in_every_state_with_nothing_filled_in(client, auth, prop, home, status,
-                                                                                 half):
+def test_every_page_of_an_application_shows_in_every_state_with_nothing_filled_in(
+    client, auth, prop, home, status, half
+):
     from datetime import time
 
     from domain.renovation.services import permit_code
 
     unit, owner, _neighbour = home
-    application = RenovationApplication(property_id=prop.id, unit_id=unit.id, resident_id=owner.id, status=status,
-                                        scope=[], permit_issued_at=db.func.now() if status.value == "permitted" else None,
-                                        # half filled in: a start without an end, hours from without until
-                                        planned_start=today() if half else None, work_from=time(8) if half else None)
+    application = RenovationApplication(
+        property_id=prop.id,
+        unit_id=unit.id,
+        resident_id=owner.id,
+        status=status,
+        scope=[],
+        permit_issued_at=db.func.now() if status.value == "permitted" else None,
+        # half filled in: a start without an end, hours from without until
+        planned_start=today() if half else None,
+        work_from=time(8) if half else None,
+    )
     db.session.add(application)
     db.session.commit()
     url = f"/renovations/{application.id}"
@@ -678,21 +769,42 @@ def test_every_portal_route_of_an_application_refuses_a_neighbour_and_changes_no
     application_id = permitted(client, auth, prop, unit, owner)
     application = db.session.get(RenovationApplication, application_id)
     worker_id = application.workers[0].id
-    document = RenovationDocument(application_id=application_id, stored_name="x" * 32, shown_name="平面图.pdf",
-                                  content_type="application/pdf", size=len(PDF))
+    document = RenovationDocument(
+        application_id=application_id,
+        stored_name="x" * 32,
+        shown_name="平面图.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+    )
     db.session.add(document)
     db.session.commit()
     events = len(services_timeline(application_id))
-    rules = [rule for rule in app.url_map.iter_rules()
-             if rule.endpoint.startswith("portal.") and "<int:application_id>" in rule.rule]
+    rules = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("portal.") and "<int:application_id>" in rule.rule
+    ]
     assert len(rules) >= 10  # every route of one application, found from the app itself: a new one is checked too
     auth.login_resident(neighbour.user)
     for rule in rules:
-        url = (rule.rule.replace("<int:application_id>", str(application_id))
-               .replace("<int:worker_id>", str(worker_id)).replace("<int:document_id>", str(document.id)))
+        url = (
+            rule.rule.replace("<int:application_id>", str(application_id))
+            .replace("<int:worker_id>", str(worker_id))
+            .replace("<int:document_id>", str(document.id))
+        )
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            data = typed(worker_name="x", worker_phone="13900001111", worker_id=ID_NUMBER, body="hi",
-                         accept_undertakings="y", signed_name="赵") if method == "POST" else None
+            data = (
+                typed(
+                    worker_name="x",
+                    worker_phone="13900001111",
+                    worker_id=ID_NUMBER,
+                    body="hi",
+                    accept_undertakings="y",
+                    signed_name="赵",
+                )
+                if method == "POST"
+                else None
+            )
             response = client.open(url, method=method, data=data)
             assert response.status_code == 404, (method, url)
             assert "1-1203" not in response.get_data(as_text=True)
@@ -712,8 +824,16 @@ def test_a_signature_typed_before_another_button_is_still_there_afterwards(clien
     unit, owner, _neighbour = home
     auth.login_resident(owner.user)
     application_id = start(client, unit)
-    response = client.post(f"/portal/renovations/{application_id}/workers", data=typed(
-        worker_name="钱师傅", worker_phone="13900001111", worker_id=ID_NUMBER, signed_name="王芳", accept_undertakings="y"))
+    response = client.post(
+        f"/portal/renovations/{application_id}/workers",
+        data=typed(
+            worker_name="钱师傅",
+            worker_phone="13900001111",
+            worker_id=ID_NUMBER,
+            signed_name="王芳",
+            accept_undertakings="y",
+        ),
+    )
     assert response.status_code == 303
     page = client.get(f"/portal/renovations/{application_id}").get_data(as_text=True)
     assert 'value="王芳"' in page
@@ -722,12 +842,16 @@ def test_a_signature_typed_before_another_button_is_still_there_afterwards(clien
 
 
 def test_a_drawing_chosen_with_a_refused_plan_is_not_stored_and_the_resident_is_told_to_choose_it_again(
-        app, client, auth, home, upload_folder):
+    app, client, auth, home, upload_folder
+):
     unit, owner, _neighbour = home
     auth.login_resident(owner.user)
     application_id = start(client, unit)
-    response = client.post(f"/portal/renovations/{application_id}/documents", content_type="multipart/form-data",
-                           data={**typed(contractor_phone="12"), "documents": [(io.BytesIO(PDF), "平面图.pdf")]})
+    response = client.post(
+        f"/portal/renovations/{application_id}/documents",
+        content_type="multipart/form-data",
+        data={**typed(contractor_phone="12"), "documents": [(io.BytesIO(PDF), "平面图.pdf")]},
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'value="12"' in page and "刚刚输入还没保存" in page and "请重新选择文件" in page

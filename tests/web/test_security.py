@@ -15,7 +15,7 @@ def test_pages_carry_a_strict_content_security_policy(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     html = response.get_data(as_text=True)
     assert "<script>" not in html and "https://" not in html  # no inline script, no CDN
-    assert '/static/vendor/htmx.min.js' in html
+    assert "/static/vendor/htmx.min.js" in html
 
 
 def test_session_cookie_is_httponly_and_samesite(client):
@@ -169,8 +169,14 @@ def test_production_sends_hsts_and_development_does_not(client):
 
 def signed_in_pages(app, prefix):
     """Every page of an area that needs no id: what a signed-in person browses."""
-    return sorted(rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith(prefix) and not rule.arguments
-                  and "GET" in rule.methods and not rule.rule.endswith("/login"))
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(prefix)
+        and not rule.arguments
+        and "GET" in rule.methods
+        and not rule.rule.endswith("/login")
+    )
 
 
 def test_every_signed_in_page_is_no_store(app, client, auth, prop):

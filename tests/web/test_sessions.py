@@ -188,8 +188,10 @@ def test_password_change_ends_other_sign_ins_and_keeps_this_one(app, client, des
     sign_in(client, "staff", desk)
     other = app.test_client()
     sign_in(other, "staff", desk, remember=True)
-    response = client.post("/staff/password", data={"current_password": builders.PASSWORD,
-                                                    "password": "another-pass-9", "confirm": "another-pass-9"})
+    response = client.post(
+        "/staff/password",
+        data={"current_password": builders.PASSWORD, "password": "another-pass-9", "confirm": "another-pass-9"},
+    )
     assert response.status_code == 303
     assert signed_in(client, "/staff/") and not signed_in(other, "/staff/")
 

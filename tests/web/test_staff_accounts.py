@@ -19,7 +19,10 @@ def manager(client, auth):
 
 
 def test_manager_creates_a_staff_account_that_can_sign_in(app, client, manager):
-    response = client.post("/staff/accounts/new", data={"username": "Xiao.Li", "display_name": "小李", "role": "engineering", "password": "eng-pass-123"})
+    response = client.post(
+        "/staff/accounts/new",
+        data={"username": "Xiao.Li", "display_name": "小李", "role": "engineering", "password": "eng-pass-123"},
+    )
     assert response.status_code == 303
     other = app.test_client()
     assert other.post("/staff/login", data={"login": "xiao.li", "password": "eng-pass-123"}).status_code == 303
@@ -27,23 +30,34 @@ def test_manager_creates_a_staff_account_that_can_sign_in(app, client, manager):
 
 
 def test_new_account_form_bad_input(client, manager):
-    html = client.post("/staff/accounts/new", data={"username": "boss", "display_name": "重名", "role": "nope", "email": "x@", "password": "123"}).get_data(as_text=True)
+    html = client.post(
+        "/staff/accounts/new",
+        data={"username": "boss", "display_name": "重名", "role": "nope", "email": "x@", "password": "123"},
+    ).get_data(as_text=True)
     assert html.count('class="error"') == 3  # role, e-mail, password (the taken username is checked once these pass)
     assert 'value="重名"' in html
     assert db.session.query(User).count() == 1
 
 
 def test_taken_username_is_reported_on_its_field(client, manager):
-    html = client.post("/staff/accounts/new", data={"username": "boss", "display_name": "重名", "role": "frontdesk", "password": "long-enough-1"}).get_data(as_text=True)
+    html = client.post(
+        "/staff/accounts/new",
+        data={"username": "boss", "display_name": "重名", "role": "frontdesk", "password": "long-enough-1"},
+    ).get_data(as_text=True)
     assert html.count('class="error"') == 1 and "已被" in html
     assert db.session.query(User).count() == 1
 
 
 def test_manager_changes_a_role_and_the_last_manager_is_protected(client, manager):
     desk = builders.create_staff(Role.FRONTDESK)
-    response = client.post(f"/staff/accounts/{desk.id}/edit", data={"display_name": desk.display_name, "role": "assistant", "is_active": "y"})
+    response = client.post(
+        f"/staff/accounts/{desk.id}/edit",
+        data={"display_name": desk.display_name, "role": "assistant", "is_active": "y"},
+    )
     assert response.status_code == 303 and db.session.get(User, desk.id).role == Role.ASSISTANT
-    html = client.post(f"/staff/accounts/{manager.id}/edit", data={"display_name": "x", "role": "frontdesk", "is_active": "y"}).get_data(as_text=True)
+    html = client.post(
+        f"/staff/accounts/{manager.id}/edit", data={"display_name": "x", "role": "frontdesk", "is_active": "y"}
+    ).get_data(as_text=True)
     assert 'class="error"' in html and db.session.get(User, manager.id).role == Role.MANAGER
 
 
@@ -52,7 +66,9 @@ def test_manager_resets_a_password(app, client, manager):
     bad = client.post(f"/staff/accounts/{desk.id}/password", data={"password": "short"})
     assert bad.status_code == 200 and 'class="error"' in bad.get_data(as_text=True)
     assert client.post(f"/staff/accounts/{desk.id}/password", data={"password": "fresh-pass-77"}).status_code == 303
-    assert app.test_client().post("/staff/login", data={"login": "desk", "password": "fresh-pass-77"}).status_code == 303
+    assert (
+        app.test_client().post("/staff/login", data={"login": "desk", "password": "fresh-pass-77"}).status_code == 303
+    )
 
 
 def test_residents_are_not_managed_as_staff(client, manager, prop):
@@ -64,16 +80,24 @@ def test_publish_edit_and_withdraw_an_announcement(app, client, clock, manager, 
     lobby = app.test_client()
     builders.create_kiosk(prop, client=lobby)
     start = clock.local().replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=16)
-    data = {"title": "消防演练", "body": "周五下午", "valid_from": f"{start:%Y-%m-%dT%H:%M}",
-            "valid_until": f"{start + timedelta(days=61):%Y-%m-%dT%H:%M}"}
+    data = {
+        "title": "消防演练",
+        "body": "周五下午",
+        "valid_from": f"{start:%Y-%m-%dT%H:%M}",
+        "valid_until": f"{start + timedelta(days=61):%Y-%m-%dT%H:%M}",
+    }
     assert client.post("/staff/announcements/new", data=data).status_code == 303
     item = db.session.query(Announcement).one()
     # Typed in property time (UTC+8), stored in UTC.
     assert item.valid_from.hour == 1
     assert "消防演练" in lobby.get("/kiosk/").get_data(as_text=True)
     # The edit form shows the times as they were typed, in property time.
-    assert f'value="{start:%Y-%m-%dT%H:%M}"' in client.get(f"/staff/announcements/{item.id}/edit").get_data(as_text=True)
-    assert client.post(f"/staff/announcements/{item.id}/edit", data={**data, "title": "消防演练（改）"}).status_code == 303
+    assert f'value="{start:%Y-%m-%dT%H:%M}"' in client.get(f"/staff/announcements/{item.id}/edit").get_data(
+        as_text=True
+    )
+    assert (
+        client.post(f"/staff/announcements/{item.id}/edit", data={**data, "title": "消防演练（改）"}).status_code == 303
+    )
     assert client.post(f"/staff/announcements/{item.id}/withdraw").status_code == 303
     assert "消防演练" not in lobby.get("/kiosk/").get_data(as_text=True)
     assert client.post(f"/staff/announcements/{item.id}/withdraw").status_code == 409
@@ -88,8 +112,10 @@ def test_announcement_form_bad_input(client, manager, prop):
 
 def test_a_common_password_or_one_with_the_username_is_refused_for_a_new_account(client, manager):
     for password in ("Password123", "xiaoli-2026!"):
-        html = client.post("/staff/accounts/new", data={"username": "xiaoli", "display_name": "小李", "role": "cleaning",
-                                                        "password": password}).get_data(as_text=True)
+        html = client.post(
+            "/staff/accounts/new",
+            data={"username": "xiaoli", "display_name": "小李", "role": "cleaning", "password": password},
+        ).get_data(as_text=True)
         assert html.count('class="error"') == 1 and ("太常见" in html or "用户名" in html)
         assert 'value="xiaoli"' in html and 'value="小李"' in html and password not in html
     assert db.session.query(User).count() == 1
@@ -99,4 +125,6 @@ def test_the_manager_cannot_reset_a_password_to_a_common_one(app, client, manage
     desk = builders.create_staff(Role.FRONTDESK, username="desk")
     html = client.post(f"/staff/accounts/{desk.id}/password", data={"password": "qwertyuiop"}).get_data(as_text=True)
     assert "太常见" in html
-    assert app.test_client().post("/staff/login", data={"login": "desk", "password": builders.PASSWORD}).status_code == 303
+    assert (
+        app.test_client().post("/staff/login", data={"login": "desk", "password": builders.PASSWORD}).status_code == 303
+    )

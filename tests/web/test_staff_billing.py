@@ -22,10 +22,15 @@ def unit_with_bills(prop):
     unit = builders.create_unit()
     owner = builders.create_resident(prop, unit=unit)
     owner.email = "owner@example.com"
-    old = builders.create_bill(unit, total_fen=20000, period=(today() - timedelta(days=130)).replace(day=1),
-                               due_date=today() - timedelta(days=100))
-    new = builders.create_bill(unit, total_fen=15000, period=month_after(today().replace(day=1)),
-                               due_date=today() + timedelta(days=20))
+    old = builders.create_bill(
+        unit,
+        total_fen=20000,
+        period=(today() - timedelta(days=130)).replace(day=1),
+        due_date=today() - timedelta(days=100),
+    )
+    new = builders.create_bill(
+        unit, total_fen=15000, period=month_after(today().replace(day=1)), due_date=today() + timedelta(days=20)
+    )
     db.session.commit()
     return unit, owner, old, new
 
@@ -40,7 +45,9 @@ def sign_in(auth, role):
 def test_desk_payment_pays_the_ticked_bills_and_issues_a_receipt(client, auth, unit_with_bills):
     unit, _owner, old, new = unit_with_bills
     sign_in(auth, Role.FRONTDESK)
-    response = client.post(f"/staff/billing/units/{unit.id}/payments", data={"bill_ids": [old.id, new.id], "method": "cash"})
+    response = client.post(
+        f"/staff/billing/units/{unit.id}/payments", data={"bill_ids": [old.id, new.id], "method": "cash"}
+    )
     assert response.status_code == 303
     payment = db.session.scalars(select(Payment)).one()
     assert payment.amount_fen == 35000 and payment.status == PaymentStatus.SUCCEEDED and payment.receipt is not None
@@ -52,17 +59,23 @@ def test_desk_payment_pays_the_ticked_bills_and_issues_a_receipt(client, auth, u
 def test_partial_desk_payment_pays_the_oldest_bill_first(client, auth, unit_with_bills):
     unit, _owner, old, new = unit_with_bills
     sign_in(auth, Role.FINANCE)
-    client.post(f"/staff/billing/units/{unit.id}/payments", data={"bill_ids": [old.id, new.id], "method": "pos", "amount": "250"})
+    client.post(
+        f"/staff/billing/units/{unit.id}/payments",
+        data={"bill_ids": [old.id, new.id], "method": "pos", "amount": "250"},
+    )
     assert db.session.get(Bill, old.id).outstanding_fen == 0
     assert db.session.get(Bill, new.id).paid_fen == 5000
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"method": "cash", "amount": "abc"}, 'id="amount-error"'),
-    ({"method": "cash", "amount": "9999"}, 'id="amount-error"'),
-    ({"method": "cheque"}, 'id="method-error"'),
-    ({"method": "cash", "bill_ids": []}, 'class="alert alert-error"'),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"method": "cash", "amount": "abc"}, 'id="amount-error"'),
+        ({"method": "cash", "amount": "9999"}, 'id="amount-error"'),
+        ({"method": "cheque"}, 'id="method-error"'),
+        ({"method": "cash", "bill_ids": []}, 'class="alert alert-error"'),
+    ],
+)
 def test_bad_desk_payment_saves_nothing_and_keeps_what_was_typed(client, auth, unit_with_bills, data, message):
     unit, _owner, old, _new = unit_with_bills
     sign_in(auth, Role.FRONTDESK)
@@ -94,7 +107,12 @@ def test_front_desk_cannot_void_or_refund(client, auth, unit_with_bills):
     client.post(f"/staff/billing/units/{unit.id}/payments", data={"bill_ids": [old.id], "method": "cash"})
     payment = db.session.scalars(select(Payment)).one()
     assert client.post(f"/staff/billing/payments/{payment.id}/void", data={"void-reason": "x"}).status_code == 403
-    assert client.post(f"/staff/billing/payments/{payment.id}/refund", data={"refund-amount": "1", "refund-reason": "x"}).status_code == 403
+    assert (
+        client.post(
+            f"/staff/billing/payments/{payment.id}/refund", data={"refund-amount": "1", "refund-reason": "x"}
+        ).status_code
+        == 403
+    )
 
 
 def test_desk_refund_in_part_reopens_the_bill(client, auth, unit_with_bills):
@@ -102,15 +120,18 @@ def test_desk_refund_in_part_reopens_the_bill(client, auth, unit_with_bills):
     sign_in(auth, Role.FINANCE)
     client.post(f"/staff/billing/units/{unit.id}/payments", data={"bill_ids": [old.id], "method": "cash"})
     payment = db.session.scalars(select(Payment)).one()
-    too_much = client.post(f"/staff/billing/payments/{payment.id}/refund", data={"refund-amount": "500", "refund-reason": "多收"})
+    too_much = client.post(
+        f"/staff/billing/payments/{payment.id}/refund", data={"refund-amount": "500", "refund-reason": "多收"}
+    )
     assert too_much.status_code == 422 and db.session.scalar(select(func.count()).select_from(Refund)) == 0
     client.post(f"/staff/billing/payments/{payment.id}/refund", data={"refund-amount": "50.5", "refund-reason": "多收"})
     assert db.session.get(Bill, old.id).outstanding_fen == 5050
     assert db.session.get(Payment, payment.id).refunded_fen == 5050
 
 
-def test_online_refund_goes_through_stripe_and_the_webhook_does_not_apply_it_twice(client, auth, app, prop, unit_with_bills,
-                                                                                  stripe_sandbox):
+def test_online_refund_goes_through_stripe_and_the_webhook_does_not_apply_it_twice(
+    client, auth, app, prop, unit_with_bills, stripe_sandbox
+):
     unit, owner, old, _new = unit_with_bills
     resident_client = app.test_client()
     type(auth)(resident_client).login_resident(owner.user)
@@ -120,18 +141,27 @@ def test_online_refund_goes_through_stripe_and_the_webhook_does_not_apply_it_twi
 
     def deliver(event):
         body = json.dumps(event).encode()
-        return client.post("/payments/stripe/webhook", data=body, content_type="application/json",
-                           headers={"Stripe-Signature": signed(body, secret)})
+        return client.post(
+            "/payments/stripe/webhook",
+            data=body,
+            content_type="application/json",
+            headers={"Stripe-Signature": signed(body, secret)},
+        )
 
     pay(stripe_sandbox.app, payment.provider_session_id)
     deliver(pending_events(stripe_sandbox.app)[-1])
     sign_in(auth, Role.FINANCE)
-    client.post(f"/staff/billing/payments/{payment.id}/refund", data={"refund-amount": "80", "refund-reason": "重复缴费"})
+    client.post(
+        f"/staff/billing/payments/{payment.id}/refund", data={"refund-amount": "80", "refund-reason": "重复缴费"}
+    )
     refund = db.session.scalars(select(Refund)).one()
     assert refund.provider_refund_id.startswith("re_") and refund.status.value == "succeeded"
     assert db.session.get(Bill, old.id).outstanding_fen == 8000
     assert deliver(pending_events(stripe_sandbox.app)[-1]).get_json()["outcome"] == "refunds changed: 0"
-    assert db.session.get(Bill, old.id).outstanding_fen == 8000 and db.session.get(Payment, payment.id).refunded_fen == 8000
+    assert (
+        db.session.get(Bill, old.id).outstanding_fen == 8000
+        and db.session.get(Payment, payment.id).refunded_fen == 8000
+    )
 
 
 def test_collection_rate_against_the_target(client, auth, prop, unit_with_bills):
@@ -139,7 +169,9 @@ def test_collection_rate_against_the_target(client, auth, prop, unit_with_bills)
     month = today().replace(day=1)
     other = builders.create_unit()
     builders.create_bill(other, total_fen=10000, period=month, due_date=month + timedelta(days=30), paid_fen=9500)
-    builders.create_bill(builders.create_unit(), total_fen=10000, period=month, due_date=month + timedelta(days=30), paid_fen=7000)
+    builders.create_bill(
+        builders.create_unit(), total_fen=10000, period=month, due_date=month + timedelta(days=30), paid_fen=7000
+    )
     sign_in(auth, Role.MANAGER)
     html = client.get("/staff/billing/").get_data(as_text=True)
     assert "82.50%" in html and "90%" in html

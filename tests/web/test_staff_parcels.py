@@ -15,8 +15,17 @@ from domain.accounts.roles import Role
 from domain.clock import property_zone, utcnow
 from domain.notify.jobs import run_deferred
 from domain.parcels import services, storage
-from domain.parcels.models import (LendableItem, Loan, LoanStatus, Parcel, ParcelStatus, PickupCode, Recipient,
-                                   StorageStatus, StoredItem)
+from domain.parcels.models import (
+    LendableItem,
+    Loan,
+    LoanStatus,
+    Parcel,
+    ParcelStatus,
+    PickupCode,
+    Recipient,
+    StorageStatus,
+    StoredItem,
+)
 from domain.throttle.models import DeskAlert, FailedAttempt
 from domain.tickets.models import Notification
 from extensions import db
@@ -43,8 +52,14 @@ def count(model, *where):
 
 def intake(**changes):
     """A valid intake form for 1-1203, as the page posts it."""
-    return {"tracking_number": "SF1234567890", "carrier": "sf", "unit_label": "1-1203", "shelf": "A1", "more": "",
-            **changes}
+    return {
+        "tracking_number": "SF1234567890",
+        "carrier": "sf",
+        "unit_label": "1-1203",
+        "shelf": "A1",
+        "more": "",
+        **changes,
+    }
 
 
 def issue(unit):
@@ -56,7 +71,7 @@ def issue(unit):
 
 def wrong_code(code):
     """A 6-digit code that is not `code`."""
-    return f"{(int(code) + 1) % 10 ** 6:06d}"
+    return f"{(int(code) + 1) % 10**6:06d}"
 
 
 def png(size=(40, 30)):
@@ -102,7 +117,12 @@ def test_a_plain_post_logs_the_parcel_and_redirects(client, auth, home):
     assert response.status_code == 303 and response.headers["Location"] == "/staff/parcels/"
     parcel = db.session.scalars(select(Parcel)).one()
     assert (parcel.tracking_number, parcel.carrier, parcel.shelf, parcel.unit_id, parcel.logged_by_id) == (
-        "SF1234567890", "sf", "A1", unit.id, clerk.id)
+        "SF1234567890",
+        "sf",
+        "A1",
+        unit.id,
+        clerk.id,
+    )
     html = client.get("/staff/parcels/").get_data(as_text=True)
     assert "Logged 1 parcel(s) for 1-1203." in html and "SF1234567890" in html
 
@@ -122,8 +142,9 @@ def test_an_htmx_post_answers_with_the_message_and_the_new_row_and_announces_it(
     page = client.get("/staff/parcels/").get_data(as_text=True)
     # Success swaps only the status line: the form, with its shelf, stays for the next parcel.
     assert re.search(r'<form id="intake-form"[^>]*hx-target="#intake-status"', page) and 'id="intake-status"' in page
-    response = client.post("/staff/parcels/", data=intake(carrier="jd", shelf="B3", tracking_number="JD0000000042"),
-                           headers=HX)
+    response = client.post(
+        "/staff/parcels/", data=intake(carrier="jd", shelf="B3", tracking_number="JD0000000042"), headers=HX
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert response.headers["HX-Trigger"] == "parcelLogged"
@@ -138,14 +159,20 @@ def test_an_htmx_post_answers_with_the_message_and_the_new_row_and_announces_it(
     assert (parcel.carrier, parcel.shelf) == ("jd", "B3")
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"unit_label": ""}, "Type the unit, e.g. 1-1203."),
-    ({"unit_label": "9-9999"}, "No unit 9-9999 in the register."),
-    ({"tracking_number": "AB#1"}, "A tracking number is 4 to 40 letters, digits or dashes."),
-    ({"tracking_number": ""}, "Type or scan a tracking number."),
-    ({"carrier": "ups"}, "Not a valid choice"),
-    ({"carrier": "", "tracking_number": "768123456789"}, "The carrier of 768123456789 cannot be told from the number"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"unit_label": ""}, "Type the unit, e.g. 1-1203."),
+        ({"unit_label": "9-9999"}, "No unit 9-9999 in the register."),
+        ({"tracking_number": "AB#1"}, "A tracking number is 4 to 40 letters, digits or dashes."),
+        ({"tracking_number": ""}, "Type or scan a tracking number."),
+        ({"carrier": "ups"}, "Not a valid choice"),
+        (
+            {"carrier": "", "tracking_number": "768123456789"},
+            "The carrier of 768123456789 cannot be told from the number",
+        ),
+    ],
+)
 @pytest.mark.parametrize("headers", [{}, HX], ids=["page", "htmx"])
 def test_bad_intake_is_refused_with_the_reason_and_keeps_what_was_typed(client, auth, home, changes, message, headers):
     sign_in(auth, Role.FRONTDESK)
@@ -178,10 +205,15 @@ def test_the_intake_tells_the_carrier_from_the_number_and_never_keeps_the_last_p
         assert db.session.scalar(select(Parcel.carrier).where(Parcel.tracking_number == number)) == carrier
 
 
-@pytest.mark.parametrize(("number", "shown"), [
-    ("sf1234567890123", "From the number: SF Express"), ("JT0001234567890", "From the number: J&amp;T Express"),
-    ("768123456789", "Not told by the number: choose the carrier."), ("", ""),
-])
+@pytest.mark.parametrize(
+    ("number", "shown"),
+    [
+        ("sf1234567890123", "From the number: SF Express"),
+        ("JT0001234567890", "From the number: J&amp;T Express"),
+        ("768123456789", "Not told by the number: choose the carrier."),
+        ("", ""),
+    ],
+)
 def test_the_carrier_told_from_the_number_shows_as_it_is_typed(client, auth, number, shown):
     sign_in(auth, Role.FRONTDESK)
     for headers in (HX, {}):  # the same small fragment either way: it is never a page of its own
@@ -208,11 +240,14 @@ def test_a_number_already_waiting_is_refused(client, auth, home):
 
 def test_the_more_field_logs_a_batch_for_one_unit(client, auth, home):
     sign_in(auth, Role.FRONTDESK)
-    response = client.post("/staff/parcels/", data=intake(more="JD0000000002\n\n  yt-0003 \nSTO0000004\n"),
-                           headers=HX)
+    response = client.post("/staff/parcels/", data=intake(more="JD0000000002\n\n  yt-0003 \nSTO0000004\n"), headers=HX)
     assert response.status_code == 200 and "Logged 4 parcel(s) for 1-1203." in response.get_data(as_text=True)
     assert sorted(db.session.scalars(select(Parcel.tracking_number))) == [
-        "JD0000000002", "SF1234567890", "STO0000004", "YT-0003"]
+        "JD0000000002",
+        "SF1234567890",
+        "STO0000004",
+        "YT-0003",
+    ]
     assert count(Notification) == 1  # one notice for the batch
 
 
@@ -262,8 +297,9 @@ def test_logging_a_batch_of_ten_takes_no_more_statements_than_one_parcel(client,
     assert ten.count == one.count, ten.statements
 
 
-def test_the_htmx_answer_to_a_batch_costs_no_more_statements_than_the_redirect(client, auth, home, count_queries,
-                                                                               deferred):
+def test_the_htmx_answer_to_a_batch_costs_no_more_statements_than_the_redirect(
+    client, auth, home, count_queries, deferred
+):
     sign_in(auth, Role.FRONTDESK)
     plain = log_and_count(client, count_queries, batch_of_ten("JD"))
     htmx = log_and_count(client, count_queries, batch_of_ten("YT"), headers=HX)
@@ -313,10 +349,16 @@ def test_the_waiting_list_shows_what_is_on_the_shelf(client, auth, shelf):
     assert '<tr class="late">' in html  # the 20-day parcel
 
 
-@pytest.mark.parametrize(("bucket", "shown"), [
-    ("0-3", {"SF0000000001"}), ("3-7", {"JD0000000002"}), ("7-15", set()), ("15+", {"YT0000000003"}),
-    ("nonsense", {"SF0000000001", "JD0000000002", "YT0000000003"}),
-])
+@pytest.mark.parametrize(
+    ("bucket", "shown"),
+    [
+        ("0-3", {"SF0000000001"}),
+        ("3-7", {"JD0000000002"}),
+        ("7-15", set()),
+        ("15+", {"YT0000000003"}),
+        ("nonsense", {"SF0000000001", "JD0000000002", "YT0000000003"}),
+    ],
+)
 def test_the_waiting_list_filters_by_aging_bucket(client, auth, shelf, bucket, shown):
     sign_in(auth, Role.FRONTDESK)
     response = client.get("/staff/parcels/waiting", query_string={"bucket": bucket}, headers=HX)
@@ -325,10 +367,15 @@ def test_the_waiting_list_filters_by_aging_bucket(client, auth, shelf, bucket, s
     assert {n for n in ("SF0000000001", "JD0000000002", "YT0000000003", "ZT0000000004") if n in html} == shown
 
 
-@pytest.mark.parametrize(("q", "shown"), [
-    ("1-1203", {"SF0000000001", "YT0000000003"}), ("0901", {"JD0000000002"}), ("jd00", {"JD0000000002"}),
-    ("nothing", set()),
-])
+@pytest.mark.parametrize(
+    ("q", "shown"),
+    [
+        ("1-1203", {"SF0000000001", "YT0000000003"}),
+        ("0901", {"JD0000000002"}),
+        ("jd00", {"JD0000000002"}),
+        ("nothing", set()),
+    ],
+)
 def test_the_waiting_list_searches_by_unit_or_tracking_number(client, auth, shelf, q, shown):
     sign_in(auth, Role.FRONTDESK)
     html = client.get("/staff/parcels/waiting", query_string={"q": q}).get_data(as_text=True)
@@ -350,9 +397,11 @@ def test_one_parcel_shows_where_it_is(client, auth, home):
 @pytest.fixture
 def waiting(home, neighbour):
     """Two parcels waiting for 1-1203, one for the neighbour."""
-    return (builders.create_parcel(home[0], "SF0000000001", shelf="A1"),
-            builders.create_parcel(home[0], "JD0000000002", shelf="B2"),
-            builders.create_parcel(neighbour[0], "YT0000000003", shelf="C3"))
+    return (
+        builders.create_parcel(home[0], "SF0000000001", shelf="A1"),
+        builders.create_parcel(home[0], "JD0000000002", shelf="B2"),
+        builders.create_parcel(neighbour[0], "YT0000000003", shelf="C3"),
+    )
 
 
 def test_unit_and_code_show_only_that_units_parcels(client, auth, home, waiting):
@@ -401,14 +450,28 @@ def test_handing_over_marks_the_ticked_parcels_picked_up(client, auth, home, wai
     first, second, theirs = waiting
     code = issue(home[0])
     clerk = sign_in(auth, Role.FRONTDESK)
-    response = client.post("/staff/parcels/hand-over", data={
-        "unit_label": "1-1203", "code": code, "parcel_ids": [str(first.id), str(second.id), str(theirs.id)],
-        "recipient": "household", "name": "李强", "id_last4": "123x", "authorisation_id": "0"})
+    response = client.post(
+        "/staff/parcels/hand-over",
+        data={
+            "unit_label": "1-1203",
+            "code": code,
+            "parcel_ids": [str(first.id), str(second.id), str(theirs.id)],
+            "recipient": "household",
+            "name": "李强",
+            "id_last4": "123x",
+            "authorisation_id": "0",
+        },
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/staff/parcels/pickup"
     for parcel in (first, second):
         parcel = db.session.get(Parcel, parcel.id)
-        assert (parcel.status, parcel.picked_up_by, parcel.picked_up_name, parcel.picked_up_id_last4,
-                parcel.closed_by_id) == (ParcelStatus.PICKED_UP, Recipient.HOUSEHOLD, "李强", "123X", clerk.id)
+        assert (
+            parcel.status,
+            parcel.picked_up_by,
+            parcel.picked_up_name,
+            parcel.picked_up_id_last4,
+            parcel.closed_by_id,
+        ) == (ParcelStatus.PICKED_UP, Recipient.HOUSEHOLD, "李强", "123X", clerk.id)
     assert db.session.get(Parcel, theirs.id).status == ParcelStatus.WAITING
     assert db.session.scalars(select(PickupCode)).one().used_at is not None
     assert "2 parcel(s) of 1-1203 handed over." in client.get("/staff/parcels/pickup").get_data(as_text=True)
@@ -418,8 +481,14 @@ def test_a_used_code_is_refused_at_the_desk(client, auth, home, waiting):
     first, second, _theirs = waiting
     code = issue(home[0])
     sign_in(auth, Role.FRONTDESK)
-    handover = {"unit_label": "1-1203", "code": code, "parcel_ids": [str(first.id)], "recipient": "resident",
-                "name": "王芳", "id_last4": "1234"}
+    handover = {
+        "unit_label": "1-1203",
+        "code": code,
+        "parcel_ids": [str(first.id)],
+        "recipient": "resident",
+        "name": "王芳",
+        "id_last4": "1234",
+    }
     assert client.post("/staff/parcels/hand-over", data=handover).status_code == 303
     response = client.post("/staff/parcels/pickup", data={"unit_label": "1-1203", "code": code})
     assert response.status_code == 422 and "JD0000000002" not in response.get_data(as_text=True)
@@ -433,9 +502,17 @@ def test_a_hand_over_without_the_id_digits_shows_the_form_again_and_keeps_the_co
     first, second, _theirs = waiting
     code = issue(home[0])
     sign_in(auth, Role.FRONTDESK)
-    response = client.post("/staff/parcels/hand-over", data={
-        "unit_label": "1-1203", "code": code, "parcel_ids": [str(second.id)], "recipient": "resident",
-        "name": "王芳", "id_last4": "12"})
+    response = client.post(
+        "/staff/parcels/hand-over",
+        data={
+            "unit_label": "1-1203",
+            "code": code,
+            "parcel_ids": [str(second.id)],
+            "recipient": "resident",
+            "name": "王芳",
+            "id_last4": "12",
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Type the last 4 characters of their ID (digits, or X)." in html
@@ -447,16 +524,26 @@ def test_a_hand_over_without_the_id_digits_shows_the_form_again_and_keeps_the_co
 def test_an_authorised_collector_is_offered_and_recorded(client, auth, home, waiting):
     unit, owner = home
     first = waiting[0]
-    authorisation = services.authorise_collector(SYSTEM, resident_id=owner.id, unit_id=unit.id,
-                                                 allowed_units={unit.id}, name="快递代取张", phone="13900001111")
+    authorisation = services.authorise_collector(
+        SYSTEM, resident_id=owner.id, unit_id=unit.id, allowed_units={unit.id}, name="快递代取张", phone="13900001111"
+    )
     db.session.commit()
     code = issue(unit)
     sign_in(auth, Role.FRONTDESK)
     html = client.post("/staff/parcels/pickup", data={"unit_label": "1-1203", "code": code}).get_data(as_text=True)
     assert f'<option value="{authorisation.id}">快递代取张 · 13900001111</option>' in html
-    response = client.post("/staff/parcels/hand-over", data={
-        "unit_label": "1-1203", "code": code, "parcel_ids": [str(first.id)], "recipient": "authorised",
-        "name": "", "id_last4": "9876", "authorisation_id": str(authorisation.id)})
+    response = client.post(
+        "/staff/parcels/hand-over",
+        data={
+            "unit_label": "1-1203",
+            "code": code,
+            "parcel_ids": [str(first.id)],
+            "recipient": "authorised",
+            "name": "",
+            "id_last4": "9876",
+            "authorisation_id": str(authorisation.id),
+        },
+    )
     assert response.status_code == 303
     parcel = db.session.get(Parcel, first.id)
     assert (parcel.picked_up_by, parcel.picked_up_name) == (Recipient.AUTHORISED, "快递代取张")
@@ -465,8 +552,9 @@ def test_an_authorised_collector_is_offered_and_recorded(client, auth, home, wai
 # The throttle and the desk's alarm ----------------------------------------------------------------------------------
 
 
-def test_the_sixth_attempt_after_five_wrong_codes_is_locked_out_and_the_desk_is_alarmed(client, auth, app, home,
-                                                                                        waiting):
+def test_the_sixth_attempt_after_five_wrong_codes_is_locked_out_and_the_desk_is_alarmed(
+    client, auth, app, home, waiting
+):
     code = issue(home[0])
     clerk = sign_in(auth, Role.FRONTDESK)
     for _ in range(5):
@@ -481,9 +569,11 @@ def test_the_sixth_attempt_after_five_wrong_codes_is_locked_out_and_the_desk_is_
     assert alert.place == f"{clerk.id}@127.0.0.1" and alert.message == "1-1203"
 
     desk = client.get("/staff/parcels/").get_data(as_text=True)
-    assert (f"five wrong pickup codes in five minutes at the desk ({clerk.display_name}, the last for 1-1203). "
-            f"Until {shown_at(alert.created_at + timedelta(minutes=5), 'en')} that clerk cannot check pickup codes "
-            "from that computer; another clerk can.") in desk
+    assert (
+        f"five wrong pickup codes in five minutes at the desk ({clerk.display_name}, the last for 1-1203). "
+        f"Until {shown_at(alert.created_at + timedelta(minutes=5), 'en')} that clerk cannot check pickup codes "
+        "from that computer; another clerk can."
+    ) in desk
     assert f'action="/staff/parcels/alerts/{alert.id}/acknowledge"' in desk
 
     # Another clerk at another place is not locked out.
@@ -501,9 +591,17 @@ def test_the_sixth_attempt_after_five_wrong_codes_is_locked_out_and_the_desk_is_
 def test_a_hand_over_with_a_wrong_code_is_counted_and_sent_back(client, auth, home, waiting):
     code = issue(home[0])
     sign_in(auth, Role.FRONTDESK)
-    response = client.post("/staff/parcels/hand-over", data={
-        "unit_label": "1-1203", "code": wrong_code(code), "parcel_ids": [str(waiting[0].id)], "recipient": "resident",
-        "name": "王芳", "id_last4": "1234"})
+    response = client.post(
+        "/staff/parcels/hand-over",
+        data={
+            "unit_label": "1-1203",
+            "code": wrong_code(code),
+            "parcel_ids": [str(waiting[0].id)],
+            "recipient": "resident",
+            "name": "王芳",
+            "id_last4": "1234",
+        },
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/staff/parcels/pickup"
     assert count(FailedAttempt) == 1
     assert db.session.get(Parcel, waiting[0].id).status == ParcelStatus.WAITING
@@ -543,7 +641,7 @@ def test_voiding_a_parcel_no_longer_waiting_explains_why(client, auth, home):
     assert "This parcel is no longer waiting." in response.get_data(as_text=True)
 
 
-# The day's counts -------------------------------------------------------------------------------------------------------
+# The day's counts -----------------------------------------------------------------------------------------------------
 
 
 def test_the_report_shows_the_days_counts(client, auth, home):
@@ -569,20 +667,30 @@ def test_the_waiting_too_long_figure_links_to_the_same_parcels(app, client, auth
     builders.create_parcel(home[0], "SF0000000001", arrived_at=now - timedelta(days=1))
     sign_in(auth, Role.FRONTDESK)
     html = client.get("/staff/parcels/report").get_data(as_text=True)
-    link = re.search(r'<a class="stat[^"]*" href="([^"]+)"><span class="stat-value">(\d+)</span>'
-                     r'<span class="stat-label">waiting too long</span>', html)
+    link = re.search(
+        r'<a class="stat[^"]*" href="([^"]+)"><span class="stat-value">(\d+)</span>'
+        r'<span class="stat-label">waiting too long</span>',
+        html,
+    )
     assert link.group(2) == "2"
     listed = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert "JD0000000005" in listed and "YT0000000020" in listed and "SF0000000001" not in listed
 
 
-# Items left at the desk --------------------------------------------------------------------------------------------------
+# Items left at the desk -----------------------------------------------------------------------------------------------
 
 
 def store_form(**changes):
     """A valid storage form for 1-1203."""
-    return {"unit_label": "1-1203", "description": "一袋水果（红色袋子）", "depositor_name": "李女士",
-            "depositor_phone": "13900001111", "collector_name": "王芳", "days": "7", **changes}
+    return {
+        "unit_label": "1-1203",
+        "description": "一袋水果（红色袋子）",
+        "depositor_name": "李女士",
+        "depositor_phone": "13900001111",
+        "collector_name": "王芳",
+        "days": "7",
+        **changes,
+    }
 
 
 def issued_code(html):
@@ -599,7 +707,12 @@ def test_storing_an_item_shows_the_claim_code_once(client, auth, home, upload_fo
     code = issued_code(html)
     item = db.session.scalars(select(StoredItem)).one()
     assert (item.unit_id, item.description, item.by_visitor, item.collector_name, item.photo_name) == (
-        home[0].id, "一袋水果（红色袋子）", True, "王芳", None)
+        home[0].id,
+        "一袋水果（红色袋子）",
+        True,
+        "王芳",
+        None,
+    )
     assert code not in item.code_hash and "1-1203" in html
     shelf = client.get("/staff/storage/").get_data(as_text=True)
     assert "一袋水果（红色袋子）" in shelf and code not in shelf
@@ -612,7 +725,9 @@ def test_storing_an_item_with_a_photo_keeps_it_for_the_desk(client, auth, home, 
     assert response.status_code == 201
     item = db.session.scalars(select(StoredItem)).one()
     assert item.photo_name and item.photo_type == "image/png"
-    assert sorted(p.name for p in upload_folder.iterdir()) == sorted([item.photo_name, item.photo_name + ".preview.jpg"])
+    assert sorted(p.name for p in upload_folder.iterdir()) == sorted(
+        [item.photo_name, item.photo_name + ".preview.jpg"]
+    )
     with client.get(f"/staff/storage/{item.id}/photo") as preview:
         assert preview.status_code == 200 and preview.mimetype == "image/jpeg"
         assert preview.headers["Cache-Control"] == "private, no-store"
@@ -641,8 +756,9 @@ def test_a_file_that_is_not_a_picture_is_refused_and_nothing_is_stored(client, a
     assert not upload_folder.exists() or list(upload_folder.iterdir()) == []
 
 
-@pytest.mark.parametrize("changes", [{"description": ""}, {"depositor_name": ""}, {"days": "0"}, {"days": "abc"},
-                                     {"unit_label": "9-9999"}])
+@pytest.mark.parametrize(
+    "changes", [{"description": ""}, {"depositor_name": ""}, {"days": "0"}, {"days": "abc"}, {"unit_label": "9-9999"}]
+)
 def test_a_storage_form_with_bad_input_is_refused(client, auth, home, changes):
     sign_in(auth, Role.FRONTDESK)
     response = client.post("/staff/storage/", data=store_form(**changes))
@@ -666,12 +782,17 @@ def test_the_claim_code_finds_the_item_and_the_release_hands_it_over(client, aut
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "一串钥匙" in html and "1-1203" in html
     assert 'action="/staff/storage/release"' in html
-    response = client.post("/staff/storage/release", data={"code": code, "item_id": str(item.id), "name": "李强",
-                                                           "id_last4": "567x"})
+    response = client.post(
+        "/staff/storage/release", data={"code": code, "item_id": str(item.id), "name": "李强", "id_last4": "567x"}
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/staff/storage/"
     item = db.session.get(StoredItem, item.id)
     assert (item.status, item.picked_up_name, item.picked_up_id_last4, item.closed_by_id) == (
-        StorageStatus.PICKED_UP, "李强", "567X", clerk.id)
+        StorageStatus.PICKED_UP,
+        "李强",
+        "567X",
+        clerk.id,
+    )
     assert "to 李强 (ID ending 567X)" in client.get("/staff/storage/").get_data(as_text=True)
     again = client.post("/staff/storage/claim", data={"code": code})
     assert again.status_code == 422 and "一串钥匙" not in again.get_data(as_text=True)
@@ -701,8 +822,9 @@ def test_six_wrong_claim_codes_lock_the_desk_out(client, auth, stored):
 def test_a_release_without_the_id_digits_shows_the_form_again(client, auth, stored):
     item, code = stored
     sign_in(auth, Role.FRONTDESK)
-    response = client.post("/staff/storage/release", data={"code": code, "item_id": str(item.id), "name": "李强",
-                                                           "id_last4": ""})
+    response = client.post(
+        "/staff/storage/release", data={"code": code, "item_id": str(item.id), "name": "李强", "id_last4": ""}
+    )
     assert response.status_code == 422 and "一串钥匙" in response.get_data(as_text=True)
     assert db.session.get(StoredItem, item.id).status == StorageStatus.STORED
 
@@ -722,8 +844,14 @@ def test_voiding_a_stored_item_needs_a_reason(client, auth, stored):
 
 
 def test_the_storage_shelf_lists_items_past_expiry_on_request(client, auth, home):
-    storage.store_item(SYSTEM, unit_label="1-1203", description="旧纸箱", depositor_name="王芳", days=1,
-                       now=utcnow() - timedelta(days=3))
+    storage.store_item(
+        SYSTEM,
+        unit_label="1-1203",
+        description="旧纸箱",
+        depositor_name="王芳",
+        days=1,
+        now=utcnow() - timedelta(days=3),
+    )
     storage.store_item(SYSTEM, unit_label="1-1203", description="新雨伞", depositor_name="王芳")
     db.session.commit()
     sign_in(auth, Role.FRONTDESK)
@@ -733,27 +861,37 @@ def test_the_storage_shelf_lists_items_past_expiry_on_request(client, auth, home
     assert "旧纸箱" in html and "新雨伞" in html
 
 
-# Lending -------------------------------------------------------------------------------------------------------------------
+# Lending --------------------------------------------------------------------------------------------------------------
 
 
 def test_the_catalogue_takes_a_new_item(client, auth, prop):
     sign_in(auth, Role.FRONTDESK)
     assert client.get("/staff/lending/items").status_code == 200
-    response = client.post("/staff/lending/items", data={"name": "折叠梯", "quantity": "2", "deposit": "100",
-                                                         "loan_hours": "4"})
+    response = client.post(
+        "/staff/lending/items", data={"name": "折叠梯", "quantity": "2", "deposit": "100", "loan_hours": "4"}
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/staff/lending/items"
     item = db.session.scalars(select(LendableItem)).one()
-    assert (item.name, item.quantity, item.deposit_fen, item.loan_hours, item.is_active) == ("折叠梯", 2, 10000, 4, True)
+    assert (item.name, item.quantity, item.deposit_fen, item.loan_hours, item.is_active) == (
+        "折叠梯",
+        2,
+        10000,
+        4,
+        True,
+    )
     assert "折叠梯" in client.get("/staff/lending/items").get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"quantity": "-1"}, "Number must be between 0 and 999."),
-    ({"deposit": "abc"}, "Write an amount like 50 or 50.00."),
-    ({"deposit": "-5"}, "Write an amount like 50 or 50.00."),
-    ({"name": ""}, "This field is required."),
-    ({"loan_hours": "0"}, "Number must be between 1 and 720."),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"quantity": "-1"}, "Number must be between 0 and 999."),
+        ({"deposit": "abc"}, "Write an amount like 50 or 50.00."),
+        ({"deposit": "-5"}, "Write an amount like 50 or 50.00."),
+        ({"name": ""}, "This field is required."),
+        ({"loan_hours": "0"}, "Number must be between 1 and 720."),
+    ],
+)
 def test_a_bad_catalogue_entry_is_refused_and_keeps_what_was_typed(client, auth, prop, changes, message):
     sign_in(auth, Role.FRONTDESK)
     data = {"name": "折叠梯", "quantity": "2", "deposit": "100", "loan_hours": "4", **changes}
@@ -771,12 +909,19 @@ def test_editing_a_catalogue_entry(client, auth, prop):
     sign_in(auth, Role.MANAGER)
     html = client.get(f"/staff/lending/items/{item.id}").get_data(as_text=True)
     assert re.search(r'<input[^>]*name="deposit"[^>]*value="100(\.00)?"', html)
-    response = client.post(f"/staff/lending/items/{item.id}", data={"name": "铝合金折叠梯", "quantity": "3",
-                                                                    "deposit": "150.5", "loan_hours": "6"})
+    response = client.post(
+        f"/staff/lending/items/{item.id}",
+        data={"name": "铝合金折叠梯", "quantity": "3", "deposit": "150.5", "loan_hours": "6"},
+    )
     assert response.status_code == 303
     item = db.session.get(LendableItem, item.id)
     assert (item.name, item.quantity, item.deposit_fen, item.loan_hours, item.is_active) == (
-        "铝合金折叠梯", 3, 15050, 6, False)  # the box was not ticked: taken off the list
+        "铝合金折叠梯",
+        3,
+        15050,
+        6,
+        False,
+    )  # the box was not ticked: taken off the list
     assert client.get("/staff/lending/items/99999").status_code == 404
 
 
@@ -804,13 +949,27 @@ def test_lending_an_item_with_its_usual_deposit_and_time(client, auth, home, lad
     clerk = sign_in(auth, Role.FRONTDESK)
     html = client.get("/staff/lending/").get_data(as_text=True)
     assert f'<option value="{ladder.id}">折叠梯 (1 of 1 left)</option>' in html
-    response = client.post("/staff/lending/", data={"item_id": str(ladder.id), "unit_label": "1-1203",
-                                                    "borrower_name": "王芳", "borrower_phone": "13800138000",
-                                                    "due_at": "", "deposit": ""})
+    response = client.post(
+        "/staff/lending/",
+        data={
+            "item_id": str(ladder.id),
+            "unit_label": "1-1203",
+            "borrower_name": "王芳",
+            "borrower_phone": "13800138000",
+            "due_at": "",
+            "deposit": "",
+        },
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/staff/lending/"
     loan = db.session.scalars(select(Loan)).one()
     assert (loan.item_id, loan.unit_id, loan.borrower_name, loan.deposit_fen, loan.lent_by_id, loan.status) == (
-        ladder.id, home[0].id, "王芳", 10000, clerk.id, LoanStatus.OUT)
+        ladder.id,
+        home[0].id,
+        "王芳",
+        10000,
+        clerk.id,
+        LoanStatus.OUT,
+    )
     assert loan.due_at - loan.lent_at == timedelta(hours=4)
     assert "折叠梯 (0 of 1 left)" in client.get("/staff/lending/").get_data(as_text=True)
 
@@ -818,24 +977,40 @@ def test_lending_an_item_with_its_usual_deposit_and_time(client, auth, home, lad
 def test_lending_until_a_chosen_time_with_another_deposit(client, auth, home, ladder):
     sign_in(auth, Role.FRONTDESK)
     due = (utcnow().astimezone(property_zone()) + timedelta(days=2)).replace(second=0, microsecond=0)
-    response = client.post("/staff/lending/", data={"item_id": str(ladder.id), "unit_label": "1-1203",
-                                                    "borrower_name": "王芳", "due_at": due.strftime("%Y-%m-%dT%H:%M"),
-                                                    "deposit": "0"})
+    response = client.post(
+        "/staff/lending/",
+        data={
+            "item_id": str(ladder.id),
+            "unit_label": "1-1203",
+            "borrower_name": "王芳",
+            "due_at": due.strftime("%Y-%m-%dT%H:%M"),
+            "deposit": "0",
+        },
+    )
     assert response.status_code == 303
     loan = db.session.scalars(select(Loan)).one()
     assert loan.due_at == due and loan.deposit_fen == 0
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"due_at": "2020-01-01T10:00"}, "The return time must be in the future."),
-    ({"unit_label": "9-9999"}, "No unit 9-9999 in the register."),
-    ({"deposit": "abc"}, "Write an amount like 50 or 50.00."),
-    ({"borrower_name": ""}, "This field is required."),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"due_at": "2020-01-01T10:00"}, "The return time must be in the future."),
+        ({"unit_label": "9-9999"}, "No unit 9-9999 in the register."),
+        ({"deposit": "abc"}, "Write an amount like 50 or 50.00."),
+        ({"borrower_name": ""}, "This field is required."),
+    ],
+)
 def test_a_bad_loan_is_refused(client, auth, home, ladder, changes, message):
     sign_in(auth, Role.FRONTDESK)
-    data = {"item_id": str(ladder.id), "unit_label": "1-1203", "borrower_name": "王芳", "due_at": "", "deposit": "",
-            **changes}
+    data = {
+        "item_id": str(ladder.id),
+        "unit_label": "1-1203",
+        "borrower_name": "王芳",
+        "due_at": "",
+        "deposit": "",
+        **changes,
+    }
     response = client.post("/staff/lending/", data=data)
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert count(Loan) == 0
@@ -844,8 +1019,9 @@ def test_a_bad_loan_is_refused(client, auth, home, ladder, changes, message):
 def test_nothing_is_lent_when_all_are_out(client, auth, home, ladder):
     builders.create_loan(ladder, home[0])
     sign_in(auth, Role.FRONTDESK)
-    response = client.post("/staff/lending/", data={"item_id": str(ladder.id), "unit_label": "1-1203",
-                                                    "borrower_name": "王芳"})
+    response = client.post(
+        "/staff/lending/", data={"item_id": str(ladder.id), "unit_label": "1-1203", "borrower_name": "王芳"}
+    )
     assert response.status_code == 422 and "All 1 of “折叠梯” are lent out." in response.get_data(as_text=True)
     assert count(Loan) == 1
 
@@ -875,8 +1051,9 @@ def test_voiding_a_loan_needs_a_reason(client, auth, home, ladder):
 def test_the_lending_page_lists_the_overdue_on_request(client, auth, home, prop):
     umbrella = builders.create_lendable(prop, name="雨伞", quantity=5, deposit_fen=0)
     now = utcnow()
-    builders.create_loan(umbrella, home[0], borrower_name="逾期人", lent_at=now - timedelta(days=2),
-                         due_at=now - timedelta(hours=1))
+    builders.create_loan(
+        umbrella, home[0], borrower_name="逾期人", lent_at=now - timedelta(days=2), due_at=now - timedelta(hours=1)
+    )
     builders.create_loan(umbrella, home[0], borrower_name="准时人", due_at=now + timedelta(hours=5))
     sign_in(auth, Role.FRONTDESK)
     html = client.get("/staff/lending/?overdue=1").get_data(as_text=True)
@@ -885,11 +1062,19 @@ def test_the_lending_page_lists_the_overdue_on_request(client, auth, home, prop)
     assert "逾期人" in html and "准时人" in html
 
 
-# Who may use the counter ----------------------------------------------------------------------------------------------------
+# Who may use the counter ----------------------------------------------------------------------------------------------
 
-COUNTER_PAGES = ["/staff/parcels/", "/staff/parcels/waiting", "/staff/parcels/pickup", "/staff/parcels/report",
-                 "/staff/parcels/units?q=12", "/staff/storage/", "/staff/storage/claim", "/staff/lending/",
-                 "/staff/lending/items"]
+COUNTER_PAGES = [
+    "/staff/parcels/",
+    "/staff/parcels/waiting",
+    "/staff/parcels/pickup",
+    "/staff/parcels/report",
+    "/staff/parcels/units?q=12",
+    "/staff/storage/",
+    "/staff/storage/claim",
+    "/staff/lending/",
+    "/staff/lending/items",
+]
 
 
 @pytest.mark.parametrize("role", [Role.ENGINEERING, Role.CLEANING, Role.FINANCE], ids=lambda r: r.value)
@@ -963,13 +1148,30 @@ def test_without_a_code_the_desk_sees_the_units_parcels_and_hands_them_over_afte
     sign_in(auth, Role.FRONTDESK)
     html = client.post("/staff/parcels/pickup", data={"unit_label": "1-1203", "code": ""}).get_data(as_text=True)
     assert "SF0000000042" in html and 'name="code" type="hidden" value=""' in html
-    refused = client.post("/staff/parcels/hand-over", data={"unit_label": "1-1203", "code": "", "parcel_ids": parcel.id,
-                                                             "recipient": "household", "name": "陌生人",
-                                                             "id_last4": "1234"})
+    refused = client.post(
+        "/staff/parcels/hand-over",
+        data={
+            "unit_label": "1-1203",
+            "code": "",
+            "parcel_ids": parcel.id,
+            "recipient": "household",
+            "name": "陌生人",
+            "id_last4": "1234",
+        },
+    )
     assert refused.status_code == 422 and "陌生人" in refused.get_data(as_text=True)
     assert db.session.get(Parcel, parcel.id).status == ParcelStatus.WAITING
-    done = client.post("/staff/parcels/hand-over", data={"unit_label": "1-1203", "code": "", "parcel_ids": parcel.id,
-                                                          "recipient": "resident", "name": "王芳", "id_last4": "1234"})
+    done = client.post(
+        "/staff/parcels/hand-over",
+        data={
+            "unit_label": "1-1203",
+            "code": "",
+            "parcel_ids": parcel.id,
+            "recipient": "resident",
+            "name": "王芳",
+            "id_last4": "1234",
+        },
+    )
     assert done.status_code == 303
     db.session.expire_all()
     assert db.session.get(Parcel, parcel.id).picked_up_name == "王芳"

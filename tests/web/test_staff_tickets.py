@@ -11,8 +11,20 @@ from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.clock import utcnow
 from domain.tickets import desk, services
-from domain.tickets.models import (Callback, CallbackStatus, ContactLog, Department, Priority, ResidentVisit,
-                                   ServiceItem, Status, Ticket, TicketEvent, TicketKind, TicketPhoto)
+from domain.tickets.models import (
+    Callback,
+    CallbackStatus,
+    ContactLog,
+    Department,
+    Priority,
+    ResidentVisit,
+    ServiceItem,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+    TicketPhoto,
+)
 from extensions import db
 from tests import builders
 
@@ -35,9 +47,18 @@ def count(model, *where):
 
 def record(prop, *, unit=None, resident=None, kind="repair", now=None, **values):
     """A ticket recorded by phone (system actor)."""
-    ticket = services.create_ticket(SYSTEM, property_id=prop.id, kind=kind, channel="phone", description="厨房水龙头漏水",
-                                    unit_id=unit.id if unit else None, location="" if unit else "2号楼电梯厅",
-                                    resident_id=resident.id if resident else None, now=now, **values)
+    ticket = services.create_ticket(
+        SYSTEM,
+        property_id=prop.id,
+        kind=kind,
+        channel="phone",
+        description="厨房水龙头漏水",
+        unit_id=unit.id if unit else None,
+        location="" if unit else "2号楼电梯厅",
+        resident_id=resident.id if resident else None,
+        now=now,
+        **values,
+    )
     db.session.commit()
     return ticket
 
@@ -93,10 +114,10 @@ def test_engineering_sees_only_its_own_queue(client, auth, prop, home):
     help_request = dispatched(prop, kind="help")  # security's
     sign_in(auth, Role.ENGINEERING)
     html = client.get("/staff/tickets/").get_data(as_text=True)
-    assert f'>#{repair.id}<' in html and f'>#{help_request.id}<' not in html
+    assert f">#{repair.id}<" in html and f">#{help_request.id}<" not in html
     assert 'id="to-forward"' not in html
     # Other departments' tickets (residents' complaints among them) stay out of sight, even when asked for.
-    assert f'>#{help_request.id}<' not in client.get("/staff/tickets/?department=all").get_data(as_text=True)
+    assert f">#{help_request.id}<" not in client.get("/staff/tickets/?department=all").get_data(as_text=True)
     assert client.get(f"/staff/tickets/{help_request.id}").status_code == 404
 
 
@@ -121,7 +142,9 @@ def test_the_queue_pages_by_key_not_by_offset(client, auth, prop):
     html = client.get("/staff/tickets/?status=new", headers=HX).get_data(as_text=True)
     assert f">#{first[-1]}<" in html and f">#{first[4]}<" not in html
     assert f"after={first[5]}" in html and "offset" not in html and "page=" not in html
-    second = client.get(f"/staff/tickets/?status=new&department=all&after={first[5]}", headers=HX).get_data(as_text=True)
+    second = client.get(f"/staff/tickets/?status=new&department=all&after={first[5]}", headers=HX).get_data(
+        as_text=True
+    )
     assert f">#{first[4]}<" in second and f">#{first[0]}<" in second and f">#{first[5]}<" not in second
 
 
@@ -146,15 +169,25 @@ def _bulk_tickets(prop, n, engineer):
     for i in range(n):
         status = statuses[i % 3]
         created = now - timedelta(minutes=i % 90)
-        rows.append({
-            "property_id": prop.id, "kind": TicketKind.REPAIR, "channel": "phone", "description": f"漏水{i}",
-            "location": "大堂", "status": status, "priority": Priority.NORMAL, "department": Department.ENGINEERING,
-            "assignee_id": engineer.id if status == Status.CLAIMED else None, "created_at": created,
-            "dispatch_due_at": created + timedelta(minutes=3), "response_due_at": created + timedelta(minutes=30),
-            "resolve_due_at": created + timedelta(hours=24),
-            "dispatched_at": created if status != Status.NEW else None,
-            "claimed_at": created if status == Status.CLAIMED else None,
-        })
+        rows.append(
+            {
+                "property_id": prop.id,
+                "kind": TicketKind.REPAIR,
+                "channel": "phone",
+                "description": f"漏水{i}",
+                "location": "大堂",
+                "status": status,
+                "priority": Priority.NORMAL,
+                "department": Department.ENGINEERING,
+                "assignee_id": engineer.id if status == Status.CLAIMED else None,
+                "created_at": created,
+                "dispatch_due_at": created + timedelta(minutes=3),
+                "response_due_at": created + timedelta(minutes=30),
+                "resolve_due_at": created + timedelta(hours=24),
+                "dispatched_at": created if status != Status.NEW else None,
+                "claimed_at": created if status == Status.CLAIMED else None,
+            }
+        )
     db.session.execute(insert(Ticket), rows)
     db.session.commit()
 
@@ -180,15 +213,31 @@ def test_the_desk_records_a_phoned_repair_linked_to_the_owner(client, auth, prop
     unit, owner = home
     sign_in(auth, Role.FRONTDESK)
     assert client.get("/staff/tickets/new").status_code == 200
-    response = client.post("/staff/tickets/new", data={
-        "kind": "repair", "channel": "phone", "category": "water", "description": "卫生间水管爆裂",
-        "unit_label": "1-1203", "contact_name": "王女士", "contact_phone": "138-0013-8000",
-        "preferred_time": "今天下午", "priority": "urgent", "severity": "", "service_item_id": ""})
+    response = client.post(
+        "/staff/tickets/new",
+        data={
+            "kind": "repair",
+            "channel": "phone",
+            "category": "water",
+            "description": "卫生间水管爆裂",
+            "unit_label": "1-1203",
+            "contact_name": "王女士",
+            "contact_phone": "138-0013-8000",
+            "preferred_time": "今天下午",
+            "priority": "urgent",
+            "severity": "",
+            "service_item_id": "",
+        },
+    )
     assert response.status_code == 303
     ticket = db.session.scalars(select(Ticket)).one()
     assert response.headers["Location"].endswith(f"/staff/tickets/{ticket.id}")
-    assert (ticket.unit_id, ticket.resident_id, ticket.channel.value, ticket.priority) == (unit.id, owner.id, "phone",
-                                                                                           Priority.URGENT)
+    assert (ticket.unit_id, ticket.resident_id, ticket.channel.value, ticket.priority) == (
+        unit.id,
+        owner.id,
+        "phone",
+        Priority.URGENT,
+    )
     assert ticket.dispatch_due_at == ticket.created_at + timedelta(minutes=3)
 
 
@@ -196,25 +245,45 @@ def test_a_patrol_finding_in_a_public_area_has_no_resident(client, auth, prop):
     sign_in(auth, Role.SECURITY)
     form = client.get("/staff/tickets/new").get_data(as_text=True)
     assert '<option selected value="patrol">' in form
-    client.post("/staff/tickets/new", data={"kind": "repair", "channel": "patrol", "description": "车库B2灯不亮",
-                                            "location": "地下车库B2", "priority": "normal"})
+    client.post(
+        "/staff/tickets/new",
+        data={
+            "kind": "repair",
+            "channel": "patrol",
+            "description": "车库B2灯不亮",
+            "location": "地下车库B2",
+            "priority": "normal",
+        },
+    )
     ticket = db.session.scalars(select(Ticket)).one()
     assert ticket.resident_id is None and ticket.location == "地下车库B2"
 
 
-@pytest.mark.parametrize("data, error_id", [
-    ({"description": ""}, "description-error"),
-    ({"unit_label": "", "location": ""}, "location-error"),
-    ({"unit_label": "9-9999"}, "unit_label-error"),
-    ({"contact_phone": "call me"}, "contact_phone-error"),
-    ({"kind": "service"}, "service_item_id-error"),
-    ({"kind": "complaint", "category": "water"}, "category-error"),
-    ({"channel": "portal"}, "channel-error"),
-])
+@pytest.mark.parametrize(
+    "data, error_id",
+    [
+        ({"description": ""}, "description-error"),
+        ({"unit_label": "", "location": ""}, "location-error"),
+        ({"unit_label": "9-9999"}, "unit_label-error"),
+        ({"contact_phone": "call me"}, "contact_phone-error"),
+        ({"kind": "service"}, "service_item_id-error"),
+        ({"kind": "complaint", "category": "water"}, "category-error"),
+        ({"channel": "portal"}, "channel-error"),
+    ],
+)
 def test_a_bad_ticket_saves_nothing_and_keeps_what_was_typed(client, auth, prop, home, data, error_id):
     sign_in(auth, Role.FRONTDESK)
-    payload = {"kind": "repair", "channel": "phone", "category": "", "description": "门锁坏了", "unit_label": "1-1203",
-               "contact_name": "李先生", "contact_phone": "13800138000", "priority": "normal", **data}
+    payload = {
+        "kind": "repair",
+        "channel": "phone",
+        "category": "",
+        "description": "门锁坏了",
+        "unit_label": "1-1203",
+        "contact_name": "李先生",
+        "contact_phone": "13800138000",
+        "priority": "normal",
+        **data,
+    }
     response = client.post("/staff/tickets/new", data=payload)
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and f'id="{error_id}"' in html
@@ -228,8 +297,17 @@ def test_a_service_request_names_its_service(client, auth, prop, home):
     db.session.commit()
     sign_in(auth, Role.ASSISTANT)
     assert "家政保洁 · " in client.get("/staff/tickets/new").get_data(as_text=True)
-    client.post("/staff/tickets/new", data={"kind": "service", "channel": "visit", "description": "周六上午保洁",
-                                            "unit_label": "1-1203", "priority": "normal", "service_item_id": str(item.id)})
+    client.post(
+        "/staff/tickets/new",
+        data={
+            "kind": "service",
+            "channel": "visit",
+            "description": "周六上午保洁",
+            "unit_label": "1-1203",
+            "priority": "normal",
+            "service_item_id": str(item.id),
+        },
+    )
     ticket = db.session.scalars(select(Ticket)).one()
     assert ticket.service_item_id == item.id and ticket.department == Department.CLEANING
 
@@ -237,8 +315,12 @@ def test_a_service_request_names_its_service(client, auth, prop, home):
 def test_finance_may_not_record_tickets(client, auth, prop):
     sign_in(auth, Role.FINANCE)
     assert client.get("/staff/tickets/new").status_code == 403
-    assert client.post("/staff/tickets/new", data={"kind": "repair", "channel": "phone", "description": "x",
-                                                   "location": "x"}).status_code == 403
+    assert (
+        client.post(
+            "/staff/tickets/new", data={"kind": "repair", "channel": "phone", "description": "x", "location": "x"}
+        ).status_code
+        == 403
+    )
     assert client.get("/staff/tickets/").status_code == 200  # but sees its queue
 
 
@@ -274,19 +356,35 @@ def test_a_repair_goes_from_the_call_to_the_callback_through_the_console(client,
     sign_in(auth, Role.FRONTDESK)
     sign_in(type(auth)(engineer_client), Role.ENGINEERING)
 
-    response = desk_client.post(f"{url}/dispatch", data={"dispatch-department": "engineering", "next": "/staff/tickets/"})
+    response = desk_client.post(
+        f"{url}/dispatch", data={"dispatch-department": "engineering", "next": "/staff/tickets/"}
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/staff/tickets/"
     assert engineer_client.post(f"{url}/claim").status_code == 303
-    response = engineer_client.post(f"{url}/schedule", data={"schedule-when": "2030-05-01T14:30", "schedule-note": "带阀芯"})
+    response = engineer_client.post(
+        f"{url}/schedule", data={"schedule-when": "2030-05-01T14:30", "schedule-note": "带阀芯"}
+    )
     assert response.status_code == 303
     db.session.expire_all()
-    assert db.session.get(Ticket, ticket.id).scheduled_for.isoformat() == "2030-05-01T06:30:00+00:00"  # 14:30 in Shanghai
-    assert engineer_client.post(f"{url}/work", data={"record_work-note": "关闭总阀", "record_work-materials": "生料带"}).status_code == 303
+    assert (
+        db.session.get(Ticket, ticket.id).scheduled_for.isoformat() == "2030-05-01T06:30:00+00:00"
+    )  # 14:30 in Shanghai
+    assert (
+        engineer_client.post(
+            f"{url}/work", data={"record_work-note": "关闭总阀", "record_work-materials": "生料带"}
+        ).status_code
+        == 303
+    )
     assert engineer_client.post(f"{url}/ask", data={"ask_resident-question": "家里什么时候有人？"}).status_code == 303
     assert db.session.get(Ticket, ticket.id).status == Status.WAITING
     assert engineer_client.post(f"{url}/resume").status_code == 303
     assert db.session.get(Ticket, ticket.id).status == Status.SCHEDULED
-    assert engineer_client.post(f"{url}/finish", data={"finish-summary": "更换阀芯", "finish-materials": "阀芯×1"}).status_code == 303
+    assert (
+        engineer_client.post(
+            f"{url}/finish", data={"finish-summary": "更换阀芯", "finish-materials": "阀芯×1"}
+        ).status_code
+        == 303
+    )
     db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).status == Status.DONE
 
@@ -298,15 +396,26 @@ def test_a_repair_goes_from_the_call_to_the_callback_through_the_console(client,
     callbacks = desk_client.get("/staff/callbacks").get_data(as_text=True)
     assert f"#{ticket.id}" in callbacks and "13800138000" in callbacks
     callback = desk.callback_for(ticket.id)
-    response = desk_client.post(f"/staff/callbacks/{callback.id}",
-                                data={f"cb{callback.id}-result": "已修好，满意", f"cb{callback.id}-satisfaction": "5"})
+    response = desk_client.post(
+        f"/staff/callbacks/{callback.id}",
+        data={f"cb{callback.id}-result": "已修好，满意", f"cb{callback.id}-satisfaction": "5"},
+    )
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).status == Status.CLOSED
     assert db.session.get(Callback, callback.id).satisfaction == 5
     timeline = desk_client.get(url).get_data(as_text=True)
-    for words in ("Forwarded", "Taken", "Visit booked", "Work recorded", "Question to the resident", "Work done",
-                  "Callback", "Satisfaction: 5/5", "Materials: 阀芯×1"):
+    for words in (
+        "Forwarded",
+        "Taken",
+        "Visit booked",
+        "Work recorded",
+        "Question to the resident",
+        "Work done",
+        "Callback",
+        "Satisfaction: 5/5",
+        "Materials: 阀芯×1",
+    ):
         assert words in timeline, words
 
 
@@ -326,13 +435,16 @@ def test_a_lost_claim_says_someone_else_took_it(client, auth, app, prop, home):
     assert db.session.get(Ticket, ticket.id).assignee_id == quicker.id
 
 
-@pytest.mark.parametrize("step, data, error_id", [
-    ("hand-back", {"hand_back-reason": ""}, "hand_back-reason-error"),
-    ("schedule", {"schedule-when": "2020-01-01T09:00", "schedule-note": "上午"}, "schedule-when-error"),
-    ("schedule", {"schedule-when": "tomorrow", "schedule-note": "上午"}, "schedule-when-error"),
-    ("finish", {"finish-summary": " ", "finish-materials": "阀芯"}, "finish-summary-error"),
-    ("cannot-come", {"cannot_come-reason": ""}, "cannot_come-reason-error"),
-])
+@pytest.mark.parametrize(
+    "step, data, error_id",
+    [
+        ("hand-back", {"hand_back-reason": ""}, "hand_back-reason-error"),
+        ("schedule", {"schedule-when": "2020-01-01T09:00", "schedule-note": "上午"}, "schedule-when-error"),
+        ("schedule", {"schedule-when": "tomorrow", "schedule-note": "上午"}, "schedule-when-error"),
+        ("finish", {"finish-summary": " ", "finish-materials": "阀芯"}, "finish-summary-error"),
+        ("cannot-come", {"cannot_come-reason": ""}, "cannot_come-reason-error"),
+    ],
+)
 def test_a_bad_step_changes_nothing_and_keeps_what_was_typed(client, auth, prop, home, step, data, error_id):
     unit, _owner = home
     me = sign_in(auth, Role.ENGINEERING)
@@ -362,12 +474,22 @@ def test_the_desk_redirects_cancels_and_classifies(client, auth, prop, home):
     complaint = dispatched(prop, kind="complaint", unit=unit, severity="minor")
     other = record(prop, unit=unit)
     sign_in(auth, Role.ASSISTANT)
-    client.post(f"/staff/tickets/{complaint.id}/classify", data={
-        "classify-category": "noise", "classify-severity": "major", "classify-priority": "urgent",
-        "classify-department": "security"})
+    client.post(
+        f"/staff/tickets/{complaint.id}/classify",
+        data={
+            "classify-category": "noise",
+            "classify-severity": "major",
+            "classify-priority": "urgent",
+            "classify-department": "security",
+        },
+    )
     db.session.expire_all()
     complaint = db.session.get(Ticket, complaint.id)
-    assert (complaint.category, complaint.department, complaint.priority) == ("noise", Department.SECURITY, Priority.URGENT)
+    assert (complaint.category, complaint.department, complaint.priority) == (
+        "noise",
+        Department.SECURITY,
+        Priority.URGENT,
+    )
     assert complaint.escalated_at is not None
     page = client.get(f"/staff/tickets/{complaint.id}").get_data(as_text=True)
     assert "Severity: Minor → Major" in page and "Department: Customer service → Security" in page
@@ -383,8 +505,10 @@ def test_the_manager_records_a_complaints_outcome(client, auth, prop, home):
     complaint = claimed_by(prop, manager, kind="complaint", unit=unit)
     repair = claimed_by(prop, manager, unit=unit)
     assert "/outcome" not in client.get(f"/staff/tickets/{repair.id}").get_data(as_text=True)
-    response = client.post(f"/staff/tickets/{complaint.id}/outcome",
-                           data={"record_outcome-outcome": "已上门道歉", "record_outcome-reaction": "业主表示接受"})
+    response = client.post(
+        f"/staff/tickets/{complaint.id}/outcome",
+        data={"record_outcome-outcome": "已上门道歉", "record_outcome-reaction": "业主表示接受"},
+    )
     assert response.status_code == 303
     assert db.session.get(Ticket, complaint.id).resident_reaction == "业主表示接受"
 
@@ -417,7 +541,9 @@ def test_photos_are_served_to_staff_from_the_upload_folder(client, auth, app, pr
         assert response.status_code == 200 and response.mimetype == "image/jpeg"
         assert response.data.startswith(b"\xff\xd8") and "private" in response.headers["Cache-Control"]
     assert client.get(f"/staff/tickets/{other.id}/photos/{photo.id}").status_code == 404
-    assert f"/staff/tickets/{ticket.id}/photos/{photo.id}" in client.get(f"/staff/tickets/{ticket.id}").get_data(as_text=True)
+    assert f"/staff/tickets/{ticket.id}/photos/{photo.id}" in client.get(f"/staff/tickets/{ticket.id}").get_data(
+        as_text=True
+    )
     os.remove(upload_folder / "a1b2c3.jpg")
     assert client.get(f"/staff/tickets/{ticket.id}/photos/{photo.id}").status_code == 404
 
@@ -450,16 +576,24 @@ def test_departments_do_not_call_back(client, auth, finished, role):
     _ticket, callback = finished
     sign_in(auth, role)
     assert client.get("/staff/callbacks").status_code == 403
-    assert client.post(f"/staff/callbacks/{callback.id}",
-                       data={f"cb{callback.id}-result": "x", f"cb{callback.id}-satisfaction": "5"}).status_code == 403
+    assert (
+        client.post(
+            f"/staff/callbacks/{callback.id}",
+            data={f"cb{callback.id}-result": "x", f"cb{callback.id}-satisfaction": "5"},
+        ).status_code
+        == 403
+    )
     assert db.session.get(Callback, callback.id).status == CallbackStatus.OPEN
 
 
-@pytest.mark.parametrize("data, error_id", [
-    ({"result": "", "satisfaction": "4"}, "result-error"),
-    ({"result": "还可以", "satisfaction": ""}, "satisfaction-error"),
-    ({"result": "还可以", "satisfaction": "9"}, "satisfaction-error"),
-])
+@pytest.mark.parametrize(
+    "data, error_id",
+    [
+        ({"result": "", "satisfaction": "4"}, "result-error"),
+        ({"result": "还可以", "satisfaction": ""}, "satisfaction-error"),
+        ({"result": "还可以", "satisfaction": "9"}, "satisfaction-error"),
+    ],
+)
 def test_a_bad_callback_closes_nothing_and_keeps_what_was_typed(client, auth, finished, data, error_id):
     ticket, callback = finished
     sign_in(auth, Role.FRONTDESK)
@@ -489,9 +623,18 @@ def test_a_call_is_logged_and_can_open_a_linked_ticket(client, auth, prop, home)
     sign_in(auth, Role.FRONTDESK)
     assert client.get("/staff/contacts").status_code == 200
     client.post("/staff/contacts", data={"channel": "phone", "caller_name": "张三", "summary": "咨询停车费"})
-    response = client.post("/staff/contacts", data={
-        "channel": "phone", "caller_name": "王芳", "caller_phone": "13800138000", "unit_label": "1-1203",
-        "summary": "厨房下水道堵了", "open_ticket": "y", "ticket_kind": "repair"})
+    response = client.post(
+        "/staff/contacts",
+        data={
+            "channel": "phone",
+            "caller_name": "王芳",
+            "caller_phone": "13800138000",
+            "unit_label": "1-1203",
+            "summary": "厨房下水道堵了",
+            "open_ticket": "y",
+            "ticket_kind": "repair",
+        },
+    )
     assert response.status_code == 303
     entry = db.session.scalars(select(ContactLog).where(ContactLog.ticket_id.is_not(None))).one()
     ticket = db.session.get(Ticket, entry.ticket_id)
@@ -500,16 +643,20 @@ def test_a_call_is_logged_and_can_open_a_linked_ticket(client, auth, prop, home)
     assert html.index("厨房下水道堵了") < html.index("咨询停车费") and f"#{ticket.id}" in html
 
 
-@pytest.mark.parametrize("data, error_id", [
-    ({"summary": ""}, "summary-error"),
-    ({"unit_label": "8-0808"}, "unit_label-error"),
-    ({"open_ticket": "y", "ticket_kind": "repair"}, "location-error"),
-    ({"caller_phone": "no phone"}, "caller_phone-error"),
-])
+@pytest.mark.parametrize(
+    "data, error_id",
+    [
+        ({"summary": ""}, "summary-error"),
+        ({"unit_label": "8-0808"}, "unit_label-error"),
+        ({"open_ticket": "y", "ticket_kind": "repair"}, "location-error"),
+        ({"caller_phone": "no phone"}, "caller_phone-error"),
+    ],
+)
 def test_a_bad_log_entry_saves_nothing_and_keeps_what_was_typed(client, auth, prop, home, data, error_id):
     sign_in(auth, Role.ASSISTANT)
-    response = client.post("/staff/contacts", data={"channel": "visit", "caller_name": "赵六", "summary": "来访咨询",
-                                                    **data})
+    response = client.post(
+        "/staff/contacts", data={"channel": "visit", "caller_name": "赵六", "summary": "来访咨询", **data}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and f'id="{error_id}"' in html and 'value="赵六"' in html
     assert count(ContactLog) == 0 and count(Ticket) == 0
@@ -526,11 +673,15 @@ def test_finance_keeps_no_phone_log(client, auth):
 def test_the_desk_plans_a_vip_visit_and_records_it(client, auth, prop, home):
     _unit, owner = home
     sign_in(auth, Role.ASSISTANT)
-    response = client.post("/staff/visits", data={"unit_label": "1-1203", "planned_for": "2030-02-10T15:00",
-                                                   "purpose": "春节VIP业主走访", "is_vip": "y"})
+    response = client.post(
+        "/staff/visits",
+        data={"unit_label": "1-1203", "planned_for": "2030-02-10T15:00", "purpose": "春节VIP业主走访", "is_vip": "y"},
+    )
     assert response.status_code == 303
     visit = db.session.scalars(select(ResidentVisit)).one()
-    assert visit.resident_id == owner.id and visit.is_vip and visit.planned_for.isoformat() == "2030-02-10T07:00:00+00:00"
+    assert (
+        visit.resident_id == owner.id and visit.is_vip and visit.planned_for.isoformat() == "2030-02-10T07:00:00+00:00"
+    )
     html = client.get("/staff/visits").get_data(as_text=True)
     assert "春节VIP业主走访" in html and "VIP" in html
     bad = client.post(f"/staff/visits/{visit.id}/done", data={f"v{visit.id}-notes": ""})
@@ -541,11 +692,14 @@ def test_the_desk_plans_a_vip_visit_and_records_it(client, auth, prop, home):
     assert again.status_code == 409 and "already been recorded" in again.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("data, error_id", [
-    ({"unit_label": "7-0707"}, "unit_label-error"),
-    ({"planned_for": ""}, "planned_for-error"),
-    ({"purpose": ""}, "purpose-error"),
-])
+@pytest.mark.parametrize(
+    "data, error_id",
+    [
+        ({"unit_label": "7-0707"}, "unit_label-error"),
+        ({"planned_for": ""}, "planned_for-error"),
+        ({"purpose": ""}, "purpose-error"),
+    ],
+)
 def test_a_bad_visit_plan_saves_nothing_and_keeps_what_was_typed(client, auth, prop, home, data, error_id):
     sign_in(auth, Role.FRONTDESK)
     payload = {"unit_label": "1-1203", "planned_for": "2030-02-10T15:00", "purpose": "例行走访", **data}
@@ -560,8 +714,12 @@ def test_a_bad_visit_plan_saves_nothing_and_keeps_what_was_typed(client, auth, p
 def test_departments_do_not_plan_visits(client, auth, role):
     sign_in(auth, role)
     assert client.get("/staff/visits").status_code == 403
-    assert client.post("/staff/visits", data={"unit_label": "1-1203", "planned_for": "2030-02-10T15:00",
-                                              "purpose": "x"}).status_code == 403
+    assert (
+        client.post(
+            "/staff/visits", data={"unit_label": "1-1203", "planned_for": "2030-02-10T15:00", "purpose": "x"}
+        ).status_code
+        == 403
+    )
 
 
 def test_a_cancelled_ticket_is_not_shown_as_running_late(client, auth, prop):
@@ -579,15 +737,17 @@ def test_engineering_queue_shows_forwarded_work_not_what_waits_for_the_desk(clie
 
     unit = builders.create_unit()
     system = Actor.system("test")
-    waiting = ticket_services.create_ticket(system, property_id=prop.id, kind="repair", channel="phone",
-                                            description="等待派单的报修", unit_id=unit.id)
-    forwarded = ticket_services.create_ticket(system, property_id=prop.id, kind="repair", channel="phone",
-                                              description="已派给工程部的报修", unit_id=unit.id)
+    waiting = ticket_services.create_ticket(
+        system, property_id=prop.id, kind="repair", channel="phone", description="等待派单的报修", unit_id=unit.id
+    )
+    forwarded = ticket_services.create_ticket(
+        system, property_id=prop.id, kind="repair", channel="phone", description="已派给工程部的报修", unit_id=unit.id
+    )
     ticket_services.dispatch(system, forwarded)
     db.session.commit()
     auth.login_staff(builders.create_staff(Role.ENGINEERING))
     html = client.get("/staff/tickets/").get_data(as_text=True)
-    assert f"/staff/tickets/{forwarded.id}\"" in html and f"/staff/tickets/{waiting.id}\"" not in html
+    assert f'/staff/tickets/{forwarded.id}"' in html and f'/staff/tickets/{waiting.id}"' not in html
 
 
 def test_another_departments_ticket_and_photos_are_not_shown(client, auth, app, prop, upload_folder):

@@ -22,15 +22,32 @@ class Snippet:
         return "<i>not this</i>"
 
 
-VALUES = ["", "plain", "<script>alert('x')</script>", 'a "quoted" & <b>', "中文 & 英文", 0, -12, 10**20, True, None,
-          1.5, Decimal("3.10"), Shade.DARK, Markup("<b>safe</b>"), Snippet(), ["<li>"], {"k": "<v>"}]
+VALUES = [
+    "",
+    "plain",
+    "<script>alert('x')</script>",
+    'a "quoted" & <b>',
+    "中文 & 英文",
+    0,
+    -12,
+    10**20,
+    True,
+    None,
+    1.5,
+    Decimal("3.10"),
+    Shade.DARK,
+    Markup("<b>safe</b>"),
+    Snippet(),
+    ["<li>"],
+    {"k": "<v>"},
+]
 
 SOURCE = """{% macro cell(v) %}<td>{{ v }}</td>{% endmacro -%}
 {% macro wrap() %}<div>{{ caller() }}</div>{% endmacro -%}
 {% set block %}<p>{{ value }}</p>{% endset -%}
 {{ value }}|{{ cell(value) }}|{{ block }}|{% filter upper %}{{ value }}{% endfilter %}|
 {%- call wrap() %}{{ value }}{% endcall %}|{{ value ~ "<x>" }}|{{ value | e }}|
-{%- autoescape false %}{{ value }}{% endautoescape %}|{% for v in [value, value] %}{{ loop.index }}{{ v }}{% endfor %}"""
+{%- autoescape false %}{{ value }}{% endautoescape %}|{% for v in [value, value] %}{{ loop.index }}{{ v }}{% endfor %}"""  # noqa: E501
 
 
 def test_html_text_is_the_text_of_markupsafe_escape():
