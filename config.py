@@ -58,7 +58,6 @@ class Config:
     HSTS_SECONDS = 0
     PASSWORD_HASH_METHOD = "scrypt"
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo1234")
-    PAGE_SIZE = 50
     PRODUCTION = False
     #: Stripe: both set means real Checkout; neither, outside production, means the local sandbox.
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")

@@ -1,7 +1,7 @@
 """Money is integer fen (1 CNY = 100 fen); these are the only conversions."""
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 #: The most a person may type as one amount: ¥10,000,000.00. Every fen column is an INTEGER (PostgreSQL
 #: stores it in 32 bits, up to 2,147,483,647 fen), so sums of typed amounts still fit.
@@ -37,8 +37,3 @@ def yuan_to_fen(text):
 def fen_to_decimal(fen):
     """Return fen as a Decimal of yuan, for display and formatting only."""
     return (Decimal(int(fen)) / 100).quantize(Decimal("0.01"))
-
-
-def multiply_fen(fen, factor):
-    """Multiply fen by a Decimal factor (an area, a rate), rounding half up to whole fen."""
-    return int((Decimal(int(fen)) * Decimal(factor)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))

@@ -10,8 +10,3 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 def clean_text(value):
     """`value` without NUL bytes and terminal control characters (tabs and line breaks are kept)."""
     return CONTROL_CHARACTERS.sub("", value)
-
-
-def has_control_characters(value):
-    """Whether `value` carries a character clean_text would take out."""
-    return CONTROL_CHARACTERS.search(value) is not None

@@ -69,11 +69,6 @@ def ticket_labels():
     }
 
 
-def category_label(labels, kind, category):
-    """The label of a stored category for its kind ("" when there is none)."""
-    return labels.get(kind, {}).get(category, "") if category else ""
-
-
 def service_label(item):
     """A catalogue entry as a choice: its name and price, or "free"."""
     return f"{item.name} · {fen(item.price_fen) if item.price_fen else _l('free')}"

@@ -136,7 +136,6 @@ def comment_ticket(ticket_id):
             return render_page(
                 "portal/tickets/show.html",
                 "portal/tickets/_comment_sent.html",
-                trigger="ticketUpdated",
                 **_ticket_context(ticket, CommentForm(formdata=None)),
             )
         flash(_("Your comment was added."), "success")

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -24,11 +24,6 @@ from web.htmx import render_page
 
 #: The board's columns: the open statuses in the order work moves through them.
 BOARD_STATUSES = (Status.NEW, Status.DISPATCHED, Status.CLAIMED, Status.SCHEDULED, Status.WAITING)
-
-
-def _has_ticket_page():
-    """Whether the console has a page per ticket to link to (staff.show_ticket)."""
-    return "staff.show_ticket" in current_app.view_functions
 
 
 def duration_text(minutes):
@@ -83,7 +78,6 @@ def show_board():
         max_load=max((n for *_x, n in board.load), default=0),
         clocks={row.id: queries.clocks(row, now) for row in board.late_tickets},
         labels=labels(),
-        ticket_links=_has_ticket_page(),
     )
 
 
@@ -128,7 +122,6 @@ def _handover_page(form, status=200):
         is_today=day == today(),
         sections=handover.sections,
         labels=labels(),
-        ticket_links=_has_ticket_page(),
         now=datetime.fromisoformat(draft["at"]),
         from_iso=datetime.fromisoformat,
     ), status

@@ -110,7 +110,6 @@ def staff_permission(permission):
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.required_permission = permission
         return wrapped
 
     return decorator

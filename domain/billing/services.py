@@ -1,7 +1,6 @@
 """Bills as residents and staff see them: a fixed number of statements whatever the number of bills."""
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
@@ -126,14 +125,6 @@ def bills_for_unit(unit_id, *, limit=60):
     return _bill_views(bills)
 
 
-def get_bill(bill_id):
-    """A bill with its lines for staff, or NotFound."""
-    bill = db.session.get(Bill, bill_id, options=[selectinload(Bill.unit).joinedload(Unit.building)])
-    if bill is None:
-        raise NotFound()
-    return _bill_views([bill])[0]
-
-
 def payments_for_units(unit_ids, *, limit=50):
     """Payments of some units, newest first, with their receipts (payment history)."""
     if not unit_ids:
@@ -194,8 +185,3 @@ def unit_labels(unit_ids):
             select(Unit.id, Building.code, Unit.number).join(Unit.building).where(Unit.id.in_(unit_ids))
         )
     }
-
-
-def is_overdue(bill, today: date):
-    """Whether a bill still owes money after its due date."""
-    return bill.outstanding_fen > 0 and bill.due_date < today

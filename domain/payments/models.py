@@ -24,7 +24,6 @@ class Method(str, enum.Enum):
     BANK_TRANSFER = "bank_transfer"
 
 
-ONLINE_METHODS = frozenset({Method.CARD, Method.ALIPAY, Method.WECHAT_PAY, Method.ONLINE})
 DESK_METHODS = (Method.CASH, Method.POS, Method.BANK_TRANSFER)
 
 

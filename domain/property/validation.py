@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 UNIT_NUMBER_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,15}$")
-BUILDING_CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,15}$")
 _ID18_RE = re.compile(r"^\d{17}[\dX]$")
 _OTHER_DOC_RE = re.compile(r"^[A-Z0-9]{6,20}$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

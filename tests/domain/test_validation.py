@@ -2,7 +2,7 @@
 
 import pytest
 
-from domain.money import fen_to_decimal, multiply_fen, yuan_to_fen
+from domain.money import fen_to_decimal, yuan_to_fen
 from domain.property.validation import Invalid, area_as_text, mask_id_number, normalise_phone, parse_area
 
 
@@ -49,7 +49,6 @@ def test_money_is_integer_fen_without_floats():
     assert yuan_to_fen("12.34") == 1234
     assert yuan_to_fen("1,200") == 120000
     assert str(fen_to_decimal(1234)) == "12.34"
-    assert multiply_fen(250, "89.50") == 22375  # 2.50 yuan/m² x 89.50 m²
     with pytest.raises(ValueError):
         yuan_to_fen("0.001")
     with pytest.raises(ValueError):
