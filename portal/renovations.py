@@ -74,6 +74,7 @@ def _page(
 ):
     """The application with every form the resident may use now (as typed, when a POST is shown again)."""
     editable = application.status in workflow.EDITABLE
+    actions = renovations.allowed_actions(current_actor(), application)
     if form is None:
         form = ApplicationForm(formdata=None, obj=application)
     return render_template(
@@ -88,11 +89,11 @@ def _page(
         timeline=renovations.timeline(application),
         scope_labels=SCOPE_LABELS,
         unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
-        may_cancel=workflow.may(current_actor(), "cancel", application.status),
-        may_report_completion=workflow.may(current_actor(), "report_completion", application.status),
+        may_cancel="cancel" in actions,
+        may_report_completion="report_completion" in actions,
         violations=inspections.violations_of(application),
         violation_labels=inspections.VIOLATION_LABELS,
-        may_submit=workflow.may(current_actor(), "submit", application.status),
+        may_submit="submit" in actions,
     ), status
 
 

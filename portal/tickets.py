@@ -11,9 +11,8 @@ from flask_login import current_user
 from domain.clock import today
 from domain.errors import DomainError, InvalidTransition, NotFound
 from domain.property.services import get_property, households_for, resident_for_user
-from domain.tickets import queries, services, uploads
+from domain.tickets import queries, services, uploads, workflow
 from domain.tickets.catalogue import list_service_items
-from domain.tickets.models import Status
 from extensions import db
 from portal import bp
 from portal.ticket_forms import KIND_HINTS, KIND_LABELS, CommentForm, RateForm, TicketForm, ticket_labels
@@ -23,9 +22,6 @@ from web.forms import show_domain_error
 from web.guards import id_arg
 from web.htmx import is_fragment_request, render_page
 
-#: Statuses in which someone has the ticket, so the resident sees who.
-HELD = frozenset({Status.CLAIMED, Status.SCHEDULED, Status.WAITING, Status.DONE, Status.CLOSED})
-
 
 @bp.get("/tickets")
 def list_tickets():
@@ -33,7 +29,9 @@ def list_tickets():
     resident = resident_for_user(current_user)
     after = id_arg("after")
     rows, next_after = queries.resident_tickets(resident.id, after=after, limit=20)
-    context = dict(rows=rows, next_after=next_after, names=queries.assignee_names(rows), labels=ticket_labels())
+    context = dict(
+        rows=rows, next_after=next_after, names=queries.assignee_names(rows), held=workflow.HELD, labels=ticket_labels()
+    )
     if is_fragment_request():
         return render_page("portal/tickets/index.html", "portal/tickets/_rows.html", **context)
     notifications = [] if after else queries.latest_notifications(resident.id)
@@ -201,7 +199,7 @@ def ticket_photo(ticket_id, photo_id):
     resident = resident_for_user(current_user)
     ticket = services.get_resident_ticket(resident.id, ticket_id)
     photo = uploads.get_photo(ticket, photo_id)
-    if photo not in _visible_photos(ticket):
+    if photo not in queries.resident_photos(ticket):
         raise NotFound()
     path = uploads.photo_path(photo, preview=request.args.get("size") == "preview")
     if not os.path.isfile(path):
@@ -221,12 +219,14 @@ def _refused(ticket, error):
 
 
 def _ticket_context(ticket, comment_form, rate_form=None, *, photos_lost=False):
-    """What the ticket page and its fragments show."""
-    events = [event for event in ticket.events if event.public]  # internal notes stay in the console
+    """What the ticket page and its fragments show: what the resident may see of it and may do now."""
+    events = queries.resident_events(ticket)
     photos_by_event = {}
-    for photo in _visible_photos(ticket):
+    for photo in queries.resident_photos(ticket):
         photos_by_event.setdefault(photo.event_id, []).append(photo)
     questions = [event.body for event in events if event.action == "waiting"]
+    # Every route loads the ticket as the signed-in resident's own (services.get_resident_ticket).
+    actions = workflow.allowed_actions(current_actor(), ticket, resident_id=ticket.resident_id)
     return dict(
         ticket=ticket,
         events=events,
@@ -237,22 +237,16 @@ def _ticket_context(ticket, comment_form, rate_form=None, *, photos_lost=False):
         },
         question=questions[-1] if questions else "",
         photos_by_event=photos_by_event,
-        holder=ticket.assignee.display_name if ticket.assignee_id and ticket.status in HELD else None,
+        holder=queries.resident_holder(ticket),
         labels=ticket_labels(),
         comment_form=comment_form,
         rate_form=rate_form,
         photos_left=uploads.remaining_photos(ticket),
         photos_lost=photos_lost,
-        may_cancel=ticket.status in (Status.NEW, Status.DISPATCHED),
-        may_rate=ticket.status in (Status.DONE, Status.CLOSED) and ticket.rating is None,
-        may_comment=ticket.is_open or ticket.status == Status.DONE,
+        may_cancel="resident_cancel" in actions,
+        may_rate="rate" in actions,
+        may_comment="resident_comment" in actions,
     )
-
-
-def _visible_photos(ticket):
-    """The ticket's photos a resident may see: those on public timeline entries or on none."""
-    public = {event.id for event in ticket.events if event.public}
-    return [photo for photo in ticket.photos if photo.event_id is None or photo.event_id in public]
 
 
 def _render_ticket(ticket, comment_form, rate_form, *, photos_lost=False):

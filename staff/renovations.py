@@ -4,7 +4,6 @@ printable permit with its QR code, and the gate check behind that code."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from domain.accounts.roles import Permission
 from domain.clock import property_zone, today
@@ -90,14 +89,14 @@ def _page(application, *, error=None, status=200, typed=None, error_field=None):
         else None,
         needs_note=workflow.NEEDS_NOTE,
         under_way=application.status in inspections.UNDER_WAY,
-        inspector=current_user.role in {r.value for r in workflow.INSPECTORS},
+        inspector=workflow.is_inspector(actor),
         violations=inspections.violations_of(application),
         inspections=inspections.inspections_of(application),
         fines=inspections.fines_fen(application),
         violation_labels=inspections.VIOLATION_LABELS,
         checklist_labels=inspections.CHECKLIST_LABELS,
         today=today(),
-        pass_keeper=current_user.role in renovations.PASS_KEEPERS and application.status in renovations.PASSES_OPEN,
+        pass_keeper=renovations.may_keep_passes(actor, application),
     ), status
 
 

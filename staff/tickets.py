@@ -12,11 +12,11 @@ from wtforms.fields.choices import SelectChoice
 
 from domain.accounts.roles import Permission, Role
 from domain.clock import property_zone, today, utcnow
-from domain.errors import Conflict, DomainError, NotAllowed, NotFound
+from domain.errors import DomainError, NotAllowed, NotFound
 from domain.property import services as register
 from domain.tickets import desk, queries, workflow
 from domain.tickets import services as tickets
-from domain.tickets.models import Status, TicketKind
+from domain.tickets.models import Status
 from domain.tickets.uploads import photo_path, preview_content_type
 from extensions import db
 from staff import bp
@@ -278,15 +278,9 @@ STEPS = {
 
 
 def _steps_for(actor, ticket):
-    """The steps `actor` may take on `ticket` now, from the workflow table (outcomes: complaints only)."""
-    names = []
-    for name, (action, _form) in STEPS.items():
-        starts, _to, who = workflow.TRANSITIONS[action]
-        if ticket.status in starts and workflow.may(actor, ticket, who):
-            names.append(name)
-    if ticket.kind != TicketKind.COMPLAINT and "record_outcome" in names:
-        names.remove("record_outcome")
-    return names
+    """The console's steps for the actions `actor` may take on `ticket` now (workflow.allowed_actions)."""
+    allowed = workflow.allowed_actions(actor, ticket)
+    return [name for name, (action, _form) in STEPS.items() if action in allowed]
 
 
 def _blank_form(name, ticket):
@@ -478,8 +472,6 @@ def claim_ticket(ticket_id):
     """Take a queued ticket; when someone else was quicker, say so."""
 
     def perform(actor, ticket, form):
-        if ticket.status != Status.DISPATCHED and ticket.assignee_id not in (None, actor.user_id):
-            raise Conflict(_("Someone else took this ticket a moment ago."))
         tickets.claim(actor, ticket)
         return _("Ticket #%(id)s is yours.", id=ticket.id)
 

@@ -143,3 +143,8 @@ class Actor:
     def system(cls, source="cli"):
         """The actor for commands and scheduled jobs."""
         return cls(None, "system", None, source, None)
+
+    @property
+    def is_system(self):
+        """Whether this is the system (CLI, scheduled jobs, demo, kiosk): nobody signed in, so no role limits it."""
+        return self.user_id is None and self.kind is None

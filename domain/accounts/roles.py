@@ -123,7 +123,7 @@ def require(actor, permission):
     """Raise NotAllowed unless `actor` has `permission`; the system actor (CLI) always has."""
     from domain.errors import NotAllowed
 
-    if actor.user_id is None and actor.kind is None:
+    if actor.is_system:
         return
     if not can(actor.role, permission):
         raise NotAllowed()

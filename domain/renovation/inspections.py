@@ -62,11 +62,7 @@ UNDER_WAY = frozenset({RenovationStatus.PERMITTED, RenovationStatus.COMPLETION_R
 
 def require_inspector(actor):
     """Only security, engineering and the manager inspect and record violations."""
-    from domain.accounts.roles import Role
-
-    if actor.user_id is None and actor.kind is None:
-        return
-    if actor.role is None or Role(actor.role) not in workflow.INSPECTORS:
+    if not workflow.is_inspector(actor):
         raise NotAllowed()
 
 

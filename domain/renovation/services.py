@@ -299,11 +299,21 @@ PASS_KEEPERS = frozenset({"frontdesk", "assistant", "manager", "security"})
 PASSES_OPEN = frozenset({RenovationStatus.APPROVED, RenovationStatus.PERMITTED})
 
 
+def _is_pass_keeper(actor):
+    """Whether `actor` works at the desk or in security, who issue and revoke worker passes."""
+    return actor.role is not None and str(getattr(actor.role, "value", actor.role)) in PASS_KEEPERS
+
+
+def may_keep_passes(actor, application):
+    """Whether `actor` may add and revoke worker passes on `application` now (what the console offers)."""
+    return _is_pass_keeper(actor) and application.status in PASSES_OPEN
+
+
 def _check_pass_keeper(actor, application):
     """Only the desk and security change passes, and only between approval and the end of the works."""
     from domain.errors import NotAllowed
 
-    if actor.role is None or str(getattr(actor.role, "value", actor.role)) not in PASS_KEEPERS:
+    if not _is_pass_keeper(actor):
         raise NotAllowed()
     if application.status not in PASSES_OPEN:
         raise InvalidTransition(_l("Worker passes change only between approval and the end of the works."))

@@ -243,7 +243,7 @@ def sections(items):
 def create_handover(actor, *, property_id, notes="", now=None):
     """Hand the shift over: store what is open now (draft_handover) and the notes; audited."""
     require(actor, Permission.HAND_OVER)
-    if actor.user_id is None:
+    if actor.is_system:
         raise NotAllowed(_l("A handover is made by a person signed in to the console."))
     notes = (notes or "").strip()
     if len(notes) > NOTES_MAX:
@@ -278,7 +278,7 @@ def acknowledge(actor, handover, now=None):
 
     Two people acknowledging at the same moment: exactly one wins (one conditional UPDATE)."""
     require(actor, Permission.HAND_OVER)
-    if actor.user_id is None:
+    if actor.is_system:
         raise NotAllowed(_l("A handover is acknowledged by a person signed in to the console."))
     if handover.from_user_id == actor.user_id:
         raise NotAllowed(_l("The next shift acknowledges a handover, not its author."))

@@ -12,7 +12,7 @@ from domain.clock import utcnow
 from domain.property.models import Building, Unit
 from domain.queries import read, read_rows
 from domain.tickets.models import Callback, CallbackStatus, Department, Status, Ticket, TicketKind
-from domain.tickets.workflow import OPEN
+from domain.tickets.workflow import HELD, OPEN
 from extensions import db
 
 
@@ -322,6 +322,22 @@ def open_callbacks(property_id, *, limit=50):
         .order_by(Callback.due_at)
         .limit(limit)
     ).all()
+
+
+def resident_events(ticket):
+    """The timeline entries of a ticket its resident sees: the public ones (internal notes stay in the console)."""
+    return [event for event in ticket.events if event.public]
+
+
+def resident_photos(ticket):
+    """The photos of a ticket its resident sees: those on public timeline entries or on none."""
+    public = {event.id for event in resident_events(ticket)}
+    return [photo for photo in ticket.photos if photo.event_id is None or photo.event_id in public]
+
+
+def resident_holder(ticket):
+    """The name the resident sees as having their ticket, or None while nobody has taken it (or it was cancelled)."""
+    return ticket.assignee.display_name if ticket.assignee_id and ticket.status in HELD else None
 
 
 def latest_notifications(resident_id, limit=5):

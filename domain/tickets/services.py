@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from domain.accounts.models import AccountKind, User
+from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.clock import utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
@@ -155,19 +156,7 @@ def create_ticket(
         ):
             raise NotFound()
     elif actor.role is not None:
-        from domain.accounts.roles import Role
-
-        if Role(actor.role) not in {
-            Role.FRONTDESK,
-            Role.ASSISTANT,
-            Role.MANAGER,
-            Role.SECURITY,
-            Role.ENGINEERING,
-            Role.CLEANING,
-        }:
-            from domain.errors import NotAllowed
-
-            raise NotAllowed()
+        require(actor, Permission.RECORD_TICKETS)
     if unit_id is None and not location:
         raise DomainError(_l("Say where: your unit or a public area."), field="location")
     item = None
@@ -274,9 +263,14 @@ def redirect(actor, ticket, *, department):
 
 def claim(actor, ticket, *, now=None):
     """Take a queued ticket. Two people claiming at once: exactly one wins (one conditional UPDATE), the other
-    gets a Conflict."""
+    gets a Conflict, as does anyone claiming a ticket someone else already holds."""
     now = now or utcnow()
-    check("claim", actor, ticket)
+    try:
+        check("claim", actor, ticket)
+    except InvalidTransition:
+        if ticket.assignee_id not in (None, actor.user_id):
+            raise Conflict(_l("Someone else took this ticket a moment ago.")) from None
+        raise
     won = db.session.execute(
         update(Ticket)
         .where(Ticket.id == ticket.id, Ticket.status == Status.DISPATCHED, Ticket.assignee_id.is_(None))
@@ -548,8 +542,6 @@ def record_outcome(actor, ticket, *, outcome, reaction=""):
 
 def record_callback(actor, callback, *, result, satisfaction):
     """Record a callback (回访): what the resident said and how satisfied (1-5); the ticket then closes."""
-    from domain.accounts.roles import Permission, require
-
     require(actor, Permission.CALL_BACK)
     if callback.status == CallbackStatus.DONE:
         raise InvalidTransition(_l("This callback has already been recorded."))

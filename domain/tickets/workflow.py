@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from domain.accounts.roles import Role
 from domain.errors import InvalidTransition, NotAllowed
-from domain.tickets.models import Department
+from domain.tickets.models import Department, TicketKind
 from domain.tickets.models import Status as S
 
 #: Who stands at the desk: they record, forward, cancel and call back.
@@ -32,6 +32,8 @@ ROLE_DEPARTMENT = {
 }
 
 OPEN = frozenset({S.NEW, S.DISPATCHED, S.CLAIMED, S.SCHEDULED, S.WAITING})
+#: Statuses in which someone has the ticket, so the resident sees who.
+HELD = frozenset({S.CLAIMED, S.SCHEDULED, S.WAITING, S.DONE, S.CLOSED})
 
 #: action -> (statuses it may start from, status it leads to or None for "unchanged", who may take it).
 #: "who": "desk" = DESK roles; "department" = the roles of the ticket's department; "assignee" = the
@@ -69,8 +71,8 @@ def may(actor, ticket, who, *, resident_id=None):
     role = Role(actor.role) if actor.role else None
     if who == "resident":
         return resident_id is not None and ticket.resident_id == resident_id
-    if actor.user_id is None and actor.kind is None:
-        return True  # the system (CLI, demo)
+    if actor.is_system:
+        return True
     if role is None:
         return False
     if who == "staff":
@@ -89,7 +91,7 @@ def may(actor, ticket, who, *, resident_id=None):
 def can_see(actor, ticket):
     """Whether a staff member may see a ticket: the desk and the manager see all; a department sees the
     tickets in its own queue, those it holds or recorded itself (residents' complaints stay confidential)."""
-    if actor.user_id is None and actor.kind is None:
+    if actor.is_system:
         return True
     role = Role(actor.role) if actor.role else None
     if role is None:
@@ -100,6 +102,22 @@ def can_see(actor, ticket):
         (ticket.department is not None and ticket.department == ROLE_DEPARTMENT.get(role))
         or ticket.assignee_id == actor.user_id
         or ticket.created_by_id == actor.user_id
+    )
+
+
+def allowed_actions(actor, ticket, *, resident_id=None):
+    """The actions `actor` may take on `ticket` now, in table order; what every page offers.
+
+    The table's moves (a resident's own only with `resident_id`), less an outcome for anything but a complaint
+    and a second rating. The services check the same table (`check`) when the step is taken.
+    """
+    return tuple(
+        action
+        for action, (starts, _to, who) in TRANSITIONS.items()
+        if ticket.status in starts
+        and may(actor, ticket, who, resident_id=resident_id)
+        and not (action == "record_outcome" and ticket.kind != TicketKind.COMPLAINT)
+        and not (action == "rate" and ticket.rating is not None)
     )
 
 

@@ -126,3 +126,10 @@ def test_every_permission_names_roles_and_cleaning_sees_no_residents():
     assert not can(Role.ENGINEERING, Permission.VIEW_RESIDENTS)
     assert can(Role.MANAGER, Permission.VIEW_AUDIT) and not can(Role.ASSISTANT, Permission.VIEW_AUDIT)
     assert not can(None, Permission.VIEW_UNITS)
+
+
+def test_only_the_system_actor_is_the_system():
+    assert Actor.system("cli").is_system
+    staff = builders.create_staff(Role.MANAGER)
+    assert not Actor.for_user(staff, "test").is_system
+    assert not Actor(None, "13800138000", None, "10.0.0.1", AccountKind.RESIDENT).is_system  # a failed resident sign-in

@@ -293,6 +293,31 @@ def test_the_steps_offered_are_the_ones_the_actor_may_take():
     assert workflow.steps_for(desk, RenovationStatus.REJECTED) == []
 
 
+def test_the_inspectors_are_the_workflows_and_the_system_counts_as_one():
+    assert workflow.is_inspector(Actor.system("test"))
+    for role in Role:
+        assert workflow.is_inspector(Actor(1, "x", role, "test", None)) == (role in workflow.INSPECTORS), role
+
+
+def test_the_passes_offered_are_the_ones_the_service_accepts(prop, home):
+    """may_keep_passes() says yes exactly when add_worker_pass() would not refuse."""
+    unit, owner, _neighbour = home
+    application = submit(draft(prop, unit, owner), owner)
+    for status in (RenovationStatus.SUBMITTED, RenovationStatus.APPROVED, RenovationStatus.PERMITTED):
+        application.status = status
+        for role in Role:
+            actor = act(builders.create_staff(role))
+            try:
+                services.add_worker_pass(actor, application, name="孙师傅", phone="13900002222", id_number=ID_NUMBER)
+                accepted = True
+            except (NotAllowed, InvalidTransition):
+                accepted = False
+            db.session.rollback()
+            application = db.session.merge(application)
+            application.status = status
+            assert services.may_keep_passes(actor, application) == accepted, (status, role)
+
+
 # Deposit, fees and the permit -------------------------------------------------------------------------------
 
 

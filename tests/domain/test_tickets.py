@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.accounts.models import Actor, User
-from domain.accounts.roles import Role
+from domain.accounts.roles import PERMISSIONS, Permission, Role
 from domain.audit.models import AuditEntry
 from domain.billing.models import Bill
 from domain.clock import utcnow
@@ -259,6 +259,85 @@ def test_finance_cannot_record_a_ticket_but_a_cleaner_on_patrol_can(prop, people
     with pytest.raises(NotAllowed):
         new_ticket(prop, actor=act(staff[Role.FINANCE]), unit=unit)
     assert new_ticket(prop, actor=act(staff[Role.CLEANING])).created_by_id == staff[Role.CLEANING].id
+
+
+def test_who_may_record_a_ticket_is_the_permission_table(prop, people):
+    unit, _owner, staff = people
+    for role, user in staff.items():
+        if role in PERMISSIONS[Permission.RECORD_TICKETS]:
+            assert new_ticket(prop, actor=act(user), unit=unit).status == Status.NEW, role
+        else:
+            with pytest.raises(NotAllowed):
+                new_ticket(prop, actor=act(user), unit=unit)
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_the_actions_allowed_now_are_the_ones_the_services_accept(prop, people, status):
+    """allowed_actions() agrees with check() for every action, status and kind of actor."""
+    unit, owner, staff = people
+    ticket = new_ticket(prop, unit=unit, resident=owner)
+    _force(ticket, status, staff[Role.ENGINEERING])
+    actors = [(act(user), None) for user in staff.values()] + [(SYSTEM, None), (act(owner.user), owner.id)]
+    for actor, resident_id in actors:
+        allowed = workflow.allowed_actions(actor, ticket, resident_id=resident_id)
+        for action in workflow.TRANSITIONS:
+            try:
+                workflow.check(action, actor, ticket, resident_id=resident_id)
+                accepted = True
+            except (InvalidTransition, NotAllowed):
+                accepted = False
+            if action == "record_outcome":
+                accepted = False  # a repair has no outcome to record
+            assert (action in allowed) == accepted, (status, actor.role, action)
+
+
+def test_a_resident_is_offered_their_own_steps_only_and_a_rating_once(prop, people):
+    unit, owner, staff = people
+    neighbour = builders.create_resident(prop, unit=builders.create_unit())
+    ticket = new_ticket(prop, unit=unit, resident=owner)
+    resident = act(owner.user)
+    assert workflow.allowed_actions(resident, ticket, resident_id=owner.id) == ("resident_cancel", "resident_comment")
+    assert workflow.allowed_actions(act(neighbour.user), ticket, resident_id=neighbour.id) == ()
+    desk_steps = workflow.allowed_actions(act(staff[Role.FRONTDESK]), ticket)
+    assert desk_steps == ("dispatch", "cancel", "staff_comment", "classify")
+    _force(ticket, Status.DONE, staff[Role.ENGINEERING])
+    assert workflow.allowed_actions(resident, ticket, resident_id=owner.id) == ("resident_comment", "rate")
+    services.rate(resident, ticket, resident_id=owner.id, rating=5)
+    assert "rate" not in workflow.allowed_actions(resident, ticket, resident_id=owner.id)
+
+
+def test_the_manager_is_offered_an_outcome_for_complaints_only(prop, people):
+    unit, _owner, staff = people
+    manager = act(staff[Role.MANAGER])
+    repair, complaint = new_ticket(prop, unit=unit), new_ticket(prop, unit=unit, kind="complaint")
+    for ticket in (repair, complaint):
+        _force(ticket, Status.CLAIMED, staff[Role.MANAGER])
+    assert "record_outcome" not in workflow.allowed_actions(manager, repair)
+    assert "record_outcome" in workflow.allowed_actions(manager, complaint)
+
+
+def test_claiming_a_ticket_someone_else_holds_is_a_conflict(prop, people):
+    unit, _owner, staff = people
+    ticket = new_ticket(prop, unit=unit)
+    services.dispatch(SYSTEM, ticket)
+    services.claim(act(staff[Role.ENGINEERING]), ticket)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        services.claim(act(builders.create_staff(Role.ENGINEERING)), ticket)
+    with pytest.raises(InvalidTransition):
+        services.claim(act(staff[Role.ENGINEERING]), ticket)  # one's own ticket: not in the queue any more
+    with pytest.raises(NotAllowed):
+        services.claim(act(staff[Role.CLEANING]), ticket)  # not the department's: refused before the race
+
+
+def test_a_resident_sees_the_public_timeline_and_its_photos_only(prop, people):
+    from types import SimpleNamespace
+
+    shown, hidden = SimpleNamespace(id=1, public=True), SimpleNamespace(id=2, public=False)
+    photos = [SimpleNamespace(event_id=1), SimpleNamespace(event_id=2), SimpleNamespace(event_id=None)]
+    ticket = SimpleNamespace(events=[shown, hidden], photos=photos)
+    assert queries.resident_events(ticket) == [shown]
+    assert queries.resident_photos(ticket) == [photos[0], photos[2]]
 
 
 # Service levels --------------------------------------------------------------------------------------
