@@ -19,7 +19,7 @@ from web.auth import (
     handle_revoke_device,
     handle_sign_out_everywhere,
 )
-from web.forms import show_domain_error
+from web.refusals import show_domain_error
 
 
 @bp.route("/login", methods=["GET", "POST"])

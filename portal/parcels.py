@@ -15,9 +15,9 @@ from extensions import db
 from portal import bp
 from portal.forms import CollectorForm
 from web.auth import current_actor
-from web.forms import flash_domain_error, show_domain_error
 from web.guards import parse_id
 from web.htmx import render_page
+from web.refusals import flash_domain_error, show_domain_error
 
 
 def _units_and_labels(resident):

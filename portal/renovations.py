@@ -20,7 +20,7 @@ from portal import bp
 from portal.renovation_forms import ApplicationForm, DocumentsForm, NoteForm, StartForm, SubmitForm, WorkerForm
 from web.auth import current_actor
 from web.downloads import send_document
-from web.forms import flash_domain_error, show_domain_error
+from web.refusals import flash_domain_error, show_domain_error
 
 
 def _resident():

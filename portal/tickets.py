@@ -18,9 +18,9 @@ from portal import bp
 from portal.ticket_forms import KIND_HINTS, KIND_LABELS, CommentForm, RateForm, TicketForm, ticket_labels
 from web.auth import current_actor
 from web.errors import render_error
-from web.forms import show_domain_error
 from web.guards import id_arg
 from web.htmx import is_fragment_request, render_page
+from web.refusals import show_domain_error
 
 
 @bp.get("/tickets")

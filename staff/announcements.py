@@ -13,7 +13,7 @@ from extensions import db
 from staff import bp
 from staff.forms import AnnouncementForm
 from web.auth import current_actor, staff_permission
-from web.forms import show_domain_error
+from web.refusals import show_domain_error
 
 
 def _to_utc(local_naive):

@@ -16,9 +16,9 @@ from extensions import db
 from staff import bp
 from staff.forms import DeskPaymentForm, RefundForm, VoidPaymentForm
 from web.auth import current_actor, staff_permission, user_can
-from web.forms import show_domain_error
 from web.guards import form_ids, id_arg
 from web.receipts import receipt_response
+from web.refusals import show_domain_error
 
 
 def _period_arg():

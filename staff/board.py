@@ -19,8 +19,8 @@ from extensions import db
 from staff import bp
 from staff.board_forms import AcknowledgeForm, HandoverForm, ServiceItemForm, ServiceLevelForm, labels
 from web.auth import current_actor, staff_permission
-from web.forms import show_domain_error
 from web.htmx import render_page
+from web.refusals import show_domain_error
 
 #: The board's columns: the open statuses in the order work moves through them.
 BOARD_STATUSES = (Status.NEW, Status.DISPATCHED, Status.CLAIMED, Status.SCHEDULED, Status.WAITING)

@@ -10,7 +10,7 @@ from extensions import db
 from staff import bp
 from staff.forms import BuildingForm
 from web.auth import current_actor, staff_permission
-from web.forms import show_domain_error
+from web.refusals import show_domain_error
 
 
 @bp.get("/buildings/")

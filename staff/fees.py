@@ -31,7 +31,7 @@ from staff.fee_forms import (
 )
 from web.auth import current_actor, staff_permission
 from web.filters import fen
-from web.forms import show_domain_error
+from web.refusals import show_domain_error
 
 
 def _this_month():

@@ -14,7 +14,7 @@ from domain.property import services as register
 from extensions import db
 from staff import bp
 from web.auth import current_actor, staff_permission
-from web.forms import flash_domain_error, show_domain_error
+from web.refusals import flash_refusal, show_domain_error
 
 
 class EnrolForm(FlaskForm):
@@ -55,10 +55,8 @@ def list_kiosks():
 @staff_permission(Permission.MANAGE_KIOSKS)
 def revoke_kiosk(kiosk_id):
     """Revoke a kiosk; it is refused at its next request."""
-    try:
+    with flash_refusal():
         kiosk = kiosks.revoke(current_actor(), kiosk_id)
         db.session.commit()
         flash(_("“%(name)s” is revoked.", name=kiosk.name), "success")
-    except DomainError as error:
-        flash_domain_error(error)
     return redirect(url_for("staff.list_kiosks"), code=303)

@@ -14,7 +14,7 @@ from extensions import db
 from staff import bp
 from staff.counter_forms import LendableForm, LoanForm, ReturnForm
 from web.auth import current_actor, staff_permission
-from web.forms import show_domain_error
+from web.refusals import flash_refusal, show_domain_error
 
 
 def _loan_form(data=None):
@@ -82,15 +82,12 @@ def lend_item():
 def return_loan(loan_id):
     """Record that the item came back (and the deposit was given back)."""
     form = ReturnForm()
-    try:
+    with flash_refusal():
         if not form.validate_on_submit():
             raise DomainError(_("Write at most 500 characters."))
         loan = lending.return_loan(current_actor(), loan_id, note=form.note.data)
         db.session.commit()
         flash(_("Returned: %(item)s.", item=loan.item.name), "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
     return redirect(url_for("staff.lend_item"), code=303)
 
 
@@ -98,13 +95,10 @@ def return_loan(loan_id):
 @staff_permission(Permission.HANDLE_COUNTER)
 def void_loan(loan_id):
     """Void a loan recorded by mistake."""
-    try:
+    with flash_refusal():
         lending.void_loan(current_actor(), loan_id, request.form.get("note", ""))
         db.session.commit()
         flash(_("Voided."), "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
     return redirect(url_for("staff.lend_item"), code=303)
 
 

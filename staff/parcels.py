@@ -22,9 +22,9 @@ from extensions import db
 from staff import bp
 from staff.counter_forms import HandOverForm, ParcelIntakeForm, PickupForm, ReasonForm
 from web.auth import current_actor, staff_permission
-from web.forms import flash_domain_error, show_domain_error
 from web.guards import form_ids, id_arg
 from web.htmx import is_fragment_request, render_page
+from web.refusals import flash_domain_error, show_domain_error
 
 BUCKET_KEYS = tuple(f"{low}-{high}" if high else f"{low}+" for low, high in BUCKETS)
 

@@ -11,9 +11,9 @@ from extensions import db
 from staff import bp
 from staff.forms import EndOccupancyForm, OccupancyForm, ResidentAccountForm, ResidentForm
 from web.auth import current_actor, staff_permission
-from web.forms import show_domain_error
 from web.guards import id_arg
 from web.htmx import render_page
+from web.refusals import show_domain_error
 
 
 @bp.get("/residents/")

@@ -18,7 +18,7 @@ from extensions import db
 from staff import bp
 from staff.counter_forms import ClaimForm, ReleaseForm, StoreItemForm
 from web.auth import current_actor, staff_permission
-from web.forms import show_domain_error
+from web.refusals import show_domain_error
 
 
 def _storage_page(form, *, issued=None, status=200):

@@ -43,9 +43,9 @@ from staff.ticket_forms import (
 )
 from web.auth import current_actor, safe_next, staff_permission
 from web.filters import fen
-from web.forms import show_domain_error
 from web.guards import id_arg
 from web.htmx import is_fragment_request, render_page
+from web.refusals import show_domain_error
 
 #: The queue's status filter: "open" is every status where work is still to be done.
 STATUS_FILTERS = ("open", "new", "dispatched", "claimed", "scheduled", "waiting", "done", "closed", "cancelled", "any")

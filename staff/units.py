@@ -13,9 +13,9 @@ from extensions import db
 from staff import bp
 from staff.forms import EndOccupancyForm, UnitForm
 from web.auth import current_actor, staff_permission, user_can
-from web.forms import show_domain_error
 from web.guards import id_arg
 from web.htmx import render_page
+from web.refusals import show_domain_error
 
 
 def _int_arg(name):

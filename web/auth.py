@@ -24,8 +24,9 @@ from domain.accounts.sessions import (
 from domain.errors import DomainError
 from domain.throttle.services import Throttled
 from extensions import db, login_manager
-from web.forms import ChangePasswordForm, LoginForm, show_domain_error
+from web.forms import ChangePasswordForm, LoginForm
 from web.htmx import client_redirect
+from web.refusals import show_domain_error
 
 
 @login_manager.user_loader

@@ -115,27 +115,3 @@ def amount_refusal(error, message):
     if error.reason == "too_large":
         return _l("That is more than %(max)s.", max="10,000,000")
     return message
-
-
-def flash_domain_error(error):
-    """Undo any change and flash why a button's action was refused; a missing record still answers 404."""
-    from flask import flash
-
-    from extensions import db
-
-    db.session.rollback()
-    if error.status_code == 404:
-        raise error
-    flash(str(error.message), "error")
-
-
-def show_domain_error(form, error):
-    """Put a DomainError's message next to its field (or above the form) and undo any change."""
-    from extensions import db
-
-    db.session.rollback()
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
