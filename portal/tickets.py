@@ -1,22 +1,23 @@
 """The resident's requests: report a repair (with photos), complain, ask for help, ask a question or book a service,
 then follow it, answer, cancel while nothing has started, and rate the result."""
 
-import os
 from datetime import datetime
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from domain.clock import today
 from domain.errors import DomainError, InvalidTransition, NotFound
+from domain.files.store import served_type
 from domain.property.services import get_property, households_for, resident_for_user
-from domain.tickets import queries, services, uploads, workflow
+from domain.tickets import photos, queries, services, workflow
 from domain.tickets.catalogue import list_service_items
 from extensions import db
 from portal import bp
 from portal.ticket_forms import KIND_HINTS, KIND_LABELS, CommentForm, RateForm, TicketForm, ticket_labels
 from web.auth import current_actor
+from web.downloads import send_private_file
 from web.errors import render_error
 from web.guards import id_arg
 from web.htmx import is_fragment_request, render_page
@@ -79,7 +80,7 @@ def create_ticket():
                 service_item_id=form.chosen_service_id(),
             )
             created = next(event for event in ticket.events if event.action == "created")
-            uploads.save_photos(actor, ticket, files, event=created)
+            photos.save_photos(actor, ticket, files, event=created)
             db.session.commit()
         except DomainError as error:
             show_domain_error(form, error)
@@ -119,7 +120,7 @@ def comment_ticket(ticket_id):
     try:
         # Called even when the form is invalid: a refusal because of the ticket's state comes first.
         event = services.comment(actor, ticket, body=form.body.data if valid else "", resident_id=resident.id)
-        uploads.save_photos(actor, ticket, files, event=event)
+        photos.save_photos(actor, ticket, files, event=event)
         db.session.commit()
     except InvalidTransition as error:
         db.session.rollback()
@@ -198,16 +199,11 @@ def ticket_photo(ticket_id, photo_id):
     """A photo of one of the resident's own requests (?size=preview for the small version); others get 404."""
     resident = resident_for_user(current_user)
     ticket = services.get_resident_ticket(resident.id, ticket_id)
-    photo = uploads.get_photo(ticket, photo_id)
+    photo = photos.get_photo(ticket.id, photo_id)
     if photo not in queries.resident_photos(ticket):
         raise NotFound()
-    path = uploads.photo_path(photo, preview=request.args.get("size") == "preview")
-    if not os.path.isfile(path):
-        raise NotFound()  # a row whose file was lost (or demo data without files)
-    response = send_file(path, mimetype=uploads.preview_content_type(photo, path), conditional=True, max_age=3600)
-    response.cache_control.public = False
-    response.cache_control.private = True
-    return response
+    path = photos.photo_path(photo, preview=request.args.get("size") == "preview")
+    return send_private_file(path, mimetype=served_type(path, photo.content_type))
 
 
 def _refused(ticket, error):
@@ -241,7 +237,7 @@ def _ticket_context(ticket, comment_form, rate_form=None, *, photos_lost=False):
         labels=ticket_labels(),
         comment_form=comment_form,
         rate_form=rate_form,
-        photos_left=uploads.remaining_photos(ticket),
+        photos_left=photos.remaining_photos(ticket),
         photos_lost=photos_lost,
         may_cancel="resident_cancel" in actions,
         may_rate="rate" in actions,

@@ -1,23 +1,22 @@
 """Small items left at the desk (小件物品寄存, SOP 18): take one in and give the claim code, find one by its
 code and hand it over, see what is on the shelf and what is past its expiry."""
 
-import os
-
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from domain.accounts.roles import Permission
 from domain.clock import today
 from domain.errors import DomainError
+from domain.files.store import served_type, stored_path
 from domain.parcels import storage
 from domain.parcels.services import unit_label
 from domain.property import services as register
 from domain.throttle import services as throttle
-from domain.tickets.uploads import stored_path
 from extensions import db
 from staff import bp
 from staff.counter_forms import ClaimForm, ReleaseForm, StoreItemForm
 from web.auth import current_actor, staff_permission
+from web.downloads import send_private_file
 from web.refusals import show_domain_error
 
 
@@ -162,9 +161,4 @@ def stored_item_photo(item_id):
     if not item.photo_name:
         abort(404)
     path = stored_path(item.photo_name, preview=request.args.get("size") != "full")
-    if not os.path.exists(path):
-        abort(404)
-    kind = "image/jpeg" if path.endswith(".preview.jpg") else item.photo_type
-    response = send_file(path, mimetype=kind, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_private_file(path, mimetype=served_type(path, item.photo_type))

@@ -4,7 +4,7 @@ ticket, one ticket with the steps the signed-in person may take, callbacks, the 
 import os
 from datetime import datetime
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,12 +12,12 @@ from wtforms.fields.choices import SelectChoice
 
 from domain.accounts.roles import Permission, Role
 from domain.clock import property_zone, today, utcnow
-from domain.errors import DomainError, NotAllowed, NotFound
+from domain.errors import DomainError, NotAllowed
+from domain.files.store import served_type
 from domain.property import services as register
-from domain.tickets import desk, queries, workflow
+from domain.tickets import desk, photos, queries, workflow
 from domain.tickets import services as tickets
 from domain.tickets.models import Status
-from domain.tickets.uploads import photo_path, preview_content_type
 from extensions import db
 from staff import bp
 from staff.ticket_forms import (
@@ -42,6 +42,7 @@ from staff.ticket_forms import (
     ticket_labels,
 )
 from web.auth import current_actor, safe_next, staff_permission
+from web.downloads import send_private_file
 from web.filters import fen
 from web.guards import id_arg
 from web.htmx import is_fragment_request, render_page
@@ -632,24 +633,18 @@ def record_outcome(ticket_id):
 @bp.get("/tickets/<int:ticket_id>/photos/<int:photo_id>")
 @staff_permission(Permission.VIEW_TICKETS)
 def ticket_photo(ticket_id, photo_id):
-    """A ticket's photo (or its small preview with ?preview=1), from outside static/, never in shared caches."""
+    """A ticket's photo (or its small preview with ?preview=1), from outside static/, never cached."""
     tickets.get_staff_ticket(current_actor(), ticket_id)  # another department's photos are not shown
-    photo = desk.get_photo(ticket_id, photo_id)
-    preview = request.args.get("preview") == "1"
-    path = photo_path(photo, preview=True) if preview else photo_path(photo)
-    if not os.path.isfile(path):
-        raise NotFound()
-    content_type = preview_content_type(photo, path)
+    photo = photos.get_photo(ticket_id, photo_id)
+    path = photos.photo_path(photo, preview=request.args.get("preview") == "1")
+    content_type = served_type(path, photo.content_type)
     is_image = content_type in IMAGE_TYPES
-    response = send_file(
+    return send_private_file(
         path,
         mimetype=content_type if is_image else "application/octet-stream",
         as_attachment=not is_image,
         download_name=os.path.basename(path),
-        conditional=True,
     )
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 # Callbacks -----------------------------------------------------------------------------------------

@@ -1,23 +1,37 @@
-"""Sending stored files (photos, drawings, documents) to the people allowed to see them."""
+"""Sending stored files (photos, drawings, documents, receipts) to the people allowed to see them.
+
+Every private file leaves through `send_private_file`, with one cache policy: `private, no-store`, so that neither
+a shared cache nor the browser's disk keeps a resident's photo, an ID copy or a receipt.
+"""
 
 import os
 
 from flask import abort, send_file
 
-from domain.tickets.uploads import stored_path
+from domain.files.store import stored_path
+
+#: The cache policy of every private file.
+PRIVATE_CACHE = "private, no-store"
+
+
+def send_private_file(path_or_file, *, mimetype, download_name=None, as_attachment=False):
+    """Send a file (a path, or bytes in a file object) that only its reader may see; 404 for a path with no file
+    (a lost file, or demo data without files). The caller has checked who may see it."""
+    if isinstance(path_or_file, str) and not os.path.isfile(path_or_file):
+        abort(404)
+    response = send_file(
+        path_or_file, mimetype=mimetype, download_name=download_name, as_attachment=as_attachment, max_age=0
+    )
+    response.headers["Cache-Control"] = PRIVATE_CACHE
+    response.headers.pop("Expires", None)
+    return response
 
 
 def send_document(document):
-    """Send a stored document privately (never kept by a shared cache); PDFs as a download."""
-    path = stored_path(document.stored_name)
-    if not os.path.exists(path):
-        abort(404)
-    response = send_file(
-        path,
+    """Send a stored document (a drawing, a licence, an inspection's PDF); PDFs as a download."""
+    return send_private_file(
+        stored_path(document.stored_name),
         mimetype=document.content_type,
         download_name=document.shown_name or "document",
         as_attachment=document.content_type == "application/pdf",
-        max_age=0,
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

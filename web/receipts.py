@@ -5,11 +5,10 @@ Receipts are printed in Chinese whatever the reader's language: they are the off
 
 from io import BytesIO
 
-from flask import send_file
-
 from domain.billing.schedule import period_label
 from domain.payments.models import Method, PaymentStatus
 from domain.property.services import get_property
+from web.downloads import send_private_file
 from web.receipt_pdf import ReceiptLine, ReceiptView, render_receipt_pdf
 
 METHOD_NAMES_ZH = {
@@ -71,10 +70,5 @@ def receipt_view(payment):
 def receipt_response(payment):
     """The receipt PDF as a download named after its number."""
     view = receipt_view(payment)
-    return send_file(
-        BytesIO(render_receipt_pdf(view)),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"{view.number}.pdf",
-        max_age=0,
-    )
+    pdf = BytesIO(render_receipt_pdf(view))
+    return send_private_file(pdf, mimetype="application/pdf", as_attachment=True, download_name=f"{view.number}.pdf")

@@ -11,6 +11,7 @@ from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.clock import property_zone, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
+from domain.files.store import store_picture
 from domain.parcels import codes
 from domain.parcels.models import StorageStatus, StoredItem
 from domain.parcels.services import check_id_last4, find_unit, tell_household
@@ -78,8 +79,6 @@ def store_item(
         logged_by_id=actor.user_id,
     )
     if photo is not None and getattr(photo, "filename", ""):
-        from domain.tickets.uploads import store_picture
-
         try:
             item.photo_name, item.photo_type, _size = store_picture(photo)
         except DomainError as error:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from domain.audit.services import record
 from domain.clock import utcnow
 from domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
+from domain.files.store import store_picture
 from domain.property.models import Unit, UnitStatus
 from domain.renovation import workflow
 from domain.renovation.models import RenovationInspection, RenovationStatus, RenovationViolation, ViolationStatus
@@ -69,7 +70,6 @@ def require_inspector(actor):
 def record_inspection(actor, application, *, findings, photos=(), now=None):
     """A visit during the works: what was seen, with photos (checked and stored like ticket photos)."""
     from domain.renovation.models import RenovationDocument
-    from domain.tickets.uploads import store_picture
 
     require_inspector(actor)
     if application.status not in UNDER_WAY:

@@ -12,6 +12,7 @@ from domain.accounts.models import Actor
 from domain.audit.services import record
 from domain.clock import utcnow
 from domain.errors import DomainError, InvalidTransition, NotFound
+from domain.files.store import delete_stored, store_document
 from domain.property.models import Building, Unit, UnitStatus
 from domain.property.validation import Invalid, mask_id_number, normalise_phone
 from domain.renovation import workflow
@@ -647,7 +648,6 @@ def add_documents(actor, application, files, *, resident_id=None):
     """Attach drawings or documents (PDF or pictures, content-checked, size-limited, stored privately); all or
     nothing. Residents add them while the application is theirs to edit; staff at any time."""
     from domain.renovation.models import RenovationDocument
-    from domain.tickets.uploads import delete_stored, store_document
 
     if resident_id is not None:
         if application.resident_id != resident_id:

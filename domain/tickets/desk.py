@@ -15,7 +15,7 @@ from domain.clock import property_zone, utcnow
 from domain.errors import DomainError, InvalidTransition, NotFound
 from domain.property.models import Building, Occupancy, Relation, Resident, Unit
 from domain.tickets import services
-from domain.tickets.models import Callback, Channel, ContactLog, ResidentVisit, ServiceItem, TicketPhoto
+from domain.tickets.models import Callback, Channel, ContactLog, ResidentVisit, ServiceItem
 from extensions import db
 
 #: How people reach the desk itself (the log); portal and kiosk requests are tickets already.
@@ -89,14 +89,6 @@ def get_callback(callback_id):
     if callback is None:
         raise NotFound()
     return callback
-
-
-def get_photo(ticket_id, photo_id):
-    """One photo of a ticket, or NotFound (also for another ticket's photo)."""
-    photo = db.session.get(TicketPhoto, photo_id)
-    if photo is None or photo.ticket_id != ticket_id:
-        raise NotFound()
-    return photo
 
 
 def callback_for(ticket_id):

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from domain.tickets import uploads
+from domain.files import store
 from domain.tickets.models import Ticket, TicketPhoto
 from extensions import db
 from tests import builders
@@ -114,7 +114,7 @@ def test_a_stored_jpeg_keeps_no_location_but_its_pixels_and_orientation(resident
         assert dict(kept.getexif()) == {0x0112: 6}  # only the orientation is left
         assert kept.getexif().get_ifd(0x8825) == {}
         assert kept.tobytes() == sent.tobytes()  # the same pixels: nothing was re-encoded
-    with Image.open(upload_folder / (photo.stored_name + uploads.PREVIEW_SUFFIX)) as preview:
+    with Image.open(upload_folder / (photo.stored_name + store.PREVIEW_SUFFIX)) as preview:
         assert preview.height > preview.width  # turned upright as the orientation says
     assert photo.size == len(stored)
 
@@ -155,7 +155,7 @@ def test_a_picture_with_too_many_pixels_is_refused_from_its_header(resident_clie
 
 def test_one_request_decodes_a_bounded_number_of_pixels(resident_client, upload_folder, monkeypatch):
     client, unit = resident_client
-    monkeypatch.setattr(uploads, "MAX_DECODED_PIXELS_PER_REQUEST", 3 * 64 * 48)
+    monkeypatch.setattr(store, "MAX_DECODED_PIXELS_PER_REQUEST", 3 * 64 * 48)
     out = io.BytesIO()
     _gradient((64, 48)).save(out, "PNG")
     response = _post_repair(client, unit, [(out.getvalue(), f"{n}.png") for n in range(4)])

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.clock import utcnow
-from domain.tickets import services, uploads
+from domain.files import store
+from domain.tickets import services
 from domain.tickets.models import (
     Channel,
     Department,
@@ -24,6 +25,7 @@ from domain.tickets.models import (
     TicketKind,
     TicketPhoto,
 )
+from domain.tickets.photos import photo_path, save_photo
 from extensions import db
 from portal.ticket_forms import COMPLAINT_CATEGORY_LABELS, REPAIR_CATEGORY_LABELS
 from tests import builders
@@ -276,7 +278,7 @@ def test_repair_with_two_photos_is_stored_outside_static_and_served_only_to_its_
         assert served.headers["X-Content-Type-Options"] == "nosniff"
     with client.get(f"/portal/tickets/{ticket.id}/photos/{photos[1].id}?size=preview") as preview:
         assert preview.status_code == 200 and preview.mimetype == "image/jpeg"
-        assert max(Image.open(io.BytesIO(preview.data)).size) <= uploads.PREVIEW_SIZE
+        assert max(Image.open(io.BytesIO(preview.data)).size) <= store.PREVIEW_SIZE
 
     assert neighbour_client.get(url).status_code == 404
     assert neighbour_client.get(url + "?size=preview").status_code == 404
@@ -347,8 +349,8 @@ def test_a_stored_photo_is_removed_when_its_transaction_rolls_back(me, unit, upl
 
     ticket = open_ticket(me, unit)
     actor = Actor.for_user(me.user, "127.0.0.1")
-    photo = uploads.save_photo(actor, ticket, FileStorage(io.BytesIO(image("WEBP")), "a.webp"))
-    assert photo.content_type == "image/webp" and os.path.exists(uploads.photo_path(photo))
+    photo = save_photo(actor, ticket, FileStorage(io.BytesIO(image("WEBP")), "a.webp"))
+    assert photo.content_type == "image/webp" and os.path.exists(photo_path(photo))
     db.session.rollback()
     assert stored_files(upload_folder) == [] and count(TicketPhoto) == 0
 

@@ -1,14 +1,16 @@
-"""Ticket photos on disk: checked by their content with Pillow, stored outside static/ under random names,
-with a small JPEG preview beside each, and removed again when the transaction that added them rolls back.
+"""Stored files (photos, pictures, documents) on disk: checked by their content with Pillow, stored outside static/
+under random names, with a small JPEG preview beside each picture, and removed again when the transaction that added
+them rolls back.
 
 Bounded work: a picture's size in pixels is read from its header before anything is decoded and refused above
 MAX_PHOTO_PIXELS (JPEG, which is decoded at a fraction of its size for the preview) or MAX_FULL_DECODE_PIXELS
 (PNG, WebP, GIF, decoded whole); one request decodes at most MAX_DECODED_PIXELS_PER_REQUEST pixels in all. Stored
-photos carry no EXIF, XMP or IPTC metadata (a phone puts the place a photo was taken there): JPEGs are rewritten
+pictures carry no EXIF, XMP or IPTC metadata (a phone puts the place a photo was taken there): JPEGs are rewritten
 segment by segment without decoding, keeping only the orientation, and other formats lose those chunks.
 
-The portal and the console both use this module: `save_photos` to add photos, `get_photo` and
-`photo_path` to serve one (the caller checks who may see the ticket first).
+Every area stores its files here: ticket photos, items left at the desk, renovation drawings and inspection photos.
+`store_picture` and `store_document` add a file, `stored_path` and `served_type` serve one (the caller checks who
+may see it first, and the web layer's `send_private_file` sends it).
 """
 
 import io
@@ -21,10 +23,8 @@ from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select
 
-from domain.errors import DomainError, NotFound
-from domain.tickets.models import TicketPhoto
+from domain.errors import DomainError
 from extensions import db
 
 #: Pillow's format name -> (content type, file extension). MPO is how Pillow reads many phone JPEGs;
@@ -50,13 +50,8 @@ _SESSION_KEY = "stored_photo_names"
 
 
 def upload_folder():
-    """Where photos are stored: UPLOAD_FOLDER, or instance/uploads."""
+    """Where files are stored: UPLOAD_FOLDER, or instance/uploads."""
     return current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads")
-
-
-def photo_path(photo, *, preview=False):
-    """The file of a stored photo (or of its preview, falling back to the photo when there is none)."""
-    return stored_path(photo.stored_name, preview=preview)
 
 
 def stored_path(stored_name, *, preview=False):
@@ -70,28 +65,9 @@ def stored_path(stored_name, *, preview=False):
     return path
 
 
-def preview_content_type(photo, path):
-    """The content type of what photo_path(photo, preview=True) returned."""
-    return "image/jpeg" if path.endswith(PREVIEW_SUFFIX) else photo.content_type
-
-
-def get_photo(ticket, photo_id):
-    """One photo of `ticket`, or NotFound (also for a photo of another ticket)."""
-    photo = db.session.get(TicketPhoto, photo_id)
-    if photo is None or photo.ticket_id != ticket.id:
-        raise NotFound()
-    return photo
-
-
-def remaining_photos(ticket):
-    """How many more photos `ticket` may have."""
-    used = db.session.scalar(select(func.count()).select_from(TicketPhoto).where(TicketPhoto.ticket_id == ticket.id))
-    return max(0, _max_photos() - (used or 0))
-
-
-def _max_photos():
-    """The per-ticket limit (MAX_PHOTOS_PER_TICKET)."""
-    return int(current_app.config.get("MAX_PHOTOS_PER_TICKET", 6))
+def served_type(path, content_type):
+    """The content type of what `stored_path` returned: a preview is always a JPEG, else the file's own type."""
+    return "image/jpeg" if path.endswith(PREVIEW_SUFFIX) else content_type
 
 
 def _shown_name(file_storage):
@@ -359,59 +335,6 @@ def store_document(file_storage):
     return name, "application/pdf", len(data)
 
 
-def save_photo(actor, ticket, file_storage, *, event=None):
-    """Check one upload and store it as a photo of `ticket` (on the timeline entry `event`, if given).
-
-    Raises DomainError(field="photos") for anything that is not a readable picture, is larger than
-    MAX_PHOTO_BYTES, or would take the ticket past MAX_PHOTOS_PER_TICKET. The file is removed again
-    if the transaction rolls back; the caller commits.
-    """
-    if remaining_photos(ticket) < 1:
-        raise DomainError(_l("A request can have at most %(count)s photos.", count=_max_photos()), field="photos")
-    name, content_type, size = store_picture(file_storage)
-    if event is not None and event.id is None:
-        db.session.flush()
-    photo = TicketPhoto(
-        ticket=ticket,
-        event_id=event.id if event is not None else None,
-        stored_name=name,
-        content_type=content_type,
-        size=size,
-        uploaded_by_id=actor.user_id,
-    )
-    db.session.add(photo)
-    db.session.flush()
-    return photo
-
-
-def save_photos(actor, ticket, files, *, event=None):
-    """Store several uploads, all or nothing: the count is checked first, and a refused photo removes the
-    files this call wrote (the caller rolls the transaction back). Empty file inputs are ignored."""
-    files = [f for f in files or () if f is not None and getattr(f, "filename", "")]
-    if not files:
-        return []
-    if len(files) > remaining_photos(ticket):
-        left = remaining_photos(ticket)
-        message = (
-            _l(
-                "A request can have at most %(count)s photos; you can add %(left)s more.",
-                count=_max_photos(),
-                left=left,
-            )
-            if left
-            else _l("A request can have at most %(count)s photos.", count=_max_photos())
-        )
-        raise DomainError(message, field="photos")
-    saved = []
-    try:
-        for file_storage in files:
-            saved.append(save_photo(actor, ticket, file_storage, event=event))
-    except Exception:
-        delete_stored(photo.stored_name for photo in saved)
-        raise
-    return saved
-
-
 def delete_stored(names):
     """Remove stored files (and their previews) by name; missing files are ignored."""
     folder = upload_folder()
@@ -431,13 +354,13 @@ def _track(name):
 
 @sa_event.listens_for(db.session, "after_commit")
 def _keep_files(session):
-    """The photos' rows are committed: their files stay."""
+    """The rows that name the files are committed: the files stay."""
     session.info.pop(_SESSION_KEY, None)
 
 
 @sa_event.listens_for(db.session, "after_rollback")
 def _remove_files(session):
-    """The photos' rows were rolled back: remove their files too (needs the app context the request has)."""
+    """The rows that named the files were rolled back: remove the files too (in the app context the request has)."""
     names = session.info.pop(_SESSION_KEY, None)
     if names:
         delete_stored(names)
