@@ -1,13 +1,17 @@
 """Fixtures: one migrated database per run (SQLite, or PostgreSQL from TEST_DATABASE_URL), emptied after each test."""
 
 import contextvars
+import ipaddress
 import os
 import smtplib
+import socket
 import tempfile
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+import stripe
 from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
@@ -151,6 +155,84 @@ def _no_real_smtp(monkeypatch):
 
     monkeypatch.setattr(smtplib, "SMTP", refuse)
     monkeypatch.setattr(smtplib, "SMTP_SSL", refuse)
+
+
+class RealNetworkRefused(AssertionError):
+    """A test tried to reach a host other than this machine (Stripe's real API, say)."""
+
+
+def _is_loopback(host):
+    """Whether `host` (a name or an address) is this machine: the sandboxes, the live server, PostgreSQL."""
+    if host in ("localhost", "", None):
+        return True
+    try:
+        address = ipaddress.ip_address(str(host).split("%", 1)[0])
+    except ValueError:
+        return False  # any other name would be looked up and reached over the network
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback or address.is_unspecified
+
+
+class NetworkTripwire:
+    """What `network_tripwire` saw: every refused attempt, so a test that swallowed the error still fails."""
+
+    def __init__(self):
+        self.attempts = []
+
+    def refuse(self, where):
+        """Record an attempt to reach `where` and raise RealNetworkRefused."""
+        self.attempts.append(where)
+        raise RealNetworkRefused(f"a test tried to reach {where}: only 127.0.0.1 is allowed (use the Stripe sandbox)")
+
+
+@pytest.fixture(autouse=True)
+def network_tripwire(monkeypatch):
+    """Fail any test that opens a connection to Stripe's real API or to any host but this machine.
+
+    Two layers: the Stripe SDK's own HTTP clients refuse a URL off this machine before any name is looked up
+    (api.stripe.com, files.stripe.com), and every socket refuses to connect to an address off this machine.
+    A test that expects the refusal clears `attempts`; any attempt left fails the test at teardown.
+    """
+    tripwire = NetworkTripwire()
+
+    def guard_url(client, url):
+        # Only the SDK's own transports reach the network; a test's recording client answers in-process.
+        if type(client).__module__.startswith("stripe.") and not _is_loopback(urlsplit(url).hostname):
+            tripwire.refuse(url)
+
+    def guarded(original):
+        def request(self, method, url, *args, **kwargs):
+            guard_url(self, url)
+            return original(self, method, url, *args, **kwargs)
+
+        return request
+
+    def guarded_async(original):
+        async def request(self, method, url, *args, **kwargs):
+            guard_url(self, url)
+            return await original(self, method, url, *args, **kwargs)
+
+        return request
+
+    for name in ("request_with_retries", "request_stream_with_retries"):
+        monkeypatch.setattr(stripe.HTTPClient, name, guarded(getattr(stripe.HTTPClient, name)))
+    for name in ("request_with_retries_async", "request_stream_with_retries_async"):
+        monkeypatch.setattr(stripe.HTTPClient, name, guarded_async(getattr(stripe.HTTPClient, name)))
+
+    def guarded_socket(original):
+        def connect(self, address):
+            if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+                self.close()  # the caller never gets it back to close
+                tripwire.refuse(f"{address[0]}:{address[1]}")
+            return original(self, address)
+
+        return connect
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_socket(socket.socket.connect))
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_socket(socket.socket.connect_ex))
+    yield tripwire
+    if tripwire.attempts:
+        pytest.fail(f"the test tried to reach the network: {', '.join(tripwire.attempts)}", pytrace=False)
 
 
 @pytest.fixture
