@@ -85,7 +85,7 @@ def billing_run(period, due, preview):
     from domain.billing import runs
     from domain.clock import today
     from domain.money import fen_to_decimal
-    from domain.property.services import get_property
+    from domain.property.buildings import get_property
 
     month = _period(period)
     prop = get_property()
@@ -119,7 +119,7 @@ def billing_late_fees(post):
     from domain.billing import collection
     from domain.clock import today
     from domain.money import fen_to_decimal
-    from domain.property.services import get_property
+    from domain.property.buildings import get_property
 
     prop = get_property()
     if not post:
@@ -140,7 +140,7 @@ def billing_remind(due_soon):
     """
     from domain.billing import collection
     from domain.clock import today
-    from domain.property.services import get_property
+    from domain.property.buildings import get_property
 
     prop = get_property()
     count = collection.send_reminders(

@@ -61,7 +61,8 @@ from bench.register_bench import (
 )
 from domain.notify.jobs import run_deferred  # noqa: E402
 from domain.parcels.models import Parcel  # noqa: E402
-from domain.property.models import Building, Unit  # noqa: E402
+from domain.property.models import Unit  # noqa: E402
+from domain.property.units import UNIT_LABEL  # noqa: E402
 from extensions import db  # noqa: E402
 
 INTAKE_PATH = "/staff/parcels/"
@@ -147,8 +148,8 @@ def count_intake_statements(app, password, labels):
 def intake_units(app):
     """Unit labels for the load: every UNIT_STRIDE-th unit."""
     with app.app_context():
-        rows = db.session.execute(select(Building.code, Unit.number).join(Unit.building).order_by(Unit.id)).all()
-    return [f"{code}-{number}" for code, number in rows[::UNIT_STRIDE]]
+        labels = db.session.scalars(select(UNIT_LABEL).select_from(Unit).join(Unit.building).order_by(Unit.id)).all()
+    return labels[::UNIT_STRIDE]
 
 
 def intake_token(base, cookie):

@@ -1,6 +1,7 @@
-"""The one source of the current time, so that tests can freeze it."""
+"""The one source of the current time, so that tests can freeze it, and the property's local time: every
+conversion between a stored UTC moment and the property's wall clock or calendar goes through here."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -34,11 +35,47 @@ def property_zone():
     return ZoneInfo(current_app.config.get("PROPERTY_TIMEZONE", "Asia/Shanghai"))
 
 
+def local(moment):
+    """An aware datetime as the property's wall-clock time (same instant, the property's zone)."""
+    return moment.astimezone(property_zone())
+
+
+def local_date(moment):
+    """The date at the property at an aware `moment` (not the server's nor UTC's date)."""
+    return local(moment).date()
+
+
+def local_text(moment, pattern="%Y-%m-%d %H:%M"):
+    """An aware `moment` as the property's wall-clock text ("2026-11-03 14:05"), for messages and e-mails that are
+    written before they are shown (pages format times with the Jinja filter instead)."""
+    return local(moment).strftime(pattern)
+
+
 def local_now():
     """The current time in the property's zone."""
-    return utcnow().astimezone(property_zone())
+    return local(utcnow())
 
 
 def today():
     """Today's date where the property is (not where the server is)."""
-    return local_now().date()
+    return local_date(utcnow())
+
+
+def from_local_input(wall_clock):
+    """A naive time typed at the property (a datetime-local field) as an aware datetime."""
+    return wall_clock.replace(tzinfo=property_zone())
+
+
+def to_local_input(moment):
+    """An aware `moment` as the naive property time, to the minute, that a datetime-local field shows."""
+    return local(moment).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def start_of_local_day(day):
+    """The moment `day` begins at the property (local midnight), as aware UTC."""
+    return datetime.combine(day, time.min, tzinfo=property_zone()).astimezone(UTC)
+
+
+def local_day_bounds(day):
+    """(start, end) of `day` at the property as aware UTC: a moment is on that day when start <= moment < end."""
+    return start_of_local_day(day), start_of_local_day(day + timedelta(days=1))

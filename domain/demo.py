@@ -13,6 +13,7 @@ from domain.audit.services import record
 from domain.clock import today as local_today
 from domain.clock import utcnow
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
+from domain.property.units import UNIT_LABEL
 from domain.property.validation import mask_id_number
 from extensions import db
 
@@ -84,9 +85,7 @@ def generate_register(prop, *, buildings, floors, per_floor, residents_target, r
     for start in range(0, len(unit_rows), 1000):
         db.session.execute(insert(Unit), unit_rows[start : start + 1000])
     units = db.session.execute(
-        select(Unit.id, Building.code, Unit.number, Unit.status)
-        .join(Unit.building)
-        .where(Building.property_id == prop.id)
+        select(Unit.id, UNIT_LABEL, Unit.status).join(Unit.building).where(Building.property_id == prop.id)
     ).all()
     occupied = [u for u in units if u.status == UnitStatus.OCCUPIED]
     now = utcnow()
@@ -123,7 +122,7 @@ def generate_register(prop, *, buildings, floors, per_floor, residents_target, r
     ]
     for start in range(0, len(occupancy_rows), 1000):
         db.session.execute(insert(Occupancy), occupancy_rows[start : start + 1000])
-    return {f"{u.code}-{u.number}": u.id for u in units}
+    return {u.unit_label: u.id for u in units}
 
 
 def ensure_staff(password, actor):
@@ -176,12 +175,12 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         record(actor, "demo.load", prop, summary=f"{len(units)} units")
         report["property"] = True
     else:
-        units = dict(
-            ((f"{c}-{n}"), i)
-            for i, c, n in db.session.execute(
-                select(Unit.id, Building.code, Unit.number).join(Unit.building).where(Building.property_id == prop.id)
+        units = {
+            label: unit_id
+            for unit_id, label in db.session.execute(
+                select(Unit.id, UNIT_LABEL).join(Unit.building).where(Building.property_id == prop.id)
             )
-        )
+        }
     report["staff"] = ensure_staff(password, actor)
     for username, name, phone, label in DEMO_RESIDENTS:
         if db.session.scalar(select(User.id).where(User.username == username)) is not None:

@@ -4,7 +4,7 @@ from flask import render_template
 
 from domain.announcements.services import current_announcements
 from domain.clock import local_now
-from domain.property.services import get_property
+from domain.property.buildings import get_property
 from kiosk import bp
 
 

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from domain.accounts.models import AccountKind
 from domain.errors import DomainError
-from domain.property.services import resident_for_user, update_own_contact
+from domain.property.residents import resident_for_user, update_own_contact
 from extensions import db, limiter
 from portal import bp
 from portal.forms import ContactForm

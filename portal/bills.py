@@ -11,7 +11,8 @@ from domain.errors import DomainError, NotFound
 from domain.payments import services as payments
 from domain.payments.models import PaymentStatus
 from domain.payments.providers import get_provider
-from domain.property.services import resident_for_user
+from domain.property.occupancies import resident_unit_ids
+from domain.property.residents import resident_for_user
 from extensions import db
 from portal import bp
 from web.auth import current_actor
@@ -26,7 +27,7 @@ def list_bills():
     """The resident's bills (unpaid first), reminders and payment history."""
     resident = resident_for_user(current_user)
     day = today()
-    units = billing.resident_unit_ids(resident.id, day)
+    units = resident_unit_ids(resident.id, day)
     bills = billing.bills_for_resident(resident.id, day, units=units)
     provider = get_provider()
     page = render_template(

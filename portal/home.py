@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from domain.announcements.services import current_announcements
 from domain.clock import today
-from domain.property.services import resident_home
+from domain.property.occupancies import resident_home
 from portal import bp
 
 

@@ -5,12 +5,13 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from domain.billing.services import resident_unit_ids
 from domain.clock import today, utcnow
 from domain.errors import DomainError
 from domain.parcels import codes, queries
 from domain.parcels import services as parcels
-from domain.property.services import resident_for_user
+from domain.property.occupancies import resident_unit_ids
+from domain.property.residents import resident_for_user
+from domain.property.units import unit_labels
 from extensions import db
 from portal import bp
 from portal.forms import CollectorForm
@@ -22,8 +23,6 @@ from web.refusals import flash_domain_error, show_domain_error
 
 def _units_and_labels(resident):
     """The resident's current units: (ids, {id: "1-1203"})."""
-    from domain.tickets.desk import unit_labels
-
     units = resident_unit_ids(resident.id, today())
     return units, unit_labels(units)
 

@@ -6,15 +6,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from domain.billing.services import resident_unit_ids
 from domain.clock import today
 from domain.errors import DomainError, NotFound
-from domain.property.services import resident_for_user
+from domain.property.occupancies import resident_unit_ids
+from domain.property.residents import resident_for_user
+from domain.property.units import unit_labels
 from domain.renovation import inspections, workflow
 from domain.renovation import services as renovations
 from domain.renovation.models import RenovationStatus
 from domain.renovation.services import SCOPE_LABELS
-from domain.tickets.desk import unit_labels
 from extensions import db
 from portal import bp
 from portal.renovation_forms import ApplicationForm, DocumentsForm, NoteForm, StartForm, SubmitForm, WorkerForm

@@ -10,7 +10,9 @@ from flask_login import current_user
 from domain.clock import today
 from domain.errors import DomainError, InvalidTransition, NotFound
 from domain.files.store import served_type
-from domain.property.services import get_property, households_for, resident_for_user
+from domain.property.buildings import get_property
+from domain.property.occupancies import households_for
+from domain.property.residents import resident_for_user
 from domain.tickets import photos, queries, services, workflow
 from domain.tickets.catalogue import list_service_items
 from extensions import db

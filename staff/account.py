@@ -4,7 +4,7 @@ from flask import current_app, render_template
 
 from domain.accounts.models import AccountKind
 from domain.clock import today
-from domain.property.services import register_counts
+from domain.property.search import register_counts
 from extensions import limiter
 from staff import bp
 from web.auth import (

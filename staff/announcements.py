@@ -7,23 +7,13 @@ from flask_babel import gettext as _
 
 from domain.accounts.roles import Permission
 from domain.announcements import services as announcements
-from domain.clock import local_now, property_zone, utcnow
+from domain.clock import from_local_input, to_local_input, utcnow
 from domain.errors import DomainError
 from extensions import db
 from staff import bp
 from staff.forms import AnnouncementForm
 from web.auth import current_actor, staff_permission
 from web.refusals import show_domain_error
-
-
-def _to_utc(local_naive):
-    """A datetime typed in property time, as aware UTC."""
-    return local_naive.replace(tzinfo=property_zone())
-
-
-def _to_local_naive(value):
-    """An aware datetime as the naive property time a datetime-local input shows."""
-    return value.astimezone(property_zone()).replace(tzinfo=None, second=0, microsecond=0)
 
 
 @bp.get("/announcements/")
@@ -39,7 +29,7 @@ def list_announcements():
 @staff_permission(Permission.PUBLISH_ANNOUNCEMENTS)
 def create_announcement():
     """Publish an announcement."""
-    start = local_now().replace(tzinfo=None, second=0, microsecond=0)
+    start = to_local_input(utcnow())
     form = AnnouncementForm(valid_from=start, valid_until=start + timedelta(days=7))
     if form.validate_on_submit():
         try:
@@ -47,8 +37,8 @@ def create_announcement():
                 current_actor(),
                 title=form.title.data,
                 body=form.body.data,
-                valid_from=_to_utc(form.valid_from.data),
-                valid_until=_to_utc(form.valid_until.data),
+                valid_from=from_local_input(form.valid_from.data),
+                valid_until=from_local_input(form.valid_until.data),
             )
             db.session.commit()
             flash(_("Announcement published."), "success")
@@ -67,8 +57,8 @@ def edit_announcement(announcement_id):
     form = AnnouncementForm(
         title=announcement.title,
         body=announcement.body,
-        valid_from=_to_local_naive(announcement.valid_from),
-        valid_until=_to_local_naive(announcement.valid_until),
+        valid_from=to_local_input(announcement.valid_from),
+        valid_until=to_local_input(announcement.valid_until),
     )
     if form.validate_on_submit():
         try:
@@ -77,8 +67,8 @@ def edit_announcement(announcement_id):
                 announcement,
                 title=form.title.data,
                 body=form.body.data,
-                valid_from=_to_utc(form.valid_from.data),
-                valid_until=_to_utc(form.valid_until.data),
+                valid_from=from_local_input(form.valid_from.data),
+                valid_until=from_local_input(form.valid_until.data),
             )
             db.session.commit()
             flash(_("Announcement saved."), "success")

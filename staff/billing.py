@@ -11,7 +11,7 @@ from domain.clock import today
 from domain.errors import DomainError
 from domain.payments import services as payments
 from domain.payments.providers import get_provider
-from domain.property import services as register
+from domain.property import buildings, units
 from extensions import db
 from staff import bp
 from staff.forms import DeskPaymentForm, RefundForm, VoidPaymentForm
@@ -36,7 +36,7 @@ def billing_home():
 
     By building, with the trend and the arrears; and the desk's unit lookup.
     """
-    prop = register.get_property()
+    prop = buildings.get_property()
     period = _period_arg()
     context = {"period": period, "target": collection.TARGET_PERCENT}
     if user_can(Permission.VIEW_COLLECTION):
@@ -59,7 +59,7 @@ def billing_home():
 def find_unit_bills():
     """Go to a unit's bills by its label ("1-1203")."""
     try:
-        unit = register.find_unit_by_label(request.args.get("unit", ""))
+        unit = units.find_unit(request.args.get("unit", ""))
     except DomainError as error:
         flash(str(error.message), "error")
         return redirect(url_for("staff.billing_home"), code=303)
@@ -70,7 +70,7 @@ def find_unit_bills():
 @staff_permission(Permission.VIEW_COLLECTION)
 def list_arrears():
     """Units in arrears, most owed first, aged 0-30 / 31-90 / 91-180 / 180+ days."""
-    prop = register.get_property()
+    prop = buildings.get_property()
     page = id_arg("page") or 1
     building_id = id_arg("building", positive=False)
     rows, has_next = collection.arrears_page(prop.id, today(), page=page, building_id=building_id)
@@ -81,7 +81,7 @@ def list_arrears():
         page=page,
         building_id=building_id,
         totals=collection.arrears_totals(prop.id, today()),
-        buildings=register.list_buildings(),
+        buildings=buildings.list_buildings(),
         buckets=collection.AGE_BUCKETS,
     )
 
@@ -90,7 +90,7 @@ def list_arrears():
 @staff_permission(Permission.SEND_REMINDERS)
 def send_reminders():
     """Remind the payers of the ticked units (or of every unit in arrears)."""
-    prop = register.get_property()
+    prop = buildings.get_property()
     unit_ids = None if request.form.get("scope") == "all" else form_ids("unit_ids")
     try:
         count = collection.send_reminders(
@@ -132,14 +132,14 @@ def _unit_page(unit, form, status=200):
 @staff_permission(Permission.VIEW_BILLING)
 def unit_bills(unit_id):
     """A unit's bills and payments; the desk takes payments here."""
-    return _unit_page(register.get_unit(unit_id), DeskPaymentForm())
+    return _unit_page(units.get_unit(unit_id), DeskPaymentForm())
 
 
 @bp.post("/billing/units/<int:unit_id>/payments")
 @staff_permission(Permission.RECORD_PAYMENTS)
 def record_payment(unit_id):
     """Record cash, card-terminal or bank-transfer money for the ticked bills and issue the receipt."""
-    unit = register.get_unit(unit_id)
+    unit = units.get_unit(unit_id)
     form = DeskPaymentForm()
     bill_ids = form_ids("bill_ids")
     if form.validate_on_submit():

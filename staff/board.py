@@ -12,7 +12,7 @@ from domain.clock import today, utcnow
 from domain.dates import parse_iso_date
 from domain.errors import DomainError
 from domain.money import fen_to_decimal
-from domain.property.services import get_property
+from domain.property.buildings import get_property
 from domain.tickets import catalogue, handover, queries
 from domain.tickets.models import Department, Status
 from extensions import db

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from domain.accounts.roles import Permission
 from domain.errors import DomainError
-from domain.property import services as register
+from domain.property import buildings
 from extensions import db
 from staff import bp
 from staff.forms import BuildingForm
@@ -17,7 +17,7 @@ from web.refusals import show_domain_error
 @staff_permission(Permission.VIEW_UNITS)
 def list_buildings():
     """All buildings."""
-    return render_template("staff/buildings/index.html", buildings=register.list_buildings())
+    return render_template("staff/buildings/index.html", buildings=buildings.list_buildings())
 
 
 @bp.route("/buildings/new", methods=["GET", "POST"])
@@ -27,7 +27,9 @@ def create_building():
     form = BuildingForm()
     if form.validate_on_submit():
         try:
-            register.create_building(current_actor(), code=form.code.data, name=form.name.data, floors=form.floors.data)
+            buildings.create_building(
+                current_actor(), code=form.code.data, name=form.name.data, floors=form.floors.data
+            )
             db.session.commit()
             flash(_("Building saved."), "success")
             return redirect(url_for("staff.list_buildings"), code=303)
@@ -40,11 +42,11 @@ def create_building():
 @staff_permission(Permission.EDIT_REGISTER)
 def edit_building(building_id):
     """Rename or renumber a building."""
-    building = register.get_building(building_id)
+    building = buildings.get_building(building_id)
     form = BuildingForm(obj=building)
     if form.validate_on_submit():
         try:
-            register.update_building(
+            buildings.update_building(
                 current_actor(), building, code=form.code.data, name=form.name.data, floors=form.floors.data
             )
             db.session.commit()

@@ -8,9 +8,8 @@ from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from domain.parcels.services import RECIPIENT_LABELS
-from web.forms import SensibleDate, TwoDecimals
+from web.forms import LOCAL_INPUT_FORMATS, SensibleDate, TwoDecimals
 
-LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 _NO_AUTOFILL = {"autocomplete": "off"}
 
 

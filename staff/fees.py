@@ -11,11 +11,11 @@ from domain.accounts.services import list_staff
 from domain.billing import collection, runs, schedule
 from domain.billing.models import ChargeBasis, RunStatus
 from domain.billing.services import charge_one_off as bill_one_off
-from domain.billing.services import unit_labels
 from domain.clock import today
 from domain.errors import DomainError
 from domain.money import fen_to_decimal
-from domain.property.services import find_unit_by_label, get_property, list_buildings
+from domain.property.buildings import get_property, list_buildings
+from domain.property.units import find_unit, unit_labels
 from extensions import db
 from staff import bp
 from staff.fee_forms import (
@@ -182,7 +182,7 @@ def charge_one_off():
     form.charge_type_id.choices = _charge_choices(schedule.list_charge_types(get_property().id), ChargeBasis.ONE_OFF)
     if form.validate_on_submit():
         try:
-            unit = find_unit_by_label(form.unit_label.data)
+            unit = find_unit(form.unit_label.data)
             bill = bill_one_off(
                 current_actor(),
                 unit=unit,
@@ -256,7 +256,7 @@ def list_readings():
     if form.validate_on_submit():
         month = form.period.month
         try:
-            unit = find_unit_by_label(form.unit_label.data)
+            unit = find_unit(form.unit_label.data)
             reading = schedule.record_reading(
                 current_actor(),
                 unit=unit,

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from domain.accounts.roles import ROLE_LABELS, Role
 from domain.property.validation import check_unit_number, mask_id_number, normalise_phone, parse_area
-from web.forms import RegisterCheck, SensibleDate, TwoDecimals
+from web.forms import LOCAL_INPUT_FORMATS, RegisterCheck, SensibleDate, TwoDecimals
 
 
 def _role_choices():
@@ -136,9 +136,6 @@ class ImportForm(FlaskForm):
         _l("CSV file"),
         validators=[FileRequired(_l("Choose a file.")), FileAllowed(["csv", "txt"], _l("Only .csv files."))],
     )
-
-
-LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 class AnnouncementForm(FlaskForm):

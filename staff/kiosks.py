@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length
 from domain.accounts.roles import Permission
 from domain.errors import DomainError
 from domain.kiosk import services as kiosks
-from domain.property import services as register
+from domain.property import buildings
 from extensions import db
 from staff import bp
 from web.auth import current_actor, staff_permission
@@ -36,7 +36,7 @@ class EnrolForm(FlaskForm):
 @staff_permission(Permission.MANAGE_KIOSKS)
 def list_kiosks():
     """The kiosks with their last-seen time, and the form that enrols one."""
-    prop = register.get_property()
+    prop = buildings.get_property()
     form = EnrolForm()
     if form.validate_on_submit():
         try:

@@ -5,11 +5,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from domain.accounts.roles import Permission
-from domain.clock import property_zone, utcnow
+from domain.clock import from_local_input, local_text, utcnow
 from domain.errors import DomainError
 from domain.money import fen_to_decimal
 from domain.parcels import lending
-from domain.property import services as register
+from domain.property import buildings
 from extensions import db
 from staff import bp
 from staff.counter_forms import LendableForm, LoanForm, ReturnForm
@@ -20,7 +20,7 @@ from web.refusals import flash_refusal, show_domain_error
 def _loan_form(data=None):
     """The loan form with the lendable items (and how many are left) to choose from."""
     form = LoanForm(formdata=data) if data is not None else LoanForm()
-    items = lending.catalogue(register.get_property().id, active_only=True)
+    items = lending.catalogue(buildings.get_property().id, active_only=True)
     form.item_id.choices = [
         (
             item.id,
@@ -40,7 +40,7 @@ def _lending_page(form, *, status=200):
         form=form,
         overdue=overdue,
         now=now,
-        loans=lending.open_loans(register.get_property().id, now=now, overdue_only=overdue),
+        loans=lending.open_loans(buildings.get_property().id, now=now, overdue_only=overdue),
         return_form=ReturnForm(formdata=None),
     ), status
 
@@ -52,7 +52,7 @@ def lend_item():
     form = _loan_form()
     if form.validate_on_submit():
         try:
-            due_at = form.due_at.data.replace(tzinfo=property_zone()) if form.due_at.data else None
+            due_at = from_local_input(form.due_at.data) if form.due_at.data else None
             loan = lending.lend(
                 current_actor(),
                 item_id=form.item_id.data,
@@ -67,7 +67,7 @@ def lend_item():
                 _(
                     "Lent: %(item)s, back by %(time)s.",
                     item=loan.item.name,
-                    time=loan.due_at.astimezone(property_zone()).strftime("%Y-%m-%d %H:%M"),
+                    time=local_text(loan.due_at),
                 ),
                 "success",
             )
@@ -107,7 +107,7 @@ def void_loan(loan_id):
 def list_lendables():
     """The lending catalogue, with how many of each are out, and a form to add an item."""
     form = LendableForm()
-    prop = register.get_property()
+    prop = buildings.get_property()
     if form.validate_on_submit():
         try:
             lending.create_lendable(

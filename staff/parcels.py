@@ -9,14 +9,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from domain.accounts.roles import Permission, can
-from domain.clock import today, utcnow
+from domain.clock import start_of_local_day, today, utcnow
 from domain.dates import parse_iso_date
 from domain.errors import DomainError, InvalidTransition
 from domain.parcels import carriers, codes, queries
 from domain.parcels import services as parcels
 from domain.parcels.models import Parcel
 from domain.parcels.queries import BUCKETS
-from domain.property import services as register
+from domain.property import buildings, search
+from domain.property.units import find_unit, unit_label
 from domain.throttle import services as throttle
 from extensions import db
 from staff import bp
@@ -93,14 +94,14 @@ def log_parcels():
         response.headers["HX-Retarget"], response.headers["HX-Reswap"] = "#intake-form", "outerHTML"
         return response
     status = 422 if request.method == "POST" else 200
-    prop = register.get_property()
+    prop = buildings.get_property()
     return render_page(
         "staff/parcels/intake.html",
         form=form,
         status=status,
         carriers=_carrier_labels(),
         recognised=carriers.recognise_carrier(form.tracking_number.data),
-        rows=queries.logged_since(prop.id, queries.start_of(today())),
+        rows=queries.logged_since(prop.id, start_of_local_day(today())),
         aging=queries.aging_counts(prop.id, utcnow()),
         alerts=throttle.open_alert_notices(),
     )
@@ -111,7 +112,7 @@ def log_parcels():
 def parcel_aging():
     """The shelf's aging tiles alone: the intake page refreshes them a moment after parcels are logged."""
     return render_template(
-        "staff/parcels/_aging.html", aging=queries.aging_counts(register.get_property().id, utcnow())
+        "staff/parcels/_aging.html", aging=queries.aging_counts(buildings.get_property().id, utcnow())
     )
 
 
@@ -120,7 +121,7 @@ def parcel_aging():
 def suggest_units():
     """Units whose number starts with what was typed, as <option>s for the unit field's list (htmx)."""
     typed = (request.args.get("unit_label") or request.args.get("q") or "").strip()
-    rows = register.search_units(today=today(), q=typed, limit=8).units if typed else []
+    rows = search.search_units(today=today(), q=typed, limit=8).units if typed else []
     return render_template("staff/parcels/_unit_options.html", rows=rows)
 
 
@@ -143,7 +144,7 @@ def recognise_carrier():
 @staff_permission(Permission.HANDLE_COUNTER)
 def list_waiting_parcels():
     """Parcels on the shelf, oldest first, by aging bucket (0-3, 3-7, 7-15, 15+ days) or by tracking number/unit."""
-    prop, now = register.get_property(), utcnow()
+    prop, now = buildings.get_property(), utcnow()
     bucket = request.args.get("bucket") if request.args.get("bucket") in BUCKET_KEYS else None
     overdue = request.args.get("overdue") == "1" and not bucket
     rows, next_after = queries.waiting_shelf(
@@ -175,7 +176,7 @@ def _parcel_page(parcel, *, return_form=None, void_form=None, error=None, status
     return render_template(
         "staff/parcels/show.html",
         parcel=parcel,
-        unit_label=parcels.unit_label(parcel.unit_id),
+        unit_label=unit_label(parcel.unit_id),
         error=error,
         waited_days=(utcnow() - parcel.arrived_at).days,
         return_days=int(current_app.config["PARCEL_RETURN_DAYS"]),
@@ -277,7 +278,7 @@ def pick_up_parcels():
     label, code = _read_unit_and_code(form)
     if not (code or "").strip():  # no code: the unit's parcels, for a hand-over after an identity check
         try:
-            unit_id, _property_id, label = parcels.find_unit(label)
+            unit_id, _property_id, _number, label = find_unit(label, number_alone=True)
         except DomainError as error:
             show_domain_error(form, error)
             return _pickup_page(form, status=422)
@@ -373,7 +374,7 @@ def _hand_over_by_id(form, parcel_ids):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        unit_id, _property_id, label = parcels.find_unit(form.unit_label.data)
+        unit_id, _property_id, _number, label = find_unit(form.unit_label.data, number_alone=True)
         handover = _handover_form(label, "", unit_id, data=request.form)
         show_domain_error(handover, error)
         found = {
@@ -433,7 +434,7 @@ def counter_report():
             day = parse_iso_date(request.args["day"])
     except ValueError:
         abort(404)
-    prop = register.get_property()
+    prop = buildings.get_property()
     return render_template(
         "staff/parcels/report.html",
         day=day,

@@ -6,15 +6,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from domain.accounts.roles import Permission
-from domain.clock import property_zone, today
+from domain.clock import local_text, today
 from domain.dates import DateOutOfRange, parse_iso_date
 from domain.errors import DomainError, NotFound
 from domain.money import NotAnAmount, yuan_to_fen
+from domain.property.units import unit_labels
 from domain.renovation import inspections, workflow
 from domain.renovation import services as renovations
 from domain.renovation.models import RenovationStatus
 from domain.renovation.services import SCOPE_LABELS
-from domain.tickets.desk import resident_contacts, unit_labels
+from domain.tickets.desk import resident_contacts
 from extensions import db
 from staff import bp
 from web.auth import current_actor, staff_permission
@@ -287,9 +288,7 @@ def renovation_permit_pdf(application_id):
         contractor=f"{application.contractor_company}（{application.contractor_licence}）",
         person=f"{application.contractor_person} {application.contractor_phone}",
         workers=[f"{w.name} {w.id_number_masked}" for w in application.workers if w.revoked_at is None],
-        issued=application.permit_issued_at.astimezone(property_zone()).strftime("%Y-%m-%d")
-        if application.permit_issued_at
-        else "",
+        issued=local_text(application.permit_issued_at, "%Y-%m-%d") if application.permit_issued_at else "",
         check_url=url_for("staff.check_permit", code=code, _external=True),
     )
     response = make_response(body)

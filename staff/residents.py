@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from domain.accounts.roles import Permission
 from domain.clock import today
 from domain.errors import DomainError
-from domain.property import services as register
+from domain.property import occupancies, residents, search, units
 from extensions import db
 from staff import bp
 from staff.forms import EndOccupancyForm, OccupancyForm, ResidentAccountForm, ResidentForm
@@ -21,7 +21,7 @@ from web.refusals import show_domain_error
 def list_residents():
     """Resident search by name or phone; htmx requests get only the rows."""
     q = request.args.get("q", "")[:40]
-    page = register.search_residents(q=q, after=id_arg("after"))
+    page = search.search_residents(q=q, after=id_arg("after"))
     return render_page("staff/residents/index.html", "staff/residents/_results.html", page=page, q=q)
 
 
@@ -37,7 +37,7 @@ def create_resident():
         valid = occupancy_form.validate() and valid
     if valid:
         try:
-            resident = register.create_resident(current_actor(), **_resident_values(form))
+            resident = residents.create_resident(current_actor(), **_resident_values(form))
             if wants_unit:
                 _add_occupancy(resident, occupancy_form)
             db.session.commit()
@@ -61,8 +61,8 @@ def _resident_values(form):
 
 def _add_occupancy(resident, occupancy_form):
     """Look the typed unit label up and record the occupancy."""
-    unit = register.find_unit_by_label(occupancy_form.unit_label.data)
-    register.add_occupancy(
+    unit = units.get_unit(units.find_unit(occupancy_form.unit_label.data).id)
+    occupancies.add_occupancy(
         current_actor(),
         unit=unit,
         resident=resident,
@@ -88,18 +88,18 @@ def _resident_page(resident, form=None, occupancy_form=None, account_form=None):
 @staff_permission(Permission.VIEW_RESIDENTS)
 def show_resident(resident_id):
     """A resident's details, units and account."""
-    return _resident_page(register.get_resident(resident_id))
+    return _resident_page(residents.get_resident(resident_id))
 
 
 @bp.post("/residents/<int:resident_id>")
 @staff_permission(Permission.EDIT_REGISTER)
 def edit_resident(resident_id):
     """Save changes to a resident's details."""
-    resident = register.get_resident(resident_id)
+    resident = residents.get_resident(resident_id)
     form = ResidentForm()
     if form.validate_on_submit():
         try:
-            register.update_resident(current_actor(), resident, **_resident_values(form))
+            residents.update_resident(current_actor(), resident, **_resident_values(form))
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("staff.show_resident", resident_id=resident.id), code=303)
@@ -112,7 +112,7 @@ def edit_resident(resident_id):
 @staff_permission(Permission.EDIT_REGISTER)
 def add_occupancy(resident_id):
     """Record that the resident lives in a unit."""
-    resident = register.get_resident(resident_id)
+    resident = residents.get_resident(resident_id)
     occupancy_form = OccupancyForm(prefix="occ")
     if occupancy_form.validate_on_submit():
         try:
@@ -129,13 +129,13 @@ def add_occupancy(resident_id):
 @staff_permission(Permission.EDIT_REGISTER)
 def end_occupancy(occupancy_id):
     """Record a move-out; back to the page the button was on."""
-    occupancy = register.get_occupancy(occupancy_id)
+    occupancy = occupancies.get_occupancy(occupancy_id)
     form = EndOccupancyForm()
     if not form.validate_on_submit():
         flash(_("Enter the last day as a date."), "error")
     else:
         try:
-            register.end_occupancy(current_actor(), occupancy, end_date=form.end_date.data, today=today())
+            occupancies.end_occupancy(current_actor(), occupancy, end_date=form.end_date.data, today=today())
             db.session.commit()
             flash(_("Move-out recorded."), "success")
         except DomainError as error:
@@ -150,11 +150,11 @@ def end_occupancy(occupancy_id):
 @staff_permission(Permission.EDIT_REGISTER)
 def create_resident_account(resident_id):
     """Give the resident a portal account with an initial password."""
-    resident = register.get_resident(resident_id)
+    resident = residents.get_resident(resident_id)
     account_form = ResidentAccountForm(prefix="acct")
     if account_form.validate_on_submit():
         try:
-            register.create_resident_account(
+            residents.create_resident_account(
                 current_actor(), resident, username=account_form.username.data, password=account_form.password.data
             )
             db.session.commit()

@@ -9,8 +9,8 @@ from domain.clock import today
 from domain.errors import DomainError
 from domain.files.store import served_type, stored_path
 from domain.parcels import storage
-from domain.parcels.services import unit_label
-from domain.property import services as register
+from domain.property import buildings
+from domain.property.units import unit_label
 from domain.throttle import services as throttle
 from extensions import db
 from staff import bp
@@ -22,7 +22,7 @@ from web.refusals import show_domain_error
 
 def _storage_page(form, *, issued=None, status=200):
     """The intake form, the code just issued (shown once), and the shelf."""
-    prop = register.get_property()
+    prop = buildings.get_property()
     overdue = request.args.get("overdue") == "1"
     return render_template(
         "staff/storage/index.html",
@@ -79,7 +79,7 @@ def claim_item():
     try:
         item = storage.find_by_code(
             current_actor(),
-            property_id=register.get_property().id,
+            property_id=buildings.get_property().id,
             code=form.code.data,
             place=throttle.place_of(current_actor()),
         )
@@ -111,7 +111,7 @@ def release_item():
             raise DomainError(next(iter(form.errors.values()))[0], field=next(iter(form.errors)))
         storage.release_item(
             current_actor(),
-            property_id=register.get_property().id,
+            property_id=buildings.get_property().id,
             item_id=item_id,
             code=form.code.data,
             name=form.name.data,

@@ -11,8 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from domain.tickets.services import COMPLAINT_CATEGORIES, REPAIR_CATEGORIES
-from staff.forms import LOCAL_INPUT_FORMATS
-from web.forms import SensibleDate
+from web.forms import LOCAL_INPUT_FORMATS, SensibleDate
 
 KIND_LABELS = {
     "repair": _l("Repair"),

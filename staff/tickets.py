@@ -11,10 +11,10 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from domain.accounts.roles import Permission, Role
-from domain.clock import property_zone, today, utcnow
+from domain.clock import from_local_input, today, utcnow
 from domain.errors import DomainError, NotAllowed
 from domain.files.store import served_type
-from domain.property import services as register
+from domain.property import buildings, units
 from domain.tickets import desk, photos, queries, workflow
 from domain.tickets import services as tickets
 from domain.tickets.models import Status
@@ -57,11 +57,6 @@ IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 def _int_arg(name):
     """A positive integer query argument, or None."""
     return id_arg(name)
-
-
-def _to_utc(local_naive):
-    """A datetime typed in property time (datetime-local), as aware UTC."""
-    return local_naive.replace(tzinfo=property_zone())
 
 
 def _is_desk():
@@ -157,7 +152,7 @@ def list_tickets():
 
     htmx requests (changing a filter, the next page) get only the rows. A fixed number of statements.
     """
-    property_id = register.get_property_id()
+    property_id = buildings.get_property_id()
     filters = _queue_filters()
     # A department's "open" work is what has been forwarded to it: new tickets wait for the desk first.
     open_work = workflow.OPEN if _is_desk() else workflow.OPEN - {Status.NEW}
@@ -196,7 +191,7 @@ def list_tickets():
 @staff_permission(Permission.VIEW_TICKETS)
 def tickets_to_forward():
     """New tickets waiting to be forwarded, with the time left; the queue page refreshes this every 15 s."""
-    property_id = register.get_property_id()
+    property_id = buildings.get_property_id()
     return render_page(
         "staff/tickets/to_forward.html",
         "staff/tickets/_to_forward.html",
@@ -223,13 +218,13 @@ def _service_choices(form, property_id):
 def create_ticket():
     """Record a ticket that came by phone, at the desk or on a patrol; the resident is linked when the
     unit's one owner has the caller's phone."""
-    prop = register.get_property()
+    prop = buildings.get_property()
     form = TicketForm(channel="phone" if _is_desk() else "patrol")
     _service_choices(form, prop.id)
     if form.validate_on_submit():
         try:
             label = (form.unit_label.data or "").strip()
-            unit = register.find_unit_by_label(label) if label else None
+            unit = units.find_unit(label) if label else None
             phone = form.contact_phone.data or ""
             ticket = tickets.create_ticket(
                 current_actor(),
@@ -485,7 +480,7 @@ def schedule_ticket(ticket_id):
     """Book the visit (typed in property time); the resident is told."""
 
     def perform(actor, ticket, form):
-        tickets.schedule(actor, ticket, when=_to_utc(form.when.data), note=form.note.data or "")
+        tickets.schedule(actor, ticket, when=from_local_input(form.when.data), note=form.note.data or "")
         return _("Visit booked for %(when)s.", when=format_datetime(ticket.scheduled_for, "short"))
 
     return _take_step(ticket_id, "schedule", perform)
@@ -652,7 +647,7 @@ def ticket_photo(ticket_id, photo_id):
 
 def _callbacks_page(*, bound=None, error=None, status=200):
     """The open callbacks, most overdue first, each with its form (`bound`: (callback id, submitted form))."""
-    prop = register.get_property()
+    prop = buildings.get_property()
     callbacks = queries.open_callbacks(prop.id)
     forms = {cb.id: CallbackForm(prefix=f"cb{cb.id}", formdata=None) for cb in callbacks}
     if bound is not None and bound[0] in forms:
@@ -663,7 +658,7 @@ def _callbacks_page(*, bound=None, error=None, status=200):
         forms=forms,
         error=error,
         now=utcnow(),
-        units=desk.unit_labels(cb.ticket.unit_id for cb in callbacks),
+        units=units.unit_labels(cb.ticket.unit_id for cb in callbacks),
         contacts=desk.resident_contacts(cb.ticket.resident_id for cb in callbacks),
         labels=ticket_labels(),
         countdown=countdown,
@@ -711,12 +706,12 @@ def record_callback(callback_id):
 @staff_permission(Permission.RECORD_TICKETS)
 def list_contacts():
     """Today's calls and visits at the desk, newest first, and the form to log one (optionally with a ticket)."""
-    prop = register.get_property()
+    prop = buildings.get_property()
     form = ContactForm()
     if form.validate_on_submit():
         try:
             label = (form.unit_label.data or "").strip()
-            unit = register.find_unit_by_label(label) if label else None
+            unit = units.find_unit(label) if label else None
             entry = desk.log_contact(
                 current_actor(),
                 property_id=prop.id,
@@ -747,7 +742,7 @@ def list_contacts():
 
 def _visits_page(form, *, done_forms=None, error=None, status=200):
     """Planned visits (each with its "done" form) and the latest made ones."""
-    prop = register.get_property()
+    prop = buildings.get_property()
     planned = desk.list_visits(prop.id)
     forms = {v.id: VisitDoneForm(prefix=f"v{v.id}", formdata=None) for v in planned}
     forms.update(done_forms or {})
@@ -769,12 +764,12 @@ def list_visits():
     form = VisitForm()
     if form.validate_on_submit():
         try:
-            unit = register.find_unit_by_label(form.unit_label.data)
+            unit = units.find_unit(form.unit_label.data)
             desk.plan_visit(
                 current_actor(),
-                property_id=register.get_property().id,
+                property_id=buildings.get_property().id,
                 unit_id=unit.id,
-                planned_for=_to_utc(form.planned_for.data),
+                planned_for=from_local_input(form.planned_for.data),
                 purpose=form.purpose.data,
                 is_vip=form.is_vip.data,
                 today=today(),

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from domain.accounts.roles import Permission
 from domain.clock import today
 from domain.errors import DomainError
-from domain.property import services as register
+from domain.property import buildings, search, units
 from domain.property.validation import area_as_text
 from extensions import db
 from staff import bp
@@ -29,7 +29,7 @@ def list_units():
     """Unit search; htmx requests (typing in the search box) get only the result rows."""
     status = request.args.get("status") if request.args.get("status") in {"occupied", "vacant", "renovating"} else None
     filters = {"q": request.args.get("q", "")[:40], "building_id": _int_arg("building"), "status": status}
-    page = register.search_units(
+    page = search.search_units(
         today=today(), after=_int_arg("after"), with_occupants=user_can(Permission.VIEW_RESIDENTS), **filters
     )
     return render_page(
@@ -37,7 +37,7 @@ def list_units():
         "staff/units/_results.html",
         page=page,
         filters=filters,
-        buildings=register.list_buildings(),
+        buildings=buildings.list_buildings(),
     )
 
 
@@ -54,7 +54,7 @@ def _unit_values(form):
 
 def _building_choices(form):
     """Fill the building select."""
-    form.building_id.choices = [SelectChoice(b.id, f"{b.code} · {b.name}") for b in register.list_buildings()]
+    form.building_id.choices = [SelectChoice(b.id, f"{b.code} · {b.name}") for b in buildings.list_buildings()]
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
@@ -65,7 +65,7 @@ def create_unit():
     _building_choices(form)
     if form.validate_on_submit():
         try:
-            unit = register.create_unit(current_actor(), building_id=form.building_id.data, **_unit_values(form))
+            unit = units.create_unit(current_actor(), building_id=form.building_id.data, **_unit_values(form))
             db.session.commit()
             flash(_("Unit %(label)s saved.", label=unit.label), "success")
             return redirect(url_for("staff.show_unit", unit_id=unit.id), code=303)
@@ -78,7 +78,7 @@ def create_unit():
 @staff_permission(Permission.VIEW_UNITS)
 def show_unit(unit_id):
     """A unit with its occupancy history (names only for roles that may see residents)."""
-    unit = register.get_unit(unit_id)
+    unit = units.get_unit(unit_id)
     return render_template(
         "staff/units/show.html", unit=unit, today=today(), end_form=EndOccupancyForm(end_date=today())
     )
@@ -88,12 +88,12 @@ def show_unit(unit_id):
 @staff_permission(Permission.EDIT_REGISTER)
 def edit_unit(unit_id):
     """Change a unit."""
-    unit = register.get_unit(unit_id)
+    unit = units.get_unit(unit_id)
     form = UnitForm(obj=unit, area=area_as_text(unit.area_x100), status=unit.status.value)
     del form.building_id  # a unit does not move between buildings
     if form.validate_on_submit():
         try:
-            register.update_unit(current_actor(), unit, **_unit_values(form))
+            units.update_unit(current_actor(), unit, **_unit_values(form))
             db.session.commit()
             flash(_("Unit %(label)s saved.", label=unit.label), "success")
             return redirect(url_for("staff.show_unit", unit_id=unit.id), code=303)

@@ -8,7 +8,7 @@ from flask import current_app, request
 from flask_babel import format_currency, format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
-from domain.clock import property_zone
+from domain.clock import local
 from domain.money import fen_to_decimal
 from domain.property.validation import area_as_text
 
@@ -88,7 +88,7 @@ def datetime_local(value, fmt="medium"):
     if fmt not in ("short", "medium"):
         return format_datetime(value, fmt)
     locale, pattern = _datetime_pattern(str(get_locale()), fmt)
-    return pattern.apply(value.astimezone(property_zone()), locale)
+    return pattern.apply(local(value), locale)
 
 
 def date_local(value, fmt="medium"):

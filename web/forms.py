@@ -89,6 +89,11 @@ class TwoDecimals:
         setattr(field, self.attr, value)
 
 
+#: What a datetime-local field accepts, in property time: the first is how the value is written back (the one
+#: <input type="datetime-local"> reads); the others are what browsers send with seconds and what people type.
+LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
 class SensibleDate:
     """A date (or date and time) field's value must lie within the years that make sense (domain.dates): every
     date field has one, so 0001-01-01 or 9999-12-31 is a clear form error rather than an overflow later.

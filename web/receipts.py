@@ -7,7 +7,7 @@ from io import BytesIO
 
 from domain.billing.schedule import period_label
 from domain.payments.models import Method, PaymentStatus
-from domain.property.services import get_property
+from domain.property.buildings import get_property
 from web.downloads import send_private_file
 from web.receipt_pdf import ReceiptLine, ReceiptView, render_receipt_pdf
 
@@ -24,7 +24,7 @@ METHOD_NAMES_ZH = {
 
 def bill_name(bill):
     """A bill as printed: "1-1201 2026-11 物业费用", or a one-off bill's title."""
-    unit = f"{bill.unit.building.code}-{bill.unit.number}" if bill.unit else ""
+    unit = bill.unit.label if bill.unit else ""
     what = f"{period_label(bill.period)} 物业费用" if bill.period else (bill.title or "费用")
     return f"{unit} {what}".strip()
 
@@ -52,7 +52,7 @@ def receipt_view(payment):
         property_name=prop.name,
         property_address=prop.address,
         service_phone=prop.service_phone,
-        unit_label=f"{payment.unit.building.code}-{payment.unit.number}",
+        unit_label=payment.unit.label,
         payer_name=payer,
         lines=tuple(lines),
         total_fen=payment.amount_fen,

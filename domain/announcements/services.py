@@ -8,7 +8,7 @@ from domain.announcements.models import Announcement
 from domain.audit.services import diff, record
 from domain.clock import utcnow
 from domain.errors import DomainError, InvalidTransition, NotFound
-from domain.property.services import get_property
+from domain.property.buildings import get_property
 from domain.queries import read
 from extensions import db
 

@@ -19,6 +19,7 @@ from domain.money import fen_to_decimal
 from domain.notify.mail import queue_mail
 from domain.payments.models import Allocation, Payment, PaymentStatus
 from domain.property.models import Building, Occupancy, Relation, Resident, Unit
+from domain.property.units import UNIT_LABEL, unit_labels
 from extensions import db
 
 #: The seed's target (物业助理 1.2.12: 完成总体收费率90%), in percent.
@@ -136,8 +137,7 @@ def arrears_page(property_id, today, *, page=1, per_page=50, building_id=None):
     query = (
         select(
             Bill.unit_id,
-            Building.code,
-            Unit.number,
+            UNIT_LABEL,
             func.count(Bill.id),
             owed,
             func.min(Bill.due_date),
@@ -158,11 +158,11 @@ def arrears_page(property_id, today, *, page=1, per_page=50, building_id=None):
     result = [
         ArrearsRow(
             r[0],
-            f"{r[1]}-{r[2]}",
-            r[3],
-            int(r[4]),
-            {key: int(r[6 + i] or 0) for i, (key, _f, _l) in enumerate(AGE_BUCKETS)},
-            r[5],
+            r[1],
+            r[2],
+            int(r[3]),
+            {key: int(r[5 + i] or 0) for i, (key, _f, _l) in enumerate(AGE_BUCKETS)},
+            r[4],
         )
         for r in rows[:per_page]
     ]
@@ -187,8 +187,7 @@ def _payers_query(unit_ids, today):
         .where(
             Occupancy.unit_id.in_(unit_ids),
             Occupancy.relation.in_([Relation.OWNER, Relation.TENANT]),
-            Occupancy.start_date <= today,
-            (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today),
+            Occupancy.is_current(today),
         )
         .order_by(Occupancy.unit_id, case((Occupancy.relation == Relation.OWNER, 0), else_=1), Occupancy.id)
     )
@@ -237,8 +236,6 @@ def send_reminders(actor, *, property_id, today, unit_ids=None, property_name=""
             select(Reminder.unit_id).where(Reminder.unit_id.in_(list(owing)), Reminder.created_at >= start_of_day)
         )
     )
-    from domain.billing.services import unit_labels
-
     labels = unit_labels(list(owing))
     people = db.session.execute(
         select(Occupancy.unit_id, Resident.id, Resident.email, User.locale)
@@ -247,8 +244,7 @@ def send_reminders(actor, *, property_id, today, unit_ids=None, property_name=""
         .where(
             Occupancy.unit_id.in_([u for u in owing if u not in reminded]),
             Occupancy.relation.in_([Relation.OWNER, Relation.TENANT]),
-            Occupancy.start_date <= today,
-            (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today),
+            Occupancy.is_current(today),
         )
     ).all()
     count = 0
@@ -374,7 +370,7 @@ def late_fees_due(property_id, today, *, limit=None):
         .where(Allocation.bill_id == Bill.id, Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING]))
     )
     query = (
-        select(Bill.id, Building.code, Unit.number, Bill.period, Bill.due_date, Bill.total_fen, Bill.paid_fen, posted)
+        select(Bill.id, UNIT_LABEL, Bill.period, Bill.due_date, Bill.total_fen, Bill.paid_fen, posted)
         .join(Unit, Bill.unit_id == Unit.id)
         .join(Unit.building)
         .where(_in_arrears(property_id, today), Bill.due_date <= latest_due, ~settling.exists())
@@ -383,7 +379,7 @@ def late_fees_due(property_id, today, *, limit=None):
     if limit:
         query = query.limit(limit)
     fees = []
-    for bill_id, code, number, period, due, total, paid, already in db.session.execute(query):
+    for bill_id, label, period, due, total, paid, already in db.session.execute(query):
         principal = min(total - already, total - paid)  # the overdue charges, not the fee itself
         if principal <= 0:
             continue
@@ -391,7 +387,7 @@ def late_fees_due(property_id, today, *, limit=None):
         fee = (principal * policy.daily_rate_per_10000 * days + 5000) // 10000
         fee = min(fee, principal * policy.cap_percent // 100)
         if fee > already:
-            fees.append(LateFee(bill_id, f"{code}-{number}", period, principal, days, fee, int(already)))
+            fees.append(LateFee(bill_id, label, period, principal, days, fee, int(already)))
     return fees
 
 

@@ -12,6 +12,7 @@ from domain.billing.models import ChargeBasis, ChargeRate, ChargeType, ChargeUni
 from domain.errors import Conflict, DomainError, NotFound
 from domain.money import fen_to_decimal
 from domain.property.models import Building, Unit
+from domain.property.units import find_unit, unit_ids_by_label
 from extensions import db
 
 
@@ -67,17 +68,7 @@ def _unit_ids_from_labels(labels):
     wanted = [
         label.strip() for label in (labels or "").replace("，", ",").replace("\n", ",").split(",") if label.strip()
     ]
-    pairs = {tuple(label.split("-", 1)): label for label in wanted if "-" in label}
-    found = {}
-    if pairs:
-        rows = db.session.execute(
-            select(Unit.id, Building.code, Unit.number)
-            .join(Unit.building)
-            .where(Building.code.in_({c for c, _ in pairs}))
-        )
-        for unit_id, code, number in rows:
-            if (code, number) in pairs:
-                found[pairs[(code, number)]] = unit_id
+    found = unit_ids_by_label(wanted)
     missing = [label for label in wanted if label not in found]
     if missing:
         raise DomainError(
@@ -306,8 +297,6 @@ def import_readings(actor, data):
     missing = [key for key in ("unit", "charge", "period", "current") if key not in columns]
     if missing:
         raise DomainError(_l("Missing columns: %(columns)s", columns=", ".join(missing)))
-    from domain.property.services import find_unit_by_label
-
     charges = {c.code: c for c in db.session.scalars(select(ChargeType).where(ChargeType.basis == ChargeBasis.METERED))}
     rows, errors = [], []
     for line_no, row in body:
@@ -318,7 +307,7 @@ def import_readings(actor, data):
             return row[columns[key]].strip() if key in columns and columns[key] < len(row) else ""
 
         try:
-            unit = find_unit_by_label(cell("unit"))
+            unit = find_unit(cell("unit"))
             charge = charges.get(cell("charge").upper())
             if charge is None:
                 raise DomainError(_l("no metered charge with code %(code)s", code=cell("charge")))

@@ -13,21 +13,9 @@ from domain.clock import utcnow
 from domain.errors import DomainError, NotFound
 from domain.money import fen_to_decimal
 from domain.payments.models import Allocation, Payment, PaymentStatus
-from domain.property.models import Building, Occupancy, Unit
+from domain.property.models import Unit
+from domain.property.occupancies import resident_unit_ids
 from extensions import db
-
-
-def resident_unit_ids(resident_id, today):
-    """The units the resident lives in now (owner, tenant or family): the bills they may see and pay."""
-    return set(
-        db.session.scalars(
-            select(Occupancy.unit_id).where(
-                Occupancy.resident_id == resident_id,
-                Occupancy.start_date <= today,
-                (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today),
-            )
-        )
-    )
 
 
 @dataclass
@@ -67,7 +55,7 @@ def _bill_views(bills):
     return [
         BillView(
             b,
-            f"{b.unit.building.code}-{b.unit.number}",
+            b.unit.label,
             lines.get(b.id, []),
             under_way[b.id].value if b.id in under_way else None,
         )
@@ -173,15 +161,3 @@ def charge_one_off(actor, *, unit, charge_type_id, due_date, today, note=""):
     db.session.flush()
     record(actor, "bill.one_off", bill, summary=f"{unit.label} {charge.name} ¥{fen_to_decimal(rate.rate_fen)}")
     return bill
-
-
-def unit_labels(unit_ids):
-    """{unit id: "1-1203"} for some units, in one statement."""
-    if not unit_ids:
-        return {}
-    return {
-        uid: f"{code}-{number}"
-        for uid, code, number in db.session.execute(
-            select(Unit.id, Building.code, Unit.number).join(Unit.building).where(Unit.id.in_(unit_ids))
-        )
-    }

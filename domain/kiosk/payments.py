@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 
 from domain.accounts.models import Actor
 from domain.billing.models import Bill
-from domain.clock import property_zone, utcnow
+from domain.clock import local_date, utcnow
 from domain.errors import NotFound
 from domain.kiosk.models import KioskSession
 from domain.kiosk.residents import check_unit_and_phone
@@ -99,7 +99,7 @@ def open_checkout(link_token, *, provider, success_url, cancel_url, now=None):
         Actor.system(f"kiosk:{session.kiosk_id}"),
         resident_id=data["resident_id"],
         bill_ids=data["bill_ids"],
-        today=now.astimezone(property_zone()).date(),
+        today=local_date(now),
         provider=provider,
         success_url=success_url,
         cancel_url=cancel_url,

@@ -12,6 +12,7 @@ from domain.errors import Conflict, InvalidTransition, NotFound
 from domain.kiosk.models import Kiosk, KioskPickup
 from domain.parcels import services as parcels
 from domain.property.models import Building, Unit
+from domain.property.units import UNIT_LABEL, unit_label
 from extensions import db
 
 
@@ -45,7 +46,7 @@ def start_pickup(kiosk, *, unit_label, code, now=None):
 def open_pickups():
     """Pickups started at kiosks that the desk has not handed over yet, oldest first: (pickup, unit label, kiosk)."""
     return db.session.execute(
-        select(KioskPickup, (Building.code + "-" + Unit.number).label("unit_label"), Kiosk.name)
+        select(KioskPickup, UNIT_LABEL, Kiosk.name)
         .join(Unit, Unit.id == KioskPickup.unit_id)
         .join(Building, Building.id == Unit.building_id)
         .join(Kiosk, Kiosk.id == KioskPickup.kiosk_id)
@@ -69,7 +70,7 @@ def confirm_pickup(actor, pickup_id, *, recipient, name, id_last4, now=None):
     handed = parcels.mark_picked_up(
         actor,
         parcels.waiting_for_units([pickup.unit_id]),
-        label=parcels.unit_label(pickup.unit_id),
+        label=unit_label(pickup.unit_id),
         who=who,
         code_id=pickup.pickup_code_id,
         note="kiosk",

@@ -9,11 +9,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from domain.accounts.models import Actor
-from domain.clock import property_zone, utcnow
+from domain.clock import local_date, utcnow
 from domain.errors import DomainError
 from domain.parcels.codes import normalise_code
-from domain.parcels.services import find_unit
 from domain.property.models import Occupancy, Resident
+from domain.property.units import find_unit
 from domain.throttle import services as throttle
 
 SCOPE = "kiosk_phone"
@@ -35,20 +35,19 @@ def check_unit_and_phone(kiosk, *, unit_label, last4, now=None):
     throttle.check_not_locked(SCOPE, place, now)
     digits = normalise_code(last4)  # ASCII digits, full-width ones read as digits
     try:
-        unit_id, _property_id, label = find_unit(unit_label)
+        unit_id, _property_id, _number, label = find_unit(unit_label, number_alone=True)
     except DomainError:
         unit_id, label = None, (unit_label or "").strip()[:20]
     throttle.check_unit_not_locked(SCOPE, unit_id, now)
     resident_id = None
     if unit_id and len(digits) == 4:
-        today = now.astimezone(property_zone()).date()
+        today = local_date(now)
         rows = (
             select(Resident.id, Resident.phone)
             .join(Occupancy, Occupancy.resident_id == Resident.id)
             .where(
                 Occupancy.unit_id == unit_id,
-                Occupancy.start_date <= today,
-                (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today),
+                Occupancy.is_current(today),
             )
         )
         from extensions import db

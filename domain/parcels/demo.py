@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from domain.clock import property_zone, utcnow
+from domain.clock import local_date, utcnow
 from domain.parcels import codes
 from domain.parcels.models import LendableItem, Loan, Parcel, ParcelStatus, Recipient, StoredItem
 from domain.property.models import Building, Occupancy, Resident, Unit
@@ -100,7 +100,7 @@ def load_counter_demo(prop, *, demo_units, rng):
             ),
         ]
     )
-    today = now.astimezone(property_zone()).date()
+    today = local_date(now)
     db.session.add(
         StoredItem(
             property_id=prop.id,

@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 
 from domain.accounts.roles import Permission, require
 from domain.audit.services import diff, record
-from domain.clock import property_zone, utcnow
+from domain.clock import local_date, local_text, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
 from domain.parcels.models import LendableItem, Loan, LoanStatus
-from domain.parcels.services import find_unit, tell_household, unit_label
+from domain.parcels.services import tell_household
 from domain.property.models import Building, Unit
+from domain.property.units import UNIT_LABEL, find_unit, unit_label
 from extensions import db
 
 #: The longest loan the desk may give.
@@ -120,7 +121,7 @@ def lend(actor, *, item_id, unit_label, borrower_name, borrower_phone="", due_at
     deposit_fen = item.deposit_fen if deposit_fen is None else deposit_fen
     if deposit_fen < 0:
         raise DomainError(_l("The deposit cannot be negative."), field="deposit")
-    unit_id, property_id, label = find_unit(unit_label)
+    unit_id, property_id, _number, label = find_unit(unit_label, number_alone=True)
     if lent_out({item.id}).get(item.id, 0) >= item.quantity:
         raise Conflict(
             _l("All %(count)s of “%(name)s” are lent out.", count=item.quantity, name=item.name), field="item_id"
@@ -178,9 +179,8 @@ def void_loan(actor, loan_id, reason):
 
 def open_loans(property_id, *, now, overdue_only=False, limit=100):
     """Loans still out with the unit label, soonest due first; only the overdue ones on request."""
-    label = (Building.code + "-" + Unit.number).label("unit_label")
     query = (
-        select(Loan, label)
+        select(Loan, UNIT_LABEL)
         .join(Unit, Unit.id == Loan.unit_id)
         .join(Building)
         .where(Loan.property_id == property_id, Loan.status == LoanStatus.OUT)
@@ -203,7 +203,7 @@ def remind_overdue(now=None):
     by_unit = defaultdict(list)
     for loan in loans:
         by_unit[loan.unit_id].append(loan)
-    today = now.astimezone(property_zone()).date()
+    today = local_date(now)
     for unit_id, overdue in by_unit.items():
         label = unit_label(unit_id)
         names = ", ".join(sorted({loan.item.name for loan in overdue}))
@@ -212,7 +212,7 @@ def remind_overdue(now=None):
             "on %(date)s.",
             unit=label,
             items=names,
-            date=min(loan.due_at for loan in overdue).astimezone(property_zone()).strftime("%Y-%m-%d %H:%M"),
+            date=local_text(min(loan.due_at for loan in overdue)),
         )
         tell_household(unit_id, message, _l("Borrowed items for %(unit)s", unit=label), today=today)
         for loan in overdue:

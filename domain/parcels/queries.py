@@ -2,24 +2,19 @@
 manager, and a resident's parcels, stored items and loans."""
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import case, func, select
 
-from domain.clock import property_zone
+from domain.clock import local_date, local_day_bounds
 from domain.parcels.models import Loan, LoanStatus, Parcel, ParcelStatus, StorageStatus, StoredItem
 from domain.property.models import Building, Unit
+from domain.property.units import UNIT_LABEL
 from extensions import db
 
 #: Aging buckets of waiting parcels, in days since arrival: 0-3, 3-7, 7-15 and 15+.
 BUCKETS = ((0, 3), (3, 7), (7, 15), (15, None))
-_LABEL = (Building.code + "-" + Unit.number).label("unit_label")
-
-
-def start_of(day):
-    """Midnight at the property of `day`, as aware UTC."""
-    return datetime.combine(day, time.min, tzinfo=property_zone())
 
 
 def bucket_bounds(bucket, now):
@@ -42,7 +37,7 @@ def waiting_shelf(property_id, *, now, q="", bucket=None, older_than=None, after
             Parcel.arrived_at,
             Parcel.notified_at,
             Parcel.unit_id,
-            _LABEL,
+            UNIT_LABEL,
         )
         .join(Unit, Unit.id == Parcel.unit_id)
         .join(Building, Building.id == Unit.building_id)
@@ -87,7 +82,13 @@ def logged_since(property_id, since, limit=30):
     """Parcels logged since `since`, newest first (the intake page's list)."""
     return db.session.execute(
         select(
-            Parcel.id, Parcel.tracking_number, Parcel.carrier, Parcel.shelf, Parcel.arrived_at, Parcel.status, _LABEL
+            Parcel.id,
+            Parcel.tracking_number,
+            Parcel.carrier,
+            Parcel.shelf,
+            Parcel.arrived_at,
+            Parcel.status,
+            UNIT_LABEL,
         )
         .join(Unit, Unit.id == Parcel.unit_id)
         .join(Building, Building.id == Unit.building_id)
@@ -114,7 +115,7 @@ class DayCounts:
 
 def day_counts(property_id, day, now):
     """Parcels in and out on `day`, waiting and overdue now; storage and loans open and overdue now."""
-    start, end = start_of(day), start_of(day + timedelta(days=1))
+    start, end = local_day_bounds(day)
     overdue_before = now - timedelta(days=int(current_app.config["PARCEL_REMIND_DAYS"]))
 
     def between(column):
@@ -156,7 +157,7 @@ def day_counts(property_id, day, now):
             func.coalesce(func.sum(case((waiting & (Parcel.arrived_at <= overdue_before), 1), else_=0)), 0),
         ).where(Parcel.property_id == property_id)
     ).one()
-    today = now.astimezone(property_zone()).date()
+    today = local_date(now)
     storage = db.session.execute(
         select(
             func.count(StoredItem.id),
@@ -211,7 +212,7 @@ def resident_items(unit_ids):
 def overdue_at_the_counter(property_id, now):
     """{"parcels": n, "storage": n, "loans": n}: parcels waiting PARCEL_REMIND_DAYS or more, items kept past
     their expiry and loans past their due time, in one statement (for the shift handover)."""
-    today = now.astimezone(property_zone()).date()
+    today = local_date(now)
     remind_before = now - timedelta(days=int(current_app.config["PARCEL_REMIND_DAYS"]))
     parcels = (
         select(func.count(Parcel.id))

@@ -9,13 +9,13 @@ from typing import NamedTuple
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from domain.accounts.models import User
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
-from domain.clock import property_zone, utcnow
+from domain.clock import local_date, local_text, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
 from domain.notify.jobs import after_commit
 from domain.notify.mail import queue_mail
@@ -23,7 +23,7 @@ from domain.parcels import codes
 from domain.parcels.carriers import recognise_carrier
 from domain.parcels.models import Parcel, ParcelStatus, PickupAuthorisation, PickupCode, Recipient
 from domain.property.models import Building, Occupancy, Resident, Unit
-from domain.queries import read
+from domain.property.units import UNIT_LABEL, find_unit, unit_label
 from domain.throttle import services as throttle
 from extensions import db
 
@@ -51,25 +51,6 @@ MAX_BATCH = 20
 _TRACKING = re.compile(r"^[A-Z0-9-]{4,40}$")
 _ID_LAST4 = re.compile(r"^[0-9X]{4}$")
 SCOPE = "parcel_code"
-
-#: The one statement the intake runs to find the unit (building code and number) and its property.
-#: The building is found first, then the unit by (building, number): the unique index's order. Written as
-#: a join, SQLite without statistics reads every unit of the property instead (half a millisecond per intake).
-_UNIT_BY_LABEL = (
-    select(Unit.id, Building.property_id, Building.code, Unit.number)
-    .join(Building)
-    .where(
-        Unit.building_id.in_(select(Building.id).where(Building.code == bindparam("code"))),
-        Unit.number == bindparam("number"),
-    )
-)
-#: The same by the unit number alone (taken when only one building has that number).
-_UNIT_BY_NUMBER = (
-    select(Unit.id, Building.property_id, Building.code, Unit.number)
-    .join(Building)
-    .where(Unit.number == bindparam("number"))
-    .limit(2)
-)
 
 
 class LoggedParcel(NamedTuple):
@@ -101,31 +82,6 @@ def check_id_last4(text):
     if not _ID_LAST4.match(value):
         raise DomainError(_l("Type the last 4 characters of their ID (digits, or X)."), field="id_last4")
     return value
-
-
-def find_unit(label):
-    """(unit id, property id, "1-1203") for a unit typed as building-number, or as a number only one building has;
-    one statement. Raises DomainError on the unit_label field."""
-    code, dash, number = (label or "").strip().partition("-")
-    if dash:
-        rows = read(_UNIT_BY_LABEL, {"code": code.strip(), "number": number.strip()}).all() if number.strip() else []
-    else:
-        rows = read(_UNIT_BY_NUMBER, {"number": code}).all() if code else []
-    if len(rows) != 1:
-        message = (
-            _l("Several buildings have a unit %(label)s: write it as building-number, e.g. 1-%(label)s.", label=label)
-            if len(rows) > 1
-            else _l("No unit %(label)s in the register. Write it as building-number, e.g. 1-1203.", label=label)
-        )
-        raise DomainError(message, field="unit_label")
-    row = rows[0]
-    return row.id, row.property_id, f"{row.code}-{row.number}"
-
-
-def unit_label(unit_id):
-    """ "1-1203" for a unit id."""
-    row = db.session.execute(select(Building.code, Unit.number).join(Unit.building).where(Unit.id == unit_id)).first()
-    return f"{row.code}-{row.number}" if row else ""
 
 
 # Intake ------------------------------------------------------------------------------------------
@@ -163,7 +119,7 @@ def log_parcels(actor, *, unit_label, entries, now=None):
         if carrier not in CARRIERS:
             raise DomainError(_l("Choose the carrier."), field="carrier")
         rows.append((number, carrier, (shelf or "").strip().upper()[:16]))
-    unit_id, property_id, label = find_unit(unit_label)
+    unit_id, property_id, _number, label = find_unit(unit_label, number_alone=True)
     now = now or utcnow()
     values = [
         {
@@ -217,18 +173,13 @@ def log_parcels(actor, *, unit_label, entries, now=None):
 # Telling the residents and pickup codes ------------------------------------------------------------
 
 
-def _current_occupancy(today):
-    """SQL condition: an occupancy that covers `today`."""
-    return (Occupancy.start_date <= today) & ((Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today))
-
-
 def _households(unit_ids, today):
     """{unit id: [(resident id, e-mail, locale)]} of the units' current residents, in one statement."""
     rows = db.session.execute(
         select(Occupancy.unit_id, Resident.id, Resident.email, User.locale)
         .join(Resident, Resident.id == Occupancy.resident_id)
         .outerjoin(User, User.id == Resident.user_id)
-        .where(Occupancy.unit_id.in_(unit_ids), _current_occupancy(today))
+        .where(Occupancy.unit_id.in_(unit_ids), Occupancy.is_current(today))
     ).all()
     households = defaultdict(list)
     for unit_id, resident_id, email, locale in rows:
@@ -296,7 +247,7 @@ def notify_arrivals(parcel_ids, now=None):
         return 0
     now = now or utcnow()
     parcels = db.session.execute(
-        select(Parcel.id, Parcel.unit_id, Parcel.carrier, Parcel.shelf, Building.code, Unit.number)
+        select(Parcel.id, Parcel.unit_id, Parcel.carrier, Parcel.shelf, UNIT_LABEL)
         .join(Unit, Unit.id == Parcel.unit_id)
         .join(Building, Building.id == Unit.building_id)
         .where(Parcel.id.in_(parcel_ids), Parcel.notified_at.is_(None), Parcel.status == ParcelStatus.WAITING)
@@ -306,7 +257,7 @@ def notify_arrivals(parcel_ids, now=None):
     by_unit = defaultdict(list)
     for parcel in parcels:
         by_unit[parcel.unit_id].append(parcel)
-    today = now.astimezone(property_zone()).date()
+    today = local_date(now)
     households = _households(list(by_unit), today)
     mailing = mail_configured()
     notices, told = [], []
@@ -315,7 +266,7 @@ def notify_arrivals(parcel_ids, now=None):
         if not household:
             continue  # nobody lives there (yet): the desk sees it among the waiting parcels, "not told"
         told += [p.id for p in arrived]
-        label = f"{arrived[0].code}-{arrived[0].number}"
+        label = arrived[0].unit_label
         carriers = ", ".join(sorted({str(CARRIERS[p.carrier]) for p in arrived}))
         shelves = ", ".join(sorted({p.shelf for p in arrived if p.shelf})) or "-"
         message = _l(
@@ -338,7 +289,7 @@ def notify_arrivals(parcel_ids, now=None):
                 carriers=carriers,
                 shelves=shelves,
                 code=code,
-                date=expires_at.astimezone(property_zone()).strftime("%Y-%m-%d"),
+                date=local_text(expires_at, "%Y-%m-%d"),
             )
         notices += _notices(household, message, _l("Parcel for %(unit)s", unit=label), mail)
     _insert_notices(notices, now)
@@ -400,10 +351,10 @@ def remind_waiting(now=None):
     by_unit = defaultdict(list)
     for parcel in parcels:
         by_unit[parcel.unit_id].append(parcel)
-    today = now.astimezone(property_zone()).date()
+    today = local_date(now)
     for unit_id, waiting in by_unit.items():
         label = unit_label(unit_id)
-        oldest = min(p.arrived_at for p in waiting).astimezone(property_zone()).strftime("%Y-%m-%d")
+        oldest = local_text(min(p.arrived_at for p in waiting), "%Y-%m-%d")
         message = _l(
             "Reminder: %(count)s parcel(s) for %(unit)s are waiting at the service desk since %(date)s.",
             count=len(waiting),
@@ -444,7 +395,7 @@ def check_pickup_code(actor, *, unit_label, code, place, now=None):
     now = now or utcnow()
     throttle.check_not_locked(SCOPE, place, now)
     try:
-        unit_id, _property_id, label = find_unit(unit_label)
+        unit_id, _property_id, _number, label = find_unit(unit_label, number_alone=True)
     except DomainError:
         unit_id, label = None, (unit_label or "").strip()[:20]
     throttle.check_unit_not_locked(SCOPE, unit_id, now)
@@ -543,11 +494,9 @@ def hand_over_by_id(actor, *, unit_label, parcel_ids, recipient, name, id_last4,
     """
     require(actor, Permission.HANDLE_COUNTER)
     now = now or utcnow()
-    unit_id, _property_id, label = find_unit(unit_label)
+    unit_id, _property_id, _number, label = find_unit(unit_label, number_alone=True)
     who = collector(unit_id, recipient=recipient, name=name, id_last4=id_last4, authorisation_id=authorisation_id)
-    if who[0] != Recipient.AUTHORISED and who[1] not in household_names(
-        unit_id, now.astimezone(property_zone()).date()
-    ):
+    if who[0] != Recipient.AUTHORISED and who[1] not in household_names(unit_id, local_date(now)):
         raise DomainError(
             _l("Without a code, only a resident of %(unit)s, named as in the register, may collect.", unit=label),
             field="name",
@@ -644,8 +593,7 @@ def household_names(unit_id, today):
         .join(Occupancy, Occupancy.resident_id == Resident.id)
         .where(
             Occupancy.unit_id == unit_id,
-            Occupancy.start_date <= today,
-            (Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today),
+            Occupancy.is_current(today),
         )
         .order_by(Resident.name)
     ).all()

@@ -9,13 +9,14 @@ from sqlalchemy import select, update
 
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
-from domain.clock import property_zone, utcnow
+from domain.clock import local_date, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
 from domain.files.store import store_picture
 from domain.parcels import codes
 from domain.parcels.models import StorageStatus, StoredItem
-from domain.parcels.services import check_id_last4, find_unit, tell_household
+from domain.parcels.services import check_id_last4, tell_household
 from domain.property.models import Building, Unit
+from domain.property.units import UNIT_LABEL, find_unit
 from domain.throttle import services as throttle
 from extensions import db
 
@@ -52,7 +53,7 @@ def store_item(
     days = int(days if days is not None else current_app.config["STORAGE_DAYS"])
     if not 1 <= days <= MAX_DAYS:
         raise DomainError(_l("Keep it between 1 and %(max)s days.", max=MAX_DAYS), field="days")
-    unit_id, property_id, label = find_unit(unit_label)
+    unit_id, property_id, _number, label = find_unit(unit_label, number_alone=True)
     now = now or utcnow()
     for _attempt in range(10):  # a claim code must be unique among the items on the shelf
         code = codes.new_code()
@@ -75,7 +76,7 @@ def store_item(
         collector_name=(collector_name or "").strip()[:80],
         code_hash=_hash(property_id, code),
         stored_at=now,
-        expires_on=now.astimezone(property_zone()).date() + timedelta(days=days),
+        expires_on=local_date(now) + timedelta(days=days),
         logged_by_id=actor.user_id,
     )
     if photo is not None and getattr(photo, "filename", ""):
@@ -108,7 +109,7 @@ def store_item(
                 code=code,
                 date=item.expires_on.isoformat(),
             ),
-            today=now.astimezone(property_zone()).date(),
+            today=local_date(now),
             now=now,
         )
     return item, code
@@ -185,9 +186,8 @@ def get_item(item_id):
 
 def shelf(property_id, *, today, overdue_only=False, limit=100):
     """Items on the shelf with their unit label, the longest-kept first; overdue ones only on request."""
-    label = (Building.code + "-" + Unit.number).label("unit_label")
     query = (
-        select(StoredItem, label)
+        select(StoredItem, UNIT_LABEL)
         .join(Unit, Unit.id == StoredItem.unit_id)
         .join(Building)
         .where(StoredItem.property_id == property_id, StoredItem.status == StorageStatus.STORED)
@@ -199,9 +199,8 @@ def shelf(property_id, *, today, overdue_only=False, limit=100):
 
 def recently_released(property_id, limit=20):
     """The latest items handed over or voided, newest first."""
-    label = (Building.code + "-" + Unit.number).label("unit_label")
     return db.session.execute(
-        select(StoredItem, label)
+        select(StoredItem, UNIT_LABEL)
         .join(Unit, Unit.id == StoredItem.unit_id)
         .join(Building)
         .where(StoredItem.property_id == property_id, StoredItem.status != StorageStatus.STORED)

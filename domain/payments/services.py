@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.billing.models import Bill
-from domain.clock import property_zone, utcnow
+from domain.clock import local, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
 from domain.money import fen_to_decimal
 from domain.payments.models import (
@@ -35,6 +35,7 @@ from domain.payments.models import (
 )
 from domain.payments.providers import ProviderUnavailable
 from domain.payments.workflow import can_move, move
+from domain.property.occupancies import resident_unit_ids
 from domain.renovation.services import issue_permits_for_paid_bills
 from extensions import db
 
@@ -74,7 +75,7 @@ def _issue_receipt(payment):
     The counter is incremented with one UPDATE ... RETURNING (created first if the year has none), which
     holds its row lock until commit: concurrent payments queue on it, and a rollback gives the number back.
     """
-    year = (payment.paid_at or utcnow()).astimezone(property_zone()).year
+    year = local(payment.paid_at or utcnow()).year
     take_next = (
         update(ReceiptCounter)
         .where(ReceiptCounter.property_id == payment.property_id, ReceiptCounter.year == year)
@@ -333,8 +334,6 @@ def _close_checkout(provider, payment):
 
 def _resident_bills(resident_id, bill_ids, today):
     """The resident's own bills among `bill_ids` (current occupants of the bills' units), locked for the change."""
-    from domain.billing.services import resident_unit_ids
-
     units = resident_unit_ids(resident_id, today)
     bills = db.session.scalars(
         _locked(select(Bill).where(Bill.id.in_(bill_ids)).order_by(Bill.due_date, Bill.id))
@@ -458,8 +457,6 @@ def start_checkout(
 
 def get_resident_payment(resident_id, payment_id, today):
     """A payment the resident may see: one for a unit they live in now."""
-    from domain.billing.services import resident_unit_ids
-
     payment = db.session.get(
         Payment,
         payment_id,

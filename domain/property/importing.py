@@ -10,8 +10,8 @@ from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.csv_files import CsvRefused, read_rows
 from domain.dates import DateOutOfRange, check_date
+from domain.property.buildings import get_property
 from domain.property.models import Building, Occupancy, Relation, Resident, Unit, UnitStatus
-from domain.property.services import get_property
 from domain.property.validation import Invalid, check_unit_number, mask_id_number, normalise_phone, parse_area
 from extensions import db
 
@@ -149,10 +149,14 @@ def import_units(actor, data):
             if status is None:
                 raise Invalid(_l("The status must be occupied, vacant or renovating."))
             if (code, number) in existing:
-                raise Invalid(_l("Unit %(unit)s already exists.", unit=f"{code}-{number}"))
+                raise Invalid(_l("Unit %(unit)s already exists.", unit=Unit.label_of(code, number)))
             if (code, number) in seen:
                 raise Invalid(
-                    _l("Unit %(unit)s is also on line %(line)s.", unit=f"{code}-{number}", line=seen[(code, number)])
+                    _l(
+                        "Unit %(unit)s is also on line %(line)s.",
+                        unit=Unit.label_of(code, number),
+                        line=seen[(code, number)],
+                    )
                 )
             seen[(code, number)] = line
             good.append((code, number, floor, area, status))
@@ -197,7 +201,7 @@ def import_residents(actor, data, *, today):
     seen = {}
     for line, values in rows:
         try:
-            label = f"{values.get('building', '')}-{values.get('unit', '')}"
+            label = Unit.label_of(values.get("building", ""), values.get("unit", ""))
             unit_id = units.get((values.get("building", ""), values.get("unit", "")))
             if unit_id is None:
                 raise Invalid(_l("Unit %(unit)s is not in the register.", unit=label))

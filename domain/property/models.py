@@ -3,7 +3,8 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, or_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
@@ -75,10 +76,16 @@ class Unit(db.Model):
     building: Mapped[Building] = relationship()
     occupancies: Mapped[list["Occupancy"]] = relationship(back_populates="unit", order_by="Occupancy.start_date")
 
+    @staticmethod
+    def label_of(code, number):
+        """The unit as people say and type it: building code and number ("1-1203"). The one way a label is
+        written in Python; queries select domain.property.units.UNIT_LABEL, the same text built in SQL."""
+        return f"{code}-{number}"
+
     @property
     def label(self):
-        """The unit as people say it: building code and number ("1-1203")."""
-        return f"{self.building.code}-{self.number}"
+        """This unit's label ("1-1203")."""
+        return Unit.label_of(self.building.code, self.number)
 
 
 class Resident(db.Model):
@@ -131,6 +138,12 @@ class Occupancy(db.Model):
     unit: Mapped[Unit] = relationship(back_populates="occupancies")
     resident: Mapped[Resident] = relationship(back_populates="occupancies")
 
+    @hybrid_method
     def is_current(self, today):
-        """Whether the occupancy covers `today`."""
+        """Whether the occupancy covers `today`: it has started and its last day, if any, is today or later."""
         return self.start_date <= today and (self.end_date is None or self.end_date >= today)
+
+    @is_current.expression
+    def is_current(cls, today):
+        """The same rule as an SQL condition (`today` a date or a bind parameter): the one way queries ask it."""
+        return (cls.start_date <= today) & or_(cls.end_date.is_(None), cls.end_date >= today)

@@ -10,9 +10,10 @@ from domain.clock import utcnow
 from domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
 from domain.files.store import store_picture
 from domain.property.models import Unit, UnitStatus
+from domain.property.units import unit_label
 from domain.renovation import workflow
 from domain.renovation.models import RenovationInspection, RenovationStatus, RenovationViolation, ViolationStatus
-from domain.renovation.services import _event, _label, tell_applicant
+from domain.renovation.services import _event, tell_applicant
 from extensions import db
 
 #: Kinds of violation (SOP 11 as it applies to renovation); labels live with the pages.
@@ -309,7 +310,7 @@ def refund_deposit(actor, application, *, provider=None, now=None):
                 amount_fen=amount,
                 keep_bills=True,
                 provider=provider,
-                reason=f"装修押金退还 #{application.id} {_label(application.unit_id)}",
+                reason=f"装修押金退还 #{application.id} {unit_label(application.unit_id)}",
             )
             left -= amount
     if left:

@@ -13,7 +13,8 @@ from domain.audit.services import record
 from domain.clock import utcnow
 from domain.errors import DomainError, InvalidTransition, NotFound
 from domain.files.store import delete_stored, store_document
-from domain.property.models import Building, Unit, UnitStatus
+from domain.property.models import Unit, UnitStatus
+from domain.property.units import unit_label
 from domain.property.validation import Invalid, mask_id_number, normalise_phone
 from domain.renovation import workflow
 from domain.renovation.models import RenovationApplication, RenovationEvent, RenovationStatus, RenovationWorker
@@ -116,15 +117,11 @@ def tell_applicant(application, action, note="", now=None):
     resident = db.session.get(Resident, application.resident_id)
     locale = db.session.scalar(select(User.locale).where(User.id == resident.user_id)) if resident.user_id else None
     with force_locale(locale or "zh_Hans_CN"):
-        text = str(message % {"id": application.id, "unit": _label(application.unit_id), "note": note or ""}).strip()
+        text = str(
+            message % {"id": application.id, "unit": unit_label(application.unit_id), "note": note or ""}
+        ).strip()
     db.session.add(Notification(resident_id=resident.id, message=text[:1000], created_at=now or utcnow()))
     queue_mail(resident.email, text[:60], text)
-
-
-def _label(unit_id):
-    """ "1-1203" for a unit id."""
-    row = db.session.execute(select(Building.code, Unit.number).join(Unit.building).where(Unit.id == unit_id)).first()
-    return f"{row.code}-{row.number}" if row else ""
 
 
 # The resident's application ------------------------------------------------------------------------
@@ -221,7 +218,7 @@ def start_application(actor, *, property_id, resident_id, unit_id, allowed_units
     db.session.add(application)
     db.session.flush()
     _event(application, actor, "create", now=now)
-    record(actor, "renovation.create", application, summary=_label(unit_id))
+    record(actor, "renovation.create", application, summary=unit_label(unit_id))
     return application
 
 
@@ -390,7 +387,7 @@ def submit(actor, application, *, resident_id, signed_name, accept_undertakings,
     application.status, application.signed_name, application.signed_at = to, signed_name[:80], now
     application.submitted_at, application.decision_note = now, ""
     _event(application, actor, "submit", now=now)
-    record(actor, "renovation.submit", application, summary=_label(application.unit_id))
+    record(actor, "renovation.submit", application, summary=unit_label(application.unit_id))
     return application
 
 
@@ -509,7 +506,7 @@ def approve(actor, application, *, note="", today, now=None):
     fee = _one_off(application.property_id, config["RENOVATION_FEE_CODE"])
     if fee is not None and fee.rate_on(today) is not None:
         charges.append(fee)
-    label = _label(application.unit_id)
+    label = unit_label(application.unit_id)
     bill = Bill(
         property_id=application.property_id,
         unit_id=application.unit_id,

@@ -2,7 +2,7 @@
 and the small look-ups the console's ticket pages need (which resident is calling, callbacks, unit labels)."""
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 from domain.accounts.models import User
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
-from domain.clock import property_zone, utcnow
+from domain.clock import local_date, local_day_bounds, utcnow
 from domain.errors import DomainError, InvalidTransition, NotFound
 from domain.property.models import Building, Occupancy, Relation, Resident, Unit
 from domain.tickets import services
@@ -27,11 +27,6 @@ def _digits(phone):
     return re.sub(r"\D", "", phone or "")[-11:]
 
 
-def _current(today):
-    """SQL condition: an occupancy that covers `today`."""
-    return (Occupancy.start_date <= today) & ((Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today))
-
-
 def matching_owner(unit_id, phone, today):
     """The id of the unit's one current owner whose phone is `phone`, else None (no guess when two match)."""
     digits = _digits(phone)
@@ -40,7 +35,7 @@ def matching_owner(unit_id, phone, today):
     owners = db.session.execute(
         select(Resident.id, Resident.phone)
         .join(Occupancy, Occupancy.resident_id == Resident.id)
-        .where(Occupancy.unit_id == unit_id, Occupancy.relation == Relation.OWNER, _current(today))
+        .where(Occupancy.unit_id == unit_id, Occupancy.relation == Relation.OWNER, Occupancy.is_current(today))
     ).all()
     matches = {row.id for row in owners if _digits(row.phone) == digits}
     return matches.pop() if len(matches) == 1 else None
@@ -50,7 +45,7 @@ def sole_owner(unit_id, today):
     """The id of the unit's current owner when there is exactly one, else None."""
     ids = db.session.scalars(
         select(Occupancy.resident_id).where(
-            Occupancy.unit_id == unit_id, Occupancy.relation == Relation.OWNER, _current(today)
+            Occupancy.unit_id == unit_id, Occupancy.relation == Relation.OWNER, Occupancy.is_current(today)
         )
     ).all()
     return ids[0] if len(set(ids)) == 1 else None
@@ -63,15 +58,6 @@ def service_items(property_id):
         .where(ServiceItem.property_id == property_id, ServiceItem.is_active.is_(True))
         .order_by(ServiceItem.name)
     ).all()
-
-
-def unit_labels(unit_ids):
-    """{unit id: "1-1203"} for the given units, in one statement."""
-    ids = {i for i in unit_ids if i}
-    if not ids:
-        return {}
-    rows = db.session.execute(select(Unit.id, Building.code, Unit.number).join(Building).where(Unit.id.in_(ids)))
-    return {row.id: f"{row.code}-{row.number}" for row in rows}
 
 
 def resident_contacts(resident_ids):
@@ -136,7 +122,7 @@ def log_contact(
         at=now,
     )
     if ticket_kind:
-        today = today or now.astimezone(property_zone()).date()
+        today = today or local_date(now)
         ticket = services.create_ticket(
             actor,
             property_id=property_id,
@@ -157,16 +143,9 @@ def log_contact(
     return entry
 
 
-def day_bounds(day):
-    """The aware UTC start and end of a day of the property's calendar."""
-    start = datetime.combine(day, time.min, tzinfo=property_zone()).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=property_zone()).astimezone(UTC)
-    return start, end
-
-
 def list_contacts(property_id, *, day, after=None, limit=50):
     """One page of a day's log, newest first, paged by key; returns (rows, next_after) in one statement."""
-    start, end = day_bounds(day)
+    start, end = local_day_bounds(day)
     query = (
         select(
             ContactLog.id,
@@ -206,7 +185,7 @@ def plan_visit(actor, *, property_id, unit_id, planned_for, purpose, is_vip=Fals
         raise ValueError("planned_for must be aware")
     if planned_for < utcnow() - timedelta(days=1):
         raise DomainError(_l("Choose a time in the future."), field="planned_for")
-    today = today or utcnow().astimezone(property_zone()).date()
+    today = today or local_date(utcnow())
     visit = ResidentVisit(
         property_id=property_id,
         unit_id=unit_id,

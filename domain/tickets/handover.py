@@ -5,7 +5,7 @@ open at the moment it was made, whatever happens to the tickets afterwards; the 
 values when it shows them.
 """
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
@@ -14,9 +14,10 @@ from sqlalchemy.orm import joinedload
 from domain.accounts.models import User
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
-from domain.clock import property_zone, utcnow
+from domain.clock import local_day_bounds, utcnow
 from domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
 from domain.property.models import Building, Unit
+from domain.property.units import UNIT_LABEL
 from domain.tickets.models import Callback, CallbackStatus, Department, Handover, Status, Ticket
 from domain.tickets.workflow import OPEN
 from extensions import db
@@ -38,9 +39,7 @@ def _iso(value):
 
 def _place(row):
     """Where: the unit's label ("1-1203") or the public area."""
-    if row.building_code is not None and row.unit_number is not None:
-        return f"{row.building_code}-{row.unit_number}"
-    return row.location or ""
+    return row.unit_label or row.location or ""
 
 
 def _summary(text):
@@ -122,8 +121,7 @@ def draft_handover(actor, property_id, now=None):
             Ticket.scheduled_for,
             Ticket.waiting_since,
             Ticket.escalated_at,
-            Building.code.label("building_code"),
-            Unit.number.label("unit_number"),
+            UNIT_LABEL,
             User.display_name.label("assignee"),
         )
         .outerjoin(Unit, Ticket.unit_id == Unit.id)
@@ -183,8 +181,7 @@ def draft_handover(actor, property_id, now=None):
             Ticket.description,
             Ticket.contact_name,
             Ticket.location,
-            Building.code.label("building_code"),
-            Unit.number.label("unit_number"),
+            UNIT_LABEL,
         )
         .join(Ticket, Callback.ticket_id == Ticket.id)
         .outerjoin(Unit, Ticket.unit_id == Unit.id)
@@ -299,17 +296,9 @@ def acknowledge(actor, handover, now=None):
     return handover
 
 
-def day_bounds(day):
-    """The UTC start and end of a calendar day in the property's zone."""
-    zone = property_zone()
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
 def list_handovers(property_id, day):
     """The handovers made on `day` (a date in property time), in the order they were made."""
-    start, end = day_bounds(day)
+    start, end = local_day_bounds(day)
     return db.session.scalars(
         select(Handover)
         .options(joinedload(Handover.from_user), joinedload(Handover.acknowledged_by))

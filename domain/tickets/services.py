@@ -10,9 +10,10 @@ from sqlalchemy import select, update
 from domain.accounts.models import AccountKind, User
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
-from domain.clock import utcnow
+from domain.clock import local_date, local_text, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
 from domain.notify.mail import queue_mail
+from domain.property.occupancies import resident_unit_ids
 from domain.tickets.models import (
     Callback,
     CallbackStatus,
@@ -136,8 +137,6 @@ def create_ticket(
 
     Residents may only name a unit they live in; the desk may record tickets for anyone (by phone or visit).
     """
-    from domain.billing.services import resident_unit_ids
-
     kind, channel, priority = TicketKind(kind), Channel(channel), Priority(priority)
     severity = Severity(severity) if severity else None
     description = (description or "").strip()
@@ -149,11 +148,8 @@ def create_ticket(
     if _is_resident(actor):
         if channel not in (Channel.PORTAL, Channel.KIOSK):
             raise DomainError(_l("Choose how the request arrived."), field="channel")
-        from domain.clock import property_zone
 
-        if unit_id is not None and unit_id not in resident_unit_ids(
-            resident_id, now.astimezone(property_zone()).date()
-        ):
+        if unit_id is not None and unit_id not in resident_unit_ids(resident_id, local_date(now)):
             raise NotFound()
     elif actor.role is not None:
         require(actor, Permission.RECORD_TICKETS)
@@ -294,10 +290,10 @@ def schedule(actor, ticket, *, when, note=""):
     ticket.status, ticket.scheduled_for = to, when
     _event(ticket, actor, "scheduled", note, data={"when": when.isoformat()})
     _audit(actor, ticket, "schedule", when.isoformat())
-    from domain.clock import property_zone
 
-    local = when.astimezone(property_zone()).strftime("%Y-%m-%d %H:%M")
-    notify_resident(ticket, _l("The visit for your request #%(id)s is booked for %(when)s.", id=ticket.id, when=local))
+    notify_resident(
+        ticket, _l("The visit for your request #%(id)s is booked for %(when)s.", id=ticket.id, when=local_text(when))
+    )
     return ticket
 
 
@@ -399,10 +395,9 @@ def finish(actor, ticket, *, summary, materials="", now=None):
 def _bill_service(actor, ticket, now):
     """A paid service: a bill of its own for the unit, due in 30 days (its line names the ticket)."""
     from domain.billing.models import Bill, BillLine
-    from domain.clock import property_zone
 
     item = ticket.service_item
-    today = now.astimezone(property_zone()).date()
+    today = local_date(now)
     bill = Bill(
         property_id=ticket.property_id,
         unit_id=ticket.unit_id,

@@ -10,8 +10,8 @@ from domain.billing.services import bills_for_resident
 from domain.clock import today
 from domain.demo import DEMO_STAFF, load_demo
 from domain.payments.models import Method, Payment, Receipt
+from domain.property.buildings import get_property
 from domain.property.models import Building, Resident, Unit, UnitStatus
-from domain.property.services import get_property
 from extensions import db
 
 

@@ -86,13 +86,13 @@ def test_staff_accounts_are_held_to_the_policy():
 
 def test_residents_are_held_to_the_policy(prop):
     from domain.accounts.services import change_own_password
-    from domain.property import services as register
+    from domain.property import residents
 
     manager = builders.create_staff(Role.MANAGER)
     actor = Actor.for_user(manager, "127.0.0.1")
     resident = builders.create_resident(prop, account=False, phone="13955556666")
     with pytest.raises(DomainError, match="用户名或手机号"):
-        register.create_resident_account(actor, resident, username="zhang3", password="pw13955556666")
+        residents.create_resident_account(actor, resident, username="zhang3", password="pw13955556666")
     owner = builders.create_resident(prop, phone="13977778888")
     with pytest.raises(DomainError, match="用户名或手机号"):
         change_own_password(Actor.for_user(owner.user, "127.0.0.1"), owner.user, builders.PASSWORD, "x13977778888")

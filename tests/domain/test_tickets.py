@@ -12,7 +12,7 @@ from domain.accounts.models import Actor, User
 from domain.accounts.roles import PERMISSIONS, Permission, Role
 from domain.audit.models import AuditEntry
 from domain.billing.models import Bill
-from domain.clock import utcnow
+from domain.clock import local_date, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed
 from domain.tickets import desk, queries, services, workflow
 from domain.tickets.models import (
@@ -571,7 +571,7 @@ def test_the_log_shows_only_todays_entries_newest_first(prop, people):
     for n in range(3):
         desk.log_contact(actor, property_id=prop.id, channel="phone", summary=f"电话{n}")
     db.session.commit()
-    day = utcnow().astimezone(desk.property_zone()).date()
+    day = local_date(utcnow())
     rows, next_after = desk.list_contacts(prop.id, day=day, limit=2)
     assert [r.summary for r in rows] == ["电话2", "电话1"] and next_after == rows[-1].id
     rows, next_after = desk.list_contacts(prop.id, day=day, after=next_after, limit=2)

@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from domain.accounts.roles import Role
 from domain.property.models import Relation
+from domain.property.units import unit_label
 from tests import builders
 from tests.e2e.conftest import shot, sign_in
 
@@ -173,7 +174,7 @@ def test_after_a_pickup_lookup_the_cursor_is_on_the_next_field(live_server, page
     builders.create_parcel(unit, "SF1000000009", shelf="A2")
     code, _expires = parcels.issue_pickup_code(unit.id)
     db.session.commit()
-    label = parcels.unit_label(unit.id)
+    label = unit_label(unit.id)
     page = page_factory()
     sign_in(page, live_server, "staff", "frontdesk")
     page.goto(f"{live_server}/staff/parcels/pickup")

@@ -33,7 +33,7 @@ def test_a_new_number_in_the_profile_becomes_the_sign_in_number(app, client, aut
 
 
 def test_the_desk_cannot_give_an_account_holder_a_number_another_signs_in_with(prop):
-    from domain.property.services import get_resident, update_resident
+    from domain.property.residents import get_resident, update_resident
 
     clerk = Actor.for_user(builders.create_staff(Role.FRONTDESK), "127.0.0.1")
     me = builders.create_resident(prop, phone="13911110001")
@@ -50,7 +50,7 @@ def test_the_desk_cannot_give_an_account_holder_a_number_another_signs_in_with(p
 
 
 def test_an_account_created_for_a_resident_whose_number_is_taken_signs_in_by_username(prop):
-    from domain.property.services import create_resident_account
+    from domain.property.residents import create_resident_account
 
     manager = Actor.for_user(builders.create_staff(Role.MANAGER), "127.0.0.1")
     builders.create_resident(prop, phone="13922220002")
