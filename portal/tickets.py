@@ -236,6 +236,7 @@ def _ticket_context(ticket, comment_form, rate_form=None, *, photos_lost=False):
         question=questions[-1] if questions else "",
         photos_by_event=photos_by_event,
         holder=queries.resident_holder(ticket),
+        queued=ticket.status in workflow.QUEUED,
         labels=ticket_labels(),
         comment_form=comment_form,
         rate_form=rate_form,

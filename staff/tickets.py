@@ -387,6 +387,7 @@ def _ticket_page(ticket, *, bound=None, error=None, status=200):
         clock_rows=_clock_rows(ticket, now),
         timeline=_timeline(ticket, labels),
         now=now,
+        department_open=ticket.status in workflow.QUEUED,
         close_waits=callback is not None and callback.status.value == "open" and ticket.rating is None,
         is_assignee=ticket.assignee_id == current_user.id,
     ), status

@@ -29,7 +29,7 @@ from domain.tickets.models import (
     TicketEvent,
     TicketKind,
 )
-from domain.tickets.workflow import check
+from domain.tickets.workflow import QUEUED, check
 from extensions import db
 
 #: Service levels in minutes when the console has not set them: (dispatch, first response, done, callback).
@@ -509,11 +509,7 @@ def classify(actor, ticket, *, category=None, severity=None, priority=None, depa
         _, response, resolve, _cb = service_level(ticket.property_id, ticket.kind, ticket.priority)
         ticket.response_due_at = ticket.created_at + timedelta(minutes=response)
         ticket.resolve_due_at = ticket.created_at + timedelta(minutes=resolve)
-    if (
-        department is not None
-        and ticket.status in (Status.NEW, Status.DISPATCHED)
-        and Department(department) != ticket.department
-    ):
+    if department is not None and ticket.status in QUEUED and Department(department) != ticket.department:
         changes["department"], ticket.department = (
             [getattr(ticket.department, "value", None), department],
             Department(department),

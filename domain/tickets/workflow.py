@@ -32,6 +32,8 @@ ROLE_DEPARTMENT = {
 }
 
 OPEN = frozenset({S.NEW, S.DISPATCHED, S.CLAIMED, S.SCHEDULED, S.WAITING})
+#: Statuses in which nobody has taken the ticket yet: the resident may withdraw it and its department may change.
+QUEUED = frozenset({S.NEW, S.DISPATCHED})
 #: Statuses in which someone has the ticket, so the resident sees who.
 HELD = frozenset({S.CLAIMED, S.SCHEDULED, S.WAITING, S.DONE, S.CLOSED})
 
@@ -51,7 +53,7 @@ TRANSITIONS = {
     "finish": ({S.CLAIMED, S.SCHEDULED}, S.DONE, "assignee"),
     "close": ({S.DONE}, S.CLOSED, "desk"),
     "cancel": (OPEN, S.CANCELLED, "desk"),
-    "resident_cancel": ({S.NEW, S.DISPATCHED}, S.CANCELLED, "resident"),
+    "resident_cancel": (QUEUED, S.CANCELLED, "resident"),
     "resident_comment": (OPEN | {S.DONE}, None, "resident"),
     "staff_comment": (OPEN | {S.DONE, S.CLOSED}, None, "staff"),
     "rate": ({S.DONE, S.CLOSED}, None, "resident"),
