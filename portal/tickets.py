@@ -20,10 +20,9 @@ from portal import bp
 from portal.ticket_forms import KIND_HINTS, KIND_LABELS, CommentForm, RateForm, TicketForm, ticket_labels
 from web.auth import current_actor
 from web.downloads import send_private_file
-from web.errors import render_error
 from web.guards import id_arg
 from web.htmx import is_fragment_request, render_page
-from web.refusals import show_domain_error
+from web.refusals import refuse_fragment, show_domain_error
 
 
 @bp.get("/tickets")
@@ -125,8 +124,7 @@ def comment_ticket(ticket_id):
         photos.save_photos(actor, ticket, files, event=event)
         db.session.commit()
     except InvalidTransition as error:
-        db.session.rollback()
-        return _refused(ticket, error)
+        return refuse_fragment(error, back=url_for("portal.show_ticket", ticket_id=ticket.id))
     except DomainError as error:
         if valid:
             show_domain_error(form, error)
@@ -159,8 +157,7 @@ def cancel_ticket(ticket_id):
         services.resident_cancel(current_actor(), ticket, resident_id=resident.id)
         db.session.commit()
     except InvalidTransition as error:
-        db.session.rollback()
-        return _refused(ticket, error)
+        return refuse_fragment(error, back=url_for("portal.show_ticket", ticket_id=ticket.id))
     flash(_("Request #%(id)s was cancelled.", id=ticket.id), "success")
     return redirect(url_for("portal.show_ticket", ticket_id=ticket.id), code=303)
 
@@ -183,8 +180,7 @@ def rate_ticket(ticket_id):
         )
         db.session.commit()
     except InvalidTransition as error:
-        db.session.rollback()
-        return _refused(ticket, error)
+        return refuse_fragment(error, back=url_for("portal.show_ticket", ticket_id=ticket.id))
     except DomainError as error:
         if valid:
             show_domain_error(form, error)
@@ -206,14 +202,6 @@ def ticket_photo(ticket_id, photo_id):
         raise NotFound()
     path = photos.photo_path(photo, preview=request.args.get("size") == "preview")
     return send_private_file(path, mimetype=served_type(path, photo.content_type))
-
-
-def _refused(ticket, error):
-    """A step the ticket's state no longer allows (it moved on meanwhile): say so on the ticket page."""
-    if is_fragment_request():
-        return render_error(error.status_code, str(error.message))
-    flash(str(error.message), "error")
-    return redirect(url_for("portal.show_ticket", ticket_id=ticket.id), code=303)
 
 
 def _ticket_context(ticket, comment_form, rate_form=None, *, photos_lost=False):
