@@ -9,6 +9,7 @@ from domain.announcements import models as _announcements  # noqa: F401
 from domain.audit import models as _audit  # noqa: F401
 from domain.billing import models as _billing  # noqa: F401
 from domain.kiosk import models as _kiosk  # noqa: F401
+from domain.notify import models as _notify  # noqa: F401
 from domain.parcels import models as _parcels  # noqa: F401
 from domain.payments import models as _payments  # noqa: F401
 from domain.property import models as _property  # noqa: F401

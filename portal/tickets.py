@@ -10,6 +10,7 @@ from flask_login import current_user
 from domain.clock import today
 from domain.errors import DomainError, InvalidTransition, NotFound
 from domain.files.store import served_type
+from domain.notify import services as notices
 from domain.property.buildings import get_property
 from domain.property.occupancies import households_for
 from domain.property.residents import resident_for_user
@@ -36,7 +37,7 @@ def list_tickets():
     )
     if is_fragment_request():
         return render_page("portal/tickets/index.html", "portal/tickets/_rows.html", **context)
-    notifications = [] if after else queries.latest_notifications(resident.id)
+    notifications = [] if after else notices.latest_notices(resident.id)
     response = render_page(
         "portal/tickets/index.html",
         "portal/tickets/_rows.html",
@@ -47,7 +48,7 @@ def list_tickets():
     )
     unread = [n.id for n in notifications if n.read_at is None]
     if unread:  # shown once as new, then as read
-        queries.mark_notifications_read(unread)
+        notices.mark_notices_read(unread)
         db.session.commit()
     return response
 

@@ -11,8 +11,8 @@ from domain.accounts.roles import Permission, require
 from domain.audit.services import diff, record
 from domain.clock import local_date, local_text, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
+from domain.notify.services import tell_household
 from domain.parcels.models import LendableItem, Loan, LoanStatus
-from domain.parcels.services import tell_household
 from domain.property.models import Building, Unit
 from domain.property.units import UNIT_LABEL, find_unit, unit_label
 from extensions import db

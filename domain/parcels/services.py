@@ -7,18 +7,17 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from domain.accounts.models import User
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.clock import local_date, local_text, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
 from domain.notify.jobs import after_commit
-from domain.notify.mail import queue_mail
+from domain.notify.mail import mail_configured
+from domain.notify.services import households, tell_household, tell_resident
 from domain.parcels import codes
 from domain.parcels.carriers import recognise_carrier
 from domain.parcels.models import Parcel, ParcelStatus, PickupAuthorisation, PickupCode, Recipient
@@ -173,20 +172,6 @@ def log_parcels(actor, *, unit_label, entries, now=None):
 # Telling the residents and pickup codes ------------------------------------------------------------
 
 
-def _households(unit_ids, today):
-    """{unit id: [(resident id, e-mail, locale)]} of the units' current residents, in one statement."""
-    rows = db.session.execute(
-        select(Occupancy.unit_id, Resident.id, Resident.email, User.locale)
-        .join(Resident, Resident.id == Occupancy.resident_id)
-        .outerjoin(User, User.id == Resident.user_id)
-        .where(Occupancy.unit_id.in_(unit_ids), Occupancy.is_current(today))
-    ).all()
-    households = defaultdict(list)
-    for unit_id, resident_id, email, locale in rows:
-        households[unit_id].append((resident_id, email, locale))
-    return households
-
-
 def issue_pickup_code(unit_id, now=None):
     """A new pickup code for the unit's waiting parcels; any earlier live code stops working. Returns
     (code, expires_at): the code is shown once and never stored in clear."""
@@ -206,33 +191,6 @@ def issue_pickup_code(unit_id, now=None):
     return code, expires_at
 
 
-def _notices(household, message, subject, mail_body=None):
-    """In-app notices (rows to insert) for a household, and their e-mails queued, each in the resident's language."""
-    rows = []
-    for resident_id, email, locale in household:
-        with force_locale(locale or "zh_Hans_CN"):
-            text = str(message)
-            rows.append({"resident_id": resident_id, "message": text})
-            if email:
-                queue_mail(email, str(subject), str(mail_body) if mail_body is not None else text)
-    return rows
-
-
-def _insert_notices(rows, now):
-    """Insert in-app notices in one statement."""
-    from domain.tickets.models import Notification
-
-    if rows:
-        db.session.execute(insert(Notification), [{**row, "created_at": now} for row in rows])
-
-
-def tell_household(unit_id, message, subject, *, mail_body=None, today, now=None):
-    """Notify the unit's residents in the portal and, with an e-mail address, by e-mail, each in their language."""
-    _insert_notices(
-        _notices(_households([unit_id], today).get(unit_id, []), message, subject, mail_body), now or utcnow()
-    )
-
-
 def notify_arrivals(parcel_ids, now=None):
     """Tell the residents of each unit that parcels arrived: in the portal, and by e-mail with a fresh pickup code
     where someone has an address (and mail is set up). Without anyone to mail, codes are left alone: the resident
@@ -241,8 +199,6 @@ def notify_arrivals(parcel_ids, now=None):
     Idempotent: parcels already notified, or no longer waiting, are skipped (the sweep may run it again). A batch
     costs four statements plus two per unit whose code is mailed.
     """
-    from domain.notify.mail import mail_configured
-
     if not parcel_ids:
         return 0
     now = now or utcnow()
@@ -258,11 +214,11 @@ def notify_arrivals(parcel_ids, now=None):
     for parcel in parcels:
         by_unit[parcel.unit_id].append(parcel)
     today = local_date(now)
-    households = _households(list(by_unit), today)
+    addressees = households(list(by_unit), today)
     mailing = mail_configured()
-    notices, told = [], []
+    told = []
     for unit_id, arrived in by_unit.items():
-        household = households.get(unit_id)
+        household = addressees.get(unit_id)
         if not household:
             continue  # nobody lives there (yet): the desk sees it among the waiting parcels, "not told"
         told += [p.id for p in arrived]
@@ -278,7 +234,7 @@ def notify_arrivals(parcel_ids, now=None):
             shelves=shelves,
         )
         mail = None
-        if mailing and any(email for _id, email, _locale in household):
+        if mailing and any(to.email for to in household):
             code, expires_at = issue_pickup_code(unit_id, now)
             mail = _l(
                 "%(count)s parcel(s) for %(unit)s arrived at the service desk (%(carriers)s; shelf %(shelves)s)."
@@ -291,8 +247,8 @@ def notify_arrivals(parcel_ids, now=None):
                 code=code,
                 date=local_text(expires_at, "%Y-%m-%d"),
             )
-        notices += _notices(household, message, _l("Parcel for %(unit)s", unit=label), mail)
-    _insert_notices(notices, now)
+        for to in household:
+            tell_resident(to, message, _l("Parcel for %(unit)s", unit=label), mail_body=mail, now=now)
     if told:
         db.session.execute(update(Parcel).where(Parcel.id.in_(told)).values(notified_at=now))
     return len(told)

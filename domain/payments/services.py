@@ -21,6 +21,7 @@ from domain.billing.models import Bill
 from domain.clock import local, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
 from domain.money import fen_to_decimal
+from domain.notify.services import tell_household
 from domain.payments.models import (
     DESK_METHODS,
     Allocation,
@@ -201,7 +202,6 @@ def _refund_unapplied(payment, provider):
     """
     from domain.accounts.models import Actor
     from domain.clock import today
-    from domain.parcels.services import tell_household
 
     amount = payment.unapplied_fen
     refund = Refund(

@@ -6,6 +6,7 @@ from datetime import time, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from domain.accounts.models import Actor
@@ -13,6 +14,7 @@ from domain.audit.services import record
 from domain.clock import utcnow
 from domain.errors import DomainError, InvalidTransition, NotFound
 from domain.files.store import delete_stored, store_document
+from domain.notify.services import tell_resident
 from domain.property.models import Unit, UnitStatus
 from domain.property.units import unit_label
 from domain.property.validation import Invalid, mask_id_number, normalise_phone
@@ -104,24 +106,11 @@ _NEWS = {
 
 def tell_applicant(application, action, note="", now=None):
     """Tell the applicant about a step, in their language (in the portal; by e-mail too when they have one)."""
-    from flask_babel import force_locale
-
-    from domain.accounts.models import User
-    from domain.notify.mail import queue_mail
-    from domain.property.models import Resident
-    from domain.tickets.models import Notification
-
     message = _NEWS.get(action)
     if message is None:
         return
-    resident = db.session.get(Resident, application.resident_id)
-    locale = db.session.scalar(select(User.locale).where(User.id == resident.user_id)) if resident.user_id else None
-    with force_locale(locale or "zh_Hans_CN"):
-        text = str(
-            message % {"id": application.id, "unit": unit_label(application.unit_id), "note": note or ""}
-        ).strip()
-    db.session.add(Notification(resident_id=resident.id, message=text[:1000], created_at=now or utcnow()))
-    queue_mail(resident.email, text[:60], text)
+    values = {"id": application.id, "unit": unit_label(application.unit_id), "note": note or ""}
+    tell_resident(application.resident_id, LazyString(lambda: str(message) % values), now=now)
 
 
 # The resident's application ------------------------------------------------------------------------

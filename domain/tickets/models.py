@@ -297,17 +297,3 @@ class Handover(db.Model):
 
     from_user = relationship("User", foreign_keys=[from_user_id])
     acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
-
-
-class Notification(db.Model):
-    """An in-app message to a resident about their ticket (accepted, scheduled, done, needs an answer)."""
-
-    __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_resident", "resident_id", "id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
-    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
-    message: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -338,29 +338,3 @@ def resident_photos(ticket):
 def resident_holder(ticket):
     """The name the resident sees as having their ticket, or None while nobody has taken it (or it was cancelled)."""
     return ticket.assignee.display_name if ticket.assignee_id and ticket.status in HELD else None
-
-
-def latest_notifications(resident_id, limit=5):
-    """The resident's newest notifications about their tickets, newest first."""
-    from domain.tickets.models import Notification
-
-    return db.session.scalars(
-        select(Notification)
-        .where(Notification.resident_id == resident_id)
-        .order_by(Notification.id.desc())
-        .limit(limit)
-    ).all()
-
-
-def mark_notifications_read(notification_ids):
-    """Mark notifications as read (shown once as new); the caller commits."""
-    from sqlalchemy import update
-
-    from domain.tickets.models import Notification
-
-    if notification_ids:
-        db.session.execute(
-            update(Notification)
-            .where(Notification.id.in_(notification_ids), Notification.read_at.is_(None))
-            .values(read_at=utcnow())
-        )

@@ -3,23 +3,21 @@ timeline event, writes the audit log and, where the resident should know, notifi
 
 from datetime import timedelta
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from domain.accounts.models import AccountKind, User
+from domain.accounts.models import AccountKind
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.clock import local_date, local_text, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
-from domain.notify.mail import queue_mail
+from domain.notify.services import tell_resident
 from domain.property.occupancies import resident_unit_ids
 from domain.tickets.models import (
     Callback,
     CallbackStatus,
     Channel,
     Department,
-    Notification,
     Priority,
     ServiceItem,
     ServiceLevel,
@@ -93,20 +91,9 @@ def _event(ticket, actor, action, body="", *, public=True, data=None, at=None):
 
 def notify_resident(ticket, message):
     """Tell the ticket's resident, in the portal and by e-mail when possible, in their language."""
-    from domain.property.models import Resident
-
     if ticket.resident_id is None:
         return None
-    resident = db.session.get(Resident, ticket.resident_id)
-    locale = None
-    if resident.user_id:
-        locale = db.session.scalar(select(User.locale).where(User.id == resident.user_id))
-    with force_locale(locale or "zh_Hans_CN"):
-        text = str(message)
-        subject = str(_l("Your request #%(id)s", id=ticket.id))
-    db.session.add(Notification(resident_id=resident.id, ticket_id=ticket.id, message=text))
-    queue_mail(resident.email, subject, text)
-    return text
+    return tell_resident(ticket.resident_id, message, _l("Your request #%(id)s", id=ticket.id), ticket_id=ticket.id)
 
 
 def _is_resident(actor):

@@ -13,6 +13,7 @@ from domain.accounts.roles import Role
 from domain.audit.models import AuditEntry
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
 from domain.notify.jobs import run_deferred
+from domain.notify.models import Notification
 from domain.parcels import codes, lending, queries, services, storage
 from domain.parcels.models import (
     LendableItem,
@@ -28,7 +29,6 @@ from domain.parcels.models import (
 from domain.property.models import Occupancy, Relation
 from domain.throttle import services as throttle
 from domain.throttle.models import DeskAlert, FailedAttempt
-from domain.tickets.models import Notification
 from extensions import db
 from tests import builders
 

@@ -173,7 +173,7 @@ def test_the_resident_edits_only_a_draft_or_an_application_sent_back(prop, home)
     )
     db.session.commit()
     assert application.status == RenovationStatus.CHANGES_REQUESTED and application.decision_note == "请补充施工图纸。"
-    from domain.tickets.models import Notification
+    from domain.notify.models import Notification
 
     assert "请补充施工图纸。" in db.session.scalars(select(Notification.message)).one()
     services.update_application(act(owner.user), application, resident_id=owner.id, **{**PLAN, "description": "已补充"})
@@ -427,8 +427,8 @@ def under_way(reviewed):
 
 
 def test_inspectors_record_visits_and_violations_and_the_resident_is_told(under_way):
+    from domain.notify.models import Notification
     from domain.renovation import inspections
-    from domain.tickets.models import Notification
 
     guard = act(builders.create_staff(Role.SECURITY))
     inspections.record_inspection(guard, under_way, findings="18:40 仍在施工，电钻噪音。", now=NOW)
@@ -668,8 +668,8 @@ def test_worker_passes_do_not_change_before_approval(prop, home):
 
 
 def test_a_desk_payment_of_the_deposit_issues_the_permit_and_tells_the_resident(reviewed, home):
+    from domain.notify.models import Notification
     from domain.payments.services import record_desk_payment
-    from domain.tickets.models import Notification
 
     _unit, owner, _neighbour = home
     bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)

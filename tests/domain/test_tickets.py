@@ -14,13 +14,13 @@ from domain.audit.models import AuditEntry
 from domain.billing.models import Bill
 from domain.clock import local_date, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed
+from domain.notify.models import Notification
 from domain.tickets import desk, queries, services, workflow
 from domain.tickets.models import (
     Callback,
     CallbackStatus,
     ContactLog,
     Department,
-    Notification,
     Priority,
     ResidentVisit,
     ServiceItem,

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from domain.accounts.roles import Role
 from domain.billing.models import Bill
+from domain.notify.models import Notification
 from domain.payments.models import Payment, PaymentStatus, Refund, RefundStatus
-from domain.tickets.models import Notification
 from extensions import db
 from sandbox.stripe_app import pay, pending_events, refund_in_dashboard, sandbox_state, settle_refund, signed
 from tests import builders
@@ -392,7 +392,7 @@ def test_the_void_that_lost_the_race_is_told_so(app, household):
 def test_a_webhook_sent_again_after_a_failure_asks_for_the_same_automatic_refund(
     app, household, resident, stripe_sandbox, monkeypatch
 ):
-    import domain.parcels.services as parcels
+    import domain.payments.services as payments
 
     _unit, _owner, bills = household
     online = open_checkout(resident, bills[:1])
@@ -401,13 +401,13 @@ def test_a_webhook_sent_again_after_a_failure_asks_for_the_same_automatic_refund
     db.session.commit()
     [completed] = pending_events(stripe_sandbox.app)
     sandbox_state(stripe_sandbox.app).pending.clear()
-    told = parcels.tell_household
+    told = payments.tell_household
 
     def fail_once(*args, **kwargs):
-        monkeypatch.setattr(parcels, "tell_household", told)
+        monkeypatch.setattr(payments, "tell_household", told)
         raise RuntimeError("the database went away after the refund was asked for")
 
-    monkeypatch.setattr(parcels, "tell_household", fail_once)
+    monkeypatch.setattr(payments, "tell_household", fail_once)
     with pytest.raises(RuntimeError):
         deliver(app, completed)  # rolled back: Stripe will send it again
     db.session.rollback()

@@ -13,11 +13,11 @@ from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.clock import utcnow
 from domain.files import store
+from domain.notify.models import Notification
 from domain.tickets import services
 from domain.tickets.models import (
     Channel,
     Department,
-    Notification,
     ServiceItem,
     Status,
     Ticket,

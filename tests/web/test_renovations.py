@@ -516,8 +516,8 @@ def test_a_deposit_paid_online_issues_the_permit_the_resident_shows_it(app, clie
     import json
 
     from domain.audit.models import AuditEntry
+    from domain.notify.models import Notification
     from domain.payments.models import Payment
-    from domain.tickets.models import Notification
     from sandbox.stripe_app import pay, pending_events, signed
 
     unit, owner, neighbour = home

@@ -14,6 +14,7 @@ from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.clock import property_zone, utcnow
 from domain.notify.jobs import run_deferred
+from domain.notify.models import Notification
 from domain.parcels import services, storage
 from domain.parcels.models import (
     LendableItem,
@@ -27,7 +28,6 @@ from domain.parcels.models import (
     StoredItem,
 )
 from domain.throttle.models import DeskAlert, FailedAttempt
-from domain.tickets.models import Notification
 from extensions import db
 from tests import builders
 from tests.builders import shown_at

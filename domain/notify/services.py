@@ -1,0 +1,106 @@
+"""Telling residents: every area (requests, parcels, renovation, payments) calls `tell_resident` or
+`tell_household`, which put a notice in the portal and queue an e-mail where the resident has an address, both in
+the resident's language. The e-mail leaves only after the commit (see `domain.notify.mail`).
+"""
+
+from collections import defaultdict
+from typing import NamedTuple
+
+from flask_babel import force_locale
+from sqlalchemy import select, update
+
+from domain.accounts.models import User
+from domain.clock import utcnow
+from domain.notify.mail import queue_mail
+from domain.notify.models import Notification
+from domain.property.models import Occupancy, Resident
+from extensions import db
+
+#: The language of a resident who has not chosen one.
+DEFAULT_LOCALE = "zh_Hans_CN"
+#: The longest notice the portal shows; the e-mail carries the whole text.
+MAX_NOTICE = 1000
+#: The longest subject made from the text when the caller gives none.
+MAX_SUBJECT = 60
+
+
+class Addressee(NamedTuple):
+    """Whom a notice goes to: the resident, their e-mail address (may be empty) and language (None: Chinese)."""
+
+    resident_id: int
+    email: str | None
+    locale: str | None
+
+
+def addressee(resident_id):
+    """The Addressee of one resident."""
+    resident = db.session.get(Resident, resident_id)
+    locale = db.session.scalar(select(User.locale).where(User.id == resident.user_id)) if resident.user_id else None
+    return Addressee(resident.id, resident.email, locale)
+
+
+def households(unit_ids, today):
+    """{unit id: [Addressee]} of the units' current residents, in one statement."""
+    rows = db.session.execute(
+        select(Occupancy.unit_id, Resident.id, Resident.email, User.locale)
+        .join(Resident, Resident.id == Occupancy.resident_id)
+        .outerjoin(User, User.id == Resident.user_id)
+        .where(
+            Occupancy.unit_id.in_(unit_ids),
+            (Occupancy.start_date <= today) & ((Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today)),
+        )
+    ).all()
+    found = defaultdict(list)
+    for unit_id, resident_id, email, locale in rows:
+        found[unit_id].append(Addressee(resident_id, email, locale))
+    return found
+
+
+def tell_resident(to, message, subject=None, *, mail_body=None, ticket_id=None, now=None):
+    """Tell a resident (a resident id or an Addressee) something, in their language: a notice in the portal and,
+    when they have an e-mail address and mail is set up, an e-mail after the commit.
+
+    `message`, `subject` and `mail_body` are lazy strings rendered in the resident's language. The subject defaults
+    to the start of the message and the e-mail's text to the message (a mail may say more than the portal, such as
+    a pickup code). Returns the notice's text.
+    """
+    to = to if isinstance(to, Addressee) else addressee(to)
+    with force_locale(to.locale or DEFAULT_LOCALE):
+        text = str(message).strip()
+        subject = str(subject) if subject is not None else text[:MAX_SUBJECT]
+        body = str(mail_body) if mail_body is not None else text
+    db.session.add(
+        Notification(
+            resident_id=to.resident_id, ticket_id=ticket_id, message=text[:MAX_NOTICE], created_at=now or utcnow()
+        )
+    )
+    queue_mail(to.email, subject, body)
+    return text
+
+
+def tell_household(unit_id, message, subject, *, mail_body=None, today, now=None):
+    """Tell each current resident of a unit, as `tell_resident` does; returns how many were told."""
+    household = households([unit_id], today).get(unit_id, [])
+    for to in household:
+        tell_resident(to, message, subject, mail_body=mail_body, now=now)
+    return len(household)
+
+
+def latest_notices(resident_id, limit=5):
+    """The resident's newest notices, newest first."""
+    return db.session.scalars(
+        select(Notification)
+        .where(Notification.resident_id == resident_id)
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def mark_notices_read(notice_ids):
+    """Mark notices as read (shown once as new); the caller commits."""
+    if notice_ids:
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(notice_ids), Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
