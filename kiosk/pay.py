@@ -8,6 +8,7 @@ from domain.kiosk import payments as kiosk_payments
 from domain.throttle.services import SlowDown, Throttled, WrongCode
 from extensions import db
 from kiosk import bp
+from web.refusals import refusal_message
 
 
 @bp.route("/pay", methods=["GET", "POST"])
@@ -23,13 +24,11 @@ def pay():
         db.session.commit()  # the wrong answer counts
         return render_template("kiosk/pay.html", error=str(error.message), unit=unit), 422
     except Throttled as error:
-        db.session.rollback()
         return render_template(
-            "kiosk/pay.html", error=str(error.message), unit=unit, locked=not isinstance(error, SlowDown)
+            "kiosk/pay.html", error=refusal_message(error), unit=unit, locked=not isinstance(error, SlowDown)
         ), 429
     except DomainError as error:
-        db.session.rollback()
-        return render_template("kiosk/pay.html", error=str(error.message), unit=unit), 422
+        return render_template("kiosk/pay.html", error=refusal_message(error), unit=unit), 422
     if token is None:
         return render_template("kiosk/pay_nothing.html")
     return redirect(url_for("kiosk.pay_by_phone", token=token), code=303)

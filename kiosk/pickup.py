@@ -9,6 +9,7 @@ from domain.parcels import codes
 from domain.throttle.services import SlowDown, Throttled, WrongCode
 from extensions import db
 from kiosk import bp
+from web.refusals import refusal_message
 
 
 @bp.route("/pickup", methods=["GET", "POST"])
@@ -28,12 +29,10 @@ def pick_up():
         db.session.commit()  # the wrong guess counts
         return render_template("kiosk/pickup.html", error=str(error.message)), 422
     except Throttled as error:
-        db.session.rollback()
         # A kiosk slowed down keeps its keypad for the next try; a locked unit sends the resident to the desk.
         return render_template(
-            "kiosk/pickup.html", error=str(error.message), locked=not isinstance(error, SlowDown)
+            "kiosk/pickup.html", error=refusal_message(error), locked=not isinstance(error, SlowDown)
         ), 429
     except DomainError as error:
-        db.session.rollback()
-        return render_template("kiosk/pickup.html", error=str(error.message)), 409
+        return render_template("kiosk/pickup.html", error=refusal_message(error)), 409
     return render_template("kiosk/pickup_done.html", count=count, shelves=shelves)

@@ -7,7 +7,7 @@ from flask_login import current_user
 from domain.billing import services as billing
 from domain.billing.collection import reminders_for_resident
 from domain.clock import today
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError
 from domain.payments import services as payments
 from domain.payments.models import PaymentStatus
 from domain.payments.providers import get_provider
@@ -19,6 +19,7 @@ from web.auth import current_actor
 from web.guards import form_ids
 from web.htmx import render_page
 from web.receipts import bill_name, receipt_response
+from web.refusals import flash_domain_error
 from web.security import allow_form_posts_to
 
 
@@ -77,11 +78,8 @@ def pay_bills():
             describe=bill_name,
         )
         db.session.commit()
-    except NotFound:
-        raise  # someone else's bill: the same 404 as a bill that does not exist
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        flash_domain_error(error)  # someone else's bill: the same 404 as a bill that does not exist
         return redirect(url_for("portal.list_bills"), code=303)
     return redirect(start.url, code=303)
 

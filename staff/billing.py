@@ -18,7 +18,7 @@ from staff.forms import DeskPaymentForm, RefundForm, VoidPaymentForm
 from web.auth import current_actor, staff_permission, user_can
 from web.guards import form_ids, id_arg
 from web.receipts import receipt_response
-from web.refusals import show_domain_error
+from web.refusals import flash_domain_error, flash_refusal, show_domain_error
 
 
 def _period_arg():
@@ -61,7 +61,7 @@ def find_unit_bills():
     try:
         unit = units.find_unit(request.args.get("unit", ""))
     except DomainError as error:
-        flash(str(error.message), "error")
+        flash_domain_error(error)
         return redirect(url_for("staff.billing_home"), code=303)
     return redirect(url_for("staff.unit_bills", unit_id=unit.id), code=303)
 
@@ -92,7 +92,7 @@ def send_reminders():
     """Remind the payers of the ticked units (or of every unit in arrears)."""
     prop = buildings.get_property()
     unit_ids = None if request.form.get("scope") == "all" else form_ids("unit_ids")
-    try:
+    with flash_refusal():
         count = collection.send_reminders(
             current_actor(), property_id=prop.id, today=today(), unit_ids=unit_ids, property_name=prop.name
         )
@@ -103,9 +103,6 @@ def send_reminders():
             else _("Nobody to remind: these units were reminded in the last 24 hours or owe nothing."),
             "success" if count else "info",
         )
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
     return redirect(
         request.form.get("back")
         if (request.form.get("back") or "").startswith("/staff/")
@@ -158,9 +155,7 @@ def record_payment(unit_id):
             flash(_("Payment recorded. Receipt %(number)s.", number=payment.receipt.number), "success")
             return redirect(url_for("staff.show_payment", payment_id=payment.id), code=303)
         except DomainError as error:
-            show_domain_error(form, error)
-            if error.field == "bill_ids":
-                form.form_errors.append(str(error.message))
+            show_domain_error(form, error)  # a refusal of the ticked bills goes above the form
     return _unit_page(unit, form, 422)
 
 

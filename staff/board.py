@@ -20,7 +20,7 @@ from staff import bp
 from staff.board_forms import AcknowledgeForm, HandoverForm, ServiceItemForm, ServiceLevelForm, labels
 from web.auth import current_actor, staff_permission
 from web.htmx import render_page
-from web.refusals import show_domain_error
+from web.refusals import flash_refusal, show_domain_error
 
 #: The board's columns: the open statuses in the order work moves through them.
 BOARD_STATUSES = (Status.NEW, Status.DISPATCHED, Status.CLAIMED, Status.SCHEDULED, Status.WAITING)
@@ -158,13 +158,10 @@ def acknowledge_handover(handover_id):
     made = handover.get_handover(handover_id, get_property().id)
     form = AcknowledgeForm()
     if form.validate_on_submit():
-        try:
+        with flash_refusal():
             handover.acknowledge(current_actor(), made)
             db.session.commit()
             flash(_("Handover from %(name)s acknowledged.", name=made.from_user.display_name), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
     return redirect(url_for("staff.handover"), code=303)
 
 

@@ -1,5 +1,6 @@
 """Forms of the desk's counter: parcel intake and pickup, items left at the desk, lending."""
 
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -7,24 +8,29 @@ from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectF
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from domain.parcels.services import RECIPIENT_LABELS
+from domain.parcels.services import CARRIERS, RECIPIENT_LABELS
 from web.forms import LOCAL_INPUT_FORMATS, SensibleDate, TwoDecimals
 
 _NO_AUTOFILL = {"autocomplete": "off"}
 
 
-def _carriers():
-    """The carrier choices in the user's language (the intake's own per-locale cache)."""
-    from staff.parcels import _carrier_labels
+#: locale -> {carrier key: label}; translations never change while the process runs.
+_CARRIER_LABELS = {}
 
-    return list(_carrier_labels().items())
+
+def carrier_labels():
+    """{carrier key: label} in the user's language, translated once per process and locale: the intake's choices
+    and the carrier names on the parcel pages."""
+    key = str(get_locale())
+    labels = _CARRIER_LABELS.get(key)
+    if labels is None:
+        labels = _CARRIER_LABELS[key] = {k: str(label) for k, label in CARRIERS.items()}
+    return labels
 
 
 def _intake_carriers():
     """The intake's carrier choices: first "from the number" (the default, never the last parcel's carrier)."""
-    from flask_babel import gettext
-
-    return [("", gettext("Tell from the number"))] + _carriers()
+    return [("", gettext("Tell from the number"))] + list(carrier_labels().items())
 
 
 class ParcelIntakeForm(FlaskForm):

@@ -31,7 +31,7 @@ from staff.fee_forms import (
 )
 from web.auth import current_actor, staff_permission
 from web.filters import fen
-from web.refusals import show_domain_error
+from web.refusals import flash_refusal, refusal_message, show_domain_error
 
 
 def _this_month():
@@ -295,8 +295,7 @@ def import_readings():
             flash(ngettext("%(num)s reading imported.", "%(num)s readings imported.", count), "success")
             return redirect(url_for("staff.list_readings", period=schedule.period_label(month)), code=303)
         except DomainError as error:
-            db.session.rollback()
-            errors = str(error.message).splitlines()
+            errors = refusal_message(error).splitlines()  # one wrong line of the file per line
     return _readings_page(
         month,
         ReadingForm(period=schedule.period_label(month), formdata=None),
@@ -394,7 +393,7 @@ def reverse_run(run_id):
     if not form.validate_on_submit():
         flash(_("Tick the box to confirm that the bills of this run will be deleted."), "error")
         return redirect(url_for("staff.list_runs"), code=303)
-    try:
+    with flash_refusal():
         runs.reverse_run(current_actor(), run)
         db.session.commit()
         flash(
@@ -406,9 +405,6 @@ def reverse_run(run_id):
             ),
             "success",
         )
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
     return redirect(url_for("staff.list_runs"), code=303)
 
 

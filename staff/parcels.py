@@ -4,7 +4,6 @@ QR, return to the carrier, voiding a mistake, the desk's alarms and the day's co
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,11 +20,11 @@ from domain.property.units import find_unit, unit_label
 from domain.throttle import services as throttle
 from extensions import db
 from staff import bp
-from staff.counter_forms import HandOverForm, ParcelIntakeForm, PickupForm, ReasonForm
+from staff.counter_forms import HandOverForm, ParcelIntakeForm, PickupForm, ReasonForm, carrier_labels
 from web.auth import current_actor, staff_permission
 from web.guards import form_ids, id_arg
 from web.htmx import is_fragment_request, render_page
-from web.refusals import flash_domain_error, show_domain_error
+from web.refusals import flash_domain_error, flash_refusal, refusal_message, show_domain_error
 
 BUCKET_KEYS = tuple(f"{low}-{high}" if high else f"{low}+" for low, high in BUCKETS)
 
@@ -33,19 +32,6 @@ BUCKET_KEYS = tuple(f"{low}-{high}" if high else f"{low}+" for low, high in BUCK
 def _place():
     """Where this desk's guesses come from, for the code throttle."""
     return throttle.place_of(current_actor())
-
-
-#: locale -> {carrier key: label}; translations never change while the process runs.
-_CARRIER_LABELS = {}
-
-
-def _carrier_labels():
-    """{carrier key: label} in the user's language, translated once per process and locale."""
-    key = str(get_locale())
-    labels = _CARRIER_LABELS.get(key)
-    if labels is None:
-        labels = _CARRIER_LABELS[key] = {k: str(label) for k, label in parcels.CARRIERS.items()}
-    return labels
 
 
 # Intake --------------------------------------------------------------------------------------------
@@ -78,7 +64,7 @@ def log_parcels():
                 logged=logged,
                 label=label,
                 message=message,
-                carriers=_carrier_labels(),
+                carriers=carrier_labels(),
                 trigger="parcelLogged",
             )
     if request.method == "POST" and is_fragment_request():
@@ -88,7 +74,7 @@ def log_parcels():
             "staff/parcels/intake.html",
             "staff/parcels/_intake_form.html",
             form=form,
-            carriers=_carrier_labels(),
+            carriers=carrier_labels(),
             recognised=carriers.recognise_carrier(form.tracking_number.data),
         )
         response.headers["HX-Retarget"], response.headers["HX-Reswap"] = "#intake-form", "outerHTML"
@@ -99,7 +85,7 @@ def log_parcels():
         "staff/parcels/intake.html",
         form=form,
         status=status,
-        carriers=_carrier_labels(),
+        carriers=carrier_labels(),
         recognised=carriers.recognise_carrier(form.tracking_number.data),
         rows=queries.logged_since(prop.id, start_of_local_day(today())),
         aging=queries.aging_counts(prop.id, utcnow()),
@@ -133,7 +119,7 @@ def recognise_carrier():
     return render_template(
         "staff/parcels/_carrier_guess.html",
         typed=bool(number.strip()),
-        carrier=_carrier_labels().get(carriers.recognise_carrier(number)),
+        carrier=carrier_labels().get(carriers.recognise_carrier(number)),
     )
 
 
@@ -166,7 +152,7 @@ def list_waiting_parcels():
         buckets=BUCKET_KEYS,
         aging=queries.aging_counts(prop.id, now),
         q=request.args.get("q", ""),
-        carriers=_carrier_labels(),
+        carriers=carrier_labels(),
         now=now,
     )
 
@@ -180,7 +166,7 @@ def _parcel_page(parcel, *, return_form=None, void_form=None, error=None, status
         error=error,
         waited_days=(utcnow() - parcel.arrived_at).days,
         return_days=int(current_app.config["PARCEL_RETURN_DAYS"]),
-        carriers=_carrier_labels(),
+        carriers=carrier_labels(),
         recipients=parcels.RECIPIENT_LABELS,
         return_form=return_form or ReasonForm(prefix="return", formdata=None),
         void_form=void_form or ReasonForm(prefix="void", formdata=None),
@@ -205,8 +191,8 @@ def _close_parcel(parcel_id, prefix, service, done_message):
             flash(done_message, "success")
             return redirect(url_for("staff.show_parcel", parcel_id=parcel.id), code=303)
         except InvalidTransition as error:  # picked up or voided meanwhile: the form is gone from the page
-            db.session.rollback()
-            return _parcel_page(db.get_or_404(Parcel, parcel_id), error=str(error.message), status=409)
+            message = refusal_message(error)
+            return _parcel_page(db.get_or_404(Parcel, parcel_id), error=message, status=409)
         except DomainError as error:
             show_domain_error(form, error)
     return _parcel_page(db.get_or_404(Parcel, parcel_id), status=422, **{f"{prefix}_form": form})
@@ -260,7 +246,7 @@ def _pickup_page(form, *, handover=None, found=None, status=200):
         form=form,
         handover=handover,
         found=found,
-        carriers=_carrier_labels(),
+        carriers=carrier_labels(),
         alerts=throttle.open_alert_notices(),
         kiosk_pickups=kiosk_pickups,
         kiosk_parcels=kiosk_parcels,
@@ -332,18 +318,18 @@ def hand_over_parcels():
         )
         db.session.commit()
     except throttle.WrongCode as error:
-        db.session.commit()
-        flash(str(error.message), "error")
+        db.session.commit()  # a wrong code counts
+        flash_domain_error(error)
         return redirect(url_for("staff.pick_up_parcels"), code=303)
     except DomainError as error:
-        db.session.rollback()
+        db.session.rollback()  # undo the refused hand-over before the code is checked again
         try:
             _row, unit_id, label, waiting = parcels.check_pickup_code(
                 current_actor(), unit_label=form.unit_label.data, code=form.code.data, place=_place()
             )
         except DomainError as again:  # the code stopped working meanwhile
-            db.session.commit()
-            flash(str(again.message), "error")
+            db.session.commit()  # a wrong code counts
+            flash_domain_error(again)
             return redirect(url_for("staff.pick_up_parcels"), code=303)
         handover = _handover_form(label, form.code.data, unit_id, data=request.form)
         show_domain_error(handover, error)
@@ -373,7 +359,7 @@ def _hand_over_by_id(form, parcel_ids):
         )
         db.session.commit()
     except DomainError as error:
-        db.session.rollback()
+        db.session.rollback()  # undo the refused hand-over before the unit's parcels are read again
         unit_id, _property_id, _number, label = find_unit(form.unit_label.data, number_alone=True)
         handover = _handover_form(label, "", unit_id, data=request.form)
         show_domain_error(handover, error)
@@ -396,7 +382,7 @@ def confirm_kiosk_pickup(pickup_id):
     """Hand over the parcels of a pickup started at a kiosk, recording who took them."""
     from domain.kiosk.pickup import confirm_pickup
 
-    try:
+    with flash_refusal():
         handed = confirm_pickup(
             current_actor(),
             pickup_id,
@@ -405,10 +391,7 @@ def confirm_kiosk_pickup(pickup_id):
             id_last4=request.form.get("id_last4", ""),
         )
         db.session.commit()
-    except DomainError as error:
-        flash_domain_error(error)
-        return redirect(url_for("staff.pick_up_parcels"), code=303)
-    flash(_("%(count)s parcel(s) handed over.", count=len(handed)), "success")
+        flash(_("%(count)s parcel(s) handed over.", count=len(handed)), "success")
     return redirect(url_for("staff.pick_up_parcels"), code=303)
 
 

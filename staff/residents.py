@@ -13,7 +13,7 @@ from staff.forms import EndOccupancyForm, OccupancyForm, ResidentAccountForm, Re
 from web.auth import current_actor, staff_permission
 from web.guards import id_arg
 from web.htmx import render_page
-from web.refusals import show_domain_error
+from web.refusals import flash_refusal, show_domain_error
 
 
 @bp.get("/residents/")
@@ -134,13 +134,10 @@ def end_occupancy(occupancy_id):
     if not form.validate_on_submit():
         flash(_("Enter the last day as a date."), "error")
     else:
-        try:
+        with flash_refusal():
             occupancies.end_occupancy(current_actor(), occupancy, end_date=form.end_date.data, today=today())
             db.session.commit()
             flash(_("Move-out recorded."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
     if request.form.get("back") == "unit":  # the form on the unit's page; else the resident's
         return redirect(url_for("staff.show_unit", unit_id=occupancy.unit_id), code=303)
     return redirect(url_for("staff.show_resident", resident_id=occupancy.resident_id), code=303)

@@ -17,7 +17,7 @@ from staff import bp
 from staff.counter_forms import ClaimForm, ReleaseForm, StoreItemForm
 from web.auth import current_actor, staff_permission
 from web.downloads import send_private_file
-from web.refusals import show_domain_error
+from web.refusals import flash_domain_error, flash_refusal, show_domain_error
 
 
 def _storage_page(form, *, issued=None, status=200):
@@ -120,8 +120,8 @@ def release_item():
         )
         db.session.commit()
     except throttle.WrongCode as error:
-        db.session.commit()
-        flash(str(error.message), "error")
+        db.session.commit()  # a wrong code counts
+        flash_domain_error(error)
         return redirect(url_for("staff.claim_item"), code=303)
     except DomainError as error:
         show_domain_error(form, error)
@@ -143,13 +143,10 @@ def release_item():
 @staff_permission(Permission.HANDLE_COUNTER)
 def void_stored_item(item_id):
     """Void an item logged by mistake, with the reason."""
-    try:
+    with flash_refusal():
         storage.void_item(current_actor(), item_id, request.form.get("note", ""))
         db.session.commit()
         flash(_("Voided."), "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
     return redirect(url_for("staff.store_item"), code=303)
 
 

@@ -26,7 +26,7 @@ from domain.throttle.services import Throttled
 from extensions import db, login_manager
 from web.forms import ChangePasswordForm, LoginForm
 from web.htmx import client_redirect
-from web.refusals import show_domain_error
+from web.refusals import refusal_message, show_domain_error
 
 
 @login_manager.user_loader
@@ -139,8 +139,7 @@ def handle_login(kind, template, home_endpoint):
         try:
             user = authenticate(form.login.data, form.password.data, kind, source=source)
         except SignInLocked as error:
-            db.session.rollback()
-            form.password.errors.append(str(error.message))
+            form.password.errors.append(refusal_message(error))
             return render_template(template, form=form), 429
         if user is not None:
             signed_in = start_sign_in(

@@ -8,6 +8,7 @@ from domain.accounts.services import set_locale
 from extensions import csrf, db
 from web.auth import safe_next
 from web.i18n import normalise_locale
+from web.refusals import refusal_message
 
 bp = Blueprint("public", __name__)
 
@@ -52,12 +53,11 @@ def pay_from_kiosk(link):
             cancel_url=url_for("public.paid_from_kiosk", _external=True),
         )
         db.session.commit()
-    except NotFound:
-        db.session.rollback()
-        return render_template("public/kiosk_pay.html", expired=True), 404
     except DomainError as error:
-        db.session.rollback()
-        return render_template("public/kiosk_pay.html", error=str(error.message)), 409
+        message = refusal_message(error)
+        if isinstance(error, NotFound):  # an expired or unknown link
+            return render_template("public/kiosk_pay.html", expired=True), 404
+        return render_template("public/kiosk_pay.html", error=message), 409
     return redirect(url, code=303)
 
 

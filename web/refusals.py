@@ -6,12 +6,14 @@ Which helper to call:
 - a button action (a POST that redirects back, post/redirect/get): wrap the service call and the commit in
   `with flash_refusal():`; a refusal is flashed and the route's redirect follows as for success. Where a refusal
   must redirect elsewhere than success, call `flash_domain_error(error)` in an `except DomainError`.
+- a page that shows the message its own way (a kiosk keypad, a message above a page without a form):
+  `refusal_message(error)` gives the message to render.
 - an htmx fragment (a button in a swapped region): `refuse_fragment(error, back=url)` answers htmx with the
   message fragment (the page shows it as a toast) and a normal request with the flash and a 303 to `back`.
 
 Every helper rolls back what the request changed. The action and fragment helpers let a missing record (NotFound)
 answer 404 through the application's error handler: a button on a record that is gone is not a refusal to explain.
-A form shows it next to the field like any refusal: there it is about what was typed.
+A form or a page showing the message treats it like any refusal: there it is about what was typed.
 """
 
 from contextlib import contextmanager
@@ -31,16 +33,23 @@ def _undo(error):
         raise error
 
 
+def refusal_message(error):
+    """A page that shows a refusal in its own place (a kiosk keypad, a message above the page): undo any change
+    and give the message to render. As in a form, a NotFound is a message here: it is about what was typed."""
+    db.session.rollback()
+    return str(error.message)
+
+
 def show_domain_error(form, error):
     """A form page's refusal: undo any change and put the message next to its field (or above the form), keeping
     what was typed. Here a NotFound is a message too: the page's own record was loaded before the form was read
     (404 there), so a NotFound now is about what was typed or chosen (a unit that is not the resident's)."""
-    db.session.rollback()
+    message = refusal_message(error)
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
-        field.errors = [*field.errors, str(error.message)]
+        field.errors = [*field.errors, message]
     else:
-        form.form_errors.append(str(error.message))
+        form.form_errors.append(message)
 
 
 def flash_domain_error(error):

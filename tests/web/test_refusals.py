@@ -124,6 +124,7 @@ def test_a_missing_record_stays_404_in_the_action_and_fragment_helpers(app, prop
 SWALLOWED_404 = {
     "return a loan": (Role.FRONTDESK, "/staff/lending/9999/return", {"note": "完好"}),
     "void a loan": (Role.FRONTDESK, "/staff/lending/9999/void", {"note": "登记错了"}),
+    "void an item left at the desk": (Role.FRONTDESK, "/staff/storage/9999/void", {"note": "登记错了"}),
 }
 
 

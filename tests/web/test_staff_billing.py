@@ -242,3 +242,12 @@ def test_cron_reminds_of_bills_due_within_three_days(runner, prop):
     reminder = db.session.scalars(select(Reminder)).one()
     assert reminder.resident_id == owner.id and "123.00" in reminder.message
     assert runner.invoke(args=["billing", "remind"]).output.startswith("0 reminders")
+
+
+def test_a_refusal_of_the_ticked_bills_is_shown_once_above_the_form(client, auth, unit_with_bills):
+    unit, _owner, _old, _new = unit_with_bills
+    sign_in(auth, Role.FRONTDESK)
+    client.get("/staff/?lang=en")
+    response = client.post(f"/staff/billing/units/{unit.id}/payments", data={"method": "cash", "bill_ids": []})
+    assert response.status_code == 422
+    assert response.get_data(as_text=True).count("Choose at least one bill of this unit.") == 1
