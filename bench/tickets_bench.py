@@ -458,7 +458,7 @@ def prepare(workdir, password):
     if QUEUE_ENDPOINT not in app.view_functions:
         raise BenchError(
             f"the staff queue ({QUEUE_ENDPOINT}, GET {QUEUE_PATH}) does not exist yet: "
-            "nothing to measure. Run the benchmark again once staff/tickets.py serves it."
+            "nothing to measure. Run the benchmark again once staff/tickets/routes.py serves it."
         )
     started = time.perf_counter()
     migrate(url)

@@ -19,4 +19,5 @@ def residents_only():
     return require_area(AccountKind.RESIDENT)
 
 
-from portal import account, bills, home, menu, parcels, renovations, tickets  # noqa: E402,F401  (routes register on import)
+from portal import account, bills, home, menu, parcels, renovations  # noqa: E402,F401  (routes register on import)
+from portal.tickets import routes  # noqa: E402,F401

@@ -37,6 +37,6 @@ from staff import (  # noqa: E402, F401
     renovations,
     residents,
     storage,
-    tickets,
     units,
 )
+from staff.tickets import callbacks, routes  # noqa: E402, F401

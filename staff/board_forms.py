@@ -15,7 +15,7 @@ from domain.tickets.handover import NOTES_MAX
 from domain.tickets.models import Department, Priority, TicketKind
 
 # The ticket pages' labels, so that a kind or a department reads the same on every page.
-from staff.ticket_forms import DEPARTMENT_LABELS, KIND_LABELS, PRIORITY_LABELS
+from staff.tickets.forms import DEPARTMENT_LABELS, KIND_LABELS, PRIORITY_LABELS
 from web.forms import TwoDecimals
 
 #: The board's clocks, as in "late: first response" (the ticket pages say what happened: "Forwarded").

@@ -27,7 +27,7 @@ from domain.tickets.models import (
 )
 from domain.tickets.photos import photo_path, save_photo
 from extensions import db
-from portal.ticket_forms import COMPLAINT_CATEGORY_LABELS, REPAIR_CATEGORY_LABELS
+from portal.tickets.forms import COMPLAINT_CATEGORY_LABELS, REPAIR_CATEGORY_LABELS
 from tests import builders
 
 HX = {"HX-Request": "true"}

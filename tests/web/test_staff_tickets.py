@@ -26,6 +26,7 @@ from domain.tickets.models import (
     TicketPhoto,
 )
 from extensions import db
+from staff.tickets import pages
 from tests import builders
 
 HX = {"HX-Request": "true"}
@@ -417,6 +418,16 @@ def test_a_repair_goes_from_the_call_to_the_callback_through_the_console(client,
         "Materials: 阀芯×1",
     ):
         assert words in timeline, words
+
+
+def test_the_ticket_page_offers_a_form_for_each_step_the_workflow_allows(app, prop, home):
+    unit, _owner = home
+    ticket = dispatched(prop, unit=unit)  # a repair: engineering's queue
+    engineer = Actor.for_user(builders.create_staff(Role.ENGINEERING), "test")
+    with app.test_request_context():
+        page = pages.ticket_page(engineer, ticket)
+    assert list(page["forms"]) == ["claim", "cannot_come", "comment"]
+    assert page["department_open"] and not page["is_assignee"]
 
 
 def test_a_lost_claim_says_someone_else_took_it(client, auth, app, prop, home):

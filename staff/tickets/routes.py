@@ -1,11 +1,10 @@
 """Tickets in the console (SOPs 5-7, 9, 10, 13): the queues with the 3-minute forwarding alarm, recording a
-ticket, one ticket with the steps the signed-in person may take, callbacks, the phone/visit log and visits."""
+ticket, and one ticket with the steps the signed-in person may take, each a route that calls one service."""
 
 import os
-from datetime import datetime
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -20,27 +19,8 @@ from domain.tickets import services as tickets
 from domain.tickets.models import Status
 from extensions import db
 from staff import bp
-from staff.ticket_forms import (
-    DEPARTMENT_LABELS,
-    KIND_LABELS,
-    CallbackForm,
-    ClassifyForm,
-    CommentForm,
-    ConfirmForm,
-    ContactForm,
-    DispatchForm,
-    FinishForm,
-    OutcomeForm,
-    QuestionForm,
-    ReasonForm,
-    RedirectForm,
-    ScheduleForm,
-    TicketForm,
-    VisitDoneForm,
-    VisitForm,
-    WorkForm,
-    ticket_labels,
-)
+from staff.tickets.forms import DEPARTMENT_LABELS, KIND_LABELS, TicketForm, ticket_labels
+from staff.tickets.pages import STEPS, countdown, span, span_formats, ticket_page
 from web.auth import current_actor, safe_next, staff_permission
 from web.downloads import send_private_file
 from web.filters import fen
@@ -54,62 +34,12 @@ STATUS_FILTERS = ("open", "new", "dispatched", "claimed", "scheduled", "waiting"
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 
 
-def _int_arg(name):
-    """A positive integer query argument, or None."""
-    return id_arg(name)
-
-
 def _is_desk():
     """Whether the signed-in person works at the desk (records, forwards, calls back)."""
     return Role(current_user.role) in workflow.DESK
 
 
-#: locale -> the translated duration formats; translations never change while the process runs.
-_SPAN_FORMATS = {}
-
-
-def _span_formats():
-    """The five duration formats in the user's language, translated once per process and locale."""
-    key = str(get_locale())
-    formats = _SPAN_FORMATS.get(key)
-    if formats is None:
-        formats = _SPAN_FORMATS[key] = {
-            "s": _("%(s)s s"),
-            "ms": _("%(m)s min %(s)s s"),
-            "m": _("%(m)s min"),
-            "hm": _("%(h)s h %(m)s min"),
-            "dh": _("%(d)s d %(h)s h"),
-        }
-    return formats
-
-
-def span(seconds, formats=None):
-    """A duration as people say it: "45 s", "2 min 10 s", "25 min", "3 h 5 min", "2 d 4 h".
-
-    A page of durations passes `formats` (_span_formats()) rather than looking the language up per row.
-    """
-    seconds = int(abs(seconds))
-    minutes, secs = divmod(seconds, 60)
-    hours, mins = divmod(minutes, 60)
-    days, hrs = divmod(hours, 24)
-    formats = formats or _span_formats()
-    if minutes == 0:
-        return formats["s"] % {"s": secs}
-    if minutes < 10:
-        return formats["ms"] % {"m": minutes, "s": secs}
-    if hours == 0:
-        return formats["m"] % {"m": minutes}
-    if days == 0:
-        return formats["hm"] % {"h": hours, "m": mins}
-    return formats["dh"] % {"d": days, "h": hrs}
-
-
-def countdown(seconds):
-    """Time left to a deadline ("2 min 10 s left"), or how late it is ("late by 1 min 5 s")."""
-    return _("%(span)s left", span=span(seconds)) if seconds >= 0 else _("late by %(span)s", span=span(seconds))
-
-
-# The queue -----------------------------------------------------------------------------------------
+# The queue ----------------------------------------------------------------------------------------
 
 
 def _queue_filters():
@@ -164,9 +94,9 @@ def list_tickets():
         statuses=statuses,
         assignee_id=current_user.id if filters["mine"] else None,
         kind=filters["kind"] or None,
-        after=_int_arg("after"),
+        after=id_arg("after"),
     )
-    formats = _span_formats()
+    formats = span_formats()
     to_forward = None
     if _is_desk() and not is_fragment_request() and not request.args.get("after"):
         to_forward = queries.undispatched(property_id, now)
@@ -202,7 +132,7 @@ def tickets_to_forward():
     )
 
 
-# Recording a ticket --------------------------------------------------------------------------------
+# Recording a ticket -------------------------------------------------------------------------------
 
 
 def _service_choices(form, property_id):
@@ -251,146 +181,13 @@ def create_ticket():
     return render_template("staff/tickets/new.html", form=form), 422 if request.method == "POST" else 200
 
 
-# One ticket and its steps ----------------------------------------------------------------------------
-
-#: The console's steps: name (= endpoint verb and URL) -> (workflow action, form).
-STEPS = {
-    "dispatch": ("dispatch", DispatchForm),
-    "redirect": ("redirect", RedirectForm),
-    "claim": ("claim", ConfirmForm),
-    "schedule": ("schedule", ScheduleForm),
-    "hand_back": ("hand_back", ReasonForm),
-    "ask_resident": ("ask_resident", QuestionForm),
-    "resume": ("resume", ConfirmForm),
-    "record_work": ("record_work", WorkForm),
-    "cannot_come": ("cannot_come", ReasonForm),
-    "finish": ("finish", FinishForm),
-    "close": ("close", ConfirmForm),
-    "cancel": ("cancel", ReasonForm),
-    "comment": ("staff_comment", CommentForm),
-    "classify": ("classify", ClassifyForm),
-    "record_outcome": ("record_outcome", OutcomeForm),
-}
-
-
-def _steps_for(actor, ticket):
-    """The console's steps for the actions `actor` may take on `ticket` now (workflow.allowed_actions)."""
-    allowed = workflow.allowed_actions(actor, ticket)
-    return [name for name, (action, _form) in STEPS.items() if action in allowed]
-
-
-def _blank_form(name, ticket):
-    """A step's form as first shown, with the ticket's current values where it has any."""
-    form_class = STEPS[name][1]
-    values = {}
-    if name in ("dispatch", "redirect", "classify") and ticket.department is not None:
-        values["department"] = ticket.department.value
-    if name == "classify":
-        values.update(
-            category=ticket.category,
-            priority=ticket.priority.value,
-            severity=ticket.severity.value if ticket.severity else "",
-        )
-    return form_class(prefix=name, formdata=None, **values)
-
-
-def _clock_rows(ticket, now):
-    """[(key, clock, state, text)] for the ticket page: met, met late, late, due, paused or stopped."""
-    rows = []
-    for key, clock in queries.clocks(ticket, now).items():
-        if clock.met is not None:
-            state, text = ("late", _("met late")) if clock.late else ("ok", _("met"))
-        elif ticket.status in (Status.CANCELLED, Status.CLOSED, Status.DONE):
-            state, text = "stopped", _("stopped")
-        elif ticket.waiting_since is not None:
-            state, text = "paused", _("paused while waiting for the resident")
-        elif clock.late:
-            state, text = "late", countdown((clock.due - now).total_seconds())
-        else:
-            state, text = "due", countdown((clock.due - now).total_seconds())
-        rows.append((key, clock, state, text))
-    return rows
-
-
-#: A classification change's field -> the label group its values are in, and the field's name in words.
-CLASSIFIED_FIELDS = {
-    "category": "categories",
-    "severity": "severities",
-    "priority": "priorities",
-    "department": "departments",
-}
-CLASSIFIED_NAMES = {
-    "category": lambda: _("Category"),
-    "severity": lambda: _("Severity"),
-    "priority": lambda: _("Priority"),
-    "department": lambda: _("Department"),
-}
-
-
-def _timeline(ticket, labels):
-    """The ticket's events, each with the details its data holds, in words."""
-    items = []
-    for event in ticket.events:
-        data = event.data or {}
-        details = []
-        if event.action == "classified":
-            for name, change in data.items():
-                old, new = (list(change) + [None, None])[:2] if isinstance(change, list) else (None, change)
-                words = labels.get(CLASSIFIED_FIELDS.get(name, ""), {})
-                details.append(
-                    f"{CLASSIFIED_NAMES[name]() if name in CLASSIFIED_NAMES else name}: "
-                    f"{words.get(old, old) or '—'} → {words.get(new, new) or '—'}"
-                )
-        else:
-            if data.get("department"):
-                details.append(_("To %(department)s", department=labels["departments"].get(data["department"], "")))
-            if data.get("when"):
-                details.append(_("For %(when)s", when=format_datetime(datetime.fromisoformat(data["when"]), "short")))
-            if data.get("materials"):
-                details.append(_("Materials: %(materials)s", materials=data["materials"]))
-            if data.get("satisfaction"):
-                details.append(_("Satisfaction: %(n)s/5", n=data["satisfaction"]))
-            if data.get("rating"):
-                details.append(_("Rating: %(n)s/5", n=data["rating"]))
-            if data.get("reaction"):
-                details.append(_("Resident's reaction: %(text)s", text=data["reaction"]))
-            if data.get("paused_seconds"):
-                details.append(_("Paused for %(span)s", span=span(data["paused_seconds"])))
-            if data.get("by") == "resident":
-                details.append(_("Cancelled by the resident."))
-            if data.get("amount_fen"):
-                details.append(_("Amount: %(amount)s", amount=fen(data["amount_fen"])))
-        items.append((event, details))
-    return items
+# One ticket and its steps -------------------------------------------------------------------------
 
 
 def _ticket_page(ticket, *, bound=None, error=None, status=200):
-    """Render a ticket: details, timeline, photos, clocks and the forms of the steps allowed now.
-
-    `bound` is (step name, form) of a submitted form to show again with its errors and what was typed.
-    """
-    actor = current_actor()
-    names = _steps_for(actor, ticket)
-    forms = {name: _blank_form(name, ticket) for name in names}
-    if bound is not None and bound[0] in forms:
-        forms[bound[0]] = bound[1]
-    callback = desk.callback_for(ticket.id)
-    labels = ticket_labels()
-    now = utcnow()
-    return render_template(
-        "staff/tickets/show.html",
-        ticket=ticket,
-        forms=forms,
-        labels=labels,
-        error=error,
-        callback=callback,
-        clock_rows=_clock_rows(ticket, now),
-        timeline=_timeline(ticket, labels),
-        now=now,
-        department_open=ticket.status in workflow.QUEUED,
-        close_waits=callback is not None and callback.status.value == "open" and ticket.rating is None,
-        is_assignee=ticket.assignee_id == current_user.id,
-    ), status
+    """The ticket page (pages.ticket_page) for the signed-in person, with a refusal's message above it."""
+    page = ticket_page(current_actor(), ticket, bound=bound)
+    return render_template("staff/tickets/show.html", error=error, **page), status
 
 
 @bp.get("/tickets/<int:ticket_id>")
@@ -641,164 +438,3 @@ def ticket_photo(ticket_id, photo_id):
         as_attachment=not is_image,
         download_name=os.path.basename(path),
     )
-
-
-# Callbacks -----------------------------------------------------------------------------------------
-
-
-def _callbacks_page(*, bound=None, error=None, status=200):
-    """The open callbacks, most overdue first, each with its form (`bound`: (callback id, submitted form))."""
-    prop = buildings.get_property()
-    callbacks = queries.open_callbacks(prop.id)
-    forms = {cb.id: CallbackForm(prefix=f"cb{cb.id}", formdata=None) for cb in callbacks}
-    if bound is not None and bound[0] in forms:
-        forms[bound[0]] = bound[1]
-    return render_template(
-        "staff/tickets/callbacks.html",
-        callbacks=callbacks,
-        forms=forms,
-        error=error,
-        now=utcnow(),
-        units=units.unit_labels(cb.ticket.unit_id for cb in callbacks),
-        contacts=desk.resident_contacts(cb.ticket.resident_id for cb in callbacks),
-        labels=ticket_labels(),
-        countdown=countdown,
-    ), status
-
-
-@bp.get("/callbacks")
-@staff_permission(Permission.CALL_BACK)
-def list_callbacks():
-    """Callbacks (回访) to make after finished repairs and complaints, most overdue first, with a phone script."""
-    return _callbacks_page()
-
-
-@bp.post("/callbacks/<int:callback_id>")
-@staff_permission(Permission.CALL_BACK)
-def record_callback(callback_id):
-    """Record what the resident said and how satisfied they are; the ticket then closes."""
-    callback = desk.get_callback(callback_id)
-    form = CallbackForm(prefix=f"cb{callback_id}")
-    if form.validate_on_submit():
-        try:
-            tickets.record_callback(
-                current_actor(), callback, result=form.result.data, satisfaction=int(form.satisfaction.data)
-            )
-            ticket_id = callback.ticket_id
-            db.session.commit()
-            flash(_("Callback recorded; ticket #%(id)s is closed.", id=ticket_id), "success")
-            return redirect(url_for("staff.list_callbacks"), code=303)
-        except DomainError as error:
-            show_domain_error(form, error)
-            message = " ".join(form.form_errors) or None
-            form.form_errors.clear()
-            return _callbacks_page(
-                bound=(callback_id, form),
-                error=message,
-                status=422 if type(error) is DomainError else error.status_code,
-            )
-    return _callbacks_page(bound=(callback_id, form), status=422)
-
-
-# The phone and visit log ---------------------------------------------------------------------------
-
-
-@bp.route("/contacts", methods=["GET", "POST"])
-@staff_permission(Permission.RECORD_TICKETS)
-def list_contacts():
-    """Today's calls and visits at the desk, newest first, and the form to log one (optionally with a ticket)."""
-    prop = buildings.get_property()
-    form = ContactForm()
-    if form.validate_on_submit():
-        try:
-            label = (form.unit_label.data or "").strip()
-            unit = units.find_unit(label) if label else None
-            entry = desk.log_contact(
-                current_actor(),
-                property_id=prop.id,
-                channel=form.channel.data,
-                summary=form.summary.data,
-                caller_name=form.caller_name.data or "",
-                caller_phone=form.caller_phone.data or "",
-                unit_id=unit.id if unit else None,
-                location=form.location.data or "",
-                today=today(),
-                ticket_kind=form.ticket_kind.data if form.open_ticket.data else None,
-            )
-            db.session.commit()
-            flash(
-                _("Logged; ticket #%(id)s opened.", id=entry.ticket_id) if entry.ticket_id else _("Logged."), "success"
-            )
-            return redirect(url_for("staff.list_contacts"), code=303)
-        except DomainError as error:
-            show_domain_error(form, error)
-    rows, next_after = desk.list_contacts(prop.id, day=today(), after=_int_arg("after"))
-    return render_template(
-        "staff/tickets/contacts.html", form=form, rows=rows, next_after=next_after, labels=ticket_labels()
-    ), 422 if request.method == "POST" else 200
-
-
-# Visits to residents -------------------------------------------------------------------------------
-
-
-def _visits_page(form, *, done_forms=None, error=None, status=200):
-    """Planned visits (each with its "done" form) and the latest made ones."""
-    prop = buildings.get_property()
-    planned = desk.list_visits(prop.id)
-    forms = {v.id: VisitDoneForm(prefix=f"v{v.id}", formdata=None) for v in planned}
-    forms.update(done_forms or {})
-    return render_template(
-        "staff/tickets/visits.html",
-        form=form,
-        planned=planned,
-        done_forms=forms,
-        error=error,
-        made=desk.list_visits(prop.id, done=True, limit=20),
-        now=utcnow(),
-    ), status
-
-
-@bp.route("/visits", methods=["GET", "POST"])
-@staff_permission(Permission.CALL_BACK)
-def list_visits():
-    """Visits to residents (SOP 13, VIP ones marked): plan one, see what is planned and what was done."""
-    form = VisitForm()
-    if form.validate_on_submit():
-        try:
-            unit = units.find_unit(form.unit_label.data)
-            desk.plan_visit(
-                current_actor(),
-                property_id=buildings.get_property().id,
-                unit_id=unit.id,
-                planned_for=from_local_input(form.planned_for.data),
-                purpose=form.purpose.data,
-                is_vip=form.is_vip.data,
-                today=today(),
-            )
-            db.session.commit()
-            flash(_("Visit planned."), "success")
-            return redirect(url_for("staff.list_visits"), code=303)
-        except DomainError as error:
-            show_domain_error(form, error)
-    return _visits_page(form, status=422 if request.method == "POST" else 200)
-
-
-@bp.post("/visits/<int:visit_id>/done")
-@staff_permission(Permission.CALL_BACK)
-def finish_visit(visit_id):
-    """Record that a planned visit took place, with notes."""
-    visit = desk.get_visit(visit_id)
-    form = VisitDoneForm(prefix=f"v{visit_id}")
-    error, status = None, 422
-    if form.validate_on_submit():
-        try:
-            desk.finish_visit(current_actor(), visit, form.notes.data)
-            db.session.commit()
-            flash(_("Visit recorded."), "success")
-            return redirect(url_for("staff.list_visits"), code=303)
-        except DomainError as error_:
-            show_domain_error(form, error_)
-            error = " ".join(form.form_errors) or None
-            form.form_errors.clear()
-            status = 422 if type(error_) is DomainError else error_.status_code
-    return _visits_page(VisitForm(formdata=None), done_forms={visit_id: form}, error=error, status=status)

@@ -18,7 +18,7 @@ from domain.tickets import photos, queries, services, workflow
 from domain.tickets.catalogue import list_service_items
 from extensions import db
 from portal import bp
-from portal.ticket_forms import KIND_HINTS, KIND_LABELS, CommentForm, RateForm, TicketForm, ticket_labels
+from portal.tickets.forms import KIND_HINTS, KIND_LABELS, CommentForm, RateForm, TicketForm, ticket_labels
 from web.auth import current_actor
 from web.downloads import send_private_file
 from web.guards import id_arg
