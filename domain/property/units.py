@@ -96,8 +96,11 @@ def find_unit(label, *, number_alone=False):
 
 def unit_ids_by_label(labels):
     """{label: unit id} for those of `labels` ("1-1203") that are in the register, in one statement."""
-    wanted = {split_label(label): label for label in labels}
-    wanted.pop(None, None)
+    wanted = {}
+    for label in labels:
+        parts = split_label(label)
+        if parts:
+            wanted.setdefault(parts, []).append(label)
     if not wanted:
         return {}
     rows = db.session.execute(
@@ -105,7 +108,7 @@ def unit_ids_by_label(labels):
         .join(Unit.building)
         .where(Building.code.in_({code for code, _number in wanted}))
     )
-    return {wanted[(code, number)]: unit_id for unit_id, code, number in rows if (code, number) in wanted}
+    return {label: unit_id for unit_id, code, number in rows for label in wanted.get((code, number), ())}
 
 
 # Units -------------------------------------------------------------------------------------------
