@@ -11,8 +11,8 @@ from domain.audit.services import record
 from domain.billing.models import ChargeBasis, ChargeRate, ChargeType, ChargeUnit, MeterReading, Scope
 from domain.errors import Conflict, DomainError, NotFound
 from domain.money import fen_to_decimal
-from domain.property.models import Building, Unit
-from domain.property.units import find_unit, unit_ids_by_label
+from domain.property.models import Unit
+from domain.property.units import UNIT_LABEL, find_unit, unit_ids_by_label
 from extensions import db
 
 
@@ -242,7 +242,7 @@ def record_reading(actor, *, unit, charge_type_id, period, current_x100, previou
 def list_readings(period, *, limit=100):
     """The readings of a month with their unit labels and charge codes, newest first."""
     return db.session.execute(
-        select(MeterReading, Building.code, Unit.number, ChargeType.code, ChargeType.meter_unit)
+        select(MeterReading, UNIT_LABEL, ChargeType.code, ChargeType.meter_unit)
         .join(Unit, MeterReading.unit_id == Unit.id)
         .join(Unit.building)
         .join(ChargeType, MeterReading.charge_type_id == ChargeType.id)

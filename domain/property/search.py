@@ -25,6 +25,11 @@ class UnitRow(NamedTuple):
     building_code: str
     building_name: str
 
+    @property
+    def label(self):
+        """The unit's label ("1-1203")."""
+        return Unit.label_of(self.building_code, self.number)
+
 
 @dataclass
 class UnitPage:

@@ -14,6 +14,7 @@ from domain.audit.services import record
 from domain.clock import local_date, local_day_bounds, utcnow
 from domain.errors import DomainError, InvalidTransition, NotFound
 from domain.property.models import Building, Occupancy, Relation, Resident, Unit
+from domain.property.units import UNIT_LABEL
 from domain.tickets import services
 from domain.tickets.models import Callback, Channel, ContactLog, ResidentVisit, ServiceItem
 from extensions import db
@@ -155,8 +156,7 @@ def list_contacts(property_id, *, day, after=None, limit=50):
             ContactLog.caller_phone,
             ContactLog.summary,
             ContactLog.ticket_id,
-            Building.code.label("building_code"),
-            Unit.number.label("unit_number"),
+            UNIT_LABEL,
             User.display_name.label("recorded_by"),
         )
         .outerjoin(Unit, ContactLog.unit_id == Unit.id)
@@ -236,8 +236,7 @@ def list_visits(property_id, *, done=False, limit=50):
             ResidentVisit.is_vip,
             ResidentVisit.notes,
             ResidentVisit.done_at,
-            Building.code.label("building_code"),
-            Unit.number.label("unit_number"),
+            UNIT_LABEL,
             Resident.name.label("resident_name"),
             Resident.phone.label("resident_phone"),
             planner.display_name.label("planned_by"),

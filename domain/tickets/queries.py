@@ -10,6 +10,7 @@ from sqlalchemy import and_, bindparam, case, func, or_, select, union_all
 from domain.accounts.models import User
 from domain.clock import utcnow
 from domain.property.models import Building, Unit
+from domain.property.units import UNIT_LABEL
 from domain.queries import read, read_rows
 from domain.tickets.models import Callback, CallbackStatus, Department, Status, Ticket, TicketKind
 from domain.tickets.workflow import HELD, OPEN
@@ -100,8 +101,7 @@ _QUEUE_COLUMNS = (
     Ticket.contact_name,
     Ticket.escalated_at,
     Ticket.late_notice_at,
-    Building.code.label("building_code"),
-    Unit.number.label("unit_number"),
+    UNIT_LABEL,
 )
 
 
@@ -125,8 +125,7 @@ _PAGE_COLUMNS = (
     Ticket.waiting_since,
     Ticket.location,
     Ticket.escalated_at,
-    Building.code.label("building_code"),
-    Unit.number.label("unit_number"),
+    UNIT_LABEL,
 )
 
 
