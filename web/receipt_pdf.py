@@ -5,7 +5,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -27,11 +26,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from domain.clock import local_text
+
 APP_NAME = "物业客服服务平台"
 FOOTER_TEXT = f"本收据由{APP_NAME}生成，请妥善保存。"
 SANDBOX_TEXT = "测试沙盒支付 · 非真实款项"
 VOID_TEXT = "作废 VOID"
-RECEIPT_ZONE = ZoneInfo("Asia/Shanghai")
 
 # A CID font is not embedded: the reader supplies a Song/Serif face, so the PDF needs no font file.
 FONT = "STSong-Light"
@@ -222,11 +222,11 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _shanghai_time(moment: datetime) -> str:
-    """A timezone-aware moment as Shanghai wall time, "2026-11-28 18:05"."""
+def _property_time(moment: datetime) -> str:
+    """A timezone-aware moment as the property's wall time (Shanghai), "2026-11-28 18:05"."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("paid_at must be timezone-aware")
-    return moment.astimezone(RECEIPT_ZONE).strftime("%Y-%m-%d %H:%M")
+    return local_text(moment)
 
 
 def _text_width(text: str, size: float, *, bold: bool = False, char_space: float = 0.0) -> float:
@@ -296,7 +296,7 @@ def _header(receipt: ReceiptView) -> Table:
         _para(receipt.number, "number"),
         Spacer(1, 2),
         _para("收款时间", "number_label"),
-        _para(_shanghai_time(receipt.paid_at), "time"),
+        _para(_property_time(receipt.paid_at), "time"),
     ]
     table = Table([[issuer, _Title(), numbering]], colWidths=[side, 44 * mm, side])
     table.setStyle(

@@ -12,7 +12,7 @@ from domain.billing import runs
 from domain.billing.collection import get_late_fee_policy, post_late_fees, send_reminders, update_late_fee_policy
 from domain.billing.models import Bill, ChargeBasis, ChargeRate, ChargeType, ChargeUnit, MeterReading, Scope
 from domain.billing.schedule import month_after, month_before
-from domain.clock import property_zone
+from domain.clock import from_local_input
 from domain.payments.models import Method
 from domain.payments.services import record_historical_payment
 from domain.property.models import Building, Occupancy, Resident, Unit, UnitStatus
@@ -78,7 +78,7 @@ def _readings(water, unit_ids, periods, rng):
 
 def _at(day, rng):
     """A moment during the desk's opening hours on `day`, as aware UTC."""
-    return datetime.combine(day, time(rng.randrange(8, 20), rng.randrange(60)), tzinfo=property_zone())
+    return from_local_input(datetime.combine(day, time(rng.randrange(8, 20), rng.randrange(60))))
 
 
 def load_billing_demo(prop, actor, *, today, rng, after_batch=None):

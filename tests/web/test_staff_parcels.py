@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
-from domain.clock import property_zone, utcnow
+from domain.clock import local, local_date, utcnow
 from domain.notify.jobs import run_deferred
 from domain.notify.models import Notification
 from domain.parcels import services, storage
@@ -653,7 +653,7 @@ def test_the_report_shows_the_days_counts(client, auth, home):
     assert response.status_code == 200
     assert '<span class="stat-value">3</span><span class="stat-label">in</span>' in html
     assert '<span class="stat-value">3</span><span class="stat-label">waiting now</span>' in html
-    yesterday = (utcnow().astimezone(property_zone()) - timedelta(days=1)).date().isoformat()
+    yesterday = (local_date(utcnow()) - timedelta(days=1)).isoformat()
     html = client.get(f"/staff/parcels/report?day={yesterday}").get_data(as_text=True)
     assert '<span class="stat-value">0</span><span class="stat-label">in</span>' in html
     assert client.get("/staff/parcels/report?day=2026-13-40").status_code == 404
@@ -976,7 +976,7 @@ def test_lending_an_item_with_its_usual_deposit_and_time(client, auth, home, lad
 
 def test_lending_until_a_chosen_time_with_another_deposit(client, auth, home, ladder):
     sign_in(auth, Role.FRONTDESK)
-    due = (utcnow().astimezone(property_zone()) + timedelta(days=2)).replace(second=0, microsecond=0)
+    due = (local(utcnow()) + timedelta(days=2)).replace(second=0, microsecond=0)
     response = client.post(
         "/staff/lending/",
         data={
