@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := app:create_app
 
-.PHONY: run test lint test-calendar setup deps test-deps assets translations migrate demo demo-reset sqlite-demo-only bench messages clean
+.PHONY: run test lint test-calendar test-plain-templates setup deps test-deps assets translations migrate demo demo-reset sqlite-demo-only bench messages clean
 
 # `make run` is development (the default SECRET_KEY is allowed) with the payment sandbox; its steps inherit both.
 run: export APP_ENV = development
@@ -24,7 +24,7 @@ test: test-deps assets translations lint  ## Set up, lint, and run the whole sui
 	  echo "== the same suite on PostgreSQL =="; \
 	  $(BIN)/python -m pytest $(PYTEST_ARGS); \
 	fi
-	@if [ "$$CI" = true ]; then $(MAKE) --no-print-directory test-calendar; fi
+	@if [ "$$CI" = true ]; then $(MAKE) --no-print-directory test-calendar test-plain-templates; fi
 
 lint: test-deps  ## Ruff: lint findings and unformatted files both fail (`.venv/bin/ruff format .` formats)
 	$(BIN)/ruff check .
@@ -35,6 +35,10 @@ test-calendar:  ## The tests below the browser on SQLite, with the clock frozen 
 	  echo "== the suite on $$day =="; \
 	  TEST_NOW=$$day env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q --ignore=tests/e2e $(PYTEST_ARGS) || exit 1; \
 	done
+
+test-plain-templates:  ## The tests below the browser on SQLite with the template fast path off (TEMPLATE_FAST_PATH=0)
+	@echo "== the suite with Flask's plain template environment =="
+	TEMPLATE_FAST_PATH=0 env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q --ignore=tests/e2e $(PYTEST_ARGS)
 
 setup: deps assets translations
 

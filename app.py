@@ -4,6 +4,7 @@ import os
 import sqlite3
 
 from flask import Flask
+from flask.templating import Environment
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -24,8 +25,9 @@ class InsecureConfiguration(RuntimeError):
 def create_app(config_class=None):
     """Create and configure the app; `config_class` defaults to the one APP_ENV names."""
     app = Flask(__name__, instance_relative_config=True)
-    app.jinja_environment = LocalisedEnvironment  # before anything creates app.jinja_env
     app.config.from_object(config_class or config_from_env())
+    # Chosen before anything creates app.jinja_env.
+    app.jinja_environment = LocalisedEnvironment if app.config["TEMPLATE_FAST_PATH"] else Environment
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "property.sqlite3")

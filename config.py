@@ -96,6 +96,10 @@ class Config:
     RENOVATION_DEPOSIT_CODE = os.environ.get("RENOVATION_DEPOSIT_CODE", "RENO")
     RENOVATION_FEE_CODE = os.environ.get("RENOVATION_FEE_CODE", "RENOFEE")
     RENOVATION_PAY_DAYS = int(os.environ.get("RENOVATION_PAY_DAYS", "7"))
+    #: The template fast path (web/templating.py: constants translated at compile time, `{{ value }}` escaped
+    #: without a Markup). On by default; TEMPLATE_FAST_PATH=0 renders with Flask's plain Jinja environment, the
+    #: check that the pages read the same without it (CI runs the suite both ways).
+    TEMPLATE_FAST_PATH = _env_bool("TEMPLATE_FAST_PATH", True)
     # Where work that follows a commit runs: "thread" (background), "inline" or "defer" (tests, benchmarks).
     JOBS_MODE = os.environ.get("JOBS_MODE", "thread")
     # A job that sweeps up pending work (the parcel notices) waits this long to gather the commits meanwhile.

@@ -72,6 +72,12 @@ class SuiteConfig(TestConfig):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + os.path.join(_TMP, "test.sqlite3")
 
 
+class FastPathOn(SuiteConfig):
+    """The suite's config with the template fast path on, whatever TEMPLATE_FAST_PATH says for this run."""
+
+    TEMPLATE_FAST_PATH = True
+
+
 def _reset_schema(app):
     """Drop everything and build the schema with the migrations, as production does."""
     from flask_migrate import upgrade
@@ -108,6 +114,13 @@ def app():
     yield app
     with app.app_context():
         db.engine.dispose()  # close pooled connections before the interpreter does
+
+
+@pytest.fixture
+def fast_path_app(app):
+    """For the tests of the template fast path itself: the suite's app, or in a TEMPLATE_FAST_PATH=0 run one
+    that takes the fast path all the same."""
+    return app if app.config["TEMPLATE_FAST_PATH"] else create_app(FastPathOn)
 
 
 @pytest.fixture(autouse=True)

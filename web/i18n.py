@@ -70,6 +70,13 @@ def template_ngettext(singular, plural, n):
     return _request_translations().ungettext(singular, plural, n)
 
 
+def template_pgettext(context, string):
+    """pgettext for templates: the fast path translates constant ones while compiling, this does the rest."""
+    return _request_translations().upgettext(context, string)
+
+
 def install_template_gettext(app):
     """Make `_()` in templates cost a dictionary lookup: a page has dozens of strings."""
-    app.jinja_env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)
+    app.jinja_env.install_gettext_callables(
+        template_gettext, template_ngettext, newstyle=True, pgettext=template_pgettext
+    )

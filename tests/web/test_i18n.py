@@ -82,7 +82,8 @@ def test_chinese_catalogue_is_complete_and_keeps_placeholders():
         assert "fuzzy" not in message.flags, message.id
 
 
-def test_constant_strings_are_translated_once_per_language_when_the_template_compiles(app, monkeypatch):
+def test_constant_strings_are_translated_once_per_language_when_the_template_compiles(fast_path_app, monkeypatch):
+    app = fast_path_app
     from flask import render_template_string
     from jinja2 import pass_context
 
@@ -132,7 +133,8 @@ def test_dates_and_times_read_as_babel_writes_them_in_both_languages(app):
 # Words with two meanings ----------------------------------------------------------------------------------
 
 
-def test_pgettext_in_a_template_is_translated_in_both_languages_when_the_template_compiles(app, monkeypatch):
+def test_pgettext_in_a_template_is_translated_in_both_languages_when_the_template_compiles(fast_path_app, monkeypatch):
+    app = fast_path_app
     from flask import render_template_string
     from jinja2 import pass_context
 

@@ -3,11 +3,14 @@
 import enum
 from decimal import Decimal
 
+from flask.templating import Environment as PlainFlaskEnvironment
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
+from app import create_app
 from tests import builders
-from web.templating import html_text
+from tests.conftest import FastPathOn, SuiteConfig
+from web.templating import LocalisedEnvironment, html_text
 
 
 class Shade(enum.IntEnum):
@@ -50,12 +53,24 @@ SOURCE = """{% macro cell(v) %}<td>{{ v }}</td>{% endmacro -%}
 {%- autoescape false %}{{ value }}{% endautoescape %}|{% for v in [value, value] %}{{ loop.index }}{{ v }}{% endfor %}"""  # noqa: E501
 
 
+class FastPathOff(SuiteConfig):
+    TEMPLATE_FAST_PATH = False
+
+
+def test_the_switch_chooses_the_template_environment():
+    assert type(create_app(FastPathOn).jinja_env) is LocalisedEnvironment
+    plain = create_app(FastPathOff)
+    assert type(plain.jinja_env) is PlainFlaskEnvironment
+    assert "environment.html_text(" not in plain.jinja_env.compile("{{ value }}", "page.html", raw=True)
+
+
 def test_html_text_is_the_text_of_markupsafe_escape():
     for value in VALUES:
         assert html_text(value) == str(escape(value)), value
 
 
-def test_pages_render_exactly_as_with_jinjas_own_escaping(app):
+def test_pages_render_exactly_as_with_jinjas_own_escaping(fast_path_app):
+    app = fast_path_app
     jinja = Environment(autoescape=True)
     with app.app_context(), app.test_request_context("/"):
         ours = app.jinja_env.from_string(SOURCE)
@@ -74,3 +89,11 @@ def test_a_page_still_escapes_what_staff_typed(app, client, auth, prop):
     html = client.get("/portal/").get_data(as_text=True)
     assert "<b onclick" not in html
     assert "&lt;b onclick=&#34;x()&#34;&gt;李&lt;/b&gt;" in html
+
+
+def test_pgettext_of_a_variable_is_translated_when_the_page_renders(app):
+    """Only constant pgettext calls are translated while compiling; the runtime one does the rest, both ways."""
+    from flask import render_template_string
+
+    with app.app_context(), app.test_request_context("/"):
+        assert render_template_string('{{ pgettext("button", word) }}', word="Record") == "记录"
