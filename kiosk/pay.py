@@ -22,7 +22,7 @@ def pay():
         db.session.commit()
     except WrongCode as error:
         db.session.commit()  # the wrong answer counts
-        return render_template("kiosk/pay.html", error=str(error.message), unit=unit), 422
+        return render_template("kiosk/pay.html", error=refusal_message(error), unit=unit), 422
     except Throttled as error:
         return render_template(
             "kiosk/pay.html", error=refusal_message(error), unit=unit, locked=not isinstance(error, SlowDown)

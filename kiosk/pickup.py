@@ -27,7 +27,7 @@ def pick_up():
         db.session.commit()
     except WrongCode as error:
         db.session.commit()  # the wrong guess counts
-        return render_template("kiosk/pickup.html", error=str(error.message)), 422
+        return render_template("kiosk/pickup.html", error=refusal_message(error)), 422
     except Throttled as error:
         # A kiosk slowed down keeps its keypad for the next try; a locked unit sends the resident to the desk.
         return render_template(

@@ -223,9 +223,10 @@ def _read_unit_and_code(form):
     return form.unit_label.data, form.code.data
 
 
-def _handover_form(label, code, unit_id, data=None):
-    """The hand-over form for a unit, with its authorised collectors to choose from."""
-    form = HandOverForm(formdata=data, unit_label=label, code=code)
+def _handover_form(label, code, unit_id, form=None):
+    """The hand-over form for a unit (a new one, or the posted `form` shown again), with its authorised collectors
+    to choose from."""
+    form = form or HandOverForm(formdata=None, unit_label=label, code=code)
     form.authorisation_id.choices = [(0, "—")] + [
         (a.id, f"{a.name} · {a.phone}") for a in parcels.collectors([unit_id])
     ]
@@ -322,7 +323,7 @@ def hand_over_parcels():
         flash_domain_error(error)
         return redirect(url_for("staff.pick_up_parcels"), code=303)
     except DomainError as error:
-        db.session.rollback()  # undo the refused hand-over before the code is checked again
+        show_domain_error(form, error)  # undone before the code is checked again
         try:
             _row, unit_id, label, waiting = parcels.check_pickup_code(
                 current_actor(), unit_label=form.unit_label.data, code=form.code.data, place=_place()
@@ -331,8 +332,7 @@ def hand_over_parcels():
             db.session.commit()  # a wrong code counts
             flash_domain_error(again)
             return redirect(url_for("staff.pick_up_parcels"), code=303)
-        handover = _handover_form(label, form.code.data, unit_id, data=request.form)
-        show_domain_error(handover, error)
+        handover = _handover_form(label, form.code.data, unit_id, form=form)
         found = {
             "unit_id": unit_id,
             "label": label,
@@ -359,10 +359,9 @@ def _hand_over_by_id(form, parcel_ids):
         )
         db.session.commit()
     except DomainError as error:
-        db.session.rollback()  # undo the refused hand-over before the unit's parcels are read again
+        show_domain_error(form, error)  # undone before the unit's parcels are read again
         unit_id, _property_id, _number, label = find_unit(form.unit_label.data, number_alone=True)
-        handover = _handover_form(label, "", unit_id, data=request.form)
-        show_domain_error(handover, error)
+        handover = _handover_form(label, "", unit_id, form=form)
         found = {
             "unit_id": unit_id,
             "label": label,

@@ -200,10 +200,11 @@ def handle_change_password(template, done_endpoint):
             return redirect(url_for(done_endpoint), code=303)
         except WrongCurrentPassword as error:
             db.session.commit()  # the wrong guess counts towards the lock-out
-            form.current_password.errors.append(str(error.message))
+            show_domain_error(form, error)
         except Throttled:
-            db.session.rollback()
-            form.current_password.errors.append(_("Too many wrong passwords. Wait five minutes and try again."))
+            # In this page's own words: the throttle's message speaks of codes.
+            wait = _("Too many wrong passwords. Wait five minutes and try again.")
+            show_domain_error(form, Throttled(wait, field="current_password"))
             status = 429
         except DomainError as error:
             show_domain_error(form, error)
