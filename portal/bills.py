@@ -18,7 +18,7 @@ from portal import bp
 from web.auth import current_actor
 from web.guards import form_ids
 from web.htmx import render_page
-from web.receipts import bill_name, receipt_response
+from web.receipts import receipt_response
 from web.refusals import flash_domain_error
 from web.security import allow_form_posts_to
 
@@ -75,7 +75,6 @@ def pay_bills():
             + "?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=url_for("portal.list_bills", _external=True),
             customer_email=resident.email,
-            describe=bill_name,
         )
         db.session.commit()
     except DomainError as error:

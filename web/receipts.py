@@ -1,10 +1,11 @@
-"""Receipts as PDF downloads, and how bills are named on the hosted payment page and receipts.
+"""Receipts as PDF downloads.
 
 Receipts are printed in Chinese whatever the reader's language: they are the office's accounting record.
 """
 
 from io import BytesIO
 
+from domain.billing.naming import charge_name
 from domain.billing.schedule import period_label
 from domain.payments.models import Method, PaymentStatus
 from domain.property.buildings import get_property
@@ -22,13 +23,6 @@ METHOD_NAMES_ZH = {
 }
 
 
-def bill_name(bill):
-    """A bill as printed: "1-1201 2026-11 物业费用", or a one-off bill's title."""
-    unit = bill.unit.label if bill.unit else ""
-    what = f"{period_label(bill.period)} 物业费用" if bill.period else (bill.title or "费用")
-    return f"{unit} {what}".strip()
-
-
 def receipt_view(payment):
     """The printable facts of a payment's receipt."""
     prop = get_property()
@@ -36,8 +30,7 @@ def receipt_view(payment):
     for allocation in sorted(payment.allocations, key=lambda a: a.bill_id):
         if allocation.applied_fen:
             bill = allocation.bill
-            what = "物业费用" if bill.period else (bill.title or "费用")
-            lines.append(ReceiptLine(what, period_label(bill.period), allocation.applied_fen))
+            lines.append(ReceiptLine(charge_name(bill), period_label(bill.period), allocation.applied_fen))
     if payment.unapplied_fen:
         lines.append(ReceiptLine("预收款（账单已结清，待退还）", "", payment.unapplied_fen))
     payer = ""

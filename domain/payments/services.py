@@ -18,6 +18,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.billing.models import Bill
+from domain.billing.naming import bill_name
 from domain.clock import local, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
 from domain.money import fen_to_decimal
@@ -357,14 +358,12 @@ def _attempt_key(unit_id, bill_ids, attempt):
     return f"checkout-u{unit_id}-b{'.'.join(str(i) for i in sorted(bill_ids))}-a{attempt}"
 
 
-def start_checkout(
-    actor, *, resident_id, bill_ids, today, provider, success_url, cancel_url, customer_email=None, describe=None
-):
+def start_checkout(actor, *, resident_id, bill_ids, today, provider, success_url, cancel_url, customer_email=None):
     """Open (or reopen) a Checkout Session for some of a resident's unpaid bills of one unit.
 
     The amount is what the bills still owe, worked out here. A second request for the same bills while
     the first is open returns the same session; bills with a payment still settling are refused.
-    `success_url` may contain {PAYMENT_ID}; `describe(bill)` names a bill on the hosted page.
+    `success_url` may contain {PAYMENT_ID}; each bill is named on the hosted page by `bill_name`.
     """
     if provider is None:
         raise PaymentsUnavailable()
@@ -429,10 +428,9 @@ def start_checkout(
         if existing is None or not existing.checkout_url:
             raise Conflict(_l("This payment is already being opened. Please wait a moment and refresh.")) from None
         return CheckoutStart(existing.id, existing.checkout_url, True)
-    describe = describe or (lambda bill: bill.title or f"#{bill.id}")
     try:
         session = provider.create_checkout(
-            line_items=[(describe(b), b.outstanding_fen) for b in bills],
+            line_items=[(bill_name(b), b.outstanding_fen) for b in bills],
             currency="cny",
             metadata={
                 "payment_id": str(payment.id),

@@ -5,6 +5,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from domain.accounts.roles import Role
 from domain.announcements.models import Announcement
@@ -529,3 +530,27 @@ def test_phone_digits_typed_full_width_are_read_as_digits(kiosk_client, prop):
         "/kiosk/repair", data={"where": "unit", "unit": "1-1203", "last4": "４３２１", "description": "水龙头漏水"}
     )
     assert response.status_code == 200
+
+
+def test_the_kiosk_and_the_portal_name_a_bill_alike_on_the_payment_page(
+    app, auth, kiosk_client, unit_owing, stripe_sandbox
+):
+    from domain.billing.models import Bill
+    from domain.property.models import Resident
+    from sandbox.stripe_app import sandbox_state
+
+    def names_sent():
+        """The line items' names of the last Checkout Session opened."""
+        opened = [r for r in sandbox_state(stripe_sandbox.app).requests if r["path"] == "/v1/checkout/sessions"]
+        return [item["price_data"]["product_data"]["name"] for item in opened[-1]["params"]["line_items"]]
+
+    screen = kiosk_client.get(kiosk_client.post("/kiosk/pay", data={"unit": "1-1203", "last4": "4321"}).location)
+    link = re.search(r"http://localhost(/pay/k/.+)$", screen_url_link(screen.get_data(as_text=True))).group(1)
+    assert app.test_client().get(link).status_code == 303
+    on_the_kiosk = names_sent()
+    november = db.session.scalars(select(Bill).where(Bill.period == date(2026, 11, 1))).one()
+    resident = app.test_client()
+    type(auth)(resident).login_resident(db.session.scalars(select(Resident)).one().user)
+    assert resident.post("/portal/bills/pay", data={"bill_ids": [november.id]}).status_code == 303
+    assert on_the_kiosk == ["1-1203 2026-10 物业费用", "1-1203 2026-11 物业费用"]
+    assert names_sent() == ["1-1203 2026-11 物业费用"]
