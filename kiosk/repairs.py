@@ -8,6 +8,7 @@ from domain.kiosk.residents import check_unit_and_phone
 from domain.throttle.services import Throttled, WrongCode
 from extensions import db
 from kiosk import bp
+from web.refusals import refusal_message
 
 
 def _form(error=None, status=200, **typed):
@@ -40,9 +41,7 @@ def report_repair():
         db.session.commit()  # the wrong answer counts
         return _form(str(error.message), 422, **typed)
     except Throttled as error:
-        db.session.rollback()
-        return _form(str(error.message), 429, **typed)
+        return _form(refusal_message(error), 429, **typed)
     except DomainError as error:
-        db.session.rollback()
-        return _form(str(error.message), 422, **typed)
+        return _form(refusal_message(error), 422, **typed)
     return render_template("kiosk/repair_done.html", ticket_id=ticket.id)

@@ -21,6 +21,7 @@ from staff import bp
 from web.auth import current_actor, staff_permission
 from web.downloads import send_document
 from web.forms import amount_refusal
+from web.refusals import refusal_message
 
 #: The list's filters (see domain.renovation.services.for_staff).
 FILTERS = ("open", "overdue", "violations", *(s.value for s in RenovationStatus), "any")
@@ -34,12 +35,10 @@ def _after(application_id, change, done_message, typed=None):
         change(application)
         db.session.commit()
     except DomainError as error:
-        db.session.rollback()
+        message = refusal_message(error)
         if error.status_code in (403, 404):
             raise
-        return _page(
-            _submitted(application_id), error=str(error.message), status=422, typed=typed, error_field=error.field
-        )
+        return _page(_submitted(application_id), error=message, status=422, typed=typed, error_field=error.field)
     flash(done_message, "success")
     return redirect(url_for("staff.show_renovation", application_id=application_id), code=303)
 
