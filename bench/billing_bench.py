@@ -36,7 +36,6 @@ import os
 import random
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -53,21 +52,20 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event, func, insert, select, update  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.register_bench import (
+from bench.harness import (  # noqa: E402
     HOST,
     SETTLE_SECONDS,
     USER_AGENT,
     WRK_CONNECTIONS,
-    WRK_THREADS,  # noqa: E402
+    WRK_THREADS,
     BenchError,
     bench_config,
+    bench_database,
     count_request,
     free_port,
     log_tail,
     migrate,
-    parse_wrk,
     required_tools,
-    reset_database,
     run_wrk,
     start_gunicorn,
     stop_gunicorn,
@@ -692,24 +690,15 @@ def run_wrk_webhook(wrk, base, bodies, seconds, workdir):
     with open(data, "w", encoding="utf-8") as out:
         for body in bodies:
             out.write(signed(body, WEBHOOK_SECRET) + "\t" + body.decode("utf-8") + "\n")
-    command = [
+    return run_wrk(
         wrk,
-        f"-t{WRK_THREADS}",
-        f"-c{WRK_CONNECTIONS}",
-        f"-d{seconds}s",
-        "--latency",
-        "-s",
-        str(script),
-        base + WEBHOOK_PATH,
-        "--",
-        str(data),
-        USER_AGENT,
-    ]
-    print(f"  wrk POST {WEBHOOK_PATH} ({seconds}s, {len(bodies)} pre-signed first deliveries) ...", flush=True)
-    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-    if result.returncode != 0:
-        raise BenchError(f"wrk failed on {WEBHOOK_PATH}:\n{result.stdout}{result.stderr}")
-    return parse_wrk(WEBHOOK_PATH, result.stdout)
+        base,
+        WEBHOOK_PATH,
+        seconds,
+        script=script,
+        script_args=(data, USER_AGENT),
+        describe=f"POST {WEBHOOK_PATH} ({seconds}s, {len(bodies)} pre-signed first deliveries)",
+    )
 
 
 @contextmanager
@@ -912,13 +901,7 @@ def verify_payments(property_id, thread_sessions, pool_sessions):
 
 def prepare_database(workdir):
     """Create and migrate the bench database; return its URL."""
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        print("Database: BENCH_DATABASE_URL (dropping all its tables first)")
-        reset_database(url)
-    else:
-        url = "sqlite:///" + str(Path(workdir) / "bench.sqlite3")
-        print(f"Database: SQLite, a temporary file ({Path(url).name})")
+    url = bench_database(workdir)
     migrate(url)
     return url
 

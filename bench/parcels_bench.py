@@ -38,12 +38,12 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event, func, select  # noqa: E402
 
-from bench.register_bench import (
+from bench.harness import (  # noqa: E402
     HOST,
     SETTLE_SECONDS,
     STAFF_USERNAME,
     USER_AGENT,
-    WRK_CONNECTIONS,  # noqa: E402
+    WRK_CONNECTIONS,
     WRK_THREADS,
     BenchError,
     free_port,
@@ -58,6 +58,7 @@ from bench.register_bench import (
     test_client_login,
     verdict,
     wait_until_healthy,
+    wrk_command,
 )
 from domain.notify.jobs import run_deferred  # noqa: E402
 from domain.parcels.models import Parcel  # noqa: E402
@@ -181,20 +182,7 @@ def post_parcels(wrk, base, cookie, token, units, workdir):
     # The rate is taken from the parcels' own arrival times (first to last commit), the latencies from wrk. wrk
     # would wait out -d with its connections open (and gunicorn's sync workers would time out waiting on them),
     # so it is interrupted once the thread has had its answers: on SIGINT wrk prints its figures and exits.
-    command = [
-        wrk,
-        f"-t{WRK_THREADS}",
-        f"-c{WRK_CONNECTIONS}",
-        "-d300s",
-        "--latency",
-        "-s",
-        str(script),
-        "-H",
-        f"User-Agent: {USER_AGENT}",
-        "-H",
-        f"Cookie: session={cookie}",
-        base + INTAKE_PATH,
-    ]
+    command = wrk_command(wrk, base + INTAKE_PATH, 300, script=script, cookie=cookie)
     print(f"  wrk POST {INTAKE_PATH} x {PARCELS} ...", flush=True)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     while process.poll() is None and not marker.exists():

@@ -7,7 +7,7 @@ Run from the repository root with the project's virtualenv:
 Steps:
   1. Build a throw-away database (SQLite in a temporary directory, or BENCH_DATABASE_URL, whose tables
      are dropped first) with the Alembic migrations; load the register bench's 5,000-unit property and
-     the demo staff (register_bench.load_large_property), a few more staff per department, and the
+     the demo staff (harness.load_large_property), a few more staff per department, and the
      newest 1,000 tickets of a property's three years (bulk-inserted, ids 99,001-100,000).
   2. Count the SQL statements of GET /staff/tickets/ in-process as `engineer` (their department's open
      tickets) and as `frontdesk` (every open ticket, with the "to forward" panel).
@@ -26,10 +26,8 @@ instead of a temporary SQLite file; ALL ITS TABLES ARE DROPPED).
 
 import os
 import random
-import re
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,23 +42,24 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.register_bench import (
+from bench.harness import (  # noqa: E402
     HOST,
+    P95_SCRIPT,
     SETTLE_SECONDS,
     USER_AGENT,
     WRK_CONNECTIONS,
-    WRK_THREADS,  # noqa: E402
+    WRK_THREADS,
     BenchError,
     bench_config,
+    bench_database,
     check_authenticated,
     count_request,
     free_port,
     http_login,
     load_large_property,
     migrate,
-    parse_wrk,
     required_tools,
-    reset_database,
+    run_wrk,
     start_gunicorn,
     stop_gunicorn,
     test_client_login,
@@ -92,12 +91,6 @@ EXTRA_STAFF = {Role.ENGINEERING: 6, Role.SECURITY: 3, Role.CLEANING: 2, Role.ASS
 #: Requests to each queue after the big insert, before wrk, so both workers have read the new pages.
 WARMUP_REQUESTS = 20
 
-#: wrk prints the 50/75/90/99th percentiles only; this asks its latency histogram for the 95th (microseconds).
-P95_SCRIPT = """\
-done = function(summary, latency, requests)
-  io.write(string.format("Latency p95: %d\\n", latency:percentile(95.0)))
-end
-"""
 
 KINDS = [
     (TicketKind.REPAIR, 55),
@@ -348,28 +341,10 @@ def count_queue_statements(app, password, tickets):
 
 def run_wrk_p95(wrk, base, path, seconds, script, cookie=None):
     """Load one URL of 127.0.0.1 with wrk; return its figures and the p95 in ms."""
-    command = [
-        wrk,
-        f"-t{WRK_THREADS}",
-        f"-c{WRK_CONNECTIONS}",
-        f"-d{seconds}s",
-        "--latency",
-        "-s",
-        str(script),
-        "-H",
-        f"User-Agent: {USER_AGENT}",
-    ]
-    if cookie:
-        command += ["-H", f"Cookie: session={cookie}"]
-    command.append(base + path)
-    print(f"  wrk {path} ({seconds}s) ...", flush=True)
-    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-    if result.returncode != 0:
-        raise BenchError(f"wrk failed on {path}:\n{result.stdout}{result.stderr}")
-    p95 = re.search(r"^Latency p95: (\d+)", result.stdout, re.M)
-    if not p95:
-        raise BenchError(f"wrk printed no p95 for {path}:\n{result.stdout}")
-    return parse_wrk(path, result.stdout), int(p95.group(1)) / 1000
+    result = run_wrk(wrk, base, path, seconds, cookie, script=script)
+    if result.latency_p95_ms is None:
+        raise BenchError(f"wrk printed no p95 for {path}")
+    return result, result.latency_p95_ms
 
 
 def warm_up(base, path, cookie, count):
@@ -447,13 +422,7 @@ def print_load(runs, counts):
 
 def prepare(workdir, password):
     """Create, migrate and fill the database with the register and the newest 1,000 tickets; return (url, app, ids)."""
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        print("Database: BENCH_DATABASE_URL (dropping all its tables first)")
-        reset_database(url)
-    else:
-        url = "sqlite:///" + str(Path(workdir) / "bench.sqlite3")
-        print("Database: SQLite, a temporary file")
+    url = bench_database(workdir)
     app = create_app(bench_config(url))
     if QUEUE_ENDPOINT not in app.view_functions:
         raise BenchError(
