@@ -15,6 +15,7 @@ from domain.parcels.codes import normalise_code
 from domain.property.models import Occupancy, Resident
 from domain.property.units import find_unit
 from domain.throttle import services as throttle
+from extensions import db
 
 SCOPE = "kiosk_phone"
 
@@ -50,8 +51,6 @@ def check_unit_and_phone(kiosk, *, unit_label, last4, now=None):
                 Occupancy.is_current(today),
             )
         )
-        from extensions import db
-
         resident_id = next(
             (rid for rid, phone in db.session.execute(rows) if re.sub(r"\D", "", phone or "").endswith(digits)), None
         )
