@@ -11,6 +11,7 @@ from domain.accounts.roles import Permission, can
 from domain.clock import start_of_local_day, today, utcnow
 from domain.dates import parse_iso_date
 from domain.errors import DomainError, InvalidTransition
+from domain.kiosk.pickup import confirm_pickup, open_pickups
 from domain.parcels import carriers, codes, queries
 from domain.parcels import services as parcels
 from domain.parcels.models import Parcel
@@ -235,8 +236,6 @@ def _handover_form(label, code, unit_id, form=None):
 
 def _pickup_page(form, *, handover=None, found=None, status=200):
     """The pickup page: the lookup form, and once a code matched, the unit's parcels and the hand-over form."""
-    from domain.kiosk.pickup import open_pickups
-
     kiosk_pickups = open_pickups()
     # What each kiosk pickup hands over: every parcel of its unit still waiting, with its shelf (one statement).
     kiosk_parcels = {}
@@ -379,8 +378,6 @@ def _hand_over_by_id(form, parcel_ids):
 @staff_permission(Permission.HANDLE_COUNTER)
 def confirm_kiosk_pickup(pickup_id):
     """Hand over the parcels of a pickup started at a kiosk, recording who took them."""
-    from domain.kiosk.pickup import confirm_pickup
-
     with flash_refusal():
         handed = confirm_pickup(
             current_actor(),
