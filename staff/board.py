@@ -13,7 +13,7 @@ from domain.dates import parse_iso_date
 from domain.errors import DomainError
 from domain.money import fen_to_decimal
 from domain.property.buildings import get_property
-from domain.tickets import catalogue, handover, queries
+from domain.tickets import catalogue, handover, queries, workflow
 from domain.tickets.models import Department, Status
 from extensions import db
 from staff import bp
@@ -23,7 +23,7 @@ from web.htmx import render_page
 from web.refusals import flash_refusal, show_domain_error
 
 #: The board's columns: the open statuses in the order work moves through them.
-BOARD_STATUSES = (Status.NEW, Status.DISPATCHED, Status.CLAIMED, Status.SCHEDULED, Status.WAITING)
+BOARD_STATUSES = tuple(status for status in Status if status in workflow.OPEN)
 
 
 def duration_text(minutes):

@@ -19,7 +19,7 @@ from domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
 from domain.property.models import Building, Unit
 from domain.property.units import UNIT_LABEL
 from domain.tickets.models import Callback, CallbackStatus, Department, Handover, Status, Ticket
-from domain.tickets.workflow import OPEN
+from domain.tickets.workflow import OPEN, QUEUED
 from extensions import db
 
 #: Visits booked up to this far ahead are in the handover.
@@ -52,7 +52,7 @@ def _late_conditions(now):
     """The running clocks that are past due, as SQL: the same rules as the manager's board."""
     return {
         "dispatch": and_(Ticket.status == Status.NEW, Ticket.dispatch_due_at < now),
-        "response": and_(Ticket.status.in_([Status.NEW, Status.DISPATCHED]), Ticket.response_due_at < now),
+        "response": and_(Ticket.status.in_(list(QUEUED)), Ticket.response_due_at < now),
         "resolve": and_(Ticket.waiting_since.is_(None), Ticket.resolve_due_at < now),
     }
 
@@ -62,7 +62,7 @@ def _late_clocks(row, now):
     late = []
     if row.status == Status.NEW and row.dispatch_due_at < now:
         late.append("dispatch")
-    if row.status in (Status.NEW, Status.DISPATCHED) and row.response_due_at < now:
+    if row.status in QUEUED and row.response_due_at < now:
         late.append("response")
     if row.waiting_since is None and row.resolve_due_at < now:
         late.append("resolve")

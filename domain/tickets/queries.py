@@ -13,7 +13,7 @@ from domain.property.models import Building, Unit
 from domain.property.units import UNIT_LABEL
 from domain.queries import read, read_rows
 from domain.tickets.models import Callback, CallbackStatus, Department, Status, Ticket, TicketKind
-from domain.tickets.workflow import HELD, OPEN
+from domain.tickets.workflow import HELD, OPEN, QUEUED
 from extensions import db
 
 
@@ -35,7 +35,7 @@ def clocks(ticket, now=None):
     """The dispatch, first-response and completion clocks of a ticket (a row or a Ticket), computed from timestamps."""
     now = now or utcnow()
     # A waiting ticket's clocks stand still; a finished or cancelled one's unmet clocks have stopped.
-    stopped = ticket.waiting_since is not None or ticket.status in (Status.DONE, Status.CLOSED, Status.CANCELLED)
+    stopped = ticket.waiting_since is not None or ticket.status not in OPEN
 
     def clock(due, met):
         return Clock(due, met, (met or now) > due if not (stopped and met is None) else False)
@@ -47,7 +47,7 @@ def clocks(ticket, now=None):
     }
 
 
-_STOPPED = frozenset({Status.DONE, Status.CLOSED, Status.CANCELLED})
+_STOPPED = frozenset(Status) - OPEN
 
 
 def late_clocks(ticket, now):
@@ -262,7 +262,7 @@ def board(property_id, now=None):
     not_paused = Ticket.waiting_since.is_(None)
     late_conditions = {
         "dispatch": and_(Ticket.status == Status.NEW, Ticket.dispatch_due_at < now),
-        "response": and_(Ticket.status.in_([Status.NEW, Status.DISPATCHED]), Ticket.response_due_at < now),
+        "response": and_(Ticket.status.in_(list(QUEUED)), Ticket.response_due_at < now),
         "resolve": and_(open_, not_paused, Ticket.resolve_due_at < now),
     }
     row = db.session.execute(

@@ -32,7 +32,8 @@ ROLE_DEPARTMENT = {
 }
 
 OPEN = frozenset({S.NEW, S.DISPATCHED, S.CLAIMED, S.SCHEDULED, S.WAITING})
-#: Statuses in which nobody has taken the ticket yet: the resident may withdraw it and its department may change.
+#: Statuses in which nobody has taken the ticket yet: the resident may withdraw it, its department may change and
+#: its first response is still awaited.
 QUEUED = frozenset({S.NEW, S.DISPATCHED})
 #: Statuses in which someone has the ticket, so the resident sees who.
 HELD = frozenset({S.CLAIMED, S.SCHEDULED, S.WAITING, S.DONE, S.CLOSED})

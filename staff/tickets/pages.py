@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 
 from domain.clock import utcnow
 from domain.tickets import desk, queries, workflow
-from domain.tickets.models import Status
 from staff.tickets.forms import (
     ClassifyForm,
     CommentForm,
@@ -124,7 +123,7 @@ def _clock_rows(ticket, now):
     for key, clock in queries.clocks(ticket, now).items():
         if clock.met is not None:
             state, text = ("late", _("met late")) if clock.late else ("ok", _("met"))
-        elif ticket.status in (Status.CANCELLED, Status.CLOSED, Status.DONE):
+        elif not ticket.is_open:
             state, text = "stopped", _("stopped")
         elif ticket.waiting_since is not None:
             state, text = "paused", _("paused while waiting for the resident")
