@@ -2,7 +2,10 @@
 signed-in person may take (the desk's check, engineering's review, the manager's decision, the permit), the
 printable permit with its QR code, and the gate check behind that code."""
 
+from io import BytesIO
+
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from domain.accounts.roles import Permission
@@ -19,8 +22,9 @@ from domain.tickets.desk import resident_contacts
 from extensions import db
 from staff import bp
 from web.auth import current_actor, staff_permission
-from web.downloads import send_document
+from web.downloads import send_document, send_private_file
 from web.forms import amount_refusal
+from web.permit_pdf import permit_pdf
 from web.refusals import refusal_message
 
 #: The list's filters (see domain.renovation.services.for_staff).
@@ -267,11 +271,6 @@ def refund_renovation_deposit(application_id):
 @staff_permission(Permission.VIEW_RENOVATIONS)
 def renovation_permit_pdf(application_id):
     """The permit as a PDF to print or send (in Chinese, as it hangs on the unit's door)."""
-    from flask import make_response
-    from flask_babel import force_locale
-
-    from web.permit_pdf import permit_pdf
-
     application = _submitted(application_id)
     if application.status != RenovationStatus.PERMITTED:
         raise NotFound()
@@ -290,11 +289,7 @@ def renovation_permit_pdf(application_id):
         issued=local_text(application.permit_issued_at, "%Y-%m-%d") if application.permit_issued_at else "",
         check_url=url_for("staff.check_permit", code=code, _external=True),
     )
-    response = make_response(body)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f"inline; filename=permit-{application.id}.pdf"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_private_file(BytesIO(body), mimetype="application/pdf", download_name=f"permit-{application.id}.pdf")
 
 
 @bp.route("/renovations/<int:application_id>/workers", methods=["POST"])

@@ -16,6 +16,7 @@ from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.clock import local_day_bounds, utcnow
 from domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
+from domain.parcels.queries import overdue_at_the_counter
 from domain.property.models import Building, Unit
 from domain.property.units import UNIT_LABEL
 from domain.tickets.models import Callback, CallbackStatus, Department, Handover, Status, Ticket
@@ -216,8 +217,6 @@ def draft_handover(actor, property_id, now=None):
             )
             - DRAFT_LIMIT
         )
-    from domain.parcels.queries import overdue_at_the_counter
-
     return {
         "at": _iso(now),
         "tickets": tickets,

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from domain.accounts.models import AccountKind
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
+from domain.billing.models import Bill, BillLine
 from domain.clock import local_date, local_text, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
 from domain.notify.services import tell_resident
@@ -381,8 +382,6 @@ def finish(actor, ticket, *, summary, materials="", now=None):
 
 def _bill_service(actor, ticket, now):
     """A paid service: a bill of its own for the unit, due in 30 days (its line names the ticket)."""
-    from domain.billing.models import Bill, BillLine
-
     item = ticket.service_item
     today = local_date(now)
     bill = Bill(
