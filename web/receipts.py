@@ -9,6 +9,8 @@ from domain.billing.naming import charge_name
 from domain.billing.schedule import period_label
 from domain.payments.models import Method, PaymentStatus
 from domain.property.buildings import get_property
+from domain.property.models import Resident
+from extensions import db
 from web.downloads import send_private_file
 from web.receipt_pdf import ReceiptLine, ReceiptView, render_receipt_pdf
 
@@ -35,9 +37,6 @@ def receipt_view(payment):
         lines.append(ReceiptLine("预收款（账单已结清，待退还）", "", payment.unapplied_fen))
     payer = ""
     if payment.resident_id:
-        from domain.property.models import Resident
-        from extensions import db
-
         resident = db.session.get(Resident, payment.resident_id)
         payer = resident.name if resident else ""
     return ReceiptView(

@@ -47,7 +47,7 @@ def households(unit_ids, today):
         .outerjoin(User, User.id == Resident.user_id)
         .where(
             Occupancy.unit_id.in_(unit_ids),
-            (Occupancy.start_date <= today) & ((Occupancy.end_date.is_(None)) | (Occupancy.end_date >= today)),
+            Occupancy.is_current(today),
         )
     ).all()
     found = defaultdict(list)

@@ -37,6 +37,7 @@ from domain.payments.models import (
 )
 from domain.payments.providers import ProviderUnavailable
 from domain.payments.workflow import can_move, move
+from domain.property.models import Unit
 from domain.property.occupancies import resident_unit_ids
 from domain.renovation.services import issue_permits_for_paid_bills
 from extensions import db
@@ -949,8 +950,6 @@ def automatic_refunds(property_id, *, limit=20):
     """The latest refunds the system made by itself (money that arrived for bills already paid), newest first,
     with their payments and units (one statement), for finance to follow; failed ones are refunded by hand from
     the payment."""
-    from domain.property.models import Unit
-
     return db.session.scalars(
         select(Refund)
         .join(Refund.payment)
