@@ -4,8 +4,8 @@ payment reminders (催缴) and late fees (滞纳金)."""
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import and_, case, func, select
 
 from domain.accounts.models import User
@@ -16,7 +16,7 @@ from domain.billing.schedule import period_label
 from domain.clock import utcnow
 from domain.errors import DomainError
 from domain.money import fen_to_decimal
-from domain.notify.mail import queue_mail
+from domain.notify.services import Addressee, mail_resident
 from domain.payments.models import Allocation, Payment, PaymentStatus
 from domain.property.models import Building, Occupancy, Relation, Resident, Unit
 from domain.property.units import UNIT_LABEL, unit_labels
@@ -250,16 +250,13 @@ def send_reminders(actor, *, property_id, today, unit_ids=None, property_name=""
     count = 0
     for unit_id, resident_id, email, locale in people:
         total, oldest = owing[unit_id]
+        values = {"unit": labels[unit_id], "amount": fen_to_decimal(total), "due": oldest.isoformat()}
         # In the resident's language (Chinese unless they chose English), not the sender's.
-        with force_locale(locale or "zh_Hans_CN"):
-            message = str(template) % {
-                "unit": labels[unit_id],
-                "amount": fen_to_decimal(total),
-                "due": oldest.isoformat(),
-                "property": property_name,
-            }
-            subject = str(_l("Payment reminder for %(unit)s", unit=labels[unit_id]))
-        mailed = queue_mail(email, subject, message)
+        message, mailed = mail_resident(
+            Addressee(resident_id, email, locale),
+            LazyString(lambda values=values: str(template) % {**values, "property": property_name}),
+            _l("Payment reminder for %(unit)s", unit=labels[unit_id]),
+        )
         db.session.add(
             Reminder(
                 property_id=property_id,

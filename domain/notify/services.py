@@ -56,25 +56,31 @@ def households(unit_ids, today):
     return found
 
 
-def tell_resident(to, message, subject=None, *, mail_body=None, ticket_id=None, now=None):
-    """Tell a resident (a resident id or an Addressee) something, in their language: a notice in the portal and,
-    when they have an e-mail address and mail is set up, an e-mail after the commit.
+def mail_resident(to, message, subject=None, *, mail_body=None):
+    """E-mail a resident (an Addressee) in their language, after the commit, when they have an address and mail is
+    set up; no notice in the portal (for a caller that keeps its own record, as a payment reminder does).
 
     `message`, `subject` and `mail_body` are lazy strings rendered in the resident's language. The subject defaults
     to the start of the message and the e-mail's text to the message (a mail may say more than the portal, such as
-    a pickup code). Returns the notice's text.
+    a pickup code). Returns (the message's text, whether an e-mail was queued).
     """
-    to = to if isinstance(to, Addressee) else addressee(to)
     with force_locale(to.locale or DEFAULT_LOCALE):
-        text = str(message).strip()
+        text = str(message)
         subject = str(subject) if subject is not None else text[:MAX_SUBJECT]
         body = str(mail_body) if mail_body is not None else text
+    return text, queue_mail(to.email, subject, body)
+
+
+def tell_resident(to, message, subject=None, *, mail_body=None, ticket_id=None, now=None):
+    """Tell a resident (a resident id or an Addressee) something, in their language: a notice in the portal and,
+    as `mail_resident` does, an e-mail after the commit. Returns the notice's text."""
+    to = to if isinstance(to, Addressee) else addressee(to)
+    text, _mailed = mail_resident(to, message, subject, mail_body=mail_body)
     db.session.add(
         Notification(
             resident_id=to.resident_id, ticket_id=ticket_id, message=text[:MAX_NOTICE], created_at=now or utcnow()
         )
     )
-    queue_mail(to.email, subject, body)
     return text
 
 

@@ -110,7 +110,7 @@ def tell_applicant(application, action, note="", now=None):
     if message is None:
         return
     values = {"id": application.id, "unit": unit_label(application.unit_id), "note": note or ""}
-    tell_resident(application.resident_id, LazyString(lambda: str(message) % values), now=now)
+    tell_resident(application.resident_id, LazyString(lambda: (str(message) % values).strip()), now=now)
 
 
 # The resident's application ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from domain.notify.models import Notification
-from domain.notify.services import MAX_NOTICE, tell_household, tell_resident
+from domain.notify.services import MAX_NOTICE, Addressee, mail_resident, tell_household, tell_resident
 from domain.property.models import Occupancy
 from extensions import db
 from tests import builders
@@ -61,3 +61,11 @@ def test_a_household_is_its_current_residents_only(prop):
     assert tell_household(unit.id, _l("A payment is being refunded"), "退款", today=date(2026, 1, 1)) == 1
     assert db.session.scalars(select(Notification.resident_id)).all() == [owner.id]
     assert outbox() == []  # nobody has an address
+
+
+def test_mailing_a_resident_leaves_no_notice_in_the_portal(prop):
+    english = Addressee(builders.create_resident(prop).id, "li@example.com", "en")
+    assert mail_resident(english, _l("A payment is being refunded")) == ("A payment is being refunded", True)
+    assert mail_resident(english._replace(email=None), "x") == ("x", False)
+    assert outbox() == [("li@example.com", "A payment is being refunded", "A payment is being refunded")]
+    assert db.session.scalars(select(Notification)).all() == []
