@@ -11,6 +11,7 @@ from domain.accounts.roles import Permission, can
 from domain.clock import start_of_local_day, today, utcnow
 from domain.dates import parse_iso_date
 from domain.errors import DomainError, InvalidTransition
+from domain.kiosk.alarms import open_alert_notices
 from domain.kiosk.pickup import confirm_pickup, open_pickups
 from domain.parcels import carriers, codes, queries
 from domain.parcels import services as parcels
@@ -90,7 +91,7 @@ def log_parcels():
         recognised=carriers.recognise_carrier(form.tracking_number.data),
         rows=queries.logged_since(prop.id, start_of_local_day(today())),
         aging=queries.aging_counts(prop.id, utcnow()),
-        alerts=throttle.open_alert_notices(),
+        alerts=open_alert_notices(),
     )
 
 
@@ -247,7 +248,7 @@ def _pickup_page(form, *, handover=None, found=None, status=200):
         handover=handover,
         found=found,
         carriers=carrier_labels(),
-        alerts=throttle.open_alert_notices(),
+        alerts=open_alert_notices(),
         kiosk_pickups=kiosk_pickups,
         kiosk_parcels=kiosk_parcels,
         status=status,

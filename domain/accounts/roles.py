@@ -7,6 +7,8 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 
+from domain.errors import NotAllowed
+
 
 class Role(str, enum.Enum):
     """A staff member's role (岗位)."""
@@ -121,8 +123,6 @@ def can(role, permission):
 
 def require(actor, permission):
     """Raise NotAllowed unless `actor` has `permission`; the system actor (CLI) always has."""
-    from domain.errors import NotAllowed
-
     if actor.is_system:
         return
     if not can(actor.role, permission):

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from domain.accounts.models import Actor
+from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.clock import utcnow
 from domain.errors import Conflict, InvalidTransition, NotFound
@@ -13,13 +14,12 @@ from domain.kiosk.models import Kiosk, KioskPickup
 from domain.parcels import services as parcels
 from domain.property.models import Building, Unit
 from domain.property.units import UNIT_LABEL, unit_label
+from domain.throttle.services import kiosk_place
 from extensions import db
 
 
 def place_of(kiosk):
     """Where a kiosk's guesses come from, for the code throttle."""
-    from domain.throttle.services import kiosk_place
-
     return kiosk_place(kiosk.id)
 
 
@@ -57,8 +57,6 @@ def open_pickups():
 
 def confirm_pickup(actor, pickup_id, *, recipient, name, id_last4, now=None):
     """The desk hands over every parcel of the unit still waiting and records who took them (as at the desk)."""
-    from domain.accounts.roles import Permission, require
-
     require(actor, Permission.HANDLE_COUNTER)
     pickup = db.session.get(KioskPickup, pickup_id)
     if pickup is None:

@@ -204,25 +204,21 @@ def _user_id(place):
     return int(first) if first.isdigit() else None
 
 
-def alert_notices(alerts):
-    """AlertNotice for each alarm, in order: kiosk and clerk names in one query each."""
-    from domain.accounts.models import User
-    from domain.kiosk.models import Kiosk
-
+def named_places(alerts):
+    """The kiosk ids and the clerks' user ids the alarms' places name, for whoever shows the alarms to look up their
+    names (this package sits below the kiosks and the accounts and does not read them)."""
     kiosk_ids = {_kiosk_id(a.place) for a in alerts} - {None}
     user_ids = {_user_id(a.place) for a in alerts if _kiosk_id(a.place) is None} - {None}
-    kiosks = (
-        dict(db.session.execute(select(Kiosk.id, Kiosk.name).where(Kiosk.id.in_(kiosk_ids))).all()) if kiosk_ids else {}
-    )
-    users = (
-        dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
-        if user_ids
-        else {}
-    )
+    return kiosk_ids, user_ids
+
+
+def alert_notices(alerts, *, kiosk_names, clerk_names):
+    """AlertNotice for each alarm, in order. `kiosk_names` and `clerk_names` map the ids named_places gives to the
+    kiosk's name and the clerk's name; a place without a name is shown as it is."""
     notices = []
     for alert in alerts:
         kiosk_id = _kiosk_id(alert.place)
-        where = kiosks.get(kiosk_id) if kiosk_id is not None else users.get(_user_id(alert.place))
+        where = kiosk_names.get(kiosk_id) if kiosk_id is not None else clerk_names.get(_user_id(alert.place))
         if alert.unit_id is not None:
             kind, until = "unit", alert.created_at + UNIT_LOCKOUT  # no wrong code counts while the unit is locked
         elif alert.place.startswith(_KIOSK_PREFIX):
@@ -231,11 +227,6 @@ def alert_notices(alerts):
             kind, until = "desk", alert.created_at + LOCKOUT  # the place is refused before it can type another
         notices.append(AlertNotice(alert, kind, where or alert.place, until))
     return notices
-
-
-def open_alert_notices():
-    """The open alarms as the desk reads them (AlertNotice), newest first."""
-    return alert_notices(open_alerts())
 
 
 def acknowledge_alert(actor, alert_id, now=None):

@@ -6,6 +6,7 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import and_, bindparam, case, func, or_, select, union_all
+from sqlalchemy.orm import contains_eager
 
 from domain.accounts.models import User
 from domain.clock import utcnow
@@ -311,8 +312,6 @@ def board(property_id, now=None):
 
 def open_callbacks(property_id, *, limit=50):
     """Callbacks still to make, the most overdue first, with their tickets."""
-    from sqlalchemy.orm import contains_eager
-
     return db.session.scalars(
         select(Callback)
         .join(Callback.ticket)

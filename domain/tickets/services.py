@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from domain.accounts.models import AccountKind
 from domain.accounts.roles import Permission, require
@@ -28,7 +29,7 @@ from domain.tickets.models import (
     TicketEvent,
     TicketKind,
 )
-from domain.tickets.workflow import QUEUED, check
+from domain.tickets.workflow import QUEUED, can_see, check
 from extensions import db
 
 #: Service levels in minutes when the console has not set them: (dispatch, first response, done, callback).
@@ -191,8 +192,6 @@ def _escalate(ticket, actor, now):
 
 def get_ticket(ticket_id):
     """A ticket with its events and photos, or NotFound."""
-    from sqlalchemy.orm import selectinload
-
     ticket = db.session.get(Ticket, ticket_id, options=[selectinload(Ticket.events), selectinload(Ticket.photos)])
     if ticket is None:
         raise NotFound()
@@ -201,8 +200,6 @@ def get_ticket(ticket_id):
 
 def get_staff_ticket(actor, ticket_id):
     """A ticket the staff member may see (workflow.can_see), or NotFound, so other departments' tickets do not leak."""
-    from domain.tickets.workflow import can_see
-
     ticket = get_ticket(ticket_id)
     if not can_see(actor, ticket):
         raise NotFound()
