@@ -71,8 +71,9 @@ from domain.accounts.roles import Role  # noqa: E402
 from domain.accounts.services import hash_password  # noqa: E402
 from domain.clock import utcnow  # noqa: E402
 from domain.property.models import Property, Unit  # noqa: E402
+from domain.tickets.catalogue import DEFAULT_LEVELS  # noqa: E402
 from domain.tickets.models import Channel, Department, Priority, Severity, Status, Ticket, TicketKind  # noqa: E402
-from domain.tickets.services import DEFAULT_DEPARTMENT, DEFAULT_LEVELS  # noqa: E402
+from domain.tickets.recording import DEFAULT_DEPARTMENT  # noqa: E402
 from domain.tickets.workflow import OPEN  # noqa: E402
 from extensions import db  # noqa: E402
 

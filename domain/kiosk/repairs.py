@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from domain.accounts.models import Actor
 from domain.errors import DomainError
-from domain.tickets import services as tickets
+from domain.tickets import recording
 from domain.tickets.models import Channel, TicketKind
 
 #: Public places a kiosk offers (keys; labels with the pages).
@@ -27,7 +27,7 @@ def report_public(kiosk, *, place, building, description):
     if place not in PLACES:
         raise DomainError(_l("Choose where."), field="place")
     location = f"{str(PLACE_LABELS[place])} {(building or '').strip()[:20]}".strip()
-    return tickets.create_ticket(
+    return recording.create_ticket(
         Actor.system(f"kiosk:{kiosk.id}"),
         property_id=kiosk.property_id,
         kind=TicketKind.REPAIR,
@@ -40,7 +40,7 @@ def report_public(kiosk, *, place, building, description):
 
 def report_for_unit(kiosk, *, unit_id, resident_id, description):
     """A repair in a unit, after the unit + phone check."""
-    return tickets.create_ticket(
+    return recording.create_ticket(
         Actor.system(f"kiosk:{kiosk.id}"),
         property_id=kiosk.property_id,
         kind=TicketKind.REPAIR,

@@ -14,7 +14,6 @@ from domain.audit.services import diff, record
 from domain.errors import Conflict, DomainError, NotFound
 from domain.money import fen_to_decimal
 from domain.tickets.models import Department, Priority, ServiceItem, ServiceLevel, TicketKind
-from domain.tickets.services import DEFAULT_LEVELS
 from extensions import db
 
 #: The clocks of a service level, in the order they run.
@@ -94,6 +93,35 @@ def update_service_item(actor, item, *, name, description="", price_fen, departm
 
 
 # Service levels ----------------------------------------------------------------------------------
+
+#: Service levels in minutes when the console has not set them: (dispatch, first response, done, callback).
+#: Repairs: forwarded to engineering within 3 minutes (the source), emergency on site in 45 minutes and
+#: fixed within 12-24 hours; complaints answered within 24 hours and resolved within 7 days (48 hours
+#: when urgent); inquiries answered within 4 hours and fully within 48; callbacks within 2 days.
+DEFAULT_LEVELS = {
+    (TicketKind.REPAIR, Priority.NORMAL): (3, 30, 24 * 60, 48 * 60),
+    (TicketKind.REPAIR, Priority.URGENT): (3, 15, 12 * 60, 24 * 60),
+    (TicketKind.COMPLAINT, Priority.NORMAL): (30, 24 * 60, 7 * 24 * 60, 48 * 60),
+    (TicketKind.COMPLAINT, Priority.URGENT): (10, 2 * 60, 48 * 60, 24 * 60),
+    (TicketKind.HELP, Priority.NORMAL): (5, 15, 4 * 60, 48 * 60),
+    (TicketKind.HELP, Priority.URGENT): (3, 5, 60, 24 * 60),
+    (TicketKind.INQUIRY, Priority.NORMAL): (30, 4 * 60, 48 * 60, 48 * 60),
+    (TicketKind.INQUIRY, Priority.URGENT): (10, 60, 24 * 60, 48 * 60),
+    (TicketKind.SERVICE, Priority.NORMAL): (30, 4 * 60, 3 * 24 * 60, 48 * 60),
+    (TicketKind.SERVICE, Priority.URGENT): (10, 60, 24 * 60, 48 * 60),
+}
+
+
+def service_level(property_id, kind, priority):
+    """(dispatch, response, resolve, callback) minutes for a kind and priority: the console's, or the defaults."""
+    row = db.session.scalar(
+        select(ServiceLevel).where(
+            ServiceLevel.property_id == property_id, ServiceLevel.kind == kind, ServiceLevel.priority == priority
+        )
+    )
+    if row is not None:
+        return row.dispatch_minutes, row.response_minutes, row.resolve_minutes, row.callback_minutes
+    return DEFAULT_LEVELS[(kind, priority)]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from domain.accounts.models import Actor, User
 from domain.clock import utcnow
 from domain.property.models import Occupancy, Resident
-from domain.tickets import services
+from domain.tickets import recording, steps
 from domain.tickets.models import Channel, Department, Priority, ServiceItem, Severity, TicketKind
 from extensions import db
 
@@ -84,7 +84,7 @@ def load_ticket_demo(prop, *, rng):
         resident_id, name, phone, unit_id = residents[n % len(residents)]
         at = now - timedelta(minutes=minutes_ago)
         from_portal = n % 3 != 0
-        ticket = services.create_ticket(
+        ticket = recording.create_ticket(
             Actor.system("portal") if from_portal else desk,
             property_id=prop.id,
             kind=kind,
@@ -104,22 +104,22 @@ def load_ticket_demo(prop, *, rng):
         )
         if reached == "new":
             continue
-        services.dispatch(desk, ticket, now=at + timedelta(minutes=rng.choice((1, 2, 2, 5))))
+        steps.dispatch(desk, ticket, now=at + timedelta(minutes=rng.choice((1, 2, 2, 5))))
         if reached == "dispatched":
             continue
         worker = {TicketKind.HELP: security, TicketKind.SERVICE: cleaner}.get(kind, engineer)
         if kind in (TicketKind.COMPLAINT, TicketKind.INQUIRY):
             worker = desk
-        services.claim(worker, ticket, now=at + timedelta(minutes=8))
+        steps.claim(worker, ticket, now=at + timedelta(minutes=8))
         if reached == "claimed":
             continue
         if reached == "scheduled":
-            services.schedule(worker, ticket, when=now + timedelta(hours=3))
+            steps.schedule(worker, ticket, when=now + timedelta(hours=3))
             continue
-        services.record_work(worker, ticket, note="已到现场检查，更换损坏部件。", materials="开关 1 个")
-        services.finish(worker, ticket, summary="已修复，现场试用正常。", now=at + timedelta(hours=5))
+        steps.record_work(worker, ticket, note="已到现场检查，更换损坏部件。", materials="开关 1 个")
+        steps.finish(worker, ticket, summary="已修复，现场试用正常。", now=at + timedelta(hours=5))
         if reached == "closed":
-            services.rate(
+            steps.rate(
                 Actor.system("portal"), ticket, resident_id=resident_id, rating=5, comment_text="师傅很专业，谢谢！"
             )
     db.session.flush()

@@ -15,7 +15,7 @@ from domain.clock import local_date, local_day_bounds, utcnow
 from domain.errors import DomainError, InvalidTransition, NotFound
 from domain.property.models import Building, Occupancy, Relation, Resident, Unit
 from domain.property.units import UNIT_LABEL
-from domain.tickets import services
+from domain.tickets import recording
 from domain.tickets.models import Callback, Channel, ContactLog, ResidentVisit, ServiceItem
 from extensions import db
 
@@ -124,7 +124,7 @@ def log_contact(
     )
     if ticket_kind:
         today = today or local_date(now)
-        ticket = services.create_ticket(
+        ticket = recording.create_ticket(
             actor,
             property_id=property_id,
             kind=ticket_kind,

@@ -6,15 +6,16 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import and_, bindparam, case, func, or_, select, union_all
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from domain.accounts.models import User
 from domain.clock import utcnow
+from domain.errors import NotFound
 from domain.property.models import Building, Unit
 from domain.property.units import UNIT_LABEL
 from domain.queries import read, read_rows
 from domain.tickets.models import Callback, CallbackStatus, Department, Status, Ticket, TicketKind
-from domain.tickets.workflow import HELD, OPEN, QUEUED
+from domain.tickets.workflow import HELD, OPEN, QUEUED, can_see
 from extensions import db
 
 
@@ -336,3 +337,27 @@ def resident_photos(ticket):
 def resident_holder(ticket):
     """The name the resident sees as having their ticket, or None while nobody has taken it (or it was cancelled)."""
     return ticket.assignee.display_name if ticket.assignee_id and ticket.status in HELD else None
+
+
+def get_ticket(ticket_id):
+    """A ticket with its events and photos, or NotFound."""
+    ticket = db.session.get(Ticket, ticket_id, options=[selectinload(Ticket.events), selectinload(Ticket.photos)])
+    if ticket is None:
+        raise NotFound()
+    return ticket
+
+
+def get_staff_ticket(actor, ticket_id):
+    """A ticket the staff member may see (workflow.can_see), or NotFound, so other departments' tickets do not leak."""
+    ticket = get_ticket(ticket_id)
+    if not can_see(actor, ticket):
+        raise NotFound()
+    return ticket
+
+
+def get_resident_ticket(resident_id, ticket_id):
+    """One of the resident's own tickets, or NotFound (also for a neighbour's)."""
+    ticket = get_ticket(ticket_id)
+    if ticket.resident_id != resident_id:
+        raise NotFound()
+    return ticket

@@ -1,6 +1,6 @@
 """The ticket state machine as data: which action moves a ticket from which status to which, and who may take it.
 
-Every kind of ticket uses the same table. The services in domain/tickets/services.py call `check`
+Every kind of ticket uses the same table. The steps in domain/tickets/steps.py call `check`
 before changing anything, so an illegal move is refused with a clear message and changes nothing.
 """
 

@@ -14,7 +14,7 @@ from domain.notify import services as notices
 from domain.property.buildings import get_property
 from domain.property.occupancies import households_for
 from domain.property.residents import resident_for_user
-from domain.tickets import photos, queries, services, workflow
+from domain.tickets import photos, queries, recording, steps, workflow
 from domain.tickets.catalogue import list_service_items
 from extensions import db
 from portal import bp
@@ -66,7 +66,7 @@ def create_ticket():
     if form.validate_on_submit():
         actor = current_actor()
         try:
-            ticket = services.create_ticket(
+            ticket = recording.create_ticket(
                 actor,
                 property_id=resident.property_id,
                 kind=form.kind.data,
@@ -103,7 +103,7 @@ def create_ticket():
 def show_ticket(ticket_id):
     """One request: status, who has it, the public timeline with photos (htmx: only the timeline), and the forms."""
     resident = resident_for_user(current_user)
-    ticket = services.get_resident_ticket(resident.id, ticket_id)
+    ticket = queries.get_resident_ticket(resident.id, ticket_id)
     return _render_ticket(ticket, CommentForm(), RateForm())
 
 
@@ -114,14 +114,14 @@ def comment_ticket(ticket_id):
     htmx gets a fresh form and the new timeline (out of band); without JS, post/redirect/get.
     """
     resident = resident_for_user(current_user)
-    ticket = services.get_resident_ticket(resident.id, ticket_id)
+    ticket = queries.get_resident_ticket(resident.id, ticket_id)
     form = CommentForm()
     files = form.photos.data or []
     valid = form.validate_on_submit()
     actor = current_actor()
     try:
         # Called even when the form is invalid: a refusal because of the ticket's state comes first.
-        event = services.comment(actor, ticket, body=form.body.data if valid else "", resident_id=resident.id)
+        event = steps.comment(actor, ticket, body=form.body.data if valid else "", resident_id=resident.id)
         photos.save_photos(actor, ticket, files, event=event)
         db.session.commit()
     except InvalidTransition as error:
@@ -153,9 +153,9 @@ def comment_ticket(ticket_id):
 def cancel_ticket(ticket_id):
     """The resident withdraws a request while nobody has started on it."""
     resident = resident_for_user(current_user)
-    ticket = services.get_resident_ticket(resident.id, ticket_id)
+    ticket = queries.get_resident_ticket(resident.id, ticket_id)
     try:
-        services.resident_cancel(current_actor(), ticket, resident_id=resident.id)
+        steps.resident_cancel(current_actor(), ticket, resident_id=resident.id)
         db.session.commit()
     except InvalidTransition as error:
         return refuse_fragment(error, back=url_for("portal.show_ticket", ticket_id=ticket.id))
@@ -167,12 +167,12 @@ def cancel_ticket(ticket_id):
 def rate_ticket(ticket_id):
     """The resident rates finished work, once."""
     resident = resident_for_user(current_user)
-    ticket = services.get_resident_ticket(resident.id, ticket_id)
+    ticket = queries.get_resident_ticket(resident.id, ticket_id)
     form = RateForm()
     valid = form.validate_on_submit()
     try:
         # Called even when the form is invalid: a refusal because of the ticket's state comes first.
-        services.rate(
+        steps.rate(
             current_actor(),
             ticket,
             resident_id=resident.id,
@@ -197,7 +197,7 @@ def rate_ticket(ticket_id):
 def ticket_photo(ticket_id, photo_id):
     """A photo of one of the resident's own requests (?size=preview for the small version); others get 404."""
     resident = resident_for_user(current_user)
-    ticket = services.get_resident_ticket(resident.id, ticket_id)
+    ticket = queries.get_resident_ticket(resident.id, ticket_id)
     photo = photos.get_photo(ticket.id, photo_id)
     if photo not in queries.resident_photos(ticket):
         raise NotFound()
@@ -212,7 +212,7 @@ def _ticket_context(ticket, comment_form, rate_form=None, *, photos_lost=False):
     for photo in queries.resident_photos(ticket):
         photos_by_event.setdefault(photo.event_id, []).append(photo)
     questions = [event.body for event in events if event.action == "waiting"]
-    # Every route loads the ticket as the signed-in resident's own (services.get_resident_ticket).
+    # Every route loads the ticket as the signed-in resident's own (queries.get_resident_ticket).
     actions = workflow.allowed_actions(current_actor(), ticket, resident_id=ticket.resident_id)
     return dict(
         ticket=ticket,

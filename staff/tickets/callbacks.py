@@ -8,8 +8,8 @@ from domain.accounts.roles import Permission
 from domain.clock import from_local_input, today, utcnow
 from domain.errors import DomainError
 from domain.property import buildings, units
+from domain.tickets import callbacks as ticket_callbacks
 from domain.tickets import desk, queries
-from domain.tickets import services as tickets
 from extensions import db
 from staff import bp
 from staff.tickets.forms import CallbackForm, ContactForm, VisitDoneForm, VisitForm, ticket_labels
@@ -56,7 +56,7 @@ def record_callback(callback_id):
     form = CallbackForm(prefix=f"cb{callback_id}")
     if form.validate_on_submit():
         try:
-            tickets.record_callback(
+            ticket_callbacks.record_callback(
                 current_actor(), callback, result=form.result.data, satisfaction=int(form.satisfaction.data)
             )
             ticket_id = callback.ticket_id

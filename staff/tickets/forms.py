@@ -10,7 +10,7 @@ from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, S
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
-from domain.tickets.services import COMPLAINT_CATEGORIES, REPAIR_CATEGORIES
+from domain.tickets.recording import COMPLAINT_CATEGORIES, REPAIR_CATEGORIES
 from web.forms import LOCAL_INPUT_FORMATS, SensibleDate
 
 KIND_LABELS = {

@@ -14,8 +14,7 @@ from domain.clock import from_local_input, today, utcnow
 from domain.errors import DomainError, NotAllowed
 from domain.files.store import served_type
 from domain.property import buildings, units
-from domain.tickets import desk, photos, queries, workflow
-from domain.tickets import services as tickets
+from domain.tickets import desk, photos, queries, recording, steps, workflow
 from domain.tickets.models import Status
 from extensions import db
 from staff import bp
@@ -156,7 +155,7 @@ def create_ticket():
             label = (form.unit_label.data or "").strip()
             unit = units.find_unit(label) if label else None
             phone = form.contact_phone.data or ""
-            ticket = tickets.create_ticket(
+            ticket = recording.create_ticket(
                 current_actor(),
                 property_id=prop.id,
                 kind=form.kind.data,
@@ -194,7 +193,7 @@ def _ticket_page(ticket, *, bound=None, error=None, status=200):
 @staff_permission(Permission.VIEW_TICKETS)
 def show_ticket(ticket_id):
     """Everything about a ticket, and only the steps the signed-in person may take now."""
-    return _ticket_page(tickets.get_staff_ticket(current_actor(), ticket_id))
+    return _ticket_page(queries.get_staff_ticket(current_actor(), ticket_id))
 
 
 def _back_to(ticket):
@@ -208,7 +207,7 @@ def _back_to(ticket):
 def _take_step(ticket_id, name, perform):
     """Check who may take the step, validate its form, run `perform(actor, ticket, form)` (which returns
     the success message), commit once and go back; a refusal shows the ticket again with the reason."""
-    ticket = tickets.get_staff_ticket(current_actor(), ticket_id)
+    ticket = queries.get_staff_ticket(current_actor(), ticket_id)
     action, form_class = STEPS[name]
     form = form_class(prefix=name)
     actor = current_actor()
@@ -225,7 +224,7 @@ def _take_step(ticket_id, name, perform):
         form.form_errors.clear()
         status = 422 if type(error) is DomainError else error.status_code
         return _ticket_page(
-            tickets.get_staff_ticket(current_actor(), ticket_id), bound=(name, form), error=message, status=status
+            queries.get_staff_ticket(current_actor(), ticket_id), bound=(name, form), error=message, status=status
         )
     flash(message, "success")
     return redirect(_back_to(ticket), code=303)
@@ -242,7 +241,7 @@ def dispatch_ticket(ticket_id):
     """Forward a new ticket to a department (repairs: within 3 minutes of being recorded)."""
 
     def perform(actor, ticket, form):
-        tickets.dispatch(actor, ticket, department=form.department.data)
+        steps.dispatch(actor, ticket, department=form.department.data)
         return _("Ticket #%(id)s forwarded to %(department)s.", id=ticket.id, department=_department_label(ticket))
 
     return _take_step(ticket_id, "dispatch", perform)
@@ -254,7 +253,7 @@ def redirect_ticket(ticket_id):
     """Move a queued ticket to another department's queue."""
 
     def perform(actor, ticket, form):
-        tickets.redirect(actor, ticket, department=form.department.data)
+        steps.redirect(actor, ticket, department=form.department.data)
         return _("Ticket #%(id)s moved to %(department)s.", id=ticket.id, department=_department_label(ticket))
 
     return _take_step(ticket_id, "redirect", perform)
@@ -266,7 +265,7 @@ def claim_ticket(ticket_id):
     """Take a queued ticket; when someone else was quicker, say so."""
 
     def perform(actor, ticket, form):
-        tickets.claim(actor, ticket)
+        steps.claim(actor, ticket)
         return _("Ticket #%(id)s is yours.", id=ticket.id)
 
     return _take_step(ticket_id, "claim", perform)
@@ -278,7 +277,7 @@ def schedule_ticket(ticket_id):
     """Book the visit (typed in property time); the resident is told."""
 
     def perform(actor, ticket, form):
-        tickets.schedule(actor, ticket, when=from_local_input(form.when.data), note=form.note.data or "")
+        steps.schedule(actor, ticket, when=from_local_input(form.when.data), note=form.note.data or "")
         return _("Visit booked for %(when)s.", when=format_datetime(ticket.scheduled_for, "short"))
 
     return _take_step(ticket_id, "schedule", perform)
@@ -290,7 +289,7 @@ def hand_back_ticket(ticket_id):
     """Give a ticket back to its queue, with the reason."""
 
     def perform(actor, ticket, form):
-        tickets.hand_back(actor, ticket, reason=form.reason.data)
+        steps.hand_back(actor, ticket, reason=form.reason.data)
         return _("Ticket #%(id)s is back in the queue.", id=ticket.id)
 
     return _take_step(ticket_id, "hand_back", perform)
@@ -302,7 +301,7 @@ def ask_resident(ticket_id):
     """Ask the resident a question; the service-level clocks pause until the answer."""
 
     def perform(actor, ticket, form):
-        tickets.ask_resident(actor, ticket, question=form.question.data)
+        steps.ask_resident(actor, ticket, question=form.question.data)
         return _("Question sent; the clock is paused until the resident answers.")
 
     return _take_step(ticket_id, "ask_resident", perform)
@@ -314,7 +313,7 @@ def resume_ticket(ticket_id):
     """Restart a waiting ticket (the resident answered another way)."""
 
     def perform(actor, ticket, form):
-        tickets.resume(actor, ticket)
+        steps.resume(actor, ticket)
         return _("Ticket #%(id)s resumed.", id=ticket.id)
 
     return _take_step(ticket_id, "resume", perform)
@@ -326,7 +325,7 @@ def record_work(ticket_id):
     """Record work done and materials used, without finishing."""
 
     def perform(actor, ticket, form):
-        tickets.record_work(actor, ticket, note=form.note.data, materials=form.materials.data or "")
+        steps.record_work(actor, ticket, note=form.note.data, materials=form.materials.data or "")
         return _("Work recorded.")
 
     return _take_step(ticket_id, "record_work", perform)
@@ -338,7 +337,7 @@ def cannot_come(ticket_id):
     """The department cannot come in time: the resident and the desk are told why."""
 
     def perform(actor, ticket, form):
-        tickets.cannot_come(actor, ticket, reason=form.reason.data)
+        steps.cannot_come(actor, ticket, reason=form.reason.data)
         return _("The resident and the desk have been told.")
 
     return _take_step(ticket_id, "cannot_come", perform)
@@ -350,7 +349,7 @@ def finish_ticket(ticket_id):
     """Mark the work done (repairs and complaints then wait for their callback)."""
 
     def perform(actor, ticket, form):
-        tickets.finish(actor, ticket, summary=form.summary.data, materials=form.materials.data or "")
+        steps.finish(actor, ticket, summary=form.summary.data, materials=form.materials.data or "")
         return _("Ticket #%(id)s is done.", id=ticket.id)
 
     return _take_step(ticket_id, "finish", perform)
@@ -362,7 +361,7 @@ def close_ticket(ticket_id):
     """Close a done ticket (refused while its callback is still to make)."""
 
     def perform(actor, ticket, form):
-        tickets.close(actor, ticket)
+        steps.close(actor, ticket)
         return _("Ticket #%(id)s closed.", id=ticket.id)
 
     return _take_step(ticket_id, "close", perform)
@@ -374,7 +373,7 @@ def cancel_ticket(ticket_id):
     """Cancel a ticket (a duplicate, withdrawn by phone), with the reason."""
 
     def perform(actor, ticket, form):
-        tickets.cancel(actor, ticket, reason=form.reason.data)
+        steps.cancel(actor, ticket, reason=form.reason.data)
         return _("Ticket #%(id)s cancelled.", id=ticket.id)
 
     return _take_step(ticket_id, "cancel", perform)
@@ -386,7 +385,7 @@ def comment_ticket(ticket_id):
     """Add an internal note, or a comment the resident sees."""
 
     def perform(actor, ticket, form):
-        tickets.comment(actor, ticket, body=form.body.data, public=form.public.data)
+        steps.comment(actor, ticket, body=form.body.data, public=form.public.data)
         return _("Comment added.") if form.public.data else _("Internal note added.")
 
     return _take_step(ticket_id, "comment", perform)
@@ -398,7 +397,7 @@ def classify_ticket(ticket_id):
     """Set category, severity, priority and department (a major complaint goes to the manager)."""
 
     def perform(actor, ticket, form):
-        tickets.classify(
+        steps.classify(
             actor,
             ticket,
             category=form.category.data or "",
@@ -417,7 +416,7 @@ def record_outcome(ticket_id):
     """The manager records how a complaint was settled and how the resident took it."""
 
     def perform(actor, ticket, form):
-        tickets.record_outcome(actor, ticket, outcome=form.outcome.data, reaction=form.reaction.data or "")
+        steps.record_outcome(actor, ticket, outcome=form.outcome.data, reaction=form.reaction.data or "")
         return _("Outcome recorded.")
 
     return _take_step(ticket_id, "record_outcome", perform)
@@ -427,7 +426,7 @@ def record_outcome(ticket_id):
 @staff_permission(Permission.VIEW_TICKETS)
 def ticket_photo(ticket_id, photo_id):
     """A ticket's photo (or its small preview with ?preview=1), from outside static/, never cached."""
-    tickets.get_staff_ticket(current_actor(), ticket_id)  # another department's photos are not shown
+    queries.get_staff_ticket(current_actor(), ticket_id)  # another department's photos are not shown
     photo = photos.get_photo(ticket_id, photo_id)
     path = photos.photo_path(photo, preview=request.args.get("preview") == "1")
     content_type = served_type(path, photo.content_type)

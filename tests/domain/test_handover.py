@@ -9,7 +9,7 @@ from domain.accounts.roles import Role
 from domain.audit.models import AuditEntry
 from domain.clock import utcnow
 from domain.errors import InvalidTransition, NotAllowed
-from domain.tickets import handover, services
+from domain.tickets import handover, recording, steps
 from domain.tickets.models import Department, Handover, Priority
 from extensions import db
 from tests import builders
@@ -32,7 +32,7 @@ def people(prop):
 def open_ticket(prop, desk, kind="repair", minutes_ago=1, **values):
     """A ticket recorded at the desk `minutes_ago` minutes ago."""
     values.setdefault("location", "1号楼大堂")
-    return services.create_ticket(
+    return recording.create_ticket(
         desk,
         property_id=prop.id,
         kind=kind,
@@ -50,32 +50,32 @@ def floor(prop, people):
     t = {}
     t["new"] = open_ticket(prop, desk)  # NEW, not late yet
     t["desk"] = open_ticket(prop, desk, kind="inquiry")  # customer service's own queue
-    services.dispatch(desk, t["desk"])
+    steps.dispatch(desk, t["desk"])
     t["engineering_fine"] = open_ticket(prop, desk)  # with engineering, on time: not the desk's business
-    services.dispatch(desk, t["engineering_fine"])
-    services.claim(engineer, t["engineering_fine"])
+    steps.dispatch(desk, t["engineering_fine"])
+    steps.claim(engineer, t["engineering_fine"])
     t["visit_soon"] = open_ticket(prop, desk)
-    services.dispatch(desk, t["visit_soon"])
-    services.claim(engineer, t["visit_soon"])
-    services.schedule(engineer, t["visit_soon"], when=utcnow() + timedelta(hours=3))
+    steps.dispatch(desk, t["visit_soon"])
+    steps.claim(engineer, t["visit_soon"])
+    steps.schedule(engineer, t["visit_soon"], when=utcnow() + timedelta(hours=3))
     t["visit_later"] = open_ticket(prop, desk)
-    services.dispatch(desk, t["visit_later"])
-    services.claim(engineer, t["visit_later"])
-    services.schedule(engineer, t["visit_later"], when=utcnow() + timedelta(hours=30))
+    steps.dispatch(desk, t["visit_later"])
+    steps.claim(engineer, t["visit_later"])
+    steps.schedule(engineer, t["visit_later"], when=utcnow() + timedelta(hours=30))
     t["overdue"] = open_ticket(prop, desk, minutes_ago=3 * 24 * 60)  # engineering, past its 24-hour completion
-    services.dispatch(desk, t["overdue"], now=t["overdue"].created_at + timedelta(minutes=1))
-    services.claim(engineer, t["overdue"], now=t["overdue"].created_at + timedelta(minutes=5))
+    steps.dispatch(desk, t["overdue"], now=t["overdue"].created_at + timedelta(minutes=1))
+    steps.claim(engineer, t["overdue"], now=t["overdue"].created_at + timedelta(minutes=5))
     t["done"] = open_ticket(prop, desk)  # done repair: its callback is open
-    services.dispatch(desk, t["done"])
-    services.claim(engineer, t["done"])
-    services.finish(engineer, t["done"], summary="换了阀门")
+    steps.dispatch(desk, t["done"])
+    steps.claim(engineer, t["done"])
+    steps.finish(engineer, t["done"], summary="换了阀门")
     t["closed"] = open_ticket(prop, desk, kind="inquiry")
-    services.dispatch(desk, t["closed"])
-    services.claim(desk, t["closed"])
-    services.finish(desk, t["closed"], summary="已答复")  # inquiries get no callback: closes by hand
-    services.close(desk, t["closed"])
+    steps.dispatch(desk, t["closed"])
+    steps.claim(desk, t["closed"])
+    steps.finish(desk, t["closed"], summary="已答复")  # inquiries get no callback: closes by hand
+    steps.close(desk, t["closed"])
     t["cancelled"] = open_ticket(prop, desk, kind="complaint")
-    services.cancel(desk, t["cancelled"], reason="重复登记")
+    steps.cancel(desk, t["cancelled"], reason="重复登记")
     db.session.commit()
     return t
 
@@ -232,6 +232,6 @@ def test_catalogue_items_feed_the_desk_department(prop, people):
         manager, property_id=prop.id, name="代收快递", price_fen=0, department=Department.CUSTOMER_SERVICE
     )
     ticket = open_ticket(prop, people[Role.FRONTDESK], kind="service", service_item_id=item.id)
-    services.dispatch(people[Role.FRONTDESK], ticket)
+    steps.dispatch(people[Role.FRONTDESK], ticket)
     db.session.commit()
     assert ids_of(handover.draft_handover(people[Role.FRONTDESK], prop.id)) == {ticket.id: ["desk"]}

@@ -15,7 +15,7 @@ from domain.billing.models import Bill
 from domain.clock import local_date, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed
 from domain.notify.models import Notification
-from domain.tickets import desk, queries, services, workflow
+from domain.tickets import callbacks, desk, queries, recording, steps, timeline, workflow
 from domain.tickets.models import (
     Callback,
     CallbackStatus,
@@ -42,7 +42,7 @@ def act(user):
 
 def new_ticket(prop, *, actor=SYSTEM, kind="repair", unit=None, resident=None, now=None, **values):
     """A ticket recorded by phone, for `unit` (or the lobby)."""
-    ticket = services.create_ticket(
+    ticket = recording.create_ticket(
         actor,
         property_id=prop.id,
         kind=kind,
@@ -151,24 +151,24 @@ def _force(ticket, status, assignee):
 
 #: Each workflow action as a call: (staff actor, ticket, resident id) -> service call.
 CALLS = {
-    "dispatch": lambda a, t, r: services.dispatch(a, t),
-    "redirect": lambda a, t, r: services.redirect(a, t, department="security"),
-    "claim": lambda a, t, r: services.claim(a, t),
-    "schedule": lambda a, t, r: services.schedule(a, t, when=utcnow() + timedelta(hours=3)),
-    "hand_back": lambda a, t, r: services.hand_back(a, t, reason="需要配件"),
-    "ask_resident": lambda a, t, r: services.ask_resident(a, t, question="几点在家？"),
-    "resume": lambda a, t, r: services.resume(a, t),
-    "record_work": lambda a, t, r: services.record_work(a, t, note="更换阀芯"),
-    "cannot_come": lambda a, t, r: services.cannot_come(a, t, reason="今天人手不够，明早九点到"),
-    "finish": lambda a, t, r: services.finish(a, t, summary="已修好"),
-    "close": lambda a, t, r: services.close(a, t),
-    "cancel": lambda a, t, r: services.cancel(a, t, reason="重复登记"),
-    "resident_cancel": lambda a, t, r: services.resident_cancel(r[0], t, resident_id=r[1]),
-    "resident_comment": lambda a, t, r: services.comment(r[0], t, body="下午在家", resident_id=r[1]),
-    "staff_comment": lambda a, t, r: services.comment(a, t, body="已电话联系", public=False),
-    "rate": lambda a, t, r: services.rate(r[0], t, resident_id=r[1], rating=5),
-    "classify": lambda a, t, r: services.classify(a, t, category="water"),
-    "record_outcome": lambda a, t, r: services.record_outcome(a, t, outcome="已道歉并赔偿"),
+    "dispatch": lambda a, t, r: steps.dispatch(a, t),
+    "redirect": lambda a, t, r: steps.redirect(a, t, department="security"),
+    "claim": lambda a, t, r: steps.claim(a, t),
+    "schedule": lambda a, t, r: steps.schedule(a, t, when=utcnow() + timedelta(hours=3)),
+    "hand_back": lambda a, t, r: steps.hand_back(a, t, reason="需要配件"),
+    "ask_resident": lambda a, t, r: steps.ask_resident(a, t, question="几点在家？"),
+    "resume": lambda a, t, r: steps.resume(a, t),
+    "record_work": lambda a, t, r: steps.record_work(a, t, note="更换阀芯"),
+    "cannot_come": lambda a, t, r: steps.cannot_come(a, t, reason="今天人手不够，明早九点到"),
+    "finish": lambda a, t, r: steps.finish(a, t, summary="已修好"),
+    "close": lambda a, t, r: steps.close(a, t),
+    "cancel": lambda a, t, r: steps.cancel(a, t, reason="重复登记"),
+    "resident_cancel": lambda a, t, r: steps.resident_cancel(r[0], t, resident_id=r[1]),
+    "resident_comment": lambda a, t, r: steps.comment(r[0], t, body="下午在家", resident_id=r[1]),
+    "staff_comment": lambda a, t, r: steps.comment(a, t, body="已电话联系", public=False),
+    "rate": lambda a, t, r: steps.rate(r[0], t, resident_id=r[1], rating=5),
+    "classify": lambda a, t, r: steps.classify(a, t, category="water"),
+    "record_outcome": lambda a, t, r: steps.record_outcome(a, t, outcome="已道歉并赔偿"),
 }
 
 
@@ -217,9 +217,9 @@ def test_the_wrong_people_are_refused_and_nothing_changes(prop, people, case):
     ticket = new_ticket(prop, unit=unit, resident=owner)
     neighbour = builders.create_resident(prop, unit=builders.create_unit())
     if case == "cleaning_dispatches":
-        call = lambda: services.dispatch(act(staff[Role.CLEANING]), ticket)  # noqa: E731
+        call = lambda: steps.dispatch(act(staff[Role.CLEANING]), ticket)  # noqa: E731
     else:
-        services.dispatch(SYSTEM, ticket)
+        steps.dispatch(SYSTEM, ticket)
         if case in (
             "other_engineer_finishes",
             "frontdesk_records_outcome",
@@ -228,23 +228,21 @@ def test_the_wrong_people_are_refused_and_nothing_changes(prop, people, case):
             "neighbour_rates",
             "engineering_records_callback",
         ):
-            services.claim(act(engineer), ticket)
+            steps.claim(act(engineer), ticket)
         if case in ("engineering_closes", "neighbour_rates", "engineering_records_callback"):
-            services.finish(act(engineer), ticket, summary="已修好")
+            steps.finish(act(engineer), ticket, summary="已修好")
         db.session.commit()
         call = {
-            "frontdesk_claims_for_engineering": lambda: services.claim(act(staff[Role.FRONTDESK]), ticket),
-            "security_claims_for_engineering": lambda: services.claim(act(staff[Role.SECURITY]), ticket),
-            "other_engineer_finishes": lambda: services.finish(
+            "frontdesk_claims_for_engineering": lambda: steps.claim(act(staff[Role.FRONTDESK]), ticket),
+            "security_claims_for_engineering": lambda: steps.claim(act(staff[Role.SECURITY]), ticket),
+            "other_engineer_finishes": lambda: steps.finish(
                 act(builders.create_staff(Role.ENGINEERING)), ticket, summary="x"
             ),
-            "frontdesk_records_outcome": lambda: services.record_outcome(
-                act(staff[Role.FRONTDESK]), ticket, outcome="x"
-            ),
-            "engineering_closes": lambda: services.close(act(engineer), ticket),
-            "engineering_cancels": lambda: services.cancel(act(engineer), ticket, reason="x"),
-            "neighbour_rates": lambda: services.rate(act(neighbour.user), ticket, resident_id=neighbour.id, rating=1),
-            "engineering_records_callback": lambda: services.record_callback(
+            "frontdesk_records_outcome": lambda: steps.record_outcome(act(staff[Role.FRONTDESK]), ticket, outcome="x"),
+            "engineering_closes": lambda: steps.close(act(engineer), ticket),
+            "engineering_cancels": lambda: steps.cancel(act(engineer), ticket, reason="x"),
+            "neighbour_rates": lambda: steps.rate(act(neighbour.user), ticket, resident_id=neighbour.id, rating=1),
+            "engineering_records_callback": lambda: callbacks.record_callback(
                 act(engineer), desk.callback_for(ticket.id), result="x", satisfaction=5
             ),
         }[case]
@@ -302,7 +300,7 @@ def test_a_resident_is_offered_their_own_steps_only_and_a_rating_once(prop, peop
     assert desk_steps == ("dispatch", "cancel", "staff_comment", "classify")
     _force(ticket, Status.DONE, staff[Role.ENGINEERING])
     assert workflow.allowed_actions(resident, ticket, resident_id=owner.id) == ("resident_comment", "rate")
-    services.rate(resident, ticket, resident_id=owner.id, rating=5)
+    steps.rate(resident, ticket, resident_id=owner.id, rating=5)
     assert "rate" not in workflow.allowed_actions(resident, ticket, resident_id=owner.id)
 
 
@@ -319,15 +317,15 @@ def test_the_manager_is_offered_an_outcome_for_complaints_only(prop, people):
 def test_claiming_a_ticket_someone_else_holds_is_a_conflict(prop, people):
     unit, _owner, staff = people
     ticket = new_ticket(prop, unit=unit)
-    services.dispatch(SYSTEM, ticket)
-    services.claim(act(staff[Role.ENGINEERING]), ticket)
+    steps.dispatch(SYSTEM, ticket)
+    steps.claim(act(staff[Role.ENGINEERING]), ticket)
     db.session.commit()
     with pytest.raises(Conflict):
-        services.claim(act(builders.create_staff(Role.ENGINEERING)), ticket)
+        steps.claim(act(builders.create_staff(Role.ENGINEERING)), ticket)
     with pytest.raises(InvalidTransition):
-        services.claim(act(staff[Role.ENGINEERING]), ticket)  # one's own ticket: not in the queue any more
+        steps.claim(act(staff[Role.ENGINEERING]), ticket)  # one's own ticket: not in the queue any more
     with pytest.raises(NotAllowed):
-        services.claim(act(staff[Role.CLEANING]), ticket)  # not the department's: refused before the race
+        steps.claim(act(staff[Role.CLEANING]), ticket)  # not the department's: refused before the race
 
 
 def test_a_resident_sees_the_public_timeline_and_its_photos_only(prop, people):
@@ -354,7 +352,7 @@ def test_a_repair_must_be_forwarded_within_three_minutes(prop, people):
     [(_row, seconds_left)] = queries.undispatched(prop.id, now=T0 + timedelta(minutes=4))
     assert seconds_left == -60
 
-    services.dispatch(act(staff[Role.FRONTDESK]), ticket, now=T0 + timedelta(minutes=2))
+    steps.dispatch(act(staff[Role.FRONTDESK]), ticket, now=T0 + timedelta(minutes=2))
     db.session.commit()
     clock = queries.clocks(ticket, now=T0 + timedelta(minutes=30))["dispatch"]
     assert clock.met == T0 + timedelta(minutes=2) and not clock.late
@@ -364,25 +362,26 @@ def test_a_repair_must_be_forwarded_within_three_minutes(prop, people):
 def test_a_late_dispatch_stays_late_once_met(prop, people):
     unit, _owner, staff = people
     ticket = new_ticket(prop, unit=unit, now=T0)
-    services.dispatch(act(staff[Role.ASSISTANT]), ticket, now=T0 + timedelta(minutes=5))
+    steps.dispatch(act(staff[Role.ASSISTANT]), ticket, now=T0 + timedelta(minutes=5))
     assert queries.clocks(ticket, now=T0 + timedelta(hours=1))["dispatch"].late
 
 
 def test_waiting_for_the_resident_moves_the_deadlines_on_by_the_wait(prop, people, monkeypatch):
     unit, owner, staff = people
     clock = {"now": T0}
-    monkeypatch.setattr(services, "utcnow", lambda: clock["now"])
+    monkeypatch.setattr(steps, "utcnow", lambda: clock["now"])
+    monkeypatch.setattr(timeline, "utcnow", lambda: clock["now"])  # the timeline's entries, stamped as before
     engineer = act(staff[Role.ENGINEERING])
     ticket = new_ticket(prop, unit=unit, resident=owner, now=T0)
-    services.dispatch(SYSTEM, ticket, now=T0)
-    services.claim(engineer, ticket, now=T0 + timedelta(minutes=1))
+    steps.dispatch(SYSTEM, ticket, now=T0)
+    steps.claim(engineer, ticket, now=T0 + timedelta(minutes=1))
     response_due, resolve_due = ticket.response_due_at, ticket.resolve_due_at
     clock["now"] = T0 + timedelta(minutes=10)
-    services.ask_resident(engineer, ticket, question="阀门型号是什么？")
+    steps.ask_resident(engineer, ticket, question="阀门型号是什么？")
     assert ticket.status == Status.WAITING
     assert not queries.clocks(ticket, now=T0 + timedelta(days=3))["resolve"].late  # paused
     clock["now"] = T0 + timedelta(minutes=70)
-    services.comment(act(owner.user), ticket, body="型号是DN15", resident_id=owner.id)
+    steps.comment(act(owner.user), ticket, body="型号是DN15", resident_id=owner.id)
     db.session.commit()
     assert ticket.status == Status.CLAIMED and ticket.waiting_since is None
     assert ticket.resolve_due_at == resolve_due + timedelta(hours=1)
@@ -395,7 +394,7 @@ def test_waiting_for_the_resident_moves_the_deadlines_on_by_the_wait(prop, peopl
 
 def test_fifty_people_claiming_at_once_make_one_winner_and_49_conflicts(app, prop):
     ticket = new_ticket(prop)
-    services.dispatch(SYSTEM, ticket)
+    steps.dispatch(SYSTEM, ticket)
     db.session.commit()
     ticket_id = ticket.id
     user_ids = [builders.create_staff(Role.ENGINEERING).id for _ in range(50)]
@@ -412,7 +411,7 @@ def test_fifty_people_claiming_at_once_make_one_winner_and_49_conflicts(app, pro
             ready.wait()  # everyone saw the ticket in the queue before anyone claims it
             mine = db.session.merge(loaded, load=False)
             try:
-                services.claim(actor, mine)
+                steps.claim(actor, mine)
                 db.session.commit()
                 results.append(("won", user_id))
             except Conflict as error:
@@ -446,9 +445,9 @@ def _finished_repair(prop, unit, owner, staff):
     """A repair forwarded, taken and finished by engineering."""
     ticket = new_ticket(prop, unit=unit, resident=owner)
     engineer = act(staff[Role.ENGINEERING])
-    services.dispatch(act(staff[Role.FRONTDESK]), ticket)
-    services.claim(engineer, ticket)
-    services.finish(engineer, ticket, summary="已更换水龙头", materials="水龙头×1")
+    steps.dispatch(act(staff[Role.FRONTDESK]), ticket)
+    steps.claim(engineer, ticket)
+    steps.finish(engineer, ticket, summary="已更换水龙头", materials="水龙头×1")
     db.session.commit()
     return ticket
 
@@ -459,21 +458,21 @@ def test_a_finished_repair_cannot_close_before_its_callback(prop, people):
     callback = desk.callback_for(ticket.id)
     assert ticket.status == Status.DONE and callback.status == CallbackStatus.OPEN
     with pytest.raises(InvalidTransition):
-        services.close(act(staff[Role.FRONTDESK]), ticket)
+        steps.close(act(staff[Role.FRONTDESK]), ticket)
     db.session.rollback()
     assert db.session.get(Ticket, ticket.id).status == Status.DONE
 
-    services.record_callback(act(staff[Role.ASSISTANT]), callback, result="已修好，很满意", satisfaction=5)
+    callbacks.record_callback(act(staff[Role.ASSISTANT]), callback, result="已修好，很满意", satisfaction=5)
     db.session.commit()
     assert ticket.status == Status.CLOSED and callback.satisfaction == 5
     with pytest.raises(InvalidTransition):
-        services.record_callback(act(staff[Role.ASSISTANT]), callback, result="again", satisfaction=4)
+        callbacks.record_callback(act(staff[Role.ASSISTANT]), callback, result="again", satisfaction=4)
 
 
 def test_the_residents_rating_closes_a_finished_repair_too(prop, people):
     unit, owner, staff = people
     ticket = _finished_repair(prop, unit, owner, staff)
-    services.rate(act(owner.user), ticket, resident_id=owner.id, rating=4, comment_text="师傅很专业")
+    steps.rate(act(owner.user), ticket, resident_id=owner.id, rating=4, comment_text="师傅很专业")
     db.session.commit()
     assert ticket.status == Status.CLOSED and ticket.rating == 4
 
@@ -485,7 +484,7 @@ def test_a_callback_needs_a_result_and_a_satisfaction_from_1_to_5(prop, people, 
     unit, owner, staff = people
     ticket = _finished_repair(prop, unit, owner, staff)
     with pytest.raises(DomainError) as refused:
-        services.record_callback(
+        callbacks.record_callback(
             act(staff[Role.FRONTDESK]), desk.callback_for(ticket.id), result=result, satisfaction=satisfaction
         )
     assert refused.value.field == field
@@ -500,10 +499,10 @@ def test_a_paid_service_bills_the_unit_when_done(prop, people):
     ticket = new_ticket(prop, kind="service", unit=unit, resident=owner, service_item_id=item.id)
     assert ticket.department == Department.ENGINEERING
     engineer = act(staff[Role.ENGINEERING])
-    services.dispatch(SYSTEM, ticket)
-    services.claim(engineer, ticket)
+    steps.dispatch(SYSTEM, ticket)
+    steps.claim(engineer, ticket)
     assert db.session.scalar(select(func.count()).select_from(Bill)) == 0
-    services.finish(engineer, ticket, summary="已疏通")
+    steps.finish(engineer, ticket, summary="已疏通")
     db.session.commit()
     bill = db.session.scalars(select(Bill)).one()
     assert bill.unit_id == unit.id and bill.total_fen == 5000 and ticket.billed_line_id == bill.lines[0].id
@@ -638,7 +637,7 @@ def test_callbacks_list_the_most_overdue_first(prop, people):
 
 def test_complaint_reply_deadline_depends_on_severity(prop):
     system = Actor.system("test")
-    minor = services.create_ticket(
+    minor = recording.create_ticket(
         system,
         property_id=prop.id,
         kind="complaint",
@@ -647,7 +646,7 @@ def test_complaint_reply_deadline_depends_on_severity(prop):
         location="大堂",
         severity="minor",
     )
-    serious = services.create_ticket(
+    serious = recording.create_ticket(
         system,
         property_id=prop.id,
         kind="complaint",
@@ -657,7 +656,7 @@ def test_complaint_reply_deadline_depends_on_severity(prop):
         severity="serious",
     )
     assert serious.resolve_due_at - serious.created_at < minor.resolve_due_at - minor.created_at
-    services.classify(Actor.system("test"), minor, severity="serious")
+    steps.classify(Actor.system("test"), minor, severity="serious")
     assert (
         minor.priority == Priority.URGENT
         and minor.resolve_due_at - minor.created_at == serious.resolve_due_at - serious.created_at

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
-from domain.tickets import services
+from domain.tickets import steps
 from domain.tickets.models import Status, Ticket, TicketPhoto
 from extensions import db
 from tests import builders
@@ -89,7 +89,7 @@ def test_resident_reports_a_repair_with_a_photo_and_rates_the_finished_work(
 
     ticket = db.session.scalars(select(Ticket)).one()
     assert ticket.channel.value == "portal" and db.session.scalars(select(TicketPhoto)).one().ticket_id == ticket.id
-    services.dispatch(staff(Role.FRONTDESK), ticket)
+    steps.dispatch(staff(Role.FRONTDESK), ticket)
     db.session.commit()
 
     # Engineering takes it from its queue and finishes it in the console.

@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.clock import today, utcnow
-from domain.tickets import services
+from domain.tickets import catalogue, recording, steps
 from domain.tickets.models import (
     Channel,
     Department,
@@ -56,7 +56,7 @@ def count_cell(html, department, status):
 def new_ticket(prop, desk, kind="repair", minutes_ago=1, **values):
     """A ticket recorded at the desk `minutes_ago` minutes ago."""
     values.setdefault("location", "2号楼电梯厅")
-    return services.create_ticket(
+    return recording.create_ticket(
         desk,
         property_id=prop.id,
         kind=kind,
@@ -77,17 +77,17 @@ def floor(prop):
     t["late_dispatch"] = new_ticket(prop, desk, minutes_ago=10)  # repairs: forwarded within 3 minutes
     t["major"] = new_ticket(prop, desk, kind="complaint", minutes_ago=60, severity=Severity.MAJOR)  # urgent: 10 minutes
     t["late_response"] = new_ticket(prop, desk, minutes_ago=120)  # in the queue, nobody took it within 30 minutes
-    services.dispatch(desk, t["late_response"], now=t["late_response"].created_at + timedelta(minutes=1))
+    steps.dispatch(desk, t["late_response"], now=t["late_response"].created_at + timedelta(minutes=1))
     t["late_resolve"] = new_ticket(prop, desk, minutes_ago=2 * 24 * 60)  # claimed in time, not done within 24 hours
-    services.dispatch(desk, t["late_resolve"], now=t["late_resolve"].created_at + timedelta(minutes=1))
-    services.claim(engineer, t["late_resolve"], now=t["late_resolve"].created_at + timedelta(minutes=10))
+    steps.dispatch(desk, t["late_resolve"], now=t["late_resolve"].created_at + timedelta(minutes=1))
+    steps.claim(engineer, t["late_resolve"], now=t["late_resolve"].created_at + timedelta(minutes=10))
     t["on_time"] = new_ticket(prop, desk, minutes_ago=5)
-    services.dispatch(desk, t["on_time"], now=t["on_time"].created_at + timedelta(minutes=1))
-    services.claim(engineer, t["on_time"])
+    steps.dispatch(desk, t["on_time"], now=t["on_time"].created_at + timedelta(minutes=1))
+    steps.claim(engineer, t["on_time"])
     t["late_callback"] = new_ticket(prop, desk, minutes_ago=4 * 24 * 60)  # done 3 days ago, callback due within 2
-    services.dispatch(desk, t["late_callback"], now=t["late_callback"].created_at + timedelta(minutes=1))
-    services.claim(engineer, t["late_callback"], now=t["late_callback"].created_at + timedelta(minutes=5))
-    services.finish(engineer, t["late_callback"], summary="修好了", now=utcnow() - timedelta(days=3))
+    steps.dispatch(desk, t["late_callback"], now=t["late_callback"].created_at + timedelta(minutes=1))
+    steps.claim(engineer, t["late_callback"], now=t["late_callback"].created_at + timedelta(minutes=5))
+    steps.finish(engineer, t["late_callback"], summary="修好了", now=utcnow() - timedelta(days=3))
     t["late_callback"].rating = 4
     t["rated"] = new_ticket(prop, desk, kind="inquiry")
     t["rated"].status, t["rated"].rating = Status.CLOSED, 5
@@ -155,8 +155,8 @@ def test_board_lists_late_tickets_with_the_major_complaint_first(client, auth, f
 def test_board_lists_a_ticket_the_team_cannot_come_to_in_time(client, auth, prop):
     desk = actor_for(builders.create_staff(Role.FRONTDESK))
     ticket = new_ticket(prop, desk)
-    services.dispatch(desk, ticket)
-    services.cannot_come(actor_for(builders.create_staff(Role.ENGINEERING)), ticket, reason="配件明天才到")
+    steps.dispatch(desk, ticket)
+    steps.cannot_come(actor_for(builders.create_staff(Role.ENGINEERING)), ticket, reason="配件明天才到")
     db.session.commit()
     sign_in(auth, Role.MANAGER)
     html = client.get("/staff/board?lang=en").get_data(as_text=True)
@@ -377,7 +377,7 @@ def test_manager_edits_one_row_of_service_levels(client, auth, prop):
         720,
         1440,
     )
-    assert services.service_level(prop.id, TicketKind.REPAIR, Priority.NORMAL) == (3, 20, 720, 1440)
+    assert catalogue.service_level(prop.id, TicketKind.REPAIR, Priority.NORMAL) == (3, 20, 720, 1440)
     html = client.get("/staff/service-levels").get_data(as_text=True)
     assert 'value="20"' in html and ">12 hours<" in html
     # Saving again changes the same row.

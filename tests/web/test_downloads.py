@@ -9,7 +9,7 @@ from werkzeug.exceptions import NotFound
 
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
-from domain.tickets import services
+from domain.tickets import recording
 from domain.tickets.models import TicketPhoto
 from extensions import db
 from tests import builders
@@ -48,7 +48,7 @@ def test_no_route_sends_a_file_another_way():
 def test_ticket_photos_are_sent_alike_to_staff_and_to_their_resident(app, client, auth, prop, upload_folder):
     unit = builders.create_unit()
     owner = builders.create_resident(prop, unit=unit)
-    ticket = services.create_ticket(
+    ticket = recording.create_ticket(
         Actor.system("test"),
         property_id=prop.id,
         kind="repair",

@@ -19,7 +19,7 @@ from domain.payments.services import record_desk_payment
 from domain.property.models import Occupancy
 from domain.renovation.models import RenovationApplication, RenovationDocument, RenovationStatus
 from domain.throttle.models import DeskAlert
-from domain.tickets import services as ticket_services
+from domain.tickets import recording
 from domain.tickets.models import Callback, Department, Handover, ResidentVisit, ServiceItem, TicketPhoto
 from extensions import db
 from tests import builders
@@ -205,7 +205,7 @@ def ids(prop):
     charge = builders.create_charge(prop)
     run = BillingRun(property_id=prop.id, period=date(2026, 1, 1), due_date=date(2026, 1, 31), status=RunStatus.DONE)
     db.session.add(run)
-    ticket = ticket_services.create_ticket(
+    ticket = recording.create_ticket(
         Actor.system("test"), property_id=prop.id, kind="repair", channel="phone", description="漏水", unit_id=unit.id
     )
     db.session.flush()

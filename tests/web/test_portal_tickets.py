@@ -14,7 +14,7 @@ from domain.accounts.roles import Role
 from domain.clock import utcnow
 from domain.files import store
 from domain.notify.models import Notification
-from domain.tickets import services
+from domain.tickets import recording, steps
 from domain.tickets.models import (
     Channel,
     Department,
@@ -110,7 +110,7 @@ def stored_files(folder):
 def open_ticket(resident, unit, kind=TicketKind.REPAIR, **fields):
     """A portal ticket of `resident`, created through the service as the resident."""
     actor = Actor.for_user(resident.user, "127.0.0.1")
-    ticket = services.create_ticket(
+    ticket = recording.create_ticket(
         actor,
         property_id=resident.property_id,
         kind=kind,
@@ -129,8 +129,8 @@ def open_ticket(resident, unit, kind=TicketKind.REPAIR, **fields):
 def claimed(ticket):
     """Dispatch the ticket to engineering and let an engineer claim it; returns the engineer."""
     engineer = staff(Role.ENGINEERING)
-    services.dispatch(staff(Role.FRONTDESK), ticket)
-    services.claim(engineer, ticket)
+    steps.dispatch(staff(Role.FRONTDESK), ticket)
+    steps.claim(engineer, ticket)
     db.session.commit()
     return engineer
 
@@ -197,8 +197,8 @@ def test_new_request_form_preselects_the_kind_and_offers_my_units_and_the_catalo
 
 
 def test_every_category_has_a_label():
-    assert set(REPAIR_CATEGORY_LABELS) == set(services.REPAIR_CATEGORIES)
-    assert set(COMPLAINT_CATEGORY_LABELS) == set(services.COMPLAINT_CATEGORIES)
+    assert set(REPAIR_CATEGORY_LABELS) == set(recording.REPAIR_CATEGORIES)
+    assert set(COMPLAINT_CATEGORY_LABELS) == set(recording.COMPLAINT_CATEGORIES)
 
 
 def test_public_area_request_keeps_the_place_and_no_unit(client, me, unit):
@@ -448,7 +448,7 @@ def test_rating_only_when_done_and_only_once(client, me, unit):
     assert db.session.get(Ticket, ticket.id).rating is None
 
     ticket = db.session.get(Ticket, ticket.id)
-    services.finish(engineer, ticket, summary="更换了阀芯。")
+    steps.finish(engineer, ticket, summary="更换了阀芯。")
     db.session.commit()
     page = client.get(f"/portal/tickets/{ticket.id}").get_data(as_text=True)
     assert 'id="rate"' in page and "更换了阀芯。" in page
@@ -472,7 +472,7 @@ def test_rating_only_when_done_and_only_once(client, me, unit):
 @pytest.mark.parametrize("rating", ["", "6", "zero"])
 def test_bad_rating_is_explained_and_the_comment_kept(client, me, unit, rating):
     ticket = open_ticket(me, unit)
-    services.finish(claimed(ticket), ticket, summary="修好了")
+    steps.finish(claimed(ticket), ticket, summary="修好了")
     db.session.commit()
     response = client.post(f"/portal/tickets/{ticket.id}/rate", data={"rating": rating, "comment": "还行吧"})
     html = response.get_data(as_text=True)
@@ -496,15 +496,15 @@ def test_empty_comment_is_explained_and_not_saved(client, me, unit):
 def test_internal_notes_are_never_shown_to_the_resident(client, me, unit):
     ticket = open_ticket(me, unit)
     desk, manager = staff(Role.FRONTDESK), staff(Role.MANAGER)
-    services.dispatch(desk, ticket)
-    services.redirect(desk, ticket, department="security")
-    services.redirect(desk, ticket, department="engineering")
+    steps.dispatch(desk, ticket)
+    steps.redirect(desk, ticket, department="security")
+    steps.redirect(desk, ticket, department="engineering")
     engineer = staff(Role.ENGINEERING)
-    services.claim(engineer, ticket)
-    services.hand_back(engineer, ticket, reason="内部：缺少配件，转给别人")
-    services.comment(manager, ticket, body="内部备注：该住户上月投诉过", public=False)
-    services.classify(manager, ticket, priority="urgent")
-    services.comment(manager, ticket, body="我们明天上午安排师傅。")
+    steps.claim(engineer, ticket)
+    steps.hand_back(engineer, ticket, reason="内部：缺少配件，转给别人")
+    steps.comment(manager, ticket, body="内部备注：该住户上月投诉过", public=False)
+    steps.classify(manager, ticket, priority="urgent")
+    steps.comment(manager, ticket, body="我们明天上午安排师傅。")
     db.session.commit()
     url = f"/portal/tickets/{ticket.id}"
     for response in (client.get(url), client.get(url, headers=HX)):
@@ -516,7 +516,7 @@ def test_internal_notes_are_never_shown_to_the_resident(client, me, unit):
 def test_a_resident_answer_resumes_a_waiting_request(client, me, unit):
     ticket = open_ticket(me, unit)
     engineer = claimed(ticket)
-    services.ask_resident(engineer, ticket, question="请问家里周几有人？")
+    steps.ask_resident(engineer, ticket, question="请问家里周几有人？")
     db.session.commit()
     page = client.get(f"/portal/tickets/{ticket.id}").get_data(as_text=True)
     assert "The team asks:" in page and "请问家里周几有人？" in page and "Your answer" in page
@@ -539,7 +539,7 @@ def test_list_shows_kind_status_who_has_it_and_the_visit(client, me, unit, prop)
     visit = open_ticket(me, unit, description="空调漏水")
     engineer = claimed(visit)
     when = utcnow().replace(microsecond=0) + timedelta(days=1)
-    services.schedule(engineer, visit, when=when)
+    steps.schedule(engineer, visit, when=when)
     db.session.commit()
     html = client.get("/portal/tickets").get_data(as_text=True)
     assert html.index("空调漏水") < html.index("门铃不响")  # newest first
@@ -612,8 +612,8 @@ def test_comment_with_htmx_returns_a_fresh_form_and_the_timeline_and_without_js_
 
 def test_a_closed_request_takes_no_more_comments(client, me, unit):
     ticket = open_ticket(me, unit)
-    services.finish(claimed(ticket), ticket, summary="修好了")
-    services.rate(Actor.for_user(me.user, "127.0.0.1"), ticket, resident_id=me.id, rating=5)
+    steps.finish(claimed(ticket), ticket, summary="修好了")
+    steps.rate(Actor.for_user(me.user, "127.0.0.1"), ticket, resident_id=me.id, rating=5)
     db.session.commit()
     assert 'id="comment-form"' not in client.get(f"/portal/tickets/{ticket.id}").get_data(as_text=True)
     response = client.post(f"/portal/tickets/{ticket.id}/comments", data={"body": "又坏了"})

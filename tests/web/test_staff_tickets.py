@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.clock import utcnow
-from domain.tickets import desk, services
+from domain.tickets import desk, recording, steps
 from domain.tickets.models import (
     Callback,
     CallbackStatus,
@@ -48,7 +48,7 @@ def count(model, *where):
 
 def record(prop, *, unit=None, resident=None, kind="repair", now=None, **values):
     """A ticket recorded by phone (system actor)."""
-    ticket = services.create_ticket(
+    ticket = recording.create_ticket(
         SYSTEM,
         property_id=prop.id,
         kind=kind,
@@ -67,7 +67,7 @@ def record(prop, *, unit=None, resident=None, kind="repair", now=None, **values)
 def dispatched(prop, **kwargs):
     """A ticket in its department's queue."""
     ticket = record(prop, **kwargs)
-    services.dispatch(SYSTEM, ticket)
+    steps.dispatch(SYSTEM, ticket)
     db.session.commit()
     return ticket
 
@@ -75,7 +75,7 @@ def dispatched(prop, **kwargs):
 def claimed_by(prop, user, **kwargs):
     """A ticket that `user` has taken."""
     ticket = dispatched(prop, **kwargs)
-    services.claim(Actor.for_user(user, "test"), ticket)
+    steps.claim(Actor.for_user(user, "test"), ticket)
     db.session.commit()
     return ticket
 
@@ -437,7 +437,7 @@ def test_a_lost_claim_says_someone_else_took_it(client, auth, app, prop, home):
     sign_in(auth, Role.ENGINEERING)
     page = client.get(f"/staff/tickets/{ticket.id}").get_data(as_text=True)
     assert "/claim" in page
-    services.claim(Actor.for_user(quicker, "test"), db.session.get(Ticket, ticket.id))
+    steps.claim(Actor.for_user(quicker, "test"), db.session.get(Ticket, ticket.id))
     db.session.commit()
     response = client.post(f"/staff/tickets/{ticket.id}/claim")
     html = response.get_data(as_text=True)
@@ -568,7 +568,7 @@ def finished(prop, home):
     unit, owner = home
     engineer = builders.create_staff(Role.ENGINEERING)
     ticket = claimed_by(prop, engineer, unit=unit, resident=owner)
-    services.finish(Actor.for_user(engineer, "test"), ticket, summary="已修好")
+    steps.finish(Actor.for_user(engineer, "test"), ticket, summary="已修好")
     db.session.commit()
     return ticket, desk.callback_for(ticket.id)
 
@@ -735,7 +735,7 @@ def test_departments_do_not_plan_visits(client, auth, role):
 
 def test_a_cancelled_ticket_is_not_shown_as_running_late(client, auth, prop):
     ticket = record(prop, now=utcnow() - timedelta(hours=2))
-    services.cancel(SYSTEM, ticket, reason="重复登记")
+    steps.cancel(SYSTEM, ticket, reason="重复登记")
     db.session.commit()
     sign_in(auth, Role.FRONTDESK)
     rows = client.get("/staff/tickets/?status=cancelled", headers=HX).get_data(as_text=True)
@@ -744,17 +744,16 @@ def test_a_cancelled_ticket_is_not_shown_as_running_late(client, auth, prop):
 
 def test_engineering_queue_shows_forwarded_work_not_what_waits_for_the_desk(client, auth, prop):
     from domain.accounts.models import Actor
-    from domain.tickets import services as ticket_services
 
     unit = builders.create_unit()
     system = Actor.system("test")
-    waiting = ticket_services.create_ticket(
+    waiting = recording.create_ticket(
         system, property_id=prop.id, kind="repair", channel="phone", description="等待派单的报修", unit_id=unit.id
     )
-    forwarded = ticket_services.create_ticket(
+    forwarded = recording.create_ticket(
         system, property_id=prop.id, kind="repair", channel="phone", description="已派给工程部的报修", unit_id=unit.id
     )
-    ticket_services.dispatch(system, forwarded)
+    steps.dispatch(system, forwarded)
     db.session.commit()
     auth.login_staff(builders.create_staff(Role.ENGINEERING))
     html = client.get("/staff/tickets/").get_data(as_text=True)

@@ -1,0 +1,124 @@
+"""Opening a ticket of any kind (a resident in the portal or at a kiosk, the desk by phone or visit), with its
+department and service-level deadlines."""
+
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from domain.accounts.models import AccountKind
+from domain.accounts.roles import Permission, require
+from domain.audit.services import record
+from domain.clock import local_date, utcnow
+from domain.errors import DomainError, NotFound
+from domain.property.occupancies import resident_unit_ids
+from domain.tickets.catalogue import service_level
+from domain.tickets.models import (
+    Channel,
+    Department,
+    Priority,
+    ServiceItem,
+    Severity,
+    Status,
+    Ticket,
+    TicketKind,
+)
+from domain.tickets.timeline import add_event, escalate
+from extensions import db
+
+#: Where a new ticket goes unless the desk forwards it elsewhere.
+DEFAULT_DEPARTMENT = {
+    TicketKind.REPAIR: Department.ENGINEERING,
+    TicketKind.COMPLAINT: Department.CUSTOMER_SERVICE,
+    TicketKind.HELP: Department.SECURITY,
+    TicketKind.INQUIRY: Department.CUSTOMER_SERVICE,
+    TicketKind.SERVICE: Department.CUSTOMER_SERVICE,
+}
+#: Repair categories a resident can choose (stored as these keys; labels live in the web layer).
+REPAIR_CATEGORIES = ("water", "electricity", "doors_locks", "elevator", "public_area", "gas_heating", "other")
+COMPLAINT_CATEGORIES = ("service", "noise", "environment", "security", "charges", "neighbour", "other")
+
+
+def _is_resident(actor):
+    """Whether the actor is a resident using the portal."""
+    return actor.kind == AccountKind.RESIDENT
+
+
+def create_ticket(
+    actor,
+    *,
+    property_id,
+    kind,
+    channel,
+    description,
+    category="",
+    unit_id=None,
+    location="",
+    resident_id=None,
+    contact_name="",
+    contact_phone="",
+    preferred_time="",
+    service_item_id=None,
+    priority=Priority.NORMAL,
+    severity=None,
+    now=None,
+):
+    """Open a ticket of any kind with its service-level deadlines; a major complaint goes to the manager at once.
+
+    Residents may only name a unit they live in; the desk may record tickets for anyone (by phone or visit).
+    """
+    kind, channel, priority = TicketKind(kind), Channel(channel), Priority(priority)
+    severity = Severity(severity) if severity else None
+    description = (description or "").strip()
+    location, contact_name = (location or "").strip(), (contact_name or "").strip()
+    contact_phone, preferred_time = (contact_phone or "").strip(), (preferred_time or "").strip()
+    if not description:
+        raise DomainError(_l("Describe what is wrong or what you need."), field="description")
+    now = now or utcnow()
+    if _is_resident(actor):
+        if channel not in (Channel.PORTAL, Channel.KIOSK):
+            raise DomainError(_l("Choose how the request arrived."), field="channel")
+
+        if unit_id is not None and unit_id not in resident_unit_ids(resident_id, local_date(now)):
+            raise NotFound()
+    elif actor.role is not None:
+        require(actor, Permission.RECORD_TICKETS)
+    if unit_id is None and not location:
+        raise DomainError(_l("Say where: your unit or a public area."), field="location")
+    item = None
+    if kind == TicketKind.SERVICE:
+        item = db.session.get(ServiceItem, service_item_id) if service_item_id else None
+        if item is None or not item.is_active or item.property_id != property_id:
+            raise DomainError(_l("Choose a service from the list."), field="service_item_id")
+    if kind == TicketKind.COMPLAINT and severity in (Severity.SERIOUS, Severity.MAJOR):
+        priority = Priority.URGENT  # the reply deadline depends on severity: serious and major ones get 48 hours
+    dispatch, response, resolve, _callback = service_level(property_id, kind, priority)
+    ticket = Ticket(
+        property_id=property_id,
+        kind=kind,
+        channel=channel,
+        category=(category or "")[:32],
+        description=description,
+        unit_id=unit_id,
+        location=location[:120],
+        resident_id=resident_id,
+        contact_name=contact_name[:80],
+        contact_phone=contact_phone[:20],
+        preferred_time=preferred_time[:80],
+        service_item_id=item.id if item else None,
+        priority=priority,
+        severity=severity,
+        department=item.department if item else DEFAULT_DEPARTMENT[kind],
+        status=Status.NEW,
+        created_by_id=actor.user_id,
+        created_at=now,
+        dispatch_due_at=now + timedelta(minutes=dispatch),
+        response_due_at=now + timedelta(minutes=response),
+        resolve_due_at=now + timedelta(minutes=resolve),
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    add_event(ticket, actor, "created", description, data={"channel": channel.value}, at=now)
+    if severity == Severity.MAJOR:
+        escalate(ticket, actor, now)
+    record(actor, "ticket.create", ticket, summary=f"#{ticket.id} {kind.value} via {channel.value}")
+    return ticket

@@ -1,0 +1,44 @@
+"""What every step of a ticket writes besides its change: the timeline entry, the audit line, the resident's
+notice, and the manager's flag on a major complaint."""
+
+from flask_babel import lazy_gettext as _l
+
+from domain.audit.services import record
+from domain.clock import utcnow
+from domain.notify.services import tell_resident
+from domain.tickets.models import TicketEvent
+from extensions import db
+
+
+def add_event(ticket, actor, action, body="", *, public=True, data=None, at=None):
+    """Add a timeline entry."""
+    event = TicketEvent(
+        ticket=ticket,
+        at=at or utcnow(),
+        actor_id=actor.user_id,
+        actor_name=actor.name,
+        action=action,
+        body=body or "",
+        public=public,
+        data=data,
+    )
+    db.session.add(event)
+    return event
+
+
+def audit_step(actor, ticket, action, summary=""):
+    """Audit one workflow step."""
+    record(actor, f"ticket.{action}", ticket, summary=f"#{ticket.id} {summary}".strip())
+
+
+def notify_resident(ticket, message):
+    """Tell the ticket's resident, in the portal and by e-mail when possible, in their language."""
+    if ticket.resident_id is None:
+        return None
+    return tell_resident(ticket.resident_id, message, _l("Your request #%(id)s", id=ticket.id), ticket_id=ticket.id)
+
+
+def escalate(ticket, actor, now):
+    """A major complaint: flag it for the manager at once (it shows first on the board)."""
+    ticket.escalated_at = now
+    add_event(ticket, actor, "escalated", public=False, at=now)  # pages label it in the reader's language
