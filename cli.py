@@ -116,9 +116,9 @@ def billing_run(period, due, preview):
 @click.option("--post", is_flag=True, help="Post the fees (without it, only list them).")
 def billing_late_fees(post):
     """List, or post, today's late fees under the policy (bills with a payment under way are skipped)."""
-    from domain.billing import collection
     from domain.clock import today
     from domain.money import fen_to_decimal
+    from domain.payments import collection
     from domain.property.buildings import get_property
 
     prop = get_property()
@@ -138,8 +138,8 @@ def billing_remind(due_soon):
 
     Units reminded in the last 24 hours are skipped.
     """
-    from domain.billing import collection
     from domain.clock import today
+    from domain.payments import collection
     from domain.property.buildings import get_property
 
     prop = get_property()

@@ -91,9 +91,10 @@ from domain.billing.schedule import month_before  # noqa: E402
 from domain.clock import today as property_today  # noqa: E402
 from domain.clock import utcnow  # noqa: E402
 from domain.demo import ensure_staff, generate_register  # noqa: E402
+from domain.payments.checkout import start_checkout  # noqa: E402
+from domain.payments.desk import record_desk_payment  # noqa: E402
 from domain.payments.models import Allocation, Method, Payment, PaymentStatus, Receipt, WebhookEvent  # noqa: E402
 from domain.payments.providers import StripeProvider  # noqa: E402
-from domain.payments.services import record_desk_payment, start_checkout  # noqa: E402
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus  # noqa: E402
 from extensions import db  # noqa: E402
 from sandbox.stripe_app import SandboxHTTPClient, pay, signed, start_sandbox  # noqa: E402
@@ -484,7 +485,7 @@ def add_resident_months(unit_id, property_id, first_period, months, pay_every_ot
 
 def page_counts(app, ids, password, period, due_date, today):
     """Statements of /portal/bills (12 and 36 months) and /staff/billing/arrears (1,000 and 20,000 units)."""
-    from domain.billing.collection import arrears_totals
+    from domain.payments.collection import arrears_totals
 
     results = {}
     with app.app_context():

@@ -1,7 +1,8 @@
 """The business of the property office, shared by the portal, the staff console and the kiosk.
 
 Importing this package imports every model, so that Alembic's autogenerate and the tests see the
-whole schema.
+whole schema, and every receiver of a domain signal, so that it is connected wherever the signal is sent
+(a renovation's permit follows the payment of its deposit bill: domain.renovation.permits).
 """
 
 from domain.accounts import models as _accounts  # noqa: F401
@@ -14,5 +15,6 @@ from domain.parcels import models as _parcels  # noqa: F401
 from domain.payments import models as _payments  # noqa: F401
 from domain.property import models as _property  # noqa: F401
 from domain.renovation import models as _renovation  # noqa: F401
+from domain.renovation import permits as _renovation_permits  # noqa: F401
 from domain.throttle import models as _throttle  # noqa: F401
 from domain.tickets import models as _tickets  # noqa: F401

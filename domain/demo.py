@@ -215,6 +215,9 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         from domain.billing.demo import load_billing_demo
 
         report["bills"] = load_billing_demo(prop, actor, today=local_today(), rng=rng, after_batch=after_batch)
+        from domain.payments.demo import load_payment_demo
+
+        load_payment_demo(prop, actor, today=local_today(), rng=rng, after_batch=after_batch)
         from domain.tickets.demo import load_ticket_demo
 
         report["tickets"] = load_ticket_demo(prop, rng=rng)

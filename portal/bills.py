@@ -4,11 +4,10 @@ from flask import abort, flash, make_response, redirect, render_template, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from domain.billing import services as billing
-from domain.billing.collection import reminders_for_resident
 from domain.clock import today
 from domain.errors import DomainError
-from domain.payments import services as payments
+from domain.payments import checkout, statements
+from domain.payments.collection import reminders_for_resident
 from domain.payments.models import PaymentStatus
 from domain.payments.providers import get_provider
 from domain.property.occupancies import resident_unit_ids
@@ -29,13 +28,13 @@ def list_bills():
     resident = resident_for_user(current_user)
     day = today()
     units = resident_unit_ids(resident.id, day)
-    bills = billing.bills_for_resident(resident.id, day, units=units)
+    bills = statements.bills_for_resident(resident.id, day, units=units)
     provider = get_provider()
     page = render_template(
         "portal/bills/index.html",
         bills=bills,
         today=day,
-        history=billing.payments_for_units(units, limit=20),
+        history=statements.payments_for_units(units, limit=20),
         reminders=reminders_for_resident(resident.id),
         provider=provider,
     )
@@ -49,7 +48,7 @@ def show_bill(bill_id):
     provider = get_provider()
     page = render_template(
         "portal/bills/show.html",
-        view=billing.get_resident_bill(resident.id, bill_id, today()),
+        view=statements.get_resident_bill(resident.id, bill_id, today()),
         today=today(),
         provider=provider,
     )
@@ -65,7 +64,7 @@ def pay_bills():
         flash(_("Tick the bills you want to pay."), "error")
         return redirect(url_for("portal.list_bills"), code=303)
     try:
-        start = payments.start_checkout(
+        start = checkout.start_checkout(
             current_actor(),
             resident_id=resident.id,
             bill_ids=bill_ids,
@@ -90,7 +89,7 @@ def show_payment(payment_id):
     This page only reads; the webhook alone marks a payment paid, whatever the URL says.
     """
     resident = resident_for_user(current_user)
-    payment = payments.get_resident_payment(resident.id, payment_id, today())
+    payment = checkout.get_resident_payment(resident.id, payment_id, today())
     return render_page(
         "portal/bills/payment.html",
         "portal/bills/_payment_status.html",
@@ -104,7 +103,7 @@ def show_payment(payment_id):
 def download_receipt(payment_id):
     """The receipt of one of the resident's payments, as a PDF."""
     resident = resident_for_user(current_user)
-    payment = payments.get_resident_payment(resident.id, payment_id, today())
+    payment = checkout.get_resident_payment(resident.id, payment_id, today())
     if payment.receipt is None:
         abort(404)
     return receipt_response(payment)

@@ -8,7 +8,7 @@ from wtforms.fields import DateField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from domain.renovation.services import SCOPE_LABELS, SCOPES
+from domain.renovation.applications import SCOPE_LABELS, SCOPES
 from web.forms import SensibleDate
 
 

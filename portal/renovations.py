@@ -11,10 +11,9 @@ from domain.errors import DomainError, NotFound
 from domain.property.occupancies import resident_unit_ids
 from domain.property.residents import resident_for_user
 from domain.property.units import unit_labels
-from domain.renovation import inspections, workflow
-from domain.renovation import services as renovations
+from domain.renovation import applications, documents, events, inspections, permits, review, workflow
+from domain.renovation.applications import SCOPE_LABELS
 from domain.renovation.models import RenovationStatus
-from domain.renovation.services import SCOPE_LABELS
 from extensions import db
 from portal import bp
 from portal.renovation_forms import ApplicationForm, DocumentsForm, NoteForm, StartForm, SubmitForm, WorkerForm
@@ -40,12 +39,12 @@ def _start_form(units, data=None):
 def list_renovations():
     """The resident's applications, newest first, and a button to start one."""
     resident, units = _resident()
-    applications = renovations.applications_of(resident.id)
+    mine = applications.applications_of(resident.id)
     return render_template(
         "portal/renovations/index.html",
-        applications=applications,
+        applications=mine,
         form=_start_form(units),
-        labels=unit_labels({a.unit_id for a in applications} | units),
+        labels=unit_labels({a.unit_id for a in mine} | units),
     )
 
 
@@ -55,7 +54,7 @@ def start_renovation():
     resident, units = _resident()
     form = _start_form(units, data=request.form)
     try:
-        application = renovations.start_application(
+        application = applications.start_application(
             current_actor(),
             property_id=resident.property_id,
             resident_id=resident.id,
@@ -74,7 +73,7 @@ def _page(
 ):
     """The application with every form the resident may use now (as typed, when a POST is shown again)."""
     editable = application.status in workflow.EDITABLE
-    actions = renovations.allowed_actions(current_actor(), application)
+    actions = review.allowed_actions(current_actor(), application)
     if form is None:
         form = ApplicationForm(formdata=None, obj=application)
     return render_template(
@@ -86,7 +85,7 @@ def _page(
         documents_form=documents_form or DocumentsForm(formdata=None),
         submit_form=submit_form or SubmitForm(formdata=None),
         note_form=note_form or NoteForm(formdata=None),
-        timeline=renovations.timeline(application),
+        timeline=events.timeline(application),
         scope_labels=SCOPE_LABELS,
         unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
         may_cancel="cancel" in actions,
@@ -100,7 +99,7 @@ def _page(
 def _mine(application_id):
     """The signed-in resident and their application (404 for anyone else's)."""
     resident = resident_for_user(current_user)
-    return resident, renovations.get_resident_application(resident.id, application_id)
+    return resident, applications.get_resident_application(resident.id, application_id)
 
 
 def _typed(name):
@@ -155,7 +154,7 @@ def _act(application_id, action, *, worker_id=None):
         return _page(application, **forms, status=422)
     actor, worker = current_actor(), forms["worker_form"]
     try:
-        renovations.save_typed(
+        applications.save_typed(
             actor,
             application,
             resident_id=resident.id,
@@ -165,9 +164,9 @@ def _act(application_id, action, *, worker_id=None):
             documents=request.files.getlist("documents"),
         )
         if with_note:
-            renovations.comment(actor, application, body=forms["note_form"].body.data, resident_id=resident.id)
+            applications.comment(actor, application, body=forms["note_form"].body.data, resident_id=resident.id)
         if action == "submit":
-            renovations.submit(
+            applications.submit(
                 actor,
                 application,
                 resident_id=resident.id,
@@ -248,7 +247,7 @@ def add_renovation_documents(application_id):
 def renovation_document(application_id, document_id):
     """One of the application's documents (to its applicant only)."""
     _resident_, application = _mine(application_id)
-    return send_document(renovations.get_document(application, document_id))
+    return send_document(documents.get_document(application, document_id))
 
 
 @bp.post("/renovations/<int:application_id>/submit")
@@ -268,7 +267,7 @@ def show_renovation_permit(application_id):
         application=application,
         scope_labels=SCOPE_LABELS,
         unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
-        check_url=url_for("staff.check_permit", code=renovations.permit_code(application), _external=True),
+        check_url=url_for("staff.check_permit", code=permits.permit_code(application), _external=True),
     )
 
 
@@ -276,7 +275,7 @@ def show_renovation_permit(application_id):
 def cancel_renovation(application_id):
     """Withdraw the application while no decision has been taken."""
     resident, application = _mine(application_id)
-    renovations.cancel(current_actor(), application, resident_id=resident.id)
+    applications.cancel(current_actor(), application, resident_id=resident.id)
     db.session.commit()
     flash(_("The application was withdrawn."), "success")
     return redirect(url_for("portal.list_renovations"), code=303)

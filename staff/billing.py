@@ -4,12 +4,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from domain.accounts.roles import Permission
-from domain.billing import collection
-from domain.billing import services as billing
 from domain.billing.schedule import month_before, parse_period
 from domain.clock import today
 from domain.errors import DomainError
-from domain.payments import services as payments
+from domain.payments import collection, desk, refunds, statements
 from domain.payments.providers import get_provider
 from domain.property import buildings, units
 from extensions import db
@@ -50,7 +48,7 @@ def billing_home():
             previous=month_before(period),
         )
     if user_can(Permission.REFUND_PAYMENTS):
-        context["auto_refunds"] = payments.automatic_refunds(prop.id)
+        context["auto_refunds"] = refunds.automatic_refunds(prop.id)
     return render_template("staff/billing/index.html", **context)
 
 
@@ -113,14 +111,14 @@ def send_reminders():
 
 def _unit_page(unit, form, status=200):
     """The desk's page of one unit: its bills, payments and the payment form."""
-    views = billing.bills_for_unit(unit.id)
+    views = statements.bills_for_unit(unit.id)
     return render_template(
         "staff/billing/unit.html",
         unit=unit,
         bills=views,
         form=form,
         today=today(),
-        history=billing.payments_for_units([unit.id], limit=30),
+        history=statements.payments_for_units([unit.id], limit=30),
         occupants=[o for o in unit.occupancies if o.is_current(today())],
     ), status
 
@@ -142,7 +140,7 @@ def record_payment(unit_id):
     if form.validate_on_submit():
         try:
             # A blank amount means "all they owe": Optional() stops the validators, so there is no .fen.
-            payment = payments.record_desk_payment(
+            payment = desk.record_desk_payment(
                 current_actor(),
                 unit_id=unit.id,
                 bill_ids=bill_ids,
@@ -163,7 +161,7 @@ def record_payment(unit_id):
 @staff_permission(Permission.VIEW_BILLING)
 def show_payment(payment_id):
     """A payment: what it paid, its receipt, refunds, and the void/refund forms for finance."""
-    payment = payments.get_payment(payment_id)
+    payment = statements.get_payment(payment_id)
     return render_template(
         "staff/billing/payment.html",
         payment=payment,
@@ -177,17 +175,17 @@ def show_payment(payment_id):
 @staff_permission(Permission.REFUND_PAYMENTS)
 def void_payment(payment_id):
     """Void a desk payment taken in error (its receipt stays, marked void)."""
-    payment = payments.get_payment(payment_id)
+    payment = statements.get_payment(payment_id)
     form = VoidPaymentForm(prefix="void")
     if form.validate_on_submit():
         try:
-            payments.void_desk_payment(current_actor(), payment, reason=form.reason.data)
+            desk.void_desk_payment(current_actor(), payment, reason=form.reason.data)
             db.session.commit()
             flash(_("Payment voided."), "success")
             return redirect(url_for("staff.show_payment", payment_id=payment.id), code=303)
         except DomainError as error:
             show_domain_error(form, error)
-            payment = payments.get_payment(payment_id)
+            payment = statements.get_payment(payment_id)
     return render_template(
         "staff/billing/payment.html",
         payment=payment,
@@ -201,11 +199,11 @@ def void_payment(payment_id):
 @staff_permission(Permission.REFUND_PAYMENTS)
 def refund_payment(payment_id):
     """Refund all or part of a payment: through Stripe for online payments, recorded for desk ones."""
-    payment = payments.get_payment(payment_id)
+    payment = statements.get_payment(payment_id)
     form = RefundForm(prefix="refund")
     if form.validate_on_submit():
         try:
-            refund = payments.refund_payment(
+            refund = refunds.refund_payment(
                 current_actor(), payment, amount_fen=form.amount.fen, reason=form.reason.data, provider=get_provider()
             )
             db.session.commit()
@@ -218,7 +216,7 @@ def refund_payment(payment_id):
             return redirect(url_for("staff.show_payment", payment_id=payment.id), code=303)
         except DomainError as error:
             show_domain_error(form, error)
-            payment = payments.get_payment(payment_id)
+            payment = statements.get_payment(payment_id)
     return render_template(
         "staff/billing/payment.html",
         payment=payment,
@@ -232,7 +230,7 @@ def refund_payment(payment_id):
 @staff_permission(Permission.VIEW_BILLING)
 def payment_receipt(payment_id):
     """A payment's receipt as a PDF (void receipts print with the void stamp)."""
-    payment = payments.get_payment(payment_id)
+    payment = statements.get_payment(payment_id)
     if payment.receipt is None:
         abort(404)
     return receipt_response(payment)

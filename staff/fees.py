@@ -8,12 +8,13 @@ from flask_babel import ngettext
 
 from domain.accounts.roles import Permission
 from domain.accounts.services import list_staff
-from domain.billing import collection, runs, schedule
+from domain.billing import runs, schedule
 from domain.billing.models import ChargeBasis, RunStatus
 from domain.billing.services import charge_one_off as bill_one_off
 from domain.clock import today
 from domain.errors import DomainError
 from domain.money import fen_to_decimal
+from domain.payments import collection, run_reversal
 from domain.property.buildings import get_property, list_buildings
 from domain.property.units import find_unit, unit_labels
 from extensions import db
@@ -394,7 +395,7 @@ def reverse_run(run_id):
         flash(_("Tick the box to confirm that the bills of this run will be deleted."), "error")
         return redirect(url_for("staff.list_runs"), code=303)
     with flash_refusal():
-        runs.reverse_run(current_actor(), run)
+        run_reversal.reverse_run(current_actor(), run)
         db.session.commit()
         flash(
             ngettext(

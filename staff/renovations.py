@@ -14,10 +14,9 @@ from domain.dates import DateOutOfRange, parse_iso_date
 from domain.errors import DomainError, NotFound
 from domain.money import NotAnAmount, yuan_to_fen
 from domain.property.units import unit_labels
-from domain.renovation import inspections, workflow
-from domain.renovation import services as renovations
+from domain.renovation import applications, documents, events, inspections, permits, review, workers, workflow
+from domain.renovation.applications import SCOPE_LABELS
 from domain.renovation.models import RenovationStatus
-from domain.renovation.services import SCOPE_LABELS
 from domain.tickets.desk import resident_contacts
 from extensions import db
 from staff import bp
@@ -27,7 +26,7 @@ from web.forms import amount_refusal
 from web.permit_pdf import permit_pdf
 from web.refusals import refusal_message
 
-#: The list's filters (see domain.renovation.services.for_staff).
+#: The list's filters (see domain.renovation.review.for_staff).
 FILTERS = ("open", "overdue", "violations", *(s.value for s in RenovationStatus), "any")
 
 
@@ -53,20 +52,20 @@ def list_renovations():
     """Applications by status (open ones by default; drafts are the residents' own until submitted)."""
     wanted = request.args.get("status", "open")
     wanted = wanted if wanted in FILTERS else "open"
-    applications = renovations.for_staff(wanted, today=today())
+    listed = review.for_staff(wanted, today=today())
     return render_template(
         "staff/renovations/index.html",
-        applications=applications,
+        applications=listed,
         wanted=wanted,
         filters=FILTERS,
-        labels=unit_labels({a.unit_id for a in applications}),
+        labels=unit_labels({a.unit_id for a in listed}),
         today=today(),
     )
 
 
 def _submitted(application_id):
     """An application the staff may see: a draft is the resident's own until submitted (404)."""
-    application = renovations.get_application(application_id)
+    application = applications.get_application(application_id)
     if application.status == RenovationStatus.DRAFT:
         raise NotFound()
     return application
@@ -75,7 +74,7 @@ def _submitted(application_id):
 def _page(application, *, error=None, status=200, typed=None, error_field=None):
     """One application with the steps the signed-in person may take now (a refused form keeps what was `typed`)."""
     actor = current_actor()
-    steps = renovations.allowed_actions(actor, application)
+    steps = review.allowed_actions(actor, application)
     return render_template(
         "staff/renovations/show.html",
         application=application,
@@ -83,16 +82,16 @@ def _page(application, *, error=None, status=200, typed=None, error_field=None):
         error=error,
         typed=typed or {},
         error_field=error_field,
-        timeline=renovations.timeline(application),
+        timeline=events.timeline(application),
         scope_labels=SCOPE_LABELS,
         unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
         applicant=resident_contacts([application.resident_id]).get(application.resident_id, ("", "")),
-        paid=renovations.deposit_paid(application) if application.deposit_bill_id else False,
-        permit_code=renovations.permit_code(application)
+        paid=permits.deposit_paid(application) if application.deposit_bill_id else False,
+        permit_code=permits.permit_code(application)
         if application.status == RenovationStatus.PERMITTED and application.permit_issued_at
         else None,
         needs_note=workflow.NEEDS_NOTE,
-        under_way=application.status in inspections.UNDER_WAY,
+        under_way=application.status in workflow.UNDER_WAY,
         inspector=workflow.is_inspector(actor),
         violations=inspections.violations_of(application),
         inspections=inspections.inspections_of(application),
@@ -100,7 +99,7 @@ def _page(application, *, error=None, status=200, typed=None, error_field=None):
         violation_labels=inspections.VIOLATION_LABELS,
         checklist_labels=inspections.CHECKLIST_LABELS,
         today=today(),
-        pass_keeper=renovations.may_keep_passes(actor, application),
+        pass_keeper=workers.may_keep_passes(actor, application),
     ), status
 
 
@@ -119,11 +118,11 @@ def take_renovation_step(application_id):
 
     def step(application):
         if action == "approve":
-            renovations.approve(current_actor(), application, note=note, today=today())
+            review.approve(current_actor(), application, note=note, today=today())
         elif action == "issue_permit":
-            renovations.issue_permit(current_actor(), application)
+            permits.issue_permit(current_actor(), application)
         else:
-            renovations.take_step(current_actor(), application, action, note=note)
+            review.take_step(current_actor(), application, action, note=note)
 
     return _after(application_id, step, _("Done."))
 
@@ -133,7 +132,7 @@ def take_renovation_step(application_id):
 def renovation_document(application_id, document_id):
     """One of the application's drawings or documents."""
     application = _submitted(application_id)
-    return send_document(renovations.get_document(application, document_id))
+    return send_document(documents.get_document(application, document_id))
 
 
 @bp.route("/renovations/<int:application_id>/permit")
@@ -143,7 +142,7 @@ def renovation_permit(application_id):
     application = _submitted(application_id)
     if application.status != RenovationStatus.PERMITTED:
         return _page(application, error=_("No permit has been issued for this application."), status=409)
-    code = renovations.permit_code(application)
+    code = permits.permit_code(application)
     return render_template(
         "staff/renovations/permit.html",
         application=application,
@@ -157,7 +156,7 @@ def renovation_permit(application_id):
 @staff_permission(Permission.CHECK_PERMITS)
 def check_permit(code):
     """The gate check: whether the scanned permit is valid today, and who the registered workers are."""
-    application, reason = renovations.check_permit(code, today())
+    application, reason = permits.check_permit(code, today())
     return render_template(
         "staff/renovations/gate.html",
         application=application,
@@ -173,7 +172,7 @@ def revoke_renovation_permit(application_id):
     """Stop a permit working at the gate, with the reason."""
     return _after(
         application_id,
-        lambda a: renovations.revoke_permit(current_actor(), a, note=request.form.get("note", "")),
+        lambda a: permits.revoke_permit(current_actor(), a, note=request.form.get("note", "")),
         _("The permit no longer works at the gate."),
     )
 
@@ -274,7 +273,7 @@ def renovation_permit_pdf(application_id):
     application = _submitted(application_id)
     if application.status != RenovationStatus.PERMITTED:
         raise NotFound()
-    code = renovations.permit_code(application)
+    code = permits.permit_code(application)
     with force_locale("zh_Hans_CN"):
         scope = "、".join(str(SCOPE_LABELS.get(key, key)) for key in application.scope or ())
     body = permit_pdf(
@@ -298,7 +297,7 @@ def add_renovation_worker_pass(application_id):
     """Add a worker pass during the works."""
     return _after(
         application_id,
-        lambda a: renovations.add_worker_pass(
+        lambda a: workers.add_worker_pass(
             current_actor(),
             a,
             name=request.form.get("worker_name", ""),
@@ -315,6 +314,6 @@ def revoke_renovation_worker_pass(application_id, worker_id):
     """Revoke a worker's pass."""
     return _after(
         application_id,
-        lambda a: renovations.revoke_worker_pass(current_actor(), a, worker_id),
+        lambda a: workers.revoke_worker_pass(current_actor(), a, worker_id),
         _("The worker's pass is revoked."),
     )

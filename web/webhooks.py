@@ -4,7 +4,7 @@ import stripe
 from flask import Blueprint, current_app, jsonify, request
 
 from domain.payments.providers import get_provider
-from domain.payments.services import ProviderRecordUnavailable, handle_event
+from domain.payments.webhooks import ProviderRecordUnavailable, handle_event
 from extensions import csrf, db, limiter
 
 bp = Blueprint("payments", __name__)

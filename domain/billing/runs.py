@@ -1,10 +1,11 @@
-"""Monthly billing runs: one bill per unit and month, in batches, resumable, reversible while unpaid."""
+"""Monthly billing runs: one bill per unit and month, in batches, resumable (reversing one is in
+domain.payments.run_reversal, since only a run whose bills no payment has touched may be reversed)."""
 
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -25,7 +26,7 @@ from domain.billing.models import (
 )
 from domain.billing.schedule import period_label
 from domain.clock import utcnow
-from domain.errors import DomainError, InvalidTransition, NotFound
+from domain.errors import DomainError, NotFound
 from domain.money import fen_to_decimal
 from domain.property.models import Building, Unit
 from domain.property.validation import area_as_text
@@ -322,37 +323,4 @@ def get_run(run_id):
     run = db.session.get(BillingRun, run_id)
     if run is None:
         raise NotFound()
-    return run
-
-
-def reverse_run(actor, run):
-    """Undo a run while none of its bills has a payment (paid, settling or open); its bills are deleted."""
-    from domain.payments.models import Allocation, Payment, PaymentStatus
-
-    require(actor, Permission.RUN_BILLING)
-    if run.status == RunStatus.REVERSED:
-        raise InvalidTransition(_l("This run has already been reversed."))
-    touched = db.session.scalar(
-        select(func.count())
-        .select_from(Allocation)
-        .join(Payment)
-        .join(Bill, Allocation.bill_id == Bill.id)
-        .where(
-            Bill.run_id == run.id,
-            Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING, PaymentStatus.SUCCEEDED]),
-        )
-    )
-    paid = db.session.scalar(select(func.count()).select_from(Bill).where(Bill.run_id == run.id, Bill.paid_fen > 0))
-    if touched or paid:
-        raise InvalidTransition(
-            _l("Payments have been made or started on bills of this run, so it can no longer be reversed.")
-        )
-    bill_ids = select(Bill.id).where(Bill.run_id == run.id).scalar_subquery()
-    # What is left are allocations of failed or expired attempts (checked above): they go with the bills.
-    db.session.execute(delete(Allocation).where(Allocation.bill_id.in_(bill_ids)))
-    db.session.execute(delete(BillLine).where(BillLine.bill_id.in_(bill_ids)))
-    db.session.execute(delete(Bill).where(Bill.run_id == run.id))
-    run.status, run.reversed_at = RunStatus.REVERSED, utcnow()
-    record(actor, "billing.run_reverse", run, summary=f"{period_label(run.period)}: {run.bill_count}")
-    db.session.flush()
     return run

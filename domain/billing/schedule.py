@@ -9,8 +9,10 @@ from sqlalchemy.orm import selectinload
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.billing.models import ChargeBasis, ChargeRate, ChargeType, ChargeUnit, MeterReading, Scope
+from domain.csv_files import read_rows  # every CSV import reads its file there
+from domain.dates import DateOutOfRange, check_date
 from domain.errors import Conflict, DomainError, NotFound
-from domain.money import fen_to_decimal
+from domain.money import fen_to_decimal, yuan_to_fen  # yuan_to_fen: the same "up to two decimals, no floats" rule
 from domain.property.models import Unit
 from domain.property.units import UNIT_LABEL, find_unit, unit_ids_by_label
 from extensions import db
@@ -19,8 +21,6 @@ from extensions import db
 def parse_period(text):
     """Parse "2026-11" into date(2026, 11, 1); raise DomainError on the period field otherwise (also for a month
     outside the years that make sense, domain.dates)."""
-    from domain.dates import DateOutOfRange, check_date
-
     try:
         year, month = (int(part) for part in (text or "").strip().split("-"))
         return check_date(date(year, month, 1), field="period")
@@ -263,8 +263,6 @@ _READING_HEADERS = {
 
 def _reading_value(text, line_no, label):
     """Parse a meter value with up to two decimals into x 100; raise with the line number."""
-    from domain.money import yuan_to_fen  # the same "up to two decimals, no floats" rule
-
     try:
         return yuan_to_fen(text)
     except ValueError:
@@ -284,8 +282,6 @@ def import_readings(actor, data):
     Returns the number of readings written.
     """
     require(actor, Permission.ENTER_READINGS)
-    from domain.csv_files import read_rows  # every CSV import reads its file there
-
     (_line, header), *body = read_rows(data, max_rows=MAX_READING_ROWS) or [(1, [])]
     if not header:
         raise DomainError(_l("The file is empty."))

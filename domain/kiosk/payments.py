@@ -16,8 +16,8 @@ from domain.clock import local_date, utcnow
 from domain.errors import NotFound
 from domain.kiosk.models import KioskSession
 from domain.kiosk.residents import check_unit_and_phone
+from domain.payments.checkout import start_checkout
 from domain.payments.models import Payment, PaymentStatus
-from domain.payments.services import start_checkout
 from extensions import db
 
 #: How long one person's errand may last.

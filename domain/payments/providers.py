@@ -6,9 +6,13 @@ WeChat Pay / Alipay integration would be another class with the same methods.
 
 import json
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import stripe
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from domain.errors import DomainError
 
 
 class MalformedEvent(ValueError):
@@ -17,6 +21,16 @@ class MalformedEvent(ValueError):
 
 class ProviderUnavailable(Exception):
     """The provider could not be reached or refused the call; nothing was charged."""
+
+
+class PaymentsUnavailable(DomainError):
+    """Online payment is switched off or the provider cannot be reached; nothing was charged."""
+
+    status_code = 503
+    default_message = _l(
+        "Online payment is not available right now. Your bill is unchanged; please try again later "
+        "or pay at the service desk."
+    )
 
 
 @dataclass(frozen=True)
@@ -172,8 +186,6 @@ class StripeProvider:
 
 def _origin(url):
     """scheme://host:port of a URL."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
 

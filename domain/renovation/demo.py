@@ -5,9 +5,10 @@ from datetime import time, timedelta
 from sqlalchemy import select
 
 from domain.accounts.models import Actor
-from domain.payments.services import record_desk_payment
+from domain.payments.desk import record_desk_payment
 from domain.property.models import Occupancy, Relation, Resident
-from domain.renovation import services
+from domain.renovation import applications, review, workers
+from extensions import db
 
 PLANS = [
     ({"scope": ["plumbing", "kitchen_bathroom"], "description": "厨房、卫生间重新做防水，更换上下水管。"}, "review"),
@@ -21,7 +22,7 @@ def load_renovation_demo(prop, *, demo_units, today):
     owners = db_owners(prop, demo_units)
     for (plan, reached), (resident_id, unit_id) in zip(PLANS, owners):
         start = today + timedelta(days=5) if reached == "review" else today
-        application = services.start_application(
+        application = applications.start_application(
             system,
             property_id=prop.id,
             resident_id=resident_id,
@@ -37,7 +38,7 @@ def load_renovation_demo(prop, *, demo_units, today):
             work_until=time(17, 30),
             **plan,
         )
-        services.add_worker(
+        workers.add_worker(
             system,
             application,
             resident_id=resident_id,
@@ -45,22 +46,20 @@ def load_renovation_demo(prop, *, demo_units, today):
             phone="13900001111",
             id_number="11010519491231002X",
         )
-        services.submit(
+        applications.submit(
             system, application, resident_id=resident_id, signed_name="业主", accept_undertakings=True, today=today
         )
-        services.take_step(system, application, "check")
+        review.take_step(system, application, "check")
         if reached == "review":
             continue
-        services.take_step(system, application, "review")
-        bill = services.approve(system, application, note="同意，请遵守施工时间。", today=today)
+        review.take_step(system, application, "review")
+        bill = review.approve(system, application, note="同意，请遵守施工时间。", today=today)
         record_desk_payment(system, unit_id=unit_id, bill_ids=[bill.id], method="cash")  # the permit follows it
     return len(PLANS)
 
 
 def db_owners(prop, demo_units):
     """(resident id, unit id) of the second demo resident, then of another owner of the property."""
-    from extensions import db
-
     rows = db.session.execute(
         select(Occupancy.resident_id, Occupancy.unit_id)
         .join(Resident)

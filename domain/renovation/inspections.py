@@ -2,18 +2,29 @@
 fine taken from the deposit, the resident's completion report, and the acceptance inspection (验收) with its
 checklist that returns the unit from renovating to occupied."""
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from domain.audit.services import record
+from domain.billing.models import Bill, BillLine, ChargeType
 from domain.clock import utcnow
-from domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
+from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
 from domain.files.store import store_picture
+from domain.payments.models import Allocation, Payment, PaymentStatus
+from domain.payments.refunds import refund_payment
 from domain.property.models import Unit, UnitStatus
 from domain.property.units import unit_label
 from domain.renovation import workflow
-from domain.renovation.models import RenovationInspection, RenovationStatus, RenovationViolation, ViolationStatus
-from domain.renovation.services import _event, tell_applicant
+from domain.renovation.events import add_event, tell_applicant
+from domain.renovation.models import (
+    RenovationApplication,
+    RenovationDocument,
+    RenovationInspection,
+    RenovationStatus,
+    RenovationViolation,
+    ViolationStatus,
+)
 from extensions import db
 
 #: Kinds of violation (SOP 11 as it applies to renovation); labels live with the pages.
@@ -58,8 +69,6 @@ CHECKLIST_LABELS = {
     "waste_removed": _l("Building waste removed"),
     "common_areas_clean": _l("Common areas clean and undamaged"),
 }
-#: While works may be inspected.
-UNDER_WAY = frozenset({RenovationStatus.PERMITTED, RenovationStatus.COMPLETION_REPORTED})
 
 
 def require_inspector(actor):
@@ -70,10 +79,8 @@ def require_inspector(actor):
 
 def record_inspection(actor, application, *, findings, photos=(), now=None):
     """A visit during the works: what was seen, with photos (checked and stored like ticket photos)."""
-    from domain.renovation.models import RenovationDocument
-
     require_inspector(actor)
-    if application.status not in UNDER_WAY:
+    if application.status not in workflow.UNDER_WAY:
         raise InvalidTransition(_l("Only works under way are inspected."))
     findings = (findings or "").strip()
     if not findings:
@@ -102,7 +109,7 @@ def record_inspection(actor, application, *, findings, photos=(), now=None):
                 uploaded_by_id=actor.user_id,
             )
         )
-    _event(application, actor, "inspect", body=findings[:2000], now=now)
+    add_event(application, actor, "inspect", body=findings[:2000], now=now)
     record(actor, "renovation.inspect", application, summary=findings[:200])
     db.session.expire(application, ["documents"])
     return inspection
@@ -111,7 +118,7 @@ def record_inspection(actor, application, *, findings, photos=(), now=None):
 def record_violation(actor, application, *, kind, description, deadline, fine_fen=0, today, now=None):
     """A violation with its rectification deadline and fine; the resident is told in the portal."""
     require_inspector(actor)
-    if application.status not in UNDER_WAY:
+    if application.status not in workflow.UNDER_WAY:
         raise InvalidTransition(_l("Only works under way are inspected."))
     if kind not in VIOLATION_KINDS:
         raise DomainError(_l("Choose the kind of violation."), field="kind")
@@ -136,7 +143,7 @@ def record_violation(actor, application, *, kind, description, deadline, fine_fe
     db.session.flush()
     # The notice (违章通知) goes to the applicant in their portal (and by e-mail), in their language.
     tell_applicant(application, "violation", f"{description[:200]} ({deadline.isoformat()})", now)
-    _event(
+    add_event(
         application,
         actor,
         "violation",
@@ -164,7 +171,7 @@ def resolve_violation(actor, application, violation_id, *, outcome, note="", now
     now = now or utcnow()
     violation.status, violation.resolved_at, violation.resolved_by_id = ViolationStatus(outcome), now, actor.user_id
     violation.resolved_note = note[:2000]
-    _event(application, actor, f"violation_{outcome}", body=note[:2000], now=now)
+    add_event(application, actor, f"violation_{outcome}", body=note[:2000], now=now)
     record(actor, f"renovation.violation_{outcome}", application, summary=f"#{violation.id} {note}"[:200])
     return violation
 
@@ -205,7 +212,7 @@ def report_completion(actor, application, *, resident_id, now=None):
     if application.resident_id != resident_id:
         raise NotFound()
     application.status = workflow.check(actor, "report_completion", application.status)
-    _event(application, actor, "report_completion", now=now)
+    add_event(application, actor, "report_completion", now=now)
     record(actor, "renovation.report_completion", application)
     return application
 
@@ -247,7 +254,7 @@ def accept(actor, application, *, checklist, findings="", now=None):
         unit = db.session.get(Unit, application.unit_id)
         if unit.status == UnitStatus.RENOVATING:
             unit.status = UnitStatus.OCCUPIED
-    _event(application, actor, action, body=findings[:2000], now=now)
+    add_event(application, actor, action, body=findings[:2000], now=now)
     record(actor, f"renovation.{action}", application, summary=findings[:200])
     tell_applicant(application, action, findings, now)
     return inspection
@@ -259,15 +266,6 @@ def refund_deposit(actor, application, *, provider=None, now=None):
 
     Raises PaymentsUnavailable (nothing changed) when the provider of an online payment cannot be reached.
     """
-    from flask import current_app
-    from sqlalchemy import update
-
-    from domain.billing.models import Bill, BillLine, ChargeType
-    from domain.errors import Conflict
-    from domain.payments.models import Allocation, Payment, PaymentStatus
-    from domain.payments.services import refund_payment
-    from domain.renovation.models import RenovationApplication
-
     workflow.check(actor, "refund_deposit", application.status)
     now = now or utcnow()
     # Exactly once, even for two clicks at the same moment: only one conditional update finds it ACCEPTED.
@@ -316,7 +314,7 @@ def refund_deposit(actor, application, *, provider=None, now=None):
     if left:
         raise DomainError(_l("The payments of the deposit cannot cover the refund; refund it at the desk by hand."))
     application.deposit_fen, application.fines_kept_fen, application.refunded_fen = paid_share, kept, to_refund
-    _event(
+    add_event(
         application,
         actor,
         "refund_deposit",

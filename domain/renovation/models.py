@@ -41,7 +41,7 @@ class RenovationApplication(db.Model):
     #: The resident who applies (and alone may edit it while it is theirs to edit).
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
     status: Mapped[RenovationStatus] = mapped_column(value_enum(RenovationStatus, 24), default=RenovationStatus.DRAFT)
-    #: Keys of domain.renovation.services.SCOPES ("walls", "plumbing", ...).
+    #: Keys of domain.renovation.applications.SCOPES ("walls", "plumbing", ...).
     scope: Mapped[list] = mapped_column(JSON, default=list)
     description: Mapped[str] = mapped_column(Text, default="")
     contractor_company: Mapped[str] = mapped_column(String(120), default="")

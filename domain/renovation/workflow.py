@@ -1,6 +1,9 @@
 """The renovation application's state machine, written as data: which action leads from which status to which,
 and who may take it there. Services call `check`; the pages ask `may` to show only the steps one can take."""
 
+from flask_babel import lazy_gettext as _l
+
+from domain.accounts.models import AccountKind
 from domain.accounts.roles import Role
 from domain.errors import InvalidTransition, NotAllowed
 from domain.renovation.models import RenovationStatus as S
@@ -38,6 +41,8 @@ TRANSITIONS = {
 ACTIONS = tuple(dict.fromkeys(action for action, _status in TRANSITIONS))
 #: Statuses in which the resident may still change what they wrote.
 EDITABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
+#: While works may be inspected.
+UNDER_WAY = frozenset({S.PERMITTED, S.COMPLETION_REPORTED})
 #: Actions that need a note (the question, or the reason).
 NEEDS_NOTE = frozenset({"request_changes", "reject"})
 #: Who records inspections and violations during the works (SOPs 11, 12, 15: patrols and violations).
@@ -46,8 +51,6 @@ INSPECTORS = frozenset({Role.SECURITY, Role.ENGINEERING, Role.MANAGER})
 
 def _who(actor):
     """RESIDENT for a resident, else the staff member's role."""
-    from domain.accounts.models import AccountKind
-
     return RESIDENT if actor.kind == AccountKind.RESIDENT else (Role(actor.role) if actor.role else None)
 
 
@@ -80,3 +83,9 @@ def check(actor, action, status):
 def steps_for(actor, status):
     """The actions `actor` may take now, in table order."""
     return [action for action in ACTIONS if may(actor, action, status)]
+
+
+def check_editable(application):
+    """Refuse a change unless the application is the resident's to edit (draft, or changes requested)."""
+    if application.status not in EDITABLE:
+        raise InvalidTransition(_l("The application can no longer be changed: it is being reviewed or decided."))

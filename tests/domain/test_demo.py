@@ -3,13 +3,13 @@
 from sqlalchemy import select
 
 from domain.accounts.models import Actor, User
-from domain.billing.collection import AGE_BUCKETS, arrears_totals, collection_for
 from domain.billing.models import Bill
 from domain.billing.schedule import month_before
-from domain.billing.services import bills_for_resident
 from domain.clock import today
 from domain.demo import DEMO_STAFF, load_demo
+from domain.payments.collection import AGE_BUCKETS, arrears_totals, collection_for
 from domain.payments.models import Method, Payment, Receipt
+from domain.payments.statements import bills_for_resident
 from domain.property.buildings import get_property
 from domain.property.models import Building, Resident, Unit, UnitStatus
 from extensions import db

@@ -10,7 +10,7 @@ from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.audit.models import AuditEntry
 from domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
-from domain.renovation import services, workflow
+from domain.renovation import applications, events, permits, review, workers, workflow
 from domain.renovation.models import RenovationStatus
 from extensions import db
 from tests import builders
@@ -50,7 +50,7 @@ def home(prop):
 
 def draft(prop, unit, owner, **changes):
     """A complete draft with one worker, committed."""
-    application = services.start_application(
+    application = applications.start_application(
         act(owner.user),
         property_id=prop.id,
         resident_id=owner.id,
@@ -59,7 +59,7 @@ def draft(prop, unit, owner, **changes):
         now=NOW,
         **{**PLAN, **changes},
     )
-    services.add_worker(
+    workers.add_worker(
         act(owner.user),
         application,
         resident_id=owner.id,
@@ -75,7 +75,7 @@ def draft(prop, unit, owner, **changes):
 def submit(application, owner, **changes):
     """Submit with the undertakings signed."""
     values = {"signed_name": "王芳", "accept_undertakings": True, **changes}
-    services.submit(act(owner.user), application, resident_id=owner.id, today=TODAY, now=NOW, **values)
+    applications.submit(act(owner.user), application, resident_id=owner.id, today=TODAY, now=NOW, **values)
     db.session.commit()
     return application
 
@@ -90,15 +90,15 @@ def test_an_application_goes_from_draft_through_the_desk_engineering_and_the_man
         (Role.FRONTDESK, "check", RenovationStatus.CHECKED),
         (Role.ENGINEERING, "review", RenovationStatus.REVIEWED),
     ):
-        services.take_step(act(builders.create_staff(role)), application, action, now=NOW)
+        review.take_step(act(builders.create_staff(role)), application, action, now=NOW)
         db.session.commit()
         assert application.status == status
     builders.create_charge(prop, code="RENO", name="装修押金", basis="one_off", rate_fen=300000)
-    services.approve(act(builders.create_staff(Role.MANAGER)), application, today=TODAY, now=NOW)
+    review.approve(act(builders.create_staff(Role.MANAGER)), application, today=TODAY, now=NOW)
     db.session.commit()
     assert application.status == RenovationStatus.APPROVED
     assert application.decided_at == NOW and application.decided_by_id is not None
-    assert [e.action for e in services.timeline(application)] == ["create", "submit", "check", "review", "approve"]
+    assert [e.action for e in events.timeline(application)] == ["create", "submit", "check", "review", "approve"]
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "renovation_applications"))
     assert {"renovation.create", "renovation.worker_add", "renovation.submit", "renovation.approve"} <= set(actions)
 
@@ -115,7 +115,7 @@ def test_a_bad_worker_id_or_phone_is_refused_on_its_field(prop, home):
     application = draft(prop, unit, owner)
     for phone, id_number, field in (("123", ID_NUMBER, "worker_phone"), ("13900002222", "123", "worker_id")):
         with pytest.raises(DomainError) as refused:
-            services.add_worker(
+            workers.add_worker(
                 act(owner.user), application, resident_id=owner.id, name="孙师傅", phone=phone, id_number=id_number
             )
         assert refused.value.field == field
@@ -157,7 +157,7 @@ def test_submitting_needs_both_undertakings_and_a_worker(prop, home):
         submit(application, owner, signed_name="  ")
     assert refused.value.field == "signed_name"
     db.session.rollback()
-    services.remove_worker(act(owner.user), application, application.workers[0].id, resident_id=owner.id)
+    workers.remove_worker(act(owner.user), application, application.workers[0].id, resident_id=owner.id)
     with pytest.raises(DomainError) as refused:
         submit(application, owner)
     assert refused.value.field == "worker_name"
@@ -167,8 +167,8 @@ def test_the_resident_edits_only_a_draft_or_an_application_sent_back(prop, home)
     unit, owner, _neighbour = home
     application = submit(draft(prop, unit, owner), owner)
     with pytest.raises(InvalidTransition):
-        services.update_application(act(owner.user), application, resident_id=owner.id, description="改了")
-    services.take_step(
+        applications.update_application(act(owner.user), application, resident_id=owner.id, description="改了")
+    review.take_step(
         act(builders.create_staff(Role.FRONTDESK)), application, "request_changes", note="请补充施工图纸。", now=NOW
     )
     db.session.commit()
@@ -176,8 +176,10 @@ def test_the_resident_edits_only_a_draft_or_an_application_sent_back(prop, home)
     from domain.notify.models import Notification
 
     assert "请补充施工图纸。" in db.session.scalars(select(Notification.message)).one()
-    services.update_application(act(owner.user), application, resident_id=owner.id, **{**PLAN, "description": "已补充"})
-    services.comment(act(owner.user), application, body="图纸已上传。", resident_id=owner.id)
+    applications.update_application(
+        act(owner.user), application, resident_id=owner.id, **{**PLAN, "description": "已补充"}
+    )
+    applications.comment(act(owner.user), application, body="图纸已上传。", resident_id=owner.id)
     submit(application, owner)
     assert application.status == RenovationStatus.SUBMITTED and application.description == "已补充"
 
@@ -186,10 +188,10 @@ def test_a_neighbour_can_neither_see_nor_touch_the_application(prop, home):
     unit, owner, neighbour = home
     application = draft(prop, unit, owner)
     with pytest.raises(NotFound):
-        services.get_resident_application(neighbour.id, application.id)
+        applications.get_resident_application(neighbour.id, application.id)
     for attempt in (
-        lambda: services.update_application(act(neighbour.user), application, resident_id=neighbour.id, **PLAN),
-        lambda: services.submit(
+        lambda: applications.update_application(act(neighbour.user), application, resident_id=neighbour.id, **PLAN),
+        lambda: applications.submit(
             act(neighbour.user),
             application,
             resident_id=neighbour.id,
@@ -197,8 +199,8 @@ def test_a_neighbour_can_neither_see_nor_touch_the_application(prop, home):
             accept_undertakings=True,
             today=TODAY,
         ),
-        lambda: services.cancel(act(neighbour.user), application, resident_id=neighbour.id),
-        lambda: services.add_worker(
+        lambda: applications.cancel(act(neighbour.user), application, resident_id=neighbour.id),
+        lambda: workers.add_worker(
             act(neighbour.user),
             application,
             resident_id=neighbour.id,
@@ -206,8 +208,8 @@ def test_a_neighbour_can_neither_see_nor_touch_the_application(prop, home):
             phone="13900001111",
             id_number=ID_NUMBER,
         ),
-        lambda: services.comment(act(neighbour.user), application, body="hi", resident_id=neighbour.id),
-        lambda: services.start_application(
+        lambda: applications.comment(act(neighbour.user), application, body="hi", resident_id=neighbour.id),
+        lambda: applications.start_application(
             act(neighbour.user),
             property_id=prop.id,
             resident_id=neighbour.id,
@@ -218,7 +220,7 @@ def test_a_neighbour_can_neither_see_nor_touch_the_application(prop, home):
         with pytest.raises(NotFound):
             attempt()
         db.session.rollback()
-    assert services.applications_of(neighbour.id) == []
+    assert applications.applications_of(neighbour.id) == []
 
 
 @pytest.mark.parametrize(
@@ -236,16 +238,16 @@ def test_each_review_step_belongs_to_its_role(prop, home, role, action):
     unit, owner, _neighbour = home
     application = submit(draft(prop, unit, owner), owner)
     if action in ("review", "approve"):
-        services.take_step(act(builders.create_staff(Role.FRONTDESK)), application, "check", now=NOW)
+        review.take_step(act(builders.create_staff(Role.FRONTDESK)), application, "check", now=NOW)
     if action == "approve":
-        services.take_step(act(builders.create_staff(Role.ENGINEERING)), application, "review", now=NOW)
+        review.take_step(act(builders.create_staff(Role.ENGINEERING)), application, "review", now=NOW)
     db.session.commit()
     before = application.status
     with pytest.raises(NotAllowed):
         if action == "approve":
-            services.approve(act(builders.create_staff(role)), application, today=TODAY, now=NOW)
+            review.approve(act(builders.create_staff(role)), application, today=TODAY, now=NOW)
         else:
-            services.take_step(act(builders.create_staff(role)), application, action, note="x", now=NOW)
+            review.take_step(act(builders.create_staff(role)), application, action, note="x", now=NOW)
     db.session.rollback()
     assert application.status == before
 
@@ -256,21 +258,21 @@ def test_asking_for_changes_and_rejecting_need_a_note(prop, home):
     manager = act(builders.create_staff(Role.MANAGER))
     for action in ("request_changes", "reject"):
         with pytest.raises(DomainError) as refused:
-            services.take_step(manager, application, action, note=" ")
+            review.take_step(manager, application, action, note=" ")
         assert refused.value.field == "note"
         db.session.rollback()
-    services.take_step(manager, application, "reject", note="涉及承重墙改动，不予批准。", now=NOW)
+    review.take_step(manager, application, "reject", note="涉及承重墙改动，不予批准。", now=NOW)
     db.session.commit()
     assert application.status == RenovationStatus.REJECTED and application.decision_note.startswith("涉及承重墙")
     with pytest.raises(InvalidTransition):
-        services.cancel(act(owner.user), application, resident_id=owner.id)
+        applications.cancel(act(owner.user), application, resident_id=owner.id)
 
 
 def test_the_resident_cannot_take_a_staff_step(prop, home):
     unit, owner, _neighbour = home
     application = submit(draft(prop, unit, owner), owner)
     with pytest.raises(NotAllowed):
-        services.take_step(act(owner.user), application, "check")
+        review.take_step(act(owner.user), application, "check")
 
 
 def test_every_move_not_in_the_table_is_refused():
@@ -308,14 +310,14 @@ def test_the_passes_offered_are_the_ones_the_service_accepts(prop, home):
         for role in Role:
             actor = act(builders.create_staff(role))
             try:
-                services.add_worker_pass(actor, application, name="孙师傅", phone="13900002222", id_number=ID_NUMBER)
+                workers.add_worker_pass(actor, application, name="孙师傅", phone="13900002222", id_number=ID_NUMBER)
                 accepted = True
             except (NotAllowed, InvalidTransition):
                 accepted = False
             db.session.rollback()
             application = db.session.merge(application)
             application.status = status
-            assert services.may_keep_passes(actor, application) == accepted, (status, role)
+            assert workers.may_keep_passes(actor, application) == accepted, (status, role)
 
 
 # Deposit, fees and the permit -------------------------------------------------------------------------------
@@ -328,8 +330,8 @@ def reviewed(prop, home):
     builders.create_charge(prop, code="RENO", name="装修押金", basis="one_off", rate_fen=300000)
     builders.create_charge(prop, code="RENOFEE", name="装修管理费", basis="one_off", rate_fen=50000)
     application = submit(draft(prop, unit, owner), owner)
-    services.take_step(act(builders.create_staff(Role.FRONTDESK)), application, "check", now=NOW)
-    services.take_step(act(builders.create_staff(Role.ENGINEERING)), application, "review", now=NOW)
+    review.take_step(act(builders.create_staff(Role.FRONTDESK)), application, "check", now=NOW)
+    review.take_step(act(builders.create_staff(Role.ENGINEERING)), application, "review", now=NOW)
     db.session.commit()
     return application
 
@@ -338,7 +340,7 @@ def test_approval_bills_the_deposit_and_the_fee_to_the_unit(reviewed):
     from domain.billing.models import Bill
 
     manager = act(builders.create_staff(Role.MANAGER))
-    bill = services.approve(manager, reviewed, note="同意，注意施工时间。", today=TODAY, now=NOW)
+    bill = review.approve(manager, reviewed, note="同意，注意施工时间。", today=TODAY, now=NOW)
     db.session.commit()
     bill = db.session.get(Bill, bill.id)
     assert reviewed.deposit_bill_id == bill.id and bill.unit_id == reviewed.unit_id
@@ -350,65 +352,65 @@ def test_approval_bills_the_deposit_and_the_fee_to_the_unit(reviewed):
 def test_approval_without_a_deposit_in_the_fee_schedule_is_refused(prop, home):
     unit, owner, _neighbour = home
     application = submit(draft(prop, unit, owner), owner)
-    services.take_step(act(builders.create_staff(Role.FRONTDESK)), application, "check", now=NOW)
-    services.take_step(act(builders.create_staff(Role.ENGINEERING)), application, "review", now=NOW)
+    review.take_step(act(builders.create_staff(Role.FRONTDESK)), application, "check", now=NOW)
+    review.take_step(act(builders.create_staff(Role.ENGINEERING)), application, "review", now=NOW)
     db.session.commit()
     with pytest.raises(DomainError):
-        services.approve(act(builders.create_staff(Role.MANAGER)), application, today=TODAY, now=NOW)
+        review.approve(act(builders.create_staff(Role.MANAGER)), application, today=TODAY, now=NOW)
     db.session.rollback()
     assert application.status == RenovationStatus.REVIEWED
 
 
 def test_approval_cannot_skip_the_bill(reviewed):
     with pytest.raises(InvalidTransition):
-        services.take_step(act(builders.create_staff(Role.MANAGER)), reviewed, "approve", now=NOW)
+        review.take_step(act(builders.create_staff(Role.MANAGER)), reviewed, "approve", now=NOW)
 
 
 def test_the_permit_is_issued_only_once_the_deposit_is_paid(reviewed):
     from domain.billing.models import Bill
 
-    bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
+    bill = review.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
     db.session.commit()
     desk = act(builders.create_staff(Role.FRONTDESK))
     with pytest.raises(InvalidTransition):
-        services.issue_permit(desk, reviewed, now=NOW)
+        permits.issue_permit(desk, reviewed, now=NOW)
     db.session.rollback()
     paid = db.session.get(Bill, bill.id)
     paid.paid_fen = paid.total_fen
     db.session.commit()
     with pytest.raises(NotAllowed):
-        services.issue_permit(act(builders.create_staff(Role.CLEANING)), reviewed, now=NOW)
+        permits.issue_permit(act(builders.create_staff(Role.CLEANING)), reviewed, now=NOW)
     db.session.rollback()
-    services.issue_permit(desk, reviewed, now=NOW)
+    permits.issue_permit(desk, reviewed, now=NOW)
     db.session.commit()
     assert reviewed.status == RenovationStatus.PERMITTED and reviewed.permit_issued_at == NOW
     from domain.property.models import Unit, UnitStatus
 
     assert db.session.get(Unit, reviewed.unit_id).status == UnitStatus.RENOVATING
     with pytest.raises(InvalidTransition):  # exactly once
-        services.issue_permit(desk, reviewed, now=NOW)
+        permits.issue_permit(desk, reviewed, now=NOW)
 
 
 def test_the_gate_sees_whether_a_permit_is_valid_today(reviewed):
     from domain.billing.models import Bill
 
-    code = services.permit_code(reviewed)
-    assert services.check_permit(code, date(2026, 12, 12)) == (reviewed, "not_issued")
-    bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
+    code = permits.permit_code(reviewed)
+    assert permits.check_permit(code, date(2026, 12, 12)) == (reviewed, "not_issued")
+    bill = review.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
     db.session.get(Bill, bill.id).paid_fen = 350000
-    services.issue_permit(act(builders.create_staff(Role.FRONTDESK)), reviewed, now=NOW)
+    permits.issue_permit(act(builders.create_staff(Role.FRONTDESK)), reviewed, now=NOW)
     db.session.commit()
-    assert services.check_permit(code, date(2026, 12, 9))[1] == "not_started"
-    assert services.check_permit(code, date(2026, 12, 10))[1] == "valid"
-    assert services.check_permit(code, date(2027, 1, 20))[1] == "valid"
-    assert services.check_permit(code, date(2027, 1, 21))[1] == "ended"
-    assert services.check_permit(code + "x", date(2026, 12, 12)) == (None, "unknown")
-    assert services.check_permit("", date(2026, 12, 12)) == (None, "unknown")
+    assert permits.check_permit(code, date(2026, 12, 9))[1] == "not_started"
+    assert permits.check_permit(code, date(2026, 12, 10))[1] == "valid"
+    assert permits.check_permit(code, date(2027, 1, 20))[1] == "valid"
+    assert permits.check_permit(code, date(2027, 1, 21))[1] == "ended"
+    assert permits.check_permit(code + "x", date(2026, 12, 12)) == (None, "unknown")
+    assert permits.check_permit("", date(2026, 12, 12)) == (None, "unknown")
     with pytest.raises(NotAllowed):
-        services.revoke_permit(act(builders.create_staff(Role.FRONTDESK)), reviewed, note="违章")
-    services.revoke_permit(act(builders.create_staff(Role.SECURITY)), reviewed, note="超时施工，责令停工。", now=NOW)
+        permits.revoke_permit(act(builders.create_staff(Role.FRONTDESK)), reviewed, note="违章")
+    permits.revoke_permit(act(builders.create_staff(Role.SECURITY)), reviewed, note="超时施工，责令停工。", now=NOW)
     db.session.commit()
-    assert services.check_permit(code, date(2026, 12, 12))[1] == "revoked"
+    assert permits.check_permit(code, date(2026, 12, 12))[1] == "revoked"
 
 
 # During and after the works -------------------------------------------------------------------------------
@@ -419,9 +421,9 @@ def under_way(reviewed):
     """The reviewed application approved, paid and permitted."""
     from domain.billing.models import Bill
 
-    bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
+    bill = review.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
     db.session.get(Bill, bill.id).paid_fen = 350000
-    services.issue_permit(act(builders.create_staff(Role.FRONTDESK)), reviewed, now=NOW)
+    permits.issue_permit(act(builders.create_staff(Role.FRONTDESK)), reviewed, now=NOW)
     db.session.commit()
     return reviewed
 
@@ -551,11 +553,11 @@ def _accepted(under_way, home):
 
 def test_the_deposit_goes_back_minus_the_fines_exactly_once_and_the_bill_stays_paid(prop, reviewed, home):
     from domain.billing.models import Bill
+    from domain.payments.desk import record_desk_payment
     from domain.payments.models import Payment, Refund
-    from domain.payments.services import record_desk_payment
     from domain.renovation import inspections
 
-    bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
+    bill = review.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
     db.session.commit()
     payment = record_desk_payment(Actor.system("test"), unit_id=reviewed.unit_id, bill_ids=[bill.id], method="cash")
     assert reviewed.status == RenovationStatus.PERMITTED  # the payment issued the permit
@@ -608,11 +610,11 @@ def test_the_deposit_goes_back_minus_the_fines_exactly_once_and_the_bill_stays_p
 
 
 def test_fines_larger_than_the_deposit_leave_nothing_to_refund(prop, reviewed, home):
+    from domain.payments.desk import record_desk_payment
     from domain.payments.models import Refund
-    from domain.payments.services import record_desk_payment
     from domain.renovation import inspections
 
-    bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
+    bill = review.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
     db.session.commit()
     record_desk_payment(Actor.system("test"), unit_id=reviewed.unit_id, bill_ids=[bill.id], method="cash")
     violation = inspections.record_violation(
@@ -637,29 +639,27 @@ def test_fines_larger_than_the_deposit_leave_nothing_to_refund(prop, reviewed, h
 
 def test_the_desk_and_security_change_worker_passes_during_the_works(under_way):
     guard = act(builders.create_staff(Role.SECURITY))
-    worker = services.add_worker_pass(
-        guard, under_way, name="孙师傅", phone="13900002222", id_number=ID_NUMBER, now=NOW
-    )
+    worker = workers.add_worker_pass(guard, under_way, name="孙师傅", phone="13900002222", id_number=ID_NUMBER, now=NOW)
     db.session.commit()
     assert worker.id_number_masked == "1*************002X"
-    code = services.permit_code(under_way)
-    assert "孙师傅" in [w.name for w in services.check_permit(code, TODAY)[0].workers if w.revoked_at is None]
-    services.revoke_worker_pass(act(builders.create_staff(Role.FRONTDESK)), under_way, worker.id, now=NOW)
+    code = permits.permit_code(under_way)
+    assert "孙师傅" in [w.name for w in permits.check_permit(code, TODAY)[0].workers if w.revoked_at is None]
+    workers.revoke_worker_pass(act(builders.create_staff(Role.FRONTDESK)), under_way, worker.id, now=NOW)
     db.session.commit()
     assert worker.revoked_at == NOW
     with pytest.raises(NotAllowed):
-        services.add_worker_pass(
+        workers.add_worker_pass(
             act(builders.create_staff(Role.CLEANING)), under_way, name="x", phone="13900002222", id_number=ID_NUMBER
         )
     with pytest.raises(NotFound):
-        services.revoke_worker_pass(guard, under_way, worker.id)  # already revoked
+        workers.revoke_worker_pass(guard, under_way, worker.id)  # already revoked
 
 
 def test_worker_passes_do_not_change_before_approval(prop, home):
     unit, owner, _neighbour = home
     application = submit(draft(prop, unit, owner), owner)
     with pytest.raises(InvalidTransition):
-        services.add_worker_pass(
+        workers.add_worker_pass(
             act(builders.create_staff(Role.FRONTDESK)), application, name="x", phone="13900002222", id_number=ID_NUMBER
         )
 
@@ -669,10 +669,10 @@ def test_worker_passes_do_not_change_before_approval(prop, home):
 
 def test_a_desk_payment_of_the_deposit_issues_the_permit_and_tells_the_resident(reviewed, home):
     from domain.notify.models import Notification
-    from domain.payments.services import record_desk_payment
+    from domain.payments.desk import record_desk_payment
 
     _unit, owner, _neighbour = home
-    bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
+    bill = review.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
     db.session.commit()
     cashier = act(builders.create_staff(Role.FRONTDESK))
     record_desk_payment(cashier, unit_id=reviewed.unit_id, bill_ids=[bill.id], method="cash", amount_fen=100000)
@@ -685,13 +685,13 @@ def test_a_desk_payment_of_the_deposit_issues_the_permit_and_tells_the_resident(
     assert any("装修许可证已发放" in message and "打开许可证" in message for message in notices)
     issued = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "renovation.issue_permit")).one()
     assert issued.object_id == reviewed.id
-    assert [e.action for e in services.timeline(reviewed)][-1] == "issue_permit"
+    assert [e.action for e in events.timeline(reviewed)][-1] == "issue_permit"
 
 
 def test_a_paid_bill_that_is_no_deposit_issues_no_permit(reviewed, home):
-    from domain.payments.services import record_desk_payment
+    from domain.payments.desk import record_desk_payment
 
-    services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
+    review.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
     other = builders.create_bill(home[0], total_fen=8800)
     db.session.commit()
     record_desk_payment(
@@ -705,9 +705,9 @@ def test_the_desk_is_offered_no_permit_to_issue_while_the_deposit_is_unpaid(revi
     from domain.billing.models import Bill
 
     desk = act(builders.create_staff(Role.FRONTDESK))
-    bill = services.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
+    bill = review.approve(act(builders.create_staff(Role.MANAGER)), reviewed, today=TODAY, now=NOW)
     db.session.commit()
-    assert "issue_permit" not in services.allowed_actions(desk, reviewed)
+    assert "issue_permit" not in review.allowed_actions(desk, reviewed)
     # A deposit paid before permits followed payments by themselves: the desk may still issue that one.
     db.session.get(Bill, bill.id).paid_fen = bill.total_fen
-    assert services.allowed_actions(desk, reviewed) == ["issue_permit"]
+    assert review.allowed_actions(desk, reviewed) == ["issue_permit"]

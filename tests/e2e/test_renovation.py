@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.clock import today
-from domain.renovation import services
+from domain.renovation import review
 from domain.renovation.models import RenovationApplication, RenovationStatus
 from extensions import db
 from tests import builders
@@ -81,8 +81,8 @@ def test_a_renovation_from_the_application_to_the_printed_permit(
     expect(phone.locator(".badge-r-submitted")).to_be_visible()
 
     application = db.session.get(RenovationApplication, 1)
-    services.take_step(Actor.for_user(builders.create_staff(Role.FRONTDESK), "127.0.0.1"), application, "check")
-    services.take_step(Actor.for_user(builders.create_staff(Role.ENGINEERING), "127.0.0.1"), application, "review")
+    review.take_step(Actor.for_user(builders.create_staff(Role.FRONTDESK), "127.0.0.1"), application, "check")
+    review.take_step(Actor.for_user(builders.create_staff(Role.ENGINEERING), "127.0.0.1"), application, "review")
     db.session.commit()
 
     manager = staff_page(page_factory, live_server, "manager")

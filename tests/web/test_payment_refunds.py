@@ -326,7 +326,8 @@ def test_the_refund_that_lost_the_race_is_told_so(app, household, resident, stri
     """The lost race made deterministic: the payment was refunded in full after the page was read."""
     from domain.accounts.models import Actor
     from domain.errors import Conflict
-    from domain.payments.services import get_payment, refund_payment
+    from domain.payments.refunds import refund_payment
+    from domain.payments.statements import get_payment
 
     _unit, _owner, bills = household
     paid = paid_online(app, stripe_sandbox, resident, bills[:1])
@@ -377,7 +378,8 @@ def test_five_finance_users_voiding_the_same_desk_payment_void_it_once(app, hous
 def test_the_void_that_lost_the_race_is_told_so(app, household):
     from domain.accounts.models import Actor
     from domain.errors import Conflict
-    from domain.payments.services import get_payment, void_desk_payment
+    from domain.payments.desk import void_desk_payment
+    from domain.payments.statements import get_payment
 
     unit, _owner, bills = household
     desk_payment(staff_client(app, Role.FRONTDESK), unit, bills[:1])
@@ -392,7 +394,7 @@ def test_the_void_that_lost_the_race_is_told_so(app, household):
 def test_a_webhook_sent_again_after_a_failure_asks_for_the_same_automatic_refund(
     app, household, resident, stripe_sandbox, monkeypatch
 ):
-    import domain.payments.services as payments
+    import domain.payments.refunds as payments
 
     _unit, _owner, bills = household
     online = open_checkout(resident, bills[:1])

@@ -347,8 +347,8 @@ def test_bills_page_drops_the_arrears_notice_once_everything_is_paid(
     signed_in, client, household, stripe_sandbox, app, clock
 ):
     from domain.accounts.models import Actor
-    from domain.billing.collection import send_reminders
     from domain.clock import today
+    from domain.payments.collection import send_reminders
 
     unit, resident, bills = household
     actor = Actor.for_user(builders.create_staff("finance"), "127.0.0.1")

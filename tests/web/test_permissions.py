@@ -15,7 +15,7 @@ from domain.billing.models import BillingRun, RunStatus
 from domain.clock import utcnow
 from domain.kiosk.models import Kiosk
 from domain.parcels.models import LendableItem, Loan, Parcel, StoredItem
-from domain.payments.services import record_desk_payment
+from domain.payments.desk import record_desk_payment
 from domain.property.models import Occupancy
 from domain.renovation.models import RenovationApplication, RenovationDocument, RenovationStatus
 from domain.throttle.models import DeskAlert
@@ -261,7 +261,7 @@ def ids(prop):
     )
     db.session.add(document)
     db.session.commit()
-    from domain.renovation.services import permit_code
+    from domain.renovation.permits import permit_code
 
     return {
         "kiosk": kiosk.id,

@@ -12,7 +12,7 @@ from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.billing.models import Bill
 from domain.clock import today
-from domain.renovation import services
+from domain.renovation import permits, review
 from domain.renovation.models import RenovationApplication, RenovationDocument, RenovationStatus, RenovationWorker
 from extensions import db
 from tests import builders
@@ -239,7 +239,7 @@ def test_staff_review_by_role_then_the_deposit_bill_the_permit_and_the_gate(clie
 
     text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
     assert "装修许可证" in text and "1-1203" in text and "钱师傅" in text
-    from domain.renovation.services import permit_code
+    from domain.renovation.permits import permit_code
 
     code = permit_code(db.session.get(RenovationApplication, application_id))
     auth.logout("staff")
@@ -294,7 +294,7 @@ def permitted(client, auth, prop, unit, owner):
     """An application of `owner` through review, approval, payment and permit; its id."""
     application_id, bill = approved(client, auth, prop, unit, owner)
     bill.paid_fen = bill.total_fen
-    services.issue_permit(Actor.system("test"), db.session.get(RenovationApplication, application_id))
+    permits.issue_permit(Actor.system("test"), db.session.get(RenovationApplication, application_id))
     db.session.commit()
     return application_id
 
@@ -426,7 +426,7 @@ def test_a_deposit_paid_online_goes_back_through_the_provider(app, client, auth,
 
     from domain.accounts.models import Actor
     from domain.payments.models import Payment, Refund
-    from domain.renovation import inspections, services
+    from domain.renovation import inspections
     from sandbox.stripe_app import pay, pending_events, signed
 
     unit, owner, _neighbour = home
@@ -434,9 +434,9 @@ def test_a_deposit_paid_online_goes_back_through_the_provider(app, client, auth,
     application_id = submitted(client, auth, unit, owner)
     application = db.session.get(RenovationApplication, application_id)
     system = Actor.system("test")
-    services.take_step(system, application, "check")
-    services.take_step(system, application, "review")
-    bill = services.approve(system, application, today=today())
+    review.take_step(system, application, "check")
+    review.take_step(system, application, "review")
+    bill = review.approve(system, application, today=today())
     db.session.commit()
     auth.login_resident(owner.user)
     client.post("/portal/bills/pay", data={"bill_ids": [bill.id]})
@@ -474,9 +474,9 @@ def approved(client, auth, prop, unit, owner):
     application_id = submitted(client, auth, unit, owner)
     application = db.session.get(RenovationApplication, application_id)
     system = Actor.system("test")
-    services.take_step(system, application, "check")
-    services.take_step(system, application, "review")
-    bill = services.approve(system, application, today=today())
+    review.take_step(system, application, "check")
+    review.take_step(system, application, "review")
+    bill = review.approve(system, application, today=today())
     db.session.commit()
     return application_id, bill
 
@@ -493,7 +493,7 @@ def qr_path(text):
 def assert_the_resident_holds_the_permit(client, auth, owner, neighbour, application_id):
     """The resident's page says the permit is issued and links to it; the permit shows its QR code; the neighbour
     gets neither."""
-    from domain.renovation.services import permit_code
+    from domain.renovation.permits import permit_code
 
     code = permit_code(db.session.get(RenovationApplication, application_id))
     auth.login_resident(owner.user)
@@ -732,7 +732,7 @@ def test_every_page_of_an_application_shows_in_every_state_with_nothing_filled_i
 ):
     from datetime import time
 
-    from domain.renovation.services import permit_code
+    from domain.renovation.permits import permit_code
 
     unit, owner, _neighbour = home
     application = RenovationApplication(
@@ -815,7 +815,7 @@ def test_every_portal_route_of_an_application_refuses_a_neighbour_and_changes_no
 
 def services_timeline(application_id):
     """The application's timeline as stored."""
-    from domain.renovation.services import timeline
+    from domain.renovation.events import timeline
 
     return timeline(db.session.get(RenovationApplication, application_id))
 

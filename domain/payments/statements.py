@@ -1,0 +1,141 @@
+"""What residents and the desk see of bills: each bill with its lines and whether a payment of it is under way,
+and the payment history of units; a fixed number of statements whatever the number of bills."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from domain.billing.models import Bill, BillLine
+from domain.errors import NotFound
+from domain.payments.models import Allocation, Payment, PaymentStatus
+from domain.property.models import Unit
+from domain.property.occupancies import resident_unit_ids
+from extensions import db
+
+
+@dataclass
+class BillView:
+    """A bill with its unit label and lines, and whether a payment of it is under way."""
+
+    bill: Bill
+    unit_label: str
+    lines: list
+    #: "pending" (a checkout is open) or "processing" (settling), else None.
+    payment_under_way: str | None
+
+    @property
+    def status(self):
+        """ "paid", "partly_paid", "overdue" or "unpaid" (overdue is judged against today by the caller)."""
+        bill = self.bill
+        if bill.outstanding_fen == 0:
+            return "paid"
+        return "partly_paid" if bill.paid_fen else "unpaid"
+
+
+def _bill_views(bills):
+    """Wrap bills with their unit labels, lines and open payments: two statements for any number of bills."""
+    if not bills:
+        return []
+    ids = [b.id for b in bills]
+    lines = {}
+    for line in db.session.scalars(select(BillLine).where(BillLine.bill_id.in_(ids)).order_by(BillLine.id)):
+        lines.setdefault(line.bill_id, []).append(line)
+    under_way = dict(
+        db.session.execute(
+            select(Allocation.bill_id, Payment.status)
+            .join(Payment)
+            .where(Allocation.bill_id.in_(ids), Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING]))
+        ).all()
+    )
+    return [
+        BillView(
+            b,
+            b.unit.label,
+            lines.get(b.id, []),
+            under_way[b.id].value if b.id in under_way else None,
+        )
+        for b in bills
+    ]
+
+
+def bills_for_resident(resident_id, today, *, limit=36, units=None):
+    """The resident's bills for the units they live in: unpaid first (oldest due first), then the paid ones.
+
+    Pass `units` (resident_unit_ids) when the caller already has them.
+    """
+    units = resident_unit_ids(resident_id, today) if units is None else units
+    if not units:
+        return []
+    unpaid_first = case((Bill.total_fen > Bill.paid_fen, 0), else_=1)
+    bills = db.session.scalars(
+        select(Bill)
+        .where(Bill.unit_id.in_(units))
+        .options(joinedload(Bill.unit).joinedload(Unit.building))
+        .order_by(
+            unpaid_first,
+            case((Bill.total_fen > Bill.paid_fen, Bill.due_date)).asc(),
+            Bill.due_date.desc(),
+            Bill.id.desc(),
+        )
+        .limit(limit)
+    ).all()
+    return _bill_views(bills)
+
+
+def get_resident_bill(resident_id, bill_id, today):
+    """One of the resident's bills with its lines, or NotFound (also for a neighbour's bill)."""
+    bill = db.session.get(Bill, bill_id, options=[selectinload(Bill.unit).joinedload(Unit.building)])
+    if bill is None or bill.unit_id not in resident_unit_ids(resident_id, today):
+        raise NotFound()
+    return _bill_views([bill])[0]
+
+
+def bills_for_unit(unit_id, *, limit=60):
+    """A unit's bills for the desk: unpaid first, then the latest."""
+    unpaid_first = case((Bill.total_fen > Bill.paid_fen, 0), else_=1)
+    bills = db.session.scalars(
+        select(Bill)
+        .where(Bill.unit_id == unit_id)
+        .options(joinedload(Bill.unit).joinedload(Unit.building))
+        .order_by(
+            unpaid_first,
+            case((Bill.total_fen > Bill.paid_fen, Bill.due_date)).asc(),
+            Bill.due_date.desc(),
+            Bill.id.desc(),
+        )
+        .limit(limit)
+    ).all()
+    return _bill_views(bills)
+
+
+def payments_for_units(unit_ids, *, limit=50):
+    """Payments of some units, newest first, with their receipts (payment history)."""
+    if not unit_ids:
+        return []
+    return db.session.scalars(
+        select(Payment)
+        .where(
+            Payment.unit_id.in_(unit_ids),
+            Payment.status.in_([PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING, PaymentStatus.VOIDED]),
+        )
+        .options(joinedload(Payment.receipt), joinedload(Payment.unit).joinedload(Unit.building))
+        .order_by(Payment.created_at.desc(), Payment.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def get_payment(payment_id):
+    """A payment with its allocations, refunds and receipt (staff), or NotFound."""
+    payment = db.session.get(
+        Payment,
+        payment_id,
+        options=[
+            selectinload(Payment.allocations).joinedload(Allocation.bill),
+            selectinload(Payment.refunds),
+            selectinload(Payment.receipt),
+        ],
+    )
+    if payment is None:
+        raise NotFound()
+    return payment
