@@ -160,9 +160,9 @@ counter_cli = AppGroup("counter", help="The front-desk counter: parcel notices a
 @counter_cli.command("notify")
 def counter_notify():
     """Tell residents about parcels whose notice has not gone out yet (run every minute; normally nothing to do)."""
-    from domain.parcels import services as parcels
+    from domain.parcels import arrivals
 
-    count = parcels.notify_unsent()
+    count = arrivals.notify_unsent()
     db.session.commit()
     click.echo(f"{count} parcels notified.")
 
@@ -170,10 +170,9 @@ def counter_notify():
 @counter_cli.command("remind")
 def counter_remind():
     """Remind residents of parcels waiting PARCEL_REMIND_DAYS or more and of overdue loans (daily cron)."""
-    from domain.parcels import lending
-    from domain.parcels import services as parcels
+    from domain.parcels import arrivals, lending
 
-    waiting = parcels.remind_waiting()
+    waiting = arrivals.remind_waiting()
     loans = lending.remind_overdue()
     db.session.commit()
     click.echo(f"Reminded of {waiting} waiting parcels and {loans} overdue loans.")

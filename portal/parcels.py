@@ -7,8 +7,7 @@ from flask_login import current_user
 
 from domain.clock import today, utcnow
 from domain.errors import DomainError
-from domain.parcels import codes, queries
-from domain.parcels import services as parcels
+from domain.parcels import arrivals, authorisations, carriers, codes, queries
 from domain.property.occupancies import resident_unit_ids
 from domain.property.residents import resident_for_user
 from domain.property.units import unit_labels
@@ -46,11 +45,11 @@ def _page(resident, *, form=None, issued=None, status=200):
         stored=stored,
         loans=loans,
         labels=labels,
-        collectors=parcels.collectors(units),
+        collectors=authorisations.collectors(units),
         form=form or _collector_form(labels),
         issued=issued,
         status=status,
-        carriers={key: str(label) for key, label in parcels.CARRIERS.items()},
+        carriers={key: str(label) for key, label in carriers.CARRIERS.items()},
         now=utcnow(),
     )
     response.headers["Cache-Control"] = "no-store"  # a pickup code may be on it
@@ -70,7 +69,7 @@ def show_pickup_code():
     units, labels = _units_and_labels(resident)
     unit_id = parse_id(request.form.get("unit_id")) or 0
     try:
-        code, expires_at, label = parcels.code_for_resident(current_actor(), resident.id, unit_id, allowed_units=units)
+        code, expires_at, label = arrivals.code_for_resident(current_actor(), resident.id, unit_id, allowed_units=units)
         db.session.commit()
     except DomainError as error:
         flash_domain_error(error)
@@ -93,7 +92,7 @@ def add_collector():
     form = _collector_form(labels, data=request.form)
     if form.validate():
         try:
-            parcels.authorise_collector(
+            authorisations.authorise_collector(
                 current_actor(),
                 resident_id=resident.id,
                 unit_id=form.unit_id.data,
@@ -114,7 +113,7 @@ def revoke_collector(authorisation_id):
     """Withdraw an authorisation."""
     resident = resident_for_user(current_user)
     units, _labels = _units_and_labels(resident)
-    authorisation = parcels.revoke_collector(current_actor(), authorisation_id, allowed_units=units)
+    authorisation = authorisations.revoke_collector(current_actor(), authorisation_id, allowed_units=units)
     db.session.commit()
     flash(_("%(name)s may no longer collect your parcels.", name=authorisation.name), "success")
     return redirect(url_for("portal.list_parcels"), code=303)

@@ -8,7 +8,8 @@ from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectF
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from domain.parcels.services import CARRIERS, RECIPIENT_LABELS
+from domain.parcels.carriers import CARRIERS
+from domain.parcels.pickup import RECIPIENT_LABELS
 from web.forms import LOCAL_INPUT_FORMATS, SensibleDate, TwoDecimals
 
 _NO_AUTOFILL = {"autocomplete": "off"}

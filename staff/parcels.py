@@ -13,8 +13,8 @@ from domain.dates import parse_iso_date
 from domain.errors import DomainError, InvalidTransition
 from domain.kiosk.alarms import open_alert_notices
 from domain.kiosk.pickup import confirm_pickup, open_pickups
-from domain.parcels import carriers, codes, queries
-from domain.parcels import services as parcels
+from domain.parcels import authorisations, carriers, codes, intake, queries
+from domain.parcels import pickup as parcel_pickup
 from domain.parcels.models import Parcel
 from domain.parcels.queries import BUCKETS
 from domain.property import buildings, search
@@ -47,9 +47,7 @@ def log_parcels():
     form = ParcelIntakeForm()
     if form.validate_on_submit():
         try:
-            logged, label = parcels.log_parcels(
-                current_actor(), unit_label=form.unit_label.data, entries=form.entries()
-            )
+            logged, label = intake.log_parcels(current_actor(), unit_label=form.unit_label.data, entries=form.entries())
             db.session.commit()
         except DomainError as error:
             show_domain_error(form, error)
@@ -169,7 +167,7 @@ def _parcel_page(parcel, *, return_form=None, void_form=None, error=None, status
         waited_days=(utcnow() - parcel.arrived_at).days,
         return_days=int(current_app.config["PARCEL_RETURN_DAYS"]),
         carriers=carrier_labels(),
-        recipients=parcels.RECIPIENT_LABELS,
+        recipients=parcel_pickup.RECIPIENT_LABELS,
         return_form=return_form or ReasonForm(prefix="return", formdata=None),
         void_form=void_form or ReasonForm(prefix="void", formdata=None),
     ), status
@@ -204,14 +202,14 @@ def _close_parcel(parcel_id, prefix, service, done_message):
 @staff_permission(Permission.HANDLE_COUNTER)
 def return_parcel(parcel_id):
     """Give an uncollected parcel back to the carrier."""
-    return _close_parcel(parcel_id, "return", parcels.return_to_carrier, _("Returned to the carrier."))
+    return _close_parcel(parcel_id, "return", parcel_pickup.return_to_carrier, _("Returned to the carrier."))
 
 
 @bp.route("/parcels/<int:parcel_id>/void", methods=["POST"])
 @staff_permission(Permission.HANDLE_COUNTER)
 def void_parcel(parcel_id):
     """Void a parcel logged by mistake, with the reason."""
-    return _close_parcel(parcel_id, "void", parcels.void_parcel, _("Voided."))
+    return _close_parcel(parcel_id, "void", parcel_pickup.void_parcel, _("Voided."))
 
 
 # Pickup --------------------------------------------------------------------------------------------
@@ -230,7 +228,7 @@ def _handover_form(label, code, unit_id, form=None):
     to choose from."""
     form = form or HandOverForm(formdata=None, unit_label=label, code=code)
     form.authorisation_id.choices = [(0, "—")] + [
-        (a.id, f"{a.name} · {a.phone}") for a in parcels.collectors([unit_id])
+        (a.id, f"{a.name} · {a.phone}") for a in authorisations.collectors([unit_id])
     ]
     return form
 
@@ -240,7 +238,7 @@ def _pickup_page(form, *, handover=None, found=None, status=200):
     kiosk_pickups = open_pickups()
     # What each kiosk pickup hands over: every parcel of its unit still waiting, with its shelf (one statement).
     kiosk_parcels = {}
-    for parcel in parcels.waiting_for_units(sorted({pickup.unit_id for pickup, _label, _kiosk in kiosk_pickups})):
+    for parcel in queries.waiting_for_units(sorted({pickup.unit_id for pickup, _label, _kiosk in kiosk_pickups})):
         kiosk_parcels.setdefault(parcel.unit_id, []).append(parcel)
     return render_page(
         "staff/parcels/pickup.html",
@@ -272,13 +270,13 @@ def pick_up_parcels():
         found = {
             "unit_id": unit_id,
             "label": label,
-            "parcels": parcels.waiting_for_units([unit_id]),
-            "household": parcels.household_names(unit_id, today()),
+            "parcels": queries.waiting_for_units([unit_id]),
+            "household": authorisations.household_names(unit_id, today()),
             "by_id": True,
         }
         return _pickup_page(PickupForm(formdata=None), handover=_handover_form(label, "", unit_id), found=found)
     try:
-        _row, unit_id, label, waiting = parcels.check_pickup_code(
+        _row, unit_id, label, waiting = parcel_pickup.check_pickup_code(
             current_actor(), unit_label=label, code=code, place=_place()
         )
     except throttle.WrongCode as error:
@@ -292,7 +290,7 @@ def pick_up_parcels():
         "unit_id": unit_id,
         "label": label,
         "parcels": waiting,
-        "household": parcels.household_names(unit_id, today()),
+        "household": authorisations.household_names(unit_id, today()),
     }
     return _pickup_page(PickupForm(formdata=None), handover=_handover_form(label, code, unit_id), found=found)
 
@@ -306,7 +304,7 @@ def hand_over_parcels():
     if not (form.code.data or "").strip():
         return _hand_over_by_id(form, parcel_ids)
     try:
-        handed, label = parcels.hand_over(
+        handed, label = parcel_pickup.hand_over(
             current_actor(),
             unit_label=form.unit_label.data,
             code=form.code.data,
@@ -325,7 +323,7 @@ def hand_over_parcels():
     except DomainError as error:
         show_domain_error(form, error)  # undone before the code is checked again
         try:
-            _row, unit_id, label, waiting = parcels.check_pickup_code(
+            _row, unit_id, label, waiting = parcel_pickup.check_pickup_code(
                 current_actor(), unit_label=form.unit_label.data, code=form.code.data, place=_place()
             )
         except DomainError as again:  # the code stopped working meanwhile
@@ -338,7 +336,7 @@ def hand_over_parcels():
             "label": label,
             "parcels": waiting,
             "checked": set(parcel_ids),
-            "household": parcels.household_names(unit_id, today()),
+            "household": authorisations.household_names(unit_id, today()),
         }
         return _pickup_page(PickupForm(formdata=None), handover=handover, found=found, status=422)
     flash(_("%(count)s parcel(s) of %(unit)s handed over.", count=len(handed), unit=label), "success")
@@ -348,7 +346,7 @@ def hand_over_parcels():
 def _hand_over_by_id(form, parcel_ids):
     """The hand-over without a code: to a resident named as in the register, or an authorised person."""
     try:
-        handed, label = parcels.hand_over_by_id(
+        handed, label = parcel_pickup.hand_over_by_id(
             current_actor(),
             unit_label=form.unit_label.data,
             parcel_ids=parcel_ids,
@@ -365,9 +363,9 @@ def _hand_over_by_id(form, parcel_ids):
         found = {
             "unit_id": unit_id,
             "label": label,
-            "parcels": parcels.waiting_for_units([unit_id]),
+            "parcels": queries.waiting_for_units([unit_id]),
             "checked": set(parcel_ids),
-            "household": parcels.household_names(unit_id, today()),
+            "household": authorisations.household_names(unit_id, today()),
             "by_id": True,
         }
         return _pickup_page(PickupForm(formdata=None), handover=handover, found=found, status=422)

@@ -11,7 +11,8 @@ from domain.audit.services import record
 from domain.clock import utcnow
 from domain.errors import Conflict, InvalidTransition, NotFound
 from domain.kiosk.models import Kiosk, KioskPickup
-from domain.parcels import services as parcels
+from domain.parcels import pickup as parcel_pickup
+from domain.parcels import queries as parcel_queries
 from domain.property.models import Building, Unit
 from domain.property.units import UNIT_LABEL, unit_label
 from domain.throttle.services import kiosk_place
@@ -32,12 +33,12 @@ def start_pickup(kiosk, *, unit_label, code, now=None):
     """
     now = now or utcnow()
     actor = Actor.system(place_of(kiosk))
-    row, unit_id, _label, waiting = parcels.check_pickup_code(
+    row, unit_id, _label, waiting = parcel_pickup.check_pickup_code(
         actor, unit_label=unit_label, code=code, place=place_of(kiosk), now=now
     )
     if not waiting:
         raise Conflict(_l("Nothing is waiting for this code."))
-    parcels.use_code(row, now)
+    parcel_pickup.use_code(row, now)
     db.session.add(KioskPickup(kiosk_id=kiosk.id, unit_id=unit_id, pickup_code_id=row.id, created_at=now))
     record(actor, "kiosk.pickup", object_type="units", object_id=unit_id, summary=f"{len(waiting)} parcels")
     return len(waiting), sorted({p.shelf for p in waiting if p.shelf})
@@ -63,11 +64,11 @@ def confirm_pickup(actor, pickup_id, *, recipient, name, id_last4, now=None):
         raise NotFound()
     if pickup.closed_at is not None:
         raise InvalidTransition(_l("This pickup is already handed over."))
-    who = parcels.collector(pickup.unit_id, recipient=recipient, name=name, id_last4=id_last4)
+    who = parcel_pickup.collector(pickup.unit_id, recipient=recipient, name=name, id_last4=id_last4)
     now = now or utcnow()
-    handed = parcels.mark_picked_up(
+    handed = parcel_pickup.mark_picked_up(
         actor,
-        parcels.waiting_for_units([pickup.unit_id]),
+        parcel_queries.waiting_for_units([pickup.unit_id]),
         label=unit_label(pickup.unit_id),
         who=who,
         code_id=pickup.pickup_code_id,

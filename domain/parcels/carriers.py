@@ -7,7 +7,23 @@ otherwise the clerk chooses. The table is data: a carrier that changes its numbe
 
 import re
 
-#: (carrier key of domain.parcels.services.CARRIERS, pattern of a whole tracking number as stored: upper case,
+from flask_babel import lazy_gettext as _l
+
+#: Carriers the desk picks from (keys stored; labels in the user's language).
+CARRIERS = {
+    "sf": _l("SF Express"),
+    "jd": _l("JD Logistics"),
+    "ems": _l("China Post / EMS"),
+    "zto": _l("ZTO Express"),
+    "yto": _l("YTO Express"),
+    "sto": _l("STO Express"),
+    "yunda": _l("Yunda Express"),
+    "jt": _l("J&T Express"),
+    "cainiao": _l("Cainiao"),
+    "other": _l("Other"),
+}
+
+#: (carrier key of CARRIERS, pattern of a whole tracking number as stored: upper case,
 #: no spaces). Several lines per carrier where it uses several shapes.
 PATTERNS = (
     ("sf", r"SF\d{10,15}"),  # 顺丰: "SF" and 12-13 digits today

@@ -57,7 +57,7 @@ class Parcel(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     #: As typed or scanned, upper-cased, without spaces.
     tracking_number: Mapped[str] = mapped_column(String(40))
-    #: A key of domain.parcels.services.CARRIERS.
+    #: A key of domain.parcels.carriers.CARRIERS.
     carrier: Mapped[str] = mapped_column(String(16))
     shelf: Mapped[str] = mapped_column(String(16), default="")
     status: Mapped[ParcelStatus] = mapped_column(value_enum(ParcelStatus), default=ParcelStatus.WAITING)

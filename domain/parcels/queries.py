@@ -237,3 +237,14 @@ def overdue_at_the_counter(property_id, now):
     )
     row = db.session.execute(select(parcels, storage, loans)).one()
     return {"parcels": int(row[0]), "storage": int(row[1]), "loans": int(row[2])}
+
+
+def waiting_for_units(unit_ids):
+    """The parcels waiting for the given units, oldest first."""
+    if not unit_ids:
+        return []
+    return db.session.scalars(
+        select(Parcel)
+        .where(Parcel.unit_id.in_(unit_ids), Parcel.status == ParcelStatus.WAITING)
+        .order_by(Parcel.arrived_at, Parcel.id)
+    ).all()

@@ -15,7 +15,7 @@ from domain.files.store import store_picture
 from domain.notify.services import tell_household
 from domain.parcels import codes
 from domain.parcels.models import StorageStatus, StoredItem
-from domain.parcels.services import check_id_last4
+from domain.parcels.pickup import check_id_last4
 from domain.property.models import Building, Unit
 from domain.property.units import UNIT_LABEL, find_unit
 from domain.throttle import services as throttle

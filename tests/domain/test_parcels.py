@@ -14,7 +14,7 @@ from domain.audit.models import AuditEntry
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
 from domain.notify.jobs import run_deferred
 from domain.notify.models import Notification
-from domain.parcels import codes, lending, queries, services, storage
+from domain.parcels import arrivals, authorisations, carriers, codes, intake, lending, pickup, queries, storage
 from domain.parcels.models import (
     LendableItem,
     Loan,
@@ -102,7 +102,7 @@ def neighbour(prop):
 
 def log(actor, label, *numbers, carrier="sf", shelf="A1", now=T0):
     """Log parcels for one unit and commit, as the intake route does."""
-    logged, _label = services.log_parcels(
+    logged, _label = intake.log_parcels(
         actor, unit_label=label, entries=[(n, carrier, shelf) for n in numbers], now=now
     )
     db.session.commit()
@@ -111,7 +111,7 @@ def log(actor, label, *numbers, carrier="sf", shelf="A1", now=T0):
 
 def issue(unit, now=T0):
     """A fresh pickup code for `unit`, committed."""
-    code, _expires = services.issue_pickup_code(unit.id, now)
+    code, _expires = arrivals.issue_pickup_code(unit.id, now)
     db.session.commit()
     return code
 
@@ -124,7 +124,7 @@ def wrong_code(code):
 def check(actor, label, code, *, place=DESK, now=T0):
     """check_pickup_code, committing the counted failure when the code is wrong (as the route does)."""
     try:
-        return services.check_pickup_code(actor, unit_label=label, code=code, place=place, now=now)
+        return pickup.check_pickup_code(actor, unit_label=label, code=code, place=place, now=now)
     except throttle.WrongCode:
         db.session.commit()
         raise
@@ -132,7 +132,7 @@ def check(actor, label, code, *, place=DESK, now=T0):
 
 def hand_over(actor, label, code, parcels, *, recipient="resident", name="王芳", id_last4="123x", now=T0, **kwargs):
     """Hand parcels over and commit."""
-    result = services.hand_over(
+    result = pickup.hand_over(
         actor,
         unit_label=label,
         code=code,
@@ -197,12 +197,12 @@ def test_a_number_that_fits_no_carrier_or_several_is_left_to_the_clerk(number):
 def test_every_carrier_in_the_table_is_one_the_desk_can_choose():
     from domain.parcels.carriers import PATTERNS
 
-    assert {carrier for carrier, _pattern in PATTERNS} <= set(services.CARRIERS)
+    assert {carrier for carrier, _pattern in PATTERNS} <= set(carriers.CARRIERS)
     assert {carrier for carrier, _pattern in PATTERNS} == {"sf", "jd", "yto", "zto", "sto", "yunda", "ems", "jt"}
 
 
 def test_an_intake_without_a_carrier_takes_each_numbers_own(desk, home):
-    logged, _label = services.log_parcels(
+    logged, _label = intake.log_parcels(
         desk,
         unit_label="1-1203",
         entries=[("SF1234567890123", "", "A1"), ("JDVA01234567890", "", "A1"), ("YT7512345678901", "", "A1")],
@@ -210,13 +210,13 @@ def test_an_intake_without_a_carrier_takes_each_numbers_own(desk, home):
     )
     assert [p.carrier for p in logged] == ["sf", "jd", "yto"]
     # A carrier the clerk chose is theirs: they see the parcel.
-    logged, _label = services.log_parcels(desk, unit_label="1-1203", entries=[("SF9999999999999", "other", "")], now=T0)
+    logged, _label = intake.log_parcels(desk, unit_label="1-1203", entries=[("SF9999999999999", "other", "")], now=T0)
     assert logged[0].carrier == "other"
 
 
 def test_an_intake_whose_carrier_cannot_be_told_is_refused_on_the_carrier_field(desk, home):
     with pytest.raises(DomainError) as caught:
-        services.log_parcels(
+        intake.log_parcels(
             desk, unit_label="1-1203", entries=[("SF1234567890123", "", ""), ("768123456789", "", "")], now=T0
         )
     assert caught.value.field == "carrier" and "768123456789" in str(caught.value.message)
@@ -241,33 +241,33 @@ def test_a_batch_for_one_unit_is_logged_in_one_audit_entry(desk, home):
 
 def test_logging_takes_three_statements_whatever_the_number_of_parcels(desk, home, count_queries):
     with count_queries() as one:
-        services.log_parcels(desk, unit_label="1-1203", entries=[("SF0000", "sf", "A1")], now=T0)
+        intake.log_parcels(desk, unit_label="1-1203", entries=[("SF0000", "sf", "A1")], now=T0)
         db.session.commit()
     with count_queries() as many:
-        services.log_parcels(desk, unit_label="1-1203", entries=[(f"JD{n:04d}", "jd", "B1") for n in range(20)], now=T0)
+        intake.log_parcels(desk, unit_label="1-1203", entries=[(f"JD{n:04d}", "jd", "B1") for n in range(20)], now=T0)
         db.session.commit()
     assert one.count == many.count == 3, many.statements  # the unit, the parcels, the audit entry
     assert count(Parcel) == 21
 
 
 def test_a_unit_number_only_one_building_has_is_enough(desk, home):
-    _logged, label = services.log_parcels(desk, unit_label="1203", entries=[("SF1111", "sf", "")], now=T0)
+    _logged, label = intake.log_parcels(desk, unit_label="1203", entries=[("SF1111", "sf", "")], now=T0)
     assert label == "1-1203"
 
 
 def test_a_unit_number_several_buildings_have_needs_the_building(desk, home, prop):
     builders.create_unit(builders.create_building(prop, code="2"), number="1203")
     with pytest.raises(DomainError) as refused:
-        services.log_parcels(desk, unit_label="1203", entries=[("SF1111", "sf", "")], now=T0)
+        intake.log_parcels(desk, unit_label="1203", entries=[("SF1111", "sf", "")], now=T0)
     assert refused.value.field == "unit_label"
-    _logged, label = services.log_parcels(desk, unit_label="2-1203", entries=[("SF1111", "sf", "")], now=T0)
+    _logged, label = intake.log_parcels(desk, unit_label="2-1203", entries=[("SF1111", "sf", "")], now=T0)
     assert label == "2-1203"
 
 
 @pytest.mark.parametrize("label", ["9-9999", "", "1-", "-1203"])
 def test_an_unknown_unit_is_refused_on_the_unit_field(desk, home, label):
     with pytest.raises(DomainError) as refused:
-        services.log_parcels(desk, unit_label=label, entries=[("SF1111", "sf", "")], now=T0)
+        intake.log_parcels(desk, unit_label=label, entries=[("SF1111", "sf", "")], now=T0)
     assert refused.value.field == "unit_label"
     assert count(Parcel) == 0
 
@@ -275,20 +275,20 @@ def test_an_unknown_unit_is_refused_on_the_unit_field(desk, home, label):
 @pytest.mark.parametrize("number", ["ab!", "SF1", "X" * 41, "SF 12/34"])
 def test_a_malformed_tracking_number_is_refused(desk, home, number):
     with pytest.raises(DomainError) as refused:
-        services.log_parcels(desk, unit_label="1-1203", entries=[(number, "sf", "")], now=T0)
+        intake.log_parcels(desk, unit_label="1-1203", entries=[(number, "sf", "")], now=T0)
     assert refused.value.field == "tracking_number"
     assert count(Parcel) == 0
 
 
 def test_an_unknown_carrier_or_an_empty_or_oversized_batch_is_refused(desk, home):
     with pytest.raises(DomainError) as refused:
-        services.log_parcels(desk, unit_label="1-1203", entries=[("SF1111", "ups", "")], now=T0)
+        intake.log_parcels(desk, unit_label="1-1203", entries=[("SF1111", "ups", "")], now=T0)
     assert refused.value.field == "carrier"
     with pytest.raises(DomainError):
-        services.log_parcels(desk, unit_label="1-1203", entries=[], now=T0)
+        intake.log_parcels(desk, unit_label="1-1203", entries=[], now=T0)
     with pytest.raises(DomainError):
-        services.log_parcels(
-            desk, unit_label="1-1203", entries=[(f"SF{n:06d}", "sf", "") for n in range(services.MAX_BATCH + 1)], now=T0
+        intake.log_parcels(
+            desk, unit_label="1-1203", entries=[(f"SF{n:06d}", "sf", "") for n in range(intake.MAX_BATCH + 1)], now=T0
         )
     assert count(Parcel) == 0
 
@@ -296,7 +296,7 @@ def test_an_unknown_carrier_or_an_empty_or_oversized_batch_is_refused(desk, home
 def test_a_tracking_number_already_waiting_is_refused_and_nothing_of_the_batch_is_saved(desk, home):
     log(desk, "1-1203", "SF0001")
     with pytest.raises(Conflict) as refused:
-        services.log_parcels(
+        intake.log_parcels(
             desk,
             unit_label="1-1203",
             entries=[("SF0002", "sf", ""), ("sf 0001", "sf", "")],
@@ -311,7 +311,7 @@ def test_a_tracking_number_already_waiting_is_refused_and_nothing_of_the_batch_i
 
 def test_the_same_number_twice_in_one_batch_is_refused(desk, home):
     with pytest.raises(DomainError) as refused:
-        services.log_parcels(desk, unit_label="1-1203", entries=[("SF0001", "sf", ""), ("sf0001", "sf", "")], now=T0)
+        intake.log_parcels(desk, unit_label="1-1203", entries=[("SF0001", "sf", ""), ("sf0001", "sf", "")], now=T0)
     assert refused.value.field == "tracking_number" and "SF0001" in str(refused.value.message)
     db.session.commit()
     assert count(Parcel) == 0
@@ -327,7 +327,7 @@ def test_a_tracking_number_may_come_again_once_the_earlier_parcel_was_picked_up(
 
 def test_a_tracking_number_may_come_again_once_the_earlier_parcel_went_back_to_the_carrier(desk, home):
     first = log(desk, "1-1203", "SF0001")
-    services.return_to_carrier(desk, first[0].id, "地址错误", now=T0 + timedelta(days=1))
+    pickup.return_to_carrier(desk, first[0].id, "地址错误", now=T0 + timedelta(days=1))
     db.session.commit()
     assert log(desk, "1-1203", "SF0001", now=T0 + timedelta(days=2))
 
@@ -336,7 +336,7 @@ def test_a_tracking_number_may_come_again_once_the_earlier_parcel_went_back_to_t
 def test_departments_outside_the_counter_may_not_log_parcels(home, role):
     clerk = act(builders.create_staff(role))
     with pytest.raises(NotAllowed):
-        services.log_parcels(clerk, unit_label="1-1203", entries=[("SF0001", "sf", "")], now=T0)
+        intake.log_parcels(clerk, unit_label="1-1203", entries=[("SF0001", "sf", "")], now=T0)
     assert count(Parcel) == 0
 
 
@@ -351,11 +351,11 @@ def test_departments_outside_the_counter_may_not_check_codes_return_or_void(home
     code = issue(home[0])
     clerk = act(builders.create_staff(role))
     with pytest.raises(NotAllowed):
-        services.check_pickup_code(clerk, unit_label="1-1203", code=code, place=DESK, now=T0)
+        pickup.check_pickup_code(clerk, unit_label="1-1203", code=code, place=DESK, now=T0)
     with pytest.raises(NotAllowed):
-        services.return_to_carrier(clerk, parcel.id, "无人领取")
+        pickup.return_to_carrier(clerk, parcel.id, "无人领取")
     with pytest.raises(NotAllowed):
-        services.void_parcel(clerk, parcel.id, "录错")
+        pickup.void_parcel(clerk, parcel.id, "录错")
     assert count(FailedAttempt) == 0
 
 
@@ -364,7 +364,7 @@ def test_departments_outside_the_counter_may_not_check_codes_return_or_void(home
 
 def test_the_residents_are_told_only_after_the_intake_commits(app, desk, home):
     unit, owner, _husband = home
-    services.log_parcels(desk, unit_label="1-1203", entries=[("SF0001", "sf", "")], now=T0)
+    intake.log_parcels(desk, unit_label="1-1203", entries=[("SF0001", "sf", "")], now=T0)
     db.session.rollback()  # an intake that never commits tells nobody
     assert app.extensions.get("deferred_jobs", []) == []
     log(desk, "1-1203", "SF0002")
@@ -391,7 +391,7 @@ def test_arrivals_notify_every_current_resident_of_the_unit_and_nobody_else(outb
     )
     db.session.commit()
     logged = log(desk, "1-1203", "SF0001", "JD0002", shelf="A3")
-    assert services.notify_arrivals([p.id for p in logged], now=T0) == 2
+    assert arrivals.notify_arrivals([p.id for p in logged], now=T0) == 2
     db.session.commit()
     notices = db.session.scalars(select(Notification).order_by(Notification.resident_id)).all()
     assert sorted(n.resident_id for n in notices) == sorted([owner.id, husband.id])
@@ -405,10 +405,10 @@ def test_arrivals_notify_every_current_resident_of_the_unit_and_nobody_else(outb
 def test_notifying_again_changes_nothing(desk, home):
     logged = log(desk, "1-1203", "SF0001")
     ids = [p.id for p in logged]
-    assert services.notify_arrivals(ids, now=T0) == 1
+    assert arrivals.notify_arrivals(ids, now=T0) == 1
     db.session.commit()
-    assert services.notify_arrivals(ids, now=T0 + timedelta(minutes=5)) == 0
-    assert services.notify_unsent(now=T0 + timedelta(minutes=5)) == 0
+    assert arrivals.notify_arrivals(ids, now=T0 + timedelta(minutes=5)) == 0
+    assert arrivals.notify_unsent(now=T0 + timedelta(minutes=5)) == 0
     db.session.commit()
     assert count(Notification) == 2 and count(PickupCode) == 0
     assert db.session.scalars(select(Parcel)).one().notified_at == T0
@@ -416,16 +416,16 @@ def test_notifying_again_changes_nothing(desk, home):
 
 def test_a_parcel_no_longer_waiting_is_not_announced(desk, home):
     parcel = log(desk, "1-1203", "SF0001")[0]
-    services.void_parcel(desk, parcel.id, "录错了", now=T0)
+    pickup.void_parcel(desk, parcel.id, "录错了", now=T0)
     db.session.commit()
-    assert services.notify_arrivals([parcel.id], now=T0) == 0
+    assert arrivals.notify_arrivals([parcel.id], now=T0) == 0
     assert count(Notification) == 0 and count(PickupCode) == 0
 
 
 def test_a_parcel_for_an_empty_unit_waits_untold_and_without_a_code(desk, prop):
     builders.create_unit(number="0808", floor=8)
     parcel = log(desk, "1-0808", "SF0001")[0]
-    services.notify_arrivals([parcel.id], now=T0)
+    arrivals.notify_arrivals([parcel.id], now=T0)
     db.session.commit()
     assert count(Notification) == 0 and count(PickupCode) == 0
     assert db.session.get(Parcel, parcel.id).notified_at is None
@@ -434,10 +434,10 @@ def test_a_parcel_for_an_empty_unit_waits_untold_and_without_a_code(desk, prop):
 def test_an_arrival_nobody_is_mailed_about_leaves_the_residents_code_working(desk, home):
     unit, owner, _husband = home  # no MAIL_SERVER: the notice is in-app only
     log(desk, "1-1203", "SF0001")
-    code, _expires, _label = services.code_for_resident(SYSTEM, owner.id, unit.id, allowed_units={unit.id}, now=T0)
+    code, _expires, _label = arrivals.code_for_resident(SYSTEM, owner.id, unit.id, allowed_units={unit.id}, now=T0)
     db.session.commit()
     later = log(desk, "1-1203", "JD0002", now=T0 + timedelta(minutes=10))  # while she walks down to the desk
-    services.notify_arrivals([p.id for p in later], now=T0 + timedelta(minutes=10))
+    arrivals.notify_arrivals([p.id for p in later], now=T0 + timedelta(minutes=10))
     db.session.commit()
     _row, _unit_id, _label, waiting = check(desk, "1-1203", code, now=T0 + timedelta(minutes=12))
     assert [p.tracking_number for p in waiting] == ["SF0001", "JD0002"]
@@ -445,8 +445,8 @@ def test_an_arrival_nobody_is_mailed_about_leaves_the_residents_code_working(des
 
 def test_the_sweep_tells_residents_of_parcels_whose_notice_never_went_out(desk, home):
     log(desk, "1-1203", "SF0001")
-    assert services.notify_unsent(now=T0 + timedelta(seconds=30)) == 0  # the job may still be running
-    assert services.notify_unsent(now=T0 + timedelta(minutes=2)) == 1
+    assert arrivals.notify_unsent(now=T0 + timedelta(seconds=30)) == 0  # the job may still be running
+    assert arrivals.notify_unsent(now=T0 + timedelta(minutes=2)) == 1
     db.session.commit()
     assert count(Notification) == 2
 
@@ -454,13 +454,13 @@ def test_the_sweep_tells_residents_of_parcels_whose_notice_never_went_out(desk, 
 def test_the_arrival_mail_carries_a_pickup_code_that_works(outbox, desk, home):
     unit, _owner, _husband = home  # only 王芳 has an e-mail address
     logged = log(desk, "1-1203", "SF0001", shelf="C1")
-    services.notify_arrivals([p.id for p in logged], now=T0)
+    arrivals.notify_arrivals([p.id for p in logged], now=T0)
     db.session.commit()
     assert len(outbox) == 1
     to, subject, body = outbox[0]
     assert to == "wangfang@example.com" and "1-1203" in subject
     code = re.search(r"Pickup code: (\d{6}) \(unit 1-1203\), valid until 2026-03-16", body).group(1)
-    _row, unit_id, label, waiting = services.check_pickup_code(
+    _row, unit_id, label, waiting = pickup.check_pickup_code(
         desk, unit_label="1-1203", code=code, place=DESK, now=T0 + timedelta(hours=1)
     )
     assert (unit_id, label, [p.tracking_number for p in waiting]) == (unit.id, "1-1203", ["SF0001"])
@@ -470,7 +470,7 @@ def test_without_a_mail_server_nobody_is_mailed(desk, home, monkeypatch):
     sent = []
     monkeypatch.setattr("domain.notify.mail._send", lambda messages: sent.extend(messages))
     logged = log(desk, "1-1203", "SF0001")
-    services.notify_arrivals([p.id for p in logged], now=T0)
+    arrivals.notify_arrivals([p.id for p in logged], now=T0)
     db.session.commit()
     assert sent == [] and count(Notification) == 2
 
@@ -549,7 +549,7 @@ def test_an_expired_code_is_refused(desk, home, app):
 
 def test_the_code_lifetime_follows_the_setting(desk, home, monkeypatch, app):
     monkeypatch.setitem(app.config, "PARCEL_CODE_DAYS", 2)
-    _code, expires_at = services.issue_pickup_code(home[0].id, T0)
+    _code, expires_at = arrivals.issue_pickup_code(home[0].id, T0)
     assert expires_at == T0 + timedelta(days=2)
 
 
@@ -621,7 +621,7 @@ def test_hand_over_needs_who_their_id_and_the_parcels(desk, home, changes, field
     code = issue(home[0])
     values = {"recipient": "resident", "name": "王芳", "id_last4": "1234", "parcel_ids": [parcels[0].id], **changes}
     with pytest.raises(DomainError) as refused:
-        services.hand_over(desk, unit_label="1-1203", code=code, place=DESK, now=T0, **values)
+        pickup.hand_over(desk, unit_label="1-1203", code=code, place=DESK, now=T0, **values)
     assert refused.value.field == field
     db.session.rollback()
     assert db.session.scalars(select(PickupCode)).one().used_at is None  # the code still works
@@ -633,7 +633,7 @@ def test_only_waiting_parcels_of_the_codes_unit_are_handed_over(desk, home, neig
     theirs = log(desk, "1-0901", "JD0002")
     code = issue(home[0])
     with pytest.raises(DomainError) as refused:
-        services.hand_over(
+        pickup.hand_over(
             desk,
             unit_label="1-1203",
             code=code,
@@ -653,7 +653,7 @@ def test_only_waiting_parcels_of_the_codes_unit_are_handed_over(desk, home, neig
 def test_an_authorised_person_collects_under_their_own_name(desk, home):
     unit, owner, _husband = home
     parcels = log(desk, "1-1203", "SF0001")
-    authorisation = services.authorise_collector(
+    authorisation = authorisations.authorise_collector(
         SYSTEM, resident_id=owner.id, unit_id=unit.id, allowed_units={unit.id}, name="快递柜阿姨", phone="138-0000-1111"
     )
     db.session.commit()
@@ -668,7 +668,7 @@ def test_an_authorised_pickup_needs_an_authorisation_of_that_unit(desk, home, ne
     unit, _owner, _husband = home
     their_unit, them = neighbour
     parcels = log(desk, "1-1203", "SF0001")
-    theirs = services.authorise_collector(
+    theirs = authorisations.authorise_collector(
         SYSTEM,
         resident_id=them.id,
         unit_id=their_unit.id,
@@ -680,7 +680,7 @@ def test_an_authorised_pickup_needs_an_authorisation_of_that_unit(desk, home, ne
     code = issue(unit)
     for authorisation_id in (None, theirs.id, 99999):
         with pytest.raises(DomainError) as refused:
-            services.hand_over(
+            pickup.hand_over(
                 desk,
                 unit_label="1-1203",
                 code=code,
@@ -699,15 +699,15 @@ def test_an_authorised_pickup_needs_an_authorisation_of_that_unit(desk, home, ne
 def test_a_withdrawn_authorisation_no_longer_lets_anyone_collect(desk, home):
     unit, owner, _husband = home
     parcels = log(desk, "1-1203", "SF0001")
-    authorisation = services.authorise_collector(
+    authorisation = authorisations.authorise_collector(
         SYSTEM, resident_id=owner.id, unit_id=unit.id, allowed_units={unit.id}, name="快递柜阿姨", phone="13800001111"
     )
-    services.revoke_collector(SYSTEM, authorisation.id, allowed_units={unit.id}, now=T0)
+    authorisations.revoke_collector(SYSTEM, authorisation.id, allowed_units={unit.id}, now=T0)
     db.session.commit()
-    assert services.collectors([unit.id]) == []
+    assert authorisations.collectors([unit.id]) == []
     code = issue(unit)
     with pytest.raises(DomainError) as refused:
-        services.hand_over(
+        pickup.hand_over(
             desk,
             unit_label="1-1203",
             code=code,
@@ -726,7 +726,7 @@ def test_a_resident_authorises_and_withdraws_only_for_their_own_units(home, neig
     unit, owner, _husband = home
     their_unit, them = neighbour
     with pytest.raises(NotFound):
-        services.authorise_collector(
+        authorisations.authorise_collector(
             SYSTEM,
             resident_id=owner.id,
             unit_id=their_unit.id,
@@ -735,16 +735,16 @@ def test_a_resident_authorises_and_withdraws_only_for_their_own_units(home, neig
             phone="13800001111",
         )
     with pytest.raises(DomainError) as refused:
-        services.authorise_collector(
+        authorisations.authorise_collector(
             SYSTEM, resident_id=owner.id, unit_id=unit.id, allowed_units={unit.id}, name=" ", phone="13800001111"
         )
     assert refused.value.field == "name"
     with pytest.raises(DomainError) as refused:
-        services.authorise_collector(
+        authorisations.authorise_collector(
             SYSTEM, resident_id=owner.id, unit_id=unit.id, allowed_units={unit.id}, name="某人", phone="12-34"
         )
     assert refused.value.field == "phone"
-    theirs = services.authorise_collector(
+    theirs = authorisations.authorise_collector(
         SYSTEM,
         resident_id=them.id,
         unit_id=their_unit.id,
@@ -754,10 +754,10 @@ def test_a_resident_authorises_and_withdraws_only_for_their_own_units(home, neig
     )
     db.session.commit()
     with pytest.raises(NotFound):
-        services.revoke_collector(SYSTEM, theirs.id, allowed_units={unit.id})
-    services.revoke_collector(SYSTEM, theirs.id, allowed_units={their_unit.id})
+        authorisations.revoke_collector(SYSTEM, theirs.id, allowed_units={unit.id})
+    authorisations.revoke_collector(SYSTEM, theirs.id, allowed_units={their_unit.id})
     with pytest.raises(NotFound):  # withdrawing twice
-        services.revoke_collector(SYSTEM, theirs.id, allowed_units={their_unit.id})
+        authorisations.revoke_collector(SYSTEM, theirs.id, allowed_units={their_unit.id})
 
 
 def test_a_resident_gets_a_code_only_for_their_unit_with_waiting_parcels(desk, home, neighbour):
@@ -765,12 +765,12 @@ def test_a_resident_gets_a_code_only_for_their_unit_with_waiting_parcels(desk, h
     their_unit, _them = neighbour
     log(desk, "1-0901", "JD0002")
     with pytest.raises(NotFound):
-        services.code_for_resident(SYSTEM, owner.id, their_unit.id, allowed_units={unit.id}, now=T0)
+        arrivals.code_for_resident(SYSTEM, owner.id, their_unit.id, allowed_units={unit.id}, now=T0)
     with pytest.raises(InvalidTransition):
-        services.code_for_resident(SYSTEM, owner.id, unit.id, allowed_units={unit.id}, now=T0)
+        arrivals.code_for_resident(SYSTEM, owner.id, unit.id, allowed_units={unit.id}, now=T0)
     assert count(PickupCode) == 0
     log(desk, "1-1203", "SF0001")
-    code, expires_at, label = services.code_for_resident(SYSTEM, owner.id, unit.id, allowed_units={unit.id}, now=T0)
+    code, expires_at, label = arrivals.code_for_resident(SYSTEM, owner.id, unit.id, allowed_units={unit.id}, now=T0)
     db.session.commit()
     assert re.fullmatch(r"\d{6}", code) and label == "1-1203" and expires_at == T0 + timedelta(days=14)
     assert check(desk, "1-1203", code)[1] == unit.id
@@ -880,7 +880,7 @@ def test_parcels_waiting_long_enough_are_reminded_once_per_period(desk, home, ap
     gone = log(desk, "1-1203", "SF0003", now=T0 - timedelta(days=10))
     hand_over(desk, "1-1203", issue(home[0], now=T0 - timedelta(days=9)), gone, now=T0 - timedelta(days=9))
 
-    assert services.remind_waiting(now=T0) == 1
+    assert arrivals.remind_waiting(now=T0) == 1
     db.session.commit()
     assert count(Notification) == 2  # both residents
     assert db.session.get(Parcel, old.id).reminded_at == T0 and db.session.get(Parcel, fresh.id).reminded_at is None
@@ -889,18 +889,18 @@ def test_parcels_waiting_long_enough_are_reminded_once_per_period(desk, home, ap
         in db.session.scalars(select(Notification).where(Notification.resident_id == home[1].id)).one().message
     )
 
-    assert services.remind_waiting(now=T0 + timedelta(days=days) - timedelta(minutes=1)) == 1  # only the fresh one
+    assert arrivals.remind_waiting(now=T0 + timedelta(days=days) - timedelta(minutes=1)) == 1  # only the fresh one
     db.session.commit()
-    assert services.remind_waiting(now=T0 + timedelta(days=days)) == 1  # the old one, a period later
+    assert arrivals.remind_waiting(now=T0 + timedelta(days=days)) == 1  # the old one, a period later
     db.session.commit()
-    assert services.remind_waiting(now=T0 + timedelta(days=days, minutes=30)) == 0
+    assert arrivals.remind_waiting(now=T0 + timedelta(days=days, minutes=30)) == 0
     assert count(Notification) == 6
 
 
 def test_no_reminder_for_a_parcel_younger_than_the_setting(desk, home, monkeypatch, app):
     monkeypatch.setitem(app.config, "PARCEL_REMIND_DAYS", 5)
     log(desk, "1-1203", "SF0001", now=T0 - timedelta(days=4))
-    assert services.remind_waiting(now=T0) == 0
+    assert arrivals.remind_waiting(now=T0) == 0
     assert count(Notification) == 0
 
 
@@ -910,8 +910,8 @@ def test_no_reminder_for_a_parcel_younger_than_the_setting(desk, home, monkeypat
 @pytest.mark.parametrize(
     ("close", "status", "action"),
     [
-        (services.return_to_carrier, ParcelStatus.RETURNED, "parcel.return"),
-        (services.void_parcel, ParcelStatus.VOIDED, "parcel.void"),
+        (pickup.return_to_carrier, ParcelStatus.RETURNED, "parcel.return"),
+        (pickup.void_parcel, ParcelStatus.VOIDED, "parcel.void"),
     ],
 )
 def test_return_and_void_need_a_reason_and_keep_it(desk, home, close, status, action):
@@ -935,11 +935,11 @@ def test_return_and_void_need_a_reason_and_keep_it(desk, home, close, status, ac
     assert entry.object_type == "parcels" and entry.object_id == parcel.id and "SF0001" in entry.summary
 
 
-@pytest.mark.parametrize("close", [services.return_to_carrier, services.void_parcel])
+@pytest.mark.parametrize("close", [pickup.return_to_carrier, pickup.void_parcel])
 def test_return_and_void_work_only_while_the_parcel_waits(desk, home, close):
     picked, voided = log(desk, "1-1203", "SF0001", "SF0002")
     hand_over(desk, "1-1203", issue(home[0]), [picked])
-    services.void_parcel(desk, voided.id, "录错了", now=T0)
+    pickup.void_parcel(desk, voided.id, "录错了", now=T0)
     db.session.commit()
     for parcel in (picked, voided):
         with pytest.raises(InvalidTransition):
@@ -951,7 +951,7 @@ def test_return_and_void_work_only_while_the_parcel_waits(desk, home, close):
 
 def test_a_voided_parcel_can_no_longer_be_handed_over(desk, home):
     kept, voided = log(desk, "1-1203", "SF0001", "SF0002")
-    services.void_parcel(desk, voided.id, "录错了", now=T0)
+    pickup.void_parcel(desk, voided.id, "录错了", now=T0)
     db.session.commit()
     _row, _unit_id, _label, waiting = check(desk, "1-1203", issue(home[0]))
     assert [p.id for p in waiting] == [kept.id]
@@ -1020,7 +1020,7 @@ def test_the_days_counts(desk, home, prop):
     returned = builders.create_parcel(unit, "RETURNED", arrived_at=T0 - timedelta(days=16))
     builders.create_parcel(unit, "NEW", arrived_at=T0)
     hand_over(desk, "1-1203", issue(unit), [taken], now=T0)
-    services.return_to_carrier(desk, returned.id, "超期", now=T0)
+    pickup.return_to_carrier(desk, returned.id, "超期", now=T0)
     db.session.commit()
     storage.store_item(
         desk, unit_label="1-1203", description="钥匙", depositor_name="王芳", days=1, now=T0 - timedelta(days=2)
@@ -1451,12 +1451,12 @@ def test_without_a_code_only_a_resident_named_as_in_the_register_may_collect(des
     logged = log(desk, "1-1203", "SF0001", "SF0002")
     ids = [p.id for p in logged]
     with pytest.raises(DomainError) as refused:
-        services.hand_over_by_id(
+        pickup.hand_over_by_id(
             desk, unit_label="1-1203", parcel_ids=ids, recipient="household", name="张三", id_last4="1234", now=T0
         )
     assert refused.value.field == "name"
     db.session.rollback()
-    handed, label = services.hand_over_by_id(
+    handed, label = pickup.hand_over_by_id(
         desk, unit_label="1-1203", parcel_ids=ids[:1], recipient="household", name="李强", id_last4="567x", now=T0
     )
     db.session.commit()
@@ -1470,6 +1470,6 @@ def test_without_a_code_only_a_resident_named_as_in_the_register_may_collect(des
     assert db.session.get(Parcel, ids[1]).status == ParcelStatus.WAITING
     assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "parcel.hand_over_by_id")).one()
     with pytest.raises(DomainError):  # the neighbour's resident is not of this unit
-        services.hand_over_by_id(
+        pickup.hand_over_by_id(
             desk, unit_label="1-1203", parcel_ids=ids[1:], recipient="resident", name="赵邻居", id_last4="1234", now=T0
         )

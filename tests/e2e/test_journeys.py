@@ -167,12 +167,12 @@ def test_htmx_adds_no_inline_styles_the_policy_would_refuse(live_server, page_fa
 
 
 def test_after_a_pickup_lookup_the_cursor_is_on_the_next_field(live_server, page_factory, register, prop):
-    from domain.parcels import services as parcels
+    from domain.parcels import arrivals
     from extensions import db
 
     unit = builders.create_unit(number="1204")
     builders.create_parcel(unit, "SF1000000009", shelf="A2")
-    code, _expires = parcels.issue_pickup_code(unit.id)
+    code, _expires = arrivals.issue_pickup_code(unit.id)
     db.session.commit()
     label = unit_label(unit.id)
     page = page_factory()

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from domain.accounts.roles import Role
-from domain.parcels import services as parcels
+from domain.parcels import arrivals
 from extensions import db
 from tests import builders
 from tests.e2e.conftest import shot, sign_in
@@ -18,7 +18,7 @@ def test_a_resident_picks_up_parcels_at_the_kiosk_with_the_keypad(live_server, p
     builders.create_parcel(unit, "SF1111111111", shelf="A1")
     builders.create_parcel(unit, "JD2222222222", shelf="B2")
     builders.create_parcel(unit, "YT3333333333", shelf="")  # logged without a shelf
-    code, _expires = parcels.issue_pickup_code(unit.id)
+    code, _expires = arrivals.issue_pickup_code(unit.id)
     db.session.commit()
     _kiosk, credential = builders.create_kiosk(prop, name="1号楼大堂")
 
@@ -144,7 +144,7 @@ def test_wrong_codes_at_the_kiosk_ask_the_next_person_to_wait_a_few_seconds_not_
 ):
     unit = builders.create_unit(number="1203")
     builders.create_parcel(unit, "SF1111111111", shelf="A1")
-    code, _expires = parcels.issue_pickup_code(unit.id)
+    code, _expires = arrivals.issue_pickup_code(unit.id)
     db.session.commit()
     wrong = "000000" if code != "000000" else "111111"
     _kiosk, credential = builders.create_kiosk(prop, name="1号楼大堂")

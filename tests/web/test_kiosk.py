@@ -214,13 +214,13 @@ def test_health_check_answers_without_the_database(client, count_queries):
 @pytest.fixture
 def waiting_parcels(prop):
     """Two parcels waiting for 1-1203 (shelves A1 and B2) and the owner's live pickup code."""
-    from domain.parcels import services as parcels
+    from domain.parcels import arrivals
 
     unit = builders.create_unit(number="1203")
     builders.create_resident(prop, unit=unit, name="隐私姓名", phone="13987654321")
     builders.create_parcel(unit, "SF1111111111", shelf="A1")
     builders.create_parcel(unit, "JD2222222222", shelf="B2")
-    code, _expires = parcels.issue_pickup_code(unit.id)
+    code, _expires = arrivals.issue_pickup_code(unit.id)
     db.session.commit()
     return unit, code
 
@@ -291,11 +291,11 @@ def test_wrong_codes_slow_a_kiosk_down_and_the_fifth_alarms_the_desk_without_loc
 
 
 def test_one_passer_by_cannot_lock_a_kiosk_for_the_next_resident(kiosk_client, waiting_parcels, prop, clock):
-    from domain.parcels import services as parcels
+    from domain.parcels import arrivals
 
     neighbour = builders.create_unit(number="0901", floor=9)
     builders.create_parcel(neighbour, "YT3333333333", shelf="C3")
-    code, _expires = parcels.issue_pickup_code(neighbour.id)
+    code, _expires = arrivals.issue_pickup_code(neighbour.id)
     db.session.commit()
     for attempt in range(12):  # a passer-by types twelve wrong codes for made-up units
         clock.advance(minutes=1)

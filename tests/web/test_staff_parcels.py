@@ -15,7 +15,7 @@ from domain.accounts.roles import Role
 from domain.clock import local, local_date, utcnow
 from domain.notify.jobs import run_deferred
 from domain.notify.models import Notification
-from domain.parcels import services, storage
+from domain.parcels import arrivals, authorisations, storage
 from domain.parcels.models import (
     LendableItem,
     Loan,
@@ -64,7 +64,7 @@ def intake(**changes):
 
 def issue(unit):
     """A fresh pickup code for `unit`, committed (as the portal or the arrival mail gives it)."""
-    code, _expires = services.issue_pickup_code(unit.id)
+    code, _expires = arrivals.issue_pickup_code(unit.id)
     db.session.commit()
     return code
 
@@ -524,7 +524,7 @@ def test_a_hand_over_without_the_id_digits_shows_the_form_again_and_keeps_the_co
 def test_an_authorised_collector_is_offered_and_recorded(client, auth, home, waiting):
     unit, owner = home
     first = waiting[0]
-    authorisation = services.authorise_collector(
+    authorisation = authorisations.authorise_collector(
         SYSTEM, resident_id=owner.id, unit_id=unit.id, allowed_units={unit.id}, name="快递代取张", phone="13900001111"
     )
     db.session.commit()
