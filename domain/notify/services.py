@@ -4,10 +4,11 @@ the resident's language. The e-mail leaves only after the commit (see `domain.no
 """
 
 from collections import defaultdict
+from contextlib import contextmanager
 from typing import NamedTuple
 
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from domain.accounts.models import User
 from domain.clock import utcnow
@@ -71,24 +72,41 @@ def mail_resident(to, message, subject=None, *, mail_body=None):
     return text, queue_mail(to.email, subject, body)
 
 
+@contextmanager
+def notice_batch(now=None):
+    """Tell many residents at once: `with notice_batch(now) as tell: tell(to, message, subject, ...)` takes the same
+    arguments as `tell_resident` (less `now`) and returns the notice's text; the portal notices are inserted in one
+    statement when the block ends (a sweep over hundreds of households stays a few statements, and the request
+    threads of the same process are not held up by one ORM object per notice)."""
+    now = now or utcnow()
+    rows = []
+
+    def tell(to, message, subject=None, *, mail_body=None, ticket_id=None):
+        to = to if isinstance(to, Addressee) else addressee(to)
+        text, _mailed = mail_resident(to, message, subject, mail_body=mail_body)
+        rows.append(
+            {"resident_id": to.resident_id, "ticket_id": ticket_id, "message": text[:MAX_NOTICE], "created_at": now}
+        )
+        return text
+
+    yield tell
+    if rows:
+        db.session.execute(insert(Notification), rows)
+
+
 def tell_resident(to, message, subject=None, *, mail_body=None, ticket_id=None, now=None):
     """Tell a resident (a resident id or an Addressee) something, in their language: a notice in the portal and,
     as `mail_resident` does, an e-mail after the commit. Returns the notice's text."""
-    to = to if isinstance(to, Addressee) else addressee(to)
-    text, _mailed = mail_resident(to, message, subject, mail_body=mail_body)
-    db.session.add(
-        Notification(
-            resident_id=to.resident_id, ticket_id=ticket_id, message=text[:MAX_NOTICE], created_at=now or utcnow()
-        )
-    )
-    return text
+    with notice_batch(now) as tell:
+        return tell(to, message, subject, mail_body=mail_body, ticket_id=ticket_id)
 
 
 def tell_household(unit_id, message, subject, *, mail_body=None, today, now=None):
     """Tell each current resident of a unit, as `tell_resident` does; returns how many were told."""
     household = households([unit_id], today).get(unit_id, [])
-    for to in household:
-        tell_resident(to, message, subject, mail_body=mail_body, now=now)
+    with notice_batch(now) as tell:
+        for to in household:
+            tell(to, message, subject, mail_body=mail_body)
     return len(household)
 
 

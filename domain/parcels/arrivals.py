@@ -12,7 +12,7 @@ from domain.audit.services import record
 from domain.clock import local_date, local_text, utcnow
 from domain.errors import InvalidTransition, NotFound
 from domain.notify.mail import mail_configured
-from domain.notify.services import households, tell_household, tell_resident
+from domain.notify.services import households, notice_batch, tell_household
 from domain.parcels import codes
 from domain.parcels.carriers import CARRIERS
 from domain.parcels.models import Parcel, ParcelStatus, PickupCode
@@ -66,38 +66,39 @@ def notify_arrivals(parcel_ids, now=None):
     addressees = households(list(by_unit), today)
     mailing = mail_configured()
     told = []
-    for unit_id, arrived in by_unit.items():
-        household = addressees.get(unit_id)
-        if not household:
-            continue  # nobody lives there (yet): the desk sees it among the waiting parcels, "not told"
-        told += [p.id for p in arrived]
-        label = arrived[0].unit_label
-        carriers = ", ".join(sorted({str(CARRIERS[p.carrier]) for p in arrived}))
-        shelves = ", ".join(sorted({p.shelf for p in arrived if p.shelf})) or "-"
-        message = _l(
-            "%(count)s parcel(s) for %(unit)s arrived at the service desk (%(carriers)s; shelf %(shelves)s). "
-            "Open Parcels in the portal for your pickup code.",
-            count=len(arrived),
-            unit=label,
-            carriers=carriers,
-            shelves=shelves,
-        )
-        mail = None
-        if mailing and any(to.email for to in household):
-            code, expires_at = issue_pickup_code(unit_id, now)
-            mail = _l(
-                "%(count)s parcel(s) for %(unit)s arrived at the service desk (%(carriers)s; shelf %(shelves)s)."
-                "\n\nPickup code: %(code)s (unit %(unit)s), valid until %(date)s or until used.\n"
-                "Show it at the desk or the lobby kiosk.",
+    with notice_batch(now) as tell:
+        for unit_id, arrived in by_unit.items():
+            household = addressees.get(unit_id)
+            if not household:
+                continue  # nobody lives there (yet): the desk sees it among the waiting parcels, "not told"
+            told += [p.id for p in arrived]
+            label = arrived[0].unit_label
+            carriers = ", ".join(sorted({str(CARRIERS[p.carrier]) for p in arrived}))
+            shelves = ", ".join(sorted({p.shelf for p in arrived if p.shelf})) or "-"
+            message = _l(
+                "%(count)s parcel(s) for %(unit)s arrived at the service desk (%(carriers)s; shelf %(shelves)s). "
+                "Open Parcels in the portal for your pickup code.",
                 count=len(arrived),
                 unit=label,
                 carriers=carriers,
                 shelves=shelves,
-                code=code,
-                date=local_text(expires_at, "%Y-%m-%d"),
             )
-        for to in household:
-            tell_resident(to, message, _l("Parcel for %(unit)s", unit=label), mail_body=mail, now=now)
+            mail = None
+            if mailing and any(to.email for to in household):
+                code, expires_at = issue_pickup_code(unit_id, now)
+                mail = _l(
+                    "%(count)s parcel(s) for %(unit)s arrived at the service desk (%(carriers)s; shelf %(shelves)s)."
+                    "\n\nPickup code: %(code)s (unit %(unit)s), valid until %(date)s or until used.\n"
+                    "Show it at the desk or the lobby kiosk.",
+                    count=len(arrived),
+                    unit=label,
+                    carriers=carriers,
+                    shelves=shelves,
+                    code=code,
+                    date=local_text(expires_at, "%Y-%m-%d"),
+                )
+            for to in household:
+                tell(to, message, _l("Parcel for %(unit)s", unit=label), mail_body=mail)
     if told:
         db.session.execute(update(Parcel).where(Parcel.id.in_(told)).values(notified_at=now))
     return len(told)
