@@ -10,11 +10,16 @@ from domain.accounts.roles import Role
 from domain.accounts.services import hash_password
 from domain.announcements.models import Announcement
 from domain.audit.services import record
+from domain.billing.demo import load_billing_demo
 from domain.clock import today as local_today
 from domain.clock import utcnow
+from domain.parcels.demo import load_counter_demo
+from domain.payments.demo import load_payment_demo
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
 from domain.property.units import UNIT_LABEL
 from domain.property.validation import mask_id_number
+from domain.renovation.demo import load_renovation_demo
+from domain.tickets.demo import load_ticket_demo
 from extensions import db
 
 PROPERTY_NAME = "亿丰时代广场"
@@ -212,22 +217,12 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         record(actor, "resident.account_create", resident, summary=f"demo {username}")
         report["residents"].append(username)
     if report["property"]:
-        from domain.billing.demo import load_billing_demo
-
         report["bills"] = load_billing_demo(prop, actor, today=local_today(), rng=rng, after_batch=after_batch)
-        from domain.payments.demo import load_payment_demo
-
         load_payment_demo(prop, actor, today=local_today(), rng=rng, after_batch=after_batch)
-        from domain.tickets.demo import load_ticket_demo
-
         report["tickets"] = load_ticket_demo(prop, rng=rng)
-        from domain.parcels.demo import load_counter_demo
-
         report["parcels"] = load_counter_demo(
             prop, demo_units=[units[label] for *_rest, label in DEMO_RESIDENTS], rng=rng
         )
-        from domain.renovation.demo import load_renovation_demo
-
         report["renovations"] = load_renovation_demo(
             prop, demo_units=[units[label] for *_rest, label in DEMO_RESIDENTS], today=local_today()
         )

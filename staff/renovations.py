@@ -13,6 +13,7 @@ from domain.clock import local_text, today
 from domain.dates import DateOutOfRange, parse_iso_date
 from domain.errors import DomainError, NotFound
 from domain.money import NotAnAmount, yuan_to_fen
+from domain.payments.providers import get_provider
 from domain.property.units import unit_labels
 from domain.renovation import applications, documents, events, inspections, permits, review, workers, workflow
 from domain.renovation.applications import SCOPE_LABELS
@@ -257,8 +258,6 @@ def accept_renovation(application_id):
 @staff_permission(Permission.VIEW_RENOVATIONS)
 def refund_renovation_deposit(application_id):
     """Give the deposit back minus the fines, once, through the payment that paid it."""
-    from domain.payments.providers import get_provider
-
     return _after(
         application_id,
         lambda a: inspections.refund_deposit(current_actor(), a, provider=get_provider()),

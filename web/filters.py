@@ -8,9 +8,12 @@ from flask import current_app, request
 from flask_babel import format_currency, format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
+from domain.accounts.roles import Permission
 from domain.clock import local
 from domain.money import fen_to_decimal
 from domain.property.validation import area_as_text
+from web.auth import user_can
+from web.qr import qr_svg
 
 
 def fen(value):
@@ -116,9 +119,6 @@ def view_section():
 
 def register(app):
     """Install the filters and globals on `app`."""
-    from domain.accounts.roles import Permission
-    from web.auth import user_can
-
     app.add_template_global(view_section)
     app.add_template_global(static_url)
     app.add_template_global(status_labels)
@@ -133,6 +133,4 @@ def register(app):
     app.add_template_filter(datetime_local, "datetime")
     app.add_template_filter(date_local, "date")
     app.add_template_global(html_lang)
-    from web.qr import qr_svg
-
     app.add_template_global(qr_svg)

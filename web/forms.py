@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from domain.dates import DateOutOfRange, check_date
+from domain.money import NotAnAmount, yuan_to_fen
 from domain.property.validation import Invalid
 
 
@@ -72,8 +74,6 @@ class TwoDecimals:
         self.message, self.attr, self.positive, self.blank_is_zero = message, attr, positive, blank_is_zero
 
     def __call__(self, form, field):
-        from domain.money import NotAnAmount, yuan_to_fen
-
         text = (field.data or "").strip()
         setattr(field, self.attr, None)
         if not text:
@@ -103,8 +103,6 @@ class SensibleDate:
         self.bounds = {k: v for k, v in (("past_years", past_years), ("future_years", future_years)) if v is not None}
 
     def __call__(self, form, field):
-        from domain.dates import DateOutOfRange, check_date
-
         if field.data is None:
             return
         try:

@@ -1,6 +1,6 @@
 """The one place that touches htmx-flask: page-or-fragment rendering and HX-* responses."""
 
-from flask import render_template, request
+from flask import redirect, render_template, request
 from htmx_flask import Htmx
 from htmx_flask import make_response as htmx_response
 
@@ -27,8 +27,6 @@ def render_page(page_template, fragment_template=None, *, status=200, trigger=No
 
 def client_redirect(url):
     """Leave the page: HX-Redirect for htmx requests (never swap a page into a fragment), else 303."""
-    from flask import redirect
-
     if request.headers.get("HX-Request") == "true":
         response = htmx_response("", 200, redirect=url)
         response.vary.add("HX-Request")

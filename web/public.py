@@ -5,6 +5,9 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_login import current_user
 
 from domain.accounts.services import set_locale
+from domain.errors import DomainError, NotFound
+from domain.kiosk import payments as kiosk_payments
+from domain.payments.providers import get_provider
 from extensions import csrf, db
 from web.auth import safe_next
 from web.i18n import normalise_locale
@@ -41,10 +44,6 @@ def switch_language():
 @bp.get("/pay/k/<link>")
 def pay_from_kiosk(link):
     """Opened on the resident's phone from the kiosk's QR code: straight to Checkout for the unit's unpaid bills."""
-    from domain.errors import DomainError, NotFound
-    from domain.kiosk import payments as kiosk_payments
-    from domain.payments.providers import get_provider
-
     try:
         url = kiosk_payments.open_checkout(
             link,

@@ -3,8 +3,8 @@ the phone/visit log and resident visits. The domain services are the real check.
 
 import re
 
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -83,8 +83,6 @@ _LABELS = {}
 
 def ticket_labels():
     """Every label the ticket pages show, as plain strings in the user's language (built once per locale)."""
-    from flask_babel import get_locale
-
     key = str(get_locale())
     if key not in _LABELS:
         _LABELS[key] = _build_labels()
