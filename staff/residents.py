@@ -21,7 +21,7 @@ from web.refusals import flash_refusal, show_domain_error
 def list_residents():
     """Resident search by name or phone; htmx requests get only the rows."""
     q = request.args.get("q", "")[:40]
-    page = search.search_residents(q=q, after=id_arg("after"))
+    page = search.search_residents(today=today(), q=q, after=id_arg("after"))
     return render_page("staff/residents/index.html", "staff/residents/_results.html", page=page, q=q)
 
 

@@ -187,13 +187,16 @@ _RESIDENT_UNITS = (
     select(Occupancy.resident_id, UNIT_LABEL, Occupancy.relation)
     .join(Occupancy.unit)
     .join(Unit.building)
-    .where(Occupancy.resident_id.in_(bindparam("resident_ids", expanding=True)), Occupancy.end_date.is_(None))
+    .where(
+        Occupancy.resident_id.in_(bindparam("resident_ids", expanding=True)), Occupancy.is_current(bindparam("today"))
+    )
     .order_by(Occupancy.id)
 )
 
 
-def search_residents(*, q="", after=None, limit=50):
-    """Search residents by name or phone; pages by id. Two statements whatever the register's size."""
+def search_residents(*, today, q="", after=None, limit=50):
+    """Search residents by name or phone, each with the units they live in `today`; pages by id. Two statements
+    whatever the register's size."""
     q = (q or "").strip()
     field = ("phone" if q.isdigit() else "name") if q else None
     statement = _resident_search_statement(field, bool(after))
@@ -202,7 +205,9 @@ def search_residents(*, q="", after=None, limit=50):
     rows = rows[:limit]
     units = {}
     if rows:
-        for resident_id, label, relation in read(_RESIDENT_UNITS, {"resident_ids": [r.id for r in rows]}):
+        for resident_id, label, relation in read(
+            _RESIDENT_UNITS, {"resident_ids": [r.id for r in rows], "today": today}
+        ):
             units.setdefault(resident_id, []).append((label, relation.value))
     return ResidentPage(rows, next_after, units)
 

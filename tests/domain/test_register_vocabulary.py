@@ -20,6 +20,7 @@ from domain.clock import (
 from domain.errors import DomainError
 from domain.property.models import Occupancy, Relation, Unit
 from domain.property.occupancies import resident_unit_ids
+from domain.property.search import search_residents
 from domain.property.units import UNIT_LABEL, find_unit, split_label, unit_ids_by_label, unit_label, unit_labels
 from extensions import db
 from tests import builders
@@ -105,18 +106,18 @@ def test_unit_ids_by_label_returns_only_the_units_found(prop):
 DAY = date(2026, 5, 10)
 
 
-@pytest.mark.parametrize(
-    ("start", "end", "current"),
-    [
-        (DAY, None, True),  # moves in today, open end
-        (DAY - timedelta(days=400), None, True),
-        (DAY + timedelta(days=1), None, False),  # moves in tomorrow
-        (DAY - timedelta(days=30), DAY, True),  # today is the last day
-        (DAY - timedelta(days=30), DAY - timedelta(days=1), False),  # left yesterday
-        (DAY, DAY, True),  # a one-day stay
-        (DAY - timedelta(days=30), DAY + timedelta(days=30), True),
-    ],
-)
+OCCUPANCY_EDGES = [
+    (DAY, None, True),  # moves in today, open end
+    (DAY - timedelta(days=400), None, True),
+    (DAY + timedelta(days=1), None, False),  # moves in tomorrow
+    (DAY - timedelta(days=30), DAY, True),  # today is the last day
+    (DAY - timedelta(days=30), DAY - timedelta(days=1), False),  # left yesterday
+    (DAY, DAY, True),  # a one-day stay
+    (DAY - timedelta(days=30), DAY + timedelta(days=30), True),  # moves out next month
+]
+
+
+@pytest.mark.parametrize(("start", "end", "current"), OCCUPANCY_EDGES)
 def test_an_occupancy_is_current_from_its_first_day_to_its_last(prop, start, end, current):
     unit = builders.create_unit()
     resident = builders.create_resident(prop)
@@ -127,6 +128,16 @@ def test_an_occupancy_is_current_from_its_first_day_to_its_last(prop, start, end
     assert occupancy.is_current(DAY) is current
     assert (in_sql is not None) is current
     assert (unit.id in resident_unit_ids(resident.id, DAY)) is current
+
+
+@pytest.mark.parametrize(("start", "end", "current"), OCCUPANCY_EDGES)
+def test_the_resident_search_lists_the_units_lived_in_on_the_day(prop, start, end, current):
+    unit = builders.create_unit()
+    resident = builders.create_resident(prop, account=False, name="边界住户")
+    db.session.add(Occupancy(unit=unit, resident=resident, relation=Relation.TENANT, start_date=start, end_date=end))
+    db.session.flush()
+    page = search_residents(today=DAY, q="边界住户")
+    assert (unit.label in [label for label, _relation in page.units.get(resident.id, [])]) is current
 
 
 def test_resident_unit_ids_are_the_units_lived_in_today(prop):
