@@ -42,9 +42,13 @@ def refusal_message(error):
 
 def show_domain_error(form, error):
     """A form page's refusal: undo any change and put the message next to its field (or above the form), keeping
-    what was typed. Here a NotFound is a message too: the page's own record was loaded before the form was read
-    (404 there), so a NotFound now is about what was typed or chosen (a unit that is not the resident's)."""
+    what was typed. A form that failed its own checks keeps just its own messages (a route may ask the service even
+    then, so that a refusal of the record's state comes first). Here a NotFound is a message too: the page's own
+    record was loaded before the form was read (404 there), so a NotFound now is about what was typed or chosen (a
+    unit that is not the resident's)."""
     message = refusal_message(error)
+    if form.errors:
+        return  # the form's own messages already say what is missing (a route may ask the service regardless)
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, message]

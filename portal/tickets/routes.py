@@ -127,10 +127,7 @@ def comment_ticket(ticket_id):
     except InvalidTransition as error:
         return refuse_fragment(error, back=url_for("portal.show_ticket", ticket_id=ticket.id))
     except DomainError as error:
-        if valid:
-            show_domain_error(form, error)
-        else:
-            db.session.rollback()  # the form's own messages say what is missing
+        show_domain_error(form, error)
     else:
         if is_fragment_request():
             return render_page(
@@ -183,10 +180,7 @@ def rate_ticket(ticket_id):
     except InvalidTransition as error:
         return refuse_fragment(error, back=url_for("portal.show_ticket", ticket_id=ticket.id))
     except DomainError as error:
-        if valid:
-            show_domain_error(form, error)
-        else:
-            db.session.rollback()  # the form's own messages say what is missing
+        show_domain_error(form, error)
     else:
         flash(_("Thank you for your rating!"), "success")
         return redirect(url_for("portal.show_ticket", ticket_id=ticket.id), code=303)

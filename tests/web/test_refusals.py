@@ -5,6 +5,7 @@ from flask import get_flashed_messages
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import StringField
+from wtforms.validators import DataRequired
 
 from domain.accounts.roles import Role
 from domain.errors import DomainError, InvalidTransition, NotFound
@@ -49,6 +50,23 @@ def test_a_form_refusal_without_a_field_goes_above_the_form(app, prop):
         form = NameForm()
         show_domain_error(form, DomainError("Not now."))
         assert form.form_errors == ["Not now."] and not form.name.errors
+
+
+class RequiredNameForm(FlaskForm):
+    """A form whose own validation can fail."""
+
+    name = StringField(validators=[DataRequired(message="Enter a name.")])
+
+
+def test_a_form_that_failed_its_own_checks_keeps_its_messages_alone_and_saves_nothing(app, prop):
+    before = _buildings()
+    with app.test_request_context(method="POST", data={"name": ""}):
+        form = RequiredNameForm(meta={"csrf": False})
+        assert not form.validate()
+        _unsaved_building(prop)
+        show_domain_error(form, DomainError("A name is required.", field="name"))
+        assert form.name.errors == ["Enter a name."] and not form.form_errors
+    assert _buildings() == before
 
 
 def test_a_form_shows_a_not_found_next_to_what_was_chosen(app, prop):
