@@ -239,6 +239,27 @@ def test_a_batch_for_one_unit_is_logged_in_one_audit_entry(desk, home):
     assert entries[0].actor_id == desk.user_id
 
 
+def test_arrival_notices_cost_the_same_statements_for_one_household_or_many(desk, prop, count_queries):
+    def arrive(count, start):
+        units = [builders.create_unit(number=f"{start + n:04d}") for n in range(count)]
+        for unit in units:
+            for n in range(3):
+                builders.create_resident(
+                    prop, unit=unit, account=False, relation=Relation.FAMILY if n else Relation.OWNER
+                )
+        db.session.commit()
+        ids = [p.id for unit in units for p in log(desk, unit.label, f"SF{unit.number}")]
+        db.session.commit()
+        with count_queries() as notices:
+            assert arrivals.notify_arrivals(ids, now=T0) == count
+            db.session.commit()
+        return notices
+
+    one, many = arrive(1, 2001), arrive(20, 2101)
+    assert one.count == many.count, many.statements  # the notices of every household in one statement
+    assert count(Notification) == 3 + 60
+
+
 def test_logging_takes_three_statements_whatever_the_number_of_parcels(desk, home, count_queries):
     with count_queries() as one:
         intake.log_parcels(desk, unit_label="1-1203", entries=[("SF0000", "sf", "A1")], now=T0)
