@@ -78,6 +78,8 @@ def _check_secret_key(config):
         raise InsecureConfiguration("Set SECRET_KEY to a long random value (APP_ENV=development allows the default).")
     if config["PRODUCTION"] and len(key.encode("utf-8")) < MIN_SECRET_KEY_BYTES:
         raise InsecureConfiguration(f"SECRET_KEY must have at least {MIN_SECRET_KEY_BYTES} bytes in production.")
+    if config["PRODUCTION"] and not config.get("ID_NUMBER_KEY"):
+        raise InsecureConfiguration("Set ID_NUMBER_KEY (a Fernet key) in production: it encrypts ID numbers at rest.")
 
 
 def _trust_proxies(app):

@@ -23,6 +23,8 @@ class Config:
     """Settings shared by every mode; each reads the environment with a safe default."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    #: The Fernet key that encrypts full ID numbers at rest (domain/property/id_numbers.py); required in production.
+    ID_NUMBER_KEY = os.environ.get("ID_NUMBER_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in instance/
     PROPERTY_TIMEZONE = os.environ.get("PROPERTY_TIMEZONE", "Asia/Shanghai")
     #: Babel's canonical name for zh_CN (see web/i18n.py).

@@ -4,6 +4,7 @@ statements in-process, running and reading wrk, and PASS/FAIL.
 The benchmarks (bench/*_bench.py) import from here and keep only what they measure and how they report it.
 """
 
+import base64
 import html.parser
 import http.cookiejar
 import os
@@ -243,6 +244,7 @@ def start_gunicorn(url, port, log_path, wsgi_app="app:create_app()"):
         **os.environ,
         "APP_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
+        "ID_NUMBER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "DATABASE_URL": url,
         "SESSION_COOKIE_SECURE": "0",
         "LOGIN_RATE_LIMIT": "1000 per minute",

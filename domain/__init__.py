@@ -7,14 +7,17 @@ whole schema, and every receiver of a domain signal, so that it is connected whe
 
 from domain.accounts import models as _accounts  # noqa: F401
 from domain.announcements import models as _announcements  # noqa: F401
+from domain.archives import models as _archives  # noqa: F401
 from domain.audit import models as _audit  # noqa: F401
 from domain.billing import models as _billing  # noqa: F401
 from domain.kiosk import models as _kiosk  # noqa: F401
+from domain.movein import models as _movein  # noqa: F401
 from domain.notify import models as _notify  # noqa: F401
 from domain.parcels import models as _parcels  # noqa: F401
 from domain.payments import models as _payments  # noqa: F401
 from domain.property import models as _property  # noqa: F401
 from domain.renovation import models as _renovation  # noqa: F401
 from domain.renovation import permits as _renovation_permits  # noqa: F401
+from domain.signatures import models as _signatures  # noqa: F401
 from domain.throttle import models as _throttle  # noqa: F401
 from domain.tickets import models as _tickets  # noqa: F401

@@ -112,9 +112,13 @@ def static_url(filename):
 
 
 def view_section():
-    """The module of the current view ("units", "residents"), for highlighting the menu."""
+    """The area of the current view, for highlighting the menu: its module ("units" for staff.units), or its package
+    for an area that is one ("tickets" for staff.tickets.callbacks)."""
     view = current_app.view_functions.get(request.endpoint or "")
-    return view.__module__.rsplit(".", 1)[-1] if view else ""
+    if not view:
+        return ""
+    parts = view.__module__.split(".")
+    return parts[1] if len(parts) > 2 else parts[-1]
 
 
 def register(app):

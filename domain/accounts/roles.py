@@ -67,6 +67,13 @@ class Permission(str, enum.Enum):
     VIEW_RENOVATIONS = "view_renovations"
     CHECK_PERMITS = "check_permits"
     MANAGE_KIOSKS = "manage_kiosks"
+    HANDLE_MOVE_IN = "handle_move_in"
+    INSPECT_UNITS = "inspect_units"
+    SUPERVISE_MOVE_IN = "supervise_move_in"
+    VIEW_ARCHIVES = "view_archives"
+    FILE_DOCUMENTS = "file_documents"
+    LEND_FILES = "lend_files"
+    MANAGE_ARCHIVES = "manage_archives"
 
 
 _ALL = frozenset(Role)
@@ -111,6 +118,19 @@ PERMISSIONS = {
     Permission.CHECK_PERMITS: frozenset({Role.SECURITY, Role.MANAGER}),
     # The lobby kiosks are enrolled and revoked by the manager.
     Permission.MANAGE_KIOSKS: frozenset({Role.MANAGER}),
+    # SOP 2: the desk does every move-in paper (2.3.3), engineering and the assistant inspect the unit (2.4.3), the
+    # manager oversees, spot-checks and keeps the templates (2.3.2); each step's own roles are in
+    # domain/movein/workflow.py.
+    Permission.HANDLE_MOVE_IN: _REGISTER_KEEPERS,
+    Permission.INSPECT_UNITS: frozenset({Role.ENGINEERING, Role.ASSISTANT, Role.MANAGER}),
+    Permission.SUPERVISE_MOVE_IN: frozenset({Role.MANAGER}),
+    # SOP 3: the owner's file is confidential. The desk, the assistants and the manager keep it; engineering sees
+    # only inspection records and finance only what concerns fees (each document type says which department may);
+    # the manager approves loans of the paper file, edits the document types and reads who looked at what.
+    Permission.VIEW_ARCHIVES: _REGISTER_KEEPERS | {Role.ENGINEERING, Role.FINANCE},
+    Permission.FILE_DOCUMENTS: _REGISTER_KEEPERS,
+    Permission.LEND_FILES: frozenset({Role.MANAGER}),
+    Permission.MANAGE_ARCHIVES: frozenset({Role.MANAGER}),
 }
 
 

@@ -459,6 +459,7 @@ def test_sandbox_is_mounted_for_the_demo_but_never_in_production(tmp_path):
     class Production(ProdConfig):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path}/prod.sqlite3"
         SECRET_KEY = "a-long-random-production-secret-for-this-test"
+        ID_NUMBER_KEY = "x" * 43 + "="
         STRIPE_SANDBOX_URL = "http://127.0.0.1:5000/sandbox/stripe"
         STRIPE_SECRET_KEY = None
         PAYMENT_SANDBOX = True  # asked for, and still refused in production

@@ -23,6 +23,9 @@ from domain.tickets import recording
 from domain.tickets.models import Callback, Department, Handover, ResidentVisit, ServiceItem, TicketPhoto
 from extensions import db
 from tests import builders
+from tests.web.route_tables import archives, inspections, movein, supervision
+
+AREAS = (movein, inspections, supervision, archives)
 
 ALL = frozenset(Role)
 KEEPERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})
@@ -288,7 +291,11 @@ def ids(prop):
         "occupancy": occupancy.id,
         "announcement": announcement.id,
         "staff": other_staff.id,
-    }
+    } | {key: value for area in AREAS for key, value in area.records(prop, unit, resident).items()}
+
+
+for _area in AREAS:
+    TABLE.update(_area.TABLE)
 
 
 def test_every_console_route_is_in_the_table(app):

@@ -35,6 +35,7 @@ def test_production_refuses_the_default_secret_key(monkeypatch):
 
     class ProdOk(Prod):
         SECRET_KEY = "a-long-random-value-from-the-environment"
+        ID_NUMBER_KEY = "x" * 43 + "="
 
     app = create_app(ProdOk)
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -127,6 +128,7 @@ def test_production_refuses_a_secret_key_shorter_than_32_bytes():
     class Prod(ProdConfig):
         SQLALCHEMY_DATABASE_URI = "sqlite://"
         SECRET_KEY = "x" * 31
+        ID_NUMBER_KEY = "x" * 43 + "="
         DEVELOPMENT = True  # never lets production off
 
     with pytest.raises(InsecureConfiguration):
@@ -160,6 +162,7 @@ def test_the_payment_sandbox_is_mounted_only_when_asked_for(tmp_path):
 def test_production_sends_hsts_and_development_does_not(client):
     class Prod(ProdConfig):
         SECRET_KEY = "a-long-random-value-from-the-environment"
+        ID_NUMBER_KEY = "x" * 43 + "="
         SQLALCHEMY_DATABASE_URI = "sqlite://"
 
     response = create_app(Prod).test_client().get("/portal/login")
@@ -199,3 +202,13 @@ def test_every_signed_in_page_is_no_store(app, client, auth, prop):
         response = resident.get(url)
         assert response.status_code == 200, url
         assert response.headers.get("Cache-Control") == "no-store", url
+
+
+def test_production_refuses_to_start_without_a_key_for_id_numbers():
+    class Prod(ProdConfig):
+        SECRET_KEY = "a-long-random-value-from-the-environment"
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+        ID_NUMBER_KEY = None
+
+    with pytest.raises(InsecureConfiguration, match="ID_NUMBER_KEY"):
+        create_app(Prod)

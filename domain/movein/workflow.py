@@ -1,0 +1,93 @@
+"""The move-in case's and the unit inspection's state machines, written as data: which action leads from which
+status to which, and who may take it. Services call `check_case` / `check_inspection`; pages ask
+`case_actions` / `inspection_actions` and never restate the status lists."""
+
+from domain.accounts.models import AccountKind
+from domain.accounts.roles import Role
+from domain.errors import InvalidTransition, NotAllowed
+from domain.movein.models import CaseStatus as C
+from domain.movein.models import InspectionStatus as I
+
+#: The case's owner, signed in to the portal; staff steps name roles.
+OWNER = "owner"
+#: The desk does the papers (SOP 2.3.3); the assistants and the manager stand in.
+DESK = frozenset({Role.FRONTDESK, Role.ASSISTANT, Role.MANAGER})
+MANAGER = frozenset({Role.MANAGER})
+#: Engineering and the unit's property assistant walk the unit with the owner (SOP 2.4.3).
+INSPECTORS = frozenset({Role.ENGINEERING, Role.ASSISTANT, Role.MANAGER})
+
+#: (action, from status) -> (to status, who may take it).
+CASE_TRANSITIONS = {
+    ("invite", C.NOTIFIED): (C.INVITED, DESK),
+    ("invite", C.INVITED): (C.INVITED, DESK),  # a new code (the old one stops working)
+    ("book", C.NOTIFIED): (C.BOOKED, DESK),
+    ("book", C.INVITED): (C.BOOKED, DESK | {OWNER}),
+    ("book", C.BOOKED): (C.BOOKED, DESK | {OWNER}),  # another slot
+    ("receive", C.NOTIFIED): (C.AT_DESK, DESK),  # walked in without an appointment
+    ("receive", C.INVITED): (C.AT_DESK, DESK),
+    ("receive", C.BOOKED): (C.AT_DESK, DESK),
+    ("complete", C.AT_DESK): (C.COMPLETED, DESK),
+    ("cancel", C.NOTIFIED): (C.CANCELLED, MANAGER),
+    ("cancel", C.INVITED): (C.CANCELLED, MANAGER),
+    ("cancel", C.BOOKED): (C.CANCELLED, MANAGER),
+    ("cancel", C.AT_DESK): (C.CANCELLED, MANAGER),
+}
+#: While the owner may still pre-fill online (the form, the copies, the slot).
+OWNER_EDITABLE = frozenset({C.INVITED, C.BOOKED})
+#: While the desk may still change the form, the checklist and the papers.
+DESK_EDITABLE = frozenset({C.NOTIFIED, C.INVITED, C.BOOKED, C.AT_DESK})
+#: Cases not yet finished either way.
+OPEN_CASES = frozenset({C.NOTIFIED, C.INVITED, C.BOOKED, C.AT_DESK})
+
+INSPECTION_TRANSITIONS = {
+    ("start", I.SCHEDULED): (I.IN_PROGRESS, INSPECTORS),
+    ("sign", I.IN_PROGRESS): (I.SIGNED, INSPECTORS),
+    ("cancel", I.SCHEDULED): (I.CANCELLED, MANAGER | {Role.ENGINEERING}),
+}
+
+
+def _who(actor, owner_user_id=None):
+    """OWNER for the case's own owner (their portal account), None for any other resident, else the staff role."""
+    if actor.kind == AccountKind.RESIDENT:
+        return OWNER if owner_user_id is not None and actor.user_id == owner_user_id else None
+    return Role(actor.role) if actor.role else None
+
+
+def _may(table, actor, action, status, owner_user_id=None):
+    """Whether `actor` may take `action` from `status` in `table` (the system actor may take any legal step)."""
+    move = table.get((action, status))
+    if move is None:
+        return False
+    return actor.is_system or _who(actor, owner_user_id) in move[1]
+
+
+def _check(table, actor, action, status, owner_user_id=None):
+    """The status `action` leads to; InvalidTransition when there is no such move, NotAllowed when not theirs."""
+    move = table.get((action, status))
+    if move is None:
+        raise InvalidTransition()
+    if not _may(table, actor, action, status, owner_user_id):
+        raise NotAllowed()
+    return move[0]
+
+
+def check_case(actor, action, case):
+    """The status `action` takes `case` to, or InvalidTransition / NotAllowed."""
+    return _check(CASE_TRANSITIONS, actor, action, case.status, case.owner_user_id)
+
+
+def case_actions(actor, case):
+    """The workflow actions `actor` may take on `case` now, in the table's order."""
+    actions = dict.fromkeys(a for a, _s in CASE_TRANSITIONS)
+    return [a for a in actions if _may(CASE_TRANSITIONS, actor, a, case.status, case.owner_user_id)]
+
+
+def check_inspection(actor, action, inspection):
+    """The status `action` takes `inspection` to, or InvalidTransition / NotAllowed."""
+    return _check(INSPECTION_TRANSITIONS, actor, action, inspection.status)
+
+
+def inspection_actions(actor, inspection):
+    """The workflow actions `actor` may take on `inspection` now."""
+    actions = dict.fromkeys(a for a, _s in INSPECTION_TRANSITIONS)
+    return [a for a in actions if _may(INSPECTION_TRANSITIONS, actor, a, inspection.status)]

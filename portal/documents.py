@@ -1,0 +1,1 @@
+"""The resident's own file in the portal."""

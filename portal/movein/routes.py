@@ -1,0 +1,1 @@
+"""The owner's move-in in the portal."""
