@@ -71,6 +71,11 @@ class MoveInCase(db.Model):
     items: Mapped[list["MoveInItem"]] = relationship(back_populates="case", order_by="MoveInItem.position")
     events = relationship("MoveInEvent", order_by="MoveInEvent.id", lazy="raise", back_populates="case")
 
+    @property
+    def owner_user_id(self):
+        """The owner's portal account id (None before the invitation is redeemed); the workflow's OWNER test."""
+        return self.owner.user_id
+
 
 class PersonRole(str, enum.Enum):
     """A person on the registration form."""
