@@ -98,6 +98,9 @@ class Config:
     RENOVATION_DEPOSIT_CODE = os.environ.get("RENOVATION_DEPOSIT_CODE", "RENO")
     RENOVATION_FEE_CODE = os.environ.get("RENOVATION_FEE_CODE", "RENOFEE")
     RENOVATION_PAY_DAYS = int(os.environ.get("RENOVATION_PAY_DAYS", "7"))
+    # The metered charges (codes of the fee schedule) whose first readings are the meters at a unit's hand-over.
+    WATER_CHARGE_CODE = os.environ.get("WATER_CHARGE_CODE", "WATER")
+    ELECTRICITY_CHARGE_CODE = os.environ.get("ELECTRICITY_CHARGE_CODE", "ELEC")
     #: The template fast path (web/templating.py: constants translated at compile time, `{{ value }}` escaped
     #: without a Markup). On by default; TEMPLATE_FAST_PATH=0 renders with Flask's plain Jinja environment, the
     #: check that the pages read the same without it (CI runs the suite both ways).

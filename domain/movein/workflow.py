@@ -41,7 +41,11 @@ OPEN_CASES = frozenset({C.NOTIFIED, C.INVITED, C.BOOKED, C.AT_DESK})
 
 INSPECTION_TRANSITIONS = {
     ("start", I.SCHEDULED): (I.IN_PROGRESS, INSPECTORS),
+    ("record", I.IN_PROGRESS): (I.IN_PROGRESS, INSPECTORS),  # an item, the meters, the owner's requests, a photo
     ("sign", I.IN_PROGRESS): (I.SIGNED, INSPECTORS),
+    # The second inspection of the defects, once every defect ticket is done (domain/movein/inspections.py checks
+    # the tickets): the inspectors or the desk put it in the calendar.
+    ("reinspect", I.SIGNED): (I.SIGNED, INSPECTORS | DESK),
     ("cancel", I.SCHEDULED): (I.CANCELLED, MANAGER | {Role.ENGINEERING}),
 }
 
