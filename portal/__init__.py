@@ -7,8 +7,8 @@ from web.auth import require_area
 
 bp = Blueprint("portal", __name__)
 
-#: Endpoints reachable without signing in.
-PUBLIC_ENDPOINTS = {"portal.login"}
+#: Endpoints reachable without signing in (the move-in invitation makes the owner's account).
+PUBLIC_ENDPOINTS = {"portal.login", "portal.redeem_invitation"}
 
 
 @bp.before_request

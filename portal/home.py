@@ -5,15 +5,17 @@ from flask_login import current_user
 
 from domain.announcements.services import current_announcements
 from domain.clock import today
+from domain.movein.online import open_cases_of
 from domain.property.occupancies import resident_home
 from portal import bp
 
 
 @bp.get("/")
 def home():
-    """Units, household and announcements for the signed-in resident."""
+    """Units, household, a move-in in progress and announcements for the signed-in resident."""
     return render_template(
         "portal/home/index.html",
         home=resident_home(current_user, today()),
         announcements=current_announcements(limit=5),
+        move_in_cases=open_cases_of(current_user),
     )

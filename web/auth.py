@@ -142,24 +142,31 @@ def handle_login(kind, template, home_endpoint):
             form.password.errors.append(refusal_message(error))
             return render_template(template, form=form), 429
         if user is not None:
-            signed_in = start_sign_in(
-                user,
-                remember=form.remember.data,
-                user_agent=request.user_agent.string,
-                address=source,
-                actor=Actor.for_user(user, source),
-            )
-            db.session.commit()
-            lang = session.get("lang")
-            session.clear()  # no session fixation: nothing set before signing in survives it
-            if lang:
-                session["lang"] = lang
-            # The remember cookie lasts as long as the sign-in may; the server refuses it sooner if it is revoked.
-            login_user(signed_in, remember=form.remember.data, duration=lifetimes(kind, form.remember.data)[1])
+            sign_in(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data) or url_for(home_endpoint), code=303)
         db.session.commit()  # the failed attempt is counted and audited
         form.password.errors.append(_("Wrong username or password."))
     return render_template(template, form=form)
+
+
+def sign_in(user, *, remember=False):
+    """Sign `user` in on this browser: a server-side sign-in record (audited), committed, then a fresh session (nothing
+    from before it is kept but the language) and the cookies. Every way of signing in goes through here."""
+    source = client_address()
+    signed_in = start_sign_in(
+        user,
+        remember=remember,
+        user_agent=request.user_agent.string,
+        address=source,
+        actor=Actor.for_user(user, source),
+    )
+    db.session.commit()
+    lang = session.get("lang")
+    session.clear()  # no session fixation: nothing set before signing in survives it
+    if lang:
+        session["lang"] = lang
+    # The remember cookie lasts as long as the sign-in may; the server refuses it sooner if it is revoked.
+    login_user(signed_in, remember=remember, duration=lifetimes(user.kind, remember)[1])
 
 
 def _sign_out(message):
