@@ -322,7 +322,8 @@ class SpotCheck(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
-    case_id: Mapped[int] = mapped_column(ForeignKey("move_in_cases.id"), index=True)
+    #: Unique: a case is picked at most once, even when two managers pick at the same moment.
+    case_id: Mapped[int] = mapped_column(ForeignKey("move_in_cases.id"), unique=True, index=True)
     picked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     picked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     result: Mapped[SpotCheckResult] = mapped_column(value_enum(SpotCheckResult), default=SpotCheckResult.PENDING)

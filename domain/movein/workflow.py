@@ -2,11 +2,14 @@
 status to which, and who may take it. Services call `check_case` / `check_inspection`; pages ask
 `case_actions` / `inspection_actions` and never restate the status lists."""
 
+from flask_babel import lazy_gettext as _l
+
 from domain.accounts.models import AccountKind
 from domain.accounts.roles import Role
 from domain.errors import InvalidTransition, NotAllowed
 from domain.movein.models import CaseStatus as C
 from domain.movein.models import InspectionStatus as I
+from domain.movein.models import SpotCheckResult as S
 
 #: The case's owner, signed in to the portal; staff steps name roles.
 OWNER = "owner"
@@ -39,6 +42,16 @@ DESK_EDITABLE = frozenset({C.NOTIFIED, C.INVITED, C.BOOKED, C.AT_DESK})
 #: Cases not yet finished either way.
 OPEN_CASES = frozenset({C.NOTIFIED, C.INVITED, C.BOOKED, C.AT_DESK})
 
+#: How a case's status reads on every page.
+CASE_STATUS_LABELS = {
+    C.NOTIFIED: _l("notified"),
+    C.INVITED: _l("invited"),
+    C.BOOKED: _l("booked"),
+    C.AT_DESK: _l("at the desk"),
+    C.COMPLETED: _l("completed"),
+    C.CANCELLED: _l("cancelled"),
+}
+
 INSPECTION_TRANSITIONS = {
     ("start", I.SCHEDULED): (I.IN_PROGRESS, INSPECTORS),
     ("record", I.IN_PROGRESS): (I.IN_PROGRESS, INSPECTORS),  # an item, the meters, the owner's requests, a photo
@@ -47,6 +60,20 @@ INSPECTION_TRANSITIONS = {
     # the tickets): the inspectors or the desk put it in the calendar.
     ("reinspect", I.SIGNED): (I.SIGNED, INSPECTORS | DESK),
     ("cancel", I.SCHEDULED): (I.CANCELLED, MANAGER | {Role.ENGINEERING}),
+}
+
+#: The manager's spot-check (抽查): found complete, or missing items (a follow-up for the clerk who completed the
+#: case, who says when it is put right; the manager may too). Whose follow-up it is is checked on the record.
+SPOT_CHECK_TRANSITIONS = {
+    ("complete", S.PENDING): (S.COMPLETE, MANAGER),
+    ("missing", S.PENDING): (S.MISSING, MANAGER),
+    ("finish", S.MISSING): (S.MISSING, DESK),
+}
+#: How a spot-check's result reads.
+SPOT_CHECK_LABELS = {
+    S.PENDING: _l("to check"),
+    S.COMPLETE: _l("complete"),
+    S.MISSING: _l("items missing"),
 }
 
 
@@ -95,3 +122,37 @@ def inspection_actions(actor, inspection):
     """The workflow actions `actor` may take on `inspection` now."""
     actions = dict.fromkeys(a for a, _s in INSPECTION_TRANSITIONS)
     return [a for a in actions if _may(INSPECTION_TRANSITIONS, actor, a, inspection.status)]
+
+
+def _spot_check_step(check, action):
+    """Whether `action` is still open on `check` beyond its result: a follow-up is finished once."""
+    return action != "finish" or check.follow_up_done_at is None
+
+
+def _spot_check_party(actor, check, action):
+    """Whether `actor` is the one the step is for: a follow-up is the clerk's it went to, or the manager's."""
+    if action != "finish" or actor.is_system or actor.role == Role.MANAGER:
+        return True
+    return actor.user_id == check.follow_up_by_id
+
+
+def check_spot_check(actor, action, check):
+    """The result `action` gives `check`, or InvalidTransition / NotAllowed (another clerk's follow-up)."""
+    if not _spot_check_step(check, action):
+        raise InvalidTransition()
+    result = _check(SPOT_CHECK_TRANSITIONS, actor, action, check.result)
+    if not _spot_check_party(actor, check, action):
+        raise NotAllowed()
+    return result
+
+
+def spot_check_actions(actor, check):
+    """The spot-check actions `actor` may take on `check` now."""
+    actions = dict.fromkeys(a for a, _s in SPOT_CHECK_TRANSITIONS)
+    return [
+        a
+        for a in actions
+        if _may(SPOT_CHECK_TRANSITIONS, actor, a, check.result)
+        and _spot_check_step(check, a)
+        and _spot_check_party(actor, check, a)
+    ]

@@ -352,7 +352,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_move_in_spot_checks")),
     )
     with op.batch_alter_table("move_in_spot_checks", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_move_in_spot_checks_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_move_in_spot_checks_case_id"), ["case_id"], unique=True)
 
     op.create_table(
         "unit_inspections",
