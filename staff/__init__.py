@@ -40,6 +40,6 @@ from staff import (  # noqa: E402, F401
     units,
 )
 from staff.archives import routes as _archives  # noqa: E402, F401
-from staff.movein import inspections, supervision  # noqa: E402, F401
+from staff.movein import desk, inspections, supervision, templates_admin  # noqa: E402, F401
 from staff.movein import routes as _movein  # noqa: E402, F401
 from staff.tickets import callbacks, routes  # noqa: E402, F401

@@ -165,6 +165,8 @@ class MoveInItem(db.Model):
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(80))
     quantity: Mapped[int] = mapped_column(default=0)
+    #: Keys and cards: how many were handed over (a count other than `quantity` comes with a note).
+    handed_quantity: Mapped[int | None]
     charge_type_id: Mapped[int | None] = mapped_column(ForeignKey("charge_types.id"))
     months: Mapped[int] = mapped_column(default=0)
     #: Fees: the amount worked out from the schedule when the case's bill is made (fen).

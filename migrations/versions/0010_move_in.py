@@ -271,6 +271,7 @@ def upgrade():
         sa.Column("code", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=80), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("handed_quantity", sa.Integer(), nullable=True),
         sa.Column("charge_type_id", sa.Integer(), nullable=True),
         sa.Column("months", sa.Integer(), nullable=False),
         sa.Column("amount_fen", sa.Integer(), nullable=False),

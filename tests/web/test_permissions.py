@@ -23,9 +23,9 @@ from domain.tickets import recording
 from domain.tickets.models import Callback, Department, Handover, ResidentVisit, ServiceItem, TicketPhoto
 from extensions import db
 from tests import builders
-from tests.web.route_tables import archives, inspections, movein, supervision
+from tests.web.route_tables import archives, desk, inspections, movein, supervision
 
-AREAS = (movein, inspections, supervision, archives)
+AREAS = (movein, inspections, supervision, archives, desk)
 
 ALL = frozenset(Role)
 KEEPERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})
