@@ -188,7 +188,7 @@ def handover_state_text(case):
             lines.append(f"{item.name}: {count}/{item.quantity}{f'({item.note})' if item.note else ''}")
     for item in required_items(case):
         if item.kind in (ItemKind.DOCUMENT, ItemKind.FORM) and item.code not in SIGNED_FORMS:
-            lines.append(f"{'[✓]' if item.done_at is not None else '[ ]'} {item.name}")
+            lines.append(f"{'【已核】' if item.done_at is not None else '【未核】'} {item.name}")
     return "\n".join(lines)
 
 

@@ -59,7 +59,8 @@ def paper_pdf(title, heading_lines, body, signers=()):
     story = [Paragraph(escape(title), _TITLE)]
     story += [Paragraph(escape(line), _SMALL) for line in heading_lines]
     story.append(Spacer(1, 5 * mm))
-    story += [Paragraph(escape(line) or "&nbsp;", _BODY) for line in body.splitlines()]
+    # A blank line is space, not an empty paragraph (the CID font has no glyph for a no-break space).
+    story += [Paragraph(escape(line), _BODY) if line.strip() else Spacer(1, 4 * mm) for line in body.splitlines()]
     for label, name, when, image in signers:
         story.append(Spacer(1, 8 * mm))
         story.append(Paragraph(escape(f"{label}: {name}    {when}"), _BODY))
@@ -95,6 +96,9 @@ def signed_text(case, purpose):
     if has_proxy(case):
         head.append(f"受托人: {case.proxy_name} {case.proxy_id_masked}")
     text = _template_text(case, purpose).strip()
+    first, _newline, rest = text.partition("\n")
+    if first.strip() == head[0]:
+        text = rest.strip()  # the template's text opens with the paper's name, already the first line here
     if purpose == "handover_list":
         return "\n".join([*head, handover_state_text(case), text])
     return "\n".join([*head, text])

@@ -2,6 +2,8 @@
 owner's file), the proxy, the case's bill, the signatures on screen and 手续完成. The checklist region swaps itself
 through htmx and announces "moveInChanged"; the case page includes _checklist.html and _signing.html."""
 
+from urllib.parse import urlsplit
+
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
@@ -18,7 +20,7 @@ from staff import bp
 from staff.movein.desk_forms import CopyForm, ProxyForm, SignForm, TickForm
 from web.auth import current_actor, staff_permission
 from web.htmx import is_fragment_request, render_page
-from web.refusals import refuse_fragment, show_domain_error
+from web.refusals import flash_domain_error, refuse_fragment, show_domain_error
 
 #: The event other panels of the case page listen to after a change here.
 CHANGED = "moveInChanged"
@@ -88,8 +90,13 @@ def _desk_page(case, *, status=200, fragment="staff/movein/_checklist.html", **f
 
 
 def _back(case):
-    """The desk's page of the case."""
-    return url_for("staff.move_in_desk", case_id=case.id)
+    """Where a button goes back to: the case's page it was pressed on (the case page or the desk's page), else the
+    desk's page."""
+    desk_page = url_for("staff.move_in_desk", case_id=case.id)
+    came_from = urlsplit(request.referrer or "")
+    if came_from.netloc == request.host and came_from.path in (desk_page, desk_page.removesuffix("/desk")):
+        return came_from.path
+    return desk_page
 
 
 def _done(case, message):
@@ -106,6 +113,14 @@ def move_in_desk(case_id):
     """The day at the desk for one case: what is still missing, the checklist, the bill and the signatures; htmx
     gets the checklist region alone (it refreshes itself after a change elsewhere on the page)."""
     return _desk_page(_case(case_id))
+
+
+@bp.get("/move-in/<int:case_id>/signing")
+@staff_permission(Permission.HANDLE_MOVE_IN)
+def move_in_signing(case_id):
+    """The signing region (htmx: it refreshes itself after a change of the checklist, since the hand-over list's text
+    follows the keys handed over); a normal request gets the desk's page."""
+    return _desk_page(_case(case_id), fragment="staff/movein/_signing.html")
 
 
 @bp.post("/move-in/<int:case_id>/items/<int:item_id>/tick")
@@ -233,9 +248,10 @@ def sign_move_in_paper(case_id, purpose):
                 signer_name=form.signer_name.data,
                 data_url=form.signature.data,
             )
+            back = _back(case)
             db.session.commit()
             flash(_("Signed. The signed paper is in the owner's file."), "success")
-            return redirect(_back(case), code=303)
+            return redirect(back, code=303)
         except DomainError as error:
             if error.status_code in (403, 404):
                 raise
@@ -249,14 +265,13 @@ def sign_move_in_paper(case_id, purpose):
 def complete_move_in(case_id):
     """手续完成: refused with what is still missing, else the owner and household become residents of the unit."""
     case = _case(case_id)
+    back = _back(case)
     try:
         completion.complete(current_actor(), case)
         db.session.commit()
     except DomainError as error:
-        if error.status_code == 404:
-            raise
-        db.session.rollback()
-        return _desk_page(_case(case_id), status=error.status_code, fragment=None, error=str(error.message))
-    message = _("The move-in is complete: the owner and household are residents of %(unit)s.", unit=case.unit.label)
-    flash(message, "success")
-    return redirect(_back(case), code=303)
+        flash_domain_error(error)  # the message says what is still missing
+    else:
+        message = _("The move-in is complete: the owner and household are residents of %(unit)s.", unit=case.unit.label)
+        flash(message, "success")
+    return redirect(back, code=303)

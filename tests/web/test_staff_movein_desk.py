@@ -58,6 +58,20 @@ def test_the_checklist_region_alone_for_htmx(client, clerk, case):
     assert "HX-Request" in response.headers["Vary"]
 
 
+def test_the_signing_region_alone_for_htmx_and_the_desk_page_otherwise(client, clerk, case):
+    fragment = client.get(url(case, "signing"), headers=HTMX).get_data(as_text=True)
+    assert "<html" not in fragment and 'id="move-in-signing"' in fragment and "防火责任协议书" in fragment
+    assert 'id="move-in-checklist"' in client.get(url(case, "signing")).get_data(as_text=True)
+
+
+def test_a_button_goes_back_to_the_page_it_was_pressed_on(client, clerk, case):
+    case_page = f"http://localhost/staff/move-in/{case.id}"
+    response = client.post(url(case, "complete"), headers={"Referer": case_page})
+    assert response.headers["Location"] == f"/staff/move-in/{case.id}"
+    elsewhere = client.post(url(case, "complete"), headers={"Referer": "http://localhost/staff/units/"})
+    assert elsewhere.headers["Location"] == url(case, "desk")
+
+
 def test_a_tick_by_htmx_returns_the_region_and_announces_it(client, clerk, case):
     item = checklist.line_of(case, "purchase_contract")
     response = client.post(url(case, f"items/{item.id}/tick"), data={"note": "公章签字一致"}, headers=HTMX)
@@ -132,10 +146,10 @@ def test_signing_on_the_pad_stores_the_signature(client, clerk, case):
     assert signature.purpose == "fire_agreement" and signature.user_id == clerk.id
 
 
-def test_completion_is_refused_on_the_page_with_what_is_missing(client, clerk, case):
-    response = client.post(url(case, "complete"))
+def test_completion_is_refused_with_what_is_missing(client, clerk, case):
+    response = client.post(url(case, "complete"), follow_redirects=True)
     body = response.get_data(as_text=True)
-    assert response.status_code == 400 and "房间钥匙" in body
+    assert "暂不能完成入住手续" in body and "房间钥匙" in body
     db.session.expire_all()
     assert db.session.get(type(case), case.id).status == CaseStatus.AT_DESK
 

@@ -12,6 +12,7 @@ MANAGER = frozenset({Role.MANAGER})
 #: endpoint -> (method, URL template, roles that may use it)
 TABLE = {
     "staff.move_in_desk": ("GET", "/staff/move-in/{desk_case}/desk", KEEPERS),
+    "staff.move_in_signing": ("GET", "/staff/move-in/{desk_case}/signing", KEEPERS),
     "staff.tick_move_in_item": ("POST", "/staff/move-in/{desk_case}/items/{desk_item}/tick", KEEPERS),
     "staff.untick_move_in_item": ("POST", "/staff/move-in/{desk_case}/items/{desk_item}/untick", KEEPERS),
     "staff.file_move_in_copy": ("POST", "/staff/move-in/{desk_case}/items/{desk_item}/copy", KEEPERS),
