@@ -9,7 +9,7 @@ from sqlalchemy import exists, or_, select
 
 from domain.accounts.models import Actor
 from domain.clock import utcnow
-from domain.errors import DomainError, InvalidTransition, NotFound
+from domain.errors import Conflict, DomainError, InvalidTransition, NotFound
 from domain.movein.appointments import open_slots, slot_starts
 from domain.movein.cases import case_for_owner
 from domain.movein.invitations import find_invitation
@@ -41,7 +41,8 @@ class WrongInvitation(DomainError):
 def look_up_invitation(code, *, source):
     """The case a one-time code invites to, for the public invitation page. Wrong codes are counted per client
     address (`source`); after the throttle's MAX_FAILURES within its WINDOW the address must wait (Throttled).
-    Raises WrongInvitation for an unknown, used or expired code; the caller commits either way."""
+    Raises WrongInvitation for an unknown, used or expired code and Conflict when the owner already has a portal
+    account; the caller commits either way."""
     place = f"invitation@{source}"[:80]
     try:
         check_not_locked(INVITATION_SCOPE, place)
@@ -51,6 +52,8 @@ def look_up_invitation(code, *, source):
     if case is None:
         count_failure(Actor.system(source), INVITATION_SCOPE, place, alarm=False)
         raise WrongInvitation(field="code")
+    if case.owner_user_id is not None:  # an owner already in the portal (a second unit): they just sign in
+        raise Conflict(_l("You already have a portal account: sign in with it to see your move-in."), field="code")
     return case
 
 

@@ -11,15 +11,17 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from domain.accounts.models import Actor, SignIn, User
+from domain.accounts.roles import Role
 from domain.archives.models import ArchiveDocument
 from domain.clock import from_local_input, today, utcnow
 from domain.movein.appointments import CASES_PER_SLOT, book_appointment
-from domain.movein.cases import create_case, receive
+from domain.movein.cases import cancel, create_case, receive
 from domain.movein.invitations import issue_invitation
 from domain.movein.models import CaseStatus, MoveInCase, MoveInPerson, PersonRole
 from domain.property.models import UnitStatus
 from extensions import db
 from tests import builders
+from tests.conftest import AuthActions
 
 SYSTEM = Actor.system("test")
 HX = {"HX-Request": "true"}
@@ -415,3 +417,32 @@ def test_slots_are_refused_once_the_case_is_at_the_desk(client, owner_case):
     )
     assert response.status_code == 422
     assert db.session.get(MoveInCase, owner_case.id).appointment_at is None
+
+
+def test_owner_who_already_has_an_account_is_told_to_sign_in(client, prop):
+    existing = builders.create_resident(prop, unit=builders.create_unit(), name="老业主", phone="13900000055")
+    _case, code = invited_case(prop, name="老业主", phone="13900000055", number="2001")
+    response = client.post("/portal/move-in/invitation", data={"code": code})
+    assert response.status_code == 422 and 'name="username"' not in response.get_data(as_text=True)
+    assert count(User, User.kind == existing.user.kind) == 1
+    AuthActions(client).login_resident(existing.user)
+    assert "2001" in client.get("/portal/move-in").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("how", ["cancelled", "completed_long_ago"])
+def test_move_in_tab_goes_once_the_case_is_over(client, clock, owner_case, how):
+    case = db.session.get(MoveInCase, owner_case.id)
+    if how == "cancelled":
+        cancel(builders_manager(), case, "开发商撤回")
+    else:
+        case.status, case.completed_at = CaseStatus.COMPLETED, utcnow()
+        clock.advance(days=31)
+    db.session.commit()
+    html = client.get("/portal/").get_data(as_text=True)
+    assert 'href="/portal/move-in"' not in html and "/portal/move-in#case-" not in html
+
+
+def builders_manager():
+    """A manager as an Actor (cancelling a case is the manager's)."""
+    manager = builders.create_staff(Role.MANAGER)
+    return Actor.for_user(manager, "test")
