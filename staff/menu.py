@@ -31,6 +31,7 @@ MENU = (
     ("staff.list_inspections", _l("Unit inspections"), "movein", Permission.INSPECT_UNITS),
     ("staff.move_in_board", _l("Move-in board"), "movein", Permission.SUPERVISE_MOVE_IN),
     ("staff.list_follow_ups", _l("Spot-check follow-ups"), "movein", Permission.HANDLE_MOVE_IN),
+    ("staff.list_move_in_template", _l("Move-in checklist template"), "movein", Permission.SUPERVISE_MOVE_IN),
     ("staff.list_files", _l("Owner files"), "archives", Permission.VIEW_ARCHIVES),
     ("staff.list_renovations", _l("Renovations"), "renovations", Permission.VIEW_RENOVATIONS),
     ("staff.billing_home", _l("Billing"), "billing", Permission.VIEW_BILLING),

@@ -4,7 +4,7 @@ through htmx and announces "moveInChanged"; the case page includes _checklist.ht
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from domain.accounts.roles import Permission, can
@@ -54,7 +54,6 @@ def desk_context(case, actor=None, **forms):
         "bill": fees.case_bill(case),
         "fee_items": fees.fee_items(case),
         "fees_settled": fees.fees_settled(case),
-        "may_pay": can(actor.role, Permission.RECORD_PAYMENTS) if actor.role else False,
         "signing": signing.signing_view(case),
         "may_complete": "complete" in case_actions(actor, case),
         "tick_errors": forms.get("tick_errors") or {},
@@ -72,8 +71,11 @@ def desk_context(case, actor=None, **forms):
 
 @bp.app_template_global("move_in_desk")
 def desk_of(case):
-    """The desk's context for `case` (for the case page's includes)."""
-    return desk_context(case)
+    """The desk's context for `case` (for the case page's includes), worked out once per request: both partials ask."""
+    cache = g.setdefault("move_in_desk", {})
+    if case.id not in cache:
+        cache[case.id] = desk_context(case)
+    return cache[case.id]
 
 
 def _desk_page(case, *, status=200, fragment="staff/movein/_checklist.html", **forms):
