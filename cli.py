@@ -10,6 +10,7 @@ from domain.accounts.roles import Role
 from domain.accounts.services import create_staff
 from domain.demo import DEMO_RESIDENTS, DEMO_STAFF, load_demo
 from domain.errors import DomainError
+from domain.movein.demo import DEMO_INVITATION_CODE, DEMO_INVITATION_UNIT
 from extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data for trying the app.")
@@ -42,6 +43,10 @@ def print_logins():
     click.echo("  Staff console  /staff/login : " + ", ".join(u for u, _, _ in DEMO_STAFF))
     click.echo("  Resident portal /portal/login: " + ", ".join(f"{u} (or phone {p})" for u, _, p, _ in DEMO_RESIDENTS))
     click.echo("  Lobby kiosk    /kiosk/ (shows a pairing code: enter it as manager under Kiosks)")
+    click.echo(
+        f"  Move-in invitation /portal/move-in/invitation: code {DEMO_INVITATION_CODE} "
+        f"(the owner of {DEMO_INVITATION_UNIT} signs up with it)"
+    )
 
 
 @click.command("create-staff")

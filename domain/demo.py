@@ -9,10 +9,12 @@ from domain.accounts.models import AccountKind, User
 from domain.accounts.roles import Role
 from domain.accounts.services import hash_password
 from domain.announcements.models import Announcement
+from domain.archives.inspection_records import file_inspection_record
 from domain.audit.services import record
 from domain.billing.demo import load_billing_demo
 from domain.clock import today as local_today
 from domain.clock import utcnow
+from domain.movein.demo import load_move_in_demo
 from domain.parcels.demo import load_counter_demo
 from domain.payments.demo import load_payment_demo
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
@@ -226,4 +228,5 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         report["renovations"] = load_renovation_demo(
             prop, demo_units=[units[label] for *_rest, label in DEMO_RESIDENTS], today=local_today()
         )
+        report["move_ins"] = load_move_in_demo(prop, file_inspection_record=file_inspection_record)
     return report

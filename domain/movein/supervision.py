@@ -202,8 +202,8 @@ def day_summary(property_id, day):
         )
         .order_by(MoveInCase.completed_at, MoveInCase.id)
     )
-    # A card is one even where the checklist gives no count; keys count as many as were handed.
-    pieces = case((MoveInItem.quantity > 0, MoveInItem.quantity), else_=1)
+    # As many as were handed over; before the desk counted them, the checklist's number (a card is one at least).
+    pieces = func.coalesce(MoveInItem.handed_quantity, case((MoveInItem.quantity > 0, MoveInItem.quantity), else_=1))
     keys = read_rows(
         select(
             MoveInItem.name,

@@ -7,6 +7,7 @@ from domain.billing.models import Bill
 from domain.billing.schedule import month_before
 from domain.clock import today
 from domain.demo import DEMO_STAFF, load_demo
+from domain.movein.demo import DEMO_INVITATION_CODE, DEMO_INVITATION_UNIT
 from domain.payments.collection import AGE_BUCKETS, arrears_totals, collection_for
 from domain.payments.models import Method, Payment, Receipt
 from domain.payments.statements import bills_for_resident
@@ -77,6 +78,7 @@ def test_demo_cli_prints_the_logins(runner, prop):
     assert result.exit_code == 0, result.output
     assert "not loaded" in result.output
     assert "resident1" in result.output and "manager" in result.output and "demo1234" in result.output
+    assert DEMO_INVITATION_CODE in result.output and DEMO_INVITATION_UNIT in result.output
 
 
 def test_demo_has_tickets_of_every_kind_in_many_states():

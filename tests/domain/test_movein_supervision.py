@@ -1,5 +1,6 @@
 """The manager's view of move-in: the board's figures, the day's 收楼汇总 and spot-checks with their follow-up."""
 
+from collections import Counter
 from datetime import datetime, timedelta
 from io import BytesIO
 
@@ -7,15 +8,27 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy.exc import IntegrityError
 
-from domain.accounts.models import Actor
+from domain.accounts.models import Actor, User
 from domain.accounts.roles import Role
+from domain.archives.inspection_records import file_inspection_record
 from domain.audit.models import AuditEntry
 from domain.clock import local_day_bounds, today, utcnow
+from domain.demo import ensure_staff
 from domain.errors import DomainError, InvalidTransition, NotAllowed
 from domain.movein import supervision
-from domain.movein.models import CaseStatus, SpotCheck, SpotCheckResult
+from domain.movein.demo import DEMO_INVITATION_CODE, DEMO_INVITATION_UNIT, PLAN, load_move_in_demo
+from domain.movein.invitations import find_invitation
+from domain.movein.models import (
+    CaseStatus,
+    InspectionStatus,
+    MoveInCase,
+    SpotCheck,
+    SpotCheckResult,
+    UnitInspection,
+)
 from domain.movein.summary_pdf import render_summary_pdf
 from domain.movein.workflow import spot_check_actions
+from domain.property.models import UnitStatus
 from domain.tickets.models import Status
 from extensions import db
 from tests import builders
@@ -270,3 +283,42 @@ def test_spot_checks_list_those_to_check_first(clock, prop):
     rows = supervision.list_spot_checks(prop.id)
     assert [row[0].id for row in rows] == [newer.id, older.id]
     assert isinstance(rows[0].completed_at, datetime)
+
+
+# The demo ------------------------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_move_in_in_every_state_and_the_managers_pages_have_something_to_show(prop):
+    builders.create_charge(prop)  # 物业管理费: the cases' fees
+    ensure_staff("demo1234", Actor.system())
+    assert load_move_in_demo(prop, file_inspection_record=file_inspection_record) == len(PLAN) == 20
+    db.session.commit()
+    cases = db.session.query(MoveInCase).order_by(MoveInCase.id).all()
+    statuses = Counter(case.status for case in cases)
+    assert statuses == {
+        CaseStatus.COMPLETED: 9,
+        CaseStatus.AT_DESK: 3,
+        CaseStatus.BOOKED: 3,
+        CaseStatus.INVITED: 3,
+        CaseStatus.NOTIFIED: 2,
+    }
+    invited = find_invitation(DEMO_INVITATION_CODE)
+    assert invited is not None and invited.unit.label == DEMO_INVITATION_UNIT == "8-0404"
+    assert sum(1 for case in cases if case.proxy_name) == 2
+    assert all(case.unit.status == UnitStatus.OCCUPIED for case in cases if case.status == CaseStatus.COMPLETED)
+    inspections = db.session.query(UnitInspection).all()
+    assert {(i.round, i.status, i.passed) for i in inspections} >= {
+        (1, InspectionStatus.SIGNED, False),
+        (2, InspectionStatus.SIGNED, True),
+        (1, InspectionStatus.SCHEDULED, None),
+    }
+    assert all(i.document_id for i in inspections if i.status == InspectionStatus.SIGNED)
+    board = supervision.board(prop.id, utcnow())
+    assert board.overdue_defects and board.waiting and board.today + board.tomorrow
+    summary = supervision.day_summary(prop.id, today())
+    assert len(summary.received) == 4 and summary.keys and summary.fees_paid_fen > 0 and summary.defects
+    assert {row.unit_label for row in summary.received} == {"8-0202", "8-0203", "8-0204", "8-0301"}
+    checks = db.session.query(SpotCheck).all()
+    assert {c.result for c in checks} == set(SpotCheckResult) and len(checks) == 3
+    desk = db.session.query(User).filter_by(username="frontdesk").one()
+    assert [row[0].result for row in supervision.list_follow_ups(prop.id, desk.id)] == [SpotCheckResult.MISSING]
