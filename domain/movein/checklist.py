@@ -9,11 +9,10 @@ from domain.audit.services import record
 from domain.clock import utcnow
 from domain.errors import DomainError, InvalidTransition, NotFound
 from domain.movein.cases import record_event
-from domain.movein.models import CaseStatus, ItemKind, MoveInItem
+from domain.movein.models import CaseStatus, ItemKind
 from domain.movein.workflow import DESK_EDITABLE
 from domain.property.id_numbers import seal_id_number
 from domain.property.validation import Invalid, normalise_phone
-from extensions import db
 
 #: Checklist item code -> the owner's file's document type its copy is filed under.
 DOCUMENT_TYPES = {
@@ -173,11 +172,6 @@ def checklist_groups(case):
     return [(kind, [i for i in lines if i.kind == kind]) for kind in KIND_ORDER if any(i.kind == kind for i in lines)]
 
 
-def items_by_code(case):
-    """{code: line} of the case's checklist."""
-    return {item.code: item for item in case.items}
-
-
 def handover_state_text(case):
     """The 协议及物品交接单's state as text: each key and card with the count handed over, each paper seen. This is
     what the owner signs; a later change of the checklist no longer matches it."""
@@ -195,10 +189,3 @@ def handover_state_text(case):
 def line_of(case, code):
     """The case's line with `code`, or None."""
     return next((item for item in case.items if item.code == code), None)
-
-
-def load_items(case_id):
-    """The case's lines in checklist order (for callers that hold only the id)."""
-    return db.session.scalars(
-        db.select(MoveInItem).where(MoveInItem.case_id == case_id).order_by(MoveInItem.position, MoveInItem.id)
-    ).all()

@@ -48,6 +48,21 @@ def fee_amount(item, unit, day):
     return monthly * months, f"{detail} × {months}"
 
 
+def fee_preview(case):
+    """{line id: (amount_fen, how) or (None, why not)} of the case's fee lines: the billed amount once the bill is
+    made, else what today's schedule would bill."""
+    preview, day = {}, today()
+    for item in fee_items(case):
+        if case.bill_id:
+            preview[item.id] = (item.amount_fen, "")
+            continue
+        try:
+            preview[item.id] = fee_amount(item, case.unit, day)
+        except DomainError as error:
+            preview[item.id] = (None, str(error.message))
+    return preview
+
+
 def case_bill(case):
     """The case's bill, or None before it is made."""
     return db.session.get(Bill, case.bill_id) if case.bill_id else None

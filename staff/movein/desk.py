@@ -52,7 +52,7 @@ def desk_context(case, actor=None, **forms):
         "signed_forms": checklist.SIGNED_FORMS,
         "copy_types": checklist.DOCUMENT_TYPES,
         "bill": fees.case_bill(case),
-        "fee_items": fees.fee_items(case),
+        "fee_preview": fees.fee_preview(case),
         "fees_settled": fees.fees_settled(case),
         "signing": signing.signing_view(case),
         "may_complete": "complete" in case_actions(actor, case),

@@ -186,3 +186,8 @@ def test_the_manager_edits_the_template(client, auth, prop):
     assert client.post(f"/staff/move-in/template/{keys.id}/active", data={"active": "0"}).status_code == 303
     db.session.expire_all()
     assert keys.is_active is False
+
+
+def test_the_fee_shows_what_the_schedule_will_bill_before_the_bill(client, clerk, case):
+    page = client.get(url(case, "desk")).get_data(as_text=True)
+    assert "671.25" in page and "89.50 m² × ¥2.50 × 3" in page
