@@ -91,8 +91,9 @@ class ImportResult:
         return not self.errors
 
 
-def _read_rows(data, columns, required):
-    """Yield (line number, {field: value}) for each row, or raise Invalid for a bad header."""
+def read_table(data, columns, required):
+    """[(line number, {field: value})] of each non-empty row, or raise Invalid for a bad header or an empty file;
+    every CSV import (units, residents, move-in handover lists) reads its file through it."""
     try:
         lines = read_rows(data, max_rows=MAX_ROWS)
     except CsvRefused as refused:
@@ -123,7 +124,7 @@ def import_units(actor, data):
     require(actor, Permission.IMPORT_REGISTER)
     result = ImportResult()
     try:
-        rows = _read_rows(data, UNIT_COLUMNS, ["building", "number", "floor", "area"])
+        rows = read_table(data, UNIT_COLUMNS, ["building", "number", "floor", "area"])
     except Invalid as exc:
         result.errors.append(RowError(1, exc.message))
         return result
@@ -187,7 +188,7 @@ def import_residents(actor, data, *, today):
     require(actor, Permission.IMPORT_REGISTER)
     result = ImportResult()
     try:
-        rows = _read_rows(data, RESIDENT_COLUMNS, ["building", "unit", "name", "phone", "relation"])
+        rows = read_table(data, RESIDENT_COLUMNS, ["building", "unit", "name", "phone", "relation"])
     except Invalid as exc:
         result.errors.append(RowError(1, exc.message))
         return result
