@@ -19,6 +19,7 @@ from staff import bp
 from staff.movein.forms import CancelForm, CaseForm, ImportForm, PersonForm
 from staff.movein.pages import FILTERS, STATUS_BADGES, STATUS_LABELS, case_context, people_context
 from web.auth import current_actor, staff_permission
+from web.guards import id_arg
 from web.htmx import is_fragment_request, render_page
 from web.refusals import flash_refusal, refusal_message, refuse_fragment, show_domain_error
 
@@ -47,7 +48,7 @@ def list_move_ins():
     property_id = get_property_id()
     status = request.args.get("status", "open")
     status = status if status in FILTERS else "open"
-    building_id = request.args.get("building", type=int)
+    building_id = id_arg("building")
     planned_on = _day_arg("day")
     q = request.args.get("q", "").strip()[:60]
     page = cases.list_cases(
@@ -56,7 +57,7 @@ def list_move_ins():
         building_id=building_id,
         planned_on=planned_on,
         q=q,
-        after=request.args.get("after", type=int),
+        after=id_arg("after"),
     )
     return render_page(
         "staff/movein/index.html",
