@@ -3,6 +3,7 @@ handover list, the case page (its actions from the workflow, the registration fo
 printed invitation, the appointment and the manager's cancellation."""
 
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,6 +20,7 @@ from staff import bp
 from staff.movein.forms import CancelForm, CaseForm, ImportForm, PersonForm
 from staff.movein.pages import FILTERS, STATUS_BADGES, STATUS_LABELS, case_context, people_context
 from web.auth import current_actor, staff_permission
+from web.downloads import send_private_file
 from web.guards import id_arg
 from web.htmx import is_fragment_request, render_page
 from web.refusals import flash_refusal, refusal_message, refuse_fragment, show_domain_error
@@ -129,10 +131,8 @@ def import_move_ins():
 @staff_permission(Permission.HANDLE_MOVE_IN)
 def move_in_import_template():
     """The handover list's CSV template, with a UTF-8 BOM so that Excel opens the Chinese header correctly."""
-    response = make_response("\ufeff" + importing.TEMPLATE_CSV)
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = "attachment; filename=move-in-list.csv"
-    return response
+    data = BytesIO(("\ufeff" + importing.TEMPLATE_CSV).encode("utf-8"))
+    return send_private_file(data, mimetype="text/csv", download_name="move-in-list.csv", as_attachment=True)
 
 
 def _case_page(case, *, status=200, **context):
