@@ -132,7 +132,9 @@ def import_move_ins():
 def move_in_import_template():
     """The handover list's CSV template, with a UTF-8 BOM so that Excel opens the Chinese header correctly."""
     data = BytesIO(("\ufeff" + importing.TEMPLATE_CSV).encode("utf-8"))
-    return send_private_file(data, mimetype="text/csv", download_name="move-in-list.csv", as_attachment=True)
+    response = send_private_file(data, mimetype="text/csv", download_name="move-in-list.csv", as_attachment=True)
+    response.headers["Cache-Control"] = "no-store"  # as every console page
+    return response
 
 
 def _case_page(case, *, status=200, **context):
