@@ -19,7 +19,7 @@ from domain.accounts.roles import Permission, Role, require
 from domain.archives.models import ArchiveDocument, DocumentAccess, DocumentType
 from domain.audit.services import record
 from domain.clock import today, utcnow
-from domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
+from domain.errors import DomainError, InvalidTransition, NotFound
 from domain.files.store import store_document
 from domain.movein.models import MoveInCase
 from domain.movein.workflow import OPEN_CASES, OWNER_EDITABLE
@@ -404,7 +404,8 @@ def visible_documents(actor, *, unit_id=None, source=None, source_id=None):
     return db.session.scalars(query).all()
 
 
-def require_keeper(actor):
-    """NotAllowed unless `actor` keeps the files (the desk, the assistants, the manager)."""
-    if not actor.is_system and (actor.kind == AccountKind.RESIDENT or Role(actor.role) not in KEEPERS):
-        raise NotAllowed()
+def is_keeper(actor):
+    """Whether `actor` keeps the files (the desk, the assistants, the manager, or the system): sees every type."""
+    if actor.is_system:
+        return True
+    return actor.kind != AccountKind.RESIDENT and actor.role is not None and Role(actor.role) in KEEPERS

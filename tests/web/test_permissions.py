@@ -186,6 +186,7 @@ PORTAL_ROUTES = [
     "/portal/password",
     "/portal/parcels",
     "/portal/renovations",
+    "/portal/documents",
     "/portal/devices",
 ]
 

@@ -3,7 +3,11 @@
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.archives import documents
+from domain.archives.models import FileLoan
+from domain.clock import today
+from domain.movein.models import MoveInCase
 from extensions import db
+from tests import builders
 
 KEEPERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})
 MANAGER = frozenset({Role.MANAGER})
@@ -16,6 +20,16 @@ TABLE = {
     "staff.list_files": ("GET", "/staff/archives/", READERS),
     "staff.view_document": ("GET", "/staff/archives/documents/{document}", READERS),
     "staff.download_document": ("GET", "/staff/archives/documents/{document}/download", READERS),
+    "staff.show_file": ("GET", "/staff/archives/{unit}", READERS),
+    "staff.add_document": ("POST", "/staff/archives/{unit}/documents", KEEPERS),
+    "staff.void_document": ("POST", "/staff/archives/documents/{document}/void", KEEPERS),
+    "staff.add_case_document": ("POST", "/staff/archives/cases/{case}/documents", KEEPERS),
+    "staff.lend_file": ("POST", "/staff/archives/{unit}/loans", MANAGER),
+    "staff.return_file": ("POST", "/staff/archives/loans/{file_loan}/return", KEEPERS),
+    "staff.list_file_loans": ("GET", "/staff/archives/loans", KEEPERS),
+    "staff.list_document_types": ("GET", "/staff/archives/types", MANAGER),
+    "staff.edit_document_type": ("GET", "/staff/archives/types/{document_type}", MANAGER),
+    "staff.file_access_log": ("GET", "/staff/archives/{unit}/log", MANAGER),
 }
 
 
@@ -30,5 +44,23 @@ def records(prop, unit, resident):
         size=10,
         source="inspection",
     )
+    case = MoveInCase(property_id=prop.id, unit_id=unit.id, owner_id=resident.id)
+    db.session.add(case)
+    db.session.flush()
+    loan = FileLoan(
+        property_id=prop.id,
+        unit_id=unit.id,
+        borrower_name="档案室",
+        reason="核对",
+        approved_by_id=builders.create_staff(Role.MANAGER).id,
+        lent_on=today(),
+        due_on=today(),
+    )
+    db.session.add(loan)
     db.session.commit()
-    return {"document": document.id}
+    return {
+        "document": document.id,
+        "case": case.id,
+        "file_loan": loan.id,
+        "document_type": document.type_id,
+    }
