@@ -17,16 +17,11 @@ from staff.archives.forms import DocumentTypeForm, LendForm
 from staff.archives.pages import case_documents, document_form, file_page
 from web.auth import current_actor, safe_next, staff_permission, user_can
 from web.downloads import send_private_file
+from web.guards import id_arg
 from web.refusals import flash_refusal, show_domain_error
 
 bp.add_app_template_global(documents.type_label, "archive_type_label")
 bp.add_app_template_global(case_documents, "archive_case_documents")
-
-
-def _int_arg(name):
-    """A positive integer from the query string (a page key), else None."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 @bp.get("/archives/")
@@ -42,9 +37,7 @@ def list_files():
         except DomainError as error:
             search_error = str(error.message)
     keeper = user_can(Permission.FILE_DOCUMENTS)
-    incomplete, next_key = (
-        files.incomplete_files(property_id, after_unit_id=_int_arg("after")) if keeper else ([], None)
-    )
+    incomplete, next_key = files.incomplete_files(property_id, after_unit_id=id_arg("after")) if keeper else ([], None)
     return render_template(
         "staff/archives/index.html",
         typed=typed,
@@ -52,7 +45,7 @@ def list_files():
         keeper=keeper,
         incomplete=incomplete,
         next_key=next_key,
-        paged=bool(_int_arg("after")),
+        paged=bool(id_arg("after")),
         overdue=loans.open_loans(property_id, overdue_only=True) if keeper else [],
     ), (422 if search_error else 200)
 
@@ -272,7 +265,7 @@ def edit_document_type(type_id):
 def file_access_log(unit_id):
     """Who viewed or downloaded which document of the file, newest first."""
     files.get_file_unit(unit_id, get_property_id())
-    rows, next_key = files.access_log(unit_id, before_id=_int_arg("before"))
+    rows, next_key = files.access_log(unit_id, before_id=id_arg("before"))
     return render_template(
         "staff/archives/log.html",
         unit_id=unit_id,
