@@ -44,7 +44,8 @@ def records(prop, unit, resident):
         size=10,
         source="inspection",
     )
-    case = MoveInCase(property_id=prop.id, unit_id=unit.id, owner_id=resident.id)
+    # A unit of its own: the move-in area makes its own case for `unit`, and a unit has one open case at a time.
+    case = MoveInCase(property_id=prop.id, unit_id=builders.create_unit().id, owner_id=resident.id)
     db.session.add(case)
     db.session.flush()
     loan = FileLoan(
