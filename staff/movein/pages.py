@@ -50,6 +50,19 @@ STEP_LABELS = {
     "person_add": _l("Person added to the form"),
     "person_edit": _l("Person changed on the form"),
     "person_remove": _l("Person removed from the form"),
+    # The day at the desk, the inspections and the owner's file write on the same timeline.
+    "tick": _l("Ticked"),
+    "untick": _l("Tick taken back"),
+    "proxy": _l("Proxy recorded"),
+    "proxy_clear": _l("Proxy removed"),
+    "bill": _l("Fees billed"),
+    "paid": _l("Fees paid"),
+    "sign": _l("Signed on screen"),
+    "upload": _l("Copy filed"),
+    "schedule_inspection": _l("Inspection scheduled"),
+    "start_inspection": _l("Inspection started"),
+    "cancel_inspection": _l("Inspection cancelled"),
+    "sign_inspection": _l("Inspection record signed"),
 }
 GENDER_LABELS = {"male": _l("Male"), "female": _l("Female")}
 

@@ -5,7 +5,7 @@ printed invitation, the appointment and the manager's cancellation."""
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from domain.accounts.roles import Permission
@@ -151,9 +151,7 @@ def show_move_in(case_id):
 
 def _portal_invitation_url():
     """Where the owner redeems the code (the portal's invitation page), as a full address."""
-    if "portal.redeem_invitation" in current_app.view_functions:
-        return url_for("portal.redeem_invitation", _external=True)
-    return request.url_root.rstrip("/") + "/portal/move-in/invitation"
+    return url_for("portal.redeem_invitation", _external=True)
 
 
 @bp.post("/move-in/<int:case_id>/invite")

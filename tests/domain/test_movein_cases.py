@@ -10,8 +10,8 @@ from domain.accounts.models import Actor, User
 from domain.accounts.roles import Role
 from domain.audit.models import AuditEntry
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
-from domain.movein import appointments, cases, invitations, registration, templates
-from domain.movein.models import CaseStatus, ItemKind, MoveInPerson, PersonRole
+from domain.movein import appointments, cases, importing, invitations, registration, templates
+from domain.movein.models import CaseStatus, ItemKind, MoveInCase, MoveInPerson, PersonRole
 from domain.movein.workflow import case_actions
 from domain.property.id_numbers import open_id_number
 from domain.property.models import Occupancy, Resident
@@ -342,3 +342,29 @@ def test_the_list_filters_and_pages_by_key(desk, prop, count_queries):
         page = cases.list_cases(prop.id)
         labels = [(c.unit.label, c.owner.name) for c in page.cases]
     assert len(labels) == 5 and counter.count == 1
+
+
+# The handover list ----------------------------------------------------------------------------------------------------
+
+
+def test_the_handover_list_is_all_or_nothing(desk, prop, unit):
+    builders.create_unit(number="1204")
+    bad = "building,unit,owner,phone,planned_date\n1,1203,张三,13800138000,2026-12-01\n1,1204,李四,13800138001,明天\n"
+    result = importing.import_handover_list(desk, bad.encode("utf-8"), prop.id)
+    assert not result.ok and [e.line for e in result.errors] == [3]
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(MoveInCase)) == 0
+    good = bad.replace("明天", "2026年12月2日")
+    result = importing.import_handover_list(desk, good.encode("gb18030"), prop.id)
+    assert result.ok and result.created == 2
+    assert db.session.scalar(select(MoveInCase.planned_on).order_by(MoveInCase.id.desc()).limit(1)) == date(2026, 12, 2)
+
+
+def test_the_handover_list_refuses_a_file_without_its_columns(desk, prop):
+    result = importing.import_handover_list(desk, "unit,name\n1203,张三\n".encode(), prop.id)
+    assert [e.line for e in result.errors] == [1]
+
+
+def test_the_handover_list_is_the_desks(prop):
+    with pytest.raises(NotAllowed):
+        importing.import_handover_list(act(builders.create_staff(Role.ENGINEERING)), b"", prop.id)
