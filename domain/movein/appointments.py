@@ -12,6 +12,8 @@ from domain.errors import Conflict, DomainError
 from domain.movein.cases import record_event
 from domain.movein.models import CaseStatus, MoveInCase
 from domain.movein.workflow import check_case
+from domain.payments.ledger import locked
+from domain.property.models import Property
 from extensions import db
 
 #: The desk's move-in hours (property time): mornings and afternoons, each [start, end) cut into slots.
@@ -78,6 +80,9 @@ def book_appointment(actor, case, at_utc):
         raise DomainError(
             _l("Appointments can be booked at most %(n)s days ahead.", n=BOOKING_DAYS_AHEAD), field="slot"
         )
+    # Two bookings of the last place at once: the property's row is the lock that makes the second one count the
+    # first (PostgreSQL; SQLite has one writer anyway).
+    db.session.execute(locked(select(Property.id).where(Property.id == case.property_id)))
     if _booked(case.property_id, day, exclude_case_id=case.id).get(at_utc, 0) >= CASES_PER_SLOT:
         raise Conflict(_l("This time is fully booked; choose another one."), field="slot")
     case.appointment_at = at_utc

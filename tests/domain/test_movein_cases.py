@@ -41,7 +41,7 @@ def manager(prop):
 @pytest.fixture
 def unit(prop):
     """An empty unit."""
-    return builders.create_unit(number="1203")
+    return builders.create_unit(number="2203")
 
 
 def open_case(actor, unit, **values):
@@ -348,8 +348,8 @@ def test_the_list_filters_and_pages_by_key(desk, prop, count_queries):
 
 
 def test_the_handover_list_is_all_or_nothing(desk, prop, unit):
-    builders.create_unit(number="1204")
-    bad = "building,unit,owner,phone,planned_date\n1,1203,张三,13800138000,2026-12-01\n1,1204,李四,13800138001,明天\n"
+    builders.create_unit(number="2204")
+    bad = "building,unit,owner,phone,planned_date\n1,2203,张三,13800138000,2026-12-01\n1,2204,李四,13800138001,明天\n"
     result = importing.import_handover_list(desk, bad.encode("utf-8"), prop.id)
     assert not result.ok and [e.line for e in result.errors] == [3]
     db.session.rollback()
@@ -361,7 +361,7 @@ def test_the_handover_list_is_all_or_nothing(desk, prop, unit):
 
 
 def test_the_handover_list_refuses_a_file_without_its_columns(desk, prop):
-    result = importing.import_handover_list(desk, "unit,name\n1203,张三\n".encode(), prop.id)
+    result = importing.import_handover_list(desk, "unit,name\n2203,张三\n".encode(), prop.id)
     assert [e.line for e in result.errors] == [1]
 
 

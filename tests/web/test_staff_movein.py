@@ -30,8 +30,8 @@ def desk(auth, prop):
 
 @pytest.fixture
 def unit(prop):
-    """An empty unit 1-1203."""
-    return builders.create_unit(number="1203")
+    """An empty unit 1-2203."""
+    return builders.create_unit(number="2203")
 
 
 def open_case(unit, **values):
@@ -59,10 +59,10 @@ def test_the_list_filters_and_answers_htmx_with_the_rows(client, desk, unit):
     open_case(unit, planned_on=date(2026, 11, 20))
     open_case(builders.create_unit(number="1501"), owner_name="李业主", owner_phone="13900000002")
     page = client.get("/staff/move-in/?q=李").get_data(as_text=True)
-    assert "1-1501" in page and "1-1203" not in page
+    assert "1-1501" in page and "1-2203" not in page
     fragment = client.get("/staff/move-in/?day=2026-11-20", headers=HTMX)
     html = fragment.get_data(as_text=True)
-    assert "1-1203" in html and "1-1501" not in html and "<html" not in html
+    assert "1-2203" in html and "1-1501" not in html and "<html" not in html
     assert "HX-Request" in fragment.headers["Vary"]
     assert "没有符合" in client.get("/staff/move-in/?status=completed").get_data(as_text=True)
 
@@ -88,7 +88,7 @@ def test_a_case_is_typed_from_the_notice(client, desk, unit):
     response = client.post(
         "/staff/move-in/new",
         data={
-            "unit_label": "1-1203",
+            "unit_label": "1-2203",
             "owner_name": "王业主",
             "owner_phone": "139 0000 0001",
             "planned_on": "2026-11-25",
@@ -107,7 +107,7 @@ def test_bad_input_keeps_what_was_typed_and_saves_nothing(client, desk, unit):
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "9-9999" in page and "王业主" in page
     response = client.post(
-        "/staff/move-in/new", data={"unit_label": "1-1203", "owner_name": "王业主", "owner_phone": "12345"}
+        "/staff/move-in/new", data={"unit_label": "1-2203", "owner_name": "王业主", "owner_phone": "12345"}
     )
     assert response.status_code == 422 and 'value="12345"' in response.get_data(as_text=True)
     assert case_count() == 0
@@ -117,9 +117,9 @@ def test_bad_input_keeps_what_was_typed_and_saves_nothing(client, desk, unit):
 def test_a_second_open_case_for_the_unit_is_refused_on_the_unit_field(client, desk, unit):
     open_case(unit)
     response = client.post(
-        "/staff/move-in/new", data={"unit_label": "1-1203", "owner_name": "李", "owner_phone": "13900000002"}
+        "/staff/move-in/new", data={"unit_label": "1-2203", "owner_name": "李", "owner_phone": "13900000002"}
     )
-    assert response.status_code == 422 and "1-1203" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "1-2203" in response.get_data(as_text=True)
     assert case_count() == 1
 
 
@@ -133,17 +133,17 @@ def upload(client, text):
 
 
 def test_the_import_refuses_a_bad_file_whole_with_line_numbers(client, desk, unit):
-    builders.create_unit(number="1204")
-    open_case(builders.create_unit(number="1205"))
+    builders.create_unit(number="2204")
+    open_case(builders.create_unit(number="2205"))
     response = upload(
         client,
         "楼栋,房号,业主姓名,联系电话,计划入住日期\n"
-        "1,1203,张三,13800138000,2026-12-01\n"  # good
+        "1,2203,张三,13800138000,2026-12-01\n"  # good
         "1,9999,李四,13800138001,2026-12-01\n"  # unknown unit
-        "1,1204,王五,12345,2026-12-01\n"  # bad phone
-        "1,1203,赵六,13800138003,2026-12-01\n"  # the same unit again
-        "1,1205,钱七,13800138004,2026-12-01\n"  # already has an open case
-        "1,1204,孙八,13800138005,2026-13-45\n",  # bad date
+        "1,2204,王五,12345,2026-12-01\n"  # bad phone
+        "1,2203,赵六,13800138003,2026-12-01\n"  # the same unit again
+        "1,2205,钱七,13800138004,2026-12-01\n"  # already has an open case
+        "1,2204,孙八,13800138005,2026-13-45\n",  # bad date
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -153,18 +153,18 @@ def test_the_import_refuses_a_bad_file_whole_with_line_numbers(client, desk, uni
 
 
 def test_a_good_file_opens_a_case_per_row(client, desk, unit):
-    builders.create_unit(number="1204")
+    builders.create_unit(number="2204")
     response = upload(
         client,
         "building,unit,owner,phone,planned_date,notice_number,email\n"
-        "1,1203,张三,13800138000,2026/12/1,RZ-1,zhang@example.com\n"
-        "1,1204,李四,13800138001,,,\n",
+        "1,2203,张三,13800138000,2026/12/1,RZ-1,zhang@example.com\n"
+        "1,2204,李四,13800138001,,,\n",
     )
     assert response.status_code == 303
     made = db.session.scalars(select(MoveInCase).order_by(MoveInCase.id)).all()
     assert [(c.unit.label, c.planned_on, c.notice_number) for c in made] == [
-        ("1-1203", date(2026, 12, 1), "RZ-1"),
-        ("1-1204", None, ""),
+        ("1-2203", date(2026, 12, 1), "RZ-1"),
+        ("1-2204", None, ""),
     ]
     assert all(c.items for c in made)
 
@@ -181,7 +181,7 @@ def test_the_template_downloads(client, desk):
 def test_the_case_page_offers_the_desks_steps(client, desk, unit):
     case = open_case(unit)
     page = client.get(f"/staff/move-in/{case.id}").get_data(as_text=True)
-    assert "1-1203" in page and "王业主" in page
+    assert "1-2203" in page and "王业主" in page
     assert f"/staff/move-in/{case.id}/receive" in page and f"/staff/move-in/{case.id}/invite" in page
     assert f"/staff/move-in/{case.id}/cancel" not in page  # the manager's
     assert "业主登记表" in page
