@@ -265,17 +265,12 @@ def refund_renovation_deposit(application_id):
     )
 
 
-@bp.route("/renovations/<int:application_id>/permit.pdf")
-@staff_permission(Permission.VIEW_RENOVATIONS)
-def renovation_permit_pdf(application_id):
-    """The permit as a PDF to print or send (in Chinese, as it hangs on the unit's door)."""
-    application = _submitted(application_id)
-    if application.status != RenovationStatus.PERMITTED:
-        raise NotFound()
+def permit_pdf_of(application):
+    """The permit's PDF as it reads now (the route prints it; the owner's file keeps it as issued)."""
     code = permits.permit_code(application)
     with force_locale("zh_Hans_CN"):
         scope = "、".join(str(SCOPE_LABELS.get(key, key)) for key in application.scope or ())
-    body = permit_pdf(
+    return permit_pdf(
         number=application.id,
         unit_label=unit_labels([application.unit_id]).get(application.unit_id, ""),
         scope=scope,
@@ -287,6 +282,16 @@ def renovation_permit_pdf(application_id):
         issued=local_text(application.permit_issued_at, "%Y-%m-%d") if application.permit_issued_at else "",
         check_url=url_for("staff.check_permit", code=code, _external=True),
     )
+
+
+@bp.route("/renovations/<int:application_id>/permit.pdf")
+@staff_permission(Permission.VIEW_RENOVATIONS)
+def renovation_permit_pdf(application_id):
+    """The permit as a PDF to print or send (in Chinese, as it hangs on the unit's door)."""
+    application = _submitted(application_id)
+    if application.status != RenovationStatus.PERMITTED:
+        raise NotFound()
+    body = permit_pdf_of(application)
     return send_private_file(BytesIO(body), mimetype="application/pdf", download_name=f"permit-{application.id}.pdf")
 
 

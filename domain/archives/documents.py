@@ -394,12 +394,14 @@ def documents_of_source(source, source_id):
 
 
 def visible_documents(actor, *, unit_id=None, source=None, source_id=None):
-    """The documents `actor` may see (of one unit, or filed from one record), by type then date."""
+    """The documents `actor` may see (of one unit, or filed from one record: `source` one name or a tuple of them),
+    by type then date."""
     query = select(ArchiveDocument).join(ArchiveDocument.type).where(visibility_clause(actor))
     if unit_id is not None:
         query = query.where(ArchiveDocument.unit_id == unit_id)
     if source is not None:
-        query = query.where(ArchiveDocument.source == source, ArchiveDocument.source_id == source_id)
+        sources = (source,) if isinstance(source, str) else tuple(source)
+        query = query.where(ArchiveDocument.source.in_(sources), ArchiveDocument.source_id == source_id)
     query = query.order_by(DocumentType.position, ArchiveDocument.document_date.desc(), ArchiveDocument.id.desc())
     return db.session.scalars(query).all()
 

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
+from domain.archives.documents import file_stored
 from domain.audit.services import record
 from domain.errors import DomainError, NotFound
 from domain.files.store import delete_stored, store_document
@@ -44,6 +45,19 @@ def add_documents(actor, application, files, *, resident_id=None):
         delete_stored(d.stored_name for d in added)
         raise
     db.session.flush()
+    for document in added:  # the owner's file lists them too, under the same stored file (SOP 3)
+        file_stored(
+            actor,
+            unit_id=application.unit_id,
+            type_code="renovation",
+            stored_name=document.stored_name,
+            content_type=document.content_type,
+            size=document.size,
+            shown_name=document.shown_name,
+            title=document.shown_name,
+            source="renovation",
+            source_id=application.id,
+        )
     if added:
         record(actor, "renovation.documents", application, summary=", ".join(d.shown_name for d in added)[:200])
     db.session.expire(application, ["documents"])

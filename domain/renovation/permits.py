@@ -1,6 +1,7 @@
 """The renovation permit (装修许可证): issued once the deposit bill is paid (by whoever takes the payment, through
 domain.payments' `bills_paid`), revoked at need, and checked at the gate from the signed code its QR carries."""
 
+from blinker import Namespace
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -18,6 +19,12 @@ from domain.renovation import workflow
 from domain.renovation.events import add_event, tell_applicant
 from domain.renovation.models import RenovationApplication, RenovationStatus
 from extensions import db
+
+_signals = Namespace()
+#: Sent with the application once its permit is issued, in the same transaction: the owner's file keeps the permit as
+#: issued (staff/archives renders and files it; the permit's PDF is drawn in the web layer, which the domain does not
+#: import).
+permit_issued = _signals.signal("renovation-permit-issued")
 
 
 def deposit_paid(application):
@@ -48,6 +55,7 @@ def issue_permit(actor, application, *, now=None):
         unit.status = UnitStatus.RENOVATING
     add_event(application, actor, "issue_permit", now=now)
     record(actor, "renovation.issue_permit", application)
+    permit_issued.send(application, actor=actor)
     tell_applicant(application, "issue_permit", now=now)
     return application
 

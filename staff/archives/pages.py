@@ -49,6 +49,11 @@ MOVE_IN_TYPES = (
 )
 
 
+#: Where a case's papers come from: the desk's scans and signed papers ("move_in") and the owner's online uploads
+#: ("resident"), both filed with the case's id.
+CASE_SOURCES = ("move_in", "resident")
+
+
 @dataclass
 class CaseDocuments:
     """What the case page's documents panel shows: the case's papers the reader may see, and the types to add."""
@@ -59,9 +64,10 @@ class CaseDocuments:
 
 
 def case_documents(case):
-    """For the move-in case page (a Jinja global): the documents filed from the case that the signed-in staff
-    member may see, and the move-in types the upload form offers."""
+    """For the move-in case page (a Jinja global): the documents filed from the case (at the desk or online) that the
+    signed-in staff member may see, and the move-in types the upload form offers."""
     actor = current_actor()
     may_file = can(actor.role, Permission.FILE_DOCUMENTS)
     types_ = [t for t in list_types(case.property_id) if t.code in MOVE_IN_TYPES] if may_file else []
-    return CaseDocuments(visible_documents(actor, source="move_in", source_id=case.id), types_, may_file)
+    papers = visible_documents(actor, source=CASE_SOURCES, source_id=case.id)
+    return CaseDocuments(papers, types_, may_file)

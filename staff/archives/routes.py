@@ -13,6 +13,7 @@ from domain.property.buildings import get_property_id
 from domain.property.units import find_unit, unit_label
 from extensions import db
 from staff import bp
+from staff.archives import permits as _permits  # noqa: F401 (files each issued permit in the owner's file)
 from staff.archives.forms import DocumentTypeForm, LendForm
 from staff.archives.pages import case_documents, document_form, file_page
 from web.auth import current_actor, safe_next, staff_permission, user_can

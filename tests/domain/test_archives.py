@@ -1,17 +1,23 @@
 """The owner's file: filing, voiding, who sees what, and the access log."""
 
 import io
+from datetime import date, timedelta
 
 import pytest
 from werkzeug.datastructures import FileStorage
 
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
-from domain.archives import documents
+from domain.archives import documents, files, loans, types
 from domain.archives.models import ArchiveDocument, DocumentAccess, DocumentType
 from domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
+from domain.movein.models import MoveInCase
+from domain.payments.desk import record_desk_payment
+from domain.renovation import documents as renovation_documents
+from domain.renovation import review
 from extensions import db
 from tests import builders
+from tests.domain import test_renovation as renovation
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -168,3 +174,96 @@ def test_a_resident_sees_their_own_units_visible_documents_only(prop, unit):
     db.session.commit()
     log = db.session.scalars(db.select(DocumentAccess)).all()
     assert [(a.user_name, a.action) for a in log] == [(f"resident: {owner.name}", "download")]
+
+
+# Completeness, loans, types -------------------------------------------------------------------------------------
+
+
+def test_a_file_is_complete_once_every_required_type_has_a_valid_document(prop, unit):
+    required = [t.code for t in files.required_types(prop.id)]
+    assert set(required) == {
+        "handover_notice",
+        "purchase_contract",
+        "owner_id",
+        "registration_form",
+        "fire_agreement",
+        "handover_list",
+        "inspection_record",
+    }
+    wrong = None
+    for code in required:
+        wrong = file_pdf(unit, code)
+    assert files.missing_types(unit.id, prop.id) == []
+    documents.void_document(staff_actor(), wrong, "扫错了")  # a voided paper does not count
+    assert [t.code for t in files.missing_types(unit.id, prop.id)] == [wrong.type.code]
+
+
+def test_the_incomplete_list_leaves_out_units_whose_file_has_not_started_and_pages_by_key(prop):
+    started = [builders.create_unit() for _ in range(3)]
+    builders.create_unit()  # in the register, no case, no document
+    for unit in started:
+        file_pdf(unit, "purchase_contract")
+    owner = builders.create_resident(prop)
+    with_case = builders.create_unit()
+    db.session.add(MoveInCase(property_id=prop.id, unit_id=with_case.id, owner_id=owner.id))
+    db.session.commit()
+    first, key = files.incomplete_files(prop.id, limit=2)
+    second, end = files.incomplete_files(prop.id, after_unit_id=key, limit=2)
+    assert [f.unit_id for f in first + second] == [u.id for u in started] + [with_case.id]
+    assert end is None
+    assert "purchase_contract" not in [t.code for t in first[0].missing]
+
+
+def test_only_the_manager_lends_a_file_and_it_is_overdue_after_its_due_date(prop, unit, clock):
+    with pytest.raises(NotAllowed):
+        loans.lend_file(
+            staff_actor(), unit_id=unit.id, property_id=prop.id, borrower_name="甲", reason="查", due_on=date.today()
+        )
+    manager = staff_actor(Role.MANAGER)
+    due = clock().date() + timedelta(days=2)
+    loan = loans.lend_file(manager, unit_id=unit.id, property_id=prop.id, borrower_name="甲", reason="查", due_on=due)
+    db.session.commit()
+    assert loans.open_loans(prop.id, overdue_only=True) == []
+    clock.advance(days=3)
+    assert loans.open_loans(prop.id, overdue_only=True) == [(loan, f"1-{unit.number}")]
+    loans.return_file(staff_actor(), loan)
+    with pytest.raises(InvalidTransition):
+        loans.return_file(staff_actor(), loan)
+    assert loans.open_loans(prop.id) == []
+
+
+def test_a_retired_type_keeps_its_documents_but_takes_no_new_ones(prop, unit):
+    document = file_pdf(unit, "violation_notice")
+    manager = staff_actor(Role.MANAGER)
+    notice = documents.type_by_code(prop.id, "violation_notice")
+    types.update_type(
+        manager, notice, name=notice.name, required=False, department="", resident_visible=True, is_active=False
+    )
+    assert documents.visible_documents(manager, unit_id=unit.id) == [document]
+    with pytest.raises(NotFound):
+        file_pdf(unit, "violation_notice")
+    with pytest.raises(NotAllowed):
+        types.create_type(staff_actor(), prop.id, name="x")
+
+
+# Renovation papers ------------------------------------------------------------------------------------------------
+
+
+def test_renovation_drawings_and_the_issued_permit_are_filed_in_the_owners_file(prop, upload_folder):
+    unit = builders.create_unit(number="1203")
+    owner = builders.create_resident(prop, unit=unit, name="王芳")
+    builders.create_charge(prop, code="RENO", name="装修押金", basis="one_off", rate_fen=300000)
+    application = renovation.draft(prop, unit, owner)
+    drawing = FileStorage(stream=io.BytesIO(PDF), filename="平面图.pdf")
+    renovation_documents.add_documents(renovation.act(owner.user), application, [drawing], resident_id=owner.id)
+    renovation.submit(application, owner)
+    review.take_step(renovation.act(builders.create_staff(Role.FRONTDESK)), application, "check")
+    review.take_step(renovation.act(builders.create_staff(Role.ENGINEERING)), application, "review")
+    bill = review.approve(renovation.act(builders.create_staff(Role.MANAGER)), application, today=date(2026, 11, 17))
+    record_desk_payment(staff_actor(), unit_id=unit.id, bill_ids=[bill.id], method="cash")
+    db.session.commit()
+    filed = documents.documents_of_source("renovation", application.id)
+    assert [d.type.code for d in filed] == ["renovation", "renovation_permit"]
+    assert filed[0].stored_name == application.documents[0].stored_name  # the same file, not a copy
+    assert (upload_folder / filed[1].stored_name).read_bytes().startswith(b"%PDF-")
+    assert documents.visible_documents(resident_actor(owner)) == filed
