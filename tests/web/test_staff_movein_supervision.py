@@ -57,6 +57,7 @@ def test_the_board_shows_appointments_overdue_defects_and_waiting_cases(client, 
     html = _page(client.get("/staff/move-in/board"))
     assert booked.owner.name in html and "卫生间漏水" in html
     assert f"/staff/tickets/{defect.ticket_id}" in html
+    assert f'href="/staff/move-in/{booked.id}"' in html and f'href="/staff/move-in/{done.id}"' in html
     assert 'data-figure="cases-booked">1<' in html and html.count('class="empty"') == 1  # only tomorrow is empty
 
 
@@ -93,6 +94,7 @@ def test_the_summary_shows_todays_received_units_and_keys(client, prop, manager)
     create_defect(case, name="阳台门")
     html = _page(client.get("/staff/move-in/summary"))
     assert case.owner.name in html and "电表IC卡" in html and "阳台门" in html
+    assert f'href="/staff/move-in/{case.id}"' in html
     assert f"day={today().isoformat()}" in html  # the PDF link is for the day shown
 
 
