@@ -82,6 +82,18 @@ def test_chinese_catalogue_is_complete_and_keeps_placeholders():
         assert "fuzzy" not in message.flags, message.id
 
 
+def test_chinese_catalogue_has_each_message_once():
+    """Entries appended side by side on several branches merge by union: a message twice is silently the last one."""
+    text = (BASE_DIR / "translations/zh_Hans_CN/LC_MESSAGES/messages.po").read_text(encoding="utf-8")
+    keys = re.findall(r'(?m)^(?:msgctxt (".*")\n)?msgid ((?:".*"\n)+)', text)
+    seen, twice = set(), []
+    for key in keys:
+        if key in seen and key[1] != '""\n':
+            twice.append(key)
+        seen.add(key)
+    assert twice == [], f"twice in the catalogue: {twice[:10]}"
+
+
 def test_constant_strings_are_translated_once_per_language_when_the_template_compiles(fast_path_app, monkeypatch):
     app = fast_path_app
     from flask import render_template_string

@@ -268,6 +268,8 @@ def test_owner_uploads_a_photo_of_the_contract(client, owner_case):
     assert doc is not None and doc.type.code == "purchase_contract" and doc.unit_id == owner_case.unit_id
     html = client.get(f"/portal/move-in/{owner_case.id}/papers").get_data(as_text=True)
     assert 'accept="image/*,application/pdf"' in html and doc.type.name in html
+    with client.get(f"/portal/documents/{doc.id}") as opened:
+        assert opened.status_code == 200  # the owner opens their own copy
 
 
 def test_upload_that_is_not_a_pdf_or_picture_is_refused(client, owner_case):
