@@ -191,3 +191,10 @@ def test_the_manager_edits_the_template(client, auth, prop):
 def test_the_fee_shows_what_the_schedule_will_bill_before_the_bill(client, clerk, case):
     page = client.get(url(case, "desk")).get_data(as_text=True)
     assert "671.25" in page and "89.50 m² × ¥2.50 × 3" in page
+
+
+def test_the_case_page_holds_the_desks_panels_and_leads_to_the_tablet_page(client, clerk, case):
+    page = client.get(f"/staff/move-in/{case.id}").get_data(as_text=True)
+    assert 'id="move-in-checklist"' in page and 'id="move-in-signing"' in page
+    assert url(case, "desk") in page
+    assert f'href="/staff/move-in/{case.id}"' in client.get(url(case, "desk")).get_data(as_text=True)
