@@ -13,20 +13,20 @@ from extensions import db
 #: 防火责任协议书: the short text the owner signs at the desk (its hash is kept with the signature).
 FIRE_AGREEMENT_TEXT = (
     "防火责任协议书\n"
-    "一、业主(使用人)是本单元的防火责任人,遵守消防法律法规和本物业的消防管理规定。\n"
-    "二、不在单元内存放易燃易爆物品,不私拉乱接电线,不超负荷用电,离家时关闭燃气和电器。\n"
-    "三、不占用、堵塞疏散通道和安全出口,不损坏、挪用消防设施和器材。\n"
-    "四、装修须经物管中心批准,动火作业须办理动火手续并配备灭火器材。\n"
-    "五、发现火情立即拨打119并通知物管中心,积极配合扑救。\n"
-    "六、因违反本协议造成火灾或损失的,由责任人依法承担责任。\n"
-    "本协议一式两份,业主与物管中心各执一份。"
+    "一、业主（使用人）是本单元的防火责任人，遵守消防法律法规和本物业的消防管理规定。\n"
+    "二、不在单元内存放易燃易爆物品，不私拉乱接电线，不超负荷用电，离家时关闭燃气和电器。\n"
+    "三、不占用、堵塞疏散通道和安全出口，不损坏、挪用消防设施和器材。\n"
+    "四、装修须经物管中心批准，动火作业须办理动火手续并配备灭火器材。\n"
+    "五、发现火情立即拨打119并通知物管中心，积极配合扑救。\n"
+    "六、因违反本协议造成火灾或损失的，由责任人依法承担责任。\n"
+    "本协议一式两份，业主与物管中心各执一份。"
 )
 #: 业主登记表: what the owner confirms by signing it.
 REGISTRATION_FORM_TEXT = (
-    "业主登记表\n本人确认所填写的本人及家庭成员信息真实、准确;信息仅用于物业管理服务,物管中心依法保密。"
+    "业主登记表\n本人确认所填写的本人及家庭成员信息真实、准确；信息仅用于物业管理服务，物管中心依法保密。"
 )
 #: 协议及物品交接单: what the owner confirms by signing it (the list of keys and cards follows, as ticked).
-HANDOVER_LIST_TEXT = "协议及物品交接单\n本人已签订上列协议,并已收到上列钥匙及功能卡,数量无误。"
+HANDOVER_LIST_TEXT = "协议及物品交接单\n本人已签订上列协议，并已收到上列钥匙及功能卡，数量无误。"
 #: How many months of 物业管理费 are collected in advance at the desk.
 FEE_MONTHS_IN_ADVANCE = 3
 #: Codes and name fragments by which the fee schedule's 物业管理费 is recognised (a per-m² monthly charge).
@@ -49,9 +49,9 @@ class DefaultItem(NamedTuple):
 #: the document codes are the owner's file's type codes.
 DEFAULT_CHECKLIST = (
     DefaultItem(ItemKind.DOCUMENT, "handover_notice", "入住通知书"),
-    DefaultItem(ItemKind.DOCUMENT, "purchase_contract", "房屋买卖合同复印件(核对公章和签字一致)"),
-    DefaultItem(ItemKind.DOCUMENT, "owner_id", "业主身份证(核实并留存复印件)"),
-    DefaultItem(ItemKind.DOCUMENT, "proxy_id", "受托人身份证(核实并留存复印件)", proxy_only=True),
+    DefaultItem(ItemKind.DOCUMENT, "purchase_contract", "房屋买卖合同复印件（核对公章和签字一致）"),
+    DefaultItem(ItemKind.DOCUMENT, "owner_id", "业主身份证（核实并留存复印件）"),
+    DefaultItem(ItemKind.DOCUMENT, "proxy_id", "受托人身份证（核实并留存复印件）", proxy_only=True),
     DefaultItem(ItemKind.DOCUMENT, "power_of_attorney", "授权委托书原件", proxy_only=True),
     DefaultItem(ItemKind.FORM, "registration_form", "业主登记表", text=REGISTRATION_FORM_TEXT),
     DefaultItem(ItemKind.FORM, "fire_agreement", "防火责任协议书", text=FIRE_AGREEMENT_TEXT),
@@ -110,7 +110,7 @@ def ensure_templates(property_id):
                 property_id=property_id,
                 kind=ItemKind.FEE,
                 code=MANAGEMENT_FEE_CODE,
-                name=f"{charge.name}(预收{FEE_MONTHS_IN_ADVANCE}个月)",
+                name=f"{charge.name}（预收{FEE_MONTHS_IN_ADVANCE}个月）",
                 charge_type_id=charge.id,
                 months=FEE_MONTHS_IN_ADVANCE,
                 position=(len(lines) + 1) * 10,
