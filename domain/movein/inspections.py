@@ -56,7 +56,7 @@ SYSTEM_ITEMS = (
     ("入户门", "入户门及门锁"),
 )
 #: Who may put an inspection in the calendar: the inspectors themselves, and the desk while it runs the case.
-SCHEDULERS = frozenset({Role.ENGINEERING, Role.ASSISTANT, Role.MANAGER, Role.FRONTDESK})
+SCHEDULERS = workflow.INSPECTORS | workflow.DESK
 #: Cases an inspection may be scheduled for: still open, or completed (the walk often follows the papers).
 SCHEDULABLE_CASES = OPEN_CASES | {CaseStatus.COMPLETED}
 
@@ -168,11 +168,6 @@ def get_inspection(inspection_id, property_id=None):
     if inspection is None or (property_id is not None and inspection.property_id != property_id):
         raise NotFound()
     return inspection
-
-
-def may_inspect(actor):
-    """Whether `actor` works inspections (engineering, the assistants, the manager)."""
-    return actor.is_system or (actor.kind != AccountKind.RESIDENT and can(actor.role, Permission.INSPECT_UNITS))
 
 
 # The walk --------------------------------------------------------------------------------------------------------
@@ -543,6 +538,11 @@ def schedule_reinspection(actor, inspection, at_utc, engineer_id=None, assistant
     )
     record(actor, "move_in.schedule_reinspection", again, summary=f"round {again.round} of #{inspection.id}")
     return again
+
+
+def inspection_of_ticket(ticket_id):
+    """The id of the inspection whose defect opened this repair ticket, or None."""
+    return db.session.scalar(select(InspectionItem.inspection_id).where(InspectionItem.ticket_id == ticket_id).limit(1))
 
 
 def inspection_signatures(inspection):

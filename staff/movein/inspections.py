@@ -104,6 +104,8 @@ def case_inspections(case):
 
 
 bp.add_app_template_global(case_inspections, "case_inspections")
+# The ticket page links a defect's repair back to its inspection (patrol tickets only ask: see tickets/show.html).
+bp.add_app_template_global(inspections.inspection_of_ticket, "inspection_of_ticket")
 
 
 # Engineering's list ------------------------------------------------------------------------------------------------

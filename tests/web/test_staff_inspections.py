@@ -199,6 +199,8 @@ def test_signing_files_the_record_and_the_download_is_logged(client, engineer, c
     assert inspection.status == InspectionStatus.SIGNED and inspection.document_id
     page = client.get(f"/staff/move-in/inspections/{inspection.id}").get_data(as_text=True)
     assert f"/staff/tickets/{inspection.items[0].ticket_id}" in page
+    ticket_page = client.get(f"/staff/tickets/{inspection.items[0].ticket_id}").get_data(as_text=True)
+    assert f'href="/staff/move-in/inspections/{inspection.id}"' in ticket_page
     with client.get(f"/staff/move-in/inspections/{inspection.id}/record.pdf") as pdf:
         assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
         assert pdf.headers["Cache-Control"] == "private, no-store"
