@@ -79,6 +79,6 @@ class TemplateItemForm(FlaskForm):
     """A line of the manager's inspection checklist."""
 
     area = StringField(_l("Room or system"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Item"), validators=[DataRequired(), Length(max=80)])
+    name = StringField(_l("Item to check"), validators=[DataRequired(), Length(max=80)])
     position = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=0, max=10000)])
     is_active = BooleanField(_l("In use"), default=True)

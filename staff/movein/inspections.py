@@ -6,8 +6,10 @@ from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
 from domain.accounts.models import AccountKind, User
@@ -48,10 +50,10 @@ STATUS_FILTERS = ("open", "scheduled", "in_progress", "signed", "cancelled")
 def status_labels():
     """An inspection's status as people say it (for badges and the filter)."""
     return {
-        "scheduled": _("Scheduled"),
-        "in_progress": _("Under way"),
-        "signed": _("Signed"),
-        "cancelled": _("Cancelled"),
+        "scheduled": pgettext("inspection status", "Scheduled"),
+        "in_progress": pgettext("inspection status", "Under way"),
+        "signed": pgettext("inspection status", "Signed"),
+        "cancelled": pgettext("inspection status", "Cancelled"),
     }
 
 
@@ -203,6 +205,7 @@ def inspection_page(inspection, **forms):
     context = {
         "inspection": inspection,
         "case": inspection.case,
+        "case_url": case_page_url(inspection.case),
         "unit": unit_labels([inspection.unit_id]).get(inspection.unit_id, ""),
         "actions": actions,
         "editable": "record" in actions,
@@ -334,7 +337,10 @@ def record_inspection_readings(inspection_id):
         if not valid:
             raise DomainError(_("Check the meter readings."), field="readings")
         inspections.record_readings(
-            current_actor(), inspection, water_x100=form.water.x100, electricity_x100=form.electricity.x100
+            current_actor(),
+            inspection,
+            water_x100=getattr(form.water, "x100", None),  # a blank field stops before TwoDecimals sets it
+            electricity_x100=getattr(form.electricity, "x100", None),
         )
         db.session.commit()
     except DomainError as error:
@@ -460,12 +466,17 @@ def schedule_inspection(case_id):
     return redirect(_page_url(inspection), code=303)
 
 
-def _case_url(case):
-    """The case page (or the list of cases while that page does not exist)."""
+def case_page_url(case):
+    """The move-in case page, or None when the console has no such page (it belongs to the cases' module)."""
     try:
         return url_for("staff.show_move_in", case_id=case.id)
-    except Exception:  # noqa: BLE001 - the case page is another module's
-        return url_for("staff.list_move_ins")
+    except BuildError:
+        return None
+
+
+def _case_url(case):
+    """Where a refusal from the case page goes back to: the case page, else the list of cases."""
+    return case_page_url(case) or url_for("staff.list_move_ins")
 
 
 @bp.get("/move-in/inspections/<int:inspection_id>/record.pdf")

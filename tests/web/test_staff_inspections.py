@@ -6,6 +6,8 @@ import io
 from datetime import timedelta
 
 import pytest
+from flask import render_template_string
+from flask_login import login_user
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
@@ -263,13 +265,21 @@ def test_the_desk_schedules_from_the_case_and_a_bad_date_keeps_the_choice(client
     assert inspection.engineer_id == engineer.id
 
 
-def test_the_case_panel_lists_the_inspections_and_offers_scheduling(client, auth, case, clock):
-    auth.login_staff(builders.create_staff(Role.FRONTDESK))
-    html = client.get(f"/staff/move-in/{case.id}").get_data(as_text=True)
-    assert "验房" in html and f"/staff/move-in/cases/{case.id}/inspections" in html
-    scheduled(case, clock() + timedelta(days=1))
-    html = client.get(f"/staff/move-in/{case.id}").get_data(as_text=True)
-    assert f"/staff/move-in/cases/{case.id}/inspections" not in html and "/staff/move-in/inspections/" in html
+def test_the_case_panel_lists_the_inspections_and_offers_scheduling(app, client, auth, case, clock):
+    desk = builders.create_staff(Role.FRONTDESK)
+
+    def panel():
+        """The case page's include, rendered as the desk sees it."""
+        with app.test_request_context("/staff/move-in/"):
+            login_user(desk)
+            return render_template_string('{% include "staff/movein/_case_inspections.html" %}', case=case)
+
+    html = panel()
+    assert "还没有验房" in html and f"/staff/move-in/cases/{case.id}/inspections" in html
+    inspection = scheduled(case, clock() + timedelta(days=1))
+    html = panel()
+    assert f"/staff/move-in/cases/{case.id}/inspections" not in html
+    assert f"/staff/move-in/inspections/{inspection.id}" in html and "已安排" in html
 
 
 def test_the_manager_edits_the_checklist_and_bad_input_keeps_what_was_typed(client, auth, prop):

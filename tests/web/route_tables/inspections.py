@@ -8,6 +8,7 @@ from domain.clock import utcnow
 from domain.movein.cases import create_case
 from domain.movein.inspections import schedule_inspection
 from extensions import db
+from tests import builders
 
 KEEPERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})
 MANAGER = frozenset({Role.MANAGER})
@@ -45,7 +46,8 @@ TABLE = {
 
 def records(prop, unit, resident):
     """The ids this area's URL templates name: a case with a scheduled inspection."""
-    case = create_case(Actor.system("test"), unit_id=unit.id, owner_name="验房业主", owner_phone="13912340000")
+    own_unit = builders.create_unit(number="2208", floor=22)  # the shared unit has the desk's case already
+    case = create_case(Actor.system("test"), unit_id=own_unit.id, owner_name="验房业主", owner_phone="13912340000")
     inspection = schedule_inspection(Actor.system("test"), case, utcnow() + timedelta(days=1))
     db.session.commit()
     return {"inspection": inspection.id, "inspection_item": inspection.items[0].id, "inspected_case": case.id}
