@@ -17,6 +17,7 @@ from domain.accounts.roles import Permission, Role, can
 from domain.archives.documents import open_document
 from domain.archives.inspection_records import file_inspection_record
 from domain.clock import from_local_input, local_date, today
+from domain.dates import check_date
 from domain.errors import DomainError
 from domain.files.store import served_type, stored_path
 from domain.movein import inspections
@@ -118,8 +119,8 @@ def _list_filters():
     status = request.args.get("status", "open")
     day = request.args.get("day", "")
     try:
-        chosen = date.fromisoformat(day) if day else None
-    except ValueError:
+        chosen = check_date(date.fromisoformat(day)) if day else None
+    except ValueError:  # not a date, or one outside the years that make sense (DateOutOfRange)
         chosen = None
     return {
         "status": status if status in STATUS_FILTERS else "open",
