@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from domain.accounts.models import AccountKind
 from domain.accounts.roles import Permission, require
+from domain.accounts.services import move_login_phone
 from domain.audit.services import diff, record
 from domain.clock import utcnow
 from domain.dates import check_date
@@ -117,6 +118,8 @@ def save_person(actor, case, person_id=None, **fields):
         except Invalid as bad:
             raise DomainError(bad.message, field="id_number") from None
     values["entered_by"] = "resident" if _is_owner(actor) else "staff"
+    if role == PersonRole.OWNER:
+        _sync_owner(actor, case, values["name"], values["phone"])
     if person_id is None:
         for name, value in values.items():
             setattr(person, name, value)
@@ -133,6 +136,16 @@ def save_person(actor, case, person_id=None, **fields):
         record_event(actor, case, "person_add" if person_id is None else "person_edit", person.name)
         record(actor, "move_in.person_save", person, summary=person.name, changes=changes)
     return person
+
+
+def _sync_owner(actor, case, name, phone):
+    """The owner's line and the register's resident are one person: a corrected name or phone changes both (and the
+    number the owner signs in with; Conflict on the phone when another account signs in with it)."""
+    owner = case.owner
+    move_login_phone(owner.user, phone)
+    changes = diff(owner, {"name": name, "phone": phone})
+    if changes:
+        record(actor, "resident.update", owner, summary=owner.name, changes=changes)
 
 
 def _person_of(case, person_id):

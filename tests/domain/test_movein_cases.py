@@ -368,3 +368,15 @@ def test_the_handover_list_refuses_a_file_without_its_columns(desk, prop):
 def test_the_handover_list_is_the_desks(prop):
     with pytest.raises(NotAllowed):
         importing.import_handover_list(act(builders.create_staff(Role.ENGINEERING)), b"", prop.id)
+
+
+def test_correcting_the_owners_line_corrects_the_register(desk, prop, unit):
+    case = open_case(desk, unit)
+    owner = owner_actor(case)
+    registration.save_person(desk, case, case.people[0].id, name="王大业", phone="13900000077")
+    db.session.commit()
+    assert (case.owner.name, case.owner.phone, case.owner.user.login_phone) == ("王大业", "13900000077", "13900000077")
+    other = builders.create_resident(prop, phone="13900000088")
+    with pytest.raises(DomainError) as refused:
+        registration.save_person(owner, case, case.people[0].id, name="王大业", phone=other.phone)
+    assert refused.value.field == "phone"
