@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
 from domain.accounts.models import AccountKind, User
@@ -458,7 +457,7 @@ def schedule_inspection(case_id):
         db.session.commit()
     except DomainError as error:
         if error.status_code in (403, 404, 409):
-            return refuse_fragment(error, back=_case_url(case))
+            return refuse_fragment(error, back=case_page_url(case))
         show_domain_error(form, error)
         return render_template(
             "staff/movein/inspections/schedule.html", case=case, form=form, unit=case.unit.label
@@ -468,16 +467,8 @@ def schedule_inspection(case_id):
 
 
 def case_page_url(case):
-    """The move-in case page, or None when the console has no such page (it belongs to the cases' module)."""
-    try:
-        return url_for("staff.show_move_in", case_id=case.id)
-    except BuildError:
-        return None
-
-
-def _case_url(case):
-    """Where a refusal from the case page goes back to: the case page, else the list of cases."""
-    return case_page_url(case) or url_for("staff.list_move_ins")
+    """The move-in case page."""
+    return url_for("staff.show_move_in", case_id=case.id)
 
 
 @bp.get("/move-in/inspections/<int:inspection_id>/record.pdf")

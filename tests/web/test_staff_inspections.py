@@ -280,6 +280,9 @@ def test_the_case_panel_lists_the_inspections_and_offers_scheduling(app, client,
     html = panel()
     assert f"/staff/move-in/cases/{case.id}/inspections" not in html
     assert f"/staff/move-in/inspections/{inspection.id}" in html and "已安排" in html
+    auth.login_staff(desk)
+    page = client.get(f"/staff/move-in/{case.id}").get_data(as_text=True)
+    assert 'id="inspections"' in page and f"/staff/move-in/inspections/{inspection.id}" in page
 
 
 def test_the_manager_edits_the_checklist_and_bad_input_keeps_what_was_typed(client, auth, prop):
