@@ -198,3 +198,18 @@ def test_the_case_page_holds_the_desks_panels_and_leads_to_the_tablet_page(clien
     assert 'id="move-in-checklist"' in page and 'id="move-in-signing"' in page
     assert url(case, "desk") in page
     assert f'href="/staff/move-in/{case.id}"' in client.get(url(case, "desk")).get_data(as_text=True)
+
+
+def test_the_desk_page_holds_its_statement_budget_whatever_is_ticked(client, clerk, case, count_queries):
+    client.get(url(case, "desk"))
+    with count_queries() as before:
+        client.get(url(case, "desk"))
+    actor = Actor.for_user(clerk, "127.0.0.1")
+    for item in checklist.required_items(case):
+        if item.kind == ItemKind.DOCUMENT:
+            checklist.tick_item(actor, case, item.id)
+    fees.make_case_bill(actor, case)
+    db.session.commit()
+    with count_queries() as after:
+        client.get(url(case, "desk"))
+    assert after.count <= before.count + 1 <= 16  # the bill is one read more
