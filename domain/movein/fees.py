@@ -16,8 +16,8 @@ from domain.errors import DomainError, InvalidTransition
 from domain.money import fen_to_decimal
 from domain.movein.cases import record_event
 from domain.movein.models import ItemKind, MoveInCase, MoveInItem
-from domain.movein.workflow import DESK_EDITABLE
-from domain.payments.ledger import bills_paid
+from domain.movein.workflow import DESK_EDITABLE, OPEN_CASES
+from domain.payments.ledger import bills_paid, bills_reopened
 from extensions import db
 
 
@@ -137,3 +137,35 @@ def tick_fees_for_paid_bills(bills, *, now=None):
 def _tick_fees_on_payment(payment, *, bills, now):
     """A payment's money has landed on `bills`: tick the move-in fees they were for."""
     tick_fees_for_paid_bills(bills, now=now)
+
+
+def untick_fees_for_reopened_bills(bills):
+    """Take back the fee ticks of open cases whose bill owes again (a desk payment voided, a refund); a completed
+    case keeps its record. Returns the cases changed."""
+    owing = [bill.id for bill in bills if bill.outstanding_fen > 0]
+    if not owing:
+        return []
+    cases = db.session.scalars(
+        select(MoveInCase)
+        .where(MoveInCase.bill_id.in_(owing), MoveInCase.status.in_(OPEN_CASES))
+        .order_by(MoveInCase.id)
+    ).all()
+    actor = Actor.system("payment")
+    for case in cases:
+        ticked = db.session.scalars(
+            select(MoveInItem).where(
+                MoveInItem.case_id == case.id, MoveInItem.kind == ItemKind.FEE, MoveInItem.done_at.is_not(None)
+            )
+        ).all()
+        for item in ticked:
+            item.done_at = item.done_by_id = None
+        if ticked:
+            record_event(actor, case, "unpaid", body="、".join(i.name for i in ticked), data={"bill": case.bill_id})
+            record(actor, "move_in.unpaid", case, summary=case.unit.label)
+    return cases
+
+
+@bills_reopened.connect
+def _untick_fees_on_refund(payment, *, bills):
+    """Money came off `bills`: the move-in fees they were for are no longer paid."""
+    untick_fees_for_reopened_bills(bills)

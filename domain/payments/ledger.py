@@ -17,6 +17,9 @@ _signals = Namespace()
 #: payment as sender, `bills` (those it put money on) and `now`. Receivers connect when their module is imported
 #: (domain/__init__.py imports every one) and run in the order they connected.
 bills_paid = _signals.signal("bills-paid")
+#: Sent by `take_off_bills` when money comes off bills (a void, a refund), in that transaction, with the payment as
+#: sender and `bills` (those that owe again): whatever `bills_paid` ticked may be taken back.
+bills_reopened = _signals.signal("bills-reopened")
 
 
 def locked(query):
@@ -52,6 +55,7 @@ def take_off_bills(payment, amount_fen):
     from_unapplied = min(payment.unapplied_fen, amount_fen)
     payment.unapplied_fen -= from_unapplied
     left = amount_fen - from_unapplied
+    reopened = []
     bills = {
         b.id: b
         for b in db.session.scalars(locked(select(Bill).where(Bill.id.in_([a.bill_id for a in payment.allocations]))))
@@ -67,3 +71,6 @@ def take_off_bills(payment, amount_fen):
         bill.paid_fen -= take
         bill.settled_at = None
         left -= take
+        reopened.append(bill)
+    if reopened:
+        bills_reopened.send(payment, bills=reopened)

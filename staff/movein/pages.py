@@ -57,6 +57,7 @@ STEP_LABELS = {
     "proxy_clear": _l("Proxy removed"),
     "bill": _l("Fees billed"),
     "paid": _l("Fees paid"),
+    "unpaid": _l("Fee payment taken back"),
     "sign": _l("Signed on screen"),
     "upload": _l("Copy filed"),
     "schedule_inspection": _l("Inspection scheduled"),

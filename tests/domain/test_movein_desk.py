@@ -20,7 +20,8 @@ from domain.billing.models import Bill
 from domain.errors import DomainError, InvalidTransition, NotAllowed
 from domain.movein import cases, checklist, completion, fees, registration, signing, template_editing
 from domain.movein.models import CaseStatus, ItemKind, MoveInEvent, MoveInTemplateItem, PersonRole
-from domain.payments.desk import record_desk_payment
+from domain.payments.desk import record_desk_payment, void_desk_payment
+from domain.payments.models import Payment
 from domain.property.id_numbers import open_id_number
 from domain.property.models import Occupancy, Relation, Resident
 from domain.signatures.services import signature_matches
@@ -183,6 +184,16 @@ def test_paying_the_bill_ticks_the_fees(case, desk):
     assert line(case, "management_fee").done_at is not None
     assert fees.fees_settled(case)
     assert db.session.scalars(select(MoveInEvent.action).where(MoveInEvent.action == "paid")).all() == ["paid"]
+
+
+def test_voiding_the_payment_takes_the_fee_tick_back(case, desk):
+    fees.make_case_bill(desk, case)
+    pay(case)
+    payment = db.session.scalars(select(Payment)).one()
+    void_desk_payment(act(builders.create_staff(Role.FINANCE)), payment, reason="收错了")
+    db.session.commit()
+    assert line(case, "management_fee").done_at is None and not fees.fees_settled(case)
+    assert "unpaid" in db.session.scalars(select(MoveInEvent.action)).all()
 
 
 def test_a_signature_keeps_the_hash_of_its_text_through_a_template_change(prop, case, desk, manager):
