@@ -4,12 +4,11 @@ case) that residents may see, each opened through a route that writes the access
 from flask import render_template
 
 from domain.archives import documents
-from domain.files.store import stored_path
 from domain.property.units import unit_labels
 from extensions import db
 from portal import bp
 from web.auth import current_actor
-from web.downloads import send_private_file
+from web.downloads import send_document
 
 
 @bp.get("/documents")
@@ -30,12 +29,7 @@ def list_documents():
 def _send(document_id, action):
     """Open one of the resident's documents (404 for anyone else's), log the look, and send it."""
     document = documents.open_document(current_actor(), document_id, action)
-    response = send_private_file(
-        stored_path(document.stored_name),
-        mimetype=document.content_type,
-        download_name=document.shown_name or "document",
-        as_attachment=action == "download",
-    )
+    response = send_document(document, as_attachment=action == "download")
     db.session.commit()
     return response
 

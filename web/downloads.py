@@ -27,11 +27,14 @@ def send_private_file(path_or_file, *, mimetype, download_name=None, as_attachme
     return response
 
 
-def send_document(document):
-    """Send a stored document (a drawing, a licence, an inspection's PDF); PDFs as a download."""
+def send_document(document, *, as_attachment=None):
+    """Send a stored document (a drawing, a licence, an inspection's PDF, a paper in an owner's file); by default
+    PDFs as a download and pictures shown."""
+    if as_attachment is None:
+        as_attachment = document.content_type == "application/pdf"
     return send_private_file(
         stored_path(document.stored_name),
         mimetype=document.content_type,
         download_name=document.shown_name or "document",
-        as_attachment=document.content_type == "application/pdf",
+        as_attachment=as_attachment,
     )

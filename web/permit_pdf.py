@@ -13,7 +13,7 @@ from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from web.receipt_pdf import FONT
+from domain.files.pdf import FONT
 
 TITLE = "装修许可证"
 NOTE = "施工期间请将本许可证张贴在户门处；门岗扫描二维码查验当日是否有效。"

@@ -1,18 +1,14 @@
 """Payment receipts (收款收据) as A5 PDFs in Chinese, drawn with reportlab's built-in CID font."""
 
 import io
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A5
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -27,20 +23,13 @@ from reportlab.platypus import (
 )
 
 from domain.clock import local_text
+from domain.files.pdf import FONT, INK, LATIN, LATIN_BOLD, MUTED, cjk_style, latin_runs, paragraph
 
 APP_NAME = "物业客服服务平台"
 FOOTER_TEXT = f"本收据由{APP_NAME}生成，请妥善保存。"
 SANDBOX_TEXT = "测试沙盒支付 · 非真实款项"
 VOID_TEXT = "作废 VOID"
 
-# A CID font is not embedded: the reader supplies a Song/Serif face, so the PDF needs no font file.
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-# Readers that lack STSong substitute a face whose Latin widths differ from the font's metrics, which
-# spaces digits unevenly and leaves a gap after ¥; Latin runs use Helvetica, whose metrics every reader has.
-LATIN = "Helvetica"
-LATIN_BOLD = "Helvetica-Bold"
-_LATIN_RUN = re.compile(r"[\x21-\x7e¥·](?:[\x20-\x7e¥·]*[\x21-\x7e¥·])?")
 
 # A cell taller than a page cannot be split by platypus, so absurdly long text is cut, not wrapped forever.
 MAX_DESCRIPTION_CHARS = 80
@@ -55,8 +44,6 @@ CONTINUATION_BAND = 9 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
 LABEL_WIDTH = 17 * mm
 
-INK = colors.HexColor("#1F2328")
-MUTED = colors.HexColor("#5F6670")
 RULE = colors.HexColor("#9AA1AA")
 HAIRLINE = colors.HexColor("#D0D4D9")
 LABEL_FILL = colors.HexColor("#F2F4F6")
@@ -161,65 +148,32 @@ def fen_to_chinese_upper(fen: int) -> str:
     return text
 
 
-def _style(name: str, size: float, *, color=INK, align=None, leading=None) -> ParagraphStyle:
-    """A paragraph style in the CID font that breaks lines between any two characters."""
-    style = ParagraphStyle(
-        name, fontName=FONT, fontSize=size, leading=leading or size * 1.35, textColor=color, wordWrap="CJK"
-    )
-    if align is not None:
-        style.alignment = align
-    return style
-
-
 STYLES = {
-    "body": _style("body", 9, leading=11.5),
-    "label": _style("label", 8.5, color=MUTED, leading=11.5),
-    "head": _style("head", 8.5, color=MUTED, leading=11.5),
-    "head_right": _style("head_right", 8.5, color=MUTED, align=TA_RIGHT, leading=11.5),
-    "amount": _style("amount", 9, align=TA_RIGHT, leading=11.5),
-    "total": _style("total", 10.5, align=TA_RIGHT),
-    "total_label": _style("total_label", 10),
-    "upper": _style("upper", 10.5),
-    "issuer": _style("issuer", 11, leading=14),
-    "issuer_small": _style("issuer_small", 7.5, color=MUTED, leading=9.5),
-    "number_label": _style("number_label", 7.5, color=MUTED, align=TA_RIGHT, leading=9.5),
-    "number": _style("number", 11, color=RECEIPT_RED, align=TA_RIGHT, leading=14),
-    "time": _style("time", 8.5, align=TA_RIGHT, leading=11),
-    "refund": _style("refund", 10, color=RECEIPT_RED),
+    "body": cjk_style("body", 9, leading=11.5),
+    "label": cjk_style("label", 8.5, color=MUTED, leading=11.5),
+    "head": cjk_style("head", 8.5, color=MUTED, leading=11.5),
+    "head_right": cjk_style("head_right", 8.5, color=MUTED, align=TA_RIGHT, leading=11.5),
+    "amount": cjk_style("amount", 9, align=TA_RIGHT, leading=11.5),
+    "total": cjk_style("total", 10.5, align=TA_RIGHT),
+    "total_label": cjk_style("total_label", 10),
+    "upper": cjk_style("upper", 10.5),
+    "issuer": cjk_style("issuer", 11, leading=14),
+    "issuer_small": cjk_style("issuer_small", 7.5, color=MUTED, leading=9.5),
+    "number_label": cjk_style("number_label", 7.5, color=MUTED, align=TA_RIGHT, leading=9.5),
+    "number": cjk_style("number", 11, color=RECEIPT_RED, align=TA_RIGHT, leading=14),
+    "time": cjk_style("time", 8.5, align=TA_RIGHT, leading=11),
+    "refund": cjk_style("refund", 10, color=RECEIPT_RED),
 }
-
-
-def _runs(text: str) -> list[tuple[bool, str]]:
-    """Split text into (is_latin, chunk) runs so Latin and Chinese each get their own font."""
-    runs, position = [], 0
-    for match in _LATIN_RUN.finditer(text):
-        if match.start() > position:
-            runs.append((False, text[position : match.start()]))
-        runs.append((True, match.group()))
-        position = match.end()
-    if position < len(text):
-        runs.append((False, text[position:]))
-    return runs
 
 
 def _para(text: str, style: str, limit: int = MAX_FIELD_CHARS) -> Paragraph:
     """A paragraph of plain text, cut to `limit`; markup characters in data are escaped, not interpreted."""
-    markup = "".join(
-        f'<font name="{LATIN}">{escape(chunk)}</font>' if latin else escape(chunk)
-        for latin, chunk in _runs(_truncate(text, limit))
-    )
-    return Paragraph(markup, STYLES[style])
+    return paragraph(text, STYLES[style], limit=limit)
 
 
 def _or_dash(text: str) -> str:
     """The text, or a dash so an empty field is visibly empty rather than left blank to fill in."""
     return text.strip() or "—"
-
-
-def _truncate(text: str, limit: int) -> str:
-    """The text on one line, cut to `limit` characters with an ellipsis."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _property_time(moment: datetime) -> str:
@@ -232,7 +186,7 @@ def _property_time(moment: datetime) -> str:
 def _text_width(text: str, size: float, *, bold: bool = False, char_space: float = 0.0) -> float:
     """Width of text drawn by _draw_text with the same arguments."""
     latin_font = LATIN_BOLD if bold else LATIN
-    width = sum(pdfmetrics.stringWidth(chunk, latin_font if latin else FONT, size) for latin, chunk in _runs(text))
+    width = sum(pdfmetrics.stringWidth(chunk, latin_font if latin else FONT, size) for latin, chunk in latin_runs(text))
     return width + char_space * max(len(text) - 1, 0)
 
 
@@ -244,7 +198,7 @@ def _draw_text(
     x -= {"left": 0, "centre": width / 2, "right": width}[anchor]
     obj = canvas.beginText(x, y)
     obj.setCharSpace(char_space)
-    for latin, chunk in _runs(text):
+    for latin, chunk in latin_runs(text):
         obj.setFont((LATIN_BOLD if bold else LATIN) if latin else FONT, size)
         # The CID font has no bold face: outlining the glyphs as well as filling them thickens the strokes.
         obj.setTextRenderMode(2 if bold and not latin else 0)

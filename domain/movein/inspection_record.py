@@ -6,32 +6,26 @@ record is always in Chinese, as the paper form is. It lives in the domain becaus
 """
 
 import io
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from domain.clock import local_text
+from domain.files.pdf import MUTED, cjk_style, paragraph
 from domain.files.store import stored_path
 from domain.property.units import unit_label
 from domain.signatures.services import text_hash
 
 TITLE = "验房记录表"
-FONT = "STSong-Light"
-# Registering the same CID font again is harmless (web/receipt_pdf.py does it for the receipts).
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 #: Cut absurdly long text: a table cell taller than a page cannot be split.
 MAX_CELL_CHARS = 300
 
-_BODY = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13)
-_SMALL = ParagraphStyle("small", fontName=FONT, fontSize=7.5, leading=10, textColor=colors.HexColor("#5F6670"))
-_HEADING = ParagraphStyle("heading", fontName=FONT, fontSize=18, leading=24, alignment=1)
-_SUBHEADING = ParagraphStyle("subheading", fontName=FONT, fontSize=11, leading=16, spaceBefore=6, spaceAfter=3)
+_BODY = cjk_style("body", 9.5, leading=13)
+_SMALL = cjk_style("small", 7.5, leading=10, color=MUTED)
+_HEADING = cjk_style("heading", 18, leading=24, align=1)
+_SUBHEADING = cjk_style("subheading", 11, leading=16, spaceBefore=6, spaceAfter=3)
 _GRID = TableStyle(
     [
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9AA1AA")),
@@ -44,7 +38,7 @@ _RESULT = {"ok": "合格", "defect": "不合格", "na": "不适用"}
 
 def _p(text, style=_BODY):
     """A paragraph of plain text (escaped, cut to a sane length)."""
-    return Paragraph(escape(str(text or ""))[:MAX_CELL_CHARS].replace("\n", "<br/>"), style)
+    return paragraph(str(text or "")[:MAX_CELL_CHARS], style)
 
 
 def _items_table(inspection):

@@ -4,22 +4,19 @@ moment) or the hand-over list's state (each key and card with its count, each pa
 the signature, and a PDF of the signed paper with the signature image goes into the owner's file."""
 
 import io
-from xml.sax.saxutils import escape
 
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Image, SimpleDocTemplate, Spacer
 from sqlalchemy import select
 
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.clock import local_text
 from domain.errors import DomainError, InvalidTransition
+from domain.files.pdf import cjk_style, paragraph
 from domain.files.store import stored_path
 from domain.movein.cases import record_event
 from domain.movein.checklist import handover_state_text, has_proxy, line_of, required_items
@@ -40,12 +37,9 @@ _signals = Namespace()
 #: not import the archives, which read move-in cases.
 paper_signed = _signals.signal("move-in-paper-signed")
 
-# A CID font is not embedded: the reader supplies a Song face, so the PDF needs no font file (as the receipts).
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-_TITLE = ParagraphStyle("title", fontName=FONT, fontSize=18, leading=24, alignment=1, spaceAfter=6 * mm)
-_BODY = ParagraphStyle("body", fontName=FONT, fontSize=11, leading=17, wordWrap="CJK")
-_SMALL = ParagraphStyle("small", fontName=FONT, fontSize=9, leading=13, wordWrap="CJK")
+_TITLE = cjk_style("title", 18, leading=24, align=1, spaceAfter=6 * mm)
+_BODY = cjk_style("body", 11, leading=17)
+_SMALL = cjk_style("small", 9, leading=13)
 
 
 def paper_pdf(title, heading_lines, body, signers=()):
@@ -56,14 +50,14 @@ def paper_pdf(title, heading_lines, body, signers=()):
         out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm
     )
     document.title = title
-    story = [Paragraph(escape(title), _TITLE)]
-    story += [Paragraph(escape(line), _SMALL) for line in heading_lines]
+    story = [paragraph(title, _TITLE)]
+    story += [paragraph(line, _SMALL) for line in heading_lines]
     story.append(Spacer(1, 5 * mm))
     # A blank line is space, not an empty paragraph (the CID font has no glyph for a no-break space).
-    story += [Paragraph(escape(line), _BODY) if line.strip() else Spacer(1, 4 * mm) for line in body.splitlines()]
+    story += [paragraph(line, _BODY) if line.strip() else Spacer(1, 4 * mm) for line in body.splitlines()]
     for label, name, when, image in signers:
         story.append(Spacer(1, 8 * mm))
-        story.append(Paragraph(escape(f"{label}: {name}    {when}"), _BODY))
+        story.append(paragraph(f"{label}: {name}    {when}", _BODY))
         if image:
             story.append(Image(image, width=60 * mm, height=22 * mm, kind="proportional"))
     document.build(story)
@@ -178,7 +172,7 @@ def signed_paper_pdf(case, signature):
     label = "受托人" if signature.signer_role == "proxy" else "业主"
     return paper_pdf(
         agreement_name(case, signature.purpose),
-        [f"房屋 {case.unit.label}", f"签署时间 {when}"],
+        [f"房屋 {case.unit.label}", f"签署时间 {when}", f"签署内容 SHA-256 {signature.content_hash}"],
         signature.signed_text,
         [(label, signature.signer_name, when, stored_path(signature.stored_name))],
     )

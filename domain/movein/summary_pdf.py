@@ -3,42 +3,32 @@ the defects raised. Like the receipts, it uses reportlab's built-in CID font, so
 printed summary is always in Chinese, as it goes into the office's files."""
 
 import io
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from domain.clock import local_text
+from domain.files.pdf import cjk_style, paragraph
 from domain.money import fen_to_decimal
 
 TITLE = "收楼汇总"
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 _HAIRLINE = colors.HexColor("#D0D4D9")
 _LABEL_FILL = colors.HexColor("#F2F4F6")
 _WIDTH = A4[0] - 30 * mm
 
 
-def _style(name, size, leading=None):
-    """A paragraph style in the CID font that breaks lines between any two characters."""
-    return ParagraphStyle(name, fontName=FONT, fontSize=size, leading=leading or size * 1.4, wordWrap="CJK")
-
-
-_TITLE = _style("title", 18)
-_HEAD = _style("head", 12)
-_BODY = _style("body", 9)
-_MUTED = _style("muted", 8)
+_TITLE = cjk_style("title", 18, leading=25)
+_HEAD = cjk_style("head", 12, leading=17)
+_BODY = cjk_style("body", 9, leading=12.6)
+_MUTED = cjk_style("muted", 8, leading=11.2)
 
 
 def _p(text, style=_BODY):
     """A paragraph of plain text (markup characters in data are escaped, not interpreted)."""
-    return Paragraph(escape(str(text)), style)
+    return paragraph(text, style)
 
 
 def _yuan(fen):

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from domain.accounts.roles import Permission
 from domain.archives import documents, files, loans, types
 from domain.errors import DomainError
-from domain.files.store import stored_path
 from domain.movein.models import MoveInCase
 from domain.property.buildings import get_property_id
 from domain.property.units import find_unit, unit_label
@@ -17,7 +16,7 @@ from staff.archives import permits as _permits  # noqa: F401 (files each issued 
 from staff.archives.forms import DocumentTypeForm, LendForm
 from staff.archives.pages import case_documents, document_form, file_page
 from web.auth import current_actor, safe_next, staff_permission, user_can
-from web.downloads import send_private_file
+from web.downloads import send_document
 from web.guards import id_arg
 from web.refusals import flash_refusal, show_domain_error
 
@@ -100,12 +99,7 @@ def void_document(document_id):
 def _send(document_id, action):
     """Open a document for the signed-in staff member (404 unless they may see it), log the look, and send it."""
     document = documents.open_document(current_actor(), document_id, action)
-    response = send_private_file(
-        stored_path(document.stored_name),
-        mimetype=document.content_type,
-        download_name=document.shown_name or "document",
-        as_attachment=action == "download",
-    )
+    response = send_document(document, as_attachment=action == "download")
     db.session.commit()
     return response
 

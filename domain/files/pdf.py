@@ -1,0 +1,71 @@
+"""The one home of Chinese text in the PDFs the app draws (receipts, permits, signed move-in papers, inspection
+records, the day's 收楼汇总): reportlab's built-in CID font, Latin runs in Helvetica, styles that break between any
+two characters, and paragraphs whose data is escaped, never read as markup.
+
+A CID font is not embedded: the reader supplies a Song/Serif face, so the PDFs need no font file. Readers that lack
+STSong substitute a face whose Latin widths differ from the font's metrics, which spaces digits unevenly and leaves a
+gap after ¥; Latin runs therefore use Helvetica, whose metrics every reader has.
+"""
+
+import re
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph
+
+FONT = "STSong-Light"
+LATIN = "Helvetica"
+LATIN_BOLD = "Helvetica-Bold"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+INK = colors.HexColor("#1F2328")
+MUTED = colors.HexColor("#5F6670")
+_LATIN_RUN = re.compile(r"[\x21-\x7e¥·](?:[\x20-\x7e¥·]*[\x21-\x7e¥·])?")
+
+
+def cjk_style(name, size, *, color=INK, align=None, leading=None, **extra):
+    """A paragraph style in the CID font that breaks lines between any two characters."""
+    style = ParagraphStyle(
+        name, fontName=FONT, fontSize=size, leading=leading or size * 1.35, textColor=color, wordWrap="CJK", **extra
+    )
+    if align is not None:
+        style.alignment = align
+    return style
+
+
+def latin_runs(text):
+    """Split text into (is_latin, chunk) runs so Latin and Chinese each get their own font."""
+    runs, position = [], 0
+    for match in _LATIN_RUN.finditer(text):
+        if match.start() > position:
+            runs.append((False, text[position : match.start()]))
+        runs.append((True, match.group()))
+        position = match.end()
+    if position < len(text):
+        runs.append((False, text[position:]))
+    return runs
+
+
+def truncate(text, limit):
+    """The text on one line, cut to `limit` characters with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def markup(text):
+    """Plain text as paragraph markup: escaped, Latin runs in Helvetica, line breaks kept."""
+    return "<br/>".join(
+        "".join(
+            f'<font name="{LATIN}">{escape(chunk)}</font>' if latin else escape(chunk)
+            for latin, chunk in latin_runs(line)
+        )
+        for line in text.split("\n")
+    )
+
+
+def paragraph(text, style, *, limit=None):
+    """A paragraph of plain text (None as empty), cut to `limit` characters on one line when given."""
+    text = "" if text is None else str(text)
+    return Paragraph(markup(truncate(text, limit) if limit else text), style)
