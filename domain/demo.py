@@ -10,6 +10,7 @@ from domain.accounts.roles import Role
 from domain.accounts.services import hash_password
 from domain.announcements.models import Announcement
 from domain.archives.inspection_records import file_inspection_record
+from domain.archives.move_in_papers import file_move_in_copy
 from domain.audit.services import record
 from domain.billing.demo import load_billing_demo
 from domain.clock import today as local_today
@@ -228,5 +229,7 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         report["renovations"] = load_renovation_demo(
             prop, demo_units=[units[label] for *_rest, label in DEMO_RESIDENTS], today=local_today()
         )
-        report["move_ins"] = load_move_in_demo(prop, file_inspection_record=file_inspection_record)
+        report["move_ins"] = load_move_in_demo(
+            prop, file_inspection_record=file_inspection_record, file_move_in_copy=file_move_in_copy
+        )
     return report

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from domain.accounts.models import Actor, User
 from domain.clock import local_day_bounds, today, utcnow
@@ -131,8 +132,25 @@ def _tick(desk, case, count):
         checklist.tick_item(desk, case, item.id, handed_quantity=quantity)
 
 
-def _complete(desk, case, owner_name):
-    """The day at the desk, start to finish: every paper and key, the fees paid in cash, both papers signed."""
+def _scan(title):
+    """A stand-in for a scanned paper: a small JPEG of a page with lines of "text" (the demo has no real scans)."""
+    page = Image.new("RGB", (420, 594), "white")
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((20, 20, 399, 573), outline=(150, 150, 150), width=2)
+    for row, y in enumerate(range(90, 540, 26)):
+        draw.line((50, y, 370 - (row * 37) % 120, y), fill=(90, 90, 90), width=3)
+    out = io.BytesIO()
+    page.save(out, "JPEG", quality=70)
+    return FileStorage(io.BytesIO(out.getvalue()), filename=f"{title}.jpg", content_type="image/jpeg")
+
+
+def _complete(crew, case, owner_name):
+    """The day at the desk, start to finish: every paper seen and scanned into the owner's file, every key, the fees
+    paid in cash, both papers signed."""
+    desk = crew.desk
+    for item in checklist.required_items(case):
+        if item.kind == ItemKind.DOCUMENT:
+            crew.file_copy(desk, case, item.id, _scan(item.code))
     _tick(desk, case, 99)
     bill = fees.make_case_bill(desk, case) if fees.fee_items(case) else None
     if bill is not None:
@@ -149,6 +167,7 @@ class _Crew(NamedTuple):
     desk: Actor
     engineer: Actor
     file_record: Callable
+    file_copy: Callable
 
 
 def _walk(crew, inspection, owner_name, defects=()):
@@ -242,7 +261,7 @@ def _move_in(crew, case, state, options, name):
         if options.get("bill") and fees.fee_items(case):
             fees.make_case_bill(desk, case)
         return
-    _complete(desk, case, name)
+    _complete(crew, case, name)
     if options.get("inspect_on"):  # an inspection in engineering's calendar
         start, _end = local_day_bounds(today() + timedelta(days=options["inspect_on"]))
         inspections.schedule_inspection(desk, case, start + timedelta(hours=10), engineer_id=engineer.user_id)
@@ -264,12 +283,12 @@ def _spot_checks(manager, prop, made):
             record_spot_check(manager, check, "missing", "防火责任协议书只签了一份，业主留存联未交付，请补交。")
 
 
-def load_move_in_demo(prop, *, file_inspection_record):
-    """Add building 8 and its 20 move-ins; returns the number of cases. `file_inspection_record` is
-    domain.archives.inspection_records' filer of a signed 验房记录表, passed in by the demo loader: the owner's file
-    reads move-in cases, so this package cannot import it without a cycle."""
+def load_move_in_demo(prop, *, file_inspection_record, file_move_in_copy):
+    """Add building 8 and its 20 move-ins; returns the number of cases. `file_inspection_record` and
+    `file_move_in_copy` are the owner's file's filers of a signed 验房记录表 and of a scanned paper, passed in by
+    the demo loader: the owner's file reads move-in cases, so this package cannot import it without a cycle."""
     system = Actor.system("demo")
-    crew = _Crew(_staff("frontdesk"), _staff("engineer"), file_inspection_record)
+    crew = _Crew(_staff("frontdesk"), _staff("engineer"), file_inspection_record, file_move_in_copy)
     desk, manager = crew.desk, _staff("manager")
     unit_ids = _units(system, len(PLAN))
     slots = iter(_next_slots(prop.id, sum(1 for state, _o in PLAN if state == "booked")))

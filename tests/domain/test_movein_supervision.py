@@ -10,7 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.accounts.models import Actor, User
 from domain.accounts.roles import Role
+from domain.archives.files import missing_types
 from domain.archives.inspection_records import file_inspection_record
+from domain.archives.move_in_papers import file_move_in_copy
 from domain.audit.models import AuditEntry
 from domain.clock import local_day_bounds, today, utcnow
 from domain.demo import ensure_staff
@@ -291,7 +293,11 @@ def test_spot_checks_list_those_to_check_first(clock, prop):
 def test_the_demo_has_a_move_in_in_every_state_and_the_managers_pages_have_something_to_show(prop):
     builders.create_charge(prop)  # 物业管理费: the cases' fees
     ensure_staff("demo1234", Actor.system())
-    assert load_move_in_demo(prop, file_inspection_record=file_inspection_record) == len(PLAN) == 20
+    assert (
+        load_move_in_demo(prop, file_inspection_record=file_inspection_record, file_move_in_copy=file_move_in_copy)
+        == len(PLAN)
+        == 20
+    )
     db.session.commit()
     cases = db.session.query(MoveInCase).order_by(MoveInCase.id).all()
     statuses = Counter(case.status for case in cases)
@@ -313,6 +319,9 @@ def test_the_demo_has_a_move_in_in_every_state_and_the_managers_pages_have_somet
         (1, InspectionStatus.SCHEDULED, None),
     }
     assert all(i.document_id for i in inspections if i.status == InspectionStatus.SIGNED)
+    # A case done at the desk and inspected has a complete owner's file: the scans, the signed papers, the record.
+    inspected = {i.unit_id for i in inspections if i.status == InspectionStatus.SIGNED}
+    assert inspected and all(missing_types(unit_id, prop.id) == [] for unit_id in inspected)
     board = supervision.board(prop.id, utcnow())
     assert board.overdue_defects and board.waiting and board.today + board.tomorrow
     summary = supervision.day_summary(prop.id, today())
