@@ -261,6 +261,26 @@ def start_inspection(inspection_id):
     )
 
 
+def _submit(inspection, form, perform, done, *, form_name="", anchor="", refused=None, back=None):
+    """Run a form's step: `perform(actor)` calls the service (it may return the inspection to go to next), then
+    commit, flash `done` (a message, or a function giving one once the step is done) and go back to the page.
+    A refusal of the step itself (not allowed, gone, wrong state) is flashed or toasted; bad input shows the
+    inspection page again with the form as typed (or `refused()`, the page the form is on)."""
+    try:
+        target = perform(current_actor())
+        db.session.commit()
+    except DomainError as error:
+        if error.status_code in (403, 404, 409):
+            return refuse_fragment(error, back=back or _page_url(inspection, anchor))
+        show_domain_error(form, error)
+        if refused is not None:
+            return refused(), 422
+        page = inspection_page(inspection, **{form_name: form})
+        return render_template("staff/movein/inspections/show.html", **page), 422
+    flash(done() if callable(done) else done, "success")
+    return redirect(_page_url(target or inspection, anchor), code=303)
+
+
 @bp.post("/move-in/inspections/<int:inspection_id>/cancel")
 @staff_permission(Permission.INSPECT_UNITS)
 def cancel_inspection(inspection_id):
@@ -269,18 +289,11 @@ def cancel_inspection(inspection_id):
         abort(403)
     inspection = _inspection(inspection_id)
     form = CancelInspectionForm()
-    try:
-        inspections.cancel_inspection(current_actor(), inspection, form.reason.data if form.validate() else "")
-        db.session.commit()
-    except DomainError as error:
-        if error.status_code in (403, 404, 409):
-            return refuse_fragment(error, back=_page_url(inspection))
-        show_domain_error(form, error)
-        return render_template(
-            "staff/movein/inspections/show.html", **inspection_page(inspection, cancel_form=form)
-        ), 422
-    flash(_("The inspection is cancelled."), "success")
-    return redirect(_page_url(inspection), code=303)
+
+    def perform(actor):
+        inspections.cancel_inspection(actor, inspection, form.reason.data if form.validate() else "")
+
+    return _submit(inspection, form, perform, _("The inspection is cancelled."), form_name="cancel_form")
 
 
 @bp.post("/move-in/inspections/<int:inspection_id>/items/<int:item_id>")
@@ -332,26 +345,18 @@ def record_inspection_readings(inspection_id):
     """The water and electricity meters at hand-over; bad input is shown next to the field, as typed."""
     inspection = _inspection(inspection_id)
     form = ReadingsForm()
-    valid = form.validate()
-    try:
-        if not valid:
+
+    def perform(actor):
+        if not form.validate():
             raise DomainError(_("Check the meter readings."), field="readings")
         inspections.record_readings(
-            current_actor(),
+            actor,
             inspection,
             water_x100=getattr(form.water, "x100", None),  # a blank field stops before TwoDecimals sets it
             electricity_x100=getattr(form.electricity, "x100", None),
         )
-        db.session.commit()
-    except DomainError as error:
-        if error.status_code in (403, 404, 409):
-            return refuse_fragment(error, back=_page_url(inspection, "readings"))
-        show_domain_error(form, error)
-        return render_template(
-            "staff/movein/inspections/show.html", **inspection_page(inspection, readings_form=form)
-        ), 422
-    flash(_("Meter readings saved."), "success")
-    return redirect(_page_url(inspection, "readings"), code=303)
+
+    return _submit(inspection, form, perform, _("Meter readings saved."), form_name="readings_form", anchor="readings")
 
 
 @bp.post("/move-in/inspections/<int:inspection_id>/requests")
@@ -360,20 +365,14 @@ def record_owner_requests(inspection_id):
     """What the owner asked for on the spot."""
     inspection = _inspection(inspection_id)
     form = RequestsForm()
-    try:
+
+    def perform(actor):
         if not form.validate():
             raise DomainError(_("Keep it under %(count)s characters.", count=4000), field="owner_requests")
-        inspections.record_requests(current_actor(), inspection, form.owner_requests.data or "")
-        db.session.commit()
-    except DomainError as error:
-        if error.status_code in (403, 404, 409):
-            return refuse_fragment(error, back=_page_url(inspection, "requests"))
-        show_domain_error(form, error)
-        return render_template(
-            "staff/movein/inspections/show.html", **inspection_page(inspection, requests_form=form)
-        ), 422
-    flash(_("The owner's requests are saved."), "success")
-    return redirect(_page_url(inspection, "requests"), code=303)
+        inspections.record_requests(actor, inspection, form.owner_requests.data or "")
+
+    done = _("The owner's requests are saved.")
+    return _submit(inspection, form, perform, done, form_name="requests_form", anchor="requests")
 
 
 @bp.post("/move-in/inspections/<int:inspection_id>/sign")
@@ -382,32 +381,29 @@ def sign_inspection(inspection_id):
     """Owner and staff sign: the record is final, defects go to engineering as repairs, the PDF is filed."""
     inspection = _inspection(inspection_id)
     form = SignForm()
-    actor = current_actor()
-    try:
-        inspections.sign_inspection(
-            actor,
-            inspection,
-            owner_name=form.owner_name.data if form.validate() else "",
-            owner_signature=request.form.get("owner_signature", ""),
-            staff_signature=request.form.get("staff_signature", ""),
-        )
+
+    def perform(actor):
+        try:
+            inspections.sign_inspection(
+                actor,
+                inspection,
+                owner_name=form.owner_name.data if form.validate() else "",
+                owner_signature=request.form.get("owner_signature", ""),
+                staff_signature=request.form.get("staff_signature", ""),
+            )
+        except DomainError as error:
+            if error.field in ("signature", "staff_signature", "items"):
+                form.form_errors.append(str(error.message))
+            raise
         file_inspection_record(actor, inspection)
-        db.session.commit()
-    except DomainError as error:
-        if error.status_code in (403, 404, 409):
-            return refuse_fragment(error, back=_page_url(inspection, "sign"))
-        show_domain_error(form, error)
-        if error.field in ("signature", "staff_signature", "items"):
-            form.form_errors.append(str(error.message))
-        return render_template("staff/movein/inspections/show.html", **inspection_page(inspection, sign_form=form)), 422
-    defects = sum(1 for item in inspection.items if item.ticket_id)
-    flash(
-        _("Signed and filed. %(count)s repair ticket(s) sent to engineering.", count=defects)
-        if defects
-        else _("Signed and filed: everything was in order."),
-        "success",
-    )
-    return redirect(_page_url(inspection), code=303)
+
+    def done():
+        defects = sum(1 for item in inspection.items if item.ticket_id)
+        if defects:
+            return _("Signed and filed. %(count)s repair ticket(s) sent to engineering.", count=defects)
+        return _("Signed and filed: everything was in order.")
+
+    return _submit(inspection, form, perform, done, form_name="sign_form", anchor="sign")
 
 
 @bp.post("/move-in/inspections/<int:inspection_id>/reinspection")
@@ -416,26 +412,20 @@ def schedule_reinspection(inspection_id):
     _require_viewer()
     inspection = _inspection(inspection_id)
     form = schedule_form()
-    try:
+
+    def perform(actor):
         if not form.validate():
             raise DomainError(_("Enter a date and time."), field="scheduled_at")
         again = inspections.schedule_reinspection(
-            current_actor(),
+            actor,
             inspection,
             from_local_input(form.scheduled_at.data),
             engineer_id=form.engineer_id.data or None,
             assistant_id=form.assistant_id.data or None,
         )
-        db.session.commit()
-    except DomainError as error:
-        if error.status_code in (403, 404, 409):
-            return refuse_fragment(error, back=_page_url(inspection))
-        show_domain_error(form, error)
-        return render_template(
-            "staff/movein/inspections/show.html", **inspection_page(inspection, reinspect_form=form)
-        ), 422
-    flash(_("The re-inspection is scheduled."), "success")
-    return redirect(_page_url(again), code=303)
+        return again
+
+    return _submit(inspection, form, perform, _("The re-inspection is scheduled."), form_name="reinspect_form")
 
 
 @bp.post("/move-in/cases/<int:case_id>/inspections")
@@ -444,26 +434,24 @@ def schedule_inspection(case_id):
     _require_viewer()
     case = get_case(case_id, get_property_id())
     form = schedule_form()
-    try:
+
+    def perform(actor):
         if not form.validate():
             raise DomainError(_("Enter a date and time."), field="scheduled_at")
         inspection = inspections.schedule_inspection(
-            current_actor(),
+            actor,
             case,
             from_local_input(form.scheduled_at.data),
             engineer_id=form.engineer_id.data or None,
             assistant_id=form.assistant_id.data or None,
         )
-        db.session.commit()
-    except DomainError as error:
-        if error.status_code in (403, 404, 409):
-            return refuse_fragment(error, back=case_page_url(case))
-        show_domain_error(form, error)
-        return render_template(
-            "staff/movein/inspections/schedule.html", case=case, form=form, unit=case.unit.label
-        ), 422
-    flash(_("The inspection is scheduled."), "success")
-    return redirect(_page_url(inspection), code=303)
+        return inspection
+
+    def refused():
+        return render_template("staff/movein/inspections/schedule.html", case=case, form=form, unit=case.unit.label)
+
+    done = _("The inspection is scheduled.")
+    return _submit(None, form, perform, done, refused=refused, back=case_page_url(case))
 
 
 def case_page_url(case):
