@@ -5,11 +5,15 @@ case's id.
 It lives here, not in domain.movein, because the owner's file already reads move-in cases: the move-in package sends
 `paper_signed` and `move_in_completed` and this module files what they carry."""
 
+from sqlalchemy import func, select
+
 from domain.archives.documents import file_document
+from domain.archives.models import ArchiveDocument, DocumentType
 from domain.movein.cases import record_event
 from domain.movein.checklist import OWNER_LESS_COPIES, copy_line
 from domain.movein.completion import move_in_completed, registration_pdf
 from domain.movein.signing import SUBJECT, agreement_name, paper_signed, signed_paper_pdf
+from extensions import db
 
 #: The documents' source, for documents_of_source("move_in", case.id).
 SOURCE = SUBJECT
@@ -31,6 +35,22 @@ def file_move_in_copy(actor, case, item_id, upload):
     )
     record_event(actor, case, "upload", body=item.name, data={"item": item.code, "document": document.id})
     return document
+
+
+def filed_copies(case):
+    """{document type code: copies the desk filed from the case and not voided}, in one read: the desk sees what it
+    has scanned already."""
+    query = (
+        select(DocumentType.code, func.count(ArchiveDocument.id))
+        .join(DocumentType, DocumentType.id == ArchiveDocument.type_id)
+        .where(
+            ArchiveDocument.source == SOURCE,
+            ArchiveDocument.source_id == case.id,
+            ArchiveDocument.voided_at.is_(None),
+        )
+        .group_by(DocumentType.code)
+    )
+    return dict(db.session.execute(query).all())
 
 
 @paper_signed.connect

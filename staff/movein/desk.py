@@ -51,6 +51,7 @@ def desk_context(case, actor=None, **forms):
         "has_proxy": checklist.has_proxy(case),
         "signed_forms": checklist.SIGNED_FORMS,
         "copy_types": checklist.DOCUMENT_TYPES,
+        "filed_copies": move_in_papers.filed_copies(case),
         "bill": fees.case_bill(case),
         "fee_preview": fees.fee_preview(case),
         "fees_settled": fees.fees_settled(case),
