@@ -125,3 +125,12 @@ document.addEventListener("click", function (event) {
     current.focus();
   });
 }());
+
+// The portal's tab bar scrolls sideways on a narrow phone: show the current tab.
+(function () {
+  "use strict";
+  var current = document.querySelector(".portal-tabs [aria-current=page]");
+  if (current && current.parentElement.scrollWidth > current.parentElement.clientWidth) {
+    current.parentElement.scrollLeft = current.offsetLeft - (current.parentElement.clientWidth - current.offsetWidth) / 2;
+  }
+}());
