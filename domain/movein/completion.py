@@ -13,7 +13,7 @@ from domain.movein.cases import record_event
 from domain.movein.checklist import missing_items
 from domain.movein.fees import fees_settled
 from domain.movein.models import ItemKind, PersonRole
-from domain.movein.signing import AGREEMENTS, agreement_name, paper_pdf, signature_current
+from domain.movein.signing import AGREEMENTS, agreement_name, case_signatures, paper_pdf, signature_current
 from domain.movein.workflow import check_case
 from domain.property.models import Occupancy, Relation, Resident
 from domain.property.occupancies import add_occupancy
@@ -26,8 +26,11 @@ _signals = Namespace()
 move_in_completed = _signals.signal("move-in-completed")
 
 
-def what_is_missing(case):
-    """What still stands between the case and 手续完成, as short texts for the desk (empty when nothing does)."""
+def what_is_missing(case, signatures=None):
+    """What still stands between the case and 手续完成, as short texts for the desk (empty when nothing does);
+    `signatures`: the case's, when the page has read them already."""
+    if signatures is None:
+        signatures = case_signatures(case)
     missing = []
     for item in missing_items(case):
         if item.kind == ItemKind.FEE or item.code in AGREEMENTS:
@@ -36,7 +39,7 @@ def what_is_missing(case):
     if not fees_settled(case):
         missing.append(str(_l("the fees (the case's bill is not paid)")))
     for purpose in AGREEMENTS:
-        if not signature_current(case, purpose):
+        if not signature_current(case, purpose, signatures):
             missing.append(str(_l("%(paper)s signed by the owner", paper=agreement_name(case, purpose))))
     owner = next((p for p in case.people if p.role == PersonRole.OWNER), None)
     if owner is None or not owner.name or not owner.phone:

@@ -98,30 +98,40 @@ def signed_text(case, purpose):
     return "\n".join([*head, text])
 
 
-def signature_for(case, purpose):
-    """The latest signature under `purpose` on the case, or None."""
-    found = [s for s in signatures_of(SUBJECT, case.id) if s.purpose == purpose]
+def case_signatures(case):
+    """Every signature given on the case, oldest first (read once for a page that asks about several papers)."""
+    return signatures_of(SUBJECT, case.id)
+
+
+def signature_for(case, purpose, signatures=None):
+    """The latest signature under `purpose` on the case, or None (`signatures`: the case's, when already read)."""
+    if signatures is None:
+        signatures = case_signatures(case)
+    found = [s for s in signatures if s.purpose == purpose]
     return found[-1] if found else None
 
 
-def signature_current(case, purpose):
+def _is_current(signature, purpose, text):
+    """Whether a signature still stands for a paper whose text to sign is now `text`."""
+    return signature is not None and (purpose != "handover_list" or signature.signed_text == text)
+
+
+def signature_current(case, purpose, signatures=None):
     """Whether the paper is signed and still says what is true: for the hand-over list, the keys and papers have not
     changed since it was signed (the agreement's text may have changed in the template: what was signed stands)."""
-    signature = signature_for(case, purpose)
-    if signature is None:
-        return False
-    return purpose != "handover_list" or signature.signed_text == signed_text(case, purpose)
+    signature = signature_for(case, purpose, signatures)
+    return _is_current(signature, purpose, signed_text(case, purpose) if signature is not None else "")
 
 
-def signing_view(case):
+def signing_view(case, signatures=None):
     """[(purpose, name, text to sign now, latest signature or None, current?)] for the signing panel."""
-    signatures = signatures_of(SUBJECT, case.id)
+    if signatures is None:
+        signatures = case_signatures(case)
     view = []
     for purpose in AGREEMENTS:
-        latest = ([s for s in signatures if s.purpose == purpose] or [None])[-1]
+        latest = signature_for(case, purpose, signatures)
         text = signed_text(case, purpose)
-        current = latest is not None and (purpose != "handover_list" or latest.signed_text == text)
-        view.append((purpose, agreement_name(case, purpose), text, latest, current))
+        view.append((purpose, agreement_name(case, purpose), text, latest, _is_current(latest, purpose, text)))
     return view
 
 

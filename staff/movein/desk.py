@@ -42,9 +42,10 @@ def desk_context(case, actor=None, **forms):
         formdata=None, data={"name": case.proxy_name, "phone": case.proxy_phone}
     )
     sign_forms = forms.get("sign_forms") or {}
+    signatures = signing.case_signatures(case)
     return {
         "groups": checklist.checklist_groups(case),
-        "missing": completion.what_is_missing(case) if case.status in DESK_EDITABLE else [],
+        "missing": completion.what_is_missing(case, signatures) if case.status in DESK_EDITABLE else [],
         "at_desk": at_desk,
         "editable": may_handle and case.status in DESK_EDITABLE,
         "may_tick": may_handle and at_desk,
@@ -55,7 +56,7 @@ def desk_context(case, actor=None, **forms):
         "bill": fees.case_bill(case),
         "fee_preview": fees.fee_preview(case),
         "fees_settled": fees.fees_settled(case),
-        "signing": signing.signing_view(case),
+        "signing": signing.signing_view(case, signatures),
         "may_complete": "complete" in case_actions(actor, case),
         "tick_errors": forms.get("tick_errors") or {},
         "tick_typed": forms.get("tick_typed") or {},
