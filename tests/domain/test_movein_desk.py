@@ -4,7 +4,6 @@ what is missing, then the owner and household in the register) and the manager's
 
 import base64
 import io
-from datetime import date
 
 import pytest
 from PIL import Image
@@ -17,6 +16,7 @@ from domain.archives import move_in_papers
 from domain.archives.models import ArchiveDocument
 from domain.audit.models import AuditEntry
 from domain.billing.models import Bill
+from domain.clock import today as clock_today
 from domain.errors import DomainError, InvalidTransition, NotAllowed
 from domain.movein import cases, checklist, completion, fees, registration, signing, template_editing
 from domain.movein.models import CaseStatus, ItemKind, MoveInEvent, MoveInTemplateItem, PersonRole
@@ -265,7 +265,7 @@ def test_completion_creates_the_occupancies(case, desk):
         ("王业主", Relation.OWNER),
         ("王配偶", Relation.FAMILY),
     ]
-    assert all(o.start_date == date(2026, 11, 17) for o in occupancies)
+    assert all(o.start_date == clock_today() for o in occupancies)
     family = next(p for p in case.people if p.role == PersonRole.FAMILY)
     assert db.session.get(Resident, family.resident_id).name == "王配偶"
     types = sorted(d.type.code for d in db.session.scalars(select(ArchiveDocument)))

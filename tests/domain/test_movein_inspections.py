@@ -3,7 +3,7 @@ signing by the owner and staff, defects as repair tickets, the PDF in the owner'
 
 import base64
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image, ImageDraw
@@ -18,6 +18,7 @@ from domain.archives.models import ArchiveDocument
 from domain.billing import runs
 from domain.billing.models import MeterReading
 from domain.billing.schedule import record_reading
+from domain.clock import today as clock_today
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
 from domain.files.store import stored_path
 from domain.movein import inspections
@@ -28,7 +29,11 @@ from domain.tickets.models import Department, Status, Ticket
 from extensions import db
 from tests import builders
 
-NOVEMBER = date(2026, 11, 1)
+
+def billing_months():
+    """(the month before the hand-over, the hand-over's month) as their first days, from the frozen clock."""
+    first = clock_today().replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1), first
 
 
 def act(user):
@@ -322,29 +327,31 @@ def test_the_hand_over_meter_readings_appear_as_the_units_first_readings_in_the_
 ):
     builders.create_charge(prop, code="WATER", name="水费", basis="metered", rate_fen=345, meter_unit="吨")
     builders.create_charge(prop, code="ELEC", name="电费", basis="metered", rate_fen=50, meter_unit="kWh")
-    sign(walked(case, engineer, clock, water=12345, electricity=67800), engineer)  # 2026-11-17
+    sign(walked(case, engineer, clock, water=12345, electricity=67800), engineer)
+    before, handed_over = billing_months()
     october = db.session.scalars(select(MeterReading).where(MeterReading.unit_id == case.unit_id)).all()
     assert {(r.period, r.previous_x100, r.current_x100) for r in october} == {
-        (date(2026, 10, 1), 12345, 12345),
-        (date(2026, 10, 1), 67800, 67800),
+        (before, 12345, 12345),
+        (before, 67800, 67800),
     }
     # At the month's end finance reads the water meter as usual (the previous reading left to the system).
     finance = act(builders.create_staff(Role.FINANCE))
     water = october[0].charge_type_id if october[0].current_x100 == 12345 else october[1].charge_type_id
     unit = case.unit
-    reading = record_reading(finance, unit=unit, charge_type_id=water, period=NOVEMBER, current_x100=13000)
+    reading = record_reading(finance, unit=unit, charge_type_id=water, period=handed_over, current_x100=13000)
     assert reading.previous_x100 == 12345
-    preview = runs.preview_run(prop.id, NOVEMBER)
+    preview = runs.preview_run(prop.id, handed_over)
     name, lines, amount = preview.by_charge["WATER"]
     assert lines == 1 and amount == (655 * 345 + 50) // 100  # 6.55 吨 from the hand-over, not 130 from zero
 
 
 def test_meters_already_read_for_billing_are_left_alone(prop, case, engineer, clock):
     water = builders.create_charge(prop, code="WATER", name="水费", basis="metered", rate_fen=345, meter_unit="吨")
-    record_reading(act(engineer), unit=case.unit, charge_type_id=water.id, period=NOVEMBER, current_x100=500)
+    _before, this_month = billing_months()
+    record_reading(act(engineer), unit=case.unit, charge_type_id=water.id, period=this_month, current_x100=500)
     sign(walked(case, engineer, clock, water=12345), engineer)
     readings = db.session.scalars(select(MeterReading).where(MeterReading.unit_id == case.unit_id)).all()
-    assert [(r.period, r.current_x100) for r in readings] == [(NOVEMBER, 500)]
+    assert [(r.period, r.current_x100) for r in readings] == [(this_month, 500)]
 
 
 # The re-inspection ------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The owner's files in the console: documents, the access log, the file page, loans and the type list."""
 
 import io
-from datetime import date
+from datetime import timedelta
 
 import flask_login
 import pytest
@@ -12,6 +12,7 @@ from domain.accounts.models import Actor, SignedInUser
 from domain.accounts.roles import Role
 from domain.archives import documents, types
 from domain.archives.models import ArchiveDocument, DocumentAccess, DocumentType, FileLoan
+from domain.clock import today as clock_today
 from domain.movein.models import MoveInCase
 from extensions import db
 from tests import builders
@@ -154,15 +155,16 @@ def test_the_manager_lends_the_file_and_the_desk_takes_it_back(client, auth, uni
     auth.login_staff(manager)
     response = client.post(
         f"/staff/archives/{unit.id}/loans",
-        data={"borrower_name": "工程部王工", "reason": "核对图纸", "due_on": "2026-11-20"},
+        data={"borrower_name": "工程部王工", "reason": "核对图纸", "due_on": str(clock_today() + timedelta(days=3))},
     )
     assert response.status_code == 303
     loan = db.session.scalar(db.select(FileLoan))
-    assert loan.approved_by_id == manager.id and str(loan.lent_on) == "2026-11-17"
+    assert loan.approved_by_id == manager.id and loan.lent_on == clock_today()
     assert "工程部王工" in client.get("/staff/archives/loans").get_data(as_text=True)
     assert "工程部王工" not in client.get("/staff/archives/loans?overdue=1").get_data(as_text=True)
     again = client.post(
-        f"/staff/archives/{unit.id}/loans", data={"borrower_name": "张三", "reason": "查", "due_on": "2026-11-30"}
+        f"/staff/archives/{unit.id}/loans",
+        data={"borrower_name": "张三", "reason": "查", "due_on": str(clock_today() + timedelta(days=13))},
     )
     assert again.status_code == 422 and "归还后才能再借" in again.get_data(as_text=True)
     auth.logout("staff")
@@ -180,8 +182,8 @@ def test_an_overdue_loan_is_listed_until_the_file_is_back(client, auth, unit, pr
         borrower_name="工程部王工",
         reason="核对图纸",
         approved_by_id=manager.id,
-        lent_on=date(2026, 11, 1),
-        due_on=date(2026, 11, 10),
+        lent_on=clock_today() - timedelta(days=16),
+        due_on=clock_today() - timedelta(days=7),
     )
     db.session.add(late)
     db.session.commit()
@@ -195,21 +197,22 @@ def test_an_overdue_loan_is_listed_until_the_file_is_back(client, auth, unit, pr
 
 def test_a_loan_without_a_reason_or_with_a_past_date_is_refused_keeping_what_was_typed(client, auth, unit):
     auth.login_staff(builders.create_staff(Role.MANAGER))
+    yesterday = str(clock_today() - timedelta(days=1))
     response = client.post(
-        f"/staff/archives/{unit.id}/loans", data={"borrower_name": "李四", "reason": "", "due_on": "2026-11-01"}
+        f"/staff/archives/{unit.id}/loans", data={"borrower_name": "李四", "reason": "", "due_on": yesterday}
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and 'value="李四"' in page and "请说明借阅的原因" in page
     assert db.session.scalar(db.select(db.func.count(FileLoan.id))) == 0
     response = client.post(
-        f"/staff/archives/{unit.id}/loans", data={"borrower_name": "李四", "reason": "查", "due_on": "2026-11-01"}
+        f"/staff/archives/{unit.id}/loans", data={"borrower_name": "李四", "reason": "查", "due_on": yesterday}
     )
     assert response.status_code == 422 and "今天或以后" in response.get_data(as_text=True)
 
 
 def test_the_desk_cannot_lend_the_file(client, auth, unit):
     auth.login_staff(builders.create_staff(Role.FRONTDESK))
-    data = {"borrower_name": "李四", "reason": "查", "due_on": "2026-11-20"}
+    data = {"borrower_name": "李四", "reason": "查", "due_on": str(clock_today() + timedelta(days=3))}
     assert client.post(f"/staff/archives/{unit.id}/loans", data=data).status_code == 403
 
 
