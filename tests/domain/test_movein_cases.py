@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from domain.accounts.models import Actor, User
 from domain.accounts.roles import Role
 from domain.audit.models import AuditEntry
+from domain.clock import today
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
 from domain.movein import appointments, cases, importing, invitations, registration, templates
 from domain.movein.models import CaseStatus, ItemKind, MoveInCase, MoveInPerson, PersonRole
@@ -286,16 +287,28 @@ def slot(day, hour, minute=0):
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
 
 
-def test_slots_are_half_hours_in_the_desk_hours(prop):
-    slots = appointments.open_slots(prop.id, date(2026, 11, 18))
-    assert slots[0] == (slot(date(2026, 11, 18), 9), appointments.CASES_PER_SLOT)
-    assert len(slots) == 5 + 6
-    # today (10:00 at the property): the morning's past slots are gone
-    assert appointments.open_slots(prop.id, date(2026, 11, 17))[0][0] == slot(date(2026, 11, 17), 10, 30)
+#: The desk's slot starts on any day (property time): 9:00-11:00 and 14:00-16:30, every half hour.
+SLOT_TIMES = [(9, 0), (9, 30), (10, 0), (10, 30), (11, 0), (14, 0), (14, 30), (15, 0), (15, 30), (16, 0), (16, 30)]
 
 
-def test_a_full_or_past_slot_is_refused(desk, unit, prop):
-    day = date(2026, 11, 18)
+def past_slot(now):
+    """A slot start that has already begun at `now`: today's first one, or yesterday's if today's is still ahead."""
+    at = slot(today(), 9)
+    return at if at <= now else at - timedelta(days=1)
+
+
+def test_slots_are_half_hours_in_the_desk_hours(prop, clock):
+    tomorrow = today() + timedelta(days=1)
+    slots = appointments.open_slots(prop.id, tomorrow)
+    assert slots[0] == (slot(tomorrow, 9), appointments.CASES_PER_SLOT)
+    assert [at for at, _free in slots] == [slot(tomorrow, hour, minute) for hour, minute in SLOT_TIMES]
+    # today: the slots already begun are gone (at 10:00 the first one left is 10:30; late at night, none)
+    ahead = [slot(today(), hour, minute) for hour, minute in SLOT_TIMES if slot(today(), hour, minute) > clock()]
+    assert [at for at, _free in appointments.open_slots(prop.id, today())] == ahead
+
+
+def test_a_full_or_past_slot_is_refused(desk, unit, prop, clock):
+    day = today() + timedelta(days=1)
     first = open_case(desk, unit)
     second = open_case(desk, builders.create_unit(), owner_phone="13900000002")
     third = open_case(desk, builders.create_unit(), owner_phone="13900000003")
@@ -306,7 +319,7 @@ def test_a_full_or_past_slot_is_refused(desk, unit, prop):
     with pytest.raises(Conflict):
         appointments.book_appointment(desk, third, slot(day, 9))
     with pytest.raises(DomainError):
-        appointments.book_appointment(desk, third, slot(date(2026, 11, 17), 9))
+        appointments.book_appointment(desk, third, past_slot(clock()))
     with pytest.raises(DomainError):
         appointments.book_appointment(desk, third, slot(day, 12))
     appointments.book_appointment(desk, first, slot(day, 9, 30))  # moving within the day frees the old place
@@ -314,13 +327,14 @@ def test_a_full_or_past_slot_is_refused(desk, unit, prop):
 
 
 def test_the_owner_books_only_once_invited(desk, unit):
+    day = today() + timedelta(days=2)
     case = open_case(desk, unit)
     owner = owner_actor(case)
-    appointments.book_appointment(owner, case, slot(date(2026, 11, 19), 14))
+    appointments.book_appointment(owner, case, slot(day, 14))
     assert case.status == CaseStatus.BOOKED
     cases.receive(desk, case)
     with pytest.raises(InvalidTransition):
-        appointments.book_appointment(owner, case, slot(date(2026, 11, 19), 15))
+        appointments.book_appointment(owner, case, slot(day, 15))
 
 
 # The list -----------------------------------------------------------------------------------------------------------
@@ -349,15 +363,16 @@ def test_the_list_filters_and_pages_by_key(desk, prop, count_queries):
 
 def test_the_handover_list_is_all_or_nothing(desk, prop, unit):
     builders.create_unit(number="2204")
-    bad = "building,unit,owner,phone,planned_date\n1,2203,张三,13800138000,2026-12-01\n1,2204,李四,13800138001,明天\n"
+    first, second = today() + timedelta(days=14), today() + timedelta(days=15)
+    bad = f"building,unit,owner,phone,planned_date\n1,2203,张三,13800138000,{first}\n1,2204,李四,13800138001,明天\n"
     result = importing.import_handover_list(desk, bad.encode("utf-8"), prop.id)
     assert not result.ok and [e.line for e in result.errors] == [3]
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(MoveInCase)) == 0
-    good = bad.replace("明天", "2026年12月2日")
+    good = bad.replace("明天", f"{second.year}年{second.month}月{second.day}日")
     result = importing.import_handover_list(desk, good.encode("gb18030"), prop.id)
     assert result.ok and result.created == 2
-    assert db.session.scalar(select(MoveInCase.planned_on).order_by(MoveInCase.id.desc()).limit(1)) == date(2026, 12, 2)
+    assert db.session.scalar(select(MoveInCase.planned_on).order_by(MoveInCase.id.desc()).limit(1)) == second
 
 
 def test_the_handover_list_refuses_a_file_without_its_columns(desk, prop):

@@ -3,13 +3,14 @@ steps the signed-in person may take, the printed invitation, the appointment, th
 and without htmx) and the manager's cancellation."""
 
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
+from domain.clock import from_local_input, today
 from domain.movein import appointments, cases, invitations
 from domain.movein.models import CaseStatus, MoveInCase, MoveInPerson
 from domain.property.models import Resident
@@ -85,18 +86,19 @@ def test_the_list_page_has_a_query_budget(client, desk, count_queries):
 
 
 def test_a_case_is_typed_from_the_notice(client, desk, unit):
+    planned = today() + timedelta(days=8)
     response = client.post(
         "/staff/move-in/new",
         data={
             "unit_label": "1-2203",
             "owner_name": "王业主",
             "owner_phone": "139 0000 0001",
-            "planned_on": "2026-11-25",
+            "planned_on": planned.isoformat(),
         },
     )
     assert response.status_code == 303
     case = db.session.scalar(select(MoveInCase))
-    assert case.owner.phone == "13900000001" and case.planned_on == date(2026, 11, 25)
+    assert case.owner.phone == "13900000001" and case.planned_on == planned
     assert response.headers["Location"].endswith(f"/staff/move-in/{case.id}")
 
 
@@ -135,14 +137,15 @@ def upload(client, text):
 def test_the_import_refuses_a_bad_file_whole_with_line_numbers(client, desk, unit):
     builders.create_unit(number="2204")
     open_case(builders.create_unit(number="2205"))
+    planned = today() + timedelta(days=14)
     response = upload(
         client,
         "楼栋,房号,业主姓名,联系电话,计划入住日期\n"
-        "1,2203,张三,13800138000,2026-12-01\n"  # good
-        "1,9999,李四,13800138001,2026-12-01\n"  # unknown unit
-        "1,2204,王五,12345,2026-12-01\n"  # bad phone
-        "1,2203,赵六,13800138003,2026-12-01\n"  # the same unit again
-        "1,2205,钱七,13800138004,2026-12-01\n"  # already has an open case
+        f"1,2203,张三,13800138000,{planned}\n"  # good
+        f"1,9999,李四,13800138001,{planned}\n"  # unknown unit
+        f"1,2204,王五,12345,{planned}\n"  # bad phone
+        f"1,2203,赵六,13800138003,{planned}\n"  # the same unit again
+        f"1,2205,钱七,13800138004,{planned}\n"  # already has an open case
         "1,2204,孙八,13800138005,2026-13-45\n",  # bad date
     )
     page = response.get_data(as_text=True)
@@ -154,16 +157,17 @@ def test_the_import_refuses_a_bad_file_whole_with_line_numbers(client, desk, uni
 
 def test_a_good_file_opens_a_case_per_row(client, desk, unit):
     builders.create_unit(number="2204")
+    planned = today() + timedelta(days=14)
     response = upload(
         client,
         "building,unit,owner,phone,planned_date,notice_number,email\n"
-        "1,2203,张三,13800138000,2026/12/1,RZ-1,zhang@example.com\n"
+        f"1,2203,张三,13800138000,{planned.year}/{planned.month}/{planned.day},RZ-1,zhang@example.com\n"
         "1,2204,李四,13800138001,,,\n",
     )
     assert response.status_code == 303
     made = db.session.scalars(select(MoveInCase).order_by(MoveInCase.id)).all()
     assert [(c.unit.label, c.planned_on, c.notice_number) for c in made] == [
-        ("1-2203", date(2026, 12, 1), "RZ-1"),
+        ("1-2203", planned, "RZ-1"),
         ("1-2204", None, ""),
     ]
     assert all(c.items for c in made)
@@ -202,8 +206,8 @@ def test_the_invitation_is_printed_once_and_not_cached(client, desk, unit):
 
 def test_the_desk_books_a_slot_and_a_full_one_is_refused(client, desk, unit):
     case = open_case(unit)
-    day = date(2026, 11, 18)
-    at = datetime(2026, 11, 18, 1, 0, tzinfo=UTC)  # 9:00 at the property
+    day = today() + timedelta(days=1)
+    at = from_local_input(datetime.combine(day, time(9, 0))).astimezone(UTC)  # 9:00 at the property
     page = client.get(f"/staff/move-in/{case.id}/book?day={day}").get_data(as_text=True)
     assert at.isoformat() in page and "09:00" in page
     for n in range(appointments.CASES_PER_SLOT):
