@@ -152,6 +152,7 @@ def test_the_import_refuses_a_bad_file_whole_with_line_numbers(client, desk, uni
     assert response.status_code == 422
     lines = [int(item.split(" ")[1]) for item in page.split("<li>第")[1:]]
     assert lines == [3, 4, 5, 6, 7]
+    assert 'name="kind"' not in page  # the register's unit/resident choice is not asked here
     assert case_count() == 1  # only the one made before
 
 

@@ -218,6 +218,7 @@ def test_import_form_lists_bad_lines_and_imports_nothing(client, desk):
 def test_import_form_requires_a_csv_file(client, desk):
     count, html = errors_in(client.post("/staff/import", data={"kind": "units"}, content_type="multipart/form-data"))
     assert count == 1
+    assert 'name="kind"' in html and 'name="file"' in html  # the shared upload card keeps the register's own field
     data = {"kind": "units", "file": (io.BytesIO(b"x"), "units.xlsx")}
     count, html = errors_in(client.post("/staff/import", data=data, content_type="multipart/form-data"))
     assert count == 1
