@@ -7,16 +7,22 @@ tick themselves when its bill is paid: domain.movein.fees; its signed papers are
 """
 
 from domain.accounts import models as _accounts  # noqa: F401
+from domain.alerts import models as _alerts  # noqa: F401
 from domain.announcements import models as _announcements  # noqa: F401
 from domain.archives import models as _archives  # noqa: F401
 from domain.archives import move_in_papers as _move_in_papers  # noqa: F401
+from domain.areas import models as _areas  # noqa: F401
 from domain.audit import models as _audit  # noqa: F401
 from domain.billing import models as _billing  # noqa: F401
+from domain.facilities import models as _facilities  # noqa: F401
+from domain.files import models as _files  # noqa: F401
+from domain.incidents import models as _incidents  # noqa: F401
 from domain.kiosk import models as _kiosk  # noqa: F401
 from domain.movein import fees as _movein_fees  # noqa: F401
 from domain.movein import models as _movein  # noqa: F401
 from domain.notify import models as _notify  # noqa: F401
 from domain.parcels import models as _parcels  # noqa: F401
+from domain.patrols import models as _patrols  # noqa: F401
 from domain.payments import models as _payments  # noqa: F401
 from domain.property import models as _property  # noqa: F401
 from domain.renovation import models as _renovation  # noqa: F401

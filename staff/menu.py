@@ -12,6 +12,9 @@ from web.filters import view_section
 #: (endpoint, label, the view module that makes it current, permission needed or None).
 MENU = (
     ("staff.home", _l("Overview"), "account", None),
+    ("staff.my_area", _l("My area"), "areas", Permission.OWN_AREA),
+    ("staff.patrols_today", _l("Today's patrol"), "patrols", Permission.WALK_PATROLS),
+    ("staff.list_incidents", _l("Incidents"), "incidents", Permission.REPORT_INCIDENTS),
     ("staff.list_units", _l("Units"), "units", Permission.VIEW_UNITS),
     ("staff.list_residents", _l("Residents"), "residents", Permission.VIEW_RESIDENTS),
     ("staff.list_buildings", _l("Buildings"), "buildings", Permission.VIEW_UNITS),
@@ -21,6 +24,10 @@ MENU = (
     ("staff.list_callbacks", _l("Callbacks"), "tickets", Permission.CALL_BACK),
     ("staff.list_visits", _l("Resident visits"), "tickets", Permission.CALL_BACK),
     ("staff.handover", _l("Shift handover"), "board", Permission.HAND_OVER),
+    ("staff.list_rounds", _l("Patrol records"), "patrols", Permission.VIEW_PATROLS),
+    ("staff.list_routes", _l("Patrol routes"), "patrols", Permission.MANAGE_PATROLS),
+    ("staff.list_facilities", _l("Facilities"), "facilities", Permission.VIEW_FACILITIES),
+    ("staff.list_areas", _l("Areas"), "areas", Permission.VIEW_AREAS),
     ("staff.show_board", _l("Manager's board"), "board", Permission.VIEW_BOARD),
     ("staff.service_levels", _l("Service levels"), "board", Permission.MANAGE_SERVICE),
     ("staff.log_parcels", _l("Parcels"), "parcels", Permission.HANDLE_COUNTER),

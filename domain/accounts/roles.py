@@ -74,6 +74,19 @@ class Permission(str, enum.Enum):
     FILE_DOCUMENTS = "file_documents"
     LEND_FILES = "lend_files"
     MANAGE_ARCHIVES = "manage_archives"
+    VIEW_AREAS = "view_areas"
+    OWN_AREA = "own_area"
+    MANAGE_AREAS = "manage_areas"
+    WALK_PATROLS = "walk_patrols"
+    VIEW_PATROLS = "view_patrols"
+    MANAGE_PATROLS = "manage_patrols"
+    VIEW_FACILITIES = "view_facilities"
+    CHECK_FACILITIES = "check_facilities"
+    MANAGE_FACILITIES = "manage_facilities"
+    REPORT_INCIDENTS = "report_incidents"
+    CLOSE_INCIDENTS = "close_incidents"
+    RUN_INCIDENT_MODE = "run_incident_mode"
+    ATTACH_INCIDENT_TICKETS = "attach_incident_tickets"
 
 
 _ALL = frozenset(Role)
@@ -131,6 +144,27 @@ PERMISSIONS = {
     Permission.FILE_DOCUMENTS: _REGISTER_KEEPERS,
     Permission.LEND_FILES: frozenset({Role.MANAGER}),
     Permission.MANAGE_ARCHIVES: frozenset({Role.MANAGER}),
+    # 1.2.1-1.2.14: the manager gives each assistant an area and a deputy; the desk and the assistants read who looks
+    # after which unit.
+    Permission.VIEW_AREAS: _REGISTER_KEEPERS,
+    Permission.OWN_AREA: frozenset({Role.ASSISTANT}),
+    Permission.MANAGE_AREAS: frozenset({Role.MANAGER}),
+    # SOP 15: the assistants patrol their areas daily and security patrols per shift; the manager keeps the routes
+    # and labels; the desk reads the 巡视记录表 too. Which round is whose is checked in domain/patrols/workflow.py.
+    Permission.WALK_PATROLS: frozenset({Role.ASSISTANT, Role.SECURITY, Role.MANAGER}),
+    Permission.VIEW_PATROLS: _REGISTER_KEEPERS | {Role.SECURITY},
+    Permission.MANAGE_PATROLS: frozenset({Role.MANAGER}),
+    # 1.2.14: the facilities are checked by the role each one names (engineering, security, the assistants); the
+    # manager and engineering keep the register (engineering holds the lift contract).
+    Permission.VIEW_FACILITIES: _ALL - {Role.CLEANING, Role.FINANCE},
+    Permission.CHECK_FACILITIES: frozenset({Role.ASSISTANT, Role.ENGINEERING, Role.SECURITY, Role.MANAGER}),
+    Permission.MANAGE_FACILITIES: frozenset({Role.MANAGER, Role.ENGINEERING}),
+    # SOP 14 (1.1.14, 1.3.6): anyone on staff reports an incident and adds what they did; the manager closes it with
+    # cause and measures and runs the residents' notice; the desk attaches residents' tickets about it.
+    Permission.REPORT_INCIDENTS: _ALL,
+    Permission.CLOSE_INCIDENTS: frozenset({Role.MANAGER}),
+    Permission.RUN_INCIDENT_MODE: frozenset({Role.MANAGER}),
+    Permission.ATTACH_INCIDENT_TICKETS: _REGISTER_KEEPERS,
 }
 
 

@@ -10,6 +10,7 @@ from domain.errors import InvalidTransition, NotAllowed
 from domain.movein.models import CaseStatus as C
 from domain.movein.models import InspectionStatus as I
 from domain.movein.models import SpotCheckResult as S
+from domain.transitions import actions_of, may, role_of, step, takes_part
 
 #: The case's owner, signed in to the portal; staff steps name roles.
 OWNER = "owner"
@@ -81,25 +82,17 @@ def _who(actor, owner_user_id=None):
     """OWNER for the case's own owner (their portal account), None for any other resident, else the staff role."""
     if actor.kind == AccountKind.RESIDENT:
         return OWNER if owner_user_id is not None and actor.user_id == owner_user_id else None
-    return Role(actor.role) if actor.role else None
+    return role_of(actor)
 
 
 def _may(table, actor, action, status, owner_user_id=None):
-    """Whether `actor` may take `action` from `status` in `table` (the system actor may take any legal step)."""
-    move = table.get((action, status))
-    if move is None:
-        return False
-    return actor.is_system or _who(actor, owner_user_id) in move[1]
+    """Whether `actor` may take `action` from `status` in `table`."""
+    return may(table, actor, action, status, _who(actor, owner_user_id))
 
 
 def _check(table, actor, action, status, owner_user_id=None):
     """The status `action` leads to; InvalidTransition when there is no such move, NotAllowed when not theirs."""
-    move = table.get((action, status))
-    if move is None:
-        raise InvalidTransition()
-    if not _may(table, actor, action, status, owner_user_id):
-        raise NotAllowed()
-    return move[0]
+    return step(table, actor, action, status, _who(actor, owner_user_id))
 
 
 def check_case(actor, action, case):
@@ -109,8 +102,7 @@ def check_case(actor, action, case):
 
 def case_actions(actor, case):
     """The workflow actions `actor` may take on `case` now, in the table's order."""
-    actions = dict.fromkeys(a for a, _s in CASE_TRANSITIONS)
-    return [a for a in actions if _may(CASE_TRANSITIONS, actor, a, case.status, case.owner_user_id)]
+    return actions_of(CASE_TRANSITIONS, actor, case.status, _who(actor, case.owner_user_id))
 
 
 def check_inspection(actor, action, inspection):
@@ -120,8 +112,7 @@ def check_inspection(actor, action, inspection):
 
 def inspection_actions(actor, inspection):
     """The workflow actions `actor` may take on `inspection` now."""
-    actions = dict.fromkeys(a for a, _s in INSPECTION_TRANSITIONS)
-    return [a for a in actions if _may(INSPECTION_TRANSITIONS, actor, a, inspection.status)]
+    return actions_of(INSPECTION_TRANSITIONS, actor, inspection.status)
 
 
 def _spot_check_step(check, action):
@@ -161,7 +152,4 @@ def spot_check_actions(actor, check):
 def may_take_inspection_step(actor, action):
     """Whether `actor`'s role takes `action` on an inspection in any status: the role check that comes before the
     state check, so a page refuses the wrong person (403) the same way whatever state the inspection is in."""
-    if actor.is_system:
-        return True
-    who = _who(actor)
-    return any(who in roles for (name, _status), (_to, roles) in INSPECTION_TRANSITIONS.items() if name == action)
+    return takes_part(INSPECTION_TRANSITIONS, actor, action)

@@ -23,9 +23,19 @@ from domain.tickets import recording
 from domain.tickets.models import Callback, Department, Handover, ResidentVisit, ServiceItem, TicketPhoto
 from extensions import db
 from tests import builders
-from tests.web.route_tables import archives, desk, inspections, movein, supervision
+from tests.web.route_tables import (
+    archives,
+    areas,
+    desk,
+    facilities,
+    incidents,
+    inspections,
+    movein,
+    patrols,
+    supervision,
+)
 
-AREAS = (movein, inspections, supervision, archives, desk)
+AREAS = (movein, inspections, supervision, archives, desk, areas, patrols, facilities, incidents)
 
 ALL = frozenset(Role)
 KEEPERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})

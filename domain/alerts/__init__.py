@@ -1,0 +1,1 @@
+"""Alerts to staff in the console: an incident reported, a unit's ticket the assistant must know about."""

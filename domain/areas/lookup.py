@@ -1,0 +1,95 @@
+"""Whose area a unit is in and who looks after it today: the one place the rest of the app asks (the unit page, the
+portal's "your property assistant", notices about a unit, patrol routes, collection per area)."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from domain.areas.models import Area, AreaCover, AreaScope
+from domain.property.models import Building, Unit
+from extensions import db
+
+
+def scope_covers(scope, building_id, floor):
+    """Whether `scope` takes in a unit on `floor` of `building_id`."""
+    if scope.building_id != building_id:
+        return False
+    return scope.floor_from is None or scope.floor_from <= floor <= scope.floor_to
+
+
+def areas_of_units(unit_ids):
+    """{unit id: Area} for the units that are in an area (with its assistant and deputy loaded), in two statements."""
+    units = db.session.execute(select(Unit.id, Unit.building_id, Unit.floor).where(Unit.id.in_(list(unit_ids)))).all()
+    if not units:
+        return {}
+    scopes = db.session.scalars(
+        select(AreaScope)
+        .where(AreaScope.building_id.in_({b for _u, b, _f in units}))
+        .options(
+            selectinload(AreaScope.area).selectinload(Area.assistant),
+            selectinload(AreaScope.area).selectinload(Area.deputy),
+        )
+    ).all()
+    found = {}
+    for unit_id, building_id, floor in units:
+        for scope in scopes:
+            if scope_covers(scope, building_id, floor):
+                found[unit_id] = scope.area
+                break
+    return found
+
+
+def area_of_unit(unit_id):
+    """The Area `unit_id` is in, or None."""
+    return areas_of_units([unit_id]).get(unit_id)
+
+
+def covered_on(area, day):
+    """Whether the deputy stands in for the area's assistant on `day`."""
+    return (
+        area.deputy_id is not None
+        and db.session.scalar(
+            select(AreaCover.id).where(
+                AreaCover.area_id == area.id, AreaCover.starts_on <= day, AreaCover.ends_on >= day
+            )
+        )
+        is not None
+    )
+
+
+def on_duty(area, day):
+    """The User who looks after `area` on `day`: the deputy on a covered day, else the assistant (None if neither)."""
+    if area is None:
+        return None
+    if covered_on(area, day):
+        return area.deputy
+    return area.assistant or area.deputy
+
+
+def unit_assistant(unit_id, day):
+    """(Area, the User on duty for it on `day`) for a unit, or (None, None) when the unit is in no area."""
+    area = area_of_unit(unit_id) if unit_id is not None else None
+    return area, on_duty(area, day)
+
+
+def areas_of_user(user_id, day=None):
+    """The areas `user_id` looks after: as assistant, and as deputy on `day` when a cover includes it."""
+    areas = db.session.scalars(
+        select(Area).where((Area.assistant_id == user_id) | (Area.deputy_id == user_id)).order_by(Area.name)
+    ).all()
+    return [a for a in areas if a.assistant_id == user_id or (day is not None and covered_on(a, day))]
+
+
+def unit_ids_in_area(area):
+    """The ids of the units in `area`, in one statement."""
+    clauses = []
+    for scope in area.scopes:
+        clause = Unit.building_id == scope.building_id
+        if scope.floor_from is not None:
+            clause = clause & Unit.floor.between(scope.floor_from, scope.floor_to)
+        clauses.append(clause)
+    if not clauses:
+        return []
+    condition = clauses[0]
+    for clause in clauses[1:]:
+        condition = condition | clause
+    return db.session.scalars(select(Unit.id).join(Building).where(condition).order_by(Unit.id)).all()

@@ -1,0 +1,91 @@
+"""When rounds are due: each route's daily windows as moments, and the day's slots with the round walked in each.
+Everything is computed on read from the one clock, so the board is right without a scheduler and tests move time."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from domain.clock import from_local_input
+from domain.errors import DomainError
+from domain.patrols.models import PatrolRound, PatrolRoute, RoundStatus
+from extensions import db
+
+
+def parse_window(start_text, end_text):
+    """["08:00", "11:00"] checked: two HH:MM times, not equal (an end before the start crosses midnight)."""
+    try:
+        start, end = (datetime.strptime(text.strip(), "%H:%M").time() for text in (start_text, end_text))
+    except (AttributeError, TypeError, ValueError):
+        raise DomainError(_l("Give each window as two times such as 08:00 and 11:00."), field="windows") from None
+    if start == end:
+        raise DomainError(_l("A window must end at another time than it starts."), field="windows")
+    return [start.strftime("%H:%M"), end.strftime("%H:%M")]
+
+
+def windows_on(route, day):
+    """[(start, end)] of `route` on the local `day`, as aware UTC; a window whose end is before its start ends the
+    next day (a night shift's round)."""
+    moments = []
+    for start_text, end_text in route.windows or ():
+        start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
+        end_day = day + timedelta(days=1) if end <= start else day
+        moments.append(
+            (
+                from_local_input(datetime.combine(day, start)).astimezone(UTC),
+                from_local_input(datetime.combine(end_day, end)).astimezone(UTC),
+            )
+        )
+    return moments
+
+
+@dataclass
+class Slot:
+    """One window of one route on one day and the round walked in it (None while nobody started one)."""
+
+    route: PatrolRoute
+    day: date
+    start: datetime
+    end: datetime
+    round: PatrolRound | None
+
+    def state(self, now):
+        """ "upcoming", "due" (window open, not started), "in_progress", "finished", "late" (finished after the
+        window), "missed" (window over, never started) or "unfinished" (window over, started, not finished)."""
+        if self.round is None:
+            if now < self.start:
+                return "upcoming"
+            return "due" if now < self.end else "missed"
+        if self.round.status == RoundStatus.FINISHED:
+            return "late" if self.round.finished_at > self.end else "finished"
+        return "in_progress" if now < self.end else "unfinished"
+
+
+def slots_on(property_id, day, *, route_ids=None):
+    """[Slot] of every active route (or of `route_ids`) on `day`, by start time, with the rounds, their visits and
+    findings loaded in a few statements."""
+    query = (
+        select(PatrolRoute)
+        .where(PatrolRoute.property_id == property_id, PatrolRoute.is_active.is_(True))
+        .options(selectinload(PatrolRoute.checkpoints))
+        .order_by(PatrolRoute.name, PatrolRoute.id)
+    )
+    if route_ids is not None:
+        query = query.where(PatrolRoute.id.in_(list(route_ids)))
+    routes = db.session.scalars(query).all()
+    rounds = {
+        (r.route_id, r.window_start): r
+        for r in db.session.scalars(
+            select(PatrolRound)
+            .where(PatrolRound.property_id == property_id, PatrolRound.day == day)
+            .options(selectinload(PatrolRound.visits), selectinload(PatrolRound.findings))
+        )
+    }
+    slots = [
+        Slot(route, day, start, end, rounds.get((route.id, start)))
+        for route in routes
+        for start, end in windows_on(route, day)
+    ]
+    return sorted(slots, key=lambda s: (s.start, s.route.name))
