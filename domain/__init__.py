@@ -3,7 +3,8 @@
 Importing this package imports every model, so that Alembic's autogenerate and the tests see the
 whole schema, and every receiver of a domain signal, so that it is connected wherever the signal is sent
 (a renovation's permit follows the payment of its deposit bill: domain.renovation.permits; a move-in's fee lines
-tick themselves when its bill is paid: domain.movein.fees; its signed papers are filed: domain.archives.move_in_papers).
+tick themselves when its bill is paid: domain.movein.fees; its signed papers are filed: domain.archives.move_in_papers;
+a ticket's notice to the desk reaches the unit's assistant: domain.areas.notices).
 """
 
 from domain.accounts import models as _accounts  # noqa: F401
@@ -12,6 +13,7 @@ from domain.announcements import models as _announcements  # noqa: F401
 from domain.archives import models as _archives  # noqa: F401
 from domain.archives import move_in_papers as _move_in_papers  # noqa: F401
 from domain.areas import models as _areas  # noqa: F401
+from domain.areas import notices as _area_notices  # noqa: F401
 from domain.audit import models as _audit  # noqa: F401
 from domain.billing import models as _billing  # noqa: F401
 from domain.facilities import models as _facilities  # noqa: F401

@@ -22,7 +22,7 @@ from domain.tickets.models import (
     Ticket,
     TicketKind,
 )
-from domain.tickets.timeline import add_event, audit_step, escalate, notify_resident
+from domain.tickets.timeline import add_event, audit_step, desk_told, escalate, notify_resident
 from domain.tickets.workflow import QUEUED, check
 from extensions import db
 
@@ -153,6 +153,15 @@ def cannot_come(actor, ticket, *, reason):
     notify_resident(
         ticket,
         _l("Sorry: the team cannot come in time for request #%(id)s. %(reason)s", id=ticket.id, reason=reason.strip()),
+    )
+    desk_told.send(
+        ticket,
+        kind="late_notice",
+        message=_l(
+            "The team cannot come in time for request #%(id)s in your area: %(reason)s",
+            id=ticket.id,
+            reason=reason.strip(),
+        ),
     )
     return ticket
 

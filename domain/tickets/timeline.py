@@ -1,6 +1,7 @@
 """What every step of a ticket writes besides its change: the timeline entry, the audit line, the resident's
 notice, and the manager's flag on a major complaint."""
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 
 from domain.audit.services import record
@@ -8,6 +9,13 @@ from domain.clock import utcnow
 from domain.notify.services import tell_resident
 from domain.tickets.models import TicketEvent
 from extensions import db
+
+_signals = Namespace()
+#: Sent when the desk is told about a ticket today (the team cannot come in time: kind "late_notice"; a major
+#: complaint escalated: kind "major_complaint"), in the step's transaction, with the ticket as sender, `kind` and
+#: `message` (a lazy string). domain/areas/notices.py connects and tells the unit's assistant on duty; tickets do
+#: not import areas (areas read tickets for "my area").
+desk_told = _signals.signal("ticket-desk-told")
 
 
 def add_event(ticket, actor, action, body="", *, public=True, data=None, at=None):
@@ -42,3 +50,8 @@ def escalate(ticket, actor, now):
     """A major complaint: flag it for the manager at once (it shows first on the board)."""
     ticket.escalated_at = now
     add_event(ticket, actor, "escalated", public=False, at=now)  # pages label it in the reader's language
+    desk_told.send(
+        ticket,
+        kind="major_complaint",
+        message=_l("Major complaint #%(id)s about a unit of your area: the manager has been told.", id=ticket.id),
+    )
