@@ -227,6 +227,20 @@ def close(actor, ticket):
     return ticket
 
 
+def settle(actor, ticket, *, message, now=None):
+    """Close a ticket a wider problem settled (a special incident's), with the one message its resident sees."""
+    now = now or utcnow()
+    check("settle", actor, ticket)
+    message = (message or "").strip()
+    if not message:
+        raise DomainError(_l("Write the message the residents will see."), field="message")
+    ticket.status, ticket.closed_at = Status.CLOSED, now
+    add_event(ticket, actor, "closed", message, at=now)
+    audit_step(actor, ticket, "settle", message[:80])
+    notify_resident(ticket, _l("Request #%(id)s is closed: %(message)s", id=ticket.id, message=message))
+    return ticket
+
+
 def cancel(actor, ticket, *, reason):
     """The desk cancels a ticket (a duplicate, withdrawn by phone), with the reason."""
     check("cancel", actor, ticket)

@@ -60,6 +60,9 @@ TRANSITIONS = {
     "rate": ({S.DONE, S.CLOSED}, None, "resident"),
     "classify": ({S.NEW, S.DISPATCHED, S.CLAIMED, S.SCHEDULED, S.WAITING}, None, "desk"),
     "record_outcome": ({S.CLAIMED, S.SCHEDULED, S.WAITING, S.DONE, S.CLOSED}, None, "manager"),
+    # A wider problem settled it: the desk closes the residents' tickets attached to a special incident (a water
+    # cut, a lift out of service) together, with the one message each resident sees (domain/incidents/notices.py).
+    "settle": (OPEN | {S.DONE}, S.CLOSED, "desk"),
 }
 
 REFUSALS = {

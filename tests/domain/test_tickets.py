@@ -169,6 +169,7 @@ CALLS = {
     "rate": lambda a, t, r: steps.rate(r[0], t, resident_id=r[1], rating=5),
     "classify": lambda a, t, r: steps.classify(a, t, category="water"),
     "record_outcome": lambda a, t, r: steps.record_outcome(a, t, outcome="已道歉并赔偿"),
+    "settle": lambda a, t, r: steps.settle(a, t, message="停水已恢复"),
 }
 
 
@@ -297,7 +298,7 @@ def test_a_resident_is_offered_their_own_steps_only_and_a_rating_once(prop, peop
     assert workflow.allowed_actions(resident, ticket, resident_id=owner.id) == ("resident_cancel", "resident_comment")
     assert workflow.allowed_actions(act(neighbour.user), ticket, resident_id=neighbour.id) == ()
     desk_steps = workflow.allowed_actions(act(staff[Role.FRONTDESK]), ticket)
-    assert desk_steps == ("dispatch", "cancel", "staff_comment", "classify")
+    assert desk_steps == ("dispatch", "cancel", "staff_comment", "classify", "settle")
     _force(ticket, Status.DONE, staff[Role.ENGINEERING])
     assert workflow.allowed_actions(resident, ticket, resident_id=owner.id) == ("resident_comment", "rate")
     steps.rate(resident, ticket, resident_id=owner.id, rating=5)
