@@ -9,6 +9,7 @@ from domain.accounts.models import AccountKind, User
 from domain.alerts.models import StaffAlert
 from domain.audit.services import record
 from domain.clock import utcnow
+from domain.errors import NotFound
 from domain.notify.mail import queue_mail
 from domain.notify.services import DEFAULT_LOCALE, MAX_NOTICE, MAX_SUBJECT
 from extensions import db
@@ -100,6 +101,30 @@ def acknowledge(actor, alert_id, now=None):
 def mark_all_read(actor, now=None):
     """Mark every alert of `actor` read; returns how many."""
     alert = StaffAlert
-    return db.session.execute(
+    done = db.session.execute(
         update(alert).where(alert.user_id == actor.user_id, alert.read_at.is_(None)).values(read_at=now or utcnow())
     ).rowcount
+    if done:
+        record(actor, "alert.read_all", object_type="staff_alerts", summary=str(done))
+    return done
+
+
+def console_alerts(user_id, limit=5):
+    """(the urgent alerts `user_id` has not acknowledged, newest first, how many alerts they have not read): the
+    console's banner and its sidebar count, in one statement."""
+    alert = StaffAlert
+    rows = db.session.execute(
+        select(alert, func.count().over())
+        .where(alert.user_id == user_id, alert.read_at.is_(None))
+        .order_by(alert.urgent.desc(), alert.id.desc())
+        .limit(limit)
+    ).all()
+    return [row[0] for row in rows if row[0].urgent], (rows[0][1] if rows else 0)
+
+
+def get_own_alert(actor, alert_id):
+    """One of `actor`'s own alerts; NotFound for another person's or a missing one."""
+    alert = db.session.get(StaffAlert, alert_id)
+    if alert is None or alert.user_id != actor.user_id:
+        raise NotFound()
+    return alert

@@ -1,0 +1,75 @@
+"""What the incident pages and the board read: the open incidents, the list by month and kind, the counts."""
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from domain.clock import local_day_bounds
+from domain.incidents.models import Incident, IncidentStatus
+from extensions import db
+
+PAGE_SIZE = 30
+
+
+def open_incidents(property_id):
+    """The property's open incidents, latest first, with their reporter, building and unit loaded."""
+    return db.session.scalars(
+        select(Incident)
+        .where(Incident.property_id == property_id, Incident.status == IncidentStatus.OPEN)
+        .options(selectinload(Incident.reported_by), selectinload(Incident.building), selectinload(Incident.unit))
+        .order_by(Incident.occurred_at.desc(), Incident.id.desc())
+    ).all()
+
+
+def parse_month(text):
+    """(first day, first day of the next month) of a "YYYY-MM" text, or None when it is not one."""
+    try:
+        year, month = (int(part) for part in (text or "").split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        return None
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return first, following
+
+
+def _month_bounds(month):
+    """The UTC bounds of a local month given as "YYYY-MM" (None: no bounds)."""
+    days = parse_month(month) if month else None
+    if days is None:
+        return None
+    return local_day_bounds(days[0])[0], local_day_bounds(days[1])[0]
+
+
+def list_incidents(property_id, *, kind=None, month=None, after=None, limit=PAGE_SIZE):
+    """One page of the property's incidents, latest first, of one `kind` and local `month` ("YYYY-MM") when given;
+    `after` is the last (occurred_at, id) of the previous page. Returns (incidents, the key of the next page or
+    None)."""
+    query = (
+        select(Incident)
+        .where(Incident.property_id == property_id)
+        .options(selectinload(Incident.reported_by), selectinload(Incident.building), selectinload(Incident.unit))
+        .order_by(Incident.occurred_at.desc(), Incident.id.desc())
+    )
+    if kind:
+        query = query.where(Incident.kind == kind)
+    bounds = _month_bounds(month)
+    if bounds:
+        query = query.where(Incident.occurred_at >= bounds[0], Incident.occurred_at < bounds[1])
+    if after:
+        at, last_id = after
+        query = query.where((Incident.occurred_at < at) | ((Incident.occurred_at == at) & (Incident.id < last_id)))
+    rows = db.session.scalars(query.limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_key = (rows[-1].occurred_at, rows[-1].id) if more and rows else None
+    return rows, next_key
+
+
+def counts_by_kind(property_id, month):
+    """{kind: how many incidents} of the local `month` ("YYYY-MM"), in one statement."""
+    query = select(Incident.kind, func.count()).where(Incident.property_id == property_id).group_by(Incident.kind)
+    bounds = _month_bounds(month)
+    if bounds:
+        query = query.where(Incident.occurred_at >= bounds[0], Incident.occurred_at < bounds[1])
+    return dict(db.session.execute(query).all())
