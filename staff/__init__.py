@@ -43,6 +43,7 @@ from staff.archives import routes as _archives  # noqa: E402, F401
 from staff.areas import routes as _areas  # noqa: E402, F401
 from staff.facilities import routes as _facilities  # noqa: E402, F401
 from staff.incidents import alerts as _alerts  # noqa: E402, F401
+from staff.incidents import notice as _incident_notice  # noqa: E402, F401
 from staff.incidents import routes as _incidents  # noqa: E402, F401
 from staff.movein import desk, inspections, supervision, templates_admin  # noqa: E402, F401
 from staff.movein import routes as _movein  # noqa: E402, F401

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 
 from domain.announcements.services import get_announcement, publish, withdraw
 from domain.audit.services import record
@@ -22,7 +22,7 @@ from domain.incidents.models import (
 )
 from domain.incidents.workflow import check_incident
 from domain.notify.services import households, notice_batch
-from domain.property.models import Building, Occupancy, Unit
+from domain.property.models import Building, Occupancy, Resident, Unit
 from domain.queries import read
 from domain.tickets import steps
 from domain.tickets.models import Status, Ticket
@@ -278,6 +278,16 @@ _LIVE_FOR_RESIDENT = _LIVE.where(
         .where(Occupancy.resident_id == bindparam("resident_id"), Occupancy.is_current(bindparam("today")))
     )
 )
+#: The same for a portal account (the page knows the signed-in user, not yet their resident record).
+_LIVE_FOR_USER = _LIVE.where(
+    IncidentNotice.id.in_(
+        select(IncidentNoticeBuilding.notice_id)
+        .join(Unit, Unit.building_id == IncidentNoticeBuilding.building_id)
+        .join(Occupancy, Occupancy.unit_id == Unit.id)
+        .join(Resident, Resident.id == Occupancy.resident_id)
+        .where(Resident.user_id == bindparam("user_id"), Occupancy.is_current(bindparam("today")))
+    )
+)
 
 
 def _grouped(rows):
@@ -296,6 +306,11 @@ def _grouped(rows):
 def live_notices_for_resident(resident_id, today):
     """The notices on now for a building the resident lives in on `today` (one statement: every portal page)."""
     return _grouped(read(_LIVE_FOR_RESIDENT, {"resident_id": resident_id, "today": today}))
+
+
+def live_notices_for_user(user_id, today):
+    """The notices on now for a building the resident signed in as `user_id` lives in (one statement)."""
+    return _grouped(read(_LIVE_FOR_USER, {"user_id": user_id, "today": today}))
 
 
 def live_notices(property_id):
@@ -361,6 +376,41 @@ def attach_tickets(actor, incident, ticket_ids, *, now=None):
         _event(actor, incident, "tickets_attached", " ".join(f"#{n}" for n in numbers), {"ticket_ids": numbers}, now)
         record(actor, "incident.attach_tickets", incident, summary=" ".join(f"#{n}" for n in numbers)[:200])
     return new
+
+
+#: The most tickets a search offers to attach.
+MAX_CANDIDATES = 50
+
+
+def candidate_tickets(incident, *, building_ids=(), query=""):
+    """Open tickets of the property not yet attached, newest first: with `query`, those whose number, unit
+    ("2-1203" or "1203") or category matches; without, those of `building_ids` opened since the incident began."""
+    attached = select(IncidentTicket.ticket_id).where(IncidentTicket.incident_id == incident.id)
+    statement = (
+        select(Ticket)
+        .outerjoin(Unit, Unit.id == Ticket.unit_id)
+        .outerjoin(Building, Building.id == Unit.building_id)
+        .where(
+            Ticket.property_id == incident.property_id,
+            Ticket.status.in_(tuple(OPEN)),
+            Ticket.id.not_in(attached),
+        )
+        .order_by(Ticket.id.desc())
+        .limit(MAX_CANDIDATES)
+    )
+    query = (query or "").strip().lstrip("#")
+    if query:
+        building, _dash, number = query.rpartition("-")
+        matches = [Unit.number == number if not building else (Unit.number == number) & (Building.code == building)]
+        matches.append(Ticket.category.ilike(f"%{query}%"))
+        if query.isdigit():
+            matches.append(Ticket.id == int(query))
+        statement = statement.where(or_(*matches))
+    else:
+        if not building_ids:
+            return []
+        statement = statement.where(Unit.building_id.in_(list(building_ids)), Ticket.created_at >= incident.occurred_at)
+    return db.session.scalars(statement).all()
 
 
 def close_attached_tickets(actor, incident, *, message, now=None):

@@ -3,12 +3,14 @@
 from domain.accounts.roles import Role
 from domain.alerts.models import StaffAlert
 from domain.clock import utcnow
-from domain.incidents.models import Incident, IncidentKind
+from domain.incidents.models import Incident, IncidentKind, IncidentNotice, IncidentNoticeBuilding
 from extensions import db
 from tests import builders
+from tests.incident_mode_builders import create_incident
 
 STAFF = frozenset(Role)
 MANAGER = frozenset({Role.MANAGER})
+DESK = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})
 
 #: endpoint -> (method, URL template, roles that may use it)
 TABLE = {
@@ -19,6 +21,14 @@ TABLE = {
     "staff.alert_banner": ("GET", "/staff/alerts/banner", STAFF),
     "staff.acknowledge_staff_alert": ("POST", "/staff/alerts/{staff_alert}/acknowledge", STAFF),
     "staff.mark_alerts_read": ("POST", "/staff/alerts/read", STAFF),
+    # Incident mode: the manager runs the notice, the desk attaches and closes residents' tickets.
+    "staff.incident_notice": ("GET", "/staff/incidents/{mode_incident}/notice", STAFF),
+    "staff.switch_notice_on": ("POST", "/staff/incidents/{mode_incident}/notice", MANAGER),
+    "staff.post_notice_update": ("POST", "/staff/incidents/{mode_incident}/notice/{mode_notice}/updates", MANAGER),
+    "staff.switch_notice_off": ("POST", "/staff/incidents/{mode_incident}/notice/{mode_notice}/off", MANAGER),
+    "staff.incident_ticket_candidates": ("GET", "/staff/incidents/{mode_incident}/tickets", DESK),
+    "staff.attach_incident_tickets": ("POST", "/staff/incidents/{mode_incident}/tickets", DESK),
+    "staff.close_incident_tickets": ("POST", "/staff/incidents/{mode_incident}/tickets/close", DESK),
 }
 
 
@@ -46,4 +56,19 @@ def records(prop, unit, resident):
     )
     db.session.add(alert)
     db.session.commit()
-    return {"incident": incident.id, "staff_alert": alert.id}
+    return {"incident": incident.id, "staff_alert": alert.id} | _incident_mode_records(prop, unit)
+
+
+def _incident_mode_records(prop, unit):
+    """An open incident with its notice on for the unit's building (incident mode's URLs)."""
+    incident = create_incident(prop, building=unit.building)
+    notice = IncidentNotice(
+        property_id=prop.id,
+        incident_id=incident.id,
+        title="停水通知",
+        body="今天停水",
+        buildings=[IncidentNoticeBuilding(building_id=unit.building_id)],
+    )
+    db.session.add(notice)
+    db.session.commit()
+    return {"mode_incident": incident.id, "mode_notice": notice.id}
