@@ -1,8 +1,10 @@
 """Signing in and out, the console home and one's own password."""
 
-from flask import current_app, render_template
+from flask import current_app, redirect, render_template, url_for
+from flask_login import current_user
 
 from domain.accounts.models import AccountKind
+from domain.accounts.roles import Permission, can
 from domain.clock import today
 from domain.property.search import register_counts
 from extensions import limiter
@@ -32,7 +34,9 @@ def logout():
 
 @bp.get("/")
 def home():
-    """The console home: the role's menu and the register's counts."""
+    """The console home: the role's menu and the register's counts; an assistant's console opens on "my area"."""
+    if can(current_user.role, Permission.OWN_AREA):
+        return redirect(url_for("staff.my_area"))
     return render_template("staff/home/index.html", counts=register_counts(today()))
 
 

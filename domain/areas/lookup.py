@@ -1,7 +1,7 @@
 """Whose area a unit is in and who looks after it today: the one place the rest of the app asks (the unit page, the
 portal's "your property assistant", notices about a unit, patrol routes, collection per area)."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from domain.areas.models import Area, AreaCover, AreaScope
@@ -93,3 +93,38 @@ def unit_ids_in_area(area):
     for clause in clauses[1:]:
         condition = condition | clause
     return db.session.scalars(select(Unit.id).join(Building).where(condition).order_by(Unit.id)).all()
+
+
+def scope_takes_in_unit():
+    """SQL condition, `scope_covers` for a query: an AreaScope row takes in a Unit row."""
+    return (AreaScope.building_id == Unit.building_id) & (
+        AreaScope.floor_from.is_(None) | Unit.floor.between(AreaScope.floor_from, AreaScope.floor_to)
+    )
+
+
+def unit_counts(property_id):
+    """{area id: how many units it takes in} for the property's areas, in one statement."""
+    rows = db.session.execute(
+        select(AreaScope.area_id, func.count(Unit.id))
+        .join(Area, AreaScope.area_id == Area.id)
+        .join(Unit, scope_takes_in_unit())
+        .where(Area.property_id == property_id)
+        .group_by(AreaScope.area_id)
+    ).all()
+    return dict(rows)
+
+
+def units_in_no_area(property_id, *, limit=200):
+    """(count, [(unit id, building code, number)] of the first `limit`) of the units in no area, by label: two
+    statements."""
+    no_area = ~select(AreaScope.id).where(scope_takes_in_unit()).exists()
+    condition = (Building.property_id == property_id) & no_area
+    count = db.session.scalar(select(func.count(Unit.id)).join(Building).where(condition))
+    rows = db.session.execute(
+        select(Unit.id, Building.code, Unit.number)
+        .join(Building)
+        .where(condition)
+        .order_by(Building.code, Unit.floor, Unit.number)
+        .limit(limit)
+    ).all()
+    return count or 0, rows

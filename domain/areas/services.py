@@ -7,6 +7,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import selectinload
 
 from domain.accounts.models import AccountKind, User
 from domain.accounts.roles import Permission, Role, require
@@ -33,8 +34,17 @@ def get_area(area_id, property_id):
 
 
 def list_areas(property_id):
-    """The property's areas by name, with their assistant, deputy and scopes loaded."""
-    return db.session.scalars(select(Area).where(Area.property_id == property_id).order_by(Area.name, Area.id)).all()
+    """The property's areas by name, with their assistant, deputy and scopes (and their buildings) loaded."""
+    return db.session.scalars(
+        select(Area)
+        .where(Area.property_id == property_id)
+        .options(
+            selectinload(Area.assistant),
+            selectinload(Area.deputy),
+            selectinload(Area.scopes).selectinload(AreaScope.building),
+        )
+        .order_by(Area.name, Area.id)
+    ).all()
 
 
 def assistant_choices():

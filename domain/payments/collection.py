@@ -56,9 +56,10 @@ class Collection:
         return max(0, (self.billed_fen * TARGET_PERCENT + 99) // 100 - self.collected_fen)
 
 
-def collection_for(property_id, period):
-    """The collection rate of the bills of one month, by building (one statement)."""
-    rows = db.session.execute(
+def collection_for(property_id, period, *, unit_ids=None):
+    """The collection rate of the bills of one month, by building (one statement); `unit_ids` limits it to some
+    units (an assistant's area)."""
+    query = (
         select(Building.code, Building.name, func.sum(Bill.total_fen), func.sum(Bill.paid_fen))
         .select_from(Bill)
         .join(Unit, Bill.unit_id == Unit.id)
@@ -66,7 +67,10 @@ def collection_for(property_id, period):
         .where(Bill.property_id == property_id, Bill.period == period)
         .group_by(Building.code, Building.name)
         .order_by(Building.code)
-    ).all()
+    )
+    if unit_ids is not None:
+        query = query.where(Bill.unit_id.in_(list(unit_ids)))
+    rows = db.session.execute(query).all()
     result = Collection(period)
     for _code, name, billed, paid in rows:
         result.buildings.append((name, int(billed or 0), int(paid or 0)))
@@ -117,13 +121,14 @@ def _in_arrears(property_id, today):
     return and_(Bill.property_id == property_id, Bill.total_fen > Bill.paid_fen, Bill.due_date < today)
 
 
-def arrears_totals(property_id, today):
-    """Total arrears and the split by age (one statement)."""
-    row = db.session.execute(
-        select(
-            func.count(func.distinct(Bill.unit_id)), func.sum(Bill.total_fen - Bill.paid_fen), *_bucket_sums(today)
-        ).where(_in_arrears(property_id, today))
-    ).one()
+def arrears_totals(property_id, today, *, unit_ids=None):
+    """Total arrears and the split by age (one statement); `unit_ids` limits it to some units (an area)."""
+    query = select(
+        func.count(func.distinct(Bill.unit_id)), func.sum(Bill.total_fen - Bill.paid_fen), *_bucket_sums(today)
+    ).where(_in_arrears(property_id, today))
+    if unit_ids is not None:
+        query = query.where(Bill.unit_id.in_(list(unit_ids)))
+    row = db.session.execute(query).one()
     return {
         "units": row[0] or 0,
         "total_fen": int(row[1] or 0),
@@ -131,8 +136,9 @@ def arrears_totals(property_id, today):
     }
 
 
-def arrears_page(property_id, today, *, page=1, per_page=50, building_id=None):
-    """Units in arrears, most owed first, with their payers and last reminder: three statements per page."""
+def arrears_page(property_id, today, *, page=1, per_page=50, building_id=None, unit_ids=None):
+    """Units in arrears, most owed first, with their payers and last reminder: three statements per page
+    (`building_id` or `unit_ids` narrow it)."""
     owed = func.sum(Bill.total_fen - Bill.paid_fen)
     query = (
         select(
@@ -153,6 +159,8 @@ def arrears_page(property_id, today, *, page=1, per_page=50, building_id=None):
     )
     if building_id:
         query = query.where(Unit.building_id == building_id)
+    if unit_ids is not None:
+        query = query.where(Bill.unit_id.in_(list(unit_ids)))
     rows = db.session.execute(query).all()
     has_next = len(rows) > per_page
     result = [

@@ -222,10 +222,11 @@ def finish_visit(actor, visit, notes, *, now=None):
     return visit
 
 
-def list_visits(property_id, *, done=False, limit=50):
+def list_visits(property_id, *, done=False, limit=50, unit_ids=None):
     """Visits still to make (soonest first, VIP ones first on the same time) or the latest made ones.
 
-    Rows carry the unit label parts, the resident's name and who planned it; one statement.
+    Rows carry the unit label parts, the resident's name and who planned it; one statement. `unit_ids` keeps the
+    visits to those units (an assistant's area).
     """
     planner = aliased(User)
     query = (
@@ -248,6 +249,8 @@ def list_visits(property_id, *, done=False, limit=50):
         .where(ResidentVisit.property_id == property_id)
         .limit(limit)
     )
+    if unit_ids is not None:
+        query = query.where(ResidentVisit.unit_id.in_(list(unit_ids)))
     if done:
         query = query.where(ResidentVisit.done_at.is_not(None)).order_by(ResidentVisit.done_at.desc())
     else:

@@ -311,16 +311,35 @@ def board(property_id, now=None):
     return Board(counts, late, late_tickets, escalated, (average, ratings[1]), load)
 
 
-def open_callbacks(property_id, *, limit=50):
-    """Callbacks still to make, the most overdue first, with their tickets."""
-    return db.session.scalars(
+def open_tickets_of_units(property_id, unit_ids, *, limit=50):
+    """The open tickets of some units (an assistant's area), oldest first, with their unit labels: one statement.
+    Returns (rows, more): `more` says there are more than `limit`."""
+    if not unit_ids:
+        return [], False
+    rows = db.session.execute(
+        select(Ticket, UNIT_LABEL)
+        .join(Unit, Ticket.unit_id == Unit.id)
+        .join(Unit.building)
+        .where(Ticket.property_id == property_id, Ticket.unit_id.in_(list(unit_ids)), Ticket.status.in_(OPEN))
+        .order_by(Ticket.created_at, Ticket.id)
+        .limit(limit + 1)
+    ).all()
+    return rows[:limit], len(rows) > limit
+
+
+def open_callbacks(property_id, *, limit=50, unit_ids=None):
+    """Callbacks still to make, the most overdue first, with their tickets (of `unit_ids` only when given)."""
+    query = (
         select(Callback)
         .join(Callback.ticket)
         .options(contains_eager(Callback.ticket))
         .where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN)
         .order_by(Callback.due_at)
         .limit(limit)
-    ).all()
+    )
+    if unit_ids is not None:
+        query = query.where(Ticket.unit_id.in_(list(unit_ids)))
+    return db.session.scalars(query).all()
 
 
 def resident_events(ticket):
