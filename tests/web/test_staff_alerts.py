@@ -33,7 +33,7 @@ def test_banner_shows_for_the_manager_and_the_named_departments_only(app, team):
     for role, user in team.items():
         client = app.test_client()
         client.post("/staff/login", data={"login": user.username, "password": builders.PASSWORD})
-        html = client.get("/staff/").get_data(as_text=True)
+        html = client.get("/staff/", follow_redirects=True).get_data(as_text=True)
         assert ("3号楼2号电梯" in html) == (role in told), role
         assert 'hx-trigger="every 10s"' in html
         if role in told:
