@@ -19,10 +19,3 @@ def list_rounds():
 def list_routes():
     """The routes with their checkpoints, schedules and label sheets."""
     return render_template("staff/patrols/routes.html")
-
-
-@bp.get("/patrols/today")
-@staff_permission(Permission.WALK_PATROLS)
-def patrols_today():
-    """The patroller's phone page: today's rounds that are theirs to walk."""
-    return render_template("staff/patrols/today.html")

@@ -1,6 +1,11 @@
 """Patrol routes, rounds and the patroller's phone pages: the console routes and who may use them."""
 
 from domain.accounts.roles import Role
+from domain.clock import today, utcnow
+from domain.patrols.models import PatrolFinding, PatrolRound
+from extensions import db
+from tests import builders
+from tests import patrol_walk_builders as walk_builders
 
 VIEWERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK, Role.SECURITY})
 WALKERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.SECURITY})
@@ -11,9 +16,42 @@ TABLE = {
     "staff.list_rounds": ("GET", "/staff/patrols/", VIEWERS),
     "staff.list_routes": ("GET", "/staff/patrols/routes/", MANAGER),
     "staff.patrols_today": ("GET", "/staff/patrols/today", WALKERS),
+    # The patroller's phone pages: another walker's round answers 404 (it is not theirs to walk).
+    "staff.start_patrol_round": ("POST", "/staff/patrols/today/start", WALKERS),
+    "staff.scan_checkpoint": ("GET", "/staff/patrols/today/scan/{walk_code}", WALKERS),
+    "staff.walk_round": ("GET", "/staff/patrols/today/rounds/{walk_round}", WALKERS),
+    "staff.record_patrol_visit": ("POST", "/staff/patrols/today/rounds/{walk_round}/visits", WALKERS),
+    "staff.add_patrol_finding": ("POST", "/staff/patrols/today/rounds/{walk_round}/findings", WALKERS),
+    "staff.raise_finding_ticket": (
+        "POST",
+        "/staff/patrols/today/rounds/{walk_round}/findings/{walk_finding}/ticket",
+        WALKERS,
+    ),
+    "staff.finish_patrol_round": ("POST", "/staff/patrols/today/rounds/{walk_round}/finish", WALKERS),
+    "staff.show_patrol_finding_photo": (
+        "GET",
+        "/staff/patrols/today/rounds/{walk_round}/findings/{walk_finding}/photos/1",
+        WALKERS,
+    ),
 }
 
 
 def records(prop, unit, resident):
     """The ids this area's URL templates name, made for the test."""
-    return {}
+    route = walk_builders.create_route(prop, role=Role.SECURITY)
+    patroller = builders.create_staff(Role.SECURITY)
+    now = utcnow()
+    walked = PatrolRound(
+        property_id=prop.id,
+        route_id=route.id,
+        day=today(),
+        window_start=now,
+        window_end=now,
+        patroller_id=patroller.id,
+    )
+    db.session.add(walked)
+    db.session.flush()
+    finding = PatrolFinding(round_id=walked.id, description="灯不亮")
+    db.session.add(finding)
+    db.session.commit()
+    return {"walk_code": route.checkpoints[0].code, "walk_round": walked.id, "walk_finding": finding.id}
