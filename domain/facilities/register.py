@@ -6,6 +6,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from domain.accounts.roles import Permission, Role, require
 from domain.audit.services import diff, record
@@ -72,7 +73,7 @@ def get_facility(facility_id, property_id):
 
 def register(property_id, *, kind=None, building_id=None, active_only=False):
     """The property's facilities by name, filtered by kind and building, with their buildings loaded."""
-    query = select(Facility).where(Facility.property_id == property_id)
+    query = select(Facility).where(Facility.property_id == property_id).options(joinedload(Facility.building))
     if kind:
         query = query.where(Facility.kind == FacilityKind(kind))
     if building_id:
