@@ -31,6 +31,7 @@ PROPERTY_NAME = "亿丰时代广场"
 DEMO_STAFF = [
     ("manager", "王经理", Role.MANAGER),
     ("assistant", "李助理", Role.ASSISTANT),
+    ("assistant2", "吴助理", Role.ASSISTANT),
     ("frontdesk", "张前台", Role.FRONTDESK),
     ("engineer", "赵工程", Role.ENGINEERING),
     ("security", "孙安管", Role.SECURITY),

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from domain.accounts.roles import Permission
+from domain.areas.lookup import assistants_of_units
 from domain.clock import today
 from domain.errors import DomainError
 from domain.property import buildings, search, units
@@ -77,10 +78,16 @@ def create_unit():
 @bp.get("/units/<int:unit_id>")
 @staff_permission(Permission.VIEW_UNITS)
 def show_unit(unit_id):
-    """A unit with its occupancy history (names only for roles that may see residents)."""
+    """A unit with its area and assistant on duty, and its occupancy history (names only for roles that may see
+    residents)."""
     unit = units.get_unit(unit_id)
+    duty = assistants_of_units([unit.id], today()).get(unit.id)
     return render_template(
-        "staff/units/show.html", unit=unit, today=today(), end_form=EndOccupancyForm(end_date=today())
+        "staff/units/show.html",
+        unit=unit,
+        today=today(),
+        end_form=EndOccupancyForm(end_date=today()),
+        duty=duty,
     )
 
 

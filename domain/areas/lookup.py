@@ -1,9 +1,12 @@
 """Whose area a unit is in and who looks after it today: the one place the rest of the app asks (the unit page, the
 portal's "your property assistant", notices about a unit, patrol routes, collection per area)."""
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from typing import NamedTuple
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, selectinload
+
+from domain.accounts.models import User
 from domain.areas.models import Area, AreaCover, AreaScope
 from domain.property.models import Building, Unit
 from extensions import db
@@ -128,3 +131,53 @@ def units_in_no_area(property_id, *, limit=200):
         .limit(limit)
     ).all()
     return count or 0, rows
+
+
+class OnDuty(NamedTuple):
+    """Who looks after a unit on a day: the area and the person on duty (None when nobody is named)."""
+
+    area_id: int
+    area_name: str
+    desk_phone: str
+    user_id: int | None
+    name: str
+    #: The deputy stands in today.
+    covering: bool
+
+
+def assistants_of_units(unit_ids, day):
+    """{unit id: OnDuty} for the units that are in an area, in one statement (the portal home's budget): `on_duty`'s
+    rule, the deputy on a covered day, else the assistant (or the deputy when there is no assistant)."""
+    ids = [unit_id for unit_id in unit_ids if unit_id]
+    if not ids:
+        return {}
+    assistant, deputy = aliased(User), aliased(User)
+    covered = (
+        select(AreaCover.id)
+        .where(AreaCover.area_id == Area.id, AreaCover.starts_on <= day, AreaCover.ends_on >= day)
+        .exists()
+    )
+    rows = db.session.execute(
+        select(
+            Unit.id,
+            Area.id,
+            Area.name,
+            Area.desk_phone,
+            assistant.id,
+            assistant.display_name,
+            deputy.id,
+            deputy.display_name,
+            covered,
+        )
+        .join(AreaScope, scope_takes_in_unit())
+        .join(Area, AreaScope.area_id == Area.id)
+        .outerjoin(assistant, Area.assistant_id == assistant.id)
+        .outerjoin(deputy, Area.deputy_id == deputy.id)
+        .where(Unit.id.in_(ids))
+    ).all()
+    found = {}
+    for unit_id, area_id, area_name, phone, a_id, a_name, d_id, d_name, is_covered in rows:
+        covering = d_id is not None and (bool(is_covered) or a_id is None)
+        user_id, name = (d_id, d_name) if covering else (a_id, a_name)
+        found[unit_id] = OnDuty(area_id, area_name, phone, user_id, name or "", covering)
+    return found

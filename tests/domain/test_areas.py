@@ -1,6 +1,7 @@
 """Areas: the manager's assignment (a unit in one area at most, floors within the building, assistants and deputies
 checked, covers' days), deleting an area with routes, and who is told about a unit: assignment changes it."""
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.alerts.models import StaffAlert
 from domain.areas import lookup, services
+from domain.areas.demo import load_areas_demo
 from domain.areas.models import Area, AreaCover, AreaScope
 from domain.areas.notices import tell_unit_assistant
 from domain.audit.models import AuditEntry
@@ -279,3 +281,18 @@ def test_tell_unit_assistant_is_the_one_way_to_tell_the_assistant(prop):
     )
     assert told == [wu.id]
     assert tell_unit_assistant(None, "x", property_id=prop.id, kind="k", subject_type="s", subject_id=None) == []
+
+
+def test_the_demo_areas_cover_every_unit_with_a_cover_next_week(prop):
+    """Building 1 -> 李助理, buildings 2 and 3 -> 吴助理, each the other's deputy; a cover next week."""
+    li = builders.create_staff(Role.ASSISTANT, username="assistant")
+    wu = builders.create_staff(Role.ASSISTANT, username="assistant2")
+    for code in ("2", "3"):
+        builders.create_building(prop, code=code, floors=18)
+    assert load_areas_demo(prop, rng=random.Random(1), today=today()) == 2
+    db.session.commit()
+    first, second = services.list_areas(prop.id)
+    assert (first.assistant_id, first.deputy_id, second.assistant_id, second.deputy_id) == (li.id, wu.id, wu.id, li.id)
+    assert lookup.units_in_no_area(prop.id)[0] == 0
+    [cover] = services.covers_of(first)
+    assert 0 < (cover.starts_on - today()).days <= 7
