@@ -313,9 +313,9 @@ def ticket_description(finding):
     return f"[{where} {local_text(patrol_round.started_at)}] {finding.description}"
 
 
-def raise_ticket(actor, finding):
+def raise_ticket(actor, finding, *, now=None):
     """Make the finding a ticket (channel "patrol") for its department, at its checkpoint's place, with its photos;
-    a finding already made a ticket returns that ticket."""
+    a finding already made a ticket returns that ticket. `now` is for the demo's past rounds."""
     patrol_round = finding.round
     check_round(actor, "raise_ticket", patrol_round.route, patrol_round)
     if finding.ticket_id is not None:
@@ -329,6 +329,7 @@ def raise_ticket(actor, finding):
         channel=Channel.PATROL,
         description=ticket_description(finding),
         location=location,
+        now=now,
     )
     if finding.department is not None:
         ticket.department = finding.department

@@ -2,6 +2,7 @@
 answered, findings kept once per client key, a finding made a ticket (channel patrol, its department, its photos),
 and the signed finish that closes the round."""
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -13,9 +14,9 @@ from domain.audit.models import AuditEntry
 from domain.clock import today, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
 from domain.files.models import FieldPhoto
-from domain.patrols import rounds
-from domain.patrols.models import PatrolFinding, PatrolVisit, RoundStatus
-from domain.patrols.schedule import windows_on
+from domain.patrols import rounds, rounds_demo
+from domain.patrols.models import PatrolFinding, PatrolRound, PatrolVisit, RoundStatus
+from domain.patrols.schedule import slots_on, windows_on
 from domain.signatures.models import Signature
 from domain.tickets.models import Channel, Department, TicketKind, TicketPhoto
 from extensions import db
@@ -284,3 +285,25 @@ def test_scan_target(prop, started):
     assert open_round is None and startable is not None
     with pytest.raises(NotFound):
         rounds.scan_target(act(guard), prop.id, "NOPE")
+
+
+def test_demo_week_of_rounds(prop):
+    builders.create_staff(Role.MANAGER, username="manager")
+    guard = builders.create_staff(Role.SECURITY, username="security")
+    first = pw.create_route(prop, role=Role.SECURITY, windows=[["08:00", "10:00"], ["20:00", "22:00"]])
+    pw.create_route(prop, role=Role.SECURITY, windows=[["14:00", "15:00"]])
+    rounds_demo.load_patrol_rounds_demo(prop, rng=random.Random(7), today=today())
+    db.session.commit()
+    states = {}
+    for back in range(1, 8):
+        day = today() - timedelta(days=back)
+        for slot in slots_on(prop.id, day):
+            states.setdefault(slot.state(utcnow()), []).append((back, slot.route.id))
+    assert states["missed"] == [(3, first.id)]
+    assert states["late"] == [(2, first.id)]
+    assert len(states["finished"]) == 7 * 3 - 2
+    assert db.session.scalar(select(func.count()).select_from(PatrolFinding)) == 3
+    tickets = db.session.scalars(select(PatrolFinding.ticket_id).where(PatrolFinding.ticket_id.is_not(None))).all()
+    assert len(tickets) == 2
+    assert db.session.scalar(select(func.count()).select_from(Signature)) == 7 * 3 - 1
+    assert {r.patroller_id for r in db.session.scalars(select(PatrolRound))} == {guard.id}
