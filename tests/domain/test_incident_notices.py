@@ -13,8 +13,9 @@ from domain.clock import today
 from domain.errors import DomainError, InvalidTransition, NotAllowed
 from domain.incidents import notices
 from domain.incidents.models import IncidentEvent, IncidentNotice, IncidentStatus, IncidentTicket
+from domain.incidents.notice_demo import load_incident_mode_demo
 from domain.notify.models import Notification
-from domain.property.models import Occupancy, Relation
+from domain.property.models import Occupancy, Property, Relation
 from domain.tickets import recording, steps
 from domain.tickets.models import Status, TicketEvent
 from extensions import db
@@ -286,3 +287,22 @@ def test_tickets_are_attached_by_the_desk_only_and_of_this_property_only(scene, 
     with pytest.raises(DomainError):
         notices.attach_tickets(desk, incident, [ticket.id])
     assert db.session.scalar(select(func.count()).select_from(IncidentTicket)) == 0
+
+
+def test_the_demo_switches_incident_mode_on_for_building_2_with_an_update_and_a_ticket(scene):
+    homes, incident, _manager, _desk = scene
+    builders.create_staff(Role.MANAGER, username="manager")
+    notice = load_incident_mode_demo(incident_property(incident), incident.id, today=today())
+    assert notice.ended_at is None and notices.notice_building_ids(notice) == [homes["2"][0].id]
+    assert len(notice.updates) == 1 and notice.started_at >= incident.occurred_at
+    [ticket] = notices.attached_tickets(incident.id)
+    assert ticket.resident_id == homes["2"][2].id and ticket.status == Status.NEW
+    [live] = notices.live_notices_for_resident(homes["2"][2].id, today())
+    assert live.update_body == notice.updates[0].body
+    assert notices.live_notices_for_resident(homes["1"][2].id, today()) == []
+    assert actions(incident) == ["notice_on", "notice_update", "tickets_attached"]
+
+
+def incident_property(incident):
+    """The incident's property."""
+    return db.session.get(Property, incident.property_id)
