@@ -1,6 +1,7 @@
 """Scheduled facility checks (1.2.14): when a check is due and overdue as the clock moves, the register's rules
 (per-kind defaults, the lift's 15 days), recording a check (a failed item opens one linked ticket) and who may."""
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from domain.accounts.roles import Role
 from domain.audit.models import AuditEntry
 from domain.errors import DomainError, InvalidTransition, NotAllowed
 from domain.facilities import checks, register, schedule
+from domain.facilities.demo import load_facilities_demo
 from domain.facilities.models import CheckResult, Facility, FacilityCheck, FacilityKind
 from domain.tickets.models import Channel, Department, Status, Ticket
 from extensions import db
@@ -235,3 +237,25 @@ def test_history_pages_by_key_newest_first(prop):
     rest, more = checks.history(lift.id, after=after)
     assert [c.id for c in rest] == [c.id for c in reversed(made)][20:] and more is None
     assert db.session.scalar(select(func.count(FacilityCheck.id))) == 25
+
+
+def test_the_demo_register_has_checks_due_today_two_overdue_and_one_failed_with_its_ticket(prop):
+    """Thirteen facilities over three buildings, two months of checks, lifts done by the contractor."""
+    for code in ("2", "3"):
+        builders.create_building(prop, code=code, name=f"{code}号楼")
+    for username, role in (("engineer", Role.ENGINEERING), ("security", Role.SECURITY), ("assistant", Role.ASSISTANT)):
+        builders.create_staff(role, username=username)
+    today = domain_clock.today()
+    count = load_facilities_demo(prop, rng=random.Random(7), today=today)
+    db.session.commit()
+    assert count == db.session.scalar(select(func.count(Facility.id))) == 13
+    due = schedule.due_checks(prop.id, today)
+    assert {d.facility.name for d in due if not d.is_overdue} >= {"1号楼1号电梯", "1号楼消防设施"}
+    assert sorted(d.facility.name for d in schedule.overdue_checks(prop.id, today)) == ["1号楼大堂照明", "3号楼1号电梯"]
+    [failed] = db.session.scalars(select(FacilityCheck).where(FacilityCheck.result == CheckResult.FAILED)).all()
+    assert failed.ticket_id == db.session.scalar(select(Ticket.id))
+    lift_checks = db.session.scalars(
+        select(FacilityCheck).join(Facility).where(Facility.kind == FacilityKind.LIFT)
+    ).all()
+    assert lift_checks and all(check.done_by for check in lift_checks)
+    assert db.session.scalar(select(func.count(FacilityCheck.id))) > 30
