@@ -18,6 +18,7 @@ from domain.property.units import unit_labels
 from domain.tickets import desk, queries
 from extensions import db
 from staff.areas.forms import SPARE_SCOPE_ROWS, AreaForm, CoverForm, DeleteAreaForm, ScopesForm
+from staff.patrols.today import slot_labels
 from staff.tickets.forms import ticket_labels
 from web.auth import user_can
 
@@ -150,4 +151,5 @@ def my_area_page(user_id, property_id):
         target=collection.TARGET_PERCENT,
         now=utcnow(),
         labels=ticket_labels(),
+        slot_states=slot_labels(),
     )

@@ -12,6 +12,7 @@ from domain.areas.models import Area, AreaCover, AreaScope
 from domain.billing.models import Bill
 from domain.clock import today, utcnow
 from domain.patrols.models import PatrolRoute
+from domain.patrols.routes import save_route
 from domain.tickets import recording
 from domain.tickets.models import ResidentVisit
 from extensions import db
@@ -199,3 +200,46 @@ def test_a_deputy_covering_today_sees_the_area_marked(client, auth, prop):
     create_cover(area, today(), today())
     html = page(client, "/staff/areas/mine")
     assert "一号楼" in html and f"今天代 {li.display_name} 值班" in html
+
+
+def _busy_area(prop, assistant, n):
+    """An area of a new building with `n` units, each with an open ticket and a planned visit, and a patrol route."""
+    building = builders.create_building(prop, floors=18)
+    area = create_area(prop, assistant=assistant, name=f"区域{building.code}", scopes=[(building.id, None, None)])
+    for k in range(n):
+        unit = builders.create_unit(building, number=f"{k + 1:02d}01", floor=k + 1)
+        recording.create_ticket(
+            SYSTEM, property_id=prop.id, kind="repair", channel="phone", description="漏水", unit_id=unit.id
+        )
+        db.session.add(ResidentVisit(property_id=prop.id, unit_id=unit.id, planned_for=utcnow(), purpose=f"走访{k}"))
+    save_route(
+        SYSTEM,
+        name=f"{building.code}日巡",
+        role="assistant",
+        area_id=area.id,
+        windows=[("00:00", "23:59")],
+        property_id=prop.id,
+    )
+    db.session.commit()
+    return area
+
+
+def test_my_area_shows_todays_patrol_and_stays_within_its_query_budget(client, auth, prop, count_queries):
+    """The area's route today with its state and a link to today's rounds; more units, same statements."""
+    li = builders.create_staff(Role.ASSISTANT)
+    _busy_area(prop, li, 1)
+    auth.login_staff(li)
+
+    def statements():
+        with count_queries() as counter:
+            response = client.get("/staff/areas/mine")
+        assert response.status_code == 200
+        return counter.count, response.get_data(as_text=True)
+
+    small, html = statements()
+    assert "日巡" in html and "/staff/patrols/today" in html and "00:00–23:59" in html and "应巡视" in html
+    db.session.execute(Area.__table__.update().values(assistant_id=None))
+    db.session.commit()
+    _busy_area(prop, li, 6)
+    large, _html = statements()
+    assert large == small, (small, large)
