@@ -61,17 +61,22 @@
       });
     }
     queue.filter(function (entry) { return entry.kind === "visit"; }).forEach(function (entry) {
-      markPoint(entry.fields.code, root.dataset.msgWaiting, true);
+      markPoint(entry.fields.code, "waiting");
     });
   }
 
-  function markPoint(code, text, waiting) {
+  function markPoint(code, mode) {
+    // mode: "waiting" (kept on the phone), "recorded" (the server has it) or "reset" (refused: as the page came).
     var point = pointOf(code);
     if (!point) return;
     var state = point.querySelector("[data-point-state]");
-    if (state) state.textContent = text;
-    point.classList.toggle("is-waiting", !!waiting);
-    if (!waiting) point.classList.add("is-recorded");
+    if (state) {
+      if (state.dataset.initial === undefined) state.dataset.initial = state.textContent;
+      state.textContent = mode === "waiting" ? root.dataset.msgWaiting
+        : mode === "recorded" ? root.dataset.msgRecorded : state.dataset.initial;
+    }
+    point.classList.toggle("is-waiting", mode === "waiting");
+    if (mode === "recorded") point.classList.add("is-recorded");
   }
 
   function showProgress() {
@@ -128,6 +133,7 @@
     return sendOne(entry).then(function (result) {
       sending = false;
       if (result.status === "later") {
+        clearFinding(entry);
         if (!navigator.onLine) say(root.dataset.msgOffline);
         showQueue();
         return;
@@ -143,8 +149,9 @@
   function settled(entry, result) {
     var form = document.getElementById(entry.formId);
     if (result.status === "sent") {
+      clearFinding(entry);
       if (entry.kind === "visit") {
-        markPoint(entry.fields.code, root.dataset.msgRecorded, false);
+        markPoint(entry.fields.code, "recorded");
       } else {
         // The finding is on the server: reload when nothing else waits, to show it with its "Make a ticket".
         if (!load().length) window.location.reload();
@@ -152,7 +159,7 @@
       return;
     }
     var message = (result.data && result.data.error) || "";
-    if (entry.kind === "visit") markPoint(entry.fields.code, "", false);
+    if (entry.kind === "visit") markPoint(entry.fields.code, "reset");
     if (form && form.dataset.pending === entry.id) {
       // Still on screen: show the message where it was typed (the fields are kept).
       var box = form.querySelector("[data-form-message]");
@@ -216,14 +223,20 @@
     if (box) box.hidden = true;
     if (kind === "visit") {
       form.hidden = true;
-      markPoint(entry.fields.code, root.dataset.msgWaiting, true);
-    } else {
-      form.reset();
-      var details = form.closest("details");
-      if (details) details.open = false;
+      markPoint(entry.fields.code, "waiting");
     }
     showQueue();
     flush();
+  }
+
+  function clearFinding(entry) {
+    // A finding sent or kept for later leaves the form empty for the next one; a refused one stays as typed.
+    var form = document.getElementById(entry.formId);
+    if (entry.kind !== "finding" || !form || form.dataset.pending !== entry.id) return;
+    delete form.dataset.pending;
+    form.reset();
+    var details = form.closest("details");
+    if (details) details.open = false;
   }
 
   root.querySelectorAll("[data-visit-form]").forEach(function (form, index) {
@@ -239,6 +252,8 @@
     findingForm.id = findingForm.id || "finding-form";
     findingForm.addEventListener("submit", function (event) {
       event.preventDefault();
+      var description = findingForm.elements.description;
+      if (description && !description.value.trim()) { description.focus(); return; }
       var input = findingForm.querySelector("input[type=file]");
       var files = input ? Array.prototype.slice.call(input.files || []) : [];
       Promise.all(files.map(resized)).then(function (photos) {

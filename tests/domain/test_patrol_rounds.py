@@ -82,7 +82,8 @@ def test_start_refuses_other_roles_and_areas(prop, walk):
 def test_start_refuses_a_window_not_open(prop, clock):
     manager = builders.create_staff(Role.MANAGER)
     route = pw.create_route(prop, role=Role.SECURITY, windows=[pw.window_around_now(before=-30, after=90)])
-    start = windows_on(route, today())[0][0]
+    # The window opening in 30 minutes (tomorrow's, when that is after midnight).
+    start = min(s for day in (today(), today() + timedelta(days=1)) for s, _e in windows_on(route, day) if s > utcnow())
     with pytest.raises(InvalidTransition):
         rounds.start_round(act(manager), route, start)
     clock.advance(minutes=31)
