@@ -25,6 +25,7 @@ from staff.incidents.notice_forms import (
     NoticeOnForm,
     NoticeUpdateForm,
 )
+from staff.tickets.forms import CATEGORY_LABELS
 from web.auth import current_actor, staff_permission
 from web.htmx import render_page
 from web.refusals import refuse_fragment, show_domain_error
@@ -87,9 +88,10 @@ def notice_panel(incident, *, query=None, **forms):
         "query": query or "",
         "units": unit_labels([ticket.unit_id for ticket in [*attached, *candidates]]),
         "ticket_statuses": TICKET_STATUS_LABELS,
+        "categories": CATEGORY_LABELS,
         "on_form": on_form(incident, buildings),
-        "update_form": NoticeUpdateForm(formdata=None),
-        "off_form": NoticeOffForm(formdata=None),
+        "update_form": NoticeUpdateForm(prefix="update", formdata=None),
+        "off_form": NoticeOffForm(prefix="off", formdata=None),
         "attach_form": AttachTicketsForm(formdata=None),
         "close_form": CloseTicketsForm(formdata=None),
     }
@@ -164,7 +166,7 @@ def post_notice_update(incident_id, notice_id):
     """Post an update to the live notice; the same residents are told."""
     incident = _incident(incident_id)
     notice = _notice(incident, notice_id)
-    form = NoticeUpdateForm()
+    form = NoticeUpdateForm(prefix="update")
 
     def perform(actor, valid):
         notices.post_update(actor, notice, body=form.body.data if valid else "")
@@ -178,7 +180,7 @@ def switch_notice_off(incident_id, notice_id):
     """Incident mode off: the banner and the announcement go and the residents get the all-clear."""
     incident = _incident(incident_id)
     notice = _notice(incident, notice_id)
-    form = NoticeOffForm()
+    form = NoticeOffForm(prefix="off")
 
     def perform(actor, valid):
         if not valid:

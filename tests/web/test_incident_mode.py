@@ -98,7 +98,7 @@ def test_the_kiosk_shows_every_live_notice_with_its_buildings_until_the_all_clea
         html = client.get(url).get_data(as_text=True)
         assert "incident-banner" in html and "【2号楼】停水通知" in html.replace("</span>", ""), url
     notice = db.session.scalar(select(IncidentNotice))
-    off = staff_client.post(f"/staff/incidents/{incident.id}/notice/{notice.id}/off", data={"body": ""})
+    off = staff_client.post(f"/staff/incidents/{incident.id}/notice/{notice.id}/off", data={"off-body": ""})
     assert off.status_code == 303
     assert "incident-banner" not in client.get("/kiosk/").get_data(as_text=True)
     auth.login_resident(homes["2"][2].user)
@@ -135,9 +135,16 @@ def test_bad_input_keeps_what_was_typed_and_saves_nothing(client, auth, scene):
     assert db.session.scalar(select(func.count()).select_from(Announcement)) == 0
     assert switch_on(client, incident, homes["2"][0]).status_code == 303
     notice = db.session.scalar(select(IncidentNotice))
-    response = client.post(f"/staff/incidents/{incident.id}/notice/{notice.id}/updates", data={"body": " "})
+    response = client.post(f"/staff/incidents/{incident.id}/notice/{notice.id}/updates", data={"update-body": " "})
     assert response.status_code == 422 and "请填写进展内容。" in response.get_data(as_text=True)
     assert notice.updates == []
+    posted = client.post(
+        f"/staff/incidents/{incident.id}/notice/{notice.id}/updates", data={"update-body": "18:00恢复"}
+    )
+    assert posted.status_code == 303
+    auth.logout("staff")
+    auth.login_resident(homes["2"][2].user)
+    assert "18:00恢复" in client.get("/portal/bills").get_data(as_text=True)  # the banner's latest word
 
 
 def test_the_wrong_roles_are_refused_and_nothing_changes(client, auth, scene):
