@@ -12,6 +12,7 @@ from domain.clock import today, utcnow
 from domain.dates import parse_iso_date
 from domain.errors import DomainError
 from domain.money import fen_to_decimal
+from domain.patrols.records import patrol_alarms
 from domain.property.buildings import get_property
 from domain.tickets import catalogue, handover, queries, workflow
 from domain.tickets.models import Department, Status
@@ -55,13 +56,20 @@ def _queue_rows(counts):
     return rows
 
 
+def _field_rows(property_id, now):
+    """The field-work panel's rows (patrol alarms, overdue facility checks, open incidents), newest first."""
+    rows = patrol_alarms(property_id, now)
+    return sorted(rows, key=lambda row: row.since, reverse=True)
+
+
 @bp.get("/board")
 @staff_permission(Permission.VIEW_BOARD)
 def show_board():
     """The manager's board: open tickets per queue and status, what is late, major complaints, satisfaction and
     each person's load. htmx asks for it again every 20 seconds and gets only the board."""
     now = utcnow()
-    board = queries.board(get_property().id, now)
+    property_id = get_property().id
+    board = queries.board(property_id, now)
     average, rated = board.satisfaction
     tenths = (average + 5) // 10 if average is not None else None  # x100 -> x10, rounded half up
     queue_rows = _queue_rows(board.counts)
@@ -78,6 +86,7 @@ def show_board():
         max_load=max((n for *_x, n in board.load), default=0),
         clocks={row.id: queries.clocks(row, now) for row in board.late_tickets},
         labels=labels(),
+        field_rows=_field_rows(property_id, now),
     )
 
 
