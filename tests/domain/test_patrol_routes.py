@@ -1,14 +1,19 @@
 """The manager's patrol routes and checkpoints: defaults, checks of bad input, ordering, retiring, label codes."""
 
+import random
+
 import pytest
 
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.audit.models import AuditEntry
+from domain.clock import today, utcnow
 from domain.errors import DomainError, NotAllowed
 from domain.movein.invitations import CODE_ALPHABET
 from domain.patrols import routes
-from domain.patrols.models import Checkpoint, PatrolRoute
+from domain.patrols.demo import load_patrols_demo
+from domain.patrols.models import Checkpoint, PatrolFinding, PatrolRoute
+from domain.patrols.records import history
 from extensions import db
 from tests import builders
 from tests.patrol_builders import create_area, create_route, manager_actor
@@ -170,3 +175,21 @@ def test_retiring_and_reinstating_is_audited_once(prop):
         "patrol.route_retire",
         "patrol.route_reinstate",
     ]
+
+
+def test_the_demo_has_two_routes_with_labels_and_a_week_of_rounds(prop):
+    assistant = builders.create_staff(Role.ASSISTANT, username="assistant")
+    builders.create_staff(Role.SECURITY, username="security")
+    builders.create_staff(Role.MANAGER, username="manager")
+    area = create_area(prop, "1号楼", assistant)
+    assert load_patrols_demo(prop, rng=random.Random(7), today=today()) == 2
+    db.session.commit()
+    daily, night = db.session.query(PatrolRoute).order_by(PatrolRoute.id).all()
+    assert (daily.area_id, daily.role, len(daily.checkpoints)) == (area.id, Role.ASSISTANT, 6)
+    assert night.role == Role.SECURITY and ["22:00", "00:30"] in night.windows
+    assert len({c.code for c in daily.checkpoints + night.checkpoints}) == 11
+    days, _older = history(prop.id, before=today())
+    states = [slot.state(utcnow()) for _day, slots in days for slot in slots]
+    assert states.count("missed") == 1 and "late" in states
+    findings = db.session.query(PatrolFinding).all()
+    assert findings and any(f.ticket_id for f in findings)
