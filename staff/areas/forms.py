@@ -48,13 +48,26 @@ class ScopesForm(FlaskForm):
         for row in self.rows:
             row.building_id.choices = [("", "—"), *choices]
 
+    def _named_rows(self):
+        """The rows that name a building, in order."""
+        return [row for row in self.rows if row.building_id.data]
+
     def typed_rows(self):
         """[(building id, floor from, floor to)] of the rows that name a building, as typed."""
         return [
-            (row.building_id.data, row.floor_from.data.strip(), row.floor_to.data.strip())
-            for row in self.rows
-            if row.building_id.data
+            (row.building_id.data, (row.floor_from.data or "").strip(), (row.floor_to.data or "").strip())
+            for row in self._named_rows()
         ]
+
+    def row_refused(self, field, message):
+        """Put a refusal about typed row "scopes-<n>" (the service's field) next to that row; False when `field`
+        names no row."""
+        prefix, _, number = (field or "").partition("-")
+        named = self._named_rows()
+        if prefix != "scopes" or not number.isdigit() or int(number) >= len(named):
+            return False
+        named[int(number)].building_id.errors = [*named[int(number)].building_id.errors, message]
+        return True
 
 
 class CoverForm(FlaskForm):

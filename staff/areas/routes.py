@@ -14,7 +14,7 @@ from staff import bp
 from staff.areas.forms import AreaForm, CoverForm, DeleteAreaForm, ScopesForm
 from staff.areas.pages import area_page, building_choices, my_area_page, person_choices
 from web.auth import current_actor, staff_permission
-from web.refusals import flash_refusal, show_domain_error
+from web.refusals import flash_refusal, refusal_message, show_domain_error
 
 
 def _area(area_id):
@@ -118,7 +118,8 @@ def set_area_scopes(area_id):
             flash(_("Buildings and floors saved."), "success")
             return redirect(url_for("staff.show_area", area_id=area_id), code=303)
         except DomainError as error:
-            show_domain_error(form, error)
+            if not form.row_refused(error.field, refusal_message(error)):
+                form.form_errors.append(str(error.message))
             area = _area(area_id)
     return area_page(area, forms={"scopes": form}, status=422)
 

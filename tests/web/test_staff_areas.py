@@ -78,6 +78,12 @@ def test_bad_input_keeps_what_was_typed_and_saves_nothing(client, prop, manager)
     assert response.status_code == 422 and other.name in html and 'value="7"' in html
     assert db.session.scalar(select(func.count()).select_from(AreaScope).where(AreaScope.area_id == area.id)) == 0
     response = client.post(
+        f"/staff/areas/{area.id}/scopes",
+        data={"rows-0-building_id": "", "rows-1-building_id": building.id, "rows-1-floor_from": "3"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="rows-1-building_id-error"' in html and "请同时填写起止楼层" in html
+    response = client.post(
         f"/staff/areas/{area.id}/covers", data={"starts_on": (today() - timedelta(days=1)).isoformat(), "ends_on": ""}
     )
     assert response.status_code == 422 and db.session.scalar(select(func.count()).select_from(AreaCover)) == 0
