@@ -79,7 +79,35 @@
     if (mode === "recorded") point.classList.add("is-recorded");
   }
 
+  function showNext() {
+    // The next point not yet recorded nor waiting, and the finish's list of points not reached.
+    var left = Array.prototype.filter.call(root.querySelectorAll(".walk-point"), function (point) {
+      return !point.classList.contains("is-recorded") && !point.classList.contains("is-waiting");
+    });
+    var next = root.querySelector("[data-next]");
+    if (next) {
+      if (!left.length) next.textContent = next.dataset.done;
+      else {
+        var place = left[0].querySelector("[data-point-place]");
+        var strong = next.querySelector("strong");
+        if (strong) strong.textContent = left[0].querySelector(".point-no").textContent + ". " +
+          left[0].querySelector("[data-point-name]").textContent;
+        var rest = strong && strong.nextSibling;
+        if (rest) rest.textContent = place ? " · " + place.textContent : "";
+      }
+    }
+    var missing = root.querySelector("[data-missing]");
+    if (missing) {
+      var codes = left.map(function (point) { return point.dataset.code; });
+      missing.querySelectorAll("[data-missing-code]").forEach(function (span) {
+        span.hidden = codes.indexOf(span.dataset.missingCode) === -1;
+      });
+      missing.hidden = codes.length === 0;
+    }
+  }
+
   function showProgress() {
+    showNext();
     var progress = root.querySelector("[data-progress]");
     if (!progress) return;
     var done = root.querySelectorAll(".walk-point.is-recorded:not(.is-waiting)").length;
@@ -223,9 +251,12 @@
     if (box) box.hidden = true;
     if (kind === "visit") {
       form.hidden = true;
+      var point = form.closest(".walk-point");
+      if (point) point.classList.remove("is-open");
       markPoint(entry.fields.code, "waiting");
     }
     showQueue();
+    showProgress();
     flush();
   }
 
