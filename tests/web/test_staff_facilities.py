@@ -285,3 +285,19 @@ def test_the_manager_may_check_any_facility(client, auth, lift):
         f"/staff/facilities/{lift.id}/check", data={"item-0": "ok", "item-1": "ok", "done_by": "张工"}
     )
     assert response.status_code == 303
+
+
+# The manager's board ------------------------------------------------------------------------------------------------
+
+
+def test_an_overdue_check_shows_on_the_board_from_the_day_after_it_was_due(client, auth, hose, clock):
+    sign_in(auth, Role.MANAGER)
+    assert "1号楼消火栓" not in client.get("/staff/board").get_data(as_text=True)  # due today: not late yet
+    clock.advance(days=1)
+    sign_in(auth, Role.MANAGER)  # a day later the session has lapsed
+    board = client.get("/staff/board").get_data(as_text=True)
+    panel = board.partition('data-panel="field"')[2].partition("</section>")[0]
+    assert "1号楼消火栓" in panel and f"/staff/facilities/{hose.id}" in panel and "逾期 1 天" in panel
+    assert 'data-field-kind="facility_overdue" class="row-escalated"' in panel  # fire equipment is a safety matter
+    create_check(hose, today())
+    assert "1号楼消火栓" not in client.get("/staff/board").get_data(as_text=True)
