@@ -18,6 +18,7 @@ from domain.audit.services import record
 from domain.clock import local_date, local_text, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
 from domain.files.photos import photos_of, save_field_photos
+from domain.movein.invitations import normalise_code
 from domain.patrols.models import Checkpoint, PatrolFinding, PatrolRound, PatrolRoute, PatrolVisit, RoundStatus
 from domain.patrols.schedule import slots_on, windows_on
 from domain.patrols.workflow import check_round
@@ -133,11 +134,11 @@ def get_round(round_id, property_id):
 
 
 def code_of(text):
-    """The label's short code from what was typed or read: the code itself, or the label's URL ending in it."""
+    """The label's short code from what was typed or read (the code, or the label's URL ending in it), as stored."""
     text = (text or "").strip()
     if "/" in text:
         text = text.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
-    return text.upper()
+    return normalise_code(text)
 
 
 def checkpoint_by_code(property_id, code):

@@ -305,7 +305,7 @@
   function codeOf(text) {
     text = (text || "").trim();
     if (text.indexOf("/") !== -1) text = text.replace(/\/+$/, "").split("/").pop().split("?")[0];
-    return text.toUpperCase();
+    return text.replace(/[\s-]/g, "").toUpperCase(); // as the server stores it (domain/movein/invitations.py)
   }
 
   function pointOf(code) {

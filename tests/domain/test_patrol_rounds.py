@@ -308,3 +308,12 @@ def test_demo_week_of_rounds(prop):
     assert len(tickets) == 2
     assert db.session.scalar(select(func.count()).select_from(Signature)) == 7 * 3 - 1
     assert {r.patroller_id for r in db.session.scalars(select(PatrolRound))} == {guard.id}
+
+
+def test_a_typed_code_forgives_case_spaces_and_dashes(started):
+    assistant, route, patrol_round = started
+    code = route.checkpoints[0].code
+    typed = f" {code[:3].lower()}- {code[3:]} "
+    assert visit(assistant, patrol_round, route.checkpoints[0], code=typed, method="code").checkpoint_id == (
+        route.checkpoints[0].id
+    )
