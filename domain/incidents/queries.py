@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from domain.clock import local_day_bounds
+from domain.dates import check_date
 from domain.incidents.models import Incident, IncidentStatus
 from extensions import db
 
@@ -23,10 +24,11 @@ def open_incidents(property_id):
 
 
 def parse_month(text):
-    """(first day, first day of the next month) of a "YYYY-MM" text, or None when it is not one."""
+    """(first day, first day of the next month) of a "YYYY-MM" text within the years that make sense
+    (domain.dates), or None when it is not one."""
     try:
         year, month = (int(part) for part in (text or "").split("-"))
-        first = date(year, month, 1)
+        first = check_date(date(year, month, 1))
     except ValueError:
         return None
     following = date(year + month // 12, month % 12 + 1, 1)

@@ -31,7 +31,7 @@ INCIDENT_TRANSITIONS = {
 }
 
 INCIDENT_STATUS_LABELS = {
-    S.OPEN: _l("open"),
+    S.OPEN: _l("being handled"),
     S.CLOSED: _l("closed"),
 }
 

@@ -15,7 +15,14 @@ DESK = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})
 #: endpoint -> (method, URL template, roles that may use it)
 TABLE = {
     "staff.list_incidents": ("GET", "/staff/incidents/", STAFF),
+    "staff.new_incident": ("GET", "/staff/incidents/new", STAFF),
     "staff.show_incident": ("GET", "/staff/incidents/{incident}", STAFF),
+    "staff.add_incident_entry": ("POST", "/staff/incidents/{incident}/entries", STAFF),
+    "staff.record_incident_outcome": ("POST", "/staff/incidents/{incident}/outcome", MANAGER),
+    "staff.close_incident": ("POST", "/staff/incidents/{incident}/close", MANAGER),
+    "staff.reopen_incident": ("POST", "/staff/incidents/{incident}/reopen", MANAGER),
+    "staff.incident_report": ("GET", "/staff/incidents/{incident}/report.pdf", STAFF),
+    "staff.incident_photo": ("GET", "/staff/incidents/{incident}/photos/1", STAFF),
     # Everyone's own alerts; another person's alert answers 404 (the table's is the manager's).
     "staff.list_alerts": ("GET", "/staff/alerts/", STAFF),
     "staff.alert_banner": ("GET", "/staff/alerts/banner", STAFF),
