@@ -1,6 +1,7 @@
 """Special incidents: reporting (bad input refused, nothing saved), who is told at once, the timeline entries, the
 outcome, closing only with outcome, cause and measures, reopening, every step's role, the list queries."""
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from domain.alerts.models import StaffAlert
 from domain.audit.models import AuditEntry
 from domain.clock import to_local_input, utcnow
 from domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
-from domain.incidents import queries, services
+from domain.incidents import demo, queries, services
 from domain.incidents.models import Incident, IncidentStatus
 from extensions import db
 from tests import builders
@@ -198,3 +199,13 @@ def test_lists_open_first_by_month_and_kind(team, prop, clock):
     assert len(page) == 1 and key is not None
     rest, key = queries.list_incidents(prop.id, after=key, limit=1)
     assert len(rest) == 1 and rest[0] != page[0] and key is None
+
+
+def test_the_demo_adds_three_closed_incidents_and_an_open_water_cut(team, prop, clock):
+    open_id = demo.load_incidents_demo(prop, rng=random.Random(1), today=clock.local().date())
+    db.session.commit()
+    incidents = db.session.scalars(select(Incident).order_by(Incident.id)).all()
+    assert [i.status for i in incidents] == [IncidentStatus.CLOSED] * 3 + [IncidentStatus.OPEN]
+    assert incidents[-1].id == open_id and incidents[-1].kind.value == "water_cut"
+    assert all(i.cause and i.measures and i.occurred_at < utcnow() for i in incidents[:3])
+    assert queries.open_incidents(prop.id) == [incidents[-1]]
