@@ -12,6 +12,7 @@ from domain.clock import today, utcnow
 from domain.dates import parse_iso_date
 from domain.errors import DomainError
 from domain.facilities.board import overdue_rows
+from domain.incidents.queries import incident_rows
 from domain.money import fen_to_decimal
 from domain.patrols.records import patrol_alarms
 from domain.property.buildings import get_property
@@ -59,7 +60,7 @@ def _queue_rows(counts):
 
 def _field_rows(property_id, now):
     """The field-work panel's rows (patrol alarms, overdue facility checks, open incidents), newest first."""
-    rows = patrol_alarms(property_id, now) + overdue_rows(property_id, now)
+    rows = patrol_alarms(property_id, now) + overdue_rows(property_id, now) + incident_rows(property_id)
     return sorted(rows, key=lambda row: row.since, reverse=True)
 
 

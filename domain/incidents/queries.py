@@ -2,12 +2,15 @@
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from domain.clock import local_day_bounds
 from domain.dates import check_date
-from domain.incidents.models import Incident, IncidentStatus
+from domain.incidents.models import Incident, IncidentKind, IncidentStatus
+from domain.incidents.services import KIND_LABELS
+from domain.patrols.records import FieldRow
 from extensions import db
 
 PAGE_SIZE = 30
@@ -75,3 +78,28 @@ def counts_by_kind(property_id, month):
     if bounds:
         query = query.where(Incident.occurred_at >= bounds[0], Incident.occurred_at < bounds[1])
     return dict(db.session.execute(query).all())
+
+
+#: The kinds of incident the board marks urgent (people in danger).
+URGENT_KINDS = frozenset({IncidentKind.FIRE, IncidentKind.GAS, IncidentKind.LIFT_ENTRAPMENT, IncidentKind.INJURY})
+
+
+def incident_rows(property_id):
+    """A FieldRow of the board's field-work panel for each open incident (one statement), linking to it."""
+    rows = db.session.execute(
+        select(Incident.id, Incident.kind, Incident.place, Incident.occurred_at).where(
+            Incident.property_id == property_id, Incident.status == IncidentStatus.OPEN
+        )
+    ).all()
+    return [
+        FieldRow(
+            kind="incident",
+            label=_l("Open incident"),
+            what=f"{KIND_LABELS[kind]} · {place}",
+            since=occurred_at,
+            endpoint="staff.show_incident",
+            args={"incident_id": incident_id},
+            urgent=kind in URGENT_KINDS,
+        )
+        for incident_id, kind, place, occurred_at in rows
+    ]

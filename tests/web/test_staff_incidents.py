@@ -218,3 +218,14 @@ def test_the_list_stays_within_its_statement_budget(client, auth, team, count_qu
     for n in range(8):
         report(team[Role.SECURITY], kind="fire" if n % 2 else "theft", place=f"{n}号楼")
     assert statements() == few
+
+
+def test_the_board_lists_open_incidents_until_closed(client, auth, team):
+    incident = report(team[Role.SECURITY], kind="fire", place="地下车库")
+    auth.login_staff(team[Role.MANAGER])
+    assert f"/staff/incidents/{incident.id}" in client.get("/staff/board").get_data(as_text=True)
+    close_ready(team[Role.MANAGER], incident)
+    services.close_incident(act(team[Role.MANAGER]), incident)
+    db.session.commit()
+    html = client.get("/staff/board").get_data(as_text=True)
+    assert f'href="/staff/incidents/{incident.id}"' not in html.split('data-panel="field"')[1]
