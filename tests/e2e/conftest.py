@@ -162,11 +162,12 @@ def shot(page, name):
 
 
 def sign_in(page, live_server, area, login, remember=False):
-    """Sign in to `area` ("portal" or "staff") through its login form, as a person would, and wait for its home."""
+    """Sign in to `area` ("portal" or "staff") through its login form, as a person would, and wait for its home
+    (an assistant's console home is their area's page)."""
     page.goto(f"{live_server}/{area}/login")
     page.fill("#login", login)
     page.fill("#password", builders.PASSWORD)
     if remember:
         page.check("#remember")
     page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server}/{area}/")
+    page.wait_for_url(lambda url: url in (f"{live_server}/{area}/", f"{live_server}/{area}/areas/mine"))
