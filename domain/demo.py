@@ -11,12 +11,17 @@ from domain.accounts.services import hash_password
 from domain.announcements.models import Announcement
 from domain.archives.inspection_records import file_inspection_record
 from domain.archives.move_in_papers import file_move_in_copy
+from domain.areas.demo import load_areas_demo
 from domain.audit.services import record
 from domain.billing.demo import load_billing_demo
 from domain.clock import today as local_today
 from domain.clock import utcnow
+from domain.facilities.demo import load_facilities_demo
+from domain.incidents.demo import load_incidents_demo
+from domain.incidents.notice_demo import load_incident_mode_demo
 from domain.movein.demo import load_move_in_demo
 from domain.parcels.demo import load_counter_demo
+from domain.patrols.demo import load_patrols_demo
 from domain.payments.demo import load_payment_demo
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
 from domain.property.units import UNIT_LABEL
@@ -233,4 +238,10 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         report["move_ins"] = load_move_in_demo(
             prop, file_inspection_record=file_inspection_record, file_move_in_copy=file_move_in_copy
         )
+        # Field work: the areas first (routes and the assistant's page hang on them), then what happens in them.
+        report["areas"] = load_areas_demo(prop, rng=rng, today=local_today())
+        report["facilities"] = load_facilities_demo(prop, rng=rng, today=local_today())
+        report["patrol_routes"] = load_patrols_demo(prop, rng=rng, today=local_today())
+        open_incident = load_incidents_demo(prop, rng=rng, today=local_today())
+        report["incident_notice"] = load_incident_mode_demo(prop, open_incident, today=local_today()) is not None
     return report

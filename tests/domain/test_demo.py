@@ -92,3 +92,28 @@ def test_demo_has_tickets_of_every_kind_in_many_states():
         t.status for t in tickets
     }
     assert any(t.escalated_at for t in tickets)
+
+
+def test_demo_has_field_work_an_assistant_and_a_resident_can_see():
+    from domain.areas.lookup import unit_assistant
+    from domain.areas.models import Area
+    from domain.facilities.models import Facility, FacilityCheck
+    from domain.incidents.models import Incident, IncidentNotice, IncidentStatus
+    from domain.patrols.models import PatrolRound, PatrolRoute, RoundStatus
+
+    report = load_demo("demo1234", Actor.system())
+    db.session.commit()
+    assert report["areas"] >= 2 and report["patrol_routes"] >= 2 and report["facilities"] >= 10
+    assert report["incident_notice"]
+    assert db.session.query(Area).count() == report["areas"]
+    # Every demo resident's unit has its assistant, shown in the portal.
+    resident = db.session.scalar(select(Resident).join(Resident.user).where(User.username == "resident1"))
+    unit_id = resident.occupancies[0].unit_id
+    area, assistant = unit_assistant(unit_id, today())
+    assert area is not None and assistant is not None
+    assert db.session.query(PatrolRoute).count() == report["patrol_routes"]
+    assert {r.status for r in db.session.query(PatrolRound)} >= {RoundStatus.FINISHED}
+    assert db.session.query(Facility).count() == report["facilities"] and db.session.query(FacilityCheck).count()
+    statuses = {i.status for i in db.session.query(Incident)}
+    assert statuses >= {IncidentStatus.OPEN, IncidentStatus.CLOSED}
+    assert db.session.query(IncidentNotice).count() == 1
