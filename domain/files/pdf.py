@@ -14,7 +14,7 @@ from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph
+from reportlab.platypus import Paragraph, TableStyle
 
 FONT = "STSong-Light"
 LATIN = "Helvetica"
@@ -33,6 +33,19 @@ def cjk_style(name, size, *, color=INK, align=None, leading=None, **extra):
     if align is not None:
         style.alignment = align
     return style
+
+
+# The office's record forms (验房记录表, 巡视记录表, 特殊事件报告) share one look: their type and their ruled tables.
+FORM_BODY = cjk_style("form_body", 9.5, leading=13)
+FORM_SMALL = cjk_style("form_small", 7.5, leading=10, color=MUTED)
+FORM_HEADING = cjk_style("form_heading", 18, leading=24, align=1)
+FORM_SUBHEADING = cjk_style("form_subheading", 11, leading=16, spaceBefore=6, spaceAfter=3)
+#: A ruled table whose cells start at the top.
+FORM_GRID = TableStyle(
+    [("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9AA1AA")), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+)
+#: The same with its first row shaded as the column heads.
+FORM_TABLE = TableStyle([*FORM_GRID.getCommands(), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#F2F4F6"))])
 
 
 def latin_runs(text):

@@ -8,14 +8,21 @@ is always in Chinese, as the paper form is."""
 import io
 
 from flask_babel import force_locale
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from domain.accounts.models import User
 from domain.clock import local_text
-from domain.files.pdf import MUTED, cjk_style, paragraph
+from domain.files.pdf import (
+    FORM_BODY,
+    FORM_GRID,
+    FORM_HEADING,
+    FORM_SMALL,
+    FORM_SUBHEADING,
+    FORM_TABLE,
+    paragraph,
+)
 from domain.files.photos import photos_of
 from domain.files.store import stored_path
 from domain.incidents import services
@@ -29,19 +36,8 @@ MAX_CELL_CHARS = 1500
 #: The report's language (the paper form's).
 LOCALE = "zh_Hans_CN"
 
-_BODY = cjk_style("incident-body", 9.5, leading=13)
-_SMALL = cjk_style("incident-small", 7.5, leading=10, color=MUTED)
-_HEADING = cjk_style("incident-heading", 18, leading=24, align=1)
-_SUBHEADING = cjk_style("incident-subheading", 11, leading=16, spaceBefore=6, spaceAfter=3)
-_GRID = TableStyle(
-    [
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9AA1AA")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]
-)
 
-
-def _p(text, style=_BODY):
+def _p(text, style=FORM_BODY):
     """A paragraph of plain text (escaped, cut to a sane length)."""
     return paragraph(str(text or "")[:MAX_CELL_CHARS], style)
 
@@ -67,7 +63,7 @@ def _facts(incident, prop, *, closed_by):
     if incident.closed_at:
         rows.append(("结案", f"{closed_by}　{local_text(incident.closed_at)}"))
     table = Table([[_p(a), _p(b)] for a, b in rows], colWidths=[28 * mm, 152 * mm])
-    table.setStyle(_GRID)
+    table.setStyle(FORM_GRID)
     return table
 
 
@@ -87,7 +83,7 @@ def _timeline(incident):
             [_p(local_text(event.at)), _p(labels.get(event.action, event.action)), _p(event.actor_name), _p(body)]
         )
     table = Table(rows, colWidths=[30 * mm, 32 * mm, 24 * mm, 94 * mm], repeatRows=1)
-    table.setStyle(TableStyle([*_GRID.getCommands(), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#F2F4F6"))]))
+    table.setStyle(FORM_TABLE)
     return table
 
 
@@ -107,7 +103,7 @@ def _photos(incident):
     rows[-1] += [""] * (3 - len(rows[-1]))
     table = Table(rows, colWidths=[60 * mm] * 3)
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    return [_p("现场照片", _SUBHEADING), table]
+    return [_p("现场照片", FORM_SUBHEADING), table]
 
 
 def incident_report_pdf(incident, prop, *, printed_at):
@@ -124,17 +120,17 @@ def incident_report_pdf(incident, prop, *, printed_at):
     )
     closed_by = db.session.get(User, incident.closed_by_id).display_name if incident.closed_by_id else ""
     story = [
-        _p(TITLE, _HEADING),
-        _p(f"{prop.name}　编号 #{incident.id}　打印时间 {local_text(printed_at)}", _SMALL),
+        _p(TITLE, FORM_HEADING),
+        _p(f"{prop.name}　编号 #{incident.id}　打印时间 {local_text(printed_at)}", FORM_SMALL),
         Spacer(1, 4 * mm),
         _facts(incident, prop, closed_by=closed_by),
-        _p("处置经过及通知情况", _SUBHEADING),
+        _p("处置经过及通知情况", FORM_SUBHEADING),
         _timeline(incident),
-        _p("处理结果", _SUBHEADING),
+        _p("处理结果", FORM_SUBHEADING),
         _p(incident.outcome or "（未填写）"),
-        _p("原因分析", _SUBHEADING),
+        _p("原因分析", FORM_SUBHEADING),
         _p(incident.cause or "（未填写）"),
-        _p("预防措施", _SUBHEADING),
+        _p("预防措施", FORM_SUBHEADING),
         _p(incident.measures or "（未填写）"),
         *_photos(incident),
         Spacer(1, 8 * mm),

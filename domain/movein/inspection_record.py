@@ -7,13 +7,19 @@ record is always in Chinese, as the paper form is. It lives in the domain becaus
 
 import io
 
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from domain.clock import local_text
-from domain.files.pdf import MUTED, cjk_style, paragraph
+from domain.files.pdf import (
+    FORM_BODY,
+    FORM_HEADING,
+    FORM_SMALL,
+    FORM_SUBHEADING,
+    FORM_TABLE,
+    paragraph,
+)
 from domain.files.store import stored_path
 from domain.property.units import unit_label
 from domain.signatures.services import text_hash
@@ -22,21 +28,10 @@ TITLE = "验房记录表"
 #: Cut absurdly long text: a table cell taller than a page cannot be split.
 MAX_CELL_CHARS = 300
 
-_BODY = cjk_style("body", 9.5, leading=13)
-_SMALL = cjk_style("small", 7.5, leading=10, color=MUTED)
-_HEADING = cjk_style("heading", 18, leading=24, align=1)
-_SUBHEADING = cjk_style("subheading", 11, leading=16, spaceBefore=6, spaceAfter=3)
-_GRID = TableStyle(
-    [
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9AA1AA")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#F2F4F6")),
-    ]
-)
 _RESULT = {"ok": "合格", "defect": "不合格", "na": "不适用"}
 
 
-def _p(text, style=_BODY):
+def _p(text, style=FORM_BODY):
     """A paragraph of plain text (escaped, cut to a sane length)."""
     return paragraph(str(text or "")[:MAX_CELL_CHARS], style)
 
@@ -53,7 +48,7 @@ def _items_table(inspection):
             note = f"{note} 维修单#{item.ticket_id}".strip()
         rows.append([_p(item.area), _p(item.name), _p(result), _p(note)])
     table = Table(rows, colWidths=[28 * mm, 42 * mm, 18 * mm, 92 * mm], repeatRows=1)
-    table.setStyle(_GRID)
+    table.setStyle(FORM_TABLE)
     return table
 
 
@@ -64,8 +59,8 @@ def _signature_cell(signature):
     try:
         parts.append(Image(stored_path(signature.stored_name), width=60 * mm, height=22 * mm, kind="proportional"))
     except OSError:
-        parts.append(_p("（签名图像缺失）", _SMALL))
-    parts.append(_p(f"{signature.signer_name}  {local_text(signature.signed_at)}", _SMALL))
+        parts.append(_p("（签名图像缺失）", FORM_SMALL))
+    parts.append(_p(f"{signature.signer_name}  {local_text(signature.signed_at)}", FORM_SMALL))
     return parts
 
 
@@ -85,23 +80,23 @@ def inspection_record_pdf(inspection, *, text, signatures):
     case = inspection.case
     round_text = "第一次验房" if inspection.round == 1 else f"第{inspection.round}次验房（复验）"
     story = [
-        _p(TITLE, _HEADING),
-        _p(f"{unit_label(inspection.unit_id)}　{round_text}　记录编号 {inspection.id}", _SMALL),
+        _p(TITLE, FORM_HEADING),
+        _p(f"{unit_label(inspection.unit_id)}　{round_text}　记录编号 {inspection.id}", FORM_SMALL),
         Spacer(1, 4 * mm),
         _p(f"业主：{case.owner.name}　　验房时间：{local_text(inspection.started_at or inspection.scheduled_at)}"),
         _p(f"签字时间：{local_text(inspection.signed_at)}"),
-        _p("设施设备检查", _SUBHEADING),
+        _p("设施设备检查", FORM_SUBHEADING),
         _items_table(inspection),
     ]
     if inspection.round == 1:
         story += [
-            _p("水、电表底数", _SUBHEADING),
+            _p("水、电表底数", FORM_SUBHEADING),
             _p(f"水表：{_meter(inspection.water_reading_x100)}　　电表：{_meter(inspection.electricity_reading_x100)}"),
         ]
     story += [
-        _p("业主现场提出的整改问题及要求", _SUBHEADING),
+        _p("业主现场提出的整改问题及要求", FORM_SUBHEADING),
         _p(inspection.owner_requests or "无"),
-        _p("签字确认", _SUBHEADING),
+        _p("签字确认", FORM_SUBHEADING),
     ]
     cells = [_signature_cell(signature) for signature in signatures]
     if cells:
@@ -110,8 +105,8 @@ def inspection_record_pdf(inspection, *, text, signatures):
         story.append(table)
     story += [
         Spacer(1, 6 * mm),
-        _p(f"签字内容 SHA-256：{text_hash(text)}", _SMALL),
-        _p("本记录由系统根据签字时的验房内容生成；内容如有改动，上述校验值将不再相符。", _SMALL),
+        _p(f"签字内容 SHA-256：{text_hash(text)}", FORM_SMALL),
+        _p("本记录由系统根据签字时的验房内容生成；内容如有改动，上述校验值将不再相符。", FORM_SMALL),
     ]
     doc.build(story)
     return out.getvalue()

@@ -9,16 +9,22 @@ from datetime import datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from domain.clock import local_date, local_text
 from domain.errors import NotFound
-from domain.files.pdf import MUTED, cjk_style, paragraph
+from domain.files.pdf import (
+    FORM_BODY,
+    FORM_HEADING,
+    FORM_SMALL,
+    FORM_SUBHEADING,
+    FORM_TABLE,
+    paragraph,
+)
 from domain.files.photos import photos_of
 from domain.files.store import stored_path
 from domain.patrols.models import PatrolFinding, PatrolRound, PatrolRoute
@@ -149,17 +155,6 @@ def round_record(round_id, property_id=None):
 
 # -- The PDF -------------------------------------------------------------------------------------------------------
 
-_BODY = cjk_style("patrol_body", 9.5, leading=13)
-_SMALL = cjk_style("patrol_small", 7.5, leading=10, color=MUTED)
-_HEADING = cjk_style("patrol_heading", 18, leading=24, align=1)
-_SUBHEADING = cjk_style("patrol_subheading", 11, leading=16, spaceBefore=6, spaceAfter=3)
-_GRID = TableStyle(
-    [
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9AA1AA")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#F2F4F6")),
-    ]
-)
 _ANSWER = {"ok": "正常", "fault": "异常"}
 _METHOD = {"scan": "扫码", "code": "输入编号"}
 _STATE = {
@@ -170,7 +165,7 @@ _STATE = {
 }
 
 
-def _p(text, style=_BODY):
+def _p(text, style=FORM_BODY):
     """A paragraph of plain text (escaped, cut to a sane length)."""
     return paragraph(str(text or "")[:MAX_CELL_CHARS], style)
 
@@ -195,7 +190,7 @@ def _points_table(record):
             note = point.visit.note
         rows.append([_p(point.position), _p(where), _p(when), _p(results), _p(note)])
     table = Table(rows, colWidths=[11 * mm, 42 * mm, 26 * mm, 66 * mm, 35 * mm], repeatRows=1)
-    table.setStyle(_GRID)
+    table.setStyle(FORM_TABLE)
     return table
 
 
@@ -208,7 +203,7 @@ def _findings_table(record):
             ticket = f"#{row.ticket.id} {STATUS_LABELS[row.ticket.status]}" if row.ticket else "未开单"
             rows.append([_p(row.checkpoint_name or "—"), _p(description), _p(ticket)])
     table = Table(rows, colWidths=[40 * mm, 100 * mm, 40 * mm], repeatRows=1)
-    table.setStyle(_GRID)
+    table.setStyle(FORM_TABLE)
     return table
 
 
@@ -221,8 +216,8 @@ def _signature(record):
     try:
         parts.append(Image(stored_path(signature.stored_name), width=60 * mm, height=22 * mm, kind="proportional"))
     except OSError:
-        parts.append(_p("（签名图像缺失）", _SMALL))
-    parts.append(_p(f"{signature.signer_name}  {local_text(signature.signed_at)}", _SMALL))
+        parts.append(_p("（签名图像缺失）", FORM_SMALL))
+    parts.append(_p(f"{signature.signer_name}  {local_text(signature.signed_at)}", FORM_SMALL))
     return parts
 
 
@@ -242,9 +237,9 @@ def record_pdf(record, now):
     window = f"{_time(patrol_round.window_start)}–{_time(patrol_round.window_end)}"
     finished = local_text(patrol_round.finished_at) if patrol_round.finished_at else "—"
     story = [
-        _p(TITLE, _HEADING),
-        _p(f"路线：{route.name}　日期：{patrol_round.day.isoformat()}　时段：{window}", _SMALL),
-        _p(f"记录编号 {patrol_round.id}", _SMALL),
+        _p(TITLE, FORM_HEADING),
+        _p(f"路线：{route.name}　日期：{patrol_round.day.isoformat()}　时段：{window}", FORM_SMALL),
+        _p(f"记录编号 {patrol_round.id}", FORM_SMALL),
         Spacer(1, 4 * mm),
         _p(f"巡视人：{patrol_round.patroller.display_name}　　状态：{_STATE.get(record.state(now), '')}"),
         _p(f"开始：{local_text(patrol_round.started_at)}　　结束：{finished}"),
@@ -252,16 +247,16 @@ def record_pdf(record, now):
             f"检查点 {record.visited}/{len(record.points)}　漏检 {len(record.missed_points)}　"
             f"异常项 {record.fault_count}　发现问题 {len(record.findings)}"
         ),
-        _p("检查点记录", _SUBHEADING),
+        _p("检查点记录", FORM_SUBHEADING),
         _points_table(record),
-        _p("发现的问题及维修单", _SUBHEADING),
+        _p("发现的问题及维修单", FORM_SUBHEADING),
         _findings_table(record) if record.findings else _p("无"),
-        _p("巡视备注", _SUBHEADING),
+        _p("巡视备注", FORM_SUBHEADING),
         _p(patrol_round.note or "无"),
         Spacer(1, 4 * mm),
         *_signature(record),
         Spacer(1, 6 * mm),
-        _p("扫码记录的是手机扫描标签的时间，只能证明到过贴有标签之处；系统不记录员工的位置。", _SMALL),
+        _p("扫码记录的是手机扫描标签的时间，只能证明到过贴有标签之处；系统不记录员工的位置。", FORM_SMALL),
     ]
     doc.build(story)
     return out.getvalue()
