@@ -11,10 +11,15 @@ import re
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, TableStyle
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, TableStyle
+
+from domain.clock import local_text
+from domain.files.store import stored_path
 
 FONT = "STSong-Light"
 LATIN = "Helvetica"
@@ -82,3 +87,30 @@ def paragraph(text, style, *, limit=None):
     """A paragraph of plain text (None as empty), cut to `limit` characters on one line when given."""
     text = "" if text is None else str(text)
     return Paragraph(markup(truncate(text, limit) if limit else text), style)
+
+
+def form_document(out, *, title, **extra):
+    """An A4 record form written to the file-like `out`, with the forms' 15 mm margins."""
+    margin = 15 * mm
+    return SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=margin,
+        title=title,
+        **extra,
+    )
+
+
+def signature_flowables(label, signature):
+    """A signature on a record form: `label`, the stored image scaled into a 60 x 22 mm box (a line saying it is
+    missing when the file is gone), then who signed and when."""
+    parts = [paragraph(label, FORM_BODY)]
+    try:
+        parts.append(Image(stored_path(signature.stored_name), width=60 * mm, height=22 * mm, kind="proportional"))
+    except OSError:
+        parts.append(paragraph("（签名图像缺失）", FORM_SMALL))
+    parts.append(paragraph(f"{signature.signer_name}  {local_text(signature.signed_at)}", FORM_SMALL))
+    return parts

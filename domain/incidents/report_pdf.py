@@ -8,9 +8,8 @@ is always in Chinese, as the paper form is."""
 import io
 
 from flask_babel import force_locale
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, Spacer, Table, TableStyle
 
 from domain.accounts.models import User
 from domain.clock import local_text
@@ -21,6 +20,7 @@ from domain.files.pdf import (
     FORM_SMALL,
     FORM_SUBHEADING,
     FORM_TABLE,
+    form_document,
     paragraph,
 )
 from domain.files.photos import photos_of
@@ -109,15 +109,7 @@ def _photos(incident):
 def incident_report_pdf(incident, prop, *, printed_at):
     """The PDF bytes of the 特殊事件报告 of `incident` of the property `prop`, printed at `printed_at`."""
     out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"{TITLE} #{incident.id}",
-    )
+    doc = form_document(out, title=f"{TITLE} #{incident.id}")
     closed_by = db.session.get(User, incident.closed_by_id).display_name if incident.closed_by_id else ""
     story = [
         _p(TITLE, FORM_HEADING),

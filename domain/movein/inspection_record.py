@@ -7,9 +7,8 @@ record is always in Chinese, as the paper form is. It lives in the domain becaus
 
 import io
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from domain.clock import local_text
 from domain.files.pdf import (
@@ -18,9 +17,10 @@ from domain.files.pdf import (
     FORM_SMALL,
     FORM_SUBHEADING,
     FORM_TABLE,
+    form_document,
     paragraph,
+    signature_flowables,
 )
-from domain.files.store import stored_path
 from domain.property.units import unit_label
 from domain.signatures.services import text_hash
 
@@ -55,28 +55,14 @@ def _items_table(inspection):
 def _signature_cell(signature):
     """A signature's image (scaled to a box) with who signed and when."""
     label = {"owner": "业主签字", "staff": "工程/物业人员签字"}.get(signature.signer_role, signature.signer_role)
-    parts = [_p(label)]
-    try:
-        parts.append(Image(stored_path(signature.stored_name), width=60 * mm, height=22 * mm, kind="proportional"))
-    except OSError:
-        parts.append(_p("（签名图像缺失）", FORM_SMALL))
-    parts.append(_p(f"{signature.signer_name}  {local_text(signature.signed_at)}", FORM_SMALL))
-    return parts
+    return signature_flowables(label, signature)
 
 
 def inspection_record_pdf(inspection, *, text, signatures):
     """The PDF bytes of a signed inspection: `text` is what was signed (its SHA-256 is printed), `signatures` the
     owner's and staff's Signature rows."""
     out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"{TITLE} {unit_label(inspection.unit_id)}",
-    )
+    doc = form_document(out, title=f"{TITLE} {unit_label(inspection.unit_id)}")
     case = inspection.case
     round_text = "第一次验房" if inspection.round == 1 else f"第{inspection.round}次验房（复验）"
     story = [

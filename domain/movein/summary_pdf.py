@@ -7,10 +7,10 @@ import io
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from domain.clock import local_text
-from domain.files.pdf import cjk_style, paragraph
+from domain.files.pdf import cjk_style, form_document, paragraph
 from domain.money import fen_to_decimal
 
 TITLE = "收楼汇总"
@@ -116,15 +116,6 @@ def _story(summary, property_name, printed_at):
 def render_summary_pdf(summary, *, property_name, printed_at):
     """The DaySummary `summary` (domain.movein.supervision.day_summary) as PDF bytes."""
     buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"{TITLE} {summary.day.isoformat()}",
-        author=property_name,
-    )
+    document = form_document(buffer, title=f"{TITLE} {summary.day.isoformat()}", author=property_name)
     document.build(_story(summary, property_name, printed_at))
     return buffer.getvalue()

@@ -9,9 +9,8 @@ from datetime import datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Spacer, Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -23,10 +22,11 @@ from domain.files.pdf import (
     FORM_SMALL,
     FORM_SUBHEADING,
     FORM_TABLE,
+    form_document,
     paragraph,
+    signature_flowables,
 )
 from domain.files.photos import photos_of
-from domain.files.store import stored_path
 from domain.patrols.models import PatrolFinding, PatrolRound, PatrolRoute
 from domain.patrols.schedule import Slot, windows_on
 from domain.signatures.services import signatures_of
@@ -209,31 +209,16 @@ def _findings_table(record):
 
 def _signature(record):
     """The patroller's signature image with the name and time, or a line saying it is missing."""
-    signature = record.signature
-    if signature is None:
+    if record.signature is None:
         return [_p("巡视人签字：（未签字）")]
-    parts = [_p("巡视人签字：")]
-    try:
-        parts.append(Image(stored_path(signature.stored_name), width=60 * mm, height=22 * mm, kind="proportional"))
-    except OSError:
-        parts.append(_p("（签名图像缺失）", FORM_SMALL))
-    parts.append(_p(f"{signature.signer_name}  {local_text(signature.signed_at)}", FORM_SMALL))
-    return parts
+    return signature_flowables("巡视人签字：", record.signature)
 
 
 def record_pdf(record, now):
     """The 巡视记录表 as A4 PDF bytes, always in Chinese as the paper form is."""
     out = io.BytesIO()
     patrol_round, route = record.round, record.route
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"{TITLE} {route.name} {patrol_round.day.isoformat()}",
-    )
+    doc = form_document(out, title=f"{TITLE} {route.name} {patrol_round.day.isoformat()}")
     window = f"{_time(patrol_round.window_start)}–{_time(patrol_round.window_end)}"
     finished = local_text(patrol_round.finished_at) if patrol_round.finished_at else "—"
     story = [
