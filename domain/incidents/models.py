@@ -3,10 +3,11 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
+from domain.timeline import TimelineEntry
 from domain.types import UTCDateTime, value_enum
 from extensions import db
 
@@ -66,21 +67,17 @@ class Incident(db.Model):
     events: Mapped[list["IncidentEvent"]] = relationship(back_populates="incident", order_by="IncidentEvent.id")
 
 
-class IncidentEvent(db.Model):
-    """One entry of an incident's timeline: an action taken, who was told, people or units affected, a photo."""
+class IncidentEvent(TimelineEntry, db.Model):
+    """One entry of an incident's timeline: an action taken, who was told, people or units affected, a photo.
+
+    Actions: "reported", "action", "notified", "affected", "photo", "outcome", "closed", "reopened", "notice_on",
+    "notice_update", "notice_off", "tickets_attached", "tickets_closed".
+    """
 
     __tablename__ = "incident_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    actor_name: Mapped[str] = mapped_column(String(80))
-    #: "reported", "action", "notified", "affected", "photo", "outcome", "closed", "reopened", "notice_on",
-    #: "notice_update", "notice_off", "tickets_attached", "tickets_closed".
-    action: Mapped[str] = mapped_column(String(24))
-    body: Mapped[str] = mapped_column(Text, default="")
-    data: Mapped[dict | None] = mapped_column(JSON)
 
     incident: Mapped[Incident] = relationship(back_populates="events")
 

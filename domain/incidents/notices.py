@@ -14,19 +14,19 @@ from domain.audit.services import record
 from domain.clock import local_date, utcnow
 from domain.errors import DomainError, InvalidTransition, NotFound
 from domain.incidents.models import (
-    IncidentEvent,
     IncidentNotice,
     IncidentNoticeBuilding,
     IncidentNoticeUpdate,
     IncidentTicket,
 )
+from domain.incidents.services import add_event as add_incident_event
 from domain.incidents.workflow import check_incident
 from domain.notify.services import households, notice_batch
 from domain.property.models import Building, Occupancy, Resident, Unit
 from domain.queries import read
 from domain.tickets import steps
 from domain.tickets.models import Status, Ticket
-from domain.tickets.timeline import add_event
+from domain.tickets.timeline import add_event as add_ticket_event
 from domain.tickets.workflow import OPEN
 from extensions import db
 
@@ -57,21 +57,6 @@ class LiveNotice:
     def latest_at(self):
         """When it last said something: the latest update, or its start."""
         return self.update_at or self.started_at
-
-
-def _event(actor, incident, action, body="", data=None, now=None):
-    """Add an entry to the incident's timeline."""
-    event = IncidentEvent(
-        incident_id=incident.id,
-        at=now or utcnow(),
-        actor_id=actor.user_id,
-        actor_name=actor.name,
-        action=action,
-        body=body,
-        data=data,
-    )
-    db.session.add(event)
-    return event
 
 
 def _required(value, field_name, message):
@@ -166,9 +151,9 @@ def notice_on(actor, incident, *, title, body, building_ids, now=None):
     db.session.add(notice)
     db.session.flush()
     told = _tell(notice, _l("%(title)s: %(body)s", title=heading, body=body), heading, now)
-    _event(
-        actor,
+    add_incident_event(
         incident,
+        actor,
         "notice_on",
         f"{heading}\n{body}",
         data={"notice_id": notice.id, "building_ids": [b.id for b in buildings], "told": told},
@@ -207,7 +192,7 @@ def post_update(actor, notice, *, body, now=None):
     db.session.flush()
     heading = _heading(notice)
     told = _tell(notice, _l("Update: %(title)s: %(body)s", title=heading, body=body), heading, now)
-    _event(actor, incident, "notice_update", body, data={"notice_id": notice.id, "told": told}, now=now)
+    add_incident_event(incident, actor, "notice_update", body, data={"notice_id": notice.id, "told": told}, now=now)
     record(actor, "incident.notice_update", notice, summary=f"#{incident.id} {body}"[:200])
     return update
 
@@ -228,7 +213,7 @@ def notice_off(actor, notice, *, body=None, now=None):
             withdraw(actor, announcement)
     heading = _heading(notice)
     told = _tell(notice, _l("All clear: %(title)s: %(body)s", title=heading, body=body), heading, now)
-    _event(actor, incident, "notice_off", body, data={"notice_id": notice.id, "told": told}, now=now)
+    add_incident_event(incident, actor, "notice_off", body, data={"notice_id": notice.id, "told": told}, now=now)
     record(actor, "incident.notice_off", notice, summary=f"#{incident.id} {body}"[:200])
     return notice
 
@@ -363,7 +348,7 @@ def attach_tickets(actor, incident, ticket_ids, *, now=None):
         db.session.add(
             IncidentTicket(incident_id=incident.id, ticket_id=ticket.id, attached_at=now, attached_by_id=actor.user_id)
         )
-        add_event(
+        add_ticket_event(
             ticket,
             actor,
             "comment",
@@ -373,8 +358,9 @@ def attach_tickets(actor, incident, ticket_ids, *, now=None):
         )
     if new:
         numbers = [ticket.id for ticket in new]
-        _event(actor, incident, "tickets_attached", " ".join(f"#{n}" for n in numbers), {"ticket_ids": numbers}, now)
-        record(actor, "incident.attach_tickets", incident, summary=" ".join(f"#{n}" for n in numbers)[:200])
+        text = " ".join(f"#{n}" for n in numbers)
+        add_incident_event(incident, actor, "tickets_attached", text, {"ticket_ids": numbers}, now)
+        record(actor, "incident.attach_tickets", incident, summary=text[:200])
     return new
 
 
@@ -426,7 +412,7 @@ def close_attached_tickets(actor, incident, *, message, now=None):
     for ticket in closing:
         steps.settle(actor, ticket, message=message, now=now)
     numbers = [ticket.id for ticket in closing]
-    _event(actor, incident, "tickets_closed", message, {"ticket_ids": numbers}, now)
+    add_incident_event(incident, actor, "tickets_closed", message, {"ticket_ids": numbers}, now)
     record(actor, "incident.close_tickets", incident, summary=" ".join(f"#{n}" for n in numbers)[:200])
     return closing
 

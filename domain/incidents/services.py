@@ -20,6 +20,7 @@ from domain.incidents.workflow import INCIDENT_TRANSITIONS, check_incident, told
 from domain.property.buildings import get_property_id
 from domain.property.models import Building, Unit
 from domain.property.units import find_unit
+from domain.timeline import add_timeline_entry
 from domain.transitions import takes_part
 from extensions import db
 
@@ -81,17 +82,7 @@ def kind_label(kind):
 
 def add_event(incident, actor, action, body="", data=None, now=None):
     """Add one entry to the incident's timeline."""
-    event = IncidentEvent(
-        incident=incident,
-        at=now or utcnow(),
-        actor_id=actor.user_id,
-        actor_name=actor.name,
-        action=action,
-        body=body or "",
-        data=data,
-    )
-    db.session.add(event)
-    return event
+    return add_timeline_entry(IncidentEvent, actor, action, body, data=data, at=now, incident=incident)
 
 
 def _check(actor, action, incident):

@@ -11,7 +11,6 @@ from sqlalchemy.orm import contains_eager, lazyload
 
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
-from domain.clock import utcnow
 from domain.errors import Conflict, DomainError, NotFound
 from domain.movein.models import CaseStatus, MoveInCase, MoveInEvent, MoveInPerson, PersonRole
 from domain.movein.templates import copy_checklist
@@ -20,6 +19,7 @@ from domain.property.models import Resident, Unit
 from domain.property.residents import create_resident
 from domain.property.units import UNIT_LABEL, get_unit
 from domain.property.validation import Invalid, normalise_phone
+from domain.timeline import add_timeline_entry
 from extensions import db
 
 #: The longest owner name the register keeps.
@@ -111,17 +111,7 @@ def create_case(actor, *, unit_id, owner_name, owner_phone, planned_on=None, not
 
 def record_event(actor, case, action, body="", data=None):
     """Add a step to the case's timeline (who, when, what); the audit log is the caller's."""
-    event = MoveInEvent(
-        case_id=case.id,
-        at=utcnow(),
-        actor_id=actor.user_id,
-        actor_name=actor.name,
-        action=action,
-        body=body or "",
-        data=data,
-    )
-    db.session.add(event)
-    return event
+    return add_timeline_entry(MoveInEvent, actor, action, body, data=data, case_id=case.id)
 
 
 def take_step(actor, case, action, body="", data=None):

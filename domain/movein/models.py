@@ -4,10 +4,11 @@ manager's templates, unit inspections (验房记录表) and the manager's spot-c
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
+from domain.timeline import TimelineEntry
 from domain.types import UTCDateTime, value_enum
 from extensions import db
 
@@ -182,20 +183,14 @@ class MoveInItem(db.Model):
     case: Mapped[MoveInCase] = relationship(back_populates="items")
 
 
-class MoveInEvent(db.Model):
-    """A step on the case's timeline: who did what, when."""
+class MoveInEvent(TimelineEntry, db.Model):
+    """A step on the case's timeline: who did what, when. The action is the workflow's ("invite", "book", ...) or
+    what was done ("tick", "sign", "upload")."""
 
     __tablename__ = "move_in_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("move_in_cases.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    actor_name: Mapped[str] = mapped_column(String(80))
-    #: The workflow action ("invite", "book", ...) or what was done ("tick", "sign", "upload").
-    action: Mapped[str] = mapped_column(String(24))
-    body: Mapped[str] = mapped_column(Text, default="")
-    data: Mapped[dict | None] = mapped_column(JSON)
 
     case: Mapped[MoveInCase] = relationship(back_populates="events")
 

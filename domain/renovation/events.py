@@ -5,26 +5,16 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
-from domain.clock import utcnow
 from domain.notify.services import tell_resident
 from domain.property.units import unit_label
 from domain.renovation.models import RenovationEvent
+from domain.timeline import add_timeline_entry
 from extensions import db
 
 
 def add_event(application, actor, action, body="", data=None, now=None):
     """Add a timeline entry."""
-    event = RenovationEvent(
-        application=application,
-        at=now or utcnow(),
-        actor_id=actor.user_id,
-        actor_name=actor.name,
-        action=action,
-        body=body or "",
-        data=data,
-    )
-    db.session.add(event)
-    return event
+    return add_timeline_entry(RenovationEvent, actor, action, body, data=data, at=now, application=application)
 
 
 #: What the applicant is told after a staff step (in the portal, and by e-mail when they gave an address).

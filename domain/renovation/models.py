@@ -8,6 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
+from domain.timeline import TimelineEntry
 from domain.types import UTCDateTime, value_enum
 from extensions import db
 
@@ -104,20 +105,14 @@ class RenovationWorker(db.Model):
     application: Mapped[RenovationApplication] = relationship(back_populates="workers")
 
 
-class RenovationEvent(db.Model):
-    """A step on the application's timeline: who did what, when, with what note."""
+class RenovationEvent(TimelineEntry, db.Model):
+    """A step on the application's timeline: who did what, when, with what note. The action is the workflow's
+    ("submit", "check", ...) or "comment"."""
 
     __tablename__ = "renovation_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("renovation_applications.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    actor_name: Mapped[str] = mapped_column(String(80))
-    #: The workflow action ("submit", "check", ...) or "comment".
-    action: Mapped[str] = mapped_column(String(24))
-    body: Mapped[str] = mapped_column(Text, default="")
-    data: Mapped[dict | None] = mapped_column(JSON)
 
     application: Mapped[RenovationApplication] = relationship(back_populates="events")
 

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
+from domain.timeline import TimelineEntry
 from domain.types import UTCDateTime, value_enum
 from extensions import db
 
@@ -176,23 +177,19 @@ class Ticket(db.Model):
         return self.status not in (Status.DONE, Status.CLOSED, Status.CANCELLED)
 
 
-class TicketEvent(db.Model):
-    """One entry of a ticket's timeline: who did what, when, and whether the resident sees it."""
+class TicketEvent(TimelineEntry, db.Model):
+    """One entry of a ticket's timeline: who did what, when, and whether the resident sees it.
+
+    Actions: "created", "dispatched", "claimed", "scheduled", "handed_back", "waiting", "resumed", "work", "done",
+    "closed", "cancelled", "comment", "rated", "callback", "escalated", "late_notice", "outcome".
+    """
 
     __tablename__ = "ticket_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    actor_name: Mapped[str] = mapped_column(String(80))
-    #: "created", "dispatched", "claimed", "scheduled", "handed_back", "waiting", "resumed", "work",
-    #: "done", "closed", "cancelled", "comment", "rated", "callback", "escalated", "late_notice", "outcome".
-    action: Mapped[str] = mapped_column(String(24))
-    body: Mapped[str] = mapped_column(Text, default="")
     #: Internal notes stay in the console.
     public: Mapped[bool] = mapped_column(default=True)
-    data: Mapped[dict | None] = mapped_column(JSON)
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
 

@@ -5,10 +5,9 @@ from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 
 from domain.audit.services import record
-from domain.clock import utcnow
 from domain.notify.services import tell_resident
 from domain.tickets.models import TicketEvent
-from extensions import db
+from domain.timeline import add_timeline_entry
 
 _signals = Namespace()
 #: Sent when the desk is told about a ticket today (the team cannot come in time: kind "late_notice"; a major
@@ -20,18 +19,7 @@ desk_told = _signals.signal("ticket-desk-told")
 
 def add_event(ticket, actor, action, body="", *, public=True, data=None, at=None):
     """Add a timeline entry."""
-    event = TicketEvent(
-        ticket=ticket,
-        at=at or utcnow(),
-        actor_id=actor.user_id,
-        actor_name=actor.name,
-        action=action,
-        body=body or "",
-        public=public,
-        data=data,
-    )
-    db.session.add(event)
-    return event
+    return add_timeline_entry(TicketEvent, actor, action, body, data=data, at=at, ticket=ticket, public=public)
 
 
 def audit_step(actor, ticket, action, summary=""):

@@ -15,7 +15,7 @@ from domain.billing.models import Bill
 from domain.clock import local_date, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed
 from domain.notify.models import Notification
-from domain.tickets import callbacks, desk, queries, recording, steps, timeline, workflow
+from domain.tickets import callbacks, desk, queries, recording, steps, workflow
 from domain.tickets.models import (
     Callback,
     CallbackStatus,
@@ -367,21 +367,19 @@ def test_a_late_dispatch_stays_late_once_met(prop, people):
     assert queries.clocks(ticket, now=T0 + timedelta(hours=1))["dispatch"].late
 
 
-def test_waiting_for_the_resident_moves_the_deadlines_on_by_the_wait(prop, people, monkeypatch):
+def test_waiting_for_the_resident_moves_the_deadlines_on_by_the_wait(prop, people, clock):
     unit, owner, staff = people
-    clock = {"now": T0}
-    monkeypatch.setattr(steps, "utcnow", lambda: clock["now"])
-    monkeypatch.setattr(timeline, "utcnow", lambda: clock["now"])  # the timeline's entries, stamped as before
+    clock.set(T0)
     engineer = act(staff[Role.ENGINEERING])
     ticket = new_ticket(prop, unit=unit, resident=owner, now=T0)
     steps.dispatch(SYSTEM, ticket, now=T0)
     steps.claim(engineer, ticket, now=T0 + timedelta(minutes=1))
     response_due, resolve_due = ticket.response_due_at, ticket.resolve_due_at
-    clock["now"] = T0 + timedelta(minutes=10)
+    clock.set(T0 + timedelta(minutes=10))
     steps.ask_resident(engineer, ticket, question="阀门型号是什么？")
     assert ticket.status == Status.WAITING
     assert not queries.clocks(ticket, now=T0 + timedelta(days=3))["resolve"].late  # paused
-    clock["now"] = T0 + timedelta(minutes=70)
+    clock.set(T0 + timedelta(minutes=70))
     steps.comment(act(owner.user), ticket, body="型号是DN15", resident_id=owner.id)
     db.session.commit()
     assert ticket.status == Status.CLAIMED and ticket.waiting_since is None
