@@ -24,6 +24,18 @@
   document.addEventListener("htmx:sendError", function () {
     toast(plainAlert("offline"));
   });
+  // On a narrow screen the console menu folds behind one button, so a phone opens on the page itself; without
+  // script the menu stays open (the CSS folds it only under .menu-folds).
+  var menuButton = document.querySelector(".sidebar .menu-toggle");
+  if (menuButton) {
+    var sidebar = menuButton.closest(".sidebar");
+    sidebar.classList.add("menu-folds");
+    menuButton.hidden = false;
+    menuButton.addEventListener("click", function () {
+      var open = sidebar.classList.toggle("menu-open");
+      menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
   // The kiosk clock ticks without reloading the page.
   var clock = document.getElementById("kiosk-time");
   if (clock) {
