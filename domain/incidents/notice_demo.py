@@ -49,7 +49,9 @@ def load_incident_mode_demo(prop, incident_id, *, today):
     if building is None:
         return None
     manager, now = _manager(), utcnow()
-    started = min(incident.occurred_at + timedelta(minutes=20), now)
+    # Switched on a few minutes after the incident's latest entry, so the timeline reads in order.
+    latest = max((event.at for event in incident.events), default=incident.occurred_at)
+    started = min(latest + timedelta(minutes=5), now)
     notice = notice_on(
         manager,
         incident,
