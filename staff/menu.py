@@ -1,6 +1,6 @@
 """The console's menu: what each role sees, built in Python once per request (not by template macros)."""
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -9,11 +9,13 @@ from domain.accounts.roles import Permission, can
 from staff import bp
 from web.filters import view_section
 
-#: (endpoint, label, the view module that makes it current, permission needed or None).
+#: (endpoint, label, the view module that makes it current, permission needed or None). The module is the area's
+#: ("patrols" for every module of staff/patrols/) or, for an entry of its own inside an area, the module itself
+#: ("patrols.today": the patroller's phone pages).
 MENU = (
     ("staff.home", _l("Overview"), "account", None),
     ("staff.my_area", _l("My area"), "areas", Permission.OWN_AREA),
-    ("staff.patrols_today", _l("Today's patrol"), "patrols", Permission.WALK_PATROLS),
+    ("staff.patrols_today", _l("Today's patrol"), "patrols.today", Permission.WALK_PATROLS),
     ("staff.list_incidents", _l("Incidents"), "incidents", Permission.REPORT_INCIDENTS),
     ("staff.list_units", _l("Units"), "units", Permission.VIEW_UNITS),
     ("staff.list_residents", _l("Residents"), "residents", Permission.VIEW_RESIDENTS),
@@ -67,8 +69,12 @@ def console_menu():
     # The entry of this very page if there is one; else the first entry of the page's module.
     exact = next((endpoint for _u, _l, _s, endpoint in items if endpoint == request.endpoint), None)
     if exact is None:
-        section = view_section()
-        exact = next((endpoint for _u, _l, s, endpoint in items if s == section), None)
+        view = current_app.view_functions.get(request.endpoint or "")
+        module = view.__module__.split(".", 1)[-1] if view else ""
+        for section in (module, view_section()):
+            exact = next((endpoint for _u, _l, s, endpoint in items if s == section), None)
+            if exact is not None:
+                break
     return [(url, label, endpoint == exact) for url, label, _section, endpoint in items]
 
 

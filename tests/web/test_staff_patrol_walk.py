@@ -212,3 +212,12 @@ def test_today_page_queries_do_not_grow_with_routes(client, prop, walker, count_
     with count_queries() as four:
         assert client.get("/staff/patrols/today").get_data(as_text=True).count('name="window_start"') == 4
     assert four.count == one.count
+
+
+def test_the_menu_marks_the_walk_under_todays_patrol_and_the_record_under_patrol_records(client, walking):
+    _user, _route, patrol_round = walking
+    current = re.compile(r'<a href="([^"]+)" aria-current="page">')
+    walk = client.get(f"/staff/patrols/today/rounds/{patrol_round.id}").get_data(as_text=True)
+    assert current.findall(walk) == ["/staff/patrols/today"]
+    record = client.get(f"/staff/patrols/rounds/{patrol_round.id}").get_data(as_text=True)
+    assert current.findall(record) == ["/staff/patrols/"]
