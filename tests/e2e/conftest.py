@@ -56,8 +56,8 @@ def live_server(app):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium; skipped where it is not installed, except in CI where it must be."""
+def playwright_driver():
+    """Playwright's driver for the run (one per thread); skipped where Chromium is not installed, except in CI."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail("Chromium is missing in CI")
@@ -65,30 +65,39 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+        yield playwright
 
 
-@pytest.fixture
-def page_factory(browser):
-    """New isolated pages (each its own cookie jar) that record console errors and failed responses.
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    """Headless Chromium, shared by the run."""
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
 
-    The test fails afterwards if any page logged a console error, a page error, a failed request or a response of
-    400 or more, unless the test named that status as expected: `page.expect_status(422)` (a refusal answered on
-    purpose) clears those responses and their console lines.
+
+class CheckedPages:
+    """New isolated pages of `browser` (each its own cookie jar) that record console errors and failed responses.
+
+    `problems()` lists what any page saw: a console error, a page error, a failed request or a response of 400 or
+    more, unless the test named that status as expected: `page.expect_status(422)` (a refusal answered on purpose)
+    clears those responses and their console lines.
     """
-    contexts, pages = [], []
 
-    def make(width=1366, height=900, mobile=False):
-        context = browser.new_context(
+    def __init__(self, browser):
+        self.browser = browser
+        self.contexts, self.pages = [], []
+
+    def new_page(self, width=1366, height=900, mobile=False):
+        """A page in a context of its own at `width` x `height` (a touch phone when `mobile`), speaking Chinese."""
+        context = self.browser.new_context(
             viewport={"width": width, "height": height},
             is_mobile=mobile,
             has_touch=mobile,
             device_scale_factor=1,
             locale="zh-CN",
         )
-        contexts.append(context)
+        self.contexts.append(context)
         page = context.new_page()
         page.console_errors = []
         page.failed_responses = []
@@ -117,20 +126,35 @@ def page_factory(browser):
                 and page.failed_responses.append(f"failed {request.method} {request.url}: {request.failure}")
             ),
         )
-        pages.append(page)
+        self.pages.append(page)
         return page
 
-    yield make
-    problems = []
-    for page in pages:
-        problems += [
-            f"console: {e}"
-            for e in page.console_errors
-            if not any(f"status of {s}" in e for s in page.expected_statuses)
-        ]
-        problems += [f"response: {r}" for r in page.failed_responses]
-    for context in contexts:
-        context.close()
+    def problems(self):
+        """What the pages saw that the test did not expect, one line each."""
+        problems = []
+        for page in self.pages:
+            problems += [
+                f"console: {e}"
+                for e in page.console_errors
+                if not any(f"status of {s}" in e for s in page.expected_statuses)
+            ]
+            problems += [f"response: {r}" for r in page.failed_responses]
+        return problems
+
+    def close(self):
+        """Close every context opened."""
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def page_factory(browser):
+    """`page_factory(width, height, mobile)`: a new checked page (see CheckedPages); the test fails afterwards if any
+    page saw an error it did not expect."""
+    pages = CheckedPages(browser)
+    yield pages.new_page
+    problems = pages.problems()
+    pages.close()
     if problems:
         pytest.fail("the browser saw errors:\n" + "\n".join(problems))
 
