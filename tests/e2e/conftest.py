@@ -1,11 +1,13 @@
 """A live server (CSRF on, as in production) and headless Chromium from Debian, driven by Playwright."""
 
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -195,3 +197,26 @@ def sign_in(page, live_server, area, login, remember=False):
         page.check("#remember")
     page.click("button[type=submit].primary")
     page.wait_for_url(lambda url: url in (f"{live_server}/{area}/", f"{live_server}/{area}/areas/mine"))
+
+
+def sign_with_a_finger(page, pad):
+    """Draw a stroke on the signature pad `pad` (a locator of [data-signature-pad]) with real touch input."""
+    canvas = pad.locator("canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    cdp = page.context.new_cdp_session(page)
+    left, top, width, height = box["x"], box["y"], box["width"], box["height"]
+    points = [(left + width * (0.15 + 0.07 * n), top + height * (0.7 - 0.4 * (n % 2))) for n in range(10)]
+    x, y = points[0]
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for x, y in points[1:]:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+    expect(pad.locator("input[type=hidden]")).to_have_value(re.compile("^data:image/png;base64,"))
+
+
+def view_shot(page, name):
+    """Save what the screen shows now (the viewport) under tests/e2e/screenshots/, the size the README uses."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
