@@ -64,6 +64,13 @@ def photo(path):
     return str(path)
 
 
+def top_shot(page, name):
+    """A full-page screenshot taken from the top (the walk page's progress line sticks to the top of the screen, and
+    would be drawn over the page where it was scrolled to)."""
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, name)
+
+
 def pdf_text(response):
     """(the PDF's pages, the text of all pages) of a PDF response."""
     assert response.ok and response.headers["content-type"] == "application/pdf"
@@ -190,7 +197,7 @@ def test_a_patrol_round_scanned_typed_and_kept_offline_with_a_finding_made_a_tic
     expect(phone.locator("[data-queue]")).to_have_text("1 条待发送")
     expect(point.locator("[data-point-state]")).to_have_text("待发送")
     expect(phone.locator("[data-finish]")).to_be_disabled()
-    shot(phone, "staff-patrol-walk-offline")
+    top_shot(phone, "staff-patrol-walk-offline")
     phone.context.set_offline(False)
     expect(phone.locator("[data-queue]")).to_be_hidden(timeout=10_000)
     expect(point).to_have_class(re.compile("is-recorded"))
@@ -211,7 +218,7 @@ def test_a_patrol_round_scanned_typed_and_kept_offline_with_a_finding_made_a_tic
     expect(finding.locator(".item-photos img")).to_have_count(1)
     finding.locator("button[type=submit]").click()
     expect(finding.locator(".finding-ticket a")).to_be_visible()
-    shot(phone, "staff-patrol-walk")
+    top_shot(phone, "staff-patrol-walk")
 
     # 5. Finish and sign with a finger.
     phone.fill("#note", "B1 坡道顶灯已报修。")
