@@ -289,6 +289,7 @@ def test_an_incident_reported_on_a_phone_alerts_the_open_console_and_closes_with
     phone.click("label.chip:has(input[value=water_leak])")
     phone.fill("#place", "2号楼地下车库 B2")
     phone.fill("#description", "B2 消防水管接头爆裂，地面积水约 5 厘米，已关闭阀门。")
+    phone.evaluate("document.querySelector('h1').scrollIntoView()")  # the form, under the console's menu
     view_shot(phone, "staff-incident-report-screen")
     phone.click("form.incident-form button[type=submit]")
     phone.wait_for_url(re.compile(r".*/staff/incidents/\d+$"))
@@ -302,6 +303,7 @@ def test_an_incident_reported_on_a_phone_alerts_the_open_console_and_closes_with
     expect(banner).to_have_count(1, timeout=15_000)
     expect(banner).to_contain_text("2号楼地下车库")
     shot(console, "staff-alert-banner")
+    view_shot(console, "staff-alert-banner-screen")
     banner.locator("button[type=submit]").click()
     expect(banner).to_have_count(0)
     with console.expect_response(lambda r: r.url.endswith("/staff/alerts/banner"), timeout=15_000):
