@@ -10,7 +10,7 @@ import time
 
 import pypdfium2
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -79,9 +79,11 @@ def pdf_text(response):
 
 
 def save_first_page(pdf, name):
-    """Render the PDF's first page to tests/e2e/screenshots/<name>.png, as it prints."""
+    """Render the PDF's first page to tests/e2e/screenshots/<name>.png as it prints, down to its last line."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    pdf[0].render(scale=1.5).to_pil().save(SCREENSHOTS / f"{name}.png")
+    image = pdf[0].render(scale=1.5).to_pil().convert("RGB")
+    bottom = ImageOps.invert(image).getbbox()[3]
+    image.crop((0, 0, image.width, min(image.height, bottom + 50))).save(SCREENSHOTS / f"{name}.png")
 
 
 @pytest.fixture
