@@ -1,11 +1,13 @@
 """A live server (CSRF on, as in production) and headless Chromium from Debian, driven by Playwright."""
 
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -56,8 +58,8 @@ def live_server(app):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium; skipped where it is not installed, except in CI where it must be."""
+def playwright_driver():
+    """Playwright's driver for the run (one per thread); skipped where Chromium is not installed, except in CI."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail("Chromium is missing in CI")
@@ -65,30 +67,39 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+        yield playwright
 
 
-@pytest.fixture
-def page_factory(browser):
-    """New isolated pages (each its own cookie jar) that record console errors and failed responses.
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    """Headless Chromium, shared by the run."""
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
 
-    The test fails afterwards if any page logged a console error, a page error, a failed request or a response of
-    400 or more, unless the test named that status as expected: `page.expect_status(422)` (a refusal answered on
-    purpose) clears those responses and their console lines.
+
+class CheckedPages:
+    """New isolated pages of `browser` (each its own cookie jar) that record console errors and failed responses.
+
+    `problems()` lists what any page saw: a console error, a page error, a failed request or a response of 400 or
+    more, unless the test named that status as expected: `page.expect_status(422)` (a refusal answered on purpose)
+    clears those responses and their console lines.
     """
-    contexts, pages = [], []
 
-    def make(width=1366, height=900, mobile=False):
-        context = browser.new_context(
+    def __init__(self, browser):
+        self.browser = browser
+        self.contexts, self.pages = [], []
+
+    def new_page(self, width=1366, height=900, mobile=False):
+        """A page in a context of its own at `width` x `height` (a touch phone when `mobile`), speaking Chinese."""
+        context = self.browser.new_context(
             viewport={"width": width, "height": height},
             is_mobile=mobile,
             has_touch=mobile,
             device_scale_factor=1,
             locale="zh-CN",
         )
-        contexts.append(context)
+        self.contexts.append(context)
         page = context.new_page()
         page.console_errors = []
         page.failed_responses = []
@@ -117,20 +128,35 @@ def page_factory(browser):
                 and page.failed_responses.append(f"failed {request.method} {request.url}: {request.failure}")
             ),
         )
-        pages.append(page)
+        self.pages.append(page)
         return page
 
-    yield make
-    problems = []
-    for page in pages:
-        problems += [
-            f"console: {e}"
-            for e in page.console_errors
-            if not any(f"status of {s}" in e for s in page.expected_statuses)
-        ]
-        problems += [f"response: {r}" for r in page.failed_responses]
-    for context in contexts:
-        context.close()
+    def problems(self):
+        """What the pages saw that the test did not expect, one line each."""
+        problems = []
+        for page in self.pages:
+            problems += [
+                f"console: {e}"
+                for e in page.console_errors
+                if not any(f"status of {s}" in e for s in page.expected_statuses)
+            ]
+            problems += [f"response: {r}" for r in page.failed_responses]
+        return problems
+
+    def close(self):
+        """Close every context opened."""
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def page_factory(browser):
+    """`page_factory(width, height, mobile)`: a new checked page (see CheckedPages); the test fails afterwards if any
+    page saw an error it did not expect."""
+    pages = CheckedPages(browser)
+    yield pages.new_page
+    problems = pages.problems()
+    pages.close()
     if problems:
         pytest.fail("the browser saw errors:\n" + "\n".join(problems))
 
@@ -171,3 +197,26 @@ def sign_in(page, live_server, area, login, remember=False):
         page.check("#remember")
     page.click("button[type=submit].primary")
     page.wait_for_url(lambda url: url in (f"{live_server}/{area}/", f"{live_server}/{area}/areas/mine"))
+
+
+def sign_with_a_finger(page, pad):
+    """Draw a stroke on the signature pad `pad` (a locator of [data-signature-pad]) with real touch input."""
+    canvas = pad.locator("canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    cdp = page.context.new_cdp_session(page)
+    left, top, width, height = box["x"], box["y"], box["width"], box["height"]
+    points = [(left + width * (0.15 + 0.07 * n), top + height * (0.7 - 0.4 * (n % 2))) for n in range(10)]
+    x, y = points[0]
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for x, y in points[1:]:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+    expect(pad.locator("input[type=hidden]")).to_have_value(re.compile("^data:image/png;base64,"))
+
+
+def view_shot(page, name):
+    """Save what the screen shows now (the viewport) under tests/e2e/screenshots/, the size the README uses."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))

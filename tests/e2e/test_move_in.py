@@ -20,7 +20,7 @@ from domain.property.models import Occupancy, UnitStatus
 from domain.signatures.models import Signature
 from extensions import db
 from tests import builders
-from tests.e2e.conftest import SCREENSHOTS, shot, sign_in
+from tests.e2e.conftest import SCREENSHOTS, shot, sign_in, sign_with_a_finger, view_shot
 
 pytestmark = pytest.mark.e2e
 SYSTEM = Actor.system("test")
@@ -34,29 +34,6 @@ def jpeg(path, colour="navy"):
     ImageDraw.Draw(image).ellipse([90, 50, 230, 190], fill=colour)
     image.save(path, "JPEG")
     return str(path)
-
-
-def sign_with_a_finger(page, pad):
-    """Draw a stroke on the signature pad `pad` (a locator of [data-signature-pad]) with real touch input."""
-    canvas = pad.locator("canvas")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    cdp = page.context.new_cdp_session(page)
-    left, top, width, height = box["x"], box["y"], box["width"], box["height"]
-    points = [(left + width * (0.15 + 0.07 * n), top + height * (0.7 - 0.4 * (n % 2))) for n in range(10)]
-    x, y = points[0]
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
-    for x, y in points[1:]:
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    cdp.detach()
-    expect(pad.locator("input[type=hidden]")).to_have_value(re.compile("^data:image/png;base64,"))
-
-
-def view_shot(page, name):
-    """Save what the screen shows now (the viewport) under tests/e2e/screenshots/, the size the README uses."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 @pytest.fixture
