@@ -3,6 +3,7 @@
 import os
 from datetime import datetime
 from io import BytesIO
+from types import SimpleNamespace
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -137,6 +138,8 @@ def record_incident_outcome(incident_id):
     """The manager writes the outcome, the cause analysis and the preventive measures."""
     incident = _incident(incident_id)
     form = OutcomeForm()
+    if not form.validate():
+        return _show(incident, status=422, outcome_form=form)
     try:
         services.record_outcome(
             current_actor(), incident, outcome=form.outcome.data, cause=form.cause.data, measures=form.measures.data
@@ -154,9 +157,19 @@ def record_incident_outcome(incident_id):
 @bp.post("/incidents/<int:incident_id>/close")
 @staff_permission(Permission.CLOSE_INCIDENTS)
 def close_incident(incident_id):
-    """Close the incident; refused, with the missing fields marked, until outcome, cause and measures are written."""
+    """Close the incident; refused, with the missing fields marked, until outcome, cause and measures are written.
+
+    The close button sits in the outcome form: what was typed there is saved with the closing, and kept on a refusal.
+    """
     incident = _incident(incident_id)
+    form = OutcomeForm()
+    typed = any(name in request.form for name in services.CLOSING_FIELDS)
+    if typed and not form.validate():
+        return _show(incident, status=422, outcome_form=form)
     try:
+        values = {name: getattr(form, name).data for name in services.CLOSING_FIELDS}
+        if typed and any((value or "").strip() for value in values.values()):
+            services.record_outcome(current_actor(), incident, **values)
         services.close_incident(current_actor(), incident)
         db.session.commit()
     except DomainError as error:
@@ -164,8 +177,10 @@ def close_incident(incident_id):
             raise
         db.session.rollback()
         incident = _incident(incident_id)
-        form = OutcomeForm(obj=incident, formdata=None)
-        for field in services.missing_for_closing(incident):
+        if not typed:
+            form = OutcomeForm(obj=incident, formdata=None)
+        written = SimpleNamespace(**{name: getattr(form, name).data for name in services.CLOSING_FIELDS})
+        for field in services.missing_for_closing(written):
             getattr(form, field).errors = [str(services.CLOSING_FIELDS[field])]
         if not form.errors:
             form.form_errors.append(str(error.message))

@@ -143,6 +143,28 @@ def test_closing_without_cause_and_measures_is_refused_field_by_field(client, au
     assert "/reopen" in page and "/entries" not in page
 
 
+def test_closing_from_the_outcome_form_saves_what_was_typed_or_keeps_it_when_refused(client, auth, team):
+    incident = report(team[Role.SECURITY])
+    auth.login_staff(team[Role.MANAGER])
+    close = f"/staff/incidents/{incident.id}/close"
+    refused = client.post(close, data={"outcome": "已修复", "cause": "管道老化", "measures": ""})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert 'id="measures-error"' in html and 'id="cause-error"' not in html
+    assert "已修复" in html and "管道老化" in html  # what was typed is on the page again
+    db.session.expire_all()
+    incident = db.session.get(Incident, incident.id)
+    assert incident.status == IncidentStatus.OPEN and not incident.cause  # nothing half-saved
+    too_long = client.post(close, data={"outcome": "x" * 4001, "cause": "c", "measures": "m"})
+    assert too_long.status_code == 422 and 'id="outcome-error"' in too_long.get_data(as_text=True)
+    done = client.post(close, data={"outcome": "已修复", "cause": "管道老化", "measures": "每月巡查"})
+    assert done.status_code == 303
+    db.session.expire_all()
+    incident = db.session.get(Incident, incident.id)
+    assert incident.status == IncidentStatus.CLOSED and incident.measures == "每月巡查"
+    assert [e.action for e in incident.events][-2:] == ["outcome", "closed"]
+
+
 def test_reopening_needs_a_reason(client, auth, team):
     incident = close_ready(team[Role.MANAGER], report(team[Role.SECURITY]))
     services.close_incident(act(team[Role.MANAGER]), incident)
