@@ -4,6 +4,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from domain.accounts.roles import Permission
+from domain.areas.lookup import unit_ids_in_area
+from domain.areas.services import get_area, list_areas
 from domain.billing.schedule import month_before, parse_period
 from domain.clock import today
 from domain.errors import DomainError
@@ -71,15 +73,26 @@ def list_arrears():
     prop = buildings.get_property()
     page = id_arg("page") or 1
     building_id = id_arg("building", positive=False)
-    rows, has_next = collection.arrears_page(prop.id, today(), page=page, building_id=building_id)
+    area_id = id_arg("area", positive=False)
+    # An assistant's area (whole buildings or floors of one) narrows the list to its units.
+    area = get_area(area_id, prop.id) if area_id else None
+    rows, has_next = collection.arrears_page(
+        prop.id,
+        today(),
+        page=page,
+        building_id=building_id,
+        unit_ids=unit_ids_in_area(area) if area else None,
+    )
     return render_template(
         "staff/billing/arrears.html",
         rows=rows,
         has_next=has_next,
         page=page,
         building_id=building_id,
+        area_id=area.id if area else None,
         totals=collection.arrears_totals(prop.id, today()),
         buildings=buildings.list_buildings(),
+        areas=list_areas(prop.id),
         buckets=collection.AGE_BUCKETS,
     )
 

@@ -151,8 +151,18 @@ def reinstate_facility(facility_id):
 
 
 def _typed_answers(facility):
-    """{item: "ok" | "fault"} as posted, one radio pair per checklist item (named by its place in the list)."""
-    return {item: request.form.get(f"item-{n}", "") for n, item in enumerate(facility.checklist)}
+    """{item: "ok" | "fault"} as posted, one radio pair per checklist item (named by its place in the list, with the
+    item's text beside it); None when the manager changed the checklist after the form was opened, so no answer is
+    filed against an item it was not given for."""
+    answers = {}
+    for n, item in enumerate(facility.checklist):
+        shown = request.form.get(f"item-{n}-text")
+        if shown is not None and shown != item:
+            return None
+        answers[item] = request.form.get(f"item-{n}", "")
+    if request.form.get(f"item-{len(facility.checklist)}-text") is not None:
+        return None
+    return answers
 
 
 @bp.route("/facilities/<int:facility_id>/check", methods=["GET", "POST"])
@@ -164,7 +174,13 @@ def record_facility_check(facility_id):
     check_facility(actor, "record_check", facility)
     form = CheckForm()
     answers = _typed_answers(facility) if request.method == "POST" else {}
-    if form.validate_on_submit():
+    if answers is None:
+        form.validate()
+        form.form_errors.append(
+            _("The checklist was changed while you were checking: answer its items as they are now.")
+        )
+        answers = {}
+    elif form.validate_on_submit():
         try:
             check = checks.record_check(
                 actor,

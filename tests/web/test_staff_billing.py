@@ -251,3 +251,24 @@ def test_a_refusal_of_the_ticked_bills_is_shown_once_above_the_form(client, auth
     response = client.post(f"/staff/billing/units/{unit.id}/payments", data={"method": "cash", "bill_ids": []})
     assert response.status_code == 422
     assert response.get_data(as_text=True).count("Choose at least one bill of this unit.") == 1
+
+
+def test_the_arrears_list_narrows_to_an_assistants_area_and_its_floors(client, auth, prop, unit_with_bills):
+    from domain.areas.models import AreaScope
+    from tests import patrol_walk_builders as pw
+
+    unit, owner, _old, _new = unit_with_bills  # floor 12 of the first building
+    low = builders.create_unit(floor=3)
+    neighbour = builders.create_resident(prop, unit=low)
+    builders.create_bill(low, total_fen=5000, period=today().replace(day=1), due_date=today() - timedelta(days=5))
+    assistant = sign_in(auth, Role.ASSISTANT)
+    area = pw.create_area(prop, assistant, name="高区")
+    db.session.add(AreaScope(area_id=area.id, building_id=unit.building_id, floor_from=10, floor_to=18))
+    db.session.commit()
+    html = client.get(f"/staff/billing/arrears?area={area.id}").get_data(as_text=True)
+    assert owner.name in html and neighbour.name not in html
+    assert f'<option value="{area.id}" selected>高区</option>' in html
+    everyone = client.get("/staff/billing/arrears").get_data(as_text=True)
+    assert owner.name in everyone and neighbour.name in everyone
+    assert f"/staff/billing/arrears?area={area.id}" in client.get("/staff/areas/mine").get_data(as_text=True)
+    assert client.get("/staff/billing/arrears?area=999999").status_code == 404

@@ -3,6 +3,7 @@ and without htmx, within its query budget), adding and editing with bad input ke
 check form (a fault opens one ticket; typed answers kept on a refusal) and who may do what."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -285,6 +286,23 @@ def test_the_manager_may_check_any_facility(client, auth, lift):
         f"/staff/facilities/{lift.id}/check", data={"item-0": "ok", "item-1": "ok", "done_by": "张工"}
     )
     assert response.status_code == 303
+
+
+def test_a_check_posted_against_a_checklist_changed_meanwhile_is_refused_not_misfiled(client, auth, lift):
+    sign_in(auth, Role.MANAGER)
+    page = client.get(f"/staff/facilities/{lift.id}/check").get_data(as_text=True)
+    shown = re.findall(r'name="item-(\d+)-text" value="([^"]+)"', page)
+    assert [text for _n, text in shown] == lift.checklist
+    lift.checklist = [lift.checklist[1], lift.checklist[0]]  # the manager reorders the list meanwhile
+    db.session.commit()
+    data = {"done_by": "张工", "note": "轿厢灯闪烁"}
+    for n, text in shown:
+        data[f"item-{n}"], data[f"item-{n}-text"] = ("fault" if n == "0" else "ok"), text
+    response = client.post(f"/staff/facilities/{lift.id}/check", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "轿厢灯闪烁" in html and "张工" in html
+    assert lift.checklist[0] in html and 'value="fault" checked' not in html  # nothing pre-ticked against a moved item
+    assert db.session.scalar(select(func.count()).select_from(FacilityCheck)) == 1  # only the fixture's
 
 
 # The manager's board ------------------------------------------------------------------------------------------------
