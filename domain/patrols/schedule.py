@@ -64,8 +64,8 @@ class Slot:
 
 
 def slots_on(property_id, day, *, route_ids=None):
-    """[Slot] of every active route (or of `route_ids`) on `day`, by start time, with the rounds, their visits and
-    findings loaded in a few statements."""
+    """[Slot] of every active route (or of `route_ids`) on `day`, by start time, with the rounds, their visits,
+    findings and patrollers loaded in a few statements (the list names each round's patroller)."""
     query = (
         select(PatrolRoute)
         .where(PatrolRoute.property_id == property_id, PatrolRoute.is_active.is_(True))
@@ -80,7 +80,11 @@ def slots_on(property_id, day, *, route_ids=None):
         for r in db.session.scalars(
             select(PatrolRound)
             .where(PatrolRound.property_id == property_id, PatrolRound.day == day)
-            .options(selectinload(PatrolRound.visits), selectinload(PatrolRound.findings))
+            .options(
+                selectinload(PatrolRound.visits),
+                selectinload(PatrolRound.findings),
+                selectinload(PatrolRound.patroller),
+            )
         )
     }
     slots = [

@@ -122,6 +122,21 @@ def test_the_rounds_page_keeps_its_query_count_as_rounds_grow(client, manager, p
     assert many.count == few.count
 
 
+def test_todays_rounds_keep_their_query_count_as_patrollers_grow(client, manager, prop, count_queries):
+    routes = [create_route(prop, name=f"路线{n}", points=2) for n in range(4)]
+
+    walk_round(routes[0], today(), builders.create_staff(Role.ASSISTANT), finished=False)
+    with count_queries() as one:
+        assert client.get("/staff/patrols/").status_code == 200
+    for route in routes[1:]:
+        walk_round(route, today(), builders.create_staff(Role.ASSISTANT), finished=False)
+    db.session.expunge_all()
+    with count_queries() as four:
+        page = client.get("/staff/patrols/").get_data(as_text=True)
+    assert four.count == one.count
+    assert page.count('data-slot-state="in_progress"') == 4
+
+
 # -- The record ----------------------------------------------------------------------------------------------------
 
 
