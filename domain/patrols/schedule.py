@@ -50,6 +50,23 @@ class Slot:
     start: datetime
     end: datetime
     round: PatrolRound | None
+    #: (checkpoints scanned, findings) of the round when the query counted them instead of loading its visits and
+    #: findings (the history's many days); None: counted from the loaded round.
+    counts: tuple[int, int] | None = None
+
+    @property
+    def visited(self):
+        """How many checkpoints the round has scanned (0 without a round)."""
+        if self.round is None:
+            return 0
+        return self.counts[0] if self.counts is not None else len(self.round.visits)
+
+    @property
+    def finding_count(self):
+        """How many findings the round has (0 without a round)."""
+        if self.round is None:
+            return 0
+        return self.counts[1] if self.counts is not None else len(self.round.findings)
 
     def state(self, now):
         """ "upcoming", "due" (window open, not started), "in_progress", "finished", "late" (finished after the

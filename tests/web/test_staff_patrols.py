@@ -137,6 +137,18 @@ def test_todays_rounds_keep_their_query_count_as_patrollers_grow(client, manager
     assert page.count('data-slot-state="in_progress"') == 4
 
 
+def test_the_history_counts_each_rounds_points_and_findings(client, manager, prop):
+    route = create_route(prop, points=3)
+    route.created_at -= timedelta(days=5)
+    walked = walk_round(route, today() - timedelta(days=1), builders.create_staff(Role.ASSISTANT), visited=2)
+    db.session.add(PatrolFinding(round_id=walked.id, description="灯不亮"))
+    db.session.commit()
+
+    history = client.get(f"/staff/patrols/?before={today().isoformat()}", headers=HX).get_data(as_text=True)
+
+    assert "2 / 3 · 1 个问题" in history
+
+
 # -- The record ----------------------------------------------------------------------------------------------------
 
 
