@@ -28,7 +28,7 @@ Steps:
      is 0 unless something broke (no wrk, a failed migration, a page that does not answer 200, ...).
 
 Environment: BENCH_SECONDS (wrk duration per run, default 10), BENCH_DATABASE_URL (use this database instead of a
-temporary SQLite file; ALL ITS TABLES ARE DROPPED).
+temporary SQLite file; ALL ITS TABLES ARE DROPPED), BENCH_SKIP_LOAD=1 (stop after the statements and the PDFs).
 """
 
 import os
