@@ -155,9 +155,15 @@ def _next_id(model):
 
 
 def _insert(model, rows):
-    """Bulk-insert rows in chunks."""
+    """Bulk-insert rows in chunks; on PostgreSQL, move the table's id sequence past the ids set here, since the
+    services insert more rows after them."""
     for start in range(0, len(rows), CHUNK):
         db.session.execute(insert(model), rows[start : start + CHUNK])
+    table = model.__tablename__
+    if db.engine.dialect.name == "postgresql" and table in BULK_TABLES:
+        db.session.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        )
 
 
 def _users(password):
@@ -628,10 +634,6 @@ def load_field_work(prop, password, now):
     incident_mode(prop, users, opened[-1], now)
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
-        for table in BULK_TABLES:
-            db.session.execute(
-                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-            )
         db.session.execute(text("ANALYZE"))
         db.session.commit()
     counts["rounds"] = db.session.scalar(select(func.count(PatrolRound.id)))
