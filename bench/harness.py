@@ -208,8 +208,9 @@ def test_client_login(client, area, username, password):
         raise BenchError(f"in-process login of {username} at /{area}/login failed (HTTP {response.status_code})")
 
 
-def count_request(app, client, label, path):
-    """GET `path` with the test client and record every SQL statement it sends."""
+def count_request(app, client, label, path, headers=None):
+    """GET `path` with the test client (and `headers`, such as htmx's HX-Request) and record every SQL statement it
+    sends."""
     page = PageCount(label, path, 0, 0.0)
 
     def on_execute(conn, cursor, statement, parameters, context, executemany):
@@ -221,7 +222,7 @@ def count_request(app, client, label, path):
     event.listen(engine, "before_cursor_execute", on_execute)
     try:
         started = time.perf_counter()
-        response = client.get(path)
+        response = client.get(path, headers=headers)
         page.millis = (time.perf_counter() - started) * 1000
     finally:
         event.remove(engine, "before_cursor_execute", on_execute)
@@ -318,10 +319,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def check_authenticated(base, path, cookie):
-    """Fail loudly unless `path` answers 200 (not a redirect to a login page) with the cookie."""
+def check_authenticated(base, path, cookie, headers=None):
+    """Fail loudly unless `path` answers 200 (not a redirect to a login page) with the cookie (and `headers`)."""
     opener = urllib.request.build_opener(_NoRedirect)
-    request = urllib.request.Request(base + path, headers={"Cookie": f"session={cookie}", "User-Agent": USER_AGENT})
+    sent = {"Cookie": f"session={cookie}", "User-Agent": USER_AGENT, **(headers or {})}
+    request = urllib.request.Request(base + path, headers=sent)
     try:
         with opener.open(request, timeout=30) as response:
             status, location, set_cookie = response.status, "", response.headers.get("Set-Cookie")
@@ -375,23 +377,28 @@ end
 """
 
 
-def wrk_command(wrk, url, seconds, *, script=None, cookie=None, script_args=()):
-    """The wrk command line every benchmark uses: its threads and connections, latencies, our user agent."""
+def wrk_command(wrk, url, seconds, *, script=None, cookie=None, script_args=(), headers=()):
+    """The wrk command line every benchmark uses: its threads and connections, latencies, our user agent (and any
+    more `headers`, "Name: value")."""
     command = [wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency"]
     if script:
         command += ["-s", str(script)]
     command += ["-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         command += ["-H", f"Cookie: session={cookie}"]
+    for header in headers:
+        command += ["-H", header]
     command.append(url)
     if script_args:
         command += ["--", *map(str, script_args)]
     return command
 
 
-def run_wrk(wrk, base, path, seconds, cookie=None, *, script=None, script_args=(), describe=None):
+def run_wrk(wrk, base, path, seconds, cookie=None, *, script=None, script_args=(), describe=None, headers=()):
     """Load one URL of 127.0.0.1 for `seconds` with wrk and return its figures."""
-    command = wrk_command(wrk, base + path, seconds, script=script, cookie=cookie, script_args=script_args)
+    command = wrk_command(
+        wrk, base + path, seconds, script=script, cookie=cookie, script_args=script_args, headers=headers
+    )
     print(f"  wrk {describe or f'{path} ({seconds}s)'} ...", flush=True)
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     if result.returncode != 0:

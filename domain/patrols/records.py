@@ -27,7 +27,7 @@ from domain.files.pdf import (
     signature_flowables,
 )
 from domain.files.photos import photos_of
-from domain.patrols.models import PatrolFinding, PatrolRound, PatrolRoute
+from domain.patrols.models import PatrolFinding, PatrolRound, PatrolRoute, PatrolVisit
 from domain.patrols.schedule import Slot, windows_on
 from domain.signatures.services import signatures_of
 from domain.tickets.workflow import STATUS_LABELS
@@ -336,10 +336,38 @@ def patrol_alarms(property_id, now):
 # -- History -------------------------------------------------------------------------------------------------------
 
 
+def _round_counts(round_ids):
+    """{round id: (checkpoints scanned, findings)} of the rounds, counted in two statements: a week of history is
+    hundreds of rounds and thousands of visits, of which the list shows only the numbers."""
+    if not round_ids:
+        return {}
+    visits = dict(
+        db.session.execute(
+            select(PatrolVisit.round_id, func.count(PatrolVisit.id))
+            .where(PatrolVisit.round_id.in_(round_ids))
+            .group_by(PatrolVisit.round_id)
+        ).all()
+    )
+    findings = dict(
+        db.session.execute(
+            select(PatrolFinding.round_id, func.count(PatrolFinding.id))
+            .where(PatrolFinding.round_id.in_(round_ids))
+            .group_by(PatrolFinding.round_id)
+        ).all()
+    )
+    return {round_id: (visits.get(round_id, 0), findings.get(round_id, 0)) for round_id in round_ids}
+
+
+def _counts_of(patrol_round, counts):
+    """The counted (visits, findings) of `patrol_round`, or None without a round."""
+    return counts.get(patrol_round.id, (0, 0)) if patrol_round is not None else None
+
+
 def history(property_id, *, before, days=7, route_id=None):
     """([(day, [Slot])] for the `days` days before `before`, newest first, and the day to page on from, or None
     when nothing is older). Each day shows its rounds and the windows nobody walked (missed) of routes that
-    existed then, in four statements whatever the number of rounds."""
+    existed then, in seven statements whatever the number of rounds (the rounds' visits and findings are counted,
+    not loaded)."""
     first = before - timedelta(days=days)
     query = (
         select(PatrolRoute)
@@ -360,13 +388,12 @@ def history(property_id, *, before, days=7, route_id=None):
             PatrolRound.day < before,
             PatrolRound.route_id.in_([r.id for r in routes]),
         )
-        .options(
-            selectinload(PatrolRound.patroller), selectinload(PatrolRound.visits), selectinload(PatrolRound.findings)
-        )
+        .options(selectinload(PatrolRound.patroller))
     )
     rounds = {}
     for patrol_round in db.session.scalars(rounds_query):
         rounds.setdefault(patrol_round.day, []).append(patrol_round)
+    counts = _round_counts([r.id for day_rounds in rounds.values() for r in day_rounds])
     by_id = {r.id: r for r in routes}
     earliest = db.session.scalar(
         select(func.min(PatrolRound.day)).where(PatrolRound.route_id.in_([r.id for r in routes]))
@@ -382,9 +409,13 @@ def history(property_id, *, before, days=7, route_id=None):
         for route in routes:
             if route.is_active and local_date(route.created_at) <= day:
                 for start, end in windows_on(route, day):
-                    slots.append(Slot(route, day, start, end, walked.pop((route.id, start), None)))
+                    walked_round = walked.pop((route.id, start), None)
+                    slots.append(Slot(route, day, start, end, walked_round, _counts_of(walked_round, counts)))
         # Rounds of windows since changed, or of routes retired since: shown as walked.
-        slots += [Slot(by_id[r.route_id], day, r.window_start, r.window_end, r) for r in walked.values()]
+        slots += [
+            Slot(by_id[r.route_id], day, r.window_start, r.window_end, r, _counts_of(r, counts))
+            for r in walked.values()
+        ]
         page.append((day, sorted(slots, key=lambda s: (s.start, s.route.name))))
     older = page[-1][0] if len(page) == days and page[-1][0] > born else None
     return page, older

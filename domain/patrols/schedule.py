@@ -50,6 +50,23 @@ class Slot:
     start: datetime
     end: datetime
     round: PatrolRound | None
+    #: (checkpoints scanned, findings) of the round when the query counted them instead of loading its visits and
+    #: findings (the history's many days); None: counted from the loaded round.
+    counts: tuple[int, int] | None = None
+
+    @property
+    def visited(self):
+        """How many checkpoints the round has scanned (0 without a round)."""
+        if self.round is None:
+            return 0
+        return self.counts[0] if self.counts is not None else len(self.round.visits)
+
+    @property
+    def finding_count(self):
+        """How many findings the round has (0 without a round)."""
+        if self.round is None:
+            return 0
+        return self.counts[1] if self.counts is not None else len(self.round.findings)
 
     def state(self, now):
         """ "upcoming", "due" (window open, not started), "in_progress", "finished", "late" (finished after the
@@ -64,8 +81,8 @@ class Slot:
 
 
 def slots_on(property_id, day, *, route_ids=None):
-    """[Slot] of every active route (or of `route_ids`) on `day`, by start time, with the rounds, their visits and
-    findings loaded in a few statements."""
+    """[Slot] of every active route (or of `route_ids`) on `day`, by start time, with the rounds, their visits,
+    findings and patrollers loaded in a few statements (the list names each round's patroller)."""
     query = (
         select(PatrolRoute)
         .where(PatrolRoute.property_id == property_id, PatrolRoute.is_active.is_(True))
@@ -80,7 +97,11 @@ def slots_on(property_id, day, *, route_ids=None):
         for r in db.session.scalars(
             select(PatrolRound)
             .where(PatrolRound.property_id == property_id, PatrolRound.day == day)
-            .options(selectinload(PatrolRound.visits), selectinload(PatrolRound.findings))
+            .options(
+                selectinload(PatrolRound.visits),
+                selectinload(PatrolRound.findings),
+                selectinload(PatrolRound.patroller),
+            )
         )
     }
     slots = [

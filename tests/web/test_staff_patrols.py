@@ -122,6 +122,33 @@ def test_the_rounds_page_keeps_its_query_count_as_rounds_grow(client, manager, p
     assert many.count == few.count
 
 
+def test_todays_rounds_keep_their_query_count_as_patrollers_grow(client, manager, prop, count_queries):
+    routes = [create_route(prop, name=f"路线{n}", points=2) for n in range(4)]
+
+    walk_round(routes[0], today(), builders.create_staff(Role.ASSISTANT), finished=False)
+    with count_queries() as one:
+        assert client.get("/staff/patrols/").status_code == 200
+    for route in routes[1:]:
+        walk_round(route, today(), builders.create_staff(Role.ASSISTANT), finished=False)
+    db.session.expunge_all()
+    with count_queries() as four:
+        page = client.get("/staff/patrols/").get_data(as_text=True)
+    assert four.count == one.count
+    assert page.count('data-slot-state="in_progress"') == 4
+
+
+def test_the_history_counts_each_rounds_points_and_findings(client, manager, prop):
+    route = create_route(prop, points=3)
+    route.created_at -= timedelta(days=5)
+    walked = walk_round(route, today() - timedelta(days=1), builders.create_staff(Role.ASSISTANT), visited=2)
+    db.session.add(PatrolFinding(round_id=walked.id, description="灯不亮"))
+    db.session.commit()
+
+    history = client.get(f"/staff/patrols/?before={today().isoformat()}", headers=HX).get_data(as_text=True)
+
+    assert "2 / 3 · 1 个问题" in history
+
+
 # -- The record ----------------------------------------------------------------------------------------------------
 
 
