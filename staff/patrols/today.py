@@ -64,10 +64,19 @@ def _my_round(round_id):
 
 
 def _answers_from_form(checkpoint):
-    """{question: "ok" | "fault"} from the toggles answer-0, answer-1, ... of the checkpoint's form."""
+    """{question: "ok" | "fault"} from the toggles answer-0, answer-1, ... of the checkpoint's form, each beside its
+    question's text; a DomainError when the manager changed the checklist after the page was opened (an answer
+    kept on the phone is never filed against a question it was not given for)."""
+    questions = list(checkpoint.checklist or ())
+    shown = [request.form.get(f"answer-{index}-text") for index in range(len(questions) + 1)]
+    if any(text is not None and text != question for text, question in zip(shown, questions)) or shown[-1] is not None:
+        raise DomainError(
+            _("This point's checklist was changed since the page was opened: answer it again as it is now."),
+            field="answers",
+        )
     return {
         question: request.form.get(f"answer-{index}", "")
-        for index, question in enumerate(checkpoint.checklist or ())
+        for index, question in enumerate(questions)
         if request.form.get(f"answer-{index}")
     }
 
@@ -221,9 +230,10 @@ def record_patrol_visit(round_id):
     form = VisitForm()
     code = (form.code.data or "").strip()
     point = next((c for c in patrol_round.route.checkpoints if c.code.upper() == rounds.code_of(code)), None)
-    answers = _answers_from_form(point) if point else {}
-    typed = {"answers": answers, "note": form.note.data or ""}
+    typed = {"answers": {}, "note": form.note.data or ""}
     try:
+        answers = _answers_from_form(point) if point else {}
+        typed["answers"] = answers
         if not form.validate():
             raise DomainError(form.code.errors[0] if form.code.errors else _("Check the answers."), field="code")
         visit = rounds.record_visit(

@@ -221,3 +221,22 @@ def test_the_menu_marks_the_walk_under_todays_patrol_and_the_record_under_patrol
     assert current.findall(walk) == ["/staff/patrols/today"]
     record = client.get(f"/staff/patrols/rounds/{patrol_round.id}").get_data(as_text=True)
     assert current.findall(record) == ["/staff/patrols/"]
+
+
+def test_answers_kept_on_the_phone_are_refused_when_the_checklist_changed_meanwhile(client, walking):
+    _user, route, patrol_round = walking
+    url = f"/staff/patrols/today/rounds/{patrol_round.id}/visits"
+    checkpoint = route.checkpoints[0]
+    page = client.get(f"/staff/patrols/today/rounds/{patrol_round.id}?code={checkpoint.code}").get_data(as_text=True)
+    assert f'name="answer-0-text" value="{checkpoint.checklist[0]}"' in page
+    form = answers_form(route, note="灯不亮", **{"answer-0": "fault"})
+    form.update({f"answer-{n}-text": question for n, question in enumerate(checkpoint.checklist)})
+    checkpoint.checklist = [checkpoint.checklist[1], checkpoint.checklist[0]]  # reordered by the manager meanwhile
+    db.session.commit()
+    refused = client.post(url, data=form, headers=JSON)
+    assert refused.status_code == 422 and refused.json["field"] == "answers" and "清单" in refused.json["error"]
+    shown = client.post(url, data=form)
+    assert shown.status_code == 422 and "灯不亮" in shown.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(PatrolVisit)) == 0
+    form.update({f"answer-{n}-text": question for n, question in enumerate(checkpoint.checklist)})
+    assert client.post(url, data=form, headers=JSON).status_code == 200  # answered against the list as it is now
