@@ -19,6 +19,7 @@ from extensions import db
 from tests import builders
 from tests.facilities_builders import create_facility
 from tests.patrol_builders import create_route, walk_round
+from web import filters as web_filters
 
 HX = {"HX-Request": "true"}
 
@@ -153,6 +154,22 @@ def test_the_history_counts_each_rounds_points_and_findings(client, manager, pro
 
 
 # -- The record ----------------------------------------------------------------------------------------------------
+
+
+def test_the_history_shows_every_days_window_times_from_one_parsed_pattern(client, manager, walker, prop, monkeypatch):
+    # A week of history is hundreds of windows: Babel's format_datetime parses its pattern on every call, which was
+    # most of the page's time; the times are the same text either way.
+    route = create_route(prop, windows=[("08:30", "11:30"), ("23:00", "02:00")])
+    route.created_at -= timedelta(days=30)
+    db.session.commit()
+    walk_round(route, today() - timedelta(days=1), walker)
+    calls = []
+    original = web_filters.format_datetime
+    monkeypatch.setattr(web_filters, "format_datetime", lambda *a, **k: calls.append(a) or original(*a, **k))
+    body = client.get(f"/staff/patrols/?before={today().isoformat()}", headers=HX).get_data(as_text=True)
+    assert body.count("08:30–11:30") == 7 and body.count("23:00–02:00") == 7
+    assert body.count('data-slot-state="missed"') == 13 and body.count("3 / 3") == 1
+    assert calls == []
 
 
 def _round_with_finding(prop, walker):
