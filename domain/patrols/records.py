@@ -28,7 +28,7 @@ from domain.files.pdf import (
 )
 from domain.files.photos import photos_of
 from domain.patrols.models import PatrolFinding, PatrolRound, PatrolRoute, PatrolVisit
-from domain.patrols.schedule import Slot, windows_on
+from domain.patrols.schedule import Slot, round_counts, windows_on
 from domain.signatures.services import signatures_of
 from domain.tickets.workflow import STATUS_LABELS
 from extensions import db
@@ -347,28 +347,6 @@ def patrol_alarms(property_id, now):
 # -- History -------------------------------------------------------------------------------------------------------
 
 
-def _round_counts(round_ids):
-    """{round id: (checkpoints scanned, findings)} of the rounds, counted in two statements: a week of history is
-    hundreds of rounds and thousands of visits, of which the list shows only the numbers."""
-    if not round_ids:
-        return {}
-    visits = dict(
-        db.session.execute(
-            select(PatrolVisit.round_id, func.count(PatrolVisit.id))
-            .where(PatrolVisit.round_id.in_(round_ids))
-            .group_by(PatrolVisit.round_id)
-        ).all()
-    )
-    findings = dict(
-        db.session.execute(
-            select(PatrolFinding.round_id, func.count(PatrolFinding.id))
-            .where(PatrolFinding.round_id.in_(round_ids))
-            .group_by(PatrolFinding.round_id)
-        ).all()
-    )
-    return {round_id: (visits.get(round_id, 0), findings.get(round_id, 0)) for round_id in round_ids}
-
-
 def _counts_of(patrol_round, counts):
     """The counted (visits, findings) of `patrol_round`, or None without a round."""
     return counts.get(patrol_round.id, (0, 0)) if patrol_round is not None else None
@@ -404,7 +382,7 @@ def history(property_id, *, before, days=7, route_id=None):
     rounds = {}
     for patrol_round in db.session.scalars(rounds_query):
         rounds.setdefault(patrol_round.day, []).append(patrol_round)
-    counts = _round_counts([r.id for day_rounds in rounds.values() for r in day_rounds])
+    counts = round_counts([r.id for day_rounds in rounds.values() for r in day_rounds])
     by_id = {r.id: r for r in routes}
     earliest = db.session.scalar(
         select(func.min(PatrolRound.day)).where(PatrolRound.route_id.in_([r.id for r in routes]))
