@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import raiseload, selectinload
 
 from domain.clock import local_date, local_text
 from domain.errors import NotFound
@@ -28,7 +28,7 @@ from domain.files.pdf import (
 )
 from domain.files.photos import photos_of
 from domain.patrols.models import PatrolFinding, PatrolRound, PatrolRoute, PatrolVisit
-from domain.patrols.schedule import Slot, windows_on
+from domain.patrols.schedule import Slot, round_counts, windows_on
 from domain.signatures.services import signatures_of
 from domain.tickets.workflow import STATUS_LABELS
 from extensions import db
@@ -278,8 +278,9 @@ def _slot_text(slot):
 
 
 def _recent_slots(property_id, days):
-    """[Slot] of every active route on `days`, with the rounds and their visits: one statement when the property has
-    no route, four at most (the board runs this every 20 seconds)."""
+    """([Slot] of every active route on `days` with their rounds, {round id: {checkpoint id: scanned at}}): one
+    statement when the property has no route, three at most (the board runs this every 20 seconds). The visits are
+    read as (round, checkpoint, time) triples, not loaded: the panel only names the points missed or late."""
     routes = db.session.scalars(
         select(PatrolRoute)
         .where(PatrolRoute.property_id == property_id, PatrolRoute.is_active.is_(True))
@@ -287,21 +288,30 @@ def _recent_slots(property_id, days):
         .order_by(PatrolRoute.name, PatrolRoute.id)
     ).all()
     if not routes:
-        return []
+        return [], {}
     rounds = {
         (r.route_id, r.window_start): r
         for r in db.session.scalars(
             select(PatrolRound)
             .where(PatrolRound.property_id == property_id, PatrolRound.day.in_(days))
-            .options(selectinload(PatrolRound.visits))
+            .options(raiseload(PatrolRound.visits))
         )
     }
-    return [
+    scans = {}
+    if rounds:
+        for round_id, checkpoint_id, scanned_at in db.session.execute(
+            select(PatrolVisit.round_id, PatrolVisit.checkpoint_id, PatrolVisit.scanned_at).where(
+                PatrolVisit.round_id.in_([r.id for r in rounds.values()])
+            )
+        ):
+            scans.setdefault(round_id, {})[checkpoint_id] = scanned_at
+    slots = [
         Slot(route, day, start, end, rounds.get((route.id, start)))
         for day in days
         for route in routes
         for start, end in windows_on(route, day)
     ]
+    return slots, scans
 
 
 def patrol_alarms(property_id, now):
@@ -310,7 +320,8 @@ def patrol_alarms(property_id, now):
     route was created is no alarm."""
     day = local_date(now)
     rows = []
-    for slot in _recent_slots(property_id, [day - timedelta(days=1), day]):
+    slots, scans = _recent_slots(property_id, [day - timedelta(days=1), day])
+    for slot in slots:
         if now < slot.end or (slot.round is None and slot.end <= slot.route.created_at):
             continue  # not over yet, or over before the route existed
         state = slot.state(now)
@@ -323,10 +334,10 @@ def patrol_alarms(property_id, now):
             rows.append(FieldRow(state, ALARM_LABELS[state], what, slot.end, *link, urgent=state == "missed"))
         if slot.round is None:
             continue
-        visits = {v.checkpoint_id: v for v in slot.round.visits}
+        scanned = scans.get(slot.round.id, {})
         active = [c for c in slot.route.checkpoints if c.is_active]
-        missed = [c.name for c in active if c.id not in visits]
-        late = [c.name for c in active if c.id in visits and visits[c.id].scanned_at > slot.end]
+        missed = [c.name for c in active if c.id not in scanned]
+        late = [c.name for c in active if c.id in scanned and scanned[c.id] > slot.end]
         for kind, names in (("missed_points", missed), ("late_points", late)):
             if names:
                 rows.append(FieldRow(kind, ALARM_LABELS[kind], f"{what}: {'、'.join(names)}", slot.end, *link))
@@ -334,28 +345,6 @@ def patrol_alarms(property_id, now):
 
 
 # -- History -------------------------------------------------------------------------------------------------------
-
-
-def _round_counts(round_ids):
-    """{round id: (checkpoints scanned, findings)} of the rounds, counted in two statements: a week of history is
-    hundreds of rounds and thousands of visits, of which the list shows only the numbers."""
-    if not round_ids:
-        return {}
-    visits = dict(
-        db.session.execute(
-            select(PatrolVisit.round_id, func.count(PatrolVisit.id))
-            .where(PatrolVisit.round_id.in_(round_ids))
-            .group_by(PatrolVisit.round_id)
-        ).all()
-    )
-    findings = dict(
-        db.session.execute(
-            select(PatrolFinding.round_id, func.count(PatrolFinding.id))
-            .where(PatrolFinding.round_id.in_(round_ids))
-            .group_by(PatrolFinding.round_id)
-        ).all()
-    )
-    return {round_id: (visits.get(round_id, 0), findings.get(round_id, 0)) for round_id in round_ids}
 
 
 def _counts_of(patrol_round, counts):
@@ -393,7 +382,7 @@ def history(property_id, *, before, days=7, route_id=None):
     rounds = {}
     for patrol_round in db.session.scalars(rounds_query):
         rounds.setdefault(patrol_round.day, []).append(patrol_round)
-    counts = _round_counts([r.id for day_rounds in rounds.values() for r in day_rounds])
+    counts = round_counts([r.id for day_rounds in rounds.values() for r in day_rounds])
     by_id = {r.id: r for r in routes}
     earliest = db.session.scalar(
         select(func.min(PatrolRound.day)).where(PatrolRound.route_id.in_([r.id for r in routes]))

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import raiseload, selectinload
 
 from domain.clock import from_local_input
 from domain.errors import DomainError
-from domain.patrols.models import PatrolRound, PatrolRoute, RoundStatus
+from domain.patrols.models import PatrolFinding, PatrolRound, PatrolRoute, PatrolVisit, RoundStatus
 from extensions import db
 
 
@@ -68,6 +68,11 @@ class Slot:
             return 0
         return self.counts[1] if self.counts is not None else len(self.round.findings)
 
+    @property
+    def checkpoint_count(self):
+        """How many checkpoints the route has in service: what a round of it is to scan."""
+        return sum(1 for point in self.route.checkpoints if point.is_active)
+
     def state(self, now):
         """ "upcoming", "due" (window open, not started), "in_progress", "finished", "late" (finished after the
         window), "missed" (window over, never started) or "unfinished" (window over, started, not finished)."""
@@ -80,33 +85,54 @@ class Slot:
         return "in_progress" if now < self.end else "unfinished"
 
 
-def slots_on(property_id, day, *, route_ids=None):
-    """[Slot] of every active route (or of `route_ids`) on `day`, by start time, with the rounds, their visits,
-    findings and patrollers loaded in a few statements (the list names each round's patroller)."""
+def round_counts(round_ids):
+    """{round id: (checkpoints scanned, findings)} of the rounds, counted in two statements: a week of history is
+    hundreds of rounds and thousands of visits, of which the list shows only the numbers."""
+    if not round_ids:
+        return {}
+    visits = dict(
+        db.session.execute(
+            select(PatrolVisit.round_id, func.count(PatrolVisit.id))
+            .where(PatrolVisit.round_id.in_(round_ids))
+            .group_by(PatrolVisit.round_id)
+        ).all()
+    )
+    findings = dict(
+        db.session.execute(
+            select(PatrolFinding.round_id, func.count(PatrolFinding.id))
+            .where(PatrolFinding.round_id.in_(round_ids))
+            .group_by(PatrolFinding.round_id)
+        ).all()
+    )
+    return {round_id: (visits.get(round_id, 0), findings.get(round_id, 0)) for round_id in round_ids}
+
+
+def slots_on(property_id, day, *, route_ids=None, details=True):
+    """[Slot] of every active route (or of `route_ids`) on `day`, by start time, with their rounds. With `details`
+    the routes' checkpoints and the rounds' patrollers are loaded and each round's scans and findings counted, in
+    a few statements (the lists name each round's patroller and its numbers); without, two statements give what a
+    slot's state needs. Reading what was not loaded raises instead of querying once per round."""
     query = (
         select(PatrolRoute)
         .where(PatrolRoute.property_id == property_id, PatrolRoute.is_active.is_(True))
-        .options(selectinload(PatrolRoute.checkpoints))
         .order_by(PatrolRoute.name, PatrolRoute.id)
     )
+    rounds_query = select(PatrolRound).where(PatrolRound.property_id == property_id, PatrolRound.day == day)
     if route_ids is not None:
         query = query.where(PatrolRoute.id.in_(list(route_ids)))
+        rounds_query = rounds_query.where(PatrolRound.route_id.in_(list(route_ids)))
+    if details:
+        query = query.options(selectinload(PatrolRoute.checkpoints))
+        rounds_query = rounds_query.options(selectinload(PatrolRound.patroller), raiseload("*"))
+    else:
+        query = query.options(raiseload(PatrolRoute.checkpoints))
+        rounds_query = rounds_query.options(raiseload("*"))
     routes = db.session.scalars(query).all()
-    rounds = {
-        (r.route_id, r.window_start): r
-        for r in db.session.scalars(
-            select(PatrolRound)
-            .where(PatrolRound.property_id == property_id, PatrolRound.day == day)
-            .options(
-                selectinload(PatrolRound.visits),
-                selectinload(PatrolRound.findings),
-                selectinload(PatrolRound.patroller),
-            )
-        )
-    }
-    slots = [
-        Slot(route, day, start, end, rounds.get((route.id, start)))
-        for route in routes
-        for start, end in windows_on(route, day)
-    ]
+    rounds = {(r.route_id, r.window_start): r for r in db.session.scalars(rounds_query)}
+    counts = round_counts([r.id for r in rounds.values()]) if details else {}
+    slots = []
+    for route in routes:
+        for start, end in windows_on(route, day):
+            walked = rounds.get((route.id, start))
+            slots.append(Slot(route, day, start, end, walked, counts.get(walked.id) if walked and details else None))
     return sorted(slots, key=lambda s: (s.start, s.route.name))

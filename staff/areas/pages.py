@@ -138,7 +138,7 @@ def _patrol_rows(property_id, day, route_ids, now):
         return []
     return [
         (slot.route.name, local_text(slot.start, "%H:%M"), local_text(slot.end, "%H:%M"), slot.state(now))
-        for slot in slots_on(property_id, day, route_ids=route_ids)
+        for slot in slots_on(property_id, day, route_ids=route_ids, details=False)
     ]
 
 

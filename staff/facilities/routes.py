@@ -20,6 +20,7 @@ from staff.facilities import pages
 from staff.facilities.forms import CheckForm, FacilityForm
 from web.auth import current_actor, staff_permission
 from web.downloads import send_private_file
+from web.guards import id_arg
 from web.htmx import render_page
 from web.refusals import flash_refusal, show_domain_error
 
@@ -38,11 +39,16 @@ def _int_arg(name):
 @bp.get("/facilities/")
 @staff_permission(Permission.VIEW_FACILITIES)
 def list_facilities():
-    """Checks due today for the reader's role, the overdue ones, and the register filtered by kind and building."""
+    """Checks due today for the reader's role, the overdue ones, and a page of the register filtered by kind and
+    building."""
     kind = request.args.get("kind", "")
     kind = kind if kind in {k.value for k in register.KIND_LABELS} else ""
     context = pages.list_context(
-        current_actor(), buildings.get_property_id(), kind=kind, building_id=_int_arg("building")
+        current_actor(),
+        buildings.get_property_id(),
+        kind=kind,
+        building_id=_int_arg("building"),
+        page=id_arg("page") or 1,
     )
     return render_page("staff/facilities/index.html", "staff/facilities/_register.html", **context)
 

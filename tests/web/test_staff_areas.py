@@ -4,20 +4,21 @@ units in no area are counted, and the assistant's console opens on "my area"."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.areas.models import Area, AreaCover, AreaScope
 from domain.billing.models import Bill
 from domain.clock import today, utcnow
-from domain.patrols.models import PatrolRoute
-from domain.patrols.routes import save_route
+from domain.patrols.models import PatrolRound, PatrolRoute, PatrolVisit
+from domain.patrols.routes import save_checkpoint, save_route
 from domain.tickets import recording
 from domain.tickets.models import ResidentVisit
 from extensions import db
 from tests import builders
 from tests.areas_builders import create_area, create_cover
+from tests.patrol_builders import manager_actor, walk_round
 
 SYSTEM = Actor.system("test")
 
@@ -249,3 +250,32 @@ def test_my_area_shows_todays_patrol_and_stays_within_its_query_budget(client, a
     _busy_area(prop, li, 6)
     large, _html = statements()
     assert large == small, (small, large)
+
+
+def test_my_area_reads_only_its_own_routes_rounds_and_none_of_their_visits(client, auth, prop):
+    """The patrol panel shows each window's state: it reads the area's rounds of today, not the whole property's,
+    and builds none of their scans, so a large property's "my area" is as quick as a small one's."""
+    li, wu = builders.create_staff(Role.ASSISTANT), builders.create_staff(Role.ASSISTANT)
+    mine, theirs = _busy_area(prop, li, 1), _busy_area(prop, wu, 1)
+    for area, walker in ((mine, li), (theirs, wu)):
+        route = db.session.scalar(select(PatrolRoute).where(PatrolRoute.area_id == area.id))
+        save_checkpoint(manager_actor(), route, name="大堂", place="1楼大堂", look_for="门窗", checklist="照明正常")
+        walk_round(route, today(), walker, finished=False)
+    route_name, other_name = f"{mine.name[2:]}日巡", f"{theirs.name[2:]}日巡"
+    auth.login_staff(li)
+    page(client, "/staff/areas/mine")
+    db.session.expunge_all()
+    loaded = []
+
+    def on_load(target, context):
+        loaded.append(type(target).__name__)
+
+    for model in (PatrolRound, PatrolVisit):
+        event.listen(model, "load", on_load)
+    try:
+        html = page(client, "/staff/areas/mine")
+    finally:
+        for model in (PatrolRound, PatrolVisit):
+            event.remove(model, "load", on_load)
+    assert route_name in html and "巡视中" in html and other_name not in html
+    assert loaded == ["PatrolRound"]

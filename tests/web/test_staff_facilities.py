@@ -109,6 +109,30 @@ def test_the_list_takes_the_same_number_of_queries_whatever_the_register_holds(c
     assert many.count == few.count <= 8
 
 
+def test_the_register_pages_by_fifty_keeping_its_filter_while_the_overdue_list_stays_whole(client, auth, prop):
+    for i in range(55):
+        create_facility(
+            prop, name=f"消火栓{i:02d}", kind=FacilityKind.FIRE, checker_role=Role.SECURITY, first_due_on=today()
+        )
+    for i in range(3):
+        create_facility(prop, name=f"电梯{i}", first_due_on=today() - timedelta(days=2))
+    sign_in(auth, Role.MANAGER)
+    first = client.get("/staff/facilities/?kind=fire").get_data(as_text=True)
+    register = first.partition('id="facility-register"')[2]
+    assert "消火栓49" in register and "消火栓50" not in register
+    assert "/staff/facilities/?kind=fire&amp;page=2" in register and "上一页" not in register
+    # The overdue list above the register has all that is overdue, whatever page is shown.
+    second = client.get("/staff/facilities/?kind=fire&page=2").get_data(as_text=True)
+    overdue = second.partition("overdue-checks")[2].partition("</ul>")[0]
+    assert all(f"电梯{i}" in overdue for i in range(3))
+    # htmx gets the next page's table alone, with the way back and no way further.
+    response = client.get("/staff/facilities/?kind=fire&page=2", headers=HTMX)
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and "消火栓50" in body and "消火栓54" in body and "消火栓49" not in body
+    assert "电梯" not in body and "/staff/facilities/?kind=fire&amp;page=2" not in body
+    assert 'hx-get="/staff/facilities/?kind=fire"' in body and 'hx-target="#facility-register"' in body
+
+
 # The register -------------------------------------------------------------------------------------------------------
 
 

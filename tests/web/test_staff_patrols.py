@@ -6,16 +6,20 @@ from datetime import timedelta
 
 import pypdfium2
 import pytest
+from sqlalchemy import event
 
 from domain.accounts.roles import Role
 from domain.audit.models import AuditEntry
 from domain.clock import local_day_bounds, today
-from domain.patrols.models import Checkpoint, PatrolFinding, PatrolRoute
+from domain.facilities.models import Facility
+from domain.patrols.models import Checkpoint, PatrolFinding, PatrolRoute, PatrolVisit
 from domain.patrols.records import patrol_alarms, round_record
 from domain.tickets.models import Channel, Ticket, TicketKind
 from extensions import db
 from tests import builders
+from tests.facilities_builders import create_facility
 from tests.patrol_builders import create_route, walk_round
+from web import filters as web_filters
 
 HX = {"HX-Request": "true"}
 
@@ -151,6 +155,22 @@ def test_the_history_counts_each_rounds_points_and_findings(client, manager, pro
 
 
 # -- The record ----------------------------------------------------------------------------------------------------
+
+
+def test_the_history_shows_every_days_window_times_from_one_parsed_pattern(client, manager, walker, prop, monkeypatch):
+    # A week of history is hundreds of windows: Babel's format_datetime parses its pattern on every call, which was
+    # most of the page's time; the times are the same text either way.
+    route = create_route(prop, windows=[("08:30", "11:30"), ("23:00", "02:00")])
+    route.created_at -= timedelta(days=30)
+    db.session.commit()
+    walk_round(route, today() - timedelta(days=1), walker)
+    calls = []
+    original = web_filters.format_datetime
+    monkeypatch.setattr(web_filters, "format_datetime", lambda *a, **k: calls.append(a) or original(*a, **k))
+    body = client.get(f"/staff/patrols/?before={today().isoformat()}", headers=HX).get_data(as_text=True)
+    assert body.count("08:30–11:30") == 7 and body.count("23:00–02:00") == 7
+    assert body.count('data-slot-state="missed"') == 13 and body.count("3 / 3") == 1
+    assert calls == []
 
 
 def _round_with_finding(prop, walker):
@@ -347,6 +367,41 @@ def test_a_missed_checkpoint_shows_on_the_board_once_the_window_is_over(client, 
     kinds = {row.kind: row for row in patrol_alarms(prop.id, clock())}
     assert set(kinds) == {"unfinished", "missed_points"} and "检查点3" in kinds["missed_points"].what
     assert "检查点3" in client.get("/staff/board").get_data(as_text=True)
+
+
+@pytest.fixture
+def loaded():
+    """Counts of the PatrolVisit and Facility objects the ORM builds while the test runs."""
+    counts = {PatrolVisit: 0, Facility: 0}
+
+    def counter(model):
+        def on_load(target, context):
+            counts[model] += 1
+
+        return on_load
+
+    hooks = [(model, counter(model)) for model in counts]
+    for model, hook in hooks:
+        event.listen(model, "load", hook)
+    yield counts
+    for model, hook in hooks:
+        event.remove(model, "load", hook)
+
+
+def test_the_board_names_missed_points_and_overdue_checks_without_building_each_visit(client, at, walker, prop, loaded):
+    # The board is polled all day: it reads the rounds' scans and the facilities' due days as plain rows, not as
+    # objects, so that a property with many rounds and facilities gets its board as fast as a small one.
+    route = create_route(prop, points=3, windows=[("08:30", "11:30")])
+    create_facility(prop, first_due_on=today() - timedelta(days=2))
+    at(10)
+    walk_round(route, today(), walker, visited=2, finished=False)
+    at(11, 45)
+    client.get("/staff/patrols/")
+    db.session.expunge_all()
+    loaded.update(dict.fromkeys(loaded, 0))
+    board = client.get("/staff/board").get_data(as_text=True)
+    assert "检查点3" in board and 'data-field-kind="missed_points"' in board and "1号楼1号电梯" in board
+    assert loaded == {PatrolVisit: 0, Facility: 0}
 
 
 def test_a_night_round_of_yesterday_is_judged_after_midnight(prop, clock):
