@@ -5,6 +5,7 @@ analysis and preventive measures. Every step is audited; the route commits."""
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
@@ -56,7 +57,7 @@ EVENT_LABELS = {
     "reported": _l("Reported"),
     **ENTRY_KINDS,
     "outcome": _l("Outcome and cause recorded"),
-    "closed": _l("Closed"),
+    "closed": lazy_pgettext("incident", "Closed"),
     "reopened": _l("Reopened"),
     "notice_on": _l("Notice to residents switched on"),
     "notice_update": _l("Notice updated"),
