@@ -2,6 +2,7 @@
 tells at once. Services call `check_incident`; pages ask `incident_actions` and never restate the status lists."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from domain.accounts.roles import Role
 from domain.incidents.models import IncidentKind as K
@@ -32,7 +33,7 @@ INCIDENT_TRANSITIONS = {
 
 INCIDENT_STATUS_LABELS = {
     S.OPEN: _l("being handled"),
-    S.CLOSED: _l("closed"),
+    S.CLOSED: lazy_pgettext("incident", "closed"),
 }
 
 #: Who is told at once, besides the manager (1.1.14, 1.3.6): the departments each kind names.
