@@ -24,17 +24,24 @@ test: test-deps assets translations lint  ## Set up, lint, and run the whole sui
 	  echo "== the same suite on PostgreSQL =="; \
 	  $(BIN)/python -m pytest $(PYTEST_ARGS); \
 	fi
-	@if [ "$$CI" = true ]; then $(MAKE) --no-print-directory test-calendar test-plain-templates; fi
+	@if [ "$$CI" = true ]; then $(MAKE) --no-print-directory -j2 --output-sync=target test-calendar test-plain-templates; fi
 
 lint: test-deps  ## Ruff: lint findings and unformatted files both fail (`.venv/bin/ruff format .` formats)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The days run side by side (each run has its own temporary SQLite database), each printing its summary, or its
+# whole output when it fails.
 test-calendar:  ## The tests below the browser on SQLite, with the clock frozen on each of CALENDAR_DAYS
-	@for day in $(CALENDAR_DAYS); do \
+	@logs=$$(mktemp -d); \
+	for day in $(CALENDAR_DAYS); do \
+	  (TEST_NOW=$$day env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/e2e \
+	    $(PYTEST_ARGS) > "$$logs/$$day.log" 2>&1; echo $$? > "$$logs/$$day.rc") & \
+	done; wait; status=0; \
+	for day in $(CALENDAR_DAYS); do \
 	  echo "== the suite on $$day =="; \
-	  TEST_NOW=$$day env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q --ignore=tests/e2e $(PYTEST_ARGS) || exit 1; \
-	done
+	  if [ "$$(cat "$$logs/$$day.rc")" = 0 ]; then tail -n 1 "$$logs/$$day.log"; else cat "$$logs/$$day.log"; status=1; fi; \
+	done; rm -rf "$$logs"; exit $$status
 
 test-plain-templates:  ## The tests below the browser on SQLite with the template fast path off (TEMPLATE_FAST_PATH=0)
 	@echo "== the suite with Flask's plain template environment =="
