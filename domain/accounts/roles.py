@@ -87,6 +87,12 @@ class Permission(str, enum.Enum):
     CLOSE_INCIDENTS = "close_incidents"
     RUN_INCIDENT_MODE = "run_incident_mode"
     ATTACH_INCIDENT_TICKETS = "attach_incident_tickets"
+    VIEW_VACANT_UNITS = "view_vacant_units"
+    REGISTER_VACANT_UNITS = "register_vacant_units"
+    KEEP_VACANT_KEYS = "keep_vacant_keys"
+    LEND_VACANT_KEYS = "lend_vacant_keys"
+    CHECK_VACANT_UNITS = "check_vacant_units"
+    MANAGE_VACANT_CHECKLIST = "manage_vacant_checklist"
 
 
 _ALL = frozenset(Role)
@@ -165,6 +171,15 @@ PERMISSIONS = {
     Permission.CLOSE_INCIDENTS: frozenset({Role.MANAGER}),
     Permission.RUN_INCIDENT_MODE: frozenset({Role.MANAGER}),
     Permission.ATTACH_INCIDENT_TICKETS: _REGISTER_KEEPERS,
+    # SOP 17: the desk keeps the vacant units' keys (registers them, hands them out and takes them back); an assistant
+    # takes a key out for a check and records it; the assistants check their areas' vacant units (whose area is
+    # checked in domain/vacant/workflow.py) and the manager edits the checklist.
+    Permission.VIEW_VACANT_UNITS: _REGISTER_KEEPERS,
+    Permission.REGISTER_VACANT_UNITS: _REGISTER_KEEPERS,
+    Permission.KEEP_VACANT_KEYS: frozenset({Role.FRONTDESK, Role.MANAGER}),
+    Permission.LEND_VACANT_KEYS: _REGISTER_KEEPERS,
+    Permission.CHECK_VACANT_UNITS: frozenset({Role.ASSISTANT, Role.MANAGER}),
+    Permission.MANAGE_VACANT_CHECKLIST: frozenset({Role.MANAGER}),
 }
 
 

@@ -13,8 +13,8 @@ from domain.errors import DomainError
 from domain.facilities.models import CheckResult, FacilityCheck, FacilityKind
 from domain.facilities.workflow import check_facility
 from domain.files.photos import save_field_photos
-from domain.tickets.models import Channel, Department, TicketKind
-from domain.tickets.recording import create_ticket
+from domain.tickets.models import Department
+from domain.tickets.recording import open_failed_check_ticket
 from extensions import db
 
 OK = "ok"
@@ -54,14 +54,6 @@ def _answers(facility, answers):
     return clean
 
 
-def _ticket_description(facility, faults, note):
-    """The repair ticket's text: which facility, the failed items and the checker's note."""
-    text = str(
-        _l("Facility check failed: %(name)s. Failed items: %(items)s.", name=facility.name, items="、".join(faults))
-    )
-    return f"{text}\n{note}" if note else text
-
-
 def record_check(actor, facility, *, answers, note="", done_by="", files=(), now=None):
     """Record one check of `facility` by its checker role or the manager. Every checklist item is answered ok or
     fault; done_by (who did it) is required when an outside contractor does the check. Any fault makes the check
@@ -95,17 +87,18 @@ def record_check(actor, facility, *, answers, note="", done_by="", files=(), now
         actor, property_id=facility.property_id, subject_type=PHOTO_SUBJECT, subject_id=check.id, files=files
     )
     if faults:
-        ticket = create_ticket(
+        ticket = open_failed_check_ticket(
             actor,
             property_id=facility.property_id,
-            kind=TicketKind.REPAIR,
-            channel=Channel.PATROL,
+            heading=_l(
+                "Facility check failed: %(name)s. Failed items: %(items)s.", name=facility.name, items="、".join(faults)
+            ),
+            note=note,
             category=TICKET_CATEGORY.get(facility.kind, "public_area"),
-            description=_ticket_description(facility, faults, note),
+            department=TICKET_DEPARTMENT[facility.kind],
             location=facility.location or facility.name,
             now=now,
         )
-        ticket.department = TICKET_DEPARTMENT[facility.kind]
         check.ticket_id = ticket.id
         db.session.flush()
     record(

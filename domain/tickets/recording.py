@@ -122,3 +122,28 @@ def create_ticket(
         escalate(ticket, actor, now)
     record(actor, "ticket.create", ticket, summary=f"#{ticket.id} {kind.value} via {channel.value}")
     return ticket
+
+
+def open_failed_check_ticket(
+    actor, *, property_id, heading, note="", category, department, location="", unit_id=None, now=None
+):
+    """One repair ticket for a scheduled check that found faults (a facility's, a vacant unit's): channel patrol
+    (staff found it on the spot), status new for the desk to forward, meant for `department`. Its text is `heading`
+    (what was checked and which items failed, in the actor's language) and the checker's note; it names `unit_id`
+    when the check was of a unit (its residents then follow it like any repair of theirs), else `location`. The
+    caller links the ticket to its check."""
+    text = str(heading)
+    ticket = create_ticket(
+        actor,
+        property_id=property_id,
+        kind=TicketKind.REPAIR,
+        channel=Channel.PATROL,
+        category=category,
+        description=f"{text}\n{note}" if note else text,
+        unit_id=unit_id,
+        location=location,
+        now=now,
+    )
+    ticket.department = department
+    db.session.flush()
+    return ticket
