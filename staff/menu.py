@@ -29,6 +29,7 @@ MENU = (
     ("staff.list_rounds", _l("Patrol records"), "patrols", Permission.VIEW_PATROLS),
     ("staff.list_routes", _l("Patrol routes"), "patrols", Permission.MANAGE_PATROLS),
     ("staff.list_facilities", _l("Facilities"), "facilities", Permission.VIEW_FACILITIES),
+    ("staff.list_vacant_units", _l("Vacant units"), "vacant", Permission.VIEW_VACANT_UNITS),
     ("staff.list_areas", _l("Areas"), "areas", Permission.VIEW_AREAS),
     ("staff.show_board", _l("Manager's board"), "board", Permission.VIEW_BOARD),
     ("staff.service_levels", _l("Service levels"), "board", Permission.MANAGE_SERVICE),

@@ -16,6 +16,7 @@ from domain.payments import collection
 from domain.property import buildings
 from domain.property.units import unit_labels
 from domain.tickets import desk, queries
+from domain.vacant import schedule as vacant_schedule
 from extensions import db
 from staff.areas.forms import SPARE_SCOPE_ROWS, AreaForm, CoverForm, DeleteAreaForm, ScopesForm
 from staff.patrols.today import slot_labels
@@ -99,6 +100,8 @@ class AreaDesk:
     arrears: dict = field(default_factory=dict)
     slots: list = field(default_factory=list)
     labels: dict = field(default_factory=dict)
+    #: The checks of the area's vacant units due today or overdue (domain/vacant/schedule.py).
+    vacant_checks: list = field(default_factory=list)
 
 
 def area_desks(user_id, property_id):
@@ -127,6 +130,7 @@ def area_desks(user_id, property_id):
                 arrears=collection.arrears_totals(property_id, day, unit_ids=unit_ids),
                 slots=_patrol_rows(property_id, day, route_ids, now),
                 labels=unit_labels(cb.ticket.unit_id for cb in callbacks),
+                vacant_checks=vacant_schedule.due_checks(property_id, day, unit_ids=unit_ids),
             )
         )
     return desks

@@ -33,9 +33,10 @@ from tests.web.route_tables import (
     movein,
     patrols,
     supervision,
+    vacant,
 )
 
-AREAS = (movein, inspections, supervision, archives, desk, areas, patrols, facilities, incidents)
+AREAS = (movein, inspections, supervision, archives, desk, areas, patrols, facilities, incidents, vacant)
 
 ALL = frozenset(Role)
 KEEPERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})
