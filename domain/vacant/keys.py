@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -31,7 +32,7 @@ TAKER_LABELS = {
     Taker.STAFF: _l("Office staff"),
     Taker.OWNER: _l("The owner"),
     Taker.AGENT: _l("Agent"),
-    Taker.CONTRACTOR: _l("Contractor"),
+    Taker.CONTRACTOR: lazy_pgettext("key", "Contractor"),
 }
 CONSENT_LABELS = {
     ConsentBy.WRITTEN: _l("In writing"),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import select
 
 from domain.accounts.roles import Permission, require
@@ -30,7 +31,7 @@ REASON_LABELS = {
     VacancyReason.OWNER_AWAY: _l("Owner away"),
     VacancyReason.BETWEEN_TENANTS: _l("Between tenants"),
 }
-SUPPLY_LABELS = {Supply.OFF: _l("off"), Supply.ON: _l("on")}
+SUPPLY_LABELS = {Supply.OFF: lazy_pgettext("supply", "off"), Supply.ON: lazy_pgettext("supply", "on")}
 
 
 def get_vacant(vacant_id, property_id):

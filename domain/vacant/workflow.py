@@ -6,6 +6,7 @@ A check is the unit's area assistant's (the assistant of the area, or its deputy
 manager's; the desk keeps the keys and an assistant may take one out and back for a check."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from domain.accounts.roles import Role
 from domain.areas import lookup
@@ -36,8 +37,8 @@ KEY_TRANSITIONS = {
     ("retire", KEY_IN): (KEY_RETIRED, DESK),
 }
 
-VACANT_STATE_LABELS = {OPEN: _l("vacant"), CLOSED: _l("closed")}
-KEY_STATE_LABELS = {KEY_IN: _l("in the office"), KEY_OUT: _l("out"), KEY_RETIRED: _l("no longer kept")}
+VACANT_STATE_LABELS = {OPEN: lazy_pgettext("unit", "vacant"), CLOSED: lazy_pgettext("vacant record", "closed")}
+KEY_STATE_LABELS = {KEY_IN: _l("in the office"), KEY_OUT: lazy_pgettext("key", "out"), KEY_RETIRED: _l("no longer kept")}
 
 
 def state_of(vacant):

@@ -81,7 +81,7 @@ class KeyForm(FlaskForm):
 class TakeOutForm(FlaskForm):
     """A key set leaving the office."""
 
-    taker = SelectField(_l("Taken by"), choices=taker_choices)
+    taker = SelectField(_l("Taken out by"), choices=taker_choices)
     taker_name = StringField(
         _l("Name"),
         validators=[Optional(), Length(max=80)],

@@ -198,6 +198,7 @@ PORTAL_ROUTES = [
     "/portal/parcels",
     "/portal/renovations",
     "/portal/documents",
+    "/portal/notices",
     "/portal/devices",
 ]
 
