@@ -38,7 +38,11 @@ KEY_TRANSITIONS = {
 }
 
 VACANT_STATE_LABELS = {OPEN: lazy_pgettext("unit", "vacant"), CLOSED: lazy_pgettext("vacant record", "closed")}
-KEY_STATE_LABELS = {KEY_IN: _l("in the office"), KEY_OUT: lazy_pgettext("key", "out"), KEY_RETIRED: _l("no longer kept")}
+KEY_STATE_LABELS = {
+    KEY_IN: _l("in the office"),
+    KEY_OUT: lazy_pgettext("key", "out"),
+    KEY_RETIRED: _l("no longer kept"),
+}
 
 
 def state_of(vacant):
