@@ -2,6 +2,7 @@
 only with the owner's consent, overdue keys and checks as the clock moves, a failed item opens one linked ticket,
 the owner is told, and who may do each step."""
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from domain.notify.models import Notification
 from domain.property.models import Occupancy, Relation, UnitStatus
 from domain.tickets.models import Channel, Department, Status, Ticket
 from domain.vacant import checklist, checks, keys, register, schedule
+from domain.vacant.demo import load_demo
 from domain.vacant.models import Taker, VacantCheck, VacantUnit
 from extensions import db
 from tests import builders
@@ -443,3 +445,26 @@ def test_every_step_is_audited(prop, vacant, assistant):
         "vacant_key.retire",
         "vacant.update",
     } <= actions
+
+
+# The demo ---------------------------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_ten_vacant_units_with_keys_one_overdue_and_checks_done_due_and_overdue(prop):
+    builders.create_staff(Role.FRONTDESK, username="frontdesk")
+    user = builders.create_staff(Role.ASSISTANT, username="assistant")
+    create_area(prop, assistant=user)
+    for n in range(12):
+        builders.create_unit(number=f"05{n:02d}", floor=5, status=UnitStatus.VACANT)
+    builders.create_unit(number="0601", floor=6)  # lived in: never registered
+    day = domain_clock.today()
+    assert load_demo(prop, rng=random.Random(7), today=day) == 10
+    db.session.commit()
+    assert db.session.scalar(select(func.count(VacantUnit.id))) == 10
+    [late_key] = keys.overdue_keys(prop.id)
+    assert late_key.movement.consent_from and len(keys.keys_out(prop.id)) == 2
+    due = schedule.due_checks(prop.id, day)
+    assert any(not d.is_overdue for d in due) and len(schedule.overdue_checks(prop.id, day)) == 3
+    [failed] = db.session.scalars(select(VacantCheck).where(VacantCheck.result == CheckResult.FAILED)).all()
+    assert failed.ticket_id is not None and failed.checker_id == user.id
+    assert db.session.scalar(select(func.count(VacantCheck.id))) > 50
