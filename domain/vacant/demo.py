@@ -47,13 +47,16 @@ def _desk(system):
     return Actor.for_user(user, "demo") if user else system
 
 
-def _check(actor, vacant, at, *, rng, fault=None):
-    """One check of the default checklist at `at`, every item OK but `fault`, meters read."""
-    items, meters = split_items(DEFAULT_ITEMS)
+def _check(actor, vacant, at, *, meters, fault=None):
+    """One check of the default checklist at `at`, every item OK but `fault`, the meters read as `meters` says
+    ({meter: reading}, moved on a little for the next check)."""
+    items, _meters = split_items(DEFAULT_ITEMS)
     answers = {item: "ok" for item in items}
     if fault:
         answers[fault] = "fault"
-    readings = {meter: f"{rng.randrange(100, 3000)}.{rng.randrange(0, 10)}" for meter in meters}
+    readings = {meter: f"{value:.1f}" for meter, value in meters.items()}
+    for meter in meters:
+        meters[meter] += 0.3 if "水" in meter else 1.6  # an empty unit's fridge and standby draw
     return checks.record_check(
         actor,
         vacant,
@@ -89,13 +92,14 @@ def load_demo(prop, *, rng, today):
         if n % 3 == 0:
             keys.add_key(desk, vacant, tag=f"C-{unit.building.code}-{unit.number}", count="1", note="门禁卡")
         checker = _checker(unit.id, system)
+        meters = {meter: float(rng.randrange(100, 3000)) for meter in split_items(DEFAULT_ITEMS)[1]}
         if last is not None:
             for week in range(HISTORY_WEEKS, -1, -1):
                 day = today - timedelta(days=last + 7 * week)
                 at = start_of_local_day(day) + timedelta(hours=9, minutes=rng.randrange(0, 120))
                 if day == today:
                     at = min(at, now - timedelta(hours=1))
-                _check(checker, vacant, at, rng=rng, fault="无渗漏水" if day == today else None)
+                _check(checker, vacant, at, meters=meters, fault="无渗漏水" if day == today else None)
         # A past take-out for the check, returned the same morning.
         taken = start_of_local_day(today - timedelta(days=(last or 0) + 7)) + timedelta(hours=8, minutes=40)
         keys.take_out_key(
