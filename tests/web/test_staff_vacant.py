@@ -321,3 +321,15 @@ def test_closing_a_record_of_a_unit_lived_in_again(client, auth, vacant):
     assert "已入住" in page
     assert client.post(f"/staff/vacant/{vacant.id}/close").status_code == 303
     assert not db.session.get(VacantUnit, vacant.id).is_open
+
+
+def test_illegal_steps_are_refused_and_change_nothing(client, auth, vacant):
+    key = create_key(vacant)
+    sign_in(auth, Role.MANAGER)
+    response = client.post(f"/staff/vacant/{vacant.id}/keys/{key.id}/return", data={"note": "齐全"})
+    assert response.status_code == 422 and db.session.scalar(select(func.count(KeyMovement.id))) == 0
+    vacant.is_open = False
+    db.session.commit()
+    assert client.get(f"/staff/vacant/{vacant.id}/check").status_code == 409
+    assert client.get(f"/staff/vacant/{vacant.id}/edit").status_code == 409
+    assert client.get(f"/staff/vacant/{vacant.id}/keys/new").status_code == 409
