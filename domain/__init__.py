@@ -32,3 +32,4 @@ from domain.renovation import permits as _renovation_permits  # noqa: F401
 from domain.signatures import models as _signatures  # noqa: F401
 from domain.throttle import models as _throttle  # noqa: F401
 from domain.tickets import models as _tickets  # noqa: F401
+from domain.violations import models as _violations  # noqa: F401

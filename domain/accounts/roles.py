@@ -87,6 +87,8 @@ class Permission(str, enum.Enum):
     CLOSE_INCIDENTS = "close_incidents"
     RUN_INCIDENT_MODE = "run_incident_mode"
     ATTACH_INCIDENT_TICKETS = "attach_incident_tickets"
+    RECORD_VIOLATIONS = "record_violations"
+    MANAGE_VIOLATIONS = "manage_violations"
 
 
 _ALL = frozenset(Role)
@@ -165,6 +167,11 @@ PERMISSIONS = {
     Permission.CLOSE_INCIDENTS: frozenset({Role.MANAGER}),
     Permission.RUN_INCIDENT_MODE: frozenset({Role.MANAGER}),
     Permission.ATTACH_INCIDENT_TICKETS: _REGISTER_KEEPERS,
+    # SOP 11: security, the assistants and the desk record violations and read them; the manager keeps the kinds, their
+    # deadlines and notice templates, allows fines and reads the month's counts. Each step's own roles are in
+    # domain/violations/workflow.py.
+    Permission.RECORD_VIOLATIONS: _REGISTER_KEEPERS | {Role.SECURITY},
+    Permission.MANAGE_VIOLATIONS: frozenset({Role.MANAGER}),
 }
 
 
