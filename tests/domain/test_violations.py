@@ -5,6 +5,7 @@ templates edited after sending, overdue on read with a moved clock, the lists.""
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pypdfium2
 import pytest
 from sqlalchemy import func, select
 
@@ -17,6 +18,7 @@ from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed, 
 from domain.notify.models import Notification
 from domain.violations import kinds, queries, replies, services
 from domain.violations.models import Stage, Violation, ViolationNotice
+from domain.violations.notice_pdf import violation_notice_pdf
 from domain.violations.workflow import VIOLATION_TRANSITIONS, allowed_actions, check_violation
 from extensions import db
 from tests import builders
@@ -385,3 +387,37 @@ def test_a_resident_answers_only_their_own_units_violations(prop, team, unit):
     db.session.commit()
     assert answer.violation_id == violation.id and violation.events[-1].action == "replied"
     assert queries.resident_violations({unit.id}) == [violation]
+
+
+def pdf_text(data):
+    """The text of every page of a PDF."""
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        return "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    finally:
+        pdf.close()
+
+
+def test_the_written_notice_pdf_reads_as_sent_with_the_rule_the_deadline_and_the_seal_line(prop, team, unit):
+    kind = create_kind(prop, first_stage="noticed", notice_days=3)
+    violation = record(team[Role.ASSISTANT], kind, unit=unit, place="1号楼12层走廊")
+    [notice] = violation.notices
+    text = pdf_text(violation_notice_pdf(notice, violation, prop, printed_at=utcnow()))
+    deadline = violation.deadline
+    for expected in (
+        "违章通知书",
+        f"违字第{violation.id}-{notice.id}号",
+        "1-1203业主/住户",
+        "楼道内堆放纸箱",
+        "不得占用公共通道堆放物品",
+        f"{deadline.year}年{deadline.month}月{deadline.day}日前",
+        "1号楼12层走廊（邻近1-1203）",
+        "测试小区物业服务中心（盖章）",
+        "签收人",
+    ):
+        assert expected in text, expected
+    kinds.save_template(act(team[Role.MANAGER]), kind, "noticed", title="新标题", body="新的内容{unit}")
+    kind.rule = "改过的规定"
+    db.session.commit()
+    reprint = pdf_text(violation_notice_pdf(notice, violation, prop, printed_at=utcnow()))
+    assert "新标题" not in reprint and "改过的规定" not in reprint and "不得占用公共通道堆放物品" in reprint
