@@ -58,10 +58,16 @@ def add_event(violation, actor, action, body="", data=None, now=None):
     return add_timeline_entry(ViolationEvent, actor, action, body, data=data, at=now, violation=violation)
 
 
-def _check(actor, action, violation):
-    """The role check before the stage check (403 whatever the stage), then the state machine."""
+def require_step(actor, action):
+    """NotAllowed unless `actor`'s role takes `action` at some stage: a page refuses the wrong person (403) before it
+    reads the form, whatever the violation's stage."""
     if not takes_part(VIOLATION_TRANSITIONS, actor, action):
         raise NotAllowed()
+
+
+def _check(actor, action, violation):
+    """The role check before the stage check (403 whatever the stage), then the state machine."""
+    require_step(actor, action)
     return check_violation(actor, action, violation)
 
 

@@ -33,9 +33,10 @@ from tests.web.route_tables import (
     movein,
     patrols,
     supervision,
+    violations,
 )
 
-AREAS = (movein, inspections, supervision, archives, desk, areas, patrols, facilities, incidents)
+AREAS = (movein, inspections, supervision, archives, desk, areas, patrols, facilities, incidents, violations)
 
 ALL = frozenset(Role)
 KEEPERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})
