@@ -65,7 +65,7 @@ def _save_kind(form, property_id, kind):
         "order_days": form.order_days.data,
         "authority": form.authority.data,
         "fine_allowed": form.fine_allowed.data,
-        "fine_max_fen": form.fine_max.fen,
+        "fine_max_fen": getattr(form.fine_max, "fen", None),
         "fine_charge_type_id": int(form.fine_charge_type_id.data) if form.fine_charge_type_id.data else None,
     }
     try:
