@@ -199,6 +199,7 @@ PORTAL_ROUTES = [
     "/portal/renovations",
     "/portal/documents",
     "/portal/devices",
+    "/portal/notices",
 ]
 
 
