@@ -366,7 +366,9 @@ def record_fine(actor, violation, *, amount_fen, note="", now=None):
     )
     violation.fine_fen = amount_fen
     violation.fine_bill_id = bill.id
-    add_event(violation, actor, "fine", body=(note or "").strip(), data={"fine_fen": amount_fen, "bill_id": bill.id})
+    add_event(
+        violation, actor, "fine", body=(note or "").strip(), data={"fine_fen": amount_fen, "bill_id": bill.id}, now=now
+    )
     values = {
         "kind": kind.name,
         "where": violation.place or unit_label(violation.unit_id),

@@ -2,6 +2,7 @@
 refused, every step's role, follow-up checks, later deadlines only, referral, fines only where the kind allows,
 templates edited after sending, overdue on read with a moved clock, the lists."""
 
+import random
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,8 @@ from domain.billing.models import Bill
 from domain.clock import local_date, today, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
 from domain.notify.models import Notification
-from domain.violations import kinds, queries, replies, services
+from domain.property.models import Unit
+from domain.violations import demo, kinds, queries, replies, services
 from domain.violations.models import Stage, Violation, ViolationNotice
 from domain.violations.notice_pdf import violation_notice_pdf
 from domain.violations.workflow import VIOLATION_TRANSITIONS, allowed_actions, check_violation
@@ -421,3 +423,25 @@ def test_the_written_notice_pdf_reads_as_sent_with_the_rule_the_deadline_and_the
     db.session.commit()
     reprint = pdf_text(violation_notice_pdf(notice, violation, prop, printed_at=utcnow()))
     assert "新标题" not in reprint and "改过的规定" not in reprint and "不得占用公共通道堆放物品" in reprint
+
+
+def test_the_demo_has_five_kinds_in_every_stage_and_one_referred(prop):
+    for username, role in (("manager", Role.MANAGER), ("security", Role.SECURITY), ("assistant", Role.ASSISTANT)):
+        builders.create_staff(role, username=username)
+    builders.create_staff(Role.FRONTDESK, username="frontdesk")
+    buildings = {"1": prop.buildings[0]}
+    for code in ("2", "3"):
+        buildings[code] = builders.create_building(prop, code=code)
+    for label in ("3-0101", "1-1201", "2-1802", "1-0603", "2-0304", "3-1502", "2-0701"):
+        code, number = label.split("-")
+        builders.create_unit(buildings[code], number=number, floor=int(number[:2]))
+    owner = builders.create_resident(prop, unit=db.session.scalars(select(Unit).where(Unit.number == "1201")).one())
+    owner.user.username = "resident1"
+    db.session.commit()
+    assert demo.load_demo(prop, rng=random.Random(1), today=today()) == 9
+    db.session.commit()
+    stages = [v.stage for v in db.session.scalars(select(Violation))]
+    assert set(stages) == set(Stage) and stages.count(Stage.REFERRED) == 1
+    assert len({v.kind_id for v in db.session.scalars(select(Violation))}) == 5
+    assert db.session.scalar(select(func.count()).select_from(Bill)) == 1
+    assert queries.resident_violations({owner.occupancies[0].unit_id})[0].replies
