@@ -138,7 +138,7 @@ def load_demo(prop, *, rng, today):
         )
     # An illegal structure: written notice, then the rectification order.
     shed = record(assistant, "违章搭建", 20, "顶层露台搭建彩钢板房约12平方米", unit="2-1802")
-    services.record_check(assistant, shed, rectified=False, note="彩钢板房仍在，业主称是临时储物", now=ago(12))
+    services.record_check(assistant, shed, rectified=False, note="彩钢板房仍在，业主称是临时储物", now=ago(13))
     services.issue_order(manager, shed, now=ago(12))
     # A dog off the lead: reminder, then the written notice.
     dog = record(
@@ -161,17 +161,17 @@ def load_demo(prop, *, rng, today):
     )
     services.issue_notice(assistant, lane, now=ago(15))
     services.issue_order(manager, lane, now=ago(14))
-    services.record_check(security, lane, rectified=False, note="车辆仍未挪走", now=ago(10))
+    services.record_check(security, lane, rectified=False, note="车辆仍未挪走", now=ago(11))
     services.refer(manager, lane, authority="fire", referred_to="和平区消防救援大队 王警官 024-2288 1119", now=ago(10))
     # Objects thrown from height: rectified, then fined.
     thrown = record(security, "高空抛物", 9, "监控显示从3号楼15层抛下装有垃圾的塑料袋，落在单元门口", unit="3-1502")
     services.record_check(security, thrown, rectified=True, note="已约谈业主，业主承认并书面保证不再发生", now=ago(8))
-    services.record_fine(manager, thrown, amount_fen=20000, note="首次", now=ago(8))
+    services.record_fine(manager, thrown, amount_fen=20000, note="首次", now=ago(7))
     # Rectified at the first check.
     bikes = record(
         security, "楼道堆放杂物", 11, "消防楼梯间停放两辆电动自行车", unit="2-0701", place="2号楼7层消防楼梯间"
     )
-    services.record_check(security, bikes, rectified=True, note="电动车已移至车棚", now=ago(10))
+    services.record_check(security, bikes, rectified=True, note="电动车已移至车棚", now=ago(9))
     # Withdrawn: the goods belonged to the cleaning contractor.
     tools = record(desk, "楼道堆放杂物", 7, "地下室走廊堆放清洁工具和水桶", place="1号楼地下室走廊")
     services.withdraw(manager, tools, reason="物品为保洁公司工具，已安排移至工具间，不属业主违章", now=ago(6))

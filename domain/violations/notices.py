@@ -15,7 +15,7 @@ from domain.errors import DomainError
 from domain.notify.services import tell_household
 from domain.property.models import Property
 from domain.property.units import unit_label
-from domain.violations.models import Authority, NoticeTemplate, Stage, ViolationNotice
+from domain.violations.models import TIMED_STAGES, Authority, NoticeTemplate, Stage, ViolationNotice
 from extensions import db
 
 #: What a template may name, and what each stands for (the editor lists them).
@@ -147,7 +147,7 @@ def send_notice(actor, violation, stage, *, now=None):
         title=title,
         body=fill(body, notice_values(violation, prop_name=prop.name)),
         rule=violation.kind.rule,
-        deadline=violation.deadline,
+        deadline=violation.deadline if stage in TIMED_STAGES else None,
         sent_at=now,
         sent_by_id=actor.user_id,
     )

@@ -6,6 +6,7 @@ Every step is audited; the route commits."""
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
@@ -37,7 +38,7 @@ FINE_DUE_DAYS = 15
 FUTURE_SLACK = timedelta(minutes=5)
 
 EVENT_LABELS = {
-    "recorded": _l("Recorded"),
+    "recorded": lazy_pgettext("violation", "Recorded"),
     "issue_notice": _l("Written notice sent"),
     "issue_order": _l("Rectification order sent"),
     "refer": _l("Referred to the authorities"),

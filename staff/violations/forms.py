@@ -61,7 +61,7 @@ class CheckForm(FlaskForm):
         choices=lambda: list(CHECK_OUTCOMES.items()),
         validators=[DataRequired(_l("Choose the outcome of the check."))],
     )
-    note = TextAreaField(_l("What was found"), validators=[Optional(), Length(max=4000)])
+    note = TextAreaField(_l("What the check found"), validators=[Optional(), Length(max=4000)])
     photos = MultipleFileField(_l("Photos"), render_kw={**_CAMERA, "multiple": True})
     days = IntegerField(_l("Days from today"), validators=_DAYS, description=_l("Empty: the kind's days."))
     reason = StringField(_l("Why a later deadline"), validators=[Optional(), Length(max=500)])
