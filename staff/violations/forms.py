@@ -127,7 +127,7 @@ def first_stage_choices():
 class KindForm(FlaskForm):
     """A kind of violation: the rule, where it starts, the days per stage, the referral, the fine."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the kind a name.")), Length(max=60)])
+    name = StringField(_l("Kind name"), validators=[DataRequired(_l("Give the kind a name.")), Length(max=60)])
     rule = TextAreaField(
         _l("Rule broken"),
         validators=[DataRequired(_l("Say which rule it breaks.")), Length(max=2000)],

@@ -40,13 +40,22 @@ def _kind_form(property_id, kind=None):
     if request.method == "POST":
         form = KindForm()
     elif kind is not None:
+        # Plain values, not the row: a str enum would read as "Stage.REMINDED" to the choice fields.
         form = KindForm(
-            obj=kind,
             formdata=None,
-            first_stage=kind.first_stage.value,
-            authority=kind.authority.value,
-            fine_max=str(fen_to_decimal(kind.fine_max_fen)) if kind.fine_max_fen else "",
-            fine_charge_type_id=str(kind.fine_charge_type_id or ""),
+            data={
+                "name": kind.name,
+                "rule": kind.rule,
+                "first_stage": kind.first_stage.value,
+                "reminder_days": kind.reminder_days,
+                "notice_days": kind.notice_days,
+                "order_days": kind.order_days,
+                "authority": kind.authority.value,
+                "fine_allowed": kind.fine_allowed,
+                "fine_max": str(fen_to_decimal(kind.fine_max_fen)) if kind.fine_max_fen else "",
+                "fine_charge_type_id": str(kind.fine_charge_type_id or ""),
+                "is_active": kind.is_active,
+            },
         )
     else:
         form = KindForm(formdata=None)

@@ -326,3 +326,26 @@ def test_a_notice_text_with_an_unknown_placeholder_keeps_what_was_typed(client, 
     response = client.post(url, data={"title": "通知", "body": "请{unit}于{deadline}前整改"})
     assert response.status_code == 303
     assert client.get(f"/staff/violations/kinds/{kind.id}/templates/closed").status_code == 404
+
+
+def test_the_kind_editor_shows_the_kind_as_saved_and_saves_a_change(client, auth, team, prop):
+    kind = create_kind(prop, "违章搭建", first_stage="noticed", authority="urban")
+    auth.login_staff(team[Role.MANAGER])
+    html = client.get(f"/staff/violations/kinds/{kind.id}").get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*value="noticed"', html)
+    assert re.search(r'<option selected value="urban">', html)
+    data = {
+        "name": "违章搭建",
+        "rule": "《管理规约》第九条",
+        "first_stage": "noticed",
+        "reminder_days": "1",
+        "notice_days": "10",
+        "order_days": "20",
+        "authority": "urban",
+        "fine_max": "",
+        "fine_charge_type_id": "",
+        "is_active": "y",
+    }
+    assert client.post(f"/staff/violations/kinds/{kind.id}", data=data).status_code == 303
+    db.session.refresh(kind)
+    assert (kind.notice_days, kind.order_days, kind.rule) == (10, 20, "《管理规约》第九条")
