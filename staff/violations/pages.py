@@ -4,7 +4,7 @@ from domain.clock import local_now, today
 from domain.files.photos import photos_of
 from domain.property.units import unit_labels
 from domain.violations import queries, services
-from domain.violations.models import OPEN_STAGES
+from domain.violations.models import OPEN_STAGES, TIMED_STAGES
 from domain.violations.replies import REPLY_PHOTO_SUBJECT
 from domain.violations.workflow import AUTHORITY_LABELS, NEXT_STEP, STAGE_LABELS, allowed_actions
 from staff.violations.forms import (
@@ -64,6 +64,7 @@ def violation_page(violation, **forms):
         "authority_labels": AUTHORITY_LABELS,
         "overdue": services.is_overdue(violation, today()),
         "is_open": violation.stage in OPEN_STAGES,
+        "deadline_runs": violation.stage in TIMED_STAGES,
         "events": violation.events,
         "event_labels": services.EVENT_LABELS,
         "photos": {p.id: p for p in photos_of(services.PHOTO_SUBJECT, [violation.id]).get(violation.id, [])},
@@ -89,6 +90,7 @@ def list_page(property_id, *, kind_id, stage, due):
         "violations": rows,
         "where": {v.id: services.where_text(v, labels) for v in rows},
         "overdue": {v.id for v in rows if services.is_overdue(v, day)},
+        "timed": {v.id for v in rows if v.stage in TIMED_STAGES},
         "kinds": services.kinds_of(property_id, active_only=False),
         "kind_id": kind_id,
         "stage": stage,

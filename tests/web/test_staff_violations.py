@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from domain.accounts.roles import Role
 from domain.billing.models import Bill
-from domain.clock import today, utcnow
+from domain.clock import local_now, today
 from domain.violations import services
 from domain.violations.models import Stage, Violation, ViolationKind, ViolationNotice
 from extensions import db
@@ -286,7 +286,7 @@ def test_repeat_offenders_take_n_from_the_query(client, auth, team, kind, unit):
 def test_the_manager_reads_the_months_count_by_kind(client, auth, team, kind, unit):
     record(team[Role.SECURITY], kind, unit=unit)
     auth.login_staff(team[Role.MANAGER])
-    month = utcnow().astimezone().strftime("%Y-%m")
+    month = local_now().strftime("%Y-%m")
     html = client.get(f"/staff/violations/monthly?month={month}").get_data(as_text=True)
     assert "楼道堆放杂物" in html
 
