@@ -26,19 +26,12 @@ from staff.violations import pages
 from staff.violations.forms import AdvanceForm, CheckForm, ExtendForm, FineForm, ReferForm, WithdrawForm
 from web.auth import current_actor, staff_permission
 from web.downloads import send_private_file
+from web.guards import id_arg
 from web.htmx import render_page
 from web.refusals import show_domain_error
 
 #: The most "more than N" the repeat-offender list takes.
 MAX_REPEATS = 50
-
-
-def _int_arg(name):
-    """A whole-number query argument, or None."""
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 @bp.get("/violations/")
@@ -52,7 +45,7 @@ def list_violations():
     return render_page(
         "staff/violations/index.html",
         "staff/violations/_list.html",
-        **pages.list_page(get_property_id(), kind_id=_int_arg("kind"), stage=stage or None, due=due or None),
+        **pages.list_page(get_property_id(), kind_id=id_arg("kind"), stage=stage or None, due=due or None),
     )
 
 
@@ -285,7 +278,7 @@ def violation_reply_photo(violation_id, reply_id, photo_id):
 @staff_permission(Permission.RECORD_VIOLATIONS)
 def repeat_offenders():
     """Units with more than N violations in the year (N from ?more_than=, 2 by default)."""
-    more_than = _int_arg("more_than")
+    more_than = id_arg("more_than", positive=False)
     more_than = 2 if more_than is None or not 0 <= more_than <= MAX_REPEATS else more_than
     return render_page("staff/violations/repeat.html", **pages.offenders_page(get_property_id(), more_than))
 
