@@ -10,7 +10,7 @@ from domain.clock import utcnow
 from domain.errors import Conflict, DomainError
 from domain.violations.models import Authority, NoticeTemplate, Stage, ViolationKind
 from domain.violations.notices import DEFAULT_TEMPLATES, check_template_text, default_templates
-from domain.violations.services import MAX_DAYS, fine_charge
+from domain.violations.services import MAX_DAYS, one_off_charge
 from extensions import db
 
 
@@ -69,8 +69,7 @@ def _values(
         "fine_charge_type_id": fine_charge_type_id or None,
     }
     if fine_allowed:
-        probe = ViolationKind(property_id=property_id, fine_charge_type_id=values["fine_charge_type_id"])
-        if fine_charge(probe) is None:
+        if one_off_charge(property_id, values["fine_charge_type_id"]) is None:
             raise DomainError(
                 _l("A fine needs an active one-off charge of the fee schedule to be billed under."),
                 field="fine_charge_type_id",

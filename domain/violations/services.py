@@ -321,16 +321,19 @@ def extend_deadline(actor, violation, *, days, reason, now=None):
     return violation
 
 
-def fine_charge(kind):
-    """The active one-off charge of the fee schedule the kind's fines are billed under, or None."""
-    if not kind.fine_charge_type_id:
-        return None
-    charge = db.session.get(ChargeType, kind.fine_charge_type_id)
-    if charge is None or charge.property_id != kind.property_id:
+def one_off_charge(property_id, charge_type_id):
+    """The property's active one-off charge of the fee schedule with this id, or None."""
+    charge = db.session.get(ChargeType, charge_type_id) if charge_type_id else None
+    if charge is None or charge.property_id != property_id:
         return None
     if charge.basis != ChargeBasis.ONE_OFF or not charge.is_active:
         return None
     return charge
+
+
+def fine_charge(kind):
+    """The active one-off charge of the fee schedule the kind's fines are billed under, or None."""
+    return one_off_charge(kind.property_id, kind.fine_charge_type_id)
 
 
 def record_fine(actor, violation, *, amount_fen, note="", now=None):
