@@ -445,3 +445,19 @@ def test_the_demo_has_five_kinds_in_every_stage_and_one_referred(prop):
     assert len({v.kind_id for v in db.session.scalars(select(Violation))}) == 5
     assert db.session.scalar(select(func.count()).select_from(Bill)) == 1
     assert queries.resident_violations({owner.occupancies[0].unit_id})[0].replies
+
+
+def test_a_resident_with_an_address_gets_each_stage_by_email_with_the_notice_text(app, prop, team, unit, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "mail.invalid")
+    owner = unit.occupancies[0].resident
+    owner.email = "owner@example.com"
+    db.session.commit()
+    violation = services.record_violation(
+        act(team[Role.SECURITY]), kind_id=create_kind(prop).id, unit_label="1-1203", seen="纸箱", property_id=prop.id
+    )
+    services.issue_notice(act(team[Role.ASSISTANT]), violation)
+    mails = db.session.info.get("outbox", [])
+    assert [to for to, _subject, _body in mails] == ["owner@example.com", "owner@example.com"]
+    _to, subject, body = mails[1]
+    assert "违章通知书" in subject and violation.notices[1].body in body
+    db.session.rollback()
