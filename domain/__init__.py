@@ -33,3 +33,4 @@ from domain.signatures import models as _signatures  # noqa: F401
 from domain.throttle import models as _throttle  # noqa: F401
 from domain.tickets import models as _tickets  # noqa: F401
 from domain.vacant import models as _vacant  # noqa: F401
+from domain.violations import models as _violations  # noqa: F401

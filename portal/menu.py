@@ -28,7 +28,7 @@ TABS = (
     ("portal.list_parcels", _l("Parcels"), {"portal.list_parcels", "portal.show_pickup_code", "portal.add_collector"}),
     ("portal.list_renovations", _l("Renovation"), "renovation"),
     ("portal.list_documents", _l("My file"), {"portal.list_documents"}),
-    ("portal.list_notices", _l("Notices"), "notices"),
+    ("portal.list_notices", _l("Notices"), "notice"),
     ("portal.edit_profile", _l("My details"), {"portal.edit_profile"}),
     ("portal.change_password", _l("Password"), {"portal.change_password"}),
 )

@@ -17,6 +17,7 @@ MENU = (
     ("staff.my_area", _l("My area"), "areas", Permission.OWN_AREA),
     ("staff.patrols_today", _l("Today's patrol"), "patrols.today", Permission.WALK_PATROLS),
     ("staff.list_incidents", _l("Incidents"), "incidents", Permission.REPORT_INCIDENTS),
+    ("staff.list_violations", _l("Violations"), "violations", Permission.RECORD_VIOLATIONS),
     ("staff.list_units", _l("Units"), "units", Permission.VIEW_UNITS),
     ("staff.list_residents", _l("Residents"), "residents", Permission.VIEW_RESIDENTS),
     ("staff.list_buildings", _l("Buildings"), "buildings", Permission.VIEW_UNITS),

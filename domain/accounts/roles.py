@@ -93,6 +93,8 @@ class Permission(str, enum.Enum):
     LEND_VACANT_KEYS = "lend_vacant_keys"
     CHECK_VACANT_UNITS = "check_vacant_units"
     MANAGE_VACANT_CHECKLIST = "manage_vacant_checklist"
+    RECORD_VIOLATIONS = "record_violations"
+    MANAGE_VIOLATIONS = "manage_violations"
 
 
 _ALL = frozenset(Role)
@@ -180,6 +182,11 @@ PERMISSIONS = {
     Permission.LEND_VACANT_KEYS: _REGISTER_KEEPERS,
     Permission.CHECK_VACANT_UNITS: frozenset({Role.ASSISTANT, Role.MANAGER}),
     Permission.MANAGE_VACANT_CHECKLIST: frozenset({Role.MANAGER}),
+    # SOP 11: security, the assistants and the desk record violations and read them; the manager keeps the kinds, their
+    # deadlines and notice templates, allows fines and reads the month's counts. Each step's own roles are in
+    # domain/violations/workflow.py.
+    Permission.RECORD_VIOLATIONS: _REGISTER_KEEPERS | {Role.SECURITY},
+    Permission.MANAGE_VIOLATIONS: frozenset({Role.MANAGER}),
 }
 
 

@@ -1,7 +1,7 @@
 """vacant units (SOP 17): the register of vacant units, their keys and key movements, the checklist and checks
 
 Revision ID: 0013_vacant_units
-Revises: 0011_field_work
+Revises: 0012_violations
 Create Date: 2026-12-04 13:10:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0013_vacant_units"
-down_revision = "0011_field_work"
+down_revision = "0012_violations"
 branch_labels = None
 depends_on = None
 

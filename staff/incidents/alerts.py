@@ -15,6 +15,7 @@ from web.htmx import is_fragment_request, render_page
 SUBJECT_LINKS = {
     "incident": ("staff.show_incident", "incident_id"),
     "ticket": ("staff.show_ticket", "ticket_id"),
+    "violation": ("staff.show_violation", "violation_id"),
 }
 
 

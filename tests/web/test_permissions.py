@@ -34,9 +34,10 @@ from tests.web.route_tables import (
     patrols,
     supervision,
     vacant,
+    violations,
 )
 
-AREAS = (movein, inspections, supervision, archives, desk, areas, patrols, facilities, incidents, vacant)
+AREAS = (movein, inspections, supervision, archives, desk, areas, patrols, facilities, incidents, vacant, violations)
 
 ALL = frozenset(Role)
 KEEPERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})

@@ -1,6 +1,5 @@
-"""Notices about the resident's own units (/portal/notices): one page of sections, each area's its own include. Here:
-the results of the office's checks of a vacant unit (SOP 17), for the units the resident lives in, since they live
-there; a neighbour's check answers 404, as does its photo."""
+"""The results of the office's checks of a vacant unit (SOP 17) on the notices page, for the units the resident lives
+in, since they live there; a neighbour's check answers 404, as does its photo."""
 
 from flask import render_template, request
 from flask_login import current_user
@@ -16,7 +15,7 @@ from portal import bp
 from web.downloads import send_private_file
 
 
-def _vacant_checks_section(resident_id, day):
+def vacant_checks_section(resident_id, day):
     """What templates/portal/notices/_vacant_checks.html shows: the resident's checks, latest first, with their unit
     labels and photos."""
     rows = checks.resident_checks(resident_id, day)
@@ -28,15 +27,8 @@ def _vacant_checks_section(resident_id, day):
     }
 
 
-@bp.get("/notices")
-def list_notices():
-    """The notices about the resident's units, by section."""
-    resident = resident_for_user(current_user)
-    return render_template("portal/notices/index.html", **_vacant_checks_section(resident.id, today()))
-
-
 @bp.get("/notices/vacant-checks/<int:check_id>")
-def show_vacant_check(check_id):
+def show_vacant_check_notice(check_id):
     """One check of the resident's vacant unit: each item, the meters, the note, the photos and the repair ticket."""
     resident = resident_for_user(current_user)
     check, unit_id = checks.resident_check(resident.id, check_id, today())
@@ -50,7 +42,7 @@ def show_vacant_check(check_id):
 
 
 @bp.get("/notices/vacant-checks/<int:check_id>/photos/<int:photo_id>")
-def vacant_check_photo_for_resident(check_id, photo_id):
+def vacant_check_notice_photo(check_id, photo_id):
     """A photo of one of the resident's checks (its preview with ?preview=1)."""
     resident = resident_for_user(current_user)
     check, _unit_id = checks.resident_check(resident.id, check_id, today())
