@@ -28,6 +28,8 @@ from domain.property.units import UNIT_LABEL
 from domain.property.validation import mask_id_number
 from domain.renovation.demo import load_renovation_demo
 from domain.tickets.demo import load_ticket_demo
+from domain.vacant.demo import load_vacant_demo
+from domain.violations.demo import load_violations_demo
 from extensions import db
 
 PROPERTY_NAME = "亿丰时代广场"
@@ -244,4 +246,6 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         report["patrol_routes"] = load_patrols_demo(prop, rng=rng, today=local_today())
         open_incident = load_incidents_demo(prop, rng=rng, today=local_today())
         report["incident_notice"] = load_incident_mode_demo(prop, open_incident, today=local_today()) is not None
+        report["vacant_units"] = load_vacant_demo(prop, rng=rng, today=local_today())
+        report["violations"] = load_violations_demo(prop, rng=rng, today=local_today())
     return report

@@ -67,7 +67,7 @@ def _check(actor, vacant, at, *, meters, fault=None):
     )
 
 
-def load_demo(prop, *, rng, today):
+def load_vacant_demo(prop, *, rng, today):
     """Register ten vacant units with their keys, checks and key movements (run once, on a fresh demo database, after
     the areas); returns how many units were registered."""
     system = Actor.system("demo")

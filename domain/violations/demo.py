@@ -74,7 +74,7 @@ def _fine_charge(prop):
     return charge.id
 
 
-def load_demo(prop, *, rng, today):
+def load_violations_demo(prop, *, rng, today):
     """Add the kinds, the fine charge and the violations (run once, on a fresh demo database); returns how many
     violations were recorded. `rng` varies the hour of each record; `today` is the demo's local date."""
     system = Actor.system("demo")

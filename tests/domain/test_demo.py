@@ -117,3 +117,17 @@ def test_demo_has_field_work_an_assistant_and_a_resident_can_see():
     statuses = {i.status for i in db.session.query(Incident)}
     assert statuses >= {IncidentStatus.OPEN, IncidentStatus.CLOSED}
     assert db.session.query(IncidentNotice).count() == 1
+
+
+def test_demo_has_violations_in_every_stage_and_vacant_units_with_keys_and_checks():
+    from domain.vacant.models import VacantUnit
+    from domain.violations.models import Violation
+    from domain.violations.queries import resident_violations
+
+    report = load_demo("demo1234", Actor.system())
+    db.session.commit()
+    assert report["violations"] == db.session.query(Violation).count() >= 5
+    assert report["vacant_units"] == db.session.query(VacantUnit).count() == 10
+    # resident1 finds a violation notice about their own unit in the portal.
+    resident = db.session.scalar(select(Resident).join(Resident.user).where(User.username == "resident1"))
+    assert resident_violations([occupancy.unit_id for occupancy in resident.occupancies])

@@ -18,7 +18,7 @@ from domain.notify.models import Notification
 from domain.property.models import Occupancy, Relation, UnitStatus
 from domain.tickets.models import Channel, Department, Status, Ticket
 from domain.vacant import checklist, checks, keys, register, schedule
-from domain.vacant.demo import load_demo
+from domain.vacant.demo import load_vacant_demo
 from domain.vacant.models import Taker, VacantCheck, VacantUnit
 from extensions import db
 from tests import builders
@@ -458,7 +458,7 @@ def test_the_demo_has_ten_vacant_units_with_keys_one_overdue_and_checks_done_due
         builders.create_unit(number=f"05{n:02d}", floor=5, status=UnitStatus.VACANT)
     builders.create_unit(number="0601", floor=6)  # lived in: never registered
     day = domain_clock.today()
-    assert load_demo(prop, rng=random.Random(7), today=day) == 10
+    assert load_vacant_demo(prop, rng=random.Random(7), today=day) == 10
     db.session.commit()
     assert db.session.scalar(select(func.count(VacantUnit.id))) == 10
     [late_key] = keys.overdue_keys(prop.id)

@@ -438,7 +438,7 @@ def test_the_demo_has_five_kinds_in_every_stage_and_one_referred(prop):
     owner = builders.create_resident(prop, unit=db.session.scalars(select(Unit).where(Unit.number == "1201")).one())
     owner.user.username = "resident1"
     db.session.commit()
-    assert demo.load_demo(prop, rng=random.Random(1), today=today()) == 9
+    assert demo.load_violations_demo(prop, rng=random.Random(1), today=today()) == 9
     db.session.commit()
     stages = [v.stage for v in db.session.scalars(select(Violation))]
     assert set(stages) == set(Stage) and stages.count(Stage.REFERRED) == 1
