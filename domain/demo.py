@@ -24,7 +24,7 @@ from domain.parcels.demo import load_counter_demo
 from domain.patrols.demo import load_patrols_demo
 from domain.payments.demo import load_payment_demo
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
-from domain.property.units import UNIT_LABEL
+from domain.property.units import UNIT_LABEL, set_unit_status, start_status_history
 from domain.property.validation import mask_id_number
 from domain.renovation.demo import load_renovation_demo
 from domain.tickets.demo import load_ticket_demo
@@ -101,6 +101,8 @@ def generate_register(prop, *, buildings, floors, per_floor, residents_target, r
     units = db.session.execute(
         select(Unit.id, UNIT_LABEL, Unit.status).join(Unit.building).where(Building.property_id == prop.id)
     ).all()
+    # The register's statuses hold since the property was handed over, before the earliest move-in below.
+    start_status_history([(u.id, u.status) for u in units], today - timedelta(days=3000))
     occupied = [u for u in units if u.status == UnitStatus.OCCUPIED]
     now = utcnow()
     resident_rows, plan = [], []
@@ -214,7 +216,7 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
             id_number_masked=mask_id_number(_valid_id_number(rng)),
         )
         unit = db.session.get(Unit, units[label])
-        unit.status = UnitStatus.OCCUPIED
+        set_unit_status(unit, UnitStatus.OCCUPIED, date(2019, 5, 1), actor=actor)
         db.session.add_all(
             [
                 user,

@@ -35,16 +35,20 @@ def create_building(prop, code=None, name=None, floors=20):
     return building
 
 
-def create_unit(building=None, number=None, floor=12, area_x100=8950, status=UnitStatus.OCCUPIED):
-    """A unit in `building` (the first building by default)."""
+def create_unit(
+    building=None, number=None, floor=12, area_x100=8950, status=UnitStatus.OCCUPIED, status_since=date(2020, 1, 1)
+):
+    """A unit in `building` (the first building by default), in `status` since `status_since` (its history)."""
+    from domain.property.units import set_unit_status
+
     building = building or db.session.query(Building).order_by(Building.id).first()
     unit = Unit(
         building=building,
         number=number or f"{floor:02d}{next(_seq):02d}",
         floor=floor,
         area_x100=area_x100,
-        status=status,
     )
+    set_unit_status(unit, status, status_since)
     db.session.add(unit)
     db.session.commit()
     return unit
