@@ -103,9 +103,12 @@ def create_charge(
     building=None,
     units=(),
     meter_unit="",
+    vacancy_percent=None,
+    vacancy_rule="full_months",
 ):
-    """A charge type of the fee schedule with one rate (物业管理费 ¥2.50 per m² by default)."""
-    from domain.billing.models import ChargeBasis, ChargeRate, ChargeType, ChargeUnit, Scope
+    """A charge type of the fee schedule with one rate (物业管理费 ¥2.50 per m² by default), and a vacancy rate when
+    `vacancy_percent` is given."""
+    from domain.billing.models import ChargeBasis, ChargeRate, ChargeType, ChargeUnit, Scope, VacancyRule
 
     charge = ChargeType(
         property_id=prop.id,
@@ -115,6 +118,8 @@ def create_charge(
         scope=Scope(scope),
         building_id=building.id if building else None,
         meter_unit=meter_unit,
+        vacancy_percent=vacancy_percent,
+        vacancy_rule=VacancyRule(vacancy_rule),
     )
     charge.rates.append(ChargeRate(rate_fen=rate_fen, effective_from=effective_from))
     charge.units = [ChargeUnit(unit_id=u.id) for u in units]
