@@ -110,6 +110,7 @@ class UnitStatusChange(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     unit: Mapped[Unit] = relationship()
+    recorded_by = relationship("User")
 
 
 class Resident(db.Model):

@@ -203,12 +203,14 @@ def start_status_history(units, effective, *, actor=None):
         db.session.execute(insert(UnitStatusChange), rows)
 
 
-def status_history(unit_id):
-    """A unit's status changes, newest first, for its page."""
+def status_history(unit_id, limit=None):
+    """A unit's status changes, newest first (by the day they take effect), each with who recorded it."""
     return db.session.scalars(
         select(UnitStatusChange)
         .where(UnitStatusChange.unit_id == unit_id)
+        .options(joinedload(UnitStatusChange.recorded_by))
         .order_by(UnitStatusChange.effective_on.desc(), UnitStatusChange.id.desc())
+        .limit(limit)
     ).all()
 
 
