@@ -31,6 +31,8 @@ from domain.tickets.demo import load_ticket_demo
 from extensions import db
 
 PROPERTY_NAME = "亿丰时代广场"
+#: The day the demo's named residents moved in.
+DEMO_MOVE_IN = date(2019, 5, 1)
 
 #: (username, display name, role) of the demo staff, one per role.
 DEMO_STAFF = [
@@ -101,8 +103,8 @@ def generate_register(prop, *, buildings, floors, per_floor, residents_target, r
     units = db.session.execute(
         select(Unit.id, UNIT_LABEL, Unit.status).join(Unit.building).where(Building.property_id == prop.id)
     ).all()
-    # The register's statuses hold since the property was handed over, before the earliest move-in below.
-    start_status_history([(u.id, u.status) for u in units], today - timedelta(days=3000))
+    # The register's statuses hold since the property was handed over, before the earliest move-in below or later.
+    start_status_history([(u.id, u.status) for u in units], min(today - timedelta(days=3000), DEMO_MOVE_IN))
     occupied = [u for u in units if u.status == UnitStatus.OCCUPIED]
     now = utcnow()
     resident_rows, plan = [], []
@@ -216,12 +218,12 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
             id_number_masked=mask_id_number(_valid_id_number(rng)),
         )
         unit = db.session.get(Unit, units[label])
-        set_unit_status(unit, UnitStatus.OCCUPIED, date(2019, 5, 1), actor=actor)
+        set_unit_status(unit, UnitStatus.OCCUPIED, DEMO_MOVE_IN, actor=actor)
         db.session.add_all(
             [
                 user,
                 resident,
-                Occupancy(unit=unit, resident=resident, relation=Relation.OWNER, start_date=date(2019, 5, 1)),
+                Occupancy(unit=unit, resident=resident, relation=Relation.OWNER, start_date=DEMO_MOVE_IN),
             ]
         )
         db.session.flush()
