@@ -28,7 +28,9 @@ SCOPE_CHOICES = [
 ]
 
 VACANCY_RULE_CHOICES = [
-    SelectChoice("full_months", _l("Full months only: the vacancy rate only for a month vacant from its first day")),
+    SelectChoice(
+        "full_months", _l("Full months only: the vacancy rate only for a month vacant from its first to its last day")
+    ),
     SelectChoice("pro_rata", _l("Pro rata: the vacant days at the vacancy rate, the other days in full")),
 ]
 
