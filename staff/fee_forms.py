@@ -28,10 +28,8 @@ SCOPE_CHOICES = [
 ]
 
 VACANCY_RULE_CHOICES = [
-    SelectChoice(
-        "full_months", _l("Full months only: the vacancy rate only for a month vacant from its first to its last day")
-    ),
-    SelectChoice("pro_rata", _l("Pro rata: the vacant days at the vacancy rate, the other days in full")),
+    SelectChoice("full_months", _l("Full months only")),
+    SelectChoice("pro_rata", _l("Pro rata by the day")),
 ]
 
 
@@ -79,7 +77,15 @@ class VacancyForm(ChargeScopeForm):
         validators=[Length(max=8)],
         description=_l("What a vacant unit pays of this charge, e.g. 70. Leave empty for no vacancy rate."),
     )
-    vacancy_rule = SelectField(_l("A month the status changes"), choices=VACANCY_RULE_CHOICES, default="full_months")
+    vacancy_rule = SelectField(
+        _l("A month the status changes"),
+        choices=VACANCY_RULE_CHOICES,
+        default="full_months",
+        description=_l(
+            "Full months only: the vacancy rate only for a month vacant from its first to its last day. "
+            "Pro rata: the vacant days at the vacancy rate, the other days in full."
+        ),
+    )
 
     def validate_vacancy_percent(self, field):
         """A whole percentage above 0 and at most 100; kept as `field.percent` (None when left empty)."""

@@ -36,7 +36,7 @@ def test_the_manager_sets_a_vacancy_rate_and_its_rule_and_the_schedule_shows_it(
     charge = db.session.get(ChargeType, pm.id)
     assert (charge.vacancy_percent, charge.vacancy_rule) == (70, VacancyRule.PRO_RATA)
     schedule = client.get("/staff/fees/").get_data(as_text=True)
-    assert "70 %" in schedule
+    assert "空置期间按 70% 收取" in schedule and "仅限整月" not in schedule  # pro rata, as chosen
     again = client.get(f"/staff/fees/{pm.id}/edit").get_data(as_text=True)
     assert 'value="70"' in again
 
