@@ -3,6 +3,7 @@ domain.payments.run_reversal, since only a run whose bills no payment has touche
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select, update
@@ -54,6 +55,11 @@ class ChargePlan:
     #: The share (percent) a vacant unit pays, None for none; how a month with a status change is billed.
     vacancy_percent: int | None = None
     vacancy_rule: VacancyRule = VacancyRule.FULL_MONTHS
+
+    @cached_property
+    def price(self):
+        """The rate as bill lines print it ("¥2.50"), worked out once per run rather than once per line."""
+        return f"¥{fen_to_decimal(self.rate_fen)}"
 
     def applies_to(self, unit_id, building_id):
         """Whether the charge covers this unit."""
@@ -165,19 +171,18 @@ def lines_for_unit(unit_id, building_id, area_x100, plans, readings, vacant=0, m
     for plan in plans:
         if not plan.applies_to(unit_id, building_id):
             continue
-        rate = fen_to_decimal(plan.rate_fen)
         if plan.basis == ChargeBasis.PER_AREA:
-            detail = f"{area_as_text(area_x100)} m² × ¥{rate}"
+            detail = f"{area_as_text(area_x100)} m² × {plan.price}"
             charged = _monthly_lines(plan, area_x100 * plan.rate_fen, detail, vacant, month_days)
         elif plan.basis == ChargeBasis.PER_UNIT:
-            charged = _monthly_lines(plan, plan.rate_fen * 100, f"¥{rate}", vacant, month_days)
+            charged = _monthly_lines(plan, plan.rate_fen * 100, plan.price, vacant, month_days)
         else:
             reading = readings.get((unit_id, plan.id))
             if reading is None:
                 continue  # not read this month: nothing to bill, the preview counts these
             previous, current = reading
             amount = _round_x100(current - previous, plan.rate_fen)
-            detail = f"{fen_to_decimal(previous)} → {fen_to_decimal(current)} {plan.meter_unit} × ¥{rate}".replace(
+            detail = f"{fen_to_decimal(previous)} → {fen_to_decimal(current)} {plan.meter_unit} × {plan.price}".replace(
                 "  ", " "
             )
             charged = [(plan.id, plan.name, detail, amount, LineKind.CHARGE)]
