@@ -3,8 +3,11 @@ refused."""
 
 import pytest
 
+from domain import clock
 from domain.accounts.roles import Role
 from domain.billing.models import ChargeType, VacancyRule
+from domain.billing.schedule import month_before, period_label
+from domain.property.models import UnitStatus
 from extensions import db
 from tests import builders
 
@@ -91,3 +94,14 @@ def test_a_role_without_the_fee_schedule_cannot_edit_the_vacancy_rate(client, au
     response = client.post(f"/staff/fees/{pm.id}/edit", data=edit(pm, vacancy_percent="70"))
     assert response.status_code == 403
     assert db.session.get(ChargeType, pm.id).vacancy_percent is None
+
+
+def test_the_run_preview_counts_the_lines_at_a_vacancy_rate(client, manager, prop):
+    builders.create_charge(prop, vacancy_percent=70)
+    builders.create_unit(status=UnitStatus.VACANT)
+    builders.create_unit(status=UnitStatus.OCCUPIED)
+    month = month_before(clock.today().replace(day=1))
+    response = client.post("/staff/fees/runs/preview", data={"period": period_label(month), "due_date": clock.today()})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "按空置费率计费的明细</dt><dd>1</dd>" in html
