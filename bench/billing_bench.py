@@ -247,7 +247,8 @@ def add_property(name, layout, residents, rng):
 
 
 def add_fee_schedule(prop, unit_ids, period, rng):
-    """物业管理费 per m², 车位 for a listed 20 % of the units, 垃圾费 per unit, 水费 metered with a reading per unit."""
+    """物业管理费 per m² (70 % while vacant), 车位 for a listed 20 % of the units, 垃圾费 per unit, 水费 metered with a
+    reading per unit."""
     since = date(2020, 1, 1)
     charges = {}
     for code, name, basis, rate, scope, meter_unit in (
@@ -257,6 +258,8 @@ def add_fee_schedule(prop, unit_ids, period, rng):
         ("WATER", "水费", ChargeBasis.METERED, 345, Scope.ALL, "吨"),
     ):
         charge = ChargeType(property_id=prop.id, code=code, name=name, basis=basis, scope=scope, meter_unit=meter_unit)
+        if code == "PM":  # 70 % for a unit vacant all month: the run reads every batch's vacant days
+            charge.vacancy_percent = 70
         charge.rates.append(ChargeRate(rate_fen=rate, effective_from=since))
         db.session.add(charge)
         charges[code] = charge

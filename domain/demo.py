@@ -24,7 +24,7 @@ from domain.parcels.demo import load_counter_demo
 from domain.patrols.demo import load_patrols_demo
 from domain.payments.demo import load_payment_demo
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
-from domain.property.units import UNIT_LABEL
+from domain.property.units import UNIT_LABEL, set_unit_status, start_status_history
 from domain.property.validation import mask_id_number
 from domain.renovation.demo import load_renovation_demo
 from domain.tickets.demo import load_ticket_demo
@@ -33,6 +33,8 @@ from domain.violations.demo import load_violations_demo
 from extensions import db
 
 PROPERTY_NAME = "亿丰时代广场"
+#: The day the demo's named residents moved in.
+DEMO_MOVE_IN = date(2019, 5, 1)
 
 #: (username, display name, role) of the demo staff, one per role.
 DEMO_STAFF = [
@@ -103,6 +105,8 @@ def generate_register(prop, *, buildings, floors, per_floor, residents_target, r
     units = db.session.execute(
         select(Unit.id, UNIT_LABEL, Unit.status).join(Unit.building).where(Building.property_id == prop.id)
     ).all()
+    # The register's statuses hold since the property was handed over, before the earliest move-in below or later.
+    start_status_history([(u.id, u.status) for u in units], min(today - timedelta(days=3000), DEMO_MOVE_IN))
     occupied = [u for u in units if u.status == UnitStatus.OCCUPIED]
     now = utcnow()
     resident_rows, plan = [], []
@@ -216,12 +220,12 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
             id_number_masked=mask_id_number(_valid_id_number(rng)),
         )
         unit = db.session.get(Unit, units[label])
-        unit.status = UnitStatus.OCCUPIED
+        set_unit_status(unit, UnitStatus.OCCUPIED, DEMO_MOVE_IN, actor=actor)
         db.session.add_all(
             [
                 user,
                 resident,
-                Occupancy(unit=unit, resident=resident, relation=Relation.OWNER, start_date=date(2019, 5, 1)),
+                Occupancy(unit=unit, resident=resident, relation=Relation.OWNER, start_date=DEMO_MOVE_IN),
             ]
         )
         db.session.flush()

@@ -27,6 +27,11 @@ SCOPE_CHOICES = [
     SelectChoice("units", _l("Listed units")),
 ]
 
+VACANCY_RULE_CHOICES = [
+    SelectChoice("full_months", _l("Full months only")),
+    SelectChoice("pro_rata", _l("Pro rata by the day")),
+]
+
 
 #: A yuan amount with at most two decimals, more than zero (kept as field.fen).
 YUAN_AMOUNT = _l("Write an amount in yuan with at most two decimals, e.g. 2.50.")
@@ -64,7 +69,36 @@ class ChargeScopeForm(FlaskForm):
     )
 
 
-class ChargeTypeForm(ChargeScopeForm):
+class VacancyForm(ChargeScopeForm):
+    """The vacancy rate (空置费) of a monthly charge; shared by the new and edit forms."""
+
+    vacancy_percent = StringField(
+        _l("Vacancy rate (%)"),
+        validators=[Length(max=8)],
+        description=_l("What a vacant unit pays of this charge, e.g. 70. Leave empty for no vacancy rate."),
+    )
+    vacancy_rule = SelectField(
+        _l("A month the status changes"),
+        choices=VACANCY_RULE_CHOICES,
+        default="full_months",
+        description=_l(
+            "Full months only: the vacancy rate only for a month vacant from its first to its last day. "
+            "Pro rata: the vacant days at the vacancy rate, the other days in full."
+        ),
+    )
+
+    def validate_vacancy_percent(self, field):
+        """A whole percentage above 0 and at most 100; kept as `field.percent` (None when left empty)."""
+        text = (field.data or "").strip().rstrip("%％").strip()
+        field.percent = None
+        if not text:
+            return
+        if not text.isdecimal() or not 0 < int(text) <= 100:
+            raise ValidationError(_l("Write a whole percentage above 0 and at most 100, e.g. 70."))
+        field.percent = int(text)
+
+
+class ChargeTypeForm(VacancyForm):
     """A new charge type of the fee schedule with its first rate."""
 
     code = StringField(
@@ -97,7 +131,7 @@ class ChargeTypeForm(ChargeScopeForm):
             raise ValidationError(_l("Say what the meter counts, e.g. 吨 or kWh."))
 
 
-class ChargeTypeEditForm(ChargeScopeForm):
+class ChargeTypeEditForm(VacancyForm):
     """Changes to a charge type; its code and basis stay, its rates change with RateForm."""
 
     name = StringField(_l("Charge name"), validators=[DataRequired(), Length(max=60)])

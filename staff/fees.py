@@ -53,6 +53,12 @@ def _building_choices():
 # The fee schedule -------------------------------------------------------------------------------
 
 
+def _vacancy_percent(form, basis):
+    """The typed vacancy rate, for a charge that can have one: the pages show the field only for those, so a value
+    left in a hidden field is not refused out of sight."""
+    return form.vacancy_percent.percent if ChargeBasis(basis) in schedule.VACANCY_BASES else None
+
+
 def _schedule_page(one_off_form):
     """Render the fee schedule with the one-off charge form (fresh, or with its errors)."""
     charges = schedule.list_charge_types(get_property().id)
@@ -94,6 +100,8 @@ def create_charge():
                 scope=form.scope.data,
                 building_id=form.building_id.data or None,
                 unit_labels=form.unit_labels.data or "",
+                vacancy_percent=_vacancy_percent(form, form.basis.data),
+                vacancy_rule=form.vacancy_rule.data,
             )
             db.session.commit()
             flash(_("%(code)s %(name)s was added to the fee schedule.", code=charge.code, name=charge.name), "success")
@@ -114,6 +122,8 @@ def _edit_page(charge, form=None, rate_form=None):
             scope=charge.scope.value,
             building_id=charge.building_id or 0,
             unit_labels=", ".join(sorted(labels.values())),
+            vacancy_percent=charge.vacancy_percent or "",
+            vacancy_rule=charge.vacancy_rule.value,
         )
         form.building_id.choices = _building_choices()
     rate_form = rate_form or RateForm(prefix="rate", effective_from=schedule.month_after(_this_month()))
@@ -140,6 +150,8 @@ def edit_charge(charge_id):
                 scope=form.scope.data,
                 building_id=form.building_id.data or None,
                 unit_labels=form.unit_labels.data or "",
+                vacancy_percent=_vacancy_percent(form, charge.basis),
+                vacancy_rule=form.vacancy_rule.data,
             )
             db.session.commit()
             flash(_("Saved."), "success")

@@ -83,6 +83,12 @@ class UnitForm(FlaskForm):
     floor = IntegerField(_l("Floor"), validators=[InputRequired(), NumberRange(min=-5, max=200)])
     area = StringField(_l("Area (m²)"), validators=[DataRequired(), RegisterCheck(parse_area)])
     status = SelectField(_l("Status"), choices=STATUS_CHOICES)
+    #: Edit only: a move-out recorded a few days late still counts its vacant days from the right day.
+    status_from = DateField(
+        _l("New status holds from"),
+        validators=[Optional(), SensibleDate()],
+        description=_l("Only when the status changes; leave empty for today."),
+    )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 

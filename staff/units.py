@@ -18,6 +18,9 @@ from web.guards import id_arg
 from web.htmx import render_page
 from web.refusals import show_domain_error
 
+#: The latest status changes a unit's page lists.
+STATUS_HISTORY_SHOWN = 24
+
 
 def _int_arg(name):
     """A positive integer query argument, or None for anything else."""
@@ -63,6 +66,7 @@ def _building_choices(form):
 def create_unit():
     """Add a unit."""
     form = UnitForm()
+    del form.status_from  # a new unit's status holds from today
     _building_choices(form)
     if form.validate_on_submit():
         try:
@@ -88,6 +92,7 @@ def show_unit(unit_id):
         today=today(),
         end_form=EndOccupancyForm(end_date=today()),
         duty=duty,
+        history=units.status_history(unit.id, limit=STATUS_HISTORY_SHOWN),
     )
 
 
@@ -100,7 +105,7 @@ def edit_unit(unit_id):
     del form.building_id  # a unit does not move between buildings
     if form.validate_on_submit():
         try:
-            units.update_unit(current_actor(), unit, **_unit_values(form))
+            units.update_unit(current_actor(), unit, **_unit_values(form), status_from=form.status_from.data)
             db.session.commit()
             flash(_("Unit %(label)s saved.", label=unit.label), "success")
             return redirect(url_for("staff.show_unit", unit_id=unit.id), code=303)

@@ -35,16 +35,20 @@ def create_building(prop, code=None, name=None, floors=20):
     return building
 
 
-def create_unit(building=None, number=None, floor=12, area_x100=8950, status=UnitStatus.OCCUPIED):
-    """A unit in `building` (the first building by default)."""
+def create_unit(
+    building=None, number=None, floor=12, area_x100=8950, status=UnitStatus.OCCUPIED, status_since=date(2020, 1, 1)
+):
+    """A unit in `building` (the first building by default), in `status` since `status_since` (its history)."""
+    from domain.property.units import set_unit_status
+
     building = building or db.session.query(Building).order_by(Building.id).first()
     unit = Unit(
         building=building,
         number=number or f"{floor:02d}{next(_seq):02d}",
         floor=floor,
         area_x100=area_x100,
-        status=status,
     )
+    set_unit_status(unit, status, status_since)
     db.session.add(unit)
     db.session.commit()
     return unit
@@ -99,9 +103,12 @@ def create_charge(
     building=None,
     units=(),
     meter_unit="",
+    vacancy_percent=None,
+    vacancy_rule="full_months",
 ):
-    """A charge type of the fee schedule with one rate (物业管理费 ¥2.50 per m² by default)."""
-    from domain.billing.models import ChargeBasis, ChargeRate, ChargeType, ChargeUnit, Scope
+    """A charge type of the fee schedule with one rate (物业管理费 ¥2.50 per m² by default), and a vacancy rate when
+    `vacancy_percent` is given."""
+    from domain.billing.models import ChargeBasis, ChargeRate, ChargeType, ChargeUnit, Scope, VacancyRule
 
     charge = ChargeType(
         property_id=prop.id,
@@ -111,6 +118,8 @@ def create_charge(
         scope=Scope(scope),
         building_id=building.id if building else None,
         meter_unit=meter_unit,
+        vacancy_percent=vacancy_percent,
+        vacancy_rule=VacancyRule(vacancy_rule),
     )
     charge.rates.append(ChargeRate(rate_fen=rate_fen, effective_from=effective_from))
     charge.units = [ChargeUnit(unit_id=u.id) for u in units]

@@ -6,7 +6,16 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 
 from domain.billing import runs
-from domain.billing.models import Bill, ChargeBasis, ChargeRate, ChargeType, ChargeUnit, MeterReading, Scope
+from domain.billing.models import (
+    Bill,
+    ChargeBasis,
+    ChargeRate,
+    ChargeType,
+    ChargeUnit,
+    MeterReading,
+    Scope,
+    VacancyRule,
+)
 from domain.billing.schedule import month_after, month_before
 from domain.property.models import Building, Unit, UnitStatus
 from extensions import db
@@ -17,7 +26,8 @@ DUE_AFTER = timedelta(days=20)
 
 
 def _schedule(prop, first_period, parking_units):
-    """The fee schedule: 物业费 per m² (raised mid-year), parking, garbage, water, and a one-off deposit."""
+    """The fee schedule: 物业费 per m² (raised mid-year; 70 % for a unit vacant a whole month, read from the
+    register's status history), parking, garbage, water, and a one-off deposit."""
     charges = [
         (
             "PM",
@@ -41,6 +51,8 @@ def _schedule(prop, first_period, parking_units):
         charge.rates = [ChargeRate(rate_fen=rate, effective_from=start) for rate, start in rates]
         if scope == Scope.UNITS:
             charge.units = [ChargeUnit(unit_id=unit_id) for unit_id in parking_units]
+        if code == "PM":
+            charge.vacancy_percent, charge.vacancy_rule = 70, VacancyRule.FULL_MONTHS
         db.session.add(charge)
         created[code] = charge
     db.session.flush()

@@ -29,11 +29,23 @@ class Scope(str, enum.Enum):
     UNITS = "units"
 
 
+class VacancyRule(str, enum.Enum):
+    """How the vacancy rate (空置费) treats a month in which the unit's status changed."""
+
+    FULL_MONTHS = "full_months"  # the rate only for a month vacant from its first to its last day
+    PRO_RATA = "pro_rata"  # the vacant days at the vacancy rate, the other days at the full rate
+
+
 class ChargeType(db.Model):
     """One line of the fee schedule (收费标准): what is charged, how, and to which units."""
 
     __tablename__ = "charge_types"
-    __table_args__ = (UniqueConstraint("property_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("property_id", "code"),
+        CheckConstraint(
+            "vacancy_percent IS NULL OR (vacancy_percent > 0 AND vacancy_percent <= 100)", name="vacancy_percent_range"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
@@ -47,6 +59,11 @@ class ChargeType(db.Model):
     #: The building when scope is "building".
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: The share of the charge a vacant unit pays, in percent (70 = 物业管理费 at 70 % while vacant); None: no
+    #: vacancy rate. Monthly charges per m² or per unit only.
+    vacancy_percent: Mapped[int | None]
+    #: How a month with a status change is billed when there is a vacancy rate.
+    vacancy_rule: Mapped[VacancyRule] = mapped_column(value_enum(VacancyRule), default=VacancyRule.FULL_MONTHS)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     rates: Mapped[list["ChargeRate"]] = relationship(
@@ -193,6 +210,8 @@ class LineKind(str, enum.Enum):
 
     CHARGE = "charge"
     LATE_FEE = "late_fee"
+    #: A charge at the vacancy rate, for the days (or the whole month) the unit stood vacant.
+    VACANCY = "vacancy"
 
 
 class BillLine(db.Model):

@@ -3,6 +3,7 @@ domain.payments.run_reversal, since only a run whose bills no payment has touche
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select, update
@@ -23,12 +24,14 @@ from domain.billing.models import (
     MeterReading,
     RunStatus,
     Scope,
+    VacancyRule,
 )
 from domain.billing.schedule import period_label
 from domain.clock import utcnow
 from domain.errors import DomainError, NotFound
 from domain.money import fen_to_decimal
 from domain.property.models import Building, Unit
+from domain.property.units import days_in_month, vacant_days
 from domain.property.validation import area_as_text
 from extensions import db
 
@@ -49,6 +52,14 @@ class ChargePlan:
     scope: Scope
     building_id: int | None
     unit_ids: frozenset
+    #: The share (percent) a vacant unit pays, None for none; how a month with a status change is billed.
+    vacancy_percent: int | None = None
+    vacancy_rule: VacancyRule = VacancyRule.FULL_MONTHS
+
+    @cached_property
+    def price(self):
+        """The rate as bill lines print it ("¥2.50"), worked out once per run rather than once per line."""
+        return f"¥{fen_to_decimal(self.rate_fen)}"
 
     def applies_to(self, unit_id, building_id):
         """Whether the charge covers this unit."""
@@ -93,6 +104,8 @@ def charge_plans(property_id, period):
                     charge.scope,
                     charge.building_id,
                     frozenset(listed.get(charge.id, ())),
+                    charge.vacancy_percent,
+                    charge.vacancy_rule,
                 )
             )
     return plans
@@ -103,28 +116,77 @@ def _round_x100(value_x100, rate_fen):
     return (value_x100 * rate_fen + 50) // 100
 
 
-def lines_for_unit(unit_id, building_id, area_x100, plans, readings):
-    """The bill lines (charge_type_id, description, detail, amount_fen) of one unit for one month."""
+def _round_ratio(numerator, denominator):
+    """numerator / denominator rounded half up to a whole fen, in integers (_round_x100's rule for any share)."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+#: Marks a line billed at the vacancy rate, after the charge's name: stored with the line like every bill line's
+#: words (the charge's own name, 滞纳金), so the bill, the receipt and the exports read the same.
+VACANCY_MARK = "（空置 {percent}%）"
+
+
+def _monthly_lines(plan, base_fen_x100, detail, vacant, month_days):
+    """The lines of a monthly charge worth base_fen_x100 / 100 fen for a full month, with its vacancy rate applied to
+    `vacant` days of the month by the plan's rule: the full line, the vacancy line, or (pro rata) both."""
+    percent = plan.vacancy_percent
+    if percent and vacant and plan.vacancy_rule == VacancyRule.FULL_MONTHS and vacant < month_days:
+        vacant = 0  # full months only: a month with any day not vacant is billed in full
+    if not percent or not vacant:
+        return [(plan.id, plan.name, detail, _round_ratio(base_fen_x100, 100), LineKind.CHARGE)]
+    name = plan.name + VACANCY_MARK.format(percent=percent)
+    if vacant >= month_days:
+        return [
+            (
+                plan.id,
+                name,
+                f"{detail} × {percent}%",
+                _round_ratio(base_fen_x100 * percent, 100 * 100),
+                LineKind.VACANCY,
+            )
+        ]
+    lived = month_days - vacant
+    return [
+        (
+            plan.id,
+            plan.name,
+            f"{detail} × {lived}/{month_days} 天",
+            _round_ratio(base_fen_x100 * lived, 100 * month_days),
+            LineKind.CHARGE,
+        ),
+        (
+            plan.id,
+            name,
+            f"{detail} × {percent}% × {vacant}/{month_days} 天",
+            _round_ratio(base_fen_x100 * percent * vacant, 100 * 100 * month_days),
+            LineKind.VACANCY,
+        ),
+    ]
+
+
+def lines_for_unit(unit_id, building_id, area_x100, plans, readings, vacant=0, month_days=30):
+    """The bill lines (charge_type_id, description, detail, amount_fen, kind) of one unit for one month; `vacant`
+    is how many of the month's `month_days` days the unit stood vacant (domain.property.units.vacant_days)."""
     lines = []
     for plan in plans:
         if not plan.applies_to(unit_id, building_id):
             continue
-        rate = fen_to_decimal(plan.rate_fen)
         if plan.basis == ChargeBasis.PER_AREA:
-            amount, detail = _round_x100(area_x100, plan.rate_fen), f"{area_as_text(area_x100)} m² × ¥{rate}"
+            detail = f"{area_as_text(area_x100)} m² × {plan.price}"
+            charged = _monthly_lines(plan, area_x100 * plan.rate_fen, detail, vacant, month_days)
         elif plan.basis == ChargeBasis.PER_UNIT:
-            amount, detail = plan.rate_fen, f"¥{rate}"
+            charged = _monthly_lines(plan, plan.rate_fen * 100, plan.price, vacant, month_days)
         else:
             reading = readings.get((unit_id, plan.id))
             if reading is None:
                 continue  # not read this month: nothing to bill, the preview counts these
             previous, current = reading
             amount = _round_x100(current - previous, plan.rate_fen)
-            detail = f"{fen_to_decimal(previous)} → {fen_to_decimal(current)} {plan.meter_unit} × ¥{rate}".replace(
+            detail = f"{fen_to_decimal(previous)} → {fen_to_decimal(current)} {plan.meter_unit} × {plan.price}".replace(
                 "  ", " "
             )
-        if amount > 0:
-            lines.append((plan.id, plan.name, detail, amount))
+            charged = [(plan.id, plan.name, detail, amount, LineKind.CHARGE)]
+        lines += [line for line in charged if line[3] > 0]
     return lines
 
 
@@ -155,6 +217,14 @@ def _readings(period, unit_ids, plans):
     return {(u, c): (p, cur) for u, c, p, cur in rows}
 
 
+def _vacant_days(period, unit_ids, plans):
+    """{unit id: vacant days of the month} for the batch, one statement; nothing to read when no charge of the month
+    has a vacancy rate."""
+    if not any(plan.vacancy_percent for plan in plans):
+        return {}
+    return vacant_days(unit_ids, period)
+
+
 @dataclass
 class RunPreview:
     """What a billing run would create, before anything is written."""
@@ -168,6 +238,8 @@ class RunPreview:
     missing_readings: int = 0
     #: charge code -> [name, lines, fen]
     by_charge: dict = field(default_factory=dict)
+    #: Lines billed at a vacancy rate (a unit vacant that month, by the charge's rule).
+    vacancy_lines: int = 0
 
 
 def preview_run(property_id, period, *, batch_size=BATCH_SIZE):
@@ -177,13 +249,14 @@ def preview_run(property_id, period, *, batch_size=BATCH_SIZE):
     preview.already_billed = db.session.scalar(
         select(func.count()).select_from(Bill).where(Bill.property_id == property_id, Bill.period == period)
     )
-    after = 0
+    after, month_days = 0, days_in_month(period)
     while batch := _unbilled_units(property_id, period, after, batch_size):
         readings = _readings(period, [u.id for u in batch], plans)
+        vacant = _vacant_days(period, [u.id for u in batch], plans)
         codes = {p.id: p.code for p in plans}
         for unit_id, building_id, area in batch:
             preview.units += 1
-            lines = lines_for_unit(unit_id, building_id, area, plans, readings)
+            lines = lines_for_unit(unit_id, building_id, area, plans, readings, vacant.get(unit_id, 0), month_days)
             for plan in plans:
                 if (
                     plan.basis == ChargeBasis.METERED
@@ -194,11 +267,12 @@ def preview_run(property_id, period, *, batch_size=BATCH_SIZE):
                     break
             if lines:
                 preview.bills += 1
-                for charge_id, _name, _detail, amount in lines:
+                for charge_id, _name, _detail, amount, kind in lines:
                     entry = preview.by_charge[codes[charge_id]]
                     entry[1] += 1
                     entry[2] += amount
                     preview.total_fen += amount
+                    preview.vacancy_lines += kind == LineKind.VACANCY
         after = batch[-1].id
     return preview
 
@@ -247,13 +321,14 @@ def run_billing(actor, *, property_id, period, due_date, today, batch_size=BATCH
         raise DomainError(_l("No charge is in force for this month: set up the fee schedule first."))
     # Plain values: after_batch() commits, which expires `run`; reading it again would cost a query a batch.
     run_id, due = run.id, run.due_date
-    after = 0
+    after, month_days = 0, days_in_month(period)
     while batch := _unbilled_units(property_id, period, after, batch_size):
         after = batch[-1].id
         readings = _readings(period, [u.id for u in batch], plans)
+        vacant = _vacant_days(period, [u.id for u in batch], plans)
         pending = {}
         for unit_id, building_id, area in batch:
-            lines = lines_for_unit(unit_id, building_id, area, plans, readings)
+            lines = lines_for_unit(unit_id, building_id, area, plans, readings, vacant.get(unit_id, 0), month_days)
             if lines:
                 pending[unit_id] = lines
         if not pending:
@@ -278,13 +353,13 @@ def run_billing(actor, *, property_id, period, due_date, today, batch_size=BATCH
             {
                 "bill_id": bill_id,
                 "charge_type_id": charge_id,
-                "kind": LineKind.CHARGE.value,
+                "kind": kind.value,
                 "description": name,
                 "detail": detail,
                 "amount_fen": amount,
             }
             for bill_id, unit_id in created
-            for charge_id, name, detail, amount in pending[unit_id]
+            for charge_id, name, detail, amount, kind in pending[unit_id]
         ]
         if line_rows:
             db.session.execute(BillLine.__table__.insert(), line_rows)

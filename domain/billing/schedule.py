@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
-from domain.billing.models import ChargeBasis, ChargeRate, ChargeType, ChargeUnit, MeterReading, Scope
+from domain.billing.models import ChargeBasis, ChargeRate, ChargeType, ChargeUnit, MeterReading, Scope, VacancyRule
 from domain.csv_files import read_rows  # every CSV import reads its file there
 from domain.dates import DateOutOfRange, check_date
 from domain.errors import Conflict, DomainError, NotFound
@@ -85,6 +85,24 @@ def _check_rate(rate_fen):
         raise DomainError(_l("The rate must be more than zero."), field="rate")
 
 
+#: The charges a vacancy rate can apply to: the monthly ones not read from a meter (an empty unit uses no water).
+VACANCY_BASES = (ChargeBasis.PER_AREA, ChargeBasis.PER_UNIT)
+
+
+def _check_vacancy(basis, percent, rule):
+    """Validate a vacancy rate (None: none) and its rule for a charge billed on `basis`; return the rule."""
+    rule = VacancyRule(rule or VacancyRule.FULL_MONTHS)
+    if percent is None:
+        return rule
+    if basis not in VACANCY_BASES:
+        raise DomainError(
+            _l("Only a monthly charge per m² or per unit can have a vacancy rate."), field="vacancy_percent"
+        )
+    if not isinstance(percent, int) or not 0 < percent <= 100:
+        raise DomainError(_l("The vacancy rate is a percentage above 0 and at most 100."), field="vacancy_percent")
+    return rule
+
+
 def _check_scope(basis, scope, building_id, unit_labels):
     """Validate a charge type's scope; return the unit ids when the scope is a list of units."""
     if basis == ChargeBasis.ONE_OFF:
@@ -109,11 +127,15 @@ def create_charge_type(
     scope=Scope.ALL,
     building_id=None,
     unit_labels="",
+    vacancy_percent=None,
+    vacancy_rule=VacancyRule.FULL_MONTHS,
 ):
-    """Add a charge type with its first rate."""
+    """Add a charge type with its first rate (and, for a monthly charge, a vacancy rate: `vacancy_percent` of it
+    while the unit is vacant, months with a status change billed by `vacancy_rule`)."""
     require(actor, Permission.MANAGE_FEES)
     _check_rate(rate_fen)
     basis, scope = ChargeBasis(basis), Scope(scope)
+    vacancy_rule = _check_vacancy(basis, vacancy_percent, vacancy_rule)
     code = code.strip().upper()
     if db.session.scalar(select(ChargeType.id).where(ChargeType.property_id == property_id, ChargeType.code == code)):
         raise Conflict(_l("Another charge already uses this code."), field="code")
@@ -126,6 +148,8 @@ def create_charge_type(
         meter_unit=meter_unit.strip(),
         scope=scope,
         building_id=building_id if scope == Scope.BUILDING else None,
+        vacancy_percent=vacancy_percent,
+        vacancy_rule=vacancy_rule,
     )
     charge.rates.append(ChargeRate(rate_fen=rate_fen, effective_from=effective_from))
     charge.units = [ChargeUnit(unit_id=unit_id) for unit_id in unit_ids]
@@ -140,10 +164,24 @@ def create_charge_type(
     return charge
 
 
-def update_charge_type(actor, charge, *, name, is_active, meter_unit="", scope=None, building_id=None, unit_labels=""):
-    """Rename, (de)activate or re-scope a charge type; rates change with `add_rate`."""
+def update_charge_type(
+    actor,
+    charge,
+    *,
+    name,
+    is_active,
+    meter_unit="",
+    scope=None,
+    building_id=None,
+    unit_labels="",
+    vacancy_percent=None,
+    vacancy_rule=None,
+):
+    """Rename, (de)activate or re-scope a charge type, or change its vacancy rate (None: none) and rule; rates
+    change with `add_rate`. Bills already issued keep their lines."""
     require(actor, Permission.MANAGE_FEES)
     scope = Scope(scope or charge.scope)
+    vacancy_rule = _check_vacancy(charge.basis, vacancy_percent, vacancy_rule or charge.vacancy_rule)
     unit_ids = _check_scope(charge.basis, scope, building_id, unit_labels)
     changes = {}
     for field, new in {
@@ -152,6 +190,8 @@ def update_charge_type(actor, charge, *, name, is_active, meter_unit="", scope=N
         "meter_unit": meter_unit.strip(),
         "scope": scope,
         "building_id": building_id if scope == Scope.BUILDING else None,
+        "vacancy_percent": vacancy_percent,
+        "vacancy_rule": vacancy_rule,
     }.items():
         old = getattr(charge, field)
         if old != new:

@@ -8,10 +8,12 @@ from sqlalchemy import select
 
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
+from domain.clock import today as local_today
 from domain.csv_files import CsvRefused, read_rows
 from domain.dates import DateOutOfRange, check_date
 from domain.property.buildings import get_property
 from domain.property.models import Building, Occupancy, Relation, Resident, Unit, UnitStatus
+from domain.property.units import set_unit_status
 from domain.property.validation import Invalid, check_unit_number, mask_id_number, normalise_phone, parse_area
 from extensions import db
 
@@ -171,7 +173,9 @@ def import_units(actor, data):
             db.session.add(buildings[code])
         building = buildings[code]
         building.floors = max(building.floors or 1, floor)
-        db.session.add(Unit(building=building, number=number, floor=floor, area_x100=area, status=UnitStatus(status)))
+        unit = Unit(building=building, number=number, floor=floor, area_x100=area)
+        set_unit_status(unit, status, local_today(), actor=actor)
+        db.session.add(unit)
     db.session.flush()
     result.created = len(good)
     record(actor, "register.import_units", object_type="units", summary=f"{len(good)} units")
@@ -244,7 +248,7 @@ def import_residents(actor, data, *, today):
         unit = unit_objects[unit_id]
         db.session.add(Occupancy(unit=unit, resident=resident, relation=relation, start_date=start))
         if unit.status == UnitStatus.VACANT:
-            unit.status = UnitStatus.OCCUPIED
+            set_unit_status(unit, UnitStatus.OCCUPIED, start, actor=actor)
     db.session.flush()
     result.created = len(good)
     record(actor, "register.import_residents", object_type="residents", summary=f"{len(good)} rows")

@@ -88,6 +88,31 @@ class Unit(db.Model):
         return Unit.label_of(self.building.code, self.number)
 
 
+class UnitStatusChange(db.Model):
+    """One change of a unit's status: the unit's history, from which the vacancy fee counts its vacant days.
+
+    Written only by domain.property.units.set_unit_status (and, for a whole register at once,
+    start_status_history); the first row of a unit has no from_status. Belongs to the property through its unit.
+    """
+
+    __tablename__ = "unit_status_changes"
+    __table_args__ = (Index("ix_unit_status_changes_unit", "unit_id", "effective_on", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    #: The status before; None for the unit's first row.
+    from_status: Mapped[UnitStatus | None] = mapped_column(_enum(UnitStatus))
+    to_status: Mapped[UnitStatus] = mapped_column(_enum(UnitStatus))
+    #: The first day the new status holds (property-local date); may differ from the day it was recorded.
+    effective_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Who recorded it; None for the system (a payment issuing a permit, the migration's first rows).
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    unit: Mapped[Unit] = relationship()
+    recorded_by = relationship("User")
+
+
 class Resident(db.Model):
     """A person in the register: owner, tenant or household member (业主登记表)."""
 

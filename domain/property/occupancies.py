@@ -1,6 +1,7 @@
 """Who lives where: occupancies, the units a resident lives in, and the households the portal shows."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
@@ -11,6 +12,7 @@ from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.errors import Conflict, DomainError, NotFound
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
+from domain.property.units import set_unit_status
 from domain.queries import read
 from extensions import db
 
@@ -48,7 +50,7 @@ def add_occupancy(actor, *, unit, resident, relation, start_date, end_date=None)
     )
     db.session.add(occupancy)
     if unit.status == UnitStatus.VACANT and end_date is None:
-        unit.status = UnitStatus.OCCUPIED
+        set_unit_status(unit, UnitStatus.OCCUPIED, start_date, actor=actor)
     db.session.flush()
     record(
         actor,
@@ -82,8 +84,8 @@ def end_occupancy(actor, occupancy, *, end_date, today):
             Occupancy.unit_id == unit.id, or_(Occupancy.end_date.is_(None), Occupancy.end_date > end_date)
         )
     )
-    if not still_living and unit.status == UnitStatus.OCCUPIED:
-        unit.status = UnitStatus.VACANT
+    if not still_living and unit.status == UnitStatus.OCCUPIED:  # vacant from the day after the last day lived
+        set_unit_status(unit, UnitStatus.VACANT, end_date + timedelta(days=1), actor=actor)
     record(actor, "occupancy.end", occupancy, summary=f"{occupancy.resident.name} @ {unit.label} until {end_date}")
     return occupancy
 

@@ -1,17 +1,19 @@
 """Units and the words the whole register uses for them: the label people say ("1-1203") as an SQL column and
 for a set of ids, the one parser of a typed label, and adding or changing a unit."""
 
+from datetime import date
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import Date, bindparam, func, insert, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from domain.accounts.roles import Permission, require
 from domain.audit.services import diff, record
+from domain.clock import today, utcnow
 from domain.errors import Conflict, DomainError, NotFound
 from domain.property.buildings import get_building
-from domain.property.models import Building, Occupancy, Unit, UnitStatus
+from domain.property.models import Building, Occupancy, Unit, UnitStatus, UnitStatusChange
 from domain.queries import read
 from extensions import db
 
@@ -140,22 +142,116 @@ def create_unit(actor, *, building_id, number, floor, area_x100, status, note=""
     require(actor, Permission.EDIT_REGISTER)
     building = get_building(building_id)
     _check_unit_free(building.id, number)
-    unit = Unit(
-        building=building, number=number, floor=floor, area_x100=area_x100, status=UnitStatus(status), note=note
-    )
+    unit = Unit(building=building, number=number, floor=floor, area_x100=area_x100, note=note)
+    set_unit_status(unit, status, today(), actor=actor)
     db.session.add(unit)
     db.session.flush()
     record(actor, "unit.create", unit, summary=unit.label)
     return unit
 
 
-def update_unit(actor, unit, *, number, floor, area_x100, status, note=""):
-    """Change a unit's number, floor, area, status or note."""
+def update_unit(actor, unit, *, number, floor, area_x100, status, note="", status_from=None):
+    """Change a unit's number, floor, area, status (from `status_from`, today by default) or note."""
     require(actor, Permission.EDIT_REGISTER)
     _check_unit_free(unit.building_id, number, exclude_id=unit.id)
-    changes = diff(
-        unit, {"number": number, "floor": floor, "area_x100": area_x100, "status": UnitStatus(status), "note": note}
-    )
+    old_status = unit.status
+    changes = diff(unit, {"number": number, "floor": floor, "area_x100": area_x100, "note": note})
+    if set_unit_status(unit, status, status_from or today(), actor=actor):
+        changes["status"] = [old_status.value, unit.status.value]
     if changes:
         record(actor, "unit.update", unit, summary=unit.label, changes=changes)
     return unit
+
+
+# Status and its history ----------------------------------------------------------------------------
+
+
+def set_unit_status(unit, status, effective, *, actor=None):
+    """The one way a unit's status changes: set it and write a row of its history (from, to, the day it takes
+    effect, when and by whom it was recorded). A new unit (no status yet) gets its first row. Nothing is written
+    when the status does not change; returns the UnitStatusChange, or None then. Callers audit their own action."""
+    status = UnitStatus(status)
+    if unit.status == status:
+        return None
+    change = UnitStatusChange(
+        unit=unit,
+        from_status=unit.status,
+        to_status=status,
+        effective_on=effective,
+        recorded_by_id=actor.user_id if actor is not None else None,
+    )
+    unit.status = status
+    db.session.add(change)
+    return change
+
+
+def start_status_history(units, effective, *, actor=None):
+    """The first history row of many units inserted in bulk at once ([(unit id, status)]), in one statement: for
+    loaders that insert units without the ORM (set_unit_status is the rule for one unit)."""
+    rows = [
+        {
+            "unit_id": unit_id,
+            "from_status": None,
+            "to_status": UnitStatus(status).value,
+            "effective_on": effective,
+            "recorded_at": utcnow(),
+            "recorded_by_id": actor.user_id if actor is not None else None,
+        }
+        for unit_id, status in units
+    ]
+    if rows:
+        db.session.execute(insert(UnitStatusChange), rows)
+
+
+def status_history(unit_id, limit=None):
+    """A unit's status changes, newest first (by the day they take effect), each with who recorded it."""
+    return db.session.scalars(
+        select(UnitStatusChange)
+        .where(UnitStatusChange.unit_id == unit_id)
+        .options(joinedload(UnitStatusChange.recorded_by))
+        .order_by(UnitStatusChange.effective_on.desc(), UnitStatusChange.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def _first_of_next_month(day):
+    """The first day of the month after `day`'s."""
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def vacant_days(unit_ids, period):
+    """{unit id: days of the month starting `period` the unit was vacant} from the status history, for many units
+    in one statement (units never vacant that month are left out).
+
+    Each history row holds from its effective day until the next row's (rows on the same day: the later one
+    wins); the statement reads each vacant span that overlaps the month, and the days are counted here.
+    """
+    ids = list(set(unit_ids))
+    if not ids:
+        return {}
+    after = _first_of_next_month(period)
+    change = UnitStatusChange
+    until = func.lead(change.effective_on, type_=Date).over(
+        partition_by=change.unit_id, order_by=(change.effective_on, change.id)
+    )
+    spans = (
+        select(change.unit_id, change.to_status, change.effective_on.label("start"), until.label("until"))
+        .where(change.unit_id.in_(ids), change.effective_on < after)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(spans.c.unit_id, spans.c.start, spans.c.until).where(
+            spans.c.to_status == UnitStatus.VACANT, or_(spans.c.until.is_(None), spans.c.until > period)
+        )
+    )
+    days = {}
+    for unit_id, start, until in rows:
+        span = (min(until or after, after) - max(start, period)).days
+        if span > 0:
+            days[unit_id] = days.get(unit_id, 0) + span
+    return days
+
+
+def days_in_month(period):
+    """How many days the month starting `period` has."""
+    return (_first_of_next_month(period) - period).days

@@ -8,13 +8,13 @@ from sqlalchemy import func, select, update
 
 from domain.audit.services import record
 from domain.billing.models import Bill, BillLine, ChargeType
-from domain.clock import utcnow
+from domain.clock import local_date, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
 from domain.files.store import store_picture
 from domain.payments.models import Allocation, Payment, PaymentStatus
 from domain.payments.refunds import refund_payment
 from domain.property.models import Unit, UnitStatus
-from domain.property.units import unit_label
+from domain.property.units import set_unit_status, unit_label
 from domain.renovation import workflow
 from domain.renovation.events import add_event, tell_applicant
 from domain.renovation.models import (
@@ -253,7 +253,7 @@ def accept(actor, application, *, checklist, findings="", now=None):
     if passed:
         unit = db.session.get(Unit, application.unit_id)
         if unit.status == UnitStatus.RENOVATING:
-            unit.status = UnitStatus.OCCUPIED
+            set_unit_status(unit, UnitStatus.OCCUPIED, local_date(now), actor=actor)
     add_event(application, actor, action, body=findings[:2000], now=now)
     record(actor, f"renovation.{action}", application, summary=findings[:200])
     tell_applicant(application, action, findings, now)

@@ -11,10 +11,11 @@ from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.audit.services import record
 from domain.billing.models import Bill
-from domain.clock import utcnow
+from domain.clock import local_date, utcnow
 from domain.errors import DomainError, InvalidTransition, NotAllowed
 from domain.payments.ledger import bills_paid
 from domain.property.models import Unit, UnitStatus
+from domain.property.units import set_unit_status
 from domain.renovation import workflow
 from domain.renovation.events import add_event, tell_applicant
 from domain.renovation.models import RenovationApplication, RenovationStatus
@@ -51,8 +52,7 @@ def issue_permit(actor, application, *, now=None):
     now = now or utcnow()
     application.status, application.permit_issued_at = to, now
     unit = db.session.get(Unit, application.unit_id)
-    if unit.status != UnitStatus.RENOVATING:  # back to occupied at the acceptance inspection
-        unit.status = UnitStatus.RENOVATING
+    set_unit_status(unit, UnitStatus.RENOVATING, local_date(now), actor=actor)  # back to occupied at the acceptance
     add_event(application, actor, "issue_permit", now=now)
     record(actor, "renovation.issue_permit", application)
     permit_issued.send(application, actor=actor)

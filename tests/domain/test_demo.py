@@ -26,6 +26,7 @@ def test_demo_loads_the_property_with_staff_per_role_and_is_idempotent():
     assert db.session.query(Unit).filter_by(status=UnitStatus.VACANT).count() > 0
     assert residents > units / 2
     _assert_billing_history()
+    _assert_vacancy_fee()
     second = load_demo("demo1234", Actor.system())
     db.session.commit()
     assert second == {"property": False, "staff": [], "residents": []}
@@ -131,3 +132,35 @@ def test_demo_has_violations_in_every_stage_and_vacant_units_with_keys_and_check
     # resident1 finds a violation notice about their own unit in the portal.
     resident = db.session.scalar(select(Resident).join(Resident.user).where(User.username == "resident1"))
     assert resident_violations([occupancy.unit_id for occupancy in resident.occupancies])
+
+
+def _assert_vacancy_fee():
+    """Every unit's history ends in its status today, and a unit vacant all last month paid 物业管理费 at 70 %."""
+    from sqlalchemy import func
+
+    from domain.billing.models import BillLine, ChargeType, LineKind
+    from domain.property.models import UnitStatusChange
+
+    latest = (
+        select(UnitStatusChange.unit_id, func.max(UnitStatusChange.effective_on).label("day"))
+        .group_by(UnitStatusChange.unit_id)
+        .subquery()
+    )
+    statuses = dict(
+        db.session.execute(
+            select(UnitStatusChange.unit_id, UnitStatusChange.to_status).join(
+                latest,
+                (latest.c.unit_id == UnitStatusChange.unit_id) & (latest.c.day == UnitStatusChange.effective_on),
+            )
+        ).all()
+    )
+    units = dict(db.session.execute(select(Unit.id, Unit.status)).all())
+    assert statuses == units
+    assert db.session.scalar(select(ChargeType.vacancy_percent).where(ChargeType.code == "PM")) == 70
+    vacant = [unit_id for unit_id, status in units.items() if status == UnitStatus.VACANT]
+    lines = db.session.execute(
+        select(BillLine.description, BillLine.kind)
+        .join(Bill, BillLine.bill_id == Bill.id)
+        .where(Bill.unit_id == vacant[0], Bill.period == month_before(today().replace(day=1)))
+    ).all()
+    assert ("物业管理费（空置 70%）", LineKind.VACANCY) in [tuple(line) for line in lines]

@@ -387,6 +387,14 @@ def test_the_permit_is_issued_only_once_the_deposit_is_paid(reviewed):
     from domain.property.models import Unit, UnitStatus
 
     assert db.session.get(Unit, reviewed.unit_id).status == UnitStatus.RENOVATING
+    from domain.property.units import status_history
+
+    change = status_history(reviewed.unit_id)[0]  # the history has it too, from the permit's day
+    assert (change.from_status, change.to_status, change.effective_on) == (
+        UnitStatus.OCCUPIED,
+        UnitStatus.RENOVATING,
+        NOW.date(),
+    )
     with pytest.raises(InvalidTransition):  # exactly once
         permits.issue_permit(desk, reviewed, now=NOW)
 
@@ -534,6 +542,14 @@ def test_acceptance_needs_every_item_and_no_open_violation_then_the_unit_is_occu
     db.session.commit()
     assert passed.passed and under_way.status == RenovationStatus.ACCEPTED
     assert db.session.get(Unit, unit.id).status == UnitStatus.OCCUPIED
+    from domain.property.units import status_history
+
+    change = status_history(unit.id)[0]
+    assert (change.from_status, change.to_status, change.recorded_by_id) == (
+        UnitStatus.RENOVATING,
+        UnitStatus.OCCUPIED,
+        engineer.user_id,
+    )
 
 
 def _accepted(under_way, home):
