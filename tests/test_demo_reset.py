@@ -25,8 +25,10 @@ def workdir(tmp_path):
 
 
 def make(workdir, *args, **env):
-    """Run make in `workdir` with `env` added; (exit status, output)."""
-    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | env
+    """Run make in `workdir` with `env` added; (exit status, output). It runs as a user's make would, not as a child of
+    the make running the suite (CI runs the suite under `make -j2`, whose job server a child cannot reach)."""
+    inherited = {"DATABASE_URL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+    environment = {k: v for k, v in os.environ.items() if k not in inherited} | env
     result = subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=workdir,
