@@ -127,7 +127,8 @@ def notice_values(violation, *, prop_name):
         "place": violation.place or (f"{label}室内" if label else ""),
         "kind": violation.kind.name,
         "rule": violation.kind.rule,
-        "seen": violation.seen,
+        # The templates put their own full stop or bracket after what was seen: one typed with its own would double it.
+        "seen": violation.seen.strip().rstrip("。.；;，,！!"),
         "found": chinese_date(local_date(violation.recorded_at)),
         "deadline": chinese_date(violation.deadline),
         "authority": AUTHORITY_NAMES.get(violation.authority, ""),

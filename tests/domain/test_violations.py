@@ -335,6 +335,13 @@ def test_a_template_edited_after_sending_does_not_change_the_sent_notice(prop, t
     assert later.notices[0].title == "温馨提示" and later.notices[0].body.startswith("请1-1203在")
 
 
+def test_what_was_seen_typed_with_a_full_stop_reads_with_one_in_the_notice(prop, team, unit):
+    violation = record(team[Role.SECURITY], kind=create_kind(prop), unit=unit, seen="楼道堆放纸箱。")
+    body = violation.notices[0].body
+    assert "楼道堆放纸箱。" in body and "。。" not in body
+    assert violation.seen == "楼道堆放纸箱。"  # what was typed is kept as typed
+
+
 @pytest.mark.parametrize("body", ["{unit.__class__}", "{owner}", "未闭合 {", "{unit!r}"])
 def test_a_template_with_an_unknown_placeholder_is_refused(prop, team, body):
     kind = create_kind(prop)

@@ -6,7 +6,9 @@ import shutil
 import threading
 from pathlib import Path
 
+import pypdfium2
 import pytest
+from PIL import Image, ImageDraw, ImageOps
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
@@ -15,6 +17,8 @@ from config import TestConfig
 from tests import builders
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+#: A phone's viewport (page_factory(**PHONE)).
+PHONE = {"width": 390, "height": 844, "mobile": True}
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -220,3 +224,36 @@ def view_shot(page, name):
     """Save what the screen shows now (the viewport) under tests/e2e/screenshots/, the size the README uses."""
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+@pytest.fixture
+def live_uploads(live_server, tmp_path):
+    """The live app stores uploads in this test's folder (yielded)."""
+    folder = tmp_path / "uploads"
+    previous = live_server.app.config.get("UPLOAD_FOLDER")
+    live_server.app.config["UPLOAD_FOLDER"] = str(folder)
+    yield folder
+    live_server.app.config["UPLOAD_FOLDER"] = previous
+
+
+def photo(path):
+    """A small photo as a phone's camera would give it, written to `path` (a .jpg); its path as text."""
+    image = Image.new("RGB", (320, 240), "#d8d4cc")
+    ImageDraw.Draw(image).rectangle([120, 40, 200, 200], fill="#555")
+    image.save(path, "JPEG")
+    return str(path)
+
+
+def pdf_text(response):
+    """(the PDF's pages, the text of all pages) of a PDF response."""
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    pdf = pypdfium2.PdfDocument(response.body())
+    return pdf, "".join(pdf[n].get_textpage().get_text_range() for n in range(len(pdf)))
+
+
+def save_first_page(pdf, name):
+    """Render the PDF's first page to tests/e2e/screenshots/<name>.png as it prints, down to its last line."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    image = pdf[0].render(scale=1.5).to_pil().convert("RGB")
+    bottom = ImageOps.invert(image).getbbox()[3]
+    image.crop((0, 0, image.width, min(image.height, bottom + 50))).save(SCREENSHOTS / f"{name}.png")

@@ -8,9 +8,8 @@ import io
 import re
 import time
 
-import pypdfium2
 import pytest
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -25,8 +24,11 @@ from tests import builders
 from tests.e2e.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    SCREENSHOTS,
+    PHONE,
     CheckedPages,
+    pdf_text,
+    photo,
+    save_first_page,
     shot,
     sign_in,
     sign_with_a_finger,
@@ -37,7 +39,6 @@ from tests.patrol_builders import manager_actor
 from tests.patrol_walk_builders import window_around_now
 
 pytestmark = pytest.mark.e2e
-PHONE = {"width": 390, "height": 844, "mobile": True}
 #: The fake camera's frame, as Chromium reads a .y4m file: 4:2:0, ten frames a second, played in a loop.
 FRAME_SIZE = (640, 480)
 
@@ -56,34 +57,11 @@ def y4m_of(png, path, frames=10):
     return path
 
 
-def photo(path):
-    """A small photo of a broken light, as a phone's camera would give it."""
-    image = Image.new("RGB", (320, 240), "#d8d4cc")
-    ImageDraw.Draw(image).rectangle([120, 40, 200, 200], fill="#555")
-    image.save(path, "JPEG")
-    return str(path)
-
-
 def top_shot(page, name):
     """A full-page screenshot taken from the top (the walk page's progress line sticks to the top of the screen, and
     would be drawn over the page where it was scrolled to)."""
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, name)
-
-
-def pdf_text(response):
-    """(the PDF's pages, the text of all pages) of a PDF response."""
-    assert response.ok and response.headers["content-type"] == "application/pdf"
-    pdf = pypdfium2.PdfDocument(response.body())
-    return pdf, "".join(pdf[n].get_textpage().get_text_range() for n in range(len(pdf)))
-
-
-def save_first_page(pdf, name):
-    """Render the PDF's first page to tests/e2e/screenshots/<name>.png as it prints, down to its last line."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    image = pdf[0].render(scale=1.5).to_pil().convert("RGB")
-    bottom = ImageOps.invert(image).getbbox()[3]
-    image.crop((0, 0, image.width, min(image.height, bottom + 50))).save(SCREENSHOTS / f"{name}.png")
 
 
 @pytest.fixture
@@ -117,15 +95,6 @@ def camera_phone(playwright_driver, live_server):
         browser.close()
     if problems:
         pytest.fail("the browser saw errors:\n" + "\n".join(problems))
-
-
-@pytest.fixture
-def live_uploads(live_server, tmp_path):
-    """The live app stores photos in this test's folder."""
-    previous = live_server.app.config.get("UPLOAD_FOLDER")
-    live_server.app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
-    yield
-    live_server.app.config["UPLOAD_FOLDER"] = previous
 
 
 def test_a_patrol_round_scanned_typed_and_kept_offline_with_a_finding_made_a_ticket(

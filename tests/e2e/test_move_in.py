@@ -36,15 +36,6 @@ def jpeg(path, colour="navy"):
     return str(path)
 
 
-@pytest.fixture
-def live_uploads(live_server, tmp_path):
-    """The live app stores uploads in this test's folder."""
-    previous = live_server.app.config.get("UPLOAD_FOLDER")
-    live_server.app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
-    yield
-    live_server.app.config["UPLOAD_FOLDER"] = previous
-
-
 def test_a_move_in_from_the_invitation_to_the_second_inspection(
     live_server, page_factory, live_uploads, prop, tmp_path, clock
 ):

@@ -19,15 +19,6 @@ pytestmark = pytest.mark.e2e
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-@pytest.fixture
-def live_uploads(live_server, tmp_path):
-    """The live app stores uploads in this test's folder."""
-    previous = live_server.app.config.get("UPLOAD_FOLDER")
-    live_server.app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
-    yield
-    live_server.app.config["UPLOAD_FOLDER"] = previous
-
-
 def staff_page(page_factory, live_server, username):
     """A console page signed in as `username`."""
     page = page_factory()

@@ -37,16 +37,6 @@ def photo_file(tmp_path):
     return path
 
 
-@pytest.fixture
-def live_uploads(live_server, tmp_path):
-    """The live app stores photos in this test's folder."""
-    folder = tmp_path / "uploads"
-    previous = live_server.app.config.get("UPLOAD_FOLDER")
-    live_server.app.config["UPLOAD_FOLDER"] = str(folder)
-    yield folder
-    live_server.app.config["UPLOAD_FOLDER"] = previous
-
-
 def staff(role):
     """A staff member of `role` as a domain actor."""
     return Actor.for_user(builders.create_staff(role), "127.0.0.1")
