@@ -30,6 +30,17 @@ def resident_unit_ids(resident_id, today):
     return set(db.session.scalars(_RESIDENT_UNITS, {"resident_id": resident_id, "today": today}))
 
 
+def resident_units_since(resident_id, today):
+    """{unit id: the first day of the resident's current occupancy of it} for the units they live in on `today`: what
+    happened in a unit before that day (a previous occupant's notices) is not theirs to see."""
+    rows = db.session.execute(
+        select(Occupancy.unit_id, func.min(Occupancy.start_date))
+        .where(Occupancy.resident_id == resident_id, Occupancy.is_current(today))
+        .group_by(Occupancy.unit_id)
+    )
+    return dict(rows.all())
+
+
 def add_occupancy(actor, *, unit, resident, relation, start_date, end_date=None):
     """Record that `resident` lives in `unit` from `start_date`; a vacant unit becomes occupied."""
     require(actor, Permission.EDIT_REGISTER)

@@ -7,8 +7,9 @@ from datetime import timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from domain.clock import local_day_bounds
+from domain.clock import local_date, local_day_bounds
 from domain.incidents.queries import parse_month
+from domain.property.occupancies import resident_units_since
 from domain.violations.models import OPEN_STAGES, TIMED_STAGES, Stage, Violation, ViolationKind, ViolationNotice
 from extensions import db
 
@@ -75,17 +76,20 @@ def month_counts(property_id, month):
     ).all()
 
 
-def resident_violations(unit_ids):
-    """The violations of the resident's units that were sent a notice, newest first, with their kind, notices and
-    answers loaded. A violation without a unit is never among them."""
-    if not unit_ids:
+def resident_violations(resident_id, today):
+    """The violations of the units the resident lives in on `today`, recorded since they live there and sent a notice,
+    newest first, with their kind, notices and answers loaded. A violation without a unit is never among them, nor a
+    previous occupant's."""
+    since = resident_units_since(resident_id, today)
+    if not since:
         return []
-    return db.session.scalars(
+    rows = db.session.scalars(
         select(Violation)
         .where(
-            Violation.unit_id.in_(list(unit_ids)),
+            Violation.unit_id.in_(list(since)),
             Violation.id.in_(select(ViolationNotice.violation_id)),
         )
         .options(selectinload(Violation.kind), selectinload(Violation.notices), selectinload(Violation.replies))
         .order_by(Violation.recorded_at.desc(), Violation.id.desc())
     ).all()
+    return [v for v in rows if local_date(v.recorded_at) >= since[v.unit_id]]

@@ -10,7 +10,7 @@ from domain.audit.services import record
 from domain.clock import local_date, utcnow
 from domain.errors import DomainError, InvalidTransition, NotFound
 from domain.files.photos import save_field_photos
-from domain.property.occupancies import resident_unit_ids
+from domain.property.occupancies import resident_units_since
 from domain.property.units import unit_label
 from domain.violations.models import OPEN_STAGES, Violation, ViolationReply
 from domain.violations.services import add_event
@@ -24,13 +24,14 @@ _REPLIED = _l("Violation #%(id)s (%(unit)s): the resident answered: %(text)s")
 
 
 def resident_violation(resident_id, violation_id, *, now=None):
-    """A violation of one of the resident's current units that was sent them a notice, or NotFound."""
+    """A violation of one of the resident's current units, recorded since they live there and sent a notice, or
+    NotFound (a neighbour's, a previous occupant's, one with no unit)."""
     violation = db.session.get(Violation, violation_id)
-    today = local_date(now or utcnow())
+    since = resident_units_since(resident_id, local_date(now or utcnow()))
     if (
         violation is None
-        or violation.unit_id is None
-        or violation.unit_id not in resident_unit_ids(resident_id, today)
+        or violation.unit_id not in since
+        or local_date(violation.recorded_at) < since[violation.unit_id]
         or not violation.notices
     ):
         raise NotFound()

@@ -13,7 +13,6 @@ from domain.errors import DomainError, NotFound
 from domain.files.photos import field_photo_path, get_field_photo, photos_of
 from domain.files.store import served_type
 from domain.property.models import Property
-from domain.property.occupancies import resident_unit_ids
 from domain.property.residents import resident_for_user
 from domain.property.units import unit_labels
 from domain.violations import queries, replies
@@ -31,7 +30,7 @@ from web.refusals import show_domain_error
 
 def violations_section(resident):
     """The violation section of the notices page: the violations of the resident's units that were sent a notice."""
-    rows = queries.resident_violations(resident_unit_ids(resident.id, today()))
+    rows = queries.resident_violations(resident.id, today())
     return {
         "violations": rows,
         "violation_units": unit_labels([v.unit_id for v in rows]),

@@ -383,6 +383,23 @@ def test_the_months_count_by_kind(prop, team, unit):
     assert queries.month_counts(prop.id, month) == [("楼道堆放杂物", 2, 1, 1), ("占用消防通道", 1, 1, 0)]
 
 
+def test_a_tenant_who_moves_in_later_does_not_see_the_previous_occupants_violations(prop, team, unit):
+    from domain.property.models import Occupancy, Relation
+
+    owner = unit.occupancies[0].resident
+    violation = record(team[Role.SECURITY], create_kind(prop), unit=unit)
+    tenant = builders.create_resident(prop, relation=Relation.TENANT)
+    tomorrow = today() + timedelta(days=1)
+    db.session.add(Occupancy(unit=unit, resident=tenant, relation=Relation.TENANT, start_date=tomorrow))
+    db.session.commit()
+    later = datetime.combine(tomorrow, time(10), tzinfo=ZONE)
+    assert queries.resident_violations(tenant.id, tomorrow) == []
+    with pytest.raises(NotFound):
+        replies.resident_violation(tenant.id, violation.id, now=later)
+    assert queries.resident_violations(owner.id, tomorrow) == [violation]  # the owner still lives there
+    assert replies.resident_violation(owner.id, violation.id, now=later) == violation
+
+
 def test_a_resident_answers_only_their_own_units_violations(prop, team, unit):
     owner = unit.occupancies[0].resident
     neighbour = builders.create_resident(prop, unit=builders.create_unit(number="1204"))
@@ -395,7 +412,7 @@ def test_a_resident_answers_only_their_own_units_violations(prop, team, unit):
     answer = replies.reply(Actor.for_user(owner.user, "127.0.0.1"), owner.id, violation, body="已经清理干净了")
     db.session.commit()
     assert answer.violation_id == violation.id and violation.events[-1].action == "replied"
-    assert queries.resident_violations({unit.id}) == [violation]
+    assert queries.resident_violations(owner.id, today()) == [violation]
 
 
 def pdf_text(data):
@@ -451,7 +468,7 @@ def test_the_demo_has_five_kinds_in_every_stage_and_one_referred(prop):
     assert set(stages) == set(Stage) and stages.count(Stage.REFERRED) == 1
     assert len({v.kind_id for v in db.session.scalars(select(Violation))}) == 5
     assert db.session.scalar(select(func.count()).select_from(Bill)) == 1
-    assert queries.resident_violations({owner.occupancies[0].unit_id})[0].replies
+    assert queries.resident_violations(owner.id, today())[0].replies
 
 
 def test_a_resident_with_an_address_gets_each_stage_by_email_with_the_notice_text(app, prop, team, unit, monkeypatch):
