@@ -46,11 +46,13 @@ EVENT_LABELS = {
     "not_rectified": _l("Checked: not rectified"),
     "extend": _l("Deadline extended"),
     "fine": _l("Fine billed"),
-    "withdraw": _l("Withdrawn"),
+    "withdraw": lazy_pgettext("violation", "Withdrawn"),
     "replied": _l("Resident replied"),
 }
 
 _EXTENDED = _l("%(kind)s at %(where)s: the deadline to put it right is now %(deadline)s.")
+_RECTIFIED = _l("%(kind)s at %(where)s: the follow-up check found it put right. The matter is closed; thank you.")
+_WITHDRAWN = _l("%(kind)s at %(where)s: the service centre has withdrawn its notice. The matter is closed.")
 _FINED = _l("%(kind)s at %(where)s: a fine of ¥%(amount)s is billed to your unit.")
 
 
@@ -285,9 +287,20 @@ def record_check(actor, violation, *, rectified, note="", files=(), now=None):
         data={"photo_ids": [p.id for p in photos]} if photos else None,
         now=now,
     )
+    if stage == Stage.RECTIFIED:
+        _tell_closed(violation, _RECTIFIED, now)
     record(actor, f"violation.{event.action}", violation, summary=note[:120])
     db.session.flush()
     return event
+
+
+def _tell_closed(violation, message, now):
+    """Tell the unit's residents that a violation they were sent a notice about is closed (every stage reaches them;
+    one never noticed to them, or without a unit, is not theirs to hear of)."""
+    if not violation.unit_id or not violation.notices:
+        return
+    values = {"kind": violation.kind.name, "where": violation.place or unit_label(violation.unit_id)}
+    tell_household(violation.unit_id, LazyString(lambda: str(message) % values), None, today=local_date(now), now=now)
 
 
 def extend_deadline(actor, violation, *, days, reason, now=None):
@@ -392,6 +405,7 @@ def withdraw(actor, violation, *, reason, now=None):
     violation.stage = stage
     violation.closed_at = now
     add_event(violation, actor, "withdraw", body=reason, now=now)
+    _tell_closed(violation, _WITHDRAWN, now)
     record(actor, "violation.withdraw", violation, summary=reason[:120])
     db.session.flush()
     return violation

@@ -88,12 +88,23 @@ def _show(violation, *, status=200, **forms):
 
 
 def _refused(violation_id, error, form_name, form):
-    """A step's form refused: 403/404/409 go to the error handler; bad input shows the page again with the form."""
+    """A step's form refused: 403/404/409 go to the error handler; bad input shows the page again with the form.
+    Either way nothing of the step stays (a check recorded before its next step was refused is rolled back)."""
+    db.session.rollback()
     if error.status_code in (403, 404, 409):
-        db.session.rollback()
         raise error
     show_domain_error(form, error)
     return _show(_violation(violation_id), status=422, **{form_name: form})
+
+
+def _moved_on(violation):
+    """Whether the step's form was made for another stage than the violation's now (sent twice, or by two people):
+    the page then shows the violation as it stands instead of taking the step again."""
+    posted = request.form.get("stage")
+    if posted is None or posted == violation.stage.value:
+        return False
+    flash(_("This violation had already moved on; here it is as it stands now."), "info")
+    return True
 
 
 def _done(violation_id, message):
@@ -115,6 +126,8 @@ def check_violation(violation_id):
     """The follow-up check with photos: rectified closes it; not rectified stays, goes on to the next notice, or gets
     a later deadline with a reason, in one step."""
     violation = _violation(violation_id)
+    if _moved_on(violation):
+        return redirect(url_for("staff.show_violation", violation_id=violation_id), code=303)
     services.require_step(current_actor(), "check_not_rectified")
     form = CheckForm()
     form.outcome.choices = list(pages.CHECK_OUTCOMES.items())
@@ -150,6 +163,8 @@ def check_violation(violation_id):
 def advance_violation(violation_id):
     """Send the next written notice (违章通知书 or 整改通知) with its deadline."""
     violation = _violation(violation_id)
+    if _moved_on(violation):
+        return redirect(url_for("staff.show_violation", violation_id=violation_id), code=303)
     services.require_step(current_actor(), NEXT_STEP.get(violation.stage) or "issue_notice")
     form = AdvanceForm()
     if not form.validate():

@@ -241,6 +241,16 @@ def test_a_check_rectified_closes_and_a_check_not_rectified_needs_what_was_found
     assert violation.stage == Stage.RECTIFIED and violation.closed_at == utcnow()
     assert [e.action for e in violation.events][-2:] == ["not_rectified", "rectified"]
     assert allowed_actions(act(team[Role.MANAGER]), violation) == ["fine"]
+    assert "已整改完毕" in notices_of(unit)[-1]  # the household hears that it is closed
+
+
+def test_a_withdrawal_tells_the_household_it_is_closed_and_a_public_place_tells_nobody(prop, team, unit):
+    violation = record(team[Role.SECURITY], create_kind(prop), unit=unit)
+    public = record(team[Role.SECURITY], create_kind(prop, "占用消防通道"), place="地库")
+    services.withdraw(act(team[Role.MANAGER]), violation, reason="保洁公司的物品，已移走")
+    services.withdraw(act(team[Role.MANAGER]), public, reason="登记有误")
+    db.session.commit()
+    assert len(notices_of(unit)) == 2 and "已撤销该通知" in notices_of(unit)[-1]
 
 
 def test_an_extension_needs_a_reason_and_a_later_day_and_tells_the_household(prop, team, unit):

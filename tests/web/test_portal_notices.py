@@ -159,3 +159,20 @@ def test_the_notices_page_stays_within_its_statement_budget(client, auth, prop, 
         services.issue_notice(act(team[Role.ASSISTANT]), violation)
     db.session.commit()
     assert statements() == few
+
+
+def test_an_extended_deadline_is_the_one_the_resident_reads(client, auth, prop, team, home):
+    from datetime import timedelta
+
+    from domain.clock import today
+
+    unit, owner = home
+    violation = record(team[Role.SECURITY], create_kind(prop, reminder_days=1), unit=unit)
+    services.extend_deadline(act(team[Role.ASSISTANT]), violation, days=10, reason="业主出差，下周回来")
+    db.session.commit()
+    later = today() + timedelta(days=10)
+    auth.login_resident(owner.user)
+    wanted = f"{later.year}年{later.month}月{later.day}日"
+    assert wanted in client.get("/portal/notices").get_data(as_text=True)
+    html = client.get(f"/portal/notices/violations/{violation.id}").get_data(as_text=True)
+    assert wanted in html and "已延长整改期限" in html

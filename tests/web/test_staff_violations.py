@@ -144,9 +144,26 @@ def test_a_check_with_a_later_deadline_needs_a_reason_and_keeps_what_was_typed(c
         f"/staff/violations/{violation.id}/check", data={"outcome": "extend", "note": "业主说周末清理", "days": "9"}
     )
     assert response.status_code == 422
-    assert "业主说周末清理" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "业主说周末清理" in html
+    assert "复查：未整改" not in html  # the check is not shown as if it had been kept
     db.session.refresh(violation)
     assert [e.action for e in violation.events] == ["recorded"] and violation.stage == Stage.REMINDED
+
+
+def test_the_notice_sent_twice_from_the_same_page_goes_out_once(client, auth, team, kind, unit):
+    violation = record(team[Role.SECURITY], kind, unit=unit)
+    auth.login_staff(team[Role.ASSISTANT])
+    page = client.get(f"/staff/violations/{violation.id}").get_data(as_text=True)
+    assert 'name="stage" value="reminded"' in page
+    for _click in range(2):  # a double click, or the button pressed again after a slow answer
+        response = client.post(f"/staff/violations/{violation.id}/advance", data={"stage": "reminded", "days": ""})
+        assert response.status_code == 303
+    db.session.refresh(violation)
+    assert violation.stage == Stage.NOTICED
+    assert [e.action for e in violation.events] == ["recorded", "issue_notice"]
+    html = client.get(f"/staff/violations/{violation.id}").get_data(as_text=True)
+    assert "already moved on" in html or "已经进入下一步" in html
 
 
 def test_a_check_rectified_closes_it(client, auth, team, kind, unit):
