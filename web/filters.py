@@ -1,5 +1,6 @@
 """Jinja filters: money, areas, dates and times in the property's zone and the user's language."""
 
+from datetime import date
 from functools import lru_cache
 
 from babel import Locale
@@ -98,9 +99,11 @@ def datetime_local(value, fmt="medium"):
 
 
 def date_local(value, fmt="medium"):
-    """Format a date for the user's language."""
+    """Format a date for the user's language: a date, or its ISO text as kept in a timeline entry's data."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     return format_date(value, fmt)
 
 

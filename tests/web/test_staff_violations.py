@@ -366,3 +366,13 @@ def test_the_kind_editor_shows_the_kind_as_saved_and_saves_a_change(client, auth
     assert client.post(f"/staff/violations/kinds/{kind.id}", data=data).status_code == 303
     db.session.refresh(kind)
     assert (kind.notice_days, kind.order_days, kind.rule) == (10, 20, "《管理规约》第九条")
+
+
+def test_the_timeline_reads_an_extended_deadline_as_a_date(client, auth, team, kind, unit):
+    violation = record(team[Role.SECURITY], kind, unit=unit)
+    services.extend_deadline(act(team[Role.ASSISTANT]), violation, days=10, reason="业主出差")
+    db.session.commit()
+    auth.login_staff(team[Role.ASSISTANT])
+    later = today() + timedelta(days=10)
+    timeline = client.get(f"/staff/violations/{violation.id}").get_data(as_text=True).split("violation-timeline")[1]
+    assert f"{later.year}年{later.month}月{later.day}日" in timeline and later.isoformat() not in timeline
