@@ -3,7 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect
 
 from extensions import db
 
@@ -53,3 +53,143 @@ def test_the_vacancy_fee_migration_gives_every_existing_unit_its_current_status_
         (vacant.id, None, "vacant", date(2000, 1, 1), None),
         (occupied.id, None, "occupied", date(2000, 1, 1), None),
     ]
+
+
+def test_the_renovation_violations_move_into_violations_and_back(prop):
+    """Upgrading moves each renovation violation into violations (the application's unit, a kind per property and
+    renovation kind, the stage its status says, its fine and note); downgrading puts them back."""
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import select, text
+
+    from domain.accounts.models import Actor
+    from domain.accounts.roles import Role
+    from domain.renovation.models import RenovationApplication, RenovationInspection, RenovationStatus
+    from domain.violations import kinds, services
+    from domain.violations.models import Stage, Violation, ViolationKind
+    from tests import builders
+
+    unit = builders.create_unit(number="1203")
+    owner = builders.create_resident(prop, unit=unit)
+    guard = builders.create_staff(Role.SECURITY)
+    guard.display_name = "保安小李"
+    application = RenovationApplication(
+        property_id=prop.id, unit_id=unit.id, resident_id=owner.id, status=RenovationStatus.PERMITTED
+    )
+    db.session.add(application)
+    db.session.flush()
+    inspection = RenovationInspection(application_id=application.id, inspector_name="保安小李", findings="超时施工")
+    db.session.add(inspection)
+    # The manager's own kind already bears one of the renovation kinds' names: the moved kind takes another.
+    own_kind = kinds.create_kind(
+        Actor.system(),
+        property_id=prop.id,
+        name="装修超时施工",
+        rule="《管理规约》",
+        first_stage="reminded",
+        reminder_days=1,
+        notice_days=3,
+        order_days=7,
+        authority="urban",
+        fine_allowed=False,
+        fine_max_fen=None,
+        fine_charge_type_id=None,
+    )
+    # A violation of the estate's own, with its timeline and notice: the tables it is in are copied around it.
+    services.record_violation(
+        Actor.system(), kind_id=own_kind.id, seen="走廊堆放纸箱", place="1号楼12层走廊", property_id=prop.id
+    )
+    db.session.flush()
+    # Plain ids from here on: an expired object read between two migration steps would hold a lock they wait for.
+    application_id, inspection_id, unit_id, guard_id, prop_id = (
+        application.id,
+        inspection.id,
+        unit.id,
+        guard.id,
+        prop.id,
+    )
+    db.session.commit()
+    downgrade(revision="0014_vacancy_fee")
+    insert = text(
+        "INSERT INTO renovation_violations (application_id, inspection_id, kind, description, deadline, fine_fen, "
+        "status, created_at, created_by_id, resolved_at, resolved_by_id, resolved_note) VALUES (:application, "
+        ":inspection, :kind, :description, :deadline, :fine, :status, :created, :by, :resolved, :resolved_by, :note)"
+    )
+    created, resolved = datetime(2026, 11, 2, 3, 0), datetime(2026, 11, 3, 3, 0)
+    rows = (
+        ("outside_hours", "21:30 仍在施工", 30000, "open", None, None, ""),
+        ("waste", "楼道堆放垃圾", 0, "rectified", resolved, guard_id, "已清运"),
+        ("waste", "电梯厅堆放瓷砖", 5000, "waived", resolved, guard_id, "不是本户"),
+    )
+    with db.engine.begin() as conn:
+        for kind, description, fine, status, resolved_at, resolved_by, note in rows:
+            conn.execute(
+                insert,
+                {
+                    "application": application_id,
+                    "inspection": inspection_id if kind == "outside_hours" else None,
+                    "kind": kind,
+                    "description": description,
+                    "deadline": date(2026, 11, 5),
+                    "fine": fine,
+                    "status": status,
+                    "created": created,
+                    "by": guard_id,
+                    "resolved": resolved_at,
+                    "resolved_by": resolved_by,
+                    "note": note,
+                },
+            )
+    upgrade()
+    assert "renovation_violations" not in inspect(db.engine).get_table_names()
+    own = db.session.scalars(select(Violation).where(Violation.renovation_id.is_(None))).one()
+    assert (own.seen, len(own.events), len(own.notices)) == ("走廊堆放纸箱", 1, 1)
+    moved = db.session.scalars(
+        select(Violation).where(Violation.renovation_id.is_not(None)).order_by(Violation.id)
+    ).all()
+    assert [(v.stage, v.seen, v.fine_fen, v.deadline) for v in moved] == [
+        (Stage.NOTICED, "21:30 仍在施工", 30000, date(2026, 11, 5)),
+        (Stage.RECTIFIED, "楼道堆放垃圾", None, date(2026, 11, 5)),
+        (Stage.WITHDRAWN, "电梯厅堆放瓷砖", 5000, date(2026, 11, 5)),
+    ]
+    assert {(v.renovation_id, v.unit_id, v.property_id, v.recorded_by_id) for v in moved} == {
+        (application_id, unit_id, prop_id, guard_id)
+    }
+    assert moved[0].inspection_id == inspection_id and moved[0].closed_at is None
+    assert moved[0].recorded_at == created.replace(tzinfo=UTC) and moved[2].closed_at == resolved.replace(tzinfo=UTC)
+    assert moved[1].kind_id == moved[2].kind_id != moved[0].kind_id  # one kind per property and renovation kind
+    assert (moved[0].kind.name, moved[0].kind.renovation_kind, moved[0].kind.first_stage) == (
+        "装修超时施工（装修）",
+        "outside_hours",
+        Stage.NOTICED,
+    )
+    assert [(e.action, e.actor_name, e.body) for e in moved[2].events] == [
+        ("recorded", "保安小李", "电梯厅堆放瓷砖"),
+        ("withdraw", "保安小李", "不是本户"),
+    ]
+    from domain.renovation import inspections
+
+    assert (
+        inspections.fines_fen(db.session.get(RenovationApplication, application_id)) == 30000
+    )  # the waived fine is not kept, the zero one is no fine
+    assert db.session.scalar(select(func.count(ViolationKind.id))) == 3
+    db.session.commit()
+
+    downgrade(revision="0014_vacancy_fee")
+    with db.engine.connect() as conn:
+        back = conn.execute(
+            text(
+                "SELECT kind, description, fine_fen, status, resolved_by_id, resolved_note, inspection_id "
+                "FROM renovation_violations ORDER BY id"
+            )
+        ).all()
+        kinds_left = conn.execute(text("SELECT name FROM violation_kinds")).scalars().all()
+        violations_left = conn.execute(text("SELECT seen FROM violations")).scalars().all()
+    assert [tuple(row) for row in back] == [
+        ("outside_hours", "21:30 仍在施工", 30000, "open", None, "", inspection_id),
+        ("waste", "楼道堆放垃圾", 0, "rectified", guard_id, "已清运", None),
+        ("waste", "电梯厅堆放瓷砖", 5000, "waived", guard_id, "不是本户", None),
+    ]
+    assert kinds_left == ["装修超时施工"] and violations_left == ["走廊堆放纸箱"]
+    upgrade()
+    assert schema_differences() == []

@@ -5,6 +5,7 @@ checklist that returns the unit from renovating to occupied."""
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from domain.audit.services import record
 from domain.billing.models import Bill, BillLine, ChargeType
@@ -22,9 +23,11 @@ from domain.renovation.models import (
     RenovationDocument,
     RenovationInspection,
     RenovationStatus,
-    RenovationViolation,
-    ViolationStatus,
 )
+from domain.violations import services as violation_services
+from domain.violations.models import OPEN_STAGES, NoticeTemplate, Stage, Violation, ViolationKind
+from domain.violations.notices import send_notice
+from domain.violations.services import add_event as add_violation_event
 from extensions import db
 
 #: Kinds of violation (SOP 11 as it applies to renovation); labels live with the pages.
@@ -39,6 +42,31 @@ VIOLATION_KINDS = (
     "common_area",
     "other",
 )
+#: The renovation kinds as violation kinds of the property name them (in Chinese, like the notices). The migration
+#: 0015_renovation_violations made the kinds of the violations it moved with these same names.
+RENOVATION_KIND_NAMES = {
+    "outside_hours": "装修超时施工",
+    "unregistered_workers": "装修人员未登记",
+    "load_bearing": "擅自拆改承重结构",
+    "fire_safety": "装修违反消防安全",
+    "outside_scope": "超出审批范围装修",
+    "noise": "休息时间装修噪音",
+    "waste": "装修垃圾堆放公共区域",
+    "common_area": "装修损坏公共部位",
+    "other": "其他装修违章",
+}
+#: The rule every renovation violation breaks, as its notice quotes it.
+RENOVATION_RULE = "《装修管理规定》及装修申请时签署的《装修承诺书》《防火责任协议书》"
+#: The written notice (违章通知书) of a renovation violation: title and text with the notices' placeholders.
+RENOVATION_NOTICE = (
+    "违章通知书",
+    "{unit}业主/住户：\n"
+    "我中心工作人员于{found}在装修巡查中发现，{place}存在“{kind}”行为：{seen}。\n"
+    "该行为违反了{rule}。请您于{deadline}前整改完毕。整改完毕前装修不能通过验收；违章罚款从装修押金中扣除。\n"
+    "特此通知。",
+)
+#: The follow-up's outcomes: put right (the fine stands), or waived (not a violation after all: no fine).
+OUTCOMES = ("rectified", "waived")
 #: What the acceptance inspection checks; every item must pass.
 CHECKLIST = (
     "structure_intact",
@@ -115,8 +143,35 @@ def record_inspection(actor, application, *, findings, photos=(), now=None):
     return inspection
 
 
-def record_violation(actor, application, *, kind, description, deadline, fine_fen=0, today, now=None):
-    """A violation with its rectification deadline and fine; the resident is told in the portal."""
+def _kind_for(property_id, key):
+    """The property's violation kind standing for the renovation kind `key`, made (with its notice text) the first
+    time one is recorded."""
+    kind = db.session.scalar(
+        select(ViolationKind).where(ViolationKind.property_id == property_id, ViolationKind.renovation_kind == key)
+    )
+    if kind is not None:
+        return kind
+    name = RENOVATION_KIND_NAMES[key]
+    taken = db.session.scalar(
+        select(ViolationKind.id).where(ViolationKind.property_id == property_id, ViolationKind.name == name)
+    )
+    kind = ViolationKind(
+        property_id=property_id,
+        name=f"{name}（装修）" if taken else name,
+        rule=RENOVATION_RULE,
+        first_stage=Stage.NOTICED,
+        renovation_kind=key,
+        templates=[NoticeTemplate(stage=Stage.NOTICED, title=RENOVATION_NOTICE[0], body=RENOVATION_NOTICE[1])],
+    )
+    db.session.add(kind)
+    db.session.flush()
+    return kind
+
+
+def record_violation(actor, application, *, kind, description, deadline, fine_fen=0, today, inspection=None, now=None):
+    """A violation found during the works, with its rectification deadline and the fine to take from the deposit: a
+    Violation at the written-notice stage linked to the application (see domain/violations/models.py), its notice
+    stored as sent; the applicant is told in the portal."""
     require_inspector(actor)
     if application.status not in workflow.UNDER_WAY:
         raise InvalidTransition(_l("Only works under way are inspected."))
@@ -130,58 +185,65 @@ def record_violation(actor, application, *, kind, description, deadline, fine_fe
     if fine_fen is None or fine_fen < 0:
         raise DomainError(_l("The fine cannot be negative."), field="fine")
     now = now or utcnow()
-    violation = RenovationViolation(
-        application_id=application.id,
-        kind=kind,
-        description=description[:2000],
+    violation = Violation(
+        property_id=application.property_id,
+        kind=_kind_for(application.property_id, kind),
+        unit_id=application.unit_id,
+        seen=description[:2000],
+        stage=Stage.NOTICED,
         deadline=deadline,
-        fine_fen=fine_fen,
-        created_at=now,
-        created_by_id=actor.user_id,
+        fine_fen=fine_fen or None,
+        renovation_id=application.id,
+        inspection_id=inspection.id if inspection is not None else None,
+        recorded_by_id=actor.user_id,
+        recorded_at=now,
     )
     db.session.add(violation)
     db.session.flush()
-    # The notice (违章通知) goes to the applicant in their portal (and by e-mail), in their language.
+    add_violation_event(violation, actor, "recorded", body=violation.seen, data={"stage": Stage.NOTICED.value}, now=now)
+    # The notice (违章通知书) is stored as sent and read under the portal's notices; the applicant is told once, here,
+    # in their language.
+    send_notice(actor, violation, Stage.NOTICED, now=now, tell_residents=False)
     tell_applicant(application, "violation", f"{description[:200]} ({deadline.isoformat()})", now)
     add_event(
         application,
         actor,
         "violation",
         body=description[:2000],
-        data={"fine_fen": fine_fen, "deadline": deadline.isoformat()},
+        data={"fine_fen": fine_fen, "deadline": deadline.isoformat(), "violation_id": violation.id},
         now=now,
     )
     record(actor, "renovation.violation", application, summary=f"{kind} fine {fine_fen} fen: {description}"[:200])
+    record(actor, "violation.record", violation, summary=f"{violation.kind.name}: #{application.id}"[:200])
     return violation
 
 
 def resolve_violation(actor, application, violation_id, *, outcome, note="", now=None):
     """The follow-up: put right ("rectified", the fine stands) or found not to be one ("waived", no fine)."""
     require_inspector(actor)
-    violation = db.session.get(RenovationViolation, violation_id)
-    if violation is None or violation.application_id != application.id:
+    violation = db.session.get(Violation, violation_id)
+    if violation is None or violation.renovation_id != application.id:
         raise NotFound()
-    if violation.status != ViolationStatus.OPEN:
+    if not violation.is_open:
         raise InvalidTransition(_l("This violation is already settled."))
-    if outcome not in (ViolationStatus.RECTIFIED.value, ViolationStatus.WAIVED.value):
+    if outcome not in OUTCOMES:
         raise DomainError(_l("Choose rectified or waived."), field="outcome")
-    note = (note or "").strip()
-    if outcome == ViolationStatus.WAIVED.value and not note:
+    note = (note or "").strip()[:2000]
+    if outcome == "waived" and not note:
         raise DomainError(_l("Say why it is waived."), field="note")
-    now = now or utcnow()
-    violation.status, violation.resolved_at, violation.resolved_by_id = ViolationStatus(outcome), now, actor.user_id
-    violation.resolved_note = note[:2000]
-    add_event(application, actor, f"violation_{outcome}", body=note[:2000], now=now)
-    record(actor, f"renovation.violation_{outcome}", application, summary=f"#{violation.id} {note}"[:200])
+    if outcome == "waived":
+        return violation_services.withdraw(actor, violation, reason=note, now=now)
+    violation_services.record_check(actor, violation, rectified=True, note=note, now=now)
     return violation
 
 
 def violations_of(application):
-    """The application's violations, oldest first."""
+    """The application's violations, oldest first, with their kind and timeline (the closing note) loaded."""
     return db.session.scalars(
-        select(RenovationViolation)
-        .where(RenovationViolation.application_id == application.id)
-        .order_by(RenovationViolation.id)
+        select(Violation)
+        .where(Violation.renovation_id == application.id)
+        .options(selectinload(Violation.kind), selectinload(Violation.events))
+        .order_by(Violation.id)
     ).all()
 
 
@@ -198,9 +260,8 @@ def fines_fen(application):
     """The fines to take from the deposit: every violation not waived."""
     return (
         db.session.scalar(
-            select(func.coalesce(func.sum(RenovationViolation.fine_fen), 0)).where(
-                RenovationViolation.application_id == application.id,
-                RenovationViolation.status != ViolationStatus.WAIVED,
+            select(func.coalesce(func.sum(Violation.fine_fen), 0)).where(
+                Violation.renovation_id == application.id, Violation.stage != Stage.WITHDRAWN
             )
         )
         or 0
@@ -225,8 +286,8 @@ def accept(actor, application, *, checklist, findings="", now=None):
     action = "accept" if passed else "fail_acceptance"
     to = workflow.check(actor, action, application.status)
     open_violations = db.session.scalar(
-        select(func.count(RenovationViolation.id)).where(
-            RenovationViolation.application_id == application.id, RenovationViolation.status == ViolationStatus.OPEN
+        select(func.count(Violation.id)).where(
+            Violation.renovation_id == application.id, Violation.stage.in_(OPEN_STAGES)
         )
     )
     findings = (findings or "").strip()

@@ -4,7 +4,7 @@ leads to approval or rejection; every step on a timeline."""
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, Time
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
@@ -152,33 +152,3 @@ class RenovationInspection(db.Model):
     checklist: Mapped[dict | None] = mapped_column(JSON)
     #: Whether the acceptance inspection passed; None for a routine visit.
     passed: Mapped[bool | None]
-
-
-class ViolationStatus(str, enum.Enum):
-    """Where a violation stands."""
-
-    OPEN = "open"  # to be rectified by its deadline
-    RECTIFIED = "rectified"
-    WAIVED = "waived"  # found not to be one after all: no fine
-
-
-class RenovationViolation(db.Model):
-    """A violation (违章) found during the works: what, by when to put right, and the fine taken from the deposit."""
-
-    __tablename__ = "renovation_violations"
-    __table_args__ = (CheckConstraint("fine_fen >= 0", name="fine_not_negative"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("renovation_applications.id"), index=True)
-    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("renovation_inspections.id"))
-    #: A key of domain.renovation.inspections.VIOLATION_KINDS.
-    kind: Mapped[str] = mapped_column(String(24))
-    description: Mapped[str] = mapped_column(Text)
-    deadline: Mapped[date] = mapped_column(Date)
-    fine_fen: Mapped[int] = mapped_column(default=0)
-    status: Mapped[ViolationStatus] = mapped_column(value_enum(ViolationStatus), default=ViolationStatus.OPEN)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    resolved_note: Mapped[str] = mapped_column(Text, default="")

@@ -14,8 +14,9 @@ from domain.errors import DomainError, InvalidTransition
 from domain.property.units import unit_label
 from domain.renovation import workflow
 from domain.renovation.events import add_event, tell_applicant
-from domain.renovation.models import RenovationApplication, RenovationStatus, RenovationViolation, ViolationStatus
+from domain.renovation.models import RenovationApplication, RenovationStatus
 from domain.renovation.permits import deposit_paid
+from domain.violations.models import OPEN_STAGES, Violation
 from extensions import db
 
 
@@ -148,7 +149,9 @@ def for_staff(wanted, *, today, limit=200):
     elif wanted == "violations":
         query = query.where(
             RenovationApplication.id.in_(
-                select(RenovationViolation.application_id).where(RenovationViolation.status == ViolationStatus.OPEN)
+                select(Violation.renovation_id).where(
+                    Violation.renovation_id.is_not(None), Violation.stage.in_(OPEN_STAGES)
+                )
             )
         )
     elif wanted != "any":

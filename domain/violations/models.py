@@ -1,8 +1,17 @@
 """Violations (违章, SOP 11): the kinds the manager keeps (their rule, stages, deadlines and fine), each violation
 with its stage and deadline, its timeline, the notices exactly as they were sent, and the residents' answers.
 
-A violation is not tied to where it was found: a renovation's violation can later live here too (a nullable link to
-its application, its fine taken from the deposit instead of billed), so nothing below assumes a walk-in record."""
+A violation found during renovation works lives here too, linked to its application (and to the inspection that
+found it). It keeps the renovation's rule, written in domain/violations/workflow.py (RENOVATION_TRANSITIONS) and
+domain/renovation/inspections.py:
+- its kind is one of the renovation's (超时施工, 拆改承重结构...), a ViolationKind of the property marked with the
+  renovation kind it stands for, made the first time one is recorded;
+- it starts at the written notice (NOTICED, 违章通知书) with the deadline the inspector gives, and the notice is stored
+  as sent like any other, so the unit's residents (the applicant among them) read it under the portal's notices;
+- from there the renovation's inspectors check it rectified (RECTIFIED) or waive it (WITHDRAWN: not one after all,
+  so no fine); it never goes on to the rectification order or a referral, and it is never billed: its fine, recorded
+  with it, is taken from the deposit at the refund, unless waived;
+- while it is open (NOTICED) the acceptance inspection cannot pass."""
 
 import enum
 from datetime import date, datetime
@@ -53,6 +62,7 @@ class ViolationKind(db.Model):
         UniqueConstraint("property_id", "name"),
         CheckConstraint("reminder_days >= 0 AND notice_days >= 0 AND order_days >= 0", name="days_not_negative"),
         CheckConstraint("fine_max_fen IS NULL OR fine_max_fen > 0", name="fine_max_positive"),
+        UniqueConstraint("property_id", "renovation_kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +84,9 @@ class ViolationKind(db.Model):
     fine_max_fen: Mapped[int | None]
     fine_charge_type_id: Mapped[int | None] = mapped_column(ForeignKey("charge_types.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: The renovation violation kind this kind stands for (a key of domain.renovation.inspections.VIOLATION_KINDS);
+    #: None for the kinds the manager records by hand. Renovation kinds are offered only on the renovation page.
+    renovation_kind: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     templates: Mapped[list["NoticeTemplate"]] = relationship(
@@ -129,16 +142,26 @@ class Violation(db.Model):
     referred_to: Mapped[str] = mapped_column(String(120), default="")
     referred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: The fine (fen) and the bill it became.
+    #: The fine (fen) and the bill it became; a renovation violation's fine has no bill: it is taken from the deposit.
     fine_fen: Mapped[int | None]
     fine_bill_id: Mapped[int | None] = mapped_column(ForeignKey("bills.id"))
+    #: The renovation whose works it was found in (its rule then applies: see the module's docstring), and the
+    #: inspection that found it when known.
+    renovation_id: Mapped[int | None] = mapped_column(ForeignKey("renovation_applications.id"), index=True)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("renovation_inspections.id"))
 
     kind: Mapped[ViolationKind] = relationship()
     unit = relationship("Unit")
     recorded_by = relationship("User", foreign_keys=[recorded_by_id])
+    renovation = relationship("RenovationApplication")
     events: Mapped[list["ViolationEvent"]] = relationship(back_populates="violation", order_by="ViolationEvent.id")
     notices: Mapped[list["ViolationNotice"]] = relationship(back_populates="violation", order_by="ViolationNotice.id")
     replies: Mapped[list["ViolationReply"]] = relationship(back_populates="violation", order_by="ViolationReply.id")
+
+    @property
+    def is_open(self):
+        """Whether it still waits to be put right (one of OPEN_STAGES)."""
+        return self.stage in OPEN_STAGES
 
 
 class ViolationEvent(TimelineEntry, db.Model):

@@ -136,9 +136,10 @@ def notice_values(violation, *, prop_name):
     }
 
 
-def send_notice(actor, violation, stage, *, now=None):
+def send_notice(actor, violation, stage, *, now=None, tell_residents=True):
     """Make the stage's notice from the kind's template, store it as sent, and tell the unit's residents (none when
-    the violation has no unit). Returns the ViolationNotice."""
+    the violation has no unit, or when the caller tells them its own way: `tell_residents` false). Returns the
+    ViolationNotice."""
     now = now or utcnow()
     prop = db.session.get(Property, violation.property_id)
     title, body = template_for(violation.kind, stage)
@@ -154,7 +155,7 @@ def send_notice(actor, violation, stage, *, now=None):
     )
     db.session.add(notice)
     db.session.flush()
-    if violation.unit_id:
+    if violation.unit_id and tell_residents:
         where = violation.place or unit_label(violation.unit_id)
         values = {"title": title, "where": where, "kind": violation.kind.name, "property": prop.name}
         text = notice.body

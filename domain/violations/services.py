@@ -15,17 +15,18 @@ from domain.audit.services import record
 from domain.billing.models import ChargeBasis, ChargeType
 from domain.billing.services import bill_lines
 from domain.clock import from_local_input, local_date, utcnow
-from domain.errors import Conflict, DomainError, NotAllowed, NotFound
+from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
 from domain.files.photos import save_field_photos
 from domain.money import fen_to_decimal
 from domain.notify.services import tell_household
 from domain.property.buildings import get_property_id
 from domain.property.units import find_unit, unit_label
+from domain.renovation.events import add_event as add_renovation_event
 from domain.timeline import add_timeline_entry
 from domain.transitions import takes_part
 from domain.violations.models import TIMED_STAGES, Authority, Stage, Violation, ViolationEvent, ViolationKind
 from domain.violations.notices import chinese_date, send_notice
-from domain.violations.workflow import VIOLATION_TRANSITIONS, check_violation
+from domain.violations.workflow import VIOLATION_TRANSITIONS, check_violation, transitions_of
 from extensions import db
 
 #: The photos taken when recording and at the follow-up checks (FieldPhoto.subject_type).
@@ -61,16 +62,19 @@ def add_event(violation, actor, action, body="", data=None, now=None):
     return add_timeline_entry(ViolationEvent, actor, action, body, data=data, at=now, violation=violation)
 
 
-def require_step(actor, action):
-    """NotAllowed unless `actor`'s role takes `action` at some stage: a page refuses the wrong person (403) before it
-    reads the form, whatever the violation's stage."""
-    if not takes_part(VIOLATION_TRANSITIONS, actor, action):
+def require_step(actor, action, violation=None):
+    """NotAllowed unless `actor`'s role takes `action` at some stage (of `violation`'s table when given): a page
+    refuses the wrong person (403) before it reads the form, whatever the violation's stage."""
+    if not takes_part(VIOLATION_TRANSITIONS if violation is None else transitions_of(violation), actor, action):
         raise NotAllowed()
 
 
 def _check(actor, action, violation):
-    """The role check before the stage check (403 whatever the stage), then the state machine."""
-    require_step(actor, action)
+    """The role check before the stage check (403 whatever the stage), then the state machine. An action the
+    violation's table has no place for is InvalidTransition for anyone (a renovation's is never escalated or billed)."""
+    if not any(name == action for name, _stage in transitions_of(violation)):
+        raise InvalidTransition()
+    require_step(actor, action, violation)
     return check_violation(actor, action, violation)
 
 
@@ -133,7 +137,7 @@ def _active_kind(kind_id, property_id):
         kind = get_kind(int(kind_id), property_id)
     except (TypeError, ValueError, NotFound):
         kind = None
-    if kind is None or not kind.is_active:
+    if kind is None or not kind.is_active or kind.renovation_kind:
         raise DomainError(_l("Choose the kind of violation."), field="kind_id")
     return kind
 
@@ -263,6 +267,12 @@ def refer(actor, violation, *, authority, referred_to, referred_at=None, now=Non
     return notice
 
 
+def _on_renovation_timeline(violation, actor, action, note, now):
+    """A renovation violation's outcome goes on the renovation's timeline too, whichever page settled it."""
+    if violation.renovation is not None:
+        add_renovation_event(violation.renovation, actor, action, body=note[:2000], now=now)
+
+
 def record_check(actor, violation, *, rectified, note="", files=(), now=None):
     """The follow-up check on the spot (security, the assistant, the manager), with photos: rectified closes the
     violation; not rectified is written down and the violation stays where it is (the next stage or a later deadline
@@ -279,6 +289,7 @@ def record_check(actor, violation, *, rectified, note="", files=(), now=None):
     violation.stage = stage
     if stage == Stage.RECTIFIED:
         violation.closed_at = now
+        _on_renovation_timeline(violation, actor, "violation_rectified", note, now)
     event = add_event(
         violation,
         actor,
@@ -404,6 +415,7 @@ def withdraw(actor, violation, *, reason, now=None):
     now = now or utcnow()
     violation.stage = stage
     violation.closed_at = now
+    _on_renovation_timeline(violation, actor, "violation_waived", reason, now)
     add_event(violation, actor, "withdraw", body=reason, now=now)
     _tell_closed(violation, _WITHDRAWN, now)
     record(actor, "violation.withdraw", violation, summary=reason[:120])
@@ -423,8 +435,9 @@ def parse_local(text, field):
 
 
 def kinds_of(property_id, *, active_only=True):
-    """The property's violation kinds by name."""
+    """The property's violation kinds by name: all of them, or (`active_only`) those one records here, active and
+    not a renovation's (those are recorded on the renovation's page)."""
     query = select(ViolationKind).where(ViolationKind.property_id == property_id).order_by(ViolationKind.name)
     if active_only:
-        query = query.where(ViolationKind.is_active.is_(True))
+        query = query.where(ViolationKind.is_active.is_(True), ViolationKind.renovation_kind.is_(None))
     return db.session.scalars(query).all()

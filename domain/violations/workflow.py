@@ -6,12 +6,17 @@ Who, following the source: security, the property assistants and the desk record
 1.3.1); the assistant follows up in their area and sends the written notice, reporting to the manager (1.2.6,
 1.2.13); the manager, who coordinates security and answers for the department (1.1.1), issues the rectification
 order, refers to the authorities, allows fines, and withdraws a violation recorded in error. The follow-up check is
-made on the spot: by security, the assistant or the manager."""
+made on the spot: by security, the assistant or the manager.
+
+A violation found during renovation works follows the renovation's own, shorter table (RENOVATION_TRANSITIONS): it
+starts at the written notice, and the renovation's inspectors (security, engineering, the manager) check it
+rectified or waive it; it is never escalated, extended or billed (its fine comes from the deposit)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 from domain.accounts.roles import Role
+from domain.renovation.workflow import INSPECTORS as RENOVATION_INSPECTORS
 from domain.transitions import actions_of, step
 from domain.violations.models import Authority, Stage
 
@@ -37,6 +42,12 @@ VIOLATION_TRANSITIONS = {
     **{("withdraw", stage): (S.WITHDRAWN, MANAGER) for stage in (S.REMINDED, S.NOTICED, S.ORDERED, S.REFERRED)},
 }
 
+#: A renovation violation's moves: from the written notice it is put right, or waived (withdrawn: no fine).
+RENOVATION_TRANSITIONS = {
+    ("check_rectified", S.NOTICED): (S.RECTIFIED, RENOVATION_INSPECTORS),
+    ("withdraw", S.NOTICED): (S.WITHDRAWN, RENOVATION_INSPECTORS),
+}
+
 #: The next stage's action from each stage, for a "not rectified" check that goes on.
 NEXT_STEP = {S.REMINDED: "issue_notice", S.NOTICED: "issue_order", S.ORDERED: "refer"}
 
@@ -56,11 +67,16 @@ AUTHORITY_LABELS = {
 }
 
 
+def transitions_of(violation):
+    """The table `violation` follows: the renovation's when it was found during renovation works."""
+    return RENOVATION_TRANSITIONS if violation.renovation_id else VIOLATION_TRANSITIONS
+
+
 def check_violation(actor, action, violation):
     """The stage `action` takes `violation` to, or InvalidTransition / NotAllowed."""
-    return step(VIOLATION_TRANSITIONS, actor, action, violation.stage)
+    return step(transitions_of(violation), actor, action, violation.stage)
 
 
 def allowed_actions(actor, violation):
     """The actions `actor` may take on `violation` now, in the table's order."""
-    return actions_of(VIOLATION_TRANSITIONS, actor, violation.stage)
+    return actions_of(transitions_of(violation), actor, violation.stage)

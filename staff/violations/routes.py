@@ -238,10 +238,12 @@ def fine_violation(violation_id):
 
 
 @bp.post("/violations/<int:violation_id>/withdraw")
-@staff_permission(Permission.MANAGE_VIOLATIONS)
+@staff_permission(Permission.RECORD_VIOLATIONS)
 def withdraw_violation(violation_id):
-    """Withdraw a violation recorded in error, saying why."""
+    """Withdraw a violation recorded in error, saying why (the manager; a renovation's violation is waived by its
+    inspectors too: the violation's table says who)."""
     violation = _violation(violation_id)
+    services.require_step(current_actor(), "withdraw", violation)
     form = WithdrawForm()
     if not form.validate():
         return _show(violation, status=422, withdraw_form=form)

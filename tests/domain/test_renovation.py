@@ -453,7 +453,7 @@ def test_inspectors_record_visits_and_violations_and_the_resident_is_told(under_
         now=NOW,
     )
     db.session.commit()
-    assert violation.status.value == "open" and inspections.fines_fen(under_way) == 20000
+    assert violation.is_open and inspections.fines_fen(under_way) == 20000
     notices = db.session.scalars(select(Notification).where(Notification.resident_id == under_way.resident_id)).all()
     assert any("超时施工" in n.message for n in notices)
     assert any("许可证" in n.message or "permit" in n.message for n in notices)  # told when the permit was issued
@@ -550,6 +550,111 @@ def test_acceptance_needs_every_item_and_no_open_violation_then_the_unit_is_occu
         UnitStatus.OCCUPIED,
         engineer.user_id,
     )
+
+
+def test_a_renovation_violation_is_one_of_the_violations_starting_at_the_written_notice(under_way, home):
+    from domain.notify.models import Notification
+    from domain.property.occupancies import resident_unit_ids
+    from domain.renovation import inspections
+    from domain.violations import queries
+    from domain.violations import services as violation_services
+    from domain.violations.models import Stage
+
+    unit, owner, neighbour = home
+    guard = act(builders.create_staff(Role.SECURITY))
+    first = inspections.record_violation(
+        guard,
+        under_way,
+        kind="waste",
+        description="楼道堆放装修垃圾",
+        deadline=TODAY,
+        fine_fen=5000,
+        today=TODAY,
+        now=NOW,
+    )
+    second = inspections.record_violation(
+        guard, under_way, kind="waste", description="电梯厅堆放瓷砖", deadline=TODAY, today=TODAY, now=NOW
+    )
+    db.session.commit()
+    assert (first.stage, first.deadline, first.unit_id, first.renovation_id) == (
+        Stage.NOTICED,
+        TODAY,
+        unit.id,
+        under_way.id,
+    )
+    assert first.fine_fen == 5000 and first.fine_bill_id is None and second.fine_fen is None  # no bill, no zero fine
+    assert first.kind is second.kind and first.kind.renovation_kind == "waste"  # one kind per property, made once
+    assert first.kind.name == inspections.RENOVATION_KIND_NAMES["waste"]
+    assert first.kind not in violation_services.kinds_of(under_way.property_id)  # not recorded by hand
+    assert [v.id for v in queries.open_violations(under_way.property_id, today=TODAY)] == [first.id, second.id]
+    # The owner (the applicant) reads its written notice among the unit's notices; the neighbour does not.
+    assert first in queries.resident_violations(resident_unit_ids(owner.id, TODAY))
+    assert first not in queries.resident_violations(resident_unit_ids(neighbour.id, TODAY))
+    notice = first.notices[0]
+    assert notice.stage == Stage.NOTICED and notice.deadline == TODAY
+    assert "楼道堆放装修垃圾" in notice.body and "装修押金" in notice.body and "1-1203" in notice.body
+    # Told once, in the renovation's words, not a second time as a household notice.
+    told = db.session.scalars(select(Notification.message).where(Notification.resident_id == owner.id)).all()
+    assert sum("楼道堆放装修垃圾" in message for message in told) == 1
+    assert not any("违章通知书" in message for message in told)
+    # Never escalated, extended, billed or left "not rectified": the renovation's table has none of those.
+    manager = act(builders.create_staff(Role.MANAGER))
+    for refused in (
+        lambda: violation_services.issue_order(manager, first, now=NOW),
+        lambda: violation_services.extend_deadline(manager, first, days=9, reason="业主出差", now=NOW),
+        lambda: violation_services.record_fine(manager, first, amount_fen=10000, now=NOW),
+        lambda: violation_services.record_check(manager, first, rectified=False, note="仍未清理", now=NOW),
+    ):
+        with pytest.raises(InvalidTransition):
+            refused()
+        db.session.rollback()
+    with pytest.raises(NotAllowed):  # the renovation's inspectors settle it: not the assistant
+        violation_services.record_check(act(builders.create_staff(Role.ASSISTANT)), first, rectified=True)
+    db.session.rollback()
+
+
+def test_a_renovation_violation_settled_on_either_page_reads_the_same_on_the_renovation(under_way):
+    from domain.renovation import inspections
+    from domain.violations import services as violation_services
+    from domain.violations.models import Stage
+
+    engineer = act(builders.create_staff(Role.ENGINEERING))
+    kept = inspections.record_violation(
+        engineer,
+        under_way,
+        kind="noise",
+        description="午休时间电锤",
+        deadline=TODAY,
+        fine_fen=8000,
+        today=TODAY,
+        now=NOW,
+    )
+    waived = inspections.record_violation(
+        engineer,
+        under_way,
+        kind="other",
+        description="疑似私接燃气",
+        deadline=TODAY,
+        fine_fen=30000,
+        today=TODAY,
+        now=NOW,
+    )
+    db.session.commit()
+    inspections.resolve_violation(engineer, under_way, kept.id, outcome="rectified", note="已调整施工时间", now=NOW)
+    # Waived from the violations' own page by the manager: the renovation's timeline and deposit follow.
+    violation_services.withdraw(
+        act(builders.create_staff(Role.MANAGER)), waived, reason="经核实为燃气公司施工", now=NOW
+    )
+    db.session.commit()
+    assert (kept.stage, waived.stage) == (Stage.RECTIFIED, Stage.WITHDRAWN)
+    assert kept.closed_at is not None and [e.action for e in kept.events] == ["recorded", "rectified"]
+    assert inspections.fines_fen(under_way) == 8000  # the waived fine is not taken from the deposit
+    assert [(e.action, e.body) for e in events.timeline(under_way) if e.action.startswith("violation_")] == [
+        ("violation_rectified", "已调整施工时间"),
+        ("violation_waived", "经核实为燃气公司施工"),
+    ]
+    with pytest.raises(NotFound):  # another application's violation is not this one's
+        inspections.resolve_violation(engineer, under_way, kept.id + 100, outcome="rectified")
 
 
 def _accepted(under_way, home):

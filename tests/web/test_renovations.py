@@ -337,6 +337,43 @@ def test_security_records_an_inspection_and_a_violation_the_resident_sees(app, c
     assert "楼道堆放垃圾" in portal and "楼道.jpg" not in portal  # inspection photos are not among the drawings
 
 
+def test_a_renovation_violation_shows_in_the_violation_lists_and_the_owners_notices(client, auth, prop, home):
+    from domain.violations.models import Violation
+
+    unit, owner, neighbour = home
+    application_id = permitted(client, auth, prop, unit, owner)
+    url = f"/staff/renovations/{application_id}"
+    auth.login_staff(builders.create_staff(Role.SECURITY))
+    data = {
+        "kind": "outside_hours",
+        "description": "21:30 仍在电钻施工",
+        "deadline": today().isoformat(),
+        "fine": "300",
+    }
+    assert client.post(f"{url}/violations", data=data).status_code == 303
+    violation = db.session.scalars(select(Violation)).one()
+    listed = client.get("/staff/violations/").get_data(as_text=True)
+    assert f"/staff/violations/{violation.id}" in listed and "装修超时施工" in listed
+    page = client.get(f"/staff/violations/{violation.id}").get_data(as_text=True)
+    assert f'href="{url}"' in page and "从押金扣除" in page  # its renovation, and where its fine comes from
+    assert "/fine" not in page and "/advance" not in page and "/refer" not in page  # never billed nor escalated
+    auth.logout("staff")
+    auth.login_resident(owner.user)
+    notices = client.get("/portal/notices").get_data(as_text=True)
+    assert "违章通知书" in notices and f"/portal/notices/violations/{violation.id}" in notices
+    assert "21:30 仍在电钻施工" in client.get(f"/portal/notices/violations/{violation.id}").get_data(as_text=True)
+    auth.logout("portal")
+    auth.login_resident(neighbour.user)
+    assert client.get(f"/portal/notices/violations/{violation.id}").status_code == 404
+    auth.logout("portal")
+    # Security waives it from the violation's own page; the renovation reads it waived, with the reason, and free.
+    auth.login_staff(builders.create_staff(Role.SECURITY))
+    response = client.post(f"/staff/violations/{violation.id}/withdraw", data={"reason": "经核实为邻居家施工"})
+    assert response.status_code == 303
+    renovation = client.get(url).get_data(as_text=True)
+    assert "免于处罚: 经核实为邻居家施工" in renovation and "罚款合计" not in renovation  # no fine from the deposit
+
+
 @pytest.mark.parametrize(
     "deadline, fine, message",
     [
@@ -351,7 +388,7 @@ def test_security_records_an_inspection_and_a_violation_the_resident_sees(app, c
 def test_a_violation_with_a_date_or_fine_that_makes_no_sense_is_refused_and_keeps_what_was_typed(
     client, auth, prop, home, deadline, fine, message
 ):
-    from domain.renovation.models import RenovationViolation
+    from domain.violations.models import Violation
 
     unit, owner, _neighbour = home
     application_id = permitted(client, auth, prop, unit, owner)
@@ -367,7 +404,7 @@ def test_a_violation_with_a_date_or_fine_that_makes_no_sense_is_refused_and_keep
     assert f'value="{deadline}"' in html and f'value="{fine}"' in html
     field = "fine" if fine != "200" else "deadline"
     assert f'name="{field}"' in html.split('aria-invalid="true"')[0][-400:]  # the refused field is marked
-    assert db.session.scalar(select(func.count()).select_from(RenovationViolation)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Violation)) == 0
 
 
 def test_planned_dates_that_make_no_sense_are_refused_and_nothing_is_saved(client, auth, home):
