@@ -554,7 +554,6 @@ def test_acceptance_needs_every_item_and_no_open_violation_then_the_unit_is_occu
 
 def test_a_renovation_violation_is_one_of_the_violations_starting_at_the_written_notice(under_way, home):
     from domain.notify.models import Notification
-    from domain.property.occupancies import resident_unit_ids
     from domain.renovation import inspections
     from domain.violations import queries
     from domain.violations import services as violation_services
@@ -588,8 +587,8 @@ def test_a_renovation_violation_is_one_of_the_violations_starting_at_the_written
     assert first.kind not in violation_services.kinds_of(under_way.property_id)  # not recorded by hand
     assert [v.id for v in queries.open_violations(under_way.property_id, today=TODAY)] == [first.id, second.id]
     # The owner (the applicant) reads its written notice among the unit's notices; the neighbour does not.
-    assert first in queries.resident_violations(resident_unit_ids(owner.id, TODAY))
-    assert first not in queries.resident_violations(resident_unit_ids(neighbour.id, TODAY))
+    assert first in queries.resident_violations(owner.id, TODAY)
+    assert first not in queries.resident_violations(neighbour.id, TODAY)
     notice = first.notices[0]
     assert notice.stage == Stage.NOTICED and notice.deadline == TODAY
     assert "楼道堆放装修垃圾" in notice.body and "装修押金" in notice.body and "1-1203" in notice.body
