@@ -6,7 +6,7 @@ e-mail, and see each check of their unit there; nobody else does."""
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from domain.accounts.roles import Permission, require
@@ -140,6 +140,12 @@ def _tell_owner(vacant, check, label, faults):
         today=check.checked_on,
         now=check.checked_at,
     )
+
+
+def latest_check_id(vacant_id):
+    """The id of the record's latest check, 0 when it has none: a check form carries it to tell a second send of the
+    same check from a new one."""
+    return db.session.scalar(select(func.max(VacantCheck.id)).where(VacantCheck.vacant_unit_id == vacant_id)) or 0
 
 
 def history(vacant_id, after=None, *, limit=HISTORY_PAGE):

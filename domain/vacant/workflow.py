@@ -18,6 +18,8 @@ CLOSED = "closed"
 KEY_IN = "in"
 KEY_OUT = "out"
 KEY_RETIRED = "retired"
+#: In the office, but the unit is lived in again (the record closed): the set is handed back (retired), not lent.
+KEY_HELD = "held"
 #: The assistant who looks after the unit's area today, when it is the actor.
 AREA_ASSISTANT = "area_assistant"
 KEEPERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})
@@ -35,11 +37,13 @@ KEY_TRANSITIONS = {
     ("take_out", KEY_IN): (KEY_OUT, KEEPERS),
     ("return", KEY_OUT): (KEY_IN, KEEPERS),
     ("retire", KEY_IN): (KEY_RETIRED, DESK),
+    ("retire", KEY_HELD): (KEY_RETIRED, DESK),
 }
 
 VACANT_STATE_LABELS = {OPEN: lazy_pgettext("unit", "vacant"), CLOSED: lazy_pgettext("vacant record", "closed")}
 KEY_STATE_LABELS = {
     KEY_IN: _l("in the office"),
+    KEY_HELD: _l("in the office"),
     KEY_OUT: lazy_pgettext("key", "out"),
     KEY_RETIRED: _l("no longer kept"),
 }
@@ -51,10 +55,13 @@ def state_of(vacant):
 
 
 def key_state(key, out):
-    """KEY_IN, KEY_OUT or KEY_RETIRED; `out` says whether the key has a movement not yet returned."""
+    """KEY_IN, KEY_OUT, KEY_HELD (in, of a closed record) or KEY_RETIRED; `out` says whether the key has a movement
+    not yet returned."""
     if not key.is_active:
         return KEY_RETIRED
-    return KEY_OUT if out else KEY_IN
+    if out:
+        return KEY_OUT
+    return KEY_IN if key.vacant_unit.is_open else KEY_HELD
 
 
 def looks_after(user_id, unit_id, day=None):

@@ -12,8 +12,10 @@ from reportlab.platypus import Spacer, Table, TableStyle
 
 from domain.clock import local_date, local_text
 from domain.files.pdf import FORM_BODY, FORM_GRID, FORM_HEADING, FORM_SMALL, cjk_style, form_document, paragraph
+from domain.property.models import Property
 from domain.property.units import unit_label
 from domain.violations.notices import chinese_date
+from extensions import db
 
 #: The notice's text, larger than a form's: it is read on a door.
 NOTICE_BODY = cjk_style("violation_notice_body", 12, leading=20, firstLineIndent=0)
@@ -43,8 +45,9 @@ def _facts(notice, violation):
     return table
 
 
-def violation_notice_pdf(notice, violation, prop, *, printed_at):
-    """The PDF bytes of one notice of `violation` of the property `prop`, printed at `printed_at`."""
+def violation_notice_pdf(notice, violation, *, printed_at):
+    """The PDF bytes of one notice of `violation`, under its own property's name, printed at `printed_at`."""
+    prop = db.session.get(Property, violation.property_id)
     out = io.BytesIO()
     doc = form_document(out, title=f"{notice.title} {notice_number(notice)}")
     seal = Table(

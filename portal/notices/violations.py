@@ -12,7 +12,6 @@ from domain.clock import today, utcnow
 from domain.errors import DomainError, NotFound
 from domain.files.photos import field_photo_path, get_field_photo, photos_of
 from domain.files.store import served_type
-from domain.property.models import Property
 from domain.property.residents import resident_for_user
 from domain.property.units import unit_labels
 from domain.violations import queries, replies
@@ -94,8 +93,7 @@ def violation_notice_file(violation_id, notice_id):
     notice = next((n for n in violation.notices if n.id == notice_id), None)
     if notice is None:
         raise NotFound()
-    prop = db.session.get(Property, violation.property_id)
-    pdf = BytesIO(violation_notice_pdf(notice, violation, prop, printed_at=utcnow()))
+    pdf = BytesIO(violation_notice_pdf(notice, violation, printed_at=utcnow()))
     return send_private_file(
         pdf, mimetype="application/pdf", download_name=f"notice-{violation.id}-{notice.id}.pdf", as_attachment=False
     )

@@ -5,7 +5,7 @@ box per meter, read by the route; the domain services are the real check."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms import DateField, DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -113,6 +113,8 @@ class CheckForm(FlaskForm):
 
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 3})
     photos = MultipleFileField(_l("Photos"), render_kw={"accept": "image/*", "capture": "environment"})
+    #: The latest check when the form was made: a form sent twice (a double tap, a resend) is taken once.
+    last_check = HiddenField()
 
 
 class ChecklistForm(FlaskForm):

@@ -252,6 +252,12 @@ def record_vacant_check(vacant_id):
     check_vacant(actor, "record_check", vacant)
     items, meters = split_items(checklist.checklist_items(vacant.property_id))
     form = CheckForm()
+    latest = checks.latest_check_id(vacant.id)
+    if request.method == "GET":
+        form.last_check.data = str(latest)
+    elif form.last_check.data not in (None, "", str(latest)):
+        flash(_("This check had already been recorded; here is the unit as it stands now."), "info")
+        return redirect(url_for("staff.show_vacant_unit", vacant_id=vacant.id), code=303)
     typed = _typed(items, meters) if request.method == "POST" else ({}, {})
     if typed is None:
         form.validate()

@@ -13,7 +13,7 @@ from domain.errors import DomainError, NotFound
 from domain.files.photos import field_photo_path, get_field_photo
 from domain.files.store import served_type
 from domain.incidents.queries import parse_month
-from domain.property.buildings import get_property, get_property_id
+from domain.property.buildings import get_property_id
 from domain.violations import services
 from domain.violations.models import OPEN_STAGES
 from domain.violations.notice_pdf import violation_notice_pdf
@@ -263,7 +263,7 @@ def violation_notice(violation_id, notice_id):
     notice = next((n for n in violation.notices if n.id == notice_id), None)
     if notice is None:
         raise NotFound()
-    pdf = BytesIO(violation_notice_pdf(notice, violation, get_property(), printed_at=utcnow()))
+    pdf = BytesIO(violation_notice_pdf(notice, violation, printed_at=utcnow()))
     return send_private_file(
         pdf, mimetype="application/pdf", download_name=f"violation-{violation.id}-{notice.id}.pdf", as_attachment=False
     )

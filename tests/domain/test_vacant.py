@@ -132,6 +132,19 @@ def test_a_record_closes_only_once_the_register_no_longer_marks_the_unit_vacant_
         register.update_vacant(desk, vacant, **register_values())
 
 
+def test_the_keys_of_a_closed_record_are_handed_back_not_lent(prop, vacant):
+    desk = actor(Role.FRONTDESK)
+    key = create_key(vacant)
+    vacant.unit.status = UnitStatus.OCCUPIED
+    db.session.flush()
+    register.close_vacant(desk, vacant)
+    due = domain_clock.utcnow() + timedelta(hours=2)
+    with pytest.raises(InvalidTransition):
+        keys.take_out_key(desk, key, taker="staff", purpose="检查", due_back_at=due)
+    keys.retire_key(desk, key)
+    assert not key.is_active
+
+
 def test_a_closed_record_is_reopened_when_the_unit_stands_empty_again(prop, vacant):
     vacant.is_open = False
     db.session.commit()

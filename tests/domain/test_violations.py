@@ -438,7 +438,7 @@ def test_the_written_notice_pdf_reads_as_sent_with_the_rule_the_deadline_and_the
     kind = create_kind(prop, first_stage="noticed", notice_days=3)
     violation = record(team[Role.ASSISTANT], kind, unit=unit, place="1号楼12层走廊")
     [notice] = violation.notices
-    text = pdf_text(violation_notice_pdf(notice, violation, prop, printed_at=utcnow()))
+    text = pdf_text(violation_notice_pdf(notice, violation, printed_at=utcnow()))
     deadline = violation.deadline
     for expected in (
         "违章通知书",
@@ -455,7 +455,7 @@ def test_the_written_notice_pdf_reads_as_sent_with_the_rule_the_deadline_and_the
     kinds.save_template(act(team[Role.MANAGER]), kind, "noticed", title="新标题", body="新的内容{unit}")
     kind.rule = "改过的规定"
     db.session.commit()
-    reprint = pdf_text(violation_notice_pdf(notice, violation, prop, printed_at=utcnow()))
+    reprint = pdf_text(violation_notice_pdf(notice, violation, printed_at=utcnow()))
     assert "新标题" not in reprint and "改过的规定" not in reprint and "不得占用公共通道堆放物品" in reprint
 
 

@@ -273,6 +273,17 @@ def test_an_unanswered_item_and_a_bad_reading_keep_what_was_typed(client, area_a
     assert db.session.scalar(select(func.count(VacantCheck.id))) == 1  # only the fixture's
 
 
+def test_a_check_sent_twice_is_recorded_once(client, area_assistant, vacant):
+    page = client.get(f"/staff/vacant/{vacant.id}/check").get_data(as_text=True)
+    latest = db.session.scalar(select(func.max(VacantCheck.id)))
+    assert f'name="last_check" type="hidden" value="{latest}"' in page
+    form = check_form({"last_check": str(latest), "note": "一切正常"})
+    assert client.post(f"/staff/vacant/{vacant.id}/check", data=form).status_code == 303
+    again = client.post(f"/staff/vacant/{vacant.id}/check", data=form, follow_redirects=True)
+    assert again.status_code == 200 and "已经记录" in again.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(VacantCheck.id))) == 2  # the fixture's and one new
+
+
 def test_a_checklist_changed_while_checking_asks_again(client, auth, area_assistant, vacant):
     form = check_form()
     form["item-0-text"] = "门窗关闭"
@@ -318,7 +329,7 @@ def test_closing_a_record_of_a_unit_lived_in_again(client, auth, vacant):
     vacant.unit.status = UnitStatus.OCCUPIED
     db.session.commit()
     page = client.get("/staff/vacant/").get_data(as_text=True)
-    assert "已入住" in page
+    assert "已重新入住" in page
     assert client.post(f"/staff/vacant/{vacant.id}/close").status_code == 303
     assert not db.session.get(VacantUnit, vacant.id).is_open
 
