@@ -13,12 +13,11 @@ from domain.errors import DomainError
 from domain.facilities.models import CheckResult, FacilityCheck, FacilityKind
 from domain.facilities.workflow import check_facility
 from domain.files.photos import save_field_photos
+from domain.routine_checks import FAULT, OK, checklist_answers  # noqa: F401 (the pages read checks.OK)
 from domain.tickets.models import Department
 from domain.tickets.recording import open_failed_check_ticket
 from extensions import db
 
-OK = "ok"
-FAULT = "fault"
 #: The subject of a check's photos in domain/files.
 PHOTO_SUBJECT = "facility_check"
 MAX_NOTE = 1000
@@ -42,18 +41,6 @@ TICKET_CATEGORY = {
 }
 
 
-def _answers(facility, answers):
-    """{item: "ok" | "fault"} for every item of the facility's checklist, or a DomainError when one is missing."""
-    answers = answers or {}
-    clean = {}
-    for item in facility.checklist:
-        value = answers.get(item)
-        if value not in (OK, FAULT):
-            raise DomainError(_l("Mark every item as OK or a fault."), field="answers")
-        clean[item] = value
-    return clean
-
-
 def record_check(actor, facility, *, answers, note="", done_by="", files=(), now=None):
     """Record one check of `facility` by its checker role or the manager. Every checklist item is answered ok or
     fault; done_by (who did it) is required when an outside contractor does the check. Any fault makes the check
@@ -62,7 +49,7 @@ def record_check(actor, facility, *, answers, note="", done_by="", files=(), now
     require(actor, Permission.CHECK_FACILITIES)
     check_facility(actor, "record_check", facility)
     now = now or utcnow()
-    clean = _answers(facility, answers)
+    clean = checklist_answers(facility.checklist, answers)
     note, done_by = (note or "").strip(), (done_by or "").strip()
     if len(note) > MAX_NOTE:
         raise DomainError(_l("Write at most %(count)s characters.", count=MAX_NOTE), field="note")

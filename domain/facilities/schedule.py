@@ -5,10 +5,11 @@ facilities, and the last check day of each (GROUP BY)."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from domain.accounts.roles import Role
 from domain.facilities.models import Facility, FacilityCheck
+from domain.routine_checks import last_check_days
 from extensions import db
 
 
@@ -36,21 +37,9 @@ def next_due(facility, last_check_day):
     return last_check_day + timedelta(days=facility.interval_days)
 
 
-def last_check_days(facility_ids):
-    """{facility id: the local day of its latest check}, for the facilities that have one (one statement)."""
-    if not facility_ids:
-        return {}
-    rows = db.session.execute(
-        select(FacilityCheck.facility_id, func.max(FacilityCheck.checked_on))
-        .where(FacilityCheck.facility_id.in_(list(facility_ids)))
-        .group_by(FacilityCheck.facility_id)
-    )
-    return dict(rows.all())
-
-
 def schedule(facilities, day):
     """A DueCheck for each of `facilities` as of `day`, in the order given."""
-    last = last_check_days([f.id for f in facilities])
+    last = last_check_days(FacilityCheck.facility_id, FacilityCheck.checked_on, [f.id for f in facilities])
     out = []
     for facility in facilities:
         due_on = next_due(facility, last.get(facility.id))

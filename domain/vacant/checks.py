@@ -17,6 +17,7 @@ from domain.facilities.models import CheckResult
 from domain.files.photos import save_field_photos
 from domain.notify.services import tell_household
 from domain.property.models import Occupancy
+from domain.routine_checks import FAULT, OK, checklist_answers  # noqa: F401 (the pages read checks.OK)
 from domain.tickets.models import Department
 from domain.tickets.recording import open_failed_check_ticket
 from domain.vacant.checklist import checklist_items, split_items
@@ -24,26 +25,12 @@ from domain.vacant.models import VacantCheck, VacantUnit
 from domain.vacant.workflow import check_vacant
 from extensions import db
 
-OK = "ok"
-FAULT = "fault"
 #: The subject of a check's photos in domain/files.
 PHOTO_SUBJECT = "vacant_check"
 MAX_NOTE = 1000
 HISTORY_PAGE = 20
 #: A meter reading: digits with at most two decimals.
 READING = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
-
-
-def _answers(items, answers):
-    """{item: "ok" | "fault"} for every item to check, or a DomainError when one is not answered."""
-    answers = answers or {}
-    clean = {}
-    for item in items:
-        value = answers.get(item)
-        if value not in (OK, FAULT):
-            raise DomainError(_l("Mark every item as OK or a fault."), field="answers")
-        clean[item] = value
-    return clean
 
 
 def _readings(meters, readings):
@@ -68,7 +55,7 @@ def record_check(actor, vacant, *, answers, readings=None, note="", files=(), no
     check_vacant(actor, "record_check", vacant)
     now = now or utcnow()
     items, meters = split_items(checklist_items(vacant.property_id))
-    clean = _answers(items, answers)
+    clean = checklist_answers(items, answers)
     clean_readings = _readings(meters, readings)
     note = (note or "").strip()
     if len(note) > MAX_NOTE:

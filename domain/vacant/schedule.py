@@ -5,10 +5,11 @@ records of units the register marks vacant, and the last check day of each (GROU
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from domain.property.models import Building, Unit, UnitStatus
 from domain.property.units import UNIT_LABEL
+from domain.routine_checks import last_check_days
 from domain.vacant.models import VacantCheck, VacantUnit
 from extensions import db
 
@@ -43,18 +44,6 @@ def next_due(vacant, last_check_day):
     return last_check_day + timedelta(days=vacant.interval_days)
 
 
-def last_check_days(vacant_ids):
-    """{record id: the local day of its latest check}, for the records that have one (one statement)."""
-    if not vacant_ids:
-        return {}
-    rows = db.session.execute(
-        select(VacantCheck.vacant_unit_id, func.max(VacantCheck.checked_on))
-        .where(VacantCheck.vacant_unit_id.in_(list(vacant_ids)))
-        .group_by(VacantCheck.vacant_unit_id)
-    )
-    return dict(rows.all())
-
-
 def vacant_units(property_id, *, unit_ids=None, still_vacant=True):
     """[(VacantUnit, label)] of the property's open records by label: those whose unit the register still marks
     vacant (still_vacant=True), or those whose unit it no longer does (False); only `unit_ids` when given."""
@@ -75,7 +64,7 @@ def vacant_units(property_id, *, unit_ids=None, still_vacant=True):
 
 def schedule(rows, day):
     """A DueCheck for each (VacantUnit, label) of `rows` as of `day`, in the order given."""
-    last = last_check_days([vacant.id for vacant, _label in rows])
+    last = last_check_days(VacantCheck.vacant_unit_id, VacantCheck.checked_on, [vacant.id for vacant, _label in rows])
     out = []
     for vacant, label in rows:
         due_on = next_due(vacant, last.get(vacant.id))
