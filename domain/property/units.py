@@ -156,7 +156,7 @@ def update_unit(actor, unit, *, number, floor, area_x100, status, note="", statu
     _check_unit_free(unit.building_id, number, exclude_id=unit.id)
     old_status = unit.status
     changes = diff(unit, {"number": number, "floor": floor, "area_x100": area_x100, "note": note})
-    if set_unit_status(unit, status, status_from or today(), actor=actor):
+    if set_unit_status(unit, status, status_from or today(), actor=actor, strict=status_from is not None):
         changes["status"] = [old_status.value, unit.status.value]
     if changes:
         record(actor, "unit.update", unit, summary=unit.label, changes=changes)
@@ -166,13 +166,31 @@ def update_unit(actor, unit, *, number, floor, area_x100, status, note="", statu
 # Status and its history ----------------------------------------------------------------------------
 
 
-def set_unit_status(unit, status, effective, *, actor=None):
+def _last_effective(unit):
+    """The day the unit's latest status change took effect, None for a unit without history (one statement)."""
+    if unit.id is None:
+        return None
+    return db.session.scalar(select(func.max(UnitStatusChange.effective_on)).where(UnitStatusChange.unit_id == unit.id))
+
+
+def set_unit_status(unit, status, effective, *, actor=None, strict=False):
     """The one way a unit's status changes: set it and write a row of its history (from, to, the day it takes
     effect, when and by whom it was recorded). A new unit (no status yet) gets its first row. Nothing is written
-    when the status does not change; returns the UnitStatusChange, or None then. Callers audit their own action."""
+    when the status does not change; returns the UnitStatusChange, or None then. Callers audit their own action.
+
+    The history only moves forward, so that its last row is always the unit's status: a change dated before the
+    latest row's day is refused when a person typed that day (`strict`), else it takes effect on that day."""
     status = UnitStatus(status)
     if unit.status == status:
         return None
+    last = _last_effective(unit)
+    if last is not None and effective < last:
+        if strict:
+            raise DomainError(
+                _l("The unit's status last changed on %(day)s: a new status can only hold from that day on.", day=last),
+                field="status_from",
+            )
+        effective = last  # a move-in dated before the register knew the unit: its history starts where it does
     change = UnitStatusChange(
         unit=unit,
         from_status=unit.status,

@@ -170,3 +170,16 @@ def test_vacant_days_of_many_units_take_one_statement(prop, last_month, count_qu
     with count_queries() as counter:
         found = units.vacant_days(ids, last_month)
     assert counter.count == 1 and len(found) == 15
+
+
+def test_a_move_in_dated_before_the_register_knew_the_unit_starts_where_its_history_does(prop, last_month):
+    """A unit registered vacant this month, whose owner has lived there for years: the move-in holds from the
+    register's first day, so the history's last row is the unit's status and no month before is billed as vacant."""
+    unit = builders.create_unit(status=VACANT, status_since=clock.today())
+    resident = builders.create_resident(prop, account=False)
+    occupancies.add_occupancy(
+        desk(), unit=unit, resident=resident, relation="owner", start_date=clock.today() - timedelta(days=900)
+    )
+    db.session.commit()
+    assert history(unit.id)[-1] == (VACANT, OCCUPIED, clock.today())
+    assert units.vacant_days([unit.id], month_after(last_month)) == {}

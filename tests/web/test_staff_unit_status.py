@@ -82,3 +82,15 @@ def test_the_unit_page_reads_its_history_in_one_statement_however_long(client, d
         )
     db.session.commit()
     assert statements() == few
+
+
+def test_a_day_before_the_last_change_is_refused_on_its_field_and_nothing_changes(client, desk):
+    since = clock.today() - timedelta(days=10)
+    unit = builders.create_unit(status=UnitStatus.OCCUPIED, status_since=since)
+    earlier = (since - timedelta(days=1)).isoformat()
+    response = client.post(f"/staff/units/{unit.id}/edit", data=form(unit, status="vacant", status_from=earlier))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "最近一次变更" in html and f'value="{earlier}"' in html
+    db.session.expire_all()
+    assert db.session.get(type(unit), unit.id).status == UnitStatus.OCCUPIED
+    assert len(units.status_history(unit.id)) == 1
