@@ -1,6 +1,7 @@
 """Which typed dates make sense: the one rule every date a person types goes through (form fields, ?day= and
 ?period= in URLs, dates in imported CSV files), so that 0001-01-01 or 9999-12-31 is refused with a clear message
-instead of overflowing date arithmetic or the database."""
+instead of overflowing date arithmetic or the database; and the months around a day (a billing period is the first
+day of its month)."""
 
 from datetime import date
 
@@ -44,3 +45,13 @@ def check_date(value, *, past_years=PAST_YEARS, future_years=FUTURE_YEARS, field
 def parse_iso_date(text, *, past_years=PAST_YEARS, future_years=FUTURE_YEARS):
     """A date typed as YYYY-MM-DD within date_bounds; raises ValueError (DateOutOfRange when out of range)."""
     return check_date(date.fromisoformat((text or "").strip()), past_years=past_years, future_years=future_years)
+
+
+def month_after(period):
+    """The first day of the following month."""
+    return date(period.year + (period.month == 12), period.month % 12 + 1, 1)
+
+
+def month_before(period):
+    """The first day of the previous month."""
+    return date(period.year - (period.month == 1), (period.month - 2) % 12 + 1, 1)

@@ -10,7 +10,7 @@ from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.billing.models import ChargeBasis, ChargeRate, ChargeType, ChargeUnit, MeterReading, Scope, VacancyRule
 from domain.csv_files import read_rows  # every CSV import reads its file there
-from domain.dates import DateOutOfRange, check_date
+from domain.dates import DateOutOfRange, check_date, month_after, month_before  # noqa: F401 (callers import them here)
 from domain.errors import Conflict, DomainError, NotFound
 from domain.money import fen_to_decimal, yuan_to_fen  # yuan_to_fen: the same "up to two decimals, no floats" rule
 from domain.property.models import Unit
@@ -33,16 +33,6 @@ def parse_period(text):
 def period_label(period):
     """date(2026, 11, 1) -> "2026-11"."""
     return f"{period.year:04d}-{period.month:02d}" if period else ""
-
-
-def month_after(period):
-    """The first day of the following month."""
-    return date(period.year + (period.month == 12), period.month % 12 + 1, 1)
-
-
-def month_before(period):
-    """The first day of the previous month."""
-    return date(period.year - (period.month == 1), (period.month - 2) % 12 + 1, 1)
 
 
 def list_charge_types(property_id):

@@ -2,7 +2,7 @@
 to the manager and the departments the kind names, followed on a timeline, and closed only with an outcome, a cause
 analysis and preventive measures. Every step is audited; the route commits."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
@@ -335,15 +335,3 @@ def get_incident(incident_id, property_id):
     if incident is None or incident.property_id != property_id:
         raise NotFound()
     return incident
-
-
-def parse_local(text):
-    """A datetime-local field's text ("2026-11-17T09:30") as a naive datetime, or None when empty; DomainError on
-    the occurred_at field when unreadable."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise DomainError(_l("Give the time as date and hour."), field="occurred_at") from None

@@ -1,7 +1,6 @@
 """Units and the words the whole register uses for them: the label people say ("1-1203") as an SQL column and
 for a set of ids, the one parser of a typed label, and adding or changing a unit."""
 
-from datetime import date
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
@@ -11,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from domain.accounts.roles import Permission, require
 from domain.audit.services import diff, record
 from domain.clock import today, utcnow
+from domain.dates import month_after
 from domain.errors import Conflict, DomainError, NotFound
 from domain.property.buildings import get_building
 from domain.property.models import Building, Occupancy, Unit, UnitStatus, UnitStatusChange
@@ -232,11 +232,6 @@ def status_history(unit_id, limit=None):
     ).all()
 
 
-def _first_of_next_month(day):
-    """The first day of the month after `day`'s."""
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-
-
 def vacant_days(unit_ids, period):
     """{unit id: days of the month starting `period` the unit was vacant} from the status history, for many units
     in one statement (units never vacant that month are left out).
@@ -247,7 +242,7 @@ def vacant_days(unit_ids, period):
     ids = list(set(unit_ids))
     if not ids:
         return {}
-    after = _first_of_next_month(period)
+    after = month_after(period)
     change = UnitStatusChange
     until = func.lead(change.effective_on, type_=Date).over(
         partition_by=change.unit_id, order_by=(change.effective_on, change.id)
@@ -272,4 +267,4 @@ def vacant_days(unit_ids, period):
 
 def days_in_month(period):
     """How many days the month starting `period` has."""
-    return (_first_of_next_month(period) - period).days
+    return (month_after(period) - period).days

@@ -3,7 +3,7 @@ reminder, 违章通知书, 整改通知, referral to the authorities), checked o
 not rectified goes on to the next stage or gets a later deadline, with a reason), fined only where the kind allows.
 Every step is audited; the route commits."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
@@ -421,17 +421,6 @@ def withdraw(actor, violation, *, reason, now=None):
     record(actor, "violation.withdraw", violation, summary=reason[:120])
     db.session.flush()
     return violation
-
-
-def parse_local(text, field):
-    """A datetime-local field's text as a naive datetime, or None when empty; DomainError on `field`."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise DomainError(_l("Give the time as date and hour."), field=field) from None
 
 
 def kinds_of(property_id, *, active_only=True):
