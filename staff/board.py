@@ -18,6 +18,8 @@ from domain.patrols.records import patrol_alarms
 from domain.property.buildings import get_property
 from domain.tickets import catalogue, handover, queries, workflow
 from domain.tickets.models import Department, Status
+from domain.vacant import board as vacant_board
+from domain.violations import board as violations_board
 from extensions import db
 from staff import bp
 from staff.board_forms import AcknowledgeForm, HandoverForm, ServiceItemForm, ServiceLevelForm, labels
@@ -59,8 +61,15 @@ def _queue_rows(counts):
 
 
 def _field_rows(property_id, now):
-    """The field-work panel's rows (patrol alarms, overdue facility checks, open incidents), newest first."""
-    rows = patrol_alarms(property_id, now) + overdue_rows(property_id, now) + incident_rows(property_id)
+    """The field-work panel's rows (patrol alarms, overdue facility checks, open incidents, overdue vacant-unit checks
+    and keys, violations past their deadline), newest first."""
+    rows = (
+        patrol_alarms(property_id, now)
+        + overdue_rows(property_id, now)
+        + incident_rows(property_id)
+        + vacant_board.overdue_rows(property_id, now)
+        + violations_board.overdue_rows(property_id, now)
+    )
     return sorted(rows, key=lambda row: row.since, reverse=True)
 
 

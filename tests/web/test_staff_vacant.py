@@ -16,6 +16,7 @@ from domain.clock import local, today, utcnow
 from domain.files.models import FieldPhoto
 from domain.property.models import UnitStatus
 from domain.tickets.models import Ticket
+from domain.vacant.keys import open_movement
 from domain.vacant.models import KeyMovement, VacantCheck, VacantUnit
 from extensions import db
 from tests import builders
@@ -344,3 +345,26 @@ def test_illegal_steps_are_refused_and_change_nothing(client, auth, vacant):
     assert client.get(f"/staff/vacant/{vacant.id}/check").status_code == 409
     assert client.get(f"/staff/vacant/{vacant.id}/edit").status_code == 409
     assert client.get(f"/staff/vacant/{vacant.id}/keys/new").status_code == 409
+
+
+# The manager's board ------------------------------------------------------------------------------------------------
+
+
+def test_the_board_shows_an_overdue_check_and_a_key_not_back_until_they_are_done(client, auth, vacant, clock):
+    key = create_key(vacant, tag="K-7")
+    sign_in(auth, Role.MANAGER)
+    form = {"taker": "staff", "taker_name": "李助理", "purpose": "例行检查"}
+    form["due_back_at"] = local_input(utcnow() + timedelta(minutes=20))
+    assert client.post(f"/staff/vacant/{vacant.id}/keys/{key.id}/take-out", data=form).status_code == 303
+    clock.advance(minutes=21)
+    board = client.get("/staff/board").get_data(as_text=True)
+    panel = board.partition('data-panel="field"')[2].partition("</section>")[0]
+    assert 'data-field-kind="vacant_check_overdue"' in panel and f"/staff/vacant/{vacant.id}" in panel
+    assert "逾期 1 天" in panel and vacant.unit.label in panel
+    assert 'data-field-kind="vacant_key_overdue" class="row-escalated"' in panel and "K-7 · 李助理" in panel
+    create_vacant_check(vacant, today())
+    movement = open_movement(key.id)
+    movement.returned_at = utcnow()
+    db.session.commit()
+    panel = client.get("/staff/board").get_data(as_text=True).partition('data-panel="field"')[2]
+    assert "vacant_check_overdue" not in panel and "vacant_key_overdue" not in panel

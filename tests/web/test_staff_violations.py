@@ -376,3 +376,17 @@ def test_the_timeline_reads_an_extended_deadline_as_a_date(client, auth, team, k
     later = today() + timedelta(days=10)
     timeline = client.get(f"/staff/violations/{violation.id}").get_data(as_text=True).split("violation-timeline")[1]
     assert f"{later.year}年{later.month}月{later.day}日" in timeline and later.isoformat() not in timeline
+
+
+def test_the_board_counts_the_violations_past_their_deadline_and_links_to_them(client, auth, team, unit, kind, clock):
+    first = record(team[Role.SECURITY], kind, unit=unit)
+    record(team[Role.SECURITY], kind)  # a public place: counted too
+    auth.login_staff(team[Role.MANAGER])
+    assert "violation_overdue" not in client.get("/staff/board").get_data(as_text=True)  # due tomorrow
+    clock.advance(days=2)
+    auth.login_staff(team[Role.MANAGER])  # two days later the session has lapsed
+    panel = client.get("/staff/board").get_data(as_text=True).partition('data-panel="field"')[2]
+    assert 'data-field-kind="violation_overdue"' in panel and "2 项违章未按期整改" in panel
+    assert "/staff/violations/?due=overdue" in panel
+    overdue = client.get("/staff/violations/?due=overdue").get_data(as_text=True)
+    assert f"/staff/violations/{first.id}" in overdue
