@@ -4,7 +4,8 @@ Importing this package imports every model, so that Alembic's autogenerate and t
 whole schema, and every receiver of a domain signal, so that it is connected wherever the signal is sent
 (a renovation's permit follows the payment of its deposit bill: domain.renovation.permits; a move-in's fee lines
 tick themselves when its bill is paid: domain.movein.fees; its signed papers are filed: domain.archives.move_in_papers;
-a ticket's notice to the desk reaches the unit's assistant: domain.areas.notices).
+a ticket's notice to the desk reaches the unit's assistant: domain.areas.notices; a renovation's settled violation
+goes on its timeline: domain.renovation.inspections).
 """
 
 from domain.accounts import models as _accounts  # noqa: F401
@@ -27,6 +28,7 @@ from domain.parcels import models as _parcels  # noqa: F401
 from domain.patrols import models as _patrols  # noqa: F401
 from domain.payments import models as _payments  # noqa: F401
 from domain.property import models as _property  # noqa: F401
+from domain.renovation import inspections as _renovation_inspections  # noqa: F401
 from domain.renovation import models as _renovation  # noqa: F401
 from domain.renovation import permits as _renovation_permits  # noqa: F401
 from domain.signatures import models as _signatures  # noqa: F401

@@ -237,6 +237,13 @@ def resolve_violation(actor, application, violation_id, *, outcome, note="", now
     return violation
 
 
+@violation_services.violation_settled.connect
+def _on_violation_settled(violation, *, actor, action, note, now):
+    """A violation found during the works and settled (rectified or waived, on this page or the violation's) goes on
+    the renovation's timeline too."""
+    add_event(violation.renovation, actor, action, body=(note or "")[:2000], now=now)
+
+
 def violations_of(application):
     """The application's violations, oldest first, with their kind and timeline (the closing note) loaded."""
     return db.session.scalars(

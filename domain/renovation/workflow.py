@@ -7,6 +7,7 @@ from domain.accounts.models import AccountKind
 from domain.accounts.roles import Role
 from domain.errors import InvalidTransition, NotAllowed
 from domain.renovation.models import RenovationStatus as S
+from domain.violations.workflow import RENOVATION_INSPECTORS
 
 #: The applicant (a resident); staff steps name roles.
 RESIDENT = "resident"
@@ -45,8 +46,8 @@ EDITABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
 UNDER_WAY = frozenset({S.PERMITTED, S.COMPLETION_REPORTED})
 #: Actions that need a note (the question, or the reason).
 NEEDS_NOTE = frozenset({"request_changes", "reject"})
-#: Who records inspections and violations during the works (SOPs 11, 12, 15: patrols and violations).
-INSPECTORS = frozenset({Role.SECURITY, Role.ENGINEERING, Role.MANAGER})
+#: Who records inspections and violations during the works: the roles that check a renovation's violations.
+INSPECTORS = RENOVATION_INSPECTORS
 
 
 def _who(actor):

@@ -5,6 +5,7 @@ Every step is audited; the route commits."""
 
 from datetime import timedelta
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_babel.speaklater import LazyString
@@ -21,7 +22,6 @@ from domain.money import fen_to_decimal
 from domain.notify.services import tell_household
 from domain.property.buildings import get_property_id
 from domain.property.units import find_unit, unit_label
-from domain.renovation.events import add_event as add_renovation_event
 from domain.timeline import add_timeline_entry
 from domain.transitions import takes_part
 from domain.violations.models import TIMED_STAGES, Authority, Stage, Violation, ViolationEvent, ViolationKind
@@ -267,10 +267,17 @@ def refer(actor, violation, *, authority, referred_to, referred_at=None, now=Non
     return notice
 
 
+_signals = Namespace()
+#: Sent when a violation is closed (rectified or withdrawn), in the same transaction, with the actor, the timeline
+#: action ("violation_rectified" or "violation_waived"), the note and the time: a renovation's violation goes on the
+#: renovation's timeline too (domain.renovation.inspections), whichever page settled it.
+violation_settled = _signals.signal("violation-settled")
+
+
 def _on_renovation_timeline(violation, actor, action, note, now):
-    """A renovation violation's outcome goes on the renovation's timeline too, whichever page settled it."""
-    if violation.renovation is not None:
-        add_renovation_event(violation.renovation, actor, action, body=note[:2000], now=now)
+    """Tell whoever follows a violation found during works that it is settled."""
+    if violation.renovation_id is not None:
+        violation_settled.send(violation, actor=actor, action=action, note=note, now=now)
 
 
 def record_check(actor, violation, *, rectified, note="", files=(), now=None):
