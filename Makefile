@@ -90,13 +90,14 @@ messages:  ## Re-extract translatable strings and update the catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o translations/messages.pot --no-location --sort-output app.py cli.py domain web portal staff kiosk templates
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
-bench: test-deps assets translations  ## Run the benchmarks: the register pages, billing and payments, the ticket queue, parcel intake, move-ins and owners' files, field work
+bench: test-deps assets translations  ## Run the benchmarks: the register pages, billing and payments, the ticket queue, parcel intake, move-ins and owners' files, field work, violations and vacant units
 	$(BIN)/python bench/register_bench.py
 	$(BIN)/python bench/billing_bench.py
 	$(BIN)/python bench/tickets_bench.py
 	$(BIN)/python bench/parcels_bench.py
 	$(BIN)/python bench/movein_bench.py
 	$(BIN)/python bench/field_bench.py
+	$(BIN)/python bench/violations_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

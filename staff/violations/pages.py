@@ -55,10 +55,11 @@ def violation_page(violation, **forms):
     offered = check_outcomes(actions, violation.stage)
     check_form.outcome.choices = [(key, CHECK_OUTCOMES[key]) for key in offered]
     reply_ids = [reply.id for reply in violation.replies]
+    labels = unit_labels([violation.unit_id])
     return {
         "violation": violation,
-        "labels": unit_labels([violation.unit_id]),
-        "where": services.where_text(violation, unit_labels([violation.unit_id])),
+        "labels": labels,
+        "where": services.where_text(violation, labels),
         "stage_label": STAGE_LABELS[violation.stage],
         "stage_labels": STAGE_LABELS,
         "authority_labels": AUTHORITY_LABELS,
