@@ -88,6 +88,14 @@ def _datetime_pattern(locale_id, fmt):
     return locale, parse_pattern(joined)
 
 
+@lru_cache(maxsize=16)
+def _date_pattern(locale_id, fmt):
+    """A locale's named date format as one Babel pattern, parsed once (format_date parses it on every call: a list
+    of a few hundred dated rows spent tens of milliseconds on it)."""
+    locale = Locale.parse(locale_id)
+    return locale, locale.date_formats[fmt]
+
+
 def datetime_local(value, fmt="medium"):
     """Format an aware UTC datetime in the property's time zone (what flask_babel.format_datetime gives)."""
     if value is None:
@@ -104,7 +112,10 @@ def date_local(value, fmt="medium"):
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value)
-    return format_date(value, fmt)
+    if fmt not in ("short", "medium", "long", "full"):
+        return format_date(value, fmt)
+    locale, pattern = _date_pattern(str(get_locale()), fmt)
+    return pattern.apply(value, locale)
 
 
 def html_lang():
