@@ -6,7 +6,7 @@ e-mail, and see each check of their unit there; nobody else does."""
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from domain.accounts.roles import Permission, require
@@ -16,7 +16,7 @@ from domain.errors import DomainError, NotFound
 from domain.facilities.models import CheckResult
 from domain.files.photos import save_field_photos
 from domain.notify.services import tell_household
-from domain.property.models import Occupancy
+from domain.property.occupancies import resident_units_since
 from domain.routine_checks import FAULT, OK, checklist_answers  # noqa: F401 (the pages read checks.OK)
 from domain.tickets.models import Department
 from domain.tickets.recording import open_failed_check_ticket
@@ -162,33 +162,35 @@ def get_check(vacant, check_id):
 
 
 def _residents_checks(resident_id, day):
-    """The checks a resident may see: of the units they live in on `day`, done since they live there."""
-    lives_there = (
-        select(Occupancy.id)
-        .where(
-            Occupancy.unit_id == VacantUnit.unit_id,
-            Occupancy.resident_id == resident_id,
-            Occupancy.is_current(day),
-            Occupancy.start_date <= VacantCheck.checked_on,
-        )
-        .exists()
+    """The statement of the checks a resident may see: of the units they live in on `day`, done since they live
+    there; None when they live nowhere. It starts from their few units (one statement to find them), so that its cost
+    does not grow with the property's checks."""
+    since = resident_units_since(resident_id, day)
+    if not since:
+        return None
+    lived_there = or_(
+        *(and_(VacantUnit.unit_id == unit_id, VacantCheck.checked_on >= start) for unit_id, start in since.items())
     )
     return (
         select(VacantCheck, VacantUnit.unit_id)
         .join(VacantUnit, VacantCheck.vacant_unit_id == VacantUnit.id)
-        .where(lives_there)
+        .where(VacantUnit.unit_id.in_(list(since)), lived_there)
     )
 
 
 def resident_checks(resident_id, day, *, limit=50):
-    """[(VacantCheck, unit id)] a resident may see, the latest first (one statement)."""
-    query = _residents_checks(resident_id, day).order_by(VacantCheck.checked_at.desc(), VacantCheck.id.desc())
+    """[(VacantCheck, unit id)] a resident may see, the latest first (two statements)."""
+    query = _residents_checks(resident_id, day)
+    if query is None:
+        return []
+    query = query.order_by(VacantCheck.checked_at.desc(), VacantCheck.id.desc())
     return db.session.execute(query.limit(limit)).all()
 
 
 def resident_check(resident_id, check_id, day):
     """(VacantCheck, unit id) of one check the resident may see; NotFound for anyone else's (a neighbour's)."""
-    row = db.session.execute(_residents_checks(resident_id, day).where(VacantCheck.id == check_id)).first()
+    query = _residents_checks(resident_id, day)
+    row = None if query is None else db.session.execute(query.where(VacantCheck.id == check_id)).first()
     if row is None:
         raise NotFound()
     return row

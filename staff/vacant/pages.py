@@ -14,13 +14,19 @@ from domain.vacant.workflow import (
     vacant_actions,
 )
 
+#: Vacant units per page of the list (a new estate's unsold units run to hundreds).
+LIST_PAGE = 50
 
-def list_context(actor, property_id):
-    """The list page: every vacant unit with its schedule (overdue first, then by next due), its kept keys and those
-    out; the units to register; the records of units lived in again; the keys out and overdue."""
+
+def list_context(actor, property_id, page=1):
+    """The list page: page `page` of the vacant units with their schedule (overdue first, then by next due, LIST_PAGE
+    a page), their kept keys and those out; how many are overdue in all; the units to register; the records of units
+    lived in again; the keys out and overdue."""
     day, now = today(), utcnow()
-    rows = schedule.schedule(schedule.vacant_units(property_id), day)
-    rows.sort(key=lambda row: (not row.is_overdue, row.due_on, row.label))
+    every = schedule.schedule(schedule.vacant_units(property_id), day)
+    every.sort(key=lambda row: (not row.is_overdue, row.due_on, row.label))
+    start = (page - 1) * LIST_PAGE
+    rows = every[start : start + LIST_PAGE]
     ids = [row.vacant.id for row in rows]
     mine = checkable_unit_ids(actor, day)
     out = keys.keys_out(property_id, now)
@@ -28,6 +34,10 @@ def list_context(actor, property_id):
         "day": day,
         "now": now,
         "rows": rows,
+        "page": page,
+        "has_next": len(every) > start + LIST_PAGE,
+        "total": len(every),
+        "overdue_count": sum(row.is_overdue for row in every),
         "kept": keys.keys_of(ids),
         "out_by_unit": _out_by_unit(out),
         "can_check": {row.vacant.id for row in rows if mine is None or row.vacant.unit_id in mine},
@@ -35,7 +45,7 @@ def list_context(actor, property_id):
         "lived_in": schedule.vacant_units(property_id, still_vacant=False),
         "keys_out": out,
         "overdue_keys": [k for k in out if k.movement.due_back_at < now],
-        "reasons": register.REASON_LABELS,
+        "reasons": {reason: str(label) for reason, label in register.REASON_LABELS.items()},
     }
 
 

@@ -44,7 +44,7 @@ def _status(form_posted):
 @staff_permission(Permission.VIEW_VACANT_UNITS)
 def list_vacant_units():
     """The vacant units, overdue checks first; units to register; records of units lived in again; keys out."""
-    context = pages.list_context(current_actor(), buildings.get_property_id())
+    context = pages.list_context(current_actor(), buildings.get_property_id(), page=id_arg("page") or 1)
     return render_template("staff/vacant/index.html", **context)
 
 

@@ -78,6 +78,22 @@ def test_the_list_puts_overdue_checks_first_and_offers_the_units_to_register(cli
     assert "/check" not in page  # the desk does not check
 
 
+def test_the_list_pages_fifty_units_at_a_time_with_the_overdue_counted_on_every_page(client, auth, prop, vacant):
+    from staff.vacant.pages import LIST_PAGE
+
+    for _ in range(LIST_PAGE):
+        create_vacant(prop, registered_on=today() + timedelta(days=1))  # not due yet: after the overdue one
+    sign_in(auth, Role.FRONTDESK)
+    first = client.get("/staff/vacant/").get_data(as_text=True)
+    assert "51 套空置房" in first and "1 项检查逾期" in first and vacant.unit.label in first
+    assert first.count('<tr class="late">') == 1 and "/staff/vacant/?page=2" in first
+    second = client.get("/staff/vacant/?page=2").get_data(as_text=True)
+    assert second.count("/staff/vacant/") > 1 and vacant.unit.label not in second and "1 项检查逾期" in second
+    pager = second.partition('class="pager"')[2].partition("</nav>")[0]
+    assert 'href="/staff/vacant/"' in pager and "page=" not in pager  # back to the first page only
+    assert "没有更多" in client.get("/staff/vacant/?page=9").get_data(as_text=True)
+
+
 def test_the_list_takes_the_same_number_of_queries_whatever_it_holds(client, auth, prop, count_queries):
     sign_in(auth, Role.MANAGER)
 
