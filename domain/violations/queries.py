@@ -4,7 +4,7 @@ offenders, the month's count by kind, and the notices a resident may see. Every 
 
 from datetime import timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
 from domain.clock import local_date, local_day_bounds
@@ -19,24 +19,46 @@ DUE_FILTERS = ("overdue", "today", "week")
 YEAR_DAYS = 365
 
 
-def open_violations(property_id, *, today, kind_id=None, stage=None, due=None):
-    """The property's open violations, of one kind, stage and deadline filter when given ("overdue": past the
-    deadline; "today": due today or overdue; "week": due within 7 days or overdue), the earliest deadline first so
-    that the overdue come first (referred ones, whose deadline no longer runs, last). Kind and unit are loaded."""
-    query = (
-        select(Violation)
-        .where(Violation.property_id == property_id, Violation.stage.in_(OPEN_STAGES))
-        .options(selectinload(Violation.kind), selectinload(Violation.recorded_by))
-    )
+def _open_filter(property_id, *, today, kind_id=None, stage=None, due=None):
+    """The WHERE clauses of the open list: the property's open violations, of one kind, stage and deadline filter
+    when given ("overdue": past the deadline; "today": due today or overdue; "week": due within 7 days or overdue)."""
+    clauses = [Violation.property_id == property_id, Violation.stage.in_(OPEN_STAGES)]
     if kind_id:
-        query = query.where(Violation.kind_id == kind_id)
+        clauses.append(Violation.kind_id == kind_id)
     if stage:
-        query = query.where(Violation.stage == stage)
+        clauses.append(Violation.stage == stage)
     if due in DUE_FILTERS:
         last = {"overdue": today - timedelta(days=1), "today": today, "week": today + timedelta(days=7)}[due]
-        query = query.where(Violation.stage.in_(TIMED_STAGES), Violation.deadline <= last)
+        clauses += [Violation.stage.in_(TIMED_STAGES), Violation.deadline <= last]
+    return clauses
+
+
+def open_violations(property_id, *, today, kind_id=None, stage=None, due=None, limit=None, offset=0):
+    """The property's open violations as filtered by _open_filter, the earliest deadline first so that the overdue
+    come first (referred ones, whose deadline no longer runs, last); `limit` of them from `offset` when given. Kind
+    and recorder are loaded."""
     timed = Violation.stage.in_(TIMED_STAGES)
-    return db.session.scalars(query.order_by(timed.desc(), Violation.deadline.asc(), Violation.id.asc())).all()
+    query = (
+        select(Violation)
+        .where(*_open_filter(property_id, today=today, kind_id=kind_id, stage=stage, due=due))
+        .options(selectinload(Violation.kind), selectinload(Violation.recorded_by))
+        .order_by(timed.desc(), Violation.deadline.asc(), Violation.id.asc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return db.session.scalars(query).all()
+
+
+def open_counts(property_id, *, today, kind_id=None, stage=None, due=None):
+    """(how many, how many past their deadline) of the open violations as filtered by _open_filter (one
+    statement)."""
+    overdue = case((and_(Violation.stage.in_(TIMED_STAGES), Violation.deadline < today), 1), else_=0)
+    total, late = db.session.execute(
+        select(func.count(Violation.id), func.coalesce(func.sum(overdue), 0)).where(
+            *_open_filter(property_id, today=today, kind_id=kind_id, stage=stage, due=due)
+        )
+    ).one()
+    return total, late
 
 
 def repeat_offenders(property_id, *, today, more_than=2):

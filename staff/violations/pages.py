@@ -82,13 +82,24 @@ def violation_page(violation, **forms):
     }
 
 
-def list_page(property_id, *, kind_id, stage, due):
-    """The open violations page's context, filtered by kind, stage and deadline, overdue first."""
+#: Open violations per page of the list.
+LIST_PAGE = 50
+
+
+def list_page(property_id, *, kind_id, stage, due, page=1):
+    """The open violations page's context, filtered by kind, stage and deadline, overdue first, LIST_PAGE a page,
+    with how many there are and how many are overdue in all."""
     day = today()
-    rows = queries.open_violations(property_id, today=day, kind_id=kind_id, stage=stage, due=due)
+    filters = {"today": day, "kind_id": kind_id, "stage": stage, "due": due}
+    total, overdue_count = queries.open_counts(property_id, **filters)
+    rows = queries.open_violations(property_id, **filters, limit=LIST_PAGE, offset=(page - 1) * LIST_PAGE)
     labels = unit_labels([v.unit_id for v in rows])
     return {
         "violations": rows,
+        "total": total,
+        "overdue_count": overdue_count,
+        "page": page,
+        "has_next": total > page * LIST_PAGE,
         "where": {v.id: services.where_text(v, labels) for v in rows},
         "overdue": {v.id for v in rows if services.is_overdue(v, day)},
         "timed": {v.id for v in rows if v.stage in TIMED_STAGES},

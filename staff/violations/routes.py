@@ -45,7 +45,9 @@ def list_violations():
     return render_page(
         "staff/violations/index.html",
         "staff/violations/_list.html",
-        **pages.list_page(get_property_id(), kind_id=id_arg("kind"), stage=stage or None, due=due or None),
+        **pages.list_page(
+            get_property_id(), kind_id=id_arg("kind"), stage=stage or None, due=due or None, page=id_arg("page") or 1
+        ),
     )
 
 

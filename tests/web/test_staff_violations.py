@@ -275,6 +275,24 @@ def test_the_open_list_filters_and_puts_the_overdue_first(client, auth, team, pr
     assert "没有未结的违章" in html or "No open violation" in html
 
 
+def test_the_open_list_pages_with_its_filters_kept_and_the_counts_of_all(client, auth, team, prop, kind, unit, clock):
+    from staff.violations.pages import LIST_PAGE
+
+    parking = create_kind(prop, "占用消防通道", reminder_days=0)
+    late = record(team[Role.SECURITY], parking, place="地库消防通道")
+    for _ in range(LIST_PAGE):
+        record(team[Role.SECURITY], kind, unit=unit)
+    clock.advance(days=1)
+    auth.login_staff(team[Role.FRONTDESK])
+    first = client.get("/staff/violations/").get_data(as_text=True)
+    assert "未结违章 51 宗" in first and f">#{late.id}<" in first and first.count("<tr") == LIST_PAGE + 1
+    assert "/staff/violations/?page=2" in first
+    second = client.get("/staff/violations/?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert second.count("<tr") == 2 and f">#{late.id}<" not in second and "未结违章 51 宗" in second
+    filtered = client.get(f"/staff/violations/?kind={kind.id}").get_data(as_text=True)
+    assert "未结违章 50 宗" in filtered and "page=2" not in filtered.partition("violation-list")[2]
+
+
 def test_the_list_stays_within_its_statement_budget(client, auth, team, prop, kind, unit, count_queries):
     record(team[Role.SECURITY], kind, unit=unit)
     auth.login_staff(team[Role.MANAGER])
