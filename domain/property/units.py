@@ -221,6 +221,16 @@ def start_status_history(units, effective, *, actor=None):
         db.session.execute(insert(UnitStatusChange), rows)
 
 
+def vacant_since(unit_id):
+    """The day the unit's latest change to vacant took effect in its history, None when it never stood vacant (one
+    statement): what the vacancy fee counts from, and what a vacant unit's record proposes as its first empty day."""
+    return db.session.scalar(
+        select(func.max(UnitStatusChange.effective_on)).where(
+            UnitStatusChange.unit_id == unit_id, UnitStatusChange.to_status == UnitStatus.VACANT
+        )
+    )
+
+
 def status_history(unit_id, limit=None):
     """A unit's status changes, newest first (by the day they take effect), each with who recorded it."""
     return db.session.scalars(

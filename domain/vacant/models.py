@@ -44,7 +44,8 @@ class VacantUnit(db.Model):
     property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), unique=True)
     reason: Mapped[VacancyReason] = mapped_column(value_enum(VacancyReason, length=20))
-    #: The first day the unit stood empty (as the office knows it).
+    #: The first day the unit stood empty as the office knows it (the form proposes the day of the register's status
+    #: history; the vacancy fee counts from that history, not from this).
     vacant_since: Mapped[date] = mapped_column(Date)
     #: Days between checks; weekly by default.
     interval_days: Mapped[int] = mapped_column(default=7)

@@ -11,7 +11,7 @@ from domain.clock import from_local_input, local_text, to_local_input, today, ut
 from domain.errors import DomainError
 from domain.files.photos import field_photo_path, get_field_photo
 from domain.files.store import served_type
-from domain.property import buildings
+from domain.property import buildings, units
 from domain.tickets.workflow import STATUS_LABELS as TICKET_STATUS_LABELS
 from domain.vacant import checklist, checks, keys, register
 from domain.vacant.checklist import SUPPLY_ITEM, split_items
@@ -58,7 +58,8 @@ def register_vacant_unit():
     form.unit_id.choices = [("", "—")] + [(str(o.unit_id), o.label) for o in offers]
     if request.method == "GET":
         form.unit_id.data = request.args.get("unit", "")
-        form.vacant_since.data = today()
+        offered = form.unit_id.data if form.unit_id.data in {str(o.unit_id) for o in offers} else None
+        form.vacant_since.data = (offered and units.vacant_since(int(offered))) or today()
         form.power.data = "off"
     if form.validate_on_submit():
         try:

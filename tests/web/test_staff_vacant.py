@@ -139,8 +139,10 @@ def test_a_unit_of_another_property_is_not_found(client, auth, vacant):
 
 
 def test_registering_a_vacant_unit_then_its_page(client, auth, prop):
-    unit = builders.create_unit(status=UnitStatus.VACANT)
+    unit = builders.create_unit(status=UnitStatus.VACANT, status_since=today() - timedelta(days=40))
     sign_in(auth, Role.ASSISTANT)
+    offered = client.get(f"/staff/vacant/new?unit={unit.id}").get_data(as_text=True)
+    assert f'value="{(today() - timedelta(days=40)).isoformat()}"' in offered  # the day the register says
     form = {
         "unit_id": str(unit.id),
         "reason": "unsold",
