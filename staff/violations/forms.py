@@ -31,7 +31,10 @@ class RecordForm(FlaskForm):
     unit_label = StringField(
         _l("Unit"),
         validators=[Optional(), Length(max=20)],
-        description=_l("The unit, or for a public place the nearest unit when known, e.g. 1-1203."),
+        description=_l(
+            "The unit, or for a public place the nearest unit when known, e.g. 1-1203: its residents get the notices, "
+            "and a fine is billed to it."
+        ),
         render_kw={"autocomplete": "off"},
     )
     place = StringField(
