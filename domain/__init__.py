@@ -24,6 +24,7 @@ from domain.kiosk import models as _kiosk  # noqa: F401
 from domain.movein import fees as _movein_fees  # noqa: F401
 from domain.movein import models as _movein  # noqa: F401
 from domain.notify import models as _notify  # noqa: F401
+from domain.overtime import models as _overtime  # noqa: F401
 from domain.parcels import models as _parcels  # noqa: F401
 from domain.patrols import models as _patrols  # noqa: F401
 from domain.payments import models as _payments  # noqa: F401

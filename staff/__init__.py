@@ -47,6 +47,7 @@ from staff.incidents import notice as _incident_notice  # noqa: E402, F401
 from staff.incidents import routes as _incidents  # noqa: E402, F401
 from staff.movein import desk, inspections, supervision, templates_admin  # noqa: E402, F401
 from staff.movein import routes as _movein  # noqa: E402, F401
+from staff.overtime import routes as _overtime  # noqa: E402, F401
 from staff.patrols import routes as _patrols  # noqa: E402, F401
 from staff.patrols import today as _patrols_today  # noqa: E402, F401
 from staff.tickets import callbacks, routes  # noqa: E402, F401

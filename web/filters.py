@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from domain.accounts.roles import Permission
 from domain.clock import local
 from domain.money import fen_to_decimal
+from domain.overtime.totals import hours_text
 from domain.property.validation import area_as_text
 from web.auth import user_can
 from web.qr import qr_svg
@@ -96,6 +97,11 @@ def _date_pattern(locale_id, fmt):
     return locale, locale.date_formats[fmt]
 
 
+def clock_time(moment):
+    """An aware moment as the property's wall-clock time "18:30" (an end at midnight reads "00:00")."""
+    return "" if moment is None else local(moment).strftime("%H:%M")
+
+
 def datetime_local(value, fmt="medium"):
     """Format an aware UTC datetime in the property's time zone (what flask_babel.format_datetime gives)."""
     if value is None:
@@ -151,7 +157,9 @@ def register(app):
     app.add_template_filter(area)
     app.add_template_filter(month)
     app.add_template_filter(meter)
+    app.add_template_filter(hours_text, "hours")
     app.add_template_filter(datetime_local, "datetime")
+    app.add_template_filter(clock_time, "clock")
     app.add_template_filter(date_local, "date")
     app.add_template_global(html_lang)
     app.add_template_global(qr_svg)

@@ -95,6 +95,8 @@ class Permission(str, enum.Enum):
     MANAGE_VACANT_CHECKLIST = "manage_vacant_checklist"
     RECORD_VIOLATIONS = "record_violations"
     MANAGE_VIOLATIONS = "manage_violations"
+    APPLY_OVERTIME = "apply_overtime"
+    MANAGE_OVERTIME = "manage_overtime"
 
 
 _ALL = frozenset(Role)
@@ -187,6 +189,11 @@ PERMISSIONS = {
     # domain/violations/workflow.py.
     Permission.RECORD_VIOLATIONS: _REGISTER_KEEPERS | {Role.SECURITY},
     Permission.MANAGE_VIOLATIONS: frozenset({Role.MANAGER}),
+    # 工作时间管理制度 五: anyone on staff applies for overtime on the 加班申请表 before the work and sees their own; the
+    # department's manager approves it, confirms the hours worked, keeps the holiday calendar and reads everyone's
+    # monthly totals. Whose application is whose is checked in domain/overtime/workflow.py.
+    Permission.APPLY_OVERTIME: _ALL,
+    Permission.MANAGE_OVERTIME: frozenset({Role.MANAGER}),
 }
 
 

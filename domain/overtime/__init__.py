@@ -1,0 +1,1 @@
+"""Overtime (加班申请表) and the public-holiday calendar that rates it."""
