@@ -20,6 +20,7 @@ from domain.facilities.demo import load_facilities_demo
 from domain.incidents.demo import load_incidents_demo
 from domain.incidents.notice_demo import load_incident_mode_demo
 from domain.movein.demo import load_move_in_demo
+from domain.overtime.demo import load_overtime_demo
 from domain.parcels.demo import load_counter_demo
 from domain.patrols.demo import load_patrols_demo
 from domain.payments.demo import load_payment_demo
@@ -252,4 +253,5 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         report["incident_notice"] = load_incident_mode_demo(prop, open_incident, today=local_today()) is not None
         report["vacant_units"] = load_vacant_demo(prop, rng=rng, today=local_today())
         report["violations"] = load_violations_demo(prop, rng=rng, today=local_today())
+        report["overtime"] = load_overtime_demo(prop, today=local_today())
     return report

@@ -164,3 +164,19 @@ def _assert_vacancy_fee():
         .where(Bill.unit_id == vacant[0], Bill.period == month_before(today().replace(day=1)))
     ).all()
     assert ("物业管理费（空置 70%）", LineKind.VACANCY) in [tuple(line) for line in lines]
+
+
+def test_demo_has_the_holiday_calendar_and_overtime_confirmed_and_refused():
+    from domain.overtime.calendar import PUBLISHED
+    from domain.overtime.models import CalendarDay, OvertimeApplication, OvertimeStatus
+
+    report = load_demo("demo1234", Actor.system())
+    db.session.commit()
+    assert report["overtime"] == db.session.query(OvertimeApplication).count() == 2
+    assert {a.status for a in db.session.query(OvertimeApplication)} == {
+        OvertimeStatus.CONFIRMED,
+        OvertimeStatus.REFUSED,
+    }
+    confirmed = db.session.query(OvertimeApplication).filter_by(status=OvertimeStatus.CONFIRMED).one()
+    assert confirmed.worked_minutes == 135 and confirmed.reported_at is not None
+    assert db.session.query(CalendarDay).count() == len(PUBLISHED)

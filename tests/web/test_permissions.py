@@ -31,13 +31,27 @@ from tests.web.route_tables import (
     incidents,
     inspections,
     movein,
+    overtime,
     patrols,
     supervision,
     vacant,
     violations,
 )
 
-AREAS = (movein, inspections, supervision, archives, desk, areas, patrols, facilities, incidents, vacant, violations)
+AREAS = (
+    movein,
+    inspections,
+    supervision,
+    archives,
+    desk,
+    areas,
+    patrols,
+    facilities,
+    incidents,
+    vacant,
+    violations,
+    overtime,
+)
 
 ALL = frozenset(Role)
 KEEPERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})
