@@ -189,8 +189,8 @@ PERMISSIONS = {
     # domain/violations/workflow.py.
     Permission.RECORD_VIOLATIONS: _REGISTER_KEEPERS | {Role.SECURITY},
     Permission.MANAGE_VIOLATIONS: frozenset({Role.MANAGER}),
-    # 工作时间管理制度 五: anyone on staff applies for overtime on the 加班申请表 before the work and sees their own; the
-    # department's manager approves it, confirms the hours worked, keeps the holiday calendar and reads everyone's
+    # 工作时间管理制度 五: anyone on staff applies for overtime on the 加班申请表 before the work and sees their own;
+    # the department's manager approves it, confirms the hours worked, keeps the holiday calendar and reads everyone's
     # monthly totals. Whose application is whose is checked in domain/overtime/workflow.py.
     Permission.APPLY_OVERTIME: _ALL,
     Permission.MANAGE_OVERTIME: frozenset({Role.MANAGER}),

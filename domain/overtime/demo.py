@@ -49,7 +49,5 @@ def load_overtime_demo(prop, *, today):
         reason="整理本月收费台账",
         now=applied + timedelta(hours=2),
     )
-    applications.refuse(
-        manager, refused, note="台账由财务部统一整理，前台无需加班。", now=applied + timedelta(hours=3)
-    )
+    applications.refuse(manager, refused, note="台账由财务部统一整理，前台无需加班。", now=applied + timedelta(hours=3))
     return 2

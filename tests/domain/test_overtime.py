@@ -67,7 +67,7 @@ def test_each_day_rates_by_the_calendar_and_the_week(cal, day, kind, rate):
 def test_the_published_years_each_have_the_13_statutory_days():
     for year in (2026, 2027):
         assert len([1 for day, kind, _name in PUBLISHED if day.year == year and kind == DayKind.HOLIDAY]) == 13
-    # A make-up working day falls on a weekend and a rest day of a break on a weekday, or the entry would change nothing.
+    # A make-up working day falls on a weekend and a rest day of a break on a weekday, or the entry changes nothing.
     assert all(day.weekday() >= 5 for day, kind, _n in PUBLISHED if kind == DayKind.WORKING)
     assert all(day.weekday() < 5 for day, kind, _n in PUBLISHED if kind == DayKind.REST)
 
