@@ -153,7 +153,7 @@ def test_approving_after_the_start_is_refused_and_refusing_needs_a_reason(cal, c
     clock.set(datetime(2026, 11, 17, 18, 5, tzinfo=SHANGHAI))
     with pytest.raises(DomainError) as late:
         applications.approve(manager, application)
-    assert "before the work" in str(late.value.message)
+    assert "2026-11-17 18:00" in str(late.value.message)
     with pytest.raises(DomainError) as bare:
         applications.refuse(manager, application, note="  ")
     assert bare.value.field == "note"
