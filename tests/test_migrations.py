@@ -193,3 +193,24 @@ def test_the_renovation_violations_move_into_violations_and_back(prop):
     assert kinds_left == ["装修超时施工"] and violations_left == ["走廊堆放纸箱"]
     upgrade()
     assert schema_differences() == []
+
+
+def test_the_overtime_migration_enters_the_published_days_for_each_property_and_goes_down(prop):
+    """Upgrading a database with a property gives its calendar the published days of 2026 and 2027; downgrading drops
+    the overtime tables."""
+    from sqlalchemy import select
+
+    from domain.overtime.calendar import PUBLISHED
+    from domain.overtime.models import CalendarDay
+
+    prop_id = prop.id
+    db.session.commit()
+    downgrade(revision="0015_renovation_violations")
+    assert not {"overtime_applications", "overtime_calendar_days"} & set(inspect(db.engine).get_table_names())
+    upgrade()
+    rows = db.session.execute(
+        select(CalendarDay.property_id, CalendarDay.day, CalendarDay.kind, CalendarDay.name).order_by(CalendarDay.day)
+    ).all()
+    assert [(r.day, r.kind, r.name) for r in rows] == list(PUBLISHED)
+    assert {r.property_id for r in rows} == {prop_id}
+    assert schema_differences() == []
