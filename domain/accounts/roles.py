@@ -95,6 +95,8 @@ class Permission(str, enum.Enum):
     MANAGE_VACANT_CHECKLIST = "manage_vacant_checklist"
     RECORD_VIOLATIONS = "record_violations"
     MANAGE_VIOLATIONS = "manage_violations"
+    VIEW_SURVEYS = "view_surveys"
+    MANAGE_SURVEYS = "manage_surveys"
 
 
 _ALL = frozenset(Role)
@@ -187,6 +189,10 @@ PERMISSIONS = {
     # domain/violations/workflow.py.
     Permission.RECORD_VIOLATIONS: _REGISTER_KEEPERS | {Role.SECURITY},
     Permission.MANAGE_VIOLATIONS: frozenset({Role.MANAGER}),
+    # 1.1.19: the manager plans and runs the opinion surveys (对客意见征询); 1.2.7: the assistants help run them and
+    # read the results.
+    Permission.VIEW_SURVEYS: frozenset({Role.MANAGER, Role.ASSISTANT}),
+    Permission.MANAGE_SURVEYS: frozenset({Role.MANAGER}),
 }
 
 
