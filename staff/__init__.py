@@ -49,6 +49,7 @@ from staff.movein import desk, inspections, supervision, templates_admin  # noqa
 from staff.movein import routes as _movein  # noqa: E402, F401
 from staff.patrols import routes as _patrols  # noqa: E402, F401
 from staff.patrols import today as _patrols_today  # noqa: E402, F401
+from staff.surveys import routes as _surveys  # noqa: E402, F401
 from staff.tickets import callbacks, routes  # noqa: E402, F401
 from staff.vacant import routes as _vacant  # noqa: E402, F401
 from staff.violations import kinds as _violation_kinds  # noqa: E402, F401

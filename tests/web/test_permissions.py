@@ -33,11 +33,12 @@ from tests.web.route_tables import (
     movein,
     patrols,
     supervision,
+    surveys,
     vacant,
     violations,
 )
 
-AREAS = (movein, inspections, supervision, archives, desk, areas, patrols, facilities, incidents, vacant, violations)
+AREAS = (movein, inspections, supervision, archives, desk, areas, patrols, facilities, incidents, vacant, violations, surveys)
 
 ALL = frozenset(Role)
 KEEPERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})
@@ -200,6 +201,7 @@ PORTAL_ROUTES = [
     "/portal/renovations",
     "/portal/documents",
     "/portal/notices",
+    "/portal/surveys",
     "/portal/devices",
 ]
 
