@@ -293,9 +293,10 @@ def _opened_message(survey):
     return LazyString(text)
 
 
-def open_survey(actor, survey, now=None):
+def open_survey(actor, survey, now=None, *, tell=True):
     """Open a draft with at least one question: the households it asks are fixed now (one statement) and each of
-    their current residents is told (a notice batch). Returns how many households are asked. Audited."""
+    their current residents is told (a notice batch; tell=False for a survey the demo loads as already over).
+    Returns how many households are asked. Audited."""
     require(actor, Permission.MANAGE_SURVEYS)
     check_survey(actor, "open", survey)
     now = now or utcnow()
@@ -316,7 +317,7 @@ def open_survey(actor, survey, now=None):
     db.session.flush()
     asked = select(SurveyHousehold.unit_id).where(SurveyHousehold.survey_id == survey.id)
     told = {}
-    for household in households(asked, day).values():
+    for household in households(asked, day).values() if tell else ():
         for to in household:
             told.setdefault(to.resident_id, to)
     message = _opened_message(survey)

@@ -74,9 +74,7 @@ def test_two_answers_sent_at_once_only_the_first_is_kept(prop, monkeypatch):
     answer(survey, questions, first, unit)
     # The second request read "not answered" before the first committed: the participation's key refuses it.
     real = answering._invitations
-    monkeypatch.setattr(
-        answering, "_invitations", lambda *a, **k: [i._replace(answered=False) for i in real(*a, **k)]
-    )
+    monkeypatch.setattr(answering, "_invitations", lambda *a, **k: [i._replace(answered=False) for i in real(*a, **k)])
     with pytest.raises(Conflict):
         answer(survey, questions, second, unit)
     db.session.rollback()

@@ -38,7 +38,20 @@ from tests.web.route_tables import (
     violations,
 )
 
-AREAS = (movein, inspections, supervision, archives, desk, areas, patrols, facilities, incidents, vacant, violations, surveys)
+AREAS = (
+    movein,
+    inspections,
+    supervision,
+    archives,
+    desk,
+    areas,
+    patrols,
+    facilities,
+    incidents,
+    vacant,
+    violations,
+    surveys,
+)
 
 ALL = frozenset(Role)
 KEEPERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})

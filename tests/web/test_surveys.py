@@ -29,7 +29,8 @@ def test_manager_builds_a_survey_and_a_bad_question_keeps_what_was_typed(client,
     assert "是否满意？" in body and 'id="options-error"' in body
     assert db.session.query(SurveyQuestion).count() == 0
     good = client.post(
-        f"{page}/questions", data={"kind": "single", "text_zh": "是否满意？", "options": "满意\n不满意", "is_required": "y"}
+        f"{page}/questions",
+        data={"kind": "single", "text_zh": "是否满意？", "options": "满意\n不满意", "is_required": "y"},
     )
     assert good.status_code == 303
     assert client.post(f"{page}/open").status_code == 303
