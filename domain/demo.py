@@ -28,6 +28,7 @@ from domain.property.models import Building, Occupancy, Property, Relation, Resi
 from domain.property.units import UNIT_LABEL, set_unit_status, start_status_history
 from domain.property.validation import mask_id_number
 from domain.renovation.demo import load_renovation_demo
+from domain.surveys.demo import load_surveys_demo
 from domain.tickets.demo import load_ticket_demo
 from domain.vacant.demo import load_vacant_demo
 from domain.violations.demo import load_violations_demo
@@ -254,4 +255,5 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         report["vacant_units"] = load_vacant_demo(prop, rng=rng, today=local_today())
         report["violations"] = load_violations_demo(prop, rng=rng, today=local_today())
         report["overtime"] = load_overtime_demo(prop, today=local_today())
+        report["survey_answers"] = load_surveys_demo(prop, rng=rng, today=local_today())
     return report

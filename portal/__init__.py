@@ -19,7 +19,7 @@ def residents_only():
     return require_area(AccountKind.RESIDENT)
 
 
-from portal import account, bills, documents, home, incident_banner, menu, notices, parcels, renovations  # noqa: E402,F401  (routes register)
+from portal import account, bills, documents, home, incident_banner, menu, notices, parcels, renovations, surveys  # noqa: E402,F401  (routes register)
 from portal.movein import routes as _movein  # noqa: E402,F401
 from portal.notices import routes as _notices  # noqa: E402,F401
 from portal.tickets import routes  # noqa: E402,F401

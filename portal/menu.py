@@ -29,6 +29,7 @@ TABS = (
     ("portal.list_renovations", _l("Renovation"), "renovation"),
     ("portal.list_documents", _l("My file"), {"portal.list_documents"}),
     ("portal.list_notices", _l("Notices"), "notice"),
+    ("portal.list_surveys", _l("Surveys"), "survey"),
     ("portal.edit_profile", _l("My details"), {"portal.edit_profile"}),
     ("portal.change_password", _l("Password"), {"portal.change_password"}),
 )

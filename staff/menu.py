@@ -33,6 +33,7 @@ MENU = (
     ("staff.list_vacant_units", _l("Vacant units"), "vacant", Permission.VIEW_VACANT_UNITS),
     ("staff.list_areas", _l("Areas"), "areas", Permission.VIEW_AREAS),
     ("staff.list_overtime", _l("Overtime"), "overtime", Permission.APPLY_OVERTIME),
+    ("staff.list_surveys", _l("Surveys"), "surveys", Permission.VIEW_SURVEYS),
     ("staff.show_board", _l("Manager's board"), "board", Permission.VIEW_BOARD),
     ("staff.service_levels", _l("Service levels"), "board", Permission.MANAGE_SERVICE),
     ("staff.log_parcels", _l("Parcels"), "parcels", Permission.HANDLE_COUNTER),

@@ -97,6 +97,8 @@ class Permission(str, enum.Enum):
     MANAGE_VIOLATIONS = "manage_violations"
     APPLY_OVERTIME = "apply_overtime"
     MANAGE_OVERTIME = "manage_overtime"
+    VIEW_SURVEYS = "view_surveys"
+    MANAGE_SURVEYS = "manage_surveys"
 
 
 _ALL = frozenset(Role)
@@ -194,6 +196,10 @@ PERMISSIONS = {
     # monthly totals. Whose application is whose is checked in domain/overtime/workflow.py.
     Permission.APPLY_OVERTIME: _ALL,
     Permission.MANAGE_OVERTIME: frozenset({Role.MANAGER}),
+    # 1.1.19: the manager plans and runs the opinion surveys (对客意见征询); 1.2.7: the assistants help run them and
+    # read the results.
+    Permission.VIEW_SURVEYS: frozenset({Role.MANAGER, Role.ASSISTANT}),
+    Permission.MANAGE_SURVEYS: frozenset({Role.MANAGER}),
 }
 
 

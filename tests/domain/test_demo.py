@@ -180,3 +180,19 @@ def test_demo_has_the_holiday_calendar_and_overtime_confirmed_and_refused():
     confirmed = db.session.query(OvertimeApplication).filter_by(status=OvertimeStatus.CONFIRMED).one()
     assert confirmed.worked_minutes == 135 and confirmed.reported_at is not None
     assert db.session.query(CalendarDay).count() == len(PUBLISHED)
+
+
+def test_demo_has_a_closed_annual_survey_with_120_answers_and_one_open_for_resident1():
+    from domain.surveys.answering import open_invitations
+    from domain.surveys.models import Survey, SurveyParticipation
+    from domain.surveys.results import survey_results
+    from domain.surveys.workflow import CLOSED, state_of
+
+    report = load_demo("demo1234", Actor.system())
+    db.session.commit()
+    annual = db.session.scalar(select(Survey).where(Survey.title_zh == "满意度调查 2026"))
+    assert state_of(annual) == CLOSED
+    assert report["survey_answers"] == 120 == db.session.query(SurveyParticipation).count()
+    assert survey_results(annual).answered == 120
+    resident = db.session.scalar(select(Resident).join(Resident.user).where(User.username == "resident1"))
+    assert [i.survey.title_zh for i in open_invitations(resident.id) if not i.answered] == ["冬季供暖意见征询"]

@@ -34,6 +34,7 @@ from tests.web.route_tables import (
     overtime,
     patrols,
     supervision,
+    surveys,
     vacant,
     violations,
 )
@@ -51,6 +52,7 @@ AREAS = (
     vacant,
     violations,
     overtime,
+    surveys,
 )
 
 ALL = frozenset(Role)
@@ -214,6 +216,7 @@ PORTAL_ROUTES = [
     "/portal/renovations",
     "/portal/documents",
     "/portal/notices",
+    "/portal/surveys",
     "/portal/devices",
 ]
 
