@@ -95,6 +95,10 @@ class Permission(str, enum.Enum):
     MANAGE_VACANT_CHECKLIST = "manage_vacant_checklist"
     RECORD_VIOLATIONS = "record_violations"
     MANAGE_VIOLATIONS = "manage_violations"
+    CLOCK_IN = "clock_in"
+    PLAN_ROTA = "plan_rota"
+    VIEW_ATTENDANCE = "view_attendance"
+    DECIDE_LEAVE = "decide_leave"
 
 
 _ALL = frozenset(Role)
@@ -187,6 +191,12 @@ PERMISSIONS = {
     # domain/violations/workflow.py.
     Permission.RECORD_VIOLATIONS: _REGISTER_KEEPERS | {Role.SECURITY},
     Permission.MANAGE_VIOLATIONS: frozenset({Role.MANAGER}),
+    # 工作时间管理制度: everyone on staff clocks in and out, reads their own record and asks for leave (the day before
+    # the shift); the manager plans the rota, reads everyone's attendance and decides leave.
+    Permission.CLOCK_IN: _ALL,
+    Permission.PLAN_ROTA: frozenset({Role.MANAGER}),
+    Permission.VIEW_ATTENDANCE: frozenset({Role.MANAGER}),
+    Permission.DECIDE_LEAVE: frozenset({Role.MANAGER}),
 }
 
 
