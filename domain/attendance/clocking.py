@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
-from domain.accounts.roles import Permission, require
+from domain.accounts.roles import Permission, can, require
 from domain.attendance.models import Clocking, ShiftAssignment
 from domain.attendance.rota import approved_leave_days, grace_minutes
 from domain.audit.services import record
@@ -87,10 +87,10 @@ class ShiftRecord:
 
 def match(assignments, clockings, leave_days, grace, now):
     """([ShiftRecord] by start, [Clocking] matched to no shift). A clock-in belongs to the person's shift whose window
-    (from EARLY_WINDOW before its start to its end) it falls in, each clock-in to one shift; late beyond `grace`
-    minutes after the start, early out before `grace` minutes before the end, missing once `grace` minutes of the
-    shift passed with no clock-in and the day is not an approved leave day in `leave_days` {(user id, day)}."""
-    grace = timedelta(minutes=grace)
+    (from EARLY_WINDOW before its start to its end) it falls in, each clock-in to one shift. Counted in whole minutes:
+    late when more than `grace` minutes after the start, early when out more than `grace` minutes before the end,
+    missing once more than `grace` minutes of the shift passed with no clock-in and the day is not an approved leave
+    day in `leave_days` {(user id, day)}."""
     by_user = {}
     for clocking in sorted(clockings, key=lambda c: c.in_at):
         by_user.setdefault(clocking.user_id, []).append(clocking)
@@ -110,11 +110,11 @@ def match(assignments, clockings, leave_days, grace, now):
         row = ShiftRecord(assignment, start, end, found, on_leave)
         if found is not None:
             used.add(found.id)
-            if found.in_at > start + grace:
+            if _minutes(found.in_at - start) > grace:
                 row.late_minutes = _minutes(found.in_at - start)
-            if found.out_at is not None and found.out_at < end - grace:
+            if found.out_at is not None and _minutes(end - found.out_at) > grace:
                 row.early_minutes = _minutes(end - found.out_at)
-        elif not on_leave and now > start + grace:
+        elif not on_leave and _minutes(now - start) > grace:
             row.missing = True
         records.append(row)
     unmatched = [c for c in clockings if c.id not in used]
@@ -166,3 +166,10 @@ def today_shift(property_id, user_id, now=None):
     records, _unmatched = attendance(property_id, day - timedelta(days=1), day, user_id=user_id, now=now)
     current = [r for r in records if r.end > now - timedelta(hours=1)]
     return current[0] if current else None
+
+
+def require_record_reader(actor, user_id):
+    """A person's attendance record is theirs and the manager's: NotAllowed for anyone else."""
+    if actor.is_system or actor.user_id == user_id or can(actor.role, Permission.VIEW_ATTENDANCE):
+        return
+    raise NotAllowed()
