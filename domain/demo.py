@@ -12,6 +12,7 @@ from domain.announcements.models import Announcement
 from domain.archives.inspection_records import file_inspection_record
 from domain.archives.move_in_papers import file_move_in_copy
 from domain.areas.demo import load_areas_demo
+from domain.attendance.demo import load_attendance_demo
 from domain.audit.services import record
 from domain.billing.demo import load_billing_demo
 from domain.clock import today as local_today
@@ -252,4 +253,5 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         report["incident_notice"] = load_incident_mode_demo(prop, open_incident, today=local_today()) is not None
         report["vacant_units"] = load_vacant_demo(prop, rng=rng, today=local_today())
         report["violations"] = load_violations_demo(prop, rng=rng, today=local_today())
+        report["rota_days"] = load_attendance_demo(prop, rng=rng, today=local_today())
     return report

@@ -164,3 +164,17 @@ def _assert_vacancy_fee():
         .where(Bill.unit_id == vacant[0], Bill.period == month_before(today().replace(day=1)))
     ).all()
     assert ("物业管理费（空置 70%）", LineKind.VACANCY) in [tuple(line) for line in lines]
+
+
+def test_demo_has_a_month_of_shifts_with_late_and_missing_clock_ins_and_an_approved_leave():
+    from datetime import timedelta
+
+    from domain.attendance import clocking
+    from domain.attendance.models import LeaveRequest, LeaveStatus, ShiftAssignment
+
+    report = load_demo("demo1234", Actor.system())
+    db.session.commit()
+    assert report["rota_days"] == db.session.query(ShiftAssignment).count() >= 60
+    lists = clocking.exceptions(get_property().id, today() - timedelta(days=14), today())
+    assert lists["late"] and len(lists["missing"]) == 1
+    assert db.session.query(LeaveRequest).filter_by(status=LeaveStatus.APPROVED).count() == 1
