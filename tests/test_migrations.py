@@ -193,3 +193,14 @@ def test_the_renovation_violations_move_into_violations_and_back(prop):
     assert kinds_left == ["装修超时施工"] and violations_left == ["走廊堆放纸箱"]
     upgrade()
     assert schema_differences() == []
+
+
+def test_the_attendance_migration_goes_down_to_the_handovers_as_they_were_and_up_again(prop):
+    """Down: the rota, clock-in, leave and grace tables go, handovers lose the shift they close; up: all back."""
+    downgrade(revision="0015_renovation_violations")
+    tables = set(inspect(db.engine).get_table_names())
+    assert not tables & {"shifts", "shift_assignments", "clockings", "leave_requests", "attendance_settings"}
+    assert "shift_assignment_id" not in {c["name"] for c in inspect(db.engine).get_columns("handovers")}
+    upgrade()
+    assert "shift_assignment_id" in {c["name"] for c in inspect(db.engine).get_columns("handovers")}
+    assert schema_differences() == []
