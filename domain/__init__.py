@@ -15,6 +15,7 @@ from domain.archives import models as _archives  # noqa: F401
 from domain.archives import move_in_papers as _move_in_papers  # noqa: F401
 from domain.areas import models as _areas  # noqa: F401
 from domain.areas import notices as _area_notices  # noqa: F401
+from domain.attendance import models as _attendance  # noqa: F401
 from domain.audit import models as _audit  # noqa: F401
 from domain.billing import models as _billing  # noqa: F401
 from domain.facilities import models as _facilities  # noqa: F401

@@ -79,3 +79,13 @@ def start_of_local_day(day):
 def local_day_bounds(day):
     """(start, end) of `day` at the property as aware UTC: a moment is on that day when start <= moment < end."""
     return start_of_local_day(day), start_of_local_day(day + timedelta(days=1))
+
+
+def local_window(day, start, end):
+    """(start, end) as aware UTC of a window of the local `day` given as wall-clock times; an end at or before the
+    start is on the next day (a night shift, a night round crossing midnight)."""
+    end_day = day + timedelta(days=1) if end <= start else day
+    return (
+        from_local_input(datetime.combine(day, start)).astimezone(UTC),
+        from_local_input(datetime.combine(end_day, end)).astimezone(UTC),
+    )

@@ -12,6 +12,7 @@ from domain.announcements.models import Announcement
 from domain.archives.inspection_records import file_inspection_record
 from domain.archives.move_in_papers import file_move_in_copy
 from domain.areas.demo import load_areas_demo
+from domain.attendance.demo import load_attendance_demo
 from domain.audit.services import record
 from domain.billing.demo import load_billing_demo
 from domain.clock import today as local_today
@@ -256,4 +257,5 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         report["violations"] = load_violations_demo(prop, rng=rng, today=local_today())
         report["overtime"] = load_overtime_demo(prop, today=local_today())
         report["survey_answers"] = load_surveys_demo(prop, rng=rng, today=local_today())
+        report["rota_days"] = load_attendance_demo(prop, rng=rng, today=local_today())
     return report

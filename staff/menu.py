@@ -15,6 +15,7 @@ from web.filters import view_section
 MENU = (
     ("staff.home", _l("Overview"), "account", None),
     ("staff.my_area", _l("My area"), "areas", Permission.OWN_AREA),
+    ("staff.my_attendance", _l("My attendance"), "attendance", Permission.CLOCK_IN),
     ("staff.patrols_today", _l("Today's patrol"), "patrols.today", Permission.WALK_PATROLS),
     ("staff.list_incidents", _l("Incidents"), "incidents", Permission.REPORT_INCIDENTS),
     ("staff.list_violations", _l("Violations"), "violations", Permission.RECORD_VIOLATIONS),
@@ -34,6 +35,9 @@ MENU = (
     ("staff.list_areas", _l("Areas"), "areas", Permission.VIEW_AREAS),
     ("staff.list_overtime", _l("Overtime"), "overtime", Permission.APPLY_OVERTIME),
     ("staff.list_surveys", _l("Surveys"), "surveys", Permission.VIEW_SURVEYS),
+    ("staff.show_rota", _l("Rota"), "attendance", Permission.PLAN_ROTA),
+    ("staff.list_attendance_exceptions", _l("Late, early, missing"), "attendance", Permission.VIEW_ATTENDANCE),
+    ("staff.list_leave", _l("Leave requests"), "attendance", Permission.DECIDE_LEAVE),
     ("staff.show_board", _l("Manager's board"), "board", Permission.VIEW_BOARD),
     ("staff.service_levels", _l("Service levels"), "board", Permission.MANAGE_SERVICE),
     ("staff.log_parcels", _l("Parcels"), "parcels", Permission.HANDLE_COUNTER),

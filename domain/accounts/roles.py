@@ -99,6 +99,10 @@ class Permission(str, enum.Enum):
     MANAGE_OVERTIME = "manage_overtime"
     VIEW_SURVEYS = "view_surveys"
     MANAGE_SURVEYS = "manage_surveys"
+    CLOCK_IN = "clock_in"
+    PLAN_ROTA = "plan_rota"
+    VIEW_ATTENDANCE = "view_attendance"
+    DECIDE_LEAVE = "decide_leave"
 
 
 _ALL = frozenset(Role)
@@ -200,6 +204,12 @@ PERMISSIONS = {
     # read the results.
     Permission.VIEW_SURVEYS: frozenset({Role.MANAGER, Role.ASSISTANT}),
     Permission.MANAGE_SURVEYS: frozenset({Role.MANAGER}),
+    # 工作时间管理制度: everyone on staff clocks in and out, reads their own record and asks for leave (the day before
+    # the shift); the manager plans the rota, reads everyone's attendance and decides leave.
+    Permission.CLOCK_IN: _ALL,
+    Permission.PLAN_ROTA: frozenset({Role.MANAGER}),
+    Permission.VIEW_ATTENDANCE: frozenset({Role.MANAGER}),
+    Permission.DECIDE_LEAVE: frozenset({Role.MANAGER}),
 }
 
 

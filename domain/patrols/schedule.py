@@ -2,13 +2,13 @@
 Everything is computed on read from the one clock, so the board is right without a scheduler and tests move time."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import raiseload, selectinload
 
-from domain.clock import from_local_input
+from domain.clock import local_window
 from domain.errors import DomainError
 from domain.patrols.models import PatrolFinding, PatrolRound, PatrolRoute, PatrolVisit, RoundStatus
 from extensions import db
@@ -28,17 +28,10 @@ def parse_window(start_text, end_text):
 def windows_on(route, day):
     """[(start, end)] of `route` on the local `day`, as aware UTC; a window whose end is before its start ends the
     next day (a night shift's round)."""
-    moments = []
-    for start_text, end_text in route.windows or ():
-        start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
-        end_day = day + timedelta(days=1) if end <= start else day
-        moments.append(
-            (
-                from_local_input(datetime.combine(day, start)).astimezone(UTC),
-                from_local_input(datetime.combine(end_day, end)).astimezone(UTC),
-            )
-        )
-    return moments
+    return [
+        local_window(day, time.fromisoformat(start_text), time.fromisoformat(end_text))
+        for start_text, end_text in route.windows or ()
+    ]
 
 
 @dataclass

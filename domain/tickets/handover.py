@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from domain.accounts.models import User
 from domain.accounts.roles import Permission, require
+from domain.attendance.rota import shift_at
 from domain.audit.services import record
 from domain.clock import local_day_bounds, utcnow
 from domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
@@ -237,7 +238,8 @@ def sections(items):
 
 
 def create_handover(actor, *, property_id, notes="", now=None):
-    """Hand the shift over: store what is open now (draft_handover) and the notes; audited."""
+    """Hand the shift over: store what is open now (draft_handover), the notes and the writer's planned shift it
+    closes (the rota's shift around now, if they have one); audited."""
     require(actor, Permission.HAND_OVER)
     if actor.is_system:
         raise NotAllowed(_l("A handover is made by a person signed in to the console."))
@@ -246,7 +248,15 @@ def create_handover(actor, *, property_id, notes="", now=None):
         raise DomainError(_l("At most %(max)s characters.", max=NOTES_MAX), field="notes")
     now = now or utcnow()
     items = draft_handover(actor, property_id, now)
-    handover = Handover(property_id=property_id, from_user_id=actor.user_id, created_at=now, items=items, notes=notes)
+    closing = shift_at(actor.user_id, now)
+    handover = Handover(
+        property_id=property_id,
+        from_user_id=actor.user_id,
+        created_at=now,
+        items=items,
+        notes=notes,
+        shift_assignment_id=closing.id if closing else None,
+    )
     db.session.add(handover)
     db.session.flush()
     record(
@@ -300,7 +310,11 @@ def list_handovers(property_id, day):
     start, end = local_day_bounds(day)
     return db.session.scalars(
         select(Handover)
-        .options(joinedload(Handover.from_user), joinedload(Handover.acknowledged_by))
+        .options(
+            joinedload(Handover.from_user),
+            joinedload(Handover.acknowledged_by),
+            joinedload(Handover.shift_assignment),
+        )
         .where(Handover.property_id == property_id, Handover.created_at >= start, Handover.created_at < end)
         .order_by(Handover.created_at, Handover.id)
     ).all()

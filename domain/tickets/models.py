@@ -291,6 +291,9 @@ class Handover(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The writer's planned shift the handover closes, when they had one then (domain/attendance/rota.shift_at).
+    shift_assignment_id: Mapped[int | None] = mapped_column(ForeignKey("shift_assignments.id", ondelete="SET NULL"))
 
     from_user = relationship("User", foreign_keys=[from_user_id])
     acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
+    shift_assignment = relationship("ShiftAssignment")

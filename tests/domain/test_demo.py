@@ -196,3 +196,17 @@ def test_demo_has_a_closed_annual_survey_with_120_answers_and_one_open_for_resid
     assert survey_results(annual).answered == 120
     resident = db.session.scalar(select(Resident).join(Resident.user).where(User.username == "resident1"))
     assert [i.survey.title_zh for i in open_invitations(resident.id) if not i.answered] == ["冬季供暖意见征询"]
+
+
+def test_demo_has_a_month_of_shifts_with_late_and_missing_clock_ins_and_an_approved_leave():
+    from datetime import timedelta
+
+    from domain.attendance import clocking
+    from domain.attendance.models import LeaveRequest, LeaveStatus, ShiftAssignment
+
+    report = load_demo("demo1234", Actor.system())
+    db.session.commit()
+    assert report["rota_days"] == db.session.query(ShiftAssignment).count() >= 60
+    lists = clocking.exceptions(get_property().id, today() - timedelta(days=14), today())
+    assert lists["late"] and len(lists["missing"]) == 1
+    assert db.session.query(LeaveRequest).filter_by(status=LeaveStatus.APPROVED).count() == 1

@@ -26,6 +26,7 @@ from tests import builders
 from tests.web.route_tables import (
     archives,
     areas,
+    attendance,
     desk,
     facilities,
     incidents,
@@ -53,6 +54,7 @@ AREAS = (
     violations,
     overtime,
     surveys,
+    attendance,
 )
 
 ALL = frozenset(Role)
