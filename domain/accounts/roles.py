@@ -95,6 +95,11 @@ class Permission(str, enum.Enum):
     MANAGE_VACANT_CHECKLIST = "manage_vacant_checklist"
     RECORD_VIOLATIONS = "record_violations"
     MANAGE_VIOLATIONS = "manage_violations"
+    VIEW_CALLBACK_RATES = "view_callback_rates"
+    MANAGE_CALLBACKS = "manage_callbacks"
+    MARK_VIP = "mark_vip"
+    MANAGE_STANDARDS = "manage_standards"
+    SEE_OWN_SPOT_CHECKS = "see_own_spot_checks"
 
 
 _ALL = frozenset(Role)
@@ -187,6 +192,16 @@ PERMISSIONS = {
     # domain/violations/workflow.py.
     Permission.RECORD_VIOLATIONS: _REGISTER_KEEPERS | {Role.SECURITY},
     Permission.MANAGE_VIOLATIONS: frozenset({Role.MANAGER}),
+    # SOP 13: the manager chooses which finished kinds get a callback, sets the target rate and the visit plans, and
+    # sends what residents were unhappy about to the departments; the assistants read the rates of the work they call
+    # back on; the manager and the assistants mark VIP residents (1.1.11).
+    Permission.VIEW_CALLBACK_RATES: frozenset({Role.MANAGER, Role.ASSISTANT}),
+    Permission.MANAGE_CALLBACKS: frozenset({Role.MANAGER}),
+    Permission.MARK_VIP: frozenset({Role.MANAGER, Role.ASSISTANT}),
+    # SOP 8: the manager keeps the service-standards checklist and spot-checks staff against it; everyone else reads
+    # only their own spot-checks (checked again per person in domain/standards/services.py).
+    Permission.MANAGE_STANDARDS: frozenset({Role.MANAGER}),
+    Permission.SEE_OWN_SPOT_CHECKS: _ALL - {Role.MANAGER},
 }
 
 
