@@ -1,7 +1,7 @@
 """The service-standards checklist (SOP 8, from the seed's service rules: appearance, answering the phone within three
 rings with the standard greeting, courtesy, an orderly desk, complete records, punctuality, confidentiality) and the
 manager's spot-checks of a staff member against it. A person's spot-checks are seen by the manager and by that person
-only; anyone else is told they do not exist."""
+only; anyone else is refused."""
 
 from datetime import date, timedelta
 
@@ -13,7 +13,7 @@ from domain.accounts.models import AccountKind, User
 from domain.accounts.roles import Permission, can, require
 from domain.audit.services import record
 from domain.clock import today, utcnow
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, NotAllowed, NotFound
 from domain.facilities.register import parse_checklist
 from domain.routine_checks import FAULT, checklist_answers
 from domain.standards.models import ServiceChecklist, SpotCheck
@@ -123,9 +123,9 @@ def person_summary(property_id):
 
 def spot_checks_of(actor, property_id, staff_id):
     """(the person, their spot-checks newest first, with who checked) for the manager or the person themself;
-    NotFound for anyone else, so that whether a colleague was checked does not leak."""
+    NotAllowed for anyone else."""
     if not (actor.user_id == staff_id or can(actor.role, Permission.MANAGE_STANDARDS)):
-        raise NotFound()
+        raise NotAllowed()
     person = db.session.get(User, staff_id)
     if person is None or person.kind != AccountKind.STAFF:
         raise NotFound()

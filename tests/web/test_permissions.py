@@ -26,6 +26,7 @@ from tests import builders
 from tests.web.route_tables import (
     archives,
     areas,
+    callbacks,
     desk,
     facilities,
     incidents,
@@ -37,7 +38,20 @@ from tests.web.route_tables import (
     violations,
 )
 
-AREAS = (movein, inspections, supervision, archives, desk, areas, patrols, facilities, incidents, vacant, violations)
+AREAS = (
+    movein,
+    inspections,
+    supervision,
+    archives,
+    desk,
+    areas,
+    patrols,
+    facilities,
+    incidents,
+    vacant,
+    violations,
+    callbacks,
+)
 
 ALL = frozenset(Role)
 KEEPERS = frozenset({Role.MANAGER, Role.ASSISTANT, Role.FRONTDESK})
