@@ -366,8 +366,8 @@ class CallbackSettingsForm(FlaskForm):
     target_percent = IntegerField(
         _l("Target callback rate (%)"),
         validators=[
-            InputRequired(message=_l("Give a target between 1 and 100 %.")),
-            NumberRange(min=1, max=100, message=_l("Give a target between 1 and 100 %.")),
+            InputRequired(message=_l("Give a target from 1 to 100.")),
+            NumberRange(min=1, max=100, message=_l("Give a target from 1 to 100.")),
         ],
     )
 
