@@ -27,6 +27,8 @@ from domain.property.models import Building, Occupancy, Property, Relation, Resi
 from domain.property.units import UNIT_LABEL, set_unit_status, start_status_history
 from domain.property.validation import mask_id_number
 from domain.renovation.demo import load_renovation_demo
+from domain.standards.demo import load_standards_demo
+from domain.tickets.callback_demo import load_callbacks_demo
 from domain.tickets.demo import load_ticket_demo
 from domain.vacant.demo import load_vacant_demo
 from domain.violations.demo import load_violations_demo
@@ -252,4 +254,6 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         report["incident_notice"] = load_incident_mode_demo(prop, open_incident, today=local_today()) is not None
         report["vacant_units"] = load_vacant_demo(prop, rng=rng, today=local_today())
         report["violations"] = load_violations_demo(prop, rng=rng, today=local_today())
+        report["callbacks"] = load_callbacks_demo(prop, rng=rng, today=local_today())
+        report["spot_checks"] = load_standards_demo(prop, today=local_today())
     return report

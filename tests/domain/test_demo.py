@@ -164,3 +164,18 @@ def _assert_vacancy_fee():
         .where(Bill.unit_id == vacant[0], Bill.period == month_before(today().replace(day=1)))
     ).all()
     assert ("物业管理费（空置 70%）", LineKind.VACANCY) in [tuple(line) for line in lines]
+
+
+def test_demo_has_callback_rates_near_the_target_visits_due_vips_and_spot_checks():
+    from domain.property.models import Property
+    from domain.standards.models import SpotCheck
+    from domain.tickets import callback_rates, visit_plans
+
+    report = load_demo("demo1234", Actor.system())
+    db.session.commit()
+    prop = db.session.scalar(select(Property))
+    assert report["callbacks"] >= 20 and report["spot_checks"] == db.session.query(SpotCheck).count() >= 3
+    months = [f for _m, f in callback_rates.by_month(prop.id, today().replace(day=1)) if f.needing]
+    assert months and all(50 <= f.rate <= 100 for f in months)
+    assert db.session.query(Resident).filter(Resident.is_vip.is_(True)).count() == 2
+    assert visit_plans.due_visits(prop.id, today())
