@@ -64,3 +64,15 @@ def months_later(day, months):
     month += 1
     last = (date(year + month // 12, month % 12 + 1, 1) - date(year, month, 1)).days
     return date(year, month, min(day.day, last))
+
+
+def parse_month(text):
+    """(first day, first day of the next month) of a "YYYY-MM" text within the years that make sense
+    (domain.dates), or None when it is not one."""
+    try:
+        year, month = (int(part) for part in (text or "").split("-"))
+        first = check_date(date(year, month, 1))
+    except ValueError:
+        return None
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return first, following

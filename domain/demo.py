@@ -32,6 +32,7 @@ from domain.tickets.callback_demo import load_callbacks_demo
 from domain.tickets.demo import load_ticket_demo
 from domain.vacant.demo import load_vacant_demo
 from domain.violations.demo import load_violations_demo
+from domain.visits.demo import load_visits_demo
 from extensions import db
 
 PROPERTY_NAME = "亿丰时代广场"
@@ -255,5 +256,6 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         report["vacant_units"] = load_vacant_demo(prop, rng=rng, today=local_today())
         report["violations"] = load_violations_demo(prop, rng=rng, today=local_today())
         report["callbacks"] = load_callbacks_demo(prop, rng=rng, today=local_today())
+        report["visit_plans"] = load_visits_demo(prop, today=local_today())
         report["spot_checks"] = load_standards_demo(prop, today=local_today())
     return report

@@ -1,21 +1,18 @@
-"""The demo's callbacks and visits measured (SOP 13): four months of finished repairs and complaints with callbacks
-around the 80 % target (some residents dissatisfied, one already sent on to engineering), help requests chosen for
-callbacks too, a yearly visit plan per area and a quarterly one for VIPs with some households due, two VIP residents,
-and made visits with remarks for a department."""
+"""The demo's callbacks measured (SOP 13): four months of finished repairs and complaints with callbacks around the
+80 % target (some residents dissatisfied, one already sent on to engineering), help requests chosen for callbacks
+too."""
 
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from domain.accounts.models import Actor, User
-from domain.areas.services import list_areas
 from domain.clock import local_day_bounds
-from domain.dates import month_before, months_later
-from domain.property import residents
-from domain.property.models import Building, Occupancy, Resident, Unit
-from domain.tickets import followups, recording, visit_plans
+from domain.dates import month_before
+from domain.property.models import Building, Occupancy, Unit
+from domain.tickets import followups, recording
 from domain.tickets.callbacks import save_callback_settings
-from domain.tickets.models import Callback, CallbackStatus, Department, ResidentVisit, Status
+from domain.tickets.models import Callback, CallbackStatus, Status
 from extensions import db
 
 MONTHS = 4
@@ -42,8 +39,7 @@ def _households(prop, today, limit):
 
 
 def load_callbacks_demo(prop, *, rng, today):
-    """Load the demo's callback settings, months of callbacks, visit plans, VIPs and visits; returns how many
-    callbacks it made."""
+    """Load the demo's callback settings and months of callbacks; returns how many callbacks it made."""
     system = Actor.system("demo")
     callers = [u for u in (_user("frontdesk"), _user("assistant")) if u is not None]
     save_callback_settings(system, prop.id, kinds=["repair", "complaint", "help"], target_percent=80)
@@ -94,30 +90,5 @@ def load_callbacks_demo(prop, *, rng, today):
                 kind="repair",
                 note="请安排再次上门",
             )
-    # Two VIP residents, a quarterly plan for them and a yearly one per area.
-    for _unit_id, resident_id in homes[:2]:
-        residents.mark_vip(system, db.session.get(Resident, resident_id), is_vip=True, note="业委会委员")
-    start = months_later(today, -14)
-    visit_plans.create_rule(system, prop.id, scope="vip", interval_months=3, starts_on=start)
-    for area in list_areas(prop.id):
-        visit_plans.create_rule(system, prop.id, scope="area", area_id=area.id, interval_months=12, starts_on=start)
-    # Visits made over the past year: most households of the first ones, a few with a remark for a department.
-    for k, (unit_id, resident_id) in enumerate(homes[: len(homes) * 2 // 3]):
-        at = local_day_bounds(today - timedelta(days=20 + k * 5))[0] + timedelta(hours=3)
-        remark = "楼道声控灯不亮" if k % 9 == 4 else ("小区绿化需要修剪" if k % 9 == 7 else "")
-        department = Department.ENGINEERING if k % 9 == 4 else (Department.CLEANING if remark else None)
-        db.session.add(
-            ResidentVisit(
-                property_id=prop.id,
-                unit_id=unit_id,
-                resident_id=resident_id,
-                planned_for=at,
-                purpose="年度走访",
-                notes="业主对物业服务总体满意",
-                done_at=at,
-                remark=remark,
-                remark_department=department,
-            )
-        )
     db.session.flush()
     return made

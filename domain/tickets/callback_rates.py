@@ -10,8 +10,7 @@ from sqlalchemy.orm import aliased
 
 from domain.accounts.models import User
 from domain.clock import local_day_bounds
-from domain.dates import month_after, month_before
-from domain.incidents.queries import parse_month
+from domain.dates import month_after, month_before, parse_month
 from domain.property.models import Building, Unit
 from domain.property.units import UNIT_LABEL
 from domain.tickets.callbacks import DISSATISFIED_UP_TO, SATISFIED_FROM

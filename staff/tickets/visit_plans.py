@@ -10,7 +10,7 @@ from domain.areas.services import list_areas
 from domain.clock import today
 from domain.errors import DomainError
 from domain.property import buildings
-from domain.tickets import visit_plans
+from domain.visits import plans as visit_plans
 from extensions import db
 from staff import bp
 from staff.tickets.forms import SCOPE_LABELS, VisitRuleForm

@@ -14,9 +14,10 @@ from domain.errors import Conflict, DomainError, NotAllowed
 from domain.property import residents
 from domain.standards import services as standards
 from domain.standards.models import SpotCheck
-from domain.tickets import callback_rates, followups, recording, steps, visit_plans
+from domain.tickets import callback_rates, followups, recording, steps
 from domain.tickets.callbacks import callback_settings, save_callback_settings
 from domain.tickets.models import Callback, Department, Ticket, TicketKind
+from domain.visits import plans as visit_plans
 from extensions import db
 from tests import builders
 from tests.areas_builders import create_area

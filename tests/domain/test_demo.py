@@ -169,7 +169,8 @@ def _assert_vacancy_fee():
 def test_demo_has_callback_rates_near_the_target_visits_due_vips_and_spot_checks():
     from domain.property.models import Property
     from domain.standards.models import SpotCheck
-    from domain.tickets import callback_rates, visit_plans
+    from domain.tickets import callback_rates
+    from domain.visits import plans as visit_plans
 
     report = load_demo("demo1234", Actor.system())
     db.session.commit()

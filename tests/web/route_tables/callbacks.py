@@ -8,8 +8,8 @@ from sqlalchemy import select
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.clock import utcnow
-from domain.tickets import visit_plans
 from domain.tickets.models import Callback, Department
+from domain.visits import plans as visit_plans
 from extensions import db
 from tests.callback_builders import finished_ticket, made_visit
 
