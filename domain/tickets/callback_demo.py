@@ -69,7 +69,8 @@ def load_callbacks_demo(prop, *, rng, today):
             )
             ticket.status, ticket.done_at = Status.CLOSED, at + timedelta(hours=3)
             callback = Callback(ticket_id=ticket.id, due_at=ticket.done_at + timedelta(days=2))
-            if rng.random() < 0.82 and callers:
+            # Four callbacks in five made (the 80 % target), the last one of a month sometimes not yet either.
+            if n % 5 != 4 and callers:
                 satisfaction = rng.choice((5, 5, 5, 4, 4, 4, 3, 2, 1))
                 callback.status, callback.satisfaction = CallbackStatus.DONE, satisfaction
                 callback.result, callback.done_at = RESULTS[satisfaction], ticket.done_at + timedelta(days=1)

@@ -1,5 +1,5 @@
 """The demo's visit plans (SOP 13): two VIP residents, a quarterly plan for VIPs and a yearly one per area started
-14 months ago, so that households never visited are due, and visits made over the past year, a few with a remark for a
+ten days ago, so that households never visited are due, and visits made over the past year, a few with a remark for a
 department."""
 
 from datetime import timedelta
@@ -39,7 +39,9 @@ def load_visits_demo(prop, *, today):
     start = months_later(today, -14)
     visit_plans.create_rule(system, prop.id, scope="vip", interval_months=3, starts_on=start)
     for area in list_areas(prop.id):
-        visit_plans.create_rule(system, prop.id, scope="area", area_id=area.id, interval_months=12, starts_on=start)
+        visit_plans.create_rule(
+            system, prop.id, scope="area", area_id=area.id, interval_months=12, starts_on=today - timedelta(days=10)
+        )
     # Visits made over the past year: most households of the first ones, a few with a remark for a department.
     for k, (unit_id, resident_id) in enumerate(homes[: len(homes) * 2 // 3]):
         at = local_day_bounds(today - timedelta(days=20 + k * 5))[0] + timedelta(hours=3)
