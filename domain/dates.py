@@ -55,3 +55,24 @@ def month_after(period):
 def month_before(period):
     """The first day of the previous month."""
     return date(period.year - (period.month == 1), (period.month - 2) % 12 + 1, 1)
+
+
+def months_later(day, months):
+    """The same day `months` months later (earlier when negative), the month's last day where it is shorter."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - date(year, month, 1)).days
+    return date(year, month, min(day.day, last))
+
+
+def parse_month(text):
+    """(first day, first day of the next month) of a "YYYY-MM" text within the years that make sense
+    (domain.dates), or None when it is not one."""
+    try:
+        year, month = (int(part) for part in (text or "").split("-"))
+        first = check_date(date(year, month, 1))
+    except ValueError:
+        return None
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return first, following

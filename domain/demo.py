@@ -30,9 +30,12 @@ from domain.property.units import UNIT_LABEL, set_unit_status, start_status_hist
 from domain.property.validation import mask_id_number
 from domain.renovation.demo import load_renovation_demo
 from domain.surveys.demo import load_surveys_demo
+from domain.standards.demo import load_standards_demo
+from domain.tickets.callback_demo import load_callbacks_demo
 from domain.tickets.demo import load_ticket_demo
 from domain.vacant.demo import load_vacant_demo
 from domain.violations.demo import load_violations_demo
+from domain.visits.demo import load_visits_demo
 from extensions import db
 
 PROPERTY_NAME = "亿丰时代广场"
@@ -258,4 +261,7 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         report["overtime"] = load_overtime_demo(prop, today=local_today())
         report["survey_answers"] = load_surveys_demo(prop, rng=rng, today=local_today())
         report["rota_days"] = load_attendance_demo(prop, rng=rng, today=local_today())
+        report["callbacks"] = load_callbacks_demo(prop, rng=rng, today=local_today())
+        report["visit_plans"] = load_visits_demo(prop, today=local_today())
+        report["spot_checks"] = load_standards_demo(prop, today=local_today())
     return report

@@ -26,7 +26,9 @@ MENU = (
     ("staff.list_tickets", _l("Tickets"), "tickets", Permission.VIEW_TICKETS),
     ("staff.list_contacts", _l("Calls and visits"), "tickets", Permission.RECORD_TICKETS),
     ("staff.list_callbacks", _l("Callbacks"), "tickets", Permission.CALL_BACK),
+    ("staff.callback_rates_page", _l("Callback rates"), "tickets.callback_figures", Permission.VIEW_CALLBACK_RATES),
     ("staff.list_visits", _l("Resident visits"), "tickets", Permission.CALL_BACK),
+    ("staff.visits_due", _l("Visits due"), "tickets.visit_plans", Permission.CALL_BACK),
     ("staff.handover", _l("Shift handover"), "board", Permission.HAND_OVER),
     ("staff.list_rounds", _l("Patrol records"), "patrols", Permission.VIEW_PATROLS),
     ("staff.list_routes", _l("Patrol routes"), "patrols", Permission.MANAGE_PATROLS),
@@ -58,6 +60,8 @@ MENU = (
     ("staff.list_announcements", _l("Announcements"), "announcements", Permission.PUBLISH_ANNOUNCEMENTS),
     ("staff.list_accounts", _l("Staff accounts"), "accounts", Permission.MANAGE_STAFF),
     ("staff.list_kiosks", _l("Kiosks"), "kiosks", Permission.MANAGE_KIOSKS),
+    ("staff.list_standards", _l("Service standards"), "standards", Permission.MANAGE_STANDARDS),
+    ("staff.my_spot_checks", _l("My spot-checks"), "standards", Permission.SEE_OWN_SPOT_CHECKS),
     ("staff.list_audit", _l("Audit log"), "audit", Permission.VIEW_AUDIT),
 )
 #: (locale, role) -> [(url, label, section)]; menus never change while the process runs.

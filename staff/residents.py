@@ -10,6 +10,7 @@ from domain.property import occupancies, residents, search, units
 from extensions import db
 from staff import bp
 from staff.forms import EndOccupancyForm, OccupancyForm, ResidentAccountForm, ResidentForm
+from staff.tickets.forms import VipForm
 from web.auth import current_actor, staff_permission
 from web.guards import id_arg
 from web.htmx import render_page
@@ -71,7 +72,7 @@ def _add_occupancy(resident, occupancy_form):
     )
 
 
-def _resident_page(resident, form=None, occupancy_form=None, account_form=None):
+def _resident_page(resident, form=None, occupancy_form=None, account_form=None, vip_form=None, status=200):
     """Render a resident's page with whichever of its forms is being redisplayed."""
     return render_template(
         "staff/residents/show.html",
@@ -81,7 +82,8 @@ def _resident_page(resident, form=None, occupancy_form=None, account_form=None):
         occupancy_form=occupancy_form or OccupancyForm(prefix="occ", start_date=today()),
         account_form=account_form or ResidentAccountForm(prefix="acct"),
         end_form=EndOccupancyForm(end_date=today()),
-    )
+        vip_form=vip_form or VipForm(prefix="vip", formdata=None, obj=resident),
+    ), status
 
 
 @bp.get("/residents/<int:resident_id>")
@@ -106,6 +108,23 @@ def edit_resident(resident_id):
         except DomainError as error:
             show_domain_error(form, error)
     return _resident_page(resident, form=form)
+
+
+@bp.post("/residents/<int:resident_id>/vip")
+@staff_permission(Permission.MARK_VIP)
+def mark_resident_vip(resident_id):
+    """Mark a resident VIP (their household is visited on the VIP plan) or take the mark off, with a note."""
+    resident = residents.get_resident(resident_id)
+    form = VipForm(prefix="vip")
+    if form.validate_on_submit():
+        try:
+            residents.mark_vip(current_actor(), resident, is_vip=form.is_vip.data, note=form.vip_note.data)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("staff.show_resident", resident_id=resident.id), code=303)
+        except DomainError as error:
+            show_domain_error(form, error)
+    return _resident_page(resident, vip_form=form, status=422)
 
 
 @bp.post("/residents/<int:resident_id>/occupancies")

@@ -103,6 +103,11 @@ class Permission(str, enum.Enum):
     PLAN_ROTA = "plan_rota"
     VIEW_ATTENDANCE = "view_attendance"
     DECIDE_LEAVE = "decide_leave"
+    VIEW_CALLBACK_RATES = "view_callback_rates"
+    MANAGE_CALLBACKS = "manage_callbacks"
+    MARK_VIP = "mark_vip"
+    MANAGE_STANDARDS = "manage_standards"
+    SEE_OWN_SPOT_CHECKS = "see_own_spot_checks"
 
 
 _ALL = frozenset(Role)
@@ -210,6 +215,16 @@ PERMISSIONS = {
     Permission.PLAN_ROTA: frozenset({Role.MANAGER}),
     Permission.VIEW_ATTENDANCE: frozenset({Role.MANAGER}),
     Permission.DECIDE_LEAVE: frozenset({Role.MANAGER}),
+    # SOP 13: the manager chooses which finished kinds get a callback, sets the target rate and the visit plans, and
+    # sends what residents were unhappy about to the departments; the assistants read the rates of the work they call
+    # back on; the manager and the assistants mark VIP residents (1.1.11).
+    Permission.VIEW_CALLBACK_RATES: frozenset({Role.MANAGER, Role.ASSISTANT}),
+    Permission.MANAGE_CALLBACKS: frozenset({Role.MANAGER}),
+    Permission.MARK_VIP: frozenset({Role.MANAGER, Role.ASSISTANT}),
+    # SOP 8: the manager keeps the service-standards checklist and spot-checks staff against it; everyone else reads
+    # only their own spot-checks (checked again per person in domain/standards/services.py).
+    Permission.MANAGE_STANDARDS: frozenset({Role.MANAGER}),
+    Permission.SEE_OWN_SPOT_CHECKS: _ALL - {Role.MANAGER},
 }
 
 

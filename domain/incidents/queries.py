@@ -1,13 +1,11 @@
 """What the incident pages and the board read: the open incidents, the list by month and kind, the counts."""
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from domain.clock import local_day_bounds
-from domain.dates import check_date
+from domain.dates import parse_month
 from domain.incidents.models import Incident, IncidentKind, IncidentStatus
 from domain.incidents.services import KIND_LABELS
 from domain.patrols.records import FieldRow
@@ -24,18 +22,6 @@ def open_incidents(property_id):
         .options(selectinload(Incident.reported_by), selectinload(Incident.building), selectinload(Incident.unit))
         .order_by(Incident.occurred_at.desc(), Incident.id.desc())
     ).all()
-
-
-def parse_month(text):
-    """(first day, first day of the next month) of a "YYYY-MM" text within the years that make sense
-    (domain.dates), or None when it is not one."""
-    try:
-        year, month = (int(part) for part in (text or "").split("-"))
-        first = check_date(date(year, month, 1))
-    except ValueError:
-        return None
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return first, following
 
 
 def _month_bounds(month):

@@ -130,6 +130,9 @@ class Resident(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: A VIP resident (SOP 13, 1.1.11): their household is visited on the VIP plan; the note says why.
+    is_vip: Mapped[bool] = mapped_column(default=False)
+    vip_note: Mapped[str] = mapped_column(String(200), default="")
 
     occupancies: Mapped[list["Occupancy"]] = relationship(back_populates="resident")
     user = relationship("User")

@@ -9,7 +9,7 @@ from domain.accounts.passwords import check_password_rules, hash_password
 from domain.accounts.roles import Permission, require
 from domain.accounts.services import _check_username_free, assign_login_phone, move_login_phone, normalise_username
 from domain.audit.services import diff, record
-from domain.errors import Conflict, NotFound
+from domain.errors import Conflict, DomainError, NotFound
 from domain.property.buildings import get_property
 from domain.property.models import Occupancy, Resident, Unit
 from extensions import db
@@ -57,6 +57,19 @@ def update_resident(actor, resident, *, name, phone, email=None, id_number_maske
     changes = diff(resident, values)
     if changes:
         record(actor, "resident.update", resident, summary=resident.name, changes=changes)
+    return resident
+
+
+def mark_vip(actor, resident, *, is_vip, note=""):
+    """Mark a resident VIP (their household is then visited on the VIP plan, SOP 13) or not, with a note saying
+    why (up to 200 characters; dropped when the mark is taken off). Audited when it changes."""
+    require(actor, Permission.MARK_VIP)
+    note = (note or "").strip() if is_vip else ""
+    if len(note) > 200:
+        raise DomainError(_l("Keep the note under 200 characters."), field="vip_note")
+    changes = diff(resident, {"is_vip": bool(is_vip), "vip_note": note})
+    if changes:
+        record(actor, "resident.vip", resident, summary=resident.name, changes=changes)
     return resident
 
 

@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from domain.accounts.models import User
@@ -16,7 +16,7 @@ from domain.errors import DomainError, InvalidTransition, NotFound
 from domain.property.models import Building, Occupancy, Relation, Resident, Unit
 from domain.property.units import UNIT_LABEL
 from domain.tickets import recording
-from domain.tickets.models import Callback, Channel, ContactLog, ResidentVisit, ServiceItem
+from domain.tickets.models import Callback, Channel, ContactLog, Department, ResidentVisit, ServiceItem
 from extensions import db
 
 #: How people reach the desk itself (the log); portal and kiosk requests are tickets already.
@@ -175,8 +175,8 @@ def list_contacts(property_id, *, day, after=None, limit=50):
 # Visits to residents (业主走访) -------------------------------------------------------------------
 
 
-def plan_visit(actor, *, property_id, unit_id, planned_for, purpose, is_vip=False, today=None):
-    """Plan a visit to a unit (a VIP visit or a routine one); it is for the unit's owner when there is one."""
+def plan_visit(actor, *, property_id, unit_id, planned_for, purpose, today=None):
+    """Plan a visit to a unit; it is for the unit's owner when there is one (a VIP visit when the owner is a VIP)."""
     require(actor, Permission.CALL_BACK)
     purpose = (purpose or "").strip()
     if not purpose:
@@ -192,7 +192,6 @@ def plan_visit(actor, *, property_id, unit_id, planned_for, purpose, is_vip=Fals
         resident_id=sole_owner(unit_id, today),
         planned_for=planned_for,
         purpose=purpose[:200],
-        is_vip=bool(is_vip),
         planned_by_id=actor.user_id,
     )
     db.session.add(visit)
@@ -209,8 +208,9 @@ def get_visit(visit_id):
     return visit
 
 
-def finish_visit(actor, visit, notes, *, now=None):
-    """Record that a planned visit took place, with what was said; a visit is recorded once."""
+def finish_visit(actor, visit, notes, *, remark="", remark_department=None, now=None):
+    """Record that a planned visit took place, with what was said; a visit is recorded once. `remark` is what the
+    resident asks a department to fix or improve (with the department when known), for the manager's analysis."""
     require(actor, Permission.CALL_BACK)
     if visit.done_at is not None:
         raise InvalidTransition(_l("This visit has already been recorded."))
@@ -218,6 +218,8 @@ def finish_visit(actor, visit, notes, *, now=None):
     if not notes:
         raise DomainError(_l("Write what was said or seen."), field="notes")
     visit.notes, visit.done_at = notes, now or utcnow()
+    visit.remark = (remark or "").strip()
+    visit.remark_department = Department(remark_department) if remark_department and visit.remark else None
     record(actor, "visit.finish", visit, summary=notes[:80])
     return visit
 
@@ -234,8 +236,9 @@ def list_visits(property_id, *, done=False, limit=50, unit_ids=None):
             ResidentVisit.id,
             ResidentVisit.planned_for,
             ResidentVisit.purpose,
-            ResidentVisit.is_vip,
+            func.coalesce(Resident.is_vip, False).label("is_vip"),
             ResidentVisit.notes,
+            ResidentVisit.remark,
             ResidentVisit.done_at,
             UNIT_LABEL,
             Resident.name.label("resident_name"),
@@ -255,6 +258,6 @@ def list_visits(property_id, *, done=False, limit=50, unit_ids=None):
         query = query.where(ResidentVisit.done_at.is_not(None)).order_by(ResidentVisit.done_at.desc())
     else:
         query = query.where(ResidentVisit.done_at.is_(None)).order_by(
-            ResidentVisit.planned_for, ResidentVisit.is_vip.desc(), ResidentVisit.id
+            ResidentVisit.planned_for, func.coalesce(Resident.is_vip, False).desc(), ResidentVisit.id
         )
     return db.session.execute(query).all()

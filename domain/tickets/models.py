@@ -2,7 +2,7 @@
 with their timeline, photos, service levels, callbacks, the phone/visit log and the shift handover."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -239,8 +239,27 @@ class Callback(db.Model):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The ticket a dissatisfied answer was sent to a department as (one at most).
+    followup_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 
-    ticket: Mapped[Ticket] = relationship()
+    ticket: Mapped[Ticket] = relationship(foreign_keys=[ticket_id])
+    done_by = relationship("User", foreign_keys=[done_by_id])
+
+
+class CallbackSettings(db.Model):
+    """The manager's callback settings of a property: which finished kinds get a callback, and the target rate."""
+
+    __tablename__ = "callback_settings"
+    __table_args__ = (CheckConstraint("target_percent BETWEEN 1 AND 100", name="target_1_to_100"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"), unique=True)
+    #: TicketKind values whose finished tickets get a callback (回访).
+    kinds: Mapped[list] = mapped_column(JSON, default=list)
+    #: The callback rate (回访率) aimed at, in percent.
+    target_percent: Mapped[int] = mapped_column(default=80)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class ContactLog(db.Model):
@@ -271,10 +290,45 @@ class ResidentVisit(db.Model):
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
     planned_for: Mapped[datetime] = mapped_column(UTCDateTime)
     purpose: Mapped[str] = mapped_column(String(200))
-    is_vip: Mapped[bool] = mapped_column(default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
     planned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What the resident asks a department to fix or improve, noted at the visit (empty when nothing).
+    remark: Mapped[str] = mapped_column(Text, default="")
+    remark_department: Mapped[Department | None] = mapped_column(value_enum(Department, length=20))
+    #: The ticket the remark was sent to its department as (one at most).
+    followup_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+
+
+class VisitScope(str, enum.Enum):
+    """Which households a visit rule takes in."""
+
+    ALL = "all"  # every household of the property
+    AREA = "area"  # every household of one assistant's area
+    VIP = "vip"  # the households with a VIP resident
+
+
+class VisitRule(db.Model):
+    """A recurring visit plan (走访计划): the households of a scope, each visited once every `interval_months`."""
+
+    __tablename__ = "visit_rules"
+    __table_args__ = (
+        CheckConstraint("interval_months BETWEEN 1 AND 60", name="interval_1_to_60"),
+        CheckConstraint("(scope = 'area') = (area_id IS NOT NULL)", name="area_only_for_area_scope"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
+    scope: Mapped[VisitScope] = mapped_column(value_enum(VisitScope))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    interval_months: Mapped[int]
+    #: A household never visited is due from this day.
+    starts_on: Mapped[date]
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    area = relationship("Area")
 
 
 class Handover(db.Model):

@@ -277,7 +277,7 @@ def board(property_id, now=None):
         db.session.scalar(
             select(func.count())
             .select_from(Callback)
-            .join(Ticket)
+            .join(Ticket, Callback.ticket_id == Ticket.id)
             .where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN, Callback.due_at < now)
         )
         or 0

@@ -10,7 +10,7 @@ from domain.audit.services import record
 from domain.billing.models import Bill, BillLine
 from domain.clock import local_date, local_text, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition
-from domain.tickets.callbacks import CALLBACK_KINDS, close_if_settled
+from domain.tickets.callbacks import close_if_settled, needs_callback
 from domain.tickets.catalogue import service_level
 from domain.tickets.models import (
     Callback,
@@ -167,7 +167,8 @@ def cannot_come(actor, ticket, *, reason):
 
 
 def finish(actor, ticket, *, summary, materials="", now=None):
-    """Mark the work done; repairs and complaints get a callback task, paid services a bill."""
+    """Mark the work done; the kinds the manager chose (repairs and complaints by default) get a callback task, paid
+    services a bill."""
     now = now or utcnow()
     check("finish", actor, ticket)
     if not (summary or "").strip():
@@ -181,7 +182,7 @@ def finish(actor, ticket, *, summary, materials="", now=None):
         data={"materials": materials.strip()} if materials.strip() else None,
         at=now,
     )
-    if ticket.kind in CALLBACK_KINDS:
+    if needs_callback(ticket):
         minutes = service_level(ticket.property_id, ticket.kind, ticket.priority)[3]
         db.session.add(Callback(ticket_id=ticket.id, due_at=now + timedelta(minutes=minutes)))
     if ticket.service_item_id and ticket.service_item.price_fen and ticket.unit_id:

@@ -8,7 +8,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
 from domain.clock import local_date, local_day_bounds
-from domain.incidents.queries import parse_month
+from domain.dates import parse_month
 from domain.property.occupancies import resident_units_since
 from domain.violations.models import OPEN_STAGES, TIMED_STAGES, Stage, Violation, ViolationKind, ViolationNotice
 from extensions import db

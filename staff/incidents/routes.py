@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from domain.accounts.roles import Permission
 from domain.clock import local_now, utcnow
+from domain.dates import parse_month
 from domain.errors import DomainError
 from domain.files.photos import field_photo_path, get_field_photo
 from domain.files.store import served_type
@@ -42,7 +43,7 @@ def list_incidents():
     """The open incidents first, then the month's incidents (of one kind when filtered) with the counts by kind."""
     property_id = get_property_id()
     month = request.args.get("month", "")
-    month = month if queries.parse_month(month) else local_now().strftime("%Y-%m")
+    month = month if parse_month(month) else local_now().strftime("%Y-%m")
     kind = request.args.get("kind", "")
     kind = kind if kind in {k.value for k in IncidentKind} else ""
     after = _key(request.args.get("after"))

@@ -136,8 +136,10 @@ def _visits_page(form, *, done_forms=None, error=None, status=200):
 @bp.route("/visits", methods=["GET", "POST"])
 @staff_permission(Permission.CALL_BACK)
 def list_visits():
-    """Visits to residents (SOP 13, VIP ones marked): plan one, see what is planned and what was done."""
+    """Visits to residents (SOP 13, VIP residents marked): plan one, see what is planned and what was done."""
     form = VisitForm()
+    if request.method == "GET" and request.args.get("unit"):
+        form.unit_label.data = request.args["unit"][:40]  # from the due list: the household to plan
     if form.validate_on_submit():
         try:
             unit = units.find_unit(form.unit_label.data)
@@ -147,7 +149,6 @@ def list_visits():
                 unit_id=unit.id,
                 planned_for=from_local_input(form.planned_for.data),
                 purpose=form.purpose.data,
-                is_vip=form.is_vip.data,
                 today=today(),
             )
             db.session.commit()
@@ -167,7 +168,13 @@ def finish_visit(visit_id):
     error, status = None, 422
     if form.validate_on_submit():
         try:
-            desk.finish_visit(current_actor(), visit, form.notes.data)
+            desk.finish_visit(
+                current_actor(),
+                visit,
+                form.notes.data,
+                remark=form.remark.data or "",
+                remark_department=form.remark_department.data or None,
+            )
             db.session.commit()
             flash(_("Visit recorded."), "success")
             return redirect(url_for("staff.list_visits"), code=303)

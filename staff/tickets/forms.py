@@ -6,9 +6,19 @@ import re
 from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from domain.tickets.recording import COMPLAINT_CATEGORIES, REPAIR_CATEGORIES
 from web.forms import LOCAL_INPUT_FORMATS, SensibleDate
@@ -300,6 +310,21 @@ class ContactForm(FlaskForm):
             raise ValidationError(_l("Give the unit or the public area."))
 
 
+def _int_or_none(value):
+    """A select's id, or None for the empty choice."""
+    try:
+        return int(value) if value not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
 class VisitForm(FlaskForm):
     """A visit to plan (SOP 13)."""
 
@@ -314,10 +339,70 @@ class VisitForm(FlaskForm):
         validators=[InputRequired(message=_l("Enter a date and time.")), SensibleDate()],
     )
     purpose = StringField(_l("Purpose"), validators=[DataRequired(), Length(max=200)])
-    is_vip = BooleanField(_l("VIP visit"))
 
 
 class VisitDoneForm(FlaskForm):
     """What happened on a visit."""
 
     notes = TextAreaField(_l("Notes"), validators=[DataRequired(), Length(max=2000)])
+    remark = TextAreaField(
+        _l("For a department (optional)"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("What the resident asks us to fix or improve; the manager sends it on as a ticket."),
+    )
+    remark_department = SelectField(
+        _l("Which department"),
+        default="",
+        choices=lambda: _choices(DEPARTMENT_LABELS, blank="—"),
+    )
+
+
+class CallbackSettingsForm(FlaskForm):
+    """Which finished kinds get a callback, and the target rate (the manager's)."""
+
+    kinds = MultiCheckboxField(
+        _l("Kinds that get a callback once finished"), choices=lambda: _choices(KIND_LABELS, list(KIND_LABELS))
+    )
+    target_percent = IntegerField(
+        _l("Target callback rate (%)"),
+        validators=[
+            InputRequired(message=_l("Give a target from 1 to 100.")),
+            NumberRange(min=1, max=100, message=_l("Give a target from 1 to 100.")),
+        ],
+    )
+
+
+class SendForm(FlaskForm):
+    """Send a dissatisfied callback or a visit's remark to a department as a ticket."""
+
+    department = SelectField(_l("Department"), choices=lambda: _choices(DEPARTMENT_LABELS, list(DEPARTMENT_LABELS)))
+    kind = SelectField(
+        _l("Ticket kind"),
+        default="complaint",
+        choices=lambda: _choices(KIND_LABELS, ["repair", "complaint", "help", "inquiry"]),
+    )
+    note = TextAreaField(_l("Note for the department (optional)"), validators=[Optional(), Length(max=1000)])
+
+
+class VisitRuleForm(FlaskForm):
+    """A recurring visit plan: which households, how often."""
+
+    scope = SelectField(_l("Households"), choices=lambda: _choices(SCOPE_LABELS, list(SCOPE_LABELS)))
+    area_id = SelectField(_l("Area (for an area's households)"), coerce=_int_or_none, choices=[], validate_choice=False)
+    interval_months = IntegerField(
+        _l("Every how many months"),
+        validators=[
+            InputRequired(message=_l("Give a number of months from 1 to 60.")),
+            NumberRange(min=1, max=60, message=_l("Give a number of months from 1 to 60.")),
+        ],
+    )
+
+
+class VipForm(FlaskForm):
+    """The VIP mark on a resident."""
+
+    is_vip = BooleanField(_l("VIP resident"))
+    vip_note = StringField(_l("Why (optional)"), validators=[Length(max=200)])
+
+
+SCOPE_LABELS = {"area": _l("Every household of an area"), "all": _l("Every household"), "vip": _l("VIP households")}

@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 
 from domain.accounts.roles import Permission
 from domain.clock import local_now, utcnow
+from domain.dates import parse_month
 from domain.errors import DomainError, NotFound
 from domain.files.photos import field_photo_path, get_field_photo
 from domain.files.store import served_type
-from domain.incidents.queries import parse_month
 from domain.property.buildings import get_property_id
 from domain.violations import services
 from domain.violations.models import OPEN_STAGES

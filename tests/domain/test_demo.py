@@ -210,3 +210,19 @@ def test_demo_has_a_month_of_shifts_with_late_and_missing_clock_ins_and_an_appro
     lists = clocking.exceptions(get_property().id, today() - timedelta(days=14), today())
     assert lists["late"] and len(lists["missing"]) == 1
     assert db.session.query(LeaveRequest).filter_by(status=LeaveStatus.APPROVED).count() == 1
+
+
+def test_demo_has_callback_rates_near_the_target_visits_due_vips_and_spot_checks():
+    from domain.property.models import Property
+    from domain.standards.models import SpotCheck
+    from domain.tickets import callback_rates
+    from domain.visits import plans as visit_plans
+
+    report = load_demo("demo1234", Actor.system())
+    db.session.commit()
+    prop = db.session.scalar(select(Property))
+    assert report["callbacks"] >= 20 and report["spot_checks"] == db.session.query(SpotCheck).count() >= 3
+    months = [f for _m, f in callback_rates.by_month(prop.id, today().replace(day=1)) if f.needing]
+    assert months and all(50 <= f.rate <= 100 for f in months)
+    assert db.session.query(Resident).filter(Resident.is_vip.is_(True)).count() == 2
+    assert visit_plans.due_visits(prop.id, today())

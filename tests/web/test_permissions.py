@@ -27,6 +27,7 @@ from tests.web.route_tables import (
     archives,
     areas,
     attendance,
+    callbacks,
     desk,
     facilities,
     incidents,
@@ -55,6 +56,7 @@ AREAS = (
     overtime,
     surveys,
     attendance,
+    callbacks,
 )
 
 ALL = frozenset(Role)
