@@ -34,8 +34,8 @@ from domain.renovation import inspections as _renovation_inspections  # noqa: F4
 from domain.renovation import models as _renovation  # noqa: F401
 from domain.renovation import permits as _renovation_permits  # noqa: F401
 from domain.signatures import models as _signatures  # noqa: F401
-from domain.surveys import models as _surveys  # noqa: F401
 from domain.standards import models as _standards  # noqa: F401
+from domain.surveys import models as _surveys  # noqa: F401
 from domain.throttle import models as _throttle  # noqa: F401
 from domain.tickets import models as _tickets  # noqa: F401
 from domain.vacant import models as _vacant  # noqa: F401

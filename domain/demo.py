@@ -29,8 +29,8 @@ from domain.property.models import Building, Occupancy, Property, Relation, Resi
 from domain.property.units import UNIT_LABEL, set_unit_status, start_status_history
 from domain.property.validation import mask_id_number
 from domain.renovation.demo import load_renovation_demo
-from domain.surveys.demo import load_surveys_demo
 from domain.standards.demo import load_standards_demo
+from domain.surveys.demo import load_surveys_demo
 from domain.tickets.callback_demo import load_callbacks_demo
 from domain.tickets.demo import load_ticket_demo
 from domain.vacant.demo import load_vacant_demo

@@ -51,10 +51,9 @@ from staff.movein import routes as _movein  # noqa: E402, F401
 from staff.overtime import routes as _overtime  # noqa: E402, F401
 from staff.patrols import routes as _patrols  # noqa: E402, F401
 from staff.patrols import today as _patrols_today  # noqa: E402, F401
-from staff.surveys import routes as _surveys  # noqa: E402, F401
-from staff.tickets import callbacks, routes  # noqa: E402, F401
 from staff.standards import routes as _standards  # noqa: E402, F401
-from staff.tickets import callback_figures, callbacks, routes, visit_plans  # noqa: E402, F401
+from staff.surveys import routes as _surveys  # noqa: E402, F401
+from staff.tickets import callback_figures, callbacks, routes, visit_plans  # noqa: E402, F401  # noqa: E402, F401
 from staff.vacant import routes as _vacant  # noqa: E402, F401
 from staff.violations import kinds as _violation_kinds  # noqa: E402, F401
 from staff.violations import routes as _violations  # noqa: E402, F401

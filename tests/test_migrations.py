@@ -213,9 +213,11 @@ def test_the_overtime_migration_enters_the_published_days_for_each_property_and_
     ).all()
     assert [(r.day, r.kind, r.name) for r in rows] == list(PUBLISHED)
     assert {r.property_id for r in rows} == {prop_id}
+
+
 def test_the_attendance_migration_goes_down_to_the_handovers_as_they_were_and_up_again(prop):
     """Down: the rota, clock-in, leave and grace tables go, handovers lose the shift they close; up: all back."""
-    downgrade(revision="0015_renovation_violations")
+    downgrade(revision="0017_surveys")
     tables = set(inspect(db.engine).get_table_names())
     assert not tables & {"shifts", "shift_assignments", "clockings", "leave_requests", "attendance_settings"}
     assert "shift_assignment_id" not in {c["name"] for c in inspect(db.engine).get_columns("handovers")}

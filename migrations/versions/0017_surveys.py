@@ -1,7 +1,7 @@
 """opinion surveys (对客意见征询): surveys, their questions, the households asked, who answered, the answers
 
 Revision ID: 0017_surveys
-Revises: 0015_renovation_violations
+Revises: 0016_overtime
 Create Date: 2026-12-04 17:05:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0017_surveys"
-down_revision = "0015_renovation_violations"
+down_revision = "0016_overtime"
 branch_labels = None
 depends_on = None
 

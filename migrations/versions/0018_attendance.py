@@ -2,7 +2,7 @@
 shift a handover closes
 
 Revision ID: 0018_attendance
-Revises: 0015_renovation_violations
+Revises: 0017_surveys
 Create Date: 2026-12-04 17:06:19
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0018_attendance"
-down_revision = "0015_renovation_violations"
+down_revision = "0017_surveys"
 branch_labels = None
 depends_on = None
 

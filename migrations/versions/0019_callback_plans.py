@@ -2,7 +2,7 @@
 onto its resident, follow-up tickets of callbacks and visits, the service-standards checklist and spot-checks
 
 Revision ID: 0019_callback_plans
-Revises: 0015_renovation_violations
+Revises: 0018_attendance
 Create Date: 2026-12-04 17:04:54
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0019_callback_plans"
-down_revision = "0015_renovation_violations"
+down_revision = "0018_attendance"
 branch_labels = None
 depends_on = None
 
