@@ -18,6 +18,7 @@ from domain.areas import notices as _area_notices  # noqa: F401
 from domain.attendance import models as _attendance  # noqa: F401
 from domain.audit import models as _audit  # noqa: F401
 from domain.billing import models as _billing  # noqa: F401
+from domain.evaluation import models as _evaluation  # noqa: F401
 from domain.facilities import models as _facilities  # noqa: F401
 from domain.files import models as _files  # noqa: F401
 from domain.incidents import models as _incidents  # noqa: F401

@@ -108,6 +108,8 @@ class Permission(str, enum.Enum):
     MARK_VIP = "mark_vip"
     MANAGE_STANDARDS = "manage_standards"
     SEE_OWN_SPOT_CHECKS = "see_own_spot_checks"
+    EVALUATE_STAFF = "evaluate_staff"
+    SEE_OWN_EVALUATION = "see_own_evaluation"
 
 
 _ALL = frozenset(Role)
@@ -225,6 +227,10 @@ PERMISSIONS = {
     # only their own spot-checks (checked again per person in domain/standards/services.py).
     Permission.MANAGE_STANDARDS: frozenset({Role.MANAGER}),
     Permission.SEE_OWN_SPOT_CHECKS: _ALL - {Role.MANAGER},
+    # SOP 16, 1.1.5: the manager evaluates the staff, sets the weights and signs each month's scorecards; everyone else
+    # reads only their own card (checked again per person in domain/evaluation/services.py).
+    Permission.EVALUATE_STAFF: frozenset({Role.MANAGER}),
+    Permission.SEE_OWN_EVALUATION: _ALL - {Role.MANAGER},
 }
 
 

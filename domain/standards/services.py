@@ -104,9 +104,10 @@ def record_spot_check(actor, property_id, *, staff_id, checked_on, answers, note
     return check
 
 
-def person_summary(property_id):
-    """[(user id, name, spot-checks, failed items, last day)] of the staff spot-checked, by name (one statement)."""
-    return db.session.execute(
+def person_summary(property_id, *, since=None, until=None):
+    """[(user id, name, spot-checks, failed items, last day)] of the staff spot-checked (from the day `since` to the
+    day `until` when given), by name (one statement)."""
+    query = (
         select(
             SpotCheck.staff_id,
             User.display_name,
@@ -118,7 +119,12 @@ def person_summary(property_id):
         .where(SpotCheck.property_id == property_id)
         .group_by(SpotCheck.staff_id, User.display_name)
         .order_by(User.display_name, SpotCheck.staff_id)
-    ).all()
+    )
+    if since is not None:
+        query = query.where(SpotCheck.checked_on >= since)
+    if until is not None:
+        query = query.where(SpotCheck.checked_on <= until)
+    return db.session.execute(query).all()
 
 
 def spot_checks_of(actor, property_id, staff_id):
