@@ -42,6 +42,7 @@ from staff import (  # noqa: E402, F401
 from staff.archives import routes as _archives  # noqa: E402, F401
 from staff.areas import routes as _areas  # noqa: E402, F401
 from staff.attendance import routes as _attendance  # noqa: E402, F401
+from staff.evaluation import routes as _evaluation  # noqa: E402, F401
 from staff.facilities import routes as _facilities  # noqa: E402, F401
 from staff.incidents import alerts as _alerts  # noqa: E402, F401
 from staff.incidents import notice as _incident_notice  # noqa: E402, F401

@@ -62,6 +62,8 @@ MENU = (
     ("staff.list_kiosks", _l("Kiosks"), "kiosks", Permission.MANAGE_KIOSKS),
     ("staff.list_standards", _l("Service standards"), "standards", Permission.MANAGE_STANDARDS),
     ("staff.my_spot_checks", _l("My spot-checks"), "standards", Permission.SEE_OWN_SPOT_CHECKS),
+    ("staff.list_scorecards", _l("Staff evaluation"), "evaluation", Permission.EVALUATE_STAFF),
+    ("staff.my_scorecard", _l("My scorecard"), "evaluation", Permission.SEE_OWN_EVALUATION),
     ("staff.list_audit", _l("Audit log"), "audit", Permission.VIEW_AUDIT),
 )
 #: (locale, role) -> [(url, label, section)]; menus never change while the process runs.

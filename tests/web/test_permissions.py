@@ -29,6 +29,7 @@ from tests.web.route_tables import (
     attendance,
     callbacks,
     desk,
+    evaluation,
     facilities,
     incidents,
     inspections,
@@ -57,6 +58,7 @@ AREAS = (
     surveys,
     attendance,
     callbacks,
+    evaluation,
 )
 
 ALL = frozenset(Role)
