@@ -17,6 +17,7 @@ from domain.audit.services import record
 from domain.billing.demo import load_billing_demo
 from domain.clock import today as local_today
 from domain.clock import utcnow
+from domain.evaluation.demo import load_evaluation_demo
 from domain.facilities.demo import load_facilities_demo
 from domain.incidents.demo import load_incidents_demo
 from domain.incidents.notice_demo import load_incident_mode_demo
@@ -264,4 +265,6 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         report["callbacks"] = load_callbacks_demo(prop, rng=rng, today=local_today())
         report["visit_plans"] = load_visits_demo(prop, today=local_today())
         report["spot_checks"] = load_standards_demo(prop, today=local_today())
+        # Last: the scorecards are scored from everything above.
+        report["signed_scorecards"] = load_evaluation_demo(prop, rng=rng, today=local_today())
     return report

@@ -226,3 +226,19 @@ def test_demo_has_callback_rates_near_the_target_visits_due_vips_and_spot_checks
     assert months and all(50 <= f.rate <= 100 for f in months)
     assert db.session.query(Resident).filter(Resident.is_vip.is_(True)).count() == 2
     assert visit_plans.due_visits(prop.id, today())
+
+
+def test_demo_has_three_months_of_scorecards_the_last_two_signed():
+    from domain.dates import month_before
+    from domain.evaluation.models import Scorecard
+
+    report = load_demo("demo1234", Actor.system())
+    db.session.commit()
+    last = month_before(today().replace(day=1))
+    months = db.session.execute(
+        select(Scorecard.month, Scorecard.signed_at.is_not(None)).distinct().order_by(Scorecard.month)
+    ).all()
+    assert [signed for _month, signed in months] == [False, True, True] and months[-1][0] == last
+    signed = db.session.scalars(select(Scorecard).where(Scorecard.signed_at.is_not(None))).all()
+    assert report["signed_scorecards"] == len(signed) >= 12
+    assert all(card.snapshot["score"] is not None for card in signed)
