@@ -224,3 +224,12 @@ def test_the_attendance_migration_goes_down_to_the_handovers_as_they_were_and_up
     upgrade()
     assert "shift_assignment_id" in {c["name"] for c in inspect(db.engine).get_columns("handovers")}
     assert schema_differences() == []
+
+
+def test_the_evaluation_migration_goes_down_without_its_tables_and_up_again(prop):
+    """Down: the weights and the scorecards go; up: both back, matching the models."""
+    downgrade(revision="0019_callback_plans")
+    assert not {"evaluation_schemes", "scorecards"} & set(inspect(db.engine).get_table_names())
+    upgrade()
+    assert {"evaluation_schemes", "scorecards"} <= set(inspect(db.engine).get_table_names())
+    assert schema_differences() == []

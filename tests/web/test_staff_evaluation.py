@@ -92,7 +92,7 @@ def test_bad_weights_say_why_keep_what_was_typed_and_save_nothing(client, auth, 
     assert response.status_code == 422 and 'value="abc"' in response.get_data(as_text=True)
     zero = {key: ("0" if key.startswith("weight_") else value) for key, value in data.items()}
     response = client.post("/staff/evaluation/weights/frontdesk", data=zero)
-    assert response.status_code == 422 and "at least one figure" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "至少有一项的权重应大于0" in response.get_data(as_text=True)
     assert count(EvaluationScheme) == 0
     response = client.post("/staff/evaluation/weights/frontdesk", data=data | {"weight_handled": "40"})
     assert response.status_code == 303 and count(EvaluationScheme) == 1
