@@ -21,6 +21,7 @@ from staff.overtime import pages
 from staff.overtime.forms import ApplyForm, CalendarDayForm, CancelForm, RefuseForm, TimesForm
 from web.auth import current_actor, staff_permission
 from web.downloads import send_private_file
+from web.guards import id_arg
 from web.htmx import render_page
 from web.refusals import flash_refusal, show_domain_error
 
@@ -198,8 +199,7 @@ def overtime_sheet(user_id, month):
 
 def _year():
     """The year in ?year=, else this one (within the years a calendar can hold)."""
-    text = request.args.get("year", "")
-    year = int(text) if text.isdigit() else today().year
+    year = id_arg("year") or today().year
     return year if today().year - 5 <= year <= today().year + 2 else today().year
 
 
