@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -448,3 +449,41 @@ def required_tools():
             print(f"{VENV_BIN / tool} is missing: run the benchmark with the project's virtualenv (`make bench`).")
             return None
     return wrk
+
+
+def run_page_bench(name, *, prepare, count_statements, measure, report, time_pdfs=None):
+    """The whole run of a page benchmark, the same for each: build the data (`prepare(workdir, password)` ->
+    url, app, targets), count each page's statements in-process (`count_statements(app, password, targets)`), time
+    its PDFs when it has some (`time_pdfs`, same arguments), then, unless BENCH_SKIP_LOAD=1 (only for a bench with
+    PDFs, as before), serve it with gunicorn and load each page with wrk (`measure(url, workdir, password, seconds,
+    wrk, targets)` -> runs); `report(pages, pdfs, runs)` prints the figures (runs is None before the load). Returns
+    the process exit code: 0, 1 when a tool is missing, 2 when the benchmark broke."""
+    wrk = required_tools()
+    if wrk is None:
+        return 1
+    seconds = int(os.environ.get("BENCH_SECONDS", "10"))
+    password = secrets.token_urlsafe(12)
+    workdir = tempfile.mkdtemp(prefix=f"{name}-bench-")
+    began = time.perf_counter()
+    try:
+        url, app, targets = prepare(workdir, password)
+        pages = count_statements(app, password, targets)
+        pdfs = time_pdfs(app, password, targets) if time_pdfs else None
+        if time_pdfs:
+            report(pages, pdfs, None)
+        with app.app_context():
+            db.engine.dispose()  # no connection of ours stays open while gunicorn works
+        if time_pdfs and os.environ.get("BENCH_SKIP_LOAD") == "1":
+            return 0
+        runs = measure(url, workdir, password, seconds, wrk, targets)
+        report(pages, pdfs, runs)
+        bad = [label for label, *results in runs if any(r.bad_responses for r in results)]
+        if bad:
+            raise BenchError(f"non-2xx/3xx answers during the load of: {', '.join(bad)}")
+        print(f"\nWhole benchmark: {time.perf_counter() - began:.0f}s. No targets: the figures are for people to read.")
+        return 0
+    except BenchError as error:
+        print(f"\nBENCHMARK BROKEN: {error}", file=sys.stderr)
+        return 2
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -33,12 +33,8 @@ Environment: BENCH_SECONDS (wrk duration per run, default 10), BENCH_DATABASE_UR
 temporary SQLite file; ALL ITS TABLES ARE DROPPED), BENCH_SKIP_LOAD=1 (stop after the statements and the PDF).
 """
 
-import os
 import random
-import secrets
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -66,7 +62,7 @@ from bench.harness import (  # noqa: E402
     http_login,
     load_large_property,
     migrate,
-    required_tools,
+    run_page_bench,
     run_wrk,
     start_gunicorn,
     stop_gunicorn,
@@ -931,37 +927,23 @@ def prepare(workdir, password):
     return url, app, targets
 
 
+def report(pages, pdfs, runs):
+    """The statements and PDF times, and the load's figures once measured."""
+    print_statements(pages, pdfs)
+    if runs is not None:
+        print_load(runs)
+
+
 def main():
     """Run the whole benchmark; return the process exit code."""
-    wrk = required_tools()
-    if wrk is None:
-        return 1
-    seconds = int(os.environ.get("BENCH_SECONDS", "10"))
-    password = secrets.token_urlsafe(12)
-    workdir = tempfile.mkdtemp(prefix="violations-bench-")
-    began = time.perf_counter()
-    try:
-        url, app, targets = prepare(workdir, password)
-        pages = count_statements(app, password, targets)
-        pdfs = time_pdf(app, password, targets)
-        print_statements(pages, pdfs)
-        with app.app_context():
-            db.engine.dispose()  # no connection of ours stays open while gunicorn works
-        if os.environ.get("BENCH_SKIP_LOAD") == "1":
-            return 0
-        runs = measure(url, workdir, password, seconds, wrk, targets)
-        print_statements(pages, pdfs)
-        print_load(runs)
-        bad = [label for label, *results in runs if any(r.bad_responses for r in results)]
-        if bad:
-            raise BenchError(f"non-2xx/3xx answers during the load of: {', '.join(bad)}")
-        print(f"\nWhole benchmark: {time.perf_counter() - began:.0f}s. No targets: the figures are for people to read.")
-        return 0
-    except BenchError as error:
-        print(f"\nBENCHMARK BROKEN: {error}", file=sys.stderr)
-        return 2
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    return run_page_bench(
+        "violations",
+        prepare=prepare,
+        count_statements=count_statements,
+        time_pdfs=time_pdf,
+        measure=measure,
+        report=report,
+    )
 
 
 if __name__ == "__main__":
