@@ -233,3 +233,38 @@ def test_the_evaluation_migration_goes_down_without_its_tables_and_up_again(prop
     upgrade()
     assert {"evaluation_schemes", "scorecards"} <= set(inspect(db.engine).get_table_names())
     assert schema_differences() == []
+
+
+def test_the_vip_mark_moves_from_the_visits_onto_their_residents_and_back(prop):
+    """Up: a resident with a VIP visit is a VIP resident, one without stays as they were; down: every visit to a VIP
+    resident is a VIP visit again."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from domain.tickets.models import ResidentVisit
+    from tests import builders
+
+    unit = builders.create_unit(number="0808")
+    vip, plain = builders.create_resident(prop, unit=unit), builders.create_resident(prop, unit=unit)
+    planned = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
+    visits = [
+        ResidentVisit(property_id=prop.id, unit_id=unit.id, resident_id=who.id, planned_for=planned, purpose="走访")
+        for who in (vip, vip, plain)
+    ]
+    db.session.add_all(visits)
+    db.session.commit()
+    vip_id, plain_id, first_visit = vip.id, plain.id, visits[0].id
+    downgrade(revision="0018_attendance")
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE resident_visits SET is_vip = true WHERE id = :id"), {"id": first_visit})
+    upgrade()
+    marks = dict(db.session.execute(text("SELECT id, is_vip FROM residents")).all())
+    assert bool(marks[vip_id]) and not bool(marks[plain_id])
+    db.session.commit()
+    downgrade(revision="0018_attendance")
+    flags = db.session.execute(text("SELECT resident_id, is_vip FROM resident_visits ORDER BY id")).all()
+    assert [(who, bool(flag)) for who, flag in flags] == [(vip_id, True), (vip_id, True), (plain_id, False)]
+    db.session.commit()
+    upgrade()
+    assert schema_differences() == []
