@@ -142,3 +142,46 @@ def test_only_the_manager_and_the_person_read_their_spot_checks(client, auth, pr
     sign_in(auth, Role.FRONTDESK)
     assert client.get(f"/staff/standards/people/{checked_clerk.id}").status_code == 403
     assert "仪容仪表" not in client.get("/staff/standards/mine").get_data(as_text=True)
+
+
+def test_the_visit_pages_and_the_analysis_keep_their_statement_budget(client, auth, prop, count_queries):
+    from domain.accounts.models import Actor
+    from domain.visits import plans as visit_plans
+    from tests.areas_builders import create_area
+    from tests.callback_builders import made_visit
+
+    area = create_area(prop)
+    manager = sign_in(auth, Role.MANAGER)
+    visit_plans.create_rule(
+        Actor.for_user(manager, "127.0.0.1"),
+        prop.id,
+        scope="area",
+        area_id=area.id,
+        interval_months=12,
+        starts_on=date(2026, 1, 1),
+    )
+    db.session.commit()
+    pages = ("/staff/visits/due", "/staff/visits/plans", "/staff/callbacks/analysis")
+    visited_on = local_day_bounds(date(2026, 3, 1))[0] + timedelta(hours=12)
+
+    def households(n):
+        for _ in range(n):
+            unit = builders.create_unit()
+            builders.create_resident(prop, unit=unit)
+            made_visit(prop, unit, visited_on)
+            october_tickets(prop, unit, 5)  # one of them answered dissatisfied: the analysis lists it
+        db.session.commit()
+
+    def statements():
+        counts = []
+        for path in pages:
+            with count_queries() as counter:
+                assert client.get(path).status_code == 200, path
+            counts.append(counter.count)
+        return counts
+
+    households(2)
+    statements()  # warm-up
+    few = statements()
+    households(8)
+    assert statements() == few
