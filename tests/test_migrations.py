@@ -253,8 +253,10 @@ def test_the_vip_mark_moves_from_the_visits_onto_their_residents_and_back(prop):
         for who in (vip, vip, plain)
     ]
     db.session.add_all(visits)
-    db.session.commit()
+    db.session.flush()
+    # Plain ids before the commit: an expired object read between two migration steps would hold a lock they wait for.
     vip_id, plain_id, first_visit = vip.id, plain.id, visits[0].id
+    db.session.commit()
     downgrade(revision="0018_attendance")
     with db.engine.begin() as conn:
         conn.execute(text("UPDATE resident_visits SET is_vip = true WHERE id = :id"), {"id": first_visit})
