@@ -48,7 +48,7 @@ from sqlalchemy import event, func, insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from bench.empty_pages import PORTAL_EMPTY, STAFF_EMPTY  # noqa: E402
-from bench.field_bench import print_load, print_statements  # noqa: E402
+from bench.field_bench import report  # noqa: E402
 from bench.harness import (  # noqa: E402
     HOST,
     RESIDENT_LOGIN,
@@ -80,10 +80,9 @@ from domain.vacant import keys as vacant_keys  # noqa: E402
 from domain.vacant import register as vacant_register  # noqa: E402
 from domain.vacant.checklist import DEFAULT_ITEMS, split_items  # noqa: E402
 from domain.vacant.models import ConsentBy, KeyMovement, Taker, VacantCheck, VacantKey, VacantUnit  # noqa: E402
-from domain.violations import kinds as violation_kinds  # noqa: E402
 from domain.violations import replies, services  # noqa: E402
 from domain.violations.demo import KINDS as DEMO_KINDS  # noqa: E402
-from domain.violations.demo import _fine_charge  # noqa: E402
+from domain.violations.demo import create_kinds  # noqa: E402
 from domain.violations.models import (  # noqa: E402
     OPEN_STAGES,
     Stage,
@@ -230,26 +229,9 @@ def _working_hours(day, rng):
 
 
 def load_kinds(prop):
-    """The eight kinds through the services, the fine charge made for the one that allows fines; {name: kind}."""
-    system = Actor.system("bench")
-    fine_charge_id = _fine_charge(prop)
-    made = {}
-    for name, rule, first, reminder, notice, order, authority, fine_max in [*DEMO_KINDS, *MORE_KINDS]:
-        made[name] = violation_kinds.create_kind(
-            system,
-            property_id=prop.id,
-            name=name,
-            rule=rule,
-            first_stage=first,
-            reminder_days=reminder,
-            notice_days=notice,
-            order_days=order,
-            authority=authority,
-            fine_allowed=fine_max is not None,
-            fine_max_fen=fine_max,
-            fine_charge_type_id=fine_charge_id if fine_max else None,
-        )
-    return made
+    """The eight kinds through the services (the demo's five and three more), the fine charge made for the ones that
+    allow fines; {name: kind}."""
+    return create_kinds(prop, [*DEMO_KINDS, *MORE_KINDS], Actor.system("bench"))
 
 
 def _units(prop):
@@ -925,13 +907,6 @@ def prepare(workdir, password):
         + ", ".join(f"{v:,} {k}" for k, v in counts.items())
     )
     return url, app, targets
-
-
-def report(pages, pdfs, runs):
-    """The statements and PDF times, and the load's figures once measured."""
-    print_statements(pages, pdfs)
-    if runs is not None:
-        print_load(runs)
 
 
 def main():

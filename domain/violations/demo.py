@@ -74,16 +74,13 @@ def _fine_charge(prop):
     return charge.id
 
 
-def load_violations_demo(prop, *, rng, today):
-    """Add the kinds, the fine charge and the violations (run once, on a fresh demo database); returns how many
-    violations were recorded. `rng` varies the hour of each record; `today` is the demo's local date."""
-    system = Actor.system("demo")
-    security, assistant, desk, manager = (_actor(n) for n in ("security", "assistant", "frontdesk", "manager"))
+def create_kinds(prop, rows, actor):
+    """{name: ViolationKind} of `rows` (name, rule, first stage, reminder, notice and order days, authority, the
+    maximum fine or None) made through the kinds service, fines billed under the property's fine charge (made once)."""
     fine_charge_id = _fine_charge(prop)
-    by_name = {}
-    for name, rule, first, reminder, notice, order, authority, fine_max in KINDS:
-        by_name[name] = kinds.create_kind(
-            system,
+    return {
+        name: kinds.create_kind(
+            actor,
             property_id=prop.id,
             name=name,
             rule=rule,
@@ -96,6 +93,16 @@ def load_violations_demo(prop, *, rng, today):
             fine_max_fen=fine_max,
             fine_charge_type_id=fine_charge_id if fine_max else None,
         )
+        for name, rule, first, reminder, notice, order, authority, fine_max in rows
+    }
+
+
+def load_violations_demo(prop, *, rng, today):
+    """Add the kinds, the fine charge and the violations (run once, on a fresh demo database); returns how many
+    violations were recorded. `rng` varies the hour of each record; `today` is the demo's local date."""
+    system = Actor.system("demo")
+    security, assistant, desk, manager = (_actor(n) for n in ("security", "assistant", "frontdesk", "manager"))
+    by_name = create_kinds(prop, KINDS, system)
     now = utcnow()
 
     def ago(days):
