@@ -42,31 +42,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, func, insert, select, text, update  # noqa: E402
+from sqlalchemy import func, insert, select, text, update  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.empty_pages import PORTAL_EMPTY, STAFF_EMPTY  # noqa: E402
 from bench.harness import (  # noqa: E402
-    HOST,
     RESIDENT_LOGIN,
-    SETTLE_SECONDS,
     WRK_CONNECTIONS,
     WRK_THREADS,
-    BenchError,
     bench_config,
     bench_database,
-    check_authenticated,
-    count_request,
-    free_port,
-    http_login,
+    count_plans,
     load_large_property,
+    measure_plans,
     migrate,
     run_page_bench,
-    run_wrk,
-    start_gunicorn,
-    stop_gunicorn,
-    test_client_login,
-    wait_until_healthy,
+    time_pdfs_of,
 )
 from domain.accounts.models import AccountKind, Actor, User  # noqa: E402
 from domain.accounts.roles import Role  # noqa: E402
@@ -672,50 +662,16 @@ def plans(targets):
 
 def count_statements(app, password, targets):
     """The statements of one GET of each page (after a warm-up GET of the same page)."""
-    pages = []
-    for area, username, plan in plans(targets):
-        with app.test_client() as client:
-            test_client_login(client, area, username, password)
-            for label, path, *headers in plan:
-                headers = headers[0] if headers else None
-                client.get(path, headers=headers)
-                pages.append(count_request(app, client, label, path, headers)[0])
-    return pages
+    return count_plans(app, password, plans(targets))
 
 
-def time_pdfs(app, password, targets, repeat=3):
-    """[(label, statements, best ms, bytes)] of the two PDFs, each made `repeat` times after a warm-up."""
-    statements = []
-
-    def on_execute(conn, cursor, statement, parameters, context, executemany):
-        """Count the statements of the PDF requests."""
-        statements.append(statement)
-
-    made = []
-    with app.app_context():
-        engine = db.engine
-    with app.test_client() as client:
-        test_client_login(client, "staff", STAFF_USER, password)
-        for label, path in (
-            ("巡视记录表 PDF", f"/staff/patrols/rounds/{targets.round_id}.pdf"),
-            ("特殊事件报告 PDF", f"/staff/incidents/{targets.incident_id}/report.pdf"),
-        ):
-            client.get(path)
-            best = None
-            for _ in range(repeat):
-                statements.clear()
-                event.listen(engine, "before_cursor_execute", on_execute)
-                try:
-                    started = time.perf_counter()
-                    response = client.get(path)
-                    millis = (time.perf_counter() - started) * 1000
-                finally:
-                    event.remove(engine, "before_cursor_execute", on_execute)
-                if response.status_code != 200 or not response.data.startswith(b"%PDF"):
-                    raise BenchError(f"in-process GET {path} answered HTTP {response.status_code}, not a PDF")
-                best = millis if best is None else min(best, millis)
-            made.append((label, len(statements), best, len(response.data)))
-    return made
+def time_pdfs(app, password, targets):
+    """[(label, statements, best ms, bytes)] of the two PDFs, each made three times after a warm-up."""
+    pdfs = (
+        ("巡视记录表 PDF", f"/staff/patrols/rounds/{targets.round_id}.pdf"),
+        ("特殊事件报告 PDF", f"/staff/incidents/{targets.incident_id}/report.pdf"),
+    )
+    return time_pdfs_of(app, "staff", STAFF_USER, password, pdfs)
 
 
 # 6. The report -----------------------------------------------------------------------------------------------------
@@ -767,33 +723,7 @@ def print_load(runs):
 
 def measure(url, workdir, password, seconds, wrk, targets):
     """Serve with gunicorn; wrk each page after /healthz and its area's empty page; return the runs."""
-    port = free_port()
-    base = f"http://{HOST}:{port}"
-    log_path = Path(workdir) / "gunicorn.log"
-    process = start_gunicorn(url, port, log_path, "bench.empty_pages:create_app()")
-    try:
-        wait_until_healthy(base, process, log_path)
-        print(f"gunicorn (2 workers, production config) is up on {base}")
-        runs = []
-        for area, username, plan in plans(targets):
-            cookie = http_login(base, area, username, password)
-            empty = PORTAL_EMPTY if area == "portal" else STAFF_EMPTY
-            for _label, path, *headers in [("empty", empty), *plan]:
-                check_authenticated(base, path, cookie, headers[0] if headers else None)
-            for label, path, *headers in plan:
-                sent = [f"{name}: {value}" for name, value in (headers[0] if headers else {}).items()]
-                triple = []
-                for run_path, run_cookie, run_headers in (
-                    ("/healthz", None, []),
-                    (empty, cookie, []),
-                    (path, cookie, sent),
-                ):
-                    time.sleep(SETTLE_SECONDS)
-                    triple.append(run_wrk(wrk, base, run_path, seconds, run_cookie, headers=run_headers))
-                runs.append((label, *triple))
-        return runs
-    finally:
-        stop_gunicorn(process)
+    return measure_plans(url, workdir, password, seconds, wrk, plans(targets))
 
 
 def prepare(workdir, password):

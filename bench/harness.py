@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import MetaData, create_engine, event, func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
+from bench.empty_pages import PORTAL_EMPTY, STAFF_EMPTY  # noqa: E402
 from config import DevConfig  # noqa: E402
 from domain.accounts.models import AccountKind, Actor, User  # noqa: E402
 from domain.accounts.services import hash_password  # noqa: E402
@@ -487,3 +488,86 @@ def run_page_bench(name, *, prepare, count_statements, measure, report, time_pdf
         return 2
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# Pages by plan: (area, username, [(label, path[, headers])]) -------------------------------------------------------
+
+
+def count_plans(app, password, plans):
+    """The statements of one GET of each planned page (after a warm-up GET of the same page), signed in as its
+    reader in-process."""
+    pages = []
+    for area, username, plan in plans:
+        with app.test_client() as client:
+            test_client_login(client, area, username, password)
+            for label, path, *headers in plan:
+                headers = headers[0] if headers else None
+                client.get(path, headers=headers)
+                pages.append(count_request(app, client, label, path, headers)[0])
+    return pages
+
+
+def measure_plans(url, workdir, password, seconds, wrk, plans):
+    """Serve with gunicorn (the app plus bench/empty_pages.py's empty pages); wrk each planned page right after
+    /healthz and its area's empty page, signed in through the real login form; return the runs
+    [(label, healthz, empty, page)]."""
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    log_path = Path(workdir) / "gunicorn.log"
+    process = start_gunicorn(url, port, log_path, "bench.empty_pages:create_app()")
+    try:
+        wait_until_healthy(base, process, log_path)
+        print(f"gunicorn (2 workers, production config) is up on {base}")
+        runs = []
+        for area, username, plan in plans:
+            cookie = http_login(base, area, username, password)
+            empty = PORTAL_EMPTY if area == "portal" else STAFF_EMPTY
+            for _label, path, *headers in [("empty", empty), *plan]:
+                check_authenticated(base, path, cookie, headers[0] if headers else None)
+            for label, path, *headers in plan:
+                sent = [f"{name}: {value}" for name, value in (headers[0] if headers else {}).items()]
+                triple = []
+                for run_path, run_cookie, run_headers in (
+                    ("/healthz", None, []),
+                    (empty, cookie, []),
+                    (path, cookie, sent),
+                ):
+                    time.sleep(SETTLE_SECONDS)
+                    triple.append(run_wrk(wrk, base, run_path, seconds, run_cookie, headers=run_headers))
+                runs.append((label, *triple))
+        return runs
+    finally:
+        stop_gunicorn(process)
+
+
+def time_pdfs_of(app, area, username, password, pdfs, repeat=3):
+    """[(label, statements, best ms, bytes)] of each (label, path) of `pdfs`, made `repeat` times after a warm-up,
+    signed in in-process as `username`; the statements are those of the last request."""
+    statements = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        """Count the statements of the PDF requests."""
+        statements.append(statement)
+
+    made = []
+    with app.app_context():
+        engine = db.engine
+    with app.test_client() as client:
+        test_client_login(client, area, username, password)
+        for label, path in pdfs:
+            client.get(path)
+            best = None
+            for _ in range(repeat):
+                statements.clear()
+                event.listen(engine, "before_cursor_execute", on_execute)
+                try:
+                    started = time.perf_counter()
+                    response = client.get(path)
+                    millis = (time.perf_counter() - started) * 1000
+                finally:
+                    event.remove(engine, "before_cursor_execute", on_execute)
+                if response.status_code != 200 or not response.data.startswith(b"%PDF"):
+                    raise BenchError(f"in-process GET {path} answered HTTP {response.status_code}, not a PDF")
+                best = millis if best is None else min(best, millis)
+            made.append((label, len(statements), best, len(response.data)))
+    return made

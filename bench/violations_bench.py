@@ -44,30 +44,20 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, func, insert, select, text  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.empty_pages import PORTAL_EMPTY, STAFF_EMPTY  # noqa: E402
 from bench.field_bench import report  # noqa: E402
 from bench.harness import (  # noqa: E402
-    HOST,
     RESIDENT_LOGIN,
-    SETTLE_SECONDS,
-    BenchError,
     bench_config,
     bench_database,
-    check_authenticated,
-    count_request,
-    free_port,
-    http_login,
+    count_plans,
     load_large_property,
+    measure_plans,
     migrate,
     run_page_bench,
-    run_wrk,
-    start_gunicorn,
-    stop_gunicorn,
-    test_client_login,
-    wait_until_healthy,
+    time_pdfs_of,
 )
 from domain.accounts.models import Actor, User  # noqa: E402
 from domain.clock import local_date, start_of_local_day, utcnow  # noqa: E402
@@ -806,45 +796,13 @@ def plans(targets):
 
 def count_statements(app, password, targets):
     """The statements of one GET of each page (after a warm-up GET of the same page)."""
-    pages = []
-    for area, username, plan in plans(targets):
-        with app.test_client() as client:
-            test_client_login(client, area, username, password)
-            for label, path in plan:
-                client.get(path)
-                pages.append(count_request(app, client, label, path)[0])
-    return pages
+    return count_plans(app, password, plans(targets))
 
 
-def time_pdf(app, password, targets, repeat=3):
-    """[(label, statements, best ms, bytes)] of the staff PDF of the resident's violation's latest notice, made
-    `repeat` times after a warm-up."""
+def time_pdf(app, password, targets):
+    """[(label, statements, best ms, bytes)] of the staff PDF of the resident's violation's latest notice."""
     path = f"/staff/violations/{targets.violation_id}/notices/{targets.notice_id}.pdf"
-    statements = []
-
-    def on_execute(conn, cursor, statement, parameters, context, executemany):
-        """Count the statements of the PDF requests."""
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    best = None
-    with app.test_client() as client:
-        test_client_login(client, "staff", STAFF_USER, password)
-        client.get(path)
-        for _ in range(repeat):
-            statements.clear()
-            event.listen(engine, "before_cursor_execute", on_execute)
-            try:
-                started = time.perf_counter()
-                response = client.get(path)
-                millis = (time.perf_counter() - started) * 1000
-            finally:
-                event.remove(engine, "before_cursor_execute", on_execute)
-            if response.status_code != 200 or not response.data.startswith(b"%PDF"):
-                raise BenchError(f"in-process GET {path} answered HTTP {response.status_code}, not a PDF")
-            best = millis if best is None else min(best, millis)
-    return [("违章通知书 PDF", len(statements), best, len(response.data))]
+    return time_pdfs_of(app, "staff", STAFF_USER, password, [("违章通知书 PDF", path)])
 
 
 # Putting it together -----------------------------------------------------------------------------------------------
@@ -852,28 +810,7 @@ def time_pdf(app, password, targets, repeat=3):
 
 def measure(url, workdir, password, seconds, wrk, targets):
     """Serve with gunicorn; wrk each page after /healthz and its area's empty page; return the runs."""
-    port = free_port()
-    base = f"http://{HOST}:{port}"
-    log_path = Path(workdir) / "gunicorn.log"
-    process = start_gunicorn(url, port, log_path, "bench.empty_pages:create_app()")
-    try:
-        wait_until_healthy(base, process, log_path)
-        print(f"gunicorn (2 workers, production config) is up on {base}")
-        runs = []
-        for area, username, plan in plans(targets):
-            cookie = http_login(base, area, username, password)
-            empty = PORTAL_EMPTY if area == "portal" else STAFF_EMPTY
-            for _label, path in [("empty", empty), *plan]:
-                check_authenticated(base, path, cookie)
-            for label, path in plan:
-                triple = []
-                for run_path, run_cookie in (("/healthz", None), (empty, cookie), (path, cookie)):
-                    time.sleep(SETTLE_SECONDS)
-                    triple.append(run_wrk(wrk, base, run_path, seconds, run_cookie))
-                runs.append((label, *triple))
-        return runs
-    finally:
-        stop_gunicorn(process)
+    return measure_plans(url, workdir, password, seconds, wrk, plans(targets))
 
 
 def prepare(workdir, password):

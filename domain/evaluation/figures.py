@@ -161,10 +161,10 @@ def _attendance(property_id, first, last):
     return counts
 
 
-def month_values(property_id, first):
+def month_values(property_id, first, staff=None):
     """{user id: {figure key: Value}} of every evaluated staff member for the local month starting on `first`, the
     manager's own item left out (it is on the scorecard row). A figure nobody measured is Value(None). Attendance and
-    spot-checks count up to today in the current month."""
+    spot-checks count up to today in the current month. `staff`: evaluated_staff() when the caller has it already."""
     following = month_after(first)
     start, end = local_day_bounds(first)[0], local_day_bounds(following)[0]
     last = min(following - timedelta(days=1), today())
@@ -177,7 +177,7 @@ def month_values(property_id, first):
     attendance = _attendance(property_id, first, last)
     spot_checks = {row[0]: (row[2], row[3]) for row in person_summary(property_id, since=first, until=last)}
     values = {}
-    for user_id, _name, _role in evaluated_staff():
+    for user_id, _name, _role in evaluated_staff() if staff is None else staff:
         handled, response, resolve, answered, satisfied = tickets.get(user_id, (0, 0, 0, 0, 0))
         planned, late, missing = attendance.get(user_id, (0, 0, 0))
         checks, failed = spot_checks.get(user_id, (0, 0))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from domain.accounts.models import AccountKind, User
 from domain.accounts.roles import Permission, Role, can, require
 from domain.audit.services import record
-from domain.clock import today, utcnow
+from domain.clock import local_date, today, utcnow
 from domain.dates import month_after, month_before
 from domain.errors import DomainError, NotAllowed, NotFound
 from domain.evaluation.figures import (
@@ -174,17 +174,19 @@ def _live_card(user_id, name, role, first, values, weights, row):
 def month_cards(property_id, first):
     """{Role: [Card]} of every evaluated staff member for the month starting on `first`, each role's cards best
     first with their rank (a signed card keeps the rank it was signed with). A fixed number of statements, whatever
-    the number of staff."""
+    the number of staff; a month whose cards are all signed reads no figures at all."""
     rows = {
         row.user_id: row
         for row in db.session.scalars(
             select(Scorecard).where(Scorecard.property_id == property_id, Scorecard.month == first)
         )
     }
-    values = month_values(property_id, first)
+    staff = evaluated_staff()
+    live = any(rows.get(user_id) is None or not rows[user_id].is_signed for user_id, _name, _role in staff)
+    values = month_values(property_id, first, staff) if live else {}
     weights = schemes(property_id)
     by_role = {}
-    for user_id, name, role in evaluated_staff():
+    for user_id, name, role in staff:
         row = rows.get(user_id)
         if row is not None and row.is_signed:
             card = _frozen_card(user_id, name, role, first, row)
@@ -228,7 +230,7 @@ def card_of(actor, property_id, user_id, first):
 
 def trend(actor, property_id, user_id, last_month):
     """[(first day of the month, score or None, signed)] of the TREND_MONTHS months up to `last_month`, oldest first:
-    a signed month as signed, the others computed."""
+    a signed month as signed, a month before their account existed as None, the others computed."""
     _require_reader(actor, user_id)
     person = _person(user_id)
     firsts = [last_month]
@@ -245,10 +247,14 @@ def trend(actor, property_id, user_id, last_month):
             )
         )
     }
+    joined = local_date(person.created_at).replace(day=1)
     points = []
     for first in firsts:
         if first in signed:
             points.append((first, signed[first].snapshot["score"], True))
+            continue
+        if first < joined:
+            points.append((first, None, False))  # before their account existed: nothing to score
             continue
         cards = month_cards(property_id, first).get(Role(person.role), [])
         score = next((card.score for card in cards if card.user_id == user_id), None)

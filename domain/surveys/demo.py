@@ -90,8 +90,8 @@ def _survey(actor, prop, title, english, intro, questions, *, opens_on, closes_o
     return survey
 
 
-def load_surveys_demo(prop, *, rng, today):
-    """Load the two surveys; returns how many answers the annual one has."""
+def load_surveys_demo(prop, *, rng, today, answers=ANSWERS):
+    """Load the two surveys, the annual one answered by `answers` households; returns how many answers it has."""
     actor = Actor.system("demo")
     annual = _survey(
         actor,
@@ -109,7 +109,7 @@ def load_surveys_demo(prop, *, rng, today):
         .where(SurveyHousehold.survey_id == annual.id)
         .order_by(SurveyHousehold.unit_id)
     ).all()
-    chosen = rng.sample(units, min(ANSWERS, len(units)))
+    chosen = rng.sample(units, min(answers, len(units)))
     people = households(chosen, today)
     questions = services.questions_of(annual.id)
     for unit_id in chosen:
