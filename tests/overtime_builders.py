@@ -18,7 +18,7 @@ def load_calendar(prop):
 
 def create_overtime(prop, user, day, start=(18, 0), minutes=120, *, status=OvertimeStatus.APPLIED, worked=None):
     """`user`'s application for `day` from `start` (hour, minute) for `minutes`; a confirmed one worked `worked`
-    minutes from the same start (all of them by default)."""
+    minutes from the same start (all of them by default), at the rate the calendar gives its day now."""
     start_at = start_of_local_day(day) + timedelta(hours=start[0], minutes=start[1])
     application = OvertimeApplication(
         property_id=prop.id,
@@ -39,6 +39,7 @@ def create_overtime(prop, user, day, start=(18, 0), minutes=120, *, status=Overt
         application.worked_end_at = start_at + timedelta(minutes=worked)
         application.worked_minutes = worked
         application.confirmed_at = utcnow()
+        application.day_kind = calendar.day_kind(prop.id, day)  # as confirming keeps it
     db.session.add(application)
     db.session.commit()
     return application

@@ -270,3 +270,49 @@ def test_the_vip_mark_moves_from_the_visits_onto_their_residents_and_back(prop):
     db.session.commit()
     upgrade()
     assert schema_differences() == []
+
+
+def test_confirmed_overtime_keeps_the_rate_its_day_had_and_the_column_goes_down(prop):
+    """Up: overtime confirmed before the rate was kept gets the rate the calendar gives its day (a statutory holiday,
+    a Saturday, a make-up working Sunday); not confirmed gets none. Down: the column goes."""
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import select, text
+
+    from domain.overtime.models import OvertimeApplication, OvertimeStatus
+    from tests import builders
+    from tests.overtime_builders import load_calendar
+
+    load_calendar(prop)
+    clerk = builders.create_staff()
+    at = datetime(2026, 10, 1, 1, tzinfo=UTC)
+    made = []
+    for day, status in (
+        (date(2026, 10, 1), "confirmed"),  # 国庆节: statutory
+        (date(2026, 10, 17), "confirmed"),  # a Saturday
+        (date(2026, 10, 10), "confirmed"),  # 国庆节调休: a Saturday worked
+        (date(2026, 10, 19), "approved"),
+    ):
+        application = OvertimeApplication(
+            property_id=prop.id,
+            user_id=clerk.id,
+            status=OvertimeStatus(status),
+            work_date=day,
+            planned_start_at=at,
+            planned_end_at=at,
+            planned_minutes=60,
+            reason="r",
+            worked_minutes=60 if status == "confirmed" else None,
+        )
+        db.session.add(application)
+        db.session.flush()
+        made.append(application.id)
+    db.session.commit()
+    downgrade(revision="0020_evaluation")
+    assert "day_kind" not in {c["name"] for c in inspect(db.engine).get_columns("overtime_applications")}
+    upgrade()
+    kinds = dict(
+        db.session.execute(select(text("id"), text("day_kind")).select_from(text("overtime_applications"))).all()
+    )
+    assert [kinds[i] for i in made] == ["holiday", "rest", "working", None]
+    assert schema_differences() == []

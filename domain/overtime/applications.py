@@ -14,6 +14,7 @@ from domain.accounts.roles import Permission, can, require
 from domain.audit.services import record
 from domain.clock import local_text, start_of_local_day, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
+from domain.overtime import calendar
 from domain.overtime.models import OvertimeApplication, OvertimeStatus
 from domain.overtime.workflow import APPLIED, APPROVED, CONFIRMED, check
 from extensions import db
@@ -217,6 +218,7 @@ def confirm(actor, application, *, start, end, now=None):
             "worked_start_at": start_at,
             "worked_end_at": end_at,
             "worked_minutes": minutes,
+            "day_kind": calendar.day_kind(application.property_id, application.work_date),
             "confirmed_at": now,
             "confirmed_by_id": actor.user_id,
         },

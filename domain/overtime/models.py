@@ -85,6 +85,9 @@ class OvertimeApplication(db.Model):
     worked_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     worked_end_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     worked_minutes: Mapped[int | None] = mapped_column()
+    #: How the work day rated when the time was confirmed: payroll's rate, which a later edit of the calendar does
+    #: not change (None until confirmed).
+    day_kind: Mapped[DayKind | None] = mapped_column(value_enum(DayKind))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,16 +1,16 @@
 """Monthly overtime per person, split by the legal rate of each day (150 %, 200 %, 300 %), and the legal monthly
 cap (《劳动法》第四十一条: at most 36 hours a month). Minutes are whole numbers throughout; hours are shown with
-one decimal, rounded from the minutes only when written. What counts is what the manager confirmed; approved work not
-yet confirmed is shown beside it, since approving more would take the month past the cap."""
+one decimal, rounded from the minutes only when written. What counts is what the manager confirmed, at the rate its
+day had when confirmed (a later edit of the calendar does not change a month paid); approved work not yet confirmed
+is shown beside it, since approving more would take the month past the cap."""
 
-from datetime import timedelta
 from typing import NamedTuple
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload
 
+from domain.accounts.models import User
 from domain.dates import month_after
-from domain.overtime.calendar import MULTIPLIER, entries_between, kind_of
+from domain.overtime.calendar import MULTIPLIER
 from domain.overtime.models import DayKind, OvertimeApplication
 from domain.overtime.workflow import APPROVED, CONFIRMED
 from extensions import db
@@ -58,7 +58,7 @@ def approval_warning(application):
 
 
 class SheetLine(NamedTuple):
-    """One confirmed overtime on a person's monthly sheet, with how its day rates."""
+    """One confirmed overtime on a person's monthly sheet, with how its day rated when it was confirmed."""
 
     application: OvertimeApplication
     kind: DayKind
@@ -67,7 +67,7 @@ class SheetLine(NamedTuple):
 
 class PersonMonth(NamedTuple):
     """One person's month: confirmed minutes by kind of day, their total, approved minutes not yet confirmed, and
-    the lines behind them."""
+    the lines behind them (only for one person's sheet)."""
 
     user: object
     by_kind: dict
@@ -87,37 +87,49 @@ class PersonMonth(NamedTuple):
 
 
 def month_totals(property_id, first, *, user_id=None):
-    """[PersonMonth] of the month starting `first`, by name (one person's with `user_id`): three statements, however
-    many people and applications."""
-    following = month_after(first)
-    query = (
-        select(OvertimeApplication)
-        .where(
-            OvertimeApplication.property_id == property_id,
-            OvertimeApplication.status.in_((CONFIRMED, APPROVED)),
-            OvertimeApplication.work_date >= first,
-            OvertimeApplication.work_date < following,
-        )
-        .options(joinedload(OvertimeApplication.user))
-        .order_by(OvertimeApplication.work_date, OvertimeApplication.worked_start_at, OvertimeApplication.id)
-    )
+    """[PersonMonth] of the month starting `first`, by name (one person's with `user_id`, with the lines of their
+    sheet). The minutes are summed by the database, grouped by person and by the rate each day had when it was
+    confirmed: three statements however many people and applications, a fourth for one person's lines."""
+    in_month = [
+        OvertimeApplication.property_id == property_id,
+        OvertimeApplication.work_date >= first,
+        OvertimeApplication.work_date < month_after(first),
+    ]
     if user_id is not None:
-        query = query.where(OvertimeApplication.user_id == user_id)
-    entries = entries_between(property_id, first, following - timedelta(days=1))
+        in_month.append(OvertimeApplication.user_id == user_id)
     people = {}
-    for application in db.session.scalars(query):
-        person = people.setdefault(
-            application.user_id,
-            {"user": application.user, "by_kind": dict.fromkeys(DayKind, 0), "planned": 0, "lines": []},
+
+    def person(uid):
+        """The running totals of `uid`."""
+        return people.setdefault(uid, {"by_kind": dict.fromkeys(DayKind, 0), "planned": 0})
+
+    confirmed = db.session.execute(
+        select(OvertimeApplication.user_id, OvertimeApplication.day_kind, func.sum(OvertimeApplication.worked_minutes))
+        .where(*in_month, OvertimeApplication.status == CONFIRMED)
+        .group_by(OvertimeApplication.user_id, OvertimeApplication.day_kind)
+    )
+    for uid, kind, minutes in confirmed:
+        person(uid)["by_kind"][DayKind(kind)] += int(minutes or 0)
+    approved = db.session.execute(
+        select(OvertimeApplication.user_id, func.sum(OvertimeApplication.planned_minutes))
+        .where(*in_month, OvertimeApplication.status == APPROVED)
+        .group_by(OvertimeApplication.user_id)
+    )
+    for uid, minutes in approved:
+        person(uid)["planned"] += int(minutes or 0)
+    if not people:
+        return []
+    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(people)))}
+    lines = []
+    if user_id is not None:
+        rows = db.session.scalars(
+            select(OvertimeApplication)
+            .where(*in_month, OvertimeApplication.status == CONFIRMED)
+            .order_by(OvertimeApplication.work_date, OvertimeApplication.worked_start_at, OvertimeApplication.id)
         )
-        if application.status == APPROVED:
-            person["planned"] += application.planned_minutes
-            continue
-        kind = kind_of(application.work_date, entries)
-        person["by_kind"][kind] += application.worked_minutes
-        person["lines"].append(SheetLine(application, kind, MULTIPLIER[kind]))
+        lines = [SheetLine(row, row.day_kind, MULTIPLIER[row.day_kind]) for row in rows]
     months = [
-        PersonMonth(p["user"], p["by_kind"], sum(p["by_kind"].values()), p["planned"], p["lines"])
-        for p in people.values()
+        PersonMonth(users[uid], p["by_kind"], sum(p["by_kind"].values()), p["planned"], lines)
+        for uid, p in people.items()
     ]
     return sorted(months, key=lambda m: (m.user.display_name, m.user.id))

@@ -31,7 +31,7 @@ def index_context(actor, property_id, first):
         "see_all": see_all,
         "to_decide": to_decide,
         "to_confirm": to_confirm,
-        "kinds": {a.id: calendar.kind_of(a.work_date, entries) for a in rows},
+        "kinds": {a.id: a.day_kind or calendar.kind_of(a.work_date, entries) for a in rows},
         "statuses": STATUS_LABELS,
         "day_labels": calendar.DAY_LABELS,
         "multiplier": calendar.MULTIPLIER,
@@ -56,7 +56,7 @@ def show_context(actor, application, **forms):
     would take the applicant's month past 36 hours."""
     actions = allowed_actions(actor, application)
     now = utcnow()
-    kind = calendar.day_kind(application.property_id, application.work_date)
+    kind = application.day_kind or calendar.day_kind(application.property_id, application.work_date)
     return {
         "application": application,
         "actions": actions,

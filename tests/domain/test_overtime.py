@@ -14,7 +14,7 @@ from domain.accounts.roles import Role
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed
 from domain.overtime import applications, calendar, totals
 from domain.overtime.calendar import MULTIPLIER, PUBLISHED, day_kind
-from domain.overtime.models import DayKind, OvertimeStatus
+from domain.overtime.models import CalendarDay, DayKind, OvertimeStatus
 from domain.overtime.sheet_pdf import overtime_sheet_pdf
 from extensions import db
 from tests import builders
@@ -189,7 +189,7 @@ def test_the_month_splits_confirmed_hours_by_the_rate_of_each_day(cal):
     create_overtime(cal, user, date(2026, 10, 17), start=(9, 0), minutes=240, worked=200, status=confirmed)  # Sat
     create_overtime(cal, user, date(2026, 10, 20), minutes=60, status=OvertimeStatus.APPROVED)
     create_overtime(cal, user, date(2026, 10, 21), minutes=60, status=OvertimeStatus.REFUSED)
-    (month,) = totals.month_totals(cal.id, date(2026, 10, 1))
+    (month,) = totals.month_totals(cal.id, date(2026, 10, 1), user_id=user.id)
     assert month.by_kind == {DayKind.WORKING: 150, DayKind.REST: 320, DayKind.HOLIDAY: 180}
     assert (month.confirmed, month.planned, month.over_cap) == (650, 60, False)
     assert [(line.application.work_date.day, line.multiplier) for line in month.lines] == [
@@ -229,7 +229,7 @@ def test_the_sheet_lists_each_confirmed_overtime_with_its_rate_and_the_totals(ca
     create_overtime(cal, user, date(2026, 10, 1), start=(9, 0), minutes=180, status=OvertimeStatus.CONFIRMED)
     create_overtime(cal, user, date(2026, 10, 14), start=(18, 0), minutes=90, status=OvertimeStatus.CONFIRMED)
     create_overtime(cal, user, date(2026, 10, 20), minutes=60, status=OvertimeStatus.APPROVED)
-    (month,) = totals.month_totals(cal.id, date(2026, 10, 1))
+    (month,) = totals.month_totals(cal.id, date(2026, 10, 1), user_id=user.id)
     body = overtime_sheet_pdf(
         cal.id, user, date(2026, 10, 1), month, printed_at=datetime(2026, 11, 17, 10, 0, tzinfo=SHANGHAI)
     )
@@ -251,3 +251,26 @@ def test_the_sheet_lists_each_confirmed_overtime_with_its_rate_and_the_totals(ca
     assert "3.0" in text and "1.5" in text and "4.5" in text  # the lines and the total
     assert "2026-10-20" not in text  # approved, not confirmed: payroll does not count it
     assert "超过" not in text
+
+
+def test_a_calendar_edit_after_confirming_leaves_the_month_as_paid(cal):
+    """The rate is the one the day had when the time was confirmed: a holiday entered afterwards (or removed) does
+    not change the month's totals or sheet; overtime confirmed after the edit is rated by the new calendar."""
+    user = builders.create_staff(Role.FRONTDESK)
+    manager = actor(builders.create_staff(Role.MANAGER))
+    application = create_overtime(cal, user, date(2026, 11, 11), minutes=120, status=OvertimeStatus.APPROVED)
+    applications.confirm(
+        manager, application, start=time(18, 0), end=time(20, 0), now=datetime(2026, 11, 12, 9, tzinfo=SHANGHAI)
+    )
+    assert application.day_kind == DayKind.WORKING
+    db.session.add(CalendarDay(property_id=cal.id, day=date(2026, 11, 11), kind=DayKind.HOLIDAY, name="测试"))
+    db.session.commit()
+    (month,) = totals.month_totals(cal.id, date(2026, 11, 1), user_id=user.id)
+    assert month.by_kind[DayKind.WORKING] == 120 and month.by_kind[DayKind.HOLIDAY] == 0
+    assert [line.multiplier for line in month.lines] == [150]
+    later = create_overtime(cal, user, date(2026, 11, 11), start=(20, 0), minutes=60, status=OvertimeStatus.APPROVED)
+    applications.confirm(
+        manager, later, start=time(20, 0), end=time(21, 0), now=datetime(2026, 11, 12, 9, tzinfo=SHANGHAI)
+    )
+    (month,) = totals.month_totals(cal.id, date(2026, 11, 1))
+    assert (month.by_kind[DayKind.WORKING], month.by_kind[DayKind.HOLIDAY]) == (120, 60)
