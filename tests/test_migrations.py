@@ -270,3 +270,12 @@ def test_the_vip_mark_moves_from_the_visits_onto_their_residents_and_back(prop):
     db.session.commit()
     upgrade()
     assert schema_differences() == []
+
+
+def test_the_complaint_about_staff_migration_goes_down_without_the_column_and_up_again(prop):
+    """Down: tickets lose the staff member a complaint is about; up: the column is back, matching the models."""
+    downgrade(revision="0020_evaluation")
+    assert "about_staff_id" not in {c["name"] for c in inspect(db.engine).get_columns("tickets")}
+    upgrade()
+    assert "about_staff_id" in {c["name"] for c in inspect(db.engine).get_columns("tickets")}
+    assert schema_differences() == []

@@ -6,9 +6,13 @@ from datetime import datetime
 
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
+from domain.accounts.roles import Role
+from domain.accounts.services import active_staff
 from domain.clock import utcnow
 from domain.tickets import desk, queries, workflow
+from domain.tickets.models import TicketKind
 from staff.tickets.forms import (
     ClassifyForm,
     CommentForm,
@@ -113,8 +117,22 @@ def _blank_form(name, ticket):
             category=ticket.category,
             priority=ticket.priority.value,
             severity=ticket.severity.value if ticket.severity else "",
+            about_staff_id=ticket.about_staff_id,
         )
     return form_class(prefix=name, formdata=None, **values)
+
+
+def fill_about_staff(field):
+    """Fill a complaint's "about which staff member" select with the active staff (one statement)."""
+    field.choices = [SelectChoice("", _("— nobody —"))] + [
+        SelectChoice(str(user_id), name) for user_id, name in active_staff()
+    ]
+
+
+def sees_about_staff(actor):
+    """Whether `actor` sees whom a complaint names: the desk and the manager, who record and classify complaints (the
+    departments working a complaint do not; the resident never does)."""
+    return actor.is_system or (actor.role is not None and Role(actor.role) in workflow.DESK)
 
 
 def _clock_rows(ticket, now):
@@ -145,6 +163,7 @@ CLASSIFIED_FIELDS = {
 
 
 CLASSIFIED_NAMES = {
+    "about_staff": lambda: _("About"),
     "category": lambda: _("Category"),
     "severity": lambda: _("Severity"),
     "priority": lambda: _("Priority"),
@@ -197,6 +216,9 @@ def ticket_page(actor, ticket, *, bound=None, now=None):
     forms = {name: _blank_form(name, ticket) for name in _steps_for(actor, ticket)}
     if bound is not None and bound[0] in forms:
         forms[bound[0]] = bound[1]
+    is_complaint = ticket.kind == TicketKind.COMPLAINT
+    if is_complaint and "classify" in forms:
+        fill_about_staff(forms["classify"].about_staff_id)
     callback = desk.callback_for(ticket.id)
     labels = ticket_labels()
     now = now or utcnow()
@@ -211,4 +233,6 @@ def ticket_page(actor, ticket, *, bound=None, now=None):
         department_open=ticket.status in workflow.QUEUED,
         close_waits=callback is not None and callback.status.value == "open" and ticket.rating is None,
         is_assignee=ticket.assignee_id == actor.user_id,
+        is_complaint=is_complaint,
+        about_staff_visible=is_complaint and sees_about_staff(actor),
     )

@@ -15,11 +15,11 @@ from domain.errors import DomainError, NotAllowed
 from domain.files.store import served_type
 from domain.property import buildings, units
 from domain.tickets import desk, photos, queries, recording, steps, workflow
-from domain.tickets.models import Status
+from domain.tickets.models import Status, TicketKind
 from extensions import db
 from staff import bp
 from staff.tickets.forms import DEPARTMENT_LABELS, KIND_LABELS, TicketForm, ticket_labels
-from staff.tickets.pages import STEPS, countdown, span, span_formats, ticket_page
+from staff.tickets.pages import STEPS, countdown, fill_about_staff, span, span_formats, ticket_page
 from web.auth import current_actor, safe_next, staff_permission
 from web.downloads import send_private_file
 from web.filters import fen
@@ -150,6 +150,7 @@ def create_ticket():
     prop = buildings.get_property()
     form = TicketForm(channel="phone" if _is_desk() else "patrol")
     _service_choices(form, prop.id)
+    fill_about_staff(form.about_staff_id)
     if form.validate_on_submit():
         try:
             label = (form.unit_label.data or "").strip()
@@ -171,6 +172,7 @@ def create_ticket():
                 service_item_id=int(form.service_item_id.data) if form.service_item_id.data else None,
                 priority=form.priority.data,
                 severity=form.severity.data or None,
+                about_staff_id=form.about_staff_id.data,
             )
             db.session.commit()
             flash(_("Ticket #%(id)s recorded.", id=ticket.id), "success")
@@ -404,6 +406,8 @@ def classify_ticket(ticket_id):
             severity=form.severity.data or None,
             priority=form.priority.data,
             department=form.department.data,
+            # Only a complaint's form has the select: another kind's classification leaves it as it is.
+            about_staff_id=form.about_staff_id.data if ticket.kind == TicketKind.COMPLAINT else steps.UNCHANGED,
         )
         return _("Classification saved.")
 
