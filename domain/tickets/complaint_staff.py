@@ -3,12 +3,20 @@ desk when recording or classifying the complaint, kept internal (the resident ne
 
 from flask_babel import lazy_gettext as _l
 
+from domain.accounts.roles import Role
 from domain.accounts.services import active_staff_member
 from domain.errors import DomainError
 from domain.tickets.models import TicketKind
+from domain.tickets.workflow import DESK
 
 #: The form field the choice is made in, where a refusal is shown.
 FIELD = "about_staff_id"
+
+
+def sees_about_staff(role):
+    """Whether staff of `role` see whom complaints name (and list the complaints naming someone): the desk and the
+    manager, who record and classify complaints; the departments working a complaint do not, residents never do."""
+    return role is not None and Role(role) in DESK
 
 
 def name_about_staff(ticket, user_id):

@@ -8,10 +8,10 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from domain.accounts.roles import Role
 from domain.accounts.services import active_staff
 from domain.clock import utcnow
 from domain.tickets import desk, queries, workflow
+from domain.tickets.complaint_staff import sees_about_staff
 from domain.tickets.models import TicketKind
 from staff.tickets.forms import (
     ClassifyForm,
@@ -129,12 +129,6 @@ def fill_about_staff(field):
     ]
 
 
-def sees_about_staff(actor):
-    """Whether `actor` sees whom a complaint names: the desk and the manager, who record and classify complaints (the
-    departments working a complaint do not; the resident never does)."""
-    return actor.is_system or (actor.role is not None and Role(actor.role) in workflow.DESK)
-
-
 def _clock_rows(ticket, now):
     """[(key, clock, state, text)] for the ticket page: met, met late, late, due, paused or stopped."""
     rows = []
@@ -234,5 +228,5 @@ def ticket_page(actor, ticket, *, bound=None, now=None):
         close_waits=callback is not None and callback.status.value == "open" and ticket.rating is None,
         is_assignee=ticket.assignee_id == actor.user_id,
         is_complaint=is_complaint,
-        about_staff_visible=is_complaint and sees_about_staff(actor),
+        about_staff_visible=is_complaint and (actor.is_system or sees_about_staff(actor.role)),
     )
