@@ -165,14 +165,17 @@ CLASSIFIED_NAMES = {
 }
 
 
-def _timeline(ticket, labels):
-    """The ticket's events, each with the details its data holds, in words."""
+def _timeline(ticket, labels, *, about_staff_visible):
+    """The ticket's events, each with the details its data holds, in words (whom a complaint names only for those who
+    see it)."""
     items = []
     for event in ticket.events:
         data = event.data or {}
         details = []
         if event.action == "classified":
             for name, change in data.items():
+                if name == "about_staff" and not about_staff_visible:
+                    continue
                 old, new = (list(change) + [None, None])[:2] if isinstance(change, list) else (None, change)
                 words = labels.get(CLASSIFIED_FIELDS.get(name, ""), {})
                 details.append(
@@ -211,6 +214,7 @@ def ticket_page(actor, ticket, *, bound=None, now=None):
     if bound is not None and bound[0] in forms:
         forms[bound[0]] = bound[1]
     is_complaint = ticket.kind == TicketKind.COMPLAINT
+    about_staff_visible = is_complaint and (actor.is_system or sees_about_staff(actor.role))
     if is_complaint and "classify" in forms:
         fill_about_staff(forms["classify"].about_staff_id)
     callback = desk.callback_for(ticket.id)
@@ -222,11 +226,11 @@ def ticket_page(actor, ticket, *, bound=None, now=None):
         labels=labels,
         callback=callback,
         clock_rows=_clock_rows(ticket, now),
-        timeline=_timeline(ticket, labels),
+        timeline=_timeline(ticket, labels, about_staff_visible=about_staff_visible),
         now=now,
         department_open=ticket.status in workflow.QUEUED,
         close_waits=callback is not None and callback.status.value == "open" and ticket.rating is None,
         is_assignee=ticket.assignee_id == actor.user_id,
         is_complaint=is_complaint,
-        about_staff_visible=is_complaint and (actor.is_system or sees_about_staff(actor.role)),
+        about_staff_visible=about_staff_visible,
     )

@@ -125,7 +125,9 @@ def list_tickets():
     )
     formats = span_formats()
     to_forward = None
-    if _is_desk() and not is_fragment_request() and not request.args.get("after"):
+    # A list narrowed to a scorecard's records is about the past: the panel of what waits now stays on the queue.
+    narrowed = filters["assignee"] or filters["about"] or filters["done"] or filters["recorded"]
+    if _is_desk() and not is_fragment_request() and not request.args.get("after") and not narrowed:
         to_forward = queries.undispatched(property_id, now)
     return render_page(
         "staff/tickets/index.html",
