@@ -157,7 +157,7 @@ CLASSIFIED_FIELDS = {
 
 
 CLASSIFIED_NAMES = {
-    "about_staff": lambda: _("About"),
+    "about_staff": lambda: _("Complaint about"),
     "category": lambda: _("Category"),
     "severity": lambda: _("Severity"),
     "priority": lambda: _("Priority"),

@@ -74,7 +74,7 @@ def test_the_desk_records_a_complaint_about_a_staff_member(client, auth, prop, h
     assert ticket.about_staff_id == guard.id
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f'<dd id="about-staff">{guard.display_name}</dd>' in page
-    assert f"About: — → {guard.display_name}" in page
+    assert f"Complaint about: — → {guard.display_name}" in page
 
 
 @pytest.mark.parametrize("who", ["resident", "former staff"])
@@ -125,7 +125,7 @@ def test_classifying_names_the_person_and_a_bad_choice_changes_nothing(client, a
     db.session.expire_all()
     assert db.session.get(Ticket, complaint.id).about_staff_id == cleaner.id
     page = client.get(f"/staff/tickets/{complaint.id}").get_data(as_text=True)
-    assert f"About: {guard.display_name} → {cleaner.display_name}" in page
+    assert f"Complaint about: {guard.display_name} → {cleaner.display_name}" in page
 
 
 def test_the_resident_never_sees_whom_the_complaint_names(client, auth, app, prop, home):
