@@ -1,11 +1,12 @@
 """Builders for the staff-evaluation tests: a ticket an assignee finished in October 2026 with its service levels
-kept or not, written straight to the tables."""
+kept or not, written straight to the tables, and complaints naming a staff member."""
 
 from datetime import date, timedelta
 
 from domain.clock import local_day_bounds
+from domain.tickets import recording
 from extensions import db
-from tests.callback_builders import finished_ticket
+from tests.callback_builders import SYSTEM, finished_ticket
 
 OCTOBER = date(2026, 10, 1)
 
@@ -27,3 +28,30 @@ def handled_ticket(prop, unit, assignee, *, responded_in_time=True, finished_in_
     ticket.resolve_due_at = done + (timedelta(minutes=1) if finished_in_time else -timedelta(minutes=1))
     db.session.commit()
     return ticket
+
+
+def complaint_about(prop, unit, person, *, day=date(2026, 10, 10), resident=None):
+    """A complaint about `person` (None: nobody) recorded by phone at noon of `day`, for `unit` and its `resident`."""
+    ticket = recording.create_ticket(
+        SYSTEM,
+        property_id=prop.id,
+        kind="complaint",
+        channel="phone",
+        description="前台态度不好",
+        unit_id=unit.id,
+        resident_id=resident.id if resident else None,
+        about_staff_id=person.id if person else None,
+        now=local_day_bounds(day)[0] + timedelta(hours=12),
+    )
+    db.session.commit()
+    return ticket
+
+
+def october_complaints(prop, unit, named, other):
+    """The hand-counted complaints: 2 about `named` in October, 1 about them in September, 1 about `other` in
+    October, and 1 October complaint naming nobody. Returns the two October complaints about `named`."""
+    counted = [complaint_about(prop, unit, named, day=date(2026, 10, d)) for d in (1, 31)]
+    complaint_about(prop, unit, named, day=date(2026, 9, 30))
+    complaint_about(prop, unit, other, day=date(2026, 10, 15))
+    complaint_about(prop, unit, None, day=date(2026, 10, 16))
+    return counted

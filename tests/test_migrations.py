@@ -308,11 +308,19 @@ def test_confirmed_overtime_keeps_the_rate_its_day_had_and_the_column_goes_down(
         db.session.flush()
         made.append(application.id)
     db.session.commit()
-    downgrade(revision="0020_evaluation")
+    downgrade(revision="0021_complaint_about_staff")
     assert "day_kind" not in {c["name"] for c in inspect(db.engine).get_columns("overtime_applications")}
     upgrade()
     kinds = dict(
         db.session.execute(select(text("id"), text("day_kind")).select_from(text("overtime_applications"))).all()
     )
     assert [kinds[i] for i in made] == ["holiday", "rest", "working", None]
+
+
+def test_the_complaint_about_staff_migration_goes_down_without_the_column_and_up_again(prop):
+    """Down: tickets lose the staff member a complaint is about; up: the column is back, matching the models."""
+    downgrade(revision="0020_evaluation")
+    assert "about_staff_id" not in {c["name"] for c in inspect(db.engine).get_columns("tickets")}
+    upgrade()
+    assert "about_staff_id" in {c["name"] for c in inspect(db.engine).get_columns("tickets")}
     assert schema_differences() == []

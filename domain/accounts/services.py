@@ -110,6 +110,25 @@ def list_staff():
     ).all()
 
 
+def active_staff():
+    """[(user id, name)] of the active staff accounts, by name: whom a form may name (one statement)."""
+    return db.session.execute(
+        select(User.id, User.display_name)
+        .where(User.kind == AccountKind.STAFF, User.is_active.is_(True))
+        .order_by(User.display_name, User.id)
+    ).all()
+
+
+def active_staff_member(user_id, *, field, message=None):
+    """The active staff account `user_id`; a DomainError on `field` for anyone else (a resident's account, a disabled
+    or an unknown one), saying `message` or "Choose a staff member from the list." Staff accounts belong to the
+    installation, which manages one property."""
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or user.kind != AccountKind.STAFF or not user.is_active:
+        raise DomainError(message or _l("Choose a staff member from the list."), field=field)
+    return user
+
+
 def _check_username_free(username, exclude_id=None):
     """Raise on a malformed or taken username."""
     if not USERNAME_RE.match(username):

@@ -1,8 +1,9 @@
 """The measured figures of a month's scorecards, for every staff member at once: one statement (or one existing query)
 per family of figures, grouped by person, so a month of 50 cards costs what a month of 3 does.
 
-Complaints about a staff member are not among them: a complaint ticket records the unit, category and department,
-never the person it is about, so there is nothing to count."""
+Complaints about a staff member count the complaints recorded in the month that the desk named them in
+(Ticket.about_staff_id, domain/tickets/complaint_staff.py), whatever became of the complaint since. A card signed
+before this figure existed keeps the figures it was signed with."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +21,7 @@ from domain.payments.collection import collection_by_assistant
 from domain.standards.services import person_summary
 from domain.tickets import callback_rates
 from domain.tickets.callbacks import SATISFIED_FROM
-from domain.tickets.models import Callback, CallbackStatus, Ticket
+from domain.tickets.models import Callback, CallbackStatus, Ticket, TicketKind
 from extensions import db
 
 #: How a figure scores. RATE and COUNT: 100 at the target or above, in proportion below it. FAULTS: 100 with none,
@@ -55,6 +56,7 @@ FIGURES = (
     FigureKind("late", _l("Late clock-ins"), FAULTS, 10),
     FigureKind("missing", _l("Missing clock-ins"), FAULTS, 20),
     FigureKind("spot_check_faults", _l("Spot-check items failed"), FAULTS, 10),
+    FigureKind("complaints", _l("Complaints about them"), FAULTS, 20),
     FigureKind("manager", _l("The manager's own items"), MANAGER, 100),
 )
 BY_KEY = {figure.key: figure for figure in FIGURES}
@@ -63,7 +65,8 @@ BY_KEY = {figure.key: figure for figure in FIGURES}
 EVALUATED_ROLES = tuple(role for role in Role if role != Role.MANAGER)
 
 _WORK = {"handled": 10, "response_kept": 10, "resolve_kept": 15, "satisfied": 15}
-_ATTENDANCE = {"late": 5, "missing": 10, "spot_check_faults": 10, "manager": 20}
+#: Conduct, for every role: attendance, spot-checks, complaints naming the person and the manager's own items.
+_ATTENDANCE = {"late": 5, "missing": 10, "spot_check_faults": 10, "complaints": 10, "manager": 20}
 #: The weights until the manager saves a role's own (SOP 16: SLA kept, satisfaction, callbacks, collection).
 DEFAULT_WEIGHTS = {
     Role.ASSISTANT: _WORK | {"callbacks_done": 5, "collection": 20, "patrols": 10} | _ATTENDANCE,
@@ -129,6 +132,22 @@ def _ticket_figures(property_id, start, end):
     return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in rows}
 
 
+def _complaints(property_id, start, end):
+    """{user id: complaints recorded in [start, end) that name them} (one statement)."""
+    rows = db.session.execute(
+        select(Ticket.about_staff_id, func.count(Ticket.id))
+        .where(
+            Ticket.property_id == property_id,
+            Ticket.kind == TicketKind.COMPLAINT,
+            Ticket.about_staff_id.is_not(None),
+            Ticket.created_at >= start,
+            Ticket.created_at < end,
+        )
+        .group_by(Ticket.about_staff_id)
+    ).all()
+    return dict(rows)
+
+
 def _patrols(property_id, first, following):
     """{user id: rounds finished} of the rounds of the month's days (one statement)."""
     rows = db.session.execute(
@@ -174,6 +193,7 @@ def month_values(property_id, first, staff=None):
     office_rate = _rate(sum(f.done for f in office), sum(f.needing for f in office))
     collection = collection_by_assistant(property_id, first)
     patrols = _patrols(property_id, first, following)
+    complaints = _complaints(property_id, start, end)
     attendance = _attendance(property_id, first, last)
     spot_checks = {row[0]: (row[2], row[3]) for row in person_summary(property_id, since=first, until=last)}
     values = {}
@@ -194,6 +214,7 @@ def month_values(property_id, first, staff=None):
             "late": Value(late if planned else None, late, planned),
             "missing": Value(missing if planned else None, missing, planned),
             "spot_check_faults": Value(int(failed) if checks else None, int(failed), checks),
+            "complaints": Value(complaints.get(user_id, 0), complaints.get(user_id, 0)),
         }
     return values
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from domain.accounts.models import AccountKind, User
 from domain.accounts.roles import Permission, can, require
+from domain.accounts.services import active_staff
 from domain.audit.services import record
 from domain.clock import today, utcnow
 from domain.errors import DomainError, NotAllowed, NotFound
@@ -67,11 +68,7 @@ def save_checklist(actor, property_id, text):
 
 def staff_choices():
     """The active staff accounts (id, name), by name: whom the manager may spot-check."""
-    return db.session.execute(
-        select(User.id, User.display_name)
-        .where(User.kind == AccountKind.STAFF, User.is_active.is_(True))
-        .order_by(User.display_name, User.id)
-    ).all()
+    return active_staff()
 
 
 def record_spot_check(actor, property_id, *, staff_id, checked_on, answers, notes=""):

@@ -118,6 +118,7 @@ class Ticket(db.Model):
         Index("ix_tickets_status_id", "status", "id"),
         Index("ix_tickets_resident", "resident_id", "id"),
         Index("ix_tickets_assignee", "assignee_id", "status"),
+        Index("ix_tickets_about_staff", "about_staff_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -141,6 +142,9 @@ class Ticket(db.Model):
     status: Mapped[Status] = mapped_column(value_enum(Status), default=Status.NEW)
     priority: Mapped[Priority] = mapped_column(value_enum(Priority), default=Priority.NORMAL)
     severity: Mapped[Severity | None] = mapped_column(value_enum(Severity))
+    #: Complaints: the staff member the complaint is about, when the desk names one (counted on their scorecard).
+    #: Internal: the resident never sees it.
+    about_staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Service-level deadlines, fixed at creation from the ServiceLevel (pauses move them on).
@@ -169,6 +173,7 @@ class Ticket(db.Model):
     unit = relationship("Unit")
     resident = relationship("Resident")
     assignee = relationship("User", foreign_keys=[assignee_id])
+    about_staff = relationship("User", foreign_keys=[about_staff_id])
     service_item = relationship("ServiceItem")
 
     @property

@@ -131,8 +131,10 @@ _PAGE_COLUMNS = (
 )
 
 
-@cache  # bounded by the shapes of filters: 2 x 2 x 2 x 2 x (0 to 8 statuses) = 144
-def _queue_statement(by_department, status_count, by_assignee, by_kind, paged):
+@cache  # bounded by the shapes of filters: 2 x 2 x 2 x 2 x 2 x 2 x 2 x (0 to 8 statuses) = 1152
+def _queue_statement(
+    by_department, status_count, by_assignee, by_kind, paged, by_about=False, by_done=False, by_created=False
+):
     """The queue statement of one shape of filters, with bind parameters (built and compiled once).
 
     A queue asks for several statuses at once, newest first. One `status IN (...)` range cannot be read in id
@@ -150,6 +152,14 @@ def _queue_statement(by_department, status_count, by_assignee, by_kind, paged):
             query = query.where(Ticket.assignee_id == bindparam("assignee_id"))
         if by_kind:
             query = query.where(Ticket.kind == bindparam("kind"))
+        if by_about:
+            query = query.where(Ticket.about_staff_id == bindparam("about_staff_id"))
+        if by_done:
+            query = query.where(Ticket.done_at >= bindparam("done_from"), Ticket.done_at < bindparam("done_until"))
+        if by_created:
+            query = query.where(
+                Ticket.created_at >= bindparam("created_from"), Ticket.created_at < bindparam("created_until")
+            )
         if paged:
             query = query.where(Ticket.id < bindparam("after"))
         return query.order_by(Ticket.id.desc()).limit(bindparam("limit"))
@@ -170,15 +180,38 @@ def _queue_statement(by_department, status_count, by_assignee, by_kind, paged):
     return query.where(Ticket.id.in_(page)).order_by(Ticket.id.desc())
 
 
-def queue(property_id, *, department=None, statuses=None, assignee_id=None, kind=None, after=None, limit=50):
-    """One page of a queue, newest first, paged by key (`after` = the last id of the previous page).
+def queue(
+    property_id,
+    *,
+    department=None,
+    statuses=None,
+    assignee_id=None,
+    kind=None,
+    about_staff_id=None,
+    done_between=None,
+    created_between=None,
+    after=None,
+    limit=50,
+):
+    """One page of a queue, newest first, paged by key (`after` = the last id of the previous page). Besides the
+    queue's own filters: the complaints naming `about_staff_id`, and the tickets finished (`done_between`) or recorded
+    (`created_between`) within [start, end) of aware UTC times: what a scorecard's figure counts.
 
     Returns (rows, next_after): one statement whatever the number of tickets.
     """
     statuses = sorted({Status(s) for s in statuses or ()})
     statement = _queue_statement(
-        department is not None, len(statuses), assignee_id is not None, kind is not None, bool(after)
+        department is not None,
+        len(statuses),
+        assignee_id is not None,
+        kind is not None,
+        bool(after),
+        about_staff_id is not None,
+        done_between is not None,
+        created_between is not None,
     )
+    done_from, done_until = done_between or (None, None)
+    created_from, created_until = created_between or (None, None)
     params = {
         "property_id": property_id,
         "limit": limit + 1,
@@ -186,6 +219,11 @@ def queue(property_id, *, department=None, statuses=None, assignee_id=None, kind
         "assignee_id": assignee_id,
         "department": Department(department) if department is not None else None,
         "kind": TicketKind(kind) if kind is not None else None,
+        "about_staff_id": about_staff_id,
+        "done_from": done_from,
+        "done_until": done_until,
+        "created_from": created_from,
+        "created_until": created_until,
     }
     params.update((f"status_{n}", status) for n, status in enumerate(statuses))
     rows = read_rows(statement, params)
@@ -196,9 +234,10 @@ def queue(property_id, *, department=None, statuses=None, assignee_id=None, kind
 _NAMES = select(User.id, User.display_name).where(User.id.in_(bindparam("ids", expanding=True)))
 
 
-def assignee_names(rows):
-    """{user id: display name} of the people a page of tickets is assigned to (one statement)."""
-    ids = {r.assignee_id for r in rows if r.assignee_id}
+def assignee_names(rows, also=()):
+    """{user id: display name} of the people a page of tickets is assigned to, and of the ids `also` (the people a
+    list is filtered by), in one statement."""
+    ids = {r.assignee_id for r in rows if r.assignee_id} | {user_id for user_id in also if user_id}
     if not ids:
         return {}
     return dict(read(_NAMES, {"ids": list(ids)}).all())

@@ -12,6 +12,7 @@ from domain.clock import local_date, utcnow
 from domain.errors import DomainError, NotFound
 from domain.property.occupancies import resident_unit_ids
 from domain.tickets.catalogue import service_level
+from domain.tickets.complaint_staff import name_about_staff
 from domain.tickets.models import (
     Channel,
     Department,
@@ -60,11 +61,13 @@ def create_ticket(
     service_item_id=None,
     priority=Priority.NORMAL,
     severity=None,
+    about_staff_id=None,
     now=None,
 ):
     """Open a ticket of any kind with its service-level deadlines; a major complaint goes to the manager at once.
 
-    Residents may only name a unit they live in; the desk may record tickets for anyone (by phone or visit).
+    Residents may only name a unit they live in; the desk may record tickets for anyone (by phone or visit). Only
+    staff may name the staff member a complaint is about (`about_staff_id`, an internal entry on the timeline).
     """
     kind, channel, priority = TicketKind(kind), Channel(channel), Priority(priority)
     severity = Severity(severity) if severity else None
@@ -80,6 +83,7 @@ def create_ticket(
 
         if unit_id is not None and unit_id not in resident_unit_ids(resident_id, local_date(now)):
             raise NotFound()
+        about_staff_id = None  # whom a complaint is about is the office's judgement, never the resident's
     elif actor.role is not None:
         require(actor, Permission.RECORD_TICKETS)
     if unit_id is None and not location:
@@ -115,12 +119,21 @@ def create_ticket(
         response_due_at=now + timedelta(minutes=response),
         resolve_due_at=now + timedelta(minutes=resolve),
     )
+    named = name_about_staff(ticket, about_staff_id)  # refused before anything is saved
     db.session.add(ticket)
     db.session.flush()
     add_event(ticket, actor, "created", description, data={"channel": channel.value}, at=now)
+    if named:
+        add_event(ticket, actor, "classified", public=False, data=named, at=now)
     if severity == Severity.MAJOR:
         escalate(ticket, actor, now)
-    record(actor, "ticket.create", ticket, summary=f"#{ticket.id} {kind.value} via {channel.value}")
+    record(
+        actor,
+        "ticket.create",
+        ticket,
+        summary=f"#{ticket.id} {kind.value} via {channel.value}",
+        changes=named or None,
+    )
     return ticket
 
 

@@ -12,6 +12,7 @@ from domain.clock import local_date, local_text, utcnow
 from domain.errors import Conflict, DomainError, InvalidTransition
 from domain.tickets.callbacks import close_if_settled, needs_callback
 from domain.tickets.catalogue import service_level
+from domain.tickets.complaint_staff import name_about_staff
 from domain.tickets.models import (
     Callback,
     CallbackStatus,
@@ -295,10 +296,18 @@ def rate(actor, ticket, *, resident_id, rating, comment_text=""):
     return ticket
 
 
-def classify(actor, ticket, *, category=None, severity=None, priority=None, department=None):
-    """Classify a ticket (complaints: category, severity, priority, responsible department); major -> manager."""
+#: classify(about_staff_id=UNCHANGED) leaves the staff member a complaint is about as it is (None clears it).
+UNCHANGED = object()
+
+
+def classify(actor, ticket, *, category=None, severity=None, priority=None, department=None, about_staff_id=UNCHANGED):
+    """Classify a ticket (complaints: category, severity, priority, responsible department and the staff member it
+    is about); major -> manager. One internal timeline entry and one audit line for all the changes; a refusal
+    changes nothing."""
     check("classify", actor, ticket)
     changes = {}
+    if about_staff_id is not UNCHANGED:
+        changes.update(name_about_staff(ticket, about_staff_id))  # checked first: a refusal leaves the rest as it was
     if category is not None and category != ticket.category:
         changes["category"], ticket.category = [ticket.category, category], category[:32]
     if severity is not None and Severity(severity) != ticket.severity:

@@ -132,6 +132,26 @@ def _category_choices():
     return _choices(CATEGORY_LABELS, keys, blank=_l("— none —"))
 
 
+def _int_or_none(value):
+    """A select's id, or None for the empty choice."""
+    try:
+        return int(value) if value not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def about_staff_field():
+    """The complaint's "about which staff member" select: its choices are the active staff, filled by the view; any
+    id goes through, for the domain to refuse anyone but an active staff member with its own message."""
+    return SelectField(
+        _l("About a staff member (complaints)"),
+        coerce=_int_or_none,
+        choices=[],
+        validate_choice=False,
+        description=_l("Only staff see whom a complaint names; it counts on that person's scorecard."),
+    )
+
+
 PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]{5,20}$")
 
 
@@ -179,6 +199,7 @@ class TicketForm(FlaskForm):
     )
     #: Filled by the view from the catalogue.
     service_item_id = SelectField(_l("Service (service requests)"), choices=[], default="")
+    about_staff_id = about_staff_field()
 
     def validate_category(self, field):
         """Repairs and complaints have their own lists of categories."""
@@ -262,6 +283,7 @@ class ClassifyForm(FlaskForm):
     severity = SelectField(_l("Severity"), choices=lambda: _choices(SEVERITY_LABELS, blank=_l("— none —")))
     priority = SelectField(_l("Priority"), choices=lambda: _choices(PRIORITY_LABELS))
     department = SelectField(_l("Department"), choices=lambda: _choices(DEPARTMENT_LABELS))
+    about_staff_id = about_staff_field()
 
 
 class OutcomeForm(FlaskForm):
@@ -308,14 +330,6 @@ class ContactForm(FlaskForm):
         """A ticket needs a place."""
         if self.open_ticket.data and not (self.unit_label.data or "").strip() and not (field.data or "").strip():
             raise ValidationError(_l("Give the unit or the public area."))
-
-
-def _int_or_none(value):
-    """A select's id, or None for the empty choice."""
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return None
 
 
 class MultiCheckboxField(SelectMultipleField):

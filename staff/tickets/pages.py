@@ -6,9 +6,13 @@ from datetime import datetime
 
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
+from domain.accounts.services import active_staff
 from domain.clock import utcnow
 from domain.tickets import desk, queries, workflow
+from domain.tickets.complaint_staff import sees_about_staff
+from domain.tickets.models import TicketKind
 from staff.tickets.forms import (
     ClassifyForm,
     CommentForm,
@@ -113,8 +117,16 @@ def _blank_form(name, ticket):
             category=ticket.category,
             priority=ticket.priority.value,
             severity=ticket.severity.value if ticket.severity else "",
+            about_staff_id=ticket.about_staff_id,
         )
     return form_class(prefix=name, formdata=None, **values)
+
+
+def fill_about_staff(field):
+    """Fill a complaint's "about which staff member" select with the active staff (one statement)."""
+    field.choices = [SelectChoice("", _("— nobody —"))] + [
+        SelectChoice(str(user_id), name) for user_id, name in active_staff()
+    ]
 
 
 def _clock_rows(ticket, now):
@@ -145,6 +157,7 @@ CLASSIFIED_FIELDS = {
 
 
 CLASSIFIED_NAMES = {
+    "about_staff": lambda: _("Complaint about"),
     "category": lambda: _("Category"),
     "severity": lambda: _("Severity"),
     "priority": lambda: _("Priority"),
@@ -152,14 +165,17 @@ CLASSIFIED_NAMES = {
 }
 
 
-def _timeline(ticket, labels):
-    """The ticket's events, each with the details its data holds, in words."""
+def _timeline(ticket, labels, *, about_staff_visible):
+    """The ticket's events, each with the details its data holds, in words (whom a complaint names only for those who
+    see it)."""
     items = []
     for event in ticket.events:
         data = event.data or {}
         details = []
         if event.action == "classified":
             for name, change in data.items():
+                if name == "about_staff" and not about_staff_visible:
+                    continue
                 old, new = (list(change) + [None, None])[:2] if isinstance(change, list) else (None, change)
                 words = labels.get(CLASSIFIED_FIELDS.get(name, ""), {})
                 details.append(
@@ -197,6 +213,10 @@ def ticket_page(actor, ticket, *, bound=None, now=None):
     forms = {name: _blank_form(name, ticket) for name in _steps_for(actor, ticket)}
     if bound is not None and bound[0] in forms:
         forms[bound[0]] = bound[1]
+    is_complaint = ticket.kind == TicketKind.COMPLAINT
+    about_staff_visible = is_complaint and (actor.is_system or sees_about_staff(actor.role))
+    if is_complaint and "classify" in forms:
+        fill_about_staff(forms["classify"].about_staff_id)
     callback = desk.callback_for(ticket.id)
     labels = ticket_labels()
     now = now or utcnow()
@@ -206,9 +226,11 @@ def ticket_page(actor, ticket, *, bound=None, now=None):
         labels=labels,
         callback=callback,
         clock_rows=_clock_rows(ticket, now),
-        timeline=_timeline(ticket, labels),
+        timeline=_timeline(ticket, labels, about_staff_visible=about_staff_visible),
         now=now,
         department_open=ticket.status in workflow.QUEUED,
         close_waits=callback is not None and callback.status.value == "open" and ticket.rating is None,
         is_assignee=ticket.assignee_id == actor.user_id,
+        is_complaint=is_complaint,
+        about_staff_visible=about_staff_visible,
     )

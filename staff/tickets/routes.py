@@ -10,16 +10,25 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from domain.accounts.roles import Permission, Role
-from domain.clock import from_local_input, today, utcnow
+from domain.clock import from_local_input, local_day_bounds, today, utcnow
+from domain.dates import parse_month
 from domain.errors import DomainError, NotAllowed
 from domain.files.store import served_type
 from domain.property import buildings, units
 from domain.tickets import desk, photos, queries, recording, steps, workflow
-from domain.tickets.models import Status
+from domain.tickets.complaint_staff import sees_about_staff
+from domain.tickets.models import Status, TicketKind
 from extensions import db
 from staff import bp
 from staff.tickets.forms import DEPARTMENT_LABELS, KIND_LABELS, TicketForm, ticket_labels
-from staff.tickets.pages import STEPS, countdown, span, span_formats, ticket_page
+from staff.tickets.pages import (
+    STEPS,
+    countdown,
+    fill_about_staff,
+    span,
+    span_formats,
+    ticket_page,
+)
 from web.auth import current_actor, safe_next, staff_permission
 from web.downloads import send_private_file
 from web.filters import fen
@@ -56,11 +65,17 @@ def _queue_filters():
         department = "all"
     status = request.args.get("status")
     kind = request.args.get("kind", "")
+    done, recorded = (request.args.get(name, "")[:7] for name in ("done", "recorded"))
     return {
         "department": department,
         "status": status if status in STATUS_FILTERS else "open",
         "kind": kind if kind in KIND_LABELS else "",
         "mine": request.args.get("mine") == "1",
+        # What a scorecard's figure opens: whose tickets, finished or recorded in which month, naming whom.
+        "assignee": id_arg("assignee"),
+        "about": id_arg("about") if sees_about_staff(current_user.role) else None,
+        "done": done if parse_month(done) else "",
+        "recorded": recorded if parse_month(recorded) else "",
     }
 
 
@@ -71,7 +86,17 @@ def filter_args(filters):
         "status": filters["status"],
         "kind": filters["kind"] or None,
         "mine": "1" if filters["mine"] else None,
+        "assignee": filters["assignee"],
+        "about": filters["about"],
+        "done": filters["done"] or None,
+        "recorded": filters["recorded"] or None,
     }
+
+
+def _month_between(text):
+    """[start, end) in aware UTC of the local month "YYYY-MM", or None for no month."""
+    days = parse_month(text) if text else None
+    return (local_day_bounds(days[0])[0], local_day_bounds(days[1])[0]) if days else None
 
 
 @bp.get("/tickets/")
@@ -91,13 +116,18 @@ def list_tickets():
         property_id,
         department=None if filters["department"] == "all" else filters["department"],
         statuses=statuses,
-        assignee_id=current_user.id if filters["mine"] else None,
+        assignee_id=current_user.id if filters["mine"] else filters["assignee"],
         kind=filters["kind"] or None,
+        about_staff_id=filters["about"],
+        done_between=_month_between(filters["done"]),
+        created_between=_month_between(filters["recorded"]),
         after=id_arg("after"),
     )
     formats = span_formats()
     to_forward = None
-    if _is_desk() and not is_fragment_request() and not request.args.get("after"):
+    # A list narrowed to a scorecard's records is about the past: the panel of what waits now stays on the queue.
+    narrowed = filters["assignee"] or filters["about"] or filters["done"] or filters["recorded"]
+    if _is_desk() and not is_fragment_request() and not request.args.get("after") and not narrowed:
         to_forward = queries.undispatched(property_id, now)
     return render_page(
         "staff/tickets/index.html",
@@ -106,7 +136,7 @@ def list_tickets():
         next_after=next_after,
         filters=filters,
         filter_args=filter_args(filters),
-        names=queries.assignee_names(rows),
+        names=queries.assignee_names(rows, also=(filters["assignee"], filters["about"])),
         to_forward=to_forward,
         labels=ticket_labels(),
         late={row.id: queries.late_clocks(row, now) for row in rows},
@@ -150,6 +180,7 @@ def create_ticket():
     prop = buildings.get_property()
     form = TicketForm(channel="phone" if _is_desk() else "patrol")
     _service_choices(form, prop.id)
+    fill_about_staff(form.about_staff_id)
     if form.validate_on_submit():
         try:
             label = (form.unit_label.data or "").strip()
@@ -171,6 +202,7 @@ def create_ticket():
                 service_item_id=int(form.service_item_id.data) if form.service_item_id.data else None,
                 priority=form.priority.data,
                 severity=form.severity.data or None,
+                about_staff_id=form.about_staff_id.data,
             )
             db.session.commit()
             flash(_("Ticket #%(id)s recorded.", id=ticket.id), "success")
@@ -404,6 +436,8 @@ def classify_ticket(ticket_id):
             severity=form.severity.data or None,
             priority=form.priority.data,
             department=form.department.data,
+            # Only a complaint's form has the select: another kind's classification leaves it as it is.
+            about_staff_id=form.about_staff_id.data if ticket.kind == TicketKind.COMPLAINT else steps.UNCHANGED,
         )
         return _("Classification saved.")
 

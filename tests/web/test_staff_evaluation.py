@@ -10,7 +10,7 @@ from domain.accounts.roles import Role
 from domain.evaluation.models import EvaluationScheme, Scorecard
 from extensions import db
 from tests import builders
-from tests.evaluation_builders import handled_ticket
+from tests.evaluation_builders import complaint_about, handled_ticket
 
 
 def sign_in(auth, role):
@@ -26,10 +26,13 @@ def count(model):
 
 
 def staff_with_tickets(prop, unit, n):
-    """`n` staff of each of the desk and the assistants, each with a ticket finished in October."""
+    """`n` staff of each of the desk and the assistants, each with a ticket finished in October and a complaint about
+    them recorded then."""
     for _ in range(n):
         for role in (Role.FRONTDESK, Role.ASSISTANT):
-            handled_ticket(prop, unit, builders.create_staff(role), satisfaction=5)
+            person = builders.create_staff(role)
+            handled_ticket(prop, unit, person, satisfaction=5)
+            complaint_about(prop, unit, person)
 
 
 def test_a_month_of_cards_costs_the_same_statements_for_3_staff_as_for_50(client, auth, prop, count_queries):
