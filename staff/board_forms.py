@@ -12,10 +12,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from domain.tickets.catalogue import MAX_MINUTES, NAME_MAX
 from domain.tickets.handover import NOTES_MAX
-from domain.tickets.models import Department, Priority, TicketKind
 
 # The ticket pages' labels, so that a kind or a department reads the same on every page.
-from staff.tickets.forms import DEPARTMENT_LABELS, KIND_LABELS, PRIORITY_LABELS
+from domain.tickets.labels import DEPARTMENT_LABELS, KIND_LABELS, PRIORITY_LABELS
+from domain.tickets.models import Department, Priority, TicketKind
 from web.forms import TwoDecimals
 
 #: The board's clocks, as in "late: first response" (the ticket pages say what happened: "Forwarded").

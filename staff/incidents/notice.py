@@ -13,6 +13,7 @@ from domain.incidents.services import get_incident
 from domain.incidents.workflow import incident_actions
 from domain.property.buildings import get_property_id, list_buildings
 from domain.property.units import unit_labels
+from domain.tickets.labels import CATEGORY_LABELS
 from domain.tickets.workflow import STATUS_LABELS as TICKET_STATUS_LABELS
 from extensions import db
 from staff import bp
@@ -25,7 +26,6 @@ from staff.incidents.notice_forms import (
     NoticeOnForm,
     NoticeUpdateForm,
 )
-from staff.tickets.forms import CATEGORY_LABELS
 from web.auth import current_actor, staff_permission
 from web.htmx import render_page
 from web.refusals import refuse_fragment, show_domain_error

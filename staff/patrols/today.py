@@ -21,10 +21,10 @@ from domain.patrols import rounds
 from domain.patrols.models import PatrolFinding, PatrolRoute
 from domain.patrols.workflow import round_actions
 from domain.property.buildings import get_property_id
+from domain.tickets.labels import DEPARTMENT_LABELS, KIND_LABELS
 from extensions import db
 from staff import bp
 from staff.patrols.today_forms import ANSWER_LABELS, FindingForm, FinishForm, StartForm, VisitForm
-from staff.tickets.forms import DEPARTMENT_LABELS, KIND_LABELS
 from web.auth import current_actor, staff_permission
 from web.downloads import send_private_file
 from web.htmx import is_fragment_request, render_page

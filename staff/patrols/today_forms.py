@@ -8,7 +8,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from staff.tickets.forms import DEPARTMENT_LABELS, KIND_LABELS
+from domain.tickets.labels import DEPARTMENT_LABELS, KIND_LABELS
 
 #: A checklist question's answers, in the order the toggles show.
 ANSWER_LABELS = {"ok": lazy_pgettext("patrol answer", "OK"), "fault": lazy_pgettext("patrol answer", "Fault")}

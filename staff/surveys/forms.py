@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from domain.surveys.models import Audience, QuestionKind
-from staff.tickets.forms import DEPARTMENT_LABELS
+from domain.tickets.labels import DEPARTMENT_LABELS
 from web.forms import SensibleDate
 
 AUDIENCE_LABELS = {

@@ -16,10 +16,10 @@ from domain.surveys import results, services
 from domain.surveys.models import Audience
 from domain.surveys.services import options_text
 from domain.surveys.workflow import STATE_LABELS, check_survey, state_of, survey_actions
+from domain.tickets.labels import DEPARTMENT_LABELS
 from extensions import db
 from staff import bp
 from staff.surveys.forms import AUDIENCE_LABELS, KIND_LABELS, QuestionForm, SurveyForm
-from staff.tickets.forms import DEPARTMENT_LABELS
 from web.auth import current_actor, staff_permission
 from web.downloads import send_private_file
 from web.refusals import flash_refusal, show_domain_error

@@ -17,10 +17,11 @@ from domain.files.store import served_type
 from domain.property import buildings, units
 from domain.tickets import desk, photos, queries, recording, steps, workflow
 from domain.tickets.complaint_staff import sees_about_staff
+from domain.tickets.labels import DEPARTMENT_LABELS, KIND_LABELS
 from domain.tickets.models import Status, TicketKind
 from extensions import db
 from staff import bp
-from staff.tickets.forms import DEPARTMENT_LABELS, KIND_LABELS, TicketForm, ticket_labels
+from staff.tickets.forms import TicketForm, ticket_labels
 from staff.tickets.pages import (
     STEPS,
     countdown,
