@@ -32,7 +32,7 @@ def finished_ticket(prop, unit, at, *, kind="repair", callback="open", satisfact
     return ticket
 
 
-def made_visit(prop, unit, at, *, remark="", remark_department=None, resident=None):
+def made_visit(prop, unit, at, *, remark="", remark_department=None, remark_category="", resident=None):
     """A visit to `unit` made at `at`."""
     visit = ResidentVisit(
         property_id=prop.id,
@@ -44,6 +44,7 @@ def made_visit(prop, unit, at, *, remark="", remark_department=None, resident=No
         done_at=at,
         remark=remark,
         remark_department=remark_department,
+        remark_category=remark_category,
     )
     db.session.add(visit)
     db.session.commit()

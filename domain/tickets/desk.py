@@ -208,18 +208,23 @@ def get_visit(visit_id):
     return visit
 
 
-def finish_visit(actor, visit, notes, *, remark="", remark_department=None, now=None):
+def finish_visit(actor, visit, notes, *, remark="", remark_department=None, remark_category="", now=None):
     """Record that a planned visit took place, with what was said; a visit is recorded once. `remark` is what the
-    resident asks a department to fix or improve (with the department when known), for the manager's analysis."""
+    resident asks a department to fix or improve (with the department and the category, one of the tickets', when
+    known), for the manager's analysis."""
     require(actor, Permission.CALL_BACK)
     if visit.done_at is not None:
         raise InvalidTransition(_l("This visit has already been recorded."))
     notes = (notes or "").strip()
     if not notes:
         raise DomainError(_l("Write what was said or seen."), field="notes")
+    remark_category = (remark_category or "").strip()
+    if remark_category and remark_category not in recording.ALL_CATEGORIES:
+        raise DomainError(_l("Choose a category from the list."), field="remark_category")
     visit.notes, visit.done_at = notes, now or utcnow()
     visit.remark = (remark or "").strip()
     visit.remark_department = Department(remark_department) if remark_department and visit.remark else None
+    visit.remark_category = remark_category if visit.remark else ""
     record(actor, "visit.finish", visit, summary=notes[:80])
     return visit
 

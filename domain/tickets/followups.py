@@ -56,14 +56,15 @@ def dissatisfied_callbacks(property_id, *, limit=LIMIT):
 
 
 def visit_remarks(property_id, *, limit=LIMIT):
-    """The visits made with a remark for a department, by that department (unnamed ones first), newest first within
-    each; with the unit label, the resident and the follow-up ticket if sent (one statement)."""
+    """The visits made with a remark for a department, by that department (unnamed ones first) and category, newest
+    first within each; with the unit label, the resident and the follow-up ticket if sent (one statement)."""
     resident = aliased(Resident)
     return db.session.execute(
         select(
             ResidentVisit.id,
             ResidentVisit.remark,
             ResidentVisit.remark_department,
+            ResidentVisit.remark_category,
             ResidentVisit.done_at,
             ResidentVisit.followup_ticket_id,
             resident.name.label("resident_name"),
@@ -77,7 +78,12 @@ def visit_remarks(property_id, *, limit=LIMIT):
             ResidentVisit.done_at.is_not(None),
             ResidentVisit.remark != "",
         )
-        .order_by(ResidentVisit.remark_department, ResidentVisit.done_at.desc(), ResidentVisit.id.desc())
+        .order_by(
+            ResidentVisit.remark_department,
+            ResidentVisit.remark_category,
+            ResidentVisit.done_at.desc(),
+            ResidentVisit.id.desc(),
+        )
         .limit(limit)
     ).all()
 
@@ -171,11 +177,13 @@ def send_visit(actor, visit, *, department, kind, note=""):
     text = gettext("Visit of %(day)s: %(remark)s", day=local_date(visit.done_at).isoformat(), remark=visit.remark)
     if (note or "").strip():
         text = f"{text}\n{note.strip()}"
+    fits = visit.remark_category in recording.KIND_CATEGORIES.get(kind.value, ())
     ticket = recording.create_ticket(
         actor,
         property_id=visit.property_id,
         kind=kind,
         channel=Channel.VISIT,
+        category=visit.remark_category if fits else "",
         description=text,
         unit_id=visit.unit_id,
         location="" if visit.unit_id else gettext("Resident visit"),

@@ -301,6 +301,8 @@ class ResidentVisit(db.Model):
     #: What the resident asks a department to fix or improve, noted at the visit (empty when nothing).
     remark: Mapped[str] = mapped_column(Text, default="")
     remark_department: Mapped[Department | None] = mapped_column(value_enum(Department, length=20))
+    #: What the remark is about, from the tickets' categories ("" when not said), for the analysis by category.
+    remark_category: Mapped[str] = mapped_column(String(32), default="")
     #: The ticket the remark was sent to its department as (one at most).
     followup_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 

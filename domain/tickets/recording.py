@@ -37,6 +37,10 @@ DEFAULT_DEPARTMENT = {
 #: Repair categories a resident can choose (stored as these keys; labels live in the web layer).
 REPAIR_CATEGORIES = ("water", "electricity", "doors_locks", "elevator", "public_area", "gas_heating", "other")
 COMPLAINT_CATEGORIES = ("service", "noise", "environment", "security", "charges", "neighbour", "other")
+#: Every category once: the repair ones, then the complaint ones not already there.
+ALL_CATEGORIES = REPAIR_CATEGORIES + tuple(c for c in COMPLAINT_CATEGORIES if c not in REPAIR_CATEGORIES)
+#: The categories each kind files under (the other kinds have none).
+KIND_CATEGORIES = {"repair": REPAIR_CATEGORIES, "complaint": COMPLAINT_CATEGORIES}
 
 
 def _is_resident(actor):

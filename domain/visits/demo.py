@@ -47,6 +47,7 @@ def load_visits_demo(prop, *, today):
         at = local_day_bounds(today - timedelta(days=20 + k * 5))[0] + timedelta(hours=3)
         remark = "楼道声控灯不亮" if k % 9 == 4 else ("小区绿化需要修剪" if k % 9 == 7 else "")
         department = Department.ENGINEERING if k % 9 == 4 else (Department.CLEANING if remark else None)
+        category = "public_area" if k % 9 == 4 else ("environment" if remark else "")
         db.session.add(
             ResidentVisit(
                 property_id=prop.id,
@@ -58,6 +59,7 @@ def load_visits_demo(prop, *, today):
                 done_at=at,
                 remark=remark,
                 remark_department=department,
+                remark_category=category,
             )
         )
     db.session.flush()

@@ -174,6 +174,7 @@ def finish_visit(visit_id):
                 form.notes.data,
                 remark=form.remark.data or "",
                 remark_department=form.remark_department.data or None,
+                remark_category=form.remark_category.data or "",
             )
             db.session.commit()
             flash(_("Visit recorded."), "success")

@@ -28,7 +28,7 @@ from domain.tickets.labels import (
     PRIORITY_LABELS,
     SEVERITY_LABELS,
 )
-from domain.tickets.recording import COMPLAINT_CATEGORIES, REPAIR_CATEGORIES
+from domain.tickets.recording import ALL_CATEGORIES, KIND_CATEGORIES
 from web.forms import LOCAL_INPUT_FORMATS, SensibleDate
 
 #: What happened to a ticket; "Recorded" and "Billed" name columns of times and amounts elsewhere, hence the context.
@@ -98,8 +98,7 @@ def _choices(labels, keys=None, blank=None):
 
 def _category_choices():
     """Every category once: repair ones, then the complaint ones not already listed."""
-    keys = list(REPAIR_CATEGORIES) + [c for c in COMPLAINT_CATEGORIES if c not in REPAIR_CATEGORIES]
-    return _choices(CATEGORY_LABELS, keys, blank=_l("— none —"))
+    return _choices(CATEGORY_LABELS, ALL_CATEGORIES, blank=_l("— none —"))
 
 
 def _int_or_none(value):
@@ -173,7 +172,7 @@ class TicketForm(FlaskForm):
 
     def validate_category(self, field):
         """Repairs and complaints have their own lists of categories."""
-        allowed = {"repair": REPAIR_CATEGORIES, "complaint": COMPLAINT_CATEGORIES}.get(self.kind.data)
+        allowed = KIND_CATEGORIES.get(self.kind.data)
         if field.data and allowed is not None and field.data not in allowed:
             raise ValidationError(_l("This category does not fit the kind of ticket."))
 
@@ -339,6 +338,7 @@ class VisitDoneForm(FlaskForm):
         default="",
         choices=lambda: _choices(DEPARTMENT_LABELS, blank="—"),
     )
+    remark_category = SelectField(_l("What it is about"), default="", choices=_category_choices)
 
 
 class CallbackSettingsForm(FlaskForm):

@@ -138,6 +138,43 @@ def test_a_visit_remark_is_sent_to_a_department(prop):
     assert ticket.unit_id == unit.id and "楼道灯不亮" in ticket.description and visit.followup_ticket_id == ticket.id
 
 
+def test_visit_remarks_are_listed_by_department_and_category_and_the_ticket_keeps_a_fitting_category(prop):
+    unit = builders.create_unit()
+    engineering = Department.ENGINEERING
+    lights = made_visit(prop, unit, noon(today()), remark="楼道灯不亮", remark_department=engineering)
+    planned = made_visit(prop, unit, noon(today()), remark="", remark_department=None)
+    manager = act(builders.create_staff(Role.MANAGER))
+    recording_actor = act(builders.create_staff(Role.ASSISTANT))
+    planned.done_at = None
+    db.session.commit()
+    from domain.tickets import desk
+
+    with pytest.raises(DomainError):
+        desk.finish_visit(recording_actor, planned, "见到业主", remark="电梯异响", remark_category="spaceship")
+    db.session.rollback()
+    desk.finish_visit(
+        recording_actor,
+        planned,
+        "见到业主",
+        remark="电梯异响",
+        remark_department="engineering",
+        remark_category="elevator",
+    )
+    noise = made_visit(
+        prop, unit, noon(today()), remark="楼上装修太吵", remark_department=engineering, remark_category="noise"
+    )
+    db.session.commit()
+    rows = followups.visit_remarks(prop.id)
+    assert [(r.id, r.remark_category) for r in rows] == [(lights.id, ""), (planned.id, "elevator"), (noise.id, "noise")]
+    as_repair = followups.send_visit(manager, planned, department="engineering", kind="repair")
+    as_other = followups.send_visit(manager, noise, department="engineering", kind="repair")
+    db.session.commit()
+    assert (as_repair.category, as_other.category) == (
+        "elevator",
+        "",
+    )  # noise is a complaint's category, not a repair's
+
+
 @pytest.fixture
 def area_households(prop):
     """An area over the first building with three lived-in units; a vacant one in it is no household."""
