@@ -24,4 +24,4 @@ def enrolled_kiosks_only():
     return None
 
 
-from kiosk import home, incident_banner, pairing, pay, pickup, repairs  # noqa: E402,F401
+from kiosk import home, incident_banner, pairing, pay, pickup, repairs, surveys  # noqa: E402,F401

@@ -308,7 +308,7 @@ def test_confirmed_overtime_keeps_the_rate_its_day_had_and_the_column_goes_down(
         db.session.flush()
         made.append(application.id)
     db.session.commit()
-    downgrade(revision="0021_complaint_about_staff")
+    downgrade(revision="0022_kiosk_surveys")
     assert "day_kind" not in {c["name"] for c in inspect(db.engine).get_columns("overtime_applications")}
     upgrade()
     kinds = dict(
@@ -323,4 +323,31 @@ def test_the_complaint_about_staff_migration_goes_down_without_the_column_and_up
     assert "about_staff_id" not in {c["name"] for c in inspect(db.engine).get_columns("tickets")}
     upgrade()
     assert "about_staff_id" in {c["name"] for c in inspect(db.engine).get_columns("tickets")}
+
+
+def test_the_kiosk_survey_migration_goes_down_keeping_the_kiosks_answers_and_up_again(prop):
+    """Down: the kiosk mark and the answers' origin go, a kiosk's answers stay as anonymous answers; up: both back,
+    every survey not on the kiosk and every answer not the kiosk's, matching the models."""
+    from sqlalchemy import text
+
+    from domain.surveys.models import SurveyAnswer
+    from tests.survey_builders import create_survey
+
+    survey, questions = create_survey(prop)
+    survey_id = survey.id
+    db.session.add(
+        SurveyAnswer(property_id=prop.id, survey_id=survey_id, question_id=questions[0].id, response_key="k", choice=0)
+    )
+    db.session.commit()
+    downgrade(revision="0021_complaint_about_staff")
+    assert "shown_on_kiosk" not in {c["name"] for c in inspect(db.engine).get_columns("surveys")}
+    assert "from_kiosk" not in {c["name"] for c in inspect(db.engine).get_columns("survey_answers")}
+    assert db.session.execute(text("SELECT count(*) FROM survey_answers")).scalar() == 1
+    db.session.commit()
+    upgrade()
+    assert db.session.execute(text("SELECT shown_on_kiosk FROM surveys WHERE id = :id"), {"id": survey_id}).all() == [
+        (False,)
+    ]
+    assert [bool(f) for (f,) in db.session.execute(text("SELECT from_kiosk FROM survey_answers"))] == [False]
+    db.session.commit()
     assert schema_differences() == []

@@ -2,13 +2,11 @@
 the kiosk shows a QR code that opens Stripe Checkout on the resident's own phone; the webhook settles it and the
 kiosk shows "paid". The kiosk never takes a card, and the errand lives only in a short server-side session."""
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from domain.accounts.models import Actor
 from domain.billing.models import Bill
@@ -16,6 +14,7 @@ from domain.clock import local_date, utcnow
 from domain.errors import NotFound
 from domain.kiosk.models import KioskSession
 from domain.kiosk.residents import check_unit_and_phone
+from domain.kiosk.sessions import live_session, open_session
 from domain.payments.checkout import start_checkout
 from domain.payments.models import Payment, PaymentStatus
 from extensions import db
@@ -24,22 +23,9 @@ from extensions import db
 SESSION_TIME = timedelta(minutes=5)
 
 
-def _sha(token):
-    """SHA-256 of a session token."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _links():
     """Signs the phone link of a session (it expires with the session)."""
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="kiosk-pay")
-
-
-def forget(kiosk, now=None):
-    """Delete this kiosk's errands (the start screen and the idle reset) and everyone's expired ones."""
-    now = now or utcnow()
-    db.session.execute(
-        delete(KioskSession).where((KioskSession.kiosk_id == kiosk.id) | (KioskSession.expires_at < now))
-    )
 
 
 def start(kiosk, *, unit_label, last4, now=None):
@@ -50,33 +36,20 @@ def start(kiosk, *, unit_label, last4, now=None):
     bills = [b for b in db.session.scalars(select(Bill).where(Bill.unit_id == unit_id)) if b.outstanding_fen > 0]
     if not bills:
         return None, 0
-    token = secrets.token_urlsafe(24)
     total = sum(b.outstanding_fen for b in bills)
-    db.session.add(
-        KioskSession(
-            kiosk_id=kiosk.id,
-            token_hash=_sha(token),
-            flow="pay",
-            created_at=now,
-            expires_at=now + SESSION_TIME,
-            data={
-                "unit_id": unit_id,
-                "resident_id": resident_id,
-                "bill_ids": [b.id for b in bills],
-                "total_fen": total,
-            },
-        )
+    _session, token = open_session(
+        kiosk,
+        "pay",
+        {"unit_id": unit_id, "resident_id": resident_id, "bill_ids": [b.id for b in bills], "total_fen": total},
+        SESSION_TIME,
+        now,
     )
     return token, total
 
 
 def get(kiosk, token, now=None):
-    """The kiosk's own live errand for `token`, or NotFound (another kiosk's, ended or timed out)."""
-    now = now or utcnow()
-    session = db.session.scalar(select(KioskSession).where(KioskSession.token_hash == _sha(token or "")))
-    if session is None or session.kiosk_id != kiosk.id or session.expires_at <= now:
-        raise NotFound()
-    return session
+    """The kiosk's own live payment errand for `token`, or NotFound (another kiosk's, ended or timed out)."""
+    return live_session(kiosk, token, "pay", now)
 
 
 def phone_link_token(session):

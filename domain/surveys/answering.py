@@ -1,7 +1,11 @@
 """The resident's side of a survey: the open surveys their households are asked, and answering one once per
 household. An anonymous survey's answers are written without the resident or the unit; the participation row, which
 has no link to them, is what refuses the household's second answer (also when two residents send at the same
-moment: its primary key is the survey and the unit)."""
+moment: its primary key is the survey and the unit).
+
+An anonymous survey the manager shows on the kiosk is also answered there by anyone, without signing in: those
+answers go through the same `answer_survey`, marked as the kiosk's, with no resident, no unit and no participation
+row (they count in each question's figures, not in the households' response rate)."""
 
 import secrets
 from typing import NamedTuple
@@ -81,6 +85,32 @@ def resident_survey(resident_id, survey_id, day=None):
     return found[0].survey, found
 
 
+def kiosk_surveys(property_id, day=None):
+    """The property's surveys the kiosk offers on `day`: shown on the kiosk and taking answers, the one closing
+    first first (one statement)."""
+    day = day or today()
+    found = db.session.scalars(
+        select(Survey)
+        .where(Survey.property_id == property_id, Survey.shown_on_kiosk.is_(True), Survey.status == SurveyStatus.OPEN)
+        .order_by(Survey.closes_on, Survey.id)
+    ).all()
+    return [s for s in found if takes_answers(s, day)]
+
+
+def kiosk_survey(property_id, survey_id):
+    """A survey of the property shown on the kiosk (open or closed), or NotFound (a draft, another property's, one
+    the kiosk does not show)."""
+    survey = db.session.get(Survey, survey_id) if survey_id else None
+    if (
+        survey is None
+        or survey.property_id != property_id
+        or not survey.shown_on_kiosk
+        or survey.status == SurveyStatus.DRAFT
+    ):
+        raise NotFound()
+    return survey
+
+
 def _choice(question, raw):
     """The option index a posted value names, or a DomainError."""
     if not str(raw).isdigit() or int(raw) >= len(question.options):
@@ -115,34 +145,44 @@ def clean_answers(questions, posted):
     return rows
 
 
-def answer_survey(resident_id, survey_id, unit_id, posted, day=None):
+def answer_survey(resident_id, survey_id, unit_id, posted, day=None, *, kiosk=None):
     """Record the household's answer: `posted` is {question id: [values]}. Refused when the survey does not ask the
     resident's unit (NotFound), takes no answers today, or the household has answered (Conflict, also for the second
-    of two answers sent at once). The caller commits."""
+    of two answers sent at once). The caller commits.
+
+    With `kiosk` (a lobby kiosk; resident_id and unit_id None) it is an answer sent there: the survey must be one
+    of the kiosk's property shown on the kiosk (else NotFound), and the answer is stored as the kiosk's, without
+    anyone's resident or unit and without a household's participation. The questions are checked the same way."""
     day = day or today()
-    survey, invitations = resident_survey(resident_id, survey_id, day)
-    invitation = next((i for i in invitations if i.unit_id == unit_id), None)
-    if invitation is None:
-        raise NotFound()
+    if kiosk is None:
+        survey, invitations = resident_survey(resident_id, survey_id, day)
+        invitation = next((i for i in invitations if i.unit_id == unit_id), None)
+        if invitation is None:
+            raise NotFound()
+    else:
+        if resident_id is not None or unit_id is not None:
+            raise ValueError("a kiosk's answer belongs to nobody")
+        survey, invitation = kiosk_survey(kiosk.property_id, survey_id), None
     if not takes_answers(survey, day):
         raise DomainError(_l("This survey is closed: it no longer takes answers."))
-    if invitation.answered:
+    if invitation is not None and invitation.answered:
         raise Conflict(_l("Your household has already answered this survey. Thank you!"))
     questions = db.session.scalars(
         select(SurveyQuestion).where(SurveyQuestion.survey_id == survey.id).order_by(SurveyQuestion.position)
     ).all()
     rows = clean_answers(questions, posted)
-    try:
-        with db.session.begin_nested():
-            db.session.execute(
-                insert(SurveyParticipation).values(
-                    property_id=survey.property_id, survey_id=survey.id, unit_id=unit_id, answered_on=day
+    if invitation is not None:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(
+                    insert(SurveyParticipation).values(
+                        property_id=survey.property_id, survey_id=survey.id, unit_id=unit_id, answered_on=day
+                    )
                 )
-            )
-    except IntegrityError:
-        raise Conflict(_l("Your household has already answered this survey. Thank you!")) from None
+        except IntegrityError:
+            raise Conflict(_l("Your household has already answered this survey. Thank you!")) from None
     key = secrets.token_hex(16)
-    who = {} if survey.is_anonymous else {"resident_id": resident_id, "unit_id": unit_id}
+    who = {} if survey.is_anonymous or kiosk is not None else {"resident_id": resident_id, "unit_id": unit_id}
     if rows:
         db.session.execute(
             insert(SurveyAnswer),
@@ -157,6 +197,7 @@ def answer_survey(resident_id, survey_id, unit_id, posted, day=None):
                     "choice": choice,
                     "scale": scale,
                     "text": text,
+                    "from_kiosk": kiosk is not None,
                 }
                 for question, choice, scale, text in rows
             ],

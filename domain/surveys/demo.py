@@ -1,6 +1,7 @@
 """The demo's surveys for 亿丰时代广场: the annual 满意度调查 2026, over and closed, answered anonymously by 120
-households (most satisfied, engineering's repairs rated lowest, a few comments), and an open survey about the winter
-heating that resident1's household has not answered yet."""
+households (most satisfied, engineering's repairs rated lowest, a few comments), an open survey about the winter
+heating that resident1's household has not answered yet, and a short anonymous survey about the lobby that the
+lobby kiosk shows to anyone."""
 
 from datetime import timedelta
 
@@ -46,6 +47,18 @@ HEATING = (
     ("scale", "供暖报修处理满意度", "Heating repairs", "", False, "engineering"),
     ("text", "您的建议", "Your suggestions", "", False, ""),
 )
+LOBBY = (
+    (
+        "single",
+        "大堂环境是否整洁舒适？",
+        "Is the lobby clean and pleasant?",
+        "整洁舒适 | Clean and pleasant\n一般 | Fair\n需要改进 | Needs work",
+        True,
+        "",
+    ),
+    ("scale", "前台服务态度", "The front desk's manner", "", True, "customer_service"),
+    ("text", "一句话建议", "One suggestion", "", False, ""),
+)
 COMMENTS = (
     "电梯高峰期等待时间较长",
     "希望增加非机动车停放位置",
@@ -62,8 +75,8 @@ SCORES = {
 }
 
 
-def _survey(actor, prop, title, english, intro, questions, *, opens_on, closes_on):
-    """A draft with its questions."""
+def _survey(actor, prop, title, english, intro, questions, *, opens_on, closes_on, shown_on_kiosk=False):
+    """A draft with its questions (anonymous; shown on the kiosk when asked)."""
     survey = services.create_survey(
         actor,
         prop.id,
@@ -72,6 +85,7 @@ def _survey(actor, prop, title, english, intro, questions, *, opens_on, closes_o
         intro_zh=intro,
         intro_en="",
         is_anonymous=True,
+        shown_on_kiosk=shown_on_kiosk,
         audience="all",
         opens_on=opens_on,
         closes_on=closes_on,
@@ -91,7 +105,7 @@ def _survey(actor, prop, title, english, intro, questions, *, opens_on, closes_o
 
 
 def load_surveys_demo(prop, *, rng, today, answers=ANSWERS):
-    """Load the two surveys, the annual one answered by `answers` households; returns how many answers it has."""
+    """Load the three surveys, the annual one answered by `answers` households; returns how many answers it has."""
     actor = Actor.system("demo")
     annual = _survey(
         actor,
@@ -139,5 +153,18 @@ def load_surveys_demo(prop, *, rng, today, answers=ANSWERS):
         closes_on=today + timedelta(days=14),
     )
     services.open_survey(actor, heating)
+    lobby = _survey(
+        actor,
+        prop,
+        "大堂服务小调查",
+        "Lobby quick survey",
+        "三个问题，一分钟答完，无需登录。",
+        LOBBY,
+        opens_on=today,
+        closes_on=today + timedelta(days=21),
+        shown_on_kiosk=True,
+    )
+    # Residents find it in the portal's list; it is meant for the kiosk, so nobody is sent a notice about it.
+    services.open_survey(actor, lobby, tell=False)
     db.session.flush()
     return len(chosen)

@@ -49,6 +49,8 @@ class Survey(db.Model):
     __tablename__ = "surveys"
     __table_args__ = (
         CheckConstraint("closes_on >= opens_on", name="period_ordered"),
+        # Nobody signs in at a kiosk: only an anonymous survey may take answers there.
+        CheckConstraint("NOT shown_on_kiosk OR is_anonymous", name="kiosk_only_anonymous"),
         Index("ix_surveys_property", "property_id", "status", "id"),
     )
 
@@ -61,6 +63,8 @@ class Survey(db.Model):
     intro_en: Mapped[str] = mapped_column(Text, default="")
     #: Anonymous: the answers keep neither the resident nor the unit.
     is_anonymous: Mapped[bool] = mapped_column(default=True)
+    #: Also answered by anyone at the property's lobby kiosks, without signing in (an anonymous survey only).
+    shown_on_kiosk: Mapped[bool] = mapped_column(default=False)
     audience: Mapped[Audience] = mapped_column(value_enum(Audience, length=20))
     #: The chosen buildings' ids, for Audience.BUILDINGS.
     building_ids: Mapped[list] = mapped_column(JSON, default=list)
@@ -151,6 +155,7 @@ class SurveyAnswer(db.Model):
     __tablename__ = "survey_answers"
     __table_args__ = (
         CheckConstraint("scale IS NULL OR (scale >= 1 AND scale <= 5)", name="scale_range"),
+        CheckConstraint("NOT from_kiosk OR (resident_id IS NULL AND unit_id IS NULL)", name="kiosk_anonymous"),
         Index("ix_survey_answers_question", "survey_id", "question_id"),
     )
 
@@ -168,3 +173,5 @@ class SurveyAnswer(db.Model):
     #: 1 to 5, for a scale question.
     scale: Mapped[int | None] = mapped_column()
     text: Mapped[str | None] = mapped_column(Text)
+    #: Sent from a lobby kiosk: nobody signed in, so never a resident or a unit, and no household's participation.
+    from_kiosk: Mapped[bool] = mapped_column(default=False)

@@ -57,13 +57,15 @@ class QuestionResult:
 
 @dataclass
 class SurveyResults:
-    """The survey's figures: households asked and answered, the response rate, each question's result, and the
-    average of the scales per department ([(department, average, answers)])."""
+    """The survey's figures: households asked and answered, the response rate, each question's result, the
+    average of the scales per department ([(department, average, answers)]), and how many answers came from the
+    lobby kiosks (counted in each question's figures, not in the households' response rate)."""
 
     asked: int
     answered: int
     questions: list
     departments: list
+    kiosk_answers: int = 0
 
     @property
     def response_rate(self):
@@ -72,10 +74,18 @@ class SurveyResults:
 
 
 def survey_results(survey):
-    """The survey's figures (seven statements, whatever the number of answers)."""
+    """The survey's figures (eight statements, whatever the number of answers)."""
     questions = questions_of(survey.id)
-    asked = db.session.scalar(select(func.count()).where(SurveyHousehold.survey_id == survey.id))
-    answered = db.session.scalar(select(func.count()).where(SurveyParticipation.survey_id == survey.id))
+    # The households asked and answered and the kiosk's responses (counted by key) in one statement.
+    asked, answered, kiosk_answers = db.session.execute(
+        select(
+            select(func.count()).where(SurveyHousehold.survey_id == survey.id).scalar_subquery(),
+            select(func.count()).where(SurveyParticipation.survey_id == survey.id).scalar_subquery(),
+            select(func.count(func.distinct(SurveyAnswer.response_key)))
+            .where(SurveyAnswer.survey_id == survey.id, SurveyAnswer.from_kiosk.is_(True))
+            .scalar_subquery(),
+        )
+    ).one()
     by_id = {q.id: QuestionResult(q) for q in questions}
     for result in by_id.values():
         size = len(result.question.options) if result.question.kind != QuestionKind.SCALE else len(SCALE)
@@ -132,7 +142,7 @@ def survey_results(survey):
     ):
         if question_id in by_id:
             by_id[question_id].texts.append(text)
-    return SurveyResults(asked, answered, [by_id[q.id] for q in questions], departments)
+    return SurveyResults(asked, answered, [by_id[q.id] for q in questions], departments, kiosk_answers)
 
 
 def results_csv(survey, results, locale, department_labels):
@@ -146,6 +156,8 @@ def results_csv(survey, results, locale, department_labels):
     writer.writerow([_("Households asked"), results.asked])
     writer.writerow([_("Households answered"), results.answered])
     writer.writerow([_("Response rate (%)"), results.response_rate])
+    if survey.shown_on_kiosk or results.kiosk_answers:
+        writer.writerow([_("Kiosk answers"), results.kiosk_answers])
     writer.writerow([])
     writer.writerow([_("Question"), _("Answer"), _("Count"), _("Per cent")])
     for n, result in enumerate(results.questions, start=1):

@@ -102,7 +102,12 @@ def _clean_survey(property_id, values):
         "intro_zh": _text(values.get("intro_zh"), "intro_zh", MAX_INTRO),
         "intro_en": _text(values.get("intro_en"), "intro_en", MAX_INTRO),
         "is_anonymous": bool(values.get("is_anonymous")),
+        "shown_on_kiosk": bool(values.get("shown_on_kiosk")),
     }
+    if clean["shown_on_kiosk"] and not clean["is_anonymous"]:
+        raise DomainError(
+            _l("Only an anonymous survey can be shown on the kiosk: nobody signs in there."), field="shown_on_kiosk"
+        )
     try:
         clean["audience"] = Audience(values.get("audience"))
     except ValueError:
@@ -134,7 +139,8 @@ def _clean_survey(property_id, values):
 
 
 def create_survey(actor, property_id, **values):
-    """A new draft survey: titles and intros (zh, en), anonymous or not, the audience (all / buildings with
+    """A new draft survey: titles and intros (zh, en), anonymous or not, shown on the kiosk or not (anonymous
+    only), the audience (all / buildings with
     building_ids / recent_ticket) and its first and last day. Audited."""
     require(actor, Permission.MANAGE_SURVEYS)
     survey = Survey(property_id=property_id, created_by_id=actor.user_id, **_clean_survey(property_id, values))

@@ -2,7 +2,7 @@
 month
 
 Revision ID: 0023_overtime_day_kind
-Revises: 0021_complaint_about_staff
+Revises: 0022_kiosk_surveys
 Create Date: 2026-12-04 20:40:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0023_overtime_day_kind"
-down_revision = "0021_complaint_about_staff"
+down_revision = "0022_kiosk_surveys"
 branch_labels = None
 depends_on = None
 

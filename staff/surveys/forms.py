@@ -24,7 +24,7 @@ KIND_LABELS = {
 
 
 class SurveyForm(FlaskForm):
-    """A survey's title, intro, audience, period and anonymity."""
+    """A survey's title, intro, audience, period, anonymity and whether the kiosk shows it."""
 
     title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=120)])
     title_en = StringField(
@@ -33,6 +33,10 @@ class SurveyForm(FlaskForm):
     intro_zh = TextAreaField(_l("Introduction (Chinese)"), validators=[Optional()], render_kw={"rows": 3})
     intro_en = TextAreaField(_l("Introduction (English)"), validators=[Optional()], render_kw={"rows": 3})
     is_anonymous = BooleanField(_l("Anonymous: the answers do not keep who answered"), default=True)
+    shown_on_kiosk = BooleanField(
+        _l("Shown on the lobby kiosk"),
+        description=_l("Anyone at the kiosk may answer without signing in; for an anonymous survey only."),
+    )
     audience = SelectField(
         _l("Who is asked"),
         choices=lambda: [SelectChoice(a.value, label) for a, label in AUDIENCE_LABELS.items()],

@@ -182,8 +182,8 @@ def test_demo_has_the_holiday_calendar_and_overtime_confirmed_and_refused():
     assert db.session.query(CalendarDay).count() == len(PUBLISHED)
 
 
-def test_demo_has_a_closed_annual_survey_with_120_answers_and_one_open_for_resident1():
-    from domain.surveys.answering import open_invitations
+def test_demo_has_a_closed_annual_survey_with_120_answers_two_open_for_resident1_and_one_on_the_kiosk():
+    from domain.surveys.answering import kiosk_surveys, open_invitations
     from domain.surveys.models import Survey, SurveyParticipation
     from domain.surveys.results import survey_results
     from domain.surveys.workflow import CLOSED, state_of
@@ -195,7 +195,11 @@ def test_demo_has_a_closed_annual_survey_with_120_answers_and_one_open_for_resid
     assert report["survey_answers"] == 120 == db.session.query(SurveyParticipation).count()
     assert survey_results(annual).answered == 120
     resident = db.session.scalar(select(Resident).join(Resident.user).where(User.username == "resident1"))
-    assert [i.survey.title_zh for i in open_invitations(resident.id) if not i.answered] == ["冬季供暖意见征询"]
+    assert [i.survey.title_zh for i in open_invitations(resident.id) if not i.answered] == [
+        "冬季供暖意见征询",
+        "大堂服务小调查",
+    ]
+    assert [s.title_zh for s in kiosk_surveys(annual.property_id)] == ["大堂服务小调查"]
 
 
 def test_demo_has_a_month_of_shifts_with_late_and_missing_clock_ins_and_an_approved_leave():

@@ -161,3 +161,41 @@ def test_wrong_codes_at_the_kiosk_ask_the_next_person_to_wait_a_few_seconds_not_
     shot(page, "kiosk-pickup-wait")
     page.expect_status(422, 429)  # three wrong codes refused, then the wait: answered on purpose
     assert page.console_errors == []
+
+
+def test_a_passer_by_answers_the_lobby_survey_at_the_kiosk_by_touch(live_server, page_factory, prop):
+    from domain.accounts.models import Actor
+    from domain.surveys import services
+    from domain.surveys.models import SurveyAnswer
+    from tests.survey_builders import create_survey
+
+    survey, questions = create_survey(prop, open_it=False, title="大堂服务小调查")
+    survey.shown_on_kiosk = True
+    services.open_survey(Actor.system("test"), survey, tell=False)
+    db.session.commit()
+    _kiosk, credential = builders.create_kiosk(prop, name="1号楼大堂")
+    single, multiple, scale, _text = questions
+
+    page = page_factory(1080, 1920)
+    page.context.add_cookies([{"name": "kiosk_device", "value": credential, "url": f"{live_server}/kiosk/"}])
+    page.goto(f"{live_server}/kiosk/")
+    shot(page, "kiosk-survey-start")
+    page.click(".kiosk-survey-tile")
+    page.click(f"label:has(input[name='q{single.id}'][value='0'])")
+    page.click(f"label:has(input[name='q{multiple.id}'][value='2'])")
+    page.expect_status(422)
+    page.click("form.kiosk-survey button[type=submit]")
+    # The scale was left out: the choices made stay, and the question says so.
+    expect(page.locator(f"#q{scale.id}-error")).to_be_visible()
+    expect(page.locator(f"input[name='q{single.id}'][value='0']")).to_be_checked()
+    expect(page.locator(f"input[name='q{multiple.id}'][value='2']")).to_be_checked()
+    # Each answer is a big touch target.
+    assert page.locator(f"label:has(input[name='q{scale.id}'][value='4'])").bounding_box()["height"] >= 60
+    shot(page, "kiosk-survey")
+    page.click(f"label:has(input[name='q{scale.id}'][value='4'])")
+    page.click("form.kiosk-survey button[type=submit]")
+    expect(page.locator(".kiosk-big")).to_be_visible()
+    shot(page, "kiosk-survey-done")
+    page.click(".kiosk-result a.kiosk-button")
+    page.wait_for_url(f"{live_server}/kiosk/")
+    assert db.session.query(SurveyAnswer).filter_by(from_kiosk=True, resident_id=None, unit_id=None).count() == 3
