@@ -12,7 +12,7 @@ from sqlalchemy import select
 from domain.accounts.models import AccountKind, User
 from domain.accounts.roles import Permission, Role, can, require
 from domain.audit.services import record
-from domain.clock import local_date, today, utcnow
+from domain.clock import today, utcnow
 from domain.dates import month_after, month_before
 from domain.errors import DomainError, NotAllowed, NotFound
 from domain.evaluation.figures import (
@@ -230,7 +230,7 @@ def card_of(actor, property_id, user_id, first):
 
 def trend(actor, property_id, user_id, last_month):
     """[(first day of the month, score or None, signed)] of the TREND_MONTHS months up to `last_month`, oldest first:
-    a signed month as signed, a month before their account existed as None, the others computed."""
+    a signed month as signed, the others computed."""
     _require_reader(actor, user_id)
     person = _person(user_id)
     firsts = [last_month]
@@ -247,14 +247,10 @@ def trend(actor, property_id, user_id, last_month):
             )
         )
     }
-    joined = local_date(person.created_at).replace(day=1)
     points = []
     for first in firsts:
         if first in signed:
             points.append((first, signed[first].snapshot["score"], True))
-            continue
-        if first < joined:
-            points.append((first, None, False))  # before their account existed: nothing to score
             continue
         cards = month_cards(property_id, first).get(Role(person.role), [])
         score = next((card.score for card in cards if card.user_id == user_id), None)
