@@ -1,6 +1,7 @@
 """Forms of the service-standards pages; the domain services are the real check."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
@@ -31,7 +32,7 @@ class SpotCheckForm(FlaskForm):
         validators=[InputRequired(message=_l("Enter a date.")), SensibleDate(past_years=1, future_years=0)],
     )
     notes = TextAreaField(
-        _l("Notes"),
+        lazy_pgettext("spot-check", "Notes"),
         validators=[Optional(), Length(max=2000)],
         description=_l("What was seen; needed when an item failed."),
     )

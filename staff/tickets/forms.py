@@ -327,7 +327,7 @@ class VisitForm(FlaskForm):
 class VisitDoneForm(FlaskForm):
     """What happened on a visit."""
 
-    notes = TextAreaField(_l("Notes"), validators=[DataRequired(), Length(max=2000)])
+    notes = TextAreaField(lazy_pgettext("visit", "Notes"), validators=[DataRequired(), Length(max=2000)])
     remark = TextAreaField(
         _l("For a department (optional)"),
         validators=[Optional(), Length(max=1000)],
