@@ -44,7 +44,7 @@ def load_visits_demo(prop, *, today):
         )
     # Visits made over the past year: most households of the first ones, a few with a remark for a department.
     for k, (unit_id, resident_id) in enumerate(homes[: len(homes) * 2 // 3]):
-        at = local_day_bounds(today - timedelta(days=20 + k * 5))[0] + timedelta(hours=3)
+        at = local_day_bounds(today - timedelta(days=20 + k * 5))[0] + timedelta(hours=10 + k % 7)  # office hours
         remark = "楼道声控灯不亮" if k % 9 == 4 else ("小区绿化需要修剪" if k % 9 == 7 else "")
         department = Department.ENGINEERING if k % 9 == 4 else (Department.CLEANING if remark else None)
         category = "public_area" if k % 9 == 4 else ("environment" if remark else "")

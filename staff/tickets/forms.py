@@ -371,7 +371,9 @@ class SendForm(FlaskForm):
 class VisitRuleForm(FlaskForm):
     """A recurring visit plan: which households, how often."""
 
-    scope = SelectField(_l("Households"), choices=lambda: _choices(SCOPE_LABELS, list(SCOPE_LABELS)))
+    scope = SelectField(
+        lazy_pgettext("visit plan", "Who is visited"), choices=lambda: _choices(SCOPE_LABELS, list(SCOPE_LABELS))
+    )
     area_id = SelectField(_l("Area (for an area's households)"), coerce=_int_or_none, choices=[], validate_choice=False)
     interval_months = IntegerField(
         _l("Every how many months"),
