@@ -58,7 +58,7 @@ def test_front_desk_searches_units_as_they_type(live_server, page_factory, regis
     page = page_factory()
     sign_in(page, live_server, "staff", "frontdesk")
     shot(page, "staff-home")
-    page.click("nav >> text=房屋")
+    page.locator("#console-nav").get_by_role("link", name="房屋", exact=True).click()
     page.wait_for_url(f"{live_server}/staff/units/")
     assert page.locator("#unit-results tbody tr").count() == 13
     # htmx swaps only the rows (CSRF header, same-origin script, no reload) and pushes the URL.
