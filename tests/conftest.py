@@ -132,6 +132,15 @@ def clock():
     domain_clock.set_source(None)
 
 
+@pytest.fixture
+def named_days(clock):
+    """For a module whose tests name days of 2026 (a leave on 11-18, a card for October ...): the clock stands at
+    DEFAULT_NOW, Tuesday 2026-11-17 10:00 in Shanghai, whatever TEST_NOW says. The modules use it with
+    `pytestmark = pytest.mark.usefixtures("named_days")`."""
+    clock.set(datetime.fromisoformat(DEFAULT_NOW))
+    return clock
+
+
 @pytest.fixture(autouse=True)
 def _clean_database(app):
     """Run each test in an app context; afterwards empty every table and reset the throttles."""

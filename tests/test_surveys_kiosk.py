@@ -16,6 +16,9 @@ from extensions import db
 from tests import builders
 from tests.survey_builders import answer, create_survey
 
+#: These tests name days of 2026: the clock stands at the suite's Tuesday whatever TEST_NOW says.
+pytestmark = pytest.mark.usefixtures("named_days")
+
 
 def kiosk_survey(prop, *, open_it=True, title="大堂小调查"):
     """An anonymous survey of `prop` shown on the kiosk (the four questions of the survey builders)."""

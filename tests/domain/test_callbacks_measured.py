@@ -23,6 +23,9 @@ from tests import builders
 from tests.areas_builders import create_area
 from tests.callback_builders import SYSTEM, finished_ticket, made_visit
 
+#: These tests name days of 2026: the clock stands at the suite's Tuesday whatever TEST_NOW says.
+pytestmark = pytest.mark.usefixtures("named_days")
+
 
 def act(user):
     """The domain's Actor for a user."""

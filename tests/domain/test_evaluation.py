@@ -17,6 +17,9 @@ from tests import builders
 from tests.attendance_builders import clocked, create_shift, plan
 from tests.evaluation_builders import OCTOBER, handled_ticket
 
+#: These tests name days of 2026: the clock stands at the suite's Tuesday whatever TEST_NOW says.
+pytestmark = pytest.mark.usefixtures("named_days")
+
 
 @pytest.fixture
 def manager():

@@ -23,10 +23,8 @@ from tests.overtime_builders import create_overtime, load_calendar
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.fixture(autouse=True)
-def _tuesday_morning(clock):
-    """These tests name days of 2026 and 2027: the clock stands at Tuesday 2026-11-17 10:00 whatever TEST_NOW says."""
-    clock.set(datetime(2026, 11, 17, 10, 0, tzinfo=SHANGHAI))
+#: These tests name days of 2026 and 2027.
+pytestmark = pytest.mark.usefixtures("named_days")
 
 
 @pytest.fixture

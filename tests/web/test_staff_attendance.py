@@ -3,11 +3,16 @@ forms' refusals keeping what was typed, and list pages whose statements do not g
 
 from datetime import date, timedelta
 
+import pytest
+
 from domain.accounts.roles import Role
 from domain.attendance.models import Clocking, LeaveRequest, LeaveStatus, Shift, ShiftAssignment
 from extensions import db
 from tests import builders
 from tests.attendance_builders import at, clocked, create_leave, create_shift, plan
+
+#: These tests name days of 2026: the clock stands at the suite's Tuesday whatever TEST_NOW says.
+pytestmark = pytest.mark.usefixtures("named_days")
 
 DAY = date(2026, 11, 17)
 

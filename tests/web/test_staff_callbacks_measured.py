@@ -16,6 +16,9 @@ from extensions import db
 from tests import builders
 from tests.callback_builders import finished_ticket
 
+#: These tests name days of 2026: the clock stands at the suite's Tuesday whatever TEST_NOW says.
+pytestmark = pytest.mark.usefixtures("named_days")
+
 
 def sign_in(auth, role):
     """A staff member of `role`, signed in."""

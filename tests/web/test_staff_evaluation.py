@@ -4,6 +4,7 @@ refusing bad input while keeping what was typed."""
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from domain.accounts.roles import Role
@@ -11,6 +12,9 @@ from domain.evaluation.models import EvaluationScheme, Scorecard
 from extensions import db
 from tests import builders
 from tests.evaluation_builders import complaint_about, handled_ticket
+
+#: These tests name days of 2026: the clock stands at the suite's Tuesday whatever TEST_NOW says.
+pytestmark = pytest.mark.usefixtures("named_days")
 
 
 def sign_in(auth, role):

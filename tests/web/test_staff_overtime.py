@@ -19,10 +19,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 CONFIRMED = OvertimeStatus.CONFIRMED
 
 
-@pytest.fixture(autouse=True)
-def _tuesday_morning(clock):
-    """These tests name days of 2026: the clock stands at Tuesday 2026-11-17 10:00 whatever TEST_NOW says."""
-    clock.set(datetime(2026, 11, 17, 10, 0, tzinfo=SHANGHAI))
+#: These tests name days of 2026 and 2027.
+pytestmark = pytest.mark.usefixtures("named_days")
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Opinion surveys in the console and the portal: building a survey, answering on a phone, the results."""
 
+import pytest
 from sqlalchemy import select
 
 from domain.accounts.roles import Role
@@ -7,6 +8,9 @@ from domain.surveys.models import SurveyAnswer, SurveyParticipation, SurveyQuest
 from extensions import db
 from tests import builders
 from tests.survey_builders import answer, create_survey
+
+#: These tests name days of 2026: the clock stands at the suite's Tuesday whatever TEST_NOW says.
+pytestmark = pytest.mark.usefixtures("named_days")
 
 
 def _household(prop, building=None):
