@@ -45,6 +45,8 @@ def log_parcels():
     """Log arriving parcels: the form stays open, the cursor goes back to the tracking field, and the parcel
     appears at the top of today's list (htmx); the residents are told after the commit."""
     form = ParcelIntakeForm()
+    if request.method == "GET" and request.args.get("unit"):
+        form.unit_label.data = request.args["unit"][:40]  # from the unit's page
     if form.validate_on_submit():
         try:
             logged, label = intake.log_parcels(current_actor(), unit_label=form.unit_label.data, entries=form.entries())

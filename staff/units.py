@@ -5,14 +5,19 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from domain.accounts.roles import Permission
+from domain.archives.documents import may_see_unit_file, visible_documents
 from domain.areas.lookup import assistants_of_units
 from domain.clock import today
 from domain.errors import DomainError
-from domain.property import buildings, search, units
+from domain.movein.workflow import CASE_STATUS_LABELS
+from domain.payments import statements
+from domain.property import buildings, search, unit_overview, units
 from domain.property.validation import area_as_text
+from domain.violations.workflow import STAGE_LABELS
 from extensions import db
 from staff import bp
 from staff.forms import EndOccupancyForm, UnitForm
+from staff.tickets.forms import ticket_labels
 from web.auth import current_actor, staff_permission, user_can
 from web.guards import id_arg
 from web.htmx import render_page
@@ -79,20 +84,47 @@ def create_unit():
     return render_template("staff/units/form.html", form=form, unit=None)
 
 
+def _overview_blocks(actor, unit, day):
+    """The unit page's blocks, each one statement, each only for the roles whose own list shows it (absent: None)."""
+    return {
+        "bills": unit_overview.open_bills(unit.id, day) if user_can(Permission.VIEW_BILLING) else None,
+        "payments": statements.payments_for_units([unit.id], limit=unit_overview.SHOWN)
+        if user_can(Permission.VIEW_BILLING)
+        else None,
+        "reminders": unit_overview.reminders_sent(unit.id) if user_can(Permission.VIEW_COLLECTION) else None,
+        "habit": unit_overview.payment_habit(unit.id, day) if user_can(Permission.VIEW_COLLECTION) else None,
+        "tickets": unit_overview.unit_tickets(actor, unit.id) if user_can(Permission.VIEW_TICKETS) else None,
+        "contacts": unit_overview.callbacks_and_visits(unit.id) if user_can(Permission.CALL_BACK) else None,
+        "counter": unit_overview.counter_items(unit.id) if user_can(Permission.HANDLE_COUNTER) else None,
+        "renovations": unit_overview.renovations(unit.id) if user_can(Permission.VIEW_RENOVATIONS) else None,
+        "violations": unit_overview.violations(unit.id) if user_can(Permission.RECORD_VIOLATIONS) else None,
+        "move_in": unit_overview.move_in_cases(unit.id) if user_can(Permission.HANDLE_MOVE_IN) else None,
+        "documents": visible_documents(actor, unit_id=unit.id)[: unit_overview.SHOWN]
+        if may_see_unit_file(actor)
+        else None,
+    }
+
+
 @bp.get("/units/<int:unit_id>")
 @staff_permission(Permission.VIEW_UNITS)
 def show_unit(unit_id):
-    """A unit with its area and assistant on duty, and its occupancy history (names only for roles that may see
-    residents)."""
-    unit = units.get_unit(unit_id)
-    duty = assistants_of_units([unit.id], today()).get(unit.id)
+    """The unit's whole story on one screen (360°): the register's facts and its people, then bills, payment habit,
+    tickets, callbacks and visits, the counter, renovation, violations, move-in and documents, each block for the
+    roles that may see it, with a link to its full list."""
+    unit = unit_overview.get_property_unit(unit_id, buildings.get_property_id())
+    day = today()
+    duty = assistants_of_units([unit.id], day).get(unit.id)
     return render_template(
         "staff/units/show.html",
         unit=unit,
-        today=today(),
-        end_form=EndOccupancyForm(end_date=today()),
+        today=day,
+        end_form=EndOccupancyForm(end_date=day),
         duty=duty,
         history=units.status_history(unit.id, limit=STATUS_HISTORY_SHOWN),
+        blocks=_overview_blocks(current_actor(), unit, day),
+        ticket_labels=ticket_labels(),
+        stage_labels=STAGE_LABELS,
+        case_labels=CASE_STATUS_LABELS,
     )
 
 

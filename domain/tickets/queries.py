@@ -131,9 +131,17 @@ _PAGE_COLUMNS = (
 )
 
 
-@cache  # bounded by the shapes of filters: 2 x 2 x 2 x 2 x 2 x 2 x 2 x (0 to 8 statuses) = 1152
+@cache  # bounded by the shapes of filters: 2 x 2 x 2 x 2 x 2 x 2 x 2 x 2 x (0 to 8 statuses) = 2304
 def _queue_statement(
-    by_department, status_count, by_assignee, by_kind, paged, by_about=False, by_done=False, by_created=False
+    by_department,
+    status_count,
+    by_assignee,
+    by_kind,
+    paged,
+    by_about=False,
+    by_done=False,
+    by_created=False,
+    by_unit=False,
 ):
     """The queue statement of one shape of filters, with bind parameters (built and compiled once).
 
@@ -152,6 +160,8 @@ def _queue_statement(
             query = query.where(Ticket.assignee_id == bindparam("assignee_id"))
         if by_kind:
             query = query.where(Ticket.kind == bindparam("kind"))
+        if by_unit:
+            query = query.where(Ticket.unit_id == bindparam("unit_id"))
         if by_about:
             query = query.where(Ticket.about_staff_id == bindparam("about_staff_id"))
         if by_done:
@@ -190,12 +200,14 @@ def queue(
     about_staff_id=None,
     done_between=None,
     created_between=None,
+    unit_id=None,
     after=None,
     limit=50,
 ):
     """One page of a queue, newest first, paged by key (`after` = the last id of the previous page). Besides the
     queue's own filters: the complaints naming `about_staff_id`, and the tickets finished (`done_between`) or recorded
-    (`created_between`) within [start, end) of aware UTC times: what a scorecard's figure counts.
+    (`created_between`) within [start, end) of aware UTC times: what a scorecard's figure counts; `unit_id`: one
+    unit's tickets (the unit page's link).
 
     Returns (rows, next_after): one statement whatever the number of tickets.
     """
@@ -209,6 +221,7 @@ def queue(
         about_staff_id is not None,
         done_between is not None,
         created_between is not None,
+        unit_id is not None,
     )
     done_from, done_until = done_between or (None, None)
     created_from, created_until = created_between or (None, None)
@@ -220,6 +233,7 @@ def queue(
         "department": Department(department) if department is not None else None,
         "kind": TicketKind(kind) if kind is not None else None,
         "about_staff_id": about_staff_id,
+        "unit_id": unit_id,
         "done_from": done_from,
         "done_until": done_until,
         "created_from": created_from,

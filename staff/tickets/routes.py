@@ -77,6 +77,7 @@ def _queue_filters():
         "about": id_arg("about") if sees_about_staff(current_user.role) else None,
         "done": done if parse_month(done) else "",
         "recorded": recorded if parse_month(recorded) else "",
+        "unit": id_arg("unit"),  # the unit page's link: that unit's tickets
     }
 
 
@@ -91,6 +92,7 @@ def filter_args(filters):
         "about": filters["about"],
         "done": filters["done"] or None,
         "recorded": filters["recorded"] or None,
+        "unit": filters["unit"],
     }
 
 
@@ -122,12 +124,13 @@ def list_tickets():
         about_staff_id=filters["about"],
         done_between=_month_between(filters["done"]),
         created_between=_month_between(filters["recorded"]),
+        unit_id=filters["unit"],
         after=id_arg("after"),
     )
     formats = span_formats()
     to_forward = None
     # A list narrowed to a scorecard's records is about the past: the panel of what waits now stays on the queue.
-    narrowed = filters["assignee"] or filters["about"] or filters["done"] or filters["recorded"]
+    narrowed = filters["assignee"] or filters["about"] or filters["done"] or filters["recorded"] or filters["unit"]
     if _is_desk() and not is_fragment_request() and not request.args.get("after") and not narrowed:
         to_forward = queries.undispatched(property_id, now)
     return render_page(
@@ -138,6 +141,7 @@ def list_tickets():
         filters=filters,
         filter_args=filter_args(filters),
         names=queries.assignee_names(rows, also=(filters["assignee"], filters["about"])),
+        unit_label=units.unit_label(filters["unit"]) if filters["unit"] and not is_fragment_request() else "",
         to_forward=to_forward,
         labels=ticket_labels(),
         late={row.id: queries.late_clocks(row, now) for row in rows},
@@ -180,6 +184,8 @@ def create_ticket():
     unit's one owner has the caller's phone."""
     prop = buildings.get_property()
     form = TicketForm(channel="phone" if _is_desk() else "patrol")
+    if request.method == "GET" and request.args.get("unit"):
+        form.unit_label.data = request.args["unit"][:40]  # from the unit's page
     _service_choices(form, prop.id)
     fill_about_staff(form.about_staff_id)
     if form.validate_on_submit():
