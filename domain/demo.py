@@ -27,6 +27,7 @@ from domain.parcels.demo import load_counter_demo
 from domain.patrols.demo import load_patrols_demo
 from domain.payments.demo import load_payment_demo
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
+from domain.property.unit_demo import load_unit_page_demo
 from domain.property.units import UNIT_LABEL, set_unit_status, start_status_history
 from domain.property.validation import mask_id_number
 from domain.renovation.demo import load_renovation_demo
@@ -265,6 +266,8 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         report["callbacks"] = load_callbacks_demo(prop, rng=rng, today=local_today())
         report["visit_plans"] = load_visits_demo(prop, today=local_today())
         report["spot_checks"] = load_standards_demo(prop, today=local_today())
+        # The first demo resident's unit shows something in every block of its 360° page.
+        load_unit_page_demo(prop, label=DEMO_RESIDENTS[0][3], today=local_today())
         # Last: the scorecards are scored from everything above.
         report["signed_scorecards"] = load_evaluation_demo(prop, rng=rng, today=local_today())
     return report

@@ -3,12 +3,13 @@
 Every block reads the area's own tables and rules (a ticket's visibility from domain/tickets/workflow.py, a document's
 from domain/archives/documents.py, the payment history from domain/payments/statements.py); this module only picks
 what concerns one unit and keeps the latest few rows, so the page costs the same however long the unit's history is.
+The statements are built once at import and sent through the connection (domain/queries.py): they select columns.
 """
 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Integer, String, case, cast, func, literal, null, select, union_all
+from sqlalchemy import Integer, String, bindparam, case, cast, func, literal, null, select, union_all
 
 from domain.billing.models import Bill, Reminder
 from domain.clock import local_date
@@ -16,11 +17,11 @@ from domain.errors import NotFound
 from domain.movein.models import MoveInCase
 from domain.parcels.models import LendableItem, Loan, Parcel, StoredItem
 from domain.property.units import get_unit
+from domain.queries import read_rows
 from domain.renovation.models import RenovationApplication, RenovationStatus
 from domain.tickets.models import Callback, ResidentVisit, Ticket, TicketKind
 from domain.tickets.workflow import can_see
 from domain.violations.models import Violation, ViolationKind
-from extensions import db
 
 #: How many rows a block lists; its link opens the full list.
 SHOWN = 6
@@ -36,6 +37,27 @@ def get_property_unit(unit_id, property_id):
     return unit
 
 
+_UNIT = bindparam("unit_id")
+_OWED = Bill.total_fen - Bill.paid_fen
+
+_OPEN_BILLS = (
+    select(
+        Bill.id,
+        Bill.title,
+        Bill.period,
+        Bill.due_date,
+        Bill.total_fen,
+        Bill.paid_fen,
+        func.count().over().label("count"),
+        func.sum(_OWED).over().label("owed"),
+        func.sum(case((Bill.due_date < bindparam("today"), _OWED), else_=0)).over().label("overdue"),
+    )
+    .where(Bill.unit_id == _UNIT, Bill.total_fen > Bill.paid_fen)
+    .order_by(Bill.due_date, Bill.id)
+    .limit(SHOWN)
+)
+
+
 @dataclass
 class OpenBills:
     """The unit's unpaid bills, oldest due first (at most SHOWN), and what they add up to."""
@@ -48,24 +70,7 @@ class OpenBills:
 
 def open_bills(unit_id, today):
     """The unpaid bills of a unit with the totals of all of them: one statement (window sums)."""
-    owed = Bill.total_fen - Bill.paid_fen
-    overdue = func.sum(case((Bill.due_date < today, owed), else_=0)).over()
-    rows = db.session.execute(
-        select(
-            Bill.id,
-            Bill.title,
-            Bill.period,
-            Bill.due_date,
-            Bill.total_fen,
-            Bill.paid_fen,
-            func.count().over().label("count"),
-            func.sum(owed).over().label("owed"),
-            overdue.label("overdue"),
-        )
-        .where(Bill.unit_id == unit_id, Bill.total_fen > Bill.paid_fen)
-        .order_by(Bill.due_date, Bill.id)
-        .limit(SHOWN)
-    ).all()
+    rows = read_rows(_OPEN_BILLS, {"unit_id": unit_id, "today": today})
     first = rows[0] if rows else None
     return OpenBills(
         rows=rows,
@@ -75,17 +80,20 @@ def open_bills(unit_id, today):
     )
 
 
-def reminders_sent(unit_id, *, limit=SHOWN):
+_REMINDERS = (
+    select(Reminder.created_at, Reminder.outstanding_fen, Reminder.emailed_to, Reminder.read_at)
+    .where(Reminder.unit_id == _UNIT)
+    .order_by(Reminder.created_at.desc(), Reminder.id.desc())
+    .limit(SHOWN)
+)
+
+
+def reminders_sent(unit_id):
     """The payment reminders (催缴) sent for a unit, newest first: the collection history, one statement.
 
     Collection calls (the resident's answer and reason) will join this history when they are recorded.
     """
-    return db.session.execute(
-        select(Reminder.created_at, Reminder.outstanding_fen, Reminder.emailed_to, Reminder.read_at)
-        .where(Reminder.unit_id == unit_id)
-        .order_by(Reminder.created_at.desc(), Reminder.id.desc())
-        .limit(limit)
-    ).all()
+    return read_rows(_REMINDERS, {"unit_id": unit_id})
 
 
 @dataclass
@@ -105,14 +113,15 @@ class PaymentHabit:
         return round(100 * self.on_time / self.bills) if self.bills else None
 
 
+_BILLS_DUE = select(Bill.due_date, Bill.settled_at, Bill.total_fen, Bill.paid_fen).where(
+    Bill.unit_id == _UNIT, Bill.due_date < bindparam("today"), Bill.due_date >= bindparam("since")
+)
+
+
 def payment_habit(unit_id, today):
     """On time, late, still unpaid and the average days late, over the bills due in the 12 months before today:
     one statement (a unit has a bill a month, so the rows are few)."""
-    rows = db.session.execute(
-        select(Bill.due_date, Bill.settled_at, Bill.total_fen, Bill.paid_fen).where(
-            Bill.unit_id == unit_id, Bill.due_date < today, Bill.due_date >= today - timedelta(days=365)
-        )
-    ).all()
+    rows = read_rows(_BILLS_DUE, {"unit_id": unit_id, "today": today, "since": today - timedelta(days=365)})
     on_time = late = unpaid = 0
     days_late = []
     for due, settled_at, total, paid in rows:
@@ -129,25 +138,38 @@ def payment_habit(unit_id, today):
     return PaymentHabit(len(rows), on_time, late, unpaid, average)
 
 
+#: What the block shows of a ticket and what workflow.can_see reads.
+_TICKETS = (
+    select(
+        Ticket.id,
+        Ticket.kind,
+        Ticket.status,
+        Ticket.severity,
+        Ticket.description,
+        Ticket.created_at,
+        Ticket.department,
+        Ticket.assignee_id,
+        Ticket.created_by_id,
+    )
+    .where(Ticket.unit_id == _UNIT)
+    .order_by(Ticket.id.desc())
+    .limit(TICKETS_READ)
+)
+
+
 def unit_tickets(actor, unit_id, *, limit=SHOWN):
     """The latest tickets of the unit that `actor` may see (workflow.can_see), complaints apart: one statement.
 
     Returns (tickets, complaints), newest first, at most `limit` each.
     """
-    rows = db.session.scalars(
-        select(Ticket).where(Ticket.unit_id == unit_id).order_by(Ticket.id.desc()).limit(TICKETS_READ)
-    ).all()
-    seen = [t for t in rows if can_see(actor, t)]
+    seen = [t for t in read_rows(_TICKETS, {"unit_id": unit_id}) if can_see(actor, t)]
     complaints = [t for t in seen if t.kind == TicketKind.COMPLAINT]
     others = [t for t in seen if t.kind != TicketKind.COMPLAINT]
     return others[:limit], complaints[:limit]
 
 
-def callbacks_and_visits(unit_id, *, limit=SHOWN):
-    """The callbacks (回访) after the unit's tickets and the visits (走访) to it, newest first: one statement.
-
-    Each row: kind ("callback" or "visit"), id, ticket_id, at (due or planned), done_at, satisfaction, text.
-    """
+def _contacts_statement():
+    """Callbacks after the unit's tickets and visits to it, newest first."""
     callbacks = (
         select(
             literal("callback").label("kind"),
@@ -159,7 +181,7 @@ def callbacks_and_visits(unit_id, *, limit=SHOWN):
             cast(Callback.result, String).label("text"),
         )
         .join(Ticket, Callback.ticket_id == Ticket.id)
-        .where(Ticket.unit_id == unit_id)
+        .where(Ticket.unit_id == _UNIT)
     )
     visits = select(
         literal("visit"),
@@ -169,17 +191,24 @@ def callbacks_and_visits(unit_id, *, limit=SHOWN):
         ResidentVisit.done_at,
         cast(null(), Integer),
         cast(ResidentVisit.purpose, String),
-    ).where(ResidentVisit.unit_id == unit_id)
+    ).where(ResidentVisit.unit_id == _UNIT)
     both = union_all(callbacks, visits).subquery()
-    return db.session.execute(select(both).order_by(both.c.at.desc(), both.c.id.desc()).limit(limit)).all()
+    return select(both).order_by(both.c.at.desc(), both.c.id.desc()).limit(SHOWN)
 
 
-def counter_items(unit_id, *, limit=SHOWN):
-    """The unit's parcels, items left at the desk and loans, newest first: one statement.
+_CONTACTS = _contacts_statement()
 
-    Each row: kind ("parcel", "stored" or "loan"), id, status (the value), at, text (tracking number, the item's
-    description, the lent item's name), due_at (a loan's) .
+
+def callbacks_and_visits(unit_id):
+    """The callbacks (回访) after the unit's tickets and the visits (走访) to it, newest first: one statement.
+
+    Each row: kind ("callback" or "visit"), id, ticket_id, at (due or planned), done_at, satisfaction, text.
     """
+    return read_rows(_CONTACTS, {"unit_id": unit_id})
+
+
+def _counter_statement():
+    """The unit's parcels, items left at the desk and loans, newest first."""
     parcels = select(
         literal("parcel").label("kind"),
         Parcel.id.label("id"),
@@ -187,7 +216,7 @@ def counter_items(unit_id, *, limit=SHOWN):
         Parcel.arrived_at.label("at"),
         cast(Parcel.tracking_number, String).label("text"),
         cast(null(), Parcel.arrived_at.type).label("due_at"),
-    ).where(Parcel.unit_id == unit_id)
+    ).where(Parcel.unit_id == _UNIT)
     stored = select(
         literal("stored"),
         StoredItem.id,
@@ -195,7 +224,7 @@ def counter_items(unit_id, *, limit=SHOWN):
         StoredItem.stored_at,
         cast(StoredItem.description, String),
         cast(null(), Parcel.arrived_at.type),
-    ).where(StoredItem.unit_id == unit_id)
+    ).where(StoredItem.unit_id == _UNIT)
     loans = (
         select(
             literal("loan"),
@@ -206,40 +235,64 @@ def counter_items(unit_id, *, limit=SHOWN):
             Loan.due_at,
         )
         .join(LendableItem, Loan.item_id == LendableItem.id)
-        .where(Loan.unit_id == unit_id)
+        .where(Loan.unit_id == _UNIT)
     )
     every = union_all(parcels, stored, loans).subquery()
-    return db.session.execute(select(every).order_by(every.c.at.desc(), every.c.id.desc()).limit(limit)).all()
+    return select(every).order_by(every.c.at.desc(), every.c.id.desc()).limit(SHOWN)
 
 
-def renovations(unit_id, *, limit=SHOWN):
+_COUNTER = _counter_statement()
+
+
+def counter_items(unit_id):
+    """The unit's parcels, items left at the desk and loans, newest first: one statement.
+
+    Each row: kind ("parcel", "stored" or "loan"), id, status (the value), at, text (tracking number, the item's
+    description, the lent item's name), due_at (a loan's).
+    """
+    return read_rows(_COUNTER, {"unit_id": unit_id})
+
+
+_RENOVATIONS = (
+    select(
+        RenovationApplication.id,
+        RenovationApplication.status,
+        RenovationApplication.planned_start,
+        RenovationApplication.planned_end,
+    )
+    .where(RenovationApplication.unit_id == _UNIT, RenovationApplication.status != RenovationStatus.DRAFT)
+    .order_by(RenovationApplication.id.desc())
+    .limit(SHOWN)
+)
+
+
+def renovations(unit_id):
     """The unit's renovation applications the staff see (drafts stay the resident's), newest first: one statement."""
-    return db.session.scalars(
-        select(RenovationApplication)
-        .where(RenovationApplication.unit_id == unit_id, RenovationApplication.status != RenovationStatus.DRAFT)
-        .order_by(RenovationApplication.id.desc())
-        .limit(limit)
-    ).all()
+    return read_rows(_RENOVATIONS, {"unit_id": unit_id})
 
 
-def violations(unit_id, *, limit=SHOWN):
+_VIOLATIONS = (
+    select(Violation.id, Violation.stage, Violation.deadline, Violation.recorded_at, ViolationKind.name)
+    .join(ViolationKind, Violation.kind_id == ViolationKind.id)
+    .where(Violation.unit_id == _UNIT)
+    .order_by(Violation.id.desc())
+    .limit(SHOWN)
+)
+
+
+def violations(unit_id):
     """The unit's violations with their kinds' names, newest first: one statement."""
-    return db.session.execute(
-        select(Violation.id, Violation.stage, Violation.deadline, Violation.recorded_at, ViolationKind.name)
-        .join(ViolationKind, Violation.kind_id == ViolationKind.id)
-        .where(Violation.unit_id == unit_id)
-        .order_by(Violation.id.desc())
-        .limit(limit)
-    ).all()
+    return read_rows(_VIOLATIONS, {"unit_id": unit_id})
 
 
-def move_in_cases(unit_id, *, limit=SHOWN):
+_MOVE_INS = (
+    select(MoveInCase.id, MoveInCase.status, MoveInCase.planned_on, MoveInCase.appointment_at)
+    .where(MoveInCase.unit_id == _UNIT)
+    .order_by(MoveInCase.id.desc())
+    .limit(SHOWN)
+)
+
+
+def move_in_cases(unit_id):
     """The unit's move-in cases (入住手续), newest first: one statement."""
-    return db.session.execute(
-        select(
-            MoveInCase.id, MoveInCase.status, MoveInCase.planned_on, MoveInCase.appointment_at, MoveInCase.created_at
-        )
-        .where(MoveInCase.unit_id == unit_id)
-        .order_by(MoveInCase.id.desc())
-        .limit(limit)
-    ).all()
+    return read_rows(_MOVE_INS, {"unit_id": unit_id})
