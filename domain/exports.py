@@ -28,14 +28,15 @@ CHUNK = 1000
 #: What starts a formula in Excel: a cell beginning with one of these is written with a leading apostrophe.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: The number formats of the workbook's typed cells.
-_NUMBER_FORMATS = {"money": "#,##0.00", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
+_NUMBER_FORMATS = {"money": "#,##0.00", "hundredths": "0.00", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
 
 
 @dataclass(frozen=True)
 class Column:
     """One column of an export: its header (translated when written) and the kind of its cells.
 
-    Kinds: "text", "int", "money" (integer fen, written as yuan with two decimals), "date", "datetime" (aware UTC,
+    Kinds: "text", "int", "money" (integer fen, written as yuan with two decimals), "hundredths" (an area in m² x
+    100), "date", "datetime" (aware UTC,
     written in the property's zone).
     """
 
@@ -79,7 +80,7 @@ def _typed(value, kind):
     """A cell's value as the workbook stores it (None stays empty)."""
     if value is None or value == "":
         return None
-    if kind == "money":
+    if kind in ("money", "hundredths"):
         return fen_to_decimal(value)
     if kind == "datetime":
         return local(value).replace(tzinfo=None, second=0, microsecond=0)

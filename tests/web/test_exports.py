@@ -7,6 +7,7 @@ import gc
 import io
 import tracemalloc
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -165,3 +166,47 @@ def test_a_100000_row_export_streams_in_constant_memory(client, auth, prop, caps
     assert size > 5 * 2**20
     assert csv_peak < bound < orm_peak
     assert export_entries("audit")[0].summary == f"audit.csv {total} rows; action=unit."
+
+
+# The register ---------------------------------------------------------------------------------------
+
+
+def test_residents_export_as_searched_with_their_phones_masked(client, auth, prop):
+    unit = builders.create_unit(number="1203")
+    builders.create_resident(prop, unit=unit, name="张三", phone="13800001234")
+    builders.create_resident(prop, name="李四", phone="13900005678", account=False)
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))
+    header, rows = read_csv(export(client, "/staff/residents", "csv", q="张"))
+    assert header == ["姓名", "手机号码", "房屋", "业主端"]
+    assert rows == [["张三", "138****1234", "1-1203 业主", "是"]]
+    header, rows, _sheet = read_xlsx(export(client, "/staff/residents", "xlsx"))
+    assert [row[:2] for row in rows] == [["张三", "138****1234"], ["李四", "139****5678"]]
+    assert "13800001234" not in str(rows)
+    assert export_entries("residents")[0].summary == "residents.csv 1 rows; q=张"
+
+
+def test_a_role_that_cannot_see_residents_cannot_export_them(client, auth, prop):
+    builders.create_resident(prop, name="张三")
+    auth.login_staff(builders.create_staff(Role.ENGINEERING))
+    assert client.get("/staff/residents/export.csv").status_code == 403
+    assert client.get("/staff/residents/export.xlsx").status_code == 403
+    assert export_entries("residents") == []
+
+
+def test_units_export_as_filtered_and_names_only_for_who_sees_residents(client, auth, prop):
+    first = builders.create_unit(number="0101", floor=1, area_x100=8950)
+    builders.create_unit(number="0102", floor=1, status=builders.UnitStatus.VACANT)
+    builders.create_resident(prop, unit=first, name="张三")
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))
+    header, rows = read_csv(export(client, "/staff/units", "csv", status="occupied"))
+    assert header == ["楼栋", "房屋", "楼层", "面积（m²）", "状态", "住户"]
+    assert rows == [["1号楼", "0101", "1", "89.50", "已入住", "张三"]]
+    header, rows, sheet = read_xlsx(export(client, "/staff/units", "xlsx"))
+    assert len(rows) == 2 and Decimal(str(rows[0][3])) == Decimal("89.5") and sheet["D2"].number_format == "0.00"
+    auth.logout("staff")
+    auth.login_staff(builders.create_staff(Role.ENGINEERING))
+    header, rows = read_csv(export(client, "/staff/units", "csv"))
+    assert "住户" not in header and len(rows[0]) == 5
+    auth.logout("staff")
+    auth.login_staff(builders.create_staff(Role.CLEANING))
+    assert client.get("/staff/units/export.csv").status_code == 403
