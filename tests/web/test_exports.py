@@ -210,3 +210,35 @@ def test_units_export_as_filtered_and_names_only_for_who_sees_residents(client, 
     auth.logout("staff")
     auth.login_staff(builders.create_staff(Role.CLEANING))
     assert client.get("/staff/units/export.csv").status_code == 403
+
+
+# Tickets --------------------------------------------------------------------------------------------
+
+
+def test_tickets_export_the_queue_as_filtered(client, auth, prop):
+    from tests.web.test_staff_tickets import dispatched, record
+
+    unit = builders.create_unit(number="1203")
+    repair = dispatched(prop, unit=unit)
+    help_request = dispatched(prop, kind="help")
+    fresh = record(prop, unit=unit)
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))
+    header, rows = read_csv(export(client, "/staff/tickets", "csv", kind="repair"))
+    assert header[:3] == ["#", "录入时间", "类型"] and len(header) == 11
+    assert [int(row[0]) for row in rows] == [fresh.id, repair.id]
+    assert rows[0][4] == "厨房水龙头漏水" and rows[0][5] == "1-1203"
+    page = client.get("/staff/tickets/?kind=repair").get_data(as_text=True)
+    assert "/staff/tickets/export.csv?" in page and "kind=repair" in page
+    _header, rows, _sheet = read_xlsx(export(client, "/staff/tickets", "xlsx", status="any"))
+    assert {row[0] for row in rows} == {fresh.id, repair.id, help_request.id}
+    assert export_entries("tickets")[0].summary == "tickets.csv 2 rows; kind=repair"
+
+
+def test_a_department_exports_its_own_queue_only(client, auth, prop):
+    from tests.web.test_staff_tickets import dispatched
+
+    repair = dispatched(prop)
+    dispatched(prop, kind="help")  # security's
+    auth.login_staff(builders.create_staff(Role.ENGINEERING))
+    _header, rows = read_csv(export(client, "/staff/tickets", "csv", department="all", status="any"))
+    assert [int(row[0]) for row in rows] == [repair.id]
