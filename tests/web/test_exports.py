@@ -242,3 +242,35 @@ def test_a_department_exports_its_own_queue_only(client, auth, prop):
     auth.login_staff(builders.create_staff(Role.ENGINEERING))
     _header, rows = read_csv(export(client, "/staff/tickets", "csv", department="all", status="any"))
     assert [int(row[0]) for row in rows] == [repair.id]
+
+
+# Arrears --------------------------------------------------------------------------------------------
+
+
+def test_arrears_export_as_on_screen_with_yuan_and_masked_payers(client, auth, prop):
+    from domain.clock import today
+
+    building = builders.create_building(prop, code="2", name="2号楼")
+    owing = builders.create_unit(number="0301")
+    builders.create_resident(prop, unit=owing, name="张三", phone="13800001234")
+    old, recent = today() - timedelta(days=40), today() - timedelta(days=10)
+    builders.create_bill(owing, total_fen=22375, period=old.replace(day=1), due_date=old)
+    builders.create_bill(owing, total_fen=30050, period=recent.replace(day=1) + timedelta(days=1), due_date=recent)
+    elsewhere = builders.create_unit(building=building, number="0101")
+    builders.create_bill(elsewhere, total_fen=10000, period=today(), due_date=today() - timedelta(days=5))
+    auth.login_staff(builders.create_staff(Role.FINANCE))
+    header, rows = read_csv(export(client, "/staff/billing/arrears", "csv"))
+    assert header[:3] == ["房屋", "账单", "缴费人"]
+    assert [row[0] for row in rows] == ["1-0301", "2-0101"]  # most owed first, as on screen
+    assert rows[0][1:8] == ["2", "张三 138****1234", "300.50", "223.75", "0.00", "0.00", "524.25"]
+    _header, rows, sheet = read_xlsx(export(client, "/staff/billing/arrears", "xlsx", building=building.id))
+    assert [row[0] for row in rows] == ["2-0101"]
+    assert Decimal(str(rows[0][7])) == Decimal("100") and sheet["H2"].number_format == "#,##0.00"
+    assert [e.summary for e in export_entries("arrears")] == [
+        "arrears.csv 2 rows",
+        f"arrears.xlsx 1 rows; building={building.id}",
+    ]
+    auth.logout("staff")
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))  # sees bills, not the collection figures
+    assert client.get("/staff/billing/arrears").status_code == 403
+    assert client.get("/staff/billing/arrears/export.csv").status_code == 403
