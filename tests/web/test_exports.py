@@ -274,3 +274,72 @@ def test_arrears_export_as_on_screen_with_yuan_and_masked_payers(client, auth, p
     auth.login_staff(builders.create_staff(Role.FRONTDESK))  # sees bills, not the collection figures
     assert client.get("/staff/billing/arrears").status_code == 403
     assert client.get("/staff/billing/arrears/export.csv").status_code == 403
+
+
+# The counter: parcels, stored items, loans ----------------------------------------------------------
+
+
+def test_waiting_parcels_export_as_filtered(client, auth, prop):
+    unit = builders.create_unit(number="1203")
+    old = builders.create_parcel(unit, "SF0000000001", arrived_at=utcnow() - timedelta(days=10))
+    builders.create_parcel(unit, "YT0000000002")
+    builders.create_parcel(unit, "SF0000000003", status="picked_up")
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))
+    header, rows = read_csv(export(client, "/staff/parcels/waiting", "csv"))
+    assert header == ["到达", "房屋", "快递单号", "快递公司", "货架", "已通知住户"]
+    assert [row[2] for row in rows] == ["SF0000000001", "YT0000000002"] and rows[0][1] == "1-1203"
+    _header, rows, _sheet = read_xlsx(export(client, "/staff/parcels/waiting", "xlsx", bucket="7-15"))
+    assert [row[2] for row in rows] == [old.tracking_number]
+    assert "bucket=7-15" in export_entries("parcels")[1].summary
+    auth.logout("staff")
+    auth.login_staff(builders.create_staff(Role.ENGINEERING))
+    assert client.get("/staff/parcels/waiting/export.csv").status_code == 403
+
+
+def test_stored_items_and_loans_export_with_phones_masked(client, auth, prop):
+    from domain.clock import today
+    from domain.parcels.models import StoredItem
+
+    unit = builders.create_unit(number="1203")
+    db.session.add_all(
+        [
+            StoredItem(
+                property_id=prop.id,
+                unit_id=unit.id,
+                description="一袋衣服",
+                depositor_name="王五",
+                depositor_phone="13600001111",
+                code_hash="x" * 64,
+                expires_on=today() + timedelta(days=3),
+            ),
+            StoredItem(
+                property_id=prop.id,
+                unit_id=unit.id,
+                description="钥匙",
+                depositor_name="赵六",
+                code_hash="y" * 64,
+                expires_on=today() - timedelta(days=1),
+            ),
+        ]
+    )
+    db.session.commit()
+    loan = builders.create_loan(builders.create_lendable(prop), unit, borrower_name="钱七", deposit_fen=10050)
+    loan.borrower_phone = "13700002222"
+    db.session.commit()
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))
+    _header, rows = read_csv(export(client, "/staff/storage", "csv"))
+    assert [row[:4] for row in rows] == [["1-1203", "一袋衣服", "王五", "136****1111"], ["1-1203", "钥匙", "赵六", ""]]
+    _header, rows = read_csv(export(client, "/staff/storage", "csv", overdue=1))
+    assert [row[1] for row in rows] == ["钥匙"]
+    header, rows, sheet = read_xlsx(export(client, "/staff/lending", "xlsx"))
+    assert header[0] == "物品" and rows[0][:4] == ["折叠梯", "1-1203", "钱七", "137****2222"]
+    assert Decimal(str(rows[0][6])) == Decimal("100.50") and sheet["G2"].number_format == "#,##0.00"
+    assert [e.action for e in db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "export"))] == [
+        "export.storage",
+        "export.storage",
+        "export.loans",
+    ]
+    auth.logout("staff")
+    auth.login_staff(builders.create_staff(Role.FINANCE))
+    assert client.get("/staff/storage/export.csv").status_code == 403
+    assert client.get("/staff/lending/export.xlsx").status_code == 403
