@@ -343,3 +343,43 @@ def test_stored_items_and_loans_export_with_phones_masked(client, auth, prop):
     auth.login_staff(builders.create_staff(Role.FINANCE))
     assert client.get("/staff/storage/export.csv").status_code == 403
     assert client.get("/staff/lending/export.xlsx").status_code == 403
+
+
+# Renovations ----------------------------------------------------------------------------------------
+
+
+def test_renovations_export_as_filtered_without_drafts(client, auth, prop):
+    from domain.clock import today
+    from domain.renovation.models import RenovationApplication, RenovationStatus
+
+    unit = builders.create_unit(number="1203")
+    owner = builders.create_resident(prop, unit=unit)
+
+    def application(status, company):
+        row = RenovationApplication(
+            property_id=prop.id,
+            unit_id=unit.id,
+            resident_id=owner.id,
+            status=status,
+            contractor_company=company,
+            planned_start=today(),
+            planned_end=today() + timedelta(days=30),
+            submitted_at=utcnow(),
+        )
+        db.session.add(row)
+        db.session.commit()
+        return row
+
+    application(RenovationStatus.DRAFT, "草稿装修")
+    submitted = application(RenovationStatus.SUBMITTED, "好家装饰")
+    closed = application(RenovationStatus.CLOSED, "旧家装饰")
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))
+    header, rows = read_csv(export(client, "/staff/renovations", "csv"))
+    assert header[:3] == ["#", "房屋", "状态"]
+    assert [row[:3] for row in rows] == [[str(submitted.id), "1-1203", "等待前台审核"]]
+    assert rows[0][3] == today().isoformat() and rows[0][5] == "好家装饰"
+    _header, rows, _sheet = read_xlsx(export(client, "/staff/renovations", "xlsx", status="any"))
+    assert [row[0] for row in rows] == [closed.id, submitted.id]
+    auth.logout("staff")
+    auth.login_staff(builders.create_staff(Role.CLEANING))
+    assert client.get("/staff/renovations/export.csv").status_code == 403
