@@ -12,7 +12,7 @@ from domain import exports
 from domain.accounts.models import User
 from domain.clock import utcnow
 from domain.errors import NotFound
-from domain.property.models import Building, Unit
+from domain.property.models import Building, Resident, Unit
 from domain.property.units import UNIT_LABEL
 from domain.queries import read, read_rows
 from domain.tickets.models import Callback, CallbackStatus, Department, Status, Ticket, TicketKind
@@ -410,19 +410,46 @@ def open_tickets_of_units(property_id, unit_ids, *, limit=50):
     return rows[:limit], len(rows) > limit
 
 
-def open_callbacks(property_id, *, limit=50, unit_ids=None):
-    """Callbacks still to make, the most overdue first, with their tickets (of `unit_ids` only when given)."""
-    query = (
-        select(Callback)
-        .join(Callback.ticket)
-        .options(contains_eager(Callback.ticket))
-        .where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN)
-        .order_by(Callback.due_at)
-        .limit(limit)
+def _open_callbacks_query(query, property_id, *, unit_ids=None):
+    """`query` (joined to the tickets) narrowed to the callbacks still to make, the most overdue first: one home for
+    the page and its export."""
+    query = query.where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN).order_by(
+        Callback.due_at, Callback.id
     )
     if unit_ids is not None:
         query = query.where(Ticket.unit_id.in_(list(unit_ids)))
-    return db.session.scalars(query).all()
+    return query
+
+
+def open_callbacks(property_id, *, limit=50, unit_ids=None):
+    """Callbacks still to make, the most overdue first, with their tickets (of `unit_ids` only when given)."""
+    query = select(Callback).join(Callback.ticket).options(contains_eager(Callback.ticket))
+    return db.session.scalars(_open_callbacks_query(query, property_id, unit_ids=unit_ids).limit(limit)).all()
+
+
+def export_open_callbacks(property_id, *, unit_ids=None):
+    """(row count, rows) of every callback still to make, the most overdue first: (due at, ticket id, kind,
+    category, place, done at, description, contact name, contact phone), the contact being the ticket's or else its
+    resident's."""
+    query = (
+        select(
+            Callback.due_at,
+            Ticket.id,
+            Ticket.kind,
+            Ticket.category,
+            func.coalesce(UNIT_LABEL, Ticket.location),
+            Ticket.done_at,
+            Ticket.description,
+            case((Ticket.contact_name != "", Ticket.contact_name), else_=Resident.name),
+            case((Ticket.contact_phone != "", Ticket.contact_phone), else_=Resident.phone),
+        )
+        .join(Callback.ticket)
+        .outerjoin(Unit, Unit.id == Ticket.unit_id)
+        .outerjoin(Building, Building.id == Unit.building_id)
+        .outerjoin(Resident, Resident.id == Ticket.resident_id)
+    )
+    query = _open_callbacks_query(query, property_id, unit_ids=unit_ids)
+    return exports.count(query), exports.stream(query)
 
 
 def resident_events(ticket):

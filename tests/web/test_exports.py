@@ -383,3 +383,29 @@ def test_renovations_export_as_filtered_without_drafts(client, auth, prop):
     auth.logout("staff")
     auth.login_staff(builders.create_staff(Role.CLEANING))
     assert client.get("/staff/renovations/export.csv").status_code == 403
+
+
+# Callbacks ------------------------------------------------------------------------------------------
+
+
+def test_callbacks_export_with_the_residents_phone_masked(client, auth, prop):
+    from domain.accounts.models import Actor
+    from domain.tickets import desk, steps
+    from tests.web.test_staff_tickets import claimed_by
+
+    unit = builders.create_unit(number="1203")
+    owner = builders.create_resident(prop, unit=unit, name="王芳", phone="13800138000")
+    engineer = builders.create_staff(Role.ENGINEERING)
+    ticket = claimed_by(prop, engineer, unit=unit, resident=owner)
+    steps.finish(Actor.for_user(engineer, "test"), ticket, summary="已修好")
+    db.session.commit()
+    assert desk.callback_for(ticket.id) is not None
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))
+    header, rows = read_csv(export(client, "/staff/callbacks", "csv"))
+    assert header[0] == "回访期限" and len(rows) == 1
+    assert rows[0][1] == str(ticket.id) and rows[0][4] == "1-1203" and rows[0][7:] == ["王芳", "138****8000"]
+    assert "callbacks/export.xlsx" in client.get("/staff/callbacks").get_data(as_text=True)
+    auth.logout("staff")
+    auth.login_staff(engineer)
+    assert client.get("/staff/callbacks/export.xlsx").status_code == 403
+    assert len(export_entries("callbacks")) == 1
