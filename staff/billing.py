@@ -1,17 +1,21 @@
 """Collection, arrears and reminders, desk payments, voids and refunds (finance, desk, manager)."""
 
+from datetime import timedelta
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as pgettext
 
 from domain.accounts.roles import Permission
 from domain.areas.lookup import unit_ids_in_area
 from domain.areas.services import get_area, list_areas
 from domain.billing.schedule import month_before, parse_period
-from domain.clock import today
+from domain.clock import local_day_bounds, today
 from domain.errors import DomainError
 from domain.exports import Column
 from domain.payments import collection, desk, refunds, statements
+from domain.payments.models import PaymentStatus, receipt_number
 from domain.payments.providers import get_provider
 from domain.property import buildings, units
 from domain.property.validation import mask_phone
@@ -20,6 +24,7 @@ from staff import bp
 from staff.forms import DeskPaymentForm, RefundForm, VoidPaymentForm
 from web.auth import current_actor, staff_permission, user_can
 from web.exports import export_response
+from web.filters import method_labels
 from web.guards import form_ids, id_arg
 from web.receipts import receipt_response
 from web.refusals import flash_domain_error, flash_refusal, show_domain_error
@@ -56,6 +61,71 @@ def billing_home():
     if user_can(Permission.REFUND_PAYMENTS):
         context["auto_refunds"] = refunds.automatic_refunds(prop.id)
     return render_template("staff/billing/index.html", **context)
+
+
+@bp.get("/billing/bills/export.<any(csv, xlsx):fmt>")
+@staff_permission(Permission.VIEW_COLLECTION)
+def export_bills(fmt):
+    """The bills of the month the collection page shows (?period=2026-11), by unit, with what each still owes."""
+    period = _period_arg()
+    row_count, rows = statements.export_bills(buildings.get_property_id(), period)
+    return export_response(
+        fmt,
+        name="bills",
+        title=_l("Bills"),
+        columns=(
+            Column(_l("Unit"), width=10),
+            Column(_l("Bill"), width=24),
+            Column(_l("Issued"), "date", 12),
+            Column(pgettext("bill", "Due"), "date", 12),
+            Column(pgettext("money", "Total"), "money", 12),
+            Column(_l("Paid"), "money", 12),
+            Column(_l("Owed"), "money", 12),
+        ),
+        rows=rows,
+        row_count=row_count,
+        filters={"period": f"{period:%Y-%m}"},
+    )
+
+
+@bp.get("/billing/payments/export.<any(csv, xlsx):fmt>")
+@staff_permission(Permission.VIEW_COLLECTION)
+def export_payments(fmt):
+    """The payments of the month the collection page shows, in time order, as the payment histories list them."""
+    period = _period_arg()
+    following = (period + timedelta(days=32)).replace(day=1)
+    row_count, rows = statements.export_payments(
+        buildings.get_property_id(), start=local_day_bounds(period)[0], end=local_day_bounds(following)[0]
+    )
+    methods, void = method_labels(), _("Void")
+    return export_response(
+        fmt,
+        name="payments",
+        title=_l("Payments"),
+        columns=(
+            Column(_l("Date"), "datetime", 17),
+            Column(_l("Unit"), width=10),
+            Column(_l("Method"), width=12),
+            Column(_l("Amount"), "money", 12),
+            Column(_l("Refunded"), "money", 12),
+            Column(pgettext("payment", "Void"), width=8),
+            Column(_l("Receipt"), width=16),
+        ),
+        rows=(
+            (
+                when,
+                label,
+                methods[method.value],
+                amount,
+                refunded or None,
+                void if status == PaymentStatus.VOIDED else "",
+                receipt_number(year, sequence) if year else "",
+            )
+            for when, label, method, amount, refunded, status, year, sequence in rows
+        ),
+        row_count=row_count,
+        filters={"period": f"{period:%Y-%m}"},
+    )
 
 
 @bp.get("/billing/find")

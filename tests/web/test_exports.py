@@ -409,3 +409,37 @@ def test_callbacks_export_with_the_residents_phone_masked(client, auth, prop):
     auth.login_staff(engineer)
     assert client.get("/staff/callbacks/export.xlsx").status_code == 403
     assert len(export_entries("callbacks")) == 1
+
+
+# Bills and payments ---------------------------------------------------------------------------------
+
+
+def test_the_months_bills_and_payments_export(client, auth, prop):
+    from domain.clock import today
+    from domain.payments.models import Payment
+
+    month = today().replace(day=1)
+    unit = builders.create_unit(number="1203")
+    builders.create_resident(prop, unit=unit)
+    bill = builders.create_bill(unit, total_fen=22375, period=month, due_date=month + timedelta(days=27))
+    builders.create_bill(unit, total_fen=9900, period=(month - timedelta(days=1)).replace(day=1))
+    auth.login_staff(builders.create_staff(Role.FINANCE))
+    response = client.post(
+        f"/staff/billing/units/{unit.id}/payments", data={"bill_ids": [bill.id], "method": "cash", "amount": "100.5"}
+    )
+    assert response.status_code == 303
+    payment = db.session.scalars(select(Payment)).one()
+    header, rows = read_csv(export(client, "/staff/billing/bills", "csv", period=f"{month:%Y-%m}"))
+    assert header[0] == "房屋" and len(rows) == 1
+    assert rows[0][0] == "1-1203" and rows[0][4:] == ["223.75", "100.50", "123.25"]
+    header, rows, sheet = read_xlsx(export(client, "/staff/billing/payments", "xlsx", period=f"{month:%Y-%m}"))
+    assert header[:4] == ["日期", "房屋", "支付方式", "金额"]
+    assert rows == [[rows[0][0], "1-1203", "现金", 100.5, None, None, payment.receipt.number]]
+    assert sheet["D2"].number_format == "#,##0.00"
+    page = client.get("/staff/billing/").get_data(as_text=True)
+    assert f"/staff/billing/payments/export.csv?period={month:%Y-%m}" in page
+    assert [e.summary for e in export_entries("bills")] == [f"bills.csv 1 rows; period={month:%Y-%m}"]
+    auth.logout("staff")
+    auth.login_staff(builders.create_staff(Role.FRONTDESK))  # takes payments, does not see the month's figures
+    assert client.get("/staff/billing/bills/export.csv").status_code == 403
+    assert client.get("/staff/billing/payments/export.xlsx").status_code == 403
