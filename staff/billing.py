@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext as pgettext
+from flask_babel import lazy_pgettext
 
 from domain.accounts.roles import Permission
 from domain.areas.lookup import unit_ids_in_area
@@ -77,8 +77,8 @@ def export_bills(fmt):
             Column(_l("Unit"), width=10),
             Column(_l("Bill"), width=24),
             Column(_l("Issued"), "date", 12),
-            Column(pgettext("bill", "Due"), "date", 12),
-            Column(pgettext("money", "Total"), "money", 12),
+            Column(lazy_pgettext("bill", "Due"), "date", 12),
+            Column(lazy_pgettext("money", "Total"), "money", 12),
             Column(_l("Paid"), "money", 12),
             Column(_l("Owed"), "money", 12),
         ),
@@ -108,7 +108,7 @@ def export_payments(fmt):
             Column(_l("Method"), width=12),
             Column(_l("Amount"), "money", 12),
             Column(_l("Refunded"), "money", 12),
-            Column(pgettext("payment", "Void"), width=8),
+            Column(lazy_pgettext("payment", "Void"), width=8),
             Column(_l("Receipt"), width=16),
         ),
         rows=(

@@ -91,7 +91,7 @@ def export_loans(fmt):
     return export_response(
         fmt,
         name="loans",
-        title=_l("Loans"),
+        title=_l("Lending"),
         columns=(
             Column(_l("Item"), width=16),
             Column(_l("Unit"), width=10),

@@ -69,7 +69,7 @@ def export_callbacks(fmt):
             Column(_l("Kind"), width=10),
             Column(_l("Category"), width=12),
             Column(_l("Place"), width=14),
-            Column(_l("Done"), "datetime", 17),
+            Column(lazy_pgettext("time", "Done"), "datetime", 17),
             Column(_l("Description"), width=40),
             Column(_l("Contact"), width=12),
             Column(_l("Phone"), width=14),

@@ -4,7 +4,7 @@ ticket, and one ticket with the steps the signed-in person may take, each a rout
 import os
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -164,7 +164,7 @@ EXPORT_COLUMNS = (
     Column(_l("Department"), width=10),
     Column(_l("With"), width=12),
     Column(_l("Service level"), width=18),
-    Column(_l("Done"), "datetime", 17),
+    Column(lazy_pgettext("time", "Done"), "datetime", 17),
 )
 
 
