@@ -21,14 +21,12 @@ from tests import builders
 from tests.conftest import IsolatedClient
 
 
-def fetch(client, url, consume=lambda response: response.get_data(), **kwargs):
-    """GET `url` and read its body in the request's own context, as a WSGI server does with a streamed response
-    (the suite's client runs each request in a fresh context and would read the body outside it).
-
-    Returns (response, what `consume` made of it)."""
+def fetch(client, url, consume, **kwargs):
+    """GET `url` and hand the response, its body not read yet, to `consume` in the request's own context (as a WSGI
+    server reads a streamed body); returns (response, what `consume` made of it)."""
 
     def run():
-        response = super(IsolatedClient, client).open(url, **kwargs)
+        response = super(IsolatedClient, client).open(url, buffered=False, **kwargs)
         try:
             return response, consume(response)
         finally:
@@ -56,9 +54,8 @@ def read_xlsx(response):
 
 def export(client, url, fmt, **args):
     """GET an export; asserts it is sent as a private download."""
-    response, response.body = fetch(
-        client, f"{url}/export.{fmt}", query_string=args, headers={"Accept-Language": "zh-CN"}, buffered=False
-    )
+    response = client.get(f"{url}/export.{fmt}", query_string=args, headers={"Accept-Language": "zh-CN"})
+    response.body = response.get_data()
     assert response.status_code == 200, response.body[:300]
     assert response.headers["Cache-Control"] == "private, no-store"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -147,7 +144,7 @@ def test_a_100000_row_export_streams_in_constant_memory(client, auth, prop, caps
     bound = 30 * 1024 * 1024
 
     url = "/staff/audit/export.csv?action=unit."
-    _response, (csv_peak, size) = fetch(client, url, _peak_while_reading, buffered=False)
+    _response, (csv_peak, size) = fetch(client, url, _peak_while_reading)
 
     db.session.expunge_all()
     gc.collect()
