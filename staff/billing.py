@@ -1,21 +1,30 @@
 """Collection, arrears and reminders, desk payments, voids and refunds (finance, desk, manager)."""
 
+from datetime import timedelta
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from domain.accounts.roles import Permission
 from domain.areas.lookup import unit_ids_in_area
 from domain.areas.services import get_area, list_areas
 from domain.billing.schedule import month_before, parse_period
-from domain.clock import today
+from domain.clock import local_day_bounds, today
 from domain.errors import DomainError
+from domain.exports import Column
 from domain.payments import collection, desk, refunds, statements
+from domain.payments.models import PaymentStatus, receipt_number
 from domain.payments.providers import get_provider
 from domain.property import buildings, units
+from domain.property.validation import mask_phone
 from extensions import db
 from staff import bp
 from staff.forms import DeskPaymentForm, RefundForm, VoidPaymentForm
 from web.auth import current_actor, staff_permission, user_can
+from web.exports import export_response
+from web.filters import method_labels
 from web.guards import form_ids, id_arg
 from web.receipts import receipt_response
 from web.refusals import flash_domain_error, flash_refusal, show_domain_error
@@ -54,6 +63,71 @@ def billing_home():
     return render_template("staff/billing/index.html", **context)
 
 
+@bp.get("/billing/bills/export.<any(csv, xlsx):fmt>")
+@staff_permission(Permission.VIEW_COLLECTION)
+def export_bills(fmt):
+    """The bills of the month the collection page shows (?period=2026-11), by unit, with what each still owes."""
+    period = _period_arg()
+    row_count, rows = statements.export_bills(buildings.get_property_id(), period)
+    return export_response(
+        fmt,
+        name="bills",
+        title=_l("Bills"),
+        columns=(
+            Column(_l("Unit"), width=10),
+            Column(_l("Bill"), width=24),
+            Column(_l("Issued"), "date", 12),
+            Column(lazy_pgettext("bill", "Due"), "date", 12),
+            Column(lazy_pgettext("money", "Total"), "money", 12),
+            Column(_l("Paid"), "money", 12),
+            Column(_l("Owed"), "money", 12),
+        ),
+        rows=rows,
+        row_count=row_count,
+        filters={"period": f"{period:%Y-%m}"},
+    )
+
+
+@bp.get("/billing/payments/export.<any(csv, xlsx):fmt>")
+@staff_permission(Permission.VIEW_COLLECTION)
+def export_payments(fmt):
+    """The payments of the month the collection page shows, in time order, as the payment histories list them."""
+    period = _period_arg()
+    following = (period + timedelta(days=32)).replace(day=1)
+    row_count, rows = statements.export_payments(
+        buildings.get_property_id(), start=local_day_bounds(period)[0], end=local_day_bounds(following)[0]
+    )
+    methods, void = method_labels(), _("Void")
+    return export_response(
+        fmt,
+        name="payments",
+        title=_l("Payments"),
+        columns=(
+            Column(_l("Date"), "datetime", 17),
+            Column(_l("Unit"), width=10),
+            Column(_l("Method"), width=12),
+            Column(_l("Amount"), "money", 12),
+            Column(_l("Refunded"), "money", 12),
+            Column(lazy_pgettext("payment", "Void"), width=8),
+            Column(_l("Receipt"), width=16),
+        ),
+        rows=(
+            (
+                when,
+                label,
+                methods[method.value],
+                amount,
+                refunded or None,
+                void if status == PaymentStatus.VOIDED else "",
+                receipt_number(year, sequence) if year else "",
+            )
+            for when, label, method, amount, refunded, status, year, sequence in rows
+        ),
+        row_count=row_count,
+        filters={"period": f"{period:%Y-%m}"},
+    )
+
+
 @bp.get("/billing/find")
 @staff_permission(Permission.VIEW_BILLING)
 def find_unit_bills():
@@ -66,16 +140,20 @@ def find_unit_bills():
     return redirect(url_for("staff.unit_bills", unit_id=unit.id), code=303)
 
 
+def _arrears_filters(prop):
+    """(building id, area) the arrears list is narrowed to, from the query string (the page's and its export's)."""
+    area_id = id_arg("area", positive=False)
+    # An assistant's area (whole buildings or floors of one) narrows the list to its units.
+    return id_arg("building", positive=False), get_area(area_id, prop.id) if area_id else None
+
+
 @bp.get("/billing/arrears")
 @staff_permission(Permission.VIEW_COLLECTION)
 def list_arrears():
     """Units in arrears, most owed first, aged 0-30 / 31-90 / 91-180 / 180+ days."""
     prop = buildings.get_property()
     page = id_arg("page") or 1
-    building_id = id_arg("building", positive=False)
-    area_id = id_arg("area", positive=False)
-    # An assistant's area (whole buildings or floors of one) narrows the list to its units.
-    area = get_area(area_id, prop.id) if area_id else None
+    building_id, area = _arrears_filters(prop)
     rows, has_next = collection.arrears_page(
         prop.id,
         today(),
@@ -94,6 +172,46 @@ def list_arrears():
         buildings=buildings.list_buildings(),
         areas=list_areas(prop.id),
         buckets=collection.AGE_BUCKETS,
+    )
+
+
+@bp.get("/billing/arrears/export.<any(csv, xlsx):fmt>")
+@staff_permission(Permission.VIEW_COLLECTION)
+def export_arrears(fmt):
+    """Every unit in arrears under the page's filters, with the page's columns; payers' phones masked."""
+    prop = buildings.get_property()
+    building_id, area = _arrears_filters(prop)
+    row_count, rows = collection.export_arrears(
+        prop.id, today(), building_id=building_id, unit_ids=unit_ids_in_area(area) if area else None
+    )
+    ages = {"d0_30": _l("0–30 days"), "d31_90": _l("31–90 days"), "d91_180": _l("91–180 days")}
+    ages["d180_plus"] = _l("Over 180 days")
+    return export_response(
+        fmt,
+        name="arrears",
+        title=_l("Arrears"),
+        columns=(
+            Column(_l("Unit"), width=12),
+            Column(_l("Bills"), "int", 8),
+            Column(_l("Payers"), width=30),
+            *(Column(ages[key], "money", 14) for key, _first, _last in collection.AGE_BUCKETS),
+            Column(_l("Owed"), "money", 14),
+            Column(_l("Oldest due"), "date", 12),
+            Column(_l("Last reminder"), "datetime", 17),
+        ),
+        rows=(
+            (
+                row.unit_label,
+                row.bills,
+                ", ".join(f"{name} {mask_phone(phone)}" for name, phone, _relation in row.payers),
+                *(row.buckets[key] for key, _first, _last in collection.AGE_BUCKETS),
+                row.total_fen,
+                row.oldest_due,
+                row.last_reminded,
+            )
+            for row in rows
+        ),
+        row_count=row_count,
     )
 
 

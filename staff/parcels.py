@@ -5,12 +5,14 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from domain.accounts.roles import Permission, can
 from domain.clock import start_of_local_day, today, utcnow
 from domain.dates import parse_iso_date
 from domain.errors import DomainError, InvalidTransition
+from domain.exports import Column
 from domain.kiosk.alarms import open_alert_notices
 from domain.kiosk.pickup import confirm_pickup, open_pickups
 from domain.parcels import authorisations, carriers, codes, intake, queries
@@ -24,6 +26,7 @@ from extensions import db
 from staff import bp
 from staff.counter_forms import HandOverForm, ParcelIntakeForm, PickupForm, ReasonForm, carrier_labels
 from web.auth import current_actor, staff_permission
+from web.exports import export_response
 from web.guards import form_ids, id_arg
 from web.htmx import is_fragment_request, render_page
 from web.refusals import flash_domain_error, flash_refusal, refusal_message, show_domain_error
@@ -128,21 +131,52 @@ def recognise_carrier():
 # The shelf -----------------------------------------------------------------------------------------
 
 
+def _shelf_filters():
+    """The shelf's filters from the query string (the page's and its export's): a tracking number or unit, an
+    aging bucket, or the parcels waiting too long."""
+    bucket = request.args.get("bucket") if request.args.get("bucket") in BUCKET_KEYS else None
+    overdue = request.args.get("overdue") == "1" and not bucket
+    return {
+        "q": request.args.get("q", ""),
+        "bucket": bucket,
+        "older_than": timedelta(days=int(current_app.config["PARCEL_REMIND_DAYS"])) if overdue else None,
+    }
+
+
+@bp.route("/parcels/waiting/export.<any(csv, xlsx):fmt>")
+@staff_permission(Permission.HANDLE_COUNTER)
+def export_waiting_parcels(fmt):
+    """Every parcel on the shelf under the page's filters, oldest first, as on screen."""
+    row_count, rows = queries.export_waiting_shelf(buildings.get_property_id(), now=utcnow(), **_shelf_filters())
+    labels = carrier_labels()
+    return export_response(
+        fmt,
+        name="parcels",
+        title=_l("Waiting parcels"),
+        columns=(
+            Column(_l("Since"), "datetime", 17),
+            Column(_l("Unit"), width=10),
+            Column(_l("Tracking number"), width=22),
+            Column(_l("Carrier"), width=10),
+            Column(_l("Shelf"), width=8),
+            Column(_l("Resident told"), "datetime", 17),
+        ),
+        rows=(
+            (r.arrived_at, r.unit_label, r.tracking_number, labels.get(r.carrier, r.carrier), r.shelf, r.notified_at)
+            for r in rows
+        ),
+        row_count=row_count,
+    )
+
+
 @bp.route("/parcels/waiting")
 @staff_permission(Permission.HANDLE_COUNTER)
 def list_waiting_parcels():
     """Parcels on the shelf, oldest first, by aging bucket (0-3, 3-7, 7-15, 15+ days) or by tracking number/unit."""
     prop, now = buildings.get_property(), utcnow()
-    bucket = request.args.get("bucket") if request.args.get("bucket") in BUCKET_KEYS else None
-    overdue = request.args.get("overdue") == "1" and not bucket
-    rows, next_after = queries.waiting_shelf(
-        prop.id,
-        now=now,
-        q=request.args.get("q", ""),
-        bucket=bucket,
-        after=id_arg("after"),
-        older_than=timedelta(days=int(current_app.config["PARCEL_REMIND_DAYS"])) if overdue else None,
-    )
+    filters = _shelf_filters()
+    bucket, overdue = filters["bucket"], filters["older_than"] is not None
+    rows, next_after = queries.waiting_shelf(prop.id, now=now, after=id_arg("after"), **filters)
     return render_page(
         "staff/parcels/waiting.html",
         "staff/parcels/_waiting_rows.html",

@@ -4,14 +4,16 @@ printable permit with its QR code, and the gate check behind that code."""
 
 from io import BytesIO
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from domain.accounts.roles import Permission
 from domain.clock import local_text, today
 from domain.dates import DateOutOfRange, parse_iso_date
 from domain.errors import DomainError, NotFound
+from domain.exports import Column
 from domain.money import NotAnAmount, yuan_to_fen
 from domain.payments.providers import get_provider
 from domain.property.units import unit_labels
@@ -23,6 +25,7 @@ from extensions import db
 from staff import bp
 from web.auth import current_actor, staff_permission
 from web.downloads import send_document, send_private_file
+from web.exports import export_response
 from web.forms import amount_refusal
 from web.permit_pdf import permit_pdf
 from web.refusals import refusal_message
@@ -51,8 +54,7 @@ def _after(application_id, change, done_message, typed=None):
 @staff_permission(Permission.VIEW_RENOVATIONS)
 def list_renovations():
     """Applications by status (open ones by default; drafts are the residents' own until submitted)."""
-    wanted = request.args.get("status", "open")
-    wanted = wanted if wanted in FILTERS else "open"
+    wanted = _wanted()
     listed = review.for_staff(wanted, today=today())
     return render_template(
         "staff/renovations/index.html",
@@ -61,6 +63,36 @@ def list_renovations():
         filters=FILTERS,
         labels=unit_labels({a.unit_id for a in listed}),
         today=today(),
+    )
+
+
+def _wanted():
+    """The list's filter from the query string (the page's and its export's); open applications by default."""
+    wanted = request.args.get("status", "open")
+    return wanted if wanted in FILTERS else "open"
+
+
+@bp.route("/renovations/export.<any(csv, xlsx):fmt>")
+@staff_permission(Permission.VIEW_RENOVATIONS)
+def export_renovations(fmt):
+    """Every application of the list under its filter, with the page's columns."""
+    row_count, rows = review.export_for_staff(_wanted(), today=today())
+    statuses = get_template_attribute("portal/renovations/_status.html", "renovation_status")
+    return export_response(
+        fmt,
+        name="renovations",
+        title=_l("Renovations"),
+        columns=(
+            Column("#", "int", 8),
+            Column(_l("Unit"), width=10),
+            Column(_l("Status"), width=22),
+            Column(_l("Planned start"), "date", 12),
+            Column(_l("Planned end"), "date", 12),
+            Column(_l("Contractor (company)"), width=24),
+            Column(_l("Submitted"), "datetime", 17),
+        ),
+        rows=((id_, label, statuses[status.value], *rest) for id_, label, status, *rest in rows),
+        row_count=row_count,
     )
 
 

@@ -2,16 +2,21 @@
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from domain.accounts.roles import Permission
 from domain.clock import today
 from domain.errors import DomainError
+from domain.exports import Column
 from domain.property import occupancies, residents, search, units
+from domain.property.validation import mask_phone
 from extensions import db
 from staff import bp
 from staff.forms import EndOccupancyForm, OccupancyForm, ResidentAccountForm, ResidentForm
 from staff.tickets.forms import VipForm
 from web.auth import current_actor, staff_permission
+from web.exports import export_response
+from web.filters import relation_labels
 from web.guards import id_arg
 from web.htmx import render_page
 from web.refusals import flash_refusal, show_domain_error
@@ -21,9 +26,43 @@ from web.refusals import flash_refusal, show_domain_error
 @staff_permission(Permission.VIEW_RESIDENTS)
 def list_residents():
     """Resident search by name or phone; htmx requests get only the rows."""
-    q = request.args.get("q", "")[:40]
+    q = _resident_query()
     page = search.search_residents(today=today(), q=q, after=id_arg("after"))
     return render_page("staff/residents/index.html", "staff/residents/_results.html", page=page, q=q)
+
+
+def _resident_query():
+    """The resident search's text (the page's and its export's filter)."""
+    return request.args.get("q", "")[:40]
+
+
+@bp.get("/residents/export.<any(csv, xlsx):fmt>")
+@staff_permission(Permission.VIEW_RESIDENTS)
+def export_residents(fmt):
+    """Every resident the search finds, with the units they live in; phones masked in the file."""
+    row_count, rows = search.export_residents(today=today(), q=_resident_query())
+    relations, yes = relation_labels(), _("Yes")
+    return export_response(
+        fmt,
+        name="residents",
+        title=_l("Residents"),
+        columns=(
+            Column(_l("Name"), width=14),
+            Column(_l("Mobile phone"), width=14),
+            Column(_l("Units"), width=30),
+            Column(_l("Portal"), width=8),
+        ),
+        rows=(
+            (
+                name,
+                mask_phone(phone),
+                ", ".join(f"{label} {relations[relation]}" for label, relation in units),
+                yes if portal else "",
+            )
+            for name, phone, units, portal in rows
+        ),
+        row_count=row_count,
+    )
 
 
 @bp.route("/residents/new", methods=["GET", "POST"])

@@ -2,6 +2,7 @@
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from domain.accounts.roles import Permission
@@ -9,6 +10,7 @@ from domain.archives.documents import may_see_unit_file, visible_documents
 from domain.areas.lookup import assistants_of_units
 from domain.clock import today
 from domain.errors import DomainError
+from domain.exports import Column
 from domain.movein.workflow import CASE_STATUS_LABELS
 from domain.payments import statements
 from domain.property import buildings, search, unit_overview, units
@@ -19,6 +21,8 @@ from staff import bp
 from staff.forms import EndOccupancyForm, UnitForm
 from staff.tickets.forms import ticket_labels
 from web.auth import current_actor, staff_permission, user_can
+from web.exports import export_response
+from web.filters import status_labels
 from web.guards import id_arg
 from web.htmx import render_page
 from web.refusals import show_domain_error
@@ -32,12 +36,17 @@ def _int_arg(name):
     return id_arg(name)
 
 
+def _unit_filters():
+    """The unit search's filters from the query string (the page's and its export's)."""
+    status = request.args.get("status") if request.args.get("status") in {"occupied", "vacant", "renovating"} else None
+    return {"q": request.args.get("q", "")[:40], "building_id": _int_arg("building"), "status": status}
+
+
 @bp.get("/units/")
 @staff_permission(Permission.VIEW_UNITS)
 def list_units():
     """Unit search; htmx requests (typing in the search box) get only the result rows."""
-    status = request.args.get("status") if request.args.get("status") in {"occupied", "vacant", "renovating"} else None
-    filters = {"q": request.args.get("q", "")[:40], "building_id": _int_arg("building"), "status": status}
+    filters = _unit_filters()
     page = search.search_units(
         today=today(), after=_int_arg("after"), with_occupants=user_can(Permission.VIEW_RESIDENTS), **filters
     )
@@ -47,6 +56,32 @@ def list_units():
         page=page,
         filters=filters,
         buildings=buildings.list_buildings(),
+    )
+
+
+@bp.get("/units/export.<any(csv, xlsx):fmt>")
+@staff_permission(Permission.VIEW_UNITS)
+def export_units(fmt):
+    """Every unit the search finds, as on screen (who lives there only for roles that see residents)."""
+    show_names = user_can(Permission.VIEW_RESIDENTS)
+    row_count, rows = search.export_units(today=today(), with_occupants=show_names, **_unit_filters())
+    labels = status_labels()
+    columns = [
+        Column(_l("Building"), width=14),
+        Column(_l("Unit"), width=10),
+        Column(_l("Floor"), "int", 8),
+        Column(_l("Area (m²)"), "hundredths", 12),
+        Column(_l("Status"), width=10),
+    ]
+    if show_names:
+        columns.append(Column(_l("Living here"), width=30))
+    return export_response(
+        fmt,
+        name="units",
+        title=_l("Units"),
+        columns=columns,
+        rows=((b, n, f, a, labels[st], *([people] if show_names else [])) for b, n, f, a, st, people in rows),
+        row_count=row_count,
     )
 
 

@@ -99,9 +99,18 @@ class IsolatedClient(FlaskClient):
     database session is shared with the test or with another client."""
 
     def open(self, *args, **kwargs):
-        response = contextvars.Context().run(super().open, *args, **kwargs)
+        response = contextvars.Context().run(self._open_and_read, *args, **kwargs)
         if has_app_context():
             db.session.expire_all()  # the test's own session then reads what the request wrote
+        return response
+
+    def _open_and_read(self, *args, **kwargs):
+        """Open the request, read its body and close it in the request's context, as a WSGI server does: a streamed
+        body (an export's CSV) keeps that context open until its last chunk, a sent file is closed after it."""
+        response = super().open(*args, **kwargs)
+        if not response.is_sequence:
+            response.make_sequence()
+            response.close()
         return response
 
 

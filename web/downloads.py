@@ -6,7 +6,7 @@ a shared cache nor the browser's disk keeps a resident's photo, an ID copy or a 
 
 import os
 
-from flask import abort, send_file
+from flask import Response, abort, send_file, stream_with_context
 
 from domain.files.store import stored_path
 
@@ -38,3 +38,13 @@ def send_document(document, *, as_attachment=None):
         download_name=document.shown_name or "document",
         as_attachment=as_attachment,
     )
+
+
+def send_private_stream(chunks, *, mimetype, download_name):
+    """Stream a generated file (an export's CSV) as a download, under the same cache policy, while `chunks` (an
+    iterator of bytes) is produced: the request's context stays open until the last chunk."""
+    response = Response(stream_with_context(chunks), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
+    response.headers["Cache-Control"] = PRIVATE_CACHE
+    response.headers["X-Accel-Buffering"] = "no"  # a proxy passes the rows on as they come
+    return response

@@ -50,11 +50,33 @@ def _plain(value):
     return str(value)
 
 
-def list_entries(*, before_id=None, action_prefix=None, limit=50):
-    """Return the newest entries (older than `before_id` when paging by key)."""
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-    if before_id:
-        query = query.where(AuditEntry.id < before_id)
+def _filtered(query, action_prefix):
+    """The log's one filter, for the page and its export: what was done (an action's start, "unit.")."""
     if action_prefix:
         query = query.where(AuditEntry.action.startswith(action_prefix))
+    return query.order_by(AuditEntry.id.desc())
+
+
+def list_entries(*, before_id=None, action_prefix=None, limit=50):
+    """Return the newest entries (older than `before_id` when paging by key)."""
+    query = _filtered(select(AuditEntry), action_prefix).limit(limit)
+    if before_id:
+        query = query.where(AuditEntry.id < before_id)
     return db.session.scalars(query).all()
+
+
+#: The columns of the log's export.
+EXPORT_COLUMNS = (
+    AuditEntry.at,
+    AuditEntry.actor_name,
+    AuditEntry.action,
+    AuditEntry.object_type,
+    AuditEntry.object_id,
+    AuditEntry.summary,
+    AuditEntry.source,
+)
+
+
+def export_statement(*, action_prefix=None):
+    """Every entry the page lists under the same filter, newest first, as a column select."""
+    return _filtered(select(*EXPORT_COLUMNS), action_prefix)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from domain import exports
 from domain.accounts.roles import Permission, require
 from domain.audit.services import diff, record
 from domain.clock import local_date, local_text, utcnow
@@ -177,17 +178,43 @@ def void_loan(actor, loan_id, reason):
     return loan
 
 
-def open_loans(property_id, *, now, overdue_only=False, limit=100):
-    """Loans still out with the unit label, soonest due first; only the overdue ones on request."""
+def _open_loans_query(columns, property_id, *, now, overdue_only):
+    """`columns` of the loans still out, soonest due first, under the page's filter (the page's and its export's)."""
     query = (
-        select(Loan, UNIT_LABEL)
+        select(*columns)
         .join(Unit, Unit.id == Loan.unit_id)
         .join(Building)
         .where(Loan.property_id == property_id, Loan.status == LoanStatus.OUT)
     )
     if overdue_only:
         query = query.where(Loan.due_at < now)
-    return db.session.execute(query.order_by(Loan.due_at).limit(limit)).all()
+    return query.order_by(Loan.due_at, Loan.id)
+
+
+def open_loans(property_id, *, now, overdue_only=False, limit=100):
+    """Loans still out with the unit label, soonest due first; only the overdue ones on request."""
+    query = _open_loans_query((Loan, UNIT_LABEL), property_id, now=now, overdue_only=overdue_only)
+    return db.session.execute(query.limit(limit)).all()
+
+
+def export_open_loans(property_id, *, now, overdue_only=False):
+    """(row count, rows) of every loan still out under the page's filter: (item, unit, borrower, phone, lent at,
+    back by, deposit in fen)."""
+    query = _open_loans_query(
+        (
+            LendableItem.name,
+            UNIT_LABEL,
+            Loan.borrower_name,
+            Loan.borrower_phone,
+            Loan.lent_at,
+            Loan.due_at,
+            Loan.deposit_fen,
+        ),
+        property_id,
+        now=now,
+        overdue_only=overdue_only,
+    ).join(LendableItem, LendableItem.id == Loan.item_id)
+    return exports.count(query), exports.stream(query)
 
 
 def remind_overdue(now=None):

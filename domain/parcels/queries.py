@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import case, func, select
 
+from domain import exports
 from domain.clock import local_date, local_day_bounds
 from domain.parcels.models import Loan, LoanStatus, Parcel, ParcelStatus, StorageStatus, StoredItem
 from domain.property.models import Building, Unit
@@ -25,9 +26,8 @@ def bucket_bounds(bucket, now):
     return None
 
 
-def waiting_shelf(property_id, *, now, q="", bucket=None, older_than=None, after=None, limit=50):
-    """Waiting parcels, oldest first, with the unit's label; filtered by a tracking number or unit, by aging
-    bucket, or to those waiting `older_than` (a timedelta) or longer. Returns (rows, the id to continue after)."""
+def _waiting_query(property_id, *, now, q="", bucket=None, older_than=None):
+    """Waiting parcels, oldest first, under the shelf's filters: one home for the page and its export."""
     query = (
         select(
             Parcel.id,
@@ -58,10 +58,23 @@ def waiting_shelf(property_id, *, now, q="", bucket=None, older_than=None, after
             query = query.where(Parcel.arrived_at > oldest)
     if older_than is not None:
         query = query.where(Parcel.arrived_at <= now - older_than)
+    return query.order_by(Parcel.id)
+
+
+def waiting_shelf(property_id, *, now, q="", bucket=None, older_than=None, after=None, limit=50):
+    """Waiting parcels, oldest first, with the unit's label; filtered by a tracking number or unit, by aging
+    bucket, or to those waiting `older_than` (a timedelta) or longer. Returns (rows, the id to continue after)."""
+    query = _waiting_query(property_id, now=now, q=q, bucket=bucket, older_than=older_than)
     if after:
         query = query.where(Parcel.id > after)
-    rows = db.session.execute(query.order_by(Parcel.id).limit(limit + 1)).all()
+    rows = db.session.execute(query.limit(limit + 1)).all()
     return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+
+
+def export_waiting_shelf(property_id, *, now, q="", bucket=None, older_than=None):
+    """(row count, rows) of every waiting parcel under the shelf's filters, oldest first, read in chunks."""
+    query = _waiting_query(property_id, now=now, q=q, bucket=bucket, older_than=older_than)
+    return exports.count(query), exports.stream(query)
 
 
 def aging_counts(property_id, now):

@@ -7,6 +7,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from domain import exports
 from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.clock import local_date, utcnow
@@ -185,17 +186,45 @@ def get_item(item_id):
     return item
 
 
-def shelf(property_id, *, today, overdue_only=False, limit=100):
-    """Items on the shelf with their unit label, the longest-kept first; overdue ones only on request."""
+def _shelf_query(columns, property_id, *, today, overdue_only):
+    """`columns` of the items on the shelf, the longest-kept first, under the shelf's filter (the page's and its
+    export's)."""
     query = (
-        select(StoredItem, UNIT_LABEL)
+        select(*columns)
         .join(Unit, Unit.id == StoredItem.unit_id)
         .join(Building)
         .where(StoredItem.property_id == property_id, StoredItem.status == StorageStatus.STORED)
     )
     if overdue_only:
         query = query.where(StoredItem.expires_on < today)
-    return db.session.execute(query.order_by(StoredItem.stored_at).limit(limit)).all()
+    return query.order_by(StoredItem.stored_at, StoredItem.id)
+
+
+def shelf(property_id, *, today, overdue_only=False, limit=100):
+    """Items on the shelf with their unit label, the longest-kept first; overdue ones only on request."""
+    query = _shelf_query((StoredItem, UNIT_LABEL), property_id, today=today, overdue_only=overdue_only)
+    return db.session.execute(query.limit(limit)).all()
+
+
+def export_shelf(property_id, *, today, overdue_only=False):
+    """(row count, rows) of every item on the shelf under the page's filter: (unit, description, left by, its
+    phone, by a visitor, for whom, stored at, keep until)."""
+    query = _shelf_query(
+        (
+            UNIT_LABEL,
+            StoredItem.description,
+            StoredItem.depositor_name,
+            StoredItem.depositor_phone,
+            StoredItem.by_visitor,
+            StoredItem.collector_name,
+            StoredItem.stored_at,
+            StoredItem.expires_on,
+        ),
+        property_id,
+        today=today,
+        overdue_only=overdue_only,
+    )
+    return exports.count(query), exports.stream(query)
 
 
 def recently_released(property_id, limit=20):

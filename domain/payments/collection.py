@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import and_, case, func, select
 
+from domain import exports
 from domain.accounts.models import User
 from domain.accounts.roles import Permission, require
 from domain.areas.lookup import scope_takes_in_unit
@@ -153,9 +154,8 @@ def arrears_totals(property_id, today, *, unit_ids=None):
     }
 
 
-def arrears_page(property_id, today, *, page=1, per_page=50, building_id=None, unit_ids=None):
-    """Units in arrears, most owed first, with their payers and last reminder: three statements per page
-    (`building_id` or `unit_ids` narrow it)."""
+def _arrears_query(property_id, today, *, building_id=None, unit_ids=None):
+    """Units in arrears, most owed first, under the list's filters: one home for the page and its export."""
     owed = func.sum(Bill.total_fen - Bill.paid_fen)
     query = (
         select(
@@ -171,15 +171,16 @@ def arrears_page(property_id, today, *, page=1, per_page=50, building_id=None, u
         .where(_in_arrears(property_id, today))
         .group_by(Bill.unit_id, Building.code, Unit.number)
         .order_by(owed.desc(), Bill.unit_id)
-        .limit(per_page + 1)
-        .offset((page - 1) * per_page)
     )
     if building_id:
         query = query.where(Unit.building_id == building_id)
     if unit_ids is not None:
         query = query.where(Bill.unit_id.in_(list(unit_ids)))
-    rows = db.session.execute(query).all()
-    has_next = len(rows) > per_page
+    return query
+
+
+def _arrears_rows(rows, today):
+    """ArrearsRows of some result rows, with their payers and last reminder (two statements)."""
     result = [
         ArrearsRow(
             r[0],
@@ -189,7 +190,7 @@ def arrears_page(property_id, today, *, page=1, per_page=50, building_id=None, u
             {key: int(r[5 + i] or 0) for i, (key, _f, _l) in enumerate(AGE_BUCKETS)},
             r[4],
         )
-        for r in rows[:per_page]
+        for r in rows
     ]
     by_unit = {row.unit_id: row for row in result}
     if by_unit:
@@ -201,7 +202,27 @@ def arrears_page(property_id, today, *, page=1, per_page=50, building_id=None, u
             .group_by(Reminder.unit_id)
         ):
             by_unit[unit_id].last_reminded = last
-    return result, has_next
+    return result
+
+
+def arrears_page(property_id, today, *, page=1, per_page=50, building_id=None, unit_ids=None):
+    """Units in arrears, most owed first, with their payers and last reminder: three statements per page
+    (`building_id` or `unit_ids` narrow it)."""
+    query = _arrears_query(property_id, today, building_id=building_id, unit_ids=unit_ids)
+    rows = db.session.execute(query.limit(per_page + 1).offset((page - 1) * per_page)).all()
+    return _arrears_rows(rows[:per_page], today), len(rows) > per_page
+
+
+def export_arrears(property_id, today, *, building_id=None, unit_ids=None):
+    """(row count, ArrearsRows) of every unit in arrears under the list's filters, most owed first; three
+    statements per thousand units."""
+    query = _arrears_query(property_id, today, building_id=building_id, unit_ids=unit_ids)
+
+    def rows():
+        for chunk in exports.in_chunks(exports.stream(query)):
+            yield from _arrears_rows(chunk, today)
+
+    return exports.count(query), rows()
 
 
 def _payers_query(unit_ids, today):

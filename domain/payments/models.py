@@ -144,7 +144,12 @@ class Receipt(db.Model):
     @property
     def number(self):
         """The printed number ("SJ-2026-000123")."""
-        return f"SJ-{self.year}-{self.sequence:06d}"
+        return receipt_number(self.year, self.sequence)
+
+
+def receipt_number(year, sequence):
+    """A receipt's printed number from its year and sequence ("SJ-2026-000123")."""
+    return f"SJ-{year}-{sequence:06d}"
 
 
 class RefundStatus(str, enum.Enum):

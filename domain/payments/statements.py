@@ -3,14 +3,16 @@ and the payment history of units; a fixed number of statements whatever the numb
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from domain import exports
 from domain.billing.models import Bill, BillLine
 from domain.errors import NotFound
-from domain.payments.models import Allocation, Payment, PaymentStatus
-from domain.property.models import Unit
+from domain.payments.models import Allocation, Payment, PaymentStatus, Receipt
+from domain.property.models import Building, Unit
 from domain.property.occupancies import resident_unit_ids
+from domain.property.units import UNIT_LABEL
 from extensions import db
 
 
@@ -109,16 +111,17 @@ def bills_for_unit(unit_id, *, limit=60):
     return _bill_views(bills)
 
 
+#: The payments a history lists: taken, under way, or voided (an abandoned checkout is no payment).
+HISTORY_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING, PaymentStatus.VOIDED)
+
+
 def payments_for_units(unit_ids, *, limit=50):
     """Payments of some units, newest first, with their receipts (payment history)."""
     if not unit_ids:
         return []
     return db.session.scalars(
         select(Payment)
-        .where(
-            Payment.unit_id.in_(unit_ids),
-            Payment.status.in_([PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING, PaymentStatus.VOIDED]),
-        )
+        .where(Payment.unit_id.in_(unit_ids), Payment.status.in_(HISTORY_STATUSES))
         .options(joinedload(Payment.receipt), joinedload(Payment.unit).joinedload(Unit.building))
         .order_by(Payment.created_at.desc(), Payment.id.desc())
         .limit(limit)
@@ -139,3 +142,49 @@ def get_payment(payment_id):
     if payment is None:
         raise NotFound()
     return payment
+
+
+def export_payments(property_id, *, start, end):
+    """(row count, rows) of the property's payments (as the histories list them) paid, or recorded, within [start,
+    end) of aware UTC times, in time order: (when, unit, method, amount, refunded, status, receipt year and
+    sequence or None)."""
+    when = func.coalesce(Payment.paid_at, Payment.created_at)
+    query = (
+        select(
+            when,
+            UNIT_LABEL,
+            Payment.method,
+            Payment.amount_fen,
+            Payment.refunded_fen,
+            Payment.status,
+            Receipt.year,
+            Receipt.sequence,
+        )
+        .join(Unit, Unit.id == Payment.unit_id)
+        .join(Building, Building.id == Unit.building_id)
+        .outerjoin(Receipt, Receipt.payment_id == Payment.id)
+        .where(Payment.property_id == property_id, Payment.status.in_(HISTORY_STATUSES), when >= start, when < end)
+        .order_by(when, Payment.id)
+    )
+    return exports.count(query), exports.stream(query)
+
+
+def export_bills(property_id, period):
+    """(row count, rows) of the property's bills of a month, by unit: (unit, title, issued on, due date, total,
+    paid, owed)."""
+    query = (
+        select(
+            UNIT_LABEL,
+            Bill.title,
+            Bill.issued_on,
+            Bill.due_date,
+            Bill.total_fen,
+            Bill.paid_fen,
+            Bill.total_fen - Bill.paid_fen,
+        )
+        .join(Unit, Unit.id == Bill.unit_id)
+        .join(Building, Building.id == Unit.building_id)
+        .where(Bill.property_id == property_id, Bill.period == period)
+        .order_by(Building.code, Unit.number, Bill.id)
+    )
+    return exports.count(query), exports.stream(query)

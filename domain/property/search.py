@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, or_, select, tuple_
 
+from domain import exports
 from domain.property.models import Building, Occupancy, Resident, Unit, UnitStatus
 from domain.property.occupancies import RELATION_ORDER
 from domain.property.units import UNIT_LABEL
@@ -126,16 +127,7 @@ def search_units(*, today, q="", building_id=None, status=None, after=None, limi
     """
     q = (q or "").strip()
     kind = _search_kind(q, with_occupants) if q else None
-    code, _, number = q.partition("-")
-    params = {
-        "building_id": building_id,
-        "status": UnitStatus(status) if status else None,
-        "q": q,
-        "code": code,
-        "number": number,
-        "today": today,
-        "limit": limit + 1,
-    }
+    params = {**_unit_search_params(q, building_id, status, today), "limit": limit + 1}
     anchor_row = None
     page_stmt, count_stmt, anchor_stmt = _unit_search_statements(bool(building_id), bool(status), kind, False)
     if after:
@@ -219,3 +211,63 @@ def register_counts(today):
         by_status[status.value] = count
     residents = db.session.scalar(select(func.count()).select_from(Resident))
     return {"units": sum(by_status.values()), "residents": residents, **by_status}
+
+
+#: An export reads every row of a search: the page's statement with no page limit.
+_NO_LIMIT = 2**31 - 1
+
+
+def _unit_search_params(q, building_id, status, today):
+    """The bind parameters of a unit search (also its export's)."""
+    code, _, number = q.partition("-")
+    return {
+        "building_id": building_id,
+        "status": UnitStatus(status) if status else None,
+        "q": q,
+        "code": code,
+        "number": number,
+        "today": today,
+        "limit": _NO_LIMIT,
+    }
+
+
+def export_units(*, today, q="", building_id=None, status=None, with_occupants=False):
+    """(row count, rows) of every unit the search finds, in the page's order: (building, number, floor, area in
+    m² x 100, status value, who lives there now or None). One statement per thousand units for the occupants."""
+    q = (q or "").strip()
+    kind = _search_kind(q, with_occupants) if q else None
+    params = _unit_search_params(q, building_id, status, today)
+    page_stmt, count_stmt, _anchor = _unit_search_statements(bool(building_id), bool(status), kind, False)
+
+    def rows():
+        for chunk in exports.in_chunks(exports.stream(page_stmt, params)):
+            names = {}
+            if with_occupants:
+                for unit_id, name in read(_UNIT_OCCUPANTS, {"unit_ids": [u.id for u in chunk], "today": today}):
+                    names.setdefault(unit_id, []).append(name)
+            for u in chunk:
+                people = ", ".join(names.get(u.id, ())) if with_occupants else None
+                yield (u.building_name, u.number, u.floor, u.area_x100, u.status.value, people)
+
+    return read(count_stmt, params).scalar(), rows()
+
+
+def export_residents(*, today, q=""):
+    """(row count, rows) of every resident the search finds, in the page's order: (name, phone, [(unit label,
+    relation value)], has a portal account). One statement per thousand residents for their units."""
+    q = (q or "").strip()
+    field = ("phone" if q.isdigit() else "name") if q else None
+    statement = _resident_search_statement(field, False)
+    params = {"q": q, "limit": _NO_LIMIT}
+
+    def rows():
+        for chunk in exports.in_chunks(exports.stream(statement, params)):
+            units = {}
+            for resident_id, label, relation in read(
+                _RESIDENT_UNITS, {"resident_ids": [r.id for r in chunk], "today": today}
+            ):
+                units.setdefault(resident_id, []).append((label, relation.value))
+            for r in chunk:
+                yield (r.name, r.phone, units.get(r.id, []), r.user_id is not None)
+
+    return exports.count(statement, params), rows()

@@ -53,6 +53,17 @@ def mask_id_number(text):
     return number[0] + "*" * (len(number) - 5) + number[-4:]
 
 
+def mask_phone(phone):
+    """A phone number as a file that leaves the office shows it: the first three and last four digits
+    ("138****5678"); a short number keeps only its last two."""
+    digits = (phone or "").strip()
+    if not digits:
+        return ""
+    if len(digits) >= 8:
+        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    return "*" * max(len(digits) - 2, 0) + digits[-2:]
+
+
 def parse_area(text):
     """Parse an area in m² ("89.5") into m² x 100 (8950) or raise Invalid."""
     try:

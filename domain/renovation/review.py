@@ -7,11 +7,13 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from domain import exports
 from domain.audit.services import record
 from domain.billing.models import Bill, BillLine, ChargeBasis, ChargeType, LineKind
 from domain.clock import utcnow
 from domain.errors import DomainError, InvalidTransition
-from domain.property.units import unit_label
+from domain.property.models import Building, Unit
+from domain.property.units import UNIT_LABEL, unit_label
 from domain.renovation import workflow
 from domain.renovation.events import add_event, tell_applicant
 from domain.renovation.models import RenovationApplication, RenovationStatus
@@ -130,15 +132,10 @@ OPEN = (
 )
 
 
-def for_staff(wanted, *, today, limit=200):
-    """The console's list, newest first: "open", "overdue" (works under way past their planned end),
-    "violations" (with an open violation), a status value, or "any". Drafts are the residents' own and never
-    listed."""
-    query = (
-        select(RenovationApplication)
-        .where(RenovationApplication.status != RenovationStatus.DRAFT)
-        .order_by(RenovationApplication.id.desc())
-        .limit(limit)
+def _for_staff_query(query, wanted, *, today):
+    """`query` of applications narrowed to the console's filter, newest first (the page's and its export's)."""
+    query = query.where(RenovationApplication.status != RenovationStatus.DRAFT).order_by(
+        RenovationApplication.id.desc()
     )
     if wanted == "open":
         query = query.where(RenovationApplication.status.in_(OPEN))
@@ -156,4 +153,31 @@ def for_staff(wanted, *, today, limit=200):
         )
     elif wanted != "any":
         query = query.where(RenovationApplication.status == RenovationStatus(wanted))
-    return db.session.scalars(query).all()
+    return query
+
+
+def for_staff(wanted, *, today, limit=200):
+    """The console's list, newest first: "open", "overdue" (works under way past their planned end),
+    "violations" (with an open violation), a status value, or "any". Drafts are the residents' own and never
+    listed."""
+    return db.session.scalars(_for_staff_query(select(RenovationApplication), wanted, today=today).limit(limit)).all()
+
+
+def export_for_staff(wanted, *, today):
+    """(row count, rows) of every application of the console's list under `wanted`, newest first: (id, unit,
+    status value, planned start, planned end, contractor, submitted at)."""
+    columns = (
+        select(
+            RenovationApplication.id,
+            UNIT_LABEL,
+            RenovationApplication.status,
+            RenovationApplication.planned_start,
+            RenovationApplication.planned_end,
+            RenovationApplication.contractor_company,
+            RenovationApplication.submitted_at,
+        )
+        .join(Unit, Unit.id == RenovationApplication.unit_id)
+        .join(Building, Building.id == Unit.building_id)
+    )
+    query = _for_staff_query(columns, wanted, today=today)
+    return exports.count(query), exports.stream(query)

@@ -8,10 +8,11 @@ from functools import cache
 from sqlalchemy import and_, bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import contains_eager, selectinload
 
+from domain import exports
 from domain.accounts.models import User
 from domain.clock import utcnow
 from domain.errors import NotFound
-from domain.property.models import Building, Unit
+from domain.property.models import Building, Resident, Unit
 from domain.property.units import UNIT_LABEL
 from domain.queries import read, read_rows
 from domain.tickets.models import Callback, CallbackStatus, Department, Status, Ticket, TicketKind
@@ -211,6 +212,39 @@ def queue(
 
     Returns (rows, next_after): one statement whatever the number of tickets.
     """
+    statement, params = _queue_query(
+        property_id,
+        department=department,
+        statuses=statuses,
+        assignee_id=assignee_id,
+        kind=kind,
+        about_staff_id=about_staff_id,
+        done_between=done_between,
+        created_between=created_between,
+        unit_id=unit_id,
+        after=after,
+        limit=limit + 1,
+    )
+    rows = read_rows(statement, params)
+    next_after = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_after
+
+
+def _queue_query(
+    property_id,
+    *,
+    department=None,
+    statuses=None,
+    assignee_id=None,
+    kind=None,
+    about_staff_id=None,
+    done_between=None,
+    created_between=None,
+    unit_id=None,
+    after=None,
+    limit,
+):
+    """(statement, bind parameters) of a queue under its filters: one home for the page and its export."""
     statuses = sorted({Status(s) for s in statuses or ()})
     statement = _queue_statement(
         department is not None,
@@ -227,7 +261,7 @@ def queue(
     created_from, created_until = created_between or (None, None)
     params = {
         "property_id": property_id,
-        "limit": limit + 1,
+        "limit": limit,
         "after": after,
         "assignee_id": assignee_id,
         "department": Department(department) if department is not None else None,
@@ -240,9 +274,21 @@ def queue(
         "created_until": created_until,
     }
     params.update((f"status_{n}", status) for n, status in enumerate(statuses))
-    rows = read_rows(statement, params)
-    next_after = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_after
+    return statement, params
+
+
+def export_queue(property_id, **filters):
+    """(row count, rows) of every ticket of a queue under the page's filters (see `queue`), newest first; each row
+    as the page reads it plus `assignee_name`. One statement per thousand tickets for the assignees' names."""
+    statement, params = _queue_query(property_id, limit=2**31 - 1, **filters)
+
+    def rows():
+        for chunk in exports.in_chunks(exports.stream(statement, params)):
+            names = assignee_names(chunk)
+            for row in chunk:
+                yield row, names.get(row.assignee_id)
+
+    return exports.count(statement, params), rows()
 
 
 _NAMES = select(User.id, User.display_name).where(User.id.in_(bindparam("ids", expanding=True)))
@@ -380,19 +426,46 @@ def open_tickets_of_units(property_id, unit_ids, *, limit=50):
     return rows[:limit], len(rows) > limit
 
 
-def open_callbacks(property_id, *, limit=50, unit_ids=None):
-    """Callbacks still to make, the most overdue first, with their tickets (of `unit_ids` only when given)."""
-    query = (
-        select(Callback)
-        .join(Callback.ticket)
-        .options(contains_eager(Callback.ticket))
-        .where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN)
-        .order_by(Callback.due_at)
-        .limit(limit)
+def _open_callbacks_query(query, property_id, *, unit_ids=None):
+    """`query` (joined to the tickets) narrowed to the callbacks still to make, the most overdue first: one home for
+    the page and its export."""
+    query = query.where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN).order_by(
+        Callback.due_at, Callback.id
     )
     if unit_ids is not None:
         query = query.where(Ticket.unit_id.in_(list(unit_ids)))
-    return db.session.scalars(query).all()
+    return query
+
+
+def open_callbacks(property_id, *, limit=50, unit_ids=None):
+    """Callbacks still to make, the most overdue first, with their tickets (of `unit_ids` only when given)."""
+    query = select(Callback).join(Callback.ticket).options(contains_eager(Callback.ticket))
+    return db.session.scalars(_open_callbacks_query(query, property_id, unit_ids=unit_ids).limit(limit)).all()
+
+
+def export_open_callbacks(property_id, *, unit_ids=None):
+    """(row count, rows) of every callback still to make, the most overdue first: (due at, ticket id, kind,
+    category, place, done at, description, contact name, contact phone), the contact being the ticket's or else its
+    resident's."""
+    query = (
+        select(
+            Callback.due_at,
+            Ticket.id,
+            Ticket.kind,
+            Ticket.category,
+            func.coalesce(UNIT_LABEL, Ticket.location),
+            Ticket.done_at,
+            Ticket.description,
+            case((Ticket.contact_name != "", Ticket.contact_name), else_=Resident.name),
+            case((Ticket.contact_phone != "", Ticket.contact_phone), else_=Resident.phone),
+        )
+        .join(Callback.ticket)
+        .outerjoin(Unit, Unit.id == Ticket.unit_id)
+        .outerjoin(Building, Building.id == Unit.building_id)
+        .outerjoin(Resident, Resident.id == Ticket.resident_id)
+    )
+    query = _open_callbacks_query(query, property_id, unit_ids=unit_ids)
+    return exports.count(query), exports.stream(query)
 
 
 def resident_events(ticket):

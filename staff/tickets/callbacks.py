@@ -3,11 +3,15 @@
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from domain.accounts.roles import Permission
 from domain.clock import from_local_input, today, utcnow
 from domain.errors import DomainError
+from domain.exports import Column
 from domain.property import buildings, units
+from domain.property.validation import mask_phone
 from domain.tickets import callbacks as ticket_callbacks
 from domain.tickets import desk, queries
 from extensions import db
@@ -15,6 +19,7 @@ from staff import bp
 from staff.tickets.forms import CallbackForm, ContactForm, VisitDoneForm, VisitForm, ticket_labels
 from staff.tickets.pages import countdown
 from web.auth import current_actor, staff_permission
+from web.exports import export_response
 from web.guards import id_arg
 from web.refusals import show_domain_error
 
@@ -46,6 +51,45 @@ def _callbacks_page(*, bound=None, error=None, status=200):
 def list_callbacks():
     """Callbacks (回访) to make after finished repairs and complaints, most overdue first, with a phone script."""
     return _callbacks_page()
+
+
+@bp.get("/callbacks/export.<any(csv, xlsx):fmt>")
+@staff_permission(Permission.CALL_BACK)
+def export_callbacks(fmt):
+    """Every callback still to make, the most overdue first; the contacts' phones masked."""
+    row_count, rows = queries.export_open_callbacks(buildings.get_property_id())
+    labels = ticket_labels()
+    return export_response(
+        fmt,
+        name="callbacks",
+        title=_l("Callbacks"),
+        columns=(
+            Column(lazy_pgettext("callback", "Due"), "datetime", 17),
+            Column(_l("Ticket"), "int", 8),
+            Column(_l("Kind"), width=10),
+            Column(_l("Category"), width=12),
+            Column(_l("Place"), width=14),
+            Column(lazy_pgettext("time", "Done"), "datetime", 17),
+            Column(_l("Description"), width=40),
+            Column(_l("Contact"), width=12),
+            Column(_l("Phone"), width=14),
+        ),
+        rows=(
+            (
+                due_at,
+                ticket_id,
+                labels["kinds"][kind.value],
+                labels["categories"].get(category, category) if category else "",
+                place,
+                done_at,
+                description,
+                name,
+                mask_phone(phone),
+            )
+            for due_at, ticket_id, kind, category, place, done_at, description, name, phone in rows
+        ),
+        row_count=row_count,
+    )
 
 
 @bp.post("/callbacks/<int:callback_id>")

@@ -4,8 +4,9 @@ ticket, and one ticket with the steps the signed-in person may take, each a rout
 import os
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, lazy_pgettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -13,6 +14,7 @@ from domain.accounts.roles import Permission, Role
 from domain.clock import from_local_input, local_day_bounds, today, utcnow
 from domain.dates import parse_month
 from domain.errors import DomainError, NotAllowed
+from domain.exports import Column
 from domain.files.store import served_type
 from domain.property import buildings, units
 from domain.tickets import desk, photos, queries, recording, steps, workflow
@@ -32,6 +34,7 @@ from staff.tickets.pages import (
 )
 from web.auth import current_actor, safe_next, staff_permission
 from web.downloads import send_private_file
+from web.exports import export_response
 from web.filters import fen
 from web.guards import id_arg
 from web.htmx import is_fragment_request, render_page
@@ -102,6 +105,22 @@ def _month_between(text):
     return (local_day_bounds(days[0])[0], local_day_bounds(days[1])[0]) if days else None
 
 
+def _queue_arguments(filters):
+    """The queue's filters as the domain's query takes them (the page's and its export's)."""
+    # A department's "open" work is what has been forwarded to it: new tickets wait for the desk first.
+    open_work = workflow.OPEN if _is_desk() else workflow.OPEN - {Status.NEW}
+    return {
+        "department": None if filters["department"] == "all" else filters["department"],
+        "statuses": {"open": list(open_work), "any": None}.get(filters["status"], [filters["status"]]),
+        "assignee_id": current_user.id if filters["mine"] else filters["assignee"],
+        "kind": filters["kind"] or None,
+        "about_staff_id": filters["about"],
+        "done_between": _month_between(filters["done"]),
+        "created_between": _month_between(filters["recorded"]),
+        "unit_id": filters["unit"],
+    }
+
+
 @bp.get("/tickets/")
 @staff_permission(Permission.VIEW_TICKETS)
 def list_tickets():
@@ -111,22 +130,8 @@ def list_tickets():
     """
     property_id = buildings.get_property_id()
     filters = _queue_filters()
-    # A department's "open" work is what has been forwarded to it: new tickets wait for the desk first.
-    open_work = workflow.OPEN if _is_desk() else workflow.OPEN - {Status.NEW}
-    statuses = {"open": list(open_work), "any": None}.get(filters["status"], [filters["status"]])
     now = utcnow()
-    rows, next_after = queries.queue(
-        property_id,
-        department=None if filters["department"] == "all" else filters["department"],
-        statuses=statuses,
-        assignee_id=current_user.id if filters["mine"] else filters["assignee"],
-        kind=filters["kind"] or None,
-        about_staff_id=filters["about"],
-        done_between=_month_between(filters["done"]),
-        created_between=_month_between(filters["recorded"]),
-        unit_id=filters["unit"],
-        after=id_arg("after"),
-    )
+    rows, next_after = queries.queue(property_id, after=id_arg("after"), **_queue_arguments(filters))
     formats = span_formats()
     to_forward = None
     # A list narrowed to a scorecard's records is about the past: the panel of what waits now stays on the queue.
@@ -148,6 +153,62 @@ def list_tickets():
         ages={row.id: span((now - row.created_at).total_seconds(), formats) for row in rows},
         countdown=countdown,
         can_forward=_is_desk(),
+    )
+
+
+#: The queue's export: the page's columns, with the times in full.
+EXPORT_COLUMNS = (
+    Column("#", "int", 8),
+    Column(_l("Recorded"), "datetime", 17),
+    Column(_l("Kind"), width=10),
+    Column(_l("Category"), width=12),
+    Column(_l("Description"), width=40),
+    Column(_l("Place"), width=14),
+    Column(_l("Status"), width=10),
+    Column(_l("Department"), width=10),
+    Column(_l("With"), width=12),
+    Column(_l("Service level"), width=18),
+    Column(lazy_pgettext("time", "Done"), "datetime", 17),
+)
+
+
+@bp.get("/tickets/export.<any(csv, xlsx):fmt>")
+@staff_permission(Permission.VIEW_TICKETS)
+def export_tickets(fmt):
+    """Every ticket of the queue under the page's filters (a department sees its own only), as on screen."""
+    row_count, rows = queries.export_queue(buildings.get_property_id(), **_queue_arguments(_queue_filters()))
+    labels, now = ticket_labels(), utcnow()
+
+    def on_time(row):
+        """What the page's service-level column says of a row late on no clock."""
+        if row.status == Status.CANCELLED:
+            return ""
+        return labels["row"]["paused"] if row.waiting_since else labels["row"]["on_time"]
+
+    def cells(row, assignee):
+        late = queries.late_clocks(row, now)
+        return (
+            row.id,
+            row.created_at,
+            labels["kinds"][row.kind.value],
+            (labels["categories"].get(row.category) or row.category) if row.category else "",
+            row.description,
+            row.unit_label or row.location or "",
+            labels["statuses"][row.status.value],
+            labels["departments"][row.department.value] if row.department else "",
+            assignee or "",
+            " ".join(labels["late"][key] for key in late)
+            or ("" if row.status == Status.CANCELLED else labels["row"]["on_time"]),
+            row.done_at,
+        )
+
+    return export_response(
+        fmt,
+        name="tickets",
+        title=_l("Tickets"),
+        columns=EXPORT_COLUMNS,
+        rows=(cells(row, assignee) for row, assignee in rows),
+        row_count=row_count,
     )
 
 

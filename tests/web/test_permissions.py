@@ -30,6 +30,7 @@ from tests.web.route_tables import (
     callbacks,
     desk,
     evaluation,
+    exports,
     facilities,
     incidents,
     inspections,
@@ -59,6 +60,7 @@ AREAS = (
     attendance,
     callbacks,
     evaluation,
+    exports,
 )
 
 ALL = frozenset(Role)
