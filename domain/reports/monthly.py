@@ -184,7 +184,9 @@ def _patrols(property_id, start, end):
         select(func.count())
         .select_from(PatrolFinding)
         .join(PatrolRound, PatrolFinding.round_id == PatrolRound.id)
-        .where(PatrolRound.property_id == property_id, PatrolFinding.created_at >= start, PatrolFinding.created_at < end)
+        .where(
+            PatrolRound.property_id == property_id, PatrolFinding.created_at >= start, PatrolFinding.created_at < end
+        )
         .scalar_subquery()
     )
     row = db.session.execute(
@@ -206,7 +208,8 @@ def build_report(property_id, month):
     report.summary = summary_for(property_id, month)
     report.collection = collection.collection_for(property_id, month)
     report.trend = _trend(property_id, month)
-    report.charge_types = [(n, b, c, _rate(b, c)) for n, b, c in collection.collection_by_charge_type(property_id, month)]
+    by_type = collection.collection_by_charge_type(property_id, month)
+    report.charge_types = [(name, billed, paid, _rate(billed, paid)) for name, billed, paid in by_type]
     report.areas = _areas(property_id, month)
     # Bills keep only what is paid now: the ages are today's for the current month, the month's last day's otherwise
     # (paid_fen is not historical, so a bill paid since then no longer counts).

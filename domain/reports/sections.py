@@ -158,9 +158,7 @@ def arrears_section(report):
         _l("Arrears by age"),
         [_l("Days past due"), _l("Owed")],
         rows,
-        note=_l(
-            "%(units)s units in arrears on %(day)s.", units=arrears["units"], day=report.arrears_on.isoformat()
-        ),
+        note=_l("%(units)s units in arrears on %(day)s.", units=arrears["units"], day=report.arrears_on.isoformat()),
     )
 
 
