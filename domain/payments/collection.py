@@ -99,8 +99,8 @@ def collection_by_assistant(property_id, period):
 def collection_by_charge_type(property_id, period):
     """[(charge type name, billed, collected)] of the bills of one month (one statement), most billed first. Bills
     are paid as a whole, so a bill's payment is shared among its lines in proportion to their amounts (rounded down
-    per line); late-fee lines, which have no charge type, count under 滞纳金."""
-    name = func.coalesce(ChargeType.name, LATE_FEE_NAME)
+    per line); lines without a charge type (the late fee, 滞纳金) count under their description."""
+    name = func.coalesce(ChargeType.name, BillLine.description)
     billed = func.sum(BillLine.amount_fen)
     rows = db.session.execute(
         select(name, billed, func.sum(BillLine.amount_fen * Bill.paid_fen / Bill.total_fen))

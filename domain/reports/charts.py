@@ -71,11 +71,11 @@ def collection_chart(title, labels, rates, target, *, width=480, height=220):
 
 def bar_chart(title, labels, values, *, width=480, height=None):
     """Horizontal bars of counts per label (complaints by category, reasons for paying late)."""
-    height = height or max(90, 30 + 18 * max(len(labels), 1))
+    height = height or max(100, 48 + 18 * max(len(labels), 1))
     drawing = Drawing(width, height)
     _text(drawing, 0, height - 12, title, 10)
     chart = HorizontalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 110, 10, width - 130, height - 30
+    chart.x, chart.y, chart.width, chart.height = 110, 20, width - 130, height - 42
     chart.data = [list(values) or [0]]
     chart.categoryAxis.categoryNames = list(labels) or [""]
     chart.categoryAxis.reverseDirection = True
@@ -89,7 +89,7 @@ def bar_chart(title, labels, values, *, width=480, height=None):
     return drawing
 
 
-def share_chart(title, labels, values, *, width=480, height=170):
+def share_chart(title, labels, values, *, width=480, height=140):
     """A pie of shares with a legend (tickets by kind, incidents by kind)."""
     drawing = Drawing(width, height)
     _text(drawing, 0, height - 12, title, 10)

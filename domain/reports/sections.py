@@ -190,19 +190,19 @@ def tickets_sections(report):
         note=_l("On time: of the clocks met, the share met by the service level's deadline."),
     )
     categories = sorted({category for category, _s in report.complaints})
-    severities = [Severity.MINOR, Severity.SERIOUS, Severity.MAJOR]
+    severities = [Severity.MINOR, Severity.SERIOUS, Severity.MAJOR, None]
     complaint_rows = []
     totals = []
     for category in categories:
         counts = [report.complaints.get((category, severity), 0) for severity in severities]
-        total = sum(n for (c, _s), n in report.complaints.items() if c == category)
+        total = sum(counts)
         complaint_rows.append([_label(CATEGORY_LABELS, category), *counts, total])
         totals.append(total)
     complaints_title = _l("Complaints by category")
     complaints = Section(
         "complaints",
         _l("Complaints by category and severity"),
-        [_l("Category"), *(SEVERITY_LABELS[s.value] for s in severities), _l("Total")],
+        [_l("Category"), *(SEVERITY_LABELS[s.value] if s else _l("Not graded") for s in severities), _l("Total")],
         complaint_rows,
         charts.bar_chart(str(complaints_title), [row[0] for row in complaint_rows], totals) if complaint_rows else None,
         complaints_title,

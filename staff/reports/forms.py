@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from domain.reports.calls import NOTE_MAX
@@ -16,7 +17,7 @@ class CollectionCallForm(FlaskForm):
 
     reason = SelectField(
         _l("Reason for not paying"),
-        choices=[("", _l("Choose…"))] + [(r.value, r.label) for r in CallReason],
+        choices=[SelectChoice("", _l("Choose…"))] + [SelectChoice(r.value, r.label) for r in CallReason],
         validators=[DataRequired(message=_l("Choose the resident's reason."))],
     )
     promised_on = DateField(

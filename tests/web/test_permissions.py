@@ -36,6 +36,7 @@ from tests.web.route_tables import (
     movein,
     overtime,
     patrols,
+    reports,
     supervision,
     surveys,
     vacant,
@@ -59,6 +60,7 @@ AREAS = (
     attendance,
     callbacks,
     evaluation,
+    reports,
 )
 
 ALL = frozenset(Role)
