@@ -240,7 +240,7 @@ def volumes_sections(report):
     volumes = Section(
         "volumes",
         _l("Counter, renovations and patrols"),
-        [_l("What"), _l("Count")],
+        [_l("What"), lazy_pgettext("report", "Count")],
         [
             [str(_l("Parcels logged")), counter["parcels_in"]],
             [str(_l("Parcels picked up")), counter["parcels_out"]],
@@ -261,7 +261,7 @@ def volumes_sections(report):
     incidents = Section(
         "incidents",
         _l("Incidents"),
-        [_l("Kind"), _l("Count")],
+        [_l("Kind"), lazy_pgettext("report", "Count")],
         [[label, n] for label, n in zip(labels, report.incidents.values(), strict=True)],
         charts.share_chart(str(incidents_title), labels, list(report.incidents.values())) if report.incidents else None,
         incidents_title,
