@@ -26,8 +26,7 @@ INK = colors.HexColor("#1F2328")
 BAR = colors.HexColor("#2F6FB3")
 TARGET = colors.HexColor("#C0392B")
 SHARES = [colors.HexColor(c) for c in ("#2F6FB3", "#E08A2E", "#3E9B5B", "#9B59B6", "#C0392B", "#7F8C8D", "#D4AC0D")]
-ElementTree.register_namespace("", "http://www.w3.org/2000/svg")
-ElementTree.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 
 
 def _text(drawing, x, y, text, size=9, anchor="start", color=INK):
@@ -121,6 +120,7 @@ def to_svg(drawing, label, key):
     path's id made unique on the page by `key`."""
     root = ElementTree.fromstring(renderSVG.drawToString(drawing).encode("utf-8"))
     for element in root.iter():
+        element.tag = element.tag.rsplit("}", 1)[-1]  # plain names: see the end
         if element.get("id") == "clip":
             element.set("id", f"clip-{key}")
         elif element.get("id") == "group":
@@ -131,13 +131,16 @@ def to_svg(drawing, label, key):
         if style:
             for name, value in _STYLE_ITEM.findall(style):
                 element.set(name, BROWSER_FONTS if name == "font-family" else value)
-        if element.tag.endswith("}title"):
+        if element.tag == "title":
             element.text = label
-        if element.tag.endswith("}desc"):
+        if element.tag == "desc":
             element.text = ""
     root.set("role", "img")
     root.set("aria-label", label)
     root.set("class", "chart")
     root.attrib.pop("width", None)
     root.attrib.pop("height", None)
+    # The elements lose their namespace and the root names it itself: ElementTree would otherwise write whatever
+    # prefix was registered for SVG last (the QR codes' "svg:"), and HTML does not draw <svg:svg>.
+    root.set("xmlns", SVG_NAMESPACE)
     return ElementTree.tostring(root, encoding="unicode")

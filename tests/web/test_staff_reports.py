@@ -235,3 +235,13 @@ def test_the_desk_can_neither_record_nor_see_calls(client, auth, prop):
     sign_in(auth, Role.FRONTDESK)
     assert client.post(f"/staff/billing/units/{unit.id}/calls", data={"call-reason": "forgot"}).status_code == 403
     assert "call-reason" not in client.get(f"/staff/billing/units/{unit.id}").get_data(as_text=True)
+
+
+def test_a_chart_is_inline_svg_whatever_prefix_another_module_registered():
+    from xml.etree import ElementTree
+
+    from domain.reports import charts
+
+    ElementTree.register_namespace("svg", charts.SVG_NAMESPACE)  # as the QR codes' SVG factory does
+    svg = charts.to_svg(charts.collection_chart("收费率", ["1号楼"], [88], 90), "收费率", "t")
+    assert svg.startswith("<svg ") and "<svg:" not in svg and 'id="clip-t"' in svg and "font-family=" in svg
