@@ -11,6 +11,8 @@ from domain.accounts.roles import Role
 from domain.billing.models import Bill
 from domain.clock import start_of_local_day
 from domain.dates import month_before
+from domain.parcels import codes
+from domain.parcels.models import LendableItem, Loan, LoanStatus, StorageStatus, StoredItem
 from domain.reports.models import CallReason, CollectionCall, MonthlySummary
 from extensions import db
 
@@ -74,6 +76,7 @@ def load_reports_demo(prop, *, today, seed=2026):
             count += 1
     manager = db.session.scalar(select(User.id).where(User.role == Role.MANAGER).order_by(User.id).limit(1))
     last_month = month_before(today.replace(day=1))
+    _last_months_counter(prop, last_month, unit_ids or [], rng)
     db.session.add(
         MonthlySummary(
             property_id=prop.id,
@@ -85,3 +88,43 @@ def load_reports_demo(prop, *, today, seed=2026):
     )
     db.session.commit()
     return count
+
+
+def _last_months_counter(prop, month, unit_ids, rng):
+    """A few items stored and collected, and things lent and returned, in the report's month (the counter demo's
+    own are all recent)."""
+    if not unit_ids:
+        return
+    for n in range(3):
+        stored = start_of_local_day(month.replace(day=5 + 6 * n)) + timedelta(hours=10)
+        db.session.add(
+            StoredItem(
+                property_id=prop.id,
+                unit_id=unit_ids[n % len(unit_ids)],
+                description=("钥匙一串", "快递纸箱", "雨伞")[n],
+                depositor_name=("李先生", "快递员", "王女士")[n],
+                code_hash=codes.code_hash("storage", prop.id, f"{rng.randint(0, 999999):06d}"),
+                stored_at=stored,
+                expires_on=(stored + timedelta(days=30)).date(),
+                status=StorageStatus.PICKED_UP,
+                picked_up_at=stored + timedelta(hours=rng.randint(2, 30)),
+                picked_up_name="业主本人",
+            )
+        )
+    item = db.session.scalar(select(LendableItem).where(LendableItem.property_id == prop.id).limit(1))
+    if item is None:
+        return
+    for n in range(2):
+        lent = start_of_local_day(month.replace(day=8 + 10 * n)) + timedelta(hours=9)
+        db.session.add(
+            Loan(
+                property_id=prop.id,
+                item_id=item.id,
+                unit_id=unit_ids[(n + 3) % len(unit_ids)],
+                borrower_name=("赵先生", "孙女士")[n],
+                lent_at=lent,
+                due_at=lent + timedelta(hours=item.loan_hours),
+                status=LoanStatus.RETURNED,
+                returned_at=lent + timedelta(hours=rng.randint(3, 20)),
+            )
+        )
