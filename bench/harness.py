@@ -540,9 +540,10 @@ def measure_plans(url, workdir, password, seconds, wrk, plans):
         stop_gunicorn(process)
 
 
-def time_pdfs_of(app, area, username, password, pdfs, repeat=3):
+def time_pdfs_of(app, area, username, password, pdfs, repeat=3, signature=b"%PDF"):
     """[(label, statements, best ms, bytes)] of each (label, path) of `pdfs`, made `repeat` times after a warm-up,
-    signed in in-process as `username`; the statements are those of the last request."""
+    signed in in-process as `username`; the statements are those of the last request. `signature` is how the file
+    starts (b"PK" for a workbook)."""
     statements = []
 
     def on_execute(conn, cursor, statement, parameters, context, executemany):
@@ -566,8 +567,8 @@ def time_pdfs_of(app, area, username, password, pdfs, repeat=3):
                     millis = (time.perf_counter() - started) * 1000
                 finally:
                     event.remove(engine, "before_cursor_execute", on_execute)
-                if response.status_code != 200 or not response.data.startswith(b"%PDF"):
-                    raise BenchError(f"in-process GET {path} answered HTTP {response.status_code}, not a PDF")
+                if response.status_code != 200 or not response.data.startswith(signature):
+                    raise BenchError(f"in-process GET {path} answered HTTP {response.status_code}, not the file")
                 best = millis if best is None else min(best, millis)
             made.append((label, len(statements), best, len(response.data)))
     return made

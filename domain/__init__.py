@@ -34,6 +34,7 @@ from domain.property import models as _property  # noqa: F401
 from domain.renovation import inspections as _renovation_inspections  # noqa: F401
 from domain.renovation import models as _renovation  # noqa: F401
 from domain.renovation import permits as _renovation_permits  # noqa: F401
+from domain.reports import models as _reports  # noqa: F401
 from domain.signatures import models as _signatures  # noqa: F401
 from domain.standards import models as _standards  # noqa: F401
 from domain.surveys import models as _surveys  # noqa: F401

@@ -31,6 +31,7 @@ from domain.property.unit_demo import load_unit_page_demo
 from domain.property.units import UNIT_LABEL, set_unit_status, start_status_history
 from domain.property.validation import mask_id_number
 from domain.renovation.demo import load_renovation_demo
+from domain.reports.demo import load_reports_demo
 from domain.standards.demo import load_standards_demo
 from domain.surveys.demo import load_surveys_demo
 from domain.tickets.callback_demo import load_callbacks_demo
@@ -268,6 +269,7 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
         report["spot_checks"] = load_standards_demo(prop, today=local_today())
         # The first demo resident's unit shows something in every block of its 360° page.
         load_unit_page_demo(prop, label=DEMO_RESIDENTS[0][3], today=local_today())
+        report["collection_calls"] = load_reports_demo(prop, today=local_today())
         # Last: the scorecards are scored from everything above.
         report["signed_scorecards"] = load_evaluation_demo(prop, rng=rng, today=local_today())
     return report

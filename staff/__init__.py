@@ -52,6 +52,7 @@ from staff.movein import routes as _movein  # noqa: E402, F401
 from staff.overtime import routes as _overtime  # noqa: E402, F401
 from staff.patrols import routes as _patrols  # noqa: E402, F401
 from staff.patrols import today as _patrols_today  # noqa: E402, F401
+from staff.reports import routes as _reports  # noqa: E402, F401
 from staff.standards import routes as _standards  # noqa: E402, F401
 from staff.surveys import routes as _surveys  # noqa: E402, F401
 from staff.tickets import callback_figures, callbacks, routes, visit_plans  # noqa: E402, F401  # noqa: E402, F401

@@ -19,9 +19,11 @@ from domain.payments.models import PaymentStatus, receipt_number
 from domain.payments.providers import get_provider
 from domain.property import buildings, units
 from domain.property.validation import mask_phone
+from domain.reports import calls
 from extensions import db
 from staff import bp
 from staff.forms import DeskPaymentForm, RefundForm, VoidPaymentForm
+from staff.reports.forms import CollectionCallForm
 from web.auth import current_actor, staff_permission, user_can
 from web.exports import export_response
 from web.filters import method_labels
@@ -240,8 +242,9 @@ def send_reminders():
     )
 
 
-def _unit_page(unit, form, status=200):
-    """The desk's page of one unit: its bills, payments and the payment form."""
+def _unit_page(unit, form, status=200, *, call_form=None):
+    """The desk's page of one unit: its bills, payments and the payment form; and, for those who chase arrears,
+    the calls made about it and the form to record one."""
     views = statements.bills_for_unit(unit.id)
     return render_template(
         "staff/billing/unit.html",
@@ -251,6 +254,8 @@ def _unit_page(unit, form, status=200):
         today=today(),
         history=statements.payments_for_units([unit.id], limit=30),
         occupants=[o for o in unit.occupancies if o.is_current(today())],
+        calls=calls.calls_for_unit(unit.id) if user_can(Permission.VIEW_COLLECTION) else None,
+        call_form=call_form or CollectionCallForm(prefix="call"),
     ), status
 
 
@@ -286,6 +291,30 @@ def record_payment(unit_id):
         except DomainError as error:
             show_domain_error(form, error)  # a refusal of the ticked bills goes above the form
     return _unit_page(unit, form, 422)
+
+
+@bp.post("/billing/units/<int:unit_id>/calls")
+@staff_permission(Permission.SEND_REMINDERS)
+def record_collection_call(unit_id):
+    """Record what the resident answered when their arrears were chased (reason, promised day, note)."""
+    unit = units.get_unit(unit_id)
+    form = CollectionCallForm(prefix="call")
+    if form.validate_on_submit():
+        try:
+            calls.record_call(
+                current_actor(),
+                property_id=buildings.get_property_id(),
+                unit_id=unit.id,
+                reason=form.reason.data,
+                promised_on=form.promised_on.data,
+                note=form.note.data or "",
+            )
+            db.session.commit()
+            flash(_("Call recorded."), "success")
+            return redirect(url_for("staff.unit_bills", unit_id=unit.id, _anchor="calls"), code=303)
+        except DomainError as error:
+            show_domain_error(form, error)
+    return _unit_page(unit, DeskPaymentForm(formdata=None), 422, call_form=form)
 
 
 @bp.get("/billing/payments/<int:payment_id>")

@@ -26,6 +26,7 @@ MENU = (
             ("staff.handover", _l("Shift handover"), "board", Permission.HAND_OVER),
             ("staff.show_board", _l("Manager's board"), "board", Permission.VIEW_BOARD),
             ("staff.service_levels", _l("Service levels"), "board", Permission.MANAGE_SERVICE),
+            ("staff.monthly_report", _l("Monthly report"), "reports", Permission.VIEW_MONTHLY_REPORT),
         ),
     ),
     (

@@ -351,3 +351,12 @@ def test_the_kiosk_survey_migration_goes_down_keeping_the_kiosks_answers_and_up_
     assert [bool(f) for (f,) in db.session.execute(text("SELECT from_kiosk FROM survey_answers"))] == [False]
     db.session.commit()
     assert schema_differences() == []
+
+
+def test_the_collection_calls_migration_goes_down_without_its_tables_and_up_again(prop):
+    """Down: the collection calls and the monthly summaries go; up: both back, matching the models."""
+    downgrade(revision="0024_visit_remark_category")
+    assert not {"collection_calls", "monthly_summaries"} & set(inspect(db.engine).get_table_names())
+    upgrade()
+    assert {"collection_calls", "monthly_summaries"} <= set(inspect(db.engine).get_table_names())
+    assert schema_differences() == []

@@ -110,6 +110,8 @@ class Permission(str, enum.Enum):
     SEE_OWN_SPOT_CHECKS = "see_own_spot_checks"
     EVALUATE_STAFF = "evaluate_staff"
     SEE_OWN_EVALUATION = "see_own_evaluation"
+    VIEW_MONTHLY_REPORT = "view_monthly_report"
+    WRITE_MONTHLY_SUMMARY = "write_monthly_summary"
 
 
 _ALL = frozenset(Role)
@@ -231,6 +233,12 @@ PERMISSIONS = {
     # reads only their own card (checked again per person in domain/evaluation/services.py).
     Permission.EVALUATE_STAFF: frozenset({Role.MANAGER}),
     Permission.SEE_OWN_EVALUATION: _ALL - {Role.MANAGER},
+    # 规章 第七、八条: the manager reports to leadership every month and alone writes the month's summary; finance reads
+    # the report (its collection and arrears figures are finance's own, and finance answers for them to leadership)
+    # but does not write the manager's words. The report names major complaints and staff areas, so the desk, the
+    # assistants and the departments keep to their own lists.
+    Permission.VIEW_MONTHLY_REPORT: frozenset({Role.MANAGER, Role.FINANCE}),
+    Permission.WRITE_MONTHLY_SUMMARY: frozenset({Role.MANAGER}),
 }
 
 

@@ -14,7 +14,7 @@ from domain.accounts.roles import Permission, require
 from domain.areas.lookup import scope_takes_in_unit
 from domain.areas.models import Area, AreaScope
 from domain.audit.services import record
-from domain.billing.models import Bill, BillLine, LateFeePolicy, LineKind, Reminder
+from domain.billing.models import Bill, BillLine, ChargeType, LateFeePolicy, LineKind, Reminder
 from domain.billing.schedule import period_label
 from domain.clock import utcnow
 from domain.errors import DomainError
@@ -95,6 +95,24 @@ def collection_by_assistant(property_id, period):
         .group_by(Area.assistant_id)
     ).all()
     return {user_id: (int(billed or 0), int(paid or 0)) for user_id, billed, paid in rows}
+
+
+def collection_by_charge_type(property_id, period):
+    """[(charge type name, billed, collected)] of the bills of one month (one statement), most billed first. Bills
+    are paid as a whole, so a bill's payment is shared among its lines in proportion to their amounts (rounded down
+    per line); lines without a charge type (the late fee, 滞纳金) count under their description."""
+    name = func.coalesce(ChargeType.name, BillLine.description)
+    billed = func.sum(BillLine.amount_fen)
+    rows = db.session.execute(
+        select(name, billed, func.sum(BillLine.amount_fen * Bill.paid_fen / Bill.total_fen))
+        .select_from(BillLine)
+        .join(Bill, BillLine.bill_id == Bill.id)
+        .outerjoin(ChargeType, BillLine.charge_type_id == ChargeType.id)
+        .where(Bill.property_id == property_id, Bill.period == period, Bill.total_fen > 0)
+        .group_by(name)
+        .order_by(billed.desc(), name)
+    ).all()
+    return [(label, int(b or 0), int(c or 0)) for label, b, c in rows]
 
 
 def collection_trend(property_id, periods):

@@ -37,6 +37,7 @@ from tests.web.route_tables import (
     movein,
     overtime,
     patrols,
+    reports,
     supervision,
     surveys,
     vacant,
@@ -61,6 +62,7 @@ AREAS = (
     callbacks,
     evaluation,
     exports,
+    reports,
 )
 
 ALL = frozenset(Role)
