@@ -351,3 +351,11 @@ def test_the_kiosk_survey_migration_goes_down_keeping_the_kiosks_answers_and_up_
     assert [bool(f) for (f,) in db.session.execute(text("SELECT from_kiosk FROM survey_answers"))] == [False]
     db.session.commit()
     assert schema_differences() == []
+
+
+def test_the_alert_acks_migration_goes_down_without_its_table_and_up_again(prop):
+    """Down: the acknowledgements of live alarms go; up: the table is back, matching the models."""
+    downgrade(revision="0024_visit_remark_category")
+    assert "alert_acks" not in inspect(db.engine).get_table_names()
+    upgrade()
+    assert "alert_acks" in inspect(db.engine).get_table_names()
