@@ -26,7 +26,7 @@ from extensions import db
 #: "complaint" (an open major complaint).
 SUBJECTS = ("forward", "lockout", "complaint")
 #: How many alarms the banner lists at most.
-BANNER_LIMIT = 8
+BANNER_LIMIT = 5
 
 
 def badge_keys(role):
