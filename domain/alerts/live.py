@@ -6,8 +6,9 @@ The badge poll is the console's hottest request: the counts are one statement an
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import exists, func, insert, literal, select, union_all
+from sqlalchemy import bindparam, exists, func, insert, literal, select, union_all
 
 from domain.accounts.roles import Permission, Role, can
 from domain.alerts.models import AlertAck
@@ -51,37 +52,47 @@ def _count(model, *conditions):
     return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
 
 
+_PROPERTY, _NOW = bindparam("property_id"), bindparam("now")
+
+#: key -> its count as a scalar subquery, with the parameters property_id, now and (queue) department.
+_COUNTS = {
+    "to_forward": lambda: _count(Ticket, Ticket.property_id == _PROPERTY, Ticket.status == Status.NEW),
+    "queue": lambda: _count(
+        Ticket,
+        Ticket.property_id == _PROPERTY,
+        Ticket.department == bindparam("department"),
+        Ticket.status == Status.DISPATCHED,
+    ),
+    "callbacks_due": lambda: (
+        select(func.count())
+        .select_from(Callback)
+        .join(Ticket, Callback.ticket_id == Ticket.id)
+        .where(Ticket.property_id == _PROPERTY, Callback.status == CallbackStatus.OPEN, Callback.due_at <= _NOW)
+        .scalar_subquery()
+    ),
+    "parcels_waiting": lambda: _count(Parcel, Parcel.property_id == _PROPERTY, Parcel.status == ParcelStatus.WAITING),
+    # Wrong-code alarms belong to the installation's kiosks and desks (the throttle knows no property).
+    "alarms": lambda: _count(DeskAlert, DeskAlert.acknowledged_at.is_(None)),
+    "incidents": lambda: _count(Incident, Incident.property_id == _PROPERTY, Incident.status == IncidentStatus.OPEN),
+}
+
+
+@cache  # one statement per set of keys (a handful of roles): built once, the poll only binds its values
+def _counts_statement(keys):
+    """SELECT (count ...) AS key, ... for `keys`."""
+    return select(*(_COUNTS[key]().label(key) for key in keys))
+
+
 def badge_counts(property_id, role, now=None):
     """{key: count} for badge_keys(role), in one statement whatever the number of records."""
-    now = now or utcnow()
-    columns = {
-        "to_forward": lambda: _count(Ticket, Ticket.property_id == property_id, Ticket.status == Status.NEW),
-        "queue": lambda: _count(
-            Ticket,
-            Ticket.property_id == property_id,
-            Ticket.department == ROLE_DEPARTMENT[Role(role)],
-            Ticket.status == Status.DISPATCHED,
-        ),
-        "callbacks_due": lambda: (
-            select(func.count())
-            .select_from(Callback)
-            .join(Ticket, Callback.ticket_id == Ticket.id)
-            .where(Ticket.property_id == property_id, Callback.status == CallbackStatus.OPEN, Callback.due_at <= now)
-            .scalar_subquery()
-        ),
-        "parcels_waiting": lambda: _count(
-            Parcel, Parcel.property_id == property_id, Parcel.status == ParcelStatus.WAITING
-        ),
-        # Wrong-code alarms belong to the installation's kiosks and desks (the throttle knows no property).
-        "alarms": lambda: _count(DeskAlert, DeskAlert.acknowledged_at.is_(None)),
-        "incidents": lambda: _count(
-            Incident, Incident.property_id == property_id, Incident.status == IncidentStatus.OPEN
-        ),
-    }
-    keys = badge_keys(Role(role))
+    role = Role(role)
+    keys = badge_keys(role)
     if not keys:
         return {}
-    row = db.session.execute(select(*(columns[key]().label(key) for key in keys))).one()
+    params = {"property_id": property_id, "now": now or utcnow()}
+    if "queue" in keys:
+        params["department"] = ROLE_DEPARTMENT[role]
+    row = db.session.execute(_counts_statement(keys), params).one()
     return {key: int(value or 0) for key, value in zip(keys, row)}
 
 
@@ -120,11 +131,12 @@ def _not_acked(user_id, subject, id_column):
     )
 
 
-def live_alarms(property_id, user_id, role, now=None):
-    """The alarms `user_id` has not acknowledged, newest first (at most BANNER_LIMIT): one statement."""
-    now = now or utcnow()
+@cache  # one statement per set of subjects (a handful of roles): built once, the poll only binds its values
+def _alarms_statement(subjects):
+    """The union of the alarms of `subjects` not acknowledged by the user, newest first, with the parameters
+    property_id, user_id and now."""
+    user = bindparam("user_id")
     parts = []
-    subjects = alarm_subjects(Role(role))
     if "forward" in subjects:
         parts.append(
             select(
@@ -133,10 +145,10 @@ def live_alarms(property_id, user_id, role, now=None):
                 Ticket.dispatch_due_at.label("since"),
                 func.substr(Ticket.description, 1, 40).label("detail"),
             ).where(
-                Ticket.property_id == property_id,
+                Ticket.property_id == _PROPERTY,
                 Ticket.kind == TicketKind.REPAIR,
-                late_to_forward(now),
-                _not_acked(user_id, "forward", Ticket.id),
+                late_to_forward(_NOW),
+                _not_acked(user, "forward", Ticket.id),
             )
         )
     if "lockout" in subjects:
@@ -146,7 +158,7 @@ def live_alarms(property_id, user_id, role, now=None):
                 DeskAlert.id,
                 DeskAlert.created_at.label("since"),
                 func.substr(DeskAlert.message, 1, 40).label("detail"),
-            ).where(DeskAlert.acknowledged_at.is_(None), _not_acked(user_id, "lockout", DeskAlert.id))
+            ).where(DeskAlert.acknowledged_at.is_(None), _not_acked(user, "lockout", DeskAlert.id))
         )
     if "complaint" in subjects:
         parts.append(
@@ -156,16 +168,23 @@ def live_alarms(property_id, user_id, role, now=None):
                 Ticket.created_at.label("since"),
                 func.substr(Ticket.description, 1, 40).label("detail"),
             ).where(
-                Ticket.property_id == property_id,
+                Ticket.property_id == _PROPERTY,
                 Ticket.severity == Severity.MAJOR,
                 Ticket.status.in_(list(OPEN)),
-                _not_acked(user_id, "complaint", Ticket.id),
+                _not_acked(user, "complaint", Ticket.id),
             )
         )
-    if not parts:
-        return []
     union = union_all(*parts).subquery()
-    rows = db.session.execute(select(union).order_by(union.c.since.desc()).limit(BANNER_LIMIT)).all()
+    return select(union).order_by(union.c.since.desc()).limit(BANNER_LIMIT)
+
+
+def live_alarms(property_id, user_id, role, now=None):
+    """The alarms `user_id` has not acknowledged, newest first (at most BANNER_LIMIT): one statement."""
+    subjects = tuple(alarm_subjects(Role(role)))
+    if not subjects:
+        return []
+    params = {"property_id": property_id, "user_id": user_id, "now": now or utcnow()}
+    rows = db.session.execute(_alarms_statement(subjects), params).all()
     return [LiveAlarm(row.subject, row.id, row.since, row.detail or "") for row in rows]
 
 
