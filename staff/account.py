@@ -41,7 +41,8 @@ def logout():
 
 @bp.get("/")
 def home():
-    """The console home: the role's menu and the register's counts; an assistant's console opens on "my area"."""
+    """The role's today page: each block what to do now, linked to its list (domain/home/today.py); an assistant's
+    console opens on "my area"; a role without blocks sees the register's counts."""
     if can(current_user.role, Permission.OWN_AREA):
         return redirect(url_for("staff.my_area"))
     now = utcnow()
