@@ -90,7 +90,7 @@ messages:  ## Re-extract translatable strings and update the catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o translations/messages.pot --no-location --sort-output app.py cli.py domain web portal staff kiosk templates
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
-bench: test-deps assets translations  ## Run the benchmarks: the register pages, billing and payments, the ticket queue, parcel intake, move-ins and owners' files, field work, violations and vacant units, the people side (scorecards, surveys, rota, overtime), the monthly report
+bench: test-deps assets translations  ## Run the benchmarks: the register pages, billing and payments, the ticket queue, parcel intake, move-ins and owners' files, field work, violations and vacant units, the people side (scorecards, surveys, rota, overtime), the monthly report, the today page and the console's poll
 	$(BIN)/python bench/register_bench.py
 	$(BIN)/python bench/billing_bench.py
 	$(BIN)/python bench/tickets_bench.py
@@ -100,6 +100,7 @@ bench: test-deps assets translations  ## Run the benchmarks: the register pages,
 	$(BIN)/python bench/violations_bench.py
 	$(BIN)/python bench/people_bench.py
 	$(BIN)/python bench/report_bench.py
+	$(BIN)/python bench/home_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

@@ -5,11 +5,18 @@ from flask_login import current_user
 
 from domain.accounts.models import AccountKind
 from domain.accounts.roles import Permission, can
-from domain.clock import today
+from domain.clock import today, utcnow
+from domain.home.today import TARGET_PERCENT, today_blocks
+from domain.property.buildings import get_property_id
 from domain.property.search import register_counts
 from extensions import limiter
 from staff import bp
+from staff.incidents.pages import kind_labels
+from staff.patrols.today import slot_labels
+from staff.tickets.forms import ticket_labels
+from staff.tickets.pages import countdown
 from web.auth import (
+    current_actor,
     handle_change_password,
     handle_devices,
     handle_login,
@@ -34,10 +41,25 @@ def logout():
 
 @bp.get("/")
 def home():
-    """The console home: the role's menu and the register's counts; an assistant's console opens on "my area"."""
+    """The role's today page: each block what to do now, linked to its list (domain/home/today.py); an assistant's
+    console opens on "my area"; a role without blocks sees the register's counts."""
     if can(current_user.role, Permission.OWN_AREA):
         return redirect(url_for("staff.my_area"))
-    return render_template("staff/home/index.html", counts=register_counts(today()))
+    now = utcnow()
+    blocks = today_blocks(current_actor(), get_property_id(), now)
+    counts = register_counts(today()) if not blocks and can(current_user.role, Permission.VIEW_UNITS) else None
+    return render_template(
+        "staff/home/index.html",
+        blocks=blocks,
+        now=now,
+        slot_labels=slot_labels() if "rounds" in blocks else {},
+        incident_kinds=kind_labels() if "incidents" in blocks else {},
+        counts=counts,
+        target=TARGET_PERCENT,
+        labels=ticket_labels(),
+        countdown=countdown,
+        can_forward="to_forward" in blocks,
+    )
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -5,7 +5,8 @@ from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from domain.accounts.roles import Permission, can
+from domain.accounts.roles import Permission, Role, can
+from domain.alerts.live import badge_keys
 from staff import bp
 from web.filters import view_section
 
@@ -118,6 +119,13 @@ MENU = (
         ),
     ),
 )
+#: endpoint -> the counts (domain/alerts/live.py badge keys) shown beside its entry, for the roles that have them.
+BADGES = {
+    "staff.list_tickets": ("to_forward", "queue"),
+    "staff.list_callbacks": ("callbacks_due",),
+    "staff.log_parcels": ("parcels_waiting", "alarms"),
+    "staff.list_incidents": ("incidents",),
+}
 #: (locale, role) -> [(url, label, section, endpoint, heading)]; menus never change while the process runs.
 _cache = {}
 
@@ -137,7 +145,9 @@ def _entries():
 
 
 def console_menu():
-    """The signed-in staff member's menu as [(heading, [(url, label, is_current)])], the groups they have entries of."""
+    """The signed-in staff member's menu as [(heading, [(url, label, is_current, badge keys)])], the groups they have
+    entries of; each badge key is a placeholder the console's poll fills with a count (staff.alert_counts)."""
+    keys = set(badge_keys(Role(current_user.role)))
     items = _entries()
     # The entry of this very page if there is one; else the first entry of the page's module.
     exact = next((endpoint for _u, _l, _s, endpoint, _h in items if endpoint == request.endpoint), None)
@@ -152,7 +162,8 @@ def console_menu():
     for url, label, _section, endpoint, heading in items:
         if not groups or groups[-1][0] != heading:
             groups.append((heading, []))
-        groups[-1][1].append((url, label, endpoint == exact))
+        badges = tuple(key for key in BADGES.get(endpoint, ()) if key in keys)
+        groups[-1][1].append((url, label, endpoint == exact, badges))
     return groups
 
 

@@ -360,3 +360,11 @@ def test_the_collection_calls_migration_goes_down_without_its_tables_and_up_agai
     upgrade()
     assert {"collection_calls", "monthly_summaries"} <= set(inspect(db.engine).get_table_names())
     assert schema_differences() == []
+
+
+def test_the_alert_acks_migration_goes_down_without_its_table_and_up_again(prop):
+    """Down: the acknowledgements of live alarms go; up: the table is back, matching the models."""
+    downgrade(revision="0026_collection_calls")
+    assert "alert_acks" not in inspect(db.engine).get_table_names()
+    upgrade()
+    assert "alert_acks" in inspect(db.engine).get_table_names()

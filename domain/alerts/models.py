@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
@@ -30,3 +30,19 @@ class StaffAlert(db.Model):
     urgent: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertAck(db.Model):
+    """One person has acknowledged the live alarm about one record (a repair not forwarded in time, a wrong-code
+    lock-out, a major complaint): the banner stops for them only; the others still see it."""
+
+    __tablename__ = "alert_acks"
+    __table_args__ = (UniqueConstraint("user_id", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: "forward" (a ticket), "lockout" (a desk alarm), "complaint" (a ticket): what the alarm is about.
+    subject_type: Mapped[str] = mapped_column(String(24))
+    subject_id: Mapped[int]
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

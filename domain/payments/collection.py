@@ -487,3 +487,16 @@ def post_late_fees(actor, *, property_id, today):
         summary=f"{len(fees)} bills, ¥{fen_to_decimal(added)} ({period_label(today.replace(day=1))})",
     )
     return len(fees), added
+
+
+def takings_between(property_id, start, end):
+    """(payments, fen) that succeeded within [start, end) (aware UTC), before refunds: one statement."""
+    count, total = db.session.execute(
+        select(func.count(), func.sum(Payment.amount_fen)).where(
+            Payment.property_id == property_id,
+            Payment.status == PaymentStatus.SUCCEEDED,
+            Payment.paid_at >= start,
+            Payment.paid_at < end,
+        )
+    ).one()
+    return int(count or 0), int(total or 0)

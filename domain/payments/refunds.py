@@ -225,3 +225,16 @@ def automatic_refunds(property_id, *, limit=20):
         .order_by(Refund.created_at.desc(), Refund.id.desc())
         .limit(limit)
     ).all()
+
+
+def waiting_refunds(property_id, *, limit=10):
+    """Refunds asked of the provider and not confirmed yet, oldest first, with their payments and units: one
+    statement."""
+    return db.session.scalars(
+        select(Refund)
+        .join(Refund.payment)
+        .where(Payment.property_id == property_id, Refund.status == RefundStatus.PENDING)
+        .options(contains_eager(Refund.payment).joinedload(Payment.unit).joinedload(Unit.building))
+        .order_by(Refund.created_at, Refund.id)
+        .limit(limit)
+    ).all()

@@ -15,7 +15,7 @@ from domain.clock import local_date, utcnow
 from domain.errors import DomainError, InvalidTransition, NotAllowed
 from domain.payments.ledger import bills_paid
 from domain.property.models import Unit, UnitStatus
-from domain.property.units import set_unit_status
+from domain.property.units import UNIT_LABEL, set_unit_status
 from domain.renovation import workflow
 from domain.renovation.events import add_event, tell_applicant
 from domain.renovation.models import RenovationApplication, RenovationStatus
@@ -116,6 +116,32 @@ def check_permit(code, today):
     if application.planned_end is None or today > application.planned_end:
         return application, "ended"
     return application, "valid"
+
+
+def valid_on(property_id, day, *, limit=20):
+    """The renovations whose permit lets the workers in on `day` (the rule check_permit applies at the gate), with
+    their units, soonest ending first: one statement."""
+    application = RenovationApplication
+    return db.session.execute(
+        select(
+            application.id,
+            application.planned_start,
+            application.planned_end,
+            application.contractor_company,
+            UNIT_LABEL,
+        )
+        .join(Unit, application.unit_id == Unit.id)
+        .join(Unit.building)
+        .where(
+            RenovationApplication.property_id == property_id,
+            RenovationApplication.status == RenovationStatus.PERMITTED,
+            RenovationApplication.permit_revoked_at.is_(None),
+            RenovationApplication.planned_start <= day,
+            RenovationApplication.planned_end >= day,
+        )
+        .order_by(RenovationApplication.planned_end, RenovationApplication.id)
+        .limit(limit)
+    ).all()
 
 
 @bills_paid.connect

@@ -329,6 +329,11 @@ _UNDISPATCHED = (
 )
 
 
+def late_to_forward(now):
+    """SQL: a new ticket past its dispatch deadline (repairs: 3 minutes after the call, from the service level)."""
+    return and_(Ticket.status == Status.NEW, Ticket.dispatch_due_at < now)
+
+
 def undispatched(property_id, now=None):
     """New tickets waiting to be forwarded, oldest first, with how long each has left (the 3-minute alarm)."""
     now = now or utcnow()
@@ -408,6 +413,27 @@ def board(property_id, now=None):
     ).all()
     average = int(ratings[0]) if ratings[0] is not None else None
     return Board(counts, late, late_tickets, escalated, (average, ratings[1]), load)
+
+
+def scheduled_between(property_id, start, end, *, department=None, limit=20):
+    """The open tickets with a visit booked within [start, end) (aware UTC), earliest first, with their unit labels
+    (of `department` only when given): the day's appointments, one statement."""
+    query = (
+        select(*_QUEUE_COLUMNS)
+        .outerjoin(Unit, Ticket.unit_id == Unit.id)
+        .outerjoin(Building, Unit.building_id == Building.id)
+        .where(
+            Ticket.property_id == property_id,
+            Ticket.status.in_(list(OPEN)),
+            Ticket.scheduled_for >= start,
+            Ticket.scheduled_for < end,
+        )
+        .order_by(Ticket.scheduled_for, Ticket.id)
+        .limit(limit)
+    )
+    if department is not None:
+        query = query.where(Ticket.department == department)
+    return db.session.execute(query).all()
 
 
 def open_tickets_of_units(property_id, unit_ids, *, limit=50):

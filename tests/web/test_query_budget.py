@@ -12,6 +12,8 @@ from tests import builders
 
 #: One of them is the console's alerts (the urgent banner and the sidebar count, staff/incidents/alerts.py).
 BUDGET = 7
+#: The desk's "today" page has six blocks, each its area's query (tests/web/test_staff_today.py holds every role's).
+PAGE_BUDGETS = {"/staff/": 9}
 
 
 def grow_register(size):
@@ -40,7 +42,7 @@ def test_console_pages_stay_within_budget_as_the_register_grows(client, auth, co
     small = statements(client, count_queries, url)
     grow_register(10)
     large = statements(client, count_queries, url)
-    assert large == small <= BUDGET, (small, large)
+    assert large == small <= PAGE_BUDGETS.get(url, BUDGET), (small, large)
 
 
 def test_second_page_of_units_stays_within_budget(client, auth, count_queries):

@@ -26,6 +26,9 @@ TABLE = {
     # Everyone's own alerts; another person's alert answers 404 (the table's is the manager's).
     "staff.list_alerts": ("GET", "/staff/alerts/", STAFF),
     "staff.alert_banner": ("GET", "/staff/alerts/banner", STAFF),
+    "staff.alert_counts": ("GET", "/staff/alerts/counts", STAFF),
+    # A live alarm a role is not shown answers 404 (the counter's lock-outs: the desk, the manager, security).
+    "staff.acknowledge_live_alarm": ("POST", "/staff/alerts/live/lockout/1/acknowledge", STAFF),
     "staff.acknowledge_staff_alert": ("POST", "/staff/alerts/{staff_alert}/acknowledge", STAFF),
     "staff.mark_alerts_read": ("POST", "/staff/alerts/read", STAFF),
     # Incident mode: the manager runs the notice, the desk attaches and closes residents' tickets.
