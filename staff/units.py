@@ -15,6 +15,7 @@ from domain.movein.workflow import CASE_STATUS_LABELS
 from domain.payments import statements
 from domain.property import buildings, search, unit_overview, units
 from domain.property.validation import area_as_text
+from domain.reports import calls
 from domain.violations.workflow import STAGE_LABELS
 from extensions import db
 from staff import bp
@@ -128,6 +129,9 @@ def _overview_blocks(actor, unit, day):
         else None,
         "reminders": unit_overview.reminders_sent(unit.id) if user_can(Permission.VIEW_COLLECTION) else None,
         "habit": unit_overview.payment_habit(unit.id, day) if user_can(Permission.VIEW_COLLECTION) else None,
+        "calls": calls.calls_for_unit(unit.id, limit=unit_overview.SHOWN)
+        if user_can(Permission.VIEW_COLLECTION)
+        else None,
         "tickets": unit_overview.unit_tickets(actor, unit.id) if user_can(Permission.VIEW_TICKETS) else None,
         "contacts": unit_overview.callbacks_and_visits(unit.id) if user_can(Permission.CALL_BACK) else None,
         "counter": unit_overview.counter_items(unit.id) if user_can(Permission.HANDLE_COUNTER) else None,

@@ -9,6 +9,7 @@ from domain.accounts.roles import Role
 from domain.billing.models import Reminder
 from domain.clock import today, utcnow
 from domain.property import unit_overview
+from domain.reports import calls
 from domain.tickets import recording, steps
 from domain.tickets.models import Severity
 from extensions import db
@@ -72,6 +73,15 @@ def busy_unit(prop, *, extra=0):
     db.session.add(
         Reminder(property_id=prop.id, resident_id=owner.id, unit_id=unit.id, outstanding_fen=30000, message="请缴费")
     )
+    manager = Actor.for_user(builders.create_staff(Role.MANAGER), "test")
+    for _n in range(1 + extra):
+        calls.record_call(
+            manager,
+            property_id=prop.id,
+            unit_id=unit.id,
+            reason="hardship",
+            promised_on=today() + timedelta(days=10),
+        )
     for n in range(2 + extra):
         ticket = recording.create_ticket(
             desk, property_id=prop.id, kind="repair", channel="phone", description=f"水管漏水{n}", unit_id=unit.id
@@ -101,6 +111,7 @@ def test_the_manager_sees_every_block_with_its_figures(client, auth, prop):
         assert f'id="{block}"' in html, block
     assert "王业主" in html
     assert "¥300.00" in html  # owed, overdue
+    assert "催缴电话：经济困难" in html and "承诺" in html  # the collection call: its reason and promise date
     assert "水管漏水0" in html and "楼上噪音" in html
     assert f"/staff/tickets/?unit={unit.id}" in html.replace("&amp;", "&") or f"unit={unit.id}" in html
     assert f"/staff/tickets/new?unit={unit.label}" in html
