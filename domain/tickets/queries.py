@@ -14,7 +14,7 @@ from domain.errors import NotFound
 from domain.property.models import Building, Unit
 from domain.property.units import UNIT_LABEL
 from domain.queries import read, read_rows
-from domain.tickets.models import Callback, CallbackStatus, Department, Status, Ticket, TicketKind
+from domain.tickets.models import Callback, CallbackStatus, Department, Priority, Status, Ticket, TicketKind
 from domain.tickets.workflow import HELD, OPEN, QUEUED, can_see
 from extensions import db
 
@@ -103,6 +103,7 @@ _QUEUE_COLUMNS = (
     Ticket.contact_name,
     Ticket.escalated_at,
     Ticket.late_notice_at,
+    Ticket.urgent_reason,
     UNIT_LABEL,
 )
 
@@ -127,13 +128,22 @@ _PAGE_COLUMNS = (
     Ticket.waiting_since,
     Ticket.location,
     Ticket.escalated_at,
+    Ticket.urgent_reason,
     UNIT_LABEL,
 )
 
 
-@cache  # bounded by the shapes of filters: 2 x 2 x 2 x 2 x 2 x 2 x 2 x (0 to 8 statuses) = 1152
+@cache  # bounded by the shapes of filters: 2 x 2 x 2 x 2 x 2 x 2 x 2 x 2 x (0 to 8 statuses) = 2304
 def _queue_statement(
-    by_department, status_count, by_assignee, by_kind, paged, by_about=False, by_done=False, by_created=False
+    by_department,
+    status_count,
+    by_assignee,
+    by_kind,
+    paged,
+    by_about=False,
+    by_done=False,
+    by_created=False,
+    urgent_only=False,
 ):
     """The queue statement of one shape of filters, with bind parameters (built and compiled once).
 
@@ -152,6 +162,8 @@ def _queue_statement(
             query = query.where(Ticket.assignee_id == bindparam("assignee_id"))
         if by_kind:
             query = query.where(Ticket.kind == bindparam("kind"))
+        if urgent_only:
+            query = query.where(Ticket.priority == Priority.URGENT)
         if by_about:
             query = query.where(Ticket.about_staff_id == bindparam("about_staff_id"))
         if by_done:
@@ -187,6 +199,7 @@ def queue(
     statuses=None,
     assignee_id=None,
     kind=None,
+    urgent_only=False,
     about_staff_id=None,
     done_between=None,
     created_between=None,
@@ -194,8 +207,9 @@ def queue(
     limit=50,
 ):
     """One page of a queue, newest first, paged by key (`after` = the last id of the previous page). Besides the
-    queue's own filters: the complaints naming `about_staff_id`, and the tickets finished (`done_between`) or recorded
-    (`created_between`) within [start, end) of aware UTC times: what a scorecard's figure counts.
+    queue's own filters (`urgent_only`: the urgent ones, marked so by the resident or the desk): the complaints naming
+    `about_staff_id`, and the tickets finished (`done_between`) or recorded (`created_between`) within [start, end)
+    of aware UTC times: what a scorecard's figure counts.
 
     Returns (rows, next_after): one statement whatever the number of tickets.
     """
@@ -209,6 +223,7 @@ def queue(
         about_staff_id is not None,
         done_between is not None,
         created_between is not None,
+        bool(urgent_only),
     )
     done_from, done_until = done_between or (None, None)
     created_from, created_until = created_between or (None, None)
@@ -257,6 +272,33 @@ def resident_tickets(resident_id, *, after=None, limit=30):
         query = query.where(Ticket.id < after)
     rows = db.session.execute(query).all()
     return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+
+
+def resident_open_tickets(resident_id, *, limit=5):
+    """The resident's open tickets, newest first, at most `limit`, each row with `open_count` (all of them) and what
+    the expected time is computed from (domain/tickets/expected.py). One statement."""
+    rows = db.session.execute(
+        select(
+            Ticket.id,
+            Ticket.kind,
+            Ticket.category,
+            Ticket.status,
+            Ticket.department,
+            Ticket.created_at,
+            Ticket.dispatch_due_at,
+            Ticket.response_due_at,
+            Ticket.resolve_due_at,
+            Ticket.claimed_at,
+            Ticket.scheduled_for,
+            Ticket.waiting_since,
+            Ticket.urgent_marked_at,
+            func.count().over().label("open_count"),
+        )
+        .where(Ticket.resident_id == resident_id, Ticket.status.in_(sorted(OPEN)))
+        .order_by(Ticket.id.desc())
+        .limit(limit)
+    ).all()
+    return rows
 
 
 _UNDISPATCHED = (

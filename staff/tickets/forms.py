@@ -49,6 +49,7 @@ EVENT_LABELS = {
     "callback": _l("Callback"),
     "escalated": _l("Escalated to the manager"),
     "late_notice": _l("Cannot come in time"),
+    "marked_urgent": _l("Marked urgent by the resident"),
     "outcome": _l("Outcome"),
     "classified": _l("Classified"),
     "billed": lazy_pgettext("event", "Billed"),

@@ -72,6 +72,7 @@ def _queue_filters():
         "status": status if status in STATUS_FILTERS else "open",
         "kind": kind if kind in KIND_LABELS else "",
         "mine": request.args.get("mine") == "1",
+        "urgent": request.args.get("urgent") == "1",
         # What a scorecard's figure opens: whose tickets, finished or recorded in which month, naming whom.
         "assignee": id_arg("assignee"),
         "about": id_arg("about") if sees_about_staff(current_user.role) else None,
@@ -87,6 +88,7 @@ def filter_args(filters):
         "status": filters["status"],
         "kind": filters["kind"] or None,
         "mine": "1" if filters["mine"] else None,
+        "urgent": "1" if filters["urgent"] else None,
         "assignee": filters["assignee"],
         "about": filters["about"],
         "done": filters["done"] or None,
@@ -119,6 +121,7 @@ def list_tickets():
         statuses=statuses,
         assignee_id=current_user.id if filters["mine"] else filters["assignee"],
         kind=filters["kind"] or None,
+        urgent_only=filters["urgent"],
         about_staff_id=filters["about"],
         done_between=_month_between(filters["done"]),
         created_between=_month_between(filters["recorded"]),
