@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
+from flask_babel import ngettext
 
 from domain.tickets.models import Status
 
@@ -20,15 +20,15 @@ TEAM_LABELS = {
 
 
 def duration_words(minutes):
-    """A span of minutes in words: "30 分钟", "4 小时", "2 天" (whole hours and days when they are)."""
+    """A span of minutes in words, in the current language: "30 分钟", "4 小时", "2 天" (whole hours and days)."""
     minutes = max(1, int(minutes))
     if minutes % (24 * 60) == 0:
         days = minutes // (24 * 60)
-        return lazy_ngettext("%(num)d day", "%(num)d days", days)
+        return ngettext("%(num)s day", "%(num)s days", days)
     if minutes >= 60 and minutes % 60 == 0 or minutes >= 180:
         hours = -(-minutes // 60)  # rounded up: "within" stays true
-        return lazy_ngettext("%(num)d hour", "%(num)d hours", hours)
-    return lazy_ngettext("%(num)d minute", "%(num)d minutes", minutes)
+        return ngettext("%(num)s hour", "%(num)s hours", hours)
+    return ngettext("%(num)s minute", "%(num)s minutes", minutes)
 
 
 @dataclass(frozen=True)

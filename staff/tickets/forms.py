@@ -292,7 +292,7 @@ class ContactForm(FlaskForm):
     ticket_kind = SelectField(
         _l("Ticket kind"),
         default="repair",
-        choices=lambda: _choices(KIND_LABELS, ["repair", "complaint", "help", "inquiry"]),
+        choices=lambda: _choices(KIND_LABELS, ["repair", "complaint", "help", "inquiry", "suggestion", "praise"]),
     )
     location = StringField(_l("Public area (for a ticket without a unit)"), validators=[Length(max=120)])
 
