@@ -77,7 +77,7 @@ def create_ticket(
     Residents may only name a unit they live in; the desk may record tickets for anyone (by phone or visit). Only
     staff may name the staff member a complaint is about (`about_staff_id`, an internal entry on the timeline).
     A resident reporting a repair or help request may mark it urgent by giving `urgent_reason`; suggestions and
-    praise alert the manager.
+    praise alert the manager and go straight to the service desk's queue (nothing to forward).
     """
     kind, channel, priority = TicketKind(kind), Channel(channel), Priority(priority)
     severity = Severity(severity) if severity else None
@@ -141,7 +141,9 @@ def create_ticket(
     add_event(ticket, actor, "created", description, data={"channel": channel.value}, at=now)
     if urgent_reason is not None:
         add_event(ticket, actor, "marked_urgent", urgent_reason, at=now)
-    tell_manager(ticket, now)
+    if tell_manager(ticket, now) is not None:  # a suggestion or praise: in the service desk's queue at once
+        ticket.status, ticket.dispatched_at = Status.DISPATCHED, now
+        add_event(ticket, actor, "dispatched", data={"department": ticket.department.value}, at=now)
     if named:
         add_event(ticket, actor, "classified", public=False, data=named, at=now)
     if severity == Severity.MAJOR:

@@ -92,10 +92,10 @@ def _manager_message(ticket):
 
 
 def tell_manager(ticket, now=None):
-    """Alert the manager of a new suggestion or praise (other kinds: nothing). Returns the ids alerted."""
+    """Alert the manager of a new suggestion or praise. Returns the ids alerted, or None for the other kinds."""
     message = _manager_message(ticket)
     if message is None:
-        return []
+        return None
     return alert_roles(
         (Role.MANAGER,),
         message,

@@ -208,6 +208,7 @@ def test_suggestions_and_praise_are_sent_from_the_portal_and_reach_the_manager(c
     assert response.status_code == 303
     ticket = db.session.scalars(select(Ticket)).one()
     assert ticket.kind.value == kind and ticket.department.value == "customer_service"
+    assert ticket.status.value == "dispatched"  # nothing for the desk to forward
     alerts = alerts_of(manager)
     assert [a.kind for a in alerts] == [f"ticket_{kind}"] and "保安小王很负责" in alerts[0].message
     assert alerts[0].subject_type == "ticket" and alerts[0].subject_id == ticket.id
