@@ -139,7 +139,7 @@ def test_finished_requests_do_not_show_and_the_block_invites_a_report(client, me
     steps.resident_cancel(Actor.for_user(me.user, "127.0.0.1"), ticket, resident_id=me.id)
     db.session.commit()
     tickets = block(home(client), "home-tickets")
-    assert f"#{ticket.id}" not in tickets and "暂无未完成的报事" in tickets
+    assert f"#{ticket.id}" not in tickets and "暂无未完成的申请" in tickets
 
 
 def test_only_my_own_requests_show(client, me, prop, unit):
