@@ -23,6 +23,7 @@ TABS = (
             "portal.show_ticket",
             "portal.comment_ticket",
             "portal.rate_ticket",
+            "portal.mark_ticket_urgent",
         },
     ),
     ("portal.list_parcels", _l("Parcels"), {"portal.list_parcels", "portal.show_pickup_code", "portal.add_collector"}),

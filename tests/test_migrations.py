@@ -355,7 +355,7 @@ def test_the_kiosk_survey_migration_goes_down_keeping_the_kiosks_answers_and_up_
 
 def test_the_collection_calls_migration_goes_down_without_its_tables_and_up_again(prop):
     """Down: the collection calls and the monthly summaries go; up: both back, matching the models."""
-    downgrade(revision="0024_visit_remark_category")
+    downgrade(revision="0025_urgent_and_praise")
     assert not {"collection_calls", "monthly_summaries"} & set(inspect(db.engine).get_table_names())
     upgrade()
     assert {"collection_calls", "monthly_summaries"} <= set(inspect(db.engine).get_table_names())
@@ -368,3 +368,37 @@ def test_the_alert_acks_migration_goes_down_without_its_table_and_up_again(prop)
     assert "alert_acks" not in inspect(db.engine).get_table_names()
     upgrade()
     assert "alert_acks" in inspect(db.engine).get_table_names()
+
+
+def test_the_urgent_mark_migration_goes_down_without_its_columns_keeping_the_tickets_and_up_again(prop):
+    """Down: tickets lose the resident's urgent mark and reason, a suggestion stays as it was; up: both columns are
+    back, empty for the tickets already there."""
+    from sqlalchemy import text
+
+    from domain.accounts.models import Actor
+    from domain.tickets.recording import create_ticket
+    from tests import builders
+
+    unit = builders.create_unit()
+    resident = builders.create_resident(prop, unit=unit)
+    ticket = create_ticket(
+        Actor.for_user(resident.user, "127.0.0.1"),
+        property_id=prop.id,
+        kind="suggestion",
+        channel="portal",
+        description="楼下多放几把长椅",
+        unit_id=unit.id,
+        resident_id=resident.id,
+    )
+    db.session.commit()
+    ticket_id = ticket.id
+    downgrade(revision="0024_visit_remark_category")
+    columns = {c["name"] for c in inspect(db.engine).get_columns("tickets")}
+    assert "urgent_reason" not in columns and "urgent_marked_at" not in columns
+    kind = db.session.execute(text("SELECT kind FROM tickets WHERE id = :id"), {"id": ticket_id}).scalar()
+    assert kind == "suggestion"
+    upgrade()
+    row = db.session.execute(
+        text("SELECT urgent_reason, urgent_marked_at FROM tickets WHERE id = :id"), {"id": ticket_id}
+    ).one()
+    assert tuple(row) == ("", None)

@@ -120,6 +120,16 @@ def latest_notices(resident_id, limit=5):
     ).all()
 
 
+def unread_notices(resident_id, limit=3):
+    """The resident's newest notices not read yet, newest first (one statement)."""
+    return db.session.scalars(
+        select(Notification)
+        .where(Notification.resident_id == resident_id, Notification.read_at.is_(None))
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    ).all()
+
+
 def mark_notices_read(notice_ids):
     """Mark notices as read (shown once as new); the caller commits."""
     if notice_ids:

@@ -109,6 +109,11 @@ DEFAULT_LEVELS = {
     (TicketKind.INQUIRY, Priority.URGENT): (10, 60, 24 * 60, 48 * 60),
     (TicketKind.SERVICE, Priority.NORMAL): (30, 4 * 60, 3 * 24 * 60, 48 * 60),
     (TicketKind.SERVICE, Priority.URGENT): (10, 60, 24 * 60, 48 * 60),
+    # Suggestions and praise: the manager reads them within a day and answers within a week.
+    (TicketKind.SUGGESTION, Priority.NORMAL): (30, 24 * 60, 7 * 24 * 60, 48 * 60),
+    (TicketKind.SUGGESTION, Priority.URGENT): (10, 4 * 60, 3 * 24 * 60, 24 * 60),
+    (TicketKind.PRAISE, Priority.NORMAL): (30, 24 * 60, 7 * 24 * 60, 48 * 60),
+    (TicketKind.PRAISE, Priority.URGENT): (10, 4 * 60, 3 * 24 * 60, 24 * 60),
 }
 
 

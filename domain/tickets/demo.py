@@ -1,4 +1,5 @@
-"""Demo tickets for 亿丰时代广场: a service catalogue and requests of every kind, in every state, some late."""
+"""Demo tickets for 亿丰时代广场: a service catalogue and requests of every kind, in every state, some late; a repair
+the resident marked urgent, a suggestion and a praise."""
 
 from datetime import timedelta
 
@@ -49,6 +50,14 @@ TICKETS = [
     (TicketKind.HELP, "other", "家中老人摔倒，需要安管协助送医。", 30, "claimed", Priority.URGENT, None),
     (TicketKind.INQUIRY, "other", "请问明年物业费标准是否调整？", 60 * 6, "dispatched", Priority.NORMAL, None),
     (TicketKind.SERVICE, "", "希望周六上午上门保洁。", 60 * 20, "claimed", Priority.NORMAL, None),
+]
+
+
+#: What residents said themselves: (kind, category, description, minutes ago, the urgent reason or None).
+RESIDENT_VOICE = [
+    (TicketKind.REPAIR, "water", "卫生间进水管接头爆裂，一直在喷水。", 6, "水已经流到客厅，家里有老人和小孩"),
+    (TicketKind.SUGGESTION, "", "建议在3号楼门口加装几把长椅，方便老人休息。", 60 * 7, None),
+    (TicketKind.PRAISE, "", "工程部张师傅昨晚十点上门修好了水管，耐心又专业，特此表扬！", 60 * 20, None),
 ]
 
 
@@ -122,5 +131,23 @@ def load_ticket_demo(prop, *, rng):
             steps.rate(
                 Actor.system("portal"), ticket, resident_id=resident_id, rating=5, comment_text="师傅很专业，谢谢！"
             )
+    for n, (kind, category, text, minutes_ago, urgent_reason) in enumerate(RESIDENT_VOICE):
+        resident_id, name, phone, unit_id = residents[n % 2]  # the residents who can sign in to the portal
+        ticket = recording.create_ticket(
+            Actor.system("portal"),
+            property_id=prop.id,
+            kind=kind,
+            channel=Channel.PORTAL,
+            description=text,
+            category=category,
+            unit_id=unit_id,
+            resident_id=resident_id,
+            contact_name=name,
+            contact_phone=phone,
+            urgent_reason=urgent_reason,
+            now=now - timedelta(minutes=minutes_ago),
+        )
+        if kind == TicketKind.REPAIR:
+            steps.dispatch(desk, ticket, now=ticket.created_at + timedelta(minutes=1))
     db.session.flush()
-    return len(TICKETS)
+    return len(TICKETS) + len(RESIDENT_VOICE)

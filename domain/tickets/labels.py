@@ -9,6 +9,8 @@ KIND_LABELS = {
     "help": _l("Help request"),
     "inquiry": _l("Inquiry"),
     "service": _l("Service request"),
+    "suggestion": _l("Suggestion"),
+    "praise": _l("Praise"),
 }
 CHANNEL_LABELS = {
     "portal": _l("Portal"),

@@ -21,6 +21,8 @@ class TicketKind(str, enum.Enum):
     HELP = "help"  # 求助
     INQUIRY = "inquiry"  # 查询
     SERVICE = "service"  # 申请服务 (from the catalogue)
+    SUGGESTION = "suggestion"  # 建议 (goes to the manager)
+    PRAISE = "praise"  # 表扬 (goes to the manager)
 
 
 class Channel(str, enum.Enum):
@@ -142,6 +144,10 @@ class Ticket(db.Model):
     status: Mapped[Status] = mapped_column(value_enum(Status), default=Status.NEW)
     priority: Mapped[Priority] = mapped_column(value_enum(Priority), default=Priority.NORMAL)
     severity: Mapped[Severity | None] = mapped_column(value_enum(Severity))
+    #: When the resident marked the request urgent (repairs and help only; None: not marked), and why in a few
+    #: words: the mark raises the priority and shows as a badge with the reason in the console.
+    urgent_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    urgent_reason: Mapped[str] = mapped_column(String(120), default="")
     #: Complaints: the staff member the complaint is about, when the desk names one (counted on their scorecard).
     #: Internal: the resident never sees it.
     about_staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -15,7 +15,7 @@ from domain.errors import NotFound
 from domain.property.models import Building, Resident, Unit
 from domain.property.units import UNIT_LABEL
 from domain.queries import read, read_rows
-from domain.tickets.models import Callback, CallbackStatus, Department, Status, Ticket, TicketKind
+from domain.tickets.models import Callback, CallbackStatus, Department, Priority, Status, Ticket, TicketKind
 from domain.tickets.workflow import HELD, OPEN, QUEUED, can_see
 from extensions import db
 
@@ -104,6 +104,7 @@ _QUEUE_COLUMNS = (
     Ticket.contact_name,
     Ticket.escalated_at,
     Ticket.late_notice_at,
+    Ticket.urgent_reason,
     UNIT_LABEL,
 )
 
@@ -128,6 +129,7 @@ _PAGE_COLUMNS = (
     Ticket.waiting_since,
     Ticket.location,
     Ticket.escalated_at,
+    Ticket.urgent_reason,
     UNIT_LABEL,
 )
 
@@ -143,6 +145,7 @@ def _queue_statement(
     by_done=False,
     by_created=False,
     by_unit=False,
+    urgent_only=False,
 ):
     """The queue statement of one shape of filters, with bind parameters (built and compiled once).
 
@@ -163,6 +166,8 @@ def _queue_statement(
             query = query.where(Ticket.kind == bindparam("kind"))
         if by_unit:
             query = query.where(Ticket.unit_id == bindparam("unit_id"))
+        if urgent_only:
+            query = query.where(Ticket.priority == Priority.URGENT)
         if by_about:
             query = query.where(Ticket.about_staff_id == bindparam("about_staff_id"))
         if by_done:
@@ -198,6 +203,7 @@ def queue(
     statuses=None,
     assignee_id=None,
     kind=None,
+    urgent_only=False,
     about_staff_id=None,
     done_between=None,
     created_between=None,
@@ -206,9 +212,9 @@ def queue(
     limit=50,
 ):
     """One page of a queue, newest first, paged by key (`after` = the last id of the previous page). Besides the
-    queue's own filters: the complaints naming `about_staff_id`, and the tickets finished (`done_between`) or recorded
-    (`created_between`) within [start, end) of aware UTC times: what a scorecard's figure counts; `unit_id`: one
-    unit's tickets (the unit page's link).
+    queue's own filters (`urgent_only`: the urgent ones, marked so by the resident or the desk): the complaints naming
+    `about_staff_id`, and the tickets finished (`done_between`) or recorded (`created_between`) within [start, end)
+    of aware UTC times: what a scorecard's figure counts; `unit_id`: one unit's tickets (the unit page's link).
 
     Returns (rows, next_after): one statement whatever the number of tickets.
     """
@@ -218,6 +224,7 @@ def queue(
         statuses=statuses,
         assignee_id=assignee_id,
         kind=kind,
+        urgent_only=urgent_only,
         about_staff_id=about_staff_id,
         done_between=done_between,
         created_between=created_between,
@@ -237,6 +244,7 @@ def _queue_query(
     statuses=None,
     assignee_id=None,
     kind=None,
+    urgent_only=False,
     about_staff_id=None,
     done_between=None,
     created_between=None,
@@ -256,6 +264,7 @@ def _queue_query(
         done_between is not None,
         created_between is not None,
         unit_id is not None,
+        bool(urgent_only),
     )
     done_from, done_until = done_between or (None, None)
     created_from, created_until = created_between or (None, None)
@@ -317,6 +326,33 @@ def resident_tickets(resident_id, *, after=None, limit=30):
         query = query.where(Ticket.id < after)
     rows = db.session.execute(query).all()
     return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+
+
+def resident_open_tickets(resident_id, *, limit=5):
+    """The resident's open tickets, newest first, at most `limit`, each row with `open_count` (all of them) and what
+    the expected time is computed from (domain/tickets/expected.py). One statement."""
+    rows = db.session.execute(
+        select(
+            Ticket.id,
+            Ticket.kind,
+            Ticket.category,
+            Ticket.status,
+            Ticket.department,
+            Ticket.created_at,
+            Ticket.dispatch_due_at,
+            Ticket.response_due_at,
+            Ticket.resolve_due_at,
+            Ticket.claimed_at,
+            Ticket.scheduled_for,
+            Ticket.waiting_since,
+            Ticket.urgent_marked_at,
+            func.count().over().label("open_count"),
+        )
+        .where(Ticket.resident_id == resident_id, Ticket.status.in_(sorted(OPEN)))
+        .order_by(Ticket.id.desc())
+        .limit(limit)
+    ).all()
+    return rows
 
 
 _UNDISPATCHED = (

@@ -24,6 +24,7 @@ from domain.tickets.models import (
     TicketKind,
 )
 from domain.tickets.timeline import add_event, escalate
+from domain.tickets.urgency import URGENT_KINDS, apply_urgent, check_reason, tell_manager
 from extensions import db
 
 #: Where a new ticket goes unless the desk forwards it elsewhere.
@@ -33,6 +34,8 @@ DEFAULT_DEPARTMENT = {
     TicketKind.HELP: Department.SECURITY,
     TicketKind.INQUIRY: Department.CUSTOMER_SERVICE,
     TicketKind.SERVICE: Department.CUSTOMER_SERVICE,
+    TicketKind.SUGGESTION: Department.CUSTOMER_SERVICE,
+    TicketKind.PRAISE: Department.CUSTOMER_SERVICE,
 }
 #: Repair categories a resident can choose (stored as these keys; labels live in the web layer).
 REPAIR_CATEGORIES = ("water", "electricity", "doors_locks", "elevator", "public_area", "gas_heating", "other")
@@ -66,12 +69,15 @@ def create_ticket(
     priority=Priority.NORMAL,
     severity=None,
     about_staff_id=None,
+    urgent_reason=None,
     now=None,
 ):
     """Open a ticket of any kind with its service-level deadlines; a major complaint goes to the manager at once.
 
     Residents may only name a unit they live in; the desk may record tickets for anyone (by phone or visit). Only
     staff may name the staff member a complaint is about (`about_staff_id`, an internal entry on the timeline).
+    A resident reporting a repair or help request may mark it urgent by giving `urgent_reason`; suggestions and
+    praise alert the manager and go straight to the service desk's queue (nothing to forward).
     """
     kind, channel, priority = TicketKind(kind), Channel(channel), Priority(priority)
     severity = Severity(severity) if severity else None
@@ -90,6 +96,10 @@ def create_ticket(
         about_staff_id = None  # whom a complaint is about is the office's judgement, never the resident's
     elif actor.role is not None:
         require(actor, Permission.RECORD_TICKETS)
+    if urgent_reason is not None:
+        if kind not in URGENT_KINDS:
+            raise DomainError(_l("Only a repair or a help request can be marked urgent."), field="urgent_reason")
+        urgent_reason = check_reason(urgent_reason)
     if unit_id is None and not location:
         raise DomainError(_l("Say where: your unit or a public area."), field="location")
     item = None
@@ -124,9 +134,16 @@ def create_ticket(
         resolve_due_at=now + timedelta(minutes=resolve),
     )
     named = name_about_staff(ticket, about_staff_id)  # refused before anything is saved
+    if urgent_reason is not None:
+        apply_urgent(ticket, urgent_reason, now)
     db.session.add(ticket)
     db.session.flush()
     add_event(ticket, actor, "created", description, data={"channel": channel.value}, at=now)
+    if urgent_reason is not None:
+        add_event(ticket, actor, "marked_urgent", urgent_reason, at=now)
+    if tell_manager(ticket, now) is not None:  # a suggestion or praise: in the service desk's queue at once
+        ticket.status, ticket.dispatched_at = Status.DISPATCHED, now
+        add_event(ticket, actor, "dispatched", data={"department": ticket.department.value}, at=now)
     if named:
         add_event(ticket, actor, "classified", public=False, data=named, at=now)
     if severity == Severity.MAJOR:

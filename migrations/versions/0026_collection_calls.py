@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0026_collection_calls"
-down_revision = "0024_visit_remark_category"
+down_revision = "0025_urgent_and_praise"
 branch_labels = None
 depends_on = None
 

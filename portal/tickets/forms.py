@@ -1,12 +1,13 @@
-"""Forms and labels of the resident's requests (报修, 投诉, 求助, 查询, 申请服务)."""
+"""Forms and labels of the resident's requests (报修, 投诉, 求助, 查询, 申请服务, 建议, 表扬)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Regexp, ValidationError
 
+from domain.tickets.urgency import MAX_REASON
 from domain.tickets.workflow import STATUS_LABELS
 from web.filters import fen
 
@@ -16,6 +17,8 @@ KIND_LABELS = {
     "help": _l("Help"),
     "inquiry": _l("Question"),
     "service": _l("Service"),
+    "suggestion": _l("Suggestion"),
+    "praise": _l("Praise"),
 }
 #: What each kind is for, under its choice on the form.
 KIND_HINTS = {
@@ -24,6 +27,8 @@ KIND_HINTS = {
     "help": _l("You need a hand now"),
     "inquiry": _l("Ask us anything"),
     "service": _l("Book a paid or free service"),
+    "suggestion": _l("An idea to make things better"),
+    "praise": _l("Thank someone for good work"),
 }
 REPAIR_CATEGORY_LABELS = {
     "water": _l("Water and drains"),
@@ -55,6 +60,19 @@ DEPARTMENT_LABELS = {
 PUBLIC_AREA = "public"
 #: Kinds whose category the resident chooses, and the form field that holds it.
 CATEGORY_FIELDS = {"repair": "repair_category", "complaint": "complaint_category"}
+#: Kinds the resident may mark urgent (domain/tickets/urgency.URGENT_KINDS).
+URGENT_KIND_VALUES = ("repair", "help")
+
+
+def urgent_reason_field(label):
+    """The short reason a request is urgent, at most MAX_REASON characters."""
+    return StringField(
+        label,
+        validators=[Length(max=MAX_REASON, message=_l("Keep the reason to %(n)s characters.", n=MAX_REASON))],
+        render_kw={"maxlength": MAX_REASON, "placeholder": _l("e.g. water is coming through the ceiling")},
+    )
+
+
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()\-]{5,18}[0-9]$"
 
 
@@ -103,6 +121,8 @@ class TicketForm(FlaskForm):
         render_kw={"rows": 5, "maxlength": 2000},
         description=_l("What happened, since when, and anything the team should know before coming."),
     )
+    urgent = BooleanField(_l("It is urgent"), description=_l("Repairs and help requests: the team comes sooner."))
+    urgent_reason = urgent_reason_field(_l("Why is it urgent?"))
     photos = MultipleFileField(_l("Photos (up to 6)"), render_kw={"accept": "image/*"})
     place = RadioField(
         _l("Where?"), choices=[], validators=[InputRequired(message=_l("Say where: your unit or a public area."))]
@@ -148,6 +168,17 @@ class TicketForm(FlaskForm):
         """The chosen catalogue entry (service requests only)."""
         return int(self.service_item_id.data) if self.kind.data == "service" and self.service_item_id.data else None
 
+    def urgent_reason_given(self):
+        """The reason the request is urgent, or None when it is not marked (or is not a kind that can be)."""
+        if self.kind.data in URGENT_KIND_VALUES and self.urgent.data:
+            return self.urgent_reason.data or ""
+        return None
+
+    def validate_urgent_reason(self, field):
+        """An urgent repair or help request says why."""
+        if self.urgent_reason_given() is not None and not (field.data or "").strip():
+            raise ValidationError(_l("Say in a few words why it is urgent."))
+
     def validate_repair_category(self, field):
         """A repair says what needs repairing."""
         if self.kind.data == "repair" and not field.data:
@@ -167,6 +198,17 @@ class TicketForm(FlaskForm):
         """A public area is named."""
         if self.place.data == PUBLIC_AREA and not (field.data or "").strip():
             raise ValidationError(_l("Say which public area."))
+
+
+class UrgentForm(FlaskForm):
+    """The resident marks an open repair or help request urgent, with a short reason."""
+
+    urgent_reason = urgent_reason_field(_l("Why is it urgent?"))
+
+    def validate_urgent_reason(self, field):
+        """The reason is required."""
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Say in a few words why it is urgent."))
 
 
 class CommentForm(FlaskForm):

@@ -1,5 +1,5 @@
-"""The resident's requests: report a repair (with photos), complain, ask for help, ask a question or book a service,
-then follow it, answer, cancel while nothing has started, and rate the result."""
+"""The resident's requests: report a repair (with photos), complain, ask for help, ask a question, book a service,
+suggest or praise, then follow it, mark it urgent, answer, cancel while nothing has started, and rate the result."""
 
 from datetime import datetime
 
@@ -14,11 +14,19 @@ from domain.notify import services as notices
 from domain.property.buildings import get_property
 from domain.property.occupancies import households_for
 from domain.property.residents import resident_for_user
-from domain.tickets import photos, queries, recording, steps, workflow
+from domain.tickets import photos, queries, recording, steps, urgency, workflow
 from domain.tickets.catalogue import list_service_items
 from extensions import db
 from portal import bp
-from portal.tickets.forms import KIND_HINTS, KIND_LABELS, CommentForm, RateForm, TicketForm, ticket_labels
+from portal.tickets.forms import (
+    KIND_HINTS,
+    KIND_LABELS,
+    CommentForm,
+    RateForm,
+    TicketForm,
+    UrgentForm,
+    ticket_labels,
+)
 from web.auth import current_actor
 from web.downloads import send_private_file
 from web.guards import id_arg
@@ -80,6 +88,7 @@ def create_ticket():
                 contact_phone=form.contact_phone.data or "",
                 preferred_time=form.preferred_time.data or "",
                 service_item_id=form.chosen_service_id(),
+                urgent_reason=form.urgent_reason_given(),
             )
             created = next(event for event in ticket.events if event.action == "created")
             photos.save_photos(actor, ticket, files, event=created)
@@ -160,6 +169,28 @@ def cancel_ticket(ticket_id):
     return redirect(url_for("portal.show_ticket", ticket_id=ticket.id), code=303)
 
 
+@bp.post("/tickets/<int:ticket_id>/urgent")
+def mark_ticket_urgent(ticket_id):
+    """The resident marks their open repair or help request urgent, with a short reason (others' requests: 404)."""
+    resident = resident_for_user(current_user)
+    ticket = queries.get_resident_ticket(resident.id, ticket_id)
+    form = UrgentForm()
+    valid = form.validate_on_submit()
+    try:
+        # Called even when the form is invalid: a refusal because of the ticket's state comes first.
+        reason = form.urgent_reason.data if valid else ""
+        urgency.mark_urgent(current_actor(), ticket, resident_id=resident.id, reason=reason)
+        db.session.commit()
+    except InvalidTransition as error:
+        return refuse_fragment(error, back=url_for("portal.show_ticket", ticket_id=ticket.id))
+    except DomainError as error:
+        show_domain_error(form, error)
+    else:
+        flash(_("Request #%(id)s is marked urgent: the team has been told.", id=ticket.id), "success")
+        return redirect(url_for("portal.show_ticket", ticket_id=ticket.id), code=303)
+    return _render_ticket(ticket, CommentForm(formdata=None), RateForm(formdata=None), urgent_form=form)
+
+
 @bp.post("/tickets/<int:ticket_id>/rate")
 def rate_ticket(ticket_id):
     """The resident rates finished work, once."""
@@ -199,7 +230,7 @@ def ticket_photo(ticket_id, photo_id):
     return send_private_file(path, mimetype=served_type(path, photo.content_type))
 
 
-def _ticket_context(ticket, comment_form, rate_form=None, *, photos_lost=False):
+def _ticket_context(ticket, comment_form, rate_form=None, *, photos_lost=False, urgent_form=None):
     """What the ticket page and its fragments show: what the resident may see of it and may do now."""
     events = queries.resident_events(ticket)
     photos_by_event = {}
@@ -228,13 +259,15 @@ def _ticket_context(ticket, comment_form, rate_form=None, *, photos_lost=False):
         may_cancel="resident_cancel" in actions,
         may_rate="rate" in actions,
         may_comment="resident_comment" in actions,
+        urgent_form=urgent_form or UrgentForm(formdata=None),
+        may_mark_urgent=ticket.kind in urgency.URGENT_KINDS and ticket.is_open and ticket.urgent_marked_at is None,
     )
 
 
-def _render_ticket(ticket, comment_form, rate_form, *, photos_lost=False):
+def _render_ticket(ticket, comment_form, rate_form, *, photos_lost=False, urgent_form=None):
     """The ticket page, or for htmx only its timeline."""
     return render_page(
         "portal/tickets/show.html",
         "portal/tickets/_timeline.html",
-        **_ticket_context(ticket, comment_form, rate_form, photos_lost=photos_lost),
+        **_ticket_context(ticket, comment_form, rate_form, photos_lost=photos_lost, urgent_form=urgent_form),
     )

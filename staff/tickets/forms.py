@@ -49,6 +49,7 @@ EVENT_LABELS = {
     "callback": _l("Callback"),
     "escalated": _l("Escalated to the manager"),
     "late_notice": _l("Cannot come in time"),
+    "marked_urgent": _l("Marked urgent by the resident"),
     "outcome": _l("Outcome"),
     "classified": _l("Classified"),
     "billed": lazy_pgettext("event", "Billed"),
@@ -291,7 +292,7 @@ class ContactForm(FlaskForm):
     ticket_kind = SelectField(
         _l("Ticket kind"),
         default="repair",
-        choices=lambda: _choices(KIND_LABELS, ["repair", "complaint", "help", "inquiry"]),
+        choices=lambda: _choices(KIND_LABELS, ["repair", "complaint", "help", "inquiry", "suggestion", "praise"]),
     )
     location = StringField(_l("Public area (for a ticket without a unit)"), validators=[Length(max=120)])
 

@@ -75,6 +75,7 @@ def _queue_filters():
         "status": status if status in STATUS_FILTERS else "open",
         "kind": kind if kind in KIND_LABELS else "",
         "mine": request.args.get("mine") == "1",
+        "urgent": request.args.get("urgent") == "1",
         # What a scorecard's figure opens: whose tickets, finished or recorded in which month, naming whom.
         "assignee": id_arg("assignee"),
         "about": id_arg("about") if sees_about_staff(current_user.role) else None,
@@ -91,6 +92,7 @@ def filter_args(filters):
         "status": filters["status"],
         "kind": filters["kind"] or None,
         "mine": "1" if filters["mine"] else None,
+        "urgent": "1" if filters["urgent"] else None,
         "assignee": filters["assignee"],
         "about": filters["about"],
         "done": filters["done"] or None,
@@ -114,6 +116,7 @@ def _queue_arguments(filters):
         "statuses": {"open": list(open_work), "any": None}.get(filters["status"], [filters["status"]]),
         "assignee_id": current_user.id if filters["mine"] else filters["assignee"],
         "kind": filters["kind"] or None,
+        "urgent_only": filters["urgent"],
         "about_staff_id": filters["about"],
         "done_between": _month_between(filters["done"]),
         "created_between": _month_between(filters["recorded"]),
