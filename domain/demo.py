@@ -17,6 +17,7 @@ from domain.audit.services import record
 from domain.billing.demo import load_billing_demo
 from domain.clock import today as local_today
 from domain.clock import utcnow
+from domain.dashboards.unit_demo import load_unit_page_demo
 from domain.evaluation.demo import load_evaluation_demo
 from domain.facilities.demo import load_facilities_demo
 from domain.incidents.demo import load_incidents_demo
@@ -27,7 +28,6 @@ from domain.parcels.demo import load_counter_demo
 from domain.patrols.demo import load_patrols_demo
 from domain.payments.demo import load_payment_demo
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
-from domain.property.unit_demo import load_unit_page_demo
 from domain.property.units import UNIT_LABEL, set_unit_status, start_status_history
 from domain.property.validation import mask_id_number
 from domain.renovation.demo import load_renovation_demo

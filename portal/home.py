@@ -7,9 +7,9 @@ from flask_login import current_user
 from domain.announcements.services import current_announcements
 from domain.areas.lookup import assistants_of_units
 from domain.clock import today, utcnow
+from domain.dashboards.resident_home import home_figures
 from domain.movein.online import open_cases_of
 from domain.notify.services import unread_notices
-from domain.property.home_figures import home_figures
 from domain.property.occupancies import resident_home
 from domain.tickets.expected import expected_step
 from domain.tickets.queries import resident_open_tickets

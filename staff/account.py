@@ -6,8 +6,8 @@ from flask_login import current_user
 from domain.accounts.models import AccountKind
 from domain.accounts.roles import Permission, can
 from domain.clock import today, utcnow
-from domain.home.today import TARGET_PERCENT, today_blocks
-from domain.property.buildings import get_property_id
+from domain.dashboards.today import TARGET_PERCENT, today_blocks
+from domain.property.buildings import property_id_or_none
 from domain.property.search import register_counts
 from extensions import limiter
 from staff import bp
@@ -41,12 +41,13 @@ def logout():
 
 @bp.get("/")
 def home():
-    """The role's today page: each block what to do now, linked to its list (domain/home/today.py); an assistant's
+    """The role's today page: each block what to do now, linked to its list (domain/dashboards/today.py); an assistant's
     console opens on "my area"; a role without blocks sees the register's counts."""
     if can(current_user.role, Permission.OWN_AREA):
         return redirect(url_for("staff.my_area"))
     now = utcnow()
-    blocks = today_blocks(current_actor(), get_property_id(), now)
+    property_id = property_id_or_none()  # None on a new installation before its property is set up: no blocks
+    blocks = today_blocks(current_actor(), property_id, now) if property_id is not None else {}
     counts = register_counts(today()) if not blocks and can(current_user.role, Permission.VIEW_UNITS) else None
     return render_template(
         "staff/home/index.html",

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from domain.accounts.roles import Permission, Role, can
-from domain.alerts.live import badge_keys
+from domain.dashboards.live import badge_keys
 from staff import bp
 from web.filters import view_section
 
@@ -119,7 +119,7 @@ MENU = (
         ),
     ),
 )
-#: endpoint -> the counts (domain/alerts/live.py badge keys) shown beside its entry, for the roles that have them.
+#: endpoint -> the counts (domain/dashboards/live.py badge keys) shown beside its entry, for the roles that have them.
 BADGES = {
     "staff.list_tickets": ("to_forward", "queue"),
     "staff.list_callbacks": ("callbacks_due",),

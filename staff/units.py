@@ -9,11 +9,12 @@ from domain.accounts.roles import Permission
 from domain.archives.documents import may_see_unit_file, visible_documents
 from domain.areas.lookup import assistants_of_units
 from domain.clock import today
+from domain.dashboards import unit_overview
 from domain.errors import DomainError
 from domain.exports import Column
 from domain.movein.workflow import CASE_STATUS_LABELS
 from domain.payments import statements
-from domain.property import buildings, search, unit_overview, units
+from domain.property import buildings, search, units
 from domain.property.validation import area_as_text
 from domain.reports import calls
 from domain.violations.workflow import STAGE_LABELS

@@ -5,10 +5,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from domain.accounts.models import Actor
 from domain.clock import local_date, utcnow
-from domain.parcels import codes
+from domain.parcels import codes, pickup
 from domain.parcels.models import LendableItem, Loan, Parcel, ParcelStatus, Recipient, StoredItem
 from domain.property.models import Building, Occupancy, Resident, Unit
+from domain.property.units import UNIT_LABEL
+from domain.throttle import services as throttle
 from extensions import db
 
 LENDABLES = [("雨伞", 10, 0, 24), ("折叠梯", 2, 10000, 4), ("手推车", 3, 5000, 2), ("工具箱", 2, 5000, 24)]
@@ -115,4 +118,20 @@ def load_counter_demo(prop, *, demo_units, rng):
         )
     )
     db.session.flush()
+    _wrong_codes(others[-1], now - timedelta(hours=2))
     return len(WAITING) + 12
+
+
+def _wrong_codes(unit_id, at):
+    """Someone tried a unit's pickup code at the desk until the unit locked, two hours ago: the lock is over and the
+    alarm waits for the desk to acknowledge it (the today page's alarms and the console's banner show it)."""
+    label = db.session.scalar(select(UNIT_LABEL).select_from(Unit).join(Building).where(Unit.id == unit_id))
+    for n in range(throttle.UNIT_MAX_FAILURES):
+        throttle.count_failure(
+            Actor.system("demo"),
+            pickup.SCOPE,
+            f"demo-desk-{n}",
+            detail=label,
+            now=at + timedelta(seconds=20 * n),
+            unit_id=unit_id,
+        )

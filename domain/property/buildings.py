@@ -22,10 +22,16 @@ def get_property():
 _PROPERTY_ID = select(Property.id).order_by(Property.id).limit(1)
 
 
+def property_id_or_none():
+    """The id of the property this installation manages, or None before one is set up (the pages every console
+    shows, the today page and its poll, stay up on a new installation)."""
+    return read(_PROPERTY_ID).scalar()
+
+
 def get_property_id():
     """The id of the property this installation manages, for the list pages that need nothing else of it
     (a column read: loading the ORM entity costs a list page several per cent)."""
-    property_id = read(_PROPERTY_ID).scalar()
+    property_id = property_id_or_none()
     if property_id is None:
         raise NotFound(_l("No property has been set up yet."))
     return property_id

@@ -43,12 +43,14 @@ def _style_axes(chart):
 
 
 def collection_chart(title, labels, rates, target, *, width=480, height=220):
-    """Bars of the collection rate in percent per label (a month, a building...) with the target as a red line."""
+    """Bars of the collection rate in percent per label (a month, a building...) with the target as a red line;
+    a rate of None draws no bar."""
     drawing = Drawing(width, height)
     _text(drawing, 0, height - 12, title, 10)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 36, 36, width - 50, height - 66
-    chart.data = [[rate if rate is not None else 0 for rate in rates] or [0]]
+    # A month without bills has no rate: no bar (not a bar of 0 %).
+    chart.data = [list(rates) or [0]]
     chart.categoryAxis.categoryNames = list(labels) or [""]
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
     chart.bars[0].fillColor = BAR

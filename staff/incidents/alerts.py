@@ -5,9 +5,9 @@ from flask import g, redirect, request, url_for
 from flask_login import current_user
 
 from domain.accounts.models import AccountKind
-from domain.alerts import live
 from domain.alerts import services as alerts
-from domain.property.buildings import get_property_id
+from domain.dashboards import live
+from domain.property.buildings import get_property_id, property_id_or_none
 from extensions import db
 from staff import bp
 from web.auth import current_actor
@@ -41,10 +41,14 @@ def console_live():
     """(the menu's counts, the live alarms not acknowledged) of the signed-in staff member, read once per request:
     only the polled fragment asks, so a console page itself costs no statement for them."""
     if "console_live" not in g:
-        property_id = get_property_id()
+        property_id = property_id_or_none()
         g.console_live = (
-            live.badge_counts(property_id, current_user.role),
-            live.live_alarms(property_id, current_user.id, current_user.role),
+            (
+                live.badge_counts(property_id, current_user.role),
+                live.live_alarms(property_id, current_user.id, current_user.role),
+            )
+            if property_id is not None
+            else ({}, [])
         )
     return g.console_live
 

@@ -277,7 +277,7 @@ def test_an_incident_reported_on_a_phone_alerts_the_open_console_and_closes_with
     view_shot(console, "staff-alert-banner-screen")
     banner.locator("button[type=submit]").click()
     expect(banner).to_have_count(0)
-    with console.expect_response(lambda r: r.url.endswith("/staff/alerts/banner"), timeout=15_000):
+    with console.expect_response(lambda r: r.url.endswith("/staff/alerts/counts"), timeout=15_000):
         pass  # the next poll
     expect(banner).to_have_count(0)
     console.reload()

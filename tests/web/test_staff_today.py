@@ -8,7 +8,7 @@ from sqlalchemy import select
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.alerts.models import AlertAck
-from domain.home.today import ROLE_BLOCKS
+from domain.dashboards.today import ROLE_BLOCKS
 from domain.throttle.models import DeskAlert
 from domain.tickets import recording
 from extensions import db

@@ -8,7 +8,7 @@ from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.billing.models import Reminder
 from domain.clock import today, utcnow
-from domain.property import unit_overview
+from domain.dashboards import unit_overview
 from domain.reports import calls
 from domain.tickets import recording, steps
 from domain.tickets.models import Severity
