@@ -82,8 +82,8 @@ def _visits(ctx):
 
 
 def _rounds(ctx):
-    """Today's patrol slots that are this person's to walk."""
-    return my_slots(ctx["actor"], ctx["property_id"], ctx["now"])
+    """Today's patrol slots that are this person's to walk: route, window and state (no checkpoints or counts)."""
+    return my_slots(ctx["actor"], ctx["property_id"], ctx["now"], details=False)
 
 
 def _permits(ctx):

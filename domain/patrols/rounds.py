@@ -412,10 +412,10 @@ def finish_round(actor, patrol_round, *, signature_data_url, note=""):
     return patrol_round
 
 
-def my_slots(actor, property_id, now=None):
+def my_slots(actor, property_id, now=None, *, details=True):
     """Today's slots that are `actor`'s to walk (and yesterday's still open or just over): an assistant's routes of
     the areas they look after today (covered ones too), security's routes for security, every route for the
-    manager."""
+    manager. Without `details`, only what a slot's state needs is loaded (see `slots_on`)."""
     now = now or utcnow()
     today = local_date(now)
     role = actor.role
@@ -431,10 +431,9 @@ def my_slots(actor, property_id, now=None):
         route_ids = [r.id for r in routes if r.role == role]
     if not route_ids:
         return []
-    earlier = [
-        s for s in slots_on(property_id, today - timedelta(days=1), route_ids=route_ids) if s.end > now - LATE_START
-    ]
-    return earlier + slots_on(property_id, today, route_ids=route_ids)
+    yesterday = slots_on(property_id, today - timedelta(days=1), route_ids=route_ids, details=details)
+    earlier = [s for s in yesterday if s.end > now - LATE_START]
+    return earlier + slots_on(property_id, today, route_ids=route_ids, details=details)
 
 
 def scan_target(actor, property_id, code, now=None):

@@ -8,11 +8,12 @@ from sqlalchemy import select
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.alerts.models import AlertAck
+from domain.clock import today
 from domain.dashboards.today import ROLE_BLOCKS
 from domain.throttle.models import DeskAlert
 from domain.tickets import recording
 from extensions import db
-from tests import builders
+from tests import builders, patrol_builders
 
 HTMX = {"HX-Request": "true"}
 SYSTEM = Actor.system("test")
@@ -166,3 +167,23 @@ def test_the_counts_endpoint_without_htmx_goes_to_the_list_of_alerts(app, prop):
     client = sign_in(app, builders.create_staff(Role.FRONTDESK))
     response = client.get("/staff/alerts/counts")
     assert response.status_code == 303 and response.headers["Location"].endswith("/staff/alerts/")
+
+
+def test_securitys_rounds_cost_the_same_however_many_routes_and_rounds(app, prop, count_queries):
+    """The rounds block reads only what a slot's state needs: its statements do not grow with the routes, their
+    checkpoints or the rounds walked."""
+    guard = builders.create_staff(Role.SECURITY)
+    client = sign_in(app, guard)
+    first = patrol_builders.create_route(prop, name="地库夜巡", role=Role.SECURITY, windows=(("00:00", "23:59"),))
+    client.get("/staff/")
+    with count_queries() as one:
+        response = client.get("/staff/")
+    assert "地库夜巡" in response.get_data(as_text=True)
+    for n in range(3):
+        patrol_builders.create_route(prop, name=f"外围巡视{n}", role=Role.SECURITY, points=5)
+    patrol_builders.walk_round(first, today(), guard)
+    with count_queries() as four:
+        response = client.get("/staff/")
+    assert "外围巡视2" in response.get_data(as_text=True)
+    # Four more than with no route: the routes, then yesterday's and today's slots (routes and rounds, two each).
+    assert four.count == one.count <= HOME_BUDGET[Role.SECURITY] + 4, (one.count, four.count)
