@@ -36,8 +36,7 @@ class Column:
     """One column of an export: its header (translated when written) and the kind of its cells.
 
     Kinds: "text", "int", "money" (integer fen, written as yuan with two decimals), "hundredths" (an area in m² x
-    100), "date", "datetime" (aware UTC,
-    written in the property's zone).
+    100), "date", "datetime" (aware UTC, written in the property's zone).
     """
 
     header: object
