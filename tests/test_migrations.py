@@ -390,12 +390,13 @@ def test_the_urgent_mark_migration_goes_down_without_its_columns_keeping_the_tic
         unit_id=unit.id,
         resident_id=resident.id,
     )
-    db.session.commit()
-    ticket_id = ticket.id
+    ticket_id = ticket.id  # read before the commit: reading it after would open a transaction holding the table,
+    db.session.commit()  # which PostgreSQL's ALTER TABLE of the downgrade would wait for forever
     downgrade(revision="0024_visit_remark_category")
     columns = {c["name"] for c in inspect(db.engine).get_columns("tickets")}
     assert "urgent_reason" not in columns and "urgent_marked_at" not in columns
     kind = db.session.execute(text("SELECT kind FROM tickets WHERE id = :id"), {"id": ticket_id}).scalar()
+    db.session.commit()  # the same for the upgrade's ALTER TABLE
     assert kind == "suggestion"
     upgrade()
     row = db.session.execute(
