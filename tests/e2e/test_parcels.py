@@ -89,15 +89,17 @@ def test_desk_logs_three_parcels_by_keyboard_and_hands_them_over_by_the_resident
     desk.goto(f"{live_server}/staff/parcels/pickup")
     desk.fill("#unit_label", "1-0801")  # the right code for the wrong unit shows nothing
     desk.fill("#code", code)
-    # The refusal's answer must be in before the next typing (it redraws the form with what was typed).
-    with desk.expect_response(lambda r: r.url.endswith("/staff/parcels/pickup") and r.request.method == "POST"):
+    # The form posts the whole page: the refusal's page must have replaced this one before the next typing
+    # (it redraws the form with what was typed; typing into the old page while it loads is lost).
+    with desk.expect_navigation(wait_until="load"):
         desk.press("#code", "Enter")
     expect(desk.locator("#code-error, form.card .alert-error").first).to_be_visible()
     expect(desk.locator("input[name=parcel_ids]")).to_have_count(0)
     desk.expect_status(422)  # the refusal above is answered 422 on purpose
     desk.fill("#unit_label", "1-1203")
     desk.fill("#code", code)
-    desk.press("#code", "Enter")
+    with desk.expect_navigation(wait_until="load"):
+        desk.press("#code", "Enter")
     expect(desk.locator("input[name=parcel_ids]")).to_have_count(2)
     desk.fill("#name", "陈业主")
     desk.fill("#id_last4", "123X")
