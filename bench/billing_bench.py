@@ -95,6 +95,7 @@ from domain.payments.checkout import start_checkout  # noqa: E402
 from domain.payments.desk import record_desk_payment  # noqa: E402
 from domain.payments.models import Allocation, Method, Payment, PaymentStatus, Receipt, WebhookEvent  # noqa: E402
 from domain.payments.providers import StripeProvider  # noqa: E402
+from domain.property.companies import ensure_company
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus  # noqa: E402
 from extensions import db  # noqa: E402
 from sandbox.stripe_app import SandboxHTTPClient, pay, signed, start_sandbox  # noqa: E402
@@ -237,7 +238,13 @@ def statement_kind(statement):
 
 def add_property(name, layout, residents, rng):
     """A property from generate_register; residents=0 leaves every unit vacant (the run bills them all)."""
-    prop = Property(name=name, address="沈阳市和平区", service_phone="024-0000 0000", desk_hours="08:00-20:00")
+    prop = Property(
+        company_id=ensure_company().id,
+        name=name,
+        address="沈阳市和平区",
+        service_phone="024-0000 0000",
+        desk_hours="08:00-20:00",
+    )
     db.session.add(prop)
     db.session.flush()
     units = generate_register(
@@ -287,9 +294,10 @@ def add_fee_schedule(prop, unit_ids, period, rng):
     return len(parking), len(readings)
 
 
-def add_accounts(units, password):
-    """The demo staff (finance among them) and one resident portal account, owner of RESIDENT_LOGIN's unit."""
-    ensure_staff(password, Actor.system("bench"))
+def add_accounts(prop, units, password):
+    """The demo staff of `prop` (finance among them) and one resident portal account, owner of RESIDENT_LOGIN's
+    unit."""
+    ensure_staff(password, Actor.system("bench"), prop)
     username, name, phone, label = RESIDENT_LOGIN
     user = User(username=username, display_name=name, kind=AccountKind.RESIDENT, password_hash=hash_password(password))
     prop_id = db.session.get(Unit, units[label]).building.property_id
@@ -310,7 +318,7 @@ def load_properties(password, period):
     small, small_units = add_property("基准测试小区", SMALL_LAYOUT, 0, rng)
     parking_large, readings_large = add_fee_schedule(large, sorted(large_units.values()), period, rng)
     parking_small, readings_small = add_fee_schedule(small, sorted(small_units.values()), period, rng)
-    resident_id, resident_unit = add_accounts(large_units, password)
+    resident_id, resident_unit = add_accounts(large, large_units, password)
     db.session.commit()
     print(
         f"  {large.name}: {len(large_units)} units, "

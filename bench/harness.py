@@ -38,6 +38,7 @@ from domain.announcements.models import Announcement  # noqa: E402
 from domain.audit.services import record  # noqa: E402
 from domain.clock import utcnow  # noqa: E402
 from domain.demo import ensure_staff, generate_register  # noqa: E402
+from domain.property.companies import ensure_company
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus  # noqa: E402
 from extensions import db  # noqa: E402
 
@@ -142,12 +143,16 @@ def load_large_property(password):
     rng = random.Random(1)
     actor = Actor.system("bench")
     prop = Property(
-        name="基准测试花园", address="沈阳市和平区", service_phone="024-0000 0000", desk_hours="08:00-20:00"
+        company_id=ensure_company().id,
+        name="基准测试花园",
+        address="沈阳市和平区",
+        service_phone="024-0000 0000",
+        desk_hours="08:00-20:00",
     )
     db.session.add(prop)
     db.session.flush()
     units = generate_register(prop, residents_target=RESIDENTS_TARGET, rng=rng, **LAYOUT)
-    ensure_staff(password, actor)
+    ensure_staff(password, actor, prop)
 
     username, name, phone, label = RESIDENT_LOGIN
     user = User(username=username, display_name=name, kind=AccountKind.RESIDENT, password_hash=hash_password(password))

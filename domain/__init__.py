@@ -31,6 +31,7 @@ from domain.parcels import models as _parcels  # noqa: F401
 from domain.patrols import models as _patrols  # noqa: F401
 from domain.payments import models as _payments  # noqa: F401
 from domain.property import models as _property  # noqa: F401
+from domain.property import scope as _scope  # noqa: F401
 from domain.renovation import inspections as _renovation_inspections  # noqa: F401
 from domain.renovation import models as _renovation  # noqa: F401
 from domain.renovation import permits as _renovation_permits  # noqa: F401

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import insert, select
 
-from domain.accounts.models import AccountKind, User
+from domain.accounts.models import AccountKind, StaffRole, User
 from domain.accounts.roles import Role
 from domain.accounts.services import hash_password
 from domain.announcements.models import Announcement
@@ -27,6 +27,7 @@ from domain.overtime.demo import load_overtime_demo
 from domain.parcels.demo import load_counter_demo
 from domain.patrols.demo import load_patrols_demo
 from domain.payments.demo import load_payment_demo
+from domain.property.companies import ensure_company
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
 from domain.property.units import UNIT_LABEL, set_unit_status, start_status_history
 from domain.property.validation import mask_id_number
@@ -154,17 +155,17 @@ def generate_register(prop, *, buildings, floors, per_floor, residents_target, r
     return {u.unit_label: u.id for u in units}
 
 
-def ensure_staff(password, actor):
-    """Create any missing demo staff account; returns the usernames created."""
+def ensure_staff(password, actor, prop):
+    """Create any missing demo staff account, with its role in `prop`; returns the usernames created."""
     created = []
     for username, display_name, role in DEMO_STAFF:
         if db.session.scalar(select(User.id).where(User.username == username)) is None:
             user = User(
                 username=username,
                 display_name=display_name,
-                role=role,
                 kind=AccountKind.STAFF,
                 password_hash=hash_password(password),
+                roles=[StaffRole(property_id=prop.id, role=role)],
             )
             db.session.add(user)
             db.session.flush()
@@ -185,7 +186,11 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
     prop = db.session.scalar(select(Property).where(Property.name == PROPERTY_NAME))
     if prop is None:
         prop = Property(
-            name=PROPERTY_NAME, address="沈阳市和平区", service_phone="024-2345 6789", desk_hours="08:00-20:00"
+            company_id=ensure_company().id,
+            name=PROPERTY_NAME,
+            address="沈阳市和平区",
+            service_phone="024-2345 6789",
+            desk_hours="08:00-20:00",
         )
         db.session.add(prop)
         db.session.flush()
@@ -210,7 +215,7 @@ def load_demo(password, actor, *, seed=2012, after_batch=None):
                 select(Unit.id, UNIT_LABEL).join(Unit.building).where(Building.property_id == prop.id)
             )
         }
-    report["staff"] = ensure_staff(password, actor)
+    report["staff"] = ensure_staff(password, actor, prop)
     for username, name, phone, label in DEMO_RESIDENTS:
         if db.session.scalar(select(User.id).where(User.username == username)) is not None:
             continue

@@ -33,3 +33,11 @@ class UTCDateTime(TypeDecorator):
 def value_enum(cls, length=16):
     """A portable enum column stored as its value (no native PostgreSQL enum to migrate)."""
     return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class PropertyOwned:
+    """Marks a model whose rows each belong to one property (`property_id`).
+
+    While a request works for one property, every ORM statement that reads these models is limited to that
+    property's rows in one place (domain.property.scope): a row of another property is simply not found.
+    """

@@ -1,6 +1,7 @@
 """The staff console: desktop pages whose menu and actions depend on the role."""
 
-from flask import Blueprint, request
+from flask import Blueprint, redirect, request, url_for
+from flask_login import current_user
 
 from domain.accounts.models import AccountKind
 from web.auth import require_area
@@ -9,14 +10,27 @@ bp = Blueprint("staff", __name__)
 
 #: Endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = {"staff.login"}
+#: Endpoints a signed-in staff member reaches before choosing a property (or with none: the company's staff).
+PROPERTY_FREE_ENDPOINTS = {
+    "staff.logout",
+    "staff.choose_property_page",
+    "staff.change_password",
+    "staff.list_devices",
+    "staff.sign_out_device",
+    "staff.sign_out_everywhere",
+}
 
 
 @bp.before_request
 def staff_only():
-    """Every console page needs a signed-in staff member; residents get 403."""
+    """Every console page needs a signed-in staff member (residents get 403) working for a property where they hold a
+    role: with several and none chosen yet, they choose first; the choice is never guessed."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    return require_area(AccountKind.STAFF)
+    refused = require_area(AccountKind.STAFF)
+    if refused is not None or current_user.role is not None or request.endpoint in PROPERTY_FREE_ENDPOINTS:
+        return refused
+    return redirect(url_for("staff.choose_property_page", next=request.full_path), code=303)
 
 
 # The console's modules add their routes to the blueprint when imported.
@@ -34,6 +48,7 @@ from staff import (  # noqa: E402, F401
     lending,
     menu,
     parcels,
+    properties,
     renovations,
     residents,
     storage,

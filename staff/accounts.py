@@ -4,8 +4,9 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from domain.accounts.roles import Permission
-from domain.accounts.services import create_staff, get_user, list_staff, reset_password, update_staff
+from domain.accounts.services import create_staff, get_user, list_staff, reset_password, role_of, update_staff
 from domain.errors import DomainError, NotFound
+from domain.property.buildings import get_property_id
 from extensions import db
 from staff import bp
 from staff.forms import ResetPasswordForm, StaffAccountEditForm, StaffAccountForm
@@ -34,6 +35,7 @@ def create_account():
                 role=form.role.data,
                 password=form.password.data,
                 email=form.email.data,
+                property_id=get_property_id(),
             )
             db.session.commit()
             flash(_("Account %(name)s created.", name=user.username), "success")
@@ -44,19 +46,21 @@ def create_account():
 
 
 def _staff_user(user_id):
-    """A staff account by id, or 404 (residents are not managed here)."""
+    """(a staff account of this property, its role here) by id, or 404 (residents, and the staff of other
+    properties only, are not managed here)."""
     user = get_user(user_id)
-    if not user.is_staff:
+    role = role_of(user.id, get_property_id()) if user.is_staff else None
+    if role is None:
         raise NotFound()
-    return user
+    return user, role
 
 
 @bp.route("/accounts/<int:user_id>/edit", methods=["GET", "POST"])
 @staff_permission(Permission.MANAGE_STAFF)
 def edit_account(user_id):
     """Change a staff member's name, role, e-mail or active flag."""
-    user = _staff_user(user_id)
-    form = StaffAccountEditForm(obj=user, role=user.role.value)
+    user, role = _staff_user(user_id)
+    form = StaffAccountEditForm(obj=user, role=role.value)
     password_form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -67,6 +71,7 @@ def edit_account(user_id):
                 role=form.role.data,
                 email=form.email.data,
                 is_active=form.is_active.data,
+                property_id=get_property_id(),
             )
             db.session.commit()
             flash(_("Account %(name)s saved.", name=user.username), "success")
@@ -80,7 +85,7 @@ def edit_account(user_id):
 @staff_permission(Permission.MANAGE_STAFF)
 def reset_account_password(user_id):
     """Set a new password for a staff member (they are signed out everywhere)."""
-    user = _staff_user(user_id)
+    user, role = _staff_user(user_id)
     password_form = ResetPasswordForm()
     if password_form.validate_on_submit():
         try:
@@ -90,5 +95,5 @@ def reset_account_password(user_id):
             return redirect(url_for("staff.edit_account", user_id=user.id), code=303)
         except DomainError as error:
             show_domain_error(password_form, error)
-    form = StaffAccountEditForm(obj=user, role=user.role.value)
+    form = StaffAccountEditForm(obj=user, role=role.value)
     return render_template("staff/accounts/edit.html", form=form, password_form=password_form, user=user)

@@ -5,10 +5,12 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
+from sqlalchemy import select
 
-from domain.accounts.models import AccountKind, User
+from domain.accounts.models import AccountKind, StaffRole, User
 from domain.accounts.roles import Role
 from domain.accounts.services import assign_login_phone, hash_password
+from domain.property.companies import ensure_company
 from domain.property.models import Building, Occupancy, Property, Relation, Resident, Unit, UnitStatus
 from extensions import db
 
@@ -17,8 +19,14 @@ _seq = itertools.count(1)
 
 
 def create_property(name="测试小区"):
-    """A property with one building (code "1")."""
-    prop = Property(name=name, address="测试路1号", service_phone="024-1234 5678", desk_hours="08:00-20:00")
+    """A property of the company with one building (code "1")."""
+    prop = Property(
+        company_id=ensure_company().id,
+        name=name,
+        address="测试路1号",
+        service_phone="024-1234 5678",
+        desk_hours="08:00-20:00",
+    )
     db.session.add(prop)
     db.session.flush()
     create_building(prop, code="1", name="1号楼")
@@ -54,14 +62,17 @@ def create_unit(
     return unit
 
 
-def create_staff(role=Role.FRONTDESK, username=None, password=PASSWORD):
-    """A staff account with `role`."""
+def create_staff(role=Role.FRONTDESK, username=None, password=PASSWORD, prop=None):
+    """A staff account with `role` in `prop` (the first property by default)."""
+    property_id = prop.id if prop is not None else db.session.scalar(select(Property.id).order_by(Property.id))
+    if property_id is None:  # staff belong to a property: a test without one gets the usual one
+        property_id = create_property().id
     user = User(
         username=username or f"{Role(role).value}{next(_seq)}",
         display_name=f"员工{next(_seq)}",
         kind=AccountKind.STAFF,
-        role=Role(role),
         password_hash=hash_password(password),
+        roles=[StaffRole(property_id=property_id, role=Role(role))],
     )
     db.session.add(user)
     db.session.commit()

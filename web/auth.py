@@ -22,6 +22,7 @@ from domain.accounts.sessions import (
     start_sign_in,
 )
 from domain.errors import DomainError
+from domain.property.scope import property_choices, set_current_property
 from domain.throttle.services import Throttled
 from extensions import db, login_manager
 from web.forms import ChangePasswordForm, LoginForm
@@ -39,6 +40,8 @@ def load_user(token):
     if isinstance(found, Lapsed):
         g.sign_in_lapsed = found.reason
         return None
+    if found is not None:
+        set_current_property(found.property_id)  # from here on, every statement keeps to it
     return found
 
 
@@ -153,18 +156,22 @@ def sign_in(user, *, remember=False):
     """Sign `user` in on this browser: a server-side sign-in record (audited), committed, then a fresh session (nothing
     from before it is kept but the language) and the cookies. Every way of signing in goes through here."""
     source = client_address()
+    choices = property_choices(user.id, user.kind)
     signed_in = start_sign_in(
         user,
         remember=remember,
         user_agent=request.user_agent.string,
         address=source,
         actor=Actor.for_user(user, source),
+        property_id=choices[0] if len(choices) == 1 else None,  # with several, the person chooses
     )
     db.session.commit()
     lang = session.get("lang")
     session.clear()  # no session fixation: nothing set before signing in survives it
     if lang:
         session["lang"] = lang
+    if len(choices) > 1:
+        session["several_properties"] = True  # the header offers the switch
     # The remember cookie lasts as long as the sign-in may; the server refuses it sooner if it is revoked.
     login_user(signed_in, remember=remember, duration=lifetimes(user.kind, remember)[1])
 

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.accounts.roles import Role
+from domain.accounts.roles import CompanyRole, Role
 from domain.clock import utcnow
-from domain.types import UTCDateTime
+from domain.types import PropertyOwned, UTCDateTime
 from extensions import db
 
 
@@ -39,10 +39,7 @@ class User(KindMixin, UserMixin, db.Model):
     """A person who signs in. Residents' personal details live on their Resident record."""
 
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint("kind = 'resident' OR role IS NOT NULL", name="staff_has_role"),
-        CheckConstraint("kind = 'staff' OR role IS NULL", name="resident_has_no_role"),
-    )
+    __table_args__ = (CheckConstraint("kind = 'staff' OR company_role IS NULL", name="resident_has_no_company_role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Lower-case; residents may also sign in with their login_phone.
@@ -57,8 +54,9 @@ class User(KindMixin, UserMixin, db.Model):
     kind: Mapped[AccountKind] = mapped_column(
         Enum(AccountKind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
     )
-    role: Mapped[Role | None] = mapped_column(
-        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    #: Staff of the company's head office: a role above the properties (their roles in properties are StaffRoles).
+    company_role: Mapped[CompanyRole | None] = mapped_column(
+        Enum(CompanyRole, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
     )
     is_active: Mapped[bool] = mapped_column(default=True)
     #: "zh_CN" or "en"; None follows the browser.
@@ -66,8 +64,27 @@ class User(KindMixin, UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    roles: Mapped[list["StaffRole"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
     def __repr__(self):
         return f"<User {self.username} {self.kind.value}>"
+
+
+class StaffRole(PropertyOwned, db.Model):
+    """A staff member's role (岗位) in one property: a technician may serve two neighbouring properties, an area
+    manager is the manager of several. Which property a request works for is chosen in the console."""
+
+    __tablename__ = "staff_roles"
+    __table_args__ = (UniqueConstraint("property_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    )
+
+    user: Mapped[User] = relationship(back_populates="roles")
 
 
 @dataclass(frozen=True)
@@ -82,11 +99,17 @@ class SignedInUser(KindMixin):
     username: str
     display_name: str
     kind: AccountKind
+    #: The staff member's role in the property this sign-in works for; None for residents, for company staff
+    #: without a role there, and before a property is chosen.
     role: Role | None
     locale: str | None
     #: The SignIn this request belongs to, and its token (what the session and remember cookies carry).
     sign_in_id: int
     token: str
+    #: The property this sign-in works for (chosen with the switcher; the only one when there is one).
+    property_id: int | None = None
+    property_name: str | None = None
+    company_role: CompanyRole | None = None
     is_active: bool = True
     is_authenticated = True
     is_anonymous = False
@@ -116,6 +139,9 @@ class SignIn(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Inactivity allowed before the sign-in lapses (longer for a resident's "keep me signed in").
     idle_seconds: Mapped[int]
+    #: The property this sign-in works for: the switcher's choice, kept on the server like the sign-in itself
+    #: (None until chosen, for someone with more than one).
+    property_id: Mapped[int | None] = mapped_column(ForeignKey("properties.id"))
     #: Whether the browser also got a remember-me cookie.
     remember: Mapped[bool] = mapped_column(default=False)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -137,7 +163,7 @@ class Actor:
     @classmethod
     def for_user(cls, user, source):
         """The actor for a signed-in user acting from `source` (a client address)."""
-        return cls(user.id, user.display_name, user.role, source, user.kind)
+        return cls(user.id, user.display_name, getattr(user, "role", None), source, user.kind)
 
     @classmethod
     def system(cls, source="cli"):

@@ -38,6 +38,27 @@ ROLE_LABELS = {
 }
 
 
+class CompanyRole(str, enum.Enum):
+    """A role at the company, above its properties: it reads the company's figures, never a property's pages
+    unless the person also holds a role (Role) in that property."""
+
+    ADMIN = "admin"  # 公司管理员: sets up properties and their first manager
+    GENERAL_MANAGER = "general_manager"  # 总经理: every property of the company
+    AREA_MANAGER = "area_manager"  # 区域经理: the properties where they hold a role
+
+    @property
+    def label(self):
+        """The role's name in the user's language."""
+        return COMPANY_ROLE_LABELS[self]
+
+
+COMPANY_ROLE_LABELS = {
+    CompanyRole.ADMIN: _l("Company administrator"),
+    CompanyRole.GENERAL_MANAGER: _l("General manager"),
+    CompanyRole.AREA_MANAGER: _l("Area manager"),
+}
+
+
 class Permission(str, enum.Enum):
     """Something a staff member may do in the console."""
 

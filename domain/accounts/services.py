@@ -6,7 +6,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from domain.accounts.models import AccountKind, Actor, User
+from domain.accounts.models import AccountKind, Actor, StaffRole, User
 
 # hash_password and check_password_rules are imported from here by the register and the demo, as before.
 from domain.accounts.passwords import check_password, check_password_rules, hash_password  # noqa: F401
@@ -103,28 +103,38 @@ def get_user(user_id):
     return user
 
 
+def staff_roles(roles=None, *, property_id=None, active=True):
+    """A select of (User.id, User.display_name, StaffRole.role) of the staff holding one of `roles` (any role when
+    None) in a property: `property_id`, else the request's (domain.property.scope keeps every statement to it).
+    Only active accounts unless active=False. The one home of "who holds which role": add columns or an order."""
+    statement = select(User.id, User.display_name, StaffRole.role).join(StaffRole, StaffRole.user_id == User.id)
+    if roles is not None:
+        statement = statement.where(StaffRole.role.in_([Role(role) for role in roles]))
+    if property_id is not None:
+        statement = statement.where(StaffRole.property_id == property_id)
+    if active:
+        statement = statement.where(User.is_active.is_(True))
+    return statement
+
+
 def list_staff():
-    """All staff accounts, by role then name."""
-    return db.session.scalars(
-        select(User).where(User.kind == AccountKind.STAFF).order_by(User.role, User.username)
-    ).all()
+    """The staff accounts of the property with their role there, by role then name: [(User, Role)]."""
+    statement = staff_roles(active=False).with_only_columns(User, StaffRole.role)
+    return db.session.execute(statement.order_by(StaffRole.role, User.username)).all()
 
 
 def active_staff():
-    """[(user id, name)] of the active staff accounts, by name: whom a form may name (one statement)."""
-    return db.session.execute(
-        select(User.id, User.display_name)
-        .where(User.kind == AccountKind.STAFF, User.is_active.is_(True))
-        .order_by(User.display_name, User.id)
-    ).all()
+    """[(user id, name)] of the active staff of the property, by name: whom a form may name (one statement)."""
+    statement = staff_roles().with_only_columns(User.id, User.display_name)
+    return db.session.execute(statement.order_by(User.display_name, User.id)).all()
 
 
 def active_staff_member(user_id, *, field, message=None):
     """The active staff account `user_id`; a DomainError on `field` for anyone else (a resident's account, a disabled
-    or an unknown one), saying `message` or "Choose a staff member from the list." Staff accounts belong to the
-    installation, which manages one property."""
+    or an unknown one, or someone without a role in the property), saying `message` or "Choose a staff member from
+    the list."."""
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or user.kind != AccountKind.STAFF or not user.is_active:
+    if user is None or user.kind != AccountKind.STAFF or not user.is_active or role_of(user.id) is None:
         raise DomainError(message or _l("Choose a staff member from the list."), field=field)
     return user
 
@@ -140,8 +150,16 @@ def _check_username_free(username, exclude_id=None):
         raise Conflict(_l("This username is taken."), field="username")
 
 
-def create_staff(actor, *, username, display_name, role, password, email=None):
-    """Create a staff account (manager only)."""
+def role_of(user_id, property_id=None):
+    """The Role `user_id` holds in `property_id` (else the request's property), or None."""
+    statement = select(StaffRole.role).where(StaffRole.user_id == user_id)
+    if property_id is not None:
+        statement = statement.where(StaffRole.property_id == property_id)
+    return db.session.scalar(statement.limit(1))
+
+
+def create_staff(actor, *, username, display_name, role, password, property_id, email=None):
+    """Create a staff account with `role` in `property_id` (manager only)."""
     require(actor, Permission.MANAGE_STAFF)
     username = normalise_username(username)
     _check_username_free(username)
@@ -149,41 +167,40 @@ def create_staff(actor, *, username, display_name, role, password, email=None):
     user = User(
         username=username,
         display_name=display_name.strip(),
-        role=Role(role),
         kind=AccountKind.STAFF,
         email=email or None,
         password_hash=hash_password(password),
     )
+    user.roles.append(StaffRole(property_id=property_id, role=Role(role)))
     db.session.add(user)
     db.session.flush()
     record(actor, "staff.create", user, summary=f"{username} ({Role(role).value})")
     return user
 
 
-def _active_managers(exclude_id):
-    """How many other active manager accounts there are."""
-    return db.session.scalar(
-        select(func.count(User.id)).where(
-            User.kind == AccountKind.STAFF, User.role == Role.MANAGER, User.is_active.is_(True), User.id != exclude_id
-        )
-    )
+def _active_managers(exclude_id, property_id):
+    """How many other active managers the property has."""
+    statement = staff_roles([Role.MANAGER], property_id=property_id).where(User.id != exclude_id)
+    return db.session.scalar(statement.with_only_columns(func.count(User.id)))
 
 
-def update_staff(actor, user, *, display_name, role, email, is_active):
-    """Change a staff account's name, role, e-mail or active flag (manager only).
+def update_staff(actor, user, *, display_name, role, email, is_active, property_id):
+    """Change a staff account's name, role in `property_id`, e-mail or active flag (manager only).
 
-    The last active manager can be neither demoted nor deactivated, so the console is never orphaned.
+    The property's last active manager can be neither demoted nor deactivated, so its console is never orphaned.
     """
     require(actor, Permission.MANAGE_STAFF)
-    if not user.is_staff:
+    held = db.session.scalar(
+        select(StaffRole).where(StaffRole.user_id == user.id, StaffRole.property_id == property_id)
+    )
+    if not user.is_staff or held is None:
         raise NotFound()
     role = Role(role)
-    losing_manager = user.role == Role.MANAGER and (role != Role.MANAGER or not is_active)
-    if losing_manager and _active_managers(user.id) == 0:
+    losing_manager = held.role == Role.MANAGER and (role != Role.MANAGER or not is_active)
+    if losing_manager and _active_managers(user.id, property_id) == 0:
         raise DomainError(_l("At least one active manager account must remain."), field="role")
-    changes = diff(
-        user, {"display_name": display_name.strip(), "role": role, "email": email or None, "is_active": is_active}
-    )
+    changes = diff(held, {"role": role})
+    changes |= diff(user, {"display_name": display_name.strip(), "email": email or None, "is_active": is_active})
     if "role" in changes or "is_active" in changes:
         revoke_all(actor, user.id, action=None)  # sign the person out everywhere; their rights changed
     if changes:

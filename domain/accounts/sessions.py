@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import String, and_, bindparam, column, delete, select, table, update
 
-from domain.accounts.models import AccountKind, SignedInUser, SignIn, User
+from domain.accounts.models import AccountKind, SignedInUser, SignIn, StaffRole, User
 from domain.audit.services import record
 from domain.clock import utcnow
 from domain.errors import NotFound
@@ -26,6 +26,10 @@ TOUCH_EVERY = timedelta(minutes=1)
 #: How long a sign-in past its absolute end is kept before the user's next sign-in deletes it.
 KEEP_ENDED = timedelta(days=30)
 
+#: The property's name for the console's header (the accounts package sits below domain.property, so the table
+#: is named here rather than imported).
+_PROPERTIES = table("properties", column("id"), column("name", String))
+
 #: Built once: it runs on every signed-in request.
 _LOAD = (
     select(
@@ -33,15 +37,20 @@ _LOAD = (
         User.username,
         User.display_name,
         User.kind,
-        User.role,
+        StaffRole.role,
+        User.company_role,
         User.locale,
         User.is_active,
         SignIn.id.label("sign_in_id"),
+        SignIn.property_id,
+        _PROPERTIES.c.name.label("property_name"),
         SignIn.last_seen_at,
         SignIn.expires_at,
         SignIn.idle_seconds,
     )
     .join(User, User.id == SignIn.user_id)
+    .outerjoin(StaffRole, and_(StaffRole.user_id == SignIn.user_id, StaffRole.property_id == SignIn.property_id))
+    .outerjoin(_PROPERTIES, _PROPERTIES.c.id == SignIn.property_id)
     .where(SignIn.token_hash == bindparam("token_hash"), SignIn.revoked_at.is_(None))
 )
 _TOUCH = (
@@ -71,16 +80,19 @@ def lifetimes(kind, remember):
     return timedelta(minutes=config["RESIDENT_IDLE_MINUTES"]), timedelta(hours=config["RESIDENT_SESSION_HOURS"])
 
 
-def start_sign_in(user, *, remember, user_agent="", address="", actor=None):
+def start_sign_in(user, *, remember, user_agent="", address="", actor=None, property_id=None):
     """Open a sign-in for `user` and return (token, SignedInUser); the token goes into the cookies only.
 
-    Writes the "account.sign_in" audit entry when `actor` is given. The caller commits.
+    `property_id` is the property it works for when the person has only one (domain.property.scope); with
+    several, None until they choose. Writes the "account.sign_in" audit entry when `actor` is given. The caller
+    commits.
     """
     now = utcnow()
     idle, absolute = lifetimes(user.kind, remember)
     token = secrets.token_urlsafe(32)
     sign_in = SignIn(
         user_id=user.id,
+        property_id=property_id,
         token_hash=token_hash(token),
         created_at=now,
         last_seen_at=now,
@@ -106,10 +118,20 @@ def start_sign_in(user, *, remember, user_agent="", address="", actor=None):
         username=user.username,
         display_name=user.display_name,
         kind=user.kind,
-        role=user.role,
+        role=_role_in(user.id, property_id) if user.kind == AccountKind.STAFF else None,
         locale=user.locale,
         sign_in_id=sign_in.id,
         token=token,
+        property_id=property_id,
+        company_role=user.company_role,
+    )
+
+
+def _role_in(user_id, property_id):
+    if property_id is None:
+        return None
+    return db.session.scalar(
+        select(StaffRole.role).where(StaffRole.user_id == user_id, StaffRole.property_id == property_id)
     )
 
 
@@ -148,6 +170,9 @@ def load_signed_in(token):
         locale=row.locale,
         sign_in_id=row.sign_in_id,
         token=token,
+        property_id=row.property_id,
+        property_name=row.property_name,
+        company_role=row.company_role,
     )
 
 

@@ -6,11 +6,11 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime
+from domain.types import PropertyOwned, UTCDateTime
 from extensions import db
 
 
-class StaffAlert(db.Model):
+class StaffAlert(PropertyOwned, db.Model):
     """Something one staff member must know: urgent ones (an incident) show as a banner with a sound on every
     console page until acknowledged; the others wait in their list of alerts."""
 
@@ -32,7 +32,7 @@ class StaffAlert(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class AlertAck(db.Model):
+class AlertAck(PropertyOwned, db.Model):
     """One person has acknowledged the live alarm about one record (a repair not forwarded in time, a wrong-code
     lock-out, a major complaint): the banner stops for them only; the others still see it."""
 

@@ -5,7 +5,8 @@ Urgent alerts stay as a banner (with a sound) on every console page until the pe
 from flask_babel import force_locale
 from sqlalchemy import func, insert, select, update
 
-from domain.accounts.models import AccountKind, User
+from domain.accounts.models import User
+from domain.accounts.services import staff_roles
 from domain.alerts.models import StaffAlert
 from domain.audit.services import record
 from domain.clock import utcnow
@@ -15,11 +16,9 @@ from domain.notify.services import DEFAULT_LOCALE, MAX_NOTICE, MAX_SUBJECT
 from extensions import db
 
 
-def staff_with_roles(roles):
-    """The ids of the active staff members who have one of `roles`."""
-    return db.session.scalars(
-        select(User.id).where(User.kind == AccountKind.STAFF, User.is_active.is_(True), User.role.in_(list(roles)))
-    ).all()
+def staff_with_roles(roles, property_id=None):
+    """The ids of the active staff members who have one of `roles` in `property_id` (else the request's)."""
+    return db.session.scalars(staff_roles(roles, property_id=property_id).with_only_columns(User.id)).all()
 
 
 def alert_users(user_ids, message, *, property_id, kind, subject_type, subject_id=None, urgent=False, now=None):
@@ -55,8 +54,8 @@ def alert_users(user_ids, message, *, property_id, kind, subject_type, subject_i
 
 
 def alert_roles(roles, message, **kwargs):
-    """Alert every active staff member with one of `roles`, as `alert_users` does."""
-    return alert_users(staff_with_roles(roles), message, **kwargs)
+    """Alert every active staff member with one of `roles` in the alert's property, as `alert_users` does."""
+    return alert_users(staff_with_roles(roles, kwargs["property_id"]), message, **kwargs)
 
 
 def open_urgent(user_id, limit=5):

@@ -6,11 +6,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime
+from domain.types import PropertyOwned, UTCDateTime
 from extensions import db
 
 
-class Announcement(db.Model):
+class Announcement(PropertyOwned, db.Model):
     """A notice shown between `valid_from` and `valid_until` unless withdrawn."""
 
     __tablename__ = "announcements"

@@ -6,11 +6,11 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime
+from domain.types import PropertyOwned, UTCDateTime
 from extensions import db
 
 
-class DocumentType(db.Model):
+class DocumentType(PropertyOwned, db.Model):
     """A kind of document the file holds (业主登记表, 买卖合同复印件, 验房记录表 ...); the manager edits the list."""
 
     __tablename__ = "document_types"
@@ -33,7 +33,7 @@ class DocumentType(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
 
 
-class ArchiveDocument(db.Model):
+class ArchiveDocument(PropertyOwned, db.Model):
     """One document in a unit's file. Never deleted: a wrong one is voided with a reason and stays listed."""
 
     __tablename__ = "archive_documents"
@@ -70,7 +70,7 @@ class ArchiveDocument(db.Model):
     voided_by = relationship("User", foreign_keys=[voided_by_id], lazy="selectin")
 
 
-class DocumentAccess(db.Model):
+class DocumentAccess(PropertyOwned, db.Model):
     """A look at a document (shown or downloaded): who, when, how. The manager reads them per file."""
 
     __tablename__ = "document_accesses"
@@ -89,7 +89,7 @@ class DocumentAccess(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class FileLoan(db.Model):
+class FileLoan(PropertyOwned, db.Model):
     """The paper file lent out (借阅): who took it, why, who approved, when it is due and when it came back."""
 
     __tablename__ = "file_loans"

@@ -6,11 +6,11 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime
+from domain.types import PropertyOwned, UTCDateTime
 from extensions import db
 
 
-class Area(db.Model):
+class Area(PropertyOwned, db.Model):
     """One assistant's area: they visit its households, follow its repairs, patrol it and collect its fees."""
 
     __tablename__ = "areas"

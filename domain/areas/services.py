@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from domain.accounts.models import AccountKind, User
 from domain.accounts.roles import Permission, Role, require
+from domain.accounts.services import role_of, staff_roles
 from domain.areas.models import Area, AreaCover, AreaScope
 from domain.audit.services import diff, record
 from domain.clock import today
@@ -49,24 +50,14 @@ def list_areas(property_id):
 
 def assistant_choices():
     """The active staff who may look after an area: the property assistants (id, name), by name."""
-    return db.session.execute(
-        select(User.id, User.display_name)
-        .where(User.kind == AccountKind.STAFF, User.is_active.is_(True), User.role == Role.ASSISTANT)
-        .order_by(User.display_name, User.id)
-    ).all()
+    statement = staff_roles([Role.ASSISTANT]).with_only_columns(User.id, User.display_name)
+    return db.session.execute(statement.order_by(User.display_name, User.id)).all()
 
 
 def deputy_choices():
     """Who may stand in: the assistants and the managers (a manager may name themself as deputy), by name."""
-    return db.session.execute(
-        select(User.id, User.display_name)
-        .where(
-            User.kind == AccountKind.STAFF,
-            User.is_active.is_(True),
-            User.role.in_([Role.ASSISTANT, Role.MANAGER]),
-        )
-        .order_by(User.display_name, User.id)
-    ).all()
+    statement = staff_roles([Role.ASSISTANT, Role.MANAGER]).with_only_columns(User.id, User.display_name)
+    return db.session.execute(statement.order_by(User.display_name, User.id)).all()
 
 
 def _check_person(actor, user_id, *, field, deputy):
@@ -75,8 +66,9 @@ def _check_person(actor, user_id, *, field, deputy):
         return None
     user = db.session.get(User, int(user_id))
     ok = user is not None and user.kind == AccountKind.STAFF and user.is_active
-    if ok and user.role != Role.ASSISTANT:
-        ok = deputy and user.role == Role.MANAGER and user.id == actor.user_id
+    role = role_of(user.id) if ok else None
+    if ok and role != Role.ASSISTANT:
+        ok = deputy and role == Role.MANAGER and user.id == actor.user_id
     if not ok:
         message = (
             _l("The deputy must be an active property assistant, or yourself as manager.")

@@ -9,11 +9,11 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Time, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime, value_enum
+from domain.types import PropertyOwned, UTCDateTime, value_enum
 from extensions import db
 
 
-class Shift(db.Model):
+class Shift(PropertyOwned, db.Model):
     """A shift template of the rota (白班 08:00-20:00, 夜班 20:00-08:00): its name and local start and end times."""
 
     __tablename__ = "shifts"
@@ -30,7 +30,7 @@ class Shift(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ShiftAssignment(db.Model):
+class ShiftAssignment(PropertyOwned, db.Model):
     """One person planned on one shift on one day (the day the shift starts). One shift a person a day."""
 
     __tablename__ = "shift_assignments"
@@ -52,7 +52,7 @@ class ShiftAssignment(db.Model):
     user = relationship("User", foreign_keys=[user_id])
 
 
-class Clocking(db.Model):
+class Clocking(PropertyOwned, db.Model):
     """A clock-in and, once the person clocks out, its clock-out; both the server's time. At most one open (not yet
     clocked out) per person (the partial unique index). Which shift it belongs to is read from the times."""
 
@@ -94,7 +94,7 @@ class LeaveStatus(str, enum.Enum):
     WITHDRAWN = "withdrawn"
 
 
-class LeaveRequest(db.Model):
+class LeaveRequest(PropertyOwned, db.Model):
     """A staff member's request for leave (请假) from one day to another, and the manager's decision."""
 
     __tablename__ = "leave_requests"
@@ -121,7 +121,7 @@ class LeaveRequest(db.Model):
     decided_by = relationship("User", foreign_keys=[decided_by_id])
 
 
-class AttendanceSettings(db.Model):
+class AttendanceSettings(PropertyOwned, db.Model):
     """The property's attendance settings: how many minutes after a shift's start a clock-in is still on time (and
     before its end a clock-out); 5 unless the manager says otherwise."""
 

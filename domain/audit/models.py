@@ -6,17 +6,19 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime
+from domain.types import PropertyOwned, UTCDateTime
 from extensions import db
 
 
-class AuditEntry(db.Model):
+class AuditEntry(PropertyOwned, db.Model):
     """One state change, written by the domain service that made it."""
 
     __tablename__ = "audit_entries"
     __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The property the change belongs to; None for the company's own (a new property, a company role).
+    property_id: Mapped[int | None] = mapped_column(ForeignKey("properties.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: Null for the system (CLI, demo loader, scheduled jobs).
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -4,6 +4,7 @@ from sqlalchemy import insert, select
 
 from domain.audit.models import AuditEntry
 from domain.clock import utcnow
+from domain.current_property import current_property_id
 from extensions import db
 
 _INSERT = insert(AuditEntry.__table__)
@@ -19,6 +20,7 @@ def record(actor, action, obj=None, *, summary="", changes=None, object_type=Non
     db.session.connection().execute(
         _INSERT,
         {
+            "property_id": getattr(obj, "property_id", None) or current_property_id(),
             "at": utcnow(),
             "actor_id": actor.user_id,
             "actor_name": actor.name,

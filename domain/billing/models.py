@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime, value_enum
+from domain.types import PropertyOwned, UTCDateTime, value_enum
 from extensions import db
 
 
@@ -36,7 +36,7 @@ class VacancyRule(str, enum.Enum):
     PRO_RATA = "pro_rata"  # the vacant days at the vacancy rate, the other days at the full rate
 
 
-class ChargeType(db.Model):
+class ChargeType(PropertyOwned, db.Model):
     """One line of the fee schedule (收费标准): what is charged, how, and to which units."""
 
     __tablename__ = "charge_types"
@@ -144,7 +144,7 @@ class RunStatus(str, enum.Enum):
     REVERSED = "reversed"
 
 
-class BillingRun(db.Model):
+class BillingRun(PropertyOwned, db.Model):
     """A monthly billing run: one bill per unit for the period, never two."""
 
     __tablename__ = "billing_runs"
@@ -163,7 +163,7 @@ class BillingRun(db.Model):
     reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Bill(db.Model):
+class Bill(PropertyOwned, db.Model):
     """What one unit owes for one period (or one one-off charge); paid by one or more payments."""
 
     __tablename__ = "bills"
@@ -232,7 +232,7 @@ class BillLine(db.Model):
     bill: Mapped[Bill] = relationship(back_populates="lines")
 
 
-class LateFeePolicy(db.Model):
+class LateFeePolicy(PropertyOwned, db.Model):
     """The late-fee (滞纳金) rule of a property: a daily rate after a grace period, capped."""
 
     __tablename__ = "late_fee_policies"
@@ -253,7 +253,7 @@ class LateFeePolicy(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Reminder(db.Model):
+class Reminder(PropertyOwned, db.Model):
     """A payment reminder (催缴通知) sent to a resident, in the portal and by e-mail when possible."""
 
     __tablename__ = "reminders"

@@ -11,8 +11,9 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
-from domain.accounts.models import AccountKind, User
+from domain.accounts.models import StaffRole, User
 from domain.accounts.roles import Role
+from domain.accounts.services import staff_roles
 from domain.attendance import clocking
 from domain.clock import local_day_bounds, today
 from domain.dates import month_after
@@ -99,11 +100,7 @@ def _rate(count, base):
 
 def evaluated_staff():
     """[(user id, name, Role)] of the active staff evaluated, by role then name (one statement)."""
-    rows = db.session.execute(
-        select(User.id, User.display_name, User.role)
-        .where(User.kind == AccountKind.STAFF, User.is_active.is_(True), User.role.in_(EVALUATED_ROLES))
-        .order_by(User.role, User.display_name, User.id)
-    ).all()
+    rows = db.session.execute(staff_roles(EVALUATED_ROLES).order_by(StaffRole.role, User.display_name, User.id)).all()
     return [(user_id, name, Role(role)) for user_id, name, role in rows]
 
 

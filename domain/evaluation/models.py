@@ -6,11 +6,11 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime
+from domain.types import PropertyOwned, UTCDateTime
 from extensions import db
 
 
-class EvaluationScheme(db.Model):
+class EvaluationScheme(PropertyOwned, db.Model):
     """Which figures count for one role and how: the manager's, per property. Until saved, the defaults in
     domain/evaluation/figures.py apply."""
 
@@ -28,7 +28,7 @@ class EvaluationScheme(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class Scorecard(db.Model):
+class Scorecard(PropertyOwned, db.Model):
     """A staff member's month: the manager's own score and comments, and once signed, the card as it was then."""
 
     __tablename__ = "scorecards"

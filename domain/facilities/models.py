@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.accounts.roles import Role
 from domain.clock import utcnow
-from domain.types import UTCDateTime, value_enum
+from domain.types import PropertyOwned, UTCDateTime, value_enum
 from extensions import db
 
 
@@ -25,7 +25,7 @@ class FacilityKind(str, enum.Enum):
     OTHER = "other"
 
 
-class Facility(db.Model):
+class Facility(PropertyOwned, db.Model):
     """A public facility checked on a schedule: where it is, who checks it, what they look at and how often."""
 
     __tablename__ = "facilities"

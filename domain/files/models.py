@@ -6,11 +6,11 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime
+from domain.types import PropertyOwned, UTCDateTime
 from extensions import db
 
 
-class FieldPhoto(db.Model):
+class FieldPhoto(PropertyOwned, db.Model):
     """One photo of one record, stored outside static/ under a random name (domain/files/store.py)."""
 
     __tablename__ = "field_photos"

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
 from domain.timeline import TimelineEntry
-from domain.types import UTCDateTime, value_enum
+from domain.types import PropertyOwned, UTCDateTime, value_enum
 from extensions import db
 
 
@@ -34,7 +34,7 @@ class IncidentStatus(str, enum.Enum):
     CLOSED = "closed"
 
 
-class Incident(db.Model):
+class Incident(PropertyOwned, db.Model):
     """One special incident: the 特殊事件报告's time, place, what happened, people, actions, outcome, cause and
     measures."""
 
@@ -82,7 +82,7 @@ class IncidentEvent(TimelineEntry, db.Model):
     incident: Mapped[Incident] = relationship(back_populates="events")
 
 
-class IncidentNotice(db.Model):
+class IncidentNotice(PropertyOwned, db.Model):
     """Incident mode: the notice residents of the affected buildings see on every portal page and on the kiosks while
     it is on, with its updates; switching it off posts the all-clear."""
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from domain.accounts.models import User
 from domain.accounts.roles import Permission, Role, require
+from domain.accounts.services import staff_roles
 from domain.alerts.services import alert_roles
 from domain.audit.services import diff, record
 from domain.clock import from_local_input, local_text, utcnow
@@ -141,9 +142,7 @@ def _told_names(user_ids):
         return []
     rows = dict(
         (uid, (name, role))
-        for uid, name, role in db.session.execute(
-            select(User.id, User.display_name, User.role).where(User.id.in_(user_ids))
-        )
+        for uid, name, role in db.session.execute(staff_roles(active=False).where(User.id.in_(user_ids)))
     )
     return [(rows[uid][0], Role(rows[uid][1]).value if rows[uid][1] else "") for uid in user_ids if uid in rows]
 

@@ -6,11 +6,11 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime
+from domain.types import PropertyOwned, UTCDateTime
 from extensions import db
 
 
-class Kiosk(db.Model):
+class Kiosk(PropertyOwned, db.Model):
     """A touchscreen in the lobby, known by a long random credential its browser keeps in a cookie."""
 
     __tablename__ = "kiosks"

@@ -11,6 +11,7 @@ from sqlalchemy.orm import raiseload
 
 from domain.accounts.models import AccountKind, Actor, User
 from domain.accounts.roles import Permission, Role, can, require
+from domain.accounts.services import role_of
 from domain.audit.services import record
 from domain.billing.models import ChargeBasis, ChargeType, MeterReading
 from domain.billing.schedule import month_before, record_reading
@@ -100,7 +101,7 @@ def _require_scheduler(actor):
 def _staff_member(user_id, roles, field):
     """The active staff member with one of `roles`, or DomainError on `field`."""
     user = db.session.get(User, user_id)
-    if user is None or not user.is_active or user.kind != AccountKind.STAFF or Role(user.role) not in roles:
+    if user is None or not user.is_active or user.kind != AccountKind.STAFF or role_of(user.id) not in roles:
         raise DomainError(_l("Choose someone from the list."), field=field)
     return user
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
 from domain.timeline import TimelineEntry
-from domain.types import UTCDateTime, value_enum
+from domain.types import PropertyOwned, UTCDateTime, value_enum
 from extensions import db
 
 
@@ -24,7 +24,7 @@ class CaseStatus(str, enum.Enum):
     CANCELLED = "cancelled"
 
 
-class MoveInCase(db.Model):
+class MoveInCase(PropertyOwned, db.Model):
     """One unit's move-in (入住办理), from the handover notice to 手续完成."""
 
     __tablename__ = "move_in_cases"
@@ -126,7 +126,7 @@ class ItemKind(str, enum.Enum):
     FEE = "fee"  # a fee collected (the first months of 物业管理费)
 
 
-class MoveInTemplateItem(db.Model):
+class MoveInTemplateItem(PropertyOwned, db.Model):
     """The manager's list of what every case's checklist starts with."""
 
     __tablename__ = "move_in_template_items"
@@ -204,7 +204,7 @@ class InspectionStatus(str, enum.Enum):
     CANCELLED = "cancelled"
 
 
-class InspectionTemplateItem(db.Model):
+class InspectionTemplateItem(PropertyOwned, db.Model):
     """The manager's inspection checklist: per room or system (doors/windows, walls, water, electrical, ...)."""
 
     __tablename__ = "inspection_template_items"
@@ -218,7 +218,7 @@ class InspectionTemplateItem(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
 
 
-class UnitInspection(db.Model):
+class UnitInspection(PropertyOwned, db.Model):
     """A walk through the unit with the owner (验房, SOP 2.4.3); round 2 re-checks only the first one's defects."""
 
     __tablename__ = "unit_inspections"
@@ -312,7 +312,7 @@ class SpotCheckResult(str, enum.Enum):
     MISSING = "missing"  # items missing: a follow-up for the clerk
 
 
-class SpotCheck(db.Model):
+class SpotCheck(PropertyOwned, db.Model):
     """A completed case the system picked at random for the manager to check (抽查, SOP 2.4.2)."""
 
     __tablename__ = "move_in_spot_checks"

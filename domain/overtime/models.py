@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime, value_enum
+from domain.types import PropertyOwned, UTCDateTime, value_enum
 from extensions import db
 
 
@@ -20,7 +20,7 @@ class DayKind(str, enum.Enum):
     HOLIDAY = "holiday"
 
 
-class CalendarDay(db.Model):
+class CalendarDay(PropertyOwned, db.Model):
     """A day the State Council's notice sets apart from the ordinary week: a statutory holiday (法定节假日), a rest day
     of a break that falls on a weekday, or a make-up working day (调休上班) that falls on a weekend. Every other day
     is a working day from Monday to Friday and a rest day on Saturday and Sunday."""
@@ -48,7 +48,7 @@ class OvertimeStatus(str, enum.Enum):
     CANCELLED = "cancelled"
 
 
-class OvertimeApplication(db.Model):
+class OvertimeApplication(PropertyOwned, db.Model):
     """One 加班申请表: the day and the planned from–to, applied for before the work and decided by the manager; once
     worked, the from–to the applicant reports and the manager confirms. Minutes are whole numbers; the rate comes
     from the calendar day of `work_date`. Every time lies within `work_date` (an end at midnight is its end)."""

@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table
 
+from domain.accounts.services import role_of
 from domain.clock import local_text
 from domain.files.pdf import (
     FORM_BODY,
@@ -84,7 +85,8 @@ def overtime_sheet_pdf(property_id, user, first, month, *, printed_at):
     prop = db.session.get(Property, property_id)
     month = month or PersonMonth(user, dict.fromkeys(DayKind, 0), 0, 0, [])
     with force_locale("zh_Hans_CN"):
-        role = str(user.role.label) if user.role else ""
+        held = role_of(user.id, property_id)
+        role = str(held.label) if held else ""
     out = io.BytesIO()
     title = f"{first.year}年{first.month}月加班统计表"
     doc = form_document(out, title=f"{title} {user.display_name}")

@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, t
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime, value_enum
+from domain.types import PropertyOwned, UTCDateTime, value_enum
 from extensions import db
 
 
@@ -34,7 +34,7 @@ class Recipient(str, enum.Enum):
     VISITOR = "visitor"  # storage only: the person the depositor named
 
 
-class Parcel(db.Model):
+class Parcel(PropertyOwned, db.Model):
     """A parcel the desk took in for a unit."""
 
     __tablename__ = "parcels"
@@ -124,7 +124,7 @@ class StorageStatus(str, enum.Enum):
     VOIDED = "voided"
 
 
-class StoredItem(db.Model):
+class StoredItem(PropertyOwned, db.Model):
     """A small item left at the desk (小件物品寄存) by a resident, or by a visitor for a resident."""
 
     __tablename__ = "stored_items"
@@ -161,7 +161,7 @@ class StoredItem(db.Model):
     unit = relationship("Unit", lazy="raise")
 
 
-class LendableItem(db.Model):
+class LendableItem(PropertyOwned, db.Model):
     """Something the office lends (umbrella, ladder, cart, toolkit), with how many it has and the deposit."""
 
     __tablename__ = "lendable_items"
@@ -188,7 +188,7 @@ class LoanStatus(str, enum.Enum):
     VOIDED = "voided"
 
 
-class Loan(db.Model):
+class Loan(PropertyOwned, db.Model):
     """One item lent to a resident (外借物品): when, until when, the deposit taken and the return."""
 
     __tablename__ = "loans"

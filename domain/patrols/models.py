@@ -9,11 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from domain.accounts.roles import Role
 from domain.clock import utcnow
 from domain.tickets.models import Department, TicketKind
-from domain.types import UTCDateTime, value_enum
+from domain.types import PropertyOwned, UTCDateTime, value_enum
 from extensions import db
 
 
-class PatrolRoute(db.Model):
+class PatrolRoute(PropertyOwned, db.Model):
     """An ordered list of checkpoints walked on a schedule: an assistant's daily round of their area, or a security
     round per shift."""
 
@@ -66,7 +66,7 @@ class RoundStatus(str, enum.Enum):
     FINISHED = "finished"
 
 
-class PatrolRound(db.Model):
+class PatrolRound(PropertyOwned, db.Model):
     """One walk of a route in one window of one day: its visits and findings are the 巡视记录表."""
 
     __tablename__ = "patrol_rounds"

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime, value_enum
+from domain.types import PropertyOwned, UTCDateTime, value_enum
 from extensions import db
 
 
@@ -38,7 +38,7 @@ class PaymentStatus(str, enum.Enum):
     VOIDED = "voided"  # a desk payment cancelled by finance
 
 
-class Payment(db.Model):
+class Payment(PropertyOwned, db.Model):
     """Money for one or more bills of one unit; applied to the bills only once it has succeeded."""
 
     __tablename__ = "payments"
@@ -114,7 +114,7 @@ class Allocation(db.Model):
     bill = relationship("Bill")
 
 
-class ReceiptCounter(db.Model):
+class ReceiptCounter(PropertyOwned, db.Model):
     """The last receipt number issued per property and year; locked while a number is taken."""
 
     __tablename__ = "receipt_counters"
@@ -126,7 +126,7 @@ class ReceiptCounter(db.Model):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
-class Receipt(db.Model):
+class Receipt(PropertyOwned, db.Model):
     """The receipt (收据) of a succeeded payment, numbered without gaps per property and year."""
 
     __tablename__ = "receipts"

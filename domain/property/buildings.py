@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from domain.accounts.roles import Permission, require
 from domain.audit.services import diff, record
+from domain.current_property import current_property_id
 from domain.errors import Conflict, NotFound
 from domain.property.models import Building, Property
 from domain.queries import read
@@ -12,19 +13,22 @@ from extensions import db
 
 
 def get_property():
-    """Return the property this installation manages (the first one)."""
-    prop = db.session.scalar(select(Property).order_by(Property.id).limit(1))
-    if prop is None:
-        raise NotFound(_l("No property has been set up yet."))
-    return prop
+    """Return the property the request works for (domain.property.scope); outside a request, with nothing chosen,
+    the first property (commands and jobs of a one-property installation)."""
+    property_id = get_property_id()
+    return db.session.get(Property, property_id)
 
 
 _PROPERTY_ID = select(Property.id).order_by(Property.id).limit(1)
 
 
 def property_id_or_none():
-    """The id of the property this installation manages, or None before one is set up (the pages every console
-    shows, the today page and its poll, stay up on a new installation)."""
+    """The id of the property the request works for, or (outside a request, with nothing chosen) the first one; None
+    before any is set up (the pages every console shows, the today page and its poll, stay up on a new
+    installation)."""
+    chosen = current_property_id()
+    if chosen is not None:
+        return chosen
     return read(_PROPERTY_ID).scalar()
 
 

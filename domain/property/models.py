@@ -8,28 +8,50 @@ from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime
+from domain.types import PropertyOwned, UTCDateTime
 from domain.types import value_enum as _enum
 from extensions import db
 
 
+class Company(db.Model):
+    """The property-management company (公司) above its properties: one installation serves one company."""
+
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Property(db.Model):
-    """The property the office manages (one per installation today, modelled for more)."""
+    """A property (项目) of the company, with its own 物管中心, fees, service levels and desk."""
 
     __tablename__ = "properties"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(255), default="")
     #: The service desk's phone, shown on the kiosk and the portal.
     service_phone: Mapped[str] = mapped_column(String(40), default="")
     #: Opening hours of the service desk, free text ("8:00-20:00").
     desk_hours: Mapped[str] = mapped_column(String(120), default="")
+    #: IANA time zone of the property's days (bills' months, service-level clocks, the desk's day).
+    time_zone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
+    #: Put before every receipt number of the property ("YF-2026-000123"), so receipts of two properties of
+    #: the company can never be confused; empty keeps the plain number.
+    receipt_prefix: Mapped[str] = mapped_column(String(12), default="")
+    #: The Stripe account (acct_...) the property's online payments go to, when the company collects through
+    #: Stripe Connect; empty: the platform's own account.
+    stripe_account: Mapped[str] = mapped_column(String(64), default="")
+    #: What residents' bank statements show for the property's payments (Stripe allows 5-22 Latin characters).
+    statement_descriptor: Mapped[str] = mapped_column(String(22), default="")
 
+    company: Mapped[Company] = relationship()
     buildings: Mapped[list["Building"]] = relationship(back_populates="property", order_by="Building.code")
 
 
-class Building(db.Model):
+class Building(PropertyOwned, db.Model):
     """A building (楼栋) of the property."""
 
     __tablename__ = "buildings"
@@ -113,10 +135,11 @@ class UnitStatusChange(db.Model):
     recorded_by = relationship("User")
 
 
-class Resident(db.Model):
+class Resident(PropertyOwned, db.Model):
     """A person in the register: owner, tenant or household member (业主登记表)."""
 
     __tablename__ = "residents"
+    __table_args__ = (UniqueConstraint("property_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
@@ -127,7 +150,8 @@ class Resident(db.Model):
     #: Only the masked form is kept ("2*************1234"); the full number never is.
     id_number_masked: Mapped[str] = mapped_column(String(32), default="")
     #: The resident's portal account, if they have one.
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+    #: One sign-in for a person living in several properties of the company: one Resident row per property.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: A VIP resident (SOP 13, 1.1.11): their household is visited on the VIP plan; the note says why.

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
 from domain.timeline import TimelineEntry
-from domain.types import UTCDateTime, value_enum
+from domain.types import PropertyOwned, UTCDateTime, value_enum
 from extensions import db
 
 
@@ -30,7 +30,7 @@ class RenovationStatus(str, enum.Enum):
     CANCELLED = "cancelled"
 
 
-class RenovationApplication(db.Model):
+class RenovationApplication(PropertyOwned, db.Model):
     """One renovation of one unit, as applied for."""
 
     __tablename__ = "renovation_applications"

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from domain.accounts.models import User
 from domain.accounts.roles import Role
+from domain.accounts.services import staff_roles
 from domain.billing.models import Bill
 from domain.clock import start_of_local_day
 from domain.dates import month_before
@@ -51,7 +52,9 @@ def load_reports_demo(prop, *, today, seed=2026):
         .limit(40)
     ).all()
     callers = db.session.scalars(
-        select(User.id).where(User.role.in_([Role.ASSISTANT, Role.FINANCE, Role.MANAGER])).order_by(User.id)
+        staff_roles([Role.ASSISTANT, Role.FINANCE, Role.MANAGER], property_id=prop.id)
+        .with_only_columns(User.id)
+        .order_by(User.id)
     ).all()
     reasons, weights = list(REASON_WEIGHTS), list(REASON_WEIGHTS.values())
     count = 0
@@ -74,7 +77,9 @@ def load_reports_demo(prop, *, today, seed=2026):
                 )
             )
             count += 1
-    manager = db.session.scalar(select(User.id).where(User.role == Role.MANAGER).order_by(User.id).limit(1))
+    manager = db.session.scalar(
+        staff_roles([Role.MANAGER], property_id=prop.id).with_only_columns(User.id).order_by(User.id).limit(1)
+    )
     last_month = month_before(today.replace(day=1))
     _last_months_counter(prop, last_month, unit_ids or [], rng)
     db.session.add(

@@ -9,7 +9,7 @@ from sqlalchemy import Date, ForeignKey, Index, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime, value_enum
+from domain.types import PropertyOwned, UTCDateTime, value_enum
 from extensions import db
 
 
@@ -39,7 +39,7 @@ CALL_REASON_LABELS = {
 }
 
 
-class CollectionCall(db.Model):
+class CollectionCall(PropertyOwned, db.Model):
     """One call (or visit) chasing a unit's arrears: what the resident answered and when they promise to pay."""
 
     __tablename__ = "collection_calls"
@@ -57,7 +57,7 @@ class CollectionCall(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
-class MonthlySummary(db.Model):
+class MonthlySummary(PropertyOwned, db.Model):
     """The manager's written summary at the top of a month's report, one per property and month."""
 
     __tablename__ = "monthly_summaries"

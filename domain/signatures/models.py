@@ -6,11 +6,11 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime
+from domain.types import PropertyOwned, UTCDateTime
 from extensions import db
 
 
-class Signature(db.Model):
+class Signature(PropertyOwned, db.Model):
     """One person's signature under one text (an agreement, a hand-over list, an inspection record).
 
     The text is kept as signed and its SHA-256 stored beside it: a later change of an agreement's template or of a

@@ -6,11 +6,11 @@ from sqlalchemy import JSON, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime
+from domain.types import PropertyOwned, UTCDateTime
 from extensions import db
 
 
-class ServiceChecklist(db.Model):
+class ServiceChecklist(PropertyOwned, db.Model):
     """The property's service-standards checklist, kept by the manager: ["仪容仪表整洁，着装规范", ...]. A spot-check
     keeps the items as they were asked, so editing never rewrites one."""
 
@@ -23,7 +23,7 @@ class ServiceChecklist(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class SpotCheck(db.Model):
+class SpotCheck(PropertyOwned, db.Model):
     """One spot-check (抽查) of a staff member against the checklist: each item passed or failed, and notes."""
 
     __tablename__ = "spot_checks"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
 from domain.tickets.models import Department
-from domain.types import UTCDateTime, value_enum
+from domain.types import PropertyOwned, UTCDateTime, value_enum
 from extensions import db
 
 
@@ -42,7 +42,7 @@ class QuestionKind(str, enum.Enum):
     TEXT = "text"
 
 
-class Survey(db.Model):
+class Survey(PropertyOwned, db.Model):
     """A survey of the property's households: its title and intro in Chinese and English, whom it asks, its period
     (property-local days) and whether its answers are anonymous."""
 
@@ -91,7 +91,7 @@ class Survey(db.Model):
         return self.intro_en if str(locale).startswith("en") and self.intro_en else self.intro_zh
 
 
-class SurveyQuestion(db.Model):
+class SurveyQuestion(PropertyOwned, db.Model):
     """One question: its kind, text in Chinese and English, options for a choice ([{"zh": ..., "en": ...}]), its
     place, whether it must be answered, and the department whose service it rates (工程部 for repair quality)."""
 
@@ -123,7 +123,7 @@ class SurveyQuestion(db.Model):
         return [(o.get("en") if english and o.get("en") else o["zh"]) for o in self.options]
 
 
-class SurveyHousehold(db.Model):
+class SurveyHousehold(PropertyOwned, db.Model):
     """A household (a unit) the survey asks, fixed when it opens: whom it was sent to and the response rate's
     denominator."""
 
@@ -134,7 +134,7 @@ class SurveyHousehold(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
 
 
-class SurveyParticipation(db.Model):
+class SurveyParticipation(PropertyOwned, db.Model):
     """A household answered the survey: once per unit, whoever of its residents answered. No row number and no time
     of day, so that nothing matches it to an anonymous survey's answers."""
 
@@ -147,7 +147,7 @@ class SurveyParticipation(db.Model):
     answered_on: Mapped[date] = mapped_column(Date)
 
 
-class SurveyAnswer(db.Model):
+class SurveyAnswer(PropertyOwned, db.Model):
     """One answer to one question: a chosen option (one row per option of a multiple choice), a scale value or a
     text. The answers of one response share a random `response_key`; a survey that is not anonymous also keeps the
     resident and the unit, an anonymous one neither."""

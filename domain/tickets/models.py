@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
 from domain.timeline import TimelineEntry
-from domain.types import UTCDateTime, value_enum
+from domain.types import PropertyOwned, UTCDateTime, value_enum
 from extensions import db
 
 
@@ -73,7 +73,7 @@ class Severity(str, enum.Enum):
     MAJOR = "major"
 
 
-class ServiceItem(db.Model):
+class ServiceItem(PropertyOwned, db.Model):
     """An entry of the service catalogue (有偿/无偿服务项目)."""
 
     __tablename__ = "service_items"
@@ -89,7 +89,7 @@ class ServiceItem(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
 
 
-class ServiceLevel(db.Model):
+class ServiceLevel(PropertyOwned, db.Model):
     """The service levels of one kind of ticket, in minutes; due times are computed from these, never typed."""
 
     __tablename__ = "service_levels"
@@ -109,7 +109,7 @@ class ServiceLevel(db.Model):
     callback_minutes: Mapped[int]
 
 
-class Ticket(db.Model):
+class Ticket(PropertyOwned, db.Model):
     """One request of a resident (or found on patrol), whatever its kind, and its service-level clocks."""
 
     __tablename__ = "tickets"
@@ -257,7 +257,7 @@ class Callback(db.Model):
     done_by = relationship("User", foreign_keys=[done_by_id])
 
 
-class CallbackSettings(db.Model):
+class CallbackSettings(PropertyOwned, db.Model):
     """The manager's callback settings of a property: which finished kinds get a callback, and the target rate."""
 
     __tablename__ = "callback_settings"
@@ -273,7 +273,7 @@ class CallbackSettings(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class ContactLog(db.Model):
+class ContactLog(PropertyOwned, db.Model):
     """The front desk's phone and visit log (来电来访登记)."""
 
     __tablename__ = "contact_logs"
@@ -290,7 +290,7 @@ class ContactLog(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
-class ResidentVisit(db.Model):
+class ResidentVisit(PropertyOwned, db.Model):
     """A planned or recorded visit to a resident (业主走访, SOP 13), VIP or routine."""
 
     __tablename__ = "resident_visits"
@@ -321,7 +321,7 @@ class VisitScope(str, enum.Enum):
     VIP = "vip"  # the households with a VIP resident
 
 
-class VisitRule(db.Model):
+class VisitRule(PropertyOwned, db.Model):
     """A recurring visit plan (走访计划): the households of a scope, each visited once every `interval_months`."""
 
     __tablename__ = "visit_rules"
@@ -344,7 +344,7 @@ class VisitRule(db.Model):
     area = relationship("Area")
 
 
-class Handover(db.Model):
+class Handover(PropertyOwned, db.Model):
     """A shift handover (交接班记录): drafted from what is open, acknowledged by the next shift."""
 
     __tablename__ = "handovers"

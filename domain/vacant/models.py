@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
 from domain.facilities.models import CheckResult
-from domain.types import UTCDateTime, value_enum
+from domain.types import PropertyOwned, UTCDateTime, value_enum
 from extensions import db
 
 
@@ -29,7 +29,7 @@ class Supply(str, enum.Enum):
     ON = "on"
 
 
-class VacantUnit(db.Model):
+class VacantUnit(PropertyOwned, db.Model):
     """A unit the register marks vacant (Unit.status), registered here with why and since when, how often it is
     checked and what was agreed about its water and power. One record per unit: it is closed when the unit is lived
     in again and reopened when it stands empty again, so its keys and history stay together."""
@@ -144,7 +144,7 @@ class KeyMovement(db.Model):
     taken_back_by = relationship("User", foreign_keys=[taken_back_by_id])
 
 
-class VacantChecklist(db.Model):
+class VacantChecklist(PropertyOwned, db.Model):
     """The property's checklist for vacant units, kept by the manager: [{"text": "门窗关闭", "kind": "check"},
     {"text": "电表读数", "kind": "reading"}]. A check keeps the items as they were asked."""
 

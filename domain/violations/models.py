@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
 from domain.timeline import TimelineEntry
-from domain.types import UTCDateTime, value_enum
+from domain.types import PropertyOwned, UTCDateTime, value_enum
 from extensions import db
 
 
@@ -52,7 +52,7 @@ class Authority(str, enum.Enum):
     POLICE = "police"  # 公安 (group rentals, noise at night, pets that bite)
 
 
-class ViolationKind(db.Model):
+class ViolationKind(PropertyOwned, db.Model):
     """A kind of violation the manager keeps for the property: the rule it breaks, where it starts, the days to
     put it right at each stage, and whether a fine may be recorded (up to a maximum, billed under a one-off charge of
     the fee schedule)."""
@@ -112,7 +112,7 @@ class NoticeTemplate(db.Model):
     kind: Mapped[ViolationKind] = relationship(back_populates="templates")
 
 
-class Violation(db.Model):
+class Violation(PropertyOwned, db.Model):
     """One violation: its kind, where (a unit, or a public place with the nearest unit when known), what was seen,
     its stage and the deadline to put it right."""
 

@@ -11,8 +11,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from domain.accounts.models import AccountKind, User
+from domain.accounts.models import User
 from domain.accounts.roles import Permission, Role, can
+from domain.accounts.services import staff_roles
 from domain.archives.documents import open_document
 from domain.archives.inspection_records import file_inspection_record
 from domain.clock import from_local_input, local_date, today
@@ -70,11 +71,8 @@ def _require_viewer():
 
 def staff_choices(roles):
     """The choices "—" (0) and each of the active staff with one of `roles`, by name."""
-    users = db.session.execute(
-        select(User.id, User.display_name)
-        .where(User.kind == AccountKind.STAFF, User.is_active.is_(True), User.role.in_(list(roles)))
-        .order_by(User.display_name)
-    ).all()
+    statement = staff_roles(roles).with_only_columns(User.id, User.display_name)
+    users = db.session.execute(statement.order_by(User.display_name)).all()
     return [SelectChoice(0, "—"), *[SelectChoice(user_id, name) for user_id, name in users]]
 
 

@@ -292,7 +292,7 @@ def test_spot_checks_list_those_to_check_first(clock, prop):
 
 def test_the_demo_has_a_move_in_in_every_state_and_the_managers_pages_have_something_to_show(prop):
     builders.create_charge(prop)  # 物业管理费: the cases' fees
-    ensure_staff("demo1234", Actor.system())
+    ensure_staff("demo1234", Actor.system(), prop)
     assert (
         load_move_in_demo(prop, file_inspection_record=file_inspection_record, file_move_in_copy=file_move_in_copy)
         == len(PLAN)

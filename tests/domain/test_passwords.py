@@ -100,7 +100,7 @@ def test_residents_are_held_to_the_policy(prop):
         change_own_password(Actor.for_user(owner.user, "127.0.0.1"), owner.user, builders.PASSWORD, "iloveyou2")
 
 
-def test_the_demo_password_works_in_the_demo_only():
+def test_the_demo_password_works_in_the_demo_only(prop):
     """The demo loads with demo1234 (never in production: the CLI refuses), but no account can be given it."""
     from domain.accounts.models import AccountKind
     from domain.accounts.services import authenticate
@@ -108,7 +108,7 @@ def test_the_demo_password_works_in_the_demo_only():
 
     with pytest.raises(DomainError):
         check_password_rules("demo1234")
-    ensure_staff("demo1234", Actor.system())  # what `flask demo load` does for the staff
+    ensure_staff("demo1234", Actor.system(), prop)  # what `flask demo load` does for the staff
     assert authenticate(DEMO_STAFF[0][0], "demo1234", AccountKind.STAFF) is not None
 
 

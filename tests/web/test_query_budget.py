@@ -6,6 +6,7 @@ import pytest
 
 from domain.accounts.roles import Role
 from domain.demo import generate_register
+from domain.property.companies import ensure_company
 from domain.property.models import Property, Unit
 from extensions import db
 from tests import builders
@@ -18,7 +19,7 @@ PAGE_BUDGETS = {"/staff/": 9}
 
 def grow_register(size):
     """Add a property with `size` x 20 units and a resident in most of them."""
-    prop = Property(name="大", address="", service_phone="", desk_hours="")
+    prop = Property(company_id=ensure_company().id, name="大", address="", service_phone="", desk_hours="")
     db.session.add(prop)
     db.session.flush()
     generate_register(prop, buildings=size, floors=5, per_floor=4, residents_target=size * 40, rng=random.Random(size))
