@@ -115,3 +115,17 @@ def test_a_resident_of_one_property_never_sees_the_choice(client, auth, two):
     page = client.get("/portal/")
     assert page.status_code == 200
     assert "/portal/properties/choose" not in page.get_data(as_text=True)
+
+
+def test_an_export_holds_the_working_propertys_rows_only(client, auth, two):
+    a, b, unit_a, unit_b = two
+    manager = builders.create_staff(Role.MANAGER, username="boss_a", prop=a)
+    builders.create_bill(unit_a, total_fen=11100)
+    builders.create_bill(unit_b, total_fen=99900)
+    auth.login_staff(manager)
+    response = client.get("/staff/billing/bills/export.csv?period=2026-10")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "111.00" in text and "999.00" not in text
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action.like("%export%")))
+    assert entry is not None and entry.summary.startswith("bills.csv 1 rows") and entry.property_id == a.id
