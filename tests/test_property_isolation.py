@@ -175,8 +175,7 @@ BUILT_FAILURES = []
 def _try(what, build):
     """Build one thing; a builder broken elsewhere must not hide the rest of the sweep (the failure is listed)."""
     try:
-        with db.session.begin_nested():
-            return build()
+        return build()
     except Exception as error:  # noqa: BLE001 - listed in the report
         db.session.rollback()
         BUILT_FAILURES.append(f"{what}: {type(error).__name__}: {str(error)[:120]}")
