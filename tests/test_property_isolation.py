@@ -14,8 +14,8 @@ import zipfile
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import String, Text, select, update
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy import String, Text, select, update
 
 from domain.accounts.models import CompanyRole, User
 from domain.accounts.roles import Role
@@ -388,10 +388,18 @@ def test_no_property_sees_another(app, monkeypatch, capsys):
     owned_a = _owned_rows(prop_a.id)
     owned_b = _owned_rows(prop_b.id)
     users_a = sorted({u.id for u in a["staff"].values()})
-    b_role_users = set(db.session.scalars(select(builders.StaffRole.user_id).where(builders.StaffRole.property_id == prop_b.id)))
-    a_role_users = set(db.session.scalars(select(builders.StaffRole.user_id).where(builders.StaffRole.property_id == prop_a.id)))
+    b_role_users = set(
+        db.session.scalars(select(builders.StaffRole.user_id).where(builders.StaffRole.property_id == prop_b.id))
+    )
+    a_role_users = set(
+        db.session.scalars(select(builders.StaffRole.user_id).where(builders.StaffRole.property_id == prop_a.id))
+    )
     users_b = sorted(b_role_users - a_role_users)
-    b_user_ids = set(users_b) | {r for r in db.session.scalars(select(builders.Resident.user_id).where(builders.Resident.property_id == prop_b.id)) if r}
+    b_user_ids = set(users_b) | {
+        r
+        for r in db.session.scalars(select(builders.Resident.user_id).where(builders.Resident.property_id == prop_b.id))
+        if r
+    }
     markers = _mark(owned_b, MARKER_B)
     for user_id in b_user_ids:
         db.session.execute(update(User).where(User.id == user_id).values(display_name=f"{MARKER_B}u{user_id}"))
