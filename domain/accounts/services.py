@@ -318,3 +318,14 @@ def move_login_phone(user, phone):
 def set_locale(user_id, locale):
     """Remember a user's language choice for their next sessions."""
     get_user(user_id).locale = locale
+
+
+def staff_member(user_id):
+    """The staff account `user_id` if it holds a role in the current property, else None (users belong to no
+    property, so a lookup by id alone would find another property's staff; the join lets the fence see the role)."""
+    return db.session.scalar(
+        select(User)
+        .join(StaffRole, StaffRole.user_id == User.id)
+        .where(User.id == user_id, User.kind == AccountKind.STAFF)
+        .limit(1)
+    )
