@@ -327,7 +327,7 @@ def _runs_page(form):
         "staff/fees/runs.html",
         runs=runs.list_runs(get_property().id),
         form=form,
-        names={user.id: user.display_name for user in list_staff()},
+        names={user.id: user.display_name for user, _role in list_staff()},
     )
 
 

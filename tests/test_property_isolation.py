@@ -190,6 +190,7 @@ def _populate(prop):
         facilities_builders,
         incident_mode_builders,
         overtime_builders,
+        patrol_builders,
         supervision_builders,
         survey_builders,
         vacant_builders,
@@ -209,14 +210,19 @@ def _populate(prop):
         _try("loan", lambda: builders.create_loan(item, unit))
     _try("kiosk", lambda: builders.create_kiosk(prop))
     _try("household", lambda: builders.create_household_with_bills(prop))
-    area = _try("area", lambda: areas_builders.create_area(prop, assistant=staff[Role.ASSISTANT]))
+    area = _try(
+        "area",
+        lambda: areas_builders.create_area(
+            prop, assistant=staff[Role.ASSISTANT], deputy=builders.create_staff(Role.ASSISTANT, prop=prop)
+        ),
+    )
     if area is not None:
         _try("cover", lambda: areas_builders.create_cover(area, today(), today() + timedelta(days=3)))
     shift = _try("shift", lambda: attendance_builders.create_shift(prop))
     if shift is not None:
         _try("rota", lambda: attendance_builders.plan(prop, staff[Role.FRONTDESK], shift, today()))
     _try("leave", lambda: attendance_builders.create_leave(prop, staff[Role.FRONTDESK], today() + timedelta(days=2)))
-    facility = _try("facility", lambda: facilities_builders.create_facility(prop))
+    facility = _try("facility", lambda: facilities_builders.create_facility(prop, first_due_on=today()))
     if facility is not None:
         _try("facility check", lambda: facilities_builders.create_check(facility, today()))
     _try("incident", lambda: incident_mode_builders.create_incident(prop, reporter=staff[Role.SECURITY]))
@@ -234,14 +240,18 @@ def _populate(prop):
     if kind is not None:
         _try("violation", lambda: violation_builders.record(staff[Role.SECURITY], kind, unit=unit))
     _try("ticket", lambda: _ticket(prop, unit, resident))
+    route = _try("patrol route", lambda: patrol_builders.create_route(prop, actor=patrol_builders.manager_actor()))
+    if route is not None:
+        _try("patrol round", lambda: patrol_builders.walk_round(route, today(), staff[Role.ASSISTANT]))
     db.session.commit()
     return {"unit": unit, "resident": resident, "staff": staff}
 
 
 def _ticket(prop, unit, resident):
+    from domain.clock import utcnow
     from tests.callback_builders import finished_ticket
 
-    return finished_ticket(prop, unit, today())
+    return finished_ticket(prop, unit, utcnow())
 
 
 def _owned_rows(property_id):
@@ -437,6 +447,8 @@ def test_no_property_sees_another(app, monkeypatch, capsys):
                 response = _request(client, "GET", url_a, errors)
                 requests += 1
                 status_a = response.status_code
+                if status_a >= 500:
+                    problems.append(f"{name}: GET {url_a} answered {status_a}")
                 if MARKER_B in _text(response):
                     problems.append(f"{name}: GET {url_a} shows a B marker")
             if url_b is None:
@@ -468,5 +480,6 @@ def test_no_property_sees_another(app, monkeypatch, capsys):
             print("  server error:", error)
         for rule in sorted(uncovered):
             print("  not covered (no B row):", rule)
+    assert not BUILT_FAILURES, f"the fixture lost data: {BUILT_FAILURES}"
     assert not changed, f"POSTs with B's ids changed B's rows in: {changed}"
     assert not problems, "\n".join(problems)

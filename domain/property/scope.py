@@ -18,7 +18,7 @@ from domain.accounts.models import AccountKind, SignIn, StaffRole
 from domain.audit.services import record
 from domain.current_property import current_property_id, set_current_property, working_for  # noqa: F401
 from domain.errors import NotFound
-from domain.property.models import Building, Resident, Unit
+from domain.property.models import Resident, Unit
 from domain.types import PropertyOwned
 from extensions import db
 
@@ -49,8 +49,49 @@ def choose_property(signed_in, property_id, *, actor):
     record(actor, "account.property_switch", object_type="sign_in", object_id=signed_in.sign_in_id)
 
 
+def _paths_to_a_property():
+    """{mapped class: [(foreign-key attribute, parent class), ...]} for each model without a property_id of its own
+    that belongs to one through a parent it cannot exist without (a ticket's callback, a patrol route's
+    checkpoint, an inspection item's photo): the chain of required foreign keys up to a PropertyOwned model."""
+    classes = {mapper.class_: mapper for mapper in db.Model.registry.mappers}
+    by_table = {mapper.local_table: cls for cls, mapper in classes.items()}
+    direct = {}
+    for cls, mapper in classes.items():
+        if issubclass(cls, PropertyOwned):
+            continue
+        for column in mapper.local_table.columns:
+            for key in column.foreign_keys:
+                parent = by_table.get(key.column.table)
+                if not column.nullable and parent is not None and parent is not cls and column.key in mapper.columns:
+                    direct.setdefault(cls, (mapper.get_property_by_column(column).class_attribute, parent))
+    paths = {}
+    for cls in direct:
+        path, seen, current = [], set(), cls
+        while current in direct and current not in seen:
+            seen.add(current)
+            path.append(direct[current])
+            current = direct[current][1]
+        if issubclass(current, PropertyOwned):
+            paths[cls] = path
+    return paths
+
+
+_PATHS = None
+
+
+def _through_parents(path, property_id):
+    """`path`'s first foreign key IN the ids of parents that belong to `property_id` (nested up the chain)."""
+    (attribute, parent), *rest = path
+    parents = select(parent.id)
+    parents = (
+        parents.where(_through_parents(rest, property_id)) if rest else parents.where(parent.property_id == property_id)
+    )
+    return attribute.in_(parents)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _keep_to_the_current_property(state):
+    global _PATHS
     property_id = current_property_id()
     if property_id is None or state.is_column_load or state.is_relationship_load:
         return
@@ -58,11 +99,15 @@ def _keep_to_the_current_property(state):
         return
     if state.execution_options.get("all_properties"):
         return
-    state.statement = state.statement.options(
-        with_loader_criteria(PropertyOwned, lambda cls: cls.property_id == property_id, include_aliases=True),
-        with_loader_criteria(
-            Unit,
-            lambda cls: cls.building_id.in_(select(Building.id).where(Building.property_id == property_id)),
-            include_aliases=True,
-        ),
-    )
+    if _PATHS is None:
+        _PATHS = _paths_to_a_property()
+    options = [with_loader_criteria(PropertyOwned, lambda cls: cls.property_id == property_id, include_aliases=True)]
+    # A model without a property of its own (units, a ticket's callbacks...) is kept to its parents' property when
+    # the statement reads it; units always, being joined everywhere.
+    for mapper in {Unit.__mapper__, *state.all_mappers}:
+        path = _PATHS.get(mapper.class_)
+        if path:
+            options.append(
+                with_loader_criteria(mapper.class_, _through_parents(path, property_id), include_aliases=True)
+            )
+    state.statement = state.statement.options(*options)

@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from domain.accounts.models import AccountKind, User
+from domain.accounts.models import User
 from domain.accounts.roles import Permission, can, require
-from domain.accounts.services import active_staff
+from domain.accounts.services import active_staff, staff_member
 from domain.audit.services import record
 from domain.clock import today, utcnow
 from domain.errors import DomainError, NotAllowed, NotFound
@@ -75,8 +75,8 @@ def record_spot_check(actor, property_id, *, staff_id, checked_on, answers, note
     """A spot-check of `staff_id` on `checked_on` against the checklist: every item passed ("ok") or failed
     ("fault"); a failed item needs a note saying what was seen."""
     require(actor, Permission.MANAGE_STANDARDS)
-    person = db.session.get(User, staff_id) if staff_id else None
-    if person is None or person.kind != AccountKind.STAFF or not person.is_active:
+    person = staff_member(int(staff_id)) if str(staff_id or "").isdigit() else None
+    if person is None or not person.is_active:
         raise DomainError(_l("Choose a staff member."), field="staff_id")
     day = today()
     if not isinstance(checked_on, date) or not day - timedelta(days=366) <= checked_on <= day:
@@ -129,8 +129,8 @@ def spot_checks_of(actor, property_id, staff_id):
     NotAllowed for anyone else."""
     if not (actor.user_id == staff_id or can(actor.role, Permission.MANAGE_STANDARDS)):
         raise NotAllowed()
-    person = db.session.get(User, staff_id)
-    if person is None or person.kind != AccountKind.STAFF:
+    person = staff_member(staff_id)
+    if person is None:
         raise NotFound()
     checks = db.session.scalars(
         select(SpotCheck)

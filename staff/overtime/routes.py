@@ -7,8 +7,8 @@ from io import BytesIO
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from domain.accounts.models import AccountKind, User
 from domain.accounts.roles import Permission
+from domain.accounts.services import staff_member
 from domain.clock import today, utcnow
 from domain.errors import DomainError, NotAllowed, NotFound
 from domain.incidents.queries import parse_month
@@ -183,8 +183,8 @@ def overtime_totals():
 def overtime_sheet(user_id, month):
     """A person's monthly sheet for payroll, as a PDF in Chinese: one's own, or anyone's for the manager."""
     bounds = parse_month(month)
-    user = db.session.get(User, user_id)
-    if bounds is None or user is None or user.kind != AccountKind.STAFF:
+    user = staff_member(user_id)
+    if bounds is None or user is None:
         raise NotFound()
     actor = current_actor()
     if user.id != actor.user_id and not applications.may_see_all(actor):
