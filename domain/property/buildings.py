@@ -15,8 +15,14 @@ from extensions import db
 def get_property():
     """Return the property the request works for (domain.property.scope); outside a request, with nothing chosen,
     the first property (commands and jobs of a one-property installation)."""
-    property_id = get_property_id()
-    return db.session.get(Property, property_id)
+    chosen = current_property_id()
+    if chosen is not None:
+        prop = db.session.get(Property, chosen)
+    else:
+        prop = db.session.scalar(select(Property).order_by(Property.id).limit(1))
+    if prop is None:
+        raise NotFound(_l("No property has been set up yet."))
+    return prop
 
 
 _PROPERTY_ID = select(Property.id).order_by(Property.id).limit(1)

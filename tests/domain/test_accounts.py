@@ -1,18 +1,32 @@
 """Accounts: authentication, staff management, passwords."""
 
 import pytest
+from sqlalchemy import select
 
 from domain.accounts.models import AccountKind, Actor
 from domain.accounts.roles import PERMISSIONS, Permission, Role, can
-from domain.accounts.services import authenticate, change_own_password, create_staff, reset_password, update_staff
+from domain.accounts.services import (
+    authenticate,
+    change_own_password,
+    create_staff,
+    reset_password,
+    role_of,
+    update_staff,
+)
 from domain.audit.models import AuditEntry
 from domain.errors import Conflict, DomainError, NotAllowed
+from domain.property.models import Property
 from extensions import db
 from tests import builders
 
 
 def actor(user):
     return Actor.for_user(user, "127.0.0.1")
+
+
+def pid():
+    """The property the staff of these tests work in (the builders' first)."""
+    return db.session.scalar(select(Property.id).order_by(Property.id))
 
 
 def test_staff_sign_in_by_username_case_insensitively():
@@ -52,10 +66,24 @@ def test_only_the_manager_creates_staff_and_it_is_audited():
     manager = builders.create_staff(Role.MANAGER)
     desk = builders.create_staff(Role.FRONTDESK)
     with pytest.raises(NotAllowed):
-        create_staff(actor(desk), username="new1", display_name="新人", role="cleaning", password="long-enough-1")
-    user = create_staff(actor(manager), username="New1", display_name="新人", role="cleaning", password="long-enough-1")
+        create_staff(
+            actor(desk),
+            username="new1",
+            display_name="新人",
+            role="cleaning",
+            password="long-enough-1",
+            property_id=pid(),
+        )
+    user = create_staff(
+        actor(manager),
+        username="New1",
+        display_name="新人",
+        role="cleaning",
+        password="long-enough-1",
+        property_id=pid(),
+    )
     db.session.commit()
-    assert user.username == "new1" and user.role == Role.CLEANING
+    assert user.username == "new1" and role_of(user.id, pid()) == Role.CLEANING
     entry = db.session.query(AuditEntry).filter_by(action="staff.create", object_id=user.id).one()
     assert entry.actor_id == manager.id and entry.source == "127.0.0.1"
 
@@ -63,26 +91,46 @@ def test_only_the_manager_creates_staff_and_it_is_audited():
 def test_duplicate_and_malformed_usernames_are_refused():
     manager = builders.create_staff(Role.MANAGER, username="boss")
     with pytest.raises(Conflict) as taken:
-        create_staff(actor(manager), username="boss", display_name="x", role="cleaning", password="long-enough-1")
+        create_staff(
+            actor(manager),
+            username="boss",
+            display_name="x",
+            role="cleaning",
+            password="long-enough-1",
+            property_id=pid(),
+        )
     assert taken.value.field == "username"
     with pytest.raises(DomainError):
-        create_staff(actor(manager), username="a b", display_name="x", role="cleaning", password="long-enough-1")
+        create_staff(
+            actor(manager),
+            username="a b",
+            display_name="x",
+            role="cleaning",
+            password="long-enough-1",
+            property_id=pid(),
+        )
 
 
 def test_weak_passwords_are_refused():
     manager = builders.create_staff(Role.MANAGER)
     for weak in ("short", "12345678901"):
         with pytest.raises(DomainError) as error:
-            create_staff(actor(manager), username="abc", display_name="x", role="cleaning", password=weak)
+            create_staff(
+                actor(manager), username="abc", display_name="x", role="cleaning", password=weak, property_id=pid()
+            )
         assert error.value.field == "password"
 
 
 def test_last_active_manager_cannot_be_demoted_or_disabled():
     manager = builders.create_staff(Role.MANAGER)
     with pytest.raises(DomainError):
-        update_staff(actor(manager), manager, display_name="x", role="frontdesk", email=None, is_active=True)
+        update_staff(
+            actor(manager), manager, display_name="x", role="frontdesk", email=None, is_active=True, property_id=pid()
+        )
     with pytest.raises(DomainError):
-        update_staff(actor(manager), manager, display_name="x", role="manager", email=None, is_active=False)
+        update_staff(
+            actor(manager), manager, display_name="x", role="manager", email=None, is_active=False, property_id=pid()
+        )
 
 
 def test_role_change_signs_the_person_out_and_records_the_change(app):
@@ -94,9 +142,17 @@ def test_role_change_signs_the_person_out_and_records_the_change(app):
         token = start_sign_in(desk, remember=False).token
         db.session.commit()
         assert load_signed_in(token) is not None
-        update_staff(actor(manager), desk, display_name=desk.display_name, role="assistant", email=None, is_active=True)
+        update_staff(
+            actor(manager),
+            desk,
+            display_name=desk.display_name,
+            role="assistant",
+            email=None,
+            is_active=True,
+            property_id=pid(),
+        )
         db.session.commit()
-        assert desk.role == Role.ASSISTANT and load_signed_in(token) is None
+        assert role_of(desk.id, pid()) == Role.ASSISTANT and load_signed_in(token) is None
     entry = db.session.query(AuditEntry).filter_by(action="staff.update").one()
     assert entry.changes["role"] == ["frontdesk", "assistant"]
 

@@ -10,6 +10,7 @@ from werkzeug.datastructures import FileStorage
 
 from domain.accounts.models import Actor, SignedInUser
 from domain.accounts.roles import Role
+from domain.accounts.services import role_of
 from domain.archives import documents, types
 from domain.archives.models import ArchiveDocument, DocumentAccess, DocumentType, FileLoan
 from domain.clock import today as clock_today
@@ -304,7 +305,8 @@ def test_the_case_panel_lists_the_case_papers_with_an_upload_form(app, client, a
 
 def login_user_for_template(user):
     """Sign `user` in for a template rendered outside a request of the test client."""
-    flask_login.login_user(SignedInUser(user.id, user.username, user.display_name, user.kind, user.role, None, 0, "t"))
+    role = role_of(user.id)
+    flask_login.login_user(SignedInUser(user.id, user.username, user.display_name, user.kind, role, None, 0, "t"))
 
 
 def test_the_file_page_costs_the_same_statements_for_three_documents_or_twelve(client, auth, unit, count_queries):
