@@ -63,7 +63,9 @@ class PropertySettingsForm(FlaskForm):
     statement_descriptor = StringField(
         _l("Statement descriptor"),
         validators=[_checked_by(property_settings.check_statement_descriptor)],
-        description=_l("What residents' bank statements show for their payments: 5-22 Latin letters, e.g. YIFENG PLAZA."),
+        description=_l(
+            "What residents' bank statements show for their payments: 5-22 Latin letters, e.g. YIFENG PLAZA."
+        ),
     )
 
 

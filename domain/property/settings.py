@@ -18,7 +18,9 @@ STATEMENT_DESCRIPTOR_RE = re.compile(r"^[A-Za-z0-9 .,-]{5,22}$")
 NAME_MESSAGE = _l("Write the property's name (at most 120 characters).")
 TIME_ZONE_MESSAGE = _l("Choose a time zone by its IANA name, e.g. Asia/Shanghai.")
 RECEIPT_PREFIX_MESSAGE = _l("At most 12 capital letters, digits or dashes, e.g. YF.")
-STRIPE_ACCOUNT_MESSAGE = _l("Leave it empty, or paste the account id from Stripe: acct_ followed by letters and digits.")
+STRIPE_ACCOUNT_MESSAGE = _l(
+    "Leave it empty, or paste the account id from Stripe: acct_ followed by letters and digits."
+)
 STATEMENT_DESCRIPTOR_MESSAGE = _l(
     "Leave it empty, or write 5 to 22 Latin letters, digits, spaces or . - , (not only digits), e.g. YIFENG PLAZA."
 )
