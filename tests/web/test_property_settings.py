@@ -111,3 +111,13 @@ def test_residents_are_refused(client, auth, prop):
     unit = builders.create_unit()
     auth.login_resident(builders.create_resident(prop, unit=unit).user)
     assert client.get(URL).status_code == 403
+
+
+def test_the_page_costs_no_more_statements_than_the_kiosks_page(client, manager, count_queries):
+    client.get(URL)  # warm: the menu and the templates
+    client.get("/staff/kiosks/")
+    with count_queries() as settings_page:
+        client.get(URL)
+    with count_queries() as kiosks_page:
+        client.get("/staff/kiosks/")
+    assert settings_page.count <= kiosks_page.count
