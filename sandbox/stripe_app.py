@@ -46,8 +46,15 @@ _SESSION_PARAMS = frozenset(
         "expires_at",
         "locale",
         "expand",
+        "payment_intent_data",
     }
 )
+#: What a session may say about the PaymentIntent it makes: metadata, the statement descriptor's suffix, and a
+#: Stripe Connect destination charge (on_behalf_of and transfer_data[destination]).
+_INTENT_DATA_PARAMS = frozenset({"metadata", "statement_descriptor_suffix", "on_behalf_of", "transfer_data"})
+_CONNECTED_ACCOUNT = re.compile(r"^acct_[A-Za-z0-9]+$")
+#: Stripe's statement descriptor rules: Latin letters, digits, spaces and . - , ; never < > \ ' " * nor only digits.
+_DESCRIPTOR = re.compile(r"^[A-Za-z0-9 .,-]+$")
 _REFUND_PARAMS = frozenset({"payment_intent", "amount", "metadata", "reason", "expand"})
 _REFUND_LIST_PARAMS = frozenset({"payment_intent", "limit", "expand"})
 _ALNUM = string.ascii_letters + string.digits
@@ -448,6 +455,7 @@ def _create_session(state, params, base_url):
     if email is not None and "@" not in email:
         raise SandboxError(400, "Invalid email address: " + email, "customer_email", code="email_invalid")
 
+    intent_data = _intent_data(params)
     total = sum(line["amount_total"] for line in lines)
     session_id = _id("cs_test_")
     session = {
@@ -473,9 +481,48 @@ def _create_session(state, params, base_url):
         "expires_at": expires_at,
         "livemode": False,
         "_line_items": lines,
+        "_intent_data": intent_data,
     }
     state.sessions[session_id] = session
     return session
+
+
+def _intent_data(params):
+    """Check payment_intent_data as Stripe would and return it (a dict, empty when not sent)."""
+    data = params.get("payment_intent_data")
+    if data in (None, ""):
+        return {}
+    _no_unknown(data, _INTENT_DATA_PARAMS, "payment_intent_data")
+    clean = {"metadata": _metadata(data)}
+    suffix = data.get("statement_descriptor_suffix")
+    if suffix not in (None, ""):
+        name = "payment_intent_data[statement_descriptor_suffix]"
+        if not isinstance(suffix, str) or len(suffix) > 22 or not _DESCRIPTOR.match(suffix) or suffix.isdigit():
+            raise SandboxError(400, f"Invalid statement descriptor suffix: {suffix}", name)
+        clean["statement_descriptor_suffix"] = suffix
+    account = data.get("on_behalf_of")
+    transfer = data.get("transfer_data")
+    if transfer not in (None, ""):
+        _no_unknown(transfer, {"destination", "amount"}, "payment_intent_data[transfer_data]")
+        destination = _required(transfer, "destination", "payment_intent_data[transfer_data][destination]")
+        if not isinstance(destination, str) or not _CONNECTED_ACCOUNT.match(destination):
+            raise SandboxError(
+                400, f"No such destination: '{destination}'", "payment_intent_data[transfer_data][destination]"
+            )
+        clean["transfer_data"] = {"destination": destination}
+    if account not in (None, ""):
+        if not isinstance(account, str) or not _CONNECTED_ACCOUNT.match(account):
+            raise SandboxError(400, f"No such account: '{account}'", "payment_intent_data[on_behalf_of]")
+        if account != clean.get("transfer_data", {}).get("destination"):
+            # Destination charges: the account the payment is made for is the one its money goes to.
+            raise SandboxError(
+                400,
+                "payment_intent_data[on_behalf_of] must be the same as "
+                "payment_intent_data[transfer_data][destination].",
+                "payment_intent_data[on_behalf_of]",
+            )
+        clean["on_behalf_of"] = account
+    return clean
 
 
 def _session(state, session_id):
@@ -521,6 +568,9 @@ def _new_charge(state, session, intent):
         "metadata": dict(session["metadata"]),
         "payment_intent": intent["id"],
         "payment_method_details": {"type": method, method: {}},
+        "on_behalf_of": intent.get("on_behalf_of"),
+        "transfer_data": intent.get("transfer_data"),
+        "calculated_statement_descriptor": intent.get("statement_descriptor_suffix"),
         "refunded": False,
         "status": "succeeded",
     }
@@ -543,9 +593,12 @@ def _pay(state, session, method, later):
         "currency": session["currency"],
         "created": _now(),
         "latest_charge": None,
-        "metadata": dict(session["metadata"]),
+        "metadata": dict(session["_intent_data"].get("metadata") or session["metadata"]),
         "payment_method_types": [method],
         "status": "processing",
+        "statement_descriptor_suffix": session["_intent_data"].get("statement_descriptor_suffix"),
+        "on_behalf_of": session["_intent_data"].get("on_behalf_of"),
+        "transfer_data": session["_intent_data"].get("transfer_data"),
         "_session": session["id"],
     }
     state.payment_intents[intent["id"]] = intent

@@ -49,6 +49,7 @@ from staff import (  # noqa: E402, F401
     menu,
     parcels,
     properties,
+    property_settings,
     renovations,
     residents,
     storage,

@@ -96,8 +96,10 @@ def export_payments(fmt):
     """The payments of the month the collection page shows, in time order, as the payment histories list them."""
     period = _period_arg()
     following = (period + timedelta(days=32)).replace(day=1)
+    prop = buildings.get_property()
+    prefix = prop.receipt_prefix  # read now: the rows are streamed after the request's session has closed
     row_count, rows = statements.export_payments(
-        buildings.get_property_id(), start=local_day_bounds(period)[0], end=local_day_bounds(following)[0]
+        prop.id, start=local_day_bounds(period)[0], end=local_day_bounds(following)[0]
     )
     methods, void = method_labels(), _("Void")
     return export_response(
@@ -121,7 +123,7 @@ def export_payments(fmt):
                 amount,
                 refunded or None,
                 void if status == PaymentStatus.VOIDED else "",
-                receipt_number(year, sequence) if year else "",
+                receipt_number(year, sequence, prefix) if year else "",
             )
             for when, label, method, amount, refunded, status, year, sequence in rows
         ),

@@ -114,6 +114,7 @@ MENU = (
         lazy_pgettext("menu", "Administration"),
         (
             ("staff.list_announcements", _l("Announcements"), "announcements", Permission.PUBLISH_ANNOUNCEMENTS),
+            ("staff.property_settings_page", _l("Property settings"), "property_settings", Permission.MANAGE_PROPERTY),
             ("staff.list_kiosks", _l("Kiosks"), "kiosks", Permission.MANAGE_KIOSKS),
             ("staff.list_audit", _l("Audit log"), "audit", Permission.VIEW_AUDIT),
         ),

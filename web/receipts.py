@@ -8,8 +8,7 @@ from io import BytesIO
 from domain.billing.naming import charge_name
 from domain.billing.schedule import period_label
 from domain.payments.models import Method, PaymentStatus
-from domain.property.buildings import get_property
-from domain.property.models import Resident
+from domain.property.models import Property, Resident
 from extensions import db
 from web.downloads import send_private_file
 from web.receipt_pdf import ReceiptLine, ReceiptView, render_receipt_pdf
@@ -27,7 +26,7 @@ METHOD_NAMES_ZH = {
 
 def receipt_view(payment):
     """The printable facts of a payment's receipt."""
-    prop = get_property()
+    prop = db.session.get(Property, payment.property_id)  # the payment's own property, whoever prints it
     lines = []
     for allocation in sorted(payment.allocations, key=lambda a: a.bill_id):
         if allocation.applied_fen:

@@ -3,6 +3,7 @@
 import stripe
 from flask import Blueprint, current_app, jsonify, request
 
+from domain.current_property import set_current_property
 from domain.payments.providers import get_provider
 from domain.payments.webhooks import ProviderRecordUnavailable, handle_event
 from extensions import csrf, db, limiter
@@ -20,6 +21,8 @@ def stripe_webhook():
     503 when payments are off or the provider's own record cannot be read (nothing applied: it is sent again).
     A repeat of an event already handled answers 200 without doing anything.
     """
+    # A webhook works for no property: each payment is changed for its own (domain.payments.webhooks).
+    set_current_property(None)
     provider = get_provider()
     if provider is None:
         return jsonify(error="payments are not configured"), 503

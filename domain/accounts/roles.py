@@ -133,6 +133,7 @@ class Permission(str, enum.Enum):
     SEE_OWN_EVALUATION = "see_own_evaluation"
     VIEW_MONTHLY_REPORT = "view_monthly_report"
     WRITE_MONTHLY_SUMMARY = "write_monthly_summary"
+    MANAGE_PROPERTY = "manage_property"
 
 
 _ALL = frozenset(Role)
@@ -260,6 +261,8 @@ PERMISSIONS = {
     # assistants and the departments keep to their own lists.
     Permission.VIEW_MONTHLY_REPORT: frozenset({Role.MANAGER, Role.FINANCE}),
     Permission.WRITE_MONTHLY_SUMMARY: frozenset({Role.MANAGER}),
+    # The property's own settings (its name and desk, time zone, receipt prefix, Stripe account) are the manager's.
+    Permission.MANAGE_PROPERTY: frozenset({Role.MANAGER}),
 }
 
 

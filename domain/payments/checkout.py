@@ -18,6 +18,7 @@ from domain.payments.ledger import locked
 from domain.payments.models import Allocation, Method, Payment, PaymentStatus
 from domain.payments.providers import PaymentsUnavailable, ProviderUnavailable
 from domain.payments.workflow import can_move, move
+from domain.property.models import Property
 from domain.property.occupancies import resident_unit_ids
 from extensions import db
 
@@ -190,6 +191,8 @@ def start_checkout(actor, *, resident_id, bill_ids, today, provider, success_url
         if existing is None or not existing.checkout_url:
             raise Conflict(_l("This payment is already being opened. Please wait a moment and refresh.")) from None
         return CheckoutStart(existing.id, existing.checkout_url, True)
+    # The bills' own property (never the request's): its Stripe account and statement descriptor.
+    prop = db.session.get(Property, payment.property_id)
     try:
         session = provider.create_checkout(
             line_items=[(bill_name(b), b.outstanding_fen) for b in bills],
@@ -198,7 +201,10 @@ def start_checkout(actor, *, resident_id, bill_ids, today, provider, success_url
                 "payment_id": str(payment.id),
                 "bill_ids": ",".join(str(i) for i in bill_ids),
                 "unit_id": str(unit_id),
+                "property_id": str(payment.property_id),
             },
+            connected_account=prop.stripe_account,
+            statement_descriptor=prop.statement_descriptor,
             client_reference_id=str(payment.id),
             success_url=success_url.replace("{PAYMENT_ID}", str(payment.id)),
             cancel_url=cancel_url,

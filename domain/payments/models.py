@@ -140,16 +140,19 @@ class Receipt(PropertyOwned, db.Model):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     payment: Mapped[Payment] = relationship(back_populates="receipt")
+    #: Joined with the receipt (one row per property, in the same statement), for the prefix of its number.
+    issuing_property = relationship("Property", lazy="joined", innerjoin=True)
 
     @property
     def number(self):
-        """The printed number ("SJ-2026-000123")."""
-        return receipt_number(self.year, self.sequence)
+        """The printed number ("SJ-2026-000123", or with the property's prefix "YF-2026-000123")."""
+        return receipt_number(self.year, self.sequence, self.issuing_property.receipt_prefix)
 
 
-def receipt_number(year, sequence):
-    """A receipt's printed number from its year and sequence ("SJ-2026-000123")."""
-    return f"SJ-{year}-{sequence:06d}"
+def receipt_number(year, sequence, prefix=""):
+    """A receipt's printed number from its year and sequence, after the property's receipt prefix ("YF-2026-000123");
+    without a prefix the installation's first format, "SJ-2026-000123"."""
+    return f"{prefix or 'SJ'}-{year}-{sequence:06d}"
 
 
 class RefundStatus(str, enum.Enum):

@@ -102,8 +102,15 @@ class StripeProvider:
         idempotency_key,
         customer_email=None,
         locale="auto",
+        connected_account="",
+        statement_descriptor="",
     ):
-        """Open a hosted Checkout Session (card, Alipay, WeChat Pay); amounts are integer fen."""
+        """Open a hosted Checkout Session (card, Alipay, WeChat Pay); amounts are integer fen.
+
+        With `connected_account` (a property's acct_... under the company's Stripe Connect platform) the payment is a
+        destination charge: made on that account's behalf and its money transferred to it. `statement_descriptor`
+        is what the payer's statement shows after the account's prefix (Stripe's suffix, the only form cards take).
+        """
         params = {
             "mode": "payment",
             "success_url": success_url,
@@ -121,6 +128,13 @@ class StripeProvider:
                 for name, amount in line_items
             ],
         }
+        intent_data = {"metadata": metadata}
+        if statement_descriptor:
+            intent_data["statement_descriptor_suffix"] = statement_descriptor
+        if connected_account:
+            intent_data["on_behalf_of"] = connected_account
+            intent_data["transfer_data"] = {"destination": connected_account}
+        params["payment_intent_data"] = intent_data
         if customer_email:
             params["customer_email"] = customer_email
         session = self._call(

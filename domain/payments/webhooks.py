@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from domain.accounts.models import Actor
 from domain.audit.services import record
+from domain.current_property import working_for
 from domain.payments.fulfilment import succeed
 from domain.payments.ledger import locked
 from domain.payments.models import Method, Payment, PaymentStatus, Refund, RefundStatus, WebhookEvent
@@ -70,7 +71,8 @@ def _read_provider_record(event_type, obj, provider):
         ours = select(Payment.provider).where(Payment.provider_payment_intent == obj["payment_intent"])
     else:
         return None
-    name = db.session.scalar(ours.limit(1))
+    with working_for(None):  # a payment of any property: the event names it, not the process
+        name = db.session.scalar(ours.limit(1))
     if name is None:
         return None
     if provider is None or provider.name != name:
@@ -89,12 +91,23 @@ def _read_provider_record(event_type, obj, provider):
 
 def _on_session_event(event_type, event_session, record_of, provider):
     """Apply one Checkout Session event from the provider's own record of the session (`record_of`), not the
-    event's body: a signed body says only that something happened to this session. Returns the outcome."""
+    event's body: a signed body says only that something happened to this session. Returns the outcome.
+
+    The payment is found among all properties' (a webhook works for none), and its change is then made working for
+    the payment's own property: the bills, the receipt's number and whatever listens to the payment are that
+    property's, whatever property anything else in the process works for."""
     if record_of is None:
         return "ignored: unknown session"
-    payment = _payment_for_session(event_session["id"])
+    with working_for(None):
+        payment = _payment_for_session(event_session["id"])
     if payment is None:
         return "ignored: unknown session"
+    with working_for(payment.property_id):
+        return _apply_session_event(event_type, payment, record_of, provider)
+
+
+def _apply_session_event(event_type, payment, record_of, provider):
+    """Apply a Checkout Session event to its payment (see _on_session_event)."""
     session = record_of.session
     if session.id != payment.provider_session_id or not _matches(payment, session):
         record(
@@ -171,16 +184,20 @@ def _on_refund_event(event_type, obj, record_of):
     payment_intent = obj.get("payment_intent")
     if not isinstance(payment_intent, str) or not payment_intent:
         return "ignored: no payment"
-    payment = db.session.scalar(
-        locked(select(Payment).where(Payment.provider_payment_intent == payment_intent)).options(
-            selectinload(Payment.allocations), selectinload(Payment.refunds)
+    with working_for(None):
+        payment = db.session.scalar(
+            locked(select(Payment).where(Payment.provider_payment_intent == payment_intent)).options(
+                selectinload(Payment.allocations), selectinload(Payment.refunds)
+            )
         )
-    )
     if payment is None or record_of is None:
         return "ignored: unknown payment"
-    changed = _sync_refunds(payment, record_of.refunds)
-    if changed:
-        record(Actor.system("Stripe"), "payment.refunds_synced", payment, summary=f"{event_type}: {changed} changed")
+    with working_for(payment.property_id):  # as for a session event: the payment's own property
+        changed = _sync_refunds(payment, record_of.refunds)
+        if changed:
+            record(
+                Actor.system("Stripe"), "payment.refunds_synced", payment, summary=f"{event_type}: {changed} changed"
+            )
     return f"refunds changed: {changed}"
 
 

@@ -190,6 +190,7 @@ TABLE = {
     "staff.void_loan": ("POST", "/staff/lending/{loan}/void", COUNTER),
     "staff.list_lendables": ("GET", "/staff/lending/items", LENDING_LIST),
     "staff.edit_lendable": ("GET", "/staff/lending/items/{lendable}", LENDING_LIST),
+    "staff.property_settings_page": ("GET", "/staff/property/settings", MANAGER),
     "staff.list_kiosks": ("GET", "/staff/kiosks/", MANAGER),
     "staff.revoke_kiosk": ("POST", "/staff/kiosks/{kiosk}/revoke", MANAGER),
     "staff.list_renovations": ("GET", "/staff/renovations/", RENOVATIONS),
