@@ -13,9 +13,9 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("domain", "web", "portal", "staff", "kiosk", "sandbox")
+PACKAGES = ("domain", "web", "portal", "staff", "company", "kiosk", "sandbox")
 TOP_MODULES = ("app", "cli", "config", "extensions")
-HTTP_LAYER = ("web", "portal", "staff", "kiosk")
+HTTP_LAYER = ("web", "portal", "staff", "company", "kiosk")
 
 
 def _modules():
