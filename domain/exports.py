@@ -47,14 +47,14 @@ class Column:
 def stream(statement, params=None, *, chunk=CHUNK):
     """The rows of a column select, fetched `chunk` at a time on a server-side cursor (PostgreSQL) or SQLite's
     lazy cursor: never all at once."""
-    connection = db.session.connection().execution_options(stream_results=True, yield_per=chunk)
-    yield from connection.execute(statement, params or {})
+    # Through the session, so that the request's property fence (domain.property.scope) applies to exports too.
+    yield from db.session.execute(statement, params or {}, execution_options={"yield_per": chunk})
 
 
 def count(statement, params=None):
     """How many rows `statement` gives (for the audit log, before the rows leave)."""
     counting = select(func.count()).select_from(statement.subquery())
-    return db.session.connection().execute(counting, params or {}).scalar()
+    return db.session.execute(counting, params or {}).scalar()
 
 
 def in_chunks(rows, size=CHUNK):

@@ -403,3 +403,69 @@ def test_the_urgent_mark_migration_goes_down_without_its_columns_keeping_the_tic
         text("SELECT urgent_reason, urgent_marked_at FROM tickets WHERE id = :id"), {"id": ticket_id}
     ).one()
     assert tuple(row) == ("", None)
+
+
+def _row_counts(tables):
+    from sqlalchemy import text
+
+    counts = {table: db.session.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar() for table in tables}
+    db.session.commit()  # no transaction left open for the next ALTER TABLE (PostgreSQL would wait for it)
+    return counts
+
+
+def test_a_one_property_installation_becomes_the_companys_first_property_keeping_every_row(prop):
+    """From a round-1 database (the previous head, one property, roles on the accounts): up, the property belongs to
+    the new company, each staff member holds their old role there, open sign-ins work for it, the log's entries
+    belong to it and every other row is kept; down again, the roles are back on the accounts."""
+    from sqlalchemy import text
+
+    from domain.accounts.roles import Role
+    from tests import builders
+
+    unit = builders.create_unit()
+    builders.create_resident(prop, unit=unit, name="陈业主")
+    manager = builders.create_staff(Role.MANAGER, username="boss")
+    desk = builders.create_staff(Role.FRONTDESK, username="desk")
+    ids = {"prop": prop.id, "manager": manager.id, "desk": desk.id}
+    db.session.commit()
+    downgrade(revision="0027_alert_acks")
+    db.session.execute(
+        text(
+            "INSERT INTO sign_ins (user_id, token_hash, created_at, last_seen_at, expires_at, idle_seconds, remember,"
+            " user_agent, address) VALUES (:user, 'h1', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 60,"
+            " FALSE, '', '')"
+        ),
+        {"user": ids["desk"]},
+    )
+    db.session.execute(
+        text(
+            "INSERT INTO audit_entries (at, actor_id, actor_name, action, object_type, object_id, summary, source)"
+            " VALUES (CURRENT_TIMESTAMP, NULL, 'system', 'demo.load', 'properties', :prop, '', 'cli')"
+        ),
+        {"prop": ids["prop"]},
+    )
+    roles = dict(db.session.execute(text("SELECT username, role FROM users WHERE kind = 'staff'")).all())
+    db.session.commit()
+    assert roles == {"boss": "manager", "desk": "frontdesk"}
+    kept = [t for t in inspect(db.engine).get_table_names() if t not in ("alembic_version", "companies", "staff_roles")]
+    before = _row_counts(kept)
+
+    upgrade()
+    assert _row_counts(kept) == before
+    company_ids = db.session.execute(text("SELECT DISTINCT company_id FROM properties")).scalars().all()
+    held = set(db.session.execute(text("SELECT property_id, user_id, role FROM staff_roles")).tuples())
+    sign_in_properties = set(db.session.execute(text("SELECT property_id FROM sign_ins")).scalars())
+    log_properties = set(db.session.execute(text("SELECT property_id FROM audit_entries")).scalars())
+    companies = db.session.execute(text("SELECT COUNT(*) FROM companies")).scalar()
+    db.session.commit()
+    assert companies == 1 and len(company_ids) == 1 and company_ids[0] is not None
+    assert held == {(ids["prop"], ids["manager"], "manager"), (ids["prop"], ids["desk"], "frontdesk")}
+    assert sign_in_properties == {ids["prop"]}
+    assert log_properties == {ids["prop"]}
+    assert schema_differences() == []
+
+    downgrade(revision="0027_alert_acks")
+    roles = dict(db.session.execute(text("SELECT username, role FROM users WHERE kind = 'staff'")).all())
+    db.session.commit()
+    assert roles == {"boss": "manager", "desk": "frontdesk"}
+    upgrade()
