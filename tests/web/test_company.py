@@ -36,7 +36,7 @@ def test_general_manager_sees_every_property_ranked_by_collection_rate(client, a
     assert "¥30.00" in page and "¥40.00" in page
     assert "50%" in page  # A's satisfaction
     assert f'href="/company/properties/{a.id}/report"' in page
-    assert "在此项目工作" not in page and "Work in this property" not in page  # no role in either
+    assert "进入此项目工作" not in page and 'name="property_id"' not in page  # no role in either
 
 
 def test_dashboard_offers_to_work_in_the_properties_where_the_person_holds_a_role(client, auth):
