@@ -171,6 +171,18 @@ def test_the_domain_never_imports_the_http_layer():
     assert not found, "the domain imports the HTTP layer:\n" + "\n".join(found)
 
 
+def test_no_domain_package_reads_the_companys():
+    """domain.company reads the other areas to put their figures side by side; none of them reads it."""
+    found = [
+        f"{imp.where()}: {imp.source} imports {imp.target}"
+        for imp in IMPORTS
+        if imp.source.startswith("domain.")
+        and not imp.source.startswith("domain.company")
+        and imp.target.startswith("domain.company")
+    ]
+    assert not found, "a domain package imports domain.company:\n" + "\n".join(found)
+
+
 def test_no_cycle_between_the_domains_packages_counting_imports_inside_functions():
     edges, sites = defaultdict(set), defaultdict(list)
     for imp in IMPORTS:
