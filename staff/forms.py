@@ -57,6 +57,13 @@ class StaffAccountEditForm(FlaskForm):
     is_active = BooleanField(_l("Account active"))
 
 
+class GrantRoleForm(FlaskForm):
+    """A role in this property for a colleague who already has an account in another property of the company."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=32)])
+    role = SelectField(_l("Role"), choices=_role_choices, validators=[DataRequired()])
+
+
 class ResetPasswordForm(FlaskForm):
     """A manager sets a new password for a staff member."""
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.accounts.roles import CompanyRole, Role
 from domain.clock import utcnow
+from domain.current_property import current_property_id
 from domain.types import PropertyOwned, UTCDateTime
 from extensions import db
 
@@ -150,6 +151,17 @@ class SignIn(db.Model):
     address: Mapped[str] = mapped_column(String(64), default="")
 
 
+def _role_of_account(user):
+    """The Role a User row holds in the current property, or its only one; None for residents and the undecided."""
+    if user.kind != AccountKind.STAFF:
+        return None
+    current = current_property_id()
+    roles = {held.property_id: held.role for held in user.roles}
+    if current is not None:
+        return roles.get(current)
+    return next(iter(roles.values())) if len(roles) == 1 else None
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who is acting, for permission checks and the audit log; built by web/ or the CLI."""
@@ -162,8 +174,13 @@ class Actor:
 
     @classmethod
     def for_user(cls, user, source):
-        """The actor for a signed-in user acting from `source` (a client address)."""
-        return cls(user.id, user.display_name, getattr(user, "role", None), source, user.kind)
+        """The actor for a signed-in user (or an account) acting from `source` (a client address).
+
+        A signed-in user brings the role of the property their sign-in works for; an account (a User row: the
+        sign-in itself, commands, tests) the role it holds in the request's property, or its only role.
+        """
+        role = user.role if isinstance(user, SignedInUser) else _role_of_account(user)
+        return cls(user.id, user.display_name, role, source, user.kind)
 
     @classmethod
     def system(cls, source="cli"):

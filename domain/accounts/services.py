@@ -223,6 +223,47 @@ def update_staff(actor, user, *, display_name, role, email, is_active, property_
     return user
 
 
+def grant_role(actor, *, username, role, property_id):
+    """Give an existing staff account of the company `role` in `property_id` as well (a technician serving two
+    neighbouring properties, an area manager of several); manager only. Returns the account."""
+    require(actor, Permission.MANAGE_STAFF)
+    user = db.session.scalar(
+        select(User).where(User.username == normalise_username(username), User.kind == AccountKind.STAFF)
+    )
+    if user is None:
+        raise DomainError(_l("No staff account has this username."), field="username")
+    if role_of(user.id, property_id) is not None:
+        raise Conflict(_l("This person already holds a role in this property."), field="username")
+    db.session.add(StaffRole(property_id=property_id, user_id=user.id, role=Role(role)))
+    db.session.flush()
+    record(actor, "staff.grant_role", user, summary=f"{user.username} ({Role(role).value})")
+    return user
+
+
+def remove_role(actor, user, property_id):
+    """Take `user`'s role in `property_id` away while they keep their roles elsewhere (someone with no other role is
+    deactivated instead, so nobody is left with an account that opens nothing); manager only. The property's last
+    active manager stays. The person is signed out everywhere: their rights changed."""
+    require(actor, Permission.MANAGE_STAFF)
+    held = db.session.scalar(
+        select(StaffRole).where(StaffRole.user_id == user.id, StaffRole.property_id == property_id)
+    )
+    if held is None:
+        raise NotFound()
+    others = db.session.scalar(
+        select(func.count(StaffRole.id))
+        .where(StaffRole.user_id == user.id, StaffRole.property_id != property_id)
+        .execution_options(all_properties=True)
+    )
+    if not others:
+        raise DomainError(_l("This is the person's only property: deactivate the account instead."))
+    if held.role == Role.MANAGER and _active_managers(user.id, property_id) == 0:
+        raise DomainError(_l("At least one active manager account must remain."))
+    db.session.delete(held)
+    revoke_all(actor, user.id, action=None)
+    record(actor, "staff.remove_role", user, summary=f"{user.username} ({held.role.value})")
+
+
 def reset_password(actor, user, new_password):
     """Set a new password for a staff account (manager only); signs the person out everywhere."""
     require(actor, Permission.MANAGE_STAFF)
@@ -292,3 +333,14 @@ def move_login_phone(user, phone):
 def set_locale(user_id, locale):
     """Remember a user's language choice for their next sessions."""
     get_user(user_id).locale = locale
+
+
+def staff_member(user_id):
+    """The staff account `user_id` if it holds a role in the current property, else None (users belong to no
+    property, so a lookup by id alone would find another property's staff; the join lets the fence see the role)."""
+    return db.session.scalar(
+        select(User)
+        .join(StaffRole, StaffRole.user_id == User.id)
+        .where(User.id == user_id, User.kind == AccountKind.STAFF)
+        .limit(1)
+    )

@@ -8,8 +8,9 @@ from datetime import date, datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
-from domain.accounts.models import AccountKind, User
+from domain.accounts.models import AccountKind, StaffRole, User
 from domain.accounts.roles import Permission, require
+from domain.accounts.services import staff_member
 from domain.attendance.models import AttendanceSettings, LeaveRequest, LeaveStatus, Shift, ShiftAssignment
 from domain.audit.services import record
 from domain.clock import local_date, local_window, today, utcnow
@@ -118,9 +119,11 @@ def retire_shift(actor, shift):
 
 
 def staff_members():
-    """Every active staff account, by name: the people a rota plans."""
+    """Every active staff account with a role in the current property, by name: the people a rota plans (the join
+    lets the property fence see their role)."""
     return db.session.scalars(
         select(User)
+        .join(StaffRole, StaffRole.user_id == User.id)
         .where(User.kind == AccountKind.STAFF, User.is_active.is_(True))
         .order_by(User.display_name, User.id)
     ).all()
@@ -128,8 +131,8 @@ def staff_members():
 
 def _staff_member(user_id):
     """An active staff account, or a DomainError on the person field."""
-    user = db.session.get(User, user_id) if user_id else None
-    if user is None or user.kind != AccountKind.STAFF or not user.is_active:
+    user = staff_member(user_id) if user_id else None
+    if user is None or not user.is_active:
         raise DomainError(_l("Choose a staff member from the list."), field="user_id")
     return user
 

@@ -73,8 +73,8 @@ def add_occupancy(actor, *, unit, resident, relation, start_date, end_date=None)
 
 
 def get_occupancy(occupancy_id):
-    """Return an occupancy or raise NotFound."""
-    occupancy = db.session.get(Occupancy, occupancy_id)
+    """Return an occupancy of the current property or raise NotFound (the join lets the fence see its resident)."""
+    occupancy = db.session.scalar(select(Occupancy).join(Occupancy.resident).where(Occupancy.id == occupancy_id))
     if occupancy is None:
         raise NotFound()
     return occupancy

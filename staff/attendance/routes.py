@@ -7,8 +7,8 @@ from datetime import timedelta
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from domain.accounts.models import AccountKind, User
 from domain.accounts.roles import Permission
+from domain.accounts.services import staff_member
 from domain.attendance import clocking, leave, rota
 from domain.clock import local_text, today
 from domain.dates import parse_iso_date
@@ -73,8 +73,8 @@ def show_attendance_record(user_id):
     """A person's record (theirs and the manager's only): each planned shift with its clock-in, late, early or
     missing, between ?from= and ?to= (the last two weeks by default)."""
     clocking.require_record_reader(current_actor(), user_id)
-    person = db.session.get(User, user_id)
-    if person is None or person.kind != AccountKind.STAFF:
+    person = staff_member(user_id)
+    if person is None:
         raise NotFound()
     last = _day_arg("to", today())
     first = _day_arg("from", last - timedelta(days=pages.RECORD_DAYS))

@@ -4,6 +4,7 @@ monthly totals, and the holiday calendar of a year. Each page is a fixed number 
 
 from datetime import timedelta
 
+from domain.accounts.services import role_of
 from domain.clock import to_local_input, utcnow
 from domain.dates import month_after, month_before
 from domain.overtime import applications, calendar, totals
@@ -59,6 +60,7 @@ def show_context(actor, application, **forms):
     kind = application.day_kind or calendar.day_kind(application.property_id, application.work_date)
     return {
         "application": application,
+        "applicant_role": role_of(application.user_id, application.property_id),
         "actions": actions,
         "lapsed": application.status == applications.APPLIED and application.planned_start_at <= now,
         "work_over": application.planned_end_at <= now,

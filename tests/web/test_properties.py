@@ -129,3 +129,39 @@ def test_an_export_holds_the_working_propertys_rows_only(client, auth, two):
     assert "111.00" in text and "999.00" not in text
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action.like("%export%")))
     assert entry is not None and entry.summary.startswith("bills.csv 1 rows") and entry.property_id == a.id
+
+
+def test_a_manager_gives_a_colleague_of_another_property_a_role_here_and_takes_it_away(client, auth, two):
+    a, b, _unit_a, _unit_b = two
+    boss_b = builders.create_staff(Role.MANAGER, username="boss_b", prop=b)
+    tech = builders.create_staff(Role.ENGINEERING, username="tech_a", prop=a)
+    auth.login_staff(boss_b)
+
+    refused = client.post("/staff/accounts/add", data={"username": "nobody", "role": "engineering"})
+    assert refused.status_code == 200 and 'value="nobody"' in refused.get_data(as_text=True)
+    assert (
+        db.session.scalar(select(StaffRole.id).where(StaffRole.user_id == tech.id, StaffRole.property_id == b.id))
+        is None
+    )
+
+    assert client.post("/staff/accounts/add", data={"username": "TECH_A", "role": "engineering"}).status_code == 303
+    assert "tech_a" in client.get("/staff/accounts/").get_data(as_text=True)
+    twice = client.post("/staff/accounts/add", data={"username": "tech_a", "role": "security"})
+    assert twice.status_code == 200  # already holds a role here: refused, nothing changed
+
+    edit = client.get(f"/staff/accounts/{tech.id}/edit").get_data(as_text=True)
+    assert f"/staff/accounts/{tech.id}/remove" in edit
+    assert client.post(f"/staff/accounts/{tech.id}/remove").status_code == 303
+    held = db.session.execute(select(StaffRole.property_id, StaffRole.role).where(StaffRole.user_id == tech.id)).all()
+    assert held == [(a.id, Role.ENGINEERING)]  # still A's technician
+    assert client.get(f"/staff/accounts/{tech.id}/edit").status_code == 404  # no longer B's to manage
+
+
+def test_someone_whose_only_property_it_is_cannot_be_removed_from_it(client, auth, two):
+    a, _b, _unit_a, _unit_b = two
+    boss = builders.create_staff(Role.MANAGER, username="boss_a", prop=a)
+    desk = builders.create_staff(Role.FRONTDESK, username="desk_a", prop=a)
+    auth.login_staff(boss)
+    response = client.post(f"/staff/accounts/{desk.id}/remove", follow_redirects=True)
+    assert "deactivate" in response.get_data(as_text=True) or "停用" in response.get_data(as_text=True)
+    assert db.session.scalar(select(StaffRole.id).where(StaffRole.user_id == desk.id)) is not None
