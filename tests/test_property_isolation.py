@@ -3,8 +3,9 @@
 Two properties with the same shape of data; every free-text column of B's rows holds a marker ("ZQXB<n>").
 Every route of the portal, the console and the kiosk (read from the URL map, so a new route is swept without
 editing this file) is requested by each role of property A, a resident of A, a kiosk of A and a company area
-manager with a role in A only (a general manager sees every property of the company, by design): with A's ids and with B's ids. No B marker may ever appear, B's ids answer 404
-(403 only where the identity may not use the route at all), and a POST with B's ids never succeeds nor changes B.
+manager with a role in A only (a general manager sees every property of the company, by design): with A's ids
+and with B's ids. No B marker may ever appear, B's ids answer 404 (403 only where the identity may not use the
+route at all), and a POST with B's ids never succeeds nor changes B.
 """
 
 import io
