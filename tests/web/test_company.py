@@ -104,6 +104,15 @@ def test_residents_and_property_staff_are_refused(client, auth):
         assert client.get(url).status_code == 403
 
 
+def test_only_the_administrator_sets_up_properties(client, auth):
+    build_two_properties()
+    auth.login_staff(_company_person(CompanyRole.GENERAL_MANAGER))
+    before = _properties()
+    assert client.get("/company/properties/").status_code == 403
+    assert client.post("/company/properties/new", data=GOOD).status_code == 403
+    assert _properties() == before
+
+
 def test_signed_out_visitors_go_to_the_console_login(client):
     response = client.get("/company/")
     assert response.status_code in (302, 303)
