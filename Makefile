@@ -87,7 +87,7 @@ sqlite-demo-only:
 	@if [ -n "$$DATABASE_URL" ]; then echo "DATABASE_URL is set: demo-reset only deletes the SQLite demo database in instance/." >&2; exit 1; fi
 
 messages:  ## Re-extract translatable strings and update the catalogues
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o translations/messages.pot --no-location --sort-output app.py cli.py domain web portal staff kiosk templates
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o translations/messages.pot --no-location --sort-output app.py cli.py domain web portal staff company kiosk templates
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 bench: test-deps assets translations  ## Run the benchmarks: the register pages, billing and payments, the ticket queue, parcel intake, move-ins and owners' files, field work, violations and vacant units, the people side (scorecards, surveys, rota, overtime), the monthly report, the today page and the console's poll

@@ -50,6 +50,7 @@ def create_app(config_class=None):
     app.before_request(remember_lang_param)
     app.after_request(set_security_headers)
 
+    from company import bp as company_bp
     from kiosk import bp as kiosk_bp
     from portal import bp as portal_bp
     from staff import bp as staff_bp
@@ -59,6 +60,7 @@ def create_app(config_class=None):
     app.register_blueprint(public_bp)
     app.register_blueprint(portal_bp, url_prefix="/portal")
     app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(company_bp, url_prefix="/company")
     app.register_blueprint(kiosk_bp, url_prefix="/kiosk")
     app.register_blueprint(payments_bp, url_prefix="/payments")
     _mount_payment_sandbox(app)

@@ -13,9 +13,9 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("domain", "web", "portal", "staff", "kiosk", "sandbox")
+PACKAGES = ("domain", "web", "portal", "staff", "company", "kiosk", "sandbox")
 TOP_MODULES = ("app", "cli", "config", "extensions")
-HTTP_LAYER = ("web", "portal", "staff", "kiosk")
+HTTP_LAYER = ("web", "portal", "staff", "company", "kiosk")
 
 
 def _modules():
@@ -169,6 +169,18 @@ def test_the_domain_never_imports_the_http_layer():
         and (imp.target == "flask.request" or imp.target.split(".")[0] in HTTP_LAYER)
     ]
     assert not found, "the domain imports the HTTP layer:\n" + "\n".join(found)
+
+
+def test_no_domain_package_reads_the_companys():
+    """domain.company reads the other areas to put their figures side by side; none of them reads it."""
+    found = [
+        f"{imp.where()}: {imp.source} imports {imp.target}"
+        for imp in IMPORTS
+        if imp.source.startswith("domain.")
+        and not imp.source.startswith("domain.company")
+        and imp.target.startswith("domain.company")
+    ]
+    assert not found, "a domain package imports domain.company:\n" + "\n".join(found)
 
 
 def test_no_cycle_between_the_domains_packages_counting_imports_inside_functions():

@@ -2,9 +2,10 @@
 
 Two properties with the same shape of data; every free-text column of B's rows holds a marker ("ZQXB<n>").
 Every route of the portal, the console and the kiosk (read from the URL map, so a new route is swept without
-editing this file) is requested by each role of property A, a resident of A, a kiosk of A and a company general
-manager with a role in A only: with A's ids and with B's ids. No B marker may ever appear, B's ids answer 404
-(403 only where the identity may not use the route at all), and a POST with B's ids never succeeds nor changes B.
+editing this file) is requested by each role of property A, a resident of A, a kiosk of A and a company area
+manager with a role in A only (a general manager sees every property of the company, by design): with A's ids
+and with B's ids. No B marker may ever appear, B's ids answer 404 (403 only where the identity may not use the
+route at all), and a POST with B's ids never succeeds nor changes B.
 """
 
 import io
@@ -86,6 +87,7 @@ BY_ARGUMENT = {
     "occupancy_id": "occupancies",
     "parcel_id": "parcels",
     "payment_id": "payments",
+    "property_id": "properties",
     "person_id": "move_in_people",
     "pickup_id": "kiosk_pickups",
     "question_id": "survey_questions",
@@ -421,9 +423,9 @@ def test_no_property_sees_another(app, monkeypatch, capsys):
     for role in Role:
         identities.append((f"staff {role.value}", "staff", builders.create_staff(role, prop=prop_a)))
     manager = builders.create_staff(Role.ASSISTANT, prop=prop_a)
-    db.session.execute(update(User).where(User.id == manager.id).values(company_role=CompanyRole.GENERAL_MANAGER))
+    db.session.execute(update(User).where(User.id == manager.id).values(company_role=CompanyRole.AREA_MANAGER))
     db.session.commit()
-    identities.append(("company general manager", "staff", manager))
+    identities.append(("company area manager", "staff", manager))
     identities.append(("resident", "portal", a["resident"].user))
     identities.append(("kiosk", "kiosk", prop_a))
 

@@ -48,7 +48,7 @@ def load_user(token):
 @login_manager.unauthorized_handler
 def unauthorized():
     """Send a signed-out visitor to the login page of the area they tried to reach."""
-    endpoint = "staff.login" if request.blueprint == "staff" else "portal.login"
+    endpoint = "staff.login" if request.blueprint in ("staff", "company") else "portal.login"
     if g.get("sign_in_lapsed"):
         flash(
             _(

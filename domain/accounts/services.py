@@ -161,6 +161,21 @@ def role_of(user_id, property_id=None):
 def create_staff(actor, *, username, display_name, role, password, property_id, email=None):
     """Create a staff account with `role` in `property_id` (manager only)."""
     require(actor, Permission.MANAGE_STAFF)
+    return add_staff_account(
+        actor,
+        username=username,
+        display_name=display_name,
+        role=role,
+        password=password,
+        property_id=property_id,
+        email=email,
+    )
+
+
+def add_staff_account(actor, *, username, display_name, role, password, property_id, email=None):
+    """Create a staff account with `role` in `property_id` under the username and password rules, audited; the
+    caller has checked that `actor` may (a property's manager, or the company's administrator setting up a new
+    property)."""
     username = normalise_username(username)
     _check_username_free(username)
     check_password_rules(password, username=username)

@@ -24,6 +24,26 @@ def open_incidents(property_id):
     ).all()
 
 
+def open_counts_by_property(property_ids):
+    """{property id: open incidents} of several properties (one statement); a property with none is absent."""
+    rows = db.session.execute(
+        select(Incident.property_id, func.count())
+        .where(Incident.property_id.in_(list(property_ids)), Incident.status == IncidentStatus.OPEN)
+        .group_by(Incident.property_id)
+    ).all()
+    return dict(rows)
+
+
+def counts_by_property(property_ids, start, end):
+    """{property id: incidents that occurred within [start, end)} of several properties (one statement)."""
+    rows = db.session.execute(
+        select(Incident.property_id, func.count())
+        .where(Incident.property_id.in_(list(property_ids)), Incident.occurred_at >= start, Incident.occurred_at < end)
+        .group_by(Incident.property_id)
+    ).all()
+    return dict(rows)
+
+
 def _month_bounds(month):
     """The UTC bounds of a local month given as "YYYY-MM" (None: no bounds)."""
     days = parse_month(month) if month else None

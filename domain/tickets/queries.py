@@ -15,7 +15,7 @@ from domain.errors import NotFound
 from domain.property.models import Building, Resident, Unit
 from domain.property.units import UNIT_LABEL
 from domain.queries import read, read_rows
-from domain.tickets.models import Callback, CallbackStatus, Department, Priority, Status, Ticket, TicketKind
+from domain.tickets.models import Callback, CallbackStatus, Department, Priority, Severity, Status, Ticket, TicketKind
 from domain.tickets.workflow import HELD, OPEN, QUEUED, can_see
 from extensions import db
 
@@ -389,6 +389,32 @@ class Board:
     load: list  # [(user id, name, open tickets)]
 
 
+def _late_conditions(now):
+    """{clock: SQL condition} of an open ticket whose service-level clock has run out at `now`."""
+    return {
+        "dispatch": and_(Ticket.status == Status.NEW, Ticket.dispatch_due_at < now),
+        "response": and_(Ticket.status.in_(list(QUEUED)), Ticket.response_due_at < now),
+        "resolve": and_(Ticket.status.in_(list(OPEN)), Ticket.waiting_since.is_(None), Ticket.resolve_due_at < now),
+    }
+
+
+def open_figures_by_property(property_ids, now):
+    """{property id: (late tickets, open major complaints)} of several properties (one statement): an open ticket
+    is late when any of its service-level clocks has run out, as on the manager's board."""
+    late = or_(*_late_conditions(now).values())
+    major = and_(Ticket.kind == TicketKind.COMPLAINT, Ticket.severity == Severity.MAJOR)
+    rows = db.session.execute(
+        select(
+            Ticket.property_id,
+            func.coalesce(func.sum(case((late, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((major, 1), else_=0)), 0),
+        )
+        .where(Ticket.property_id.in_(list(property_ids)), Ticket.status.in_(list(OPEN)))
+        .group_by(Ticket.property_id)
+    ).all()
+    return {property_id: (int(n_late), int(n_major)) for property_id, n_late, n_major in rows}
+
+
 def board(property_id, now=None):
     """Everything the manager's board shows, in six statements whatever the number of tickets."""
     now = now or utcnow()
@@ -401,12 +427,7 @@ def board(property_id, now=None):
             .group_by(Ticket.department, Ticket.status)
         )
     }
-    not_paused = Ticket.waiting_since.is_(None)
-    late_conditions = {
-        "dispatch": and_(Ticket.status == Status.NEW, Ticket.dispatch_due_at < now),
-        "response": and_(Ticket.status.in_(list(QUEUED)), Ticket.response_due_at < now),
-        "resolve": and_(open_, not_paused, Ticket.resolve_due_at < now),
-    }
+    late_conditions = _late_conditions(now)
     row = db.session.execute(
         select(*(func.sum(case((cond, 1), else_=0)) for cond in late_conditions.values())).where(
             Ticket.property_id == property_id, open_
