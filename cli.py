@@ -6,8 +6,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from domain.accounts.models import Actor
-from domain.accounts.roles import Role
-from domain.accounts.services import create_staff
+from domain.accounts.roles import CompanyRole, Role
+from domain.accounts.services import add_staff_account
 from domain.demo import DEMO_RESIDENTS, DEMO_STAFF, load_demo
 from domain.errors import DomainError
 from domain.movein.demo import DEMO_INVITATION_CODE, DEMO_INVITATION_UNIT
@@ -52,16 +52,45 @@ def print_logins():
 @click.command("create-staff")
 @click.argument("username")
 @click.option("--name", required=True, help="The person's name as shown in the console.")
-@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), help="Their role in the property.")
+@click.option("--property", "property_id", type=int, help="The property's id (default: the only one).")
+@click.option(
+    "--company-role",
+    type=click.Choice([r.value for r in CompanyRole]),
+    help="A role at the company: a new installation's administrator sets up the properties at /company/.",
+)
 @click.password_option()
-def create_staff_command(username, name, role, password):
-    """Create a staff account (the first manager of a new installation)."""
+def create_staff_command(username, name, role, property_id, company_role, password):
+    """Create a staff account: a property's first manager, or the company's administrator of a new installation."""
+    from sqlalchemy import select
+
+    from domain.property.models import Property
+
+    if role is not None and property_id is None:
+        ids = db.session.scalars(select(Property.id).order_by(Property.id).limit(2)).all()
+        if len(ids) != 1:
+            raise click.ClickException(
+                "Name the property with --property (its id)."
+                if ids
+                else "No property yet: create the company's administrator (--company-role admin), who sets one up."
+            )
+        property_id = ids[0]
+    if property_id is not None and db.session.get(Property, property_id) is None:
+        raise click.ClickException(f"No property has the id {property_id}.")
     try:
-        create_staff(Actor.system("cli"), username=username, display_name=name, role=role, password=password)
+        add_staff_account(
+            Actor.system("cli"),
+            username=username,
+            display_name=name,
+            role=role,
+            password=password,
+            property_id=property_id,
+            company_role=company_role,
+        )
     except DomainError as error:
         raise click.ClickException(str(error.message)) from None
     db.session.commit()
-    click.echo(f"Created {username} ({role}).")
+    click.echo(f"Created {username} ({', '.join(r for r in (role, company_role) if r)}).")
 
 
 billing_cli = AppGroup("billing", help="Monthly billing, late fees and payment reminders (for cron).")

@@ -10,7 +10,7 @@ from domain.accounts.models import AccountKind, Actor, StaffRole, User
 
 # hash_password and check_password_rules are imported from here by the register and the demo, as before.
 from domain.accounts.passwords import check_password, check_password_rules, hash_password  # noqa: F401
-from domain.accounts.roles import Permission, Role, require
+from domain.accounts.roles import CompanyRole, Permission, Role, require
 from domain.accounts.sessions import revoke_all
 from domain.audit.services import diff, record
 from domain.clock import utcnow
@@ -172,10 +172,12 @@ def create_staff(actor, *, username, display_name, role, password, property_id, 
     )
 
 
-def add_staff_account(actor, *, username, display_name, role, password, property_id, email=None):
-    """Create a staff account with `role` in `property_id` under the username and password rules, audited; the
-    caller has checked that `actor` may (a property's manager, or the company's administrator setting up a new
-    property)."""
+def add_staff_account(actor, *, username, display_name, role, password, property_id, email=None, company_role=None):
+    """Create a staff account with `role` in `property_id` (and/or a `company_role` above the properties) under the
+    username and password rules, audited; the caller has checked that `actor` may (a property's manager, the
+    company's administrator setting up a new property, the command line)."""
+    if role is None and company_role is None:
+        raise DomainError(_l("Give the person a role in a property or at the company."), field="role")
     username = normalise_username(username)
     _check_username_free(username)
     check_password_rules(password, username=username)
@@ -185,11 +187,14 @@ def add_staff_account(actor, *, username, display_name, role, password, property
         kind=AccountKind.STAFF,
         email=email or None,
         password_hash=hash_password(password),
+        company_role=CompanyRole(company_role) if company_role else None,
     )
-    user.roles.append(StaffRole(property_id=property_id, role=Role(role)))
+    if role is not None:
+        user.roles.append(StaffRole(property_id=property_id, role=Role(role)))
     db.session.add(user)
     db.session.flush()
-    record(actor, "staff.create", user, summary=f"{username} ({Role(role).value})")
+    held = ", ".join(str(r.value) for r in (Role(role) if role else None, user.company_role) if r is not None)
+    record(actor, "staff.create", user, summary=f"{username} ({held})")
     return user
 
 

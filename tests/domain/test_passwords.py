@@ -75,11 +75,16 @@ def test_staff_accounts_are_held_to_the_policy():
     from domain.accounts.services import create_staff, reset_password
 
     manager = builders.create_staff(Role.MANAGER)
+    pid = manager.roles[0].property_id
     actor = Actor.for_user(manager, "127.0.0.1")
     with pytest.raises(DomainError, match="太常见"):
-        create_staff(actor, username="xiaoli", display_name="小李", role="cleaning", password="Password123")
+        create_staff(
+            actor, username="xiaoli", display_name="小李", role="cleaning", password="Password123", property_id=pid
+        )
     with pytest.raises(DomainError, match="用户名"):
-        create_staff(actor, username="xiaoli", display_name="小李", role="cleaning", password="xiaoli-2026!")
+        create_staff(
+            actor, username="xiaoli", display_name="小李", role="cleaning", password="xiaoli-2026!", property_id=pid
+        )
     with pytest.raises(DomainError, match="太常见"):
         reset_password(actor, manager, "demo1234")
 
@@ -112,7 +117,7 @@ def test_the_demo_password_works_in_the_demo_only(prop):
     assert authenticate(DEMO_STAFF[0][0], "demo1234", AccountKind.STAFF) is not None
 
 
-def test_create_staff_command_refuses_a_common_password(runner):
+def test_create_staff_command_refuses_a_common_password(runner, prop):
     result = runner.invoke(
         args=["create-staff", "boss", "--name", "王经理", "--role", "manager", "--password", "password123"]
     )
@@ -121,3 +126,30 @@ def test_create_staff_command_refuses_a_common_password(runner):
         args=["create-staff", "boss", "--name", "王经理", "--role", "manager", "--password", "violet-Harbour-57"]
     )
     assert ok.exit_code == 0, ok.output
+
+
+def test_a_new_installation_starts_with_the_companys_administrator(runner):
+    """No property yet: a property role cannot be given; the company's administrator can, who sets one up."""
+    refused = runner.invoke(
+        args=["create-staff", "boss", "--name", "王经理", "--role", "manager", "--password", "violet-Harbour-57"]
+    )
+    assert refused.exit_code != 0 and "--company-role admin" in refused.output
+    ok = runner.invoke(
+        args=[
+            "create-staff",
+            "admin",
+            "--name",
+            "公司管理员",
+            "--company-role",
+            "admin",
+            "--password",
+            "violet-Harbour-57",
+        ]
+    )
+    assert ok.exit_code == 0, ok.output
+    from domain.accounts.models import User
+    from domain.accounts.roles import CompanyRole
+    from extensions import db
+
+    admin = db.session.query(User).filter_by(username="admin").one()
+    assert admin.company_role == CompanyRole.ADMIN and admin.roles == []

@@ -16,6 +16,7 @@ from sqlalchemy import insert, select
 from domain.accounts.roles import Role
 from domain.audit.models import AuditEntry
 from domain.clock import utcnow
+from domain.property.models import Property
 from extensions import db
 from tests import builders
 from tests.conftest import IsolatedClient
@@ -71,12 +72,14 @@ def export_entries(name):
 
 
 def _log(count, action="unit.update", summary="1-101"):
-    """Insert `count` audit entries at once (core insert)."""
+    """Insert `count` audit entries of the (first) property at once (core insert)."""
     now = utcnow()
+    property_id = db.session.scalar(select(Property.id).order_by(Property.id).limit(1))
     db.session.execute(
         insert(AuditEntry),
         [
             {
+                "property_id": property_id,
                 "at": now - timedelta(seconds=i),
                 "actor_name": "王经理",
                 "action": action,

@@ -11,7 +11,7 @@ from flask_login import login_user
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from domain.accounts.models import Actor
+from domain.accounts.models import Actor, SignedInUser
 from domain.accounts.roles import Role
 from domain.archives.models import DocumentAccess
 from domain.movein import inspections
@@ -271,7 +271,7 @@ def test_the_case_panel_lists_the_inspections_and_offers_scheduling(app, client,
     def panel():
         """The case page's include, rendered as the desk sees it."""
         with app.test_request_context("/staff/move-in/"):
-            login_user(desk)
+            login_user(SignedInUser(desk.id, desk.username, desk.display_name, desk.kind, Role.FRONTDESK, None, 0, "t"))
             return render_template_string('{% include "staff/movein/_case_inspections.html" %}', case=case)
 
     html = panel()
