@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 import domain  # noqa: F401  (imports every model before migrations and the app use them)
 from config import DEFAULT_SECRET_KEY, MIN_SECRET_KEY_BYTES, config_from_env
+from domain.clock import property_zone
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 from web import errors, filters, guards
 from web.htmx import htmx
@@ -40,7 +41,7 @@ def create_app(config_class=None):
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: property_zone().key)
     install_template_gettext(app)
     limiter.init_app(app)
     htmx.init_app(app)

@@ -1,6 +1,7 @@
 """The one source of the current time, so that tests can freeze it, and the property's local time: every
 conversion between a stored UTC moment and the property's wall clock or calendar goes through here."""
 
+import functools
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,10 +30,32 @@ def utcnow():
 
 
 def property_zone():
-    """The property's time zone (Asia/Shanghai unless configured)."""
+    """The time zone the current property counts its days in (its setting); outside a property's request, the
+    installation's PROPERTY_TIMEZONE (Asia/Shanghai unless configured)."""
     from flask import current_app
 
-    return ZoneInfo(current_app.config.get("PROPERTY_TIMEZONE", "Asia/Shanghai"))
+    from domain.current_property import current_property_id, current_time_zone_name, remember_time_zone_name
+
+    name = current_time_zone_name()
+    if name is None and current_property_id() is not None:
+        name = _zone_name_of(current_property_id())
+        remember_time_zone_name(name)
+    return _zone(name or current_app.config.get("PROPERTY_TIMEZONE", "Asia/Shanghai"))
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name):
+    return ZoneInfo(name)
+
+
+def _zone_name_of(property_id):
+    """The time zone name of `property_id` (one statement; the sign-in's own statement reads it for the console
+    and the portal, so this runs for kiosks, commands and jobs)."""
+    from sqlalchemy import text
+
+    from extensions import db
+
+    return db.session.execute(text("SELECT time_zone FROM properties WHERE id = :id"), {"id": property_id}).scalar()
 
 
 def local(moment):

@@ -97,7 +97,6 @@ def export_payments(fmt):
     period = _period_arg()
     following = (period + timedelta(days=32)).replace(day=1)
     prop = buildings.get_property()
-    prefix = prop.receipt_prefix  # read now: the rows are streamed after the request's session has closed
     row_count, rows = statements.export_payments(
         prop.id, start=local_day_bounds(period)[0], end=local_day_bounds(following)[0]
     )
@@ -125,7 +124,7 @@ def export_payments(fmt):
                 void if status == PaymentStatus.VOIDED else "",
                 receipt_number(year, sequence, prefix) if year else "",
             )
-            for when, label, method, amount, refunded, status, year, sequence in rows
+            for when, label, method, amount, refunded, status, year, sequence, prefix in rows
         ),
         row_count=row_count,
         filters={"period": f"{period:%Y-%m}"},

@@ -48,8 +48,7 @@ class PropertySettingsForm(FlaskForm):
         validators=[_checked_by(property_settings.check_receipt_prefix)],
         description=_l(
             "Printed before every receipt number (YF-2026-000123), so that two properties' receipts never look "
-            "alike. Empty: SJ. Receipts already issued show the new prefix too: set it before the first receipt "
-            "or at the start of a year."
+            "alike. Empty: SJ. Receipts already issued keep the prefix they were issued with."
         ),
     )
     stripe_account = StringField(

@@ -41,7 +41,7 @@ def load_user(token):
         g.sign_in_lapsed = found.reason
         return None
     if found is not None:
-        set_current_property(found.property_id)  # from here on, every statement keeps to it
+        set_current_property(found.property_id, found.property_time_zone)  # from here on, statements keep to it
     return found
 
 

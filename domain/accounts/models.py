@@ -110,6 +110,7 @@ class SignedInUser(KindMixin):
     #: The property this sign-in works for (chosen with the switcher; the only one when there is one).
     property_id: int | None = None
     property_name: str | None = None
+    property_time_zone: str | None = None
     company_role: CompanyRole | None = None
     is_active: bool = True
     is_authenticated = True

@@ -28,7 +28,7 @@ KEEP_ENDED = timedelta(days=30)
 
 #: The property's name for the console's header (the accounts package sits below domain.property, so the table
 #: is named here rather than imported).
-_PROPERTIES = table("properties", column("id"), column("name", String))
+_PROPERTIES = table("properties", column("id"), column("name", String), column("time_zone", String))
 
 #: Built once: it runs on every signed-in request.
 _LOAD = (
@@ -44,6 +44,7 @@ _LOAD = (
         SignIn.id.label("sign_in_id"),
         SignIn.property_id,
         _PROPERTIES.c.name.label("property_name"),
+        _PROPERTIES.c.time_zone.label("property_time_zone"),
         SignIn.last_seen_at,
         SignIn.expires_at,
         SignIn.idle_seconds,
@@ -172,6 +173,7 @@ def load_signed_in(token):
         token=token,
         property_id=row.property_id,
         property_name=row.property_name,
+        property_time_zone=row.property_time_zone,
         company_role=row.company_role,
     )
 

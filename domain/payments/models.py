@@ -137,16 +137,17 @@ class Receipt(PropertyOwned, db.Model):
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), unique=True)
     year: Mapped[int]
     sequence: Mapped[int]
+    #: The property's receipt prefix when the receipt was issued: a later change of the setting never renumbers a
+    #: receipt already given to a resident.
+    prefix: Mapped[str] = mapped_column(String(12), default="")
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     payment: Mapped[Payment] = relationship(back_populates="receipt")
-    #: Joined with the receipt (one row per property, in the same statement), for the prefix of its number.
-    issuing_property = relationship("Property", lazy="joined", innerjoin=True)
 
     @property
     def number(self):
         """The printed number ("SJ-2026-000123", or with the property's prefix "YF-2026-000123")."""
-        return receipt_number(self.year, self.sequence, self.issuing_property.receipt_prefix)
+        return receipt_number(self.year, self.sequence, self.prefix)
 
 
 def receipt_number(year, sequence, prefix=""):

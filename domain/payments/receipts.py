@@ -1,11 +1,12 @@
 """Gapless receipts: each succeeded payment takes the next number of its property and year, in its transaction."""
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain.clock import local, utcnow
 from domain.payments.models import Receipt, ReceiptCounter
+from domain.property.models import Property
 from extensions import db
 
 
@@ -36,11 +37,13 @@ def issue_receipt(payment):
         )
         sequence = db.session.execute(take_next).scalar_one()
     # By id, not through the relationship: assigning payment.receipt would first load the (absent) old one.
+    prefix = db.session.scalar(select(Property.receipt_prefix).where(Property.id == payment.property_id))
     receipt = Receipt(
         property_id=payment.property_id,
         payment_id=payment.id,
         year=year,
         sequence=sequence,
+        prefix=prefix or "",
         issued_at=payment.paid_at or utcnow(),
     )
     db.session.add(receipt)

@@ -159,6 +159,7 @@ def export_payments(property_id, *, start, end):
             Payment.status,
             Receipt.year,
             Receipt.sequence,
+            Receipt.prefix,
         )
         .join(Unit, Unit.id == Payment.unit_id)
         .join(Building, Building.id == Unit.building_id)

@@ -1,5 +1,6 @@
 """one installation serves a company: the company above its properties, staff roles per property, the chosen
-property on each sign-in, one sign-in for a resident of several properties, the audit log per property.
+property on each sign-in, one sign-in for a resident of several properties, the audit log per property, each
+property's own settings (time zone, receipt prefix kept on each receipt, Stripe account, statement descriptor).
 
 An existing single-property installation becomes the company's first property with no manual step: every staff
 member keeps their role there, every open sign-in keeps working for it, and the log's entries belong to it.
@@ -98,6 +99,11 @@ def upgrade():
         batch.create_index(op.f("ix_residents_user_id"), ["user_id"])
         batch.create_unique_constraint(op.f("uq_residents_property_id_user_id"), ["property_id", "user_id"])
 
+    with op.batch_alter_table("receipts") as batch:
+        batch.add_column(sa.Column("prefix", sa.String(length=12), nullable=False, server_default=""))
+    with op.batch_alter_table("receipts") as batch:
+        batch.alter_column("prefix", server_default=None)
+
     with op.batch_alter_table("audit_entries") as batch:
         batch.add_column(sa.Column("property_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(op.f("fk_audit_entries_property_id_properties"), "properties", ["property_id"], ["id"])
@@ -113,6 +119,9 @@ def downgrade():
         batch.drop_index(op.f("ix_audit_entries_property_id"))
         batch.drop_constraint(op.f("fk_audit_entries_property_id_properties"), type_="foreignkey")
         batch.drop_column("property_id")
+
+    with op.batch_alter_table("receipts") as batch:
+        batch.drop_column("prefix")
 
     # A person with register entries in several properties keeps the sign-in on the first one only.
     bind.execute(

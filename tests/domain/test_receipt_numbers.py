@@ -45,6 +45,19 @@ def test_a_property_without_a_prefix_keeps_the_first_format(app):
     assert receipt_number(2026, 7) == "SJ-2026-000007" and receipt_number(2026, 7, "YF") == "YF-2026-000007"
 
 
+def test_a_changed_prefix_numbers_the_next_receipts_and_never_an_issued_one(app):
+    prop = builders.create_property()
+    prop.receipt_prefix = "YF"
+    db.session.commit()
+    issued = _pay_a_bill(prop)
+    prop.receipt_prefix = "YFSD"
+    db.session.commit()
+    year = local(utcnow()).year
+    assert _pay_a_bill(prop).number == f"YFSD-{year}-000002"
+    db.session.expire_all()
+    assert issued.number == f"YF-{year}-000001"  # what the resident holds stays what it was
+
+
 def test_the_payments_export_and_the_receipt_pdf_show_the_prefixed_number(client, auth):
     from domain.accounts.roles import Role
 

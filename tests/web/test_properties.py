@@ -165,3 +165,21 @@ def test_someone_whose_only_property_it_is_cannot_be_removed_from_it(client, aut
     response = client.post(f"/staff/accounts/{desk.id}/remove", follow_redirects=True)
     assert "deactivate" in response.get_data(as_text=True) or "停用" in response.get_data(as_text=True)
     assert db.session.scalar(select(StaffRole.id).where(StaffRole.user_id == desk.id)) is not None
+
+
+def test_each_property_counts_its_days_in_its_own_time_zone(client, auth, two):
+    from domain.clock import local_now, property_zone
+    from domain.current_property import working_for
+
+    a, b, _unit_a, _unit_b = two
+    b.time_zone = "Asia/Urumqi"
+    db.session.commit()
+    with working_for(b.id):
+        assert property_zone().key == "Asia/Urumqi"
+        urumqi_hour = local_now().hour
+    with working_for(a.id):
+        assert property_zone().key == "Asia/Shanghai"
+        assert (local_now().hour - urumqi_hour) % 24 == 2
+    desk_b = builders.create_staff(Role.FRONTDESK, username="desk_b", prop=b)
+    auth.login_staff(desk_b)
+    assert client.get("/staff/").status_code == 200
