@@ -2,19 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
-from domain.company.properties import RECEIPT_PREFIX_RE, check_time_zone
-from domain.errors import DomainError
-
-
-def _iana_zone(form, field):
-    """The time zone must be one zoneinfo knows."""
-    try:
-        check_time_zone(field.data)
-    except DomainError as error:
-        raise ValidationError(str(error.message)) from None
+from domain.property.settings import check_receipt_prefix, check_time_zone
+from web.forms import Checkboxes, checked_by
 
 
 class NewPropertyForm(FlaskForm):
@@ -31,13 +23,16 @@ class NewPropertyForm(FlaskForm):
     time_zone = StringField(
         _l("Time zone"),
         default="Asia/Shanghai",
-        validators=[DataRequired(message=_l("Give an IANA time zone such as Asia/Shanghai.")), _iana_zone],
+        validators=[
+            DataRequired(message=_l("Give an IANA time zone such as Asia/Shanghai.")),
+            checked_by(check_time_zone),
+        ],
         description=_l("An IANA time zone such as Asia/Shanghai."),
     )
     receipt_prefix = StringField(
         _l("Receipt prefix"),
         filters=[lambda value: (value or "").strip().upper()],
-        validators=[Regexp(RECEIPT_PREFIX_RE, message=_l("Up to 12 capital letters, digits or dashes."))],
+        validators=[checked_by(check_receipt_prefix)],
         description=_l("Printed before every receipt number, such as YF; up to 12 capital letters, digits or dashes."),
     )
     manager_username = StringField(_l("Manager's username"), validators=[DataRequired(), Length(min=3, max=32)])
@@ -45,3 +40,11 @@ class NewPropertyForm(FlaskForm):
     manager_password = PasswordField(
         _l("Manager's initial password"), validators=[DataRequired(), Length(min=8, max=128)]
     )
+
+
+class CopySettingsForm(FlaskForm):
+    """What to copy from which property to which others (the choices are the company's properties)."""
+
+    source_id = SelectField(_l("Copy from"), coerce=int, validate_choice=False)
+    target_ids = Checkboxes(_l("Copy to"), coerce=int, validate_choice=False)
+    sets = Checkboxes(_l("What to copy"), validate_choice=False)

@@ -5,11 +5,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from company import bp
-from company.forms import NewPropertyForm
+from company.forms import CopySettingsForm, NewPropertyForm
 from domain.accounts.roles import CompanyRole
 from domain.company import figures
 from domain.company.access import visible_property, visible_property_ids
 from domain.company.properties import create_property, list_properties
+from domain.company.settings_copy import SET_LABELS, copy_settings
 from domain.current_property import working_for
 from domain.dates import month_after, month_before
 from domain.errors import DomainError, NotFound
@@ -127,3 +128,41 @@ def new_property():
                 show_domain_error(form, error)
         status = 422
     return render_template("company/new_property.html", form=form), status
+
+
+@bp.route("/settings/copy", methods=["GET", "POST"])
+def copy_company_settings():
+    """Copy settings the company keeps alike (document types, violation kinds, surveys) from one property to
+    others; each copy is then the property's own to change."""
+    _admin_only()
+    names = {prop.id: prop.name for prop in list_properties()}
+    form = CopySettingsForm()
+    form.source_id.choices = list(names.items())
+    form.target_ids.choices = list(names.items())
+    form.sets.choices = [(which.value, label) for which, label in SET_LABELS.items()]
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                copied = copy_settings(
+                    current_actor(),
+                    current_user.company_role,
+                    source_id=form.source_id.data,
+                    target_ids=form.target_ids.data or [],
+                    sets=form.sets.data or [],
+                )
+                db.session.commit()
+                total = sum(sum(counts.values()) for counts in copied.values())
+                flash(
+                    _(
+                        "%(count)s settings copied to %(properties)s.",
+                        count=total,
+                        properties=", ".join(names[target] for target in copied),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("company.copy_company_settings"), code=303)
+            except DomainError as error:
+                show_domain_error(form, error)
+        status = 422
+    return render_template("company/copy_settings.html", form=form), status

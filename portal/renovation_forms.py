@@ -3,20 +3,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from domain.renovation.applications import SCOPE_LABELS, SCOPES
-from web.forms import SensibleDate
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as checkboxes."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from web.forms import Checkboxes, SensibleDate
 
 
 class StartForm(FlaskForm):
@@ -28,7 +20,7 @@ class StartForm(FlaskForm):
 class ApplicationForm(FlaskForm):
     """What the works are, who does them, and when."""
 
-    scope = MultiCheckboxField(_l("What the works touch"), choices=lambda: [(k, str(SCOPE_LABELS[k])) for k in SCOPES])
+    scope = Checkboxes(_l("What the works touch"), choices=lambda: [(k, str(SCOPE_LABELS[k])) for k in SCOPES])
     description = TextAreaField(
         _l("Describe the works"), validators=[Optional(), Length(max=4000)], render_kw={"rows": 4}
     )

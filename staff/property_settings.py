@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, ValidationError
+from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from domain.accounts.roles import Permission
@@ -14,19 +14,8 @@ from domain.property import settings as property_settings
 from extensions import db
 from staff import bp
 from web.auth import current_actor, staff_permission
+from web.forms import checked_by
 from web.refusals import show_domain_error
-
-
-def _checked_by(check):
-    """A form validator that asks the domain's own check, so the page and the service say the same."""
-
-    def validator(form, field):
-        try:
-            check(field.data)
-        except property_settings.InvalidSetting as error:
-            raise ValidationError(str(error.message)) from None
-
-    return validator
 
 
 class PropertySettingsForm(FlaskForm):
@@ -40,12 +29,12 @@ class PropertySettingsForm(FlaskForm):
     )
     time_zone = StringField(
         _l("Time zone"),
-        validators=[_checked_by(property_settings.check_time_zone)],
+        validators=[checked_by(property_settings.check_time_zone)],
         description=_l("The IANA name of the zone the property's days are counted in, e.g. Asia/Shanghai."),
     )
     receipt_prefix = StringField(
         _l("Receipt prefix"),
-        validators=[_checked_by(property_settings.check_receipt_prefix)],
+        validators=[checked_by(property_settings.check_receipt_prefix)],
         description=_l(
             "Printed before every receipt number (YF-2026-000123), so that two properties' receipts never look "
             "alike. Empty: SJ. Receipts already issued keep the prefix they were issued with."
@@ -53,7 +42,7 @@ class PropertySettingsForm(FlaskForm):
     )
     stripe_account = StringField(
         _l("Stripe account"),
-        validators=[_checked_by(property_settings.check_stripe_account)],
+        validators=[checked_by(property_settings.check_stripe_account)],
         description=_l(
             "The property's connected account (acct_...) in the company's Stripe platform: residents' online "
             "payments go to it. Empty: to the company's own account."
@@ -61,7 +50,7 @@ class PropertySettingsForm(FlaskForm):
     )
     statement_descriptor = StringField(
         _l("Statement descriptor"),
-        validators=[_checked_by(property_settings.check_statement_descriptor)],
+        validators=[checked_by(property_settings.check_statement_descriptor)],
         description=_l(
             "What residents' bank statements show for their payments: 5-22 Latin letters, e.g. YIFENG PLAZA."
         ),

@@ -2,12 +2,34 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from domain.dates import DateOutOfRange, check_date
+from domain.errors import DomainError
 from domain.money import NotAnAmount, yuan_to_fen
 from domain.property.validation import Invalid
+
+
+def checked_by(check):
+    """A form validator that asks the domain's own check (it raises DomainError), so that the page and the service
+    say the same."""
+
+    def validator(form, field):
+        try:
+            check(field.data)
+        except DomainError as error:
+            raise ValidationError(str(error.message)) from None
+
+    return validator
+
+
+class Checkboxes(SelectMultipleField):
+    """Several choices as a list of check boxes; the service checks what was ticked."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class LoginForm(FlaskForm):

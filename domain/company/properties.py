@@ -1,9 +1,6 @@
 """Setting up a property of the company: the property and its first manager in one step (the company's
 administrator only)."""
 
-import re
-from zoneinfo import available_timezones
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -14,24 +11,11 @@ from domain.current_property import working_for
 from domain.errors import Conflict, DomainError, NotAllowed
 from domain.property.companies import ensure_company
 from domain.property.models import Property
+from domain.property.settings import check_receipt_prefix, check_time_zone
 from extensions import db
 
+
 #: What a receipt prefix may hold (it is printed before every receipt number of the property).
-RECEIPT_PREFIX_RE = re.compile(r"^[A-Z0-9-]{0,12}$")
-
-
-def check_time_zone(name):
-    """Raise unless `name` is an IANA time zone ("Asia/Shanghai")."""
-    if name not in available_timezones():  # the zones zoneinfo can load, never a path
-        raise DomainError(_l("Give an IANA time zone such as Asia/Shanghai."), field="time_zone")
-
-
-def check_receipt_prefix(prefix):
-    """Raise unless `prefix` is at most 12 capital letters, digits or dashes."""
-    if not RECEIPT_PREFIX_RE.match(prefix or ""):
-        raise DomainError(_l("Up to 12 capital letters, digits or dashes."), field="receipt_prefix")
-
-
 def list_properties():
     """The company's properties, by name (one statement)."""
     company = ensure_company()
@@ -62,10 +46,8 @@ def create_property(
     name = (name or "").strip()
     if not name:
         raise DomainError(_l("Give the property's name."), field="name")
-    time_zone = (time_zone or "").strip()
-    check_time_zone(time_zone)
-    receipt_prefix = (receipt_prefix or "").strip()
-    check_receipt_prefix(receipt_prefix)
+    time_zone = check_time_zone(time_zone)  # the property settings' own checks: one rule for both pages
+    receipt_prefix = check_receipt_prefix(receipt_prefix)
     company = ensure_company()
     taken = select(Property.id).where(Property.company_id == company.id, Property.name == name)
     if db.session.scalar(taken) is not None:

@@ -4,11 +4,12 @@ one message. The services are the real check; these give early, friendly errors 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from domain.incidents.models import IncidentKind
 from domain.incidents.notices import MAX_TITLE
+from web.forms import Checkboxes
 
 #: The title a notice starts with, by the incident's kind (the manager edits it).
 DEFAULT_TITLES = {
@@ -24,14 +25,12 @@ DEFAULT_TITLES = {
 NOTICE_TITLE = lazy_pgettext("notice title", "Notice to residents")
 
 
-class Checkboxes(SelectMultipleField):
-    """Several choices as checkboxes (buildings, tickets); the service checks what was ticked."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
+class AnyTicked(Checkboxes):
+    """Check boxes (buildings, tickets) that accept any ticked value: the service refuses strangers with a message
+    next to the field."""
 
     def pre_validate(self, form):
-        """Accept any ticked value: the service refuses strangers with a message next to the field."""
+        """Accept any ticked value."""
 
 
 class NoticeOnForm(FlaskForm):
@@ -47,7 +46,7 @@ class NoticeOnForm(FlaskForm):
         validators=[DataRequired(message=_l("Write what residents should know.")), Length(max=2000)],
         description=_l("What happened, what to do, and when it should be over."),
     )
-    building_ids = Checkboxes(_l("Affected buildings"), coerce=str)
+    building_ids = AnyTicked(_l("Affected buildings"), coerce=str)
 
 
 class NoticeUpdateForm(FlaskForm):
@@ -65,7 +64,7 @@ class NoticeOffForm(FlaskForm):
 class AttachTicketsForm(FlaskForm):
     """The open tickets ticked to attach to the incident."""
 
-    ticket_ids = Checkboxes(_l("Tickets"), coerce=str)
+    ticket_ids = AnyTicked(_l("Tickets"), coerce=str)
 
 
 class CloseTicketsForm(FlaskForm):

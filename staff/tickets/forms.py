@@ -12,10 +12,8 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -29,7 +27,7 @@ from domain.tickets.labels import (
     SEVERITY_LABELS,
 )
 from domain.tickets.recording import ALL_CATEGORIES, KIND_CATEGORIES
-from web.forms import LOCAL_INPUT_FORMATS, SensibleDate
+from web.forms import LOCAL_INPUT_FORMATS, Checkboxes, SensibleDate
 
 #: What happened to a ticket; "Recorded" and "Billed" name columns of times and amounts elsewhere, hence the context.
 EVENT_LABELS = {
@@ -302,13 +300,6 @@ class ContactForm(FlaskForm):
             raise ValidationError(_l("Give the unit or the public area."))
 
 
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as checkboxes."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-
 class VisitForm(FlaskForm):
     """A visit to plan (SOP 13)."""
 
@@ -345,7 +336,7 @@ class VisitDoneForm(FlaskForm):
 class CallbackSettingsForm(FlaskForm):
     """Which finished kinds get a callback, and the target rate (the manager's)."""
 
-    kinds = MultiCheckboxField(
+    kinds = Checkboxes(
         _l("Kinds that get a callback once finished"), choices=lambda: _choices(KIND_LABELS, list(KIND_LABELS))
     )
     target_percent = IntegerField(

@@ -179,3 +179,54 @@ def test_admin_creates_a_property_whose_manager_signs_in_and_works_there(client,
     auth.login_staff(manager, password=GOOD["manager_password"])
     page = client.get("/staff/").get_data(as_text=True)
     assert "丁家园" in page
+
+
+def test_the_administrator_copies_settings_to_other_properties_and_each_keeps_its_own(client, auth):
+    from domain.archives.models import DocumentType
+    from domain.surveys.models import Survey, SurveyQuestion, SurveyStatus
+    from domain.violations.models import ViolationKind
+    from tests import survey_builders, violation_builders
+
+    a, b = build_two_properties()
+    db.session.add(DocumentType(property_id=a.id, code="lease", name="租赁合同", required=True))
+    db.session.add(DocumentType(property_id=b.id, code="lease", name="乙的租赁合同"))  # b's own: kept
+    db.session.commit()
+    violation_builders.create_kind(a, "楼道堆放杂物")
+    survey_builders.create_survey(a, title="年度满意度调查")
+    auth.login_staff(_company_person(CompanyRole.ADMIN))
+
+    refused = client.post("/company/settings/copy", data={"source_id": a.id, "target_ids": [a.id], "sets": ["surveys"]})
+    assert (
+        refused.status_code == 422
+        and "至少" in refused.get_data(as_text=True)
+        or "at least" in refused.get_data(as_text=True)
+    )
+    nothing = client.post("/company/settings/copy", data={"source_id": a.id, "target_ids": [b.id]})
+    assert nothing.status_code == 422
+    assert db.session.scalar(select(func.count(ViolationKind.id)).where(ViolationKind.property_id == b.id)) == 0
+
+    sets = ["document_types", "violation_kinds", "surveys"]
+    done = client.post("/company/settings/copy", data={"source_id": a.id, "target_ids": [b.id], "sets": sets})
+    assert done.status_code == 303
+    names = db.session.scalars(select(DocumentType.name).where(DocumentType.property_id == b.id)).all()
+    assert names.count("乙的租赁合同") == 1 and "租赁合同" not in names  # the same code: b's own stays
+    kind = db.session.scalar(select(ViolationKind).where(ViolationKind.property_id == b.id))
+    assert kind.name == "楼道堆放杂物" and not kind.fine_allowed and len(kind.templates) >= 1
+    survey = db.session.scalar(select(Survey).where(Survey.property_id == b.id))
+    assert survey.title_zh == "年度满意度调查" and survey.status == SurveyStatus.DRAFT
+    questions = db.session.scalar(select(func.count(SurveyQuestion.id)).where(SurveyQuestion.survey_id == survey.id))
+    assert questions == 4
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "company.copy_settings"))
+    assert entry.property_id == b.id
+
+    again = client.post("/company/settings/copy", data={"source_id": a.id, "target_ids": [b.id], "sets": sets})
+    assert again.status_code == 303  # nothing twice
+    assert db.session.scalar(select(func.count(Survey.id)).where(Survey.property_id == b.id)) == 1
+
+
+def test_only_the_administrator_copies_settings(client, auth):
+    a, b = build_two_properties()
+    auth.login_staff(_company_person(CompanyRole.GENERAL_MANAGER))
+    assert client.get("/company/settings/copy").status_code == 403
+    data = {"source_id": a.id, "target_ids": [b.id], "sets": ["surveys"]}
+    assert client.post("/company/settings/copy", data=data).status_code == 403
