@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.accounts.roles import CompanyRole, Role
 from domain.clock import utcnow
+from domain.current_property import current_property_id
 from domain.types import PropertyOwned, UTCDateTime
 from extensions import db
 
@@ -163,7 +164,10 @@ class Actor:
     @classmethod
     def for_user(cls, user, source):
         """The actor for a signed-in user acting from `source` (a client address)."""
-        return cls(user.id, user.display_name, getattr(user, "role", None), source, user.kind)
+        role = getattr(user, "role", None)
+        if role is None and isinstance(user, User):
+            role = _role_here(user)
+        return cls(user.id, user.display_name, role, source, user.kind)
 
     @classmethod
     def system(cls, source="cli"):
@@ -174,3 +178,13 @@ class Actor:
     def is_system(self):
         """Whether this is the system (CLI, scheduled jobs, demo, kiosk): nobody signed in, so no role limits it."""
         return self.user_id is None and self.kind is None
+
+
+def _role_here(user):
+    """A User row's role in the property being worked for (a command's or job's, see working_for); with none set,
+    the role of someone who holds one in a single property."""
+    roles = getattr(user, "roles", None) or []
+    here = current_property_id()
+    if here is not None:
+        return next((r.role for r in roles if r.property_id == here), None)
+    return roles[0].role if len(roles) == 1 else None
