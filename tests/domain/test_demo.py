@@ -141,7 +141,8 @@ def test_demo_cli_prints_the_logins(runner, prop):
     assert result.exit_code == 0, result.output
     assert "not loaded" in result.output
     assert "resident1" in result.output and "manager" in result.output and "demo1234" in result.output
-    assert all(name in result.output for name in ("resident3", "area", "tech2", "admin", "gm", "frontdesk2", "亿丰花园"))
+    new_logins = ("resident3", "area", "tech2", "admin", "gm", "frontdesk2", "亿丰花园")
+    assert all(name in result.output for name in new_logins)
     assert DEMO_INVITATION_CODE in result.output and DEMO_INVITATION_UNIT in result.output
 
 
