@@ -2,7 +2,8 @@
 
 from datetime import UTC
 
-from sqlalchemy import DateTime, Enum
+from sqlalchemy import DateTime, Enum, ForeignKey
+from sqlalchemy.orm import declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -40,4 +41,10 @@ class PropertyOwned:
 
     While a request works for one property, every ORM statement that reads these models is limited to that
     property's rows in one place (domain.property.scope): a row of another property is simply not found.
+    Each model declares its own `property_id`; this one only gives the fence's criterion something to be written
+    against (SQLAlchemy reads it on the mixin before applying it to each model).
     """
+
+    @declared_attr
+    def property_id(cls):
+        return mapped_column(ForeignKey("properties.id"))
