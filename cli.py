@@ -8,7 +8,16 @@ from flask.cli import AppGroup
 from domain.accounts.models import Actor
 from domain.accounts.roles import CompanyRole, Role
 from domain.accounts.services import add_staff_account
-from domain.demo import DEMO_RESIDENTS, DEMO_STAFF, load_demo
+from domain.demo import (
+    BOTH_PROPERTIES_RESIDENT,
+    COMPANY_STAFF,
+    DEMO_RESIDENTS,
+    DEMO_STAFF,
+    GARDEN_NAME,
+    GARDEN_STAFF,
+    PROPERTY_NAME,
+    load_demo,
+)
 from domain.errors import DomainError
 from domain.movein.demo import DEMO_INVITATION_CODE, DEMO_INVITATION_UNIT
 from extensions import db
@@ -19,7 +28,7 @@ demo_cli = AppGroup("demo", help="Demo data for trying the app.")
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has a property.")
 def demo_load(if_empty):
-    """Load the demo property 亿丰时代广场 and one account per role (idempotent)."""
+    """Load the demo company (亿丰时代广场 and 亿丰花园) and its accounts (idempotent)."""
     if current_app.config["PRODUCTION"]:
         raise click.ClickException("Demo data is refused in production mode.")
     from sqlalchemy import select
@@ -31,7 +40,8 @@ def demo_load(if_empty):
     else:
         report = load_demo(current_app.config["DEMO_PASSWORD"], Actor.system("cli"), after_batch=db.session.commit)
         db.session.commit()
-        click.echo("Demo property loaded." if report["property"] else "Demo property already present.")
+        loaded = [name for name, new in ((PROPERTY_NAME, report["property"]), (GARDEN_NAME, report["garden"])) if new]
+        click.echo(f"Demo loaded: {', '.join(loaded)}." if loaded else "Demo properties already present.")
     print_logins()
 
 
@@ -40,8 +50,16 @@ def print_logins():
     password = current_app.config["DEMO_PASSWORD"]
     click.echo("")
     click.echo(f"Demo logins (password: {password}, set DEMO_PASSWORD to change it)")
-    click.echo("  Staff console  /staff/login : " + ", ".join(u for u, _, _ in DEMO_STAFF))
-    click.echo("  Resident portal /portal/login: " + ", ".join(f"{u} (or phone {p})" for u, _, p, _ in DEMO_RESIDENTS))
+    click.echo(f"  Staff console  /staff/login : {PROPERTY_NAME}: " + ", ".join(u for u, _, _ in DEMO_STAFF))
+    click.echo(f"                                {GARDEN_NAME}: " + ", ".join(u for u, _, _ in GARDEN_STAFF))
+    both = [f"{u} ({plaza.value})" for u, _, plaza, garden, _c in COMPANY_STAFF if plaza and garden]
+    click.echo("                                both: " + ", ".join(both))
+    company = [f"{u} ({c.value})" for u, _, _p, _g, c in COMPANY_STAFF if c]
+    click.echo("  Company pages  /company/     : " + ", ".join(company))
+    username, _name, phone, *_units = BOTH_PROPERTIES_RESIDENT
+    residents = [f"{u} (or phone {p})" for u, _, p, _ in DEMO_RESIDENTS]
+    click.echo("  Resident portal /portal/login: " + ", ".join(residents))
+    click.echo(f"                                {username} (or phone {phone}): a unit in each property")
     click.echo("  Lobby kiosk    /kiosk/ (shows a pairing code: enter it as manager under Kiosks)")
     click.echo(
         f"  Move-in invitation /portal/move-in/invitation: code {DEMO_INVITATION_CODE} "

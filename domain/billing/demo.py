@@ -25,7 +25,7 @@ from extensions import db
 DUE_AFTER = timedelta(days=20)
 
 
-def _schedule(prop, first_period, parking_units):
+def _schedule(prop, first_period, parking_units, area_rates):
     """The fee schedule: 物业费 per m² (raised mid-year; 70 % for a unit vacant a whole month, read from the
     register's status history), parking, garbage, water, and a one-off deposit."""
     charges = [
@@ -34,8 +34,8 @@ def _schedule(prop, first_period, parking_units):
             "物业管理费",
             ChargeBasis.PER_AREA,
             [
-                (250, first_period),
-                (280, month_after(month_after(month_after(month_after(month_after(month_after(first_period))))))),
+                (area_rates[0], first_period),
+                (area_rates[1], _months_after(first_period, 6)),
             ],
             Scope.ALL,
             "",
@@ -59,6 +59,13 @@ def _schedule(prop, first_period, parking_units):
     return created
 
 
+def _months_after(period, months):
+    """The first day of the month `months` after `period`."""
+    for _ in range(months):
+        period = month_after(period)
+    return period
+
+
 def _readings(water, unit_ids, periods, rng):
     """A water reading per occupied unit and month: 4-18 tonnes a month, meters never going back."""
     rows, meters = [], {unit_id: rng.randrange(10000, 90000) for unit_id in unit_ids}
@@ -78,8 +85,10 @@ def _readings(water, unit_ids, periods, rng):
     db.session.execute(insert(MeterReading), rows)
 
 
-def load_billing_demo(prop, actor, *, today, rng, after_batch=None):
-    """Bill the demo property for the last twelve months; returns the number of its bills."""
+def load_billing_demo(prop, actor, *, today, rng, after_batch=None, area_rates=(250, 280)):
+    """Bill the demo property for the last twelve months; returns the number of its bills.
+
+    `area_rates` are 物业管理费's fen per m² before and after the mid-year raise."""
     current = today.replace(day=1)
     periods = [current]
     for _ in range(11):
@@ -89,7 +98,7 @@ def load_billing_demo(prop, actor, *, today, rng, after_batch=None):
     ).all()
     occupied = [unit_id for unit_id, status in units if status == UnitStatus.OCCUPIED]
     parking = [unit_id for unit_id in occupied if rng.random() < 0.3]
-    charges = _schedule(prop, periods[0], parking)
+    charges = _schedule(prop, periods[0], parking, area_rates)
     _readings(charges["WATER"], occupied, periods, rng)
     for period in periods:
         runs.run_billing(

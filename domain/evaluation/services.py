@@ -9,9 +9,9 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from domain.accounts.models import User
+from domain.accounts.models import AccountKind, User
 from domain.accounts.roles import Permission, Role, can, require
-from domain.accounts.services import staff_roles
+from domain.accounts.services import role_of
 from domain.audit.services import record
 from domain.clock import today, utcnow
 from domain.dates import month_after, month_before
@@ -212,21 +212,19 @@ def _require_reader(actor, user_id):
 
 
 def _person(user_id, property_id):
-    """(id, display_name, role) of `user_id`, evaluated in `property_id`; NotFound for anyone else (another
-    property's staff included)."""
-    person = db.session.execute(
-        staff_roles(EVALUATED_ROLES, property_id=property_id, active=False).where(User.id == user_id)
-    ).first()
-    if person is None:
+    """The evaluated staff member `user_id` and their Role in `property_id`; NotFound for anyone else."""
+    person = db.session.get(User, user_id)
+    role = role_of(user_id, property_id) if person is not None else None
+    if person is None or person.kind != AccountKind.STAFF or role not in EVALUATED_ROLES:
         raise NotFound()
-    return person
+    return person, Role(role)
 
 
 def card_of(actor, property_id, user_id, first):
     """The card of `user_id` for the month starting on `first`, for the manager or that person only."""
     _require_reader(actor, user_id)
-    person = _person(user_id, property_id)
-    for card in month_cards(property_id, first).get(Role(person.role), []):
+    _person_row, role = _person(user_id, property_id)
+    for card in month_cards(property_id, first).get(role, []):
         if card.user_id == user_id:
             return card
     raise NotFound()
@@ -236,7 +234,7 @@ def trend(actor, property_id, user_id, last_month):
     """[(first day of the month, score or None, signed)] of the TREND_MONTHS months up to `last_month`, oldest first:
     a signed month as signed, the others computed."""
     _require_reader(actor, user_id)
-    person = _person(user_id, property_id)
+    _person_row, role = _person(user_id, property_id)
     firsts = [last_month]
     for _ in range(TREND_MONTHS - 1):
         firsts.insert(0, month_before(firsts[0]))
@@ -256,7 +254,7 @@ def trend(actor, property_id, user_id, last_month):
         if first in signed:
             points.append((first, signed[first].snapshot["score"], True))
             continue
-        cards = month_cards(property_id, first).get(Role(person.role), [])
+        cards = month_cards(property_id, first).get(role, [])
         score = next((card.score for card in cards if card.user_id == user_id), None)
         points.append((first, score, False))
     return points
@@ -284,7 +282,7 @@ def _row_for(property_id, user_id, first):
 def review(actor, property_id, user_id, first, *, manager_score, comments):
     """The manager's own score (0-100, or None for none yet) and comments on a person's month, until it is signed."""
     require(actor, Permission.EVALUATE_STAFF)
-    person = _person(user_id, property_id)
+    person, _role = _person(user_id, property_id)
     _month_open_for_review(first)
     if manager_score is not None and (not isinstance(manager_score, int) or not 0 <= manager_score <= 100):
         raise DomainError(
@@ -313,7 +311,7 @@ def sign(actor, property_id, user_id, first):
     """Sign a person's card of a month that has ended: its figures, scores, weights, total and rank are stored as
     they are now and shown so from then on. Signing twice is refused."""
     require(actor, Permission.EVALUATE_STAFF)
-    person = _person(user_id, property_id)
+    person, _role = _person(user_id, property_id)
     if month_after(first) > today():
         raise DomainError(_l("A month's scorecard is signed once the month has ended."))
     row = _row_for(property_id, user_id, first)

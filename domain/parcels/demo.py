@@ -28,8 +28,9 @@ WAITING = [
 ]
 
 
-def load_counter_demo(prop, *, demo_units, rng):
-    """Add the demo counter to `prop`; `demo_units` are the demo residents' unit ids (they get parcels)."""
+def load_counter_demo(prop, *, demo_units, rng, demo_borrower="陈业主"):
+    """Add the demo counter to `prop`; `demo_units` are the demo residents' unit ids (they get parcels), the first
+    one's `demo_borrower` has borrowed an umbrella."""
     now = utcnow()
     items = [
         LendableItem(property_id=prop.id, name=name, quantity=quantity, deposit_fen=deposit, loan_hours=hours)
@@ -88,7 +89,7 @@ def load_counter_demo(prop, *, demo_units, rng):
                 property_id=prop.id,
                 item_id=items[0].id,
                 unit_id=demo_units[0],
-                borrower_name="陈业主",
+                borrower_name=demo_borrower,
                 lent_at=now - timedelta(hours=3),
                 due_at=now + timedelta(hours=21),
             ),

@@ -67,8 +67,10 @@ def _actor(username):
     return Actor.for_user(user, "demo")
 
 
-def load_ticket_demo(prop, *, rng):
-    """Create the catalogue and the demo tickets; returns how many tickets."""
+def load_ticket_demo(prop, *, rng, staff=("frontdesk", "engineer", "security", "cleaner")):
+    """Create the catalogue and the demo tickets; returns how many tickets.
+
+    `staff` are the usernames of the property's desk, engineer, security guard and cleaner who work them."""
     items = []
     for name, description, price, department in CATALOGUE:
         item = ServiceItem(
@@ -87,7 +89,7 @@ def load_ticket_demo(prop, *, rng):
             select(Resident.id, Resident.name, Resident.phone, Occupancy.unit_id).join(Occupancy.resident).limit(40)
         ).all()
     )
-    desk, engineer, security, cleaner = (_actor(u) for u in ("frontdesk", "engineer", "security", "cleaner"))
+    desk, engineer, security, cleaner = (_actor(u) for u in staff)
     now = utcnow()
     for n, (kind, category, text, minutes_ago, reached, priority, severity) in enumerate(TICKETS):
         resident_id, name, phone, unit_id = residents[n % len(residents)]

@@ -1,36 +1,52 @@
-"""The demo loader: the property, accounts per role, idempotent, refused in production."""
+"""The demo loader: the two properties, accounts per role and across them, idempotent, refused in production."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from domain.accounts.models import Actor, User
 from domain.billing.models import Bill
 from domain.billing.schedule import month_before
 from domain.clock import today
-from domain.demo import DEMO_STAFF, load_demo
+from domain.current_property import working_for
+from domain.demo import (
+    BOTH_PROPERTIES_RESIDENT,
+    COMPANY_STAFF,
+    DEMO_RESIDENTS,
+    DEMO_STAFF,
+    GARDEN_NAME,
+    GARDEN_STAFF,
+    PROPERTY_NAME,
+    load_demo,
+)
 from domain.movein.demo import DEMO_INVITATION_CODE, DEMO_INVITATION_UNIT
 from domain.payments.collection import AGE_BUCKETS, arrears_totals, collection_for
 from domain.payments.models import Method, Payment, Receipt
 from domain.payments.statements import bills_for_resident
 from domain.property.buildings import get_property
-from domain.property.models import Building, Resident, Unit, UnitStatus
+from domain.property.models import Building, Property, Resident, Unit, UnitStatus
 from extensions import db
 
 
-def test_demo_loads_the_property_with_staff_per_role_and_is_idempotent():
+def test_demo_loads_both_properties_with_staff_per_role_and_is_idempotent():
     first = load_demo("demo1234", Actor.system())
     db.session.commit()
-    assert first["property"] and len(first["staff"]) == len(DEMO_STAFF)
-    units = db.session.query(Unit).count()
-    residents = db.session.query(Resident).count()
-    assert db.session.query(Building).count() >= 2 and units >= 200
+    assert first["property"] and first["garden"]
+    assert first["staff"] == [u for u, *_ in DEMO_STAFF + GARDEN_STAFF + COMPANY_STAFF]
+    assert first["residents"] == [u for u, *_ in DEMO_RESIDENTS] + [BOTH_PROPERTIES_RESIDENT[0]]
+    plaza = db.session.scalar(select(Property).where(Property.name == PROPERTY_NAME))
+    units = _count(Unit, plaza)
+    residents = db.session.query(Resident).filter_by(property_id=plaza.id).count()
+    assert db.session.query(Building).filter_by(property_id=plaza.id).count() >= 2 and units >= 200
     assert db.session.query(Unit).filter_by(status=UnitStatus.VACANT).count() > 0
     assert residents > units / 2
-    _assert_billing_history()
-    _assert_vacancy_fee()
+    with working_for(plaza.id):
+        _assert_billing_history()
+        _assert_vacancy_fee()
+    _assert_garden()
+    counts = {model: db.session.query(model).count() for model in (Unit, Resident, User, Bill, Payment)}
     second = load_demo("demo1234", Actor.system())
     db.session.commit()
-    assert second == {"property": False, "staff": [], "residents": []}
-    assert db.session.query(Unit).count() == units and db.session.query(Resident).count() == residents
+    assert second == {"property": False, "garden": False, "staff": [], "residents": []}
+    assert {model: db.session.query(model).count() for model in counts} == counts
     assert {u.username for u in db.session.query(User)} >= {
         "manager",
         "frontdesk",
@@ -41,6 +57,52 @@ def test_demo_loads_the_property_with_staff_per_role_and_is_idempotent():
         "cleaner",
         "resident1",
     }
+
+
+def _count(model, prop):
+    """How many `model` rows (a unit, or anything with a property_id) belong to `prop`."""
+    statement = select(func.count()).select_from(model)
+    if model is Unit:
+        statement = statement.join(Building, Unit.building_id == Building.id).where(Building.property_id == prop.id)
+    else:
+        statement = statement.where(model.property_id == prop.id)
+    return db.session.scalar(statement)
+
+
+def _assert_garden():
+    """亿丰花园: its own register, fees, service level, catalogue, announcement, a year of bills with receipts
+    numbered from 1, tickets and parcels; the people above and across the properties; a resident in both."""
+    from domain.announcements.models import Announcement
+    from domain.billing.models import ChargeRate, ChargeType
+    from domain.parcels.models import Parcel
+    from domain.property.scope import property_choices
+    from domain.tickets.models import ServiceItem, ServiceLevel, Ticket
+
+    garden = db.session.scalar(select(Property).where(Property.name == GARDEN_NAME))
+    assert db.session.query(Building).filter_by(property_id=garden.id).count() == 2
+    assert 40 <= _count(Unit, garden) < 100
+    for model in (Resident, Announcement, ServiceItem, ServiceLevel, Ticket, Parcel, Bill, Payment):
+        assert _count(model, garden), model
+    pm = db.session.scalar(select(ChargeType).where(ChargeType.property_id == garden.id, ChargeType.code == "PM"))
+    assert [rate.rate_fen for rate in db.session.scalars(select(ChargeRate).where(ChargeRate.charge_type_id == pm.id))]
+    assert db.session.scalar(select(func.min(Receipt.sequence)).where(Receipt.property_id == garden.id)) == 1
+    accounts = {user.username: user for user in db.session.scalars(select(User))}
+    for username, _name, plaza_role, garden_role, company_role in COMPANY_STAFF:
+        user = accounts[username]
+        assert user.company_role == company_role
+        assert {(r.property_id == garden.id, r.role) for r in user.roles} == {
+            (at_garden, role) for at_garden, role in ((False, plaza_role), (True, garden_role)) if role is not None
+        }
+    assert len(property_choices(accounts["area"].id, accounts["area"].kind)) == 2
+    resident = accounts[BOTH_PROPERTIES_RESIDENT[0]]
+    assert len(property_choices(resident.id, resident.kind)) == 2
+    # Working for the garden, the resident sees the garden's bills only, and something to pay.
+    with working_for(garden.id):
+        row = db.session.scalar(select(Resident).where(Resident.user_id == resident.id))
+        assert row.property_id == garden.id
+        views = bills_for_resident(row.id, today())
+        assert views and all(view.bill.property_id == garden.id for view in views)
+        assert any(view.bill.outstanding_fen for view in views)
 
 
 def test_demo_is_refused_in_production(app, runner):
@@ -79,6 +141,8 @@ def test_demo_cli_prints_the_logins(runner, prop):
     assert result.exit_code == 0, result.output
     assert "not loaded" in result.output
     assert "resident1" in result.output and "manager" in result.output and "demo1234" in result.output
+    new_logins = ("resident3", "area", "tech2", "admin", "gm", "frontdesk2", "亿丰花园")
+    assert all(name in result.output for name in new_logins)
     assert DEMO_INVITATION_CODE in result.output and DEMO_INVITATION_UNIT in result.output
 
 
@@ -154,8 +218,8 @@ def _assert_vacancy_fee():
             )
         ).all()
     )
-    units = dict(db.session.execute(select(Unit.id, Unit.status)).all())
-    assert statuses == units
+    units = dict(db.session.execute(select(Unit.id, Unit.status)).all())  # the property worked for
+    assert {unit_id: statuses.get(unit_id) for unit_id in units} == units
     assert db.session.scalar(select(ChargeType.vacancy_percent).where(ChargeType.code == "PM")) == 70
     vacant = [unit_id for unit_id, status in units.items() if status == UnitStatus.VACANT]
     lines = db.session.execute(
