@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
-from domain.types import UTCDateTime
+from domain.types import PropertyOwned, UTCDateTime
 from extensions import db
 
 
@@ -30,12 +30,14 @@ class FailedAttempt(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class DeskAlert(db.Model):
+class DeskAlert(PropertyOwned, db.Model):
     """Something the desk must look at now (repeated wrong codes); open until someone acknowledges it."""
 
     __tablename__ = "desk_alerts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The property whose desk is alarmed: the kiosk's or the console's the wrong codes were typed at.
+    property_id: Mapped[int | None] = mapped_column(ForeignKey("properties.id"), index=True)
     scope: Mapped[str] = mapped_column(String(24))
     place: Mapped[str] = mapped_column(String(80))
     #: Set when the alarm is about one unit locked after wrong codes from anywhere (else about one place).

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 
 from domain.audit.services import record
 from domain.clock import utcnow
+from domain.current_property import current_property_id
 from domain.errors import DomainError
 from domain.throttle.models import DeskAlert, FailedAttempt
 from extensions import db
@@ -158,6 +159,7 @@ def count_failure(actor, scope, place, detail="", now=None, alarm=True, *, unit_
     unit_count = _recent_failures(scope, now - UNIT_WINDOW, unit_id=unit_id) if unit_id is not None else 0
     if alarm and (unit_count == UNIT_MAX_FAILURES or count == MAX_FAILURES):
         alert = DeskAlert(
+            property_id=current_property_id(),
             scope=scope,
             place=place,
             message=detail[:200],

@@ -99,6 +99,23 @@ def upgrade():
         batch.create_index(op.f("ix_residents_user_id"), ["user_id"])
         batch.create_unique_constraint(op.f("uq_residents_property_id_user_id"), ["property_id", "user_id"])
 
+    # The desk's wrong-code alarms belong to a property: the unit's, else (a place) the first property.
+    with op.batch_alter_table("desk_alerts") as batch:
+        batch.add_column(sa.Column("property_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(op.f("fk_desk_alerts_property_id_properties"), "properties", ["property_id"], ["id"])
+        batch.create_index(op.f("ix_desk_alerts_property_id"), ["property_id"])
+    bind.execute(
+        sa.text(
+            "UPDATE desk_alerts SET property_id = (SELECT buildings.property_id FROM units JOIN buildings"
+            " ON buildings.id = units.building_id WHERE units.id = desk_alerts.unit_id)"
+        )
+    )
+    if first_property is not None:
+        bind.execute(
+            sa.text("UPDATE desk_alerts SET property_id = :property WHERE property_id IS NULL"),
+            {"property": first_property},
+        )
+
     with op.batch_alter_table("receipts") as batch:
         batch.add_column(sa.Column("prefix", sa.String(length=12), nullable=False, server_default=""))
     with op.batch_alter_table("receipts") as batch:
@@ -122,6 +139,10 @@ def downgrade():
 
     with op.batch_alter_table("receipts") as batch:
         batch.drop_column("prefix")
+    with op.batch_alter_table("desk_alerts") as batch:
+        batch.drop_index(op.f("ix_desk_alerts_property_id"))
+        batch.drop_constraint(op.f("fk_desk_alerts_property_id_properties"), type_="foreignkey")
+        batch.drop_column("property_id")
 
     # A person with register entries in several properties keeps the sign-in on the first one only.
     bind.execute(

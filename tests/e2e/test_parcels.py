@@ -130,9 +130,11 @@ def test_the_desk_reads_what_each_wrong_code_alarm_means_and_acknowledges_it(liv
     clerk = builders.create_staff(Role.FRONTDESK, username="frontdesk")
     db.session.add_all(
         [
-            DeskAlert(scope="parcel_code", place=f"{clerk.id}@127.0.0.1", message="1-0801"),
-            DeskAlert(scope="kiosk_phone", place=f"kiosk:{kiosk.id}", message="1-1203"),
-            DeskAlert(scope="parcel_code", place=f"kiosk:{kiosk.id}", unit_id=unit.id, message="1-1203"),
+            DeskAlert(property_id=prop.id, scope="parcel_code", place=f"{clerk.id}@127.0.0.1", message="1-0801"),
+            DeskAlert(property_id=prop.id, scope="kiosk_phone", place=f"kiosk:{kiosk.id}", message="1-1203"),
+            DeskAlert(
+                property_id=prop.id, scope="parcel_code", place=f"kiosk:{kiosk.id}", unit_id=unit.id, message="1-1203"
+            ),
         ]
     )
     db.session.commit()

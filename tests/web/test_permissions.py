@@ -279,7 +279,7 @@ def ids(prop):
         expires_on=date(2030, 1, 1),
     )
     lendable = LendableItem(property_id=prop.id, name="梯子", quantity=1)
-    alert = DeskAlert(scope="parcel_code", place="x", message="")
+    alert = DeskAlert(property_id=prop.id, scope="parcel_code", place="x", message="")
     db.session.add_all([parcel, stored, lendable, alert])
     db.session.flush()
     loan = Loan(

@@ -183,3 +183,21 @@ def test_each_property_counts_its_days_in_its_own_time_zone(client, auth, two):
     desk_b = builders.create_staff(Role.FRONTDESK, username="desk_b", prop=b)
     auth.login_staff(desk_b)
     assert client.get("/staff/").status_code == 200
+
+
+def test_a_wrong_code_alarm_rings_at_its_own_propertys_desk_only(client, auth, two):
+    from domain.accounts.models import Actor
+    from domain.current_property import working_for
+    from domain.throttle import services as throttle
+
+    a, b, unit_a, unit_b = two
+    with working_for(b.id):
+        for _ in range(throttle.UNIT_MAX_FAILURES):
+            throttle.count_failure(Actor.system("kiosk"), "pickup", "kiosk:9", "第二小区 0909", unit_id=unit_b.id)
+        db.session.commit()
+    with working_for(b.id):
+        assert throttle.open_alerts()
+    with working_for(a.id):
+        assert throttle.open_alerts() == []
+    auth.login_staff(builders.create_staff(Role.FRONTDESK, username="desk_a", prop=a))
+    assert "第二小区 0909" not in client.get("/staff/parcels/").get_data(as_text=True)

@@ -122,7 +122,7 @@ def test_a_role_not_shown_an_alarm_cannot_acknowledge_it(app, prop, clock):
 
 
 def test_a_wrong_code_lockout_and_a_major_complaint_are_live_alarms(app, prop):
-    db.session.add(DeskAlert(scope="parcel_code", place="kiosk:1", message="1-1203"))
+    db.session.add(DeskAlert(property_id=prop.id, scope="parcel_code", place="kiosk:1", message="1-1203"))
     complaint = recording.create_ticket(
         SYSTEM,
         property_id=prop.id,
