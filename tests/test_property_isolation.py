@@ -12,7 +12,7 @@ import io
 import re
 import time
 import zipfile
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import Enum as SAEnum
@@ -206,6 +206,11 @@ def _populate(prop):
     staff = {role: builders.create_staff(role, prop=prop) for role in Role}
     charge = _try("charge", lambda: builders.create_charge(prop))
     _try("bill", lambda: builders.create_bill(unit))
+    _try("paid bill", lambda: _desk_payment(prop, unit))
+    _try("announcement", lambda: _announcement(prop))
+    _try("stored item", lambda: _stored_item(prop, unit))
+    _try("handover", lambda: _handover(prop, staff[Role.FRONTDESK]))
+    _try("renovation", lambda: _renovation(prop, unit, resident))
     _try("parcel", lambda: builders.create_parcel(unit))
     item = _try("lendable", lambda: builders.create_lendable(prop))
     if item is not None:
@@ -247,6 +252,88 @@ def _populate(prop):
         _try("patrol round", lambda: patrol_builders.walk_round(route, today(), staff[Role.ASSISTANT]))
     db.session.commit()
     return {"unit": unit, "resident": resident, "staff": staff}
+
+
+def _desk_payment(prop, unit):
+    """A bill of `unit` paid at the desk: a payment with its receipt."""
+    from domain.accounts.models import Actor
+    from domain.current_property import working_for
+    from domain.payments.desk import record_desk_payment
+
+    paid = builders.create_bill(unit, total_fen=10000, period=date(2026, 9, 1), due_date=date(2026, 9, 30))
+    with working_for(prop.id):
+        payment = record_desk_payment(Actor.system("test"), unit_id=unit.id, bill_ids=[paid.id], method="cash")
+    db.session.commit()
+    return payment
+
+
+def _announcement(prop):
+    from domain.accounts.models import Actor
+    from domain.announcements.services import publish
+    from domain.clock import utcnow
+    from domain.current_property import working_for
+
+    with working_for(prop.id):
+        now = utcnow()
+        made = publish(
+            Actor.system("test"),
+            title="停水通知",
+            body="明日停水",
+            valid_from=now - timedelta(days=1),
+            valid_until=now + timedelta(days=30),
+        )
+    db.session.commit()
+    return made
+
+
+def _stored_item(prop, unit):
+    from domain.accounts.models import Actor
+    from domain.current_property import working_for
+    from domain.parcels.storage import store_item
+
+    with working_for(prop.id):
+        item, _code = store_item(
+            Actor.system("test"), unit_label=unit.label, description="行李箱", depositor_name="王先生"
+        )
+    db.session.commit()
+    return item
+
+
+def _renovation(prop, unit, resident):
+    """A draft renovation application of the resident's unit, with a worker."""
+    from domain.accounts.models import Actor
+    from domain.current_property import working_for
+    from domain.renovation import applications
+    from domain.renovation.models import RenovationWorker
+
+    with working_for(prop.id):
+        application = applications.start_application(
+            Actor.for_user(resident.user, "127.0.0.1"),
+            property_id=prop.id,
+            resident_id=resident.id,
+            unit_id=unit.id,
+            allowed_units={unit.id},
+            contractor_name="装修公司",
+            description="客厅重新粉刷",
+        )
+        db.session.add(
+            RenovationWorker(
+                application_id=application.id, name="钱师傅", phone="13900001111", id_number_masked="1*************002X"
+            )
+        )
+    db.session.commit()
+    return application
+
+
+def _handover(prop, desk):
+    from domain.accounts.models import Actor
+    from domain.current_property import working_for
+    from domain.tickets.handover import create_handover
+
+    with working_for(prop.id):
+        made = create_handover(Actor.for_user(desk, "127.0.0.1"), property_id=prop.id, notes="交接事项")
+    db.session.commit()
+    return made
 
 
 def _ticket(prop, unit, resident):
