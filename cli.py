@@ -114,6 +114,36 @@ def create_staff_command(username, name, role, property_id, company_role, passwo
 billing_cli = AppGroup("billing", help="Monthly billing, late fees and payment reminders (for cron).")
 
 
+def _properties(property_id):
+    """The properties a cron command works through, each with its name: the one named by --property, else every
+    property of the installation (a company's portfolio is billed, charged and reminded property by property)."""
+    from sqlalchemy import select
+
+    from domain.property.models import Property
+
+    statement = select(Property).order_by(Property.id)
+    if property_id is not None:
+        statement = statement.where(Property.id == property_id)
+    found = db.session.scalars(statement).all()
+    if property_id is not None and not found:
+        raise click.ClickException(f"No property has the id {property_id}.")
+    return found
+
+
+def _each_property(property_id):
+    """Run the body once per property, working for it (its time zone, its rows), naming it when there are several."""
+    from domain.current_property import working_for
+
+    properties = _properties(property_id)
+    for prop in properties:
+        with working_for(prop.id):
+            yield prop, (f"{prop.name}: " if len(properties) > 1 else "")
+
+
+#: The cron commands' option: one property, or (without it) each in turn.
+property_option = click.option("--property", "property_id", type=int, help="One property's id (default: each).")
+
+
 def _period(value):
     """Parse --period (YYYY-MM) or stop with a message."""
     from domain.billing.schedule import parse_period
@@ -130,80 +160,83 @@ def _period(value):
     "--due", type=click.DateTime(formats=["%Y-%m-%d"]), help="Due date (default: BILL_DUE_DAYS after the 1st)."
 )
 @click.option("--preview", is_flag=True, help="Only show what would be billed.")
-def billing_run(period, due, preview):
+@property_option
+def billing_run(period, due, preview, property_id):
     """Bill every unit for a month (idempotent: a rerun only bills units without a bill; each batch is committed)."""
     from datetime import timedelta
 
     from domain.billing import runs
     from domain.clock import today
     from domain.money import fen_to_decimal
-    from domain.property.buildings import get_property
 
     month = _period(period)
-    prop = get_property()
-    if preview:
-        result = runs.preview_run(prop.id, month)
-        click.echo(
-            f"{month:%Y-%m}: {result.bills} bills, ¥{fen_to_decimal(result.total_fen)}; "
-            f"{result.already_billed} units already billed; {result.missing_readings} units without a meter reading."
-        )
-        return
     due_date = due.date() if due else month + timedelta(days=current_app.config["BILL_DUE_DAYS"])
-    try:
-        run = runs.run_billing(
-            Actor.system("cli"),
-            property_id=prop.id,
-            period=month,
-            due_date=due_date,
-            today=today(),
-            after_batch=db.session.commit,
-        )
-    except DomainError as error:
-        raise click.ClickException(str(error.message)) from None
-    db.session.commit()
-    click.echo(f"{month:%Y-%m}: {run.bill_count} bills, ¥{fen_to_decimal(run.total_fen)}, due {run.due_date}.")
+    for prop, name in _each_property(property_id):
+        if preview:
+            result = runs.preview_run(prop.id, month)
+            click.echo(
+                f"{name}{month:%Y-%m}: {result.bills} bills, ¥{fen_to_decimal(result.total_fen)}; "
+                f"{result.already_billed} units already billed; "
+                f"{result.missing_readings} units without a meter reading."
+            )
+            continue
+        try:
+            run = runs.run_billing(
+                Actor.system("cli"),
+                property_id=prop.id,
+                period=month,
+                due_date=due_date,
+                today=today(),
+                after_batch=db.session.commit,
+            )
+        except DomainError as error:
+            raise click.ClickException(f"{name}{error.message}") from None
+        db.session.commit()
+        total = fen_to_decimal(run.total_fen)
+        click.echo(f"{name}{month:%Y-%m}: {run.bill_count} bills, ¥{total}, due {run.due_date}.")
 
 
 @billing_cli.command("late-fees")
 @click.option("--post", is_flag=True, help="Post the fees (without it, only list them).")
-def billing_late_fees(post):
+@property_option
+def billing_late_fees(post, property_id):
     """List, or post, today's late fees under the policy (bills with a payment under way are skipped)."""
     from domain.clock import today
     from domain.money import fen_to_decimal
     from domain.payments import collection
-    from domain.property.buildings import get_property
 
-    prop = get_property()
-    if not post:
-        fees = collection.late_fees_due(prop.id, today())
-        click.echo(f"{len(fees)} bills, ¥{fen_to_decimal(sum(f.fee_fen - f.posted_fen for f in fees))} to add.")
-        return
-    count, added = collection.post_late_fees(Actor.system("cli"), property_id=prop.id, today=today())
-    db.session.commit()
-    click.echo(f"Late fees posted on {count} bills, ¥{fen_to_decimal(added)} added.")
+    for prop, name in _each_property(property_id):
+        if not post:
+            fees = collection.late_fees_due(prop.id, today())
+            to_add = fen_to_decimal(sum(f.fee_fen - f.posted_fen for f in fees))
+            click.echo(f"{name}{len(fees)} bills, ¥{to_add} to add.")
+            continue
+        count, added = collection.post_late_fees(Actor.system("cli"), property_id=prop.id, today=today())
+        db.session.commit()
+        click.echo(f"{name}Late fees posted on {count} bills, ¥{fen_to_decimal(added)} added.")
 
 
 @billing_cli.command("remind")
 @click.option("--due-soon", is_flag=True, help="Remind of bills falling due in the next 3 days instead of arrears.")
-def billing_remind(due_soon):
+@property_option
+def billing_remind(due_soon, property_id):
     """Remind the payers of every unit in arrears, or with --due-soon of bills due within 3 days (daily cron).
 
     Units reminded in the last 24 hours are skipped.
     """
     from domain.clock import today
     from domain.payments import collection
-    from domain.property.buildings import get_property
 
-    prop = get_property()
-    count = collection.send_reminders(
-        Actor.system("cli"),
-        property_id=prop.id,
-        today=today(),
-        property_name=prop.name,
-        due_within_days=3 if due_soon else None,
-    )
-    db.session.commit()
-    click.echo(f"{count} reminders sent.")
+    for prop, name in _each_property(property_id):
+        count = collection.send_reminders(
+            Actor.system("cli"),
+            property_id=prop.id,
+            today=today(),
+            property_name=prop.name,
+            due_within_days=3 if due_soon else None,
+        )
+        db.session.commit()
+        click.echo(f"{name}{count} reminders sent.")
 
 
 counter_cli = AppGroup("counter", help="The front-desk counter: parcel notices and reminders (for cron).")

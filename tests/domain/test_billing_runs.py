@@ -153,3 +153,18 @@ def test_cli_runs_a_month_and_a_rerun_adds_nothing(runner, prop, schedule):
 def test_cli_refuses_a_bad_month(runner, prop, schedule):
     result = runner.invoke(args=["billing", "run", "--period", "11/2026"])
     assert result.exit_code != 0 and bill_count() == 0
+
+
+def test_cli_bills_each_property_of_the_company_or_the_one_named(runner, prop, schedule):
+    second = builders.create_property("第二小区")
+    builders.create_unit(building=second.buildings[0], number="0101", floor=1)
+    builders.create_charge(second, "PM", "物业管理费", "per_area", 180)
+    named = runner.invoke(args=["billing", "run", "--period", "2026-11", "--property", str(second.id)])
+    assert named.exit_code == 0, named.output
+    assert named.output.startswith("2026-11: 1 bills") and bill_count() == 1
+    each = runner.invoke(args=["billing", "run", "--period", "2026-11"])
+    assert each.exit_code == 0, each.output
+    assert f"{prop.name}: 2026-11: 3 bills" in each.output and "第二小区: 2026-11: 1 bills" in each.output  # its run
+    assert bill_count() == 4
+    unknown = runner.invoke(args=["billing", "run", "--period", "2026-11", "--property", "999999"])
+    assert unknown.exit_code != 0 and "999999" in unknown.output
