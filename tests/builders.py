@@ -103,6 +103,19 @@ def create_resident(prop, unit=None, name=None, phone=None, relation=Relation.OW
     return resident
 
 
+def add_home(resident, prop, unit):
+    """The same person (one portal account) also living in `unit` of `prop`: their register entry there, as owner
+    since 2020."""
+    entry = Resident(property_id=prop.id, name=resident.name, phone=resident.phone, user_id=resident.user_id)
+    db.session.add(entry)
+    db.session.flush()
+    db.session.add(
+        Occupancy(unit_id=unit.id, resident_id=entry.id, relation=Relation.OWNER, start_date=date(2020, 1, 1))
+    )
+    db.session.commit()
+    return entry
+
+
 def create_charge(
     prop,
     code="PM",

@@ -1,14 +1,11 @@
 """Working for one property at a time in Chromium: a technician of two properties chooses one after signing in and
 switches from the sidebar; a resident with a home in each chooses which one's bills to see."""
 
-from datetime import date
-
 import pytest
 from playwright.sync_api import expect
 
 from domain.accounts.models import StaffRole
 from domain.accounts.roles import Role
-from domain.property.models import Occupancy, Relation, Resident
 from extensions import db
 from tests import builders
 from tests.e2e.conftest import shot
@@ -50,13 +47,7 @@ def test_a_technician_of_two_properties_chooses_one_and_switches(live_server, pa
 def test_a_resident_with_a_home_in_each_property_chooses_which_to_see(live_server, page_factory, two):
     a, b, unit_a, unit_b = two
     resident = builders.create_resident(a, unit=unit_a, name="周业主", phone="13800000007")
-    other = Resident(property_id=b.id, name="周业主", phone="13800000007", user_id=resident.user_id)
-    db.session.add(other)
-    db.session.flush()
-    db.session.add(
-        Occupancy(unit_id=unit_b.id, resident_id=other.id, relation=Relation.OWNER, start_date=date(2020, 1, 1))
-    )
-    db.session.commit()
+    builders.add_home(resident, b, unit_b)
     builders.create_bill(unit_a, total_fen=11100)
     builders.create_bill(unit_b, total_fen=99900)
     phone = page_factory(390, 844, mobile=True)

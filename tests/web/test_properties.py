@@ -1,15 +1,12 @@
 """Working for one property at a time: the role a person holds in each, choosing and switching, one sign-in for a
 resident with homes in two properties, and every other property's records answering 404."""
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
 from domain.accounts.models import StaffRole
 from domain.accounts.roles import Role
 from domain.audit.models import AuditEntry
-from domain.property.models import Occupancy, Relation, Resident
 from extensions import db
 from tests import builders
 
@@ -87,13 +84,7 @@ def test_another_propertys_unit_and_bill_answer_404_as_a_neighbours_do(client, a
 def test_a_resident_with_homes_in_two_properties_has_one_sign_in_and_sees_each_with_its_own_bills(client, auth, two):
     a, b, unit_a, unit_b = two
     resident_a = builders.create_resident(a, unit=unit_a, name="周业主", phone="13800000007")
-    resident_b = Resident(property_id=b.id, name="周业主", phone="13800000007", user_id=resident_a.user_id)
-    db.session.add(resident_b)
-    db.session.flush()
-    db.session.add(
-        Occupancy(unit_id=unit_b.id, resident_id=resident_b.id, relation=Relation.OWNER, start_date=date(2020, 1, 1))
-    )
-    db.session.commit()
+    builders.add_home(resident_a, b, unit_b)
     builders.create_bill(unit_a, total_fen=11100)
     builders.create_bill(unit_b, total_fen=99900)
     auth.login_resident(resident_a.user)
