@@ -1,5 +1,7 @@
 """Command-line tools: `flask demo load`, `flask create-staff`, `flask billing run | late-fees | remind`,
-`flask counter notify | remind`."""
+`flask counter notify | remind`, `flask backup create | list | restore`."""
+
+import os
 
 import click
 from flask import current_app
@@ -263,9 +265,93 @@ def counter_remind():
     click.echo(f"Reminded of {waiting} waiting parcels and {loans} overdue loans.")
 
 
+backup_cli = AppGroup("backup", help="Backups of the database and the uploaded files (for cron), and restoring one.")
+
+
+def _megabytes(size):
+    """A size in MB for the operator."""
+    return f"{size / 1_000_000:.1f} MB"
+
+
+@backup_cli.command("create")
+def backup_create():
+    """Write a backup (database and uploaded files, one archive) into BACKUP_DIR; keep the newest BACKUP_KEEP.
+
+    Safe while the app runs; schedule it (cron or a systemd timer) and copy BACKUP_DIR off the server.
+    """
+    from domain.backup import BackupError
+    from domain.backup.services import create_backup
+
+    try:
+        written = create_backup()
+    except BackupError as error:
+        raise click.ClickException(str(error.message)) from None
+    database = written.manifest["database"]
+    click.echo(
+        f"Backup written: {written.path} ({database['kind']} at {database['alembic_revision']}, "
+        f"{written.manifest['file_count']} files, {_megabytes(os.path.getsize(written.path))}) "
+        f"in {written.seconds:.1f} s."
+    )
+    if written.removed:
+        click.echo(f"Removed {len(written.removed)} older backups (BACKUP_KEEP={current_app.config['BACKUP_KEEP']}).")
+
+
+@backup_cli.command("list")
+def backup_list():
+    """List the backups kept in BACKUP_DIR, newest first."""
+    from domain.backup.services import backup_dir, list_backups
+
+    kept = list_backups()
+    click.echo(f"{len(kept)} backups in {backup_dir()}" + (":" if kept else "."))
+    for backup in kept:
+        manifest = backup.manifest
+        if manifest is None:
+            click.echo(f"  {os.path.basename(backup.path)}  {_megabytes(backup.size)}  (unreadable manifest)")
+            continue
+        click.echo(
+            f"  {os.path.basename(backup.path)}  {_megabytes(backup.size)}  {manifest['database']['kind']} at "
+            f"{manifest['database'].get('alembic_revision')}, {manifest.get('file_count', 0)} files"
+        )
+
+
+@backup_cli.command("restore")
+@click.argument("archive")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def backup_restore(archive, yes):
+    """Replace the database and the uploaded files with a backup (a path, or a name in BACKUP_DIR).
+
+    The archive is checked whole first (every checksum, the database kind); the database is left at the backup's
+    migration: run `flask db upgrade` afterwards when the code is newer. Stop the web servers and workers first.
+    """
+    from domain.backup import BackupError
+    from domain.backup.databases import target_description
+    from domain.backup.services import find_backup, needs_upgrade, restore_staged, staged_backup, upload_folder
+
+    try:
+        path = find_backup(archive)
+        with staged_backup(path) as staged:
+            manifest = staged.manifest
+            click.echo(
+                f"{os.path.basename(path)}: made {manifest['created_at']}, {staged.kind} at {staged.revision}, "
+                f"{manifest.get('file_count', 0)} files; checksums match."
+            )
+            question = f"Replace the database ({target_description()})"
+            if manifest.get("file_store", "directory") == "directory":
+                question += f" and the files in {upload_folder()}"
+            if not yes:
+                click.confirm(question + " with this backup?", abort=True)
+            restore_staged(staged)
+    except BackupError as error:
+        raise click.ClickException(str(error.message)) from None
+    click.echo(f"Restored {os.path.basename(path)}; the database stands at migration {staged.revision}.")
+    if needs_upgrade(staged):
+        click.echo("This code has newer migrations: run `flask db upgrade` to bring the database up to date.")
+
+
 def register(app):
     """Add the commands to `app`'s CLI."""
     app.cli.add_command(demo_cli)
     app.cli.add_command(billing_cli)
     app.cli.add_command(counter_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(create_staff_command)

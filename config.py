@@ -85,6 +85,12 @@ class Config:
     #: Ticket photos live here, outside static/, under random names (default: instance/uploads).
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")
     MAX_PHOTO_BYTES = 10 * 1024 * 1024
+    #: `flask backup create` writes here (default: instance/backups) and keeps the newest BACKUP_KEEP (0: all).
+    BACKUP_DIR = os.environ.get("BACKUP_DIR")
+    BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
+    #: The PostgreSQL client programs' directory (pg_dump, pg_restore, psql of the server's version, e.g.
+    #: /usr/lib/postgresql/15/bin); unset: the first found on PATH.
+    PG_BIN = os.environ.get("PG_BIN")
     MAX_PHOTOS_PER_TICKET = 6
     # The counter: how long a pickup code lasts, when a waiting parcel is reminded and listed as waiting too
     # long, when it may go back to the carrier, and how long small items are kept by default.
