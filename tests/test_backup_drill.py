@@ -291,3 +291,11 @@ def test_retention_keeps_the_newest_backup_keep_and_nothing_else_in_the_folder(
     listing = runner.invoke(args=["backup", "list"]).output
     assert listing.startswith(f"3 backups in {backups}") and listing.index(names[4]) < listing.index(names[2])
     assert names[0] not in listing
+
+
+def test_a_missing_postgresql_client_is_named_with_where_it_was_looked_for(app, tmp_path, monkeypatch):
+    from domain.backup import BackupError, databases
+
+    monkeypatch.setitem(app.config, "PG_BIN", str(tmp_path))
+    with pytest.raises(BackupError, match=f"pg_dump was not found in PG_BIN \\({tmp_path}\\): install the PostgreSQL"):
+        databases._pg_program("pg_dump")

@@ -197,10 +197,14 @@ def _pg_restore(dump):
         )
         restore.stdout.close()
         restore.wait()
+        # psql first: when it stops, pg_restore fails too, on the closed pipe, saying nothing useful.
         for code, errors, name in (
-            (restore.returncode, restore_errors, "pg_restore"),
             (psql.returncode, psql_errors, "psql"),
+            (restore.returncode, restore_errors, "pg_restore"),
         ):
             if code != 0:
                 errors.seek(0)
-                raise BackupError(f"{name} failed, the database is unchanged: {errors.read().strip()}")
+                message = errors.read().strip()
+                if "lock timeout" in message:
+                    message += "\nThe app is still using the database: stop the web servers and workers, then retry."
+                raise BackupError(f"{name} failed, the database is unchanged: {message}")
