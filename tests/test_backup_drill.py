@@ -299,3 +299,23 @@ def test_a_missing_postgresql_client_is_named_with_where_it_was_looked_for(app, 
     monkeypatch.setitem(app.config, "PG_BIN", str(tmp_path))
     with pytest.raises(BackupError, match=f"pg_dump was not found in PG_BIN \\({tmp_path}\\): install the PostgreSQL"):
         databases._pg_program("pg_dump")
+
+
+def test_with_the_files_in_the_database_the_dump_is_the_whole_backup(
+    app, prop, runner, backups, upload_folder, monkeypatch
+):
+    monkeypatch.setitem(app.config, "FILE_STORE", "database")
+    (upload_folder / "stale.jpg").write_bytes(b"a file of the days before the database store")
+    path = backup_of(runner)
+    manifest = archive.read_manifest(path)
+    assert manifest["file_store"] == "database" and manifest["file_count"] == 0
+    assert list(manifest["members"]) == [manifest["database"]["member"]]
+    result = restore(runner, path, "--yes")
+    assert result.exit_code == 0 and "and the files in" not in result.output, result.output
+    assert (upload_folder / "stale.jpg").exists()  # the folder is no part of such a backup
+
+    monkeypatch.setitem(app.config, "FILE_STORE", "directory")
+    result = restore(runner, path, "--yes")
+    assert result.exit_code != 0 and "made with FILE_STORE=database; this installation uses FILE_STORE=directory" in (
+        result.output
+    )
