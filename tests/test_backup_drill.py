@@ -319,3 +319,21 @@ def test_with_the_files_in_the_database_the_dump_is_the_whole_backup(
     assert result.exit_code != 0 and "made with FILE_STORE=database; this installation uses FILE_STORE=directory" in (
         result.output
     )
+
+
+def test_a_failed_backup_leaves_nothing_behind_and_removes_no_older_one(app, prop, runner, backups, clock, monkeypatch):
+    from domain.backup import BackupError, databases
+
+    kept = backup_of(runner)
+    clock.advance(hours=1)
+    monkeypatch.setitem(app.config, "BACKUP_KEEP", 1)
+
+    def failing_dump(target):
+        with open(target, "wb") as partial:
+            partial.write(b"half a dump")
+        raise BackupError("pg_dump failed: the server went away")
+
+    monkeypatch.setattr(databases, "dump_database", failing_dump)
+    result = runner.invoke(args=["backup", "create"])
+    assert result.exit_code != 0 and "pg_dump failed: the server went away" in result.output
+    assert os.listdir(backups) == [os.path.basename(kept)]

@@ -36,9 +36,11 @@ class _Hashing(io.RawIOBase):
         self.stream, self.sha256, self.size = stream, hashlib.sha256(), 0
 
     def readable(self):
+        """A reader, as io asks."""
         return True
 
     def readinto(self, buffer):
+        """Fill `buffer` from the file, hashing what passes."""
         data = self.stream.read(len(buffer))
         self.sha256.update(data)
         self.size += len(data)
@@ -65,9 +67,10 @@ class ArchiveWriter:
             info.uname = info.gname = ""
             info.mode = 0o600
             reader = _Hashing(stream)
-            self.tar.addfile(info, reader)
-            if reader.size != info.size:
-                raise BackupError(f"{path} changed size while it was being copied.")
+            try:
+                self.tar.addfile(info, reader)
+            except OSError as error:  # shorter than when it was listed: stored files are never rewritten
+                raise BackupError(f"{path} changed while it was being copied ({error}).") from None
         self.members[name] = {"size": reader.size, "sha256": reader.sha256.hexdigest()}
         return True
 

@@ -15,6 +15,7 @@ from contextlib import closing
 
 from flask import current_app
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from domain.backup import BackupError
 from extensions import db
@@ -69,7 +70,7 @@ def alembic_revision():
     with db.engine.connect() as conn:
         try:
             rows = conn.execute(text("SELECT version_num FROM alembic_version ORDER BY version_num")).scalars().all()
-        except Exception:  # noqa: BLE001  (no alembic_version table: a database never migrated)
+        except SQLAlchemyError:  # no alembic_version table: a database never migrated
             return None
     return ",".join(rows) or None
 

@@ -82,33 +82,31 @@ def create_backup():
         raise BackupError(f"{final} already exists: one backup per second at most.")
     handle, partial = tempfile.mkstemp(dir=folder, prefix=".backup-", suffix=".partial")
     try:
-        with tempfile.TemporaryDirectory(dir=folder, prefix=".staging-") as staging:
+        with os.fdopen(handle, "wb") as out, tempfile.TemporaryDirectory(dir=folder, prefix=".staging-") as staging:
             revision = databases.alembic_revision()
             dump = os.path.join(staging, "database")
             database = databases.dump_database(dump)
             # The files are listed after the dump: every file a dumped row names was stored before the dump began,
             # and stored files are never changed, so the archive holds them all (files added meanwhile ride along).
-            with os.fdopen(handle, "wb") as out:
-                writer = archive.ArchiveWriter(out)
-                writer.add_file(database["member"], dump)
-                count = size = 0
-                for name, path in _stored_files():
-                    if writer.add_file(archive.FILES_PREFIX + name, path):
-                        count, size = count + 1, size + writer.members[archive.FILES_PREFIX + name]["size"]
-                manifest = writer.finish(
-                    {
-                        "created_at": created_at.isoformat().replace("+00:00", "Z"),
-                        "database": {**database, "alembic_revision": revision},
-                        "code_heads": _code_heads(),
-                        "app_version": current_app.config.get("APP_VERSION"),
-                        "file_store": file_store(),
-                        "file_count": count,
-                        "file_bytes": size,
-                    },
-                    created_at.timestamp(),
-                )
-                out.flush()
-                os.fsync(out.fileno())
+            writer = archive.ArchiveWriter(out)
+            writer.add_file(database["member"], dump)
+            count = size = 0
+            for name, path in _stored_files():
+                if writer.add_file(archive.FILES_PREFIX + name, path):
+                    count, size = count + 1, size + writer.members[archive.FILES_PREFIX + name]["size"]
+            manifest = writer.finish(
+                {
+                    "created_at": created_at.isoformat().replace("+00:00", "Z"),
+                    "database": {**database, "alembic_revision": revision},
+                    "code_heads": _code_heads(),
+                    "file_store": file_store(),
+                    "file_count": count,
+                    "file_bytes": size,
+                },
+                created_at.timestamp(),
+            )
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(partial, final)
         _sync_directory(folder)
     except BaseException:
