@@ -325,7 +325,8 @@ def backup_restore(archive, yes):
     """
     from domain.backup import BackupError
     from domain.backup.databases import target_description
-    from domain.backup.services import find_backup, needs_upgrade, restore_staged, staged_backup, upload_folder
+    from domain.backup.services import find_backup, needs_upgrade, restore_staged, staged_backup
+    from domain.files.store import upload_folder
 
     try:
         path = find_backup(archive)

@@ -85,12 +85,6 @@ class Config:
     #: Ticket photos live here, outside static/, under random names (default: instance/uploads).
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")
     MAX_PHOTO_BYTES = 10 * 1024 * 1024
-    #: `flask backup create` writes here (default: instance/backups) and keeps the newest BACKUP_KEEP (0: all).
-    BACKUP_DIR = os.environ.get("BACKUP_DIR")
-    BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
-    #: The PostgreSQL client programs' directory (pg_dump, pg_restore, psql of the server's version, e.g.
-    #: /usr/lib/postgresql/15/bin); unset: the first found on PATH.
-    PG_BIN = os.environ.get("PG_BIN")
     MAX_PHOTOS_PER_TICKET = 6
     # The counter: how long a pickup code lasts, when a waiting parcel is reminded and listed as waiting too
     # long, when it may go back to the carrier, and how long small items are kept by default.
@@ -107,6 +101,12 @@ class Config:
     # The metered charges (codes of the fee schedule) whose first readings are the meters at a unit's hand-over.
     WATER_CHARGE_CODE = os.environ.get("WATER_CHARGE_CODE", "WATER")
     ELECTRICITY_CHARGE_CODE = os.environ.get("ELECTRICITY_CHARGE_CODE", "ELEC")
+    #: `flask backup create` writes here (default: instance/backups) and keeps the newest BACKUP_KEEP (0: all).
+    BACKUP_DIR = os.environ.get("BACKUP_DIR")
+    BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
+    #: The PostgreSQL client programs' directory (pg_dump, pg_restore, psql of the server's version, e.g.
+    #: /usr/lib/postgresql/15/bin); unset: the first found on PATH.
+    PG_BIN = os.environ.get("PG_BIN")
     #: The template fast path (web/templating.py: constants translated at compile time, `{{ value }}` escaped
     #: without a Markup). On by default; TEMPLATE_FAST_PATH=0 renders with Flask's plain Jinja environment, the
     #: check that the pages read the same without it (CI runs the suite both ways).
