@@ -150,13 +150,8 @@ def named_days(clock):
     return clock
 
 
-@pytest.fixture(autouse=True)
-def _clean_database(app):
-    """Run each test in an app context; afterwards empty every table and reset the throttles."""
-    ctx = app.app_context()
-    ctx.push()
-    yield
-    db.session.remove()
+def _empty_tables():
+    """Empty every table (and restart PostgreSQL's ids)."""
     with db.engine.begin() as conn:
         if db.engine.dialect.name == "postgresql":
             names = ", ".join(t.name for t in db.metadata.sorted_tables)
@@ -164,8 +159,45 @@ def _clean_database(app):
         else:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app, request):
+    """Run each test in an app context; afterwards empty every table (unless the test reads the module's shared
+    `demo_data`, emptied after the module) and reset the throttles."""
+    ctx = app.app_context()
+    ctx.push()
+    yield
+    db.session.remove()
+    if "demo_data" not in request.fixturenames:
+        _empty_tables()
     limiter.reset()
     ctx.pop()
+
+
+@pytest.fixture(scope="module")
+def demo_data(app, tmp_path_factory):
+    """The demo, loaded once for a module whose tests only read it: loading takes 15 s or more, so each test
+    loading its own would cost minutes. It is loaded at the suite's frozen instant, into a folder of its own,
+    and every table is emptied after the module. Returns load_demo's report."""
+    from domain.accounts.models import Actor
+    from domain.demo import load_demo
+
+    previous = app.config.get("UPLOAD_FOLDER")
+    app.config["UPLOAD_FOLDER"] = str(tmp_path_factory.mktemp("demo-uploads"))
+    domain_clock.set_source(FrozenClock(suite_now()))
+    try:
+        with app.app_context():
+            report = load_demo(app.config["DEMO_PASSWORD"], Actor.system())
+            db.session.commit()
+            db.session.remove()
+        yield report
+    finally:
+        domain_clock.set_source(None)
+        app.config["UPLOAD_FOLDER"] = previous
+        with app.app_context():
+            db.session.remove()
+            _empty_tables()
 
 
 @pytest.fixture(autouse=True)
