@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := app:create_app
 
-.PHONY: run test lint test-calendar test-plain-templates setup deps test-deps assets translations migrate demo demo-reset sqlite-demo-only bench messages clean
+.PHONY: run test test-sqlite test-postgres lint test-calendar test-plain-templates setup deps test-deps assets translations migrate demo demo-reset sqlite-demo-only bench messages clean
 
 # `make run` is development (the default SECRET_KEY is allowed) with the payment sandbox; its steps inherit both.
 run: export APP_ENV = development
@@ -19,33 +19,46 @@ run: setup migrate demo  ## Set up, migrate, load the demo if empty, serve on 12
 CALENDAR_DAYS ?= 2027-01-31 2026-12-31T23:30:00+08:00 2028-02-29 2026-10-01
 
 test: test-deps assets translations lint  ## Set up, lint, and run the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "== the same suite on PostgreSQL =="; \
-	  $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	@if [ "$$CI" = true ] && [ -n "$$TEST_DATABASE_URL" ]; then \
+	  $(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres; \
+	else \
+	  $(MAKE) --no-print-directory test-sqlite && { [ -z "$$TEST_DATABASE_URL" ] || $(MAKE) --no-print-directory test-postgres; }; \
 	fi
 	@if [ "$$CI" = true ]; then $(MAKE) --no-print-directory -j2 --output-sync=target test-calendar test-plain-templates; fi
+
+# CI runs the two side by side (each has a database of its own), then the calendar days beside the plain templates.
+test-sqlite:
+	@echo "== the suite on SQLite =="
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres:
+	@echo "== the same suite on PostgreSQL =="
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: test-deps  ## Ruff: lint findings and unformatted files both fail (`.venv/bin/ruff format .` formats)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 # The days run side by side (each run has its own temporary SQLite database), each printing its summary, or its
-# whole output when it fails.
+# whole output when it fails. Each day runs the domain's tests in full and its own quarter of the others
+# (TEST_SHARD, tests/conftest.py): the four days together run every page once on an unusual day.
 test-calendar:  ## The tests below the browser on SQLite, with the clock frozen on each of CALENDAR_DAYS
-	@logs=$$(mktemp -d); \
-	for day in $(CALENDAR_DAYS); do \
-	  (TEST_NOW=$$day env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/e2e \
-	    $(PYTEST_ARGS) > "$$logs/$$day.log" 2>&1; echo $$? > "$$logs/$$day.rc") & \
+	@logs=$$(mktemp -d); shard=0; days="$(CALENDAR_DAYS)"; count=$$(echo $$days | wc -w); \
+	for day in $$days; do \
+	  (TEST_NOW=$$day TEST_SHARD=$$shard/$$count env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q \
+	    -p no:cacheprovider --ignore=tests/e2e $(PYTEST_ARGS) > "$$logs/$$day.log" 2>&1; \
+	    echo $$? > "$$logs/$$day.rc") & \
+	  shard=$$((shard + 1)); \
 	done; wait; status=0; \
-	for day in $(CALENDAR_DAYS); do \
+	for day in $$days; do \
 	  echo "== the suite on $$day =="; \
 	  if [ "$$(cat "$$logs/$$day.rc")" = 0 ]; then tail -n 1 "$$logs/$$day.log"; else cat "$$logs/$$day.log"; status=1; fi; \
 	done; rm -rf "$$logs"; exit $$status
 
-test-plain-templates:  ## The tests below the browser on SQLite with the template fast path off (TEMPLATE_FAST_PATH=0)
+test-plain-templates:  ## The tests of the pages (not the browser's, not the domain's) on SQLite with the template fast path off (TEMPLATE_FAST_PATH=0)
 	@echo "== the suite with Flask's plain template environment =="
-	TEMPLATE_FAST_PATH=0 env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q --ignore=tests/e2e $(PYTEST_ARGS)
+	TEMPLATE_FAST_PATH=0 env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q --ignore=tests/e2e --ignore=tests/domain \
+	  $(PYTEST_ARGS)
 
 setup: deps assets translations
 

@@ -2,10 +2,12 @@
 
 import contextvars
 import ipaddress
+import itertools
 import os
 import smtplib
 import socket
 import tempfile
+import zlib
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -150,22 +152,84 @@ def named_days(clock):
     return clock
 
 
+_written_tables_sql = {}
+
+#: PostgreSQL: every sequence an id was drawn from since it last restarted, restarted (ids then start at 1 again).
+_RESTART_SEQUENCES = text(
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) FROM pg_sequences "
+    "WHERE schemaname = 'public' AND last_value IS NOT NULL"
+)
+
+
+def _written_tables(conn):
+    """The tables a test left rows in, found by one statement, so that only those are emptied."""
+    dialect = conn.dialect.name
+    if dialect not in _written_tables_sql:
+        probes = [f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM {t.name})" for t in db.metadata.sorted_tables]
+        _written_tables_sql[dialect] = text(" UNION ALL ".join(probes))
+    return set(conn.execute(_written_tables_sql[dialect]).scalars())
+
+
+#: How many tests' rows are deleted before every table is truncated once (which also drops the dead rows).
+_TRUNCATE_EVERY = 200
+_cleanups = itertools.count(1)
+
+
+def _empty_tables(*, truncate=False):
+    """Empty the tables a test wrote to, children first, and restart PostgreSQL's ids. Rows are deleted rather than
+    truncated: a TRUNCATE must name every table with a foreign key to the ones emptied, nearly all 119, and took
+    half a second after each of the suite's tests. Every _TRUNCATE_EVERY tests (and with `truncate`) PostgreSQL's
+    tables are truncated all the same, so the deleted rows never pile up."""
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql" and (truncate or next(_cleanups) % _TRUNCATE_EVERY == 0):
+            names = ", ".join(t.name for t in db.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        written = _written_tables(conn)
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name in written:
+                conn.execute(table.delete())
+        if conn.dialect.name == "postgresql":
+            conn.execute(_RESTART_SEQUENCES)
+
+
 @pytest.fixture(autouse=True)
-def _clean_database(app):
-    """Run each test in an app context; afterwards empty every table and reset the throttles."""
+def _clean_database(app, request):
+    """Run each test in an app context; afterwards empty every table (unless the test reads the module's shared
+    `demo_data`, emptied after the module) and reset the throttles."""
     ctx = app.app_context()
     ctx.push()
     yield
     db.session.remove()
-    with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in db.metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+    if "demo_data" not in request.fixturenames:
+        _empty_tables()
     limiter.reset()
     ctx.pop()
+
+
+@pytest.fixture(scope="module")
+def demo_data(app, tmp_path_factory):
+    """The demo, loaded once for a module whose tests only read it: loading takes 15 s or more, so each test
+    loading its own would cost minutes. It is loaded at the suite's frozen instant, into a folder of its own,
+    and every table is emptied after the module. Returns load_demo's report."""
+    from domain.accounts.models import Actor
+    from domain.demo import load_demo
+
+    previous = app.config.get("UPLOAD_FOLDER")
+    app.config["UPLOAD_FOLDER"] = str(tmp_path_factory.mktemp("demo-uploads"))
+    domain_clock.set_source(FrozenClock(suite_now()))
+    try:
+        with app.app_context():
+            report = load_demo(app.config["DEMO_PASSWORD"], Actor.system())
+            db.session.commit()
+            db.session.remove()
+        yield report
+    finally:
+        domain_clock.set_source(None)
+        app.config["UPLOAD_FOLDER"] = previous
+        with app.app_context():
+            db.session.remove()
+            _empty_tables(truncate=True)
 
 
 @pytest.fixture(autouse=True)
@@ -369,3 +433,21 @@ def stripe_sandbox(app):
     yield server
     app.extensions.pop("payment_provider", None)
     server.shutdown()
+
+
+def pytest_collection_modifyitems(config, items):
+    """TEST_SHARD=k/n (CI's calendar days) keeps every test below tests/domain/ and the k-th of n shares of the
+    others, chosen by a stable hash of the test's id: each day then runs the domain's date rules in full and a
+    different quarter of the pages, so the four days together run every page once on an unusual day."""
+    shard = os.environ.get("TEST_SHARD")
+    if not shard:
+        return
+    k, n = (int(part) for part in shard.split("/"))
+    kept, dropped = [], []
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        share = zlib.crc32(item.nodeid.encode()) % n
+        (kept if path.startswith("tests/domain/") or share == k else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
