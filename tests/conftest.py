@@ -210,6 +210,13 @@ class StoreProbe:
         else:
             (self.folder / name).write_bytes(data)
 
+    def remove(self, name):
+        """Lose the stored file `name` (as a disk or a careless hand might); committed."""
+        from domain.files import store
+
+        store.delete_stored([name])
+        db.session.commit()
+
 
 @pytest.fixture(params=["directory", "database"])
 def file_store(request, app, upload_folder, monkeypatch):
