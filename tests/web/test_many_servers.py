@@ -188,19 +188,23 @@ def test_another_propertys_file_is_not_found(app, client, auth, prop, monkeypatc
     """A record of one property naming a file another property stored (a forged or mistaken name) is 404."""
     monkeypatch.setitem(app.config, "FILE_STORE", "database")
     other = builders.create_property("别的小区")
-    with working_for(other.id):
-        from werkzeug.datastructures import FileStorage
+    from werkzeug.datastructures import FileStorage
 
+    with working_for(other.id):
         theirs, _type, _size = store.store_picture(FileStorage(io.BytesIO(_png()), "theirs.png"))
+    with working_for(prop.id):
+        ours, _type, _size = store.store_picture(FileStorage(io.BytesIO(_png()), "ours.png"))
     db.session.commit()
     unit = builders.create_unit()
     ticket = recording.create_ticket(
         Actor.system("test"), property_id=prop.id, kind="repair", channel="phone", description="漏水", unit_id=unit.id
     )
     photo = TicketPhoto(ticket_id=ticket.id, stored_name=theirs, content_type="image/png", size=1)
-    db.session.add(photo)
+    own = TicketPhoto(ticket_id=ticket.id, stored_name=ours, content_type="image/png", size=1)
+    db.session.add_all([photo, own])
     db.session.commit()
     auth.login_staff(builders.create_staff(Role.MANAGER, prop=prop))
+    assert client.get(f"/staff/tickets/{ticket.id}/photos/{own.id}").status_code == 200  # the same page, its own file
     assert client.get(f"/staff/tickets/{ticket.id}/photos/{photo.id}").status_code == 404
     assert client.get(f"/staff/tickets/{ticket.id}/photos/{photo.id}?preview=1").status_code == 404
     with working_for(other.id):
