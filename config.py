@@ -42,7 +42,11 @@ class Config:
     #: Six photos of up to 10 MB each, plus the form.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = 8 * 3600
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    #: The one Redis of the installation (task queue, sign-in throttles); unset: the embedded defaults.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    #: Where the per-address sign-in limits count: Redis when REDIS_URL is set, else the application's database
+    #: (domain/throttle/rate_limits.py); either way every worker and every server counts together.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "database://"
     RATELIMIT_HEADERS_ENABLED = False
     #: Attempts per client address on each login form (per account: domain/throttle's limits).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
@@ -82,7 +86,10 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@localhost")
     #: Days after the billed month's first day that a bill falls due.
     BILL_DUE_DAYS = 30
-    #: Ticket photos live here, outside static/, under random names (default: instance/uploads).
+    #: Where uploaded files (photos, documents) are kept (domain/files/store.py): "directory" (UPLOAD_FOLDER, one
+    #: server or a mount every server shares) or "database" (the stored_files table, for many servers).
+    FILE_STORE = os.environ.get("FILE_STORE", "directory")
+    #: The directory store's folder, outside static/ (default: instance/uploads).
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")
     MAX_PHOTO_BYTES = 10 * 1024 * 1024
     MAX_PHOTOS_PER_TICKET = 6

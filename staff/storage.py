@@ -9,7 +9,6 @@ from domain.accounts.roles import Permission
 from domain.clock import today
 from domain.errors import DomainError
 from domain.exports import Column
-from domain.files.store import served_type, stored_path
 from domain.parcels import storage
 from domain.property import buildings
 from domain.property.units import unit_label
@@ -19,7 +18,7 @@ from extensions import db
 from staff import bp
 from staff.counter_forms import ClaimForm, ReleaseForm, StoreItemForm
 from web.auth import current_actor, staff_permission
-from web.downloads import send_private_file
+from web.downloads import send_stored
 from web.exports import export_response
 from web.refusals import flash_domain_error, flash_refusal, show_domain_error
 
@@ -198,5 +197,4 @@ def stored_item_photo(item_id):
     item = storage.get_item(item_id)
     if not item.photo_name:
         abort(404)
-    path = stored_path(item.photo_name, preview=request.args.get("size") != "full")
-    return send_private_file(path, mimetype=served_type(path, item.photo_type))
+    return send_stored(item.photo_name, item.photo_type, preview=request.args.get("size") != "full")

@@ -241,6 +241,67 @@ def upload_folder(app, tmp_path, monkeypatch):
     return folder
 
 
+class StoreProbe:
+    """What the file store (domain/files/store.py) holds, whichever store FILE_STORE names for the test."""
+
+    def __init__(self, kind, folder):
+        self.kind = kind
+        self.folder = folder
+
+    def names(self):
+        """The stored files' names, previews included (a preview's ends in store.PREVIEW_SUFFIX), sorted."""
+        from domain.files import store
+
+        return store.stored_names()
+
+    def read(self, name):
+        """The bytes of the stored file `name` (or of a preview, by its name); None when there is none."""
+        from domain.files import store
+
+        if name.endswith(store.PREVIEW_SUFFIX):
+            return store.read_stored(name[: -len(store.PREVIEW_SUFFIX)], preview=True)
+        return store.read_stored(name)
+
+    def put(self, name, data, content_type="image/jpeg", property_id=None):
+        """Keep `data` under `name` as an upload would have (demo data, a file put there by hand); committed."""
+        from domain.files.models import StoredFile
+
+        if self.kind == "database":
+            db.session.add(
+                StoredFile(property_id=property_id, name=name, content_type=content_type, size=len(data), data=data)
+            )
+            db.session.commit()
+        else:
+            (self.folder / name).write_bytes(data)
+
+    def remove(self, name):
+        """Lose the stored file `name` (as a disk or a careless hand might); committed."""
+        from domain.files import store
+
+        store.delete_stored([name])
+        db.session.commit()
+
+
+@pytest.fixture(params=["directory", "database"])
+def file_store(request, app, upload_folder, monkeypatch):
+    """The test runs once with each file store: files in the test's own folder, then in the database."""
+    monkeypatch.setitem(app.config, "FILE_STORE", request.param)
+    return StoreProbe(request.param, upload_folder)
+
+
+@pytest.fixture
+def other_server(app, upload_folder):
+    """A second instance of the application on the same database, SECRET_KEY and settings (what another server
+    behind the load balancer runs), with its own engine and connection pool; `other_server.test_client()`."""
+    second = create_app(SuiteConfig)
+    second.test_client_class = IsolatedClient
+    second.config.update(UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], FILE_STORE=app.config["FILE_STORE"])
+    yield second
+    with second.app_context():
+        db.engine.dispose()
+    limiter.init_app(app)  # one Limiter object serves both apps: give it back the suite app's storage
+
+
 @pytest.fixture(autouse=True)
 def _no_real_smtp(monkeypatch):
     """Fail any attempt to reach a real mail server."""

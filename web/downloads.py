@@ -8,7 +8,7 @@ import os
 
 from flask import Response, abort, send_file, stream_with_context
 
-from domain.files.store import stored_path
+from domain.files.store import open_stored
 
 #: The cache policy of every private file.
 PRIVATE_CACHE = "private, no-store"
@@ -27,14 +27,29 @@ def send_private_file(path_or_file, *, mimetype, download_name=None, as_attachme
     return response
 
 
+def send_stored(stored_name, content_type, *, preview=False, download_name=None, as_attachment=False):
+    """Send a stored file (domain/files/store.py, whichever store FILE_STORE names) of type `content_type`, or its
+    preview; 404 when there is none. Sent under its stored name unless `download_name` says otherwise. The caller
+    has checked who may see it."""
+    opened = open_stored(stored_name, content_type, preview=preview)
+    if opened is None:
+        abort(404)
+    return send_private_file(
+        opened.source,
+        mimetype=opened.content_type,
+        download_name=download_name or opened.name,
+        as_attachment=as_attachment,
+    )
+
+
 def send_document(document, *, as_attachment=None):
     """Send a stored document (a drawing, a licence, an inspection's PDF, a paper in an owner's file); by default
     PDFs as a download and pictures shown."""
     if as_attachment is None:
         as_attachment = document.content_type == "application/pdf"
-    return send_private_file(
-        stored_path(document.stored_name),
-        mimetype=document.content_type,
+    return send_stored(
+        document.stored_name,
+        document.content_type,
         download_name=document.shown_name or "document",
         as_attachment=as_attachment,
     )

@@ -19,7 +19,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, TableStyle
 
 from domain.clock import local_text
-from domain.files.store import stored_path
+from domain.files.store import stored_image
 
 FONT = "STSong-Light"
 LATIN = "Helvetica"
@@ -108,8 +108,11 @@ def signature_flowables(label, signature):
     """A signature on a record form: `label`, the stored image scaled into a 60 x 22 mm box (a line saying it is
     missing when the file is gone), then who signed and when."""
     parts = [paragraph(label, FORM_BODY)]
+    source = stored_image(signature.stored_name)
     try:
-        parts.append(Image(stored_path(signature.stored_name), width=60 * mm, height=22 * mm, kind="proportional"))
+        if source is None:
+            raise FileNotFoundError(signature.stored_name)
+        parts.append(Image(source, width=60 * mm, height=22 * mm, kind="proportional"))
     except OSError:
         parts.append(paragraph("（签名图像缺失）", FORM_SMALL))
     parts.append(paragraph(f"{signature.signer_name}  {local_text(signature.signed_at)}", FORM_SMALL))

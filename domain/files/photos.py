@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from domain.errors import DomainError, NotFound
 from domain.files.models import FieldPhoto
-from domain.files.store import store_picture, stored_path
+from domain.files.store import store_picture
 from extensions import db
 
 
@@ -65,13 +65,8 @@ def photos_of(subject_type, subject_ids):
 
 
 def get_field_photo(subject_type, subject_id, photo_id):
-    """One photo of one record (NotFound for another record's), and its path on disk."""
+    """One photo of one record (NotFound for another record's)."""
     photo = db.session.get(FieldPhoto, photo_id)
     if photo is None or photo.subject_type != subject_type or photo.subject_id != subject_id:
         raise NotFound()
     return photo
-
-
-def field_photo_path(photo, *, preview=False):
-    """The file of a photo (or of its small preview)."""
-    return stored_path(photo.stored_name, preview=preview)

@@ -1,6 +1,10 @@
-"""Stored files (photos, pictures, documents) on disk: checked by their content with Pillow, stored outside static/
-under random names, with a small JPEG preview beside each picture, and removed again when the transaction that added
-them rolls back.
+"""Stored files (photos, pictures, documents): checked by their content with Pillow, stored under random names with
+a small JPEG preview beside each picture, and gone again when the transaction that added them rolls back.
+
+Where they are kept is FILE_STORE: "directory" (UPLOAD_FOLDER or instance/uploads, outside static/: one server, or
+a mount every server shares), or "database" (the stored_files table, one row per file with its preview: every server
+reads what another stored, the rows come and go with the transaction that adds or removes them, and a request of
+one property never finds another's file).
 
 Bounded work: a picture's size in pixels is read from its header before anything is decoded and refused above
 MAX_PHOTO_PIXELS (JPEG, which is decoded at a fraction of its size for the preview) or MAX_FULL_DECODE_PIXELS
@@ -9,8 +13,8 @@ pictures carry no EXIF, XMP or IPTC metadata (a phone puts the place a photo was
 segment by segment without decoding, keeping only the orientation, and other formats lose those chunks.
 
 Every area stores its files here: ticket photos, items left at the desk, renovation drawings and inspection photos.
-`store_picture` and `store_document` add a file, `stored_path` and `served_type` serve one (the caller checks who
-may see it first, and the web layer's `send_private_file` sends it).
+`store_picture` and `store_document` add a file, `open_stored` reads one back (the caller checks who may see it
+first; the web layer's `send_stored` sends it), `delete_stored` removes files.
 """
 
 import io
@@ -18,13 +22,17 @@ import os
 import secrets
 import struct
 import zlib
+from dataclasses import dataclass
 
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
+from sqlalchemy import delete, func, select
 from sqlalchemy import event as sa_event
 
+from domain.current_property import current_property_id
 from domain.errors import DomainError
+from domain.files.models import StoredFile
 from extensions import db
 
 #: Pillow's format name -> (content type, file extension). MPO is how Pillow reads many phone JPEGs;
@@ -49,25 +57,89 @@ MAX_DECODED_PIXELS_PER_REQUEST = 64_000_000
 _SESSION_KEY = "stored_photo_names"
 
 
+STORES = ("directory", "database")
+
+
+def _in_database():
+    """Whether FILE_STORE keeps the files in the database (else in the upload folder)."""
+    store = current_app.config.get("FILE_STORE") or "directory"
+    if store not in STORES:
+        raise RuntimeError(f"FILE_STORE must be one of {', '.join(STORES)}, not {store!r}")
+    return store == "database"
+
+
 def upload_folder():
-    """Where files are stored: UPLOAD_FOLDER, or instance/uploads."""
+    """Where the directory store keeps files: UPLOAD_FOLDER, or instance/uploads."""
     return current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads")
 
 
-def stored_path(stored_name, *, preview=False):
-    """The file of a picture stored by `store_picture` (or of its preview, when there is one)."""
-    name = os.path.basename(stored_name)  # our own random name; basename keeps it inside the folder
-    path = os.path.join(upload_folder(), name)
-    if preview:
-        small = path + PREVIEW_SUFFIX
-        if os.path.exists(small):
-            return small
-    return path
+def _path(stored_name):
+    """The directory store's file of a stored name (basename keeps our random name inside the folder)."""
+    return os.path.join(upload_folder(), os.path.basename(stored_name))
 
 
-def served_type(path, content_type):
-    """The content type of what `stored_path` returned: a preview is always a JPEG, else the file's own type."""
-    return "image/jpeg" if path.endswith(PREVIEW_SUFFIX) else content_type
+@dataclass(frozen=True)
+class OpenedFile:
+    """A stored file read back: `source` is a path (directory store) or a file object over its bytes (database
+    store); either goes to Flask's send_file or ReportLab's Image as it is."""
+
+    source: object
+    #: The file's own type, or image/jpeg for a picture's preview.
+    content_type: str
+    #: The name it is sent under: the stored name, with PREVIEW_SUFFIX for a preview.
+    name: str
+
+
+def open_stored(stored_name, content_type, *, preview=False):
+    """The stored file `stored_name` (of type `content_type`, as its record says), or its preview when asked for and
+    there is one; None when there is no such file (a lost file, demo data without files, another property's file)."""
+    if _in_database():
+        # A PDF has no preview: the file itself is sent instead.
+        column = func.coalesce(StoredFile.preview, StoredFile.data) if preview else StoredFile.data
+        found = db.session.execute(
+            select(column, StoredFile.preview.is_not(None)).where(StoredFile.name == stored_name)
+        ).first()
+        if found is None:
+            return None
+        source, preview = io.BytesIO(found[0]), preview and found[1]
+    else:
+        source = _path(stored_name)
+        if preview and os.path.isfile(source + PREVIEW_SUFFIX):
+            source += PREVIEW_SUFFIX
+        else:
+            preview = False
+        if not os.path.isfile(source):
+            return None
+    name = os.path.basename(stored_name) + (PREVIEW_SUFFIX if preview else "")
+    return OpenedFile(source, "image/jpeg" if preview else content_type, name)
+
+
+def stored_image(stored_name, *, preview=False):
+    """A stored picture (or its preview) as ReportLab's Image takes it (a path or a file object), or None when the
+    file is gone."""
+    opened = open_stored(stored_name, "application/octet-stream", preview=preview)
+    return opened.source if opened is not None else None
+
+
+def read_stored(stored_name, *, preview=False):
+    """The bytes of a stored file (or of its preview), or None when there is none."""
+    opened = open_stored(stored_name, "application/octet-stream", preview=preview)
+    if opened is None:
+        return None
+    if isinstance(opened.source, str):
+        with open(opened.source, "rb") as stored:
+            return stored.read()
+    return opened.source.getvalue()
+
+
+def stored_names():
+    """The name of every stored file and preview, sorted (what the store holds: for checks and tests)."""
+    if _in_database():
+        rows = db.session.execute(select(StoredFile.name, StoredFile.preview.is_not(None)))
+        names = [n for name, has_preview in rows for n in ([name, name + PREVIEW_SUFFIX] if has_preview else [name])]
+        return sorted(names)
+    folder = upload_folder()
+    return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
 
 
 def _shown_name(file_storage):
@@ -273,6 +345,26 @@ def _write(name, data):
         out.write(data)
 
 
+def _save(name, content_type, data, preview=None):
+    """Keep a new file (and its preview) in the store FILE_STORE names, as part of the current transaction."""
+    if _in_database():
+        db.session.add(
+            StoredFile(
+                property_id=current_property_id(),
+                name=name,
+                content_type=content_type,
+                size=len(data),
+                data=data,
+                preview=preview,
+            )
+        )
+        return
+    _track(name)
+    _write(name, data)
+    if preview is not None:
+        _write(name + PREVIEW_SUFFIX, preview)
+
+
 def store_picture(file_storage):
     """Check one upload by its content and store it with its preview under a new random name; returns
     (stored name, content type, size). The files go again if the transaction rolls back.
@@ -296,9 +388,7 @@ def store_picture(file_storage):
     ):
         raise _not_an_image(file_storage) from None  # a truncated or corrupt picture
     name = f"{secrets.token_hex(16)}.{extension}"
-    _track(name)
-    _write(name, data)
-    _write(name + PREVIEW_SUFFIX, preview)
+    _save(name, content_type, data, preview)
     return name, content_type, len(data)
 
 
@@ -330,16 +420,22 @@ def store_document(file_storage):
     if b"%%EOF" not in data[-2048:]:
         raise DomainError(_l("“%(name)s” is not a complete PDF.", name=_shown_name(file_storage)), field="documents")
     name = f"{secrets.token_hex(16)}.pdf"
-    _track(name)
-    _write(name, data)
+    _save(name, "application/pdf", data)
     return name, "application/pdf", len(data)
 
 
 def delete_stored(names):
-    """Remove stored files (and their previews) by name; missing files are ignored."""
-    folder = upload_folder()
+    """Remove stored files (and their previews) by name; missing files are ignored. In the database store the rows
+    go with the current transaction (the caller commits); in the directory the files go at once."""
+    names = [os.path.basename(name) for name in names]
+    if _in_database():
+        if names:
+            db.session.execute(
+                delete(StoredFile).where(StoredFile.name.in_(names)).execution_options(all_properties=True)
+            )
+        return
     for name in names:
-        photo = os.path.join(folder, os.path.basename(name))
+        photo = _path(name)
         for path in (photo, photo + PREVIEW_SUFFIX):
             try:
                 os.remove(path)
@@ -348,7 +444,8 @@ def delete_stored(names):
 
 
 def _track(name):
-    """Remember a file written in this transaction, to remove it should the transaction roll back."""
+    """Remember a file written in this transaction, to remove it should the transaction roll back (the directory
+    store: the database store's rows roll back with the transaction itself)."""
     db.session.info.setdefault(_SESSION_KEY, []).append(name)
 
 

@@ -24,7 +24,7 @@ from domain.files.pdf import (
     paragraph,
 )
 from domain.files.photos import photos_of
-from domain.files.store import stored_path
+from domain.files.store import stored_image
 from domain.incidents import services
 from domain.incidents.workflow import INCIDENT_STATUS_LABELS
 from domain.property.units import unit_label
@@ -91,10 +91,11 @@ def _photos(incident):
     """The photos as small images, three to a row (a missing file is left out)."""
     images = []
     for photo in photos_of(services.PHOTO_SUBJECT, [incident.id]).get(incident.id, []):
+        source = stored_image(photo.stored_name, preview=True)
+        if source is None:
+            continue
         try:
-            images.append(
-                Image(stored_path(photo.stored_name, preview=True), width=56 * mm, height=42 * mm, kind="proportional")
-            )
+            images.append(Image(source, width=56 * mm, height=42 * mm, kind="proportional"))
         except OSError:
             continue
     if not images:

@@ -17,7 +17,7 @@ from domain.audit.services import record
 from domain.clock import local_text
 from domain.errors import DomainError, InvalidTransition
 from domain.files.pdf import cjk_style, paragraph
-from domain.files.store import stored_path
+from domain.files.store import stored_image
 from domain.movein.cases import record_event
 from domain.movein.checklist import handover_state_text, has_proxy, line_of, required_items
 from domain.movein.models import CaseStatus, ItemKind, MoveInTemplateItem
@@ -44,7 +44,8 @@ _SMALL = cjk_style("small", 9, leading=13)
 
 def paper_pdf(title, heading_lines, body, signers=()):
     """An A4 PDF of a paper in Chinese: the title, a few heading lines (unit, owner), the body text (one paragraph per
-    line) and each signer as (label, name, when, signature image path or None). Returns the bytes."""
+    line) and each signer as (label, name, when, signature image as domain.files.store.stored_image gives it, or
+    None). Returns the bytes."""
     out = io.BytesIO()
     document = SimpleDocTemplate(
         out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm
@@ -184,5 +185,5 @@ def signed_paper_pdf(case, signature):
         agreement_name(case, signature.purpose),
         [f"房屋 {case.unit.label}", f"签署时间 {when}", f"签署内容 SHA-256 {signature.content_hash}"],
         signature.signed_text,
-        [(label, signature.signer_name, when, stored_path(signature.stored_name))],
+        [(label, signature.signer_name, when, stored_image(signature.stored_name))],
     )

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Double, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
@@ -46,3 +46,23 @@ class DeskAlert(PropertyOwned, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class RateLimitCounter(db.Model):
+    """One counter of Flask-Limiter's fixed windows (the per-address limits on the sign-in forms), kept here when no
+    Redis is configured so that every worker process and every server counts together (domain/throttle/rate_limits).
+
+    It has no property_id, unlike every other table: the counters are keyed by the client's address and the form,
+    counted before anyone has signed in, so before any property is known (one address may try the console of every
+    property with one login form). A counter belongs to the installation's front door, not to a property, and holds
+    nothing of a property's: an address, a form's name and a number, gone when its window ends.
+    """
+
+    __tablename__ = "rate_limits"
+
+    #: Flask-Limiter's key: "LIMITER/<address>/<endpoint>/<limit>".
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int]
+    #: When the window ends, in seconds since the epoch: the limits library's own clock (time.time()), which sets
+    #: the windows; the row counts for nothing after it and is removed by the next clean-up.
+    expires_at: Mapped[float] = mapped_column(Double, index=True)

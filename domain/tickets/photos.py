@@ -1,7 +1,7 @@
 """Ticket photos: at most MAX_PHOTOS_PER_TICKET a ticket, each checked and stored by the file store.
 
-The portal and the console both use this module: `save_photos` to add photos, `get_photo` and `photo_path` to
-serve one (the caller checks who may see the ticket first).
+The portal and the console both use this module: `save_photos` to add photos, `get_photo` to
+find one to serve (the caller checks who may see the ticket first).
 """
 
 from flask import current_app
@@ -9,14 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from domain.errors import DomainError, NotFound
-from domain.files.store import delete_stored, store_picture, stored_path
+from domain.files.store import delete_stored, store_picture
 from domain.tickets.models import TicketPhoto
 from extensions import db
-
-
-def photo_path(photo, *, preview=False):
-    """The file of a stored photo (or of its preview, falling back to the photo when there is none)."""
-    return stored_path(photo.stored_name, preview=preview)
 
 
 def get_photo(ticket_id, photo_id):

@@ -5,14 +5,13 @@ from flask import render_template, request
 from flask_login import current_user
 
 from domain.clock import today
-from domain.files.photos import field_photo_path, get_field_photo, photos_of
-from domain.files.store import served_type
+from domain.files.photos import get_field_photo, photos_of
 from domain.property.residents import resident_for_user
 from domain.property.units import unit_labels
 from domain.vacant import checks
 from domain.vacant.register import SUPPLY_LABELS
 from portal import bp
-from web.downloads import send_private_file
+from web.downloads import send_stored
 
 
 def vacant_checks_section(resident_id, day):
@@ -47,5 +46,4 @@ def vacant_check_notice_photo(check_id, photo_id):
     resident = resident_for_user(current_user)
     check, _unit_id = checks.resident_check(resident.id, check_id, today())
     photo = get_field_photo(checks.PHOTO_SUBJECT, check.id, photo_id)
-    path = field_photo_path(photo, preview=request.args.get("preview") == "1")
-    return send_private_file(path, mimetype=served_type(path, photo.content_type))
+    return send_stored(photo.stored_name, photo.content_type, preview=request.args.get("preview") == "1")

@@ -1,7 +1,6 @@
 """The violation notices about the resident's own units: each stage's notice as sent (and as a PDF), and the
 resident's answer with photos. A neighbour's violation, or one without a unit, answers 404 on every route."""
 
-import os
 from io import BytesIO
 
 from flask import flash, redirect, request, url_for
@@ -10,8 +9,7 @@ from flask_login import current_user
 
 from domain.clock import today, utcnow
 from domain.errors import DomainError, NotFound
-from domain.files.photos import field_photo_path, get_field_photo, photos_of
-from domain.files.store import served_type
+from domain.files.photos import get_field_photo, photos_of
 from domain.property.residents import resident_for_user
 from domain.property.units import unit_labels
 from domain.violations import queries, replies
@@ -22,7 +20,7 @@ from extensions import db
 from portal import bp
 from portal.notices.forms import ReplyForm
 from web.auth import current_actor
-from web.downloads import send_private_file
+from web.downloads import send_private_file, send_stored
 from web.htmx import render_page
 from web.refusals import show_domain_error
 
@@ -106,5 +104,4 @@ def violation_reply_photo(violation_id, reply_id, photo_id):
     if not any(reply.id == reply_id for reply in violation.replies):
         raise NotFound()
     photo = get_field_photo(replies.REPLY_PHOTO_SUBJECT, reply_id, photo_id)
-    path = field_photo_path(photo, preview=request.args.get("preview") == "1")
-    return send_private_file(path, mimetype=served_type(path, photo.content_type), download_name=os.path.basename(path))
+    return send_stored(photo.stored_name, photo.content_type, preview=request.args.get("preview") == "1")

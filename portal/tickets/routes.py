@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from domain.clock import today
 from domain.errors import DomainError, InvalidTransition, NotFound
-from domain.files.store import served_type
 from domain.notify import services as notices
 from domain.property.buildings import get_property
 from domain.property.occupancies import households_for
@@ -28,7 +27,7 @@ from portal.tickets.forms import (
     ticket_labels,
 )
 from web.auth import current_actor
-from web.downloads import send_private_file
+from web.downloads import send_stored
 from web.guards import id_arg
 from web.htmx import is_fragment_request, render_page
 from web.refusals import refuse_fragment, show_domain_error
@@ -226,8 +225,7 @@ def ticket_photo(ticket_id, photo_id):
     photo = photos.get_photo(ticket.id, photo_id)
     if photo not in queries.resident_photos(ticket):
         raise NotFound()
-    path = photos.photo_path(photo, preview=request.args.get("size") == "preview")
-    return send_private_file(path, mimetype=served_type(path, photo.content_type))
+    return send_stored(photo.stored_name, photo.content_type, preview=request.args.get("size") == "preview")
 
 
 def _ticket_context(ticket, comment_form, rate_form=None, *, photos_lost=False, urgent_form=None):

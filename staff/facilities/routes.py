@@ -10,8 +10,7 @@ from domain.errors import DomainError
 from domain.facilities import checks, register
 from domain.facilities.models import FacilityCheck
 from domain.facilities.workflow import check_facility
-from domain.files.photos import field_photo_path, get_field_photo
-from domain.files.store import served_type
+from domain.files.photos import get_field_photo
 from domain.property import buildings
 from domain.tickets.workflow import STATUS_LABELS as TICKET_STATUS_LABELS
 from extensions import db
@@ -19,7 +18,7 @@ from staff import bp
 from staff.facilities import pages
 from staff.facilities.forms import CheckForm, FacilityForm
 from web.auth import current_actor, staff_permission
-from web.downloads import send_private_file
+from web.downloads import send_stored
 from web.guards import id_arg
 from web.htmx import render_page
 from web.refusals import flash_refusal, show_domain_error
@@ -222,5 +221,4 @@ def facility_check_photo(facility_id, check_id, photo_id):
     if check is None or check.facility_id != facility.id:
         abort(404)
     photo = get_field_photo(checks.PHOTO_SUBJECT, check.id, photo_id)
-    path = field_photo_path(photo, preview=request.args.get("preview") == "1")
-    return send_private_file(path, mimetype=served_type(path, photo.content_type))
+    return send_stored(photo.stored_name, photo.content_type, preview=request.args.get("preview") == "1")

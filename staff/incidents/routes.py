@@ -1,6 +1,5 @@
 """Special incidents: reporting one in under a minute, its timeline, closing it, the report and the list."""
 
-import os
 from datetime import datetime
 from io import BytesIO
 from types import SimpleNamespace
@@ -12,8 +11,7 @@ from domain.accounts.roles import Permission
 from domain.clock import local_now, utcnow
 from domain.dates import parse_month
 from domain.errors import DomainError
-from domain.files.photos import field_photo_path, get_field_photo
-from domain.files.store import served_type
+from domain.files.photos import get_field_photo
 from domain.incidents import queries, services
 from domain.incidents.models import IncidentKind
 from domain.incidents.report_pdf import incident_report_pdf
@@ -23,7 +21,7 @@ from staff import bp
 from staff.incidents import pages
 from staff.incidents.forms import EntryForm, OutcomeForm, ReopenForm, ReportForm
 from web.auth import current_actor, staff_permission
-from web.downloads import send_private_file
+from web.downloads import send_private_file, send_stored
 from web.htmx import is_fragment_request, render_page
 from web.refusals import refuse_fragment, show_domain_error
 
@@ -225,5 +223,4 @@ def incident_photo(incident_id, photo_id):
     """One of the incident's photos (or its small preview with ?preview=1), never cached."""
     incident = _incident(incident_id)
     photo = get_field_photo(services.PHOTO_SUBJECT, incident.id, photo_id)
-    path = field_photo_path(photo, preview=request.args.get("preview") == "1")
-    return send_private_file(path, mimetype=served_type(path, photo.content_type), download_name=os.path.basename(path))
+    return send_stored(photo.stored_name, photo.content_type, preview=request.args.get("preview") == "1")

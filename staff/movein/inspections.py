@@ -19,7 +19,6 @@ from domain.archives.inspection_records import file_inspection_record
 from domain.clock import from_local_input, local_date, today
 from domain.dates import check_date
 from domain.errors import DomainError
-from domain.files.store import served_type, stored_path
 from domain.movein import inspections
 from domain.movein.cases import get_case
 from domain.movein.models import InspectionStatus
@@ -40,7 +39,7 @@ from staff.movein.inspection_forms import (
     TemplateItemForm,
 )
 from web.auth import current_actor, staff_permission
-from web.downloads import send_document, send_private_file
+from web.downloads import send_document, send_stored
 from web.htmx import is_fragment_request, render_page
 from web.refusals import flash_refusal, refuse_fragment, show_domain_error
 
@@ -475,8 +474,7 @@ def show_inspection_photo(inspection_id, photo_id):
     _require_viewer()
     inspection = _inspection(inspection_id)
     photo = inspections.get_photo(inspection.id, photo_id)
-    path = stored_path(photo.stored_name, preview=request.args.get("preview") == "1")
-    return send_private_file(path, mimetype=served_type(path, photo.content_type))
+    return send_stored(photo.stored_name, photo.content_type, preview=request.args.get("preview") == "1")
 
 
 # The manager's checklist -------------------------------------------------------------------------------------------

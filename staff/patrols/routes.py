@@ -9,8 +9,7 @@ from domain.accounts.roles import Permission
 from domain.clock import today, utcnow
 from domain.dates import parse_iso_date
 from domain.errors import DomainError
-from domain.files.photos import field_photo_path, get_field_photo
-from domain.files.store import served_type, stored_path
+from domain.files.photos import get_field_photo
 from domain.patrols import labels, records
 from domain.patrols import routes as patrol_routes
 from domain.patrols.schedule import slots_on
@@ -28,7 +27,7 @@ from staff.patrols.pages import (
     state_badges,
 )
 from web.auth import current_actor, staff_permission
-from web.downloads import send_private_file
+from web.downloads import send_private_file, send_stored
 from web.htmx import is_fragment_request, render_page
 from web.refusals import flash_refusal, refuse_fragment, show_domain_error
 
@@ -107,7 +106,7 @@ def round_signature(round_id):
     record = records.round_record(round_id, get_property().id)
     if record.signature is None:
         abort(404)
-    return send_private_file(stored_path(record.signature.stored_name), mimetype="image/png")
+    return send_stored(record.signature.stored_name, "image/png")
 
 
 @bp.get("/patrols/rounds/<int:round_id>/findings/<int:finding_id>/photos/<int:photo_id>")
@@ -118,8 +117,7 @@ def finding_photo(round_id, finding_id, photo_id):
     if finding_id not in {f.id for f in patrol_round.findings}:
         abort(404)
     photo = get_field_photo(records.FINDING_PHOTOS, finding_id, photo_id)
-    path = field_photo_path(photo, preview=request.args.get("preview") == "1")
-    return send_private_file(path, mimetype=served_type(path, photo.content_type))
+    return send_stored(photo.stored_name, photo.content_type, preview=request.args.get("preview") == "1")
 
 
 @bp.get("/patrols/routes/")

@@ -15,8 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from domain.accounts.roles import Permission, Role
 from domain.clock import utcnow
 from domain.errors import DomainError
-from domain.files.photos import field_photo_path, get_field_photo, photos_of
-from domain.files.store import served_type
+from domain.files.photos import get_field_photo, photos_of
 from domain.patrols import rounds
 from domain.patrols.models import PatrolFinding, PatrolRoute
 from domain.patrols.workflow import round_actions
@@ -26,7 +25,7 @@ from extensions import db
 from staff import bp
 from staff.patrols.today_forms import ANSWER_LABELS, FindingForm, FinishForm, StartForm, VisitForm
 from web.auth import current_actor, staff_permission
-from web.downloads import send_private_file
+from web.downloads import send_stored
 from web.htmx import is_fragment_request, render_page
 from web.refusals import flash_domain_error, refusal_message, refuse_fragment, show_domain_error
 
@@ -376,5 +375,4 @@ def show_patrol_finding_photo(round_id, finding_id, photo_id):
         photo = get_field_photo(rounds.FINDING_PHOTOS, finding.id, photo_id)
     except DomainError:
         abort(404)
-    path = field_photo_path(photo, preview=request.args.get("preview") == "1")
-    return send_private_file(path, mimetype=served_type(path, photo.content_type))
+    return send_stored(photo.stored_name, photo.content_type, preview=request.args.get("preview") == "1")

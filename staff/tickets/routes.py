@@ -1,9 +1,7 @@
 """Tickets in the console (SOPs 5-7, 9, 10, 13): the queues with the 3-minute forwarding alarm, recording a
 ticket, and one ticket with the steps the signed-in person may take, each a route that calls one service."""
 
-import os
-
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,7 +13,7 @@ from domain.clock import from_local_input, local_day_bounds, today, utcnow
 from domain.dates import parse_month
 from domain.errors import DomainError, NotAllowed
 from domain.exports import Column
-from domain.files.store import served_type
+from domain.files.store import open_stored
 from domain.property import buildings, units
 from domain.tickets import desk, photos, queries, recording, steps, workflow
 from domain.tickets.complaint_staff import sees_about_staff
@@ -533,12 +531,13 @@ def ticket_photo(ticket_id, photo_id):
     """A ticket's photo (or its small preview with ?preview=1), from outside static/, never cached."""
     queries.get_staff_ticket(current_actor(), ticket_id)  # another department's photos are not shown
     photo = photos.get_photo(ticket_id, photo_id)
-    path = photos.photo_path(photo, preview=request.args.get("preview") == "1")
-    content_type = served_type(path, photo.content_type)
-    is_image = content_type in IMAGE_TYPES
+    stored = open_stored(photo.stored_name, photo.content_type, preview=request.args.get("preview") == "1")
+    if stored is None:
+        abort(404)
+    is_image = stored.content_type in IMAGE_TYPES
     return send_private_file(
-        path,
-        mimetype=content_type if is_image else "application/octet-stream",
+        stored.source,
+        mimetype=stored.content_type if is_image else "application/octet-stream",
         as_attachment=not is_image,
-        download_name=os.path.basename(path),
+        download_name=stored.name,
     )

@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from domain.accounts.roles import Permission
 from domain.clock import from_local_input, local_text, to_local_input, today, utcnow
 from domain.errors import DomainError
-from domain.files.photos import field_photo_path, get_field_photo
-from domain.files.store import served_type
+from domain.files.photos import get_field_photo
 from domain.property import buildings, units
 from domain.tickets.workflow import STATUS_LABELS as TICKET_STATUS_LABELS
 from domain.vacant import checklist, checks, keys, register
@@ -21,7 +20,7 @@ from staff import bp
 from staff.vacant import pages
 from staff.vacant.forms import CheckForm, ChecklistForm, KeyForm, ReturnForm, TakeOutForm, VacantForm
 from web.auth import current_actor, staff_permission
-from web.downloads import send_private_file
+from web.downloads import send_stored
 from web.guards import id_arg
 from web.htmx import render_page
 from web.refusals import flash_refusal, show_domain_error
@@ -309,8 +308,7 @@ def vacant_check_photo(vacant_id, check_id, photo_id):
     """A check's photo (its preview with ?preview=1)."""
     check = checks.get_check(_vacant(vacant_id), check_id)
     photo = get_field_photo(checks.PHOTO_SUBJECT, check.id, photo_id)
-    path = field_photo_path(photo, preview=request.args.get("preview") == "1")
-    return send_private_file(path, mimetype=served_type(path, photo.content_type))
+    return send_stored(photo.stored_name, photo.content_type, preview=request.args.get("preview") == "1")
 
 
 @bp.route("/vacant/checklist", methods=["GET", "POST"])

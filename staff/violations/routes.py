@@ -1,7 +1,6 @@
 """Violations: recording one on a phone in under a minute, its page with the steps allowed now, the notices as PDF,
 the photos, the open list, repeat offenders and the month's count."""
 
-import os
 from io import BytesIO
 
 from flask import flash, redirect, request, url_for
@@ -11,8 +10,7 @@ from domain.accounts.roles import Permission
 from domain.clock import local_now, utcnow
 from domain.dates import parse_month
 from domain.errors import DomainError, NotFound
-from domain.files.photos import field_photo_path, get_field_photo
-from domain.files.store import served_type
+from domain.files.photos import get_field_photo
 from domain.property.buildings import get_property_id
 from domain.violations import services
 from domain.violations.models import OPEN_STAGES
@@ -25,7 +23,7 @@ from staff import bp
 from staff.violations import pages
 from staff.violations.forms import AdvanceForm, CheckForm, ExtendForm, FineForm, ReferForm, WithdrawForm
 from web.auth import current_actor, staff_permission
-from web.downloads import send_private_file
+from web.downloads import send_private_file, send_stored
 from web.guards import id_arg
 from web.htmx import render_page
 from web.refusals import show_domain_error
@@ -277,8 +275,7 @@ def violation_photo(violation_id, photo_id):
     """One of the violation's photos (or its small preview with ?preview=1), never cached."""
     violation = _violation(violation_id)
     photo = get_field_photo(services.PHOTO_SUBJECT, violation.id, photo_id)
-    path = field_photo_path(photo, preview=request.args.get("preview") == "1")
-    return send_private_file(path, mimetype=served_type(path, photo.content_type), download_name=os.path.basename(path))
+    return send_stored(photo.stored_name, photo.content_type, preview=request.args.get("preview") == "1")
 
 
 @bp.get("/violations/<int:violation_id>/replies/<int:reply_id>/photos/<int:photo_id>")
@@ -289,8 +286,7 @@ def violation_reply_photo(violation_id, reply_id, photo_id):
     if not any(reply.id == reply_id for reply in violation.replies):
         raise NotFound()
     photo = get_field_photo(REPLY_PHOTO_SUBJECT, reply_id, photo_id)
-    path = field_photo_path(photo, preview=request.args.get("preview") == "1")
-    return send_private_file(path, mimetype=served_type(path, photo.content_type), download_name=os.path.basename(path))
+    return send_stored(photo.stored_name, photo.content_type, preview=request.args.get("preview") == "1")
 
 
 @bp.get("/violations/repeat")

@@ -62,11 +62,11 @@ def test_default_types_are_installed_once(prop):
     assert inspection.required and inspection.department == "engineering" and inspection.name == "验房记录表"
 
 
-def test_desk_files_an_uploaded_pdf(unit, upload_folder):
+def test_desk_files_an_uploaded_pdf(unit, file_store):
     document = file_pdf(unit, title="买卖合同", resident_id=None)
     assert document.type.code == "purchase_contract"
     assert document.content_type == "application/pdf" and document.shown_name == "contract.pdf"
-    assert (upload_folder / document.stored_name).read_bytes() == PDF
+    assert file_store.read(document.stored_name) == PDF
     assert document.document_date == clock_today()
 
 
@@ -100,13 +100,13 @@ def test_engineering_cannot_upload_into_the_file(unit):
         (b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heic", "photo.jpg", "HEIC"),
     ],
 )
-def test_a_bad_upload_is_refused_with_its_reason_and_nothing_stored(unit, upload_folder, data, name, words):
+def test_a_bad_upload_is_refused_with_its_reason_and_nothing_stored(unit, file_store, data, name, words):
     with pytest.raises(DomainError) as refused:
         documents.file_document(staff_actor(), unit_id=unit.id, type_code="owner_id", upload=pdf_upload(name, data))
     assert words in str(refused.value.message) and refused.value.field == "upload"
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count(ArchiveDocument.id))) == 0
-    assert list(upload_folder.iterdir()) == []
+    assert file_store.names() == []
 
 
 def test_a_too_large_upload_is_refused(app, unit, monkeypatch):
@@ -250,7 +250,7 @@ def test_a_retired_type_keeps_its_documents_but_takes_no_new_ones(prop, unit):
 # Renovation papers ------------------------------------------------------------------------------------------------
 
 
-def test_renovation_drawings_and_the_issued_permit_are_filed_in_the_owners_file(prop, upload_folder):
+def test_renovation_drawings_and_the_issued_permit_are_filed_in_the_owners_file(prop, file_store):
     unit = builders.create_unit(number="1203")
     owner = builders.create_resident(prop, unit=unit, name="王芳")
     builders.create_charge(prop, code="RENO", name="装修押金", basis="one_off", rate_fen=300000)
@@ -266,5 +266,5 @@ def test_renovation_drawings_and_the_issued_permit_are_filed_in_the_owners_file(
     filed = documents.documents_of_source("renovation", application.id)
     assert [d.type.code for d in filed] == ["renovation", "renovation_permit"]
     assert filed[0].stored_name == application.documents[0].stored_name  # the same file, not a copy
-    assert (upload_folder / filed[1].stored_name).read_bytes().startswith(b"%PDF-")
+    assert file_store.read(filed[1].stored_name).startswith(b"%PDF-")
     assert documents.visible_documents(resident_actor(owner)) == filed

@@ -20,7 +20,7 @@ from domain.billing.models import MeterReading
 from domain.billing.schedule import record_reading
 from domain.clock import today as clock_today
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
-from domain.files.store import stored_path
+from domain.files.store import read_stored
 from domain.movein import inspections
 from domain.movein.cases import create_case
 from domain.movein.models import CaseStatus, InspectionStatus, InspectionTemplateItem, MoveInEvent
@@ -306,8 +306,8 @@ def test_the_signed_record_is_filed_as_a_chinese_pdf(case, engineer, clock):
     document = db.session.get(ArchiveDocument, inspection.document_id)
     assert document.source == "inspection" and document.source_id == inspection.id
     assert document.type.code == "inspection_record" and document.unit_id == case.unit_id
-    with open(stored_path(document.stored_name), "rb") as pdf:
-        text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    pdf = io.BytesIO(read_stored(document.stored_name))
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "验房记录表" in text and "地面渗水" in text
 
 

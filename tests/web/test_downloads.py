@@ -45,7 +45,7 @@ def test_no_route_sends_a_file_another_way():
     assert senders == ["web/downloads.py"]
 
 
-def test_ticket_photos_are_sent_alike_to_staff_and_to_their_resident(app, client, auth, prop, upload_folder):
+def test_ticket_photos_are_sent_alike_to_staff_and_to_their_resident(app, client, auth, prop, file_store):
     unit = builders.create_unit()
     owner = builders.create_resident(prop, unit=unit)
     ticket = recording.create_ticket(
@@ -57,7 +57,7 @@ def test_ticket_photos_are_sent_alike_to_staff_and_to_their_resident(app, client
         unit_id=unit.id,
         resident_id=owner.id,
     )
-    (upload_folder / "a1b2c3.jpg").write_bytes(JPEG)
+    file_store.put("a1b2c3.jpg", JPEG, property_id=prop.id)
     photo = TicketPhoto(ticket_id=ticket.id, stored_name="a1b2c3.jpg", content_type="image/jpeg", size=len(JPEG))
     db.session.add(photo)
     db.session.commit()

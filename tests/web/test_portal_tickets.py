@@ -25,7 +25,7 @@ from domain.tickets.models import (
     TicketKind,
     TicketPhoto,
 )
-from domain.tickets.photos import photo_path, save_photo
+from domain.tickets.photos import save_photo
 from extensions import db
 from portal.tickets.forms import COMPLAINT_CATEGORY_LABELS, REPAIR_CATEGORY_LABELS
 from tests import builders
@@ -100,11 +100,6 @@ def post_new(client, form):
 def count(model):
     """Rows of `model`."""
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-def stored_files(folder):
-    """Names of the files in the upload folder."""
-    return sorted(os.listdir(folder)) if folder.exists() else []
 
 
 def open_ticket(resident, unit, kind=TicketKind.REPAIR, **fields):
@@ -223,7 +218,7 @@ def test_public_area_request_keeps_the_place_and_no_unit(client, me, unit):
         ({"place": "999999"}, "Not a valid choice"),
     ],
 )
-def test_bad_new_request_is_explained_kept_and_not_saved(client, me, unit, changes, message, upload_folder):
+def test_bad_new_request_is_explained_kept_and_not_saved(client, me, unit, changes, message, file_store):
     form = repair_form(unit, preferred_time="工作日晚上")
     form.update(changes)
     response = post_new(client, form)
@@ -233,7 +228,7 @@ def test_bad_new_request_is_explained_kept_and_not_saved(client, me, unit, chang
     assert 'value="工作日晚上"' in html  # what was typed stays
     if form["description"].strip():
         assert "厨房水龙头一直滴水</textarea>" in html
-    assert count(Ticket) == 0 and count(TicketEvent) == 0 and stored_files(upload_folder) == []
+    assert count(Ticket) == 0 and count(TicketEvent) == 0 and file_store.names() == []
 
 
 def test_a_neighbours_unit_is_refused(client, me, unit, prop):
@@ -248,7 +243,7 @@ def test_a_neighbours_unit_is_refused(client, me, unit, prop):
 
 
 def test_repair_with_two_photos_is_stored_outside_static_and_served_only_to_its_resident(
-    client, me, unit, app, upload_folder, neighbour_client
+    client, me, unit, app, file_store, neighbour_client
 ):
     png, jpeg = image("PNG"), image("JPEG", size=(64, 48))
     form = repair_form(unit, photos=[upload(png, "水龙头.png"), upload(jpeg, "IMG_0001.jpeg", "image/jpeg")])
@@ -264,9 +259,11 @@ def test_repair_with_two_photos_is_stored_outside_static_and_served_only_to_its_
     for photo, extension in zip(photos, ("png", "jpg"), strict=True):
         stem, ext = photo.stored_name.split(".")
         assert len(stem) == 32 and int(stem, 16) >= 0 and ext == extension  # random, not the uploaded name
-        path = os.path.realpath(os.path.join(upload_folder, photo.stored_name))
-        assert os.path.exists(path) and not path.startswith(os.path.realpath(app.static_folder))
-    assert len(stored_files(upload_folder)) == 4  # each photo and its preview
+        if file_store.kind == "directory":
+            path = os.path.realpath(os.path.join(file_store.folder, photo.stored_name))
+            assert os.path.exists(path) and not path.startswith(os.path.realpath(app.static_folder))
+    assert file_store.read(photos[0].stored_name) == store.without_metadata(png, "PNG")
+    assert len(file_store.names()) == 4  # each photo and its preview
 
     page = client.get(f"/portal/tickets/{ticket.id}").get_data(as_text=True)
     url = f"/portal/tickets/{ticket.id}/photos/{photos[0].id}"
@@ -284,7 +281,7 @@ def test_repair_with_two_photos_is_stored_outside_static_and_served_only_to_its_
     assert neighbour_client.get(url + "?size=preview").status_code == 404
 
 
-def test_fake_image_is_refused_and_nothing_is_saved(client, me, unit, upload_folder):
+def test_fake_image_is_refused_and_nothing_is_saved(client, me, unit, file_store):
     fake = upload("这不是图片，只是文字。".encode(), "照片.jpg", "image/jpeg")
     response = post_new(client, repair_form(unit, photos=[upload(image()), fake]))
     html = response.get_data(as_text=True)
@@ -293,10 +290,10 @@ def test_fake_image_is_refused_and_nothing_is_saved(client, me, unit, upload_fol
     assert "Choose your photos again" in html  # the browser cannot keep the chosen files
     assert "厨房水龙头一直滴水</textarea>" in html and 'value="周六上午"' in html
     assert count(Ticket) == 0 and count(TicketPhoto) == 0 and count(TicketEvent) == 0
-    assert stored_files(upload_folder) == []  # the good photo's file was removed with the rest
+    assert file_store.names() == []  # the good photo's file was removed with the rest
 
 
-def test_photo_over_the_size_limit_is_refused(client, me, unit, upload_folder):
+def test_photo_over_the_size_limit_is_refused(client, me, unit, file_store):
     from werkzeug.datastructures import FileStorage, MultiDict
     from werkzeug.test import encode_multipart
 
@@ -307,7 +304,7 @@ def test_photo_over_the_size_limit_is_refused(client, me, unit, upload_folder):
     response = client.post("/portal/tickets/new", data=body, content_type=f"multipart/form-data; boundary={boundary}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "“big.jpg” is larger than 10 MB" in html
-    assert count(Ticket) == 0 and stored_files(upload_folder) == []
+    assert count(Ticket) == 0 and file_store.names() == []
 
 
 def test_a_picture_with_absurdly_many_pixels_is_refused(client, me, unit, monkeypatch):
@@ -316,13 +313,13 @@ def test_a_picture_with_absurdly_many_pixels_is_refused(client, me, unit, monkey
     assert "“bomb.png” is not a photo we can read" in response.get_data(as_text=True) and count(Ticket) == 0
 
 
-def test_a_seventh_photo_is_refused(client, me, unit, upload_folder):
+def test_a_seventh_photo_is_refused(client, me, unit, file_store):
     def photos(n):
         return [upload(image(colour=(i * 30, 0, 0)), f"{i}.png") for i in range(n)]
 
     response = post_new(client, repair_form(unit, photos=photos(7)))
     assert "A request can have at most 6 photos" in response.get_data(as_text=True)
-    assert count(Ticket) == 0 and stored_files(upload_folder) == []
+    assert count(Ticket) == 0 and file_store.names() == []
 
     response = post_new(client, repair_form(unit, photos=photos(6)))
     assert response.status_code == 303
@@ -340,19 +337,19 @@ def test_a_seventh_photo_is_refused(client, me, unit, upload_folder):
     assert (
         response.status_code == 200 and "A request can have at most 6 photos" in html and "再补一张</textarea>" in html
     )
-    assert count(TicketPhoto) == 6 and len(stored_files(upload_folder)) == 12
+    assert count(TicketPhoto) == 6 and len(file_store.names()) == 12
     assert [e.action for e in db.session.get(Ticket, ticket.id).events] == ["created"]
 
 
-def test_a_stored_photo_is_removed_when_its_transaction_rolls_back(me, unit, upload_folder):
+def test_a_stored_photo_is_removed_when_its_transaction_rolls_back(me, unit, file_store):
     from werkzeug.datastructures import FileStorage
 
     ticket = open_ticket(me, unit)
     actor = Actor.for_user(me.user, "127.0.0.1")
     photo = save_photo(actor, ticket, FileStorage(io.BytesIO(image("WEBP")), "a.webp"))
-    assert photo.content_type == "image/webp" and os.path.exists(photo_path(photo))
+    assert photo.content_type == "image/webp" and file_store.read(photo.stored_name).startswith(b"RIFF")
     db.session.rollback()
-    assert stored_files(upload_folder) == [] and count(TicketPhoto) == 0
+    assert file_store.names() == [] and count(TicketPhoto) == 0
 
 
 def test_comment_with_a_photo_puts_it_on_the_comment(client, me, unit):

@@ -879,7 +879,7 @@ def test_a_signature_typed_before_another_button_is_still_there_afterwards(clien
 
 
 def test_a_drawing_chosen_with_a_refused_plan_is_not_stored_and_the_resident_is_told_to_choose_it_again(
-    app, client, auth, home, upload_folder
+    app, client, auth, home, file_store
 ):
     unit, owner, _neighbour = home
     auth.login_resident(owner.user)
@@ -892,4 +892,4 @@ def test_a_drawing_chosen_with_a_refused_plan_is_not_stored_and_the_resident_is_
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'value="12"' in page and "刚刚输入还没保存" in page and "请重新选择文件" in page
-    assert db.session.scalar(select(func.count(RenovationDocument.id))) == 0 and not any(upload_folder.iterdir())
+    assert db.session.scalar(select(func.count(RenovationDocument.id))) == 0 and file_store.names() == []

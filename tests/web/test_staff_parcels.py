@@ -718,16 +718,14 @@ def test_storing_an_item_shows_the_claim_code_once(client, auth, home, upload_fo
     assert "一袋水果（红色袋子）" in shelf and code not in shelf
 
 
-def test_storing_an_item_with_a_photo_keeps_it_for_the_desk(client, auth, home, upload_folder):
+def test_storing_an_item_with_a_photo_keeps_it_for_the_desk(client, auth, home, file_store):
     sign_in(auth, Role.FRONTDESK)
     data = {**store_form(), "photo": (io.BytesIO(png()), "fruit.png", "image/png")}
     response = client.post("/staff/storage/", data=data, content_type="multipart/form-data")
     assert response.status_code == 201
     item = db.session.scalars(select(StoredItem)).one()
     assert item.photo_name and item.photo_type == "image/png"
-    assert sorted(p.name for p in upload_folder.iterdir()) == sorted(
-        [item.photo_name, item.photo_name + ".preview.jpg"]
-    )
+    assert file_store.names() == sorted([item.photo_name, item.photo_name + ".preview.jpg"])
     with client.get(f"/staff/storage/{item.id}/photo") as preview:
         assert preview.status_code == 200 and preview.mimetype == "image/jpeg"
         assert preview.headers["Cache-Control"] == "private, no-store"
@@ -744,7 +742,7 @@ def test_an_item_without_a_photo_has_no_photo_to_show(client, auth, home):
     assert client.get("/staff/storage/99999/photo").status_code == 404
 
 
-def test_a_file_that_is_not_a_picture_is_refused_and_nothing_is_stored(client, auth, home, upload_folder):
+def test_a_file_that_is_not_a_picture_is_refused_and_nothing_is_stored(client, auth, home, file_store):
     sign_in(auth, Role.FRONTDESK)
     data = {**store_form(), "photo": (io.BytesIO(b"%PDF-1.4 not a picture"), "receipt.png", "image/png")}
     response = client.post("/staff/storage/", data=data, content_type="multipart/form-data")
@@ -753,7 +751,7 @@ def test_a_file_that_is_not_a_picture_is_refused_and_nothing_is_stored(client, a
     assert "is not a photo we can read" in html
     assert "一袋水果（红色袋子）</textarea>" in html
     assert count(StoredItem) == 0
-    assert not upload_folder.exists() or list(upload_folder.iterdir()) == []
+    assert file_store.names() == []
 
 
 @pytest.mark.parametrize(

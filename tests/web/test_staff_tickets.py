@@ -1,7 +1,6 @@
 """The console's ticket pages: the queues and the forwarding alarm, recording a ticket, a ticket's steps,
 callbacks, the phone/visit log and resident visits."""
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -541,9 +540,9 @@ def test_internal_notes_stay_out_of_the_portal(client, auth, app, prop, home):
     assert portal.status_code == 200 and "师傅下午两点到" in html and "业主脾气急" not in html
 
 
-def test_photos_are_served_to_staff_from_the_upload_folder(client, auth, app, prop, upload_folder):
+def test_photos_are_served_to_staff_from_the_file_store(client, auth, app, prop, file_store):
     ticket, other = record(prop), record(prop)
-    (upload_folder / "a1b2c3.jpg").write_bytes(b"\xff\xd8\xff\xe0 jpeg bytes")
+    file_store.put("a1b2c3.jpg", b"\xff\xd8\xff\xe0 jpeg bytes", property_id=prop.id)
     photo = TicketPhoto(ticket_id=ticket.id, stored_name="a1b2c3.jpg", content_type="image/jpeg", size=17)
     db.session.add(photo)
     db.session.commit()
@@ -555,7 +554,7 @@ def test_photos_are_served_to_staff_from_the_upload_folder(client, auth, app, pr
     assert f"/staff/tickets/{ticket.id}/photos/{photo.id}" in client.get(f"/staff/tickets/{ticket.id}").get_data(
         as_text=True
     )
-    os.remove(upload_folder / "a1b2c3.jpg")
+    file_store.remove("a1b2c3.jpg")
     assert client.get(f"/staff/tickets/{ticket.id}/photos/{photo.id}").status_code == 404
 
 
@@ -760,9 +759,9 @@ def test_engineering_queue_shows_forwarded_work_not_what_waits_for_the_desk(clie
     assert f'/staff/tickets/{forwarded.id}"' in html and f'/staff/tickets/{waiting.id}"' not in html
 
 
-def test_another_departments_ticket_and_photos_are_not_shown(client, auth, app, prop, upload_folder):
+def test_another_departments_ticket_and_photos_are_not_shown(client, auth, app, prop, file_store):
     ticket = record(prop)  # a repair: engineering's
-    (upload_folder / "d4e5f6.jpg").write_bytes(b"\xff\xd8\xff\xe0 jpeg bytes")
+    file_store.put("d4e5f6.jpg", b"\xff\xd8\xff\xe0 jpeg bytes", property_id=prop.id)
     photo = TicketPhoto(ticket_id=ticket.id, stored_name="d4e5f6.jpg", content_type="image/jpeg", size=17)
     db.session.add(photo)
     db.session.commit()
