@@ -256,6 +256,8 @@ def start_gunicorn(url, port, log_path, wsgi_app="app:create_app()"):
         "DATABASE_URL": url,
         "SESSION_COOKIE_SECURE": "0",
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        # The run's tasks (no worker takes them) queue beside its log, never in the development queue of instance/.
+        "TASKS_SQLITE_PATH": os.path.splitext(str(log_path))[0] + ".tasks.sqlite3",
     }
     command = [str(VENV_BIN / "gunicorn"), "-w", "2", "-b", f"{HOST}:{port}", wsgi_app]
     with open(log_path, "wb") as log:

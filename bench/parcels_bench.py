@@ -60,10 +60,11 @@ from bench.harness import (  # noqa: E402
     wait_until_healthy,
     wrk_command,
 )
-from domain.notify.jobs import run_deferred  # noqa: E402
 from domain.parcels.models import Parcel  # noqa: E402
 from domain.property.models import Unit  # noqa: E402
 from domain.property.units import UNIT_LABEL  # noqa: E402
+from domain.tasks import held, run_queued, waiting_count
+from domain.tasks.jobs import notify_parcels  # noqa: E402  # noqa: E402
 from extensions import db  # noqa: E402
 
 INTAKE_PATH = "/staff/parcels/"
@@ -102,8 +103,13 @@ end
 
 
 def count_intake_statements(app, password, labels):
-    """Statements of one POST of the intake form for one parcel, and for a batch of ten; the deferred notices apart."""
-    app.config["JOBS_MODE"] = "defer"
+    """Statements of one POST of the intake form for one parcel, and for a batch of ten; the queued notices apart."""
+    with held(notify_parcels):
+        return _count_intake_statements(app, password, labels)
+
+
+def _count_intake_statements(app, password, labels):
+    """count_intake_statements with the after-commit tasks held in the queue."""
     statements = []
 
     def counter(conn, cursor, statement, parameters, context, executemany):
@@ -134,15 +140,14 @@ def count_intake_statements(app, password, labels):
             if response.status_code != 200 or b"parcel-row" not in response.data:
                 raise BenchError(f"POST {INTAKE_PATH} ({label}) answered {response.status_code} without the new row")
             figures[label] = (len(statements), len(numbers))
-    notices = len(app.extensions.get("deferred_jobs", []))
+    notices = waiting_count()
     statements.clear()
     event.listen(engine, "before_cursor_execute", counter)
     try:
-        run_deferred(app)
+        run_queued()
     finally:
         event.remove(engine, "before_cursor_execute", counter)
     figures["after-commit notices"] = (len(statements), notices)
-    app.config["JOBS_MODE"] = "thread"
     return figures
 
 

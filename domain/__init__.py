@@ -39,6 +39,7 @@ from domain.reports import models as _reports  # noqa: F401
 from domain.signatures import models as _signatures  # noqa: F401
 from domain.standards import models as _standards  # noqa: F401
 from domain.surveys import models as _surveys  # noqa: F401
+from domain.tasks import models as _tasks  # noqa: F401
 from domain.throttle import models as _throttle  # noqa: F401
 from domain.tickets import models as _tickets  # noqa: F401
 from domain.vacant import models as _vacant  # noqa: F401

@@ -1,98 +1,69 @@
-"""Work that follows a commit but must not slow the request down (telling residents about their parcels).
+"""Work that follows a commit but must not slow the request down (telling residents about their parcels, e-mail).
 
-`after_commit(job, *args)` queues `job(*args)` to run once the current transaction commits, in its own
-application context and database session; a rollback drops it. A coalesced job (one that sweeps up all
-pending work) runs JOBS_COALESCE_SECONDS after the first commit that asked for it, once for all of them.
-Where it runs is set by JOBS_MODE:
-"thread" (a background thread per process: the request never waits), "inline" (right after the commit,
-in the same thread: the tests see the result at once) or "defer" (kept in `app.extensions["deferred_jobs"]`
-for a test or a benchmark to run or inspect). Jobs must be idempotent: a durable sweep (a CLI command run by
-cron) redoes whatever a process that stopped did not finish.
+`after_commit(task, *args)` enqueues the task `task(*args)` (declared with domain.tasks.property_task) on the task
+queue once the current transaction commits; a rollback drops it. A plain function instead of a task is called
+after the commit (it enqueues something itself, as a retry of a failed task does). A coalesced task (one that sweeps
+up all pending work, the parcel notices) is enqueued TASKS_COALESCE_SECONDS after the first commit that asked for
+it, once for all the commits meanwhile, on every server (the flag lives in the queue's storage). Where and when the
+task runs is the queue's business (domain/tasks): in the worker, or at once under TASKS_IMMEDIATE (the tests).
+Tasks are idempotent: a retry or a periodic sweep redoes whatever a stopped worker did not finish.
 """
 
-import os
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-
-from flask import current_app
+from huey.api import TaskWrapper
 from sqlalchemy import event
 
 from extensions import db
 
 _SESSION_KEY = "after_commit_jobs"
-_executor = None
-_executor_pid = None
-_executor_lock = threading.Lock()
+#: The key in the queue's storage that marks a coalesced task as already waiting.
+_WAITING = "coalesce:{name}:{args}"
 
 
-def after_commit(job, *args, coalesce=False):
-    """Run `job(*args)` after the current transaction commits (never if it rolls back).
+def after_commit(task, *args, coalesce=False):
+    """Enqueue `task(*args)` after the current transaction commits (never if it rolls back).
 
-    With `coalesce`, a job that is already waiting to run is not queued again: a job that sweeps up all pending
+    With `coalesce`, a task that is already waiting to run is not enqueued again: a task that sweeps up all pending
     work (the parcel notices) then runs once for many commits instead of once each.
     """
-    db.session.info.setdefault(_SESSION_KEY, []).append((job, args, coalesce))
+    db.session.info.setdefault(_SESSION_KEY, []).append((task, args, coalesce))
 
 
-#: Jobs (function, args) queued in this process and not started yet, for `coalesce`.
-_waiting = set()
+def coalesce_key(task, args):
+    """The storage key marking `task(*args)` as waiting."""
+    from domain.tasks import task_name
+
+    return _WAITING.format(name=task_name(task), args=",".join(map(str, args)))
 
 
-def _run(app, job, args, delay=0.0):
-    """Run one job in a fresh application context, after `delay` seconds; log, never raise."""
-    if delay:
-        time.sleep(delay)  # gather the work of the commits meanwhile into this one run
-    _waiting.discard((job, args))  # from now on, a new commit queues the job again
-    with app.app_context():
-        try:
-            job(*args)
-            db.session.commit()
-        except Exception:  # a background job has nobody to raise to
-            db.session.rollback()
-            app.logger.exception("job %s failed", getattr(job, "__name__", job))
+def _enqueue(task, args, coalesce):
+    """Enqueue one task (or call one function); coalesced ones wait a little, once."""
+    if not isinstance(task, TaskWrapper):
+        task(*args)
+        return
+    from domain.tasks import coalescing_delay, huey
 
-
-def _background():
-    """This process's one worker thread (made again after a fork: gunicorn forks workers)."""
-    global _executor, _executor_pid
-    with _executor_lock:
-        if _executor is None or _executor_pid != os.getpid():
-            _executor, _executor_pid = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobs"), os.getpid()
-        return _executor
-
-
-def run_deferred(app):
-    """Run (and forget) the jobs kept in "defer" mode; returns how many ran."""
-    jobs = app.extensions.pop("deferred_jobs", [])
-    for job, args in jobs:
-        _run(app, job, args)
-    return len(jobs)
+    delay = coalescing_delay() if coalesce else 0
+    if not delay:
+        task(*args)
+    elif huey.put_if_empty(coalesce_key(task, args), "1"):  # the task clears the flag when it starts
+        task.schedule(args, delay=delay)
 
 
 @event.listens_for(db.session, "after_commit")
 def _start_jobs(session):
-    """The transaction committed: start what it queued."""
+    """The transaction committed: enqueue what it asked for, each once."""
     jobs = session.info.pop(_SESSION_KEY, None)
     if not jobs:
         return
-    app = current_app._get_current_object()
-    mode = app.config.get("JOBS_MODE", "thread")
-    for job, args, coalesce in jobs:
-        if mode == "inline":
-            _run(app, job, args)
-        elif mode == "defer":
-            deferred = app.extensions.setdefault("deferred_jobs", [])
-            if not (coalesce and (job, args) in deferred):
-                deferred.append((job, args))
-        elif not coalesce:
-            _background().submit(_run, app, job, args)
-        elif (job, args) not in _waiting:
-            _waiting.add((job, args))
-            _background().submit(_run, app, job, args, float(app.config.get("JOBS_COALESCE_SECONDS", 1.0)))
+    seen = set()
+    for task, args, coalesce in jobs:
+        if coalesce and (task, args) in seen:
+            continue
+        seen.add((task, args))
+        _enqueue(task, args, coalesce)
 
 
 @event.listens_for(db.session, "after_rollback")
 def _drop_jobs(session):
-    """A rolled-back transaction starts nothing."""
+    """A rolled-back transaction enqueues nothing."""
     session.info.pop(_SESSION_KEY, None)

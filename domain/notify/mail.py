@@ -1,4 +1,6 @@
-"""E-mail after commit: a rolled-back change never mails anyone, and a mail failure never undoes one."""
+"""E-mail after commit: a rolled-back change never mails anyone, and a mail failure never undoes one. Each message
+is a task on the queue (domain.tasks.jobs.send_mail), sent by the worker and retried with back-off while the mail
+server is unreachable."""
 
 import smtplib
 from email.message import EmailMessage
@@ -6,6 +8,7 @@ from email.message import EmailMessage
 from flask import current_app
 from sqlalchemy import event
 
+from domain.current_property import current_property_id
 from extensions import db
 
 
@@ -23,33 +26,41 @@ def queue_mail(to, subject, body):
 
 
 def _send(messages):
-    """Send queued messages over one SMTP connection; log, never raise."""
+    """Send messages, each (to, subject, body), over one SMTP connection; raises when the server fails (the task
+    is then retried)."""
     config = current_app.config
-    try:
-        with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25), timeout=10) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-            for to, subject, body in messages:
-                message = EmailMessage()
-                message["From"], message["To"], message["Subject"] = (
-                    config.get("MAIL_SENDER") or "noreply@localhost",
-                    to,
-                    subject,
-                )
-                message.set_content(body)
-                smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
-        current_app.logger.warning("could not send %d e-mail(s): %s", len(messages), exc)
+    with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25), timeout=10) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        for to, subject, body in messages:
+            message = EmailMessage()
+            message["From"], message["To"], message["Subject"] = (
+                config.get("MAIL_SENDER") or "noreply@localhost",
+                to,
+                subject,
+            )
+            message.set_content(body)
+            smtp.send_message(message)
+
+
+def send_now(to, subject, body):
+    """Send one e-mail now (the queue's mail task calls this); a server's refusal or an unreachable server raises."""
+    _send([(to, subject, body)])
 
 
 @event.listens_for(db.session, "after_commit")
 def _flush_outbox(session):
-    """After a commit, send what the transaction queued."""
+    """After a commit, enqueue one mail task per message the transaction queued."""
     messages = session.info.pop("outbox", None)
-    if messages:
-        _send(messages)
+    if not messages:
+        return
+    from domain.tasks.jobs import send_mail
+
+    property_id = current_property_id()
+    for to, subject, body in messages:
+        send_mail(property_id, to, subject, body)
 
 
 @event.listens_for(db.session, "after_rollback")
