@@ -9,10 +9,14 @@ task runs is the queue's business (domain/tasks): in the worker, or at once unde
 Tasks are idempotent: a retry or a periodic sweep redoes whatever a stopped worker did not finish.
 """
 
+import logging
+
 from huey.api import TaskWrapper
 from sqlalchemy import event
 
 from extensions import db
+
+log = logging.getLogger(__name__)
 
 _SESSION_KEY = "after_commit_jobs"
 #: The key in the queue's storage that marks a coalesced task as already waiting.
@@ -57,10 +61,14 @@ def _start_jobs(session):
         return
     seen = set()
     for task, args, coalesce in jobs:
-        if coalesce and (task, args) in seen:
-            continue
-        seen.add((task, args))
-        _enqueue(task, args, coalesce)
+        if coalesce:
+            if (task, args) in seen:
+                continue
+            seen.add((task, args))
+        try:
+            _enqueue(task, args, coalesce)
+        except Exception:  # the change is committed: a queue that is down must not turn it into an error page
+            log.exception("could not enqueue %s%r", getattr(task, "name", task), args)
 
 
 @event.listens_for(db.session, "after_rollback")

@@ -60,7 +60,10 @@ def _flush_outbox(session):
 
     property_id = current_property_id()
     for to, subject, body in messages:
-        send_mail(property_id, to, subject, body)
+        try:
+            send_mail(property_id, to, subject, body)
+        except Exception:  # the change is committed: a queue that is down must not turn it into an error page
+            current_app.logger.exception("could not enqueue an e-mail to %s", to)
 
 
 @event.listens_for(db.session, "after_rollback")

@@ -325,7 +325,7 @@ def send_reminders(actor, *, property_id, today, unit_ids=None, property_name=""
     start_of_day = now - timedelta(hours=24)
     reminded = set(
         db.session.scalars(
-            select(Reminder.unit_id).where(Reminder.unit_id.in_(list(owing)), Reminder.created_at >= start_of_day)
+            select(Reminder.unit_id).where(Reminder.unit_id.in_(list(owing)), Reminder.created_at > start_of_day)
         )
     )
     labels = unit_labels(list(owing))
