@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from huey import crontab
 from sqlalchemy import select
 
@@ -38,7 +39,7 @@ def _moment(text):
     return datetime.fromisoformat(text) if text else utcnow()
 
 
-@property_task(retries=MAIL_RETRIES, retry_delay=MAIL_RETRY_DELAY, label=_l("E-mail"))
+@property_task(retries=MAIL_RETRIES, retry_delay=MAIL_RETRY_DELAY, label=lazy_pgettext("task", "E-mail"))
 def send_mail(property_id, to, subject, body):
     """Send one e-mail (queued by a transaction that committed); retried while the mail server fails."""
     from domain.notify.mail import send_now
