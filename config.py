@@ -108,6 +108,8 @@ class Config:
     #: The one Redis of the installation (redis://host:6379/0): when set, the task queue and anything else shared by
     #: several servers use it; unset, each uses its embedded default (the queue: SQLite in instance/).
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    #: The queue's name (its keys in Redis): installations, or test runs, sharing one Redis each take their own.
+    TASKS_QUEUE_NAME = os.environ.get("TASKS_QUEUE_NAME", "property")
     #: The task queue's SQLite file when REDIS_URL is unset (default: instance/tasks.sqlite3).
     TASKS_SQLITE_PATH = os.environ.get("TASKS_SQLITE_PATH")
     #: Run each task where it is enqueued, at once, instead of in `flask worker` (the test suite; a quick try).

@@ -58,6 +58,7 @@ PROPERTY_TASKS = {}
 
 def init_tasks(app):
     """Configure the queue from `app.config` and register every task (create_app calls this once)."""
+    huey.name = app.config.get("TASKS_QUEUE_NAME") or "property"
     url = app.config.get("REDIS_URL")
     if url:
         huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": url}
