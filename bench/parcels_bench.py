@@ -61,10 +61,10 @@ from bench.harness import (  # noqa: E402
     wrk_command,
 )
 from domain.parcels.models import Parcel  # noqa: E402
+from domain.parcels.tasks import notify_parcels  # noqa: E402
 from domain.property.models import Unit  # noqa: E402
 from domain.property.units import UNIT_LABEL  # noqa: E402
 from domain.tasks import held, run_queued, waiting_count
-from domain.tasks.jobs import notify_parcels  # noqa: E402  # noqa: E402
 from extensions import db  # noqa: E402
 
 INTAKE_PATH = "/staff/parcels/"

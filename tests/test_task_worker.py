@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from domain.notify.models import Notification
 from domain.parcels.models import Parcel
+from domain.parcels.tasks import notify_parcels
 from domain.tasks import huey, queue_depth, queue_reachable
-from domain.tasks.jobs import notify_parcels
 from extensions import db
 from tests import builders
 

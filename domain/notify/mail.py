@@ -1,15 +1,20 @@
 """E-mail after commit: a rolled-back change never mails anyone, and a mail failure never undoes one. Each message
-is a task on the queue (domain.tasks.jobs.send_mail), sent by the worker and retried with back-off while the mail
-server is unreachable."""
+is a task on the queue (`send_mail`), sent by the worker and retried with back-off while the mail server is
+unreachable."""
 
 import smtplib
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import lazy_pgettext
 from sqlalchemy import event
 
 from domain.current_property import current_property_id
+from domain.tasks import property_task
 from extensions import db
+
+#: Retries of an e-mail, from a minute apart, doubling (1, 2, 4, 8, 16 min): a mail server down half an hour.
+MAIL_RETRIES, MAIL_RETRY_DELAY = 5, 60
 
 
 def mail_configured():
@@ -45,8 +50,10 @@ def _send(messages):
             smtp.send_message(message)
 
 
-def send_now(to, subject, body):
-    """Send one e-mail now (the queue's mail task calls this); a server's refusal or an unreachable server raises."""
+@property_task(retries=MAIL_RETRIES, retry_delay=MAIL_RETRY_DELAY, label=lazy_pgettext("task", "E-mail"))
+def send_mail(property_id, to, subject, body):
+    """Send one e-mail (queued by a transaction that committed); a refusal or an unreachable server raises, and the
+    task is retried."""
     _send([(to, subject, body)])
 
 
@@ -56,8 +63,6 @@ def _flush_outbox(session):
     messages = session.info.pop("outbox", None)
     if not messages:
         return
-    from domain.tasks.jobs import send_mail
-
     property_id = current_property_id()
     for to, subject, body in messages:
         try:

@@ -5,11 +5,14 @@ RedisHuey's storage when REDIS_URL is set (many servers share one queue), else S
 instance/tasks.sqlite3 (or TASKS_SQLITE_PATH), so `make run` needs nothing else. With TASKS_IMMEDIATE (the test
 suite) a task runs where it is enqueued, at once.
 
-Every task is declared with `property_task`: its first argument is the property it works for; it runs in an
-application context of its own, working for that property (domain.current_property.working_for), commits once at
-the end (a failure rolls everything back), and is idempotent, because a retry or the next tick may run it again.
-A task that fails is retried with a growing delay; one that has used its retries is kept in `task_failures`
-(domain/tasks/failures.py) for the manager to see and retry.
+Every task is declared with `property_task` beside the domain it serves (domain/notify/mail.py's e-mail,
+domain/parcels/tasks.py, domain/payments/tasks.py, domain/billing/tasks.py): its first argument is the property it
+works for; it runs in an application context of its own, working for that property
+(domain.current_property.working_for), commits once at the end (a failure rolls everything back), and is idempotent,
+because a retry or the next tick may run it again. `after_commit(task, *args)` enqueues one once the current
+transaction commits (nothing on a rollback). A task that fails is retried with a growing delay; one that has used
+its retries is kept in `task_failures` (domain/tasks/failures.py) for the manager to see and retry. The periodic
+work is registered with domain/tasks/schedule.py, whose ticks enqueue it at each property's local hour.
 
 What the health and metrics code reads: `queue_reachable()`, `queue_depth()`, `failed_count()`.
 """
@@ -22,7 +25,9 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from huey import Huey
+from huey.api import TaskWrapper
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from sqlalchemy import event
 
 from extensions import db
 
@@ -69,7 +74,7 @@ def init_tasks(app):
     huey.storage = huey.create_storage()
     huey.flask_app = app
     app.extensions["tasks"] = huey
-    from domain.tasks import failures, jobs  # noqa: F401  (the tasks, the periodic ticks and the failure signals)
+    from domain.tasks import failures, schedule  # noqa: F401  (the failure signals, the periodic ticks)
 
 
 def _app():
@@ -129,7 +134,7 @@ def in_app_context(fn):
 
 
 def task_name(wrapper):
-    """The name a task is kept under ("domain.tasks.jobs.send_mail")."""
+    """The name a task is kept under ("domain.notify.mail.send_mail")."""
     return huey._registry.task_to_string(wrapper.task_class)
 
 
@@ -202,3 +207,80 @@ def coalescing_delay():
     if huey.immediate:
         return 0
     return float(_app().config.get("TASKS_COALESCE_SECONDS", 1.0))
+
+
+def system_actor():
+    """The actor of scheduled work in permission checks and the audit log."""
+    from domain.accounts.models import Actor
+
+    return Actor.system("queue")
+
+
+def moment(text):
+    """An ISO moment passed to a task (the tick's hour, so that a day's run is a whole day after the last), or now."""
+    from domain.clock import utcnow
+
+    return datetime.fromisoformat(text) if text else utcnow()
+
+
+# After the commit ------------------------------------------------------------------------------------------------
+
+_SESSION_KEY = "after_commit_tasks"
+
+
+def after_commit(task, *args, coalesce=False):
+    """Enqueue `task(*args)` after the current transaction commits (never if it rolls back). A plain function instead
+    of a task is called after the commit (it enqueues something itself, as a retry of a failed task does).
+
+    With `coalesce`, a task that is already waiting to run is not enqueued again: a task that sweeps up all pending
+    work (the parcel notices) is enqueued TASKS_COALESCE_SECONDS after the first commit that asked for it and then
+    runs once for many commits instead of once each, on every server (the flag lives in the queue's storage; the task
+    clears it with `clear_coalesced` when it starts).
+    """
+    db.session.info.setdefault(_SESSION_KEY, []).append((task, args, coalesce))
+
+
+def coalesce_key(task, args):
+    """The storage key marking `task(*args)` as waiting."""
+    return f"coalesce:{task_name(task)}:{','.join(map(str, args))}"
+
+
+def clear_coalesced(task, *args):
+    """A coalesced task starts: from now on a commit enqueues it again."""
+    huey.delete(coalesce_key(task, args))
+
+
+def _enqueue(task, args, coalesce):
+    """Enqueue one task (or call one function); coalesced ones wait a little, once."""
+    if not isinstance(task, TaskWrapper):
+        task(*args)
+        return
+    delay = coalescing_delay() if coalesce else 0
+    if not delay:
+        task(*args)
+    elif huey.put_if_empty(coalesce_key(task, args), "1"):
+        task.schedule(args, delay=delay)
+
+
+@event.listens_for(db.session, "after_commit")
+def _enqueue_committed(session):
+    """The transaction committed: enqueue what it asked for (a coalesced task once)."""
+    tasks = session.info.pop(_SESSION_KEY, None)
+    if not tasks:
+        return
+    seen = set()
+    for task, args, coalesce in tasks:
+        if coalesce:
+            if (task, args) in seen:
+                continue
+            seen.add((task, args))
+        try:
+            _enqueue(task, args, coalesce)
+        except Exception:  # the change is committed: a queue that is down must not turn it into an error page
+            log.exception("could not enqueue %s%r", getattr(task, "name", task), args)
+
+
+@event.listens_for(db.session, "after_rollback")
+def _drop_uncommitted(session):
+    """A rolled-back transaction enqueues nothing."""
+    session.info.pop(_SESSION_KEY, None)

@@ -12,7 +12,7 @@ from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.clock import utcnow
 from domain.errors import InvalidTransition, NotFound
-from domain.tasks import PROPERTY_TASKS, _app, enqueue_by_name, huey
+from domain.tasks import PROPERTY_TASKS, _app, after_commit, enqueue_by_name, huey
 from domain.tasks.models import TaskFailure
 from extensions import db
 
@@ -100,8 +100,6 @@ def open_failure_count(property_id=None):
 def retry_failure(actor, failure_id, now=None):
     """Enqueue a failed task again, with its arguments, once the caller commits; audited. A success closes the
     failure, a new failure updates it. NotFound for another property's failure."""
-    from domain.notify.jobs import after_commit
-
     require(actor, Permission.MANAGE_TASKS)
     failure = db.session.get(TaskFailure, failure_id)
     if failure is None:

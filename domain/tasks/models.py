@@ -20,7 +20,7 @@ class TaskFailure(PropertyOwned, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
-    #: The task's name in the queue ("domain.tasks.jobs.send_mail"): what a retry enqueues.
+    #: The task's name in the queue ("domain.notify.mail.send_mail"): what a retry enqueues.
     task_name: Mapped[str] = mapped_column(String(120))
     #: Its arguments after the property id, as a JSON list.
     args: Mapped[str] = mapped_column(Text, default="[]")

@@ -1,44 +1,108 @@
-"""When the periodic work of a property is due, at the property's own local time: the schedule as data.
+"""The periodic work, at each property's own local time: the domains register their jobs here (`daily`,
+`every_minute`), and the queue's ticks enqueue them.
 
-The queue's hourly tick (domain/tasks/jobs.py, at minute 0 UTC, so at every local hour of every zone whose offset is
-whole or half hours) asks `due_work` for each property with its local time and enqueues what it answers. Each job
-is idempotent, so a tick run twice, a retry, or the catch-up hours of the billing run change nothing already done.
+Every hour on the hour (UTC; so at each local hour of every zone whose offset is whole or half hours) the tick asks
+`due_work` for each property with its local time and calls what is due, which enqueues that property's task. Every
+minute a second tick calls the sweeps (a parcel notice a stopped worker did not send). Each job is idempotent, so a
+tick run twice, a retry, or the catch-up hours of the billing run change nothing already done.
+
+The hours are chosen outside 01:00-03:00, where a summer-time change skips or repeats an hour; the whole schedule is
+in the README ("Background work and its schedule").
 """
 
+from collections.abc import Callable
 from typing import NamedTuple
+
+from huey import crontab
+from sqlalchemy import select
+
+from domain.tasks import huey, in_app_context
+from extensions import db
 
 
 class Daily(NamedTuple):
     """A job run once a day at a local hour (`days`: only on these days of the month; `until`: and again at every
-    hour up to this one that day, a catch-up should the worker have been down at the first)."""
+    hour up to this one that day, a catch-up should the worker have been down at the first). `enqueue(property_id,
+    local_now, at)` enqueues the property's task; `at` is the tick's hour (ISO, UTC)."""
 
     job: str
     hour: int
-    days: tuple = ()
-    until: int | None = None
+    days: tuple
+    until: int | None
+    enqueue: Callable
 
 
-#: The local hours, chosen outside 01:00-03:00 (where a summer-time change skips or repeats an hour): the month's
-#: bills at 06:00 on the 1st (and each hour after, until 20:00, while the run is not done), late fees at 07:00 once
-#: the day has started, reminders of bills due within three days at 09:00 and of arrears at 10:00 (a unit reminded
-#: of one is not reminded of the other the same day), the counter's reminders (waiting parcels, overdue loans) at
-#: 17:00, before residents come home.
-SCHEDULE = (
-    Daily("billing_run", 6, days=(1,), until=20),
-    Daily("late_fees", 7),
-    Daily("due_soon_reminders", 9),
-    Daily("arrears_reminders", 10),
-    Daily("counter_reminders", 17),
-)
+#: The daily jobs, as the domains registered them.
+SCHEDULE = []
+#: The sweeps run every minute, as the domains registered them: each `sweep(now)` enqueues what it finds.
+SWEEPS = []
+
+
+def daily(hour, *, days=(), until=None):
+    """Register `enqueue(property_id, local_now, at)` to run daily at the property's local `hour`."""
+
+    def decorator(enqueue):
+        SCHEDULE.append(Daily(enqueue.__name__, hour, tuple(days), until, enqueue))
+        return enqueue
+
+    return decorator
+
+
+def every_minute(sweep):
+    """Register `sweep(now)` to run every minute."""
+    SWEEPS.append(sweep)
+    return sweep
 
 
 def due_work(local_now):
-    """The jobs due at a property whose wall clock reads `local_now` (an aware datetime in its zone)."""
+    """The daily jobs due at a property whose wall clock reads `local_now` (an aware datetime in its zone)."""
     due = []
-    for entry in SCHEDULE:
+    for entry in sorted(SCHEDULE, key=lambda e: (e.hour, e.job)):
         if entry.days and local_now.day not in entry.days:
             continue
         last = entry.until if entry.until is not None else entry.hour
         if entry.hour <= local_now.hour <= last:
-            due.append(entry.job)
+            due.append(entry)
     return due
+
+
+def enqueue_due_work(at):
+    """For each property, enqueue the jobs due at its local time at the moment `at` (aware UTC, the tick's hour);
+    returns [(property id, job)]."""
+    from domain.clock import local
+    from domain.current_property import remember_time_zone_name, working_for
+    from domain.property.models import Property
+
+    enqueued = []
+    for property_id, zone in db.session.execute(select(Property.id, Property.time_zone).order_by(Property.id)).all():
+        with working_for(property_id):
+            remember_time_zone_name(zone)
+            local_now = local(at)
+        for entry in due_work(local_now):
+            entry.enqueue(property_id, local_now, at.isoformat())
+            enqueued.append((property_id, entry.job))
+    return enqueued
+
+
+def hour_slot(moment):
+    """`moment` (aware) cut to its hour: the tick's time, whatever second the scheduler woke at."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+@huey.periodic_task(crontab(minute="0"), retries=2, retry_delay=60)
+@in_app_context
+def hourly_tick():
+    """Every hour on the hour: enqueue each property's work due at its local hour."""
+    from domain.clock import utcnow
+
+    return enqueue_due_work(hour_slot(utcnow()))
+
+
+@huey.periodic_task(crontab(), retries=0)
+@in_app_context
+def minute_tick():
+    """Every minute: run the sweeps (normally they find nothing)."""
+    from domain.clock import utcnow
+
+    now = utcnow()
+    return [found for sweep in SWEEPS for found in sweep(now)]

@@ -25,9 +25,9 @@ from domain.parcels.models import (
     StorageStatus,
     StoredItem,
 )
+from domain.parcels.tasks import notify_parcels
 from domain.property.models import Occupancy, Relation
 from domain.tasks import held, run_queued, waiting_count
-from domain.tasks.jobs import notify_parcels
 from domain.throttle import services as throttle
 from domain.throttle.models import DeskAlert, FailedAttempt
 from extensions import db

@@ -12,25 +12,27 @@ from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.audit.models import AuditEntry
 from domain.billing.models import Bill, BillingRun, BillLine, LineKind, Reminder
+from domain.billing.tasks import billing_run
 from domain.current_property import working_for
 from domain.notify.models import Notification
 from domain.notify.services import tell_resident
 from domain.parcels import intake
+from domain.parcels import tasks as parcel_tasks
 from domain.parcels.models import Parcel
 from domain.payments import collection
+from domain.payments.tasks import late_fees, payment_reminders
 from domain.property.models import Property
 from domain.tasks import (
     failed_count,
     held,
     huey,
-    jobs,
     queue_depth,
     queue_reachable,
     run_queued,
+    schedule,
     waiting_count,
 )
 from domain.tasks.models import TaskFailure
-from domain.tasks.schedule import due_work
 from extensions import db
 from tests import builders
 
@@ -85,7 +87,7 @@ def test_a_mail_that_keeps_failing_is_retried_with_growing_delays_then_kept_for_
     assert delays == [1, 2, 4, 8, 16]  # minutes: each retry waits twice as long as the one before
     assert len(mail_down) == 6
     failure = db.session.scalars(select(TaskFailure)).one()
-    assert failure.property_id == prop.id and failure.task_name == "domain.tasks.jobs.send_mail"
+    assert failure.property_id == prop.id and failure.task_name == "domain.notify.mail.send_mail"
     assert failure.attempts == 6 and "mail server down" in failure.error
     assert json.loads(failure.args) == ["wang@example.com", "您的快递到了", "您的快递到了"]
     assert failure.first_failed_at == failure.last_failed_at and failure.resolved_at is None
@@ -167,18 +169,18 @@ def test_the_billing_run_task_bills_the_month_once(prop):
     unit = builders.create_unit()
     builders.create_charge(prop)
     builders.create_resident(prop, unit=unit)
-    jobs.billing_run(prop.id, "2026-12")
+    billing_run(prop.id, "2026-12")
     assert count(Bill, Bill.period == date(2026, 12, 1)) == 1
     before = (count(Bill), count(BillLine), audit_rows())
     finished = db.session.scalars(select(BillingRun.finished_at)).one()
-    jobs.billing_run(prop.id, "2026-12")
+    billing_run(prop.id, "2026-12")
     assert (count(Bill), count(BillLine), audit_rows()) == before
     assert db.session.scalars(select(BillingRun.finished_at)).one() == finished
 
 
 def test_the_billing_run_task_of_a_property_without_a_fee_schedule_does_nothing_and_does_not_fail(prop):
     builders.create_unit()
-    jobs.billing_run(prop.id, "2026-12")
+    billing_run(prop.id, "2026-12")
     assert count(Bill) == 0 and count(TaskFailure) == 0 and huey.scheduled_count() == 0
 
 
@@ -187,13 +189,13 @@ def test_a_reminder_task_run_twice_reminds_once_and_again_the_next_day(prop, clo
     builders.create_resident(prop, unit=unit)
     builders.create_bill(unit, due_date=date(2026, 10, 31))  # in arrears
     at = clock.at.replace(minute=0, second=0, microsecond=0)
-    jobs.payment_reminders(prop.id, False, at.isoformat())
+    payment_reminders(prop.id, False, at.isoformat())
     assert count(Reminder) == 1 and count(Notification) == 0  # a reminder is its own record
     before = (count(Reminder), audit_rows())
-    jobs.payment_reminders(prop.id, False, at.isoformat())
+    payment_reminders(prop.id, False, at.isoformat())
     assert (count(Reminder), audit_rows()) == before
     clock.advance(days=1, seconds=5)  # the next day's tick, whatever second the first one wrote at
-    jobs.payment_reminders(prop.id, False, (at + timedelta(days=1)).isoformat())
+    payment_reminders(prop.id, False, (at + timedelta(days=1)).isoformat())
     assert count(Reminder) == 2
 
 
@@ -204,12 +206,12 @@ def test_the_late_fee_task_posts_a_days_fee_once(prop):
     db.session.commit()
     unit = builders.create_unit()
     bill = builders.create_bill(unit, total_fen=100000, due_date=date(2026, 10, 31))
-    jobs.late_fees(prop.id)
+    late_fees(prop.id)
     db.session.expire_all()
     total = db.session.get(Bill, bill.id).total_fen
     assert total > 100000 and count(BillLine, BillLine.kind == LineKind.LATE_FEE) == 1
     before = audit_rows()
-    jobs.late_fees(prop.id)
+    late_fees(prop.id)
     db.session.expire_all()
     assert db.session.get(Bill, bill.id).total_fen == total and audit_rows() == before
 
@@ -218,9 +220,9 @@ def test_the_counter_reminder_task_run_twice_reminds_once(prop, clock):
     unit = builders.create_unit()
     builders.create_resident(prop, unit=unit)
     builders.create_parcel(unit, arrived_at=clock.at - timedelta(days=4))
-    jobs.counter_reminders(prop.id, clock.at.isoformat())
+    parcel_tasks.counter_reminders(prop.id, clock.at.isoformat())
     assert count(Notification) == 1
-    jobs.counter_reminders(prop.id, clock.at.isoformat())
+    parcel_tasks.counter_reminders(prop.id, clock.at.isoformat())
     assert count(Notification) == 1
 
 
@@ -230,18 +232,18 @@ def test_the_counter_reminder_task_run_twice_reminds_once(prop, clock):
 @pytest.mark.parametrize(
     ("local", "due"),
     [
-        (datetime(2026, 12, 1, 6, 0), ["billing_run"]),
-        (datetime(2026, 12, 1, 9, 0), ["billing_run", "due_soon_reminders"]),
+        (datetime(2026, 12, 1, 6, 0), ["billing_run_monthly"]),
+        (datetime(2026, 12, 1, 9, 0), ["billing_run_monthly", "due_soon_reminders_daily"]),
         (datetime(2026, 12, 1, 21, 0), []),
         (datetime(2026, 12, 2, 6, 0), []),
-        (datetime(2026, 12, 2, 7, 30), ["late_fees"]),
-        (datetime(2026, 12, 2, 10, 0), ["arrears_reminders"]),
-        (datetime(2026, 12, 2, 17, 0), ["counter_reminders"]),
+        (datetime(2026, 12, 2, 7, 30), ["late_fees_daily"]),
+        (datetime(2026, 12, 2, 10, 0), ["arrears_reminders_daily"]),
+        (datetime(2026, 12, 2, 17, 0), ["counter_reminders_daily"]),
         (datetime(2026, 12, 2, 3, 0), []),
     ],
 )
 def test_the_daily_work_is_due_at_its_local_hour(local, due):
-    assert due_work(local) == due
+    assert [entry.job for entry in schedule.due_work(local)] == due
 
 
 def test_the_hourly_tick_enqueues_each_propertys_work_at_its_own_local_hour(prop, clock):
@@ -251,13 +253,13 @@ def test_the_hourly_tick_enqueues_each_propertys_work_at_its_own_local_hour(prop
     db.session.commit()
     clock.set(datetime(2026, 12, 1, 1, 0, 20, tzinfo=UTC))  # 09:00 in Shanghai, 06:30 in Kolkata, on the 1st
     with held():
-        enqueued = jobs.hourly_tick.call_local()
+        enqueued = schedule.hourly_tick.call_local()
         pending = [(type(t).__name__, t.args) for t in huey.pending()]
     at = "2026-12-01T01:00:00+00:00"  # the tick's hour, not the second it woke at
     assert enqueued == [
-        (shanghai.id, "billing_run"),
-        (shanghai.id, "due_soon_reminders"),
-        (kolkata.id, "billing_run"),
+        (shanghai.id, "billing_run_monthly"),
+        (shanghai.id, "due_soon_reminders_daily"),
+        (kolkata.id, "billing_run_monthly"),
     ]
     assert pending == [
         ("billing_run", (shanghai.id, "2026-12")),
@@ -272,11 +274,11 @@ def test_the_minute_tick_sweeps_only_properties_with_an_unsent_notice(prop, cloc
     builders.create_resident(prop, unit=unit)
     builders.create_parcel(unit, arrived_at=clock.at - timedelta(minutes=5))
     with held():
-        assert jobs.minute_tick.call_local() == [prop.id]
+        assert schedule.minute_tick.call_local() == [prop.id]
         assert [t.args for t in huey.pending()] == [(prop.id,)]
         run_queued()
     assert count(Notification) == 1 and count(Parcel, Parcel.notified_at.is_(None)) == 0
-    assert other.id not in jobs.properties_with_unsent_notices(clock.at)
+    assert other.id not in parcel_tasks.properties_with_unsent_notices(clock.at)
 
 
 # The after-commit notice -------------------------------------------------------------------------------------
@@ -286,7 +288,7 @@ def test_the_notices_of_intakes_a_second_apart_are_sent_by_one_task(prop, clock)
     unit = builders.create_unit(number="1203")
     builders.create_resident(prop, unit=unit)
     desk = Actor.for_user(builders.create_staff(Role.FRONTDESK, prop=prop), "127.0.0.1")
-    with held(jobs.notify_parcels), working_for(prop.id):
+    with held(parcel_tasks.notify_parcels), working_for(prop.id):
         for number in ("SF0001", "SF0002", "SF0003"):
             intake.log_parcels(desk, unit_label="1-1203", entries=[(number, "sf", "")], now=clock.at)
             db.session.commit()
@@ -304,8 +306,8 @@ def test_the_notices_of_intakes_a_second_apart_are_sent_by_one_task(prop, clock)
 
 def test_the_queue_reports_its_depth_and_whether_it_is_reachable(prop):
     with held():
-        jobs.sweep_parcel_notices(prop.id)
-        jobs.late_fees(prop.id)
+        parcel_tasks.sweep_parcel_notices(prop.id)
+        late_fees(prop.id)
         assert queue_depth() == 2 and queue_reachable()
     saved = huey.storage
     huey.storage = RedisStorage(huey.name, url="redis://127.0.0.1:9/0")  # nothing listens there

@@ -26,8 +26,8 @@ from domain.parcels.models import (
     StorageStatus,
     StoredItem,
 )
+from domain.parcels.tasks import notify_parcels
 from domain.tasks import held, run_queued, waiting_count
-from domain.tasks.jobs import notify_parcels
 from domain.throttle.models import DeskAlert, FailedAttempt
 from extensions import db
 from tests import builders

@@ -14,7 +14,7 @@ from tests import builders
 URL = "/staff/tasks/failed"
 
 
-def failure(prop, task_name="domain.tasks.jobs.send_mail", args='["wang@example.com", "缴费提醒", "请缴费"]'):
+def failure(prop, task_name="domain.notify.mail.send_mail", args='["wang@example.com", "缴费提醒", "请缴费"]'):
     """A task of `prop` that failed on every try."""
     now = utcnow()
     row = TaskFailure(
@@ -41,7 +41,7 @@ def manager(auth, prop):
 
 def test_the_manager_sees_the_propertys_failed_tasks_with_their_error(client, manager, prop):
     failure(prop)
-    failure(builders.create_property("另一个小区"), task_name="domain.tasks.jobs.late_fees", args="[]")
+    failure(builders.create_property("另一个小区"), task_name="domain.payments.tasks.late_fees", args="[]")
     page = client.get(URL + "?lang=en").get_data(as_text=True)
     assert "E-mail" in page and "mail server down" in page and "wang@example.com" in page
     assert "Late fees" not in page  # the other property's

@@ -18,7 +18,7 @@ def records(prop, unit, resident):
     now = utcnow()
     failure = TaskFailure(
         property_id=prop.id,
-        task_name="domain.tasks.jobs.sweep_parcel_notices",
+        task_name="domain.parcels.tasks.sweep_parcel_notices",
         args="[]",
         error="ConnectionRefusedError()",
         attempts=6,
