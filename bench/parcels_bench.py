@@ -54,6 +54,7 @@ from bench.harness import (  # noqa: E402
     required_tools,
     run_wrk,
     start_gunicorn,
+    start_worker,
     stop_gunicorn,
     test_client_login,
     verdict,
@@ -225,6 +226,7 @@ def main():
         base = f"http://{HOST}:{port}"
         log_path = Path(workdir) / "gunicorn.log"
         process = start_gunicorn(url, port, log_path)
+        worker = start_worker(url, log_path, Path(workdir) / "worker.log")
         try:
             wait_until_healthy(base, process, log_path)
             print(f"gunicorn (2 workers, production config) is up on {base}")
@@ -237,9 +239,10 @@ def main():
             intake, _output = post_parcels(wrk, base, cookie, token, units, workdir)
             time.sleep(SETTLE_SECONDS)
             runs.append(run_wrk(wrk, base, "/healthz", seconds))
-            time.sleep(3)  # the background notices of the last parcels
+            time.sleep(3)  # the task worker's notices of the last parcels
         finally:
             stop_gunicorn(process)
+            stop_gunicorn(worker)
         failures = Path(log_path).read_text(errors="replace").count("Traceback")
 
         with app.app_context():
@@ -281,7 +284,7 @@ def main():
         )
         print(
             f"\nParcels logged: {logged} (wrk may send a few more than {PARCELS} before it stops); "
-            f"residents told of {told} by the background notices."
+            f"residents told of {told} by the task worker's notices."
         )
         if failures:
             print(

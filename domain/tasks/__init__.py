@@ -99,10 +99,9 @@ def property_task(*, retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RET
         def run(property_id, *args):
             from domain.current_property import working_for
 
-            with _app().app_context():
+            with _app().app_context(), working_for(property_id):  # committing for it too: its e-mail is its own
                 try:
-                    with working_for(property_id):
-                        result = fn(property_id, *args)
+                    result = fn(property_id, *args)
                     db.session.commit()
                 except BaseException:
                     db.session.rollback()

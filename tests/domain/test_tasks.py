@@ -315,3 +315,16 @@ def test_the_queue_reports_its_depth_and_whether_it_is_reachable(prop):
         assert queue_reachable() is False
     finally:
         huey.storage = saved
+
+
+def test_a_mail_sent_by_a_scheduled_task_that_keeps_failing_is_kept_for_that_property(prop, mail_down, clock):
+    unit = builders.create_unit()
+    owner = builders.create_resident(prop, unit=unit)
+    owner.email = "owner@example.com"
+    db.session.commit()
+    builders.create_bill(unit, due_date=date(2026, 10, 31))
+    payment_reminders(prop.id, False, clock.at.isoformat())
+    run_queued()
+    failure = db.session.scalars(select(TaskFailure)).one()
+    assert failure.property_id == prop.id and failure.task_name == "domain.notify.mail.send_mail"
+    assert json.loads(failure.args)[0] == "owner@example.com"
