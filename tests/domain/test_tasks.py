@@ -13,6 +13,7 @@ from domain.accounts.roles import Role
 from domain.audit.models import AuditEntry
 from domain.billing.models import Bill, BillingRun, BillLine, LineKind, Reminder
 from domain.billing.tasks import billing_run
+from domain.clock import today
 from domain.current_property import working_for
 from domain.notify.models import Notification
 from domain.notify.services import tell_resident
@@ -160,6 +161,12 @@ def test_a_retry_that_fails_again_updates_the_same_failure(prop, mail_down):
 # Idempotency -------------------------------------------------------------------------------------------------
 
 
+def overdue_bill(unit, **values):
+    """A bill of `unit` that fell due twenty days ago (whatever day the suite's clock stands on)."""
+    due = today() - timedelta(days=20)
+    return builders.create_bill(unit, period=due.replace(day=1), due_date=due, **values)
+
+
 def audit_rows():
     """How many audit entries there are."""
     return count(AuditEntry)
@@ -187,7 +194,7 @@ def test_the_billing_run_task_of_a_property_without_a_fee_schedule_does_nothing_
 def test_a_reminder_task_run_twice_reminds_once_and_again_the_next_day(prop, clock):
     unit = builders.create_unit()
     builders.create_resident(prop, unit=unit)
-    builders.create_bill(unit, due_date=date(2026, 10, 31))  # in arrears
+    overdue_bill(unit)
     at = clock.at.replace(minute=0, second=0, microsecond=0)
     payment_reminders(prop.id, False, at.isoformat())
     assert count(Reminder) == 1 and count(Notification) == 0  # a reminder is its own record
@@ -205,7 +212,7 @@ def test_the_late_fee_task_posts_a_days_fee_once(prop):
     policy.enabled, policy.daily_rate_per_10000, policy.grace_days, policy.cap_percent = True, 5, 0, 10
     db.session.commit()
     unit = builders.create_unit()
-    bill = builders.create_bill(unit, total_fen=100000, due_date=date(2026, 10, 31))
+    bill = overdue_bill(unit, total_fen=100000)
     late_fees(prop.id)
     db.session.expire_all()
     total = db.session.get(Bill, bill.id).total_fen
@@ -322,7 +329,7 @@ def test_a_mail_sent_by_a_scheduled_task_that_keeps_failing_is_kept_for_that_pro
     owner = builders.create_resident(prop, unit=unit)
     owner.email = "owner@example.com"
     db.session.commit()
-    builders.create_bill(unit, due_date=date(2026, 10, 31))
+    overdue_bill(unit)
     payment_reminders(prop.id, False, clock.at.isoformat())
     run_queued()
     failure = db.session.scalars(select(TaskFailure)).one()
