@@ -335,3 +335,35 @@ def test_a_mail_sent_by_a_scheduled_task_that_keeps_failing_is_kept_for_that_pro
     failure = db.session.scalars(select(TaskFailure)).one()
     assert failure.property_id == prop.id and failure.task_name == "domain.notify.mail.send_mail"
     assert json.loads(failure.args)[0] == "owner@example.com"
+
+
+# The commands --------------------------------------------------------------------------------------------------
+
+
+def test_the_counter_commands_work_through_each_property_by_hand(runner, prop, clock):
+    other = builders.create_property("另一个小区")
+    for place in (prop, other):
+        unit = _unit_of(place)
+        builders.create_resident(place, unit=unit)
+        builders.create_parcel(unit, arrived_at=clock.at - timedelta(days=4))
+    result = runner.invoke(args=["counter", "remind"])
+    assert result.exit_code == 0, result.output
+    assert f"{prop.name}: Reminded of 1 waiting parcels" in result.output
+    assert "另一个小区: Reminded of 1 waiting parcels" in result.output
+    assert count(Notification) == 2
+    assert (
+        "Reminded of 0 waiting parcels" in runner.invoke(args=["counter", "remind", "--property", str(prop.id)]).output
+    )
+
+
+def _unit_of(place):
+    """A new unit in the first building of `place`."""
+    from domain.property.models import Building
+
+    building = db.session.scalars(select(Building).where(Building.property_id == place.id)).first()
+    return builders.create_unit(building=building)
+
+
+def test_the_worker_command_is_not_needed_when_tasks_run_at_once(runner):
+    result = runner.invoke(args=["worker"])
+    assert result.exit_code != 0 and "TASKS_IMMEDIATE" in result.output
