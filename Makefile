@@ -10,8 +10,13 @@ export FLASK_APP := app:create_app
 # `make run` is development (the default SECRET_KEY is allowed) with the payment sandbox; its steps inherit both.
 run: export APP_ENV = development
 run: export PAYMENT_SANDBOX = 1
-run: setup migrate demo  ## Set up, migrate, load the demo if empty, serve on 127.0.0.1:$(PORT)
+# The task worker (`flask worker`: notices, e-mail, reminders, the schedule) runs in the background beside the web
+# server, and is stopped with it (the trap), whichever way the server stops.
+run: setup migrate demo  ## Set up, migrate, load the demo if empty, serve on 127.0.0.1:$(PORT) with the task worker beside it
 	@echo "To start again from a fresh demo: stop the server (Ctrl+C), then 'make demo-reset' and 'make run'."
+	@echo "Starting the task worker (flask worker) beside the web server; Ctrl+C stops both."
+	@$(BIN)/flask worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	STRIPE_SANDBOX_URL=$${STRIPE_SANDBOX_URL:-http://127.0.0.1:$(PORT)/sandbox/stripe} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # The suite's frozen clock stands on an ordinary day (tests/conftest.py); CI also runs the tests below the browser at a

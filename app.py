@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 import domain  # noqa: F401  (imports every model before migrations and the app use them)
 from config import DEFAULT_SECRET_KEY, MIN_SECRET_KEY_BYTES, config_from_env
 from domain.clock import property_zone
+from domain.tasks import init_tasks
 from domain.throttle import rate_limits  # noqa: F401  (registers the database:// storage of the sign-in limits)
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 from web import errors, filters, guards
@@ -46,6 +47,7 @@ def create_app(config_class=None):
     install_template_gettext(app)
     limiter.init_app(app)
     htmx.init_app(app)
+    init_tasks(app)
     filters.register(app)
     guards.register(app)  # before the blueprints: their <int:...> routes take its converter
     errors.register(app)

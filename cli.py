@@ -1,5 +1,6 @@
 """Command-line tools: `flask demo load`, `flask create-staff`, `flask billing run | late-fees | remind`,
-`flask counter notify | remind`, `flask backup create | list | restore`."""
+`flask counter notify | remind`, `flask backup create | list | restore`, `flask worker` (the task queue's
+consumer, which runs the same work on schedule)."""
 
 import os
 
@@ -113,7 +114,7 @@ def create_staff_command(username, name, role, property_id, company_role, passwo
     click.echo(f"Created {username} ({', '.join(r for r in (role, company_role) if r)}).")
 
 
-billing_cli = AppGroup("billing", help="Monthly billing, late fees and payment reminders (for cron).")
+billing_cli = AppGroup("billing", help="Monthly billing, late fees and payment reminders (the worker runs them too).")
 
 
 def _properties(property_id):
@@ -142,7 +143,7 @@ def _each_property(property_id):
             yield prop, (f"{prop.name}: " if len(properties) > 1 else "")
 
 
-#: The cron commands' option: one property, or (without it) each in turn.
+#: The billing and counter commands' option: one property, or (without it) each in turn.
 property_option = click.option("--property", "property_id", type=int, help="One property's id (default: each).")
 
 
@@ -241,28 +242,54 @@ def billing_remind(due_soon, property_id):
         click.echo(f"{name}{count} reminders sent.")
 
 
-counter_cli = AppGroup("counter", help="The front-desk counter: parcel notices and reminders (for cron).")
+counter_cli = AppGroup(
+    "counter", help="The front-desk counter: parcel notices and reminders (the worker runs them too)."
+)
 
 
 @counter_cli.command("notify")
-def counter_notify():
-    """Tell residents about parcels whose notice has not gone out yet (run every minute; normally nothing to do)."""
+@property_option
+def counter_notify(property_id):
+    """Tell residents about parcels whose notice has not gone out yet (normally nothing to do)."""
     from domain.parcels import arrivals
 
-    count = arrivals.notify_unsent()
-    db.session.commit()
-    click.echo(f"{count} parcels notified.")
+    for _prop, name in _each_property(property_id):
+        count = arrivals.notify_unsent()
+        db.session.commit()
+        click.echo(f"{name}{count} parcels notified.")
 
 
 @counter_cli.command("remind")
-def counter_remind():
-    """Remind residents of parcels waiting PARCEL_REMIND_DAYS or more and of overdue loans (daily cron)."""
+@property_option
+def counter_remind(property_id):
+    """Remind residents of parcels waiting PARCEL_REMIND_DAYS or more and of overdue loans."""
     from domain.parcels import arrivals, lending
 
-    waiting = arrivals.remind_waiting()
-    loans = lending.remind_overdue()
-    db.session.commit()
-    click.echo(f"Reminded of {waiting} waiting parcels and {loans} overdue loans.")
+    for _prop, name in _each_property(property_id):
+        waiting = arrivals.remind_waiting()
+        loans = lending.remind_overdue()
+        db.session.commit()
+        click.echo(f"{name}Reminded of {waiting} waiting parcels and {loans} overdue loans.")
+
+
+@click.command("worker")
+@click.option("--workers", type=int, help="Worker threads (default: TASKS_WORKERS, 4).")
+@click.option("--no-periodic", is_flag=True, help="Run queued tasks only, not the schedule (another worker runs it).")
+def worker_command(workers, no_periodic):
+    """Run the task queue's consumer: queued tasks (notices, e-mail, retries) and the schedule (billing on the 1st,
+    late fees and reminders daily, each property at its local hour) until stopped (Ctrl+C or SIGTERM)."""
+    import logging
+
+    from domain.tasks import huey
+
+    if huey.immediate:
+        raise click.ClickException("TASKS_IMMEDIATE is set: tasks run where they are enqueued, no worker is needed.")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    count = workers or current_app.config["TASKS_WORKERS"]
+    backend = "Redis" if current_app.config.get("REDIS_URL") else "SQLite"
+    click.echo(f"Task worker: {count} threads, {backend} queue{'' if no_periodic else ', schedule on'}.")
+    consumer = huey.create_consumer(workers=count, periodic=not no_periodic, worker_type="thread")
+    consumer.run()
 
 
 backup_cli = AppGroup("backup", help="Backups of the database and the uploaded files (for cron), and restoring one.")
@@ -356,3 +383,4 @@ def register(app):
     app.cli.add_command(counter_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(create_staff_command)
+    app.cli.add_command(worker_command)

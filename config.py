@@ -118,10 +118,16 @@ class Config:
     #: without a Markup). On by default; TEMPLATE_FAST_PATH=0 renders with Flask's plain Jinja environment, the
     #: check that the pages read the same without it (CI runs the suite both ways).
     TEMPLATE_FAST_PATH = _env_bool("TEMPLATE_FAST_PATH", True)
-    # Where work that follows a commit runs: "thread" (background), "inline" or "defer" (tests, benchmarks).
-    JOBS_MODE = os.environ.get("JOBS_MODE", "thread")
-    # A job that sweeps up pending work (the parcel notices) waits this long to gather the commits meanwhile.
-    JOBS_COALESCE_SECONDS = float(os.environ.get("JOBS_COALESCE_SECONDS", "1"))
+    #: The queue's name (its keys in Redis): installations, or test runs, sharing one Redis each take their own.
+    TASKS_QUEUE_NAME = os.environ.get("TASKS_QUEUE_NAME", "property")
+    #: The task queue's SQLite file when REDIS_URL is unset (default: instance/tasks.sqlite3).
+    TASKS_SQLITE_PATH = os.environ.get("TASKS_SQLITE_PATH")
+    #: Run each task where it is enqueued, at once, instead of in `flask worker` (the test suite; a quick try).
+    TASKS_IMMEDIATE = _env_bool("TASKS_IMMEDIATE", False)
+    #: Threads of `flask worker` (each runs one task at a time).
+    TASKS_WORKERS = int(os.environ.get("TASKS_WORKERS", "4"))
+    # A task that sweeps up pending work (the parcel notices) waits this long to gather the commits meanwhile.
+    TASKS_COALESCE_SECONDS = float(os.environ.get("TASKS_COALESCE_SECONDS", "1"))
 
 
 class DevConfig(Config):
@@ -146,7 +152,7 @@ class TestConfig(Config):
     STRIPE_SANDBOX_URL = None  # the tests start their own sandbox where they need one
     STRIPE_SANDBOX_WEBHOOK_SECRET = "whsec_test_suite"
     MAIL_SERVER = None
-    JOBS_MODE = "inline"
+    TASKS_IMMEDIATE = True
 
 
 class ProdConfig(Config):

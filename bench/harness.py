@@ -256,10 +256,38 @@ def start_gunicorn(url, port, log_path, wsgi_app="app:create_app()"):
         "DATABASE_URL": url,
         "SESSION_COOKIE_SECURE": "0",
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        # The run's tasks queue beside its log (start_worker takes them), never in the development queue of instance/.
+        "TASKS_SQLITE_PATH": tasks_path(log_path),
     }
     command = [str(VENV_BIN / "gunicorn"), "-w", "2", "-b", f"{HOST}:{port}", wsgi_app]
     with open(log_path, "wb") as log:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def tasks_path(gunicorn_log):
+    """The task queue's SQLite file of the gunicorn run logging to `gunicorn_log`."""
+    return os.path.splitext(str(gunicorn_log))[0] + ".tasks.sqlite3"
+
+
+def start_worker(url, gunicorn_log, log_path):
+    """Start `flask worker` (production config) on the task queue of the gunicorn run logging to `gunicorn_log`."""
+    env = {
+        **os.environ,
+        "APP_ENV": "production",
+        "FLASK_APP": "app:create_app",
+        "SECRET_KEY": secrets.token_hex(32),
+        "ID_NUMBER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "DATABASE_URL": url,
+        "TASKS_SQLITE_PATH": tasks_path(gunicorn_log),
+    }
+    with open(log_path, "wb") as log:
+        return subprocess.Popen(
+            [str(VENV_BIN / "flask"), "worker", "--no-periodic"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def stop_gunicorn(process):

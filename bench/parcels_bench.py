@@ -54,16 +54,18 @@ from bench.harness import (  # noqa: E402
     required_tools,
     run_wrk,
     start_gunicorn,
+    start_worker,
     stop_gunicorn,
     test_client_login,
     verdict,
     wait_until_healthy,
     wrk_command,
 )
-from domain.notify.jobs import run_deferred  # noqa: E402
 from domain.parcels.models import Parcel  # noqa: E402
+from domain.parcels.tasks import notify_parcels  # noqa: E402
 from domain.property.models import Unit  # noqa: E402
 from domain.property.units import UNIT_LABEL  # noqa: E402
+from domain.tasks import held, run_queued, waiting_count
 from extensions import db  # noqa: E402
 
 INTAKE_PATH = "/staff/parcels/"
@@ -102,8 +104,13 @@ end
 
 
 def count_intake_statements(app, password, labels):
-    """Statements of one POST of the intake form for one parcel, and for a batch of ten; the deferred notices apart."""
-    app.config["JOBS_MODE"] = "defer"
+    """Statements of one POST of the intake form for one parcel, and for a batch of ten; the queued notices apart."""
+    with held(notify_parcels):
+        return _count_intake_statements(app, password, labels)
+
+
+def _count_intake_statements(app, password, labels):
+    """count_intake_statements with the after-commit tasks held in the queue."""
     statements = []
 
     def counter(conn, cursor, statement, parameters, context, executemany):
@@ -134,15 +141,14 @@ def count_intake_statements(app, password, labels):
             if response.status_code != 200 or b"parcel-row" not in response.data:
                 raise BenchError(f"POST {INTAKE_PATH} ({label}) answered {response.status_code} without the new row")
             figures[label] = (len(statements), len(numbers))
-    notices = len(app.extensions.get("deferred_jobs", []))
+    notices = waiting_count()
     statements.clear()
     event.listen(engine, "before_cursor_execute", counter)
     try:
-        run_deferred(app)
+        run_queued()
     finally:
         event.remove(engine, "before_cursor_execute", counter)
     figures["after-commit notices"] = (len(statements), notices)
-    app.config["JOBS_MODE"] = "thread"
     return figures
 
 
@@ -220,6 +226,7 @@ def main():
         base = f"http://{HOST}:{port}"
         log_path = Path(workdir) / "gunicorn.log"
         process = start_gunicorn(url, port, log_path)
+        worker = start_worker(url, log_path, Path(workdir) / "worker.log")
         try:
             wait_until_healthy(base, process, log_path)
             print(f"gunicorn (2 workers, production config) is up on {base}")
@@ -232,9 +239,10 @@ def main():
             intake, _output = post_parcels(wrk, base, cookie, token, units, workdir)
             time.sleep(SETTLE_SECONDS)
             runs.append(run_wrk(wrk, base, "/healthz", seconds))
-            time.sleep(3)  # the background notices of the last parcels
+            time.sleep(3)  # the task worker's notices of the last parcels
         finally:
             stop_gunicorn(process)
+            stop_gunicorn(worker)
         failures = Path(log_path).read_text(errors="replace").count("Traceback")
 
         with app.app_context():
@@ -276,7 +284,7 @@ def main():
         )
         print(
             f"\nParcels logged: {logged} (wrk may send a few more than {PARCELS} before it stops); "
-            f"residents told of {told} by the background notices."
+            f"residents told of {told} by the task worker's notices."
         )
         if failures:
             print(

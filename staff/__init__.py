@@ -53,6 +53,7 @@ from staff import (  # noqa: E402, F401
     renovations,
     residents,
     storage,
+    tasks,
     units,
 )
 from staff.archives import routes as _archives  # noqa: E402, F401

@@ -117,6 +117,7 @@ MENU = (
             ("staff.property_settings_page", _l("Property settings"), "property_settings", Permission.MANAGE_PROPERTY),
             ("staff.list_kiosks", _l("Kiosks"), "kiosks", Permission.MANAGE_KIOSKS),
             ("staff.list_audit", _l("Audit log"), "audit", Permission.VIEW_AUDIT),
+            ("staff.list_failed_tasks", _l("Failed tasks"), "tasks", Permission.MANAGE_TASKS),
         ),
     ),
 )

@@ -313,6 +313,28 @@ def _no_real_smtp(monkeypatch):
     monkeypatch.setattr(smtplib, "SMTP_SSL", refuse)
 
 
+@pytest.fixture(autouse=True)
+def task_queue():
+    """The task queue as each test leaves it: emptied (a retry scheduled in one test never runs in another); and a
+    task that tripped a tripwire (SMTP, the network) fails the test, as it did when the work ran inline."""
+    from huey.signals import SIGNAL_ERROR
+
+    from domain.tasks import huey
+
+    tripped = []
+
+    def watch(signal, task, error=None):
+        if isinstance(error, AssertionError):
+            tripped.append(f"{type(task).__name__}: {error}")
+
+    huey.signal(SIGNAL_ERROR)(watch)
+    yield huey
+    huey.disconnect_signal(watch, SIGNAL_ERROR)
+    huey.flush()
+    if tripped:
+        pytest.fail(f"a task failed on a tripwire: {'; '.join(tripped)}", pytrace=False)
+
+
 class RealNetworkRefused(AssertionError):
     """A test tried to reach a host other than this machine (Stripe's real API, say)."""
 

@@ -469,3 +469,12 @@ def test_a_one_property_installation_becomes_the_companys_first_property_keeping
     db.session.commit()
     assert roles == {"boss": "manager", "desk": "frontdesk"}
     upgrade()
+
+
+def test_the_task_failures_migration_goes_down_without_its_table_and_up_again(prop):
+    """Down: the failed tasks' table goes; up: it is back, matching the models."""
+    downgrade(revision="0028_companies")
+    assert "task_failures" not in inspect(db.engine).get_table_names()
+    upgrade()
+    assert "task_failures" in inspect(db.engine).get_table_names()
+    assert schema_differences() == []

@@ -134,6 +134,7 @@ class Permission(str, enum.Enum):
     VIEW_MONTHLY_REPORT = "view_monthly_report"
     WRITE_MONTHLY_SUMMARY = "write_monthly_summary"
     MANAGE_PROPERTY = "manage_property"
+    MANAGE_TASKS = "manage_tasks"
 
 
 _ALL = frozenset(Role)
@@ -263,6 +264,9 @@ PERMISSIONS = {
     Permission.WRITE_MONTHLY_SUMMARY: frozenset({Role.MANAGER}),
     # The property's own settings (its name and desk, time zone, receipt prefix, Stripe account) are the manager's.
     Permission.MANAGE_PROPERTY: frozenset({Role.MANAGER}),
+    # The property's background tasks that failed on every try (a notice, a mail, the billing run): the manager
+    # reads them and retries one.
+    Permission.MANAGE_TASKS: frozenset({Role.MANAGER}),
 }
 
 

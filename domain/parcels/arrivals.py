@@ -105,7 +105,7 @@ def notify_arrivals(parcel_ids, now=None):
 
 
 def notify_pending():
-    """The after-commit job of the intake: tell residents of every parcel not notified yet (one batch for all the
+    """The after-commit task of the intake: tell residents of every parcel not notified yet (one batch for all the
     intakes since the last run)."""
     ids = db.session.scalars(
         select(Parcel.id).where(Parcel.status == ParcelStatus.WAITING, Parcel.notified_at.is_(None))

@@ -13,11 +13,11 @@ from domain.accounts.roles import Permission, require
 from domain.audit.services import record
 from domain.clock import utcnow
 from domain.errors import Conflict, DomainError
-from domain.notify.jobs import after_commit
-from domain.parcels.arrivals import notify_pending
 from domain.parcels.carriers import CARRIERS, recognise_carrier
 from domain.parcels.models import Parcel, ParcelStatus
+from domain.parcels.tasks import notify_parcels
 from domain.property.units import find_unit
+from domain.tasks import after_commit
 from extensions import db
 
 #: Most parcels one intake may log for one unit.
@@ -129,5 +129,5 @@ def log_parcels(actor, *, unit_label, entries, now=None):
         object_id=ids[0],
         summary=f"{label}: " + ", ".join(p.tracking_number for p in logged),
     )
-    after_commit(notify_pending, coalesce=True)
+    after_commit(notify_parcels, property_id, coalesce=True)
     return logged, label

@@ -283,12 +283,13 @@ def _payers_query(unit_ids, today):
     )
 
 
-def send_reminders(actor, *, property_id, today, unit_ids=None, property_name="", due_within_days=None):
+def send_reminders(actor, *, property_id, today, unit_ids=None, property_name="", due_within_days=None, now=None):
     """Remind the owners and tenants of units in arrears (all, or `unit_ids`): in the portal, and by e-mail
     when SMTP is configured and they have an address. Returns the number of reminders written.
 
     With `due_within_days` (3 in the cron job), remind instead of bills falling due in that many days.
-    A unit already reminded in the last 24 hours is skipped, so a double click does not nag twice.
+    A unit already reminded in the last 24 hours (before `now`, default the clock's) is skipped, so a double click
+    does not nag twice and a second run changes nothing (not even the audit log).
     """
     require(actor, Permission.SEND_REMINDERS)
     if due_within_days is None:
@@ -320,10 +321,11 @@ def send_reminders(actor, *, property_id, today, unit_ids=None, property_name=""
     owing = {unit_id: (int(total), due) for unit_id, total, due in db.session.execute(query)}
     if not owing:
         return 0
-    start_of_day = utcnow() - timedelta(hours=24)
+    now = now or utcnow()
+    start_of_day = now - timedelta(hours=24)
     reminded = set(
         db.session.scalars(
-            select(Reminder.unit_id).where(Reminder.unit_id.in_(list(owing)), Reminder.created_at >= start_of_day)
+            select(Reminder.unit_id).where(Reminder.unit_id.in_(list(owing)), Reminder.created_at > start_of_day)
         )
     )
     labels = unit_labels(list(owing))
@@ -356,11 +358,13 @@ def send_reminders(actor, *, property_id, today, unit_ids=None, property_name=""
                 message=message,
                 emailed_to=email if mailed else "",
                 sent_by_id=actor.user_id,
+                created_at=now,
             )
         )
         count += 1
-    db.session.flush()
-    record(actor, "billing.reminders", object_type="reminders", object_id=None, summary=f"{count} reminders")
+    if count:
+        db.session.flush()
+        record(actor, "billing.reminders", object_type="reminders", object_id=None, summary=f"{count} reminders")
     return count
 
 

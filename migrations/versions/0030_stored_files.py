@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0030_stored_files"
-down_revision = "0028_companies"
+down_revision = "0029_task_failures"
 branch_labels = None
 depends_on = None
 

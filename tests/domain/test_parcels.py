@@ -12,7 +12,6 @@ from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.audit.models import AuditEntry
 from domain.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
-from domain.notify.jobs import run_deferred
 from domain.notify.models import Notification
 from domain.parcels import arrivals, authorisations, carriers, codes, intake, lending, pickup, queries, storage
 from domain.parcels.models import (
@@ -26,7 +25,9 @@ from domain.parcels.models import (
     StorageStatus,
     StoredItem,
 )
+from domain.parcels.tasks import notify_parcels
 from domain.property.models import Occupancy, Relation
+from domain.tasks import held, run_queued, waiting_count
 from domain.throttle import services as throttle
 from domain.throttle.models import DeskAlert, FailedAttempt
 from extensions import db
@@ -60,11 +61,11 @@ def counter_settings(app, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def deferred_jobs(app, monkeypatch):
-    """Keep after-commit jobs (the arrival notice) instead of running them, so each test runs them on its clock."""
-    monkeypatch.setitem(app.config, "JOBS_MODE", "defer")
-    yield
-    app.extensions.pop("deferred_jobs", None)
+def held_tasks():
+    """Keep after-commit tasks (the arrival notice) in the queue instead of running them, so each test runs them
+    on its clock."""
+    with held(notify_parcels):
+        yield
 
 
 @pytest.fixture
@@ -387,10 +388,10 @@ def test_the_residents_are_told_only_after_the_intake_commits(app, desk, home):
     unit, owner, _husband = home
     intake.log_parcels(desk, unit_label="1-1203", entries=[("SF0001", "sf", "")], now=T0)
     db.session.rollback()  # an intake that never commits tells nobody
-    assert app.extensions.get("deferred_jobs", []) == []
+    assert waiting_count() == 0
     log(desk, "1-1203", "SF0002")
     assert count(Notification) == 0  # not during the request
-    assert run_deferred(app) == 1
+    assert run_queued() == 1
     db.session.expire_all()
     assert count(Notification, Notification.resident_id == owner.id) == 1
     parcel = db.session.scalars(select(Parcel)).one()

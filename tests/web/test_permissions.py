@@ -40,6 +40,7 @@ from tests.web.route_tables import (
     reports,
     supervision,
     surveys,
+    tasks,
     vacant,
     violations,
 )
@@ -63,6 +64,7 @@ AREAS = (
     evaluation,
     exports,
     reports,
+    tasks,
 )
 
 ALL = frozenset(Role)

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from domain.accounts.models import Actor
 from domain.accounts.roles import Role
 from domain.clock import local, local_date, utcnow
-from domain.notify.jobs import run_deferred
 from domain.notify.models import Notification
 from domain.parcels import arrivals, authorisations, storage
 from domain.parcels.models import (
@@ -27,6 +26,8 @@ from domain.parcels.models import (
     StorageStatus,
     StoredItem,
 )
+from domain.parcels.tasks import notify_parcels
+from domain.tasks import held, run_queued, waiting_count
 from domain.throttle.models import DeskAlert, FailedAttempt
 from extensions import db
 from tests import builders
@@ -262,11 +263,10 @@ def test_a_batch_with_a_bad_number_saves_nothing_and_keeps_the_list(client, auth
 
 
 @pytest.fixture
-def deferred(app, monkeypatch):
-    """Keep the arrival notice (an after-commit job) out of the request, and drop it afterwards."""
-    monkeypatch.setitem(app.config, "JOBS_MODE", "defer")
-    yield
-    app.extensions.pop("deferred_jobs", None)
+def deferred():
+    """Keep the arrival notice (an after-commit task) in the queue, out of the request; dropped afterwards."""
+    with held(notify_parcels):
+        yield
 
 
 def log_and_count(client, count_queries, data, headers=None):
@@ -310,8 +310,8 @@ def test_the_htmx_answer_to_a_batch_costs_no_more_statements_than_the_redirect(
 def test_the_deferred_notice_tells_the_resident_when_run(app, client, auth, home, deferred):
     sign_in(auth, Role.FRONTDESK)
     client.post("/staff/parcels/", data=intake())
-    assert count(Notification) == 0 and len(app.extensions["deferred_jobs"]) == 1
-    assert run_deferred(app) == 1
+    assert count(Notification) == 0 and waiting_count() == 1
+    assert run_queued() == 1
     assert count(Notification, Notification.resident_id == home[1].id) == 1
 
 
