@@ -70,6 +70,8 @@ RESIDENT_ACCOUNTS = 60
 PERIODS = [date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)]
 LAYOUT = {"buildings": 10, "floors": 25, "per_floor": 20}
 STAFF = ["manager", "assistant", "engineer", "security", "finance"]
+#: Those of STAFF whose role handles the counter (the waiting parcels).
+COUNTER_STAFF = ["manager", "assistant", "security"]
 DESK = "frontdesk"
 
 
@@ -86,7 +88,13 @@ def prepare(url, password):
         db.session.commit()
         db.engine.dispose()
     print(f"  loaded and billed {len(units)} units for {len(PERIODS)} months in {time.perf_counter() - started:.0f}s")
-    return {"residents": residents, "staff": STAFF, "desk": DESK, "units": sorted(units)[::7]}
+    return {
+        "residents": residents,
+        "staff": STAFF,
+        "counter_staff": COUNTER_STAFF,
+        "desk": DESK,
+        "units": sorted(units)[::7],
+    }
 
 
 def postgres_database(server, name="drills_load"):

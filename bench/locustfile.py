@@ -206,14 +206,16 @@ class Desk(Signed):
 
 
 class Staff(Signed):
-    """Staff working their queues: the ticket queue, a ticket, the waiting parcels, the today page."""
+    """Staff working their queues: the ticket queue, a ticket, the today page, and the waiting parcels for those whose
+    role handles the counter (the others are refused it, rightly)."""
 
     weight = 10
     wait_time = between(3, 8)
 
     def account(self):
         """One of the staff accounts in turn."""
-        return random.choice(CONFIG["staff"])
+        self.username = random.choice(CONFIG["staff"])
+        return self.username
 
     @task(4)
     def queue(self):
@@ -230,8 +232,11 @@ class Staff(Signed):
 
     @task(1)
     def parcels_waiting(self):
-        """Parcels waiting for pick-up."""
-        self.page("/staff/parcels/waiting")
+        """Parcels waiting for pick-up (the managers'; the others look at their queue instead)."""
+        if self.username in CONFIG["counter_staff"]:
+            self.page("/staff/parcels/waiting")
+        else:
+            self.queue()
 
 
 class Badges(Signed):
