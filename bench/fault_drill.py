@@ -280,9 +280,25 @@ def drill_webhooks(workdir, payments_count, threads):
 # c. restart PostgreSQL under load ----------------------------------------------------------------
 
 
-def drill_postgres(workdir, seconds, threads):
+def app_without_pre_ping():
+    """The app as APP_ENV configures it but with no engine options (no pool_pre_ping): the control of the restart
+    drill (--without-pre-ping), which then shows what a pool of cut connections does."""
+    from config import config_from_env
+
+    class NoPrePing(config_from_env()):
+        """The same settings; an explicit empty SQLALCHEMY_ENGINE_OPTIONS keeps app.py's pool_pre_ping out."""
+
+        SQLALCHEMY_ENGINE_OPTIONS = {}
+
+    return create_app(NoPrePing)
+
+
+def drill_postgres(workdir, seconds, threads, *, pre_ping=True):
     """Residents load their bills page while PostgreSQL restarts: errors only while it is down."""
-    print("\n== c. restart PostgreSQL during load ==", flush=True)
+    print(
+        f"\n== c. restart PostgreSQL during load{'' if pre_ping else ' (control: without pool_pre_ping)'} ==",
+        flush=True,
+    )
     pg = OwnPostgres()
     try:
         print(f"  own cluster on {HOST}:{pg.port}")
@@ -298,7 +314,8 @@ def drill_postgres(workdir, seconds, threads):
         port = free_port()
         base = f"http://{HOST}:{port}"
         log_path = Path(workdir) / "gunicorn-postgres.log"
-        process = start_gunicorn(pg.url, port, log_path)
+        wsgi_app = "app:create_app()" if pre_ping else "bench.fault_drill:app_without_pre_ping()"
+        process = start_gunicorn(pg.url, port, log_path, wsgi_app=wsgi_app)
         samples = []  # (monotonic time, ok, what)
         lock = threading.Lock()
         try:
@@ -425,6 +442,9 @@ def main(argv=None):
     parser.add_argument("--payments", type=int, default=1000, help="payments of the webhook drill")
     parser.add_argument("--threads", type=int, default=4, help="concurrent clients")
     parser.add_argument("--seconds", type=int, default=30, help="length of the PostgreSQL restart drill")
+    parser.add_argument(
+        "--without-pre-ping", action="store_true", help="control: the restart drill without pool_pre_ping (expect FAIL)"
+    )
     args = parser.parse_args(argv)
     chosen = args.drills or list(DRILLS)
     unknown = set(chosen) - set(DRILLS)
@@ -439,7 +459,7 @@ def main(argv=None):
             elif name == "webhooks":
                 results[name] = drill_webhooks(workdir, args.payments, args.threads)
             elif name == "postgres":
-                results[name] = drill_postgres(workdir, args.seconds, args.threads)
+                results[name] = drill_postgres(workdir, args.seconds, args.threads, pre_ping=not args.without_pre_ping)
             else:
                 results[name] = drill_provider(workdir)
         except BenchError as error:
