@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := app:create_app
 
-.PHONY: run test test-sqlite test-postgres lint test-calendar test-plain-templates setup deps test-deps assets translations migrate demo demo-reset sqlite-demo-only bench messages clean
+.PHONY: run test test-sqlite test-postgres lint test-calendar test-plain-templates setup deps test-deps assets translations migrate demo demo-reset sqlite-demo-only bench drills messages clean
 
 # `make run` is development (the default SECRET_KEY is allowed) with the payment sandbox; its steps inherit both.
 run: export APP_ENV = development
@@ -119,6 +119,15 @@ bench: test-deps assets translations  ## Run the benchmarks: the register pages,
 	$(BIN)/python bench/people_bench.py
 	$(BIN)/python bench/report_bench.py
 	$(BIN)/python bench/home_bench.py
+
+# Not part of `make test`: they take minutes (DRILL_SECONDS shortens the load drill). The load drill's PostgreSQL run
+# uses the database drills_load on DRILL_POSTGRES (dropped and made again); the restart drill starts its own cluster.
+DRILL_SECONDS  ?= 300
+DRILL_POSTGRES ?= 127.0.0.1:55432
+drills: test-deps assets translations  ## Load and fault drills: 50 users on SQLite and PostgreSQL, the month-start webhook surge, kill -9 and restart faults
+	$(BIN)/python bench/load_drill.py --duration $(DRILL_SECONDS) --postgres-server $(DRILL_POSTGRES)
+	$(BIN)/python bench/surge_drill.py
+	$(BIN)/python bench/fault_drill.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache
