@@ -12,7 +12,7 @@ import domain  # noqa: F401  (imports every model before migrations and the app 
 from config import DEFAULT_SECRET_KEY, MIN_SECRET_KEY_BYTES, config_from_env
 from domain.clock import property_zone
 from extensions import babel, csrf, db, limiter, login_manager, migrate
-from web import errors, filters, guards
+from web import errors, filters, guards, observability
 from web.htmx import htmx
 from web.i18n import install_template_gettext, remember_lang_param, select_locale
 from web.security import set_security_headers
@@ -37,6 +37,7 @@ def create_app(config_class=None):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     _check_secret_key(app.config)
 
+    observability.register(app)  # first: its hooks time, log and count every request, a refused one too
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     login_manager.init_app(app)
