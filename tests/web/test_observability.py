@@ -131,12 +131,6 @@ def test_readyz_is_503_while_the_migrations_are_behind(client, app):
     assert client.get("/readyz").status_code == 200
 
 
-def test_healthz_still_reads_no_database(client, count_queries):
-    with count_queries() as counter:
-        assert client.get("/healthz").status_code == 200
-    assert counter.count == 0
-
-
 # The request id and the log line
 
 
