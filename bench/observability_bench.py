@@ -11,16 +11,18 @@ Steps:
      lines written to /dev/null (production), and with JSON lines and the metrics in PROMETHEUS_MULTIPROC_DIR files
      (as under gunicorn). Prints the fastest round's CPU microseconds per request of each, and the difference.
   2. gunicorn (2 workers, production settings, JSON logs, PROMETHEUS_MULTIPROC_DIR, a METRICS_TOKEN) on a temporary
-     SQLite database, loaded with wrk on /healthz for BENCH_SECONDS, then the same app without the hooks; then
+     SQLite database, and beside it the same app without the hooks, loaded in turns (ROUNDS runs each, alternating
+     which goes first) with wrk on /healthz for BENCH_SECONDS; then
      /readyz and /metrics: the /healthz count Prometheus sees must equal the requests wrk made (both workers added
      up), and every line gunicorn's workers wrote must be JSON.
 
-Environment: BENCH_SECONDS (wrk duration, default 10), CALLS (default 5000), REPEATS (default 10).
+Environment: BENCH_SECONDS (wrk duration, default 10), ROUNDS (default 4), CALLS (default 5000), REPEATS (default 10).
 """
 
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -138,6 +140,8 @@ def serve(url, port, log_path, metrics_dir, wsgi_app):
 
 
 METRICS_TOKEN = "bench-metrics-token"
+#: wrk runs on each server, taking turns.
+ROUNDS = int(os.environ.get("ROUNDS", "4"))
 
 
 def healthz_count(base):
@@ -169,47 +173,51 @@ def main():
             off, on = run_variant(settings, calls, repeats, workdir)
             print(f"  {label:<34} without {off:6.1f} us, with {on:6.1f} us: {on - off:+5.1f} us a request")
 
-        print(f"\n2. gunicorn, 2 workers, JSON logs, multiprocess metrics: wrk on /healthz for {seconds}s")
-        results = {}
-        for label, wsgi_app in (
-            ("without the hooks", "bench.observability_bench:create_app_without_observability()"),
-            ("with the hooks", "app:create_app()"),
-        ):
-            port = free_port()
-            metrics_dir = Path(workdir) / f"metrics-{port}"
-            metrics_dir.mkdir()
-            log_path = Path(workdir) / f"gunicorn-{port}.log"
-            process = serve(url, port, log_path, metrics_dir, wsgi_app)
-            base = f"http://{HOST}:{port}"
-            try:
-                counted_before = healthz_count(base) if wsgi_app == "app:create_app()" else None
-                time.sleep(SETTLE_SECONDS)
-                result, made = load_healthz(wrk, base, seconds)
-                results[label] = result
-                if counted_before is not None:
+        print(f"\n2. gunicorn, 2 workers each, JSON logs, multiprocess metrics: wrk on /healthz, {ROUNDS} x {seconds}s")
+        servers = {}
+        try:
+            for label, wsgi_app in (
+                ("without the hooks", "bench.observability_bench:create_app_without_observability()"),
+                ("with the hooks", "app:create_app()"),
+            ):
+                port = free_port()
+                metrics_dir = Path(workdir) / f"metrics-{port}"
+                metrics_dir.mkdir()
+                log_path = Path(workdir) / f"gunicorn-{port}.log"
+                servers[label] = (serve(url, port, log_path, metrics_dir, wsgi_app), f"http://{HOST}:{port}", log_path)
+            base, log_path = servers["with the hooks"][1:]
+            counted_before, made, rates = healthz_count(base), 0, {label: [] for label in servers}
+            # Both servers stay up and take turns, in alternating order, so that a busy machine weighs on both alike.
+            for round_ in range(ROUNDS):
+                for label in servers if round_ % 2 == 0 else reversed(servers):
                     time.sleep(SETTLE_SECONDS)
-                    counted = healthz_count(base) - counted_before
-                    with urllib.request.urlopen(base + "/readyz", timeout=10) as response:
-                        ready = response.status, json.loads(response.read())
-            finally:
+                    result, total = load_healthz(wrk, servers[label][1], seconds)
+                    rates[label].append(result.requests_per_sec)
+                    made += total if label == "with the hooks" else 0
+            time.sleep(SETTLE_SECONDS)
+            counted = healthz_count(base) - counted_before
+            with urllib.request.urlopen(base + "/readyz", timeout=10) as response:
+                ready = response.status, json.loads(response.read())
+        finally:
+            for process, _base, _log in servers.values():
                 stop_gunicorn(process)
-            print(
-                f"  {label:<20} {result.requests_per_sec:9.0f} req/s   avg {result.latency_avg_ms:.2f} ms   "
-                f"p50 {result.latency_p50_ms} ms   p99 {result.latency_p99_ms} ms"
-            )
-            if wsgi_app == "app:create_app()":
-                lines = log_path.read_text(errors="replace").splitlines()
-                not_json = [line for line in lines if not _is_json(line)]
-                request_lines = sum(1 for line in lines if '"logger": "property.requests"' in line)
-        cost = 1e6 / results["with the hooks"].requests_per_sec - 1e6 / results["without the hooks"].requests_per_sec
-        print(f"  cost of the hooks under gunicorn: {cost:+.1f} us of worker time per request (from req/s)")
+        for label, values in rates.items():
+            rounds = ", ".join(f"{value:.0f}" for value in values)
+            print(f"  {label:<20} {statistics.mean(values):7.0f} req/s   (rounds: {rounds})")
+        without, with_ = (statistics.mean(rates[label]) for label in ("without the hooks", "with the hooks"))
+        print(
+            f"  with the hooks: {with_ / without - 1:+.1%} requests/s, {1e6 / with_ - 1e6 / without:+.0f} us a request"
+        )
+        lines = log_path.read_text(errors="replace").splitlines()
+        not_json = [line for line in lines if not _is_json(line)]
+        request_lines = sum(1 for line in lines if '"logger": "property.requests"' in line)
         print(f"\n  /readyz: {ready[0]} {ready[1]}")
         print(f"  /healthz requests counted by /metrics (both workers added up): {counted:.0f}; wrk counted {made}")
         print(f"  gunicorn's log: {len(lines)} lines, {request_lines} request lines, {len(not_json)} not JSON")
         for line in not_json[:5]:
             print(f"    not JSON: {line[:160]}")
         # wrk stops counting with up to WRK_CONNECTIONS requests still on their way, which the server then counts.
-        if not 0 <= counted - made <= WRK_CONNECTIONS or not_json or ready[0] != 200:
+        if not 0 <= counted - made <= WRK_CONNECTIONS * ROUNDS or not_json or ready[0] != 200:
             print("FAIL")
             return 1
     return 0
