@@ -14,7 +14,7 @@ from domain.clock import property_zone
 from domain.tasks import init_tasks
 from domain.throttle import rate_limits  # noqa: F401  (registers the database:// storage of the sign-in limits)
 from extensions import babel, csrf, db, limiter, login_manager, migrate
-from web import errors, filters, guards
+from web import errors, filters, guards, observability
 from web.htmx import htmx
 from web.i18n import install_template_gettext, remember_lang_param, select_locale
 from web.security import set_security_headers
@@ -39,6 +39,7 @@ def create_app(config_class=None):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     _check_secret_key(app.config)
 
+    observability.register(app)  # first: its hooks time, log and count every request, a refused one too
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     login_manager.init_app(app)

@@ -128,6 +128,14 @@ class Config:
     TASKS_WORKERS = int(os.environ.get("TASKS_WORKERS", "4"))
     # A task that sweeps up pending work (the parcel notices) waits this long to gather the commits meanwhile.
     TASKS_COALESCE_SECONDS = float(os.environ.get("TASKS_COALESCE_SECONDS", "1"))
+    #: "json": one JSON object a log line, each request's line with its id, user id, route, status and duration
+    #: (web/observability); "text": Python's and Flask's readable defaults. Production's default is json.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+    #: The bearer token Prometheus sends to read /metrics; unset, /metrics answers 404 to everyone.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    #: Where gunicorn's workers write their metrics for /metrics to add up (prometheus_client reads it itself when
+    #: first imported; gunicorn.conf.py empties it at start). Unset: one process, metrics kept in memory.
+    PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
 class DevConfig(Config):
@@ -153,6 +161,9 @@ class TestConfig(Config):
     STRIPE_SANDBOX_WEBHOOK_SECRET = "whsec_test_suite"
     MAIL_SERVER = None
     TASKS_IMMEDIATE = True
+    LOG_FORMAT = "text"
+    METRICS_TOKEN = None
+    PROMETHEUS_MULTIPROC_DIR = None
 
 
 class ProdConfig(Config):
@@ -162,6 +173,7 @@ class ProdConfig(Config):
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
 
 
 def config_from_env():

@@ -1,7 +1,7 @@
-"""Routes outside the three areas: the landing page, the health check, the language switch, and the payment
-link a kiosk's QR code opens on a resident's phone."""
+"""Routes outside the three areas: the landing page, the health and readiness checks and the metrics, the language
+switch, and the payment link a kiosk's QR code opens on a resident's phone."""
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from domain.accounts.services import set_locale
@@ -11,6 +11,8 @@ from domain.payments.providers import get_provider
 from extensions import csrf, db
 from web.auth import safe_next
 from web.i18n import normalise_locale
+from web.observability import metrics
+from web.observability.readiness import readiness
 from web.refusals import refusal_message
 
 bp = Blueprint("public", __name__)
@@ -21,6 +23,27 @@ bp = Blueprint("public", __name__)
 def healthz():
     """Liveness check that touches no database: the baseline the benchmarks compare with."""
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness for the load balancer: 200 when the database answers at the migrations' head and the task queue
+    answers, else 503 naming the checks that failed. Says nothing else (no address, error or version)."""
+    checks = readiness()
+    failed = [name for name, passed in checks.items() if not passed]
+    body = {"ready": not failed, "checks": {name: "ok" if passed else "failed" for name, passed in checks.items()}}
+    if failed:
+        body["failed"] = failed
+    return jsonify(body), 503 if failed else 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/metrics")
+def prometheus_metrics():
+    """The Prometheus scrape: a 404, as if there were none, unless METRICS_TOKEN is set and sent as a bearer token."""
+    if not metrics.allowed(request.headers.get("Authorization"), current_app.config["METRICS_TOKEN"]):
+        abort(404)
+    body, content_type = metrics.exposition(current_app.config["PROMETHEUS_MULTIPROC_DIR"])
+    return body, 200, {"Content-Type": content_type, "Cache-Control": "no-store"}
 
 
 @bp.get("/")
