@@ -96,7 +96,9 @@ def plans(_targets=None):
                 ("badges: desk", "/staff/alerts/counts", HTMX),
             ],
         ),
+        ("staff", "frontdesk", [("desk queue", "/staff/tickets/")]),
         ("staff", "engineer", [("ticket queue", "/staff/tickets/"), ("badges: eng", "/staff/alerts/counts", HTMX)]),
+        ("staff", "manager", [("monthly report", "/staff/reports/monthly")]),
     ]
 
 
