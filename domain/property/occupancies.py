@@ -133,7 +133,9 @@ def _households_of(units):
             Occupancy.unit_id,
             Occupancy.resident_id,
             Occupancy.relation,
-            _MEMBER.name.label("member_name"),
+            # A correlated look-up rather than a join: joined, the occupants' register (kept to the property by
+            # the fence) is what SQLite reads first, every resident of the property, to find a unit's two or three.
+            select(_MEMBER.name).where(_MEMBER.id == Occupancy.resident_id).scalar_subquery().label("member_name"),
             Unit.number,
             Unit.floor,
             Unit.area_x100,
@@ -141,7 +143,6 @@ def _households_of(units):
             RELATION_ORDER.label("relation_order"),
             Occupancy.id.label("occupancy_id"),
         )
-        .join(_MEMBER, _MEMBER.id == Occupancy.resident_id)
         .join(Unit, Unit.id == Occupancy.unit_id)
         .join(Building, Building.id == Unit.building_id)
         .where(Occupancy.unit_id.in_(units), Occupancy.is_current(bindparam("today")))

@@ -20,7 +20,7 @@ from domain.accounts.models import AccountKind, SignIn, StaffRole
 from domain.audit.services import record
 from domain.current_property import current_property_id, set_current_property, working_for  # noqa: F401
 from domain.errors import NotFound
-from domain.property.models import Resident, Unit
+from domain.property.models import Building, Resident, Unit
 from domain.types import PropertyOwned
 from extensions import db
 
@@ -103,14 +103,24 @@ def _fence_of(property_id):
     return fence
 
 
+#: Parents a property has tens of, not thousands: listed by the fence rather than looked up row by row.
+_FEW_PER_PROPERTY = {Building}
+
+
 def _through_parents(path, property_id):
-    """`path`'s first foreign key IN the ids of parents that belong to `property_id` (nested up the chain)."""
+    """A parent through `path`'s first foreign key exists and belongs to `property_id` (nested up the chain).
+
+    A correlated EXISTS, one primary-key look-up per row read, rather than `IN (the ids of the property's
+    parents)`: SQLite builds that list, every resident of the property for one resident's notices, on each
+    execution. The parent is never correlated to a table of the same name in the statement itself. Parents a
+    property has only a few of (its buildings, for every unit) are still listed: counting a property's thousands
+    of units is faster against the short list than with a look-up per unit.
+    """
     (attribute, parent), *rest = path
-    parents = select(parent.id)
-    parents = (
-        parents.where(_through_parents(rest, property_id)) if rest else parents.where(parent.property_id == property_id)
-    )
-    return attribute.in_(parents)
+    belongs = _through_parents(rest, property_id) if rest else parent.property_id == property_id
+    if parent in _FEW_PER_PROPERTY:
+        return attribute.in_(select(parent.id).where(belongs))
+    return select(parent.id).where(parent.id == attribute, belongs).correlate_except(parent).exists()
 
 
 #: {statement: {property id: the statement with the fence's options}}. A statement built once (the prepared reads

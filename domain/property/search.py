@@ -112,8 +112,9 @@ def _unit_search_statements(by_building, by_status, kind, paged):
 
 
 _UNIT_OCCUPANTS = (
-    select(Occupancy.unit_id, Resident.name)
-    .join(Occupancy.resident)
+    # The name looked up per occupancy rather than joined: joined, the register (kept to the property by the fence)
+    # is what SQLite reads first, every resident of the property, to find the page's fifty units' occupants.
+    select(Occupancy.unit_id, select(Resident.name).where(Resident.id == Occupancy.resident_id).scalar_subquery())
     .where(Occupancy.unit_id.in_(bindparam("unit_ids", expanding=True)), Occupancy.is_current(bindparam("today")))
     .order_by(RELATION_ORDER, Occupancy.id)
 )
