@@ -16,12 +16,13 @@ Steps:
   2. The property in the middle (the one measured) also gets the demo's staff per role, the demo's tickets and
      counter, and `resident1` owning its unit 1-1201.
   3. Count the SQL statements of each hot page in-process (after a warm-up request), as that property's resident
-     and staff: the resident home, the bills, the unit search, the engineering queue, the parcel intake page and
-     the badge poll /staff/alerts/counts.
+     and staff: the resident home, the bills, the unit search, the engineering and the desk's ticket queues, the
+     parcel intake page, the badge poll /staff/alerts/counts and the manager's monthly report.
   4. Serve the app with gunicorn (2 workers, production settings, plus bench/empty_pages.py's empty pages) on
      127.0.0.1, sign in through the real login forms and load each page with wrk right after /healthz and the
      area's empty signed-in page of the same run.
-  5. Print the figures. There are no targets: the exit code is 0 unless something broke. Compare a run with
+  5. Print the figures, each area's floor against /healthz and each page against its floor (the target is 0.5 x
+     the floor, printed as ok or short). The exit code is 0 unless something broke. Compare a run with
      PROPERTIES=1 (the same property alone) to see what the 49 others cost.
 
 Environment: PROPERTIES (default 50), BENCH_SECONDS (wrk duration per run, default 10), BENCH_DATABASE_URL (use
@@ -96,7 +97,9 @@ def plans(_targets=None):
                 ("badges: desk", "/staff/alerts/counts", HTMX),
             ],
         ),
+        ("staff", "frontdesk", [("desk queue", "/staff/tickets/")]),
         ("staff", "engineer", [("ticket queue", "/staff/tickets/"), ("badges: eng", "/staff/alerts/counts", HTMX)]),
+        ("staff", "manager", [("monthly report", "/staff/reports/monthly")]),
     ]
 
 
@@ -280,6 +283,22 @@ def report(pages, pdfs, runs):
     print(f"\n{PROPERTIES} properties x 2,000 units; measured: the middle property's resident, desk and engineer")
     print_statements(pages, [])
     print_load(runs)
+    print_floors(runs)
+
+
+def print_floors(runs):
+    """Each area's floor (its empty signed-in page) against /healthz, and each page against its floor: the target is
+    0.5 x the floor."""
+    floors = {}
+    for _label, healthz, empty, _page in runs:
+        floors.setdefault(empty.path, []).append(empty.requests_per_sec / healthz.requests_per_sec)
+    print("\nFloors (the area's empty signed-in page / /healthz, mean of the runs)")
+    for path, ratios in floors.items():
+        print(f"  {path:<22} {sum(ratios) / len(ratios):.3f}x /healthz")
+    print("\nPages against their floor (target >= 0.50)")
+    for label, _healthz, empty, page in runs:
+        ratio = page.requests_per_sec / empty.requests_per_sec
+        print(f"  {label:<18} {ratio:.2f}  {'ok' if ratio >= 0.5 else 'short'}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ their language and, for an urgent one, e-mail them after the commit when they ha
 Urgent alerts stay as a banner (with a sound) on every console page until the person acknowledges them."""
 
 from flask_babel import force_locale
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from domain.accounts.models import User
 from domain.accounts.services import staff_roles
@@ -111,14 +111,24 @@ def mark_all_read(actor, now=None):
 def console_alerts(user_id, limit=5):
     """(the urgent alerts `user_id` has not acknowledged, newest first, how many alerts they have not read): the
     console's banner and its sidebar count, in one statement."""
+    statement = _CONSOLE_ALERTS if limit == 5 else _console_alerts_statement(limit)
+    rows = db.session.execute(statement, {"user_id": user_id}).all()
+    return [row[0] for row in rows if row[0].urgent], (rows[0][1] if rows else 0)
+
+
+def _console_alerts_statement(limit):
+    """The statement of `console_alerts` (the user a bound parameter)."""
     alert = StaffAlert
-    rows = db.session.execute(
+    return (
         select(alert, func.count().over())
-        .where(alert.user_id == user_id, alert.read_at.is_(None))
+        .where(alert.user_id == bindparam("user_id"), alert.read_at.is_(None))
         .order_by(alert.urgent.desc(), alert.id.desc())
         .limit(limit)
-    ).all()
-    return [row[0] for row in rows if row[0].urgent], (rows[0][1] if rows else 0)
+    )
+
+
+#: Built once: every console page runs it (the fence of domain.property.scope then reuses its fenced copy).
+_CONSOLE_ALERTS = _console_alerts_statement(5)
 
 
 def get_own_alert(actor, alert_id):

@@ -3,7 +3,7 @@ portal's "your property assistant", notices about a unit, patrol routes, collect
 
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, bindparam, func, select
 from sqlalchemy.orm import aliased, selectinload
 
 from domain.accounts.models import User
@@ -151,13 +151,25 @@ def assistants_of_units(unit_ids, day):
     ids = [unit_id for unit_id in unit_ids if unit_id]
     if not ids:
         return {}
+    rows = db.session.execute(_ASSISTANTS_OF_UNITS, {"unit_ids": ids, "day": day}).all()
+    found = {}
+    for unit_id, area_id, area_name, phone, a_id, a_name, d_id, d_name, is_covered in rows:
+        covering = d_id is not None and (bool(is_covered) or a_id is None)
+        user_id, name = (d_id, d_name) if covering else (a_id, a_name)
+        found[unit_id] = OnDuty(area_id, area_name, phone, user_id, name or "", covering)
+    return found
+
+
+def _assistants_of_units_statement():
+    """The statement of `assistants_of_units` (the units and the day bound parameters)."""
     assistant, deputy = aliased(User), aliased(User)
+    day = bindparam("day", type_=Date)
     covered = (
         select(AreaCover.id)
         .where(AreaCover.area_id == Area.id, AreaCover.starts_on <= day, AreaCover.ends_on >= day)
         .exists()
     )
-    rows = db.session.execute(
+    return (
         select(
             Unit.id,
             Area.id,
@@ -173,11 +185,10 @@ def assistants_of_units(unit_ids, day):
         .join(Area, AreaScope.area_id == Area.id)
         .outerjoin(assistant, Area.assistant_id == assistant.id)
         .outerjoin(deputy, Area.deputy_id == deputy.id)
-        .where(Unit.id.in_(ids))
-    ).all()
-    found = {}
-    for unit_id, area_id, area_name, phone, a_id, a_name, d_id, d_name, is_covered in rows:
-        covering = d_id is not None and (bool(is_covered) or a_id is None)
-        user_id, name = (d_id, d_name) if covering else (a_id, a_name)
-        found[unit_id] = OnDuty(area_id, area_name, phone, user_id, name or "", covering)
-    return found
+        .where(Unit.id.in_(bindparam("unit_ids", expanding=True)))
+    )
+
+
+#: Built once: the resident's home asks it on every visit (the fence of domain.property.scope then reuses its
+#: fenced copy).
+_ASSISTANTS_OF_UNITS = _assistants_of_units_statement()

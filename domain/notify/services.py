@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 from flask_babel import force_locale
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from domain.accounts.models import User
 from domain.clock import utcnow
@@ -122,12 +122,22 @@ def latest_notices(resident_id, limit=5):
 
 def unread_notices(resident_id, limit=3):
     """The resident's newest notices not read yet, newest first (one statement)."""
-    return db.session.scalars(
+    statement = _UNREAD_NOTICES if limit == 3 else _unread_notices_statement(limit)
+    return db.session.scalars(statement, {"resident_id": resident_id}).all()
+
+
+def _unread_notices_statement(limit):
+    """The statement of `unread_notices` (the resident a bound parameter)."""
+    return (
         select(Notification)
-        .where(Notification.resident_id == resident_id, Notification.read_at.is_(None))
+        .where(Notification.resident_id == bindparam("resident_id"), Notification.read_at.is_(None))
         .order_by(Notification.id.desc())
         .limit(limit)
-    ).all()
+    )
+
+
+#: Built once: the resident's home asks it on every visit with unread notices.
+_UNREAD_NOTICES = _unread_notices_statement(3)
 
 
 def mark_notices_read(notice_ids):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from domain import exports
 from domain.clock import local_date, local_day_bounds
@@ -79,21 +79,32 @@ def export_waiting_shelf(property_id, *, now, q="", bucket=None, older_than=None
 
 def aging_counts(property_id, now):
     """{"0-3": n, "3-7": n, "7-15": n, "15+": n} of waiting parcels, in one statement."""
+    bounds = {f"days_{days}": now - timedelta(days=days) for bucket in BUCKETS for days in bucket if days is not None}
+    row = db.session.execute(_AGING_COUNTS, {"property_id": property_id, **bounds}).one()
+    return {(f"{low}-{high}" if high else f"{low}+"): int(count) for (low, high), count in zip(BUCKETS, row)}
+
+
+def _aging_counts_statement():
+    """The statement of `aging_counts`: the property and each bucket's bound ("days_3": now - 3 days) are bound
+    parameters (the bound of 0 days is now itself, "days_0")."""
     columns = []
     for low, high in BUCKETS:
-        condition = Parcel.arrived_at <= now - timedelta(days=low)
+        condition = Parcel.arrived_at <= bindparam(f"days_{low}")
         if high:
-            condition &= Parcel.arrived_at > now - timedelta(days=high)
+            condition &= Parcel.arrived_at > bindparam(f"days_{high}")
         columns.append(func.coalesce(func.sum(case((condition, 1), else_=0)), 0))
-    row = db.session.execute(
-        select(*columns).where(Parcel.property_id == property_id, Parcel.status == ParcelStatus.WAITING)
-    ).one()
-    return {(f"{low}-{high}" if high else f"{low}+"): int(count) for (low, high), count in zip(BUCKETS, row)}
+    return select(*columns).where(Parcel.property_id == bindparam("property_id"), Parcel.status == ParcelStatus.WAITING)
 
 
 def logged_since(property_id, since, limit=30):
     """Parcels logged since `since`, newest first (the intake page's list)."""
-    return db.session.execute(
+    statement = _LOGGED_SINCE if limit == 30 else _logged_since_statement(limit)
+    return db.session.execute(statement, {"property_id": property_id, "since": since}).all()
+
+
+def _logged_since_statement(limit):
+    """The statement of `logged_since` (the property and the time bound parameters)."""
+    return (
         select(
             Parcel.id,
             Parcel.tracking_number,
@@ -105,10 +116,16 @@ def logged_since(property_id, since, limit=30):
         )
         .join(Unit, Unit.id == Parcel.unit_id)
         .join(Building, Building.id == Unit.building_id)
-        .where(Parcel.property_id == property_id, Parcel.arrived_at >= since)
+        .where(Parcel.property_id == bindparam("property_id"), Parcel.arrived_at >= bindparam("since"))
         .order_by(Parcel.id.desc())
         .limit(limit)
-    ).all()
+    )
+
+
+#: Built once: the desk's intake page shows both on every visit (the fence of domain.property.scope then reuses
+#: their fenced copies).
+_AGING_COUNTS = _aging_counts_statement()
+_LOGGED_SINCE = _logged_since_statement(30)
 
 
 @dataclass

@@ -3,7 +3,7 @@ and the payment history of units; a fixed number of statements whatever the numb
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from domain import exports
@@ -39,17 +39,11 @@ def _bill_views(bills):
     """Wrap bills with their unit labels, lines and open payments: two statements for any number of bills."""
     if not bills:
         return []
-    ids = [b.id for b in bills]
+    ids = {"bill_ids": [b.id for b in bills]}
     lines = {}
-    for line in db.session.scalars(select(BillLine).where(BillLine.bill_id.in_(ids)).order_by(BillLine.id)):
+    for line in db.session.scalars(_LINES_OF_BILLS, ids):
         lines.setdefault(line.bill_id, []).append(line)
-    under_way = dict(
-        db.session.execute(
-            select(Allocation.bill_id, Payment.status)
-            .join(Payment)
-            .where(Allocation.bill_id.in_(ids), Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING]))
-        ).all()
-    )
+    under_way = dict(db.session.execute(_PAYMENTS_UNDER_WAY, ids).all())
     return [
         BillView(
             b,
@@ -69,10 +63,16 @@ def bills_for_resident(resident_id, today, *, limit=36, units=None):
     units = resident_unit_ids(resident_id, today) if units is None else units
     if not units:
         return []
+    statement = _BILLS_OF_UNITS if limit == 36 else _bills_of_units_statement(limit)
+    return _bill_views(db.session.scalars(statement, {"unit_ids": list(units)}).all())
+
+
+def _bills_of_units_statement(limit):
+    """The statement of `bills_for_resident` (the units a bound parameter)."""
     unpaid_first = case((Bill.total_fen > Bill.paid_fen, 0), else_=1)
-    bills = db.session.scalars(
+    return (
         select(Bill)
-        .where(Bill.unit_id.in_(units))
+        .where(Bill.unit_id.in_(bindparam("unit_ids", expanding=True)))
         .options(joinedload(Bill.unit).joinedload(Unit.building))
         .order_by(
             unpaid_first,
@@ -81,8 +81,7 @@ def bills_for_resident(resident_id, today, *, limit=36, units=None):
             Bill.id.desc(),
         )
         .limit(limit)
-    ).all()
-    return _bill_views(bills)
+    )
 
 
 def get_resident_bill(resident_id, bill_id, today):
@@ -119,13 +118,36 @@ def payments_for_units(unit_ids, *, limit=50):
     """Payments of some units, newest first, with their receipts (payment history)."""
     if not unit_ids:
         return []
-    return db.session.scalars(
+    statement = _PAYMENTS_OF_UNITS if limit == 20 else _payments_of_units_statement(limit)
+    return db.session.scalars(statement, {"unit_ids": list(unit_ids)}).all()
+
+
+def _payments_of_units_statement(limit):
+    """The statement of `payments_for_units` (the units a bound parameter)."""
+    return (
         select(Payment)
-        .where(Payment.unit_id.in_(unit_ids), Payment.status.in_(HISTORY_STATUSES))
+        .where(Payment.unit_id.in_(bindparam("unit_ids", expanding=True)), Payment.status.in_(HISTORY_STATUSES))
         .options(joinedload(Payment.receipt), joinedload(Payment.unit).joinedload(Unit.building))
         .order_by(Payment.created_at.desc(), Payment.id.desc())
         .limit(limit)
-    ).all()
+    )
+
+
+#: Built once: the resident's bills page runs them on every visit (the fence of domain.property.scope then reuses
+#: their fenced copies); the history shows 20 payments, the list 36 bills.
+_BILLS_OF_UNITS = _bills_of_units_statement(36)
+_PAYMENTS_OF_UNITS = _payments_of_units_statement(20)
+_LINES_OF_BILLS = (
+    select(BillLine).where(BillLine.bill_id.in_(bindparam("bill_ids", expanding=True))).order_by(BillLine.id)
+)
+_PAYMENTS_UNDER_WAY = (
+    select(Allocation.bill_id, Payment.status)
+    .join(Payment)
+    .where(
+        Allocation.bill_id.in_(bindparam("bill_ids", expanding=True)),
+        Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING]),
+    )
+)
 
 
 def get_payment(payment_id):

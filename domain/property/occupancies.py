@@ -124,6 +124,10 @@ class ResidentHome:
 
 
 _MEMBER = aliased(Resident)
+#: An occupant's name, looked up per occupancy rather than joined: joined, the occupants' register (kept to the
+#: property by the fence) is what SQLite reads first, every resident of the property, to find a unit's two or three.
+#: No name (a resident the fence keeps out) leaves the occupancy out, as the join did.
+_MEMBER_NAME = select(_MEMBER.name).where(_MEMBER.id == Occupancy.resident_id).scalar_subquery()
 
 
 def _households_of(units):
@@ -133,7 +137,7 @@ def _households_of(units):
             Occupancy.unit_id,
             Occupancy.resident_id,
             Occupancy.relation,
-            _MEMBER.name.label("member_name"),
+            _MEMBER_NAME.label("member_name"),
             Unit.number,
             Unit.floor,
             Unit.area_x100,
@@ -141,10 +145,9 @@ def _households_of(units):
             RELATION_ORDER.label("relation_order"),
             Occupancy.id.label("occupancy_id"),
         )
-        .join(_MEMBER, _MEMBER.id == Occupancy.resident_id)
         .join(Unit, Unit.id == Occupancy.unit_id)
         .join(Building, Building.id == Unit.building_id)
-        .where(Occupancy.unit_id.in_(units), Occupancy.is_current(bindparam("today")))
+        .where(Occupancy.unit_id.in_(units), Occupancy.is_current(bindparam("today")), _MEMBER_NAME.is_not(None))
     )
 
 

@@ -11,6 +11,8 @@ nothing is set and statements see every property: they pass the
 property they work for explicitly, or run inside `working_for(property_id)`.
 """
 
+from weakref import WeakKeyDictionary
+
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, with_loader_criteria
 
@@ -18,7 +20,7 @@ from domain.accounts.models import AccountKind, SignIn, StaffRole
 from domain.audit.services import record
 from domain.current_property import current_property_id, set_current_property, working_for  # noqa: F401
 from domain.errors import NotFound
-from domain.property.models import Resident, Unit
+from domain.property.models import Building, Resident, Unit
 from domain.types import PropertyOwned
 from extensions import db
 
@@ -78,20 +80,58 @@ def _paths_to_a_property():
 
 _PATHS = None
 
+#: {property id: (the PropertyOwned criteria, {mapped class: its parents' criteria})}: the fence's options, built
+#: once per property and reused by every statement (building them, a subquery per parent chain, cost about as much
+#: as the statement they fence).
+_OPTIONS = {}
+
+
+def _fence_of(property_id):
+    """The fence's options for `property_id`, made on first use: the criteria every PropertyOwned model gets, and a
+    {mapped class: criteria} for the models kept to their parents' property."""
+    global _PATHS
+    fence = _OPTIONS.get(property_id)
+    if fence is None:
+        if _PATHS is None:
+            _PATHS = _paths_to_a_property()
+        owned = with_loader_criteria(PropertyOwned, lambda cls: cls.property_id == property_id, include_aliases=True)
+        through = {
+            cls: with_loader_criteria(cls, _through_parents(path, property_id), include_aliases=True)
+            for cls, path in _PATHS.items()
+        }
+        fence = _OPTIONS[property_id] = (owned, through)
+    return fence
+
+
+#: Parents a property has tens of, not thousands: listed by the fence rather than looked up row by row.
+_FEW_PER_PROPERTY = {Building}
+
 
 def _through_parents(path, property_id):
-    """`path`'s first foreign key IN the ids of parents that belong to `property_id` (nested up the chain)."""
+    """A parent through `path`'s first foreign key exists and belongs to `property_id` (nested up the chain).
+
+    A correlated EXISTS, one primary-key look-up per row read, rather than `IN (the ids of the property's
+    parents)`: SQLite builds that list, every resident of the property for one resident's notices, on each
+    execution. The parent is never correlated to a table of the same name in the statement itself. Parents a
+    property has only a few of (its buildings, for every unit) are still listed: counting a property's thousands
+    of units is faster against the short list than with a look-up per unit.
+    """
     (attribute, parent), *rest = path
-    parents = select(parent.id)
-    parents = (
-        parents.where(_through_parents(rest, property_id)) if rest else parents.where(parent.property_id == property_id)
-    )
-    return attribute.in_(parents)
+    belongs = _through_parents(rest, property_id) if rest else parent.property_id == property_id
+    if parent in _FEW_PER_PROPERTY:
+        return attribute.in_(select(parent.id).where(belongs))
+    return select(parent.id).where(parent.id == attribute, belongs).correlate_except(parent).exists()
+
+
+#: {statement: {property id: the statement with the fence's options}}. A statement built once (the prepared reads
+#: of domain.queries, the sign-in's look-up) is fenced once per property, so its fenced copy keeps the cache key
+#: SQLAlchemy memoises on it instead of computing it again on every execution; a statement built per request
+#: leaves the map when it is dropped.
+_FENCED = WeakKeyDictionary()
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _keep_to_the_current_property(state):
-    global _PATHS
     property_id = current_property_id()
     if property_id is None or state.is_column_load or state.is_relationship_load:
         return
@@ -99,15 +139,19 @@ def _keep_to_the_current_property(state):
         return
     if state.execution_options.get("all_properties"):
         return
-    if _PATHS is None:
-        _PATHS = _paths_to_a_property()
-    options = [with_loader_criteria(PropertyOwned, lambda cls: cls.property_id == property_id, include_aliases=True)]
-    # A model without a property of its own (units, a ticket's callbacks...) is kept to its parents' property when
-    # the statement reads it; units always, being joined everywhere.
-    for mapper in {Unit.__mapper__, *state.all_mappers}:
-        path = _PATHS.get(mapper.class_)
-        if path:
-            options.append(
-                with_loader_criteria(mapper.class_, _through_parents(path, property_id), include_aliases=True)
-            )
-    state.statement = state.statement.options(*options)
+    statement = state.statement
+    fenced = _FENCED.get(statement)
+    if fenced is None:
+        fenced = _FENCED[statement] = {}
+    kept = fenced.get(property_id)
+    if kept is None:
+        owned, through = _fence_of(property_id)
+        options = [owned]
+        # A model without a property of its own (units, a ticket's callbacks...) is kept to its parents' property
+        # when the statement reads it; units always, being joined everywhere.
+        for mapper in {Unit.__mapper__, *state.all_mappers}:
+            option = through.get(mapper.class_)
+            if option is not None:
+                options.append(option)
+        kept = fenced[property_id] = statement.options(*options)
+    state.statement = kept

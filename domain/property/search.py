@@ -111,10 +111,17 @@ def _unit_search_statements(by_building, by_status, kind, paged):
     return page, count, anchor
 
 
+#: The name looked up per occupancy rather than joined: joined, the register (kept to the property by the fence) is
+#: what SQLite reads first, every resident of the property, to find the page's fifty units' occupants. No name (a
+#: resident the fence keeps out) leaves the occupancy out, as the join did.
+_OCCUPANT_NAME = select(Resident.name).where(Resident.id == Occupancy.resident_id).scalar_subquery()
 _UNIT_OCCUPANTS = (
-    select(Occupancy.unit_id, Resident.name)
-    .join(Occupancy.resident)
-    .where(Occupancy.unit_id.in_(bindparam("unit_ids", expanding=True)), Occupancy.is_current(bindparam("today")))
+    select(Occupancy.unit_id, _OCCUPANT_NAME)
+    .where(
+        Occupancy.unit_id.in_(bindparam("unit_ids", expanding=True)),
+        Occupancy.is_current(bindparam("today")),
+        _OCCUPANT_NAME.is_not(None),
+    )
     .order_by(RELATION_ORDER, Occupancy.id)
 )
 

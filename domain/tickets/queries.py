@@ -331,7 +331,13 @@ def resident_tickets(resident_id, *, after=None, limit=30):
 def resident_open_tickets(resident_id, *, limit=5):
     """The resident's open tickets, newest first, at most `limit`, each row with `open_count` (all of them) and what
     the expected time is computed from (domain/tickets/expected.py). One statement."""
-    rows = db.session.execute(
+    statement = _RESIDENT_OPEN_TICKETS if limit == 5 else _resident_open_tickets_statement(limit)
+    return db.session.execute(statement, {"resident_id": resident_id}).all()
+
+
+def _resident_open_tickets_statement(limit):
+    """The statement of `resident_open_tickets` (the resident a bound parameter)."""
+    return (
         select(
             Ticket.id,
             Ticket.kind,
@@ -348,11 +354,14 @@ def resident_open_tickets(resident_id, *, limit=5):
             Ticket.urgent_marked_at,
             func.count().over().label("open_count"),
         )
-        .where(Ticket.resident_id == resident_id, Ticket.status.in_(sorted(OPEN)))
+        .where(Ticket.resident_id == bindparam("resident_id"), Ticket.status.in_(sorted(OPEN)))
         .order_by(Ticket.id.desc())
         .limit(limit)
-    ).all()
-    return rows
+    )
+
+
+#: Built once: the resident's home asks it on every visit.
+_RESIDENT_OPEN_TICKETS = _resident_open_tickets_statement(5)
 
 
 _UNDISPATCHED = (
