@@ -36,9 +36,10 @@ test-sqlite:
 	@echo "== the suite on SQLite =="
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Beside the SQLite run, the PostgreSQL run takes the next database of TEST_REDIS_URL's Redis (/0 -> /1).
 test-postgres:
 	@echo "== the same suite on PostgreSQL =="
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$${TEST_REDIS_URL:+env TEST_REDIS_URL=$${TEST_REDIS_URL%/0}/1} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: test-deps  ## Ruff: lint findings and unformatted files both fail (`.venv/bin/ruff format .` formats)
 	$(BIN)/ruff check .
