@@ -319,7 +319,10 @@ def main():
 
         redis.Redis.from_url(redis_url).flushdb()
         env = drill.environment()
-        subprocess.run([str(VENV_BIN / "flask"), "demo", "load"], cwd=ROOT, env=env, check=True, capture_output=True)
+        demo_env = {**env, "APP_ENV": "development"}  # the demo is refused in production
+        subprocess.run(
+            [str(VENV_BIN / "flask"), "demo", "load"], cwd=ROOT, env=demo_env, check=True, capture_output=True
+        )
         accounts = demo_accounts(database_url, env["DEMO_PASSWORD"] if "DEMO_PASSWORD" in env else "demo1234")
         started = time.perf_counter()
         drill.start()
