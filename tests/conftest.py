@@ -3,6 +3,7 @@
 import contextvars
 import ipaddress
 import itertools
+import logging
 import os
 import smtplib
 import socket
@@ -314,12 +315,27 @@ def _no_real_smtp(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def task_queue():
-    """The task queue as each test leaves it: emptied (a retry scheduled in one test never runs in another); and a
+def _root_logging():
+    """The root logger as each test found it: a production app made in a test (JSON lines at INFO) must not leave
+    its handler and level to the tests after it."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def task_queue(app):
+    """The suite's task queue (immediate, the suite's app) whatever app a test made before (each create_app
+    configures the one queue); emptied after each test (a retry scheduled in one test never runs in another); and a
     task that tripped a tripwire (SMTP, the network) fails the test, as it did when the work ran inline."""
     from huey.signals import SIGNAL_ERROR
 
-    from domain.tasks import huey
+    from domain.tasks import huey, init_tasks
+
+    if huey.flask_app is not app or not huey._immediate:
+        init_tasks(app)
 
     tripped = []
 

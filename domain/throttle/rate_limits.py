@@ -11,7 +11,6 @@ Only the fixed-window strategy (Flask-Limiter's default, the one this app uses) 
 """
 
 import threading
-import time
 
 from limits.storage import Storage
 from sqlalchemy import case, delete, func, select
@@ -19,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
+from domain.clock import utcnow
 from domain.throttle.models import RateLimitCounter
 from extensions import db
 
@@ -26,6 +26,11 @@ from extensions import db
 CLEAN_UP_EVERY = 200
 
 _table = RateLimitCounter.__table__
+
+
+def _now():
+    """Now, in seconds since the epoch (the unit the `limits` library counts windows in), from the one clock."""
+    return utcnow().timestamp()
 
 
 class DatabaseStorage(Storage):
@@ -46,7 +51,7 @@ class DatabaseStorage(Storage):
     def incr(self, key, expiry, amount=1):
         """Add `amount` to the counter of `key`, starting a new window of `expiry` seconds when there is none or
         the last one ended; returns the count in the window. One atomic statement."""
-        now = time.time()
+        now = _now()
         insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
         ended = _table.c.expires_at <= now
         statement = insert(_table).values(key=key, count=amount, expires_at=now + expiry)
@@ -72,14 +77,12 @@ class DatabaseStorage(Storage):
     def get(self, key):
         """The count of `key` in its current window (0 when none)."""
         with db.engine.connect() as connection:
-            count = connection.scalar(
-                select(_table.c.count).where(_table.c.key == key, _table.c.expires_at > time.time())
-            )
+            count = connection.scalar(select(_table.c.count).where(_table.c.key == key, _table.c.expires_at > _now()))
         return count or 0
 
     def get_expiry(self, key):
         """When the current window of `key` ends (seconds since the epoch); now when there is none."""
-        now = time.time()
+        now = _now()
         with db.engine.connect() as connection:
             ends = connection.scalar(select(_table.c.expires_at).where(_table.c.key == key, _table.c.expires_at > now))
         return ends if ends is not None else now
@@ -107,4 +110,4 @@ class DatabaseStorage(Storage):
 def remove_expired(now=None):
     """Remove the counters whose window has ended; returns how many. Safe to run from any process at any time."""
     with db.engine.begin() as connection:
-        return connection.execute(delete(_table).where(_table.c.expires_at <= (now or time.time()))).rowcount
+        return connection.execute(delete(_table).where(_table.c.expires_at <= (now or _now()))).rowcount

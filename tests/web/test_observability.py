@@ -150,7 +150,7 @@ def test_a_request_is_logged_with_its_id_user_id_route_status_and_duration(clien
     response = client.get(f"/portal/bills/{bills[0].id}", headers={"X-Request-Id": "req-123"})
 
     assert response.status_code == 200
-    (record,) = [r for r in caplog.records if r.name == REQUEST_LOGGER]
+    (record,) = [r for r in caplog.records if r.name == REQUEST_LOGGER and r.request_id == "req-123"]
     assert record.request_id == "req-123" == response.headers["X-Request-Id"]
     assert record.user_id == owner.user.id
     assert record.route == "/portal/bills/<int:bill_id>"  # the rule, not the path with the bill's id
