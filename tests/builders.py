@@ -265,3 +265,25 @@ def shown_at(moment, locale="zh_Hans_CN"):
     For assertions on text that carries a time, so that they hold whatever instant the suite's clock stands at.
     """
     return format_datetime(moment, "short", tzinfo=ZoneInfo("Asia/Shanghai"), locale=locale)
+
+
+def create_task_failure(
+    prop, task_name="domain.parcels.tasks.sweep_parcel_notices", args="[]", error="ConnectionRefusedError()"
+):
+    """A background task of `prop` that failed on every try (by default a parcel sweep: retrying it is harmless)."""
+    from domain.clock import utcnow
+    from domain.tasks.models import TaskFailure
+
+    now = utcnow()
+    failure = TaskFailure(
+        property_id=prop.id,
+        task_name=task_name,
+        args=args,
+        error=error,
+        attempts=6,
+        first_failed_at=now,
+        last_failed_at=now,
+    )
+    db.session.add(failure)
+    db.session.commit()
+    return failure

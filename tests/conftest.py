@@ -314,6 +314,17 @@ def _no_real_smtp(monkeypatch):
     monkeypatch.setattr(smtplib, "SMTP_SSL", refuse)
 
 
+def redis_for_tests():
+    """The throwaway Redis of this run (TEST_REDIS_URL), for the tests of what runs on Redis: they skip without one,
+    except under CI=true, where .ci/run starts one and a missing Redis fails them."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("TEST_REDIS_URL is not set in CI: .ci/run starts a throwaway Redis")
+        pytest.skip("TEST_REDIS_URL is not set (start a throwaway redis-server to run this)")
+    return url
+
+
 @pytest.fixture(autouse=True)
 def _root_logging():
     """The root logger as each test found it: a production app made in a test (JSON lines at INFO) must not leave

@@ -240,7 +240,7 @@ def _populate(prop):
     if case is not None:
         _try("move-in key", lambda: supervision_builders.add_key(case))
     _try("survey", lambda: survey_builders.create_survey(prop))
-    _try("failed task", lambda: _task_failure(prop))
+    _try("failed task", lambda: builders.create_task_failure(prop))
     vacant = _try("vacant", lambda: vacant_builders.create_vacant(prop, other_unit))
     if vacant is not None:
         _try("vacant key", lambda: vacant_builders.create_key(vacant))
@@ -286,26 +286,6 @@ def _announcement(prop):
         )
     db.session.commit()
     return made
-
-
-def _task_failure(prop):
-    """A background task of the property that failed on every try (a parcel sweep: retrying it is harmless)."""
-    from domain.clock import utcnow
-    from domain.tasks.models import TaskFailure
-
-    now = utcnow()
-    failure = TaskFailure(
-        property_id=prop.id,
-        task_name="domain.parcels.tasks.sweep_parcel_notices",
-        args="[]",
-        error="TimeoutError()",
-        attempts=5,
-        first_failed_at=now,
-        last_failed_at=now,
-    )
-    db.session.add(failure)
-    db.session.commit()
-    return failure
 
 
 def _stored_item(prop, unit):

@@ -22,19 +22,10 @@ from domain.parcels.tasks import notify_parcels
 from domain.tasks import huey, queue_depth, queue_reachable
 from extensions import db
 from tests import builders
+from tests.conftest import redis_for_tests
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = Path(sys.executable).with_name("flask")
-
-
-def redis_url():
-    """The throwaway Redis of this run, or a skip (a failure under CI)."""
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail("TEST_REDIS_URL is not set: CI must start a Redis for the task queue's test")
-        pytest.skip("TEST_REDIS_URL is not set (a throwaway Redis for the task queue's test)")
-    return url
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -42,7 +33,7 @@ def kept_queue(request, tmp_path):
     """The app's queue on a real backend (not immediate), as the web servers have it; the worker's environment."""
     name = f"test-{uuid.uuid4().hex[:12]}"  # runs side by side on one Redis keep to their own queue
     if request.param == "redis":
-        url = redis_url()
+        url = redis_for_tests()
         storage, env = RedisStorage(name, url=url), {"REDIS_URL": url, "TASKS_QUEUE_NAME": name}
     else:
         path = str(tmp_path / "tasks.sqlite3")

@@ -15,6 +15,7 @@ from bench.two_servers import Accounts, Drill, notified_counter, tiny_png
 from domain.accounts.roles import Role
 from extensions import db
 from tests import builders
+from tests.conftest import redis_for_tests
 
 
 def _services():
@@ -22,11 +23,7 @@ def _services():
     database_url = os.environ.get("TEST_DATABASE_URL", "")
     if not database_url.startswith("postgresql"):
         pytest.skip("two servers share PostgreSQL: the run with TEST_DATABASE_URL runs this drill")
-    redis_url = os.environ.get("TEST_REDIS_URL")
-    if not redis_url:
-        if os.environ.get("CI") == "true":
-            pytest.fail("TEST_REDIS_URL is not set in CI: .ci/run starts a throwaway Redis")
-        pytest.skip("TEST_REDIS_URL is not set (a throwaway Redis for the two servers)")
+    redis_url = redis_for_tests()
     return database_url, redis_url
 
 

@@ -3,7 +3,6 @@ database (or Redis) and the file store, never in a process. Each test runs two i
 same database and SECRET_KEY (`other_server`), as two gunicorn servers do."""
 
 import io
-import os
 
 import pytest
 from PIL import Image
@@ -19,7 +18,7 @@ from domain.tickets import recording
 from domain.tickets.models import TicketPhoto
 from extensions import db, limiter
 from tests import builders
-from tests.conftest import IsolatedClient, SuiteConfig
+from tests.conftest import IsolatedClient, SuiteConfig, redis_for_tests
 
 WRONG = "wrong-one"
 
@@ -102,18 +101,8 @@ def test_concurrent_increments_are_not_lost(app):
     assert storage.get("together") == 200 and sorted(seen) == list(range(1, 201))  # every count handed out once
 
 
-def _redis_url():
-    """The throwaway Redis of this run; the test skips without one, except in CI where it must run."""
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail("TEST_REDIS_URL is not set in CI: .ci/run starts a throwaway Redis")
-        pytest.skip("TEST_REDIS_URL is not set (start a throwaway redis-server to run this)")
-    return url
-
-
 def test_a_sign_in_limit_hit_through_one_server_holds_on_the_other_with_redis(app):
-    url = _redis_url()
+    url = redis_for_tests()
 
     class WithRedis(SuiteConfig):
         REDIS_URL = url

@@ -15,20 +15,8 @@ URL = "/staff/tasks/failed"
 
 
 def failure(prop, task_name="domain.notify.mail.send_mail", args='["wang@example.com", "缴费提醒", "请缴费"]'):
-    """A task of `prop` that failed on every try."""
-    now = utcnow()
-    row = TaskFailure(
-        property_id=prop.id,
-        task_name=task_name,
-        args=args,
-        error="ConnectionRefusedError('mail server down')",
-        attempts=6,
-        first_failed_at=now,
-        last_failed_at=now,
-    )
-    db.session.add(row)
-    db.session.commit()
-    return row
+    """A task of `prop` that failed on every try (an e-mail, by default)."""
+    return builders.create_task_failure(prop, task_name, args, error="ConnectionRefusedError('mail server down')")
 
 
 @pytest.fixture

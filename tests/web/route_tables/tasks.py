@@ -1,9 +1,7 @@
 """The failed background tasks: the manager's alone."""
 
 from domain.accounts.roles import Role
-from domain.clock import utcnow
-from domain.tasks.models import TaskFailure
-from extensions import db
+from tests import builders
 
 MANAGER = frozenset({Role.MANAGER})
 
@@ -15,16 +13,5 @@ TABLE = {
 
 def records(prop, unit, resident):
     """A failed parcel sweep of the property (a retry runs it again, harmlessly)."""
-    now = utcnow()
-    failure = TaskFailure(
-        property_id=prop.id,
-        task_name="domain.parcels.tasks.sweep_parcel_notices",
-        args="[]",
-        error="ConnectionRefusedError()",
-        attempts=6,
-        first_failed_at=now,
-        last_failed_at=now,
-    )
-    db.session.add(failure)
-    db.session.commit()
+    failure = builders.create_task_failure(prop)
     return {"task_failure": failure.id}
