@@ -610,29 +610,28 @@ def open_checkouts(ids, period, provider, sandbox):
     return events
 
 
-def add_pool_payments(ids, period, count, provider, sandbox):
-    """Pending online payments for wrk, inserted directly (as start_checkout leaves them), each with a Checkout
-    session paid in the sandbox: the webhook reads the session back from there. Return their events."""
-    bills = payable_bills(ids["large"], period, ids["resident_unit"], count, with_resident=False)
+def pending_checkouts(provider, property_id, bills, label):
+    """One pending online payment per (bill id, unit id, amount owed), inserted directly as start_checkout leaves it,
+    each with its Checkout session made through `provider` (idempotency key "<label>-<bill id>"); flushed, not
+    committed. Returns the payments, in the bills' order."""
     payments = []
-    for bill_id, unit_id, _resident, owed in bills:
+    for bill_id, unit_id, owed in bills:
         payment = Payment(
-            property_id=ids["large"],
+            property_id=property_id,
             unit_id=unit_id,
             method=Method.ONLINE,
             status=PaymentStatus.PENDING,
             amount_fen=owed,
             provider="stripe",
-            idempotency_key=f"bench-pool-{bill_id}",
+            idempotency_key=f"{label}-{bill_id}",
         )
         payment.allocations = [Allocation(bill_id=bill_id, amount_fen=owed)]
         payments.append(payment)
     db.session.add_all(payments)
     db.session.flush()
-    events = []
     for payment in payments:
         session = provider.create_checkout(
-            line_items=[("bench", payment.amount_fen)],
+            line_items=[(label, payment.amount_fen)],
             currency="cny",
             metadata={"payment_id": str(payment.id)},
             client_reference_id=str(payment.id),
@@ -641,7 +640,15 @@ def add_pool_payments(ids, period, count, provider, sandbox):
             idempotency_key=payment.idempotency_key,
         )
         payment.provider_session_id, payment.checkout_url = session.id, session.url
-        events.append(pay(sandbox.app, session.id, "card"))
+    return payments
+
+
+def add_pool_payments(ids, period, count, provider, sandbox):
+    """Pending online payments for wrk, inserted directly (as start_checkout leaves them), each with a Checkout
+    session paid in the sandbox: the webhook reads the session back from there. Return their events."""
+    bills = payable_bills(ids["large"], period, ids["resident_unit"], count, with_resident=False)
+    payments = pending_checkouts(provider, ids["large"], [(b, u, owed) for b, u, _r, owed in bills], "bench-pool")
+    events = [pay(sandbox.app, payment.provider_session_id, "card") for payment in payments]
     db.session.commit()
     return events
 

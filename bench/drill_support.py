@@ -24,13 +24,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.billing_bench import add_fee_schedule, add_property
+from bench.billing_bench import add_fee_schedule, add_property, pending_checkouts
 from bench.harness import HOST, USER_AGENT, BenchError, free_port
 from domain.accounts.models import AccountKind, Actor, User
 from domain.accounts.services import hash_password
 from domain.billing.models import Bill
 from domain.billing.runs import run_billing
-from domain.payments.models import Allocation, Method, Payment, PaymentStatus, Receipt, WebhookEvent
+from domain.payments.models import Allocation, Payment, PaymentStatus, Receipt, WebhookEvent
 from domain.property.models import Occupancy, Relation, Resident, Unit, UnitStatus
 from extensions import db
 from sandbox.stripe_app import pay, settle, signed
@@ -167,38 +167,14 @@ def paid_in_sandbox(property_id, count, provider, sandbox, *, wallet_share=0.2, 
     ).all()
     if len(bills) < count:
         raise BenchError(f"only {len(bills)} unpaid bills, {count} needed")
-    payments = []
-    for bill_id, unit_id, owed in bills:
-        payment = Payment(
-            property_id=property_id,
-            unit_id=unit_id,
-            method=Method.ONLINE,
-            status=PaymentStatus.PENDING,
-            amount_fen=owed,
-            provider="stripe",
-            idempotency_key=f"drill-{bill_id}",
-        )
-        payment.allocations = [Allocation(bill_id=bill_id, amount_fen=owed)]
-        payments.append(payment)
-    db.session.add_all(payments)
-    db.session.flush()
     made = []
-    for payment in payments:
-        session = provider.create_checkout(
-            line_items=[("drill", payment.amount_fen)],
-            currency="cny",
-            metadata={"payment_id": str(payment.id)},
-            client_reference_id=str(payment.id),
-            success_url="http://127.0.0.1/portal/bills",
-            cancel_url="http://127.0.0.1/portal/bills",
-            idempotency_key=payment.idempotency_key,
-        )
-        payment.provider_session_id, payment.checkout_url = session.id, session.url
+    for payment in pending_checkouts(provider, property_id, bills, "drill"):
+        session_id = payment.provider_session_id
         if rng.random() < wallet_share:
-            events = [pay(sandbox.app, session.id, "alipay", later=True), settle(sandbox.app, session.id)]
+            events = [pay(sandbox.app, session_id, "alipay", later=True), settle(sandbox.app, session_id)]
         else:
-            events = [pay(sandbox.app, session.id, "card")]
-        made.append(SandboxPayment(payment.id, session.id, events))
+            events = [pay(sandbox.app, session_id, "card")]
+        made.append(SandboxPayment(payment.id, session_id, events))
     db.session.commit()
     return made
 
